@@ -1,0 +1,115 @@
+// The one contract every backend implements (SQLite, PostgreSQL, Redis, NATS JetStream).
+// TaskQueue and Worker speak only to this interface; the conformance suite in
+// test/conformance/ checks every implementation against the same behaviour.
+//
+// Rules every implementation keeps:
+// - Claiming is atomic: a task is handed to one claimer at a time. A claim increments the task's
+//   `attempts` and its fencing token; the token never repeats for a task (not even after a requeue).
+// - Order of claims within a queue: highest `priority` first, then earliest `runAt`, then enqueue
+//   order. A task whose `runAt` is in the future is never claimed early.
+// - A `running` task whose lease has expired is claimable again (its worker is presumed dead). If it
+//   has already used `maxAttempts`, the reclaim instead marks it `dead` with error name
+//   `LeaseExpiredError`, so a task that kills its process cannot loop forever.
+// - `complete`, `renew` and `release` check state = running and the lease's token; a report under a
+//   lost lease changes nothing and answers false.
+// - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
+
+import type {
+  ClaimRequest,
+  ClaimedTask,
+  Completion,
+  EnqueueOutcome,
+  Lease,
+  ListTasksQuery,
+  NewTask,
+  QueueCounts,
+  TaskPage,
+  TaskRecord,
+  WorkerInfo,
+} from './types.js';
+
+export type BackendKind = 'sqlite' | 'postgres' | 'redis' | 'nats';
+
+export interface ServerInfo {
+  /** e.g. `PostgreSQL 15.19`, `Redis 7.0.15`, `NATS 2.9.25`, `SQLite 3.50.2`. */
+  serverVersion: string;
+}
+
+/** One node of a profile with several hosts (HA), as the health check reports it. */
+export interface NodeStatus {
+  /** Redacted address. */
+  address: string;
+  role: 'primary' | 'replica' | 'master' | 'sentinel' | 'node' | 'unknown';
+  reachable: boolean;
+  /** This is the node the backend is talking to for writes. */
+  serving: boolean;
+  error?: string;
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Human description with no secrets, e.g. `redis://127.0.0.1:6379/0 (prefix sitq:)`. */
+  readonly address: string;
+
+  /** Opens connections and creates/migrates whatever structures the backend needs. Idempotent.
+   *  Rejects with ConnectionError within the configured connect timeout. */
+  connect(): Promise<void>;
+  /** Closes every connection; pending claims waiting on the server return empty. Idempotent. */
+  close(): Promise<void>;
+  /** One round trip to the server. */
+  ping(): Promise<ServerInfo>;
+  /** Per-node reachability for HA profiles; a single-node backend returns one entry. */
+  nodes(): Promise<NodeStatus[]>;
+
+  // --- producing -------------------------------------------------------------------------------
+  /** Stores tasks in one round trip where the server allows; returns one outcome per task, in
+   *  order. A task whose idempotencyKey is already known is not stored: its outcome carries the
+   *  existing task's id and `created: false`. */
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]>;
+  /** pending/delayed → cancelled. False if the task is unknown or no longer waiting. */
+  cancel(taskId: string): Promise<boolean>;
+
+  // --- consuming -------------------------------------------------------------------------------
+  /** Claims up to `max` ready tasks. When none is ready it may wait up to `waitMs` for one
+   *  (returning early, empty, when `signal` aborts); with waitMs 0 or absent it returns at once. */
+  claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]>;
+  /** Extends each lease to now + leaseMs; answers per lease whether it is still held. */
+  renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]>;
+  /** Records outcomes (batched); answers per completion whether it was accepted (false: lease
+   *  lost, nothing changed). `retry` makes the task `delayed` until its runAt (or `pending` when
+   *  runAt has passed); `dead` and `succeeded` finish it. */
+  complete(completions: readonly Completion[]): Promise<boolean[]>;
+  /** Gives back claimed tasks that were never started: they are ready again at once, keep their
+   *  place in the order, and the claim does not count as an attempt. */
+  release(leases: readonly Lease[]): Promise<void>;
+
+  // --- reading ---------------------------------------------------------------------------------
+  getTask(taskId: string): Promise<TaskRecord | null>;
+  /** Resolves with the record once the task is finished, or null after timeoutMs (or when the
+   *  task is unknown). Implementations may poll or subscribe. */
+  waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null>;
+  listQueues(): Promise<string[]>;
+  counts(): Promise<QueueCounts[]>;
+  listTasks(query: ListTasksQuery): Promise<TaskPage>;
+
+  // --- maintenance -----------------------------------------------------------------------------
+  /** dead or cancelled → pending now, attempts reset to 0, error kept until the next attempt.
+   *  False if the task is unknown or not dead/cancelled. */
+  requeue(taskId: string): Promise<boolean>;
+  /** Deletes finished tasks (succeeded, dead, cancelled) that finished more than olderThanMs ago,
+   *  optionally in one queue; returns how many. */
+  purge(options: { olderThanMs: number; queue?: string }): Promise<number>;
+
+  // --- workers ---------------------------------------------------------------------------------
+  /** Records a worker's heartbeat; it counts as live until seenAt + ttlMs. */
+  heartbeat(info: WorkerInfo, ttlMs: number): Promise<void>;
+  /** Workers whose heartbeat has not expired. */
+  listWorkers(): Promise<WorkerInfo[]>;
+  removeWorker(workerId: string): Promise<void>;
+
+  /** Deletes everything this backend instance stores (its schema / key prefix / stream and
+   *  buckets / file contents). For tests and `sitq reset`; never called implicitly. */
+  destroy(): Promise<void>;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;

@@ -1,0 +1,12 @@
+import type { BackoffOptions } from './types.js';
+
+export const DEFAULT_BACKOFF: BackoffOptions = { type: 'exponential', baseMs: 1000, maxMs: 5 * 60_000, jitter: 0.2 };
+
+/** Delay before retry number `attempt` (1 = the retry after the first failure). */
+export function backoffDelay(options: BackoffOptions, attempt: number, random: () => number = Math.random): number {
+  const raw = options.type === 'fixed' ? options.baseMs : options.baseMs * 2 ** Math.max(0, attempt - 1);
+  const capped = Math.min(raw, options.maxMs);
+  const jitter = Math.min(1, Math.max(0, options.jitter));
+  // Jitter only shortens: the cap stays a cap, and the spread keeps retries of a burst apart.
+  return Math.round(capped * (1 - jitter * random()));
+}

@@ -1,0 +1,98 @@
+// Typed errors. Every message names what is wrong and, where it helps, what to do about it.
+
+export class SitqError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem with one setting. */
+export interface ConfigurationIssue {
+  /** The option's path, e.g. `profiles.prod.poolSize`. */
+  option: string;
+  /** What was expected, e.g. `a whole number from 1 to 1000`. */
+  expected: string;
+  /** The value that was given (already redacted by the caller if secret); absent when missing. */
+  given?: unknown;
+}
+
+/** One or more settings have values they cannot take, or a backend cannot honour an option. */
+export class ConfigurationError extends SitqError {
+  readonly issues: readonly ConfigurationIssue[];
+  constructor(issues: ConfigurationIssue | readonly ConfigurationIssue[]) {
+    const list = Array.isArray(issues) ? (issues as readonly ConfigurationIssue[]) : [issues as ConfigurationIssue];
+    super(list.map(formatIssue).join('\n'));
+    this.issues = list;
+  }
+  /** The first issue's option, for the common single-problem case. */
+  get option(): string {
+    return this.issues[0]?.option ?? '';
+  }
+}
+
+function formatIssue(issue: ConfigurationIssue): string {
+  const given = 'given' in issue ? `, got ${describeValue(issue.given)}` : '';
+  return `${issue.option}: expected ${issue.expected}${given}`;
+}
+
+/** A backend could not be reached, or lost its connection and could not get it back in time. */
+export class ConnectionError extends SitqError {
+  constructor(
+    readonly backend: string,
+    /** Redacted address (no password). */
+    readonly address: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${backend} at ${address}: ${reason}`, options);
+  }
+}
+
+/** A payload or result cannot be turned into bytes (or back) by the chosen serializer. */
+export class SerializationError extends SitqError {}
+
+/** A task ran longer than its timeout; its AbortSignal was aborted. */
+export class TaskTimeoutError extends SitqError {
+  constructor(readonly taskName: string, readonly timeoutMs: number) {
+    super(`task ${taskName} did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** A worker was handed a task for which it has no handler. */
+export class UnknownTaskError extends SitqError {
+  constructor(readonly taskName: string, readonly known: readonly string[]) {
+    super(
+      `no handler is registered for task "${taskName}" on this worker` +
+        ` (it knows: ${known.length ? known.join(', ') : 'nothing'}); requeue it once a worker that has it runs`,
+    );
+  }
+}
+
+/** Thrown by a handler to skip the remaining retries: the task is dead at once. */
+export class UnrecoverableError extends SitqError {}
+
+/** A completion was reported under a lease that has since been lost (fenced off). */
+export class LeaseLostError extends SitqError {
+  constructor(readonly taskId: string) {
+    super(`the lease on task ${taskId} was lost; another attempt owns it now`);
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  return `a ${typeof value}`;
+}
+
+/** Turns anything thrown into the `{ name, message, stack }` that a task record keeps. */
+export function toTaskError(err: unknown): { name: string; message: string; stack?: string } {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: typeof err === 'string' ? err : describeValue(err) };
+}

@@ -1,0 +1,34 @@
+// Backend tests run against real servers. Outside CI an unreachable server skips its tests with a
+// message saying what to start; under CI=true it fails the run.
+import { connect } from 'node:net';
+
+export const IN_CI = process.env.CI === 'true';
+
+export const SERVERS = {
+  postgres: { host: '127.0.0.1', port: 5432, label: 'PostgreSQL' },
+  redis: { host: '127.0.0.1', port: 6379, label: 'Redis' },
+  nats: { host: '127.0.0.1', port: 4222, label: 'NATS JetStream' },
+} as const;
+
+export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Resolves to a skip message (string) when the server is down outside CI, to false when it is up;
+ *  throws under CI when it is down. Use as `test('x', { skip: await serverSkip('redis') }, ...)`. */
+export async function serverSkip(name: keyof typeof SERVERS): Promise<string | false> {
+  const { host, port, label } = SERVERS[name];
+  if (await tcpReachable(host, port)) return false;
+  const message = `${label} is not reachable at ${host}:${port}; start it with ../shared/services.sh`;
+  if (IN_CI) throw new Error(`${message} (CI=true: a backend whose server is down fails the run)`);
+  return message;
+}
