@@ -66,7 +66,7 @@ export interface Backend {
    *  order. A task whose idempotencyKey is already known is not stored: its outcome carries the
    *  existing task's id and `created: false`. */
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]>;
-  /** pending/delayed → cancelled. False if the task is unknown or no longer waiting. */
+  /** pending/delayed → cancelled (finishedAt = now). False if the task is unknown or no longer waiting. */
   cancel(taskId: string): Promise<boolean>;
 
   // --- consuming -------------------------------------------------------------------------------
@@ -90,6 +90,7 @@ export interface Backend {
   waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null>;
   listQueues(): Promise<string[]>;
   counts(): Promise<QueueCounts[]>;
+  /** Newest first (by enqueue order); limit 1..1000 (default 50). */
   listTasks(query: ListTasksQuery): Promise<TaskPage>;
 
   // --- maintenance -----------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+// Coalesces calls made in the same tick into one backend round trip (completions, renewals).
+// A failed flush is retried with a growing pause: a completion is never dropped while the
+// worker lives (if the worker dies, the lease brings the task back: at-least-once).
+
+export class Batcher<I, O> {
+  private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly flushFn: (items: I[]) => Promise<O[]>,
+    private readonly onError: (err: unknown, attempt: number) => void,
+    private readonly maxBatch = 500,
+    /** Returns false to give up retrying (the items' promises then reject). */
+    private readonly shouldRetry: (attempt: number) => boolean = () => true,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.inFlight = this.inFlight.then(() => this.flushAll());
+        });
+      }
+    });
+  }
+
+  /** Resolves once everything added so far has been written (or given up on). */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.scheduled) {
+      this.inFlight = this.inFlight.then(() => this.flushAll());
+      await this.inFlight;
+    }
+    await this.inFlight;
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const results = await this.flushFn(batch.map((b) => b.item));
+          batch.forEach((b, i) => b.resolve(results[i]));
+          break;
+        } catch (err) {
+          this.onError(err, attempt);
+          if (!this.shouldRetry(attempt)) {
+            batch.forEach((b) => b.reject(err));
+            break;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// The producer's side: connect, enqueue, wait for results, cancel, inspect.
+import type { Backend } from './backend.js';
+import { ConfigurationError } from './errors.js';
+import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { newTaskId } from './ids.js';
+import { Result } from './result.js';
+import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
+import type { TaskDefinition } from './tasks.js';
+import { toTaskView, type TaskView } from './task-view.js';
+import type { ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
+
+/** A task id that remembers its task's result type, so `getResult` is typed. */
+export type TaskId<R = unknown> = string & { readonly __result?: R };
+
+export interface TaskQueueOptions {
+  /** Serializer for payloads and results: `json` (default), `v8`, or your own. */
+  serializer?: Serializer | 'json' | 'v8';
+  /** Options applied to every enqueue unless the call says otherwise. */
+  defaults?: EnqueueOptions;
+}
+
+type TaskRef<P, R> = string | TaskDefinition<P, R>;
+
+export class TaskQueue {
+  readonly backend: Backend;
+  private readonly serializer: Serializer;
+  private readonly defaults: EnqueueOptions;
+
+  constructor(backend: Backend, options: TaskQueueOptions = {}) {
+    this.backend = backend;
+    const s = options.serializer ?? jsonSerializer;
+    this.serializer = typeof s === 'string' ? serializerNamed(s) : s;
+    this.defaults = options.defaults ?? {};
+  }
+
+  connect(): Promise<void> {
+    return this.backend.connect();
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  /** Stores one task and returns its id. Nothing is written if the payload or options are bad. */
+  async enqueue<P, R>(task: TaskRef<P, R>, payload: P, options?: EnqueueOptions): Promise<TaskId<R>> {
+    const [id] = await this.enqueueMany(task, [payload], options);
+    return id;
+  }
+
+  /** Stores many tasks of one kind in one round trip; ids come back in payload order. */
+  async enqueueMany<P, R>(task: TaskRef<P, R>, payloads: readonly P[], options?: EnqueueOptions): Promise<TaskId<R>[]> {
+    if (!Array.isArray(payloads)) throw new ConfigurationError({ option: 'payloads', expected: 'an array of payloads', given: payloads });
+    const name = typeof task === 'string' ? task : task?.name;
+    const merged = { ...this.defaults, ...options };
+    const now = Date.now();
+    // Serialize and validate everything before the first write: a bad item writes nothing.
+    const tasks = payloads.map((payload) =>
+      buildNewTask(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, merged, now),
+    );
+    if (merged.idempotencyKey !== undefined && tasks.length > 1) {
+      throw new ConfigurationError({ option: 'enqueue options.idempotencyKey', expected: 'one task per key (enqueue tasks with keys one at a time)', given: merged.idempotencyKey });
+    }
+    if (tasks.length === 0) return [];
+    const outcomes = await this.backend.enqueue(tasks);
+    return outcomes.map((o) => o.id as TaskId<R>);
+  }
+
+  /**
+   * Waits up to `timeout` ms (default 30 s; 0 = look once) for the task to finish. Resolves to its
+   * Result, or null on timeout or an unknown id.
+   */
+  async getResult<R>(id: TaskId<R>, options: { timeout?: number } = {}): Promise<Result<R> | null> {
+    const timeout = options.timeout ?? 30_000;
+    if (!Number.isFinite(timeout) || timeout < 0) throw new ConfigurationError({ option: 'getResult timeout', expected: 'a number of ms >= 0', given: timeout });
+    const record = await this.backend.waitForFinish(id, timeout);
+    return record ? new Result<R>(record) : null;
+  }
+
+  /** Cancels a task that has not started. False if it is unknown or already running/finished. */
+  cancel(id: string): Promise<boolean> {
+    return this.backend.cancel(id);
+  }
+
+  // --- inspection (the tools use these) -----------------------------------------------------
+  async getTask(id: string): Promise<TaskView | null> {
+    const record = await this.backend.getTask(id);
+    return record ? toTaskView(record) : null;
+  }
+
+  async listTasks(query: ListTasksQuery = {}): Promise<{ tasks: TaskView[]; total: number }> {
+    const page = await this.backend.listTasks(query);
+    return { tasks: page.tasks.map(toTaskView), total: page.total };
+  }
+
+  counts(): Promise<QueueCounts[]> {
+    return this.backend.counts();
+  }
+
+  listQueues(): Promise<string[]> {
+    return this.backend.listQueues();
+  }
+
+  listWorkers(): Promise<WorkerInfo[]> {
+    return this.backend.listWorkers();
+  }
+
+  requeue(id: string): Promise<boolean> {
+    return this.backend.requeue(id);
+  }
+
+  purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
+    if (!Number.isFinite(options?.olderThanMs) || options.olderThanMs < 0) {
+      throw new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs });
+    }
+    return this.backend.purge(options);
+  }
+}

@@ -1,0 +1,27 @@
+// Runs inside a worker thread: loads the task module, then runs one task at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import { UnrecoverableError, toTaskError } from './errors.js';
+import { serializerNamed } from './serializers.js';
+import { loadTaskModule } from './task-module.js';
+import type { FromThread } from './thread-pool.js';
+
+const port = parentPort!;
+const send = (msg: FromThread) => port.postMessage(msg);
+
+try {
+  const handlers = await loadTaskModule((workerData as { module: string }).module);
+  port.on('message', async (msg: { id: number; name: string; payload: Uint8Array; serializer: string; context: { taskId: string; name: string; queue: string; attempt: number; maxAttempts: number } }) => {
+    try {
+      const serializer = serializerNamed(msg.serializer);
+      const handler = handlers.get(msg.name);
+      if (!handler) throw new UnrecoverableError(`the thread module has no task "${msg.name}"`);
+      const value = await handler(serializer.deserialize(msg.payload), { ...msg.context, signal: new AbortController().signal });
+      send({ type: 'done', id: msg.id, result: serializer.serialize(value) });
+    } catch (err) {
+      send({ type: 'error', id: msg.id, error: toTaskError(err), unrecoverable: err instanceof UnrecoverableError });
+    }
+  });
+  send({ type: 'ready', names: [...handlers.keys()] });
+} catch (err) {
+  send({ type: 'load-failed', message: (err as Error).message });
+}

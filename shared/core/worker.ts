@@ -1,0 +1,427 @@
+// The consumer's side: claims what it has room for, runs handlers, renews leases, reports.
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Backend } from './backend.js';
+import { backoffDelay } from './backoff.js';
+import { Batcher } from './batcher.js';
+import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
+import { QUEUE_NAME } from './enqueue-options.js';
+import { newWorkerId } from './ids.js';
+import { consoleLogger, type Logger } from './logger.js';
+import { serializerNamed } from './serializers.js';
+import { toHandlerMap, type TaskContext, type TaskHandler, type TaskSet } from './tasks.js';
+import { TEST_TASKS } from './test-tasks.js';
+import { ThreadPool, type ThreadPoolOptions } from './thread-pool.js';
+import type { ClaimedTask, Completion, Lease, TaskErrorInfo, WorkerInfo } from './types.js';
+
+export interface WorkerOptions {
+  /** Handlers by name: `[defineTask(...)]` or `{ 'email.send': handler }`. */
+  tasks?: TaskSet;
+  /** Queues to take from. Default `['default']`. */
+  queues?: readonly string[];
+  /** Most tasks running at once. Default 10. */
+  maxConcurrency?: number;
+  /** Longest wait for new work in one claim when idle (ms). Default 1000. */
+  pollInterval?: number;
+  /** Lease length (ms): a task whose worker stops renewing is handed out again after this. Default 30 s. */
+  lease?: number;
+  /** Default per-task timeout (ms); a task's own `timeout` wins. Default none. */
+  taskTimeout?: number;
+  /** Also run the built-in test tasks (sitq.echo, sitq.sleep, sitq.fail, sitq.cpu). Default true. */
+  includeTestTasks?: boolean;
+  /** Run the handlers exported by a module on a pool of worker threads (CPU-bound work). */
+  threads?: ThreadPoolOptions;
+  logger?: Logger;
+  /** Stable id (default random), shown by the tools. */
+  id?: string;
+}
+
+export interface WorkerTaskEvent {
+  taskId: string;
+  name: string;
+  queue: string;
+  attempt: number;
+  /** Epoch ms of the event. */
+  at: number;
+  enqueuedAt: number;
+  /** Run time so far (finished events). */
+  durationMs?: number;
+  error?: TaskErrorInfo;
+  /** For retried: when the next attempt may start. */
+  nextRunAt?: number;
+}
+
+export interface WorkerEvents {
+  claimed: [WorkerTaskEvent];
+  started: [WorkerTaskEvent];
+  succeeded: [WorkerTaskEvent];
+  /** An attempt failed (it is then either retried or dead). */
+  failed: [WorkerTaskEvent];
+  retried: [WorkerTaskEvent];
+  dead: [WorkerTaskEvent];
+  /** A report was refused because the lease had been lost; another attempt owns the task. */
+  'lease-lost': [WorkerTaskEvent];
+  /** A backend call failed; the worker keeps going and retries. */
+  'backend-error': [Error];
+  warning: [string];
+}
+
+interface Running {
+  claimed: ClaimedTask;
+  controller: AbortController;
+  startedAt: number;
+  event: WorkerTaskEvent;
+}
+
+class WorkerStoppedError extends SitqError {
+  constructor() {
+    super('the worker was stopped before the task finished');
+  }
+}
+
+/** A claimed task given back unstarted on stop: not a failure, nothing to report. */
+class TaskReleasedError extends SitqError {
+  constructor() {
+    super('the task was given back unstarted');
+  }
+}
+
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly id: string;
+  private readonly backend: Backend;
+  private readonly handlers: Map<string, TaskHandler>;
+  private readonly queues: string[];
+  private readonly maxConcurrency: number;
+  private readonly pollInterval: number;
+  private readonly leaseMs: number;
+  private readonly taskTimeout: number | undefined;
+  private readonly logger: Logger;
+  private readonly pool: ThreadPool | undefined;
+  private readonly running = new Map<string, Running>();
+  private readonly completer: Batcher<Completion, boolean>;
+  private claimAbort = new AbortController();
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private loopDone: Promise<void> = Promise.resolve();
+  private slotWaiter: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private maintenanceBusy = false;
+  private startedAt = 0;
+  private stats = { processed: 0, failed: 0 };
+
+  constructor(backend: Backend, options: WorkerOptions = {}) {
+    super();
+    this.backend = backend;
+    this.id = options.id ?? newWorkerId();
+    this.queues = [...(options.queues ?? ['default'])];
+    this.maxConcurrency = options.maxConcurrency ?? 10;
+    this.pollInterval = options.pollInterval ?? 1000;
+    this.leaseMs = options.lease ?? 30_000;
+    this.taskTimeout = options.taskTimeout;
+    this.logger = options.logger ?? consoleLogger;
+    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout);
+    this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
+    for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
+    this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
+    this.completer = new Batcher(
+      (items) => this.backend.complete(items),
+      (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
+    );
+  }
+
+  /** Task names this worker can run. */
+  get taskNames(): string[] {
+    return [...this.handlers.keys(), ...(this.pool?.taskNames ?? [])];
+  }
+
+  /** Live numbers for the tools. */
+  get info(): WorkerInfo {
+    return {
+      id: this.id,
+      hostname: hostname(),
+      pid: process.pid,
+      queues: this.queues,
+      concurrency: this.maxConcurrency,
+      startedAt: this.startedAt,
+      seenAt: Date.now(),
+      running: this.running.size,
+      processed: this.stats.processed,
+      failed: this.stats.failed,
+    };
+  }
+
+  /** Resolves once the worker is claiming. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new SitqError(`worker ${this.id} was already started`);
+    this.state = 'running';
+    this.startedAt = Date.now();
+    if (this.pool) await this.pool.start();
+    await this.backend.heartbeat(this.info, this.leaseMs);
+    const every = Math.max(20, Math.floor(this.leaseMs / 3));
+    this.timers.push(setInterval(() => void this.maintain(), every));
+    this.timers.push(watchEventLoop(this.leaseMs, (blockedMs) => this.warnBlocked(blockedMs)));
+    this.loopDone = this.claimLoop();
+  }
+
+  /**
+   * Stops claiming, gives back claimed-but-unstarted tasks at once, waits up to `timeout` ms
+   * (default 30 s) for running tasks, then aborts the rest (they are retried later).
+   */
+  async stop(options: { timeout?: number } = {}): Promise<void> {
+    if (this.state === 'idle' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return;
+    }
+    if (this.state === 'stopping') return this.waitUntilStopped();
+    this.state = 'stopping';
+    this.claimAbort.abort();
+    await this.loopDone;
+    if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
+    const timeout = options.timeout ?? 30_000;
+    if (!(await this.waitForIdle(timeout))) {
+      for (const r of this.running.values()) r.controller.abort(new WorkerStoppedError());
+      await this.waitForIdle(5_000);
+    }
+    await this.completer.drain();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.pool) await this.pool.close();
+    await this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
+    this.state = 'stopped';
+    this.emit('warning', `worker ${this.id} stopped`);
+  }
+
+  private async waitUntilStopped(): Promise<void> {
+    while (this.state !== 'stopped') await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private async claimLoop(): Promise<void> {
+    let pause = 0;
+    while (this.state === 'running') {
+      const free = this.maxConcurrency - this.running.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.slotWaiter = resolve));
+        continue;
+      }
+      let claimed: ClaimedTask[];
+      try {
+        claimed = await this.backend.claim({
+          workerId: this.id,
+          queues: this.queues,
+          max: free,
+          leaseMs: this.leaseMs,
+          waitMs: this.pollInterval,
+          signal: this.claimAbort.signal,
+        });
+        pause = 0;
+      } catch (err) {
+        if (this.state !== 'running') break;
+        pause = Math.min(5000, Math.max(100, pause * 2));
+        this.backendError(err, `claiming failed; trying again in ${pause} ms`);
+        await abortableSleep(pause, this.claimAbort.signal);
+        continue;
+      }
+      if (this.state !== 'running') {
+        // Stop came while the claim was in flight: these never started, so they go back now.
+        await this.backend.release(claimed.map((c) => c.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+        break;
+      }
+      for (const c of claimed) this.begin(c);
+    }
+  }
+
+  private begin(claimed: ClaimedTask): void {
+    const { record } = claimed;
+    const now = Date.now();
+    const event: WorkerTaskEvent = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, at: now, enqueuedAt: record.enqueuedAt };
+    const running: Running = { claimed, controller: new AbortController(), startedAt: now, event };
+    this.running.set(record.id, running);
+    this.emit('claimed', event);
+    void this.execute(running).finally(() => {
+      this.running.delete(record.id);
+      const wake = this.slotWaiter;
+      this.slotWaiter = undefined;
+      wake?.();
+    });
+  }
+
+  private async execute(r: Running): Promise<void> {
+    const { record, lease } = r.claimed;
+    const timeoutMs = record.timeoutMs ?? this.taskTimeout;
+    const timer = timeoutMs ? setTimeout(() => r.controller.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
+    try {
+      const serializer = serializerNamed(record.serializer);
+      let payload: unknown;
+      try {
+        payload = serializer.deserialize(record.payload);
+      } catch (err) {
+        throw new UnrecoverableError(`the stored payload could not be decoded: ${(err as Error).message}`);
+      }
+      const handler = this.handlers.get(record.name);
+      const inPool = !handler && this.pool?.has(record.name);
+      if (!handler && !inPool) throw new UnknownTaskError(record.name, this.taskNames);
+      this.emit('started', { ...r.event, at: Date.now() });
+      const context: TaskContext = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, maxAttempts: record.maxAttempts, signal: r.controller.signal };
+      const value = await raceAbort(
+        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : Promise.resolve().then(() => handler!(payload, context)),
+        r.controller.signal,
+      );
+      let result: Uint8Array;
+      try {
+        result = inPool ? (value as Uint8Array) : serializer.serialize(value);
+      } catch (err) {
+        throw new UnrecoverableError(`the result could not be serialized: ${(err as Error).message}`);
+      }
+      await this.report(r, { lease, outcome: 'succeeded', result, finishedAt: Date.now() }, 'succeeded');
+    } catch (err) {
+      await this.fail(r, err);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private async fail(r: Running, err: unknown): Promise<void> {
+    if (err instanceof TaskReleasedError) return;
+    const { record, lease } = r.claimed;
+    const error = toTaskError(err);
+    const finishedAt = Date.now();
+    this.emit('failed', { ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error });
+    if (err instanceof LeaseLostError) return; // another attempt owns it; nothing to report
+    const final = err instanceof UnrecoverableError || err instanceof UnknownTaskError || record.attempts >= record.maxAttempts;
+    if (final) {
+      await this.report(r, { lease, outcome: 'dead', error, finishedAt }, 'dead', error);
+      return;
+    }
+    // A task cut short by a stop did not fail on its own: it may run again at once.
+    const delay = err instanceof WorkerStoppedError ? 0 : backoffDelay(record.backoff, record.attempts);
+    await this.report(r, { lease, outcome: 'retry', error, runAt: finishedAt + delay, finishedAt }, 'retried', error, finishedAt + delay);
+  }
+
+  private async report(r: Running, completion: Completion, kind: 'succeeded' | 'dead' | 'retried', error?: TaskErrorInfo, nextRunAt?: number): Promise<void> {
+    let accepted: boolean;
+    try {
+      accepted = await this.completer.add(completion);
+    } catch {
+      return; // given up (never by default); the lease brings the task back
+    }
+    const event: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
+    if (error) event.error = error;
+    if (nextRunAt !== undefined) event.nextRunAt = nextRunAt;
+    if (!accepted) {
+      this.emit('lease-lost', event);
+      return;
+    }
+    if (kind === 'succeeded') this.stats.processed++;
+    else this.stats.failed++;
+    this.emit(kind, event);
+  }
+
+  /** Renews every running task's lease and the worker's heartbeat in one go. */
+  private async maintain(): Promise<void> {
+    if (this.maintenanceBusy || this.state === 'stopped') return;
+    this.maintenanceBusy = true;
+    try {
+      const running = [...this.running.values()];
+      if (running.length > 0) {
+        const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
+        held.forEach((ok, i) => {
+          if (!ok && this.running.get(running[i].event.taskId) === running[i]) {
+            running[i].controller.abort(new LeaseLostError(running[i].event.taskId));
+            this.emit('lease-lost', { ...running[i].event, at: Date.now() });
+          }
+        });
+      }
+      await this.backend.heartbeat(this.info, this.leaseMs);
+    } catch (err) {
+      this.backendError(err, 'renewing leases failed; retrying');
+    } finally {
+      this.maintenanceBusy = false;
+    }
+  }
+
+  private async releaseLeases(list: Running[]): Promise<void> {
+    if (list.length === 0) return;
+    for (const r of list) r.controller.abort(new TaskReleasedError());
+    await this.backend.release(list.map((r) => r.claimed.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+  }
+
+  private async waitForIdle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
+  private warnBlocked(blockedMs: number): void {
+    const names = [...this.running.values()].map((r) => `${r.event.name} (${r.event.taskId})`);
+    const message =
+      `the event loop was blocked for ${blockedMs} ms (lease ${this.leaseMs} ms) while running ${names.join(', ') || 'no task'}; ` +
+      'a handler that blocks longer than the lease can be delivered twice — run CPU-bound handlers with the `threads` option';
+    this.logger.warn(message);
+    this.emit('warning', message);
+  }
+
+  private backendError(err: unknown, what: string): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.logger.warn(`${what}: ${error.message}`);
+    if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);
+  }
+}
+
+function validateWorkerOptions(queues: string[], maxConcurrency: number, pollInterval: number, leaseMs: number, taskTimeout: number | undefined): void {
+  const issues = [];
+  if (queues.length === 0) issues.push({ option: 'worker.queues', expected: 'at least one queue name', given: queues });
+  for (const q of queues) if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: 'queue names of 1-64 letters, digits, "_" or "-"', given: q });
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) issues.push({ option: 'worker.maxConcurrency', expected: 'a whole number from 1 to 10000', given: maxConcurrency });
+  if (!Number.isFinite(pollInterval) || pollInterval < 1) issues.push({ option: 'worker.pollInterval', expected: 'a number of ms >= 1', given: pollInterval });
+  if (!Number.isFinite(leaseMs) || leaseMs < 100) issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
+  if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1)) issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
+  if (issues.length) throw new ConfigurationError(issues);
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Calls `onBlocked` when a timer fires far later than asked: the loop was blocked in between. */
+function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void): NodeJS.Timeout {
+  const tick = 100;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const blocked = Math.round(now - last - tick);
+    last = now;
+    if (blocked > leaseMs / 3) onBlocked(blocked);
+  }, tick);
+  timer.unref();
+  return timer;
+}
+
+function isDefined<T>(v: T | undefined): v is T {
+  return v !== undefined;
+}

@@ -1,0 +1,15 @@
+// sitq's public API.
+export * from './core/errors.js';
+export * from './core/types.js';
+export type { Backend, BackendKind, NodeStatus, ServerInfo } from './core/backend.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS } from './core/backend.js';
+export { TaskQueue, type TaskId, type TaskQueueOptions } from './core/queue.js';
+export { Worker, type WorkerOptions, type WorkerEvents, type WorkerTaskEvent } from './core/worker.js';
+export { Result, type ResultStatus } from './core/result.js';
+export { defineTask, type TaskContext, type TaskDefinition, type TaskHandler } from './core/tasks.js';
+export { jsonSerializer, v8Serializer, registerSerializer, type Serializer } from './core/serializers.js';
+export { type EnqueueOptions } from './core/enqueue-options.js';
+export { echoTask, sleepTask, failTask, cpuTask, TEST_TASKS } from './core/test-tasks.js';
+export { type TaskView } from './core/task-view.js';
+export { type Logger, consoleLogger, silentLogger } from './core/logger.js';
+export { createBackend, BACKEND_KINDS, type BackendConfig } from './backends/index.js';
