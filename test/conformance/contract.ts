@@ -1,0 +1,343 @@
+// The Backend contract, driven directly: claims, order, leases, fencing, inspection.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createBackend } from '../../shared/backends/index.js';
+import { ConnectionError } from '../../shared/core/errors.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
+import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
+
+const claimAll = { workerId: 'w-test', queues: ['default'], max: 100, leaseMs: 30_000 };
+
+export function contractSuite(target: ConformanceTarget): void {
+  describe('contract', () => {
+    it('stores a task and reads it back whole', () =>
+      withBackend(target, async (b) => {
+        const task = newTask({ name: 'x.y', priority: 3, maxAttempts: 5, timeoutMs: 1234, payload: jsonSerializer.serialize({ a: [1, 'b'] }) });
+        const [outcome] = await b.enqueue([task]);
+        assert.deepEqual(outcome, { id: task.id, created: true });
+        const rec = await b.getTask(task.id);
+        assert.ok(rec);
+        assert.equal(rec.state, 'pending');
+        assert.equal(rec.name, 'x.y');
+        assert.equal(rec.queue, 'default');
+        assert.equal(rec.priority, 3);
+        assert.equal(rec.maxAttempts, 5);
+        assert.equal(rec.timeoutMs, 1234);
+        assert.equal(rec.attempts, 0);
+        assert.equal(rec.enqueuedAt, task.enqueuedAt);
+        assert.equal(rec.runAt, task.runAt);
+        assert.deepEqual(rec.backoff, task.backoff);
+        assert.deepEqual(jsonSerializer.deserialize(rec.payload), { a: [1, 'b'] });
+        assert.equal(await b.getTask('no-such-task'), null);
+      }));
+
+    it('an idempotency key returns the first task instead of storing a second', () =>
+      withBackend(target, async (b) => {
+        const first = newTask({ idempotencyKey: 'order-42' });
+        const second = newTask({ idempotencyKey: 'order-42' });
+        const [a] = await b.enqueue([first]);
+        const [c] = await b.enqueue([second]);
+        assert.deepEqual(a, { id: first.id, created: true });
+        assert.deepEqual(c, { id: first.id, created: false });
+        assert.equal(await b.getTask(second.id), null);
+        const counts = await b.counts();
+        assert.equal(counts.find((q) => q.queue === 'default')?.counts.pending, 1);
+      }));
+
+    it('claims at most max, highest priority first, then runAt, then enqueue order', () =>
+      withBackend(target, async (b) => {
+        const now = Date.now();
+        const low1 = newTask({ priority: 0, runAt: now - 10 });
+        const low2 = newTask({ priority: 0, runAt: now - 10 });
+        const earlier = newTask({ priority: 0, runAt: now - 1000 });
+        const high = newTask({ priority: 7, runAt: now });
+        await b.enqueue([low1, low2]);
+        await b.enqueue([earlier]);
+        await b.enqueue([high]);
+        const first = await b.claim({ ...claimAll, max: 2 });
+        assert.deepEqual(first.map((c) => c.record.id), [high.id, earlier.id]);
+        const rest = await b.claim({ ...claimAll, max: 10 });
+        assert.deepEqual(rest.map((c) => c.record.id), [low1.id, low2.id]);
+        for (const c of [...first, ...rest]) {
+          assert.equal(c.record.state, 'running');
+          assert.equal(c.record.attempts, 1);
+          assert.equal(c.lease.owner, 'w-test');
+          assert.equal(c.lease.taskId, c.record.id);
+        }
+        assert.deepEqual(await b.claim({ ...claimAll }), []);
+      }));
+
+    it('equal-time tasks are claimed in enqueue order', () =>
+      withBackend(target, async (b) => {
+        const at = Date.now() - 5;
+        const tasks = Array.from({ length: 20 }, () => newTask({ runAt: at }));
+        await b.enqueue(tasks.slice(0, 10));
+        await b.enqueue(tasks.slice(10));
+        const got: string[] = [];
+        while (got.length < 20) {
+          const batch = await b.claim({ ...claimAll, max: 3 });
+          assert.ok(batch.length > 0);
+          got.push(...batch.map((c) => c.record.id));
+        }
+        assert.deepEqual(got, tasks.map((t) => t.id));
+      }));
+
+    it('never claims a delayed task early, and claims it once due', () =>
+      withBackend(target, async (b) => {
+        const due = Date.now() + 400;
+        const task = newTask({ runAt: due });
+        await b.enqueue([task]);
+        assert.equal((await b.counts()).find((q) => q.queue === 'default')?.counts.delayed, 1);
+        assert.deepEqual(await b.claim(claimAll), []);
+        const claimed = await eventually('the delayed task to be claimable', async () => {
+          const c = await b.claim(claimAll);
+          return c.length ? c : undefined;
+        }, 5000, 10);
+        assert.ok(Date.now() >= due, 'claimed before its runAt');
+        assert.equal(claimed[0].record.id, task.id);
+      }));
+
+    it('a blocking claim returns as soon as a task is enqueued, and honours its signal', () =>
+      withBackend(target, async (b) => {
+        const started = Date.now();
+        const waiting = b.claim({ ...claimAll, waitMs: 5000 });
+        await sleep(100);
+        const task = newTask();
+        await b.enqueue([task]);
+        const got = await waiting;
+        assert.equal(got[0]?.record.id, task.id);
+        assert.ok(Date.now() - started < 3000, 'the claim waited for its whole timeout');
+        const controller = new AbortController();
+        const idle = b.claim({ ...claimAll, waitMs: 10_000, signal: controller.signal });
+        const abortedAt = Date.now();
+        setTimeout(() => controller.abort(), 50);
+        assert.deepEqual(await idle, []);
+        assert.ok(Date.now() - abortedAt < 2000, 'an aborted claim kept waiting');
+      }));
+
+    it('keeps named queues apart', () =>
+      withBackend(target, async (b) => {
+        const a = newTask({ queue: 'alpha' });
+        const c = newTask({ queue: 'beta' });
+        await b.enqueue([a, c]);
+        const fromAlpha = await b.claim({ ...claimAll, queues: ['alpha'] });
+        assert.deepEqual(fromAlpha.map((x) => x.record.id), [a.id]);
+        assert.deepEqual(await b.claim({ ...claimAll, queues: ['alpha'] }), []);
+        assert.deepEqual((await b.claim({ ...claimAll, queues: ['default'] })).length, 0);
+        const fromBeta = await b.claim({ ...claimAll, queues: ['beta'] });
+        assert.deepEqual(fromBeta.map((x) => x.record.id), [c.id]);
+        assert.deepEqual((await b.listQueues()).filter((q) => q === 'alpha' || q === 'beta').sort(), ['alpha', 'beta']);
+      }));
+
+    it('fences a completion reported under a lost lease', () =>
+      withBackend(target, async (b) => {
+        const task = newTask();
+        await b.enqueue([task]);
+        const [first] = await b.claim({ ...claimAll, workerId: 'w-first', leaseMs: 300 });
+        await sleep(450);
+        const [second] = await b.claim({ ...claimAll, workerId: 'w-second', leaseMs: 30_000 });
+        assert.equal(second?.record.id, task.id, 'an expired lease was not reclaimed');
+        assert.equal(second.record.attempts, 2);
+        assert.notEqual(second.lease.token, first.lease.token);
+        assert.deepEqual(await b.renew([first.lease], 30_000), [false]);
+        const stale = jsonSerializer.serialize('stale');
+        assert.deepEqual(await b.complete([{ lease: first.lease, outcome: 'succeeded', result: stale, finishedAt: Date.now() }]), [false]);
+        assert.equal((await b.getTask(task.id))?.state, 'running');
+        assert.deepEqual(await b.renew([second.lease], 30_000), [true]);
+        const fresh = jsonSerializer.serialize('fresh');
+        assert.deepEqual(await b.complete([{ lease: second.lease, outcome: 'succeeded', result: fresh, finishedAt: Date.now() }]), [true]);
+        const rec = await b.getTask(task.id);
+        assert.equal(rec?.state, 'succeeded');
+        assert.equal(jsonSerializer.deserialize(rec!.result!), 'fresh');
+        assert.deepEqual(await b.complete([{ lease: second.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]), [false]);
+        assert.equal((await b.getTask(task.id))?.state, 'succeeded');
+      }));
+
+    it('a renewed lease is not taken over', () =>
+      withBackend(target, async (b) => {
+        await b.enqueue([newTask()]);
+        const [held] = await b.claim({ ...claimAll, leaseMs: 300 });
+        for (let i = 0; i < 4; i++) {
+          await sleep(150);
+          assert.deepEqual(await b.renew([held.lease], 300), [true]);
+        }
+        assert.deepEqual(await b.claim(claimAll), []);
+      }));
+
+    it('an expired lease past maxAttempts makes the task dead, not claimable again', () =>
+      withBackend(target, async (b) => {
+        const task = newTask({ maxAttempts: 1 });
+        await b.enqueue([task]);
+        await b.claim({ ...claimAll, leaseMs: 200 });
+        await sleep(350);
+        assert.deepEqual(await b.claim(claimAll), []);
+        const rec = await eventually('the task to be marked dead', async () => {
+          const r = await b.getTask(task.id);
+          return r?.state === 'dead' ? r : undefined;
+        }, 5000);
+        assert.equal(rec.error?.name, 'LeaseExpiredError');
+      }));
+
+    it('release makes an unstarted claim ready at once, in its place, without using an attempt', () =>
+      withBackend(target, async (b) => {
+        const [t1, t2] = [newTask(), newTask()];
+        await b.enqueue([t1, t2]);
+        const claimed = await b.claim({ ...claimAll, max: 2 });
+        await b.release(claimed.map((c) => c.lease));
+        const again = await b.claim({ ...claimAll, workerId: 'w-other', max: 2 });
+        assert.deepEqual(again.map((c) => c.record.id), [t1.id, t2.id]);
+        assert.deepEqual(again.map((c) => c.record.attempts), [1, 1]);
+      }));
+
+    it('retry makes a task delayed until its runAt; dead and succeeded finish it', () =>
+      withBackend(target, async (b) => {
+        const [r, d, s] = [newTask(), newTask(), newTask()];
+        await b.enqueue([r, d, s]);
+        const claimed = await b.claim({ ...claimAll, max: 3 });
+        const lease = (id: string) => claimed.find((c) => c.record.id === id)!.lease;
+        const now = Date.now();
+        const accepted = await b.complete([
+          { lease: lease(r.id), outcome: 'retry', error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at x' }, runAt: now + 400, finishedAt: now },
+          { lease: lease(d.id), outcome: 'dead', error: { name: 'Error', message: 'fatal' }, finishedAt: now },
+          { lease: lease(s.id), outcome: 'succeeded', result: jsonSerializer.serialize(7), finishedAt: now },
+        ]);
+        assert.deepEqual(accepted, [true, true, true]);
+        const retried = await b.getTask(r.id);
+        assert.equal(retried?.state, 'delayed');
+        assert.equal(retried?.error?.message, 'boom');
+        assert.equal(retried?.runAt, now + 400);
+        const dead = await b.getTask(d.id);
+        assert.equal(dead?.state, 'dead');
+        assert.equal(dead?.finishedAt, now);
+        assert.equal(dead?.error?.message, 'fatal');
+        const done = await b.getTask(s.id);
+        assert.equal(done?.state, 'succeeded');
+        assert.ok(done?.startedAt && done.startedAt <= now + 1);
+        assert.deepEqual(await b.claim(claimAll), []);
+        const again = await eventually('the retried task to be due', async () => {
+          const c = await b.claim(claimAll);
+          return c.length ? c : undefined;
+        }, 5000, 10);
+        assert.equal(again[0].record.id, r.id);
+        assert.equal(again[0].record.attempts, 2);
+        assert.ok(Date.now() >= now + 400);
+      }));
+
+    it('cancels waiting tasks only', () =>
+      withBackend(target, async (b) => {
+        const [waiting, delayed, running] = [newTask(), newTask({ runAt: Date.now() + 60_000 }), newTask()];
+        await b.enqueue([running]);
+        await b.claim(claimAll);
+        await b.enqueue([waiting, delayed]);
+        assert.equal(await b.cancel(waiting.id), true);
+        assert.equal(await b.cancel(delayed.id), true);
+        assert.equal(await b.cancel(running.id), false);
+        assert.equal(await b.cancel('no-such-task'), false);
+        assert.equal((await b.getTask(waiting.id))?.state, 'cancelled');
+        assert.equal(await b.cancel(waiting.id), false);
+        assert.deepEqual(await b.claim(claimAll), []);
+      }));
+
+    it('requeues a dead task with its attempts reset', () =>
+      withBackend(target, async (b) => {
+        const task = newTask({ maxAttempts: 1 });
+        await b.enqueue([task]);
+        const [c] = await b.claim(claimAll);
+        await b.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'Error', message: 'x' }, finishedAt: Date.now() }]);
+        assert.equal(await b.requeue(task.id), true);
+        assert.equal((await b.getTask(task.id))?.state, 'pending');
+        const [again] = await b.claim(claimAll);
+        assert.equal(again.record.id, task.id);
+        assert.equal(again.record.attempts, 1);
+        assert.ok(again.lease.token !== c.lease.token, 'a fencing token repeated after a requeue');
+        assert.equal(await b.requeue(task.id), false, 'requeued a running task');
+      }));
+
+    it('counts by state per queue, lists tasks in pages, purges old finished tasks', () =>
+      withBackend(target, async (b) => {
+        const tasks = Array.from({ length: 7 }, () => newTask({ queue: 'inspect' }));
+        await b.enqueue(tasks);
+        await b.enqueue([newTask({ queue: 'inspect', runAt: Date.now() + 60_000 })]);
+        const claimed = await b.claim({ ...claimAll, queues: ['inspect'], max: 3 });
+        const old = Date.now() - 60_000;
+        await b.complete([
+          { lease: claimed[0].lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: old },
+          { lease: claimed[1].lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() },
+        ]);
+        await b.cancel(tasks[6].id);
+        const q = (await b.counts()).find((c) => c.queue === 'inspect');
+        assert.deepEqual(q?.counts, { pending: 3, delayed: 1, running: 1, succeeded: 1, dead: 1, cancelled: 1 });
+        assert.ok(q!.oldestPendingAgeMs >= 0);
+        const page1 = await b.listTasks({ queue: 'inspect', limit: 3 });
+        assert.equal(page1.total, 8);
+        assert.equal(page1.tasks.length, 3);
+        const page3 = await b.listTasks({ queue: 'inspect', limit: 3, offset: 6 });
+        assert.equal(page3.tasks.length, 2);
+        const allIds = new Set([...page1.tasks, ...(await b.listTasks({ queue: 'inspect', limit: 3, offset: 3 })).tasks, ...page3.tasks].map((t) => t.id));
+        assert.equal(allIds.size, 8, 'pages overlap or miss tasks');
+        const pending = await b.listTasks({ queue: 'inspect', state: 'pending' });
+        assert.equal(pending.total, 3);
+        assert.ok(pending.tasks.every((t) => t.state === 'pending'));
+        assert.equal((await b.listTasks({ state: 'dead' })).tasks[0]?.error?.message, 'x');
+        assert.equal(await b.purge({ olderThanMs: 30_000 }), 1);
+        assert.equal(await b.getTask(claimed[0].record.id), null);
+        assert.equal(await b.purge({ olderThanMs: 0, queue: 'inspect' }), 2);
+        const after = (await b.counts()).find((c) => c.queue === 'inspect');
+        assert.deepEqual(after?.counts, { pending: 3, delayed: 1, running: 1, succeeded: 0, dead: 0, cancelled: 0 });
+      }));
+
+    it('waitForFinish resolves promptly on finish and null after its timeout or for an unknown id', () =>
+      withBackend(target, async (b) => {
+        const task = newTask();
+        await b.enqueue([task]);
+        let t0 = Date.now();
+        assert.equal(await b.waitForFinish(task.id, 300), null);
+        const waited = Date.now() - t0;
+        assert.ok(waited >= 280 && waited < 2000, `timed out after ${waited} ms, expected ~300`);
+        assert.equal(await b.waitForFinish('no-such-task', 200), null);
+        const waiting = b.waitForFinish(task.id, 10_000);
+        const [c] = await b.claim(claimAll);
+        await sleep(50);
+        await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize('ok'), finishedAt: Date.now() }]);
+        t0 = Date.now();
+        const rec = await waiting;
+        assert.equal(rec?.state, 'succeeded');
+        assert.ok(Date.now() - t0 < 500, 'waitForFinish was slow to notice the result');
+      }));
+
+    it('tracks live workers by heartbeat', () =>
+      withBackend(target, async (b) => {
+        const info = { id: 'w-hb', hostname: 'h', pid: 1, queues: ['default'], concurrency: 2, startedAt: Date.now(), seenAt: Date.now(), running: 1, processed: 5, failed: 0 };
+        await b.heartbeat(info, 400);
+        const [seen] = await b.listWorkers();
+        assert.equal(seen?.id, 'w-hb');
+        assert.equal(seen.processed, 5);
+        await sleep(600);
+        assert.deepEqual(await b.listWorkers(), [], 'a worker outlived its heartbeat');
+        await b.heartbeat(info, 10_000);
+        await b.removeWorker('w-hb');
+        assert.deepEqual(await b.listWorkers(), []);
+      }));
+
+    it('answers ping with the server version and lists its node', () =>
+      withBackend(target, async (b) => {
+        const info = await b.ping();
+        assert.match(info.serverVersion, /\d+\.\d+/);
+        const nodes = await b.nodes();
+        assert.ok(nodes.length >= 1);
+        assert.ok(nodes.some((n) => n.serving && n.reachable));
+        assert.ok(!/password|secret/i.test(b.address));
+      }));
+
+    it('fails to connect to an unreachable server with ConnectionError, within the connect timeout', async () => {
+      const backend = createBackend(target.unreachableConfig());
+      const t0 = Date.now();
+      await assert.rejects(backend.connect(), (err: unknown) => {
+        assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 4000, `connect took ${Date.now() - t0} ms`);
+      await backend.close();
+    });
+  });
+}

@@ -1,0 +1,62 @@
+// Shared plumbing for the conformance suite: fresh backends, task builders, waiting helpers.
+import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import type { Backend, BackendKind } from '../../shared/core/backend.js';
+import { DEFAULT_BACKOFF } from '../../shared/core/backoff.js';
+import { newTaskId } from '../../shared/core/ids.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
+import type { NewTask } from '../../shared/core/types.js';
+
+export interface ConformanceTarget {
+  kind: BackendKind;
+  /** The server this backend needs; omitted for SQLite. */
+  server?: 'postgres' | 'redis' | 'nats';
+  /** A config with a new namespace on every call (temp file / schema / key prefix / stream). */
+  freshConfig(): BackendConfig;
+  /** A config whose server cannot be reached, with a short connectTimeout. */
+  unreachableConfig(): BackendConfig;
+}
+
+/** Runs `fn` with a connected backend in a fresh namespace, then destroys and closes it. */
+export async function withBackend<T>(target: ConformanceTarget, fn: (backend: Backend, config: BackendConfig) => Promise<T>): Promise<T> {
+  const config = target.freshConfig();
+  const backend = createBackend(config);
+  await backend.connect();
+  try {
+    return await fn(backend, config);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+let seq = 0;
+/** A task record as TaskQueue would build it; override what the test cares about. */
+export function newTask(overrides: Partial<NewTask> = {}): NewTask {
+  const now = Date.now();
+  return {
+    id: newTaskId(),
+    queue: 'default',
+    name: 'sitq.echo',
+    payload: jsonSerializer.serialize({ n: seq++ }),
+    serializer: 'json',
+    priority: 0,
+    runAt: now,
+    enqueuedAt: now,
+    maxAttempts: 3,
+    backoff: { ...DEFAULT_BACKOFF },
+    ...overrides,
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

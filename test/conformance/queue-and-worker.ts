@@ -1,0 +1,247 @@
+// TaskQueue and Worker on top of each backend: what a user of the library sees.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Backend } from '../../shared/core/backend.js';
+import { ConfigurationError, SerializationError, UnrecoverableError } from '../../shared/core/errors.js';
+import { silentLogger } from '../../shared/core/logger.js';
+import { TaskQueue } from '../../shared/core/queue.js';
+import { defineTask } from '../../shared/core/tasks.js';
+import { Worker, type WorkerOptions, type WorkerTaskEvent } from '../../shared/core/worker.js';
+import { eventually, sleep, withBackend, type ConformanceTarget } from './harness.js';
+
+/** Runs `fn` with a connected queue and a helper that starts workers (all stopped afterwards). */
+function withQueue(target: ConformanceTarget, fn: (q: TaskQueue, startWorker: (o?: WorkerOptions, beforeStart?: (w: Worker) => void) => Promise<Worker>, backend: Backend) => Promise<void>) {
+  return withBackend(target, async (backend) => {
+    const queue = new TaskQueue(backend);
+    const workers: Worker[] = [];
+    const startWorker = async (options: WorkerOptions = {}, beforeStart?: (w: Worker) => void) => {
+      const w = new Worker(backend, { pollInterval: 200, logger: silentLogger, ...options });
+      workers.push(w);
+      beforeStart?.(w);
+      await w.start();
+      return w;
+    };
+    try {
+      await fn(queue, startWorker, backend);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop({ timeout: 1000 })));
+    }
+  });
+}
+
+const collect = (w: Worker, kind: 'started' | 'succeeded' | 'retried' | 'dead' | 'lease-lost') => {
+  const events: WorkerTaskEvent[] = [];
+  w.on(kind, (e) => events.push(e));
+  return events;
+};
+
+export function queueAndWorkerSuite(target: ConformanceTarget): void {
+  describe('queue and worker', () => {
+    it('runs a typed task and returns its result', () =>
+      withQueue(target, async (q, startWorker) => {
+        const add = defineTask('math.add', (p: { a: number; b: number }) => p.a + p.b);
+        await startWorker({ tasks: [add] });
+        const id = await q.enqueue(add, { a: 2, b: 3 });
+        const result = await q.getResult(id, { timeout: 10_000 });
+        assert.ok(result);
+        assert.equal(result.status, 'succeeded');
+        assert.ok(result.isSuccess());
+        assert.equal(result.isFailed(), false);
+        const value: number | undefined = result.value;
+        assert.equal(value, 5);
+        assert.equal(result.attempts, 1);
+        assert.ok(result.enqueuedAt <= result.startedAt! && result.startedAt! <= result.finishedAt!);
+        assert.ok(Math.abs(result.finishedAt! - Date.now()) < 60_000, 'finishedAt is not UTC epoch ms');
+      }));
+
+    it('round-trips Dates, Maps, Sets, BigInt and typed arrays with the v8 serializer', () =>
+      withBackend(target, async (backend) => {
+        const q = new TaskQueue(backend, { serializer: 'v8' });
+        const w = new Worker(backend, { pollInterval: 200, logger: silentLogger });
+        await w.start();
+        try {
+          const payload = { when: new Date(0), m: new Map([['k', 1]]), s: new Set([1, 2]), big: 2n ** 70n, bytes: new Uint8Array([1, 2, 3]) };
+          const result = await q.getResult(await q.enqueue('sitq.echo', payload), { timeout: 10_000 });
+          assert.deepEqual(result?.value, payload);
+        } finally {
+          await w.stop();
+        }
+      }));
+
+    it('rejects what cannot be serialized or is malformed at enqueue, writing nothing', () =>
+      withQueue(target, async (q) => {
+        await assert.rejects(q.enqueue('sitq.echo', { f: () => 1 }), SerializationError);
+        await assert.rejects(q.enqueue('sitq.echo', { n: 10n }), SerializationError);
+        await assert.rejects(q.enqueueMany('sitq.echo', [1, 2, { bad: Symbol('x') }]), SerializationError);
+        await assert.rejects(q.enqueue('sitq.echo', 1, { priority: 12 }), (e: unknown) => e instanceof ConfigurationError && /priority/.test(e.message) && /12/.test(e.message));
+        await assert.rejects(q.enqueue('sitq.echo', 1, { queue: 'no spaces' }), ConfigurationError);
+        await assert.rejects(q.enqueue('sitq.echo', 1, { delay: -5 }), ConfigurationError);
+        await assert.rejects(q.enqueue('', 1), ConfigurationError);
+        await assert.rejects(q.enqueue('sitq.echo', 1, { nonsense: true } as never), (e: unknown) => e instanceof ConfigurationError && /nonsense/.test(e.message));
+        const totals = (await q.counts()).reduce((n, c) => n + Object.values(c.counts).reduce((a, b) => a + b, 0), 0);
+        assert.equal(totals, 0, 'a rejected enqueue wrote something');
+      }));
+
+    it('enqueueMany stores a batch and returns ids in order', () =>
+      withQueue(target, async (q, startWorker) => {
+        const ids = await q.enqueueMany('sitq.echo', [1, 2, 3, 4, 5]);
+        assert.equal(new Set(ids).size, 5);
+        await startWorker();
+        const values = await Promise.all(ids.map(async (id) => (await q.getResult(id, { timeout: 10_000 }))?.value));
+        assert.deepEqual(values, [1, 2, 3, 4, 5]);
+      }));
+
+    it('retries with backoff and succeeds; dies after the last attempt', () =>
+      withQueue(target, async (q, startWorker) => {
+        const w = await startWorker();
+        const retried = collect(w, 'retried');
+        const backoff = { baseMs: 100, maxMs: 1000, jitter: 0 };
+        const flaky = await q.enqueue('sitq.fail', { times: 2 }, { maxAttempts: 3, backoff });
+        const hopeless = await q.enqueue('sitq.fail', { message: 'always' }, { maxAttempts: 2, backoff });
+        const ok = await q.getResult(flaky, { timeout: 10_000 });
+        assert.equal(ok?.status, 'succeeded');
+        assert.equal(ok?.attempts, 3);
+        const dead = await q.getResult(hopeless, { timeout: 10_000 });
+        assert.equal(dead?.status, 'dead');
+        assert.ok(dead?.isFailed());
+        assert.equal(dead?.attempts, 2);
+        assert.match(dead!.error!.message, /always/);
+        assert.match(dead!.error!.stack ?? '', /sitq\.fail|test-tasks/);
+        const flakyRetries = retried.filter((e) => e.taskId === flaky);
+        assert.equal(flakyRetries.length, 2);
+        // Exponential: the second wait is twice the first (jitter 0).
+        assert.equal(flakyRetries[0].nextRunAt! - flakyRetries[0].at, 100);
+        assert.equal(flakyRetries[1].nextRunAt! - flakyRetries[1].at, 200);
+      }));
+
+    it('UnrecoverableError makes a task dead at once', () =>
+      withQueue(target, async (q, startWorker) => {
+        const fatal = defineTask('t.fatal', () => {
+          throw new UnrecoverableError('bad input, do not retry');
+        });
+        await startWorker({ tasks: [fatal] });
+        const r = await q.getResult(await q.enqueue(fatal, null, { maxAttempts: 5 }), { timeout: 10_000 });
+        assert.equal(r?.status, 'dead');
+        assert.equal(r?.attempts, 1);
+        assert.equal(r?.error?.name, 'UnrecoverableError');
+      }));
+
+    it('records an unknown task as dead with the reason, and it can be requeued', () =>
+      withQueue(target, async (q, startWorker) => {
+        const id = await q.enqueue('not.registered', { x: 1 });
+        const w1 = await startWorker();
+        const r = await q.getResult(id, { timeout: 10_000 });
+        assert.equal(r?.status, 'dead');
+        assert.equal(r?.error?.name, 'UnknownTaskError');
+        assert.match(r!.error!.message, /not\.registered/);
+        await w1.stop();
+        await startWorker({ tasks: { 'not.registered': (p: { x: number }) => p.x + 1 } });
+        assert.equal(await q.requeue(id), true);
+        const again = await q.getResult(id, { timeout: 10_000 });
+        assert.equal(again?.value, 2);
+      }));
+
+    it('aborts a task at its timeout and retries it', () =>
+      withQueue(target, async (q, startWorker) => {
+        await startWorker();
+        const id = await q.enqueue('sitq.sleep', { ms: 5000 }, { timeout: 200, maxAttempts: 2, backoff: { baseMs: 10, jitter: 0 } });
+        const r = await q.getResult(id, { timeout: 10_000 });
+        assert.equal(r?.status, 'dead');
+        assert.equal(r?.attempts, 2);
+        assert.equal(r?.error?.name, 'TaskTimeoutError');
+      }));
+
+    it('never runs more than maxConcurrency at once', () =>
+      withQueue(target, async (q, startWorker) => {
+        let now = 0;
+        let peak = 0;
+        const probe = defineTask('t.probe', async () => {
+          peak = Math.max(peak, ++now);
+          await sleep(30);
+          now--;
+        });
+        await startWorker({ tasks: [probe], maxConcurrency: 3 });
+        const ids = await q.enqueueMany(probe, Array.from({ length: 15 }, () => null));
+        await Promise.all(ids.map((id) => q.getResult(id, { timeout: 10_000 })));
+        assert.equal(peak, 3);
+      }));
+
+    it('runs higher priorities first and delayed tasks never early', () =>
+      withQueue(target, async (q, startWorker) => {
+        const low = await q.enqueue('sitq.echo', 'low', { priority: 1 });
+        const high = await q.enqueue('sitq.echo', 'high', { priority: 9 });
+        const delayed = await q.enqueue('sitq.echo', 'later', { delay: 500 });
+        const enqueuedAt = Date.now();
+        let started: WorkerTaskEvent[] = [];
+        await startWorker({ maxConcurrency: 1 }, (w) => (started = collect(w, 'started')));
+        await q.getResult(delayed, { timeout: 10_000 });
+        assert.deepEqual(started.map((e) => e.taskId), [high, low, delayed]);
+        assert.ok(started[2].at >= enqueuedAt + 490, 'the delayed task started early');
+      }));
+
+    it('renews leases: a task longer than its lease runs once while its worker lives', () =>
+      withQueue(target, async (q, startWorker) => {
+        let runs = 0;
+        const long = defineTask('t.long', async () => {
+          runs++;
+          await sleep(1500);
+        });
+        const a = await startWorker({ tasks: [long], lease: 400 });
+        const b = await startWorker({ tasks: [long], lease: 400 });
+        const lost = [...collect(a, 'lease-lost'), ...collect(b, 'lease-lost')];
+        const r = await q.getResult(await q.enqueue(long, null), { timeout: 10_000 });
+        assert.equal(r?.status, 'succeeded');
+        assert.equal(runs, 1);
+        assert.equal(r?.attempts, 1);
+        assert.deepEqual(lost, []);
+      }));
+
+    it('stop() waits for running tasks; a forced stop hands them on at once, not after the lease', () =>
+      withQueue(target, async (q, startWorker) => {
+        const a = await startWorker({ lease: 60_000 });
+        const quick = await q.enqueue('sitq.sleep', { ms: 200 });
+        await eventually('the task to start', async () => (await q.getTask(quick))?.state === 'running');
+        await a.stop({ timeout: 5000 });
+        assert.equal((await q.getResult(quick, { timeout: 0 }))?.status, 'succeeded', 'stop did not wait for the running task');
+
+        const c = await startWorker({ lease: 60_000 });
+        const slow = await q.enqueue('sitq.sleep', { ms: 30_000 });
+        await eventually('the slow task to start', async () => (await q.getTask(slow))?.state === 'running');
+        const stoppedAt = Date.now();
+        await c.stop({ timeout: 100 });
+        assert.ok(Date.now() - stoppedAt < 5000, 'a forced stop hung');
+        const rec = await q.getTask(slow);
+        assert.notEqual(rec?.state, 'running', 'the aborted task kept its 60 s lease');
+        await startWorker({ lease: 60_000 });
+        await eventually('another worker to take the task', async () => (await q.getTask(slow))?.attempts === 2, 5000);
+      }));
+
+    it('getResult returns null after its timeout for a task nobody runs', () =>
+      withQueue(target, async (q) => {
+        const id = await q.enqueue('sitq.echo', 1, { queue: 'nobody' });
+        const t0 = Date.now();
+        assert.equal(await q.getResult(id, { timeout: 300 }), null);
+        assert.ok(Date.now() - t0 >= 280);
+        assert.equal(await q.getResult('no-such-id', { timeout: 100 }), null);
+      }));
+
+    it('cancels a pending task so no worker runs it', () =>
+      withQueue(target, async (q, startWorker) => {
+        const id = await q.enqueue('sitq.echo', 1, { delay: 300 });
+        assert.equal(await q.cancel(id), true);
+        const w = await startWorker();
+        const started = collect(w, 'started');
+        await sleep(600);
+        assert.deepEqual(started, []);
+        assert.equal((await q.getResult(id, { timeout: 0 }))?.status, 'cancelled');
+      }));
+
+    it('returns the first task id for a repeated idempotency key', () =>
+      withQueue(target, async (q) => {
+        const a = await q.enqueue('sitq.echo', 1, { idempotencyKey: 'k1' });
+        const b = await q.enqueue('sitq.echo', 2, { idempotencyKey: 'k1' });
+        assert.equal(a, b);
+        assert.deepEqual((await q.getTask(a))?.payload, 1);
+      }));
+  });
+}
