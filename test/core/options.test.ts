@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../shared/core/backoff.js';
+import { buildNewTask } from '../../shared/core/enqueue-options.js';
+import { ConfigurationError } from '../../shared/core/errors.js';
+import { Worker } from '../../shared/core/worker.js';
+import type { Backend } from '../../shared/core/backend.js';
+
+const bytes = new Uint8Array();
+
+describe('backoff', () => {
+  it('doubles from the base, is capped, and jitter only shortens', () => {
+    const o = { type: 'exponential' as const, baseMs: 100, maxMs: 1000, jitter: 0 };
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(o, n)), [100, 200, 400, 800, 1000, 1000]);
+    assert.equal(backoffDelay({ ...o, type: 'fixed' }, 5), 100);
+    const jittered = backoffDelay({ ...o, jitter: 0.5 }, 3, () => 1);
+    assert.equal(jittered, 200);
+    assert.equal(backoffDelay({ ...o, jitter: 0.5 }, 3, () => 0), 400);
+    assert.equal(DEFAULT_BACKOFF.type, 'exponential');
+    assert.ok(DEFAULT_BACKOFF.jitter > 0 && DEFAULT_BACKOFF.maxMs > 0);
+  });
+});
+
+describe('enqueue options', () => {
+  it('fills defaults and resolves delay to runAt', () => {
+    const t = buildNewTask('id1', 'a.b', bytes, 'json', { delay: 500, priority: 2 }, 1000);
+    assert.equal(t.queue, 'default');
+    assert.equal(t.runAt, 1500);
+    assert.equal(t.priority, 2);
+    assert.equal(t.maxAttempts, 3);
+    assert.deepEqual(t.backoff, DEFAULT_BACKOFF);
+  });
+
+  it('names the option, the value and what was expected', () => {
+    const expectIssue = (opts: object, option: RegExp, given: RegExp) =>
+      assert.throws(() => buildNewTask('i', 'a', bytes, 'json', opts as never, 0), (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        assert.match(e.message, option);
+        assert.match(e.message, given);
+        return true;
+      });
+    expectIssue({ priority: 10 }, /enqueue options\.priority/, /10/);
+    expectIssue({ maxAttempts: 0 }, /maxAttempts/, /0/);
+    expectIssue({ queue: 'a.b' }, /queue/, /"a\.b"/);
+    expectIssue({ delay: 5, runAt: 10 }, /either delay or runAt/, /10/);
+    expectIssue({ backoff: { baseMs: -1 } }, /backoff\.baseMs/, /-1/);
+    expectIssue({ extra: 1 }, /extra/, /no such option/);
+    assert.throws(() => buildNewTask('i', 'has space', bytes, 'json', {}, 0), /task name/);
+  });
+});
+
+describe('worker options', () => {
+  it('rejects impossible settings with every problem named', () => {
+    const backend = {} as Backend;
+    assert.throws(() => new Worker(backend, { maxConcurrency: 0, lease: 5, queues: [] }), (e: unknown) => {
+      assert.ok(e instanceof ConfigurationError);
+      assert.deepEqual(e.issues.map((i) => i.option), ['worker.queues', 'worker.maxConcurrency', 'worker.lease']);
+      return true;
+    });
+  });
+});
