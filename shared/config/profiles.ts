@@ -1,0 +1,136 @@
+// From a profile as the file stores it to the BackendConfig that createBackend takes: references
+// resolved through a SecretStore, relative SQLite paths anchored at the config file's folder, and
+// every option checked by the backend's own validation (errors renamed to profiles.<name>.<field>).
+import { isAbsolute, resolve } from 'node:path';
+import { createBackend, type BackendConfig } from '../backends/index.js';
+import type { BackendKind } from '../core/backend.js';
+import { ConfigurationError, type ConfigurationIssue } from '../core/errors.js';
+import { isSecretField, redact, scrub } from './redact.js';
+import { EnvSecretStore, isReference, resolveReferences, type SecretStore } from './references.js';
+import { PROFILE_NAME, PROFILE_NAME_EXPECTED, type ProfileEntry, type SitqConfig } from './schema.js';
+
+/** A profile ready to use. */
+export interface Profile {
+  name: string;
+  type: BackendKind;
+  description?: string;
+  /** What createBackend takes: references resolved, a relative SQLite path made absolute. */
+  backend: BackendConfig;
+  /** Secret values this profile holds (passwords, tokens, substituted references): hosts hide them
+   *  wherever they could appear (logs, errors, output). */
+  secrets: string[];
+}
+
+export interface ResolveOptions {
+  /** Where `${NAME}` values come from. Default: environment variables. */
+  secrets?: SecretStore;
+  /** Folder a relative SQLite path is taken from (the config file's folder). Default: cwd. */
+  baseDir?: string;
+}
+
+/** The profile a command uses: the one asked for, else the file's defaultProfile, else the only one. */
+export function pickProfileName(config: SitqConfig, requested?: string): string {
+  const names = Object.keys(config.profiles);
+  if (requested !== undefined) {
+    if (!PROFILE_NAME.test(requested)) throw new ConfigurationError({ option: 'profile', expected: PROFILE_NAME_EXPECTED, given: requested });
+    if (!config.profiles[requested]) {
+      throw new ConfigurationError({ option: 'profile', expected: `one of the profiles in the config (${names.join(', ') || 'none defined'})`, given: requested });
+    }
+    return requested;
+  }
+  if (config.defaultProfile) return config.defaultProfile;
+  if (names.length === 1) return names[0];
+  throw new ConfigurationError({ option: 'defaultProfile', expected: `a default profile, or a profile named with --profile (one of ${names.join(', ') || 'none defined'})` });
+}
+
+/** Resolves and validates one named profile of a loaded config. */
+export async function resolveProfile(config: SitqConfig, name: string, options: ResolveOptions = {}): Promise<Profile> {
+  const entry = config.profiles[name];
+  if (!entry) throw new ConfigurationError({ option: 'profile', expected: `one of ${Object.keys(config.profiles).join(', ')}`, given: name });
+  return resolveEntry(name, entry, options);
+}
+
+/** Resolves and validates a profile given inline (not from a file). */
+export async function resolveEntry(name: string, entry: ProfileEntry, options: ResolveOptions = {}): Promise<Profile> {
+  const where = `profiles.${name}`;
+  const { value, substituted } = await resolveReferences(entry, options.secrets ?? new EnvSecretStore(), where);
+  const { type, description, ...backendOptions } = value;
+  if (type === 'sqlite' && typeof backendOptions.path === 'string' && backendOptions.path !== ':memory:' && !isAbsolute(backendOptions.path)) {
+    backendOptions.path = resolve(options.baseDir ?? process.cwd(), backendOptions.path);
+  }
+  const backend = { type, ...backendOptions } as BackendConfig;
+  const secrets = [...substituted, ...secretValuesIn(backendOptions)];
+  validateBackendConfig(backend, where, secrets);
+  const profile: Profile = { name, type, backend, secrets };
+  if (description !== undefined) profile.description = description;
+  return profile;
+}
+
+/**
+ * Checks a backend config with the backend's own rules (constructing a backend connects nothing).
+ * Issues are renamed from `postgres.poolSize` to `<where>.poolSize`, and any secret value that
+ * slipped into one is masked.
+ */
+export function validateBackendConfig(config: BackendConfig, where: string, secrets: readonly string[] = []): void {
+  try {
+    createBackend(config);
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    throw new ConfigurationError(err.issues.map((issue) => renameIssue(issue, config.type, where, secrets)));
+  }
+}
+
+function renameIssue(issue: ConfigurationIssue, kind: string, where: string, secrets: readonly string[]): ConfigurationIssue {
+  const field = issue.option.startsWith(`${kind}.`) ? issue.option.slice(kind.length + 1) : issue.option === kind ? '' : issue.option;
+  const renamed: ConfigurationIssue = { option: field ? `${where}.${field}` : where, expected: scrub(issue.expected, secrets) };
+  if ('given' in issue) renamed.given = typeof issue.given === 'string' ? scrub(redact(issue.given), secrets) : issue.given;
+  return renamed;
+}
+
+/** Every secret value in an options object: secret fields, and passwords inside URLs. */
+export function secretValuesIn(value: unknown, path: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (isSecretField(path)) return value ? [value] : [];
+    return urlPasswords(value);
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretValuesIn(v, [...path, String(i)]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretValuesIn(v, [...path, k]));
+  return [];
+}
+
+const URL_USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s@/?#]*)@/gi;
+
+function urlPasswords(value: string): string[] {
+  const found: string[] = [];
+  for (const m of value.matchAll(URL_USERINFO)) {
+    const info = m[1];
+    const colon = info.indexOf(':');
+    const secret = colon >= 0 ? info.slice(colon + 1) : /^(nats|tls|wss?|rediss?):/i.test(m[0]) ? info : '';
+    if (secret) {
+      found.push(secret);
+      try {
+        const decoded = decodeURIComponent(secret);
+        if (decoded !== secret) found.push(decoded);
+      } catch {
+        // not percent-encoded
+      }
+    }
+  }
+  for (const m of value.matchAll(/[?&;](?:password|pass|pwd|token|secret|auth|sslpassword|access_token)=([^&#\s]+)/gi)) found.push(m[1]);
+  return found;
+}
+
+/** Where a stored profile holds a secret written out in full (not as a `${NAME}` reference):
+ *  paths like `password` or `connectionString` (a password inside the URL). */
+export function plainSecretFields(entry: ProfileEntry): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (typeof v === 'string') {
+      const plain = isSecretField(path) ? v !== '' && !isReference(v) : urlPasswords(v).some((s) => !isReference(s));
+      if (plain) found.push(path.join('.'));
+    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, String(i)]));
+    else if (v && typeof v === 'object') for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
+  };
+  walk(entry, []);
+  return found;
+}
