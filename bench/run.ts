@@ -1,0 +1,126 @@
+// `npm run bench [-- options]`: the standard workload on every local profile whose server
+// answers, with the raw floor of each, written as JSON + Markdown under bench/results/.
+// `--sweep` runs the pool sweep instead, `--soak` the 100,000-task memory run.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  compareProfiles,
+  compareRuns,
+  loadResult,
+  machineInfo,
+  runSoak,
+  saveResult,
+  sweepPools,
+  toMarkdown,
+  versionInfo,
+  type BenchProgress,
+  type BenchReport,
+} from '../shared/bench/index.js';
+import { dateStamp } from '../shared/bench/report.js';
+import { LOCAL_PROFILES, serverAnswers, type LocalProfile } from './profiles.js';
+
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
+  return n;
+};
+const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+const program = new Command('npm run bench --')
+  .description('Benchmarks sitq on the local servers (SQLite temp file, PostgreSQL 127.0.0.1:5432 db test, Redis 127.0.0.1:6379, NATS 127.0.0.1:4222).')
+  .option('--profiles <names>', `comma-separated subset of ${LOCAL_PROFILES.map((p) => p.name).join(', ')}`, list)
+  .option('--tasks <n>', 'measured tasks (default 10000; soak 100000)', positive('--tasks'))
+  .option('--concurrency <n>', 'worker concurrency', positive('--concurrency'), 10)
+  .option('--payload-bytes <n>', 'payload size', positive('--payload-bytes'), 64)
+  .option('--no-floor', 'skip the raw floor')
+  .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
+  .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
+  .option('--out <dir>', 'where results go', 'bench/results')
+  .option('--name <name>', 'file name (without extension) for the results; default <kind>-<date>')
+  .option('--compare <file>', 'also compare with an earlier result file (writes <name>.compare.md)')
+  .option('--quiet', 'no progress on stderr');
+
+program.parse(process.argv);
+const opts = program.opts<{
+  profiles?: string[];
+  tasks?: number;
+  concurrency: number;
+  payloadBytes: number;
+  floor: boolean;
+  sweep?: boolean;
+  soak?: boolean;
+  out: string;
+  name?: string;
+  compare?: string;
+  quiet?: boolean;
+}>();
+
+const unknown = (opts.profiles ?? []).filter((n) => !LOCAL_PROFILES.some((p) => p.name === n));
+if (unknown.length) program.error(`unknown profile(s): ${unknown.join(', ')} (known: ${LOCAL_PROFILES.map((p) => p.name).join(', ')})`, { exitCode: 2 });
+
+const controller = new AbortController();
+process.once('SIGINT', () => {
+  process.stderr.write('\ncancelling (cleaning up the benchmark namespaces)...\n');
+  controller.abort();
+});
+
+const progress = makeProgress(Boolean(opts.quiet));
+const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
+
+const wanted = LOCAL_PROFILES.filter((p) => !opts.profiles || opts.profiles.includes(p.name));
+const reachable: LocalProfile[] = [];
+const skipped: { profile: string; reason: string }[] = [];
+for (const p of wanted) {
+  if (!p.probe || (await serverAnswers(p.probe.host, p.probe.port))) reachable.push(p);
+  else skipped.push({ profile: p.name, reason: `no server answers at ${p.probe.host}:${p.probe.port}` });
+}
+for (const s of skipped) process.stderr.write(`skipping ${s.profile}: ${s.reason}\n`);
+
+const report = await run();
+report.command = command;
+report.skipped.unshift(...skipped);
+const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : 'bench';
+const name = opts.name ?? `${kind}-${dateStamp(report.date)}`;
+const jsonPath = saveResult(report, opts.out, { name });
+const mdPath = join(opts.out, `${name}.md`);
+writeFileSync(mdPath, toMarkdown(report));
+process.stdout.write(`${toMarkdown(report)}\nwrote ${relative(process.cwd(), jsonPath)} and ${relative(process.cwd(), mdPath)}\n`);
+if (opts.compare) {
+  const comparePath = join(opts.out, `${name}.compare.md`);
+  writeFileSync(comparePath, toMarkdown(compareRuns(report, loadResult(opts.compare))));
+  process.stdout.write(`wrote ${relative(process.cwd(), comparePath)}\n`);
+}
+process.exit(report.results.length + report.sweeps.length + report.soaks.length > 0 ? 0 : 1);
+
+async function run(): Promise<BenchReport> {
+  const hooks = { onProgress: progress, signal: controller.signal };
+  if (!opts.sweep && !opts.soak) {
+    return compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor }, hooks);
+  }
+  const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [] };
+  for (const p of reachable) {
+    try {
+      if (opts.sweep) report.sweeps.push(await sweepPools(p.config, { profile: p.name, payloadBytes: opts.payloadBytes, ...hooks }));
+      else report.soaks.push(await runSoak(p.config, { profile: p.name, tasks: opts.tasks ?? 100_000, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, ...hooks }));
+    } catch (err) {
+      if (controller.signal.aborted) throw err;
+      report.skipped.push({ profile: p.name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return report;
+}
+
+/** One updating line on a terminal; a line per phase otherwise (logs stay readable). */
+function makeProgress(quiet: boolean): (p: BenchProgress) => void {
+  if (quiet) return () => {};
+  const tty = process.stderr.isTTY;
+  let lastKey = '';
+  return (p) => {
+    const key = `${p.profile} ${p.phase}`;
+    const line = `${p.profile.padEnd(10)} ${p.phase.padEnd(15)} ${String(p.done).padStart(7)}/${p.total} (${(p.elapsedMs / 1000).toFixed(1)} s)`;
+    if (tty) process.stderr.write(`\r${line}\x1b[K${p.phase === 'cleanup' && p.done === p.total ? '\n' : ''}`);
+    else if (key !== lastKey) process.stderr.write(`${line}\n`);
+    lastKey = key;
+  };
+}

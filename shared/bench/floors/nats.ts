@@ -1,0 +1,64 @@
+// NATS JetStream raw floor: a work-queue stream with one durable pull consumer; fetch(n) claims a
+// batch, ack() each message, and a flush confirms the acks reached the server. Same library
+// (nats) and servers as the profile, on a `SITQ_BENCH_*` stream deleted afterwards.
+import { AckPolicy, connect, RetentionPolicy, type Consumer, type JsMsg, type NatsConnection } from 'nats';
+import type { NatsOptions } from '../../backends/nats/index.js';
+import { benchId } from '../namespace.js';
+import type { FloorDriver } from './types.js';
+
+export class NatsFloor implements FloorDriver<JsMsg> {
+  readonly method = 'work-queue stream + durable pull consumer: fetch(n) claims a batch, ack() each message + flush';
+  private nc: NatsConnection | undefined;
+  private consumer: Consumer | undefined;
+  private readonly stream = `SITQ_BENCH_FLOOR_${benchId().toUpperCase()}`;
+
+  constructor(private readonly options: NatsOptions) {}
+
+  async setup(tasks: number, payload: Buffer): Promise<void> {
+    const nc = await connect(natsConnectOptions(this.options));
+    this.nc = nc;
+    const jsm = await nc.jetstreamManager();
+    const subject = `${this.stream}.jobs`;
+    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: RetentionPolicy.Workqueue });
+    await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
+    const js = nc.jetstream();
+    for (let i = 0; i < tasks; i += 500) {
+      const n = Math.min(500, tasks - i);
+      await Promise.all(Array.from({ length: n }, () => js.publish(subject, payload)));
+    }
+    this.consumer = await js.consumers.get(this.stream, 'floor');
+  }
+
+  async claim(max: number): Promise<JsMsg[]> {
+    const messages = await this.consumer!.fetch({ max_messages: max, expires: 1000 });
+    const batch: JsMsg[] = [];
+    for await (const m of messages) batch.push(m);
+    return batch;
+  }
+
+  async ack(messages: JsMsg[]): Promise<void> {
+    for (const m of messages) m.ack();
+    await this.nc!.flush();
+  }
+
+  async teardown(): Promise<void> {
+    const nc = this.nc;
+    this.nc = undefined;
+    if (!nc) return;
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(this.stream);
+    } catch {
+      // nothing to delete, or the server went away: the stream name is unique to this run
+    }
+    await nc.close().catch(() => {});
+  }
+}
+
+/** The connection settings of a NATS profile, as the nats library takes them. */
+function natsConnectOptions(options: NatsOptions): Parameters<typeof connect>[0] {
+  const o = options as Record<string, unknown>;
+  const result: Record<string, unknown> = { servers: o.servers ?? '127.0.0.1:4222', timeout: o.connectTimeout ?? 5000 };
+  for (const key of ['user', 'pass', 'token', 'tls', 'name']) if (o[key] !== undefined) result[key] = o[key];
+  return result as Parameters<typeof connect>[0];
+}

@@ -1,0 +1,15 @@
+// sitq's benchmark harness: the API the CLI (`sitq bench`, `sitq sweep`, `sitq demo`), the
+// dashboard and `npm run bench` use. See bench/README.md for what each figure means.
+export { runBenchmark } from './benchmark.js';
+export { compareProfiles, compareRuns, type NamedProfile } from './compare.js';
+export { sweepPools, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, type SweepOptions } from './sweep.js';
+export { rawFloor, type FloorOptions } from './floors/index.js';
+export { runSoak, type SoakOptions } from './soak.js';
+export { saveResult, loadResult, toReport, machineInfo, versionInfo, BenchResultFileError } from './report.js';
+export { toMarkdown, toCsv, type CsvTable } from './export.js';
+export { checkTargets, checkSoakTargets, FLOOR_RATIO_TARGET, IDLE_P50_TARGET_MS, P99_OVER_P50_TARGET } from './targets.js';
+export { BENCHMARK_FIGURES, SWEEP_FIGURES, SOAK_FIGURES, type Figure } from './figures.js';
+export { STANDARD_WORKLOAD, resolveBenchmarkOptions } from './options.js';
+export { percentile, summarize } from './stats.js';
+export { BenchmarkAbortedError } from './abort.js';
+export type * from './types.js';

@@ -1,0 +1,239 @@
+// The benchmark's typed inputs and results. Every figure says its unit in its name (Ms, PerSec)
+// so a JSON file read years later still means one thing.
+import type { BackendKind } from '../core/backend.js';
+
+/** What runBenchmark runs. Every field has a default (the standard workload). */
+export interface BenchmarkOptions {
+  /** Tasks measured (warm-up excluded). Default 10,000. */
+  tasks?: number;
+  /** Worker maxConcurrency. Default 10. */
+  concurrency?: number;
+  /** Approximate JSON size of each payload in bytes. Default 64. */
+  payloadBytes?: number;
+  /** Task name the worker runs. Default `sitq.echo` (a no-op that returns its payload). */
+  task?: string;
+  /** Tasks processed before anything is measured, excluded from every count. Default 200. */
+  warmup?: number;
+  /** Of `tasks`, how many are enqueued one at a time (the rest go in batches). Default min(1000, tasks / 2). */
+  singleEnqueue?: number;
+  /** Tasks per enqueueMany call. Default 500. */
+  batchSize?: number;
+  /** Samples of enqueue-to-start latency on an idle worker. Default 500; 0 skips it. */
+  idleSamples?: number;
+  /** Pause between idle samples so the worker is back in its waiting claim. Default 2 ms. */
+  idleGapMs?: number;
+  /** Also measure the raw floor (see rawFloor) in the same run. Default true. */
+  floor?: boolean;
+  /** Gives up on a phase that has made no progress for this long (ms). Default 60,000. */
+  stallTimeoutMs?: number;
+  /** Profile name shown in tables. Default: the backend type. */
+  profile?: string;
+}
+
+export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
+
+export type BenchPhase = 'connect' | 'floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+
+export interface BenchProgress {
+  profile: string;
+  phase: BenchPhase;
+  /** Units done in this phase (tasks, samples). */
+  done: number;
+  total: number;
+  /** ms since the benchmark started. */
+  elapsedMs: number;
+}
+
+export interface BenchHooks {
+  onProgress?: (progress: BenchProgress) => void;
+  /** Aborting stops the run at the next step, cleans up, and rejects with BenchmarkAbortedError. */
+  signal?: AbortSignal;
+}
+
+/** Distribution of a set of durations, in ms. Percentiles by the nearest-rank method. */
+export interface LatencySummary {
+  count: number;
+  minMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface RateFigure {
+  tasks: number;
+  durationMs: number;
+  perSec: number;
+}
+
+export interface FloorResult {
+  kind: BackendKind;
+  /** The claim loop in one line, e.g. `UPDATE ... RETURNING (batch of 10) + UPDATE ack`. */
+  method: string;
+  tasks: number;
+  concurrency: number;
+  /** First claim to last confirmed ack. */
+  durationMs: number;
+  perSec: number;
+  /** Round trips the loop made to claim (a batch claim counts once). */
+  claimCalls: number;
+}
+
+export interface ErrorTally {
+  /** Where it happened: enqueue, worker backend-error, task failure, lease-lost, ... */
+  source: string;
+  message: string;
+  count: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  /** Human form of the threshold, e.g. `>= 0.8x floor`. */
+  threshold: string;
+  /** The measured value in the threshold's unit (undefined when not measured). */
+  value: number | undefined;
+  met: boolean | undefined;
+}
+
+export interface BenchmarkResult {
+  kind: 'benchmark';
+  profile: string;
+  backend: BackendKind;
+  /** Redacted address of the benchmark's own namespace. */
+  address: string;
+  serverVersion: string;
+  settings: ResolvedBenchmarkOptions;
+  startedAt: string;
+  /** backend.connect() on a fresh namespace, which includes creating its structures. */
+  connectMs: number;
+  enqueue: {
+    /** TaskQueue.enqueue awaited one after another. */
+    single: RateFigure & { latency: LatencySummary };
+    /** TaskQueue.enqueueMany in batches of settings.batchSize. */
+    batch: RateFigure & { batchSize: number };
+  };
+  /** One worker draining the backlog of `tasks`: first start to last confirmed completion. */
+  processing: RateFigure & {
+    /** Includes the time tasks waited in the backlog (enqueuedAt has ms resolution). */
+    toStart: LatencySummary;
+    toFinish: LatencySummary;
+  };
+  /** One task at a time on an idle worker: from calling enqueue to the handler starting / the
+   *  completion being confirmed. This is the latency target. */
+  idle: { toStart: LatencySummary; toFinish: LatencySummary };
+  succeeded: number;
+  /** Tasks that ended dead or were not finished when the run gave up. */
+  failed: number;
+  /** succeeded / tasks (0..1). */
+  successRate: number;
+  errors: ErrorTally[];
+  floor?: FloorResult;
+  /** processing.perSec / floor.perSec. */
+  floorRatio?: number;
+  /** Worker process memory in bytes, sampled after the warm-up and at the end. */
+  memory: { rssStart: number; rssEnd: number; heapUsedStart: number; heapUsedEnd: number };
+  targets: TargetCheck[];
+}
+
+export interface SweepCell {
+  /** PostgreSQL poolSize / Redis maxConnections. */
+  poolSize: number;
+  /** Enqueue calls in flight at once. */
+  concurrency: number;
+  tasks: number;
+  durationMs: number;
+  perSec: number;
+  latency: LatencySummary;
+  errors: number;
+  /** Set when the cell could not run at all. */
+  error?: string;
+}
+
+export interface SweepResult {
+  kind: 'sweep';
+  profile: string;
+  backend: BackendKind;
+  /** The option swept (`poolSize`, `maxConnections`), or undefined when the backend has none. */
+  option: string | undefined;
+  /** Why this sweep means what it means (or why there is none). */
+  note: string;
+  startedAt: string;
+  cells: SweepCell[];
+}
+
+export interface SoakResult {
+  kind: 'soak';
+  profile: string;
+  backend: BackendKind;
+  startedAt: string;
+  tasks: number;
+  concurrency: number;
+  durationMs: number;
+  perSec: number;
+  succeeded: number;
+  /** Samples of the worker process (its own process), after a forced GC. */
+  samples: { processed: number; rss: number; heapUsed: number }[];
+  rssStart: number;
+  rssEnd: number;
+  heapUsedStart: number;
+  heapUsedEnd: number;
+  targets: TargetCheck[];
+}
+
+export interface MachineInfo {
+  hostname: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
+export interface VersionInfo {
+  sitq: string;
+  node: string;
+  /** Client library versions: pg, ioredis, nats, better-sqlite3. */
+  clients: Record<string, string>;
+  /** Server versions by profile name. */
+  servers: Record<string, string>;
+}
+
+/** Several results with the facts needed to read them later. What saveResult writes. */
+export interface BenchReport {
+  kind: 'report';
+  date: string;
+  machine: MachineInfo;
+  versions: VersionInfo;
+  /** The command or call that produced it, when known. */
+  command?: string;
+  settings: ResolvedBenchmarkOptions | undefined;
+  results: BenchmarkResult[];
+  /** Profiles that were not benchmarked, and why. */
+  skipped: { profile: string; reason: string }[];
+  sweeps: SweepResult[];
+  soaks: SoakResult[];
+}
+
+export type AnyBenchResult = BenchReport | BenchmarkResult | SweepResult | SoakResult;
+
+/** One figure of a run compared with an earlier run. */
+export interface FigureChange {
+  profile: string;
+  figure: string;
+  current: number;
+  earlier: number;
+  /** (current - earlier) / earlier × 100; undefined when earlier is 0. */
+  changePct: number | undefined;
+  /** Whether the change is an improvement (higher rate / lower latency). */
+  better: boolean | undefined;
+}
+
+export interface RunComparison {
+  kind: 'comparison';
+  currentDate: string | undefined;
+  earlierDate: string | undefined;
+  changes: FigureChange[];
+  /** Profiles present in only one of the two runs. */
+  unmatched: string[];
+}
