@@ -1,0 +1,135 @@
+// `sitq inspect`: queue counts, live workers and the newest tasks; or one task in full with --id.
+import { Option, type Command } from 'commander';
+import { TaskQueue } from '../../core/queue.js';
+import type { TaskView } from '../../core/task-view.js';
+import { TASK_STATES, type TaskState } from '../../core/types.js';
+import { queueName, wholeNumber } from '../args.js';
+import { CommandFailed } from '../errors.js';
+import { formatMs, formatTime, keyValues, preview, table } from '../format.js';
+import type { Io } from '../io.js';
+import type { App } from '../program.js';
+
+interface InspectFlags {
+  queue?: string;
+  state?: TaskState;
+  id?: string;
+  limit: number;
+  offset: number;
+}
+
+export function register(program: Command, app: App): void {
+  program
+    .command('inspect')
+    .description('show queue counts, live workers and the newest tasks (or one task with --id)')
+    .option('-q, --queue <queue>', 'only this queue', queueName)
+    .addOption(new Option('-s, --state <state>', 'only tasks in this state').choices(TASK_STATES))
+    .option('--id <id>', 'show one task in full: payload, result, error, times')
+    .option('-l, --limit <n>', 'how many tasks to list (newest first)', wholeNumber(1, 1000), 20)
+    .option('--offset <n>', 'skip this many of the newest', wholeNumber(0, 1_000_000_000), 0)
+    .action(
+      app.action(async (ctx, flags: InspectFlags) => {
+        const { io } = ctx;
+        const profile = await ctx.profile();
+        const queue = new TaskQueue(await ctx.connect(profile));
+        if (flags.id !== undefined) {
+          const task = await queue.getTask(flags.id);
+          if (!task) throw new CommandFailed(`no task with id ${flags.id} in profile ${profile.name}`);
+          if (ctx.json) io.json(task);
+          else showTask(io, task);
+          return;
+        }
+        const [counts, workers, page] = await Promise.all([
+          queue.counts(),
+          queue.listWorkers(),
+          queue.listTasks({ queue: flags.queue, state: flags.state, limit: flags.limit, offset: flags.offset }),
+        ]);
+        const queues = flags.queue ? counts.filter((q) => q.queue === flags.queue) : counts;
+        if (ctx.json) {
+          io.json({ profile: profile.name, address: queue.backend.address, queues, workers, tasks: page.tasks, total: page.total });
+          return;
+        }
+        const c = io.colors;
+        io.out(c.dim(`profile ${profile.name} (${queue.backend.address})`));
+        io.out();
+        io.out(queues.length ? table(queues, [
+          { header: 'QUEUE', value: (q) => q.queue },
+          { header: 'PENDING', value: (q) => q.counts.pending },
+          { header: 'DELAYED', value: (q) => q.counts.delayed },
+          { header: 'RUNNING', value: (q) => q.counts.running },
+          { header: 'SUCCEEDED', value: (q) => q.counts.succeeded },
+          { header: 'DEAD', value: (q) => q.counts.dead, color: (t, q) => (q.counts.dead ? c.red(t) : t) },
+          { header: 'CANCELLED', value: (q) => q.counts.cancelled },
+          { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
+        ], c) : 'no queues yet');
+        io.out();
+        io.out(workers.length ? table(workers, [
+          { header: 'WORKER', value: (w) => w.id },
+          { header: 'HOST', value: (w) => `${w.hostname}:${w.pid}` },
+          { header: 'QUEUES', value: (w) => w.queues.join(',') },
+          { header: 'CONCURRENCY', value: (w) => w.concurrency },
+          { header: 'RUNNING', value: (w) => w.running },
+          { header: 'PROCESSED', value: (w) => w.processed },
+          { header: 'FAILED', value: (w) => w.failed },
+          { header: 'SEEN', value: (w) => `${formatMs(Date.now() - w.seenAt)} ago`, align: 'right' },
+        ], c) : 'no live workers');
+        io.out();
+        const filter = [flags.queue && `queue ${flags.queue}`, flags.state && `state ${flags.state}`].filter(Boolean).join(', ');
+        io.out(c.bold(`tasks${filter ? ` (${filter})` : ''}: ${page.total} in all, newest first`));
+        if (page.tasks.length) io.out(taskTable(io, page.tasks));
+      }),
+    );
+}
+
+export function stateColor(io: Io, state: TaskState, text: string = state): string {
+  const c = io.colors;
+  switch (state) {
+    case 'succeeded':
+      return c.green(text);
+    case 'dead':
+      return c.red(text);
+    case 'running':
+      return c.cyan(text);
+    case 'delayed':
+    case 'cancelled':
+      return c.yellow(text);
+    default:
+      return text;
+  }
+}
+
+function taskTable(io: Io, tasks: TaskView[]): string {
+  return table(tasks, [
+    { header: 'ID', value: (t) => t.id },
+    { header: 'NAME', value: (t) => t.name },
+    { header: 'QUEUE', value: (t) => t.queue },
+    { header: 'STATE', value: (t) => t.state, color: (text, t) => stateColor(io, t.state, text) },
+    { header: 'TRIES', value: (t) => `${t.attempts}/${t.maxAttempts}`, align: 'right' },
+    { header: 'ENQUEUED', value: (t) => formatTime(t.enqueuedAt) },
+    { header: 'DETAIL', value: (t) => (t.error && t.state !== 'succeeded' ? `${t.error.name}: ${t.error.message}`.slice(0, 60) : t.state === 'succeeded' ? preview(t.result, 40) : t.state === 'delayed' ? `runs ${formatTime(t.runAt)}` : '') },
+  ], io.colors);
+}
+
+function showTask(io: Io, t: TaskView): void {
+  io.out(keyValues([
+    ['id', t.id],
+    ['name', t.name],
+    ['queue', t.queue],
+    ['state', stateColor(io, t.state)],
+    ['attempts', `${t.attempts} of ${t.maxAttempts}`],
+    ['priority', t.priority],
+    ['enqueued', formatTime(t.enqueuedAt, true)],
+    ['run at', formatTime(t.runAt, true)],
+    ['started', t.startedAt ? formatTime(t.startedAt, true) : undefined],
+    ['finished', t.finishedAt ? formatTime(t.finishedAt, true) : undefined],
+    ['took', t.startedAt && t.finishedAt ? formatMs(t.finishedAt - t.startedAt) : undefined],
+    ['lease', t.leaseOwner ? `${t.leaseOwner} until ${formatTime(t.leaseExpiresAt, true)}` : undefined],
+    ['timeout', t.timeoutMs ? formatMs(t.timeoutMs) : undefined],
+    ['idempotency key', t.idempotencyKey],
+    ['serializer', t.serializer],
+    ['payload', JSON.stringify(t.payload)],
+    ['result', t.result !== undefined ? JSON.stringify(t.result) : undefined],
+    ['error', t.error ? `${t.error.name}: ${t.error.message}` : undefined],
+    ['decode error', t.decodeError],
+  ], io.colors));
+  if (t.error?.stack) io.out(io.colors.dim(t.error.stack));
+}

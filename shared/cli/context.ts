@@ -1,0 +1,112 @@
+// What every command needs: the config file (found once), the chosen profile (resolved, its secrets
+// registered for scrubbing), and connected backends that are all closed when the command ends.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Backend } from '../core/backend.js';
+import { createBackend } from '../backends/index.js';
+import { ConfigNotFoundError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } from '../config/inline.js';
+import { pickProfileName, resolveEntry, resolveProfile, type Profile } from '../config/profiles.js';
+import { EnvSecretStore } from '../config/references.js';
+import type { Io } from './io.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+  config?: string;
+  profile?: string;
+  verbose?: boolean;
+}
+
+export class CliContext {
+  private loaded: LoadedConfig | undefined;
+  private readonly backends: Backend[] = [];
+
+  constructor(
+    readonly io: Io,
+    readonly options: GlobalOptions,
+  ) {}
+
+  get json(): boolean {
+    return !!this.options.json;
+  }
+
+  /** The config file (found by walking up from the working folder, or --config). */
+  config(): LoadedConfig {
+    if (!this.loaded) {
+      this.loaded = loadConfig({ path: this.options.config, cwd: this.io.cwd });
+      for (const w of this.loaded.warnings) this.io.warn(w);
+    }
+    return this.loaded;
+  }
+
+  /** The config, or undefined when there is none (commands that can run without one). */
+  configIfAny(): LoadedConfig | undefined {
+    try {
+      return this.config();
+    } catch (err) {
+      if (err instanceof ConfigNotFoundError && this.options.config === undefined) return undefined;
+      throw err;
+    }
+  }
+
+  /** The profile named by --profile (a name, a URL or inline JSON), else the config's default. */
+  async profile(requested: string | undefined = this.options.profile): Promise<Profile> {
+    const secrets = new EnvSecretStore(this.io.env);
+    let profile: Profile;
+    if (requested !== undefined && looksInline(requested)) {
+      profile = await resolveEntry(INLINE_PROFILE_NAME, parseInlineProfile(requested), { secrets, baseDir: this.io.cwd });
+    } else {
+      const { config, dir } = this.config();
+      profile = await resolveProfile(config, pickProfileName(config, requested), { secrets, baseDir: dir });
+    }
+    this.remember(profile);
+    return profile;
+  }
+
+  /** Every profile of the config, each resolved or with the reason it cannot be. */
+  async allProfiles(): Promise<{ name: string; profile?: Profile; error?: unknown }[]> {
+    const { config, dir } = this.config();
+    const secrets = new EnvSecretStore(this.io.env);
+    return Promise.all(
+      Object.keys(config.profiles).map(async (name) => {
+        try {
+          const profile = await resolveProfile(config, name, { secrets, baseDir: dir });
+          this.remember(profile);
+          return { name, profile };
+        } catch (error) {
+          return { name, error };
+        }
+      }),
+    );
+  }
+
+  /** A backend for the profile, connected; closed by closeAll(). */
+  async connect(profile: Profile): Promise<Backend> {
+    const backend = this.backendFor(profile);
+    await backend.connect();
+    return backend;
+  }
+
+  /** A backend for the profile, not yet connected; closed by closeAll(). */
+  backendFor(profile: Profile): Backend {
+    prepareProfile(profile);
+    const backend = createBackend(profile.backend);
+    this.backends.push(backend);
+    return backend;
+  }
+
+  async closeAll(): Promise<void> {
+    const list = this.backends.splice(0);
+    await Promise.all(list.map((b) => b.close().catch(() => {})));
+  }
+
+  private remember(profile: Profile): void {
+    for (const s of profile.secrets) this.io.secrets.add(s);
+  }
+}
+
+/** SQLite creates its file but not the file's folder (the starter config uses .sitq/queue.db). */
+export function prepareProfile(profile: Profile): void {
+  const config = profile.backend;
+  if (config.type === 'sqlite' && config.path && config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+}
