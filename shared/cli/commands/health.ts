@@ -47,9 +47,9 @@ async function chooseProfiles(ctx: CliContext, all: boolean | undefined): Promis
     prepareProfile(profile);
     return [{ name: profile.name, profile }];
   }
-  const all = await ctx.allProfiles();
-  for (const t of all) if (t.profile) prepareProfile(t.profile);
-  return all;
+  const targets = await ctx.allProfiles();
+  for (const t of targets) if (t.profile) prepareProfile(t.profile);
+  return targets;
 }
 
 function unusable(t: Target): HealthReport {
