@@ -1,0 +1,350 @@
+// The Redis backend. Every state change is one Lua script (scripts/*.lua), so it is atomic on
+// the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
+// complete/renew/release of a whole batch (one pipeline of one script per queue).
+import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { QUEUE_NAME } from '../../core/enqueue-options.js';
+import { ConfigurationError } from '../../core/errors.js';
+import type {
+  ClaimRequest,
+  ClaimedTask,
+  Completion,
+  EnqueueOutcome,
+  Lease,
+  ListTasksQuery,
+  NewTask,
+  QueueCounts,
+  TaskPage,
+  TaskRecord,
+  WorkerInfo,
+} from '../../core/types.js';
+import { ClaimWaiter } from './claim-wait.js';
+import { completionArgs, decodeRecord, hashFromFlat, leaseArgs, taskArgs, tokenOf } from './codec.js';
+import { RedisConnections, toConnectionError } from './connections.js';
+import { TaskDirectory } from './directory.js';
+import { FinishWatcher } from './finish-watch.js';
+import { RedisKeys } from './keys.js';
+import { describeTarget, resolveOptions, type RedisOptions, type ResolvedRedisOptions } from './options.js';
+import { execPipeline, RedisReads } from './reads.js';
+import { defineScripts, queueScript, runScript, type ScriptArg, type ScriptName } from './scripts.js';
+import { WorkerRegistry } from './workers.js';
+
+export type { RedisOptions } from './options.js';
+
+/** Tasks per enqueue.lua call, so one script never blocks the server for long. */
+const ENQUEUE_CHUNK = 500;
+/** Finished tasks deleted per purge.lua call. */
+const PURGE_CHUNK = 1000;
+
+export class RedisBackend implements Backend {
+  readonly kind = 'redis' as const;
+  readonly address: string;
+  private readonly options: ResolvedRedisOptions;
+  private readonly keys: RedisKeys;
+  private readonly connections: RedisConnections;
+  private readonly directory: TaskDirectory;
+  private readonly reads: RedisReads;
+  private readonly workers: WorkerRegistry;
+  private readonly waiter: ClaimWaiter;
+  private readonly finishes: FinishWatcher;
+  private connecting: Promise<void> | undefined;
+
+  constructor(options: RedisOptions = {}) {
+    this.options = resolveOptions(options);
+    this.address = describeTarget(this.options);
+    this.keys = new RedisKeys(this.options.keyPrefix);
+    this.connections = new RedisConnections(this.options, this.address);
+    this.directory = new TaskDirectory(this.connections, this.keys);
+    this.reads = new RedisReads(this.connections, this.keys, this.directory);
+    this.workers = new WorkerRegistry(this.connections, this.keys);
+    this.waiter = new ClaimWaiter(this.connections, this.keys);
+    this.finishes = new FinishWatcher(this.connections, this.keys.finishedChannel);
+  }
+
+  /** Connections open right now (command, subscriber, blocking), within maxConnections. */
+  get openConnections(): number {
+    return this.connections.openCount;
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.connections.connect(defineScripts).catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    this.connecting = undefined;
+    this.finishes.reset();
+    this.directory.clear();
+    await this.connections.close();
+  }
+
+  ping(): Promise<ServerInfo> {
+    return this.io('ping', async () => {
+      const info = await this.connections.command.info('server');
+      const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
+      return { serverVersion: `Redis ${version}` };
+    });
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    try {
+      const info = await this.connections.command.info('replication');
+      const role = /role:(\w+)/.exec(info)?.[1];
+      return [{ address: this.address, role: role === 'master' ? 'master' : role === 'slave' ? 'replica' : 'unknown', reachable: true, serving: true }];
+    } catch (err) {
+      return [{ address: this.address, role: 'unknown', reachable: false, serving: true, error: (err as Error).message }];
+    }
+  }
+
+  // --- producing -------------------------------------------------------------------------------
+
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    return this.io('enqueue', async () => {
+      if (tasks.length === 0) return [];
+      for (const t of tasks) checkQueueName(t.queue, 'task.queue');
+      const command = this.connections.command;
+      const pipeline = command.pipeline();
+      pipeline.sadd(this.keys.queues, ...new Set(tasks.map((t) => t.queue)));
+      // The id -> queue index lives outside the queue's slot, so it is written beside the script
+      // (same round trip), never over an existing entry.
+      for (const t of tasks) pipeline.hsetnx(this.keys.taskQueue, t.id, t.queue);
+      const chunks = chunkByQueue(tasks.map((task, index) => ({ task, index })), (x) => x.task.queue, ENQUEUE_CHUNK);
+      for (const { queue, items } of chunks) {
+        const args: ScriptArg[] = [this.keys.finishedChannel, queue, items.length, ...items.flatMap((x) => taskArgs(x.task))];
+        queueScript(pipeline, 'enqueue', [this.keys.ready(queue)], args);
+      }
+      const replies = await execPipeline(pipeline);
+      const indexed = replies.slice(1, 1 + tasks.length) as number[];
+      const outcomes: EnqueueOutcome[] = new Array(tasks.length);
+      const unused: string[] = [];
+      chunks.forEach(({ items }, c) => {
+        const flat = replies[1 + tasks.length + c] as (string | number)[];
+        items.forEach(({ task, index }, j) => {
+          const id = String(flat[j * 2]);
+          const created = Number(flat[j * 2 + 1]) === 1;
+          outcomes[index] = { id, created };
+          // An idempotency hit: the id written to the index above was never stored.
+          if (!created && id !== task.id && indexed[index] === 1) unused.push(task.id);
+        });
+      });
+      if (unused.length > 0) await command.hdel(this.keys.taskQueue, ...unused);
+      return outcomes;
+    });
+  }
+
+  cancel(taskId: string): Promise<boolean> {
+    return this.byId('cancel', taskId);
+  }
+
+  // --- consuming -------------------------------------------------------------------------------
+
+  async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
+    checkClaim(request);
+    const deadline = Date.now() + (request.waitMs ?? 0);
+    const keys = request.queues.map((q) => this.keys.ready(q));
+    const args = [this.keys.finishedChannel, request.workerId, request.max, request.leaseMs];
+    for (;;) {
+      let reply: [number, number, ...Buffer[][]];
+      try {
+        reply = (await runScript(this.connections.command, 'claim', keys, args, true)) as typeof reply;
+      } catch (err) {
+        if (this.connections.isClosed) return [];
+        throw toConnectionError(err, this.address, 'claim');
+      }
+      const [now, nextAt, ...records] = reply;
+      if (records.length > 0) return records.map((flat) => this.claimed(flat, now, request.workerId));
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || request.signal?.aborted || this.connections.isClosed) return [];
+      const untilDue = nextAt >= 0 ? Math.max(1, nextAt - now) : Infinity;
+      await this.waiter.wait(request.queues, Math.min(remaining, untilDue), request.signal);
+    }
+  }
+
+  private claimed(flat: Buffer[], now: number, owner: string): ClaimedTask {
+    const hash = hashFromFlat(flat);
+    const record = decodeRecord(hash, now)!;
+    this.directory.remember(record.id, record.queue);
+    return { lease: { taskId: record.id, owner, token: tokenOf(hash) }, record };
+  }
+
+  renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+    if (!Number.isFinite(leaseMs) || leaseMs < 1) {
+      return Promise.reject(new ConfigurationError({ option: 'renew.leaseMs', expected: 'a number of ms >= 1', given: leaseMs }));
+    }
+    return this.io('renew', async () => {
+      const replies = await this.perQueue('renew', leases.map((l) => l.taskId), (i) => leaseArgs(leases[i]), (n) => [leaseMs, n]);
+      return replies.map((r) => r === 1);
+    });
+  }
+
+  complete(completions: readonly Completion[]): Promise<boolean[]> {
+    return this.io('complete', async () => {
+      const ids = completions.map((c) => c.lease.taskId);
+      const replies = await this.perQueue('complete', ids, (i) => completionArgs(completions[i]), (n) => [n]);
+      for (const id of ids) this.directory.forget(id);
+      return replies.map((r) => r === 1);
+    });
+  }
+
+  release(leases: readonly Lease[]): Promise<void> {
+    return this.io('release', async () => {
+      const ids = leases.map((l) => l.taskId);
+      await this.perQueue('release', ids, (i) => leaseArgs(leases[i]), (n) => [n]);
+      for (const id of ids) this.directory.forget(id);
+    });
+  }
+
+  /**
+   * Runs one batch script per queue in one pipeline: `head(n)` are the arguments after the channel,
+   * `item(i)` those of item i. Answers per item the script's 1/0 (0 for unknown ids; scripts that
+   * return a count answer 1 for each item of that queue's batch).
+   */
+  private async perQueue(script: ScriptName, ids: readonly string[], item: (i: number) => ScriptArg[], head: (n: number) => ScriptArg[]): Promise<number[]> {
+    const answers = new Array<number>(ids.length).fill(0);
+    if (ids.length === 0) return answers;
+    const queues = await this.directory.queuesOf(ids);
+    const known = ids.map((id, index) => ({ index, queue: queues.get(id) })).filter((x): x is { index: number; queue: string } => x.queue !== undefined);
+    const groups = chunkByQueue(known, (x) => x.queue, Infinity);
+    if (groups.length === 0) return answers;
+    const pipeline = this.connections.command.pipeline();
+    for (const { queue, items } of groups) {
+      const args = [this.keys.finishedChannel, ...head(items.length), ...items.flatMap((x) => item(x.index))];
+      queueScript(pipeline, script, [this.keys.ready(queue)], args);
+    }
+    const replies = await execPipeline(pipeline);
+    groups.forEach(({ items }, g) => {
+      const reply = replies[g];
+      items.forEach((x, j) => (answers[x.index] = Array.isArray(reply) ? Number(reply[j]) : 1));
+    });
+    return answers;
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  getTask(taskId: string): Promise<TaskRecord | null> {
+    return this.io('getTask', () => this.reads.getTask(taskId));
+  }
+
+  waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+    return this.io('waitForFinish', () => this.finishes.waitFor(taskId, timeoutMs, () => this.reads.getTask(taskId)));
+  }
+
+  listQueues(): Promise<string[]> {
+    return this.io('listQueues', () => this.reads.listQueues());
+  }
+
+  counts(): Promise<QueueCounts[]> {
+    return this.io('counts', () => this.reads.counts());
+  }
+
+  listTasks(query: ListTasksQuery): Promise<TaskPage> {
+    return this.io('listTasks', () => this.reads.listTasks(query));
+  }
+
+  // --- maintenance -----------------------------------------------------------------------------
+
+  requeue(taskId: string): Promise<boolean> {
+    return this.byId('requeue', taskId);
+  }
+
+  purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
+    if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
+      return Promise.reject(new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs }));
+    }
+    return this.io('purge', async () => {
+      const queues = options.queue !== undefined ? [options.queue] : await this.reads.listQueues();
+      let purged = 0;
+      for (const queue of queues) {
+        for (;;) {
+          const args = [this.keys.finishedChannel, options.olderThanMs, PURGE_CHUNK];
+          const ids = (await runScript(this.connections.command, 'purge', [this.keys.ready(queue)], args)) as string[];
+          if (ids.length > 0) await this.connections.command.hdel(this.keys.taskQueue, ...ids);
+          purged += ids.length;
+          if (ids.length < PURGE_CHUNK) break;
+        }
+      }
+      return purged;
+    });
+  }
+
+  // --- workers ---------------------------------------------------------------------------------
+
+  heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
+    return this.io('heartbeat', () => this.workers.heartbeat(info, ttlMs));
+  }
+
+  listWorkers(): Promise<WorkerInfo[]> {
+    return this.io('listWorkers', () => this.workers.list());
+  }
+
+  removeWorker(workerId: string): Promise<void> {
+    return this.io('removeWorker', () => this.workers.remove(workerId));
+  }
+
+  destroy(): Promise<void> {
+    return this.io('destroy', async () => {
+      const command = this.connections.command;
+      let cursor = '0';
+      do {
+        const [next, keys] = await command.scan(cursor, 'MATCH', this.keys.everything, 'COUNT', 1000);
+        if (keys.length > 0) await command.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      this.directory.clear();
+    });
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  /** cancel / requeue: a one-task script found through the id -> queue index. */
+  private byId(script: 'cancel' | 'requeue', taskId: string): Promise<boolean> {
+    return this.io(script, async () => {
+      const queue = await this.directory.queueOf(taskId);
+      if (!queue) return false;
+      const reply = await runScript(this.connections.command, script, [this.keys.ready(queue)], [this.keys.finishedChannel, taskId]);
+      return reply === 1;
+    });
+  }
+
+  /** Runs an operation, turning "could not reach the server" failures into ConnectionError. */
+  private async io<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toConnectionError(err, this.address, doing);
+    }
+  }
+}
+
+function checkQueueName(queue: string, option: string): void {
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+    throw new ConfigurationError({ option, expected: 'a queue name of 1-64 letters, digits, "_" or "-"', given: queue });
+  }
+}
+
+function checkClaim(request: ClaimRequest & { waitMs?: number }): void {
+  if (!Array.isArray(request.queues) || request.queues.length === 0) {
+    throw new ConfigurationError({ option: 'claim.queues', expected: 'at least one queue name', given: request.queues });
+  }
+  request.queues.forEach((q, i) => checkQueueName(q, `claim.queues.${i}`));
+  if (!Number.isInteger(request.max) || request.max < 1) throw new ConfigurationError({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
+  if (!Number.isFinite(request.leaseMs) || request.leaseMs < 1) throw new ConfigurationError({ option: 'claim.leaseMs', expected: 'a number of ms >= 1', given: request.leaseMs });
+  if (request.waitMs !== undefined && !(request.waitMs >= 0)) throw new ConfigurationError({ option: 'claim.waitMs', expected: 'a number of ms >= 0', given: request.waitMs });
+}
+
+/** Groups items by queue (keeping their order), in chunks of at most `size`. */
+function chunkByQueue<T>(items: readonly T[], queueOf: (item: T) => string, size: number): { queue: string; items: T[] }[] {
+  const byQueue = new Map<string, T[]>();
+  for (const item of items) {
+    const list = byQueue.get(queueOf(item)) ?? [];
+    list.push(item);
+    byQueue.set(queueOf(item), list);
+  }
+  const chunks: { queue: string; items: T[] }[] = [];
+  for (const [queue, list] of byQueue) {
+    for (let i = 0; i < list.length; i += size) chunks.push({ queue, items: list.slice(i, i + size) });
+  }
+  return chunks;
+}

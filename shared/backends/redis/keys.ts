@@ -1,0 +1,58 @@
+// Key names. Everything lives under the configured prefix. A queue's keys share the hash tag
+// `{q:<queue>}` so each Lua script over one queue touches one Redis Cluster slot; the few global
+// keys (queue list, id -> queue index, workers) have tags of their own and are never mixed into a
+// queue's script. The per-queue layout is described in scripts/includes/common.lua.
+
+export class RedisKeys {
+  /** Set of queue names ever enqueued to. */
+  readonly queues: string;
+  /** Hash task id -> queue, so a task is found by id alone (its record key names the queue). */
+  readonly taskQueue: string;
+  /** Hash worker id -> WorkerInfo JSON. */
+  readonly workers: string;
+  /** Zset worker id -> ms until which its heartbeat keeps it live. */
+  readonly workersLive: string;
+  /** Pub/sub channel: ids of tasks that just finished (for waitForFinish). */
+  readonly finishedChannel: string;
+
+  constructor(readonly prefix: string) {
+    this.queues = `${prefix}{meta}:queues`;
+    this.taskQueue = `${prefix}{meta}:task-queue`;
+    this.workers = `${prefix}{workers}:info`;
+    this.workersLive = `${prefix}{workers}:live`;
+    this.finishedChannel = `${prefix}finished`;
+  }
+
+  /** The common start of every key of one queue. */
+  queueBase(queue: string): string {
+    return `${this.prefix}{q:${queue}}:`;
+  }
+
+  /** The key each queue script receives (the scripts derive the queue's other keys from it). */
+  ready(queue: string): string {
+    return `${this.queueBase(queue)}ready`;
+  }
+
+  task(queue: string, id: string): string {
+    return `${this.queueBase(queue)}task:${id}`;
+  }
+
+  /** Listing index of one state (`s:<state>`) or of all tasks (`all`), scored by enqueuedAt. */
+  index(queue: string, state: string | 'all'): string {
+    return state === 'all' ? `${this.queueBase(queue)}all` : `${this.queueBase(queue)}s:${state}`;
+  }
+
+  wake(queue: string): string {
+    return `${this.queueBase(queue)}wake`;
+  }
+
+  /** A list only one blocking connection waits on, so an aborted claim can interrupt its BLPOP. */
+  nudge(connectionId: string): string {
+    return `${this.prefix}nudge:${connectionId}`;
+  }
+
+  /** SCAN pattern for every key of this prefix (options forbid glob characters in the prefix). */
+  get everything(): string {
+    return `${this.prefix}*`;
+  }
+}

@@ -1,0 +1,102 @@
+// Reading: a task by id, listings in pages (newest first), counts per queue. Listings first run
+// promote.lua on each queue so a delayed task whose runAt has passed is listed as pending.
+import type { ChainableCommander } from 'ioredis';
+import { ConfigurationError } from '../../core/errors.js';
+import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord } from '../../core/types.js';
+import { decodeRecord, hashFromObject } from './codec.js';
+import type { RedisConnections } from './connections.js';
+import type { TaskDirectory } from './directory.js';
+import type { RedisKeys } from './keys.js';
+import { queueScript } from './scripts.js';
+
+/** Runs a pipeline and returns its replies, throwing the first error. */
+export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+interface Row {
+  queue: string;
+  id: string;
+  score: number;
+}
+
+export class RedisReads {
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly keys: RedisKeys,
+    private readonly directory: TaskDirectory,
+  ) {}
+
+  async getTask(id: string): Promise<TaskRecord | null> {
+    const queue = await this.directory.queueOf(id);
+    if (!queue) return null;
+    const raw = await this.connections.command.hgetallBuffer(this.keys.task(queue, id));
+    return decodeRecord(hashFromObject(raw), Date.now());
+  }
+
+  async listQueues(): Promise<string[]> {
+    return (await this.connections.command.smembers(this.keys.queues)).sort();
+  }
+
+  async counts(): Promise<QueueCounts[]> {
+    const queues = await this.listQueues();
+    if (queues.length === 0) return [];
+    const pipeline = this.connections.command.pipeline();
+    for (const q of queues) queueScript(pipeline, 'counts', [this.keys.ready(q)], [this.keys.finishedChannel]);
+    const replies = (await execPipeline(pipeline)) as number[][];
+    return queues.map((queue, i) => {
+      const r = replies[i];
+      const counts = emptyCounts();
+      TASK_STATES.forEach((state, j) => (counts[state] = Number(r[j])));
+      const oldest = Number(r[6]);
+      const now = Number(r[7]);
+      return { queue, counts, oldestPendingAgeMs: oldest >= 0 ? Math.max(0, now - oldest) : 0 };
+    });
+  }
+
+  async listTasks(query: ListTasksQuery): Promise<TaskPage> {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ConfigurationError({ option: 'listTasks.limit', expected: 'a whole number from 1 to 1000', given: limit });
+    }
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new ConfigurationError({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
+    }
+    const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
+    if (queues.length === 0) return { tasks: [], total: 0 };
+    const index = query.state ?? 'all';
+    // One queue: read the page itself. Several: the first offset+limit of each, merged below.
+    const from = queues.length === 1 ? offset : 0;
+    const pipeline = this.connections.command.pipeline();
+    for (const q of queues) {
+      queueScript(pipeline, 'promote', [this.keys.ready(q)], [this.keys.finishedChannel]);
+      pipeline.zcard(this.keys.index(q, index));
+      pipeline.zrevrange(this.keys.index(q, index), from, offset + limit - 1, 'WITHSCORES');
+    }
+    const replies = await execPipeline(pipeline);
+    let total = 0;
+    let rows: Row[] = [];
+    queues.forEach((queue, i) => {
+      total += Number(replies[i * 3 + 1]);
+      const flat = replies[i * 3 + 2] as string[];
+      for (let j = 0; j + 1 < flat.length; j += 2) rows.push({ queue, id: flat[j], score: Number(flat[j + 1]) });
+    });
+    if (queues.length > 1) {
+      // Newest first across queues: by enqueuedAt, then id (as ZREVRANGE orders ties).
+      rows.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      rows = rows.slice(offset, offset + limit);
+    }
+    if (rows.length === 0) return { tasks: [], total };
+    const reads = this.connections.command.pipeline();
+    for (const row of rows) reads.hgetallBuffer(this.keys.task(row.queue, row.id));
+    const hashes = (await execPipeline(reads)) as Record<string, Buffer>[];
+    const now = Date.now();
+    const tasks = hashes.map((h) => decodeRecord(hashFromObject(h), now)).filter((r): r is TaskRecord => r !== null);
+    return { tasks, total };
+  }
+}

@@ -1,0 +1,151 @@
+-- Helpers shared by every script (scripts.ts puts this file in front of each one).
+--
+-- Layout of one queue, all under the hash tag {q:<queue>} so a script over one queue touches a
+-- single cluster slot. `base` is '<prefix>{q:<queue>}:' and every queue script gets
+-- `base .. 'ready'` as a key, from which it derives the rest:
+--   ready        zset  pending tasks; score = (9 - priority) * BAND + runAt, member = seq:id, so
+--                      the lowest entry is the highest priority, then earliest runAt, then the
+--                      first enqueued (equal scores sort by member: the zero-padded seq)
+--   delayed      zset  id scored by runAt
+--   running      zset  id scored by lease expiry
+--   finished     zset  id scored by finishedAt (for purge)
+--   s:<state>    zset  id scored by enqueuedAt, one per state (listing, counts by ZCARD)
+--   all          zset  id scored by enqueuedAt (listing a queue)
+--   task:<id>    hash  the record; `owner`/`leaseExp` describe the last lease and count only
+--                      while state = running
+--   idem         hash  idempotency key -> id
+--   seq          int   enqueue sequence
+--   wake         list  a token while tasks are ready, for claimers blocked in BLPOP
+-- Times come from the server's clock (TIME), so workers on machines with skewed clocks agree on
+-- when a lease ran out. ARGV[1] of every queue script is the pub/sub channel for finished ids.
+--
+-- Cost matters (claim and complete are the hot path): writes to the listing indexes, `running`
+-- and `finished` are collected and sent as one ZADD/ZREM per key by flush(), which every script
+-- calls before it reads those keys and before it returns.
+
+local BAND = 17592186044416 -- 2^44 ms (557 years): every runAt fits below one priority band
+local CHANNEL = ARGV[1]
+
+local function base_of(ready_key)
+  return string.sub(ready_key, 1, #ready_key - 5)
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Whole numbers as exact decimal text (tostring would switch to exponent form past 14 digits).
+local function num(v)
+  return string.format('%.0f', v)
+end
+
+local function ready_score(priority, run_at)
+  if run_at < 0 then run_at = 0 end
+  return (9 - priority) * BAND + run_at
+end
+
+local function ready_member(seq, id)
+  return string.format('%016.0f', seq) .. ':' .. id
+end
+
+local function id_of_member(member)
+  return string.sub(member, 18)
+end
+
+-- `cmd key args...` in slices: unpack() has a stack limit. `step` must keep pairs whole.
+local function bulk(cmd, key, args, step)
+  for i = 1, #args, step do
+    redis.call(cmd, key, unpack(args, i, math.min(i + step - 1, #args)))
+  end
+end
+
+local deferred = {}      -- zset key -> { member -> score, or false to remove }; last write wins
+local finished_ids = {}  -- published once per script
+
+local function zset_later(key, member, score)
+  local t = deferred[key]
+  if not t then
+    t = {}
+    deferred[key] = t
+  end
+  t[member] = score
+end
+
+-- Moves a task between the per-state listing indexes (the caller writes the state field).
+local function move(base, id, from, to, enqueued_at)
+  if from then zset_later(base .. 's:' .. from, id, false) end
+  zset_later(base .. 's:' .. to, id, enqueued_at)
+end
+
+local function flush()
+  for key, members in pairs(deferred) do
+    local adds, rems = {}, {}
+    for member, score in pairs(members) do
+      if score then
+        adds[#adds + 1] = score
+        adds[#adds + 1] = member
+      else
+        rems[#rems + 1] = member
+      end
+    end
+    if #rems > 0 then bulk('ZREM', key, rems, 1000) end
+    if #adds > 0 then bulk('ZADD', key, adds, 1000) end
+  end
+  deferred = {}
+  if #finished_ids > 0 then
+    redis.call('PUBLISH', CHANNEL, cjson.encode(finished_ids))
+    finished_ids = {}
+  end
+end
+
+local function hset(tkey, fields, extra)
+  if extra then
+    for _, v in ipairs(extra) do fields[#fields + 1] = v end
+  end
+  redis.call('HSET', tkey, unpack(fields))
+end
+
+-- Makes a task pending at `score` (its place in the claim order); `extra` adds fields to write.
+local function make_ready(base, tkey, id, from, score, seq, enqueued_at, extra)
+  redis.call('ZADD', base .. 'ready', score, ready_member(seq, id))
+  hset(tkey, { 'state', 'pending', 'rscore', score }, extra)
+  move(base, id, from, 'pending', enqueued_at)
+end
+
+local function make_delayed(base, tkey, id, from, run_at, enqueued_at, extra)
+  redis.call('ZADD', base .. 'delayed', run_at, id)
+  hset(tkey, { 'state', 'delayed' }, extra)
+  move(base, id, from, 'delayed', enqueued_at)
+end
+
+-- Ends a task (succeeded, dead or cancelled); flush() tells waitForFinish subscribers.
+local function finish(base, tkey, id, from, to, finished_at, enqueued_at, extra)
+  hset(tkey, { 'state', to, 'finishedAt', finished_at }, extra)
+  zset_later(base .. 'finished', id, finished_at)
+  move(base, id, from, to, enqueued_at)
+  finished_ids[#finished_ids + 1] = id
+end
+
+-- Leaves one token for blocked claimers; a claim that empties the ready set removes it again,
+-- so a claimer never wakes for work that is already gone.
+local function wake(base)
+  local w = base .. 'wake'
+  if redis.call('LLEN', w) == 0 then redis.call('LPUSH', w, '1') end
+end
+
+-- Due delayed tasks become pending, ordered by their runAt. Returns whether any did.
+local function promote_due(base, now)
+  local due = redis.call('ZRANGEBYSCORE', base .. 'delayed', '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
+  if #due == 0 then return false end
+  local ids = {}
+  for j = 1, #due, 2 do
+    local id = due[j]
+    local tkey = base .. 'task:' .. id
+    local f = redis.call('HMGET', tkey, 'priority', 'seq', 'enqueuedAt')
+    make_ready(base, tkey, id, 'delayed', ready_score(tonumber(f[1]), tonumber(due[j + 1])), tonumber(f[2]), tonumber(f[3]))
+    ids[#ids + 1] = id
+  end
+  bulk('ZREM', base .. 'delayed', ids, 1000)
+  return true
+end
