@@ -1,11 +1,330 @@
+// The Redis backend: the shared conformance suite, then every option and the Redis-specific
+// behaviour (hash tags, wake-ups, reconnects) against the real server on 127.0.0.1:6379.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
+import { Redis } from 'ioredis';
+import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
+import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
 import { exerciseBackend } from '../conformance/index.js';
+import { newTask, sleep } from '../conformance/harness.js';
+import { serverSkip } from '../helpers/servers.js';
 
-const prefix = () => `sitq-test-${randomBytes(5).toString('hex')}:`;
+const freshPrefix = () => `sitq-test-${randomBytes(5).toString('hex')}:`;
 
 await exerciseBackend({
   kind: 'redis',
   server: 'redis',
-  freshConfig: () => ({ type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: prefix() }),
+  freshConfig: () => ({ type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: freshPrefix() }),
   unreachableConfig: () => ({ type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 1000 }),
+});
+
+const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };
+
+/** A connected backend in a fresh prefix, destroyed and closed afterwards. */
+async function withRedis(options: RedisOptions, fn: (b: RedisBackend) => Promise<void>): Promise<void> {
+  const backend = new RedisBackend({ keyPrefix: freshPrefix(), ...options });
+  await backend.connect();
+  try {
+    await fn(backend);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+async function withAdmin<T>(fn: (admin: Redis) => Promise<T>): Promise<T> {
+  const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** Server-side ids of this backend's connections (from CLIENT LIST). */
+async function clientIds(admin: Redis, backend: RedisBackend): Promise<string[]> {
+  const list = (await admin.client('LIST')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${backend.clientName}-`))
+    .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+}
+
+/** A TCP (or TLS-terminating) proxy to the real server that a test can freeze or cut. */
+async function startProxy(tlsOptions?: { key: string; cert: string }) {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const pipe = (client: Socket) => {
+    const upstream = tcpConnect(6379, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
+    }
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => frozen || client.write(d)); // frozen: replies are lost
+  };
+  const server: Server = tlsOptions ? createTlsServer(tlsOptions, pipe) : createServer(pipe);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    freeze: (on: boolean) => (frozen = on),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Accepts connections and never says a word. */
+async function startSilentServer() {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => sockets.add(s.on('error', () => {})));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function rejectsWithin(promise: Promise<unknown>, maxMs: number, check?: (err: ConnectionError) => void): Promise<void> {
+  const t0 = Date.now();
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
+    check?.(err);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < maxMs, `took ${Date.now() - t0} ms, expected < ${maxMs}`);
+}
+
+// A self-signed certificate for "localhost" / 127.0.0.1, valid 2000-2100, for the TLS proxy
+// only (a throwaway test key, not a secret).
+const TEST_TLS = {
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBaDCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAlsb2NhbGhv
+c3QwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
+CWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKxh+b9iAVcxxEDO
+24j6jiTiN0can9BxVsbqlFjrbn3LVC3KdSovudMLtFRxFnouCTSJaefd26KnV7Mu
+O5HPnuOjTjBMMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAPBgNVHRMBAf8E
+BTADAQH/MB0GA1UdDgQWBBSN+/lEv52EhOSFxeH/8E/tga9D1zAKBggqhkjOPQQD
+AgNJADBGAiEA3Ol6u2fAS3NMo9sGiWIzeY7BbT66enE5sjWnIp95M3QCIQCB63RA
+uFPunj4Ebd1VhB4Zjj1f0RXGfkGbnz3azcIXLQ==
+-----END CERTIFICATE-----
+`,
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgpnezgpc6xB7vKLSD
+UNMX23semna9lo6T051GIR9wFMihRANCAASsYfm/YgFXMcRAztuI+o4k4jdHGp/Q
+cVbG6pRY6259y1QtynUqL7nTC7RUcRZ6Lgk0iWnn3duip1ezLjuRz57j
+-----END PRIVATE KEY-----
+`,
+};
+
+describe('redis backend', { skip: await serverSkip('redis') }, () => {
+  describe('options', () => {
+    it('rejects bad options with a ConfigurationError naming the option', () => {
+      const bad: [RedisOptions, RegExp][] = [
+        [{ port: 70_000 }, /redis\.port/],
+        [{ keyPrefix: 'a{b}' }, /redis\.keyPrefix/],
+        [{ maxConnections: 0 }, /redis\.maxConnections/],
+        [{ socketTimeout: -1 }, /redis\.socketTimeout/],
+        [{ tls: 'yes' as never }, /redis\.tls/],
+        [{ maxConection: 3 } as never, /maxConection.*no such option/],
+      ];
+      for (const [options, message] of bad) {
+        assert.throws(() => new RedisBackend(options), (e: unknown) => e instanceof ConfigurationError && message.test(e.message), JSON.stringify(options));
+      }
+      assert.throws(() => new RedisBackend({ password: 'hunter2', port: 0 }), (e: unknown) => e instanceof ConfigurationError && !/hunter2/.test(e.message));
+    });
+
+    it('address names scheme, user, host, port, db and prefix, never the password', () => {
+      assert.equal(new RedisBackend().address, 'redis://127.0.0.1:6379/0 (prefix sitq:)');
+      const b = new RedisBackend({ host: 'cache', port: 6380, db: 2, username: 'app', password: 'hunter2', tls: true, keyPrefix: 'x:' });
+      assert.equal(b.address, 'rediss://app@cache:6380/2 (prefix x:)');
+    });
+
+    it('keyPrefix: every key lives under it, a queue in its own hash tag; destroy removes them all', () =>
+      withAdmin(async (admin) => {
+        const prefix = freshPrefix();
+        const b = new RedisBackend({ keyPrefix: prefix });
+        await b.connect();
+        await b.enqueue([newTask(), newTask({ queue: 'other', runAt: Date.now() + 60_000 })]);
+        await b.claim(claimOne);
+        const keys = await admin.keys(`${prefix}*`);
+        assert.ok(keys.length > 5);
+        for (const key of keys) assert.match(key.slice(prefix.length), /^(\{q:(default|other)\}:|\{meta\}:)/, key);
+        await b.destroy();
+        assert.deepEqual(await admin.keys(`${prefix}*`), []);
+        await b.close();
+      }));
+
+    it('db: keys go to the configured database', () =>
+      withAdmin(async (admin) => {
+        await withRedis({ db: 3 }, async (b) => {
+          const task = newTask();
+          await b.enqueue([task]);
+          const prefix = b.address.replace(/^.*\(prefix (.*)\)$/, '$1');
+          assert.deepEqual(await admin.keys(`${prefix}*`), [], 'wrote to db 0');
+          await admin.select(3);
+          assert.ok((await admin.keys(`${prefix}*`)).length > 0);
+          assert.equal((await b.getTask(task.id))?.id, task.id);
+        });
+      }));
+
+    it('username and password authenticate; a wrong password is a ConnectionError that does not show it', () =>
+      withAdmin(async (admin) => {
+        const user = `sitq-test-${randomBytes(4).toString('hex')}`;
+        const prefix = freshPrefix();
+        await admin.call('ACL', 'SETUSER', user, 'on', '>right-pw', `~${prefix}*`, `&${prefix}*`, '+@all');
+        try {
+          await withRedis({ username: user, password: 'right-pw', keyPrefix: prefix }, async (b) => {
+            const task = newTask();
+            await b.enqueue([task]);
+            const waiting = b.waitForFinish(task.id, 5000);
+            const [c] = await b.claim(claimOne);
+            await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+            assert.equal((await waiting)?.state, 'succeeded');
+          });
+          const wrong = new RedisBackend({ username: user, password: 'wrong-pw', keyPrefix: prefix });
+          await rejectsWithin(wrong.connect(), 3000, (err) => assert.ok(!err.message.includes('wrong-pw'), err.message));
+          await wrong.close();
+        } finally {
+          await admin.call('ACL', 'DELUSER', user);
+        }
+      }));
+
+    it('tls: connects with the given CA; `true` (system CAs) rejects a self-signed server', async () => {
+      const proxy = await startProxy(TEST_TLS);
+      try {
+        await withRedis({ port: proxy.port, tls: { ca: TEST_TLS.cert, servername: 'localhost' } }, async (b) => {
+          assert.ok(b.address.startsWith('rediss://'));
+          assert.match((await b.ping()).serverVersion, /^Redis \d/);
+        });
+        const untrusted = new RedisBackend({ port: proxy.port, tls: true, keyPrefix: freshPrefix(), connectTimeout: 2000 });
+        await rejectsWithin(untrusted.connect(), 3000, (err) => assert.match(err.message, /certificate/i));
+        await untrusted.close();
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('maxConnections: many waiting claims share the allowed connections, and all get work', () =>
+      withAdmin(async (admin) => {
+        for (const maxConnections of [3, 1]) {
+          await withRedis({ maxConnections }, async (b) => {
+            const claims = Array.from({ length: 12 }, () => b.claim({ ...claimOne, waitMs: 8000 }));
+            const finished = b.waitForFinish('no-such-task', 10);
+            await sleep(300);
+            assert.ok(b.openConnections <= maxConnections, `${b.openConnections} open`);
+            assert.ok((await clientIds(admin, b)).length <= maxConnections);
+            const tasks = Array.from({ length: 12 }, () => newTask());
+            const t0 = Date.now();
+            await b.enqueue(tasks);
+            const got = (await Promise.all(claims)).flat().map((c) => c.record.id);
+            assert.deepEqual(got.sort(), tasks.map((t) => t.id).sort());
+            assert.ok(Date.now() - t0 < 3000, `claims took ${Date.now() - t0} ms to notice`);
+            assert.equal(await finished, null);
+            assert.ok((await clientIds(admin, b)).length <= maxConnections);
+          });
+        }
+      }));
+
+    it('socketTimeout: a server that stops answering fails commands with ConnectionError within it; the backend recovers', async () => {
+      const proxy = await startProxy();
+      try {
+        await withRedis({ port: proxy.port, socketTimeout: 300 }, async (b) => {
+          await b.ping();
+          proxy.freeze(true);
+          await rejectsWithin(b.ping(), 2000);
+          proxy.freeze(false);
+          await b.ping();
+        });
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('socketConnectTimeout bounds the handshake; connectTimeout bounds all of connect()', async () => {
+      const silent = await startSilentServer();
+      try {
+        const handshake = new RedisBackend({ port: silent.port, tls: true, socketConnectTimeout: 300, connectTimeout: 10_000 });
+        await rejectsWithin(handshake.connect(), 2000);
+        const overall = new RedisBackend({ port: silent.port, connectTimeout: 400 });
+        await rejectsWithin(overall.connect(), 2000, (err) => assert.match(err.message, /400 ms/));
+        await Promise.all([handshake.close(), overall.close()]);
+      } finally {
+        await silent.close();
+      }
+    });
+  });
+
+  describe('behaviour', () => {
+    it('reconnects by itself when its connections are killed, even mid-wait', () =>
+      withAdmin(async (admin) => {
+        await withRedis({}, async (b) => {
+          const waiting = b.claim({ ...claimOne, waitMs: 8000 });
+          await sleep(200);
+          for (const id of await clientIds(admin, b)) await admin.client('KILL', 'ID', id);
+          await sleep(300);
+          const task = newTask();
+          await b.enqueue([task]);
+          assert.equal((await waiting)[0]?.record.id, task.id);
+          assert.match((await b.ping()).serverVersion, /^Redis/);
+        });
+      }));
+
+    it('close() ends a waiting claim at once, with no tasks', () =>
+      withRedis({}, async (b) => {
+        const waiting = b.claim({ ...claimOne, waitMs: 30_000 });
+        await sleep(100);
+        const t0 = Date.now();
+        await b.close();
+        assert.deepEqual(await waiting, []);
+        assert.ok(Date.now() - t0 < 1000);
+        await b.connect(); // for the cleanup in withRedis
+      }));
+
+    it('one enqueue of several tasks wakes several waiting claimers', () =>
+      withRedis({}, async (b) => {
+        const claims = [1, 2, 3].map(() => b.claim({ ...claimOne, waitMs: 5000 }));
+        await sleep(100);
+        const t0 = Date.now();
+        await b.enqueue([newTask(), newTask(), newTask()]);
+        assert.deepEqual((await Promise.all(claims)).map((c) => c.length), [1, 1, 1]);
+        assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+      }));
+
+    it('claims across several queues in one order: priority, then runAt', () =>
+      withRedis({}, async (b) => {
+        const now = Date.now();
+        const a = newTask({ queue: 'a', priority: 1, runAt: now - 50 });
+        const c = newTask({ queue: 'c', priority: 5, runAt: now - 10 });
+        const a2 = newTask({ queue: 'a', priority: 1, runAt: now - 100 });
+        await b.enqueue([a, c, a2]);
+        const got = await b.claim({ ...claimOne, queues: ['a', 'c'], max: 3 });
+        assert.deepEqual(got.map((x) => x.record.id), [c.id, a2.id, a.id]);
+      }));
+
+    it('keeps payloads and results byte for byte', () =>
+      withRedis({}, async (b) => {
+        const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+        const task = newTask({ payload: bytes, serializer: 'raw' });
+        await b.enqueue([task]);
+        const [c] = await b.claim(claimOne);
+        assert.deepEqual([...c.record.payload], [...bytes]);
+        await b.complete([{ lease: c.lease, outcome: 'succeeded', result: bytes.slice().reverse(), finishedAt: Date.now() }]);
+        assert.deepEqual([...(await b.getTask(task.id))!.result!], [...bytes].reverse());
+      }));
+  });
 });

@@ -42,6 +42,9 @@ export class RedisConnections {
   private readonly nudgeIds = new WeakMap<Redis, string>();
   private closed = false;
 
+  /** Prefix of this backend's connection names in CLIENT LIST (`<clientName>-command`, ...). */
+  readonly clientName = `sitq-${process.pid}-${randomBytes(3).toString('hex')}`;
+
   constructor(
     private readonly options: ResolvedRedisOptions,
     readonly address: string,
@@ -162,7 +165,7 @@ export class RedisConnections {
       port: o.port,
       db: o.db,
       connectTimeout: o.socketConnectTimeout,
-      connectionName: `sitq-${role}`,
+      connectionName: `${this.clientName}-${role}`,
       lazyConnect: true,
       // Before the first successful connect: no retries (connect() fails fast). After: back off
       // from 100 ms to 2 s and keep trying for as long as the backend is open.

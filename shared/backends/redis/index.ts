@@ -65,6 +65,11 @@ export class RedisBackend implements Backend {
     return this.connections.openCount;
   }
 
+  /** How this backend's connections are named in CLIENT LIST: `<clientName>-<role>`. */
+  get clientName(): string {
+    return this.connections.clientName;
+  }
+
   connect(): Promise<void> {
     this.connecting ??= this.connections.connect(defineScripts).catch((err: unknown) => {
       this.connecting = undefined;
