@@ -1,0 +1,114 @@
+// Claiming: one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING
+// takes up to `max` ready tasks (and expired leases of crashed workers) in one round trip. A
+// blocking claim waits for a notification (see notify.ts) or the next due time, with polling as
+// the fallback.
+import type { ClaimRequest, ClaimedTask } from '../../core/types.js';
+import type { Notifier } from './notify.js';
+import type { Pool } from './pool.js';
+import { toRecord, type TaskRow } from './rows.js';
+import { NOW, RECORD_COLUMNS, type Tables } from './sql.js';
+
+export interface Context {
+  pool: Pool;
+  tables: Tables;
+}
+
+/** Re-check at least this often while waiting, in case a notification was lost. */
+const POLL_FALLBACK_MS = 1000;
+/** ... and this often while the LISTEN connection is down. */
+const POLL_DISCONNECTED_MS = 200;
+
+/** `$1` is one queue name or an array of them: one queue gets a plain `=`, which lets the planner
+ *  walk tasks_ready in claim order instead of sorting. */
+function queueMatch(many: boolean): string {
+  return many ? 't.queue = ANY($1::text[])' : 't.queue = $1';
+}
+
+/** How many expired leases one claim looks at; more wait for the next claim. */
+const EXPIRED_SCAN = 100;
+
+function claimSql(tables: Tables, many: boolean): string {
+  return `WITH expired AS (
+    -- Leases of crashed workers, walked in tasks_leased order so the scan stops at the first live one.
+    SELECT t.id, t.priority, t.run_at, t.seq, t.attempts >= t.max_attempts AS exhausted FROM ${tables.tasks} t
+    WHERE t.state = 'running' AND t.lease_expires_at <= ${NOW} AND ${queueMatch(many)}
+    ORDER BY t.lease_expires_at LIMIT ${EXPIRED_SCAN} FOR UPDATE SKIP LOCKED
+  ), buried AS (
+    -- No attempts left: dead, so a task that kills its worker cannot loop forever.
+    UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
+      error = jsonb_build_object('name', 'LeaseExpiredError', 'message',
+        'the lease of attempt ' || t.attempts || ' of ' || t.max_attempts || ' expired: its worker stopped renewing it (crashed, killed or stalled)')
+    FROM expired e WHERE t.id = e.id AND e.exhausted
+    RETURNING t.id
+  ), ready AS (
+    SELECT t.id, t.priority, t.run_at, t.seq FROM ${tables.tasks} t
+    WHERE ${queueMatch(many)} AND t.state IN ('pending', 'delayed') AND t.run_at <= ${NOW}
+    ORDER BY t.priority DESC, t.run_at, t.seq LIMIT $2 FOR UPDATE SKIP LOCKED
+  ), picked AS (
+    SELECT c.id FROM (
+      SELECT id, priority, run_at, seq FROM ready
+      UNION ALL SELECT id, priority, run_at, seq FROM expired WHERE NOT exhausted
+    ) c
+    ORDER BY c.priority DESC, c.run_at, c.seq LIMIT $2
+  )
+  UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = t.token + 1,
+    lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW}
+  FROM picked WHERE t.id = picked.id
+  RETURNING ${RECORD_COLUMNS}, t.token, t.seq`;
+}
+
+/** Claims what is ready now, in one round trip. */
+export async function claimNow(ctx: Context, request: ClaimRequest): Promise<ClaimedTask[]> {
+  const many = request.queues.length > 1;
+  const { rows } = await ctx.pool.query<TaskRow & { token: number; seq: number }>({
+    name: many ? 'sitq_claim_many' : 'sitq_claim_one',
+    text: claimSql(ctx.tables, many),
+    values: [many ? request.queues : request.queues[0], request.max, request.workerId, request.leaseMs],
+  });
+  // UPDATE ... RETURNING does not keep the subquery's order.
+  rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.seq - b.seq);
+  return rows.map((row) => ({
+    lease: { taskId: row.id, owner: request.workerId, token: row.token },
+    record: toRecord(row),
+  }));
+}
+
+/** Milliseconds until the earliest delayed task of these queues is due or a lease expires; null
+ *  when nothing is scheduled. */
+async function nextDueIn(ctx: Context, queues: readonly string[]): Promise<number | null> {
+  const { rows } = await ctx.pool.query<{ due_in: number | null }>({
+    name: 'sitq_next_due',
+    text: `SELECT least(
+        (SELECT min(t.run_at) FROM ${ctx.tables.tasks} t WHERE t.state = 'delayed' AND t.run_at > ${NOW} AND t.queue = ANY($1::text[])),
+        (SELECT min(t.lease_expires_at) FROM ${ctx.tables.tasks} t WHERE t.state = 'running' AND t.lease_expires_at > ${NOW} AND t.queue = ANY($1::text[]))
+      ) - ${NOW} AS due_in`,
+    values: [queues],
+  });
+  return rows[0]?.due_in ?? null;
+}
+
+/** Claims, and when nothing is ready waits up to `waitMs` for work (a notification, a due time,
+ *  or the fallback poll), returning empty when `signal` aborts or the notifier closes. */
+export async function claim(
+  ctx: Context,
+  notifier: Notifier,
+  request: ClaimRequest & { waitMs?: number; signal?: AbortSignal },
+): Promise<ClaimedTask[]> {
+  const deadline = Date.now() + (request.waitMs ?? 0);
+  for (;;) {
+    if (request.signal?.aborted || notifier.closed) return [];
+    // Subscribe before claiming, so work that arrives between the claim and the wait is noticed.
+    const wake = notifier.watchQueues(request.queues);
+    try {
+      const claimed = await claimNow(ctx, request);
+      const remaining = deadline - Date.now();
+      if (claimed.length > 0 || remaining <= 0) return claimed;
+      const dueIn = await nextDueIn(ctx, request.queues);
+      const poll = notifier.listening ? POLL_FALLBACK_MS : POLL_DISCONNECTED_MS;
+      // +1: wake just after the due time, not just before it.
+      await wake.wait(Math.min(remaining, poll, dueIn === null ? Infinity : Math.max(1, dueIn + 1)), request.signal);
+    } finally {
+      wake.stop();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// The one place that turns options into pg client settings and pg failures into ConnectionError.
+// Both the pool and the LISTEN client connect through here, so adding several hosts (primary +
+// replicas, failover) later changes this file only.
+import pg from 'pg';
+import { ConnectionError } from '../../core/errors.js';
+import type { ResolvedPostgresOptions } from './options.js';
+
+const { types: pgTypes } = pg;
+
+/** int8 (bigint, count(*)) as a JS number: every value we store (epoch ms, tokens, sequence
+ *  numbers, counts) stays far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pgTypes.builtins.INT8 ? Number : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+};
+
+/** Settings for one connection; `role` shows up in pg_stat_activity as the application name. */
+export function clientConfig(options: ResolvedPostgresOptions, role: 'pool' | 'listen'): pg.ClientConfig {
+  const { target } = options;
+  const config: pg.ClientConfig = {
+    connectionTimeoutMillis: options.connectTimeout,
+    keepAlive: true,
+    application_name: `sitq ${role} (${options.schema})`.slice(0, 63),
+    types: TYPES,
+  };
+  if (target.connectionString !== undefined) config.connectionString = target.connectionString;
+  if (target.host !== undefined) config.host = target.host;
+  if (target.port !== undefined) config.port = target.port;
+  if (target.database !== undefined) config.database = target.database;
+  if (target.user !== undefined) config.user = target.user;
+  if (target.password !== undefined) config.password = target.password;
+  if (target.ssl !== undefined) config.ssl = target.ssl;
+  return config;
+}
+
+// SQLSTATE classes that mean "the connection or the server went away", not "the query is wrong".
+const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300)/;
+const CONNECTION_MESSAGE = /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
+
+export function isConnectionFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof ConnectionError) return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  return CONNECTION_MESSAGE.test(err.message) || (err instanceof AggregateError && err.errors.some(isConnectionFailure));
+}
+
+/** Wraps a connection failure as ConnectionError (with the redacted address); anything else is
+ *  returned unchanged. */
+export function asConnectionError(err: unknown, address: string, doing: string): unknown {
+  if (err instanceof ConnectionError || !isConnectionFailure(err)) return err;
+  return new ConnectionError('postgres', address, `${doing}: ${describeFailure(err as Error)}`, { cause: err });
+}
+
+function describeFailure(err: Error): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return describeFailure(err.errors[0] as Error);
+  const code = (err as { code?: unknown }).code;
+  const text = err.message || String(code ?? 'unknown error');
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+}

@@ -1,0 +1,63 @@
+// Enqueue: a whole batch in one INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING,
+// which also reads back the ids of tasks whose idempotency key was already taken and notifies the
+// queues that got work.
+import type { EnqueueOutcome, NewTask } from '../../core/types.js';
+import type { Context } from './claim.js';
+import { NOW } from './sql.js';
+
+export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+  if (tasks.length === 0) return [];
+  const { tasks: table, channel } = ctx.tables;
+  const { rows } = await ctx.pool.query<{ id: string | null; created: boolean }>({
+    name: 'sitq_enqueue',
+    text: `WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::smallint[], $7::bigint[],
+                             $8::bigint[], $9::integer[], $10::jsonb[], $11::integer[], $12::text[])
+          WITH ORDINALITY AS i(id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, ord)
+      ), inserted AS (
+        INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state)
+        SELECT id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key,
+               CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
+        FROM input ORDER BY ord
+        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, queue
+      ), woke AS (
+        SELECT pg_notify($13, 'q:' || queue) FROM (SELECT DISTINCT queue FROM inserted) q
+      )
+      -- "existing" sees the table as it was when the statement started: a key taken by another
+      -- batch committing meanwhile, or twice in this batch, comes back null and is looked up below.
+      SELECT COALESCE(inserted.id, existing.id) AS id, inserted.id IS NOT NULL AS created
+      FROM input
+      LEFT JOIN inserted ON inserted.id = input.id
+      LEFT JOIN ${table} existing ON inserted.id IS NULL AND existing.idempotency_key = input.idempotency_key
+      CROSS JOIN (SELECT count(*) FROM woke) w
+      ORDER BY input.ord`,
+    values: [
+      tasks.map((t) => t.id),
+      tasks.map((t) => t.queue),
+      tasks.map((t) => t.name),
+      tasks.map((t) => t.payload),
+      tasks.map((t) => t.serializer),
+      tasks.map((t) => t.priority),
+      tasks.map((t) => t.runAt),
+      tasks.map((t) => t.enqueuedAt),
+      tasks.map((t) => t.maxAttempts),
+      tasks.map((t) => t.backoff),
+      tasks.map((t) => t.timeoutMs ?? null),
+      tasks.map((t) => t.idempotencyKey ?? null),
+      channel,
+    ],
+  });
+  const outcomes = rows.map((row, i) => ({ id: row.id ?? '', created: row.created, key: tasks[i].idempotencyKey }));
+  const unresolved = outcomes.filter((o) => o.id === '' && o.key !== undefined).map((o) => o.key as string);
+  if (unresolved.length > 0) {
+    // Rare: only for keys that were not visible to the statement's snapshot.
+    const found = await ctx.pool.query<{ id: string; idempotency_key: string }>({
+      text: `SELECT id, idempotency_key FROM ${table} WHERE idempotency_key = ANY($1::text[])`,
+      values: [unresolved],
+    });
+    const byKey = new Map(found.rows.map((row) => [row.idempotency_key, row.id]));
+    for (const outcome of outcomes) if (outcome.id === '' && outcome.key !== undefined) outcome.id = byKey.get(outcome.key) ?? '';
+  }
+  return outcomes.map(({ id, created }) => ({ id, created }));
+}

@@ -1,0 +1,193 @@
+// PostgreSQL backend: tasks live in one schema (default `sitq`); claims are a single
+// UPDATE ... FOR UPDATE SKIP LOCKED statement; waiting claimers are woken by LISTEN/NOTIFY.
+// This class holds the connection lifecycle; each statement lives in the file of its topic.
+import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { ConnectionError } from '../../core/errors.js';
+import type {
+  ClaimRequest,
+  ClaimedTask,
+  Completion,
+  EnqueueOutcome,
+  Lease,
+  ListTasksQuery,
+  NewTask,
+  QueueCounts,
+  TaskPage,
+  TaskRecord,
+  WorkerInfo,
+} from '../../core/types.js';
+import { claim, type Context } from './claim.js';
+import { enqueue } from './enqueue.js';
+import { FinishPoller } from './finish.js';
+import { counts, getTask, listQueues, listTasks } from './inspect.js';
+import { complete, release, renew } from './leases.js';
+import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintenance.js';
+import { migrate } from './migrate.js';
+import { Notifier } from './notify.js';
+import { describeTarget, resolveOptions, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';
+import { Pool } from './pool.js';
+import { tablesOf, type Tables } from './sql.js';
+
+export type { PostgresOptions } from './options.js';
+export { PoolTimeoutError } from './pool.js';
+
+interface Session extends Context {
+  notifier: Notifier;
+  finish: FinishPoller;
+}
+
+export class PostgresBackend implements Backend {
+  readonly kind = 'postgres' as const;
+  readonly address: string;
+  /** The server alone (no schema), as nodes() reports it. */
+  readonly serverAddress: string;
+
+  private readonly options: ResolvedPostgresOptions;
+  private readonly tables: Tables;
+  private session: Session | undefined;
+  private opening: Promise<Session> | undefined;
+  /** After close(), operations fail instead of silently reopening connections. */
+  private closed = false;
+
+  constructor(options: PostgresOptions = {}) {
+    this.options = resolveOptions(options);
+    this.tables = tablesOf(this.options.schema);
+    this.serverAddress = describeTarget(this.options.target);
+    this.address = `${this.serverAddress} (schema ${this.options.schema})`;
+  }
+
+  async connect(): Promise<void> {
+    this.closed = false;
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const session = this.session ?? (await this.opening?.catch(() => undefined));
+    this.session = undefined;
+    if (!session) return;
+    session.finish.close();
+    await session.notifier.close();
+    await session.pool.end();
+  }
+
+  /** Connections the pool holds right now (core + overflow), for diagnostics and tests. */
+  get poolConnections(): number {
+    return this.session?.pool.size ?? 0;
+  }
+
+  async ping(): Promise<ServerInfo> {
+    const { pool } = await this.open();
+    const { rows } = await pool.query<{ version: string }>({ text: `SELECT current_setting('server_version') AS version` });
+    // Debian builds report e.g. "15.20 (Debian 15.20-0+deb12u1)".
+    return { serverVersion: `PostgreSQL ${String(rows[0]?.version ?? '').split(' ')[0]}` };
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const node: NodeStatus = { address: this.serverAddress, role: 'unknown', reachable: false, serving: false };
+    try {
+      const { pool } = await this.open();
+      const { rows } = await pool.query<{ replica: boolean }>({ text: 'SELECT pg_is_in_recovery() AS replica' });
+      Object.assign(node, { role: rows[0]?.replica ? 'replica' : 'primary', reachable: true, serving: true });
+    } catch (err) {
+      node.error = err instanceof Error ? err.message : String(err);
+    }
+    return [node];
+  }
+
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    return enqueue(await this.open(), tasks);
+  }
+
+  async cancel(taskId: string): Promise<boolean> {
+    return cancel(await this.open(), taskId);
+  }
+
+  async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
+    if (this.closed) return [];
+    const session = await this.open();
+    return claim(session, session.notifier, request);
+  }
+
+  async renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+    return renew(await this.open(), leases, leaseMs);
+  }
+
+  async complete(completions: readonly Completion[]): Promise<boolean[]> {
+    return complete(await this.open(), completions);
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
+    return release(await this.open(), leases);
+  }
+
+  async getTask(taskId: string): Promise<TaskRecord | null> {
+    return getTask(await this.open(), taskId);
+  }
+
+  async waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+    return (await this.open()).finish.wait(taskId, timeoutMs);
+  }
+
+  async listQueues(): Promise<string[]> {
+    return listQueues(await this.open());
+  }
+
+  async counts(): Promise<QueueCounts[]> {
+    return counts(await this.open());
+  }
+
+  async listTasks(query: ListTasksQuery): Promise<TaskPage> {
+    return listTasks(await this.open(), query);
+  }
+
+  async requeue(taskId: string): Promise<boolean> {
+    return requeue(await this.open(), taskId);
+  }
+
+  async purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
+    return purge(await this.open(), options);
+  }
+
+  async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
+    return heartbeat(await this.open(), info, ttlMs);
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return listWorkers(await this.open());
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    return removeWorker(await this.open(), workerId);
+  }
+
+  async destroy(): Promise<void> {
+    await dropSchema(await this.open());
+  }
+
+  /** The connected session, connecting first (once, shared by concurrent callers) if needed. */
+  private open(): Promise<Session> {
+    if (this.closed) return Promise.reject(new ConnectionError('postgres', this.address, 'the backend is closed'));
+    if (this.session) return Promise.resolve(this.session);
+    this.opening ??= this.start().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async start(): Promise<Session> {
+    const pool = new Pool(this.options, this.address);
+    const notifier = new Notifier(this.options, this.address, this.tables.channel);
+    try {
+      await migrate(pool, this.options.schema);
+      await notifier.start();
+    } catch (err) {
+      await notifier.close();
+      await pool.end().catch(() => {});
+      throw err;
+    }
+    const context: Context = { pool, tables: this.tables };
+    this.session = { ...context, notifier, finish: new FinishPoller(context, (id) => getTask(context, id)) };
+    return this.session;
+  }
+}

@@ -1,0 +1,62 @@
+// Reading: single tasks, listings and per-queue counts.
+import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
+import type { Context } from './claim.js';
+import { toRecord, type TaskRow } from './rows.js';
+import { NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
+
+export async function getTask(ctx: Context, taskId: string): Promise<TaskRecord | null> {
+  const { rows } = await ctx.pool.query<TaskRow>({
+    name: 'sitq_get_task',
+    text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t WHERE t.id = $1`,
+    values: [taskId],
+  });
+  return rows.length > 0 ? toRecord(rows[0]) : null;
+}
+
+export async function listQueues(ctx: Context): Promise<string[]> {
+  const { rows } = await ctx.pool.query<{ queue: string }>({ text: `SELECT DISTINCT queue FROM ${ctx.tables.tasks} ORDER BY queue` });
+  return rows.map((row) => row.queue);
+}
+
+export async function counts(ctx: Context): Promise<QueueCounts[]> {
+  const { rows } = await ctx.pool.query<{ queue: string; state: TaskState; n: number; oldest_age: number | null }>({
+    text: `SELECT t.queue, s.state, count(*) AS n,
+        ${NOW} - min(t.run_at) FILTER (WHERE s.state = 'pending') AS oldest_age
+      FROM ${ctx.tables.tasks} t,
+        LATERAL (SELECT CASE WHEN t.state = 'delayed' AND t.run_at <= ${NOW} THEN 'pending' ELSE t.state END AS state) s
+      GROUP BY t.queue, s.state ORDER BY t.queue`,
+  });
+  const byQueue = new Map<string, QueueCounts>();
+  for (const row of rows) {
+    let entry = byQueue.get(row.queue);
+    if (!entry) byQueue.set(row.queue, (entry = { queue: row.queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
+    entry.counts[row.state] = row.n;
+    if (row.oldest_age !== null) entry.oldestPendingAgeMs = Math.max(0, row.oldest_age);
+  }
+  return [...byQueue.values()];
+}
+
+export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<TaskPage> {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  if (query.queue !== undefined) {
+    values.push(query.queue);
+    where.push(`t.queue = $${values.length}`);
+  }
+  if (query.state !== undefined) {
+    if (!TASK_STATES.includes(query.state)) return { tasks: [], total: 0 };
+    if (query.state !== 'pending' && query.state !== 'delayed') values.push(query.state);
+    where.push(stateCondition(query.state, `$${values.length}`));
+  }
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 50)));
+  const offset = Math.max(0, Math.trunc(query.offset ?? 0));
+  const [page, total] = await Promise.all([
+    ctx.pool.query<TaskRow>({
+      text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,
+      values,
+    }),
+    ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),
+  ]);
+  return { tasks: page.rows.map(toRecord), total: total.rows[0]?.n ?? 0 };
+}

@@ -1,0 +1,92 @@
+// Reports made under a lease: renew, complete, release. Each takes a whole batch in one statement
+// (UPDATE ... FROM unnest(arrays)), and each checks state = running plus the lease's token and
+// owner, so a report under a lost lease changes nothing.
+import type { Completion, Lease } from '../../core/types.js';
+import type { Context } from './claim.js';
+import { errorJson } from './rows.js';
+import { NOW } from './sql.js';
+
+/** Which of `leases` a statement touched, in request order (by id and token: two leases of one
+ *  task in a batch are told apart). */
+function held(leases: readonly Lease[], touched: readonly { id: string; token: number }[]): boolean[] {
+  const keys = new Set(touched.map((row) => `${row.token}:${row.id}`));
+  return leases.map((lease) => keys.has(`${lease.token}:${lease.taskId}`));
+}
+
+function leaseArrays(leases: readonly Lease[]): [string[], number[], string[]] {
+  return [leases.map((l) => l.taskId), leases.map((l) => l.token), leases.map((l) => l.owner)];
+}
+
+const LEASE_MATCH = `t.id = l.id AND t.token = l.token AND t.lease_owner = l.owner AND t.state = 'running'`;
+
+export async function renew(ctx: Context, leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+  if (leases.length === 0) return [];
+  const { rows } = await ctx.pool.query<{ id: string; token: number }>({
+    name: 'sitq_renew',
+    text: `UPDATE ${ctx.tables.tasks} t SET lease_expires_at = ${NOW} + $4::bigint
+      FROM unnest($1::text[], $2::bigint[], $3::text[]) AS l(id, token, owner)
+      WHERE ${LEASE_MATCH}
+      RETURNING t.id, t.token`,
+    values: [...leaseArrays(leases), leaseMs],
+  });
+  return held(leases, rows);
+}
+
+export async function complete(ctx: Context, completions: readonly Completion[]): Promise<boolean[]> {
+  if (completions.length === 0) return [];
+  const leases = completions.map((c) => c.lease);
+  const { tasks, channel } = ctx.tables;
+  const { rows } = await ctx.pool.query<{ id: string; token: number }>({
+    name: 'sitq_complete',
+    text: `WITH l AS (
+        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::bigint[], $8::bigint[])
+          AS l(id, token, owner, outcome, result, error, run_at, finished_at)
+      ), done AS (
+        UPDATE ${tasks} t SET
+          state = CASE WHEN l.outcome <> 'retry' THEN l.outcome WHEN l.run_at > ${NOW} THEN 'delayed' ELSE 'pending' END,
+          result = l.result,
+          -- A success keeps the last failure; the others record theirs.
+          error = COALESCE(l.error, t.error),
+          run_at = COALESCE(l.run_at, t.run_at),
+          finished_at = CASE WHEN l.outcome = 'retry' THEN NULL ELSE l.finished_at END,
+          lease_owner = NULL, lease_expires_at = NULL
+        FROM l WHERE ${LEASE_MATCH}
+        RETURNING t.id, t.token, t.queue, t.state
+      ), woke AS (
+        -- Retries are work again (now or at their run_at): wake that queue's waiting claimers.
+        -- Finished tasks notify nobody: waitForFinish polls (finish.ts), keeping NOTIFY off the
+        -- hot path.
+        SELECT pg_notify($9, 'q:' || queue) FROM (SELECT DISTINCT queue FROM done WHERE state IN ('pending', 'delayed')) q
+      )
+      SELECT done.id, done.token FROM done, (SELECT count(*) FROM woke) w`,
+    values: [
+      ...leaseArrays(leases),
+      completions.map((c) => c.outcome),
+      completions.map((c) => (c.outcome === 'succeeded' ? c.result : null)),
+      completions.map((c) => (c.outcome === 'succeeded' ? null : errorJson(c.error))),
+      completions.map((c) => (c.outcome === 'retry' ? c.runAt : null)),
+      completions.map((c) => c.finishedAt),
+      channel,
+    ],
+  });
+  return held(leases, rows);
+}
+
+/** Gives claimed-but-unstarted tasks back: ready at once, in their old place (run_at and seq are
+ *  untouched), and the claim does not count as an attempt. The token stays: it never repeats. */
+export async function release(ctx: Context, leases: readonly Lease[]): Promise<void> {
+  if (leases.length === 0) return;
+  await ctx.pool.query({
+    name: 'sitq_release',
+    text: `WITH done AS (
+        UPDATE ${ctx.tables.tasks} t SET state = 'pending', attempts = t.attempts - 1,
+          started_at = CASE WHEN t.attempts = 1 THEN NULL ELSE t.started_at END,
+          lease_owner = NULL, lease_expires_at = NULL
+        FROM unnest($1::text[], $2::bigint[], $3::text[]) AS l(id, token, owner)
+        WHERE ${LEASE_MATCH}
+        RETURNING t.queue
+      )
+      SELECT pg_notify($4, 'q:' || queue) FROM (SELECT DISTINCT queue FROM done) q`,
+    values: [...leaseArrays(leases), ctx.tables.channel],
+  });
+}

@@ -1,0 +1,66 @@
+// Operator actions (cancel, requeue, purge), worker heartbeats, and dropping the whole schema.
+import type { WorkerInfo } from '../../core/types.js';
+import type { Context } from './claim.js';
+import { NOW, quoteIdent } from './sql.js';
+
+export async function cancel(ctx: Context, taskId: string): Promise<boolean> {
+  const { rows } = await ctx.pool.query({
+    text: `UPDATE ${ctx.tables.tasks} SET state = 'cancelled', finished_at = ${NOW}
+      WHERE id = $1 AND state IN ('pending', 'delayed') RETURNING id`,
+    values: [taskId],
+  });
+  return rows.length > 0;
+}
+
+export async function requeue(ctx: Context, taskId: string): Promise<boolean> {
+  const { rows } = await ctx.pool.query({
+    text: `WITH done AS (
+        UPDATE ${ctx.tables.tasks} SET state = 'pending', run_at = ${NOW}, attempts = 0, started_at = NULL,
+          finished_at = NULL, result = NULL, lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND state IN ('dead', 'cancelled') RETURNING queue
+      )
+      SELECT pg_notify($2, 'q:' || queue) FROM done`,
+    values: [taskId, ctx.tables.channel],
+  });
+  return rows.length > 0;
+}
+
+export async function purge(ctx: Context, options: { olderThanMs: number; queue?: string }): Promise<number> {
+  const values: unknown[] = [Math.max(0, options.olderThanMs)];
+  if (options.queue !== undefined) values.push(options.queue);
+  const { rowCount } = await ctx.pool.query({
+    text: `DELETE FROM ${ctx.tables.tasks}
+      WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at <= ${NOW} - $1::bigint
+      ${options.queue !== undefined ? 'AND queue = $2' : ''}`,
+    values,
+  });
+  return rowCount ?? 0;
+}
+
+/** Workers whose heartbeat expired a day ago are forgotten by the next heartbeat. */
+const FORGET_AFTER_MS = 24 * 3_600_000;
+
+export async function heartbeat(ctx: Context, info: WorkerInfo, ttlMs: number): Promise<void> {
+  await ctx.pool.query({
+    name: 'sitq_heartbeat',
+    text: `WITH forgotten AS (DELETE FROM ${ctx.tables.workers} WHERE expires_at < ${NOW} - ${FORGET_AFTER_MS})
+      INSERT INTO ${ctx.tables.workers} (id, info, expires_at) VALUES ($1, $2, ${NOW} + $3::bigint)
+      ON CONFLICT (id) DO UPDATE SET info = excluded.info, expires_at = excluded.expires_at`,
+    values: [info.id, info, ttlMs],
+  });
+}
+
+export async function listWorkers(ctx: Context): Promise<WorkerInfo[]> {
+  const { rows } = await ctx.pool.query<{ info: WorkerInfo }>({
+    text: `SELECT info FROM ${ctx.tables.workers} WHERE expires_at > ${NOW} ORDER BY id`,
+  });
+  return rows.map((row) => row.info);
+}
+
+export async function removeWorker(ctx: Context, workerId: string): Promise<void> {
+  await ctx.pool.query({ text: `DELETE FROM ${ctx.tables.workers} WHERE id = $1`, values: [workerId] });
+}
+
+export async function dropSchema(ctx: Context): Promise<void> {
+  await ctx.pool.query({ text: `DROP SCHEMA IF EXISTS ${quoteIdent(ctx.tables.schema)} CASCADE` });
+}

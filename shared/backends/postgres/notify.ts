@@ -1,0 +1,168 @@
+// LISTEN on a dedicated connection: wakes claimers waiting on a queue. The connection comes back by itself after a loss (server restart,
+// pg_terminate_backend, a dead socket found by the keep-alive ping); while it is down, and after
+// it returns, every waiter is woken to re-check, since notifications may have been missed.
+import pg from 'pg';
+import { asConnectionError, clientConfig } from './connection.js';
+import type { ResolvedPostgresOptions } from './options.js';
+import { quoteIdent } from './sql.js';
+
+/** A one-shot-at-a-time wake-up: `wait` returns when woken (or was woken since the last wait),
+ *  after `ms`, or when `signal` aborts. */
+export class Watch {
+  private woken = false;
+  private resolve: (() => void) | undefined;
+
+  constructor(private readonly onStop: (watch: Watch) => void) {}
+
+  wake(): void {
+    this.woken = true;
+    this.resolve?.();
+  }
+
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.woken || ms <= 0 || signal?.aborted) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.resolve = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.resolve = done;
+    });
+  }
+
+  stop(): void {
+    this.onStop(this);
+    this.resolve?.();
+  }
+}
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5000;
+/** A silent socket (peer gone without a FIN) is found by this ping. */
+const PING_EVERY_MS = 15_000;
+const PING_TIMEOUT_MS = 5000;
+
+export class Notifier {
+  /** True while the LISTEN connection is up. */
+  listening = false;
+  closed = false;
+
+  private client: pg.Client | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private readonly queueWatches = new Map<Watch, readonly string[]>();
+
+  constructor(
+    private readonly options: ResolvedPostgresOptions,
+    private readonly address: string,
+    private readonly channel: string,
+  ) {}
+
+  /** Opens the LISTEN connection; rejects with ConnectionError when it cannot. */
+  async start(): Promise<void> {
+    await this.open();
+    this.pingTimer = setInterval(() => void this.ping(), PING_EVERY_MS);
+    this.pingTimer.unref();
+  }
+
+  /** Woken when work may have arrived on one of `queues`. */
+  watchQueues(queues: readonly string[]): Watch {
+    const watch = new Watch((w) => this.queueWatches.delete(w));
+    this.queueWatches.set(watch, queues);
+    return watch;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listening = false;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pingTimer);
+    this.wakeAll();
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  private async open(): Promise<void> {
+    const client = new pg.Client({ ...clientConfig(this.options, 'listen'), keepAliveInitialDelayMillis: 10_000 });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (message) => this.dispatch(message.payload ?? ''));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+    } catch (err) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw asConnectionError(err, this.address, 'cannot open the LISTEN connection');
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.listening = true;
+    this.reconnectDelay = RECONNECT_MIN_MS;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    this.listening = false;
+    client.end().catch(() => {});
+    // Waiters fall back to short polling until the connection is back.
+    this.wakeAll();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(RECONNECT_MAX_MS, delay * 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.open().then(
+        // Anything notified while we were away is lost: everyone re-checks.
+        () => this.wakeAll(),
+        () => this.scheduleReconnect(),
+      );
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async ping(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('ping timed out')), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([client.query('SELECT 1'), timeout]);
+    } catch {
+      this.lost(client);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dispatch(payload: string): void {
+    if (!payload.startsWith('q:')) return;
+    const queue = payload.slice(2);
+    for (const [watch, queues] of this.queueWatches) if (queues.includes(queue)) watch.wake();
+  }
+
+  private wakeAll(): void {
+    for (const watch of this.queueWatches.keys()) watch.wake();
+  }
+}

@@ -1,0 +1,303 @@
+// PostgreSQL backend: the shared conformance suite, then what only this backend has (its options,
+// its pool, migrations, the LISTEN connection), against the real server on 127.0.0.1:5432.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { PostgresBackend, PoolTimeoutError, type PostgresOptions } from '../../shared/backends/postgres/index.js';
+import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { exerciseBackend } from '../conformance/index.js';
+import { eventually, newTask, sleep } from '../conformance/harness.js';
+import { serverSkip, SERVERS } from '../helpers/servers.js';
+
+const SERVER = { host: SERVERS.postgres.host, port: SERVERS.postgres.port, user: 'postgres', database: 'test' };
+const freshSchema = () => `sitq_test_${randomBytes(5).toString('hex')}`;
+
+await exerciseBackend({
+  kind: 'postgres',
+  server: 'postgres',
+  freshConfig: () => ({ type: 'postgres', ...SERVER, schema: freshSchema() }),
+  unreachableConfig: () => ({ type: 'postgres', ...SERVER, port: 1, connectTimeout: 1000 }),
+});
+
+const skip = await serverSkip('postgres');
+
+/** An admin connection of the test itself, for looking at (and interfering with) the server. */
+let admin: pg.Client;
+
+/** A connected backend in a fresh schema; destroyed and closed after `fn`. */
+async function withPostgres<T>(options: PostgresOptions, fn: (backend: PostgresBackend, schema: string) => Promise<T>): Promise<T> {
+  const schema = freshSchema();
+  const backend = new PostgresBackend({ ...SERVER, schema, ...options });
+  await backend.connect();
+  try {
+    return await fn(backend, schema);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+async function serverConnections(schema: string, role: 'pool' | 'listen'): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid', [`sitq ${role} (${schema})`]);
+  return rows.map((row) => row.pid);
+}
+
+/** Holds an ACCESS EXCLUSIVE lock on the schema's tasks table, so every query on it blocks (and
+ *  keeps its pool connection busy) until `release` is called. */
+async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> {
+  const locker = new pg.Client(SERVER);
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query(`LOCK TABLE "${schema}".tasks IN ACCESS EXCLUSIVE MODE`);
+  return {
+    async release() {
+      await locker.query('COMMIT');
+      await locker.end();
+    },
+  };
+}
+
+function rejectsWithConfiguration(options: PostgresOptions, option: RegExp): void {
+  assert.throws(
+    () => new PostgresBackend(options),
+    (err: unknown) => err instanceof ConfigurationError && option.test(err.option),
+  );
+}
+
+describe('postgres backend', { skip }, () => {
+  before(async () => {
+    admin = new pg.Client(SERVER);
+    await admin.connect();
+  });
+  after(async () => {
+    await admin?.end();
+  });
+
+  describe('options', () => {
+    it('rejects bad values naming the option, and options it does not have', () => {
+      rejectsWithConfiguration({ poolSize: 0 }, /^postgres\.poolSize$/);
+      rejectsWithConfiguration({ maxOverflow: -1 }, /^postgres\.maxOverflow$/);
+      rejectsWithConfiguration({ poolTimeout: 1.5 }, /^postgres\.poolTimeout$/);
+      rejectsWithConfiguration({ poolRecycle: -1 }, /^postgres\.poolRecycle$/);
+      rejectsWithConfiguration({ connectTimeout: 0 }, /^postgres\.connectTimeout$/);
+      rejectsWithConfiguration({ schema: 'Bad-Name' }, /^postgres\.schema$/);
+      rejectsWithConfiguration({ connectionString: 'mysql://x' }, /^postgres\.connectionString$/);
+      // Not implemented yet (HA): refused rather than silently ignored.
+      rejectsWithConfiguration({ hosts: ['a', 'b'] } as PostgresOptions, /hosts/);
+      rejectsWithConfiguration({ connectionString: 'postgres://u@h/db', host: 'other' }, /^postgres\.host$/);
+      assert.throws(
+        () => new PostgresBackend({ password: 42 } as unknown as PostgresOptions),
+        (err: unknown) => err instanceof ConfigurationError && !err.message.includes('42') && err.message.includes('(hidden)'),
+      );
+    });
+
+    it('describes its address without the password, from a connection string or from fields', () => {
+      const fromUrl = new PostgresBackend({ connectionString: 'postgresql://alice:s3cret@db.example:6432/jobs?sslmode=require', schema: 'q1' });
+      assert.equal(fromUrl.address, 'postgres://alice@db.example:6432/jobs (schema q1)');
+      const fromFields = new PostgresBackend({ host: 'db.example', port: 5433, user: 'bob', password: 's3cret', database: 'work' });
+      assert.equal(fromFields.address, 'postgres://bob@db.example:5433/work (schema sitq)');
+      assert.ok(!fromFields.address.includes('s3cret'));
+    });
+
+    it('connects with a connection string as with fields', async () => {
+      const schema = freshSchema();
+      const backend = new PostgresBackend({ connectionString: `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${SERVER.database}`, schema });
+      try {
+        await backend.connect();
+        assert.match((await backend.ping()).serverVersion, /^PostgreSQL \d+\.\d+$/);
+      } finally {
+        await backend.destroy().catch(() => {});
+        await backend.close();
+      }
+    });
+
+    it('keeps every table in its schema, records migrations, and destroy() drops the schema', () =>
+      withPostgres({}, async (backend, schema) => {
+        await backend.enqueue([newTask()]);
+        const { rows } = await admin.query<{ table_name: string }>(
+          'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+          [schema],
+        );
+        assert.deepEqual(rows.map((r) => r.table_name), ['migrations', 'tasks', 'workers']);
+        const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations`);
+        assert.deepEqual(versions.rows.map((r) => r.version), [1]);
+        await backend.destroy();
+        const left = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
+        assert.equal(left.rowCount, 0);
+      }));
+
+    it('several backends connecting to a new schema at once migrate it exactly once', async () => {
+      const schema = freshSchema();
+      const backends = Array.from({ length: 5 }, () => new PostgresBackend({ ...SERVER, schema }));
+      try {
+        await Promise.all(backends.map((b) => b.connect()));
+        const versions = await admin.query(`SELECT version FROM "${schema}".migrations`);
+        assert.equal(versions.rowCount, 1);
+      } finally {
+        await backends[0].destroy();
+        await Promise.all(backends.map((b) => b.close()));
+      }
+    });
+
+    it('maxOverflow opens extra connections for a burst and overflowIdleTimeout closes them again', () =>
+      withPostgres({ poolSize: 2, maxOverflow: 3, overflowIdleTimeout: 300 }, async (backend, schema) => {
+        const task = newTask();
+        await backend.enqueue([task]);
+        const lock = await lockTasks(schema);
+        // Seven readers at once: five connections (2 + 3 overflow), two wait in line.
+        const reads = Array.from({ length: 7 }, () => backend.getTask(task.id));
+        await eventually('the burst to open every allowed connection', async () => (await serverConnections(schema, 'pool')).length === 5);
+        await sleep(100);
+        assert.equal(backend.poolConnections, 5, 'the pool went beyond poolSize + maxOverflow');
+        await lock.release();
+        assert.ok((await Promise.all(reads)).every((r) => r?.id === task.id));
+        await eventually('the overflow connections to close', async () => (await serverConnections(schema, 'pool')).length === 2, 5000);
+        assert.equal(backend.poolConnections, 2);
+        await sleep(500);
+        assert.equal((await serverConnections(schema, 'pool')).length, 2, 'core connections were closed too');
+      }));
+
+    it('poolTimeout: a caller that finds every connection busy fails with PoolTimeoutError instead of hanging', () =>
+      withPostgres({ poolSize: 1, maxOverflow: 0, poolTimeout: 300 }, async (backend, schema) => {
+        const task = newTask();
+        await backend.enqueue([task]);
+        const lock = await lockTasks(schema);
+        const holder = backend.getTask(task.id);
+        await sleep(100);
+        const t0 = Date.now();
+        await assert.rejects(backend.counts(), (err: unknown) => {
+          assert.ok(err instanceof PoolTimeoutError && err instanceof ConnectionError);
+          assert.match(err.message, /poolSize 1 \+ maxOverflow 0/);
+          assert.match(err.message, /poolTimeout 300 ms/);
+          assert.match(err.message, new RegExp(`schema ${schema}`));
+          return true;
+        });
+        const waited = Date.now() - t0;
+        assert.ok(waited >= 250 && waited < 2000, `gave up after ${waited} ms`);
+        await lock.release();
+        assert.equal((await holder)?.id, task.id);
+        // The pool is healthy again afterwards.
+        assert.equal((await backend.getTask(task.id))?.id, task.id);
+      }));
+
+    it('poolRecycle replaces connections older than its age', () =>
+      withPostgres({ poolSize: 2, poolRecycle: 400 }, async (backend, schema) => {
+        await backend.ping();
+        const before = await serverConnections(schema, 'pool');
+        assert.ok(before.length >= 1);
+        await sleep(700);
+        await backend.ping();
+        const afterRecycle = await serverConnections(schema, 'pool');
+        assert.ok(afterRecycle.length >= 1);
+        assert.deepEqual(afterRecycle.filter((pid) => before.includes(pid)), [], 'a connection outlived poolRecycle');
+      }));
+
+    it('connectTimeout bounds a connect to a server that accepts but never answers', async () => {
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as { port: number }).port;
+      const backend = new PostgresBackend({ ...SERVER, port, connectTimeout: 500 });
+      try {
+        const t0 = Date.now();
+        await assert.rejects(backend.connect(), (err: unknown) => {
+          assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
+          assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+          return true;
+        });
+        const took = Date.now() - t0;
+        assert.ok(took >= 450 && took < 3000, `connect gave up after ${took} ms, expected ~500`);
+      } finally {
+        await backend.close();
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+
+    it('passes ssl through to pg (this server has no TLS, so ssl: true is refused clearly)', async () => {
+      const backend = new PostgresBackend({ ...SERVER, schema: freshSchema(), ssl: { rejectUnauthorized: false }, connectTimeout: 2000 });
+      try {
+        await assert.rejects(backend.connect(), (err: unknown) => err instanceof ConnectionError && /SSL/i.test(err.message));
+      } finally {
+        await backend.close();
+      }
+    });
+  });
+
+  describe('behaviour', () => {
+    it('claims across several queues in one order', () =>
+      withPostgres({}, async (backend) => {
+        const now = Date.now();
+        const a = newTask({ queue: 'a', priority: 1, runAt: now - 10 });
+        const b = newTask({ queue: 'b', priority: 5, runAt: now - 5 });
+        const c = newTask({ queue: 'c', priority: 9 });
+        await backend.enqueue([a, b, c]);
+        const got = await backend.claim({ workerId: 'w', queues: ['a', 'b'], max: 10, leaseMs: 10_000 });
+        assert.deepEqual(got.map((x) => x.record.id), [b.id, a.id]);
+      }));
+
+    it('an enqueue batch that repeats an idempotency key stores the first only', () =>
+      withPostgres({}, async (backend) => {
+        const first = newTask({ idempotencyKey: 'dup' });
+        const second = newTask({ idempotencyKey: 'dup' });
+        const plain = newTask();
+        const outcomes = await backend.enqueue([first, plain, second]);
+        assert.deepEqual(outcomes, [
+          { id: first.id, created: true },
+          { id: plain.id, created: true },
+          { id: first.id, created: false },
+        ]);
+      }));
+
+    it('a blocking claim wakes when a delayed task falls due, not at the next poll', () =>
+      withPostgres({}, async (backend) => {
+        const due = Date.now() + 300;
+        await backend.enqueue([newTask({ runAt: due })]);
+        const got = await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 5000 });
+        const late = Date.now() - due;
+        assert.equal(got.length, 1);
+        assert.ok(late >= 0 && late < 250, `claimed ${late} ms after the due time`);
+      }));
+
+    it('close() ends a waiting claim with nothing', async () => {
+      const backend = new PostgresBackend({ ...SERVER, schema: freshSchema() });
+      await backend.connect();
+      const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 10_000 });
+      await sleep(100);
+      await backend.destroy();
+      const t0 = Date.now();
+      await backend.close();
+      assert.deepEqual(await waiting, []);
+      assert.ok(Date.now() - t0 < 1500);
+    });
+
+    it('the LISTEN connection comes back after pg_terminate_backend, and so do pool connections', () =>
+      withPostgres({}, async (backend, schema) => {
+        const producer = new PostgresBackend({ ...SERVER, schema });
+        try {
+          await producer.connect();
+          const [listener] = await serverConnections(schema, 'listen');
+          assert.ok(listener, 'no LISTEN connection');
+          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN ($1, $2)', [
+            `sitq listen (${schema})`,
+            `sitq pool (${schema})`,
+          ]);
+          await eventually('a new LISTEN connection', async () => {
+            const now = await serverConnections(schema, 'listen');
+            return now.length === 2 && !now.includes(listener); // the consumer's and the producer's
+          }, 10_000, 50);
+          // A blocking claim is woken by the notification, well before the 1 s fallback poll.
+          const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 5000 });
+          await sleep(200);
+          const t0 = Date.now();
+          await producer.enqueue([newTask()]);
+          assert.equal((await waiting).length, 1);
+          assert.ok(Date.now() - t0 < 600, `woken after ${Date.now() - t0} ms`);
+        } finally {
+          await producer.close();
+        }
+      }));
+  });
+});
