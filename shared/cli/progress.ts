@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import type { Io } from './io.js';
 
 export interface Progress {
-  update(done: number, label?: string): void;
+  /** `phase` replaces the text after the counts (e.g. "redis: processing"). */
+  update(done: number, phase?: string): void;
   setTotal(total: number): void;
   stop(): void;
 }

@@ -10,7 +10,7 @@ export const LOCAL_SQLITE_PROFILE: ProfileEntry = {
 
 /** The three servers of a development machine (and of this project's CI), on loopback. */
 export const LOCAL_SERVER_PRESETS: Readonly<Record<'postgres' | 'redis' | 'nats', ProfileEntry>> = {
-  postgres: { type: 'postgres', description: 'PostgreSQL on 127.0.0.1:5432, database test', host: '127.0.0.1', port: 5432, database: 'test' },
+  postgres: { type: 'postgres', description: 'PostgreSQL on 127.0.0.1:5432, database test', host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' },
   redis: { type: 'redis', description: 'Redis on 127.0.0.1:6379', host: '127.0.0.1', port: 6379 },
   nats: { type: 'nats', description: 'NATS JetStream on 127.0.0.1:4222', servers: ['nats://127.0.0.1:4222'] },
 };
