@@ -8,4 +8,4 @@ export { EnvSecretStore, isReference, referencesIn, resolveReferences, type Secr
 export { MASK, isSecretField, redact, redactValue, scrub } from './redact.js';
 export { LOCAL_SERVER_PRESETS, LOCAL_SQLITE_PROFILE, starterConfig } from './presets.js';
 export { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } from './inline.js';
-export { configJsonSchema } from './json-schema.js';
+export { configJsonSchema, configJsonSchemaText } from './json-schema.js';

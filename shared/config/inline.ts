@@ -19,7 +19,8 @@ export function parseInlineProfile(text: string): ProfileEntry {
     try {
       raw = JSON.parse(trimmed);
     } catch (err) {
-      throw new ConfigurationError({ option: 'profile', expected: `a profile name, a URL, or a JSON object (${(err as Error).message})`, given: redact(trimmed) });
+      // The text is not echoed: half-parsed JSON cannot be redacted reliably.
+      throw new ConfigurationError({ option: 'profile', expected: `a profile name, a URL, or a JSON object (the JSON is malformed: ${(err as Error).message.replace(/ in JSON at position.*$/, '')})` });
     }
     return parseOptions(profileEntrySchema, raw, `profiles.${INLINE_PROFILE_NAME}`) as ProfileEntry;
   }

@@ -22,7 +22,7 @@ export class EnvSecretStore implements SecretStore {
   async get(key: string): Promise<string | undefined> {
     return this.env[key];
   }
-  async set(key: string): Promise<void> {
+  async set(key: string, _value?: string): Promise<void> {
     throw new ConfigurationError({ option: key, expected: `to be set in the environment by you (export ${key}=...); the CLI cannot store secrets` });
   }
   async delete(key: string): Promise<void> {
