@@ -8,6 +8,8 @@ const fmt = (x: number | undefined, digits = 0): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
   return digits === 0 && Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits);
 };
+/** Any figure: integers with separators from 100 up, else two (or three below 1) decimals. */
+const num = (x: number | undefined) => (x === undefined ? '–' : Math.abs(x) >= 100 ? fmt(x) : fmt(x, Math.abs(x) >= 1 || x === 0 ? 2 : 3));
 const ms = (x: number | undefined) => fmt(x, x !== undefined && x >= 100 ? 0 : 2);
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
@@ -29,7 +31,7 @@ function describeRun(r: BenchReport): string {
   const clients = Object.entries(r.versions.clients).map(([k, v]) => `${k} ${v}`).join(', ');
   const servers = Object.entries(r.versions.servers).map(([k, v]) => `${k}: ${v}`).join('; ');
   const lines = [
-    `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, ${m.platform} ${m.arch} (${m.hostname})`,
+    `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, ${m.platform} ${m.arch} (${m.hostname}); load average ${fmt(m.loadAverage, 2)} at the start`,
     `- sitq ${r.versions.sitq}, Node ${r.versions.node}; clients: ${clients}`,
   ];
   if (servers) lines.push(`- Servers: ${servers}`);
@@ -62,13 +64,14 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
     ]),
   );
   const latency = table(
-    ['profile', 'idle →start p50', 'p95', 'p99', 'max', 'idle →finish p50', 'p99', 'backlog →start p50', 'p99', 'backlog →finish p50', 'p99'],
+    ['profile', 'idle →start p50', 'p95', 'p99', 'max', 'of which enqueue call p50', 'idle →finish p50', 'p99', 'backlog →start p50', 'p99', 'backlog →finish p50', 'p99'],
     results.map((r) => [
       r.profile,
       ms(r.idle.toStart.p50Ms),
       ms(r.idle.toStart.p95Ms),
       ms(r.idle.toStart.p99Ms),
       ms(r.idle.toStart.maxMs),
+      ms(r.idle.enqueueCall?.p50Ms),
       ms(r.idle.toFinish.p50Ms),
       ms(r.idle.toFinish.p99Ms),
       ms(r.processing.toStart.p50Ms),
@@ -99,7 +102,15 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
     targets,
   ];
   if (floors.length) {
-    out.push('', '## Raw floors', '', table(['profile', 'claim loop', 'tasks', 'ms', '/s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), fmt(r.floor!.durationMs), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])));
+    const runs = (r: BenchmarkResult) => (r.floor!.runsPerSec ?? [r.floor!.perSec]).map((x) => fmt(x)).join(' / ');
+    out.push(
+      '',
+      '## Raw floors',
+      '',
+      'Measured before the enqueue phases and again after the idle phase; the faster run counts.',
+      '',
+      table(['profile', 'claim loop', 'tasks', 'runs /s', 'best /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
+    );
   }
   const errors = results.flatMap((r) => r.errors.map((e) => [r.profile, e.source, e.message, String(e.count)]));
   if (errors.length) out.push('', '## Errors', '', table(['profile', 'where', 'message', 'count'], errors));
@@ -134,7 +145,7 @@ function soakMarkdown(soaks: readonly SoakResult[]): string {
 }
 
 function comparisonMarkdown(c: RunComparison): string {
-  const rows = c.changes.map((x) => [x.profile, x.figure, fmt(x.earlier, 2), fmt(x.current, 2), x.changePct === undefined ? '–' : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%${x.better === undefined ? '' : x.better ? ' (better)' : ' (worse)'}`]);
+  const rows = c.changes.map((x) => [x.profile, x.figure, num(x.earlier), num(x.current), x.changePct === undefined ? '–' : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%${x.better === undefined ? '' : x.better ? ' (better)' : ' (worse)'}`]);
   const out = [`# sitq benchmark comparison`, '', `Current run ${c.currentDate ?? '?'} against ${c.earlierDate ?? '?'}.`, '', table(['profile', 'figure', 'earlier', 'current', 'change'], rows)];
   if (c.unmatched.length) out.push('', `In one run only: ${c.unmatched.join(', ')}.`);
   return `${out.join('\n')}\n`;

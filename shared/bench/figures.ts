@@ -29,6 +29,7 @@ export const BENCHMARK_FIGURES: Figure<BenchmarkResult>[] = [
   { key: 'floorRatio', label: 'processing / floor', higherIsBetter: true, get: (r) => r.floorRatio },
   ...latency('idle.toStart', 'idle enqueue→start', (r) => r.idle.toStart),
   ...latency('idle.toFinish', 'idle enqueue→finish', (r) => r.idle.toFinish),
+  ...latency('idle.enqueueCall', 'idle enqueue call', (r) => r.idle.enqueueCall),
   ...latency('processing.toStart', 'backlog enqueue→start', (r) => r.processing.toStart),
   ...latency('processing.toFinish', 'backlog enqueue→finish', (r) => r.processing.toFinish),
   { key: 'successRate', label: 'success rate', higherIsBetter: true, get: (r) => r.successRate },

@@ -2,7 +2,7 @@
 // saveResult writes and loadResult reads back.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, hostname, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SitqError } from '../core/errors.js';
@@ -17,6 +17,7 @@ export function machineInfo(): MachineInfo {
     cpuModel: list[0]?.model.trim() ?? 'unknown',
     cpus: list.length,
     memoryBytes: totalmem(),
+    loadAverage: Math.round(loadavg()[0] * 100) / 100,
   };
 }
 

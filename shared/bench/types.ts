@@ -78,6 +78,9 @@ export interface FloorResult {
   perSec: number;
   /** Round trips the loop made to claim (a batch claim counts once). */
   claimCalls: number;
+  /** In runBenchmark the floor is measured before the enqueue phases and again after the idle
+   *  phase; these are both rates, and perSec (with the other fields) is the faster run's. */
+  runsPerSec?: number[];
 }
 
 export interface ErrorTally {
@@ -102,6 +105,8 @@ export interface BenchmarkResult {
   backend: BackendKind;
   /** Redacted address of the benchmark's own namespace. */
   address: string;
+  /** The namespace the run created and destroyed, e.g. `schema sitq_bench_run_0a1b2c3d4e`. */
+  namespace: string;
   serverVersion: string;
   settings: ResolvedBenchmarkOptions;
   startedAt: string;
@@ -121,7 +126,12 @@ export interface BenchmarkResult {
   };
   /** One task at a time on an idle worker: from calling enqueue to the handler starting / the
    *  completion being confirmed. This is the latency target. */
-  idle: { toStart: LatencySummary; toFinish: LatencySummary };
+  idle: {
+    toStart: LatencySummary;
+    toFinish: LatencySummary;
+    /** The enqueue call alone (its round trip and commit), part of toStart: what is left is pickup. */
+    enqueueCall: LatencySummary;
+  };
   succeeded: number;
   /** Tasks that ended dead or were not finished when the run gave up. */
   failed: number;
@@ -188,6 +198,8 @@ export interface MachineInfo {
   cpuModel: string;
   cpus: number;
   memoryBytes: number;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAverage: number;
 }
 
 export interface VersionInfo {

@@ -63,9 +63,10 @@ export async function probeIdleLatency(
   gapMs: number,
   stallMs: number,
   s: ProducerSettings,
-): Promise<{ toStart: Samples; toFinish: Samples }> {
+): Promise<{ toStart: Samples; toFinish: Samples; enqueueCall: Samples }> {
   const toStart = new Samples(samples);
   const toFinish = new Samples(samples);
+  const enqueueCall = new Samples(samples);
   // Exactly one task is in flight, so the next start/finish event is this sample's.
   let onStart: ((at: number) => void) | undefined;
   let onFinish: ((at: number, ok: boolean) => void) | undefined;
@@ -81,6 +82,7 @@ export async function probeIdleLatency(
       const finished = new Promise<{ at: number; ok: boolean }>((resolve) => (onFinish = (at, ok) => resolve({ at, ok })));
       const t0 = epochNow();
       await queue.enqueue(s.task, s.payload, { queue: BENCH_QUEUE });
+      enqueueCall.push(epochNow() - t0);
       const both = Promise.all([started, finished]);
       const [startAt, end] = await raceAbort(withStall(both, stallMs, i), s.signal, 'the benchmark');
       toStart.push(startAt - t0);
@@ -92,7 +94,7 @@ export async function probeIdleLatency(
     collector.recordLatency = true;
   }
   s.progress(samples);
-  return { toStart, toFinish };
+  return { toStart, toFinish, enqueueCall };
 }
 
 class StallError extends Error {}

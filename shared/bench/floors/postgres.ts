@@ -1,14 +1,16 @@
 // PostgreSQL raw floor: one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
-// RETURNING claims a batch, one UPDATE … WHERE id = ANY($1) acks it. Same library (pg) and
+// RETURNING claims a batch under a lease (owner + expiry), one UPDATE … WHERE id = ANY($1) AND
+// owner = $2 acks it. Same library (pg) and
 // connection settings as the profile, in a schema of its own that is dropped afterwards.
 import pg from 'pg';
 import { clientConfig } from '../../backends/postgres/connection.js';
 import { resolveOptions, type PostgresOptions } from '../../backends/postgres/options.js';
 import { benchId } from '../namespace.js';
-import type { FloorDriver } from './types.js';
+import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class PostgresFloor implements FloorDriver<string> {
-  readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch, UPDATE … WHERE id = ANY($1) acks it';
+  readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease, UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
+  private readonly owner = `floor-${benchId()}`;
   private client: pg.Client | undefined;
   private readonly schema = `sitq_bench_floor_${benchId()}`;
 
@@ -21,7 +23,7 @@ export class PostgresFloor implements FloorDriver<string> {
     await client.connect();
     const jobs = `${this.schema}.jobs`;
     await client.query(`CREATE SCHEMA ${this.schema}`);
-    await client.query(`CREATE TABLE ${jobs} (id bigserial PRIMARY KEY, state smallint NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, payload bytea NOT NULL)`);
+    await client.query(`CREATE TABLE ${jobs} (id bigserial PRIMARY KEY, state smallint NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, owner text, lease_expires_at timestamptz, payload bytea NOT NULL)`);
     await client.query(`CREATE INDEX ON ${jobs} (id) WHERE state = 0`);
     await client.query(`INSERT INTO ${jobs} (payload) SELECT $1::bytea FROM generate_series(1, $2::int)`, [payload, tasks]);
     await client.query(`ANALYZE ${jobs}`);
@@ -31,16 +33,20 @@ export class PostgresFloor implements FloorDriver<string> {
     const jobs = `${this.schema}.jobs`;
     const { rows } = await this.client!.query<{ id: string }>({
       name: 'floor_claim',
-      text: `UPDATE ${jobs} SET state = 1, attempts = attempts + 1
+      text: `UPDATE ${jobs} SET state = 1, attempts = attempts + 1, owner = $2, lease_expires_at = now() + make_interval(secs => $3)
              WHERE id IN (SELECT id FROM ${jobs} WHERE state = 0 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
              RETURNING id, payload`,
-      values: [max],
+      values: [max, this.owner, LEASE_MS / 1000],
     });
     return rows.map((r) => String(r.id));
   }
 
   async ack(ids: string[]): Promise<void> {
-    await this.client!.query({ name: 'floor_ack', text: `UPDATE ${this.schema}.jobs SET state = 2 WHERE id = ANY($1::bigint[]) AND state = 1`, values: [ids] });
+    await this.client!.query({
+      name: 'floor_ack',
+      text: `UPDATE ${this.schema}.jobs SET state = 2, owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::bigint[]) AND state = 1 AND owner = $2`,
+      values: [ids, this.owner],
+    });
   }
 
   async teardown(): Promise<void> {

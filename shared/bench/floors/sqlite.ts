@@ -1,20 +1,20 @@
-// SQLite raw floor: one UPDATE … RETURNING claims a batch (the sub-select picks the next pending
-// ids and the UPDATE re-checks nothing else can have them: one connection, one statement), one
-// UPDATE acknowledges the batch. Same library (better-sqlite3) and the profile's PRAGMAs, on a
-// temp file.
+// SQLite raw floor: one UPDATE … RETURNING claims a batch under a lease (owner + expiry, so a
+// crashed claimer's tasks can be taken back), one UPDATE acknowledges the batch if the lease is
+// still the claimer's. Same library (better-sqlite3) and the profile's PRAGMAs, on a temp file.
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { resolveOptions, type SqliteOptions } from '../../backends/sqlite/options.js';
 import { benchId, removeSqliteFiles } from '../namespace.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { FloorDriver } from './types.js';
+import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class SqliteFloor implements FloorDriver<number> {
-  readonly method = 'UPDATE … RETURNING claims a batch, UPDATE … WHERE id IN (…) acks it (one statement each)';
+  readonly method = 'UPDATE … RETURNING claims a batch under a lease, UPDATE … WHERE id IN (…) AND owner = ? acks it (one statement each)';
   private db: Database | undefined;
-  private claimStmt: Statement<[number], { id: number; payload: Buffer }> | undefined;
-  private ackStmt: Statement<[string]> | undefined;
+  private claimStmt: Statement<[string, number, number], { id: number; payload: Buffer }> | undefined;
+  private ackStmt: Statement<[string, string]> | undefined;
+  private readonly owner = `floor-${benchId()}`;
   private readonly path: string;
 
   constructor(private readonly options: SqliteOptions) {
@@ -29,24 +29,25 @@ export class SqliteFloor implements FloorDriver<number> {
     db.pragma(`journal_mode = ${o.journalMode}`);
     db.pragma(`synchronous = ${o.synchronous}`);
     db.pragma(`cache_size = ${o.cacheSize}`);
-    db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL, payload BLOB NOT NULL)`);
+    db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL, owner TEXT, lease_expires_at INTEGER, payload BLOB NOT NULL)`);
     db.exec(`CREATE INDEX jobs_pending ON jobs (id) WHERE state = 0`);
     const insert = db.prepare(`INSERT INTO jobs (state, attempts, payload) VALUES (0, 0, ?)`);
     db.transaction(() => {
       for (let i = 0; i < tasks; i++) insert.run(payload);
     })();
     this.claimStmt = db.prepare(
-      `UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE state = 0 ORDER BY id LIMIT ?) RETURNING id, payload`,
+      `UPDATE jobs SET state = 1, attempts = attempts + 1, owner = ?, lease_expires_at = ?
+       WHERE id IN (SELECT id FROM jobs WHERE state = 0 ORDER BY id LIMIT ?) RETURNING id, payload`,
     );
-    this.ackStmt = db.prepare(`UPDATE jobs SET state = 2 WHERE state = 1 AND id IN (SELECT value FROM json_each(?))`);
+    this.ackStmt = db.prepare(`UPDATE jobs SET state = 2, owner = NULL, lease_expires_at = NULL WHERE state = 1 AND owner = ? AND id IN (SELECT value FROM json_each(?))`);
   }
 
   async claim(max: number): Promise<number[]> {
-    return this.claimStmt!.all(max).map((r) => r.id);
+    return this.claimStmt!.all(this.owner, Date.now() + LEASE_MS, max).map((r) => r.id);
   }
 
   async ack(ids: number[]): Promise<void> {
-    this.ackStmt!.run(JSON.stringify(ids));
+    this.ackStmt!.run(this.owner, JSON.stringify(ids));
   }
 
   async teardown(): Promise<void> {

@@ -30,4 +30,7 @@ export interface FloorDriver<H> {
   teardown(): Promise<void>;
 }
 
+/** The lease a floor's claim records (the worker's default lease). */
+export const LEASE_MS = 30_000;
+
 export type FloorMeasure = Omit<FloorResult, 'kind' | 'method'>;

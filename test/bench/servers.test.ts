@@ -1,0 +1,110 @@
+// The harness on the real servers: exact counts, and every namespace it created (run, floors,
+// sweep) is gone afterwards. Skipped outside CI when a server is down (serverSkip).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connect as natsConnect } from 'nats';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { BackendConfig } from '../../shared/backends/index.js';
+import { rawFloor, runBenchmark, sweepPools } from '../../shared/bench/index.js';
+import { serverSkip } from '../helpers/servers.js';
+
+const SMALL = { tasks: 200, warmup: 20, singleEnqueue: 50, batchSize: 50, idleSamples: 10, idleGapMs: 0 };
+
+interface ServerCase {
+  server: 'postgres' | 'redis' | 'nats';
+  config: BackendConfig;
+  /** Names of every benchmark namespace that exists on the server now. */
+  leftovers(): Promise<string[]>;
+}
+
+const CASES: ServerCase[] = [
+  {
+    server: 'postgres',
+    config: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' },
+    async leftovers() {
+      const client = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sitq\\_bench\\_%'`);
+        return rows.map((r) => r.nspname);
+      } finally {
+        await client.end();
+      }
+    },
+  },
+  {
+    server: 'redis',
+    config: { type: 'redis', host: '127.0.0.1', port: 6379 },
+    async leftovers() {
+      const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+      await redis.connect();
+      try {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', 'sitq-bench:*', 'COUNT', 1000);
+          cursor = next;
+          keys.push(...batch);
+        } while (cursor !== '0');
+        return [...new Set(keys.map((k) => k.split(':').slice(0, 2).join(':')))];
+      } finally {
+        redis.disconnect();
+      }
+    },
+  },
+  {
+    server: 'nats',
+    config: { type: 'nats', servers: ['127.0.0.1:4222'] } as BackendConfig,
+    async leftovers() {
+      const nc = await natsConnect({ servers: '127.0.0.1:4222' });
+      try {
+        const jsm = await nc.jetstreamManager();
+        const names: string[] = [];
+        for await (const s of jsm.streams.list()) if (s.config.name.startsWith('SITQ_BENCH_')) names.push(s.config.name);
+        return names;
+      } finally {
+        await nc.close();
+      }
+    },
+  },
+];
+
+for (const c of CASES) {
+  const skip = await serverSkip(c.server);
+
+  test(`${c.server}: runBenchmark counts exactly and leaves no namespace behind`, { skip }, async () => {
+    const before = await c.leftovers();
+    const r = await runBenchmark(c.config, SMALL);
+    assert.equal(r.backend, c.server);
+    assert.equal(r.processing.tasks, 200);
+    assert.equal(r.succeeded, 200);
+    assert.equal(r.enqueue.single.tasks + r.enqueue.batch.tasks, 200);
+    assert.equal(r.idle.toStart.count, 10);
+    assert.deepEqual(r.errors, []);
+    assert.ok(r.floor && r.floor.tasks === 200 && r.floor.perSec > 0);
+    assert.match(r.serverVersion, /\d/);
+    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+  });
+
+  test(`${c.server}: rawFloor drains exactly its backlog and cleans up`, { skip }, async () => {
+    const before = await c.leftovers();
+    const f = await rawFloor(c.config, { tasks: 300, concurrency: 7 });
+    assert.equal(f.kind, c.server);
+    assert.equal(f.tasks, 300);
+    assert.ok(f.claimCalls >= Math.ceil(300 / 7), 'never more than concurrency per claim');
+    assert.ok(f.perSec > 0);
+    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+  });
+
+  test(`${c.server}: pool sweep covers every cell and cleans up`, { skip }, async () => {
+    const before = await c.leftovers();
+    const s = await sweepPools(c.config, { poolSizes: [1, 3], concurrencies: [2, 5], tasksPerCell: 30 });
+    const pools = c.server === 'nats' ? [1] : [1, 3];
+    assert.deepEqual(s.cells.map((x) => `${x.poolSize}x${x.concurrency}`), pools.flatMap((p) => [`${p}x2`, `${p}x5`]));
+    for (const cell of s.cells) assert.deepEqual([cell.tasks, cell.errors, cell.latency.count], [30, 0, 30]);
+    assert.equal(s.option, { postgres: 'poolSize', redis: 'maxConnections', nats: undefined }[c.server]);
+    if (c.server === 'nats') assert.match(s.note, /NATS has no connection pool/);
+    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+  });
+}
