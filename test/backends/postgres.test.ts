@@ -126,6 +126,10 @@ describe('postgres backend', { skip }, () => {
         await backend.destroy();
         const left = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
         assert.equal(left.rowCount, 0);
+        // Used again after destroy(), the backend starts a new, empty schema.
+        assert.deepEqual(await backend.listQueues(), []);
+        await backend.enqueue([newTask()]);
+        assert.deepEqual(await backend.listQueues(), ['default']);
       }));
 
     it('several backends connecting to a new schema at once migrate it exactly once', async () => {
@@ -261,17 +265,18 @@ describe('postgres backend', { skip }, () => {
         assert.ok(late >= 0 && late < 250, `claimed ${late} ms after the due time`);
       }));
 
-    it('close() ends a waiting claim with nothing', async () => {
-      const backend = new PostgresBackend({ ...SERVER, schema: freshSchema() });
-      await backend.connect();
-      const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 10_000 });
-      await sleep(100);
-      await backend.destroy();
-      const t0 = Date.now();
-      await backend.close();
-      assert.deepEqual(await waiting, []);
-      assert.ok(Date.now() - t0 < 1500);
-    });
+    it('close() ends a waiting claim with nothing; connect() opens again', () =>
+      withPostgres({}, async (backend) => {
+        const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 10_000 });
+        await sleep(100);
+        const t0 = Date.now();
+        await backend.close();
+        assert.deepEqual(await waiting, []);
+        assert.ok(Date.now() - t0 < 1500, 'close() waited for the claim');
+        await assert.rejects(backend.getTask('x'), ConnectionError);
+        await backend.connect();
+        assert.equal(await backend.getTask('x'), null);
+      }));
 
     it('the LISTEN connection comes back after pg_terminate_backend, and so do pool connections', () =>
       withPostgres({}, async (backend, schema) => {

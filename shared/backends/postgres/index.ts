@@ -63,12 +63,7 @@ export class PostgresBackend implements Backend {
 
   async close(): Promise<void> {
     this.closed = true;
-    const session = this.session ?? (await this.opening?.catch(() => undefined));
-    this.session = undefined;
-    if (!session) return;
-    session.finish.close();
-    await session.notifier.close();
-    await session.pool.end();
+    await this.endSession();
   }
 
   /** Connections the pool holds right now (core + overflow), for diagnostics and tests. */
@@ -161,8 +156,10 @@ export class PostgresBackend implements Backend {
     return removeWorker(await this.open(), workerId);
   }
 
+  /** Drops the schema and ends the session; a later call reconnects and starts a new schema. */
   async destroy(): Promise<void> {
     await dropSchema(await this.open());
+    await this.endSession();
   }
 
   /** The connected session, connecting first (once, shared by concurrent callers) if needed. */
@@ -173,6 +170,16 @@ export class PostgresBackend implements Backend {
       this.opening = undefined;
     });
     return this.opening;
+  }
+
+  /** Closes the session's connections; waiting claims and waitForFinish calls return empty. */
+  private async endSession(): Promise<void> {
+    const session = this.session ?? (await this.opening?.catch(() => undefined));
+    this.session = undefined;
+    if (!session) return;
+    session.finish.close();
+    await session.notifier.close();
+    await session.pool.end();
   }
 
   private async start(): Promise<Session> {
