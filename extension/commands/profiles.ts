@@ -1,0 +1,209 @@
+// Adding, editing, removing and testing profiles. The guided flow asks one field per step and
+// checks each answer with the same rules as the CLI (`profiles.validate` runs the backend's own
+// option schema in the core), so a bad port is refused at the step that asks for it. Secret
+// fields go to SecretStorage through the core; the config file only gets `${NAME}` references.
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { BACKEND_FIELDS, BACKEND_LABELS, type FieldSpec } from '../../shared/protocol/fields.js';
+import type { BackendKind, ProfileDraft, ProfileView } from '../../shared/protocol/models.js';
+import type { Ctx } from '../context.js';
+import { explain } from '../explain.js';
+import { pickProfile, ready } from './pick.js';
+
+const KINDS: BackendKind[] = ['sqlite', 'postgres', 'redis', 'nats'];
+const KIND_DETAIL: Record<BackendKind, string> = {
+  sqlite: 'A file on this machine; no server needed',
+  postgres: 'A PostgreSQL server (9.6 or newer)',
+  redis: 'A Redis server',
+  nats: 'A NATS server with JetStream',
+};
+
+export async function addProfile(ctx: Ctx): Promise<void> {
+  await ready(ctx);
+  const kindPick = await vscode.window.showQuickPick(
+    KINDS.map((k) => ({ label: BACKEND_LABELS[k], detail: KIND_DETAIL[k], backend: k })),
+    { title: 'Add a sitq backend (1/3): which backend?', placeHolder: 'Pick the kind of backend', ignoreFocusOut: true },
+  );
+  if (!kindPick) return;
+  const preset = presetFor(ctx, kindPick.backend);
+  await guidedFlow(ctx, { name: uniqueName(ctx, preset?.name ?? kindPick.backend), kind: kindPick.backend, options: { ...(preset?.options ?? {}) }, secrets: {} });
+}
+
+export async function addLocalSqlite(ctx: Ctx): Promise<void> {
+  await ready(ctx);
+  const preset = presetFor(ctx, 'sqlite');
+  const draft: ProfileDraft = { name: uniqueName(ctx, 'local'), kind: 'sqlite', options: { ...(preset?.options ?? { path: '.sitq/queue.db' }) }, secrets: {} };
+  await save(ctx, draft);
+}
+
+export async function editProfile(ctx: Ctx, from?: unknown): Promise<void> {
+  const name = await pickProfile(ctx, from, 'Which profile do you want to edit?');
+  const view = name ? ctx.model.profile(name) : undefined;
+  if (!view) return;
+  await guidedFlow(ctx, { name: view.name, kind: view.kind, options: { ...view.options }, secrets: {} }, view);
+}
+
+export async function removeProfile(ctx: Ctx, from?: unknown): Promise<void> {
+  const name = await pickProfile(ctx, from, 'Which profile do you want to remove?');
+  if (!name) return;
+  const sure = await vscode.window.showWarningMessage(
+    `Remove the profile "${name}" from ${ctx.model.host?.configPath ?? 'the config file'}? Its stored secrets are deleted too; the queue's data stays where it is.`,
+    { modal: true },
+    'Remove',
+  );
+  if (sure !== 'Remove') return;
+  await ctx.model.client.request('profiles.delete', { name });
+  void vscode.window.showInformationMessage(`Removed the profile "${name}".`);
+}
+
+export async function testConnection(ctx: Ctx, from?: unknown): Promise<void> {
+  const name = await pickProfile(ctx, from, 'Which profile do you want to test?');
+  if (!name) return;
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${name}…` }, () =>
+    ctx.model.client.request('profiles.test', { name }),
+  );
+  const kind = ctx.model.profile(name)?.kind;
+  if (result.ok) {
+    void vscode.window.showInformationMessage(`${name}: connected in ${result.latencyMs} ms${result.serverVersion ? ` (${result.serverVersion})` : ''}.`);
+  } else {
+    ctx.log.warn(`test ${name}: ${result.error ?? 'failed'}`);
+    const choice = await vscode.window.showErrorMessage(`${name}: ${explain(result.error ?? 'the connection failed', kind)}`, 'Edit Profile', 'Show Log');
+    if (choice === 'Edit Profile') await editProfile(ctx, { profile: name });
+    if (choice === 'Show Log') ctx.log.show(true);
+  }
+  void ctx.model.reload();
+}
+
+/** The step-by-step flow: name, then each main field of the backend, then test and save. */
+async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView): Promise<void> {
+  const label = BACKEND_LABELS[draft.kind];
+  const fields = BACKEND_FIELDS[draft.kind].filter((f) => !f.advanced || (original && f.key in original.options));
+  const total = fields.length + 1;
+  const name = await vscode.window.showInputBox({
+    title: `${label} profile (1/${total}): name`,
+    prompt: 'A short name for this backend, used by the CLI as --profile NAME',
+    value: draft.name,
+    ignoreFocusOut: true,
+    validateInput: (v) => issueFor(ctx, { ...draft, name: v.trim() }, 'name', original?.name),
+  });
+  if (name === undefined) return;
+  draft.name = name.trim();
+  for (const [i, field] of fields.entries()) {
+    const ok = await askField(ctx, draft, field, `${label} profile (${i + 2}/${total}): ${field.label}`, original);
+    if (!ok) return;
+  }
+  await save(ctx, draft, original?.name);
+}
+
+async function askField(ctx: Ctx, draft: ProfileDraft, field: FieldSpec, title: string, original?: ProfileView): Promise<boolean> {
+  if (field.kind === 'boolean' || field.kind === 'choice') {
+    const choices = field.kind === 'boolean' ? ['no', 'yes'] : [...(field.choices ?? [])];
+    const current = draft.options[field.key];
+    const picked = await vscode.window.showQuickPick(
+      choices.map((c) => ({ label: c, picked: String(current) === c || (current === true && c === 'yes') })),
+      { title, placeHolder: field.help ?? field.label, ignoreFocusOut: true },
+    );
+    if (!picked) return false;
+    draft.options[field.key] = field.kind === 'boolean' ? picked.label === 'yes' : picked.label;
+    return true;
+  }
+  const secret = field.kind === 'secret';
+  const stored = original?.secretKeys.includes(field.key);
+  const current = secret ? '' : toText(draft.options[field.key]);
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt: secret ? `${field.help ?? field.label}. Kept in VS Code's secret storage, never in the config file.${stored ? ' Leave empty to keep the stored one.' : ' Leave empty for none.'}` : (field.help ?? `${field.label} (leave empty for the default)`),
+    placeHolder: field.placeholder,
+    value: current,
+    password: secret,
+    ignoreFocusOut: true,
+    validateInput: (v) => issueFor(ctx, withField(draft, field, v), field.key, original?.name),
+  });
+  if (text === undefined) return false;
+  Object.assign(draft, withField(draft, field, text));
+  return true;
+}
+
+/** The draft with one field's typed text applied (converted by field kind). */
+function withField(draft: ProfileDraft, field: FieldSpec, text: string): ProfileDraft {
+  const next: ProfileDraft = { ...draft, options: { ...draft.options }, secrets: { ...draft.secrets } };
+  const v = text.trim();
+  if (field.kind === 'secret') {
+    if (v) next.secrets[field.key] = v;
+    else delete next.secrets[field.key];
+    delete next.options[field.key];
+    return next;
+  }
+  if (!v) delete next.options[field.key];
+  else if (field.kind === 'number') next.options[field.key] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  else if (field.kind === 'list') next.options[field.key] = v.split(',').map((s) => s.trim()).filter(Boolean);
+  else next.options[field.key] = v;
+  return next;
+}
+
+/** The core's verdict on one field of the draft (undefined = fine). */
+async function issueFor(ctx: Ctx, draft: ProfileDraft, field: string, originalName?: string): Promise<string | undefined> {
+  try {
+    const issues = await ctx.model.client.request('profiles.validate', originalName ? { draft, originalName } : { draft });
+    return issues.find((i) => i.field === field)?.message;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the whole draft, tests the connection, then saves (or lets the user save anyway). */
+async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string): Promise<void> {
+  ensureSqliteFolder(ctx, draft);
+  const params = originalName ? { draft, originalName } : { draft };
+  const issues = await ctx.model.client.request('profiles.validate', params);
+  if (issues.length) {
+    void vscode.window.showErrorMessage(`The profile "${draft.name}" was not saved: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    return;
+  }
+  const test = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${draft.name}…` }, () =>
+    ctx.model.client.request('profiles.test', params),
+  );
+  if (!test.ok) {
+    ctx.log.warn(`test ${draft.name}: ${test.error ?? 'failed'}`);
+    const choice = await vscode.window.showWarningMessage(
+      `${explain(test.error ?? 'the connection failed', draft.kind)} Save the profile "${draft.name}" anyway?`,
+      'Save Anyway',
+      'Cancel',
+    );
+    if (choice !== 'Save Anyway') return;
+  }
+  const saved = await ctx.model.client.request('profiles.save', params);
+  ctx.log.info(`saved profile ${saved.name} (${saved.address})`);
+  void vscode.window.showInformationMessage(`Saved the ${BACKEND_LABELS[saved.kind]} profile "${saved.name}"${test.ok ? ` (connected in ${test.latencyMs} ms)` : ''}.`);
+  await ctx.model.reload();
+}
+
+/** A new SQLite file's folder (e.g. `.sitq/`) is made here, as `sitq init` does, so that the
+ *  first connection can create the file instead of failing on a missing folder. */
+function ensureSqliteFolder(ctx: Ctx, draft: ProfileDraft): void {
+  const path = draft.options.path;
+  const configPath = ctx.model.host?.configPath;
+  if (draft.kind !== 'sqlite' || typeof path !== 'string' || path === ':memory:' || !configPath) return;
+  try {
+    mkdirSync(dirname(isAbsolute(path) ? path : resolve(dirname(configPath), path)), { recursive: true });
+  } catch (err) {
+    ctx.log.warn(`could not create the folder for ${path}: ${(err as Error).message}`);
+  }
+}
+
+function presetFor(ctx: Ctx, kind: BackendKind): ProfileDraft | undefined {
+  return ctx.model.host?.presets.find((p) => p.kind === kind);
+}
+
+function uniqueName(ctx: Ctx, base: string): string {
+  const taken = new Set(ctx.model.profiles.map((p) => p.name));
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
+}
+
+function toText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.join(', ');
+  return String(v);
+}

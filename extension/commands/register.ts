@@ -1,0 +1,49 @@
+// Every command of the extension, wired to its implementation with the shared error handling.
+// Which ones show where is declared in package-contributions.json (`when` clauses on the
+// palette, the view titles and the row context menus).
+import * as vscode from 'vscode';
+import type { Ctx } from '../context.js';
+import type { LoadMoreNode } from '../tree/nodes.js';
+import { cancelBenchmark, openBenchmark, runBenchmark } from './bench.js';
+import { addLocalSqlite, addProfile, editProfile, removeProfile, testConnection } from './profiles.js';
+import { guarded } from './run.js';
+import { cancelTask, enqueueTestTasks, purge, requeueTask } from './tasks.js';
+import { startWorker, stopWorker } from './workers.js';
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  const table: Record<string, [string, (...args: never[]) => unknown]> = {
+    'sitq.addProfile': ['Add backend', () => addProfile(ctx)],
+    'sitq.addLocalSqlite': ['Use a local SQLite file', () => addLocalSqlite(ctx)],
+    'sitq.editProfile': ['Edit profile', (node?: unknown) => editProfile(ctx, node)],
+    'sitq.removeProfile': ['Remove profile', (node?: unknown) => removeProfile(ctx, node)],
+    'sitq.testConnection': ['Test connection', (node?: unknown) => testConnection(ctx, node)],
+    'sitq.enqueueTestTasks': ['Enqueue test tasks', (node?: unknown) => enqueueTestTasks(ctx, node)],
+    'sitq.startWorker': ['Start worker', (node?: unknown) => startWorker(ctx, node)],
+    'sitq.stopWorker': ['Stop worker', (node?: never) => stopWorker(ctx, node)],
+    'sitq.runBenchmark': ['Benchmark', (node?: unknown) => runBenchmark(ctx, node, false)],
+    'sitq.runPoolSweep': ['Pool sweep', (node?: unknown) => runBenchmark(ctx, node, true)],
+    'sitq.cancelBenchmark': ['Cancel benchmark', (node?: never) => cancelBenchmark(ctx, node)],
+    'sitq.openBenchmark': ['Open benchmark', (node?: never) => openBenchmark(ctx, node)],
+    'sitq.requeueTask': ['Requeue', (node: never) => requeueTask(ctx, node)],
+    'sitq.cancelTask': ['Cancel task', (node: never) => cancelTask(ctx, node)],
+    'sitq.purge': ['Purge', (node?: unknown) => purge(ctx, node)],
+    'sitq.openDashboard': ['Open dashboard', () => ctx.openDashboard()],
+    'sitq.refresh': ['Refresh', async () => {
+      await ctx.core.start();
+      await ctx.model.reload();
+      ctx.backends.refresh();
+    }],
+    'sitq.loadMore': ['Load more', (node: LoadMoreNode) => ctx.backends.loadMore(node)],
+    'sitq.showLog': ['Show log', () => ctx.log.show(true)],
+    'sitq.restartCore': ['Restart core', async () => {
+      const info = await ctx.core.restart();
+      void vscode.window.showInformationMessage(`The sitq core restarted on Node ${info.node}.`);
+    }],
+    'sitq.openConfig': ['Open config', async () => {
+      await ctx.core.start();
+      const path = ctx.model.host?.configPath;
+      if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
+    }],
+  };
+  return Object.entries(table).map(([id, [title, body]]) => vscode.commands.registerCommand(id, guarded(ctx, title, body as (...a: unknown[]) => unknown)));
+}

@@ -1,0 +1,65 @@
+// Producing test tasks and the maintenance actions on tasks: requeue, cancel, purge.
+import * as vscode from 'vscode';
+import type { Ctx } from '../context.js';
+import type { TaskNode } from '../tree/nodes.js';
+import { askNumber, pickProfile, ready } from './pick.js';
+
+export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> {
+  const profile = await pickProfile(ctx, from, 'Enqueue test tasks into which profile?');
+  if (!profile) return;
+  const tasks = ctx.model.host?.testTasks ?? [];
+  const task = await vscode.window.showQuickPick(
+    tasks.map((t) => ({ label: t.name, detail: t.description, payload: t.examplePayload })),
+    { title: 'Enqueue test tasks (1/3): which task?', ignoreFocusOut: true },
+  );
+  if (!task) return;
+  const count = await askNumber('Enqueue test tasks (2/3): how many?', 200, 1, 100_000);
+  if (count === undefined) return;
+  const queue = await vscode.window.showInputBox({
+    title: 'Enqueue test tasks (3/3): into which queue?',
+    value: (from as { queue?: { queue?: string } } | undefined)?.queue?.queue ?? 'default',
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^[A-Za-z0-9_.:-]{1,100}$/.test(v.trim()) ? undefined : 'Letters, digits and _ . : - (1 to 100)'),
+  });
+  if (!queue) return;
+  const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Enqueuing ${count} × ${task.label}…` }, () =>
+    ctx.model.client.request('tasks.enqueue', { profile, name: task.label, payloadJson: task.payload, count, queue: queue.trim(), priority: 0, delayMs: 0, maxAttempts: 3 }),
+  );
+  ctx.log.info(`enqueued ${out.enqueued} × ${task.label} into ${profile}/${queue}`);
+  const start = ctx.model.workers.some((w) => w.profile === profile && w.state === 'running') ? undefined : 'Start a Worker';
+  const choice = await vscode.window.showInformationMessage(`Enqueued ${out.enqueued} ${task.label} tasks into ${profile} / ${queue}.`, ...(start ? [start] : []));
+  if (choice === start) await vscode.commands.executeCommand('sitq.startWorker', { profile });
+}
+
+export async function requeueTask(ctx: Ctx, node: TaskNode): Promise<void> {
+  const { ok } = await ctx.model.client.request('tasks.requeue', { profile: node.profile, id: node.row.id });
+  if (ok) void vscode.window.showInformationMessage(`Requeued ${node.row.name} (${node.row.id}).`);
+  else void vscode.window.showWarningMessage(`${node.row.id} was not requeued: only dead or cancelled tasks can be, and it may have changed meanwhile. Refresh to see its state.`);
+}
+
+export async function cancelTask(ctx: Ctx, node: TaskNode): Promise<void> {
+  const { ok } = await ctx.model.client.request('tasks.cancel', { profile: node.profile, id: node.row.id });
+  if (ok) void vscode.window.showInformationMessage(`Cancelled ${node.row.name} (${node.row.id}).`);
+  else void vscode.window.showWarningMessage(`${node.row.id} was not cancelled: only pending or delayed tasks can be, and a worker may have taken it.`);
+}
+
+export async function purge(ctx: Ctx, from?: unknown): Promise<void> {
+  await ready(ctx);
+  const profile = await pickProfile(ctx, from, 'Purge finished tasks from which profile?');
+  if (!profile) return;
+  const queue = (from as { queue?: { queue?: string } } | undefined)?.queue?.queue;
+  const age = await vscode.window.showQuickPick(
+    [
+      { label: 'All finished tasks', ms: 0 },
+      { label: 'Finished more than an hour ago', ms: 3_600_000 },
+      { label: 'Finished more than a day ago', ms: 86_400_000 },
+      { label: 'Finished more than a week ago', ms: 7 * 86_400_000 },
+    ],
+    { title: `Purge succeeded, dead and cancelled tasks from ${profile}${queue ? ` / ${queue}` : ''}`, ignoreFocusOut: true },
+  );
+  if (!age) return;
+  const sure = await vscode.window.showWarningMessage(`Delete ${age.label.toLowerCase()} from ${profile}${queue ? ` / ${queue}` : ' (every queue)'}? This cannot be undone.`, { modal: true }, 'Purge');
+  if (sure !== 'Purge') return;
+  const { deleted } = await ctx.model.client.request('tasks.purge', queue ? { profile, queue, olderThanMs: age.ms } : { profile, olderThanMs: age.ms });
+  void vscode.window.showInformationMessage(`Purged ${deleted} finished tasks from ${profile}.`);
+}

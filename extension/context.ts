@@ -1,0 +1,15 @@
+// What every command and view needs, handed around instead of globals.
+import type * as vscode from 'vscode';
+import type { Model } from './core/model.js';
+import type { CoreProcess } from './core/process.js';
+import type { BackendsProvider } from './tree/backends.js';
+
+export interface Ctx {
+  extension: vscode.ExtensionContext;
+  core: CoreProcess;
+  model: Model;
+  log: vscode.LogOutputChannel;
+  backends: BackendsProvider;
+  /** Opens (or reveals) the dashboard webview, optionally on a screen such as `bench/<id>`. */
+  openDashboard(route?: string): Promise<void>;
+}

@@ -1,0 +1,41 @@
+// Turns a core error into a sentence that says what happened and what to do, for notifications
+// and tree rows: "Redis at 127.0.0.1:6380 refused the connection. Is it running?" The full
+// original text still goes to the log.
+import { BACKEND_LABELS } from '../shared/protocol/fields.js';
+import type { BackendKind } from '../shared/protocol/models.js';
+
+const KIND_WORDS: [RegExp, BackendKind][] = [
+  [/^\s*(sqlite)\b/i, 'sqlite'],
+  [/^\s*(postgres(ql)?)\b/i, 'postgres'],
+  [/^\s*(redis)\b/i, 'redis'],
+  [/^\s*(nats)\b/i, 'nats'],
+];
+
+export function explain(message: string, kind?: BackendKind): string {
+  const k = kind ?? KIND_WORDS.find(([re]) => re.test(message))?.[1];
+  const label = k ? BACKEND_LABELS[k] : 'The backend';
+  const refused = /ECONNREFUSED\s+([^\s,;)]+)/.exec(message);
+  if (refused) return `${label} at ${refused[1]} refused the connection. Is it running?`;
+  const notFound = /(ENOTFOUND|EAI_AGAIN)\s+([^\s,;)]+)/.exec(message);
+  if (notFound) return `${label}: the host ${notFound[2]} was not found. Check the profile's host name.`;
+  if (/ETIMEDOUT|timed? ?out|within \d+ ?ms/i.test(message)) {
+    return `${label} did not answer in time (${address(message) ?? 'its address'}). Is the address right and the server reachable from here? ${tail(message)}`.trim();
+  }
+  if (/password authentication failed|WRONGPASS|NOAUTH|Authorization Violation|authentication/i.test(message)) {
+    return `${label} rejected the credentials. Edit the profile and enter the right user and password.`;
+  }
+  if (/SQLite is unavailable/.test(message)) return message;
+  if (/SQLITE_CANTOPEN|unable to open database/i.test(message)) {
+    return `SQLite could not open the database file. Check that its folder exists and is writable. (${tail(message)})`;
+  }
+  return message;
+}
+
+function address(message: string): string | undefined {
+  return /\b(\d{1,3}(?:\.\d{1,3}){3}:\d+|[\w.-]+:\d{2,5})\b/.exec(message)?.[1];
+}
+
+function tail(message: string): string {
+  const parts = message.split(': ');
+  return parts[parts.length - 1] ?? '';
+}

@@ -1,0 +1,136 @@
+// The extension's entry: starts the core process lazily (activation happens when a sitq view is
+// opened or a sitq command runs), creates the views, commands and status bar, and logs how long
+// activation took (the activation benchmark reads it from the log).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { InitOptions } from './core/channel.js';
+import { Model } from './core/model.js';
+import { CoreProcess, type CoreLaunch } from './core/process.js';
+import { registerCommands } from './commands/register.js';
+import { reportError } from './commands/run.js';
+import type { Ctx } from './context.js';
+import { explain } from './explain.js';
+import { createStatusBar } from './status.js';
+import { BackendsProvider } from './tree/backends.js';
+import { BenchmarksProvider } from './tree/benchmarks.js';
+import { WorkersProvider } from './tree/workers.js';
+import { DashboardPanel } from './webview/panel.js';
+
+const loadedAt = performance.now();
+let core: CoreProcess | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('sitq', { log: true });
+  const root = context.extensionUri.fsPath;
+  void vscode.commands.executeCommand('setContext', 'sitq.state', 'starting');
+
+  core = new CoreProcess(() => launchOptions(context, root), {
+    log: (level, message) => log[level](message),
+    secret: async (op, key, value) => {
+      if (op === 'get') return (await context.secrets.get(key)) ?? process.env[key];
+      if (op === 'set') await context.secrets.store(key, value ?? '');
+      else await context.secrets.delete(key);
+      return undefined;
+    },
+  });
+  const model = new Model(core);
+  const backends = new BackendsProvider(model);
+  const ctx: Ctx = {
+    extension: context,
+    core,
+    model,
+    log,
+    backends,
+    openDashboard: async (route) => {
+      await core?.start();
+      DashboardPanel.show(core!, vscode.Uri.joinPath(context.extensionUri, 'dist', 'ui'), log, route);
+    },
+  };
+
+  const backendsView = vscode.window.createTreeView('sitq.backends', { treeDataProvider: backends, showCollapseAll: true });
+  context.subscriptions.push(
+    log,
+    backends,
+    backendsView,
+    backendsView.onDidCollapseElement((e) => backends.collapsed(e.element)),
+    vscode.window.createTreeView('sitq.workers', { treeDataProvider: new WorkersProvider(model) }),
+    vscode.window.createTreeView('sitq.benchmarks', { treeDataProvider: new BenchmarksProvider(model) }),
+    createStatusBar(model),
+    ...registerCommands(ctx),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('sitq.nodePath') || e.affectsConfiguration('sitq.configPath')) {
+        log.info('settings changed: restarting the core');
+        void core?.restart().catch((err) => reportError(ctx, 'Restarting the sitq core', err));
+      }
+    }),
+    { dispose: () => model.dispose() },
+  );
+
+  // Health changes and worker output go to the log.
+  const lastStatus = new Map<string, string>();
+  model.on('health', (name) => {
+    const h = model.health.get(name);
+    if (!h || lastStatus.get(name) === h.status) return;
+    lastStatus.set(name, h.status);
+    const line = `health ${name}: ${h.status}${h.latencyMs !== undefined ? ` (${h.latencyMs} ms)` : ''}${h.error ? ` — ${explain(h.error, model.profile(name)?.kind)}` : ''}`;
+    if (h.status === 'healthy') log.info(line);
+    else log.warn(line);
+  });
+  model.on('log', (source, lines) => {
+    for (const l of lines) log[l.level === 'debug' ? 'debug' : l.level](`[${source}] ${l.message}`);
+  });
+  model.on('profiles', () => void vscode.commands.executeCommand('setContext', 'sitq.hasProfiles', model.profiles.length > 0));
+
+  core.on('ready', () => void vscode.commands.executeCommand('setContext', 'sitq.state', 'ready'));
+  core.on('crashed', (why: string) => {
+    void vscode.commands.executeCommand('setContext', 'sitq.state', 'failed');
+    log.error(why);
+    void vscode.window.showErrorMessage(`${why}. Restart it to go on; the log has the details.`, 'Restart', 'Show Log').then((c) => {
+      if (c === 'Restart') void vscode.commands.executeCommand('sitq.restartCore');
+      if (c === 'Show Log') log.show(true);
+    });
+  });
+  core.start().then(
+    (info) => {
+      if (!info.sqlite.ok) log.warn(info.sqlite.error ?? 'SQLite is unavailable');
+    },
+    (err: Error) => {
+      void vscode.commands.executeCommand('setContext', 'sitq.state', 'failed');
+      reportError(ctx, 'Starting the sitq core', err);
+    },
+  );
+  const ms = performance.now() - started;
+  log.info(`activated in ${ms.toFixed(1)} ms (module load ${(started - loadedAt).toFixed(1)} ms)`);
+}
+
+export async function deactivate(): Promise<void> {
+  await core?.stop();
+}
+
+function launchOptions(context: vscode.ExtensionContext, root: string): CoreLaunch {
+  const settings = vscode.workspace.getConfiguration('sitq');
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const configured = settings.get<string>('configPath')?.trim();
+  const base = folder ?? context.globalStorageUri.fsPath;
+  const configPath = configured ? (configured.startsWith('/') || /^[A-Za-z]:[\\/]/.test(configured) ? configured : join(base, configured)) : join(base, 'sitq.config.json');
+  const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const init: InitOptions = {
+    configPath,
+    benchDir: join(storage, 'bench'),
+    version: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
+    healthIntervalMs: Math.max(1000, settings.get<number>('healthInterval') ?? 5000),
+  };
+  const built = join(root, 'dist', 'native.json');
+  const builtFor = existsSync(built) ? (JSON.parse(readFileSync(built, 'utf8')) as { node?: string }).node : undefined;
+  const search = [folder, join(root, 'dist')].filter((f): f is string => !!f);
+  return {
+    nodePath: settings.get<string>('nodePath')?.trim() || 'node',
+    serverMain: join(root, 'dist', 'extension', 'server', 'main.js'),
+    hooks: join(root, 'dist', 'extension', 'server', 'native-hooks.js'),
+    cwd: folder ?? root,
+    env: { ...process.env, SITQ_SQLITE_SEARCH: search.join(process.platform === 'win32' ? ';' : ':'), ...(builtFor ? { SITQ_SQLITE_BUILT_FOR: builtFor } : {}), ELECTRON_RUN_AS_NODE: undefined },
+    init,
+  };
+}

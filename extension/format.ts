@@ -1,0 +1,52 @@
+// Short texts and icons shared by the views, the status bar and notifications.
+import * as vscode from 'vscode';
+import type { BackendKind, HealthStatus, ProfileHealth, StateCountsView } from '../shared/protocol/models.js';
+
+export function kindIcon(kind: BackendKind): string {
+  return { sqlite: 'file-binary', postgres: 'database', redis: 'flame', nats: 'radio-tower' }[kind];
+}
+
+export function healthColor(status: HealthStatus | undefined): vscode.ThemeColor | undefined {
+  switch (status) {
+    case 'healthy':
+      return new vscode.ThemeColor('testing.iconPassed');
+    case 'degraded':
+      return new vscode.ThemeColor('list.warningForeground');
+    case 'unhealthy':
+      return new vscode.ThemeColor('testing.iconFailed');
+    default:
+      return undefined;
+  }
+}
+
+/** `healthy · 2 ms · score 100`, or `unhealthy · <reason>`. */
+export function describeHealth(h: ProfileHealth | undefined): string {
+  if (!h) return 'checking…';
+  const parts: string[] = [h.status];
+  if (h.status === 'unhealthy' && h.error) parts.push(h.error);
+  else {
+    if (h.latencyMs !== undefined) parts.push(`${h.latencyMs} ms`);
+    parts.push(`score ${h.score}`);
+  }
+  return parts.join(' · ');
+}
+
+/** `12 pending · 3 running · 185 done`: the states that have tasks (all of them with `full`). */
+export function formatCounts(c: StateCountsView, full = false): string {
+  const parts: string[] = [];
+  const add = (n: number, label: string) => (full || n > 0) && parts.push(`${n} ${label}`);
+  add(c.pending, 'pending');
+  add(c.delayed, 'delayed');
+  add(c.running, 'running');
+  add(c.succeeded, 'done');
+  add(c.dead, 'dead');
+  add(c.cancelled, 'cancelled');
+  return parts.length ? parts.join(' · ') : 'empty';
+}
+
+export function formatAge(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}

@@ -1,0 +1,84 @@
+// The core process of the VS Code extension: one DashboardService (shared/service) over the
+// core, served to the extension host through Node's IPC channel (extension/core/channel.ts).
+// It runs in a Node the user has, not in the extension host, because better-sqlite3 is native
+// and the extension host's Node (code-server's Node 24, desktop VS Code's Electron) has its own
+// ABI; see native.ts and extension/README.md. Started with `--import native-hooks.js`.
+import { mkdirSync } from 'node:fs';
+import { BenchRuns } from '../../shared/service/bench-runs.js';
+import { DashboardService } from '../../shared/service/service.js';
+import type { Session } from '../../shared/service/session.js';
+import { isRequestMessage } from '../../shared/protocol/messages.js';
+import type { FromCore, InitOptions, SqliteSupport, ToCore } from '../core/channel.js';
+import type { SqliteChoice } from './native.js';
+import { RemoteSecretStore } from './secrets.js';
+
+const send = (message: FromCore): void => {
+  if (process.connected) process.send?.(message);
+};
+
+if (!process.send) {
+  console.error('sitq core: start me from the VS Code extension (I talk over an IPC channel)');
+  process.exit(2);
+}
+
+const secrets = new RemoteSecretStore(send);
+const sessions = new Map<number, Session>();
+let service: DashboardService | undefined;
+
+function start(options: InitOptions): void {
+  mkdirSync(options.benchDir, { recursive: true });
+  service = new DashboardService({
+    host: 'vscode',
+    configPath: options.configPath,
+    secrets,
+    secretStoreInfo: { label: 'VS Code SecretStorage', secure: true, writable: true },
+    version: options.version,
+    healthIntervalMs: options.healthIntervalMs,
+    bench: new BenchRuns(options.benchDir),
+  });
+  const choice = (globalThis as { __sitqSqlite?: SqliteChoice }).__sitqSqlite;
+  const sqlite: SqliteSupport = choice?.url ? { ok: true, source: choice.source } : { ok: false, error: choice?.error ?? 'native-hooks.js was not loaded' };
+  send({ t: 'ready', node: process.version, abi: process.versions.modules, sqlite });
+}
+
+function receive(message: ToCore): void {
+  switch (message.t) {
+    case 'init':
+      if (!service) start(message.options);
+      return;
+    case 'open':
+      if (service && !sessions.has(message.session)) {
+        const id = message.session;
+        sessions.set(id, service.openSession((m) => send({ t: 'msg', session: id, m })));
+      }
+      return;
+    case 'close':
+      sessions.get(message.session)?.close();
+      sessions.delete(message.session);
+      return;
+    case 'msg':
+      if (isRequestMessage(message.m)) sessions.get(message.session)?.receive(message.m);
+      return;
+    case 'secret.reply':
+      secrets.reply(message);
+      return;
+  }
+}
+
+async function shutdown(code: number): Promise<void> {
+  const timer = setTimeout(() => process.exit(code), 5000);
+  timer.unref();
+  await service?.close().catch(() => undefined);
+  process.exit(code);
+}
+
+process.on('message', (m) => {
+  try {
+    receive(m as ToCore);
+  } catch (err) {
+    send({ t: 'fatal', error: err instanceof Error ? err.message : String(err) });
+  }
+});
+// The extension host went away (window closed, extension deactivated): stop workers and exit.
+process.on('disconnect', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));

@@ -1,0 +1,28 @@
+// The status-bar item: the worst health across profiles; clicking it opens the dashboard.
+import * as vscode from 'vscode';
+import type { Model } from './core/model.js';
+import { explain } from './explain.js';
+
+export function createStatusBar(model: Model): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('sitq.health', vscode.StatusBarAlignment.Left, 10);
+  item.name = 'sitq health';
+  item.command = 'sitq.openDashboard';
+  const update = () => {
+    if (model.profiles.length === 0) return item.hide();
+    const worst = model.worstHealth();
+    const status = worst?.status ?? 'unknown';
+    const icon = { healthy: '$(pass-filled)', degraded: '$(warning)', unhealthy: '$(error)', unknown: '$(circle-outline)' }[status];
+    item.text = `${icon} sitq`;
+    item.backgroundColor = status === 'unhealthy' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'degraded' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const lines = model.profiles.map((p) => {
+      const h = model.health.get(p.name);
+      return `${p.name}: ${h ? `${h.status}${h.latencyMs !== undefined ? ` (${h.latencyMs} ms)` : ''}${h.error ? ` — ${explain(h.error, p.kind)}` : ''}` : 'checking…'}`;
+    });
+    item.tooltip = `sitq backends (click to open the dashboard)\n${lines.join('\n')}`;
+    item.show();
+  };
+  model.on('health', update);
+  model.on('profiles', update);
+  update();
+  return item;
+}

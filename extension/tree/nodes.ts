@@ -1,0 +1,123 @@
+// One class per kind of row in the Backends tree. `contextValue` drives the context menus in
+// package-contributions.json (`viewItem == sitq.profile`, `viewItem =~ /^sitq\.task\.(dead|cancelled)$/`).
+import * as vscode from 'vscode';
+import type { ProfileHealth, ProfileView, QueueView, TaskRow } from '../../shared/protocol/models.js';
+import type { TaskState } from '../../shared/core/types.js';
+import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
+
+export class ProfileNode extends vscode.TreeItem {
+  readonly kind = 'profile' as const;
+  constructor(
+    readonly profile: ProfileView,
+    health: ProfileHealth | undefined,
+  ) {
+    super(profile.name, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `profile:${profile.name}`;
+    this.description = profile.problem ? 'invalid profile' : describeHealth(health);
+    this.iconPath = new vscode.ThemeIcon(kindIcon(profile.kind), healthColor(profile.problem ? 'unhealthy' : health?.status));
+    this.contextValue = 'sitq.profile';
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${profile.name}** · ${profile.kind}\n\n`);
+    md.appendMarkdown(`\`${profile.address}\`\n\n`);
+    if (profile.problem) md.appendMarkdown(`$(error) ${escape(profile.problem)}\n\n`);
+    if (health) {
+      md.appendMarkdown(`Health: **${health.status}** (score ${health.score})`);
+      if (health.latencyMs !== undefined) md.appendMarkdown(` · ${health.latencyMs} ms`);
+      if (health.serverVersion) md.appendMarkdown(` · ${health.serverVersion}`);
+      md.appendMarkdown('\n\n');
+      if (health.error) md.appendMarkdown(`$(warning) ${escape(health.error)}\n\n`);
+      if (health.facts) md.appendMarkdown(`Lag ${formatAge(health.facts.lagMs)} · ${health.facts.liveWorkers} live workers · ${health.facts.deadTasks} dead tasks`);
+    }
+    this.tooltip = md;
+  }
+}
+
+export class MessageNode extends vscode.TreeItem {
+  readonly kind = 'message' as const;
+  constructor(id: string, label: string, icon: string, detail?: string, command?: vscode.Command) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    if (detail) this.tooltip = detail;
+    if (command) this.command = command;
+    this.contextValue = 'sitq.message';
+  }
+}
+
+export class QueueNode extends vscode.TreeItem {
+  readonly kind = 'queue' as const;
+  constructor(
+    readonly profile: string,
+    readonly queue: QueueView,
+  ) {
+    super(queue.queue, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `queue:${profile}:${queue.queue}`;
+    this.description = formatCounts(queue.counts);
+    this.iconPath = new vscode.ThemeIcon('list-unordered');
+    this.contextValue = 'sitq.queue';
+    this.tooltip = `${queue.queue}: ${formatCounts(queue.counts, true)}${queue.oldestPendingAgeMs ? `\noldest pending: ${formatAge(queue.oldestPendingAgeMs)}` : ''}`;
+  }
+}
+
+const STATE_ICONS: Record<TaskState, [string, string | undefined]> = {
+  pending: ['circle-large-outline', undefined],
+  delayed: ['watch', undefined],
+  running: ['sync', 'charts.blue'],
+  succeeded: ['pass', 'testing.iconPassed'],
+  dead: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', undefined],
+};
+
+export class StateNode extends vscode.TreeItem {
+  readonly kind = 'state' as const;
+  constructor(
+    readonly profile: string,
+    readonly queue: string,
+    readonly state: TaskState,
+    readonly count: number,
+  ) {
+    super(state, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `state:${profile}:${queue}:${state}`;
+    this.description = String(count);
+    const [icon, color] = STATE_ICONS[state];
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.contextValue = `sitq.state.${state}`;
+  }
+}
+
+export class TaskNode extends vscode.TreeItem {
+  readonly kind = 'task' as const;
+  constructor(
+    readonly profile: string,
+    readonly row: TaskRow,
+  ) {
+    super(row.name, vscode.TreeItemCollapsibleState.None);
+    this.id = `task:${profile}:${row.id}`;
+    this.description = `${row.id.slice(0, 12)} · attempt ${row.attempts}/${row.maxAttempts}`;
+    const [icon, color] = STATE_ICONS[row.state];
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.contextValue = `sitq.task.${row.state}`;
+  }
+}
+
+export class LoadMoreNode extends vscode.TreeItem {
+  readonly kind = 'more' as const;
+  constructor(
+    readonly parent: StateNode,
+    shown: number,
+    total: number,
+  ) {
+    super('Load more…', vscode.TreeItemCollapsibleState.None);
+    this.id = `more:${parent.id}`;
+    this.description = `${shown} of ${total}`;
+    this.iconPath = new vscode.ThemeIcon('ellipsis');
+    this.contextValue = 'sitq.loadMore';
+    this.command = { command: 'sitq.loadMore', title: 'Load more', arguments: [this] };
+  }
+}
+
+export type BackendsNode = ProfileNode | MessageNode | QueueNode | StateNode | TaskNode | LoadMoreNode;
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

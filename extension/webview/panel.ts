@@ -1,0 +1,104 @@
+// The dashboard in a webview: the shared UI (ui/, built to dist/ui) with a nonce-based CSP, wired
+// to its own session of the core, so it speaks the same typed protocol as the browser and
+// desktop hosts. The webview's postMessage carries the protocol's envelopes unchanged.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { isRequestMessage } from '../../shared/protocol/messages.js';
+import type { CoreProcess, CoreSession } from '../core/process.js';
+
+export class DashboardPanel implements vscode.Disposable {
+  private static current: DashboardPanel | undefined;
+  private readonly session: CoreSession;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Opens the dashboard (or reveals the open one) on `route` (e.g. `bench?run=<id>`). */
+  static show(core: CoreProcess, uiRoot: vscode.Uri, log: vscode.LogOutputChannel, route?: string): DashboardPanel {
+    const existing = DashboardPanel.current;
+    if (existing) {
+      if (route) existing.render(route);
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel('sitq.dashboard', 'sitq Dashboard', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [uiRoot],
+    });
+    panel.iconPath = vscode.Uri.joinPath(uiRoot, '..', '..', 'media', 'sitq.svg');
+    DashboardPanel.current = new DashboardPanel(panel, core, uiRoot, log, route);
+    return DashboardPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    core: CoreProcess,
+    private readonly uiRoot: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    route?: string,
+  ) {
+    this.session = core.openSession();
+    this.session.onMessage((m) => void panel.webview.postMessage(m));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        // Only protocol requests cross into the core; the session checks their params.
+        if (!isRequestMessage(m)) return;
+        try {
+          this.session.send(m);
+        } catch (err) {
+          void panel.webview.postMessage({ type: 'response', id: m.id, ok: false, error: { name: 'BridgeError', message: (err as Error).message } });
+        }
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.render(route);
+  }
+
+  /** (Re)loads the UI page; a route moves it to that screen. */
+  render(route?: string): void {
+    this.panel.webview.html = this.html(route);
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    this.session.close();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+
+  private html(route?: string): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const indexPath = vscode.Uri.joinPath(this.uiRoot, 'index.html').fsPath;
+    let index: string;
+    try {
+      index = readFileSync(indexPath, 'utf8');
+    } catch {
+      this.log.error(`the dashboard UI is missing (${indexPath}); the extension package is incomplete`);
+      return `<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><body><p>The sitq dashboard UI is missing from this installation (${escapeHtml(indexPath)}). Reinstall the extension.</p></body>`;
+    }
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      "connect-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join('; ');
+    // Relative asset URLs become webview URIs; every script gets the nonce; the CSP goes first.
+    const asUri = (rel: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.uiRoot, rel.replace(/^\.?\//, ''))).toString();
+    let html = index
+      .replace(/<meta[^>]+Content-Security-Policy[^>]*>/gi, '')
+      .replace(/(<(?:script|link|img)\b[^>]*?\s(?:src|href)=")(?!https?:|data:|#)([^"]+)"/gi, (_m, head: string, rel: string) => `${head}${asUri(rel)}"`)
+      .replace(/<script\b/gi, `<script nonce="${nonce}"`);
+    const head = `<meta http-equiv="Content-Security-Policy" content="${csp}">` + (route ? `<script nonce="${nonce}">location.hash = ${JSON.stringify(`#/${route}`)};</script>` : '');
+    html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => `${h}${head}`) : `${head}${html}`;
+    return html;
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
