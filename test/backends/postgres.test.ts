@@ -1,8 +1,13 @@
 // PostgreSQL backend: the shared conformance suite, then what only this backend has (its options,
 // its pool, migrations, the LISTEN connection), against the real server on 127.0.0.1:5432.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresBackend, PoolTimeoutError, type PostgresOptions } from '../../shared/backends/postgres/index.js';
@@ -57,6 +62,65 @@ async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> 
       await locker.end();
     },
   };
+}
+
+/** A throwaway PostgreSQL cluster on a spare port, for tests that stop and restart the server
+ *  (never the shared one). Undefined when the server binaries are not installed. */
+interface Cluster {
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+const run = promisify(execFile);
+const PG_BIN = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(`${d}/pg_ctl`)) : undefined;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function throwawayCluster(): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-pg-'));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  // PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.
+  const asPostgres = (tool: string, args: string[]) =>
+    process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/${tool}`, ...args]) : run(`${PG_BIN}/${tool}`, args);
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir, Number(stdout), Number(gid));
+  }
+  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), ...args]);
+  const start = () => ctl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start').then(() => {});
+  await start();
+  return {
+    port,
+    start,
+    stop: () => ctl('-m', 'fast', 'stop').then(() => {}),
+    async remove() {
+      await ctl('-m', 'immediate', 'stop').catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** How many sitq LISTEN connections the server on `port` has. */
+async function listening(port: number): Promise<number> {
+  const client = new pg.Client({ ...SERVER, port, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'");
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
 }
 
 function rejectsWithConfiguration(options: PostgresOptions, option: RegExp): void {
@@ -304,5 +368,42 @@ describe('postgres backend', { skip }, () => {
           await producer.close();
         }
       }));
+
+    it('survives a server restart: errors while it is down, then the pool and LISTEN recover by themselves', { skip: PG_BIN ? false : 'PostgreSQL server binaries are not installed' }, async () => {
+      const cluster = await throwawayCluster();
+      const options = { host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'postgres', connectTimeout: 1000 };
+      const consumer = new PostgresBackend(options);
+      const producer = new PostgresBackend(options);
+      try {
+        await consumer.connect();
+        await producer.connect();
+        await producer.enqueue([newTask()]);
+        assert.equal((await consumer.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 })).length, 1);
+
+        await cluster.stop();
+        const t0 = Date.now();
+        await assert.rejects(producer.enqueue([newTask()]), ConnectionError);
+        assert.ok(Date.now() - t0 < 3000, 'a query hung while the server was down');
+        await cluster.start();
+
+        await eventually('enqueues to work again', async () => (await producer.enqueue([newTask()]).then(() => true, () => false)), 15_000, 100);
+        await eventually('the consumer to claim again', async () => {
+          const got = await consumer.claim({ workerId: 'w', queues: ['default'], max: 10, leaseMs: 60_000 }).catch(() => []);
+          return got.length > 0;
+        }, 15_000, 100);
+        // The LISTEN connection is back: a blocking claim is woken by the next enqueue.
+        await eventually('the LISTEN connections to return', async () => (await listening(cluster.port)) === 2, 15_000, 100);
+        const waiting = consumer.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000, waitMs: 5000 });
+        await sleep(200);
+        const t1 = Date.now();
+        await producer.enqueue([newTask()]);
+        assert.equal((await waiting).length, 1);
+        assert.ok(Date.now() - t1 < 600, `woken after ${Date.now() - t1} ms`);
+      } finally {
+        await consumer.close();
+        await producer.close();
+        await cluster.remove();
+      }
+    });
   });
 });
