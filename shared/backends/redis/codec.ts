@@ -1,5 +1,6 @@
-// Task records to script arguments and back. A record is a Redis hash; its field names are the
-// ones the Lua scripts use (scripts/includes/common.lua).
+// Task records to script arguments and back. A record is a hash (layout in
+// scripts/includes/common.lua): its fixed part travels as one JSON field `m` that only this file
+// reads and writes, so a claim hands back six values per task instead of a whole hash.
 import type { BackoffOptions, Completion, Lease, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 import type { ScriptArg } from './scripts.js';
 
@@ -8,21 +9,39 @@ export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** enqueue.lua's 11 arguments for one task. */
+/** What `m` holds: the fields of a record that never change after enqueue. */
+interface FixedPart {
+  id: string;
+  queue: string;
+  name: string;
+  serializer: string;
+  priority: number;
+  enqueuedAt: number;
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+}
+
+function fixedPart(t: NewTask): FixedPart {
+  const m: FixedPart = {
+    id: t.id,
+    queue: t.queue,
+    name: t.name,
+    serializer: t.serializer,
+    priority: t.priority,
+    enqueuedAt: t.enqueuedAt,
+    maxAttempts: t.maxAttempts,
+    backoff: t.backoff,
+  };
+  if (t.timeoutMs !== undefined) m.timeoutMs = t.timeoutMs;
+  if (t.idempotencyKey !== undefined) m.idempotencyKey = t.idempotencyKey;
+  return m;
+}
+
+/** enqueue.lua's 8 arguments for one task. */
 export function taskArgs(t: NewTask): ScriptArg[] {
-  return [
-    t.id,
-    t.name,
-    asBuffer(t.payload),
-    t.serializer,
-    t.priority,
-    t.runAt,
-    t.enqueuedAt,
-    t.maxAttempts,
-    JSON.stringify(t.backoff),
-    t.timeoutMs ?? '',
-    t.idempotencyKey ?? '',
-  ];
+  return [t.id, JSON.stringify(fixedPart(t)), asBuffer(t.payload), t.priority, t.runAt, t.maxAttempts, t.enqueuedAt, t.idempotencyKey ?? ''];
 }
 
 export function leaseArgs(lease: Lease): ScriptArg[] {
@@ -47,60 +66,45 @@ function encodeError(e: TaskErrorInfo): string {
   return JSON.stringify(out);
 }
 
-/** A hash as a field -> bytes map: from HGETALL (an object) or from a script (a flat array). */
-export type RawHash = ReadonlyMap<string, Buffer>;
-
-export function hashFromFlat(flat: readonly Buffer[]): RawHash {
-  const map = new Map<string, Buffer>();
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i].toString('utf8'), flat[i + 1]);
-  return map;
-}
-
-export function hashFromObject(obj: Record<string, Buffer>): RawHash {
-  return new Map(Object.entries(obj));
-}
-
-/** The record, or null for an empty hash (the task does not exist). `now` (ms) shows a delayed
- *  task whose runAt has passed as pending, as the contract defines it, before a claim moves it. */
-export function decodeRecord(h: RawHash, now: number): TaskRecord | null {
-  if (!h.has('id')) return null;
-  const str = (k: string) => h.get(k)?.toString('utf8');
-  const num = (k: string) => {
-    const v = str(k);
-    return v === undefined || v === '' ? undefined : Number(v);
-  };
-  const stored = str('state') as TaskState;
-  const runAt = num('runAt') ?? 0;
-  const rec: TaskRecord = {
-    id: str('id')!,
-    queue: str('queue')!,
-    name: str('name')!,
-    payload: h.get('payload') ?? Buffer.alloc(0),
-    serializer: str('serializer')!,
-    priority: num('priority') ?? 0,
-    runAt,
-    enqueuedAt: num('enqueuedAt') ?? 0,
-    maxAttempts: num('maxAttempts') ?? 1,
-    backoff: JSON.parse(str('backoff') ?? '{}') as BackoffOptions,
-    state: stored === 'delayed' && runAt <= now ? 'pending' : stored,
-    attempts: num('attempts') ?? 0,
-  };
-  const optional = {
-    timeoutMs: num('timeoutMs'),
-    idempotencyKey: str('idem'),
-    startedAt: num('startedAt'),
-    finishedAt: num('finishedAt'),
-    result: h.get('result'),
-    error: h.has('error') ? (JSON.parse(str('error')!) as TaskErrorInfo) : undefined,
-    // The hash keeps the last lease's owner and expiry; they describe the task only while it runs.
-    leaseOwner: stored === 'running' ? str('owner') : undefined,
-    leaseExpiresAt: stored === 'running' ? num('leaseExp') : undefined,
-  };
+function withOptional(rec: TaskRecord, optional: Partial<TaskRecord>): TaskRecord {
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(rec, { [key]: value });
   return rec;
 }
 
-/** The fencing token a claim gave the task (stored next to the record). */
-export function tokenOf(h: RawHash): number {
-  return Number(h.get('token')?.toString('utf8') ?? '0');
+/** A stored record (HGETALL), or null when the hash is empty (no such task). `now` (ms) shows a
+ *  delayed task whose runAt has passed as pending, as the contract defines it, before a claim or
+ *  a listing moves it. */
+export function decodeStored(h: Record<string, Buffer>, now: number): TaskRecord | null {
+  if (!h.m) return null;
+  const str = (k: string) => h[k]?.toString('utf8');
+  const num = (k: string) => (h[k] === undefined ? undefined : Number(h[k].toString('utf8')));
+  const fixed = JSON.parse(str('m')!) as FixedPart;
+  const stored = str('state') as TaskState;
+  const runAt = num('runAt') ?? fixed.enqueuedAt;
+  const running = stored === 'running';
+  return withOptional(
+    { ...fixed, payload: h.payload ?? Buffer.alloc(0), runAt, state: stored === 'delayed' && runAt <= now ? 'pending' : stored, attempts: num('attempts') ?? 0 },
+    {
+      startedAt: num('startedAt'),
+      finishedAt: num('finishedAt'),
+      result: h.result,
+      error: h.error ? (JSON.parse(str('error')!) as TaskErrorInfo) : undefined,
+      // The hash keeps the last lease's owner and expiry; they describe the task only while it runs.
+      leaseOwner: running ? str('owner') : undefined,
+      leaseExpiresAt: running ? num('leaseExp') : undefined,
+    },
+  );
+}
+
+/** One task as claim.lua returns it: m, payload, runAt, attempts, token, error ('' for none). */
+export type ClaimedRow = [Buffer, Buffer, Buffer, number, number, Buffer];
+
+export function decodeClaimed(row: ClaimedRow, lease: { owner: string; now: number; expiresAt: number }): { record: TaskRecord; token: number } {
+  const [m, payload, runAt, attempts, token, error] = row;
+  const fixed = JSON.parse(m.toString('utf8')) as FixedPart;
+  const record = withOptional(
+    { ...fixed, payload, runAt: Number(runAt.toString('utf8')), state: 'running', attempts: Number(attempts), startedAt: lease.now, leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt },
+    { error: error.length > 0 ? (JSON.parse(error.toString('utf8')) as TaskErrorInfo) : undefined },
+  );
+  return { record, token: Number(token) };
 }

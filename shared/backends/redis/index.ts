@@ -18,7 +18,7 @@ import type {
   WorkerInfo,
 } from '../../core/types.js';
 import { ClaimWaiter } from './claim-wait.js';
-import { completionArgs, decodeRecord, hashFromFlat, leaseArgs, taskArgs, tokenOf } from './codec.js';
+import { completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimedRow } from './codec.js';
 import { RedisConnections, toConnectionError } from './connections.js';
 import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
@@ -117,7 +117,7 @@ export class RedisBackend implements Backend {
       for (const t of tasks) pipeline.hsetnx(this.keys.taskQueue, t.id, t.queue);
       const chunks = chunkByQueue(tasks.map((task, index) => ({ task, index })), (x) => x.task.queue, ENQUEUE_CHUNK);
       for (const { queue, items } of chunks) {
-        const args: ScriptArg[] = [this.keys.finishedChannel, queue, items.length, ...items.flatMap((x) => taskArgs(x.task))];
+        const args: ScriptArg[] = [this.keys.finishedChannel, items.length, ...items.flatMap((x) => taskArgs(x.task))];
         queueScript(pipeline, 'enqueue', [this.keys.ready(queue)], args);
       }
       const replies = await execPipeline(pipeline);
@@ -151,15 +151,18 @@ export class RedisBackend implements Backend {
     const keys = request.queues.map((q) => this.keys.ready(q));
     const args = [this.keys.finishedChannel, request.workerId, request.max, request.leaseMs];
     for (;;) {
-      let reply: [number, number, ...Buffer[][]];
+      let reply: [number, number, ...ClaimedRow[]];
       try {
         reply = (await runScript(this.connections.command, 'claim', keys, args, true)) as typeof reply;
       } catch (err) {
         if (this.connections.isClosed) return [];
         throw toConnectionError(err, this.address, 'claim');
       }
-      const [now, nextAt, ...records] = reply;
-      if (records.length > 0) return records.map((flat) => this.claimed(flat, now, request.workerId));
+      const [now, nextAt, ...rows] = reply;
+      if (rows.length > 0) {
+        const lease = { owner: request.workerId, now, expiresAt: now + request.leaseMs };
+        return rows.map((row) => this.claimed(row, lease));
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || request.signal?.aborted || this.connections.isClosed) return [];
       const untilDue = nextAt >= 0 ? Math.max(1, nextAt - now) : Infinity;
@@ -167,11 +170,10 @@ export class RedisBackend implements Backend {
     }
   }
 
-  private claimed(flat: Buffer[], now: number, owner: string): ClaimedTask {
-    const hash = hashFromFlat(flat);
-    const record = decodeRecord(hash, now)!;
+  private claimed(row: ClaimedRow, lease: { owner: string; now: number; expiresAt: number }): ClaimedTask {
+    const { record, token } = decodeClaimed(row, lease);
     this.directory.remember(record.id, record.queue);
-    return { lease: { taskId: record.id, owner, token: tokenOf(hash) }, record };
+    return { lease: { taskId: record.id, owner: lease.owner, token }, record };
   }
 
   renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
@@ -203,8 +205,7 @@ export class RedisBackend implements Backend {
 
   /**
    * Runs one batch script per queue in one pipeline: `head(n)` are the arguments after the channel,
-   * `item(i)` those of item i. Answers per item the script's 1/0 (0 for unknown ids; scripts that
-   * return a count answer 1 for each item of that queue's batch).
+   * `item(i)` those of item i. Answers per item the script's 1/0 (0 for unknown ids).
    */
   private async perQueue(script: ScriptName, ids: readonly string[], item: (i: number) => ScriptArg[], head: (n: number) => ScriptArg[]): Promise<number[]> {
     const answers = new Array<number>(ids.length).fill(0);
@@ -213,15 +214,21 @@ export class RedisBackend implements Backend {
     const known = ids.map((id, index) => ({ index, queue: queues.get(id) })).filter((x): x is { index: number; queue: string } => x.queue !== undefined);
     const groups = chunkByQueue(known, (x) => x.queue, Infinity);
     if (groups.length === 0) return answers;
-    const pipeline = this.connections.command.pipeline();
-    for (const { queue, items } of groups) {
-      const args = [this.keys.finishedChannel, ...head(items.length), ...items.flatMap((x) => item(x.index))];
-      queueScript(pipeline, script, [this.keys.ready(queue)], args);
+    const calls = groups.map(({ queue, items }) => ({
+      keys: [this.keys.ready(queue)],
+      args: [this.keys.finishedChannel, ...head(items.length), ...items.flatMap((x) => item(x.index))],
+    }));
+    let replies: unknown[];
+    if (calls.length === 1) {
+      replies = [await runScript(this.connections.command, script, calls[0].keys, calls[0].args)];
+    } else {
+      const pipeline = this.connections.command.pipeline();
+      for (const call of calls) queueScript(pipeline, script, call.keys, call.args);
+      replies = await execPipeline(pipeline);
     }
-    const replies = await execPipeline(pipeline);
     groups.forEach(({ items }, g) => {
       const reply = replies[g];
-      items.forEach((x, j) => (answers[x.index] = Array.isArray(reply) ? Number(reply[j]) : 1));
+      items.forEach((x, j) => (answers[x.index] = Number((reply as number[])[j])));
     });
     return answers;
   }

@@ -1,3 +1,5 @@
+import type { TaskState } from '../../core/types.js';
+
 // Key names. Everything lives under the configured prefix. A queue's keys share the hash tag
 // `{q:<queue>}` so each Lua script over one queue touches one Redis Cluster slot; the few global
 // keys (queue list, id -> queue index, workers) have tags of their own and are never mixed into a
@@ -37,9 +39,21 @@ export class RedisKeys {
     return `${this.queueBase(queue)}task:${id}`;
   }
 
-  /** Listing index of one state (`s:<state>`) or of all tasks (`all`), scored by enqueuedAt. */
-  index(queue: string, state: string | 'all'): string {
-    return state === 'all' ? `${this.queueBase(queue)}all` : `${this.queueBase(queue)}s:${state}`;
+  /** The zset that lists one state's tasks (or all tasks of the queue), and how its members
+   *  name a task: `ready` members are `<seq>:<id>`. */
+  index(queue: string, state: TaskState | 'all'): { key: string; idOf: (member: string) => string } {
+    const base = this.queueBase(queue);
+    const plain = (member: string) => member;
+    switch (state) {
+      case 'pending':
+        return { key: `${base}ready`, idOf: (member) => member.slice(17) };
+      case 'delayed':
+      case 'running':
+      case 'all':
+        return { key: `${base}${state}`, idOf: plain };
+      default:
+        return { key: `${base}s:${state}`, idOf: plain };
+    }
   }
 
   wake(queue: string): string {

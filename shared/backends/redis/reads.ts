@@ -3,7 +3,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { ConfigurationError } from '../../core/errors.js';
 import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord } from '../../core/types.js';
-import { decodeRecord, hashFromObject } from './codec.js';
+import { decodeStored } from './codec.js';
 import type { RedisConnections } from './connections.js';
 import type { TaskDirectory } from './directory.js';
 import type { RedisKeys } from './keys.js';
@@ -20,6 +20,7 @@ export async function execPipeline(pipeline: ChainableCommander): Promise<unknow
 
 interface Row {
   queue: string;
+  member: string;
   id: string;
   score: number;
 }
@@ -35,7 +36,7 @@ export class RedisReads {
     const queue = await this.directory.queueOf(id);
     if (!queue) return null;
     const raw = await this.connections.command.hgetallBuffer(this.keys.task(queue, id));
-    return decodeRecord(hashFromObject(raw), Date.now());
+    return decodeStored(raw, Date.now());
   }
 
   async listQueues(): Promise<string[]> {
@@ -69,26 +70,28 @@ export class RedisReads {
     }
     const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
     if (queues.length === 0) return { tasks: [], total: 0 };
-    const index = query.state ?? 'all';
+    // Each state lists in its own order, last first: pending by claim order, delayed by runAt,
+    // running by lease expiry, finished by finishedAt, and all of a queue by enqueuedAt.
+    const indexes = queues.map((q) => this.keys.index(q, query.state ?? 'all'));
     // One queue: read the page itself. Several: the first offset+limit of each, merged below.
     const from = queues.length === 1 ? offset : 0;
     const pipeline = this.connections.command.pipeline();
-    for (const q of queues) {
+    queues.forEach((q, i) => {
       queueScript(pipeline, 'promote', [this.keys.ready(q)], [this.keys.finishedChannel]);
-      pipeline.zcard(this.keys.index(q, index));
-      pipeline.zrevrange(this.keys.index(q, index), from, offset + limit - 1, 'WITHSCORES');
-    }
+      pipeline.zcard(indexes[i].key);
+      pipeline.zrevrange(indexes[i].key, from, offset + limit - 1, 'WITHSCORES');
+    });
     const replies = await execPipeline(pipeline);
     let total = 0;
     let rows: Row[] = [];
     queues.forEach((queue, i) => {
       total += Number(replies[i * 3 + 1]);
       const flat = replies[i * 3 + 2] as string[];
-      for (let j = 0; j + 1 < flat.length; j += 2) rows.push({ queue, id: flat[j], score: Number(flat[j + 1]) });
+      for (let j = 0; j + 1 < flat.length; j += 2) rows.push({ queue, member: flat[j], id: indexes[i].idOf(flat[j]), score: Number(flat[j + 1]) });
     });
     if (queues.length > 1) {
-      // Newest first across queues: by enqueuedAt, then id (as ZREVRANGE orders ties).
-      rows.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      // Scores of one index mean the same in every queue; ties go as ZREVRANGE orders them.
+      rows.sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));
       rows = rows.slice(offset, offset + limit);
     }
     if (rows.length === 0) return { tasks: [], total };
@@ -96,7 +99,7 @@ export class RedisReads {
     for (const row of rows) reads.hgetallBuffer(this.keys.task(row.queue, row.id));
     const hashes = (await execPipeline(reads)) as Record<string, Buffer>[];
     const now = Date.now();
-    const tasks = hashes.map((h) => decodeRecord(hashFromObject(h), now)).filter((r): r is TaskRecord => r !== null);
+    const tasks = hashes.map((h) => decodeStored(h, now)).filter((r): r is TaskRecord => r !== null);
     return { tasks, total };
   }
 }

@@ -3,7 +3,7 @@
 local base = base_of(KEYS[1])
 local id = ARGV[2]
 local tkey = base .. 'task:' .. id
-local f = redis.call('HMGET', tkey, 'state', 'seq', 'enqueuedAt')
+local f = redis.call('HMGET', tkey, 'state', 'seq')
 if f[1] == 'pending' then
   redis.call('ZREM', base .. 'ready', ready_member(tonumber(f[2]), id))
 elseif f[1] == 'delayed' then
@@ -11,6 +11,6 @@ elseif f[1] == 'delayed' then
 else
   return 0
 end
-finish(base, tkey, id, f[1], 'cancelled', now_ms(), tonumber(f[3]))
+finish(base, tkey, id, 'cancelled', now_ms())
 flush()
 return 1

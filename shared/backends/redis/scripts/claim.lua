@@ -2,9 +2,9 @@
 -- leases are reclaimed (or the task dies, past maxAttempts) and its due delayed tasks promoted.
 -- A claim adds 1 to the task's attempts and to its fencing token.
 -- KEYS: ready key of each queue. ARGV: channel, workerId, max, leaseMs.
--- Returns { now, nextAt, record... }: nextAt is the earliest time (ms) something in these queues
+-- Returns { now, nextAt, task... }: nextAt is the earliest time (ms) something in these queues
 -- becomes claimable without a wake-up (a delayed runAt or a lease expiry), -1 if none or if
--- something was claimed; each record is the claimed task's hash as a flat field/value array.
+-- something was claimed; each task is { m, payload, runAt, attempts, token, error or '' }.
 local worker, max, lease_ms = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 local expires = now + lease_ms
@@ -13,17 +13,19 @@ local function reclaim_expired(base)
   local expired = redis.call('ZRANGEBYSCORE', base .. 'running', '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(expired) do
     local tkey = base .. 'task:' .. id
-    local f = redis.call('HMGET', tkey, 'attempts', 'maxAttempts', 'rscore', 'seq', 'enqueuedAt')
+    local f = redis.call('HMGET', tkey, 'attempts', 'maxAttempts', 'rscore', 'seq')
     zset_later(base .. 'running', id, false)
-    if tonumber(f[1]) >= tonumber(f[2]) then
+    if not f[1] then
+      -- the record is gone; nothing to hand back
+    elseif tonumber(f[1]) >= tonumber(f[2]) then
       local err = cjson.encode({
         name = 'LeaseExpiredError',
         message = 'the lease ran out during attempt ' .. f[1] .. ' of ' .. f[2] ..
           ' (its worker stopped renewing it: it crashed, was killed or lost the server)',
       })
-      finish(base, tkey, id, 'running', 'dead', now, tonumber(f[5]), { 'error', err })
+      finish(base, tkey, id, 'dead', now, { 'error', err })
     else
-      make_ready(base, tkey, id, 'running', tonumber(f[3]), tonumber(f[4]), tonumber(f[5]))
+      make_ready(base, tkey, id, tonumber(f[3]), tonumber(f[4]))
     end
   end
 end
@@ -58,32 +60,16 @@ else
 end
 
 local out = { now, -1 }
-local lease = { owner = worker, leaseExp = num(expires), startedAt = num(now), state = 'running' }
 for _, p in ipairs(picked) do
   local base, id = p[1], id_of_member(p[2])
   local tkey = base .. 'task:' .. id
-  local h = redis.call('HGETALL', tkey)
-  if #h > 0 then
-    -- Update the record and the copy returned to the caller with one HSET.
-    local at = {}
-    for i = 1, #h, 2 do at[h[i]] = i + 1 end
-    lease.token = num(tonumber(h[at.token]) + 1)
-    lease.attempts = num(tonumber(h[at.attempts]) + 1)
-    local args = {}
-    for k, v in pairs(lease) do
-      args[#args + 1] = k
-      args[#args + 1] = v
-      if at[k] then
-        h[at[k]] = v
-      else
-        h[#h + 1] = k
-        h[#h + 1] = v
-      end
-    end
-    redis.call('HSET', tkey, unpack(args))
+  local f = redis.call('HMGET', tkey, 'm', 'payload', 'runAt', 'attempts', 'token', 'error')
+  if f[1] then
+    local attempts, token = tonumber(f[4]) + 1, tonumber(f[5]) + 1
+    redis.call('HSET', tkey, 'state', 'running', 'attempts', attempts, 'token', token, 'owner', worker,
+      'leaseExp', expires, 'startedAt', now)
     zset_later(base .. 'running', id, expires)
-    move(base, id, 'pending', 'running', tonumber(h[at.enqueuedAt]))
-    out[#out + 1] = h
+    out[#out + 1] = { f[1], f[2], f[3], attempts, token, f[6] or '' }
   end
 end
 flush()

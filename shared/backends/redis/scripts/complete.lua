@@ -5,31 +5,32 @@
 -- Returns 1/0 per completion.
 local base = base_of(KEYS[1])
 local n = tonumber(ARGV[2])
-local now = now_ms()
+local now = nil
 local out = {}
 local ready = false
 for i = 0, n - 1 do
   local o = 3 + i * 7
   local id, outcome = ARGV[o], ARGV[o + 3]
   local tkey = base .. 'task:' .. id
-  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token', 'priority', 'seq', 'enqueuedAt')
+  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token')
   if f[1] ~= 'running' or f[2] ~= ARGV[o + 1] or f[3] ~= ARGV[o + 2] then
     out[i + 1] = 0
   else
     zset_later(base .. 'running', id, false)
-    local enqueued_at = tonumber(f[6])
     if outcome == 'succeeded' then
-      finish(base, tkey, id, 'running', 'succeeded', ARGV[o + 4], enqueued_at, { 'result', ARGV[o + 5] })
+      finish(base, tkey, id, 'succeeded', ARGV[o + 4], { 'result', ARGV[o + 5] })
     elseif outcome == 'dead' then
-      finish(base, tkey, id, 'running', 'dead', ARGV[o + 4], enqueued_at, { 'error', ARGV[o + 5] })
+      finish(base, tkey, id, 'dead', ARGV[o + 4], { 'error', ARGV[o + 5] })
     else
       local run_at = tonumber(ARGV[o + 6])
       local extra = { 'error', ARGV[o + 5], 'runAt', ARGV[o + 6] }
+      now = now or now_ms()
       if run_at <= now then
-        make_ready(base, tkey, id, 'running', ready_score(tonumber(f[4]), run_at), tonumber(f[5]), enqueued_at, extra)
+        local g = redis.call('HMGET', tkey, 'priority', 'seq')
+        make_ready(base, tkey, id, ready_score(tonumber(g[1]), run_at), tonumber(g[2]), extra)
         ready = true
       else
-        make_delayed(base, tkey, id, 'running', run_at, enqueued_at, extra)
+        make_delayed(base, tkey, id, run_at, extra)
       end
     end
     out[i + 1] = 1

@@ -7,8 +7,8 @@ local now = now_ms()
 if promote_due(base, now) then wake(base) end
 flush()
 local out = {}
-for _, s in ipairs({ 'pending', 'delayed', 'running', 'succeeded', 'dead', 'cancelled' }) do
-  out[#out + 1] = redis.call('ZCARD', base .. 's:' .. s)
+for _, key in ipairs({ 'ready', 'delayed', 'running', 's:succeeded', 's:dead', 's:cancelled' }) do
+  out[#out + 1] = redis.call('ZCARD', base .. key)
 end
 -- The oldest pending runAt: the first entry of each priority band holds that band's earliest.
 local oldest = -1

@@ -3,24 +3,27 @@
 -- drops them from the id -> queue index, which lives outside this queue's slot).
 local base = base_of(KEYS[1])
 local cutoff = now_ms() - tonumber(ARGV[2])
-local ids = redis.call('ZRANGEBYSCORE', base .. 'finished', '-inf', cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
-local records = {}
-for _, id in ipairs(ids) do
-  local tkey = base .. 'task:' .. id
-  local f = redis.call('HMGET', tkey, 'state', 'idem')
-  zset_later(base .. 'finished', id, false)
-  zset_later(base .. 'all', id, false)
-  if f[1] then zset_later(base .. 's:' .. f[1], id, false) end
-  if f[2] and redis.call('HGET', base .. 'idem', f[2]) == id then
-    redis.call('HDEL', base .. 'idem', f[2])
+local limit = tonumber(ARGV[3])
+local deleted = {}
+for _, state in ipairs({ 'succeeded', 'dead', 'cancelled' }) do
+  if #deleted >= limit then break end
+  local ids = redis.call('ZRANGEBYSCORE', base .. 's:' .. state, '-inf', cutoff, 'LIMIT', 0, limit - #deleted)
+  local records = {}
+  for _, id in ipairs(ids) do
+    local tkey = base .. 'task:' .. id
+    local idem = redis.call('HGET', tkey, 'idem')
+    if idem and redis.call('HGET', base .. 'idem', idem) == id then
+      redis.call('HDEL', base .. 'idem', idem)
+    end
+    zset_later(base .. 's:' .. state, id, false)
+    zset_later(base .. 'all', id, false)
+    records[#records + 1] = tkey
+    deleted[#deleted + 1] = id
   end
-  records[#records + 1] = tkey
-end
-if #records > 0 then
   -- DEL takes several keys but no leading key argument: slice by hand.
   for i = 1, #records, 1000 do
     redis.call('DEL', unpack(records, i, math.min(i + 999, #records)))
   end
 end
 flush()
-return ids
+return deleted

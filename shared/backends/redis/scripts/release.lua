@@ -11,11 +11,11 @@ for i = 0, n - 1 do
   local o = 3 + i * 3
   local id = ARGV[o]
   local tkey = base .. 'task:' .. id
-  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token', 'rscore', 'seq', 'enqueuedAt', 'attempts')
+  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token', 'rscore', 'seq', 'attempts')
   if f[1] == 'running' and f[2] == ARGV[o + 1] and f[3] == ARGV[o + 2] then
     zset_later(base .. 'running', id, false)
     redis.call('HDEL', tkey, 'startedAt')
-    make_ready(base, tkey, id, 'running', tonumber(f[4]), tonumber(f[5]), tonumber(f[6]), { 'attempts', tonumber(f[7]) - 1 })
+    make_ready(base, tkey, id, tonumber(f[4]), tonumber(f[5]), { 'attempts', tonumber(f[6]) - 1 })
     out[i + 1] = 1
     released = true
   else

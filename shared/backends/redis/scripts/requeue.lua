@@ -5,12 +5,11 @@
 local base = base_of(KEYS[1])
 local id = ARGV[2]
 local tkey = base .. 'task:' .. id
-local f = redis.call('HMGET', tkey, 'state', 'priority', 'seq', 'enqueuedAt')
+local f = redis.call('HMGET', tkey, 'state', 'priority', 'seq')
 if f[1] ~= 'dead' and f[1] ~= 'cancelled' then return 0 end
 local now = now_ms()
-zset_later(base .. 'finished', id, false)
+redis.call('ZREM', base .. 's:' .. f[1], id)
 redis.call('HDEL', tkey, 'finishedAt', 'startedAt')
-make_ready(base, tkey, id, f[1], ready_score(tonumber(f[2]), now), tonumber(f[3]), tonumber(f[4]), { 'attempts', 0, 'runAt', now })
-flush()
+make_ready(base, tkey, id, ready_score(tonumber(f[2]), now), tonumber(f[3]), { 'attempts', 0, 'runAt', now })
 wake(base)
 return 1

@@ -8,20 +8,22 @@
 --                      first enqueued (equal scores sort by member: the zero-padded seq)
 --   delayed      zset  id scored by runAt
 --   running      zset  id scored by lease expiry
---   finished     zset  id scored by finishedAt (for purge)
---   s:<state>    zset  id scored by enqueuedAt, one per state (listing, counts by ZCARD)
---   all          zset  id scored by enqueuedAt (listing a queue)
---   task:<id>    hash  the record; `owner`/`leaseExp` describe the last lease and count only
---                      while state = running
+--   s:<state>    zset  finished tasks (succeeded, dead, cancelled) scored by finishedAt
+--   all          zset  every task scored by enqueuedAt (listing a queue)
+--   task:<id>    hash  m (the record's fixed part as JSON, written by the client and never
+--                      parsed here), payload, and the fields the scripts use: state, priority,
+--                      maxAttempts, runAt, attempts, token, seq, rscore (place in `ready`),
+--                      owner and leaseExp (the last lease: they count only while running),
+--                      startedAt, finishedAt, result, error, idem
 --   idem         hash  idempotency key -> id
 --   seq          int   enqueue sequence
 --   wake         list  a token while tasks are ready, for claimers blocked in BLPOP
 -- Times come from the server's clock (TIME), so workers on machines with skewed clocks agree on
 -- when a lease ran out. ARGV[1] of every queue script is the pub/sub channel for finished ids.
 --
--- Cost matters (claim and complete are the hot path): writes to the listing indexes, `running`
--- and `finished` are collected and sent as one ZADD/ZREM per key by flush(), which every script
--- calls before it reads those keys and before it returns.
+-- Claim and complete are the hot path, so each task costs them two calls (HMGET, HSET); writes
+-- to `running`, `all` and the finished sets are collected and sent as one ZADD/ZREM per key by
+-- flush(), which every script calls before it reads those keys and before it returns.
 
 local BAND = 17592186044416 -- 2^44 ms (557 years): every runAt fits below one priority band
 local CHANNEL = ARGV[1]
@@ -72,12 +74,6 @@ local function zset_later(key, member, score)
   t[member] = score
 end
 
--- Moves a task between the per-state listing indexes (the caller writes the state field).
-local function move(base, id, from, to, enqueued_at)
-  if from then zset_later(base .. 's:' .. from, id, false) end
-  zset_later(base .. 's:' .. to, id, enqueued_at)
-end
-
 local function flush()
   for key, members in pairs(deferred) do
     local adds, rems = {}, {}
@@ -99,6 +95,7 @@ local function flush()
   end
 end
 
+-- HSET of `fields` followed by `extra` (both flat field/value lists).
 local function hset(tkey, fields, extra)
   if extra then
     for _, v in ipairs(extra) do fields[#fields + 1] = v end
@@ -106,24 +103,21 @@ local function hset(tkey, fields, extra)
   redis.call('HSET', tkey, unpack(fields))
 end
 
--- Makes a task pending at `score` (its place in the claim order); `extra` adds fields to write.
-local function make_ready(base, tkey, id, from, score, seq, enqueued_at, extra)
+-- Makes a task pending at `score` (its place in the claim order).
+local function make_ready(base, tkey, id, score, seq, extra)
   redis.call('ZADD', base .. 'ready', score, ready_member(seq, id))
   hset(tkey, { 'state', 'pending', 'rscore', score }, extra)
-  move(base, id, from, 'pending', enqueued_at)
 end
 
-local function make_delayed(base, tkey, id, from, run_at, enqueued_at, extra)
+local function make_delayed(base, tkey, id, run_at, extra)
   redis.call('ZADD', base .. 'delayed', run_at, id)
   hset(tkey, { 'state', 'delayed' }, extra)
-  move(base, id, from, 'delayed', enqueued_at)
 end
 
 -- Ends a task (succeeded, dead or cancelled); flush() tells waitForFinish subscribers.
-local function finish(base, tkey, id, from, to, finished_at, enqueued_at, extra)
+local function finish(base, tkey, id, to, finished_at, extra)
   hset(tkey, { 'state', to, 'finishedAt', finished_at }, extra)
-  zset_later(base .. 'finished', id, finished_at)
-  move(base, id, from, to, enqueued_at)
+  zset_later(base .. 's:' .. to, id, finished_at)
   finished_ids[#finished_ids + 1] = id
 end
 
@@ -142,8 +136,10 @@ local function promote_due(base, now)
   for j = 1, #due, 2 do
     local id = due[j]
     local tkey = base .. 'task:' .. id
-    local f = redis.call('HMGET', tkey, 'priority', 'seq', 'enqueuedAt')
-    make_ready(base, tkey, id, 'delayed', ready_score(tonumber(f[1]), tonumber(due[j + 1])), tonumber(f[2]), tonumber(f[3]))
+    local f = redis.call('HMGET', tkey, 'priority', 'seq')
+    if f[1] then
+      make_ready(base, tkey, id, ready_score(tonumber(f[1]), tonumber(due[j + 1])), tonumber(f[2]))
+    end
     ids[#ids + 1] = id
   end
   bulk('ZREM', base .. 'delayed', ids, 1000)
