@@ -1,0 +1,100 @@
+// Every request the UI can make, with its parameters and its result. The UI's client and the
+// host's service are both typed from this one map, so a renamed field is a compile error.
+import type { BenchRunRequest, BenchRunSummary, BenchRunView, ExportFormat, ExportedFile, RunComparison } from './bench.js';
+import type {
+  ConnectionTestResult,
+  EnqueueRequest,
+  FieldIssue,
+  HealthSample,
+  HostInfo,
+  LocalWorkerView,
+  LogLine,
+  NodeStatus,
+  ProfileDraft,
+  ProfileHealth,
+  ProfileView,
+  QueuesSnapshot,
+  StartWorkerRequest,
+  TaskDetail,
+  TaskPageView,
+  TaskState,
+} from './models.js';
+
+type Empty = Record<string, never>;
+
+export interface Requests {
+  hello: { params: Empty; result: HostInfo };
+
+  'profiles.list': { params: Empty; result: ProfileView[] };
+  /** Checks a draft with the same rules the CLI uses; an empty list means it is valid. */
+  'profiles.validate': { params: { draft: ProfileDraft; originalName?: string }; result: FieldIssue[] };
+  /** Saves (creates, or replaces `originalName`, renaming it if the name changed). */
+  'profiles.save': { params: { draft: ProfileDraft; originalName?: string }; result: ProfileView };
+  'profiles.delete': { params: { name: string }; result: { deleted: boolean } };
+  /** Connects with a draft (unsaved) or a saved profile, pings, disconnects. */
+  'profiles.test': { params: { draft?: ProfileDraft; name?: string; originalName?: string }; result: ConnectionTestResult };
+
+  'health.list': { params: Empty; result: ProfileHealth[] };
+  'health.history': { params: { profile: string }; result: HealthSample[] };
+  'ha.nodes': { params: { profile: string }; result: NodeStatus[] };
+
+  /** Which profile this session is looking at: the host pushes its `queues` events while set. */
+  'watch.set': { params: { profile: string | null }; result: { watching: string | null } };
+  'queues.snapshot': { params: { profile: string }; result: QueuesSnapshot };
+  'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; offset: number; limit: number }; result: TaskPageView };
+  'tasks.get': { params: { profile: string; id: string }; result: TaskDetail | null };
+  'tasks.requeue': { params: { profile: string; id: string }; result: { ok: boolean } };
+  'tasks.cancel': { params: { profile: string; id: string }; result: { ok: boolean } };
+  'tasks.purge': { params: { profile: string; queue?: string; olderThanMs: number }; result: { deleted: number } };
+  'tasks.enqueue': { params: EnqueueRequest; result: { enqueued: number; firstId?: string } };
+
+  'workers.list': { params: Empty; result: LocalWorkerView[] };
+  'workers.start': { params: StartWorkerRequest; result: LocalWorkerView };
+  'workers.stop': { params: { id: string; force: boolean }; result: LocalWorkerView };
+  'workers.log': { params: { id: string }; result: LogLine[] };
+
+  'bench.list': { params: Empty; result: BenchRunSummary[] };
+  'bench.start': { params: BenchRunRequest; result: BenchRunSummary };
+  'bench.cancel': { params: { id: string }; result: BenchRunSummary };
+  'bench.get': { params: { id: string }; result: BenchRunView | null };
+  /** Loads a saved report (JSON text) so it can be compared with a run. */
+  'bench.import': { params: { json: string }; result: BenchRunView };
+  'bench.export': { params: { id: string; format: ExportFormat }; result: ExportedFile };
+  /** Figure-by-figure change from an earlier run to a later one. */
+  'bench.compare': { params: { id: string; earlierId: string }; result: RunComparison };
+}
+
+export type Method = keyof Requests;
+export type ParamsOf<M extends Method> = Requests[M]['params'];
+export type ResultOf<M extends Method> = Requests[M]['result'];
+
+export const METHODS: readonly Method[] = [
+  'hello',
+  'profiles.list',
+  'profiles.validate',
+  'profiles.save',
+  'profiles.delete',
+  'profiles.test',
+  'health.list',
+  'health.history',
+  'ha.nodes',
+  'watch.set',
+  'queues.snapshot',
+  'tasks.list',
+  'tasks.get',
+  'tasks.requeue',
+  'tasks.cancel',
+  'tasks.purge',
+  'tasks.enqueue',
+  'workers.list',
+  'workers.start',
+  'workers.stop',
+  'workers.log',
+  'bench.list',
+  'bench.start',
+  'bench.cancel',
+  'bench.get',
+  'bench.import',
+  'bench.export',
+  'bench.compare',
+];

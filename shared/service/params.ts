@@ -1,0 +1,87 @@
+// Runtime checks of every request's parameters. The UI is typed, but the host cannot trust what
+// arrives over a socket or IPC: each method's params are parsed here before a handler sees them.
+import { z } from 'zod';
+import { TASK_STATES, type TaskState } from '../core/types.js';
+import type { Method, ParamsOf } from '../protocol/requests.js';
+
+const empty = z.strictObject({});
+const name = z.string().min(1).max(200);
+const id = z.string().min(1).max(200);
+const kind = z.enum(['sqlite', 'postgres', 'redis', 'nats']);
+const state = z.enum(TASK_STATES as [TaskState, ...TaskState[]]);
+
+const draft = z.strictObject({
+  name: z.string().max(200),
+  kind,
+  description: z.string().max(1000).optional(),
+  options: z.record(z.string(), z.unknown()),
+  secrets: z.record(z.string(), z.string().max(10_000).nullable()),
+});
+
+const benchOptions = z.strictObject({
+  tasks: z.number().optional(),
+  concurrency: z.number().optional(),
+  payloadBytes: z.number().optional(),
+  task: z.string().optional(),
+  warmup: z.number().optional(),
+  singleEnqueue: z.number().optional(),
+  batchSize: z.number().optional(),
+  idleSamples: z.number().optional(),
+  idleGapMs: z.number().optional(),
+  floor: z.boolean().optional(),
+  stallTimeoutMs: z.number().optional(),
+  profile: z.string().optional(),
+});
+
+type Schemas = { [M in Method]: z.ZodType<ParamsOf<M>> };
+
+export const PARAMS: Schemas = {
+  hello: empty,
+  'profiles.list': empty,
+  'profiles.validate': z.strictObject({ draft, originalName: name.optional() }),
+  'profiles.save': z.strictObject({ draft, originalName: name.optional() }),
+  'profiles.delete': z.strictObject({ name }),
+  'profiles.test': z.strictObject({ draft: draft.optional(), name: name.optional(), originalName: name.optional() }),
+  'health.list': empty,
+  'health.history': z.strictObject({ profile: name }),
+  'ha.nodes': z.strictObject({ profile: name }),
+  'watch.set': z.strictObject({ profile: name.nullable() }),
+  'queues.snapshot': z.strictObject({ profile: name }),
+  'tasks.list': z.strictObject({
+    profile: name,
+    queue: z.string().max(64).optional(),
+    state: state.optional(),
+    offset: z.number().int().min(0).max(100_000_000),
+    limit: z.number().int().min(1).max(1000),
+  }),
+  'tasks.get': z.strictObject({ profile: name, id }),
+  'tasks.requeue': z.strictObject({ profile: name, id }),
+  'tasks.cancel': z.strictObject({ profile: name, id }),
+  'tasks.purge': z.strictObject({ profile: name, queue: z.string().max(64).optional(), olderThanMs: z.number().int().min(0) }),
+  'tasks.enqueue': z.strictObject({
+    profile: name,
+    name: z.string().max(200),
+    payloadJson: z.string().max(1_000_000),
+    count: z.number().int().min(1).max(100_000),
+    queue: z.string().max(64),
+    priority: z.number().int(),
+    delayMs: z.number().int().min(0),
+    maxAttempts: z.number().int(),
+  }),
+  'workers.list': empty,
+  'workers.start': z.strictObject({
+    profile: name,
+    queues: z.array(z.string().max(64)).min(1).max(100),
+    concurrency: z.number().int().min(1).max(10_000),
+    taskModule: z.string().min(1).max(4096).optional(),
+  }),
+  'workers.stop': z.strictObject({ id, force: z.boolean() }),
+  'workers.log': z.strictObject({ id }),
+  'bench.list': empty,
+  'bench.start': z.strictObject({ profiles: z.array(name).min(1).max(20), options: benchOptions, sweep: z.boolean() }),
+  'bench.cancel': z.strictObject({ id }),
+  'bench.get': z.strictObject({ id }),
+  'bench.import': z.strictObject({ json: z.string().max(50_000_000) }),
+  'bench.export': z.strictObject({ id, format: z.enum(['json', 'csv', 'markdown']) }),
+  'bench.compare': z.strictObject({ id, earlierId: id }),
+};

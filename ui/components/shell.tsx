@@ -1,0 +1,147 @@
+// The frame around every screen: navigation, the profile picker, the connection state, toasts.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { BACKEND_LABELS } from '../../shared/protocol/fields.js';
+import { useApp, useAppState } from '../state/app.js';
+import { Icon, StatusDot } from './common.js';
+
+export const ROUTES = [
+  { id: 'profiles', label: 'Profiles', icon: 'profiles' },
+  { id: 'queues', label: 'Queues & tasks', icon: 'queues' },
+  { id: 'enqueue', label: 'Enqueue', icon: 'enqueue' },
+  { id: 'workers', label: 'Workers', icon: 'workers' },
+  { id: 'health', label: 'Health', icon: 'health' },
+  { id: 'bench', label: 'Benchmarks', icon: 'bench' },
+  { id: 'ha', label: 'HA nodes', icon: 'ha' },
+] as const;
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+export function useRoute(): RouteId {
+  const read = (): RouteId => {
+    const id = window.location.hash.replace(/^#\/?/, '').split('?')[0];
+    return (ROUTES.find((r) => r.id === id)?.id ?? 'profiles') as RouteId;
+  };
+  const [route, setRoute] = useState<RouteId>(read);
+  useEffect(() => {
+    const on = () => setRoute(read());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
+
+export function navigate(route: RouteId): void {
+  window.location.hash = `#/${route}`;
+}
+
+type Theme = 'auto' | 'light' | 'dark';
+
+function useTheme(): [Theme, () => void] {
+  const [theme, setTheme] = useState<Theme>(() => {
+    try {
+      return (window.localStorage.getItem('sitq.theme') as Theme | null) ?? 'auto';
+    } catch {
+      return 'auto';
+    }
+  });
+  useEffect(() => {
+    if (theme === 'auto') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+    try {
+      window.localStorage.setItem('sitq.theme', theme);
+    } catch {
+      // no storage: the choice lasts for this page
+    }
+    window.dispatchEvent(new Event('sitq-theme'));
+  }, [theme]);
+  const next = () => setTheme((t) => (t === 'auto' ? 'light' : t === 'light' ? 'dark' : 'auto'));
+  return [theme, next];
+}
+
+export function Shell({ route, children }: { route: RouteId; children: ComponentChildren }) {
+  const app = useApp();
+  const connection = useAppState((s) => s.connection);
+  const profiles = useAppState((s) => s.profiles);
+  const selected = useAppState((s) => s.selected);
+  const health = useAppState((s) => s.health);
+  const hello = useAppState((s) => s.hello);
+  const [theme, nextTheme] = useTheme();
+  const current = profiles.find((p) => p.name === selected);
+  const h = selected ? health[selected] : undefined;
+
+  return (
+    <div class="shell">
+      <nav class="sidebar" aria-label="Main">
+        <div class="brand">
+          <img src="icon.svg" alt="" width={28} height={28} />
+          <div>
+            <div class="brand-name">sitq</div>
+            <div class="brand-sub">{hello ? `v${hello.version} · ${hello.host}` : 'dashboard'}</div>
+          </div>
+        </div>
+        <ul>
+          {ROUTES.map((r) => (
+            <li key={r.id}>
+              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`}>
+                <Icon name={r.icon} />
+                {r.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <div class="sidebar-foot">
+          <button class="link" onClick={nextTheme} title="Theme: auto follows the system">
+            <Icon name="theme" /> Theme: {theme}
+          </button>
+          <div class={`conn conn-${connection}`} data-testid="connection-state">
+            <StatusDot status={connection === 'open' ? 'healthy' : connection === 'connecting' ? 'degraded' : 'unhealthy'} />
+            {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Reconnecting…' : 'Disconnected'}
+          </div>
+        </div>
+      </nav>
+      <div class="main">
+        <header class="topbar">
+          <label class="picker">
+            <span>Profile</span>
+            <select value={selected ?? ''} onChange={(e) => app.select((e.target as HTMLSelectElement).value || null)} data-testid="profile-picker" disabled={profiles.length === 0}>
+              {profiles.length === 0 && <option value="">no profiles yet</option>}
+              {profiles.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name} ({BACKEND_LABELS[p.kind]})
+                </option>
+              ))}
+            </select>
+          </label>
+          {current && (
+            <div class="topbar-info">
+              <StatusDot status={h?.status ?? 'unknown'} title={h?.error ?? h?.status} />
+              <span class="mono">{current.address}</span>
+              {h?.latencyMs !== undefined && <span class="muted">{h.latencyMs.toFixed(1)} ms</span>}
+            </div>
+          )}
+        </header>
+        {connection !== 'open' && (
+          <div class="banner banner-error sticky" role="alert" data-testid="connection-lost">
+            The connection to the dashboard host was lost. Reconnecting… (what you see may be out of date)
+          </div>
+        )}
+        <main class="content">{children}</main>
+      </div>
+      <Toasts />
+    </div>
+  );
+}
+
+function Toasts() {
+  const toasts = useAppState((s) => s.toasts);
+  return (
+    <div class="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} class={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`}>
+          {t.text}
+        </div>
+      ))}
+    </div>
+  );
+}

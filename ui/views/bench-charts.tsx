@@ -1,0 +1,158 @@
+// The charts and tables of one benchmark report: throughput per profile, latency percentiles,
+// and the pool sweep as a heatmap.
+import { useCallback, useMemo } from 'preact/hooks';
+import type uPlot from 'uplot';
+import type { BenchReport, BenchmarkResult, SweepResult } from '../../shared/protocol/bench.js';
+import { UChart, axis, groupedBars, type ChartOptions, type Palette } from '../charts/uchart.js';
+import { fmtInt, fmtMs } from '../format.js';
+
+const THROUGHPUT: { label: string; get: (r: BenchmarkResult) => number | undefined }[] = [
+  { label: 'enqueue 1-by-1', get: (r) => r.enqueue.single.perSec },
+  { label: 'enqueue batch', get: (r) => r.enqueue.batch.perSec },
+  { label: 'processing', get: (r) => r.processing.perSec },
+  { label: 'raw floor', get: (r) => r.floor?.perSec },
+];
+
+export function ThroughputChart({ results }: { results: BenchmarkResult[] }) {
+  const names = results.map((r) => r.profile);
+  const build = useCallback(
+    (_w: number, p: Palette): ChartOptions => ({
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false, range: () => [-0.5, names.length - 0.5] }, y: { distr: 3, log: 10 } },
+      axes: [
+        axis(p, { splits: () => names.map((_n, i) => i), values: () => names, grid: { show: false } }),
+        axis(p, { label: 'tasks / s (log)', labelSize: 14, size: 60, values: (_u, vals) => vals.map((v) => (v == null ? '' : fmtInt(v))) }),
+      ],
+      series: [
+        { label: 'profile', value: (_u, v) => (v == null ? '' : (names[v] ?? '')) },
+        ...THROUGHPUT.map((t, i) => ({
+          label: t.label,
+          stroke: p.series[i],
+          fill: p.series[i],
+          width: 0,
+          paths: groupedBars(THROUGHPUT.length, i),
+          points: { show: false },
+          value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${fmtInt(v)}/s`),
+        })),
+      ],
+    }),
+    [names.join('|')],
+  );
+  const data = useMemo((): uPlot.AlignedData => [names.map((_n, i) => i), ...THROUGHPUT.map((t) => results.map((r) => t.get(r) ?? null))], [results]);
+  return <UChart build={build} data={data} height={260} testid="chart-throughput" />;
+}
+
+const PCTS = [50, 95, 99, 100];
+
+export function LatencyChart({ results, which }: { results: BenchmarkResult[]; which: 'idle' | 'processing' }) {
+  const build = useCallback(
+    (_w: number, p: Palette): ChartOptions => ({
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      axes: [
+        axis(p, { splits: () => PCTS, values: (_u, vals) => vals.map((v) => (v === 100 ? 'max' : `p${v}`)), label: 'percentile', labelSize: 14 }),
+        axis(p, { label: 'ms (log)', labelSize: 14, size: 60 }),
+      ],
+      series: [{ label: 'percentile', value: (_u, v) => (v == null ? '' : v === 100 ? 'max' : `p${v}`) }, ...results.map((r, i) => ({ label: r.profile, stroke: p.series[i % p.series.length], width: 2, points: { show: true, size: 6 }, value: (_u: uPlot, v: number | null) => fmtMs(v ?? undefined) }))],
+    }),
+    [results.map((r) => r.profile).join('|'), which],
+  );
+  const data = useMemo((): uPlot.AlignedData => {
+    const pick = (r: BenchmarkResult) => (which === 'idle' ? r.idle.toStart : r.processing.toStart);
+    return [PCTS, ...results.map((r) => {
+      const s = pick(r);
+      return s.count ? [s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => Math.max(v, 0.001)) : PCTS.map(() => null);
+    })];
+  }, [results, which]);
+  return <UChart build={build} data={data} height={240} testid={`chart-latency-${which}`} />;
+}
+
+export function ResultsTable({ report }: { report: BenchReport }) {
+  return (
+    <table class="table bench-table" data-testid="bench-table">
+      <thead>
+        <tr>
+          <th>Profile</th>
+          <th>Server</th>
+          <th class="num">Processing</th>
+          <th class="num">Raw floor</th>
+          <th class="num">Ratio</th>
+          <th class="num">Enqueue 1-by-1</th>
+          <th class="num">Enqueue batch</th>
+          <th class="num">Idle p50</th>
+          <th class="num">Idle p99</th>
+          <th class="num">Success</th>
+          <th class="num">Errors</th>
+          <th>Targets</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.results.map((r) => (
+          <tr key={r.profile}>
+            <td class="strong">{r.profile}</td>
+            <td class="small">{r.serverVersion}</td>
+            <td class="num">{fmtInt(r.processing.perSec)}/s</td>
+            <td class="num">{r.floor ? `${fmtInt(r.floor.perSec)}/s` : '–'}</td>
+            <td class="num">{r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}×` : '–'}</td>
+            <td class="num">{fmtInt(r.enqueue.single.perSec)}/s</td>
+            <td class="num">{fmtInt(r.enqueue.batch.perSec)}/s</td>
+            <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p50Ms : undefined)}</td>
+            <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</td>
+            <td class="num">{(r.successRate * 100).toFixed(1)} %</td>
+            <td class="num">{fmtInt(r.errors.reduce((n, e) => n + e.count, 0))}</td>
+            <td class="small">
+              {r.targets.map((t) => (
+                <span key={t.name} class={`tag ${t.met === true ? 'tag-good' : t.met === false ? 'tag-bad' : ''}`} title={`${t.name} ${t.threshold}: ${t.value ?? 'not measured'}`}>
+                  {t.name}
+                </span>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SweepHeatmap({ sweep }: { sweep: SweepResult }) {
+  const pools = [...new Set(sweep.cells.map((c) => c.poolSize))].sort((a, b) => a - b);
+  const concs = [...new Set(sweep.cells.map((c) => c.concurrency))].sort((a, b) => a - b);
+  const max = Math.max(1, ...sweep.cells.map((c) => c.perSec));
+  return (
+    <div class="sweep" data-testid="sweep-heatmap">
+      <h4>
+        {sweep.profile} <span class="muted">{sweep.option ? `sweeping ${sweep.option}` : 'no pool to sweep'}</span>
+      </h4>
+      <p class="muted small">{sweep.note}</p>
+      <table class="heatmap">
+        <thead>
+          <tr>
+            <th>{sweep.option ?? 'pool'} ↓ / concurrency →</th>
+            {concs.map((c) => (
+              <th key={c} class="num">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {pools.map((pool) => (
+            <tr key={pool}>
+              <th class="num">{pool}</th>
+              {concs.map((conc) => {
+                const cell = sweep.cells.find((c) => c.poolSize === pool && c.concurrency === conc);
+                if (!cell) return <td key={conc} />;
+                const level = Math.min(9, Math.floor((cell.perSec / max) * 9.999));
+                return (
+                  <td key={conc} class={`num heat-${cell.error ? 'err' : level}`} title={cell.error ?? `${fmtInt(cell.perSec)}/s, p50 ${fmtMs(cell.latency.p50Ms)}, p99 ${fmtMs(cell.latency.p99Ms)}`}>
+                    {cell.error ? 'error' : fmtInt(cell.perSec)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,170 @@
+// One task in full: payload, result, error with its stack, attempts and timings, and the actions
+// its state allows (requeue a dead or cancelled task, cancel a waiting one), each confirmed.
+import { useEffect, useState } from 'preact/hooks';
+import type { TaskDetail } from '../../shared/protocol/models.js';
+import { Banner, Icon, StateBadge } from '../components/common.js';
+import { useConfirm } from '../components/modal.js';
+import { fmtDuration, fmtTime } from '../format.js';
+import { useApp } from '../state/app.js';
+
+export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: string; id: string; onClose: () => void; onChanged: () => void }) {
+  const app = useApp();
+  const [task, setTask] = useState<TaskDetail | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [confirmEl, confirm] = useConfirm();
+
+  const load = () =>
+    app.client.request('tasks.get', { profile, id }).then(
+      (t) => {
+        setTask(t);
+        setError(null);
+      },
+      (err: Error) => setError(err.message),
+    );
+
+  useEffect(() => {
+    setTask(undefined);
+    void load();
+  }, [profile, id]);
+
+  const act = async (kind: 'requeue' | 'cancel') => {
+    const ok = await confirm(
+      kind === 'requeue'
+        ? { title: 'Requeue this task?', body: <p>The task becomes pending now with its attempts reset to 0; a worker will run it again.</p>, confirm: 'Requeue' }
+        : { title: 'Cancel this task?', body: <p>The task will not run. You can requeue it later.</p>, confirm: 'Cancel task', danger: true },
+    );
+    if (!ok) return;
+    try {
+      const r = await app.client.request(kind === 'requeue' ? 'tasks.requeue' : 'tasks.cancel', { profile, id });
+      if (r.ok) app.toast('success', kind === 'requeue' ? 'Task requeued' : 'Task cancelled');
+      else app.toast('error', `The task could not be ${kind === 'requeue' ? 'requeued' : 'cancelled'}: its state changed meanwhile`);
+      await load();
+      onChanged();
+    } catch (err) {
+      app.toast('error', (err as Error).message);
+    }
+  };
+
+  return (
+    <aside class="drawer" aria-label="Task detail" data-testid="task-detail">
+      <header class="drawer-head">
+        <h2>Task</h2>
+        <button class="icon-button" onClick={onClose} aria-label="Close task detail">
+          <Icon name="close" />
+        </button>
+      </header>
+      <div class="drawer-body">
+        {error && <Banner kind="error">{error}</Banner>}
+        {task === undefined && !error && <p class="muted">Loading…</p>}
+        {task === null && <Banner kind="info">This task no longer exists (it may have been purged).</Banner>}
+        {task && (
+          <>
+            <div class="detail-title">
+              <StateBadge state={task.state} />
+              <span class="strong">{task.name}</span>
+              <span class="muted">in {task.queue}</span>
+            </div>
+            <div class="mono small selectable" data-testid="task-id">
+              {task.id}
+            </div>
+            <div class="detail-actions">
+              {(task.state === 'dead' || task.state === 'cancelled') && (
+                <button onClick={() => act('requeue')} data-testid="task-requeue">
+                  Requeue
+                </button>
+              )}
+              {(task.state === 'pending' || task.state === 'delayed') && (
+                <button class="danger-text" onClick={() => act('cancel')} data-testid="task-cancel">
+                  Cancel
+                </button>
+              )}
+            </div>
+            <dl class="kv">
+              <dt>Attempts</dt>
+              <dd>
+                {task.attempts} of {task.maxAttempts}
+              </dd>
+              <dt>Priority</dt>
+              <dd>{task.priority}</dd>
+              <dt>Enqueued</dt>
+              <dd>{fmtTime(task.enqueuedAt)}</dd>
+              <dt>Run at</dt>
+              <dd>{fmtTime(task.runAt)}</dd>
+              <dt>Started</dt>
+              <dd>{fmtTime(task.startedAt)}</dd>
+              <dt>Finished</dt>
+              <dd>{fmtTime(task.finishedAt)}</dd>
+              {task.startedAt !== undefined && (
+                <>
+                  <dt>Waited</dt>
+                  <dd>{fmtDuration(Math.max(0, task.startedAt - task.enqueuedAt))}</dd>
+                </>
+              )}
+              {task.startedAt !== undefined && task.finishedAt !== undefined && (
+                <>
+                  <dt>Ran</dt>
+                  <dd>{fmtDuration(Math.max(0, task.finishedAt - task.startedAt))}</dd>
+                </>
+              )}
+              <dt>Backoff</dt>
+              <dd>
+                {task.backoff.type} from {task.backoff.baseMs} ms, max {task.backoff.maxMs} ms
+              </dd>
+              {task.timeoutMs !== undefined && (
+                <>
+                  <dt>Timeout</dt>
+                  <dd>{task.timeoutMs} ms</dd>
+                </>
+              )}
+              {task.leaseOwner && (
+                <>
+                  <dt>Lease</dt>
+                  <dd>
+                    <span class="mono">{task.leaseOwner}</span> until {fmtTime(task.leaseExpiresAt)}
+                  </dd>
+                </>
+              )}
+              {task.idempotencyKey && (
+                <>
+                  <dt>Idempotency key</dt>
+                  <dd class="mono">{task.idempotencyKey}</dd>
+                </>
+              )}
+              <dt>Serializer</dt>
+              <dd>{task.serializer}</dd>
+            </dl>
+            {task.errorName && (
+              <section class="detail-section">
+                <h3>{task.state === 'dead' ? 'Error' : 'Last error'}</h3>
+                <div class="error-text strong" data-testid="task-error">
+                  {task.errorName}: {task.errorMessage}
+                </div>
+                {task.errorStack && (
+                  <pre class="code stack" data-testid="task-stack">
+                    {task.errorStack}
+                  </pre>
+                )}
+              </section>
+            )}
+            {task.decodeError && <Banner kind="warning">The stored payload could not be decoded: {task.decodeError}</Banner>}
+            <section class="detail-section">
+              <h3>Payload</h3>
+              <pre class="code" data-testid="task-payload">
+                {task.payloadText}
+              </pre>
+            </section>
+            {task.resultText !== undefined && (
+              <section class="detail-section">
+                <h3>Result</h3>
+                <pre class="code" data-testid="task-result">
+                  {task.resultText}
+                </pre>
+              </section>
+            )}
+          </>
+        )}
+      </div>
+      {confirmEl}
+    </aside>
+  );
+}

@@ -1,0 +1,6 @@
+// Task states in the order the UI shows them (the life of a task, left to right).
+import type { TaskPageView, TaskState } from '../../shared/protocol/models.js';
+
+export type { TaskPageView, TaskState };
+
+export const TASK_STATES_UI: readonly TaskState[] = ['pending', 'delayed', 'running', 'succeeded', 'dead', 'cancelled'];
