@@ -284,6 +284,35 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         });
       }));
 
+    it('an idle claim blocks on the server instead of polling', () =>
+      withAdmin(async (admin) => {
+        await withRedis({}, async (b) => {
+          const prefix = b.address.replace(/^.*\(prefix (.*)\)$/, '$1');
+          const monitor = await admin.monitor();
+          let scriptCalls = 0;
+          monitor.on('monitor', (_time: string, args: string[]) => {
+            if (/^evalsha$|^eval$/i.test(args[0]) && args.some((a) => a.startsWith(prefix))) scriptCalls++;
+          });
+          const t0 = Date.now();
+          assert.deepEqual(await b.claim({ ...claimOne, waitMs: 1500 }), []);
+          assert.ok(Date.now() - t0 >= 1400, 'returned before its waitMs');
+          await sleep(50);
+          monitor.disconnect();
+          assert.ok(scriptCalls <= 3, `${scriptCalls} claim scripts ran during one idle wait`);
+        });
+      }));
+
+    it('keeps working after the server forgets its scripts (as after a restart)', () =>
+      withAdmin(async (admin) => {
+        await withRedis({}, async (b) => {
+          await b.enqueue([newTask()]);
+          await admin.script('FLUSH');
+          const [c] = await b.claim(claimOne);
+          assert.ok(c);
+          assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]), [true]);
+        });
+      }));
+
     it('close() ends a waiting claim at once, with no tasks', () =>
       withRedis({}, async (b) => {
         const waiting = b.claim({ ...claimOne, waitMs: 30_000 });
