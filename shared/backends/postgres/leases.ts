@@ -17,17 +17,24 @@ function leaseArrays(leases: readonly Lease[]): [string[], number[], string[]] {
   return [leases.map((l) => l.taskId), leases.map((l) => l.token), leases.map((l) => l.owner)];
 }
 
+/** Rows are locked in input order: every batch goes in task-id order, so two batches that touch
+ *  the same tasks (a stale and a current lease) cannot deadlock. */
+function inLockOrder<T>(items: readonly T[], idOf: (item: T) => string): T[] {
+  return [...items].sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+}
+
 const LEASE_MATCH = `t.id = l.id AND t.token = l.token AND t.lease_owner = l.owner AND t.state = 'running'`;
 
 export async function renew(ctx: Context, leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
   if (leases.length === 0) return [];
+  const ordered = inLockOrder(leases, (l) => l.taskId);
   const { rows } = await ctx.pool.query<{ id: string; token: number }>({
     name: 'sitq_renew',
     text: `UPDATE ${ctx.tables.tasks} t SET lease_expires_at = ${NOW} + $4::bigint
       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS l(id, token, owner)
       WHERE ${LEASE_MATCH}
       RETURNING t.id, t.token`,
-    values: [...leaseArrays(leases), leaseMs],
+    values: [...leaseArrays(ordered), leaseMs],
   });
   return held(leases, rows);
 }
@@ -35,6 +42,7 @@ export async function renew(ctx: Context, leases: readonly Lease[], leaseMs: num
 export async function complete(ctx: Context, completions: readonly Completion[]): Promise<boolean[]> {
   if (completions.length === 0) return [];
   const leases = completions.map((c) => c.lease);
+  const ordered = inLockOrder(completions, (c) => c.lease.taskId);
   const { tasks, channel } = ctx.tables;
   const { rows } = await ctx.pool.query<{ id: string; token: number }>({
     name: 'sitq_complete',
@@ -60,12 +68,12 @@ export async function complete(ctx: Context, completions: readonly Completion[])
       )
       SELECT done.id, done.token FROM done, (SELECT count(*) FROM woke) w`,
     values: [
-      ...leaseArrays(leases),
-      completions.map((c) => c.outcome),
-      completions.map((c) => (c.outcome === 'succeeded' ? c.result : null)),
-      completions.map((c) => (c.outcome === 'succeeded' ? null : errorJson(c.error))),
-      completions.map((c) => (c.outcome === 'retry' ? c.runAt : null)),
-      completions.map((c) => c.finishedAt),
+      ...leaseArrays(ordered.map((c) => c.lease)),
+      ordered.map((c) => c.outcome),
+      ordered.map((c) => (c.outcome === 'succeeded' ? c.result : null)),
+      ordered.map((c) => (c.outcome === 'succeeded' ? null : errorJson(c.error))),
+      ordered.map((c) => (c.outcome === 'retry' ? c.runAt : null)),
+      ordered.map((c) => c.finishedAt),
       channel,
     ],
   });
@@ -87,6 +95,6 @@ export async function release(ctx: Context, leases: readonly Lease[]): Promise<v
         RETURNING t.queue
       )
       SELECT pg_notify($4, 'q:' || queue) FROM (SELECT DISTINCT queue FROM done) q`,
-    values: [...leaseArrays(leases), ctx.tables.channel],
+    values: [...leaseArrays(inLockOrder(leases, (l) => l.taskId)), ctx.tables.channel],
   });
 }

@@ -25,6 +25,8 @@ export class PoolTimeoutError extends ConnectionError {
   }
 }
 
+const DEADLOCK_DETECTED = '40P01';
+
 export interface Statement {
   /** Set for hot-path statements: pg prepares them once per connection. */
   name?: string;
@@ -62,6 +64,16 @@ export class Pool {
   }
 
   async query<R extends Row = Row>(statement: Statement): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.queryOnce<R>(statement);
+    } catch (err) {
+      // A statement chosen as a deadlock victim was rolled back whole: running it again is safe.
+      if ((err as { code?: unknown }).code !== DEADLOCK_DETECTED) throw err;
+      return this.queryOnce<R>(statement);
+    }
+  }
+
+  private async queryOnce<R extends Row>(statement: Statement): Promise<pg.QueryResult<R>> {
     const client = await this.acquire();
     let failure: unknown;
     try {
