@@ -12,6 +12,8 @@ import { ConnectionError } from '../../core/errors.js';
 import type { ResolvedRedisOptions } from './options.js';
 
 const BACKEND = 'redis';
+/** How long close() lets QUIT take before it drops the connection. */
+const QUIT_GRACE_MS = 1000;
 
 /** Errors that mean "the server could not be reached or answered too late", not a bad command. */
 const CONNECTION_FAILURE = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|Socket timeout|Command timed out|Stream isn't writeable|NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|NOPERM|LOADING|certificate|SSL|TLS|self.signed|handshake/i;
@@ -155,7 +157,14 @@ export class RedisConnections {
     if (sub) await sub.then((s) => s.disconnect()).catch(() => {});
     const cmd = this.commandConn;
     this.commandConn = undefined;
-    if (cmd) await cmd.quit().catch(() => cmd.disconnect());
+    if (cmd) {
+      // QUIT lets replies in flight arrive; a server that does not answer gets cut off.
+      let timer: NodeJS.Timeout | undefined;
+      const cutOff = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_GRACE_MS)));
+      await Promise.race([cmd.quit().catch(() => {}), cutOff]);
+      clearTimeout(timer);
+      cmd.disconnect();
+    }
   }
 
   private ioredisOptions(role: Role, established: () => boolean): IoRedisOptions {
