@@ -3,10 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Backend } from '../core/backend.js';
-import { createBackend } from '../backends/index.js';
 import { ConfigNotFoundError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } from '../config/inline.js';
-import { pickProfileName, resolveEntry, resolveProfile, type Profile } from '../config/profiles.js';
+import type { Profile } from '../config/profiles.js';
 import { EnvSecretStore } from '../config/references.js';
 import type { Io } from './io.js';
 
@@ -51,6 +50,7 @@ export class CliContext {
 
   /** The profile named by --profile (a name, a URL or inline JSON), else the config's default. */
   async profile(requested: string | undefined = this.options.profile): Promise<Profile> {
+    const { pickProfileName, resolveEntry, resolveProfile } = await loadProfiles();
     const secrets = new EnvSecretStore(this.io.env);
     let profile: Profile;
     if (requested !== undefined && looksInline(requested)) {
@@ -66,6 +66,7 @@ export class CliContext {
   /** Every profile of the config, each resolved or with the reason it cannot be. */
   async allProfiles(): Promise<{ name: string; profile?: Profile; error?: unknown }[]> {
     const { config, dir } = this.config();
+    const { resolveProfile } = await loadProfiles();
     const secrets = new EnvSecretStore(this.io.env);
     return Promise.all(
       Object.keys(config.profiles).map(async (name) => {
@@ -82,14 +83,15 @@ export class CliContext {
 
   /** A backend for the profile, connected; closed by closeAll(). */
   async connect(profile: Profile): Promise<Backend> {
-    const backend = this.backendFor(profile);
+    const backend = await this.backendFor(profile);
     await backend.connect();
     return backend;
   }
 
   /** A backend for the profile, not yet connected; closed by closeAll(). */
-  backendFor(profile: Profile): Backend {
+  async backendFor(profile: Profile): Promise<Backend> {
     prepareProfile(profile);
+    const { createBackend } = await import('../backends/index.js');
     const backend = createBackend(profile.backend);
     this.backends.push(backend);
     return backend;
@@ -109,4 +111,10 @@ export class CliContext {
 export function prepareProfile(profile: Profile): void {
   const config = profile.backend;
   if (config.type === 'sqlite' && config.path && config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+}
+
+/** Resolving a profile validates it with the backend's own rules, which loads the drivers: only
+ *  when a command uses a profile, so `sitq --help` and usage errors stay quick. */
+function loadProfiles(): Promise<typeof import('../config/profiles.js')> {
+  return import('../config/profiles.js');
 }

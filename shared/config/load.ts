@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { parseOptions } from '../core/validate.js';
-import { plainSecretFields } from './profiles.js';
+import { plainSecretFields } from './secrets.js';
 import { CONFIG_FILE_NAME, configFileSchema, type SitqConfig } from './schema.js';
 
 export interface LoadedConfig {

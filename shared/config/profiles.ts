@@ -5,9 +5,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { BackendKind } from '../core/backend.js';
 import { ConfigurationError, type ConfigurationIssue } from '../core/errors.js';
-import { isSecretField, redact, scrub } from './redact.js';
-import { EnvSecretStore, isReference, resolveReferences, type SecretStore } from './references.js';
+import { redact, scrub } from './redact.js';
+import { secretValuesIn } from './secrets.js';
+import { EnvSecretStore, resolveReferences, type SecretStore } from './references.js';
 import { PROFILE_NAME, PROFILE_NAME_EXPECTED, type ProfileEntry, type SitqConfig } from './schema.js';
+
+export { plainSecretFields, secretValuesIn } from './secrets.js';
 
 /** A profile ready to use. */
 export interface Profile {
@@ -85,52 +88,4 @@ function renameIssue(issue: ConfigurationIssue, kind: string, where: string, sec
   const renamed: ConfigurationIssue = { option: field ? `${where}.${field}` : where, expected: scrub(issue.expected, secrets) };
   if ('given' in issue) renamed.given = typeof issue.given === 'string' ? scrub(redact(issue.given), secrets) : issue.given;
   return renamed;
-}
-
-/** Every secret value in an options object: secret fields, and passwords inside URLs. */
-export function secretValuesIn(value: unknown, path: string[] = []): string[] {
-  if (typeof value === 'string') {
-    if (isSecretField(path)) return value ? [value] : [];
-    return urlPasswords(value);
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => secretValuesIn(v, [...path, String(i)]));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretValuesIn(v, [...path, k]));
-  return [];
-}
-
-const URL_USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s@/?#]*)@/gi;
-
-function urlPasswords(value: string): string[] {
-  const found: string[] = [];
-  for (const m of value.matchAll(URL_USERINFO)) {
-    const info = m[1];
-    const colon = info.indexOf(':');
-    const secret = colon >= 0 ? info.slice(colon + 1) : /^(nats|tls|wss?|rediss?):/i.test(m[0]) ? info : '';
-    if (secret) {
-      found.push(secret);
-      try {
-        const decoded = decodeURIComponent(secret);
-        if (decoded !== secret) found.push(decoded);
-      } catch {
-        // not percent-encoded
-      }
-    }
-  }
-  for (const m of value.matchAll(/[?&;](?:password|pass|pwd|token|secret|auth|sslpassword|access_token)=([^&#\s]+)/gi)) found.push(m[1]);
-  return found;
-}
-
-/** Where a stored profile holds a secret written out in full (not as a `${NAME}` reference):
- *  paths like `password` or `connectionString` (a password inside the URL). */
-export function plainSecretFields(entry: ProfileEntry): string[] {
-  const found: string[] = [];
-  const walk = (v: unknown, path: string[]) => {
-    if (typeof v === 'string') {
-      const plain = isSecretField(path) ? v !== '' && !isReference(v) : urlPasswords(v).some((s) => !isReference(s));
-      if (plain) found.push(path.join('.'));
-    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, String(i)]));
-    else if (v && typeof v === 'object') for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
-  };
-  walk(entry, []);
-  return found;
 }

@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { checkConfig } from './load.js';
-import { plainSecretFields } from './profiles.js';
+import { plainSecretFields } from './secrets.js';
 import { isReference, type SecretStore } from './references.js';
 import type { ProfileEntry, SitqConfig } from './schema.js';
 

@@ -1,10 +1,9 @@
 // `sitq bench`: the benchmark harness on one profile (or every profile whose server answers), in
 // a namespace of its own so it never touches the profile's data. Ctrl-C cancels cleanly.
 import type { Command } from 'commander';
-import { BenchmarkAbortedError, compareProfiles, compareRuns, loadResult, type BenchmarkOptions } from '../../bench/index.js';
+import type { BenchmarkOptions, BenchReport } from '../../bench/index.js';
 import { redact, scrub } from '../../config/redact.js';
 import { wholeNumber } from '../args.js';
-import { benchProgress, benchTargets, commandLine, printComparison, printReport, printSkipped, saveOutputs } from '../bench-view.js';
 import { CommandFailed } from '../errors.js';
 import type { App } from '../program.js';
 import { onInterrupt } from '../signals.js';
@@ -39,6 +38,9 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, flags: BenchFlags) => {
         const { io } = ctx;
+        // The harness and the drivers load only when a benchmark runs (start-up stays quick).
+        const { BenchmarkAbortedError, compareProfiles, compareRuns, loadResult } = await import('../../bench/index.js');
+        const { benchProgress, benchTargets, commandLine, printComparison, printReport, printSkipped, saveOutputs } = await import('../bench-view.js');
         const earlier = flags.compare ? loadResult(flags.compare) : undefined;
         const options: Omit<BenchmarkOptions, 'profile'> = {
           tasks: flags.tasks, concurrency: flags.concurrency, payloadBytes: flags.payloadBytes, task: flags.task,
@@ -56,7 +58,7 @@ export function register(program: Command, app: App): void {
           abort.abort();
         });
         const progress = benchProgress(io, ctx.json);
-        let report;
+        let report: BenchReport;
         try {
           if (!ctx.json) io.err(io.errColors.dim(`benchmarking ${reachable.map((r) => r.name).join(', ')}: ${flags.tasks} × ${flags.task}, concurrency ${flags.concurrency}`));
           report = await compareProfiles(reachable.map(({ name, config }) => ({ name, config })), options, { onProgress: progress.onProgress, signal: abort.signal });

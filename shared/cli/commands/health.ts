@@ -2,8 +2,7 @@
 // monitor's metrics and health score at the end.
 import type { Command } from 'commander';
 import type { Profile } from '../../config/profiles.js';
-import { checkHealth, type HealthReport } from '../../health/check.js';
-import { HealthMonitor } from '../../health/monitor.js';
+import type { HealthReport } from '../../health/check.js';
 import { duration, wholeNumber } from '../args.js';
 import { prepareProfile, type CliContext } from '../context.js';
 import { describeError } from '../errors.js';
@@ -62,6 +61,7 @@ function unusable(t: Target): HealthReport {
 
 async function once(ctx: CliContext, targets: Target[], opts: HealthOptions): Promise<number> {
   const { io } = ctx;
+  const { checkHealth } = await import('../../health/check.js');
   const reports = await Promise.all(
     targets.map((t) => (t.profile ? checkHealth(t.profile, { timeoutMs: opts.timeout, slowThresholdMs: opts.slow }) : Promise.resolve(unusable(t)))),
   );
@@ -129,6 +129,7 @@ function details(io: Io, r: HealthReport): void {
 
 async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): Promise<number> {
   const { io } = ctx;
+  const { HealthMonitor } = await import('../../health/monitor.js');
   const monitor = new HealthMonitor({ intervalMs: opts.interval, timeoutMs: opts.timeout, slowThresholdMs: opts.slow, historySize: 1000 });
   for (const t of targets) if (t.profile) monitor.add(t.name, t.profile);
   for (const t of targets) if (!t.profile) io.warn(`${t.name}: not watched: ${describeError(t.error).replace(/\n\s*/g, '; ')}`);

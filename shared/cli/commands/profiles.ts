@@ -1,6 +1,5 @@
 // `sitq profiles`: the profiles of the config, where each points (redacted) and whether it is usable.
 import type { Command } from 'commander';
-import { createBackend } from '../../backends/index.js';
 import { redact, redactValue } from '../../config/redact.js';
 import { describeError } from '../errors.js';
 import { table } from '../format.js';
@@ -15,6 +14,7 @@ export function register(program: Command, app: App): void {
         const { io } = ctx;
         const { path, config } = ctx.config();
         const all = await ctx.allProfiles();
+        const { createBackend } = await import('../../backends/index.js');
         const rows = all.map(({ name, profile, error }) => {
           const entry = config.profiles[name];
           return {

@@ -2,19 +2,18 @@
 // for each pool size × concurrency (PostgreSQL poolSize, Redis maxConnections; SQLite and NATS have
 // no pool, so only the concurrency axis).
 import type { Command } from 'commander';
-import { BenchmarkAbortedError, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, machineInfo, sweepPools, versionInfo, type BenchReport } from '../../bench/index.js';
+import type { BenchReport } from '../../bench/index.js';
 import { redact, scrub } from '../../config/redact.js';
 import { InvalidArgumentError } from 'commander';
 import { wholeNumber } from '../args.js';
-import { benchProgress, benchTargets, commandLine, printSkipped, printSweep, saveOutputs } from '../bench-view.js';
 import { CommandFailed } from '../errors.js';
 import type { App } from '../program.js';
 import { onInterrupt } from '../signals.js';
 
 interface SweepFlags {
   all?: boolean;
-  poolSizes: number[];
-  concurrency: number[];
+  poolSizes?: number[];
+  concurrency?: number[];
   tasksPerCell: number;
   out?: string;
 }
@@ -33,13 +32,15 @@ export function register(program: Command, app: App): void {
     .command('sweep')
     .description('measure enqueue throughput and latency per pool size × concurrency (the seed\'s pool optimisation)')
     .option('--all', 'every profile of the config whose server answers')
-    .option('--pool-sizes <list>', 'pool sizes to try (PostgreSQL poolSize, Redis maxConnections)', numberList(1000), [...DEFAULT_POOL_SIZES])
-    .option('--concurrency <list>', 'enqueue calls in flight at once', numberList(10_000), [...DEFAULT_SWEEP_CONCURRENCIES])
+    .option('--pool-sizes <list>', 'pool sizes to try, PostgreSQL poolSize / Redis maxConnections (default: the seed\'s 1,5,10,20,50)', numberList(1000))
+    .option('--concurrency <list>', 'enqueue calls in flight at once (default: the seed\'s 5,10,20,50)', numberList(10_000))
     .option('--tasks-per-cell <n>', 'tasks enqueued per cell', wholeNumber(1, 1_000_000), 2000)
     .option('-o, --out <dir>', 'save the results there as JSON, Markdown and CSV')
     .action(
       app.action(async (ctx, flags: SweepFlags) => {
         const { io } = ctx;
+        const { BenchmarkAbortedError, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, machineInfo, sweepPools, versionInfo } = await import('../../bench/index.js');
+        const { benchProgress, benchTargets, commandLine, printSkipped, printSweep, saveOutputs } = await import('../bench-view.js');
         const { reachable, skipped } = await benchTargets(ctx, flags.all);
         if (reachable.length === 0) {
           if (ctx.json) io.json({ ok: false, skipped });
@@ -52,7 +53,7 @@ export function register(program: Command, app: App): void {
         const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped, sweeps: [], soaks: [] };
         try {
           for (const r of reachable) {
-            report.sweeps.push(await sweepPools(r.config, { profile: r.name, poolSizes: flags.poolSizes, concurrencies: flags.concurrency, tasksPerCell: flags.tasksPerCell, onProgress: progress.onProgress, signal: abort.signal }));
+            report.sweeps.push(await sweepPools(r.config, { profile: r.name, poolSizes: flags.poolSizes ?? DEFAULT_POOL_SIZES, concurrencies: flags.concurrency ?? DEFAULT_SWEEP_CONCURRENCIES, tasksPerCell: flags.tasksPerCell, onProgress: progress.onProgress, signal: abort.signal }));
           }
         } catch (err) {
           if (err instanceof BenchmarkAbortedError) throw new CommandFailed('sweep cancelled; nothing was saved');

@@ -1,0 +1,90 @@
+// Runs the built CLI as a process, the way a user or a script does, and collects what it printed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../shared/cli/main.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr, for "never appears anywhere" checks. */
+  all: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
+  return env;
+}
+
+/** A running `sitq` process whose output is collected as it comes. */
+export class SitqProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly done: Promise<RunResult>;
+
+  constructor(args: readonly string[], options: RunOptions) {
+    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    const timeout = options.timeoutMs ?? 60_000;
+    this.done = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`sitq ${args.join(' ')} did not exit within ${timeout} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
+      }, timeout);
+      this.child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, all: this.stdout + this.stderr });
+      });
+    });
+  }
+
+  /** Resolves once stdout or stderr contains `text`. */
+  async waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const seen = () => (typeof text === 'string' ? (this.stdout + this.stderr).includes(text) : text.test(this.stdout + this.stderr));
+    while (!seen()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      if (this.child.exitCode !== null) throw new Error(`sitq exited (${this.child.exitCode}) before printing ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+export function sitq(args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new SitqProcess(args, options).done;
+}
+
+/** Parses the one JSON document a --json command printed. */
+export function json<T = Record<string, unknown>>(r: RunResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\nstderr: ${r.stderr}`);
+  }
+}
+
+/** A temp folder, optionally with a sitq.config.json; remove() deletes it. */
+export function tempProject(config?: unknown): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-cli-test-'));
+  if (config !== undefined) writeFileSync(join(dir, 'sitq.config.json'), JSON.stringify(config, null, 2));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\u001b\[/;
