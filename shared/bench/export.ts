@@ -64,7 +64,7 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
     ]),
   );
   const latency = table(
-    ['profile', 'idle →start p50', 'p95', 'p99', 'max', 'of which enqueue call p50', 'idle →finish p50', 'p99', 'backlog →start p50', 'p99', 'backlog →finish p50', 'p99'],
+    ['profile', 'idle →start p50', 'p95', 'p99', 'max', 'enqueue call p50', 'idle →finish p50', 'p99', 'backlog →start p50', 'p99', 'backlog →finish p50', 'p99'],
     results.map((r) => [
       r.profile,
       ms(r.idle.toStart.p50Ms),

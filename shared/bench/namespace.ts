@@ -41,8 +41,8 @@ export function benchNamespace(config: BackendConfig, role = 'run'): BenchNamesp
       return { config: { ...config, keyPrefix }, label: `prefix ${keyPrefix}`, removeFiles() {} };
     }
     case 'nats': {
-      const stream = `SITQ_BENCH_${id.toUpperCase()}`;
-      return { config: { ...config, stream }, label: `stream ${stream}`, removeFiles() {} };
+      const streamName = `SITQ_BENCH_${id.toUpperCase()}`;
+      return { config: { ...config, streamName }, label: `stream ${streamName}`, removeFiles() {} };
     }
     default:
       throw unknownType(config);
