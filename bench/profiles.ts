@@ -17,7 +17,7 @@ export const LOCAL_PROFILES: readonly LocalProfile[] = [
     probe: { host: '127.0.0.1', port: 5432 },
   },
   { name: 'redis', config: { type: 'redis', host: '127.0.0.1', port: 6379 }, probe: { host: '127.0.0.1', port: 6379 } },
-  { name: 'nats', config: { type: 'nats', servers: ['127.0.0.1:4222'] }, probe: { host: '127.0.0.1', port: 4222 } },
+  { name: 'nats', config: { type: 'nats', servers: ['nats://127.0.0.1:4222'] }, probe: { host: '127.0.0.1', port: 4222 } },
 ];
 
 export function serverAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {

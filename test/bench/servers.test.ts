@@ -55,13 +55,13 @@ const CASES: ServerCase[] = [
   },
   {
     server: 'nats',
-    config: { type: 'nats', servers: ['127.0.0.1:4222'] } as BackendConfig,
+    config: { type: 'nats', servers: ['nats://127.0.0.1:4222'] },
     async leftovers() {
       const nc = await natsConnect({ servers: '127.0.0.1:4222' });
       try {
         const jsm = await nc.jetstreamManager();
         const names: string[] = [];
-        for await (const s of jsm.streams.list()) if (s.config.name.startsWith('SITQ_BENCH_')) names.push(s.config.name);
+        for await (const s of jsm.streams.list()) if (/^(KV_)?SITQ_BENCH_/.test(s.config.name)) names.push(s.config.name);
         return names;
       } finally {
         await nc.close();

@@ -1,8 +1,10 @@
-// NATS JetStream raw floor: a work-queue stream with one durable pull consumer; fetch(n) claims a
-// batch, ack() each message, and a flush confirms the acks reached the server. Same library
-// (nats) and servers as the profile, on a `SITQ_BENCH_*` stream deleted afterwards.
-import { AckPolicy, connect, RetentionPolicy, type Consumer, type JsMsg, type NatsConnection } from 'nats';
-import type { NatsOptions } from '../../backends/nats/index.js';
+// NATS JetStream raw floor: a work-queue stream (file storage, as the backend's) with one durable
+// pull consumer; fetch(n) claims a batch (the ack wait is the lease), ack() each message, and a
+// flush confirms the acks reached the server. Same library (nats), servers and credentials as the
+// profile, on a `SITQ_BENCH_*` stream deleted afterwards.
+import { AckPolicy, connect, RetentionPolicy, StorageType, type Consumer, type JsMsg, type NatsConnection } from 'nats';
+import { connectionOptions } from '../../backends/nats/connection.js';
+import { resolveOptions, type NatsOptions } from '../../backends/nats/options.js';
 import { benchId } from '../namespace.js';
 import type { FloorDriver } from './types.js';
 
@@ -15,11 +17,11 @@ export class NatsFloor implements FloorDriver<JsMsg> {
   constructor(private readonly options: NatsOptions) {}
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
-    const nc = await connect(natsConnectOptions(this.options));
+    const nc = await connect({ ...connectionOptions(resolveOptions(this.options)), name: 'sitq bench floor' });
     this.nc = nc;
     const jsm = await nc.jetstreamManager();
     const subject = `${this.stream}.jobs`;
-    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: RetentionPolicy.Workqueue });
+    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
     await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
     const js = nc.jetstream();
     for (let i = 0; i < tasks; i += 500) {
@@ -53,12 +55,4 @@ export class NatsFloor implements FloorDriver<JsMsg> {
     }
     await nc.close().catch(() => {});
   }
-}
-
-/** The connection settings of a NATS profile, as the nats library takes them. */
-function natsConnectOptions(options: NatsOptions): Parameters<typeof connect>[0] {
-  const o = options as Record<string, unknown>;
-  const result: Record<string, unknown> = { servers: o.servers ?? '127.0.0.1:4222', timeout: o.connectTimeout ?? 5000 };
-  for (const key of ['user', 'pass', 'token', 'tls', 'name']) if (o[key] !== undefined) result[key] = o[key];
-  return result as Parameters<typeof connect>[0];
 }
