@@ -3,7 +3,7 @@
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { QUEUE_NAME } from '../../core/enqueue-options.js';
-import { ConfigurationError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import type {
   ClaimRequest,
   ClaimedTask,
@@ -34,6 +34,7 @@ export type { RedisOptions } from './options.js';
 const ENQUEUE_CHUNK = 500;
 /** Finished tasks deleted per purge.lua call. */
 const PURGE_CHUNK = 1000;
+const MIN_REDIS_MAJOR = 6;
 
 export class RedisBackend implements Backend {
   readonly kind = 'redis' as const;
@@ -71,11 +72,22 @@ export class RedisBackend implements Backend {
   }
 
   connect(): Promise<void> {
-    this.connecting ??= this.connections.connect(defineScripts).catch((err: unknown) => {
+    this.connecting ??= this.openAndCheck().catch((err: unknown) => {
       this.connecting = undefined;
       throw err;
     });
     return this.connecting;
+  }
+
+  private async openAndCheck(): Promise<void> {
+    await this.connections.connect(defineScripts);
+    // Fractional BLPOP timeouts and multi-field HSET need Redis 6; say so instead of failing later.
+    const { serverVersion } = await this.ping();
+    const major = Number(/(\d+)\./.exec(serverVersion)?.[1] ?? '0');
+    if (major < MIN_REDIS_MAJOR) {
+      await this.connections.close();
+      throw new ConnectionError('redis', this.address, `${serverVersion} is too old: sitq needs Redis ${MIN_REDIS_MAJOR}.0 or newer`);
+    }
   }
 
   async close(): Promise<void> {
