@@ -29,9 +29,13 @@ const EXPIRED_SCAN = 100;
 
 function claimSql(tables: Tables, many: boolean): string {
   return `WITH expired AS (
-    -- Leases of crashed workers, walked in tasks_leased order so the scan stops at the first live one.
+    -- Leases of crashed workers. The gate (min() is an ordered index scan that stops at the first
+    -- live lease) keeps this near free when none has expired: completed tasks leave dead entries
+    -- in tasks_leased, an ordered scan marks them dead as it passes, a bitmap scan would revisit
+    -- every one of them on every claim until VACUUM.
     SELECT t.id, t.priority, t.run_at, t.seq, t.attempts >= t.max_attempts AS exhausted FROM ${tables.tasks} t
-    WHERE t.state = 'running' AND t.lease_expires_at <= ${NOW} AND ${queueMatch(many)}
+    WHERE (SELECT min(lease_expires_at) FROM ${tables.tasks} WHERE state = 'running') <= ${NOW}
+      AND t.state = 'running' AND t.lease_expires_at <= ${NOW} AND ${queueMatch(many)}
     ORDER BY t.lease_expires_at LIMIT ${EXPIRED_SCAN} FOR UPDATE SKIP LOCKED
   ), buried AS (
     -- No attempts left: dead, so a task that kills its worker cannot loop forever.

@@ -35,7 +35,7 @@ export function clientConfig(options: ResolvedPostgresOptions, role: 'pool' | 'l
 
 // SQLSTATE classes that mean "the connection or the server went away", not "the query is wrong".
 const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300)/;
-const CONNECTION_MESSAGE = /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
+const CONNECTION_MESSAGE = /Connection terminated|after calling end on the pool|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
 
 export function isConnectionFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
