@@ -221,20 +221,25 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
 
     it('maxConnections: many waiting claims share the allowed connections, and all get work', () =>
       withAdmin(async (admin) => {
-        for (const maxConnections of [3, 1]) {
+        for (const maxConnections of [3, 2, 1]) {
           await withRedis({ maxConnections }, async (b) => {
             const claims = Array.from({ length: 12 }, () => b.claim({ ...claimOne, waitMs: 8000 }));
-            const finished = b.waitForFinish('no-such-task', 10);
             await sleep(300);
             assert.ok(b.openConnections <= maxConnections, `${b.openConnections} open`);
             assert.ok((await clientIds(admin, b)).length <= maxConnections);
             const tasks = Array.from({ length: 12 }, () => newTask());
             const t0 = Date.now();
             await b.enqueue(tasks);
-            const got = (await Promise.all(claims)).flat().map((c) => c.record.id);
-            assert.deepEqual(got.sort(), tasks.map((t) => t.id).sort());
+            const claimed = (await Promise.all(claims)).flat();
+            assert.deepEqual(claimed.map((c) => c.record.id).sort(), tasks.map((t) => t.id).sort());
             assert.ok(Date.now() - t0 < 3000, `claims took ${Date.now() - t0} ms to notice`);
-            assert.equal(await finished, null);
+            // waitForFinish subscribes when a third connection is allowed, and polls otherwise.
+            const waiting = b.waitForFinish(claimed[0].record.id, 5000);
+            await sleep(100);
+            const done = Date.now();
+            await b.complete([{ lease: claimed[0].lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: done }]);
+            assert.equal((await waiting)?.state, 'succeeded');
+            assert.ok(Date.now() - done < 1000, `waitForFinish took ${Date.now() - done} ms to notice`);
             assert.ok((await clientIds(admin, b)).length <= maxConnections);
           });
         }
