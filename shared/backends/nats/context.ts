@@ -1,0 +1,44 @@
+// What the parts of one connected session share.
+import type { NatsConnection } from 'nats';
+import type { LevelRegistry } from './levels.js';
+import type { Meta } from './meta.js';
+import type { Names } from './names.js';
+import type { WorkPublisher } from './publish.js';
+import type { RecordStore, Versioned } from './records.js';
+import type { Scheduler } from './scheduler.js';
+import type { Topology } from './setup.js';
+import type { Lease } from '../../core/types.js';
+
+export interface Session {
+  readonly nc: NatsConnection;
+  readonly names: Names;
+  readonly store: RecordStore;
+  readonly meta: Meta;
+  readonly levels: LevelRegistry;
+  readonly scheduler: Scheduler;
+  readonly publisher: WorkPublisher;
+  readonly topology: Topology;
+  readonly held: HeldLeases;
+  /** Aborted by close(): waiting claims return empty. */
+  readonly lifetime: AbortSignal;
+}
+
+/** Records of the leases this process holds, at the revision it last wrote: reports under
+ *  them compare-and-set without reading first. */
+export class HeldLeases {
+  private readonly byId = new Map<string, Versioned>();
+
+  remember(v: Versioned): void {
+    this.byId.set(v.rec.id, v);
+  }
+
+  forget(taskId: string): void {
+    this.byId.delete(taskId);
+  }
+
+  /** The cached record, if it is the one this lease was written under. */
+  lookup(lease: Lease): Versioned | undefined {
+    const v = this.byId.get(lease.taskId);
+    return v && v.rec.token === lease.token ? v : undefined;
+  }
+}

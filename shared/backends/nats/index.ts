@@ -1,0 +1,284 @@
+// The NATS JetStream backend. Tasks travel through a work-queue stream (one subject and one
+// durable pull consumer per queue and priority level; the consumer's ack wait is the lease);
+// their records live in a KV bucket, the source of truth, changed only by compare-and-set on
+// the key's revision. See DESIGN.md for how each rule of the contract is met.
+import { setMaxListeners } from 'node:events';
+import type { JetStreamManager, KV, NatsConnection } from 'nats';
+import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import type {
+  ClaimedTask,
+  Completion,
+  EnqueueOutcome,
+  Lease,
+  ListTasksQuery,
+  NewTask,
+  QueueCounts,
+  TaskPage,
+  TaskRecord,
+  WorkerInfo,
+} from '../../core/types.js';
+import { Claimer, type ClaimArgs } from './claim.js';
+import { hostPort, openConnection, probeServer, toNatsError } from './connection.js';
+import { HeldLeases, type Session } from './context.js';
+import { enqueue } from './enqueue.js';
+import { TaskView } from './inspect.js';
+import { complete, release, renew } from './leases.js';
+import { LevelRegistry } from './levels.js';
+import { cancelTask, purgeFinished, requeueTask, waitForFinish } from './maintain.js';
+import { Meta } from './meta.js';
+import { isKeySafe, Names } from './names.js';
+import { describeTarget, redactServer, resolveOptions, type NatsOptions, type ResolvedNatsOptions } from './options.js';
+import { WorkPublisher } from './publish.js';
+import { publicRecord, RecordStore } from './records.js';
+import { Requester } from './requester.js';
+import { Scheduler } from './scheduler.js';
+import { Topology } from './setup.js';
+import { WorkerRegistry } from './workers.js';
+
+export type { NatsOptions, NatsTlsOptions } from './options.js';
+
+/** Everything one open connection needs; rebuilt by the next connect() after a close(). */
+interface Live {
+  session: Session;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  tasksKv: KV;
+  requester: Requester;
+  claimer: Claimer;
+  view: TaskView;
+  workers: WorkerRegistry;
+  controller: AbortController;
+  connected: boolean;
+}
+
+export class NatsBackend implements Backend {
+  readonly kind = 'nats' as const;
+  readonly address: string;
+  private readonly options: ResolvedNatsOptions;
+  private opening: Promise<Live> | undefined;
+  private current: Live | undefined;
+
+  constructor(options: NatsOptions = {}) {
+    this.options = resolveOptions(options);
+    this.address = describeTarget(this.options);
+  }
+
+  async connect(): Promise<void> {
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    this.current = undefined;
+    const live = await opening?.catch(() => undefined);
+    if (live) await shutdown(live);
+  }
+
+  async ping(): Promise<ServerInfo> {
+    return this.run('ping', async (live) => {
+      await live.jsm.getAccountInfo();
+      return { serverVersion: `NATS ${live.nc.info?.version ?? 'unknown'}` };
+    });
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const live = await this.opening?.catch(() => undefined);
+    const current = live?.nc.getServer();
+    return Promise.all(
+      this.options.servers.map(async (url): Promise<NodeStatus> => {
+        const { host, port } = hostPort(url);
+        const serving = !!live && live.connected && current === `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        const reachable = serving || (await probeServer(url, Math.min(2000, this.options.connectTimeout)));
+        const status: NodeStatus = { address: redactServer(url), role: 'node', reachable, serving };
+        if (!reachable) status.error = 'no TCP connection';
+        return status;
+      }),
+    );
+  }
+
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    return this.run('enqueue', (live) => enqueue(live.session, tasks));
+  }
+
+  cancel(taskId: string): Promise<boolean> {
+    if (!isKeySafe(taskId)) return Promise.resolve(false);
+    return this.run('cancel', (live) => cancelTask(live.session, taskId));
+  }
+
+  claim(request: ClaimArgs): Promise<ClaimedTask[]> {
+    return this.run('claim', (live) => live.claimer.claim(request));
+  }
+
+  renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+    if (leases.length === 0) return Promise.resolve([]);
+    return this.run('renew', (live) => renew(live.session, leases, leaseMs));
+  }
+
+  complete(completions: readonly Completion[]): Promise<boolean[]> {
+    if (completions.length === 0) return Promise.resolve([]);
+    return this.run('complete', (live) => complete(live.session, completions));
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.run('release', (live) => release(live.session, leases));
+  }
+
+  getTask(taskId: string): Promise<TaskRecord | null> {
+    if (!isKeySafe(taskId)) return Promise.resolve(null);
+    return this.run('getTask', async (live) => {
+      const found = await live.session.store.get(taskId);
+      return found ? publicRecord(found.rec) : null;
+    });
+  }
+
+  waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+    if (!isKeySafe(taskId)) return Promise.resolve(null);
+    return this.run('waitForFinish', (live) => waitForFinish(live.session, live.tasksKv, taskId, timeoutMs));
+  }
+
+  listQueues(): Promise<string[]> {
+    return this.run('listQueues', async (live) => live.session.levels.knownQueues());
+  }
+
+  counts(): Promise<QueueCounts[]> {
+    return this.run('counts', (live) => live.view.counts(live.session.levels.knownQueues()));
+  }
+
+  listTasks(query: ListTasksQuery): Promise<TaskPage> {
+    return this.run('listTasks', (live) => live.view.list(query ?? {}));
+  }
+
+  requeue(taskId: string): Promise<boolean> {
+    if (!isKeySafe(taskId)) return Promise.resolve(false);
+    return this.run('requeue', (live) => requeueTask(live.session, taskId));
+  }
+
+  purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
+    if (!Number.isFinite(options?.olderThanMs) || options.olderThanMs < 0) {
+      return Promise.reject(new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs }));
+    }
+    return this.run('purge', (live) => purgeFinished(live.session, live.view, options.olderThanMs, options.queue));
+  }
+
+  heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
+    return this.run('heartbeat', (live) => live.workers.heartbeat(info, ttlMs));
+  }
+
+  listWorkers(): Promise<WorkerInfo[]> {
+    return this.run('listWorkers', (live) => live.workers.list());
+  }
+
+  removeWorker(workerId: string): Promise<void> {
+    return this.run('removeWorker', (live) => live.workers.remove(workerId));
+  }
+
+  /** Deletes the stream and both buckets, then closes; the next call starts afresh. */
+  async destroy(): Promise<void> {
+    await this.run('destroy', async (live) => {
+      live.session.levels.stop();
+      live.session.scheduler.stop();
+      live.view.stop();
+      await live.session.topology.destroy();
+    });
+    await this.close();
+  }
+
+  private async run<T>(doing: string, fn: (live: Live) => Promise<T>): Promise<T> {
+    const live = await this.open();
+    try {
+      return await fn(live);
+    } catch (err) {
+      throw toNatsError(err, this.address, doing);
+    }
+  }
+
+  private open(): Promise<Live> {
+    this.opening ??= withTimeout(this.start(), this.options.connectTimeout, this.address).then(
+      (live) => (this.current = live),
+      (err: unknown) => {
+        this.opening = undefined;
+        throw toNatsError(err, this.address, 'connecting');
+      },
+    );
+    return this.opening;
+  }
+
+  private async start(): Promise<Live> {
+    const nc = await openConnection(this.options, this.address);
+    try {
+      const jsm = await nc.jetstreamManager();
+      const js = nc.jetstream();
+      const names = new Names(this.options.streamName);
+      const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address);
+      const topology = new Topology(jsm, js, names);
+      const { tasks, meta: metaKv } = await topology.ensure();
+      const meta = new Meta(requester, names, metaKv);
+      const store = new RecordStore(requester, names);
+      const levels = new LevelRegistry(meta);
+      const publisher = new WorkPublisher(requester, names, levels);
+      const scheduler = new Scheduler(meta, publisher);
+      await Promise.all([levels.start(), scheduler.start()]);
+      const controller = new AbortController();
+      setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
+      const session: Session = { nc, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal };
+      const live: Live = {
+        session,
+        nc,
+        jsm,
+        tasksKv: tasks,
+        requester,
+        claimer: new Claimer(session),
+        view: new TaskView(js, jsm, names, store),
+        workers: new WorkerRegistry(meta),
+        controller,
+        connected: true,
+      };
+      void followStatus(live);
+      // Closed for good (reconnect attempts used up): the next call opens a new connection.
+      void nc.closed().then(() => {
+        controller.abort();
+        if (this.current === live) {
+          this.current = undefined;
+          this.opening = undefined;
+        }
+      });
+      return live;
+    } catch (err) {
+      await nc.close().catch(() => {});
+      throw err;
+    }
+  }
+}
+
+async function followStatus(live: Live): Promise<void> {
+  for await (const s of live.nc.status()) {
+    if (s.type === 'disconnect' || s.type === 'staleConnection') live.connected = false;
+    else if (s.type === 'reconnect') live.connected = true;
+  }
+}
+
+async function shutdown(live: Live): Promise<void> {
+  live.controller.abort();
+  live.session.levels.stop();
+  live.session.scheduler.stop();
+  live.view.stop();
+  live.requester.close();
+  await live.nc.close().catch(() => {});
+}
+
+function withTimeout(work: Promise<Live>, ms: number, address: string): Promise<Live> {
+  let gaveUp = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      reject(new ConnectionError('NATS JetStream', address, `not ready within ${ms} ms (connectTimeout)`));
+    }, ms);
+  });
+  // Setup that finishes after we gave up must not leave a connection open.
+  work.then((live) => (gaveUp ? shutdown(live) : undefined), () => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

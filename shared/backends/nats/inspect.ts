@@ -1,0 +1,152 @@
+// Counting, listing and purging read a local view of every task's summary: a headers-only
+// ordered consumer on the records bucket (last value per key, then every change), started on
+// the first read and kept up to date afterwards. Each read first waits until the view has
+// caught up with the bucket's last write, so it sees everything written before it was called.
+// The first read replays one small header per task; later reads cost one round trip.
+import { consumerOpts, type JetStreamClient, type JetStreamManager, type JetStreamSubscription, type JsMsg } from 'nats';
+import { TASK_STATES, emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
+import type { Names } from './names.js';
+import { parseSummary, publicRecord, SUMMARY_HEADER, visibleState, type RecordStore, type Summary } from './records.js';
+
+interface Entry extends Summary {
+  id: string;
+  rev: number;
+}
+
+/** Longest a read waits for the view to catch up before answering with what it has. */
+const CATCH_UP_MS = 5000;
+
+export class TaskView {
+  private readonly entries = new Map<string, Entry>();
+  private sub: JetStreamSubscription | undefined;
+  private starting: Promise<void> | undefined;
+  private seenSeq = 0;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+  /** Ids newest first; rebuilt only when tasks appear or disappear. */
+  private sorted: Entry[] | undefined;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly names: Names,
+    private readonly store: RecordStore,
+  ) {}
+
+  stop(): void {
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+    this.starting = undefined;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  async counts(extraQueues: readonly string[]): Promise<QueueCounts[]> {
+    await this.catchUp();
+    const now = Date.now();
+    const byQueue = new Map<string, QueueCounts>();
+    const row = (queue: string) => {
+      let r = byQueue.get(queue);
+      if (!r) byQueue.set(queue, (r = { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
+      return r;
+    };
+    for (const q of extraQueues) row(q);
+    for (const e of this.entries.values()) {
+      const r = row(e.queue);
+      const state = visibleState(e.state, e.runAt, now);
+      r.counts[state]++;
+      if (state === 'pending') r.oldestPendingAgeMs = Math.max(r.oldestPendingAgeMs, now - e.runAt);
+    }
+    return [...byQueue.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+  }
+
+  async list(query: ListTasksQuery): Promise<{ tasks: TaskRecord[]; total: number }> {
+    await this.catchUp();
+    const now = Date.now();
+    const limit = Math.min(1000, Math.max(1, query.limit ?? 50));
+    const offset = Math.max(0, query.offset ?? 0);
+    if (query.state !== undefined && !TASK_STATES.includes(query.state)) return { tasks: [], total: 0 };
+    const page: Entry[] = [];
+    let total = 0;
+    for (const e of this.newestFirst()) {
+      if (query.queue !== undefined && e.queue !== query.queue) continue;
+      if (query.state !== undefined && visibleState(e.state, e.runAt, now) !== query.state) continue;
+      if (total >= offset && page.length < limit) page.push(e);
+      total++;
+    }
+    const found = await Promise.all(page.map((e) => this.store.get(e.id)));
+    return { tasks: found.filter((v) => v !== null).map((v) => publicRecord(v.rec, now)), total };
+  }
+
+  /** Finished tasks older than `olderThanMs`: ids with the revision to delete them at. */
+  async finishedBefore(olderThanMs: number, queue: string | undefined): Promise<Entry[]> {
+    await this.catchUp();
+    const cutoff = Date.now() - olderThanMs;
+    return [...this.entries.values()].filter(
+      (e) => isFinished(e.state) && (e.finishedAt ?? 0) <= cutoff && (queue === undefined || e.queue === queue),
+    );
+  }
+
+  forget(id: string): void {
+    if (this.entries.delete(id)) this.sorted = undefined;
+  }
+
+  private newestFirst(): Entry[] {
+    this.sorted ??= [...this.entries.values()].sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return this.sorted;
+  }
+
+  private async catchUp(): Promise<void> {
+    await this.start();
+    const info = await this.jsm.streams.info(this.names.taskStream);
+    const target = info.state.last_seq;
+    if (this.seenSeq >= target || info.state.messages === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, CATCH_UP_MS);
+      const waiter = { seq: target, resolve: done };
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      const opts = consumerOpts();
+      opts.orderedConsumer();
+      opts.deliverLastPerSubject();
+      opts.headersOnly();
+      opts.bindStream(this.names.taskStream);
+      opts.callback((err, m) => {
+        if (!err && m) this.apply(m);
+      });
+      this.sub = await this.js.subscribe(`${this.names.taskSubjectPrefix}>`, opts);
+    })().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private apply(m: JsMsg): void {
+    const id = m.subject.slice(this.names.taskSubjectPrefix.length);
+    const op = m.headers?.get('KV-Operation');
+    const summary = m.headers?.get(SUMMARY_HEADER);
+    if (op === 'DEL' || op === 'PURGE' || !summary) this.forget(id);
+    else {
+      const known = this.entries.get(id);
+      if (!known || known.rev < m.seq) {
+        this.entries.set(id, { ...parseSummary(summary), id, rev: m.seq });
+        if (!known) this.sorted = undefined;
+      }
+    }
+    this.seenSeq = Math.max(this.seenSeq, m.seq);
+    if (this.waiters.length) {
+      const still = [];
+      for (const w of this.waiters) (w.seq <= this.seenSeq ? w.resolve() : still.push(w));
+      this.waiters = still;
+    }
+  }
+}
+

@@ -1,0 +1,89 @@
+// Reports under a lease: complete, renew, release. Each is a compare-and-set of the task record
+// that first checks the lease still holds (state running, same token and owner), so a report
+// made under a lost lease changes nothing; only then is the server told through the held
+// delivery's ack subject (ACK, NAK with the retry's delay, in-progress, TERM). A batch is one
+// round of concurrent writes.
+import { SitqError } from '../../core/errors.js';
+import type { Completion, Lease } from '../../core/types.js';
+import type { Session } from './context.js';
+import { answer } from './pull.js';
+import { withoutLease, type StoredTask, type Versioned } from './records.js';
+
+/** Compare-and-set retries when another writer got in between (rare: a reclaim, a cancel). */
+const MAX_CONFLICTS = 5;
+
+export function holds(rec: StoredTask, lease: Lease): boolean {
+  return rec.state === 'running' && rec.token === lease.token && rec.leaseOwner === lease.owner;
+}
+
+/** Applies `change` to the record if `lease` still holds it; the record before, or null. */
+export async function updateUnderLease(
+  s: Session,
+  lease: Lease,
+  change: (rec: StoredTask) => StoredTask,
+): Promise<{ before: StoredTask; after: Versioned } | null> {
+  let current = s.held.lookup(lease) ?? (await s.store.get(lease.taskId));
+  for (let i = 0; i < MAX_CONFLICTS; i++) {
+    if (!current || !holds(current.rec, lease)) {
+      if (s.held.lookup(lease)) s.held.forget(lease.taskId);
+      return null;
+    }
+    const next = change(current.rec);
+    const rev = await s.store.write(next, current.rev);
+    if (rev !== null) return { before: current.rec, after: { rec: next, rev } };
+    current = await s.store.get(lease.taskId);
+  }
+  throw new SitqError(`task ${lease.taskId} kept changing under its lease; its report was not recorded`);
+}
+
+export async function complete(s: Session, completions: readonly Completion[]): Promise<boolean[]> {
+  const now = Date.now();
+  const done = await Promise.all(completions.map((c) => updateUnderLease(s, c.lease, (rec) => finished(rec, c, now))));
+  done.forEach((d, i) => {
+    if (!d) return;
+    s.held.forget(d.before.id);
+    const subject = d.before.ackSubject;
+    if (!subject) return;
+    const c = completions[i];
+    if (c.outcome === 'succeeded') answer.ack(s.nc, subject);
+    else if (c.outcome === 'dead') answer.term(s.nc, subject);
+    else answer.nak(s.nc, subject, Math.max(0, c.runAt - Date.now()));
+  });
+  return done.map((d) => d !== null);
+}
+
+function finished(rec: StoredTask, c: Completion, now: number): StoredTask {
+  const base = withoutLease(rec);
+  if (c.outcome === 'retry') {
+    delete base.finishedAt;
+    // The same delivery comes back after the backoff (a delayed NAK): keep its ack subject.
+    return { ...base, state: c.runAt > now ? 'delayed' : 'pending', runAt: c.runAt, error: c.error };
+  }
+  delete base.ackSubject;
+  if (c.outcome === 'succeeded') return { ...base, state: 'succeeded', result: c.result, finishedAt: c.finishedAt };
+  return { ...base, state: 'dead', error: c.error, finishedAt: c.finishedAt };
+}
+
+export async function renew(s: Session, leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+  const now = Date.now();
+  const done = await Promise.all(leases.map((l) => updateUnderLease(s, l, (rec) => ({ ...rec, leaseExpiresAt: now + leaseMs }))));
+  for (const d of done) {
+    if (!d) continue;
+    s.held.remember(d.after);
+    if (d.before.ackSubject) answer.working(s.nc, d.before.ackSubject);
+  }
+  return done.map((d) => d !== null);
+}
+
+/** Unstarted claims go back: pending again, the attempt not counted, and NAKed without delay
+ *  in stream order so they are redelivered first, in their old places. */
+export async function release(s: Session, leases: readonly Lease[]): Promise<void> {
+  const done = await Promise.all(
+    leases.map((l) => updateUnderLease(s, l, (rec) => ({ ...withoutLease(rec), state: 'pending', attempts: Math.max(0, rec.attempts - 1) }))),
+  );
+  const back = done.filter((d): d is NonNullable<typeof d> => d !== null).sort((a, b) => (a.before.leaseSeq ?? 0) - (b.before.leaseSeq ?? 0));
+  for (const d of back) {
+    s.held.forget(d.before.id);
+    if (d.before.ackSubject) answer.nak(s.nc, d.before.ackSubject);
+  }
+}

@@ -1,0 +1,119 @@
+// Changes outside a lease: cancel, requeue, purge — each a compare-and-set of the record, retried
+// when another writer got in between — and waiting for a task to finish (a KV watch on its key).
+import type { KV } from 'nats';
+import { SitqError } from '../../core/errors.js';
+import { isFinished, type TaskRecord } from '../../core/types.js';
+import type { Session } from './context.js';
+import type { TaskView } from './inspect.js';
+import { metaKeys } from './names.js';
+import { answer } from './pull.js';
+import { decodeRecord, encodeRecord, publicRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
+
+const MAX_CONFLICTS = 5;
+/** Records deleted per round of concurrent requests. */
+const PURGE_CHUNK = 500;
+
+/** Reads the record, lets `change` decide (null: not applicable), writes it by compare-and-set. */
+async function change(
+  s: Session,
+  taskId: string,
+  decide: (rec: StoredTask) => StoredTask | null,
+): Promise<{ before: StoredTask; after: Versioned } | null> {
+  for (let i = 0; i < MAX_CONFLICTS; i++) {
+    const current = await s.store.get(taskId);
+    const next = current && decide(current.rec);
+    if (!current || !next) return null;
+    const rev = await s.store.write(next, current.rev);
+    if (rev !== null) return { before: current.rec, after: { rec: next, rev } };
+  }
+  throw new SitqError(`task ${taskId} kept changing; try again`);
+}
+
+/** pending/delayed → cancelled. A message already in the stream is dropped when delivered; a
+ *  retry's held delivery is terminated now; a delayed-index entry is removed. */
+export async function cancelTask(s: Session, taskId: string): Promise<boolean> {
+  const done = await change(s, taskId, (rec) => {
+    if (rec.state !== 'pending' && rec.state !== 'delayed') return null;
+    const next: StoredTask = { ...withoutLease(rec), state: 'cancelled', finishedAt: Date.now() };
+    delete next.ackSubject;
+    return next;
+  });
+  if (!done) return false;
+  if (done.before.ackSubject) answer.term(s.nc, done.before.ackSubject);
+  else if (done.before.state === 'delayed') {
+    s.scheduler.forget(taskId);
+    await s.meta.remove(metaKeys.delayed(taskId));
+  }
+  return true;
+}
+
+/** dead/cancelled → pending now with attempts reset (the last error is kept); a new message. */
+export async function requeueTask(s: Session, taskId: string): Promise<boolean> {
+  const done = await change(s, taskId, (rec) => {
+    if (rec.state !== 'dead' && rec.state !== 'cancelled') return null;
+    const next: StoredTask = { ...withoutLease(rec), state: 'pending', attempts: 0, runAt: Date.now() };
+    delete next.finishedAt;
+    delete next.result;
+    delete next.ackSubject;
+    return next;
+  });
+  if (!done) return false;
+  const { rec, rev } = done.after;
+  await s.levels.ensure([[rec.queue, rec.priority]]);
+  await s.publisher.publish([
+    { taskId, queue: rec.queue, level: rec.priority, runAt: rec.runAt, order: rev, msgId: `${taskId}:${rev}`, rev, body: encodeRecord(rec) },
+  ]);
+  return true;
+}
+
+/** Deletes finished tasks that finished at least `olderThanMs` ago (and frees their
+ *  idempotency keys). A task changed meanwhile (requeued) is kept: deletes are by revision. */
+export async function purgeFinished(s: Session, view: TaskView, olderThanMs: number, queue: string | undefined): Promise<number> {
+  const candidates = await view.finishedBefore(olderThanMs, queue);
+  let purged = 0;
+  for (let i = 0; i < candidates.length; i += PURGE_CHUNK) {
+    const chunk = candidates.slice(i, i + PURGE_CHUNK);
+    const results = await Promise.all(
+      chunk.map(async (e) => {
+        if (!(await s.store.purge(e.id, e.rev))) return false;
+        view.forget(e.id);
+        if (e.idemKey) await s.meta.remove(e.idemKey);
+        return true;
+      }),
+    );
+    purged += results.filter(Boolean).length;
+  }
+  return purged;
+}
+
+/** The record once finished; null after `timeoutMs`, or at once for an unknown task. */
+export async function waitForFinish(s: Session, tasks: KV, taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+  const deadline = Date.now() + Math.max(0, timeoutMs);
+  const first = await s.store.get(taskId);
+  if (!first) return null;
+  if (isFinished(first.rec.state)) return publicRecord(first.rec);
+  if (Date.now() >= deadline) return null;
+  const updates = await tasks.watch({ key: taskId });
+  return new Promise<TaskRecord | null>((resolve) => {
+    const finish = (value: TaskRecord | null) => {
+      clearTimeout(timer);
+      s.lifetime.removeEventListener('abort', onClose);
+      updates.stop();
+      resolve(value);
+    };
+    const onClose = () => finish(null);
+    const timer = setTimeout(onClose, Math.max(0, deadline - Date.now()));
+    s.lifetime.addEventListener('abort', onClose, { once: true });
+    void (async () => {
+      try {
+        for await (const e of updates) {
+          if (e.operation !== 'PUT') return finish(null); // purged while we waited
+          const rec = decodeRecord(e.value);
+          if (isFinished(rec.state)) return finish(publicRecord(rec));
+        }
+      } catch {
+        finish(null);
+      }
+    })();
+  });
+}

@@ -1,0 +1,104 @@
+// The META bucket: small shared state under key prefixes — `lv.` priority levels in use,
+// `d.` the delayed index, `i.` idempotency keys, `w.` worker heartbeats. Writes go through the
+// muxed requester; watches use the client's KV watcher (an ordered consumer that survives
+// reconnects).
+import type { KV, KvEntry, QueuedIterator } from 'nats';
+import type { Names } from './names.js';
+import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
+
+export interface MetaEntry {
+  key: string;
+  value: Uint8Array;
+  rev: number;
+}
+
+export interface MetaWatch {
+  /** Resolves once every existing key has been seen. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+const EXPECTED = 'Nats-Expected-Last-Subject-Sequence';
+
+export class Meta {
+  constructor(
+    private readonly requester: Requester,
+    private readonly names: Names,
+    private readonly kv: KV,
+  ) {}
+
+  /** Writes `key` only if it is absent (or was deleted); null if it already holds a value. */
+  async create(key: string, value: Uint8Array): Promise<number | null> {
+    const rev = await this.cas(key, value, 0);
+    if (rev !== null) return rev;
+    // A delete marker also fails "absent": take its place, as the KV client does.
+    const current = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key));
+    if (!current || !isDeleted(current.headers?.get('KV-Operation'))) return null;
+    return this.cas(key, value, Number(current.headers?.get('Nats-Sequence')));
+  }
+
+  async put(key: string, value: Uint8Array): Promise<number> {
+    return (await this.requester.publish(this.names.metaSubject(key), value)).seq;
+  }
+
+  /** Compare-and-set on the key's revision; null when it moved on. */
+  async cas(key: string, value: Uint8Array, expectedRev: number): Promise<number | null> {
+    try {
+      return (await this.requester.publish(this.names.metaSubject(key), value, headersOf({ [EXPECTED]: expectedRev }))).seq;
+    } catch (err) {
+      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return null;
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<MetaEntry | null> {
+    const m = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key));
+    if (!m || isDeleted(m.headers?.get('KV-Operation'))) return null;
+    return { key, value: m.data, rev: Number(m.headers?.get('Nats-Sequence')) };
+  }
+
+  /** Removes a key (with its history); with `expectedRev`, only if it is still at that revision. */
+  async remove(key: string, expectedRev?: number): Promise<boolean> {
+    const h = headersOf({ 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub', [EXPECTED]: expectedRev });
+    try {
+      await this.requester.publish(this.names.metaSubject(key), new Uint8Array(0), h);
+      return true;
+    } catch (err) {
+      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return false;
+      throw err;
+    }
+  }
+
+  /** Calls `onPut`/`onDelete` for every current key under `prefix` and every later change. */
+  async watch(prefix: string, onPut: (e: MetaEntry) => void, onDelete: (key: string) => void): Promise<MetaWatch> {
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const iterator: QueuedIterator<KvEntry> = await this.kv.watch({ key: `${prefix}>`, initializedFn: () => markReady() });
+    void (async () => {
+      try {
+        for await (const e of iterator) {
+          if (isDeleted(e.operation)) onDelete(e.key);
+          else onPut({ key: e.key, value: e.value, rev: e.revision });
+        }
+      } catch {
+        // the watch ends with the connection; a new session starts a new one
+      } finally {
+        markReady();
+      }
+    })();
+    return { ready, stop: () => iterator.stop() };
+  }
+
+  /** Every current key under `prefix` once (small sets: workers). */
+  async snapshot(prefix: string): Promise<MetaEntry[]> {
+    const entries = new Map<string, MetaEntry>();
+    const w = await this.watch(prefix, (e) => entries.set(e.key, e), (k) => entries.delete(k));
+    await w.ready;
+    w.stop();
+    return [...entries.values()];
+  }
+}
+
+function isDeleted(op: string | undefined): boolean {
+  return op === 'DEL' || op === 'PURGE';
+}

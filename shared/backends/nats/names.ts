@@ -1,0 +1,85 @@
+// Every name this backend uses on the server, derived from the stream name, in one place.
+import { createHash } from 'node:crypto';
+import { QUEUE_NAME } from '../../core/enqueue-options.js';
+import { ConfigurationError } from '../../core/errors.js';
+
+/** Task and worker ids become KV keys and subject tokens. */
+const KEY_SAFE = /^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$/;
+
+export class Names {
+  /** Work-queue stream: one subject per queue and priority level. */
+  readonly stream: string;
+  /** KV bucket of task records (the source of truth). */
+  readonly taskBucket: string;
+  /** KV bucket of small shared state: levels, delayed index, idempotency keys, workers. */
+  readonly metaBucket: string;
+
+  constructor(streamName: string) {
+    this.stream = streamName;
+    this.taskBucket = `${streamName}_TASKS`;
+    this.metaBucket = `${streamName}_META`;
+  }
+
+  get taskStream(): string {
+    return `KV_${this.taskBucket}`;
+  }
+
+  get metaStream(): string {
+    return `KV_${this.metaBucket}`;
+  }
+
+  get workSubjects(): string {
+    return `${this.stream}.q.>`;
+  }
+
+  workSubject(queue: string, level: number): string {
+    return `${this.stream}.q.${queue}.${level}`;
+  }
+
+  /** Durable pull consumer of one queue's priority level. */
+  consumer(queue: string, level: number): string {
+    return `q_${queue}_${level}`;
+  }
+
+  taskSubject(id: string): string {
+    return `$KV.${this.taskBucket}.${id}`;
+  }
+
+  get taskSubjectPrefix(): string {
+    return `$KV.${this.taskBucket}.`;
+  }
+
+  metaSubject(key: string): string {
+    return `$KV.${this.metaBucket}.${key}`;
+  }
+}
+
+/** META keys, by prefix. */
+export const metaKeys = {
+  level: (queue: string, level: number) => `lv.${queue}.${level}`,
+  delayed: (taskId: string) => `d.${taskId}`,
+  idempotency: (key: string) => `i.${createHash('sha256').update(key).digest('hex')}`,
+  worker: (workerId: string) => `w.${isKeySafe(workerId) ? workerId : createHash('sha256').update(workerId).digest('hex')}`,
+};
+
+export function isKeySafe(id: string): boolean {
+  return id.length > 0 && id.length <= 200 && KEY_SAFE.test(id);
+}
+
+export function checkTaskId(id: string): void {
+  if (!isKeySafe(id)) {
+    throw new ConfigurationError({ option: 'task id', expected: '1-200 letters, digits, "_", "-", "=" or inner dots', given: id });
+  }
+}
+
+export function checkQueue(queue: string, option = 'queue'): void {
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+    throw new ConfigurationError({ option, expected: 'a queue name of 1-64 letters, digits, "_" or "-"', given: queue });
+  }
+}
+
+export function checkPriority(priority: number): void {
+  if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+    throw new ConfigurationError({ option: 'priority', expected: 'a whole number from 0 to 9', given: priority });
+  }
+}

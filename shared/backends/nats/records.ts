@@ -1,0 +1,135 @@
+// Task records in the KV bucket: the source of truth for state, attempts, fencing token and
+// result. Each write is a compare-and-set on the key's revision, and carries a small summary
+// header so the inspection view can follow every task without reading payloads.
+import type { TaskRecord, TaskState } from '../../core/types.js';
+import type { Names } from './names.js';
+import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
+
+/** What the bucket stores: the public record plus the lease bookkeeping. */
+export interface StoredTask extends TaskRecord {
+  /** Fencing token of the latest claim; bumped by every claim, never reset. */
+  token: number;
+  /** Work-stream sequence of the message the current lease was taken through. */
+  leaseSeq?: number;
+  /** Ack subject of the delivery the consumer holds for this task (running, or a retry's
+   *  delayed redelivery): complete/renew/cancel answer the server through it. */
+  ackSubject?: string;
+  /** META key of the idempotency key, so purge can free it. */
+  idemKey?: string;
+}
+
+export interface Versioned {
+  rec: StoredTask;
+  rev: number;
+}
+
+/** What the inspection view keeps per task (from the `Sitq-Sum` header). */
+export interface Summary {
+  queue: string;
+  state: TaskState;
+  priority: number;
+  runAt: number;
+  enqueuedAt: number;
+  finishedAt?: number;
+  idemKey?: string;
+}
+
+export const SUMMARY_HEADER = 'Sitq-Sum';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** [u32 length of JSON][JSON][payload][result]: bytes stay bytes, no base64. */
+export function encodeRecord(rec: StoredTask): Uint8Array {
+  const { payload, result, ...rest } = rec;
+  const meta = encoder.encode(JSON.stringify({ ...rest, payloadLength: payload.length, resultLength: result?.length }));
+  const out = new Uint8Array(4 + meta.length + payload.length + (result?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, meta.length);
+  out.set(meta, 4);
+  out.set(payload, 4 + meta.length);
+  if (result) out.set(result, 4 + meta.length + payload.length);
+  return out;
+}
+
+export function decodeRecord(bytes: Uint8Array): StoredTask {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const metaLength = view.getUint32(0);
+  const meta = JSON.parse(decoder.decode(bytes.subarray(4, 4 + metaLength))) as StoredTask & { payloadLength: number; resultLength?: number };
+  const { payloadLength, resultLength, ...rec } = meta;
+  const start = 4 + metaLength;
+  // Copies, so a record never pins the whole message buffer.
+  rec.payload = bytes.slice(start, start + payloadLength);
+  if (resultLength !== undefined) rec.result = bytes.slice(start + payloadLength, start + payloadLength + resultLength);
+  return rec;
+}
+
+export function summaryOf(rec: StoredTask): string {
+  const s: Record<string, string | number> = { q: rec.queue, s: rec.state, p: rec.priority, r: rec.runAt, e: rec.enqueuedAt };
+  if (rec.finishedAt !== undefined) s.f = rec.finishedAt;
+  if (rec.idemKey !== undefined) s.i = rec.idemKey;
+  return JSON.stringify(s);
+}
+
+export function parseSummary(text: string): Summary {
+  const s = JSON.parse(text) as { q: string; s: TaskState; p: number; r: number; e: number; f?: number; i?: string };
+  return { queue: s.q, state: s.s, priority: s.p, runAt: s.r, enqueuedAt: s.e, finishedAt: s.f, idemKey: s.i };
+}
+
+/** A `delayed` task whose runAt has passed is ready: it reads as `pending` everywhere. */
+export function visibleState(state: TaskState, runAt: number, now: number): TaskState {
+  return state === 'delayed' && runAt <= now ? 'pending' : state;
+}
+
+/** The record as the contract shows it: no lease bookkeeping, state as of `now`. */
+export function publicRecord(rec: StoredTask, now = Date.now()): TaskRecord {
+  const { token: _t, leaseSeq: _s, ackSubject: _a, idemKey: _i, ...pub } = rec;
+  pub.state = visibleState(rec.state, rec.runAt, now);
+  return pub;
+}
+
+/** Drops what only a held lease needs. */
+export function withoutLease(rec: StoredTask): StoredTask {
+  const next = { ...rec };
+  delete next.leaseOwner;
+  delete next.leaseExpiresAt;
+  delete next.leaseSeq;
+  return next;
+}
+
+export class RecordStore {
+  constructor(
+    private readonly requester: Requester,
+    private readonly names: Names,
+  ) {}
+
+  async get(id: string): Promise<Versioned | null> {
+    const m = await this.requester.lastBySubject(this.names.taskStream, this.names.taskSubject(id));
+    if (!m) return null;
+    const op = m.headers?.get('KV-Operation');
+    if (op === 'DEL' || op === 'PURGE' || m.data.length === 0) return null;
+    return { rec: decodeRecord(m.data), rev: Number(m.headers?.get('Nats-Sequence')) };
+  }
+
+  /** Compare-and-set: writes only if the key is still at `expectedRev` (0 = does not exist).
+   *  Resolves to the new revision, or null when someone else wrote first. */
+  async write(rec: StoredTask, expectedRev: number): Promise<number | null> {
+    const h = headersOf({ 'Nats-Expected-Last-Subject-Sequence': expectedRev, [SUMMARY_HEADER]: summaryOf(rec) });
+    try {
+      return (await this.requester.publish(this.names.taskSubject(rec.id), encodeRecord(rec), h)).seq;
+    } catch (err) {
+      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return null;
+      throw err;
+    }
+  }
+
+  /** Removes a record (and its history) if it is still at `expectedRev`. */
+  async purge(id: string, expectedRev: number): Promise<boolean> {
+    const h = headersOf({ 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub', 'Nats-Expected-Last-Subject-Sequence': expectedRev });
+    try {
+      await this.requester.publish(this.names.taskSubject(id), new Uint8Array(0), h);
+      return true;
+    } catch (err) {
+      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// Server-side structures: the work-queue stream, the two KV buckets, and one durable pull
+// consumer per queue and priority level whose ack wait is the lease.
+import {
+  AckPolicy,
+  DeliverPolicy,
+  NatsError,
+  RetentionPolicy,
+  StorageType,
+  nanos,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type KV,
+} from 'nats';
+import type { Names } from './names.js';
+import type { Source } from './pull.js';
+
+/** Two movers of one delayed task within this window publish it once. */
+const DUPLICATE_WINDOW_MS = 120_000;
+
+export class Topology {
+  /** Consumers this process has made sure of, with the ack wait they have. */
+  private readonly consumers = new Map<string, number>();
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly names: Names,
+  ) {}
+
+  /** Creates whatever is missing; existing structures are used as they are. */
+  async ensure(): Promise<{ tasks: KV; meta: KV }> {
+    const name = this.names.stream;
+    try {
+      await this.jsm.streams.info(name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.jsm.streams
+        .add({
+          name,
+          subjects: [this.names.workSubjects],
+          retention: RetentionPolicy.Workqueue,
+          storage: StorageType.File,
+          duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        })
+        .catch(async (e: unknown) => {
+          // Another process created it between our two calls.
+          if (!(await this.jsm.streams.info(name).then(() => true, () => false))) throw e;
+        });
+    }
+    const [tasks, meta] = await Promise.all([
+      this.js.views.kv(this.names.taskBucket, { history: 1, storage: StorageType.File }),
+      this.js.views.kv(this.names.metaBucket, { history: 1, storage: StorageType.File }),
+    ]);
+    return { tasks, meta };
+  }
+
+  /** Makes sure the level's consumer exists with ack wait = `leaseMs` (one call the first time
+   *  and whenever the lease length changes; nothing otherwise). */
+  async ensureConsumer(source: Source, leaseMs: number): Promise<void> {
+    const known = this.consumers.get(source.consumer);
+    if (known === leaseMs) return;
+    const config: Partial<ConsumerConfig> = {
+      durable_name: source.consumer,
+      filter_subject: this.names.workSubject(source.queue, source.level),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(leaseMs),
+      // Attempts are counted (and capped) in the task record; the server must never drop one.
+      max_deliver: -1,
+      // Retries wait out their backoff as delayed NAKs, so they stay "pending ack" meanwhile.
+      max_ack_pending: -1,
+    };
+    if (known === undefined) {
+      try {
+        const info = await this.jsm.consumers.info(this.names.stream, source.consumer);
+        if (info.config.ack_wait === config.ack_wait) {
+          this.consumers.set(source.consumer, leaseMs);
+          return;
+        }
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        try {
+          await this.jsm.consumers.add(this.names.stream, config);
+          this.consumers.set(source.consumer, leaseMs);
+          return;
+        } catch {
+          // created concurrently with another ack wait: fall through to the update
+        }
+      }
+    }
+    await this.jsm.consumers.update(this.names.stream, source.consumer, { ack_wait: config.ack_wait });
+    this.consumers.set(source.consumer, leaseMs);
+  }
+
+  /** The ack wait this process last set or saw on the consumer; undefined if not yet checked. */
+  ackWaitOf(consumer: string): number | undefined {
+    return this.consumers.get(consumer);
+  }
+
+  /** The consumer vanished (deleted by hand, stream re-created): make it again next time. */
+  forgetConsumer(consumer: string): void {
+    this.consumers.delete(consumer);
+  }
+
+  async destroy(): Promise<void> {
+    this.consumers.clear();
+    for (const stream of [this.names.stream, this.names.taskStream, this.names.metaStream]) {
+      try {
+        await this.jsm.streams.delete(stream);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  if (!(err instanceof NatsError)) return false;
+  const apiCode = err.api_error?.code;
+  return apiCode === 404 || /not found/i.test(err.message);
+}
