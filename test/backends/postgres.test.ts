@@ -165,6 +165,22 @@ describe('postgres backend', { skip }, () => {
       assert.ok(!fromFields.address.includes('s3cret'));
     });
 
+    it('never shows the password: not in the address, not in connection errors', async () => {
+      const backend = new PostgresBackend({ ...SERVER, port: 1, password: 'pw-s3cret', connectTimeout: 1000 });
+      await assert.rejects(backend.connect(), (err: unknown) => {
+        assert.ok(err instanceof ConnectionError);
+        assert.ok(!err.message.includes('pw-s3cret') && !String(err.stack).includes('pw-s3cret'));
+        assert.match(err.message, /postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+        return true;
+      });
+      await backend.close();
+      // Trust authentication ignores it, so a password given as a field still connects here.
+      const withPassword = new PostgresBackend({ ...SERVER, password: 'pw-s3cret', schema: freshSchema() });
+      await withPassword.connect();
+      await withPassword.destroy();
+      await withPassword.close();
+    });
+
     it('connects with a connection string as with fields', async () => {
       const schema = freshSchema();
       const backend = new PostgresBackend({ connectionString: `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${SERVER.database}`, schema });
