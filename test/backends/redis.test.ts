@@ -56,7 +56,7 @@ async function clientIds(admin: Redis, backend: RedisBackend): Promise<string[]>
 }
 
 /** A TCP (or TLS-terminating) proxy to the real server that a test can freeze or cut. */
-async function startProxy(tlsOptions?: { key: string; cert: string }) {
+async function startProxy(tlsOptions?: { key: string; cert: string }, port = 0) {
   const sockets = new Set<Socket>();
   let frozen = false;
   const pipe = (client: Socket) => {
@@ -74,7 +74,7 @@ async function startProxy(tlsOptions?: { key: string; cert: string }) {
     upstream.on('data', (d) => frozen || client.write(d)); // frozen: replies are lost
   };
   const server: Server = tlsOptions ? createTlsServer(tlsOptions, pipe) : createServer(pipe);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
     port: (server.address() as { port: number }).port,
     freeze: (on: boolean) => (frozen = on),
@@ -317,6 +317,26 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
           assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]), [true]);
         });
       }));
+
+    it('rides out a server outage: commands wait while it is gone and go through once it is back', async () => {
+      let proxy = await startProxy();
+      const backend = new RedisBackend({ port: proxy.port, keyPrefix: freshPrefix() });
+      await backend.connect();
+      try {
+        const task = newTask();
+        await backend.enqueue([task]);
+        await proxy.close(); // the server is gone: reconnects are refused
+        const during = backend.getTask(task.id);
+        await sleep(1500);
+        proxy = await startProxy(undefined, proxy.port);
+        assert.equal((await during)?.id, task.id);
+        assert.equal((await backend.claim(claimOne))[0]?.record.id, task.id);
+      } finally {
+        await backend.destroy().catch(() => {});
+        await backend.close();
+        await proxy.close();
+      }
+    });
 
     it('close() ends a waiting claim at once, with no tasks', () =>
       withRedis({}, async (b) => {
