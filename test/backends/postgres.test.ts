@@ -181,6 +181,12 @@ describe('postgres backend', { skip }, () => {
       await withPassword.close();
     });
 
+    it('a database that does not exist is a ConnectionError that says so', async () => {
+      const backend = new PostgresBackend({ ...SERVER, database: 'sitq_no_such_database' });
+      await assert.rejects(backend.connect(), (err: unknown) => err instanceof ConnectionError && /sitq_no_such_database/.test(err.message) && /does not exist/.test(err.message));
+      await backend.close();
+    });
+
     it('connects with a connection string as with fields', async () => {
       const schema = freshSchema();
       const backend = new PostgresBackend({ connectionString: `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${SERVER.database}`, schema });

@@ -33,8 +33,9 @@ export function clientConfig(options: ResolvedPostgresOptions, role: 'pool' | 'l
   return config;
 }
 
-// SQLSTATE classes that mean "the connection or the server went away", not "the query is wrong".
-const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300)/;
+// SQLSTATEs that mean "cannot talk to this server" rather than "the query is wrong": connection
+// exceptions, shutdowns, too many connections, authentication failures, no such database.
+const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300|28|3D000)/;
 const CONNECTION_MESSAGE = /Connection terminated|after calling end on the pool|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
 
 export function isConnectionFailure(err: unknown): boolean {
