@@ -16,7 +16,7 @@ export const serverConfigs = {
       case 'redis':
         return { type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: `sitq-t-${id()}:` };
       case 'nats':
-        return { type: 'nats', servers: ['nats://127.0.0.1:4222'], stream: `SITQ_T_${id().toUpperCase()}` } as BackendConfig;
+        return { type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: `SITQ_T_${id().toUpperCase()}` };
     }
   },
   /** The server kind at `port` on loopback. */
@@ -27,7 +27,7 @@ export const serverConfigs = {
       case 'redis':
         return { type: 'redis', host: '127.0.0.1', port, connectTimeout };
       case 'nats':
-        return { type: 'nats', servers: [`nats://127.0.0.1:${port}`], connectTimeout } as BackendConfig;
+        return { type: 'nats', servers: [`nats://127.0.0.1:${port}`], connectTimeout };
     }
   },
   /** Each server kind on a closed port. */
