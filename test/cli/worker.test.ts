@@ -1,0 +1,140 @@
+// `sitq worker` as a process: the user's task module, Ctrl-C that lets the running task finish, a
+// second Ctrl-C that forces the process out, and `sitq health --watch`.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createBackend } from '../../shared/backends/index.js';
+import type { Backend } from '../../shared/core/backend.js';
+import { json, sitq, SitqProcess, tempProject } from './run.js';
+
+const project = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'queue.db' } } });
+after(project.remove);
+const cwd = project.dir;
+
+async function runningCount(): Promise<number> {
+  const backend: Backend = createBackend({ type: 'sqlite', path: join(cwd, 'queue.db') });
+  await backend.connect();
+  try {
+    return (await backend.counts()).reduce((n, q) => n + q.counts.running, 0);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sitq worker', () => {
+  it('runs the handlers of a --tasks module next to the built-in ones', async () => {
+    writeFileSync(
+      join(cwd, 'my-tasks.mjs'),
+      `export const double = { name: 'math.double', handler: (p) => ({ doubled: p.n * 2 }) };\n` +
+        `export default { 'text.upper': (p) => String(p).toUpperCase() };\n`,
+    );
+    assert.equal((await sitq(['enqueue', 'math.double', '{"n":21}'], { cwd })).code, 0);
+    assert.equal((await sitq(['enqueue', 'text.upper', '"shout"'], { cwd })).code, 0);
+    assert.equal((await sitq(['enqueue', 'sitq.echo', '1'], { cwd })).code, 0);
+    const r = await sitq(['worker', '--tasks', './my-tasks.mjs', '--until-empty'], { cwd });
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /tasks .*math\.double/);
+    assert.match(r.stdout, /tasks .*text\.upper/);
+    assert.match(r.stdout, /stopped: 3 succeeded, 0 failed/);
+    const tasks = json<{ tasks: { name: string; result: unknown }[] }>(await sitq(['inspect', '--state', 'succeeded', '--json'], { cwd })).tasks;
+    assert.deepEqual(tasks.find((t) => t.name === 'math.double')?.result, { doubled: 42 });
+    assert.equal(tasks.find((t) => t.name === 'text.upper')?.result, 'SHOUT');
+  });
+
+  it('--json prints one event per line', async () => {
+    assert.equal((await sitq(['enqueue', 'sitq.echo', '{"x":1}', '--count', '2'], { cwd })).code, 0);
+    const r = await sitq(['worker', '--until-empty', '--json'], { cwd });
+    assert.equal(r.code, 0, r.all);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+    assert.equal(events[0].event, 'worker-started');
+    assert.equal(events.filter((e) => e.event === 'succeeded').length, 2);
+    assert.equal(events[events.length - 1].event, 'worker-stopped');
+  });
+
+  it('Ctrl-C stops gracefully: the running task finishes, then the worker exits 0', async () => {
+    assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}'], { cwd })).code, 0);
+    const worker = new SitqProcess(['worker'], { cwd });
+    await worker.waitFor('started on local');
+    await until('the task to be running', async () => (await runningCount()) === 1);
+    worker.child.kill('SIGINT');
+    await worker.waitFor('stopping: waiting up to 30.0 s for 1 running task(s); Ctrl-C again to force');
+    const r = await worker.done;
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, / ok +sitq\.sleep /);
+    assert.match(r.stdout, /stopped: 1 succeeded, 0 failed/);
+    assert.equal(await runningCount(), 0);
+  });
+
+  it('a second Ctrl-C forces the process out (exit 130); the task comes back after its lease', async () => {
+    assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":60000}', '--queue', 'long'], { cwd })).code, 0);
+    const worker = new SitqProcess(['worker', '--queues', 'long', '--lease', '1s'], { cwd });
+    await worker.waitFor('started on local');
+    await until('the task to be running', async () => (await runningCount()) === 1);
+    worker.child.kill('SIGINT');
+    await worker.waitFor('Ctrl-C again to force');
+    worker.child.kill('SIGINT');
+    const r = await worker.done;
+    assert.equal(r.code, 130, r.all);
+    assert.match(r.stderr, /forced stop: 1 running task\(s\) return to the queue when their lease ends/);
+    // Nobody renews the lease any more: after 1 s another worker may take the task.
+    const backend: Backend = createBackend({ type: 'sqlite', path: join(cwd, 'queue.db') });
+    await backend.connect();
+    try {
+      let reclaimed = 0;
+      await until('the task to be claimable again', async () => {
+        reclaimed = (await backend.claim({ workerId: 'w-test', queues: ['long'], max: 1, leaseMs: 30_000 })).length;
+        return reclaimed === 1;
+      }, 10_000);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('sitq health --watch', () => {
+  it('checks every interval, then shows the metrics with the health score', async () => {
+    const r = await sitq(['health', '--watch', '--interval', '100ms', '--rounds', '3'], { cwd });
+    assert.equal(r.code, 0, r.all);
+    assert.equal((r.stdout.match(/ local +healthy /g) ?? []).length, 3, r.stdout);
+    assert.match(r.stdout, /^PROFILE\s+CHECKS\s+ERRORS\s+SLOW\s+AVG\s+P95\s+SCORE$/m);
+    assert.match(r.stdout, /^local\s+3\s+0\s+0\s.*\s100$/m);
+  });
+
+  it('--json: one line per check, then the metrics; an unreachable profile scores 50 and exits 1', async () => {
+    const down = tempProject({ profiles: { down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
+    try {
+      const r = await sitq(['health', '--watch', '--interval', '50ms', '--rounds', '2', '--json'], { cwd: down.dir });
+      assert.equal(r.code, 1, r.all);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; metrics?: { healthScore: number; connectionErrors: number }[] });
+      assert.equal(lines.filter((l) => l.event === 'check' && l.status === 'unhealthy').length, 2);
+      const metrics = lines[lines.length - 1];
+      assert.equal(metrics.event, 'metrics');
+      assert.equal(metrics.metrics![0].healthScore, 50);
+      assert.equal(metrics.metrics![0].connectionErrors, 2);
+    } finally {
+      down.remove();
+    }
+  });
+
+  it('health --all: one row per profile; an unreachable one is unhealthy and the exit code is 1', async () => {
+    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'postgres', host: '127.0.0.1', port: 1, user: 'postgres', connectTimeout: 300 } } });
+    try {
+      const r = await sitq(['health', '--all'], { cwd: mixed.dir });
+      assert.equal(r.code, 1, r.all);
+      assert.match(r.stdout, /^local\s+sqlite\s+healthy\s/m);
+      assert.match(r.stdout, /^down\s+postgres\s+unhealthy\s/m);
+      assert.match(r.stdout, /^down: .*127\.0\.0\.1:1/m);
+    } finally {
+      mixed.remove();
+    }
+  });
+});
