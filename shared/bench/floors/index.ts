@@ -15,19 +15,24 @@ import type { FloorDriver, FloorOptions } from './types.js';
 export type { FloorOptions } from './types.js';
 
 export function floorDriver(config: BackendConfig): FloorDriver<unknown> {
-  const { type, ...options } = config;
-  switch (type) {
+  switch (config.type) {
     case 'sqlite':
-      return new SqliteFloor(options) as FloorDriver<unknown>;
+      return new SqliteFloor(optionsOf(config)) as FloorDriver<unknown>;
     case 'postgres':
-      return new PostgresFloor(options) as FloorDriver<unknown>;
+      return new PostgresFloor(optionsOf(config)) as FloorDriver<unknown>;
     case 'redis':
-      return new RedisFloor(options) as FloorDriver<unknown>;
+      return new RedisFloor(optionsOf(config)) as FloorDriver<unknown>;
     case 'nats':
-      return new NatsFloor(options) as FloorDriver<unknown>;
+      return new NatsFloor(optionsOf(config)) as FloorDriver<unknown>;
     default:
       throw unknownType(config);
   }
+}
+
+/** A config without its `type`: the backend's own options. */
+function optionsOf<C extends { type: string }>(config: C): Omit<C, 'type'> {
+  const { type: _type, ...options } = config;
+  return options;
 }
 
 export async function rawFloor(config: BackendConfig, options: FloorOptions = {}): Promise<FloorResult> {
