@@ -1,0 +1,306 @@
+// The SQLite backend: the embedded default. One better-sqlite3 connection per backend instance;
+// several processes may share one file (WAL, write transactions taken with BEGIN IMMEDIATE).
+// better-sqlite3 is synchronous, so every call here is one short transaction on this thread.
+import { randomBytes } from 'node:crypto';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
+import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import {
+  isFinished,
+  type ClaimedTask,
+  type ClaimRequest,
+  type Completion,
+  type EnqueueOutcome,
+  type Lease,
+  type ListTasksQuery,
+  type NewTask,
+  type QueueCounts,
+  type TaskPage,
+  type TaskRecord,
+  type WorkerInfo,
+} from '../../core/types.js';
+import { Claimer, type ClaimResult } from './claim.js';
+import { BACKEND_NAME, openDatabase, openForDestroy, readPragmas, toConnectionError, type AppliedPragmas } from './connection.js';
+import { Producer } from './enqueue.js';
+import { Inspector } from './inspect.js';
+import { Maintainer } from './maintain.js';
+import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from './options.js';
+import { Reporter } from './report.js';
+import { dropSchema } from './schema.js';
+import { acquireHub, releaseHub, type WakeupHub } from './wakeup.js';
+import type { Database } from 'better-sqlite3';
+
+export type { SqliteOptions, JournalMode, SynchronousMode } from './options.js';
+export type { AppliedPragmas } from './connection.js';
+
+/** Everything that exists while connected; statements are prepared once, here. */
+interface Session {
+  db: Database;
+  hub: WakeupHub;
+  hubKey: string;
+  claimer: Claimer;
+  producer: Producer;
+  reporter: Reporter;
+  inspector: Inspector;
+  maintainer: Maintainer;
+}
+
+export class SqliteBackend implements Backend {
+  readonly kind = 'sqlite' as const;
+  readonly address: string;
+  private readonly options: ResolvedSqliteOptions;
+  private session: Session | undefined;
+  /** Aborted by close(): waiting claims and waitForFinish calls return at once. */
+  private closing = new AbortController();
+
+  constructor(options: SqliteOptions = {}) {
+    this.options = resolveOptions(options);
+    this.address = `sqlite:${this.options.path}`;
+  }
+
+  async connect(): Promise<void> {
+    if (this.session) return;
+    const { db } = openDatabase(this.options, this.address);
+    // In-process wake-ups are shared by every instance on the same file; `:memory:` is private.
+    const hubKey = this.options.inMemory ? `memory:${randomBytes(8).toString('hex')}` : realpathSync(this.options.path);
+    this.closing = new AbortController();
+    this.session = {
+      db,
+      hub: acquireHub(hubKey),
+      hubKey,
+      claimer: new Claimer(db),
+      producer: new Producer(db),
+      reporter: new Reporter(db),
+      inspector: new Inspector(db),
+      maintainer: new Maintainer(db),
+    };
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    this.closing.abort();
+    releaseHub(session.hubKey);
+    session.db.close();
+  }
+
+  async ping(): Promise<ServerInfo> {
+    return this.use((s) => {
+      const row = s.db.prepare<[], { v: string }>(`SELECT sqlite_version() AS v`).get();
+      return { serverVersion: `SQLite ${row?.v ?? 'unknown'}` };
+    });
+  }
+
+  /** The settings in force on this connection, read back from SQLite (for diagnostics and tests). */
+  async pragmas(): Promise<AppliedPragmas> {
+    return this.use((s) => readPragmas(s.db));
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const node: NodeStatus = { address: this.address, role: 'node', reachable: false, serving: false };
+    try {
+      await this.ping();
+      node.reachable = node.serving = true;
+    } catch (err) {
+      node.error = err instanceof Error ? err.message : String(err);
+    }
+    return [node];
+  }
+
+  // --- producing -------------------------------------------------------------------------------
+
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    return this.use((s) => {
+      const { outcomes, queues } = s.producer.enqueue(tasks, Date.now());
+      s.hub.readyIn(queues);
+      return outcomes;
+    });
+  }
+
+  async cancel(taskId: string): Promise<boolean> {
+    return this.use((s) => {
+      const cancelled = s.producer.cancel(taskId, Date.now());
+      if (cancelled) s.hub.finished([taskId]);
+      return cancelled;
+    });
+  }
+
+  // --- consuming -------------------------------------------------------------------------------
+
+  async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
+    const queues = [...new Set(request.queues)];
+    checkClaim(request, queues);
+    const claimRequest: ClaimRequest = { workerId: request.workerId, queues, max: request.max, leaseMs: request.leaseMs };
+    const queueSet = new Set(queues);
+    const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
+    const signals = request.signal ? [request.signal, this.closing.signal] : [this.closing.signal];
+    // The first try and any try after a local wake-up go straight to the write transaction; a try
+    // after a timed wait first looks read-only, so idle pollers never contend for the write lock.
+    let look = false;
+    for (;;) {
+      if (signals.some((s) => s.aborted)) return [];
+      const { claimed, nextDueAt, hub } = this.use((s) => this.claimOnce(s, claimRequest, look));
+      if (claimed.length > 0) return claimed;
+      const now = Date.now();
+      if (now >= deadline) return [];
+      const reason = await hub.waitForReady(queueSet, Math.min(deadline - now, this.options.pollInterval, nextDueAt - now), signals);
+      if (!this.session) return [];
+      look = reason !== 'woken';
+    }
+  }
+
+  private claimOnce(s: Session, request: ClaimRequest, look: boolean): { claimed: ClaimedTask[]; nextDueAt: number; hub: WakeupHub } {
+    const now = Date.now();
+    if (look) {
+      const outlook = s.claimer.look(request.queues, now);
+      if (!outlook.ready) return { claimed: [], nextDueAt: outlook.nextDueAt, hub: s.hub };
+    }
+    const result = s.claimer.claim(request, now);
+    this.announceSettled(s, result);
+    return { claimed: result.claimed, nextDueAt: result.nextDueAt, hub: s.hub };
+  }
+
+  /** Tells this process's other waiters what settling time-based changes did. */
+  private announceSettled(s: Session, result: ClaimResult): void {
+    if (result.promoted) s.hub.readyIn(null);
+    else s.hub.readyIn(result.reclaimedIn);
+    s.hub.finished(result.died);
+  }
+
+  async renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
+    return this.use((s) => s.reporter.renew(leases, Date.now() + leaseMs));
+  }
+
+  async complete(completions: readonly Completion[]): Promise<boolean[]> {
+    return this.use((s) => {
+      const { accepted, finished, queues } = s.reporter.complete(completions, Date.now());
+      s.hub.readyIn(queues);
+      s.hub.finished(finished);
+      return accepted;
+    });
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
+    this.use((s) => s.hub.readyIn(s.reporter.release(leases)));
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  async getTask(taskId: string): Promise<TaskRecord | null> {
+    return this.use((s) => {
+      s.claimer.settle(Date.now());
+      return s.inspector.getTask(taskId);
+    });
+  }
+
+  async waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+    const deadline = Date.now() + Math.max(0, timeoutMs);
+    const signal = this.closing.signal;
+    for (;;) {
+      const record = await this.getTask(taskId);
+      if (!record) return null;
+      if (isFinished(record.state)) return record;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal.aborted) return null;
+      // Woken at once by a local report; a report from another process is seen by the next poll.
+      await this.use((s) => s.hub).waitForFinish(taskId, Math.min(remaining, this.options.pollInterval), [signal]);
+      if (!this.session) return null;
+    }
+  }
+
+  async listQueues(): Promise<string[]> {
+    return this.use((s) => s.inspector.listQueues());
+  }
+
+  async counts(): Promise<QueueCounts[]> {
+    return this.use((s) => {
+      const now = Date.now();
+      s.claimer.settle(now);
+      return s.inspector.counts(now);
+    });
+  }
+
+  async listTasks(query: ListTasksQuery): Promise<TaskPage> {
+    return this.use((s) => {
+      s.claimer.settle(Date.now());
+      return s.inspector.listTasks(query);
+    });
+  }
+
+  // --- maintenance -----------------------------------------------------------------------------
+
+  async requeue(taskId: string): Promise<boolean> {
+    return this.use((s) => {
+      const queue = s.maintainer.requeue(taskId, Date.now());
+      if (queue !== undefined) s.hub.readyIn([queue]);
+      return queue !== undefined;
+    });
+  }
+
+  async purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
+    if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
+      throw new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs });
+    }
+    return this.use((s) => s.maintainer.purge(options.olderThanMs, options.queue, Date.now()));
+  }
+
+  // --- workers ---------------------------------------------------------------------------------
+
+  async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
+    this.use((s) => s.maintainer.heartbeat(info, ttlMs, Date.now()));
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return this.use((s) => s.maintainer.listWorkers(Date.now()));
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    this.use((s) => s.maintainer.removeWorker(workerId));
+  }
+
+  /**
+   * Drops sitq's tables. The file itself (with its -wal/-shm companions) is deleted too when
+   * nothing else is left in it — so a database shared with an application keeps the
+   * application's tables. Closes this backend; connect() again starts afresh.
+   */
+  async destroy(): Promise<void> {
+    const { inMemory, path } = this.options;
+    let db = this.session?.db;
+    if (!db) {
+      if (inMemory || !existsSync(path)) return;
+      db = openForDestroy(this.options, this.address);
+    }
+    let othersRemain = true;
+    try {
+      othersRemain = dropSchema(db).othersRemain;
+    } catch (err) {
+      throw toConnectionError(err, this.address, this.options);
+    } finally {
+      if (this.session) await this.close();
+      else db.close();
+    }
+    if (!inMemory && !othersRemain) {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+    }
+  }
+
+  /** Runs `fn` on the open session, turning SQLite failures into sitq's typed errors. */
+  private use<T>(fn: (s: Session) => T): T {
+    const session = this.session;
+    if (!session) throw new ConnectionError(BACKEND_NAME, this.address, 'not connected (call connect() first, or it was closed)');
+    try {
+      return fn(session);
+    } catch (err) {
+      throw toConnectionError(err, this.address, this.options);
+    }
+  }
+}
+
+function checkClaim(request: ClaimRequest, queues: string[]): void {
+  const issues = [];
+  if (queues.length === 0) issues.push({ option: 'claim.queues', expected: 'at least one queue', given: request.queues });
+  if (!Number.isInteger(request.max) || request.max < 1) issues.push({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
+  if (!Number.isFinite(request.leaseMs) || request.leaseMs <= 0) issues.push({ option: 'claim.leaseMs', expected: 'a number of ms > 0', given: request.leaseMs });
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}

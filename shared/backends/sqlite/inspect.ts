@@ -1,0 +1,123 @@
+// Reading: single tasks, pages of tasks, per-queue counts, queue names. Counts and paging totals
+// come from the trigger-kept sitq_counts table, so they cost the same with 100 or 1,000,000 tasks.
+import type { Database, Statement } from 'better-sqlite3';
+import { ConfigurationError } from '../../core/errors.js';
+import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
+import { toRecord, type TaskRow } from './rows.js';
+
+type PageParams = { queue?: string; limit: number; offset: number };
+type TotalParams = { queue?: string; state?: string };
+
+/** States that sitq_tasks_failed indexes (its WHERE, as in the migration); any other state filter
+ *  walks the id order instead. */
+const INDEXED_STATES: ReadonlySet<TaskState> = new Set(['dead', 'cancelled']);
+const FAILED_CONDITION = `state IN ('dead', 'cancelled')`;
+
+export class Inspector {
+  private readonly byId: Statement<[string], TaskRow>;
+  private readonly pages = new Map<string, Statement<[PageParams], TaskRow>>();
+  private readonly totals = new Map<string, Statement<[TotalParams], { n: number | null }>>();
+  private readonly stateCounts: Statement<[], { queue: string; state: TaskState; n: number }>;
+  private readonly oldestPending: Statement<[{ queue: string }], { oldest: number | null }>;
+  private readonly queues: Statement<[], { queue: string }>;
+
+  constructor(private readonly db: Database) {
+    this.byId = db.prepare(`SELECT * FROM sitq_tasks WHERE id = ?`);
+    this.stateCounts = db.prepare(`SELECT queue, state, n FROM sitq_counts WHERE n > 0`);
+    // The oldest runAt among a queue's pending tasks, without reading them all: hop from one
+    // priority to the next along the ready index and take each priority's first (earliest) entry.
+    this.oldestPending = db.prepare(`
+      WITH RECURSIVE p(priority) AS (
+        SELECT max(priority) FROM sitq_tasks INDEXED BY sitq_tasks_ready WHERE state = 'pending' AND queue = :queue
+        UNION ALL
+        SELECT (SELECT max(priority) FROM sitq_tasks INDEXED BY sitq_tasks_ready
+                WHERE state = 'pending' AND queue = :queue AND priority < p.priority)
+        FROM p WHERE p.priority IS NOT NULL
+      )
+      SELECT min((SELECT min(run_at) FROM sitq_tasks INDEXED BY sitq_tasks_ready
+                  WHERE state = 'pending' AND queue = :queue AND priority = p.priority)) AS oldest
+      FROM p WHERE p.priority IS NOT NULL`);
+    this.queues = db.prepare(`SELECT queue FROM sitq_counts GROUP BY queue HAVING sum(n) > 0 ORDER BY queue`);
+  }
+
+  getTask(taskId: string): TaskRecord | null {
+    const row = this.byId.get(taskId);
+    return row ? toRecord(row) : null;
+  }
+
+  listTasks(query: ListTasksQuery): TaskPage {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    checkPaging(query, limit, offset);
+    const byQueue = query.queue !== undefined;
+    const pageParams: PageParams = { limit, offset };
+    const totalParams: TotalParams = {};
+    if (byQueue) pageParams.queue = totalParams.queue = query.queue;
+    if (query.state !== undefined) totalParams.state = query.state;
+    const rows = this.page(byQueue, query.state).all(pageParams);
+    const total = this.total(byQueue, query.state !== undefined).get(totalParams)?.n ?? 0;
+    return { tasks: rows.map(toRecord), total };
+  }
+
+  counts(now: number): QueueCounts[] {
+    const byQueue = new Map<string, QueueCounts>();
+    for (const { queue, state, n } of this.stateCounts.all()) {
+      let entry = byQueue.get(queue);
+      if (!entry) byQueue.set(queue, (entry = { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
+      entry.counts[state] = n;
+    }
+    for (const entry of byQueue.values()) {
+      if (entry.counts.pending === 0) continue;
+      const oldest = this.oldestPending.get({ queue: entry.queue })?.oldest;
+      if (oldest != null) entry.oldestPendingAgeMs = Math.max(0, now - oldest);
+    }
+    return [...byQueue.values()].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+  }
+
+  listQueues(): string[] {
+    return this.queues.all().map((r) => r.queue);
+  }
+
+  /** Newest first. The state is written into the SQL (it is one of six checked names) so that the
+   *  planner can match the partial index for dead and cancelled tasks. */
+  private page(byQueue: boolean, state: TaskState | undefined): Statement<[PageParams], TaskRow> {
+    const key = `${byQueue}:${state ?? ''}`;
+    let statement = this.pages.get(key);
+    if (!statement) {
+      const where: string[] = [];
+      if (byQueue) where.push('queue = :queue');
+      // `+state` keeps the planner off the claim-side partial indexes, which are not in id order.
+      // For dead and cancelled, the partial index's own condition is repeated word for word: SQLite
+      // uses a partial index only when the query's WHERE contains it.
+      if (state !== undefined) where.push(INDEXED_STATES.has(state) ? `${FAILED_CONDITION} AND state = '${state}'` : `+state = '${state}'`);
+      const index =
+        state !== undefined && INDEXED_STATES.has(state) ? 'INDEXED BY sitq_tasks_failed' : byQueue ? 'INDEXED BY sitq_tasks_queue' : '';
+      statement = this.db.prepare(
+        `SELECT * FROM sitq_tasks ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT :limit OFFSET :offset`,
+      );
+      this.pages.set(key, statement);
+    }
+    return statement;
+  }
+
+  private total(byQueue: boolean, byState: boolean): Statement<[TotalParams], { n: number | null }> {
+    const key = `${byQueue}:${byState}`;
+    let statement = this.totals.get(key);
+    if (!statement) {
+      const where = [byQueue ? 'queue = :queue' : '', byState ? 'state = :state' : ''].filter(Boolean);
+      statement = this.db.prepare(`SELECT sum(n) AS n FROM sitq_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`);
+      this.totals.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+function checkPaging(query: ListTasksQuery, limit: number, offset: number): void {
+  const issues = [];
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ option: 'listTasks.limit', expected: 'a whole number from 1 to 1000', given: limit });
+  if (!Number.isInteger(offset) || offset < 0) issues.push({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
+  if (query.state !== undefined && !TASK_STATES.includes(query.state)) {
+    issues.push({ option: 'listTasks.state', expected: `one of ${TASK_STATES.join(', ')}`, given: query.state });
+  }
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}

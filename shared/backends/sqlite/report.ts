@@ -1,0 +1,102 @@
+// What a lease holder reports: outcomes, renewals, give-backs. Every statement re-checks
+// state = running and the lease's fencing token (and owner), so a report made under a lost lease
+// changes nothing. Each batch is one write transaction.
+import type { Database, Statement } from 'better-sqlite3';
+import type { Completion, Lease, TaskState } from '../../core/types.js';
+import { writeTransaction } from './connection.js';
+import { errorJson } from './rows.js';
+
+// Positional parameters throughout: binding by name costs a property lookup per parameter per row.
+// Every statement ends with the lease check, bound as (taskId, token, owner).
+const HELD = `id = ? AND state = 'running' AND token = ? AND lease_owner = ?`;
+const DROP_LEASE = `lease_owner = NULL, lease_expires_at = NULL`;
+type Held = [taskId: string, token: number, owner: string];
+
+export interface ReportResult {
+  accepted: boolean[];
+  /** Tasks that reached a final state. */
+  finished: string[];
+  /** Queues that got a task back (retried, ready now or delayed): their claimers should look again. */
+  queues: Set<string>;
+}
+
+type Returned = { queue: string };
+
+export class Reporter {
+  private readonly succeed: Statement<[result: Uint8Array, finishedAt: number, ...Held]>;
+  private readonly fail: Statement<[error: string, finishedAt: number, ...Held]>;
+  private readonly retry: Statement<[state: TaskState, runAt: number, error: string, ...Held], Returned>;
+  private readonly renewStmt: Statement<[expires: number, ...Held]>;
+  private readonly releaseStmt: Statement<Held, Returned>;
+  private readonly completeTx: (completions: readonly Completion[], now: number) => ReportResult;
+  private readonly renewTx: (leases: readonly Lease[], expires: number) => boolean[];
+  private readonly releaseTx: (leases: readonly Lease[]) => Set<string>;
+
+  constructor(db: Database) {
+    this.succeed = db.prepare(`UPDATE sitq_tasks SET state = 'succeeded', result = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
+    this.fail = db.prepare(`UPDATE sitq_tasks SET state = 'dead', error = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
+    // Only a retry returns its queue (to wake that queue's claimers); the common outcomes skip
+    // RETURNING, which has a cost of its own.
+    this.retry = db.prepare(`UPDATE sitq_tasks SET state = ?, run_at = ?, error = ?, ${DROP_LEASE} WHERE ${HELD} RETURNING queue`);
+    this.renewStmt = db.prepare(`UPDATE sitq_tasks SET lease_expires_at = ? WHERE ${HELD}`);
+    // A give-back is not an attempt; the row keeps priority, run_at and seq, hence its place.
+    this.releaseStmt = db.prepare(`
+      UPDATE sitq_tasks SET state = 'pending', attempts = attempts - 1,
+        started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END, ${DROP_LEASE}
+      WHERE ${HELD} RETURNING queue`);
+    this.completeTx = writeTransaction(db, (completions: readonly Completion[], now: number) => this.completeNow(completions, now));
+    this.renewTx = writeTransaction(db, (leases: readonly Lease[], expires: number) =>
+      leases.map((l) => this.renewStmt.run(expires, l.taskId, l.token, l.owner).changes === 1),
+    );
+    this.releaseTx = writeTransaction(db, (leases: readonly Lease[]) => {
+      const queues = new Set<string>();
+      for (const l of leases) {
+        const row = this.releaseStmt.get(l.taskId, l.token, l.owner);
+        if (row) queues.add(row.queue);
+      }
+      return queues;
+    });
+  }
+
+  complete(completions: readonly Completion[], now: number): ReportResult {
+    if (completions.length === 0) return { accepted: [], finished: [], queues: new Set() };
+    return this.completeTx(completions, now);
+  }
+
+  /** Extends each held lease to `expires`; answers per lease whether it is still held. */
+  renew(leases: readonly Lease[], expires: number): boolean[] {
+    return leases.length === 0 ? [] : this.renewTx(leases, expires);
+  }
+
+  /** Gives claimed tasks back unstarted; answers the queues they went back to. */
+  release(leases: readonly Lease[]): Set<string> {
+    return leases.length === 0 ? new Set() : this.releaseTx(leases);
+  }
+
+  private completeNow(completions: readonly Completion[], now: number): ReportResult {
+    const result: ReportResult = { accepted: [], finished: [], queues: new Set() };
+    for (const c of completions) {
+      const { taskId, token, owner } = c.lease;
+      let accepted: boolean;
+      switch (c.outcome) {
+        case 'succeeded':
+          accepted = this.succeed.run(c.result, c.finishedAt, taskId, token, owner).changes === 1;
+          break;
+        case 'dead':
+          accepted = this.fail.run(errorJson(c.error), c.finishedAt, taskId, token, owner).changes === 1;
+          break;
+        case 'retry': {
+          // A retry waits as `delayed` until its runAt, or is `pending` at once when that has passed.
+          const state: TaskState = c.runAt <= now ? 'pending' : 'delayed';
+          const row = this.retry.get(state, c.runAt, errorJson(c.error), taskId, token, owner);
+          if (row) result.queues.add(row.queue);
+          result.accepted.push(row !== undefined);
+          continue;
+        }
+      }
+      result.accepted.push(accepted);
+      if (accepted) result.finished.push(taskId);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,174 @@
+// The shape of a sitq_tasks row and its mapping to and from the core's TaskRecord.
+import type { BackoffOptions, ClaimedTask, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
+
+export interface TaskRow {
+  id: string;
+  seq: number;
+  queue: string;
+  name: string;
+  payload: Uint8Array;
+  serializer: string;
+  priority: number;
+  run_at: number;
+  enqueued_at: number;
+  max_attempts: number;
+  backoff: string;
+  timeout_ms: number | null;
+  idempotency_key: string | null;
+  state: TaskState;
+  attempts: number;
+  token: number;
+  started_at: number | null;
+  finished_at: number | null;
+  result: Uint8Array | null;
+  error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+}
+
+/** Parameters of the INSERT in enqueue.ts (named, so the SQL reads like the record). */
+export interface InsertParams {
+  id: string;
+  seq: number;
+  queue: string;
+  name: string;
+  payload: Uint8Array;
+  serializer: string;
+  priority: number;
+  run_at: number;
+  enqueued_at: number;
+  max_attempts: number;
+  backoff: string;
+  timeout_ms: number | null;
+  idempotency_key: string | null;
+  state: TaskState;
+}
+
+export function toInsertParams(task: NewTask, seq: number, now: number): InsertParams {
+  return {
+    id: task.id,
+    seq,
+    queue: task.queue,
+    name: task.name,
+    payload: task.payload,
+    serializer: task.serializer,
+    priority: task.priority,
+    run_at: task.runAt,
+    enqueued_at: task.enqueuedAt,
+    max_attempts: task.maxAttempts,
+    backoff: JSON.stringify(task.backoff),
+    timeout_ms: task.timeoutMs ?? null,
+    idempotency_key: task.idempotencyKey ?? null,
+    state: task.runAt > now ? 'delayed' : 'pending',
+  };
+}
+
+export function toRecord(row: TaskRow): TaskRecord {
+  const record: TaskRecord = {
+    id: row.id,
+    queue: row.queue,
+    name: row.name,
+    payload: plainBytes(row.payload),
+    serializer: row.serializer,
+    priority: row.priority,
+    runAt: row.run_at,
+    enqueuedAt: row.enqueued_at,
+    maxAttempts: row.max_attempts,
+    backoff: parseBackoff(row.backoff),
+    state: row.state,
+    attempts: row.attempts,
+  };
+  if (row.timeout_ms !== null) record.timeoutMs = row.timeout_ms;
+  if (row.idempotency_key !== null) record.idempotencyKey = row.idempotency_key;
+  if (row.started_at !== null) record.startedAt = row.started_at;
+  if (row.finished_at !== null) record.finishedAt = row.finished_at;
+  if (row.result !== null) record.result = plainBytes(row.result);
+  if (row.error !== null) record.error = JSON.parse(row.error) as TaskErrorInfo;
+  if (row.lease_owner !== null) record.leaseOwner = row.lease_owner;
+  if (row.lease_expires_at !== null) record.leaseExpiresAt = row.lease_expires_at;
+  return record;
+}
+
+/** better-sqlite3 returns Buffers; callers get the plain Uint8Array the types promise (no copy). */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * What a claim returns, read as arrays (`raw` mode): better-sqlite3 builds an object per row by
+ * setting every column by name, which costs more than the claim itself at these speeds. The two
+ * columns that are always NULL for a task just claimed (finished_at, result) are left out.
+ */
+export const CLAIMED_COLUMNS =
+  'id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, ' +
+  'idempotency_key, attempts, token, started_at, error, lease_owner, lease_expires_at';
+
+export type ClaimedTuple = [
+  id: string,
+  seq: number,
+  queue: string,
+  name: string,
+  payload: Uint8Array,
+  serializer: string,
+  priority: number,
+  runAt: number,
+  enqueuedAt: number,
+  maxAttempts: number,
+  backoff: string,
+  timeoutMs: number | null,
+  idempotencyKey: string | null,
+  attempts: number,
+  token: number,
+  startedAt: number,
+  error: string | null,
+  leaseOwner: string,
+  leaseExpiresAt: number,
+];
+
+/** Claim order within a queue: priority high first, then runAt, then enqueue order. */
+export function byClaimOrder(a: ClaimedTuple, b: ClaimedTuple): number {
+  return b[6] - a[6] || a[7] - b[7] || a[1] - b[1];
+}
+
+export function toClaimedTask(values: ClaimedTuple): ClaimedTask {
+  const [id, , queue, name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, startedAt, error, leaseOwner, leaseExpiresAt] = values;
+  const record: TaskRecord = {
+    id,
+    queue,
+    name,
+    payload: plainBytes(payload),
+    serializer,
+    priority,
+    runAt,
+    enqueuedAt,
+    maxAttempts,
+    backoff: parseBackoff(backoff),
+    state: 'running',
+    attempts,
+    startedAt,
+    leaseOwner,
+    leaseExpiresAt,
+  };
+  if (timeoutMs !== null) record.timeoutMs = timeoutMs;
+  if (idempotencyKey !== null) record.idempotencyKey = idempotencyKey;
+  if (error !== null) record.error = JSON.parse(error) as TaskErrorInfo;
+  return { lease: { taskId: id, owner: leaseOwner, token }, record };
+}
+
+/** Most tasks share a handful of backoff settings: parse each distinct JSON text once. */
+const backoffCache = new Map<string, BackoffOptions>();
+
+function parseBackoff(json: string): BackoffOptions {
+  const cached = backoffCache.get(json);
+  if (cached) return { ...cached };
+  const parsed = JSON.parse(json) as BackoffOptions;
+  if (backoffCache.size >= 256) backoffCache.clear();
+  backoffCache.set(json, parsed);
+  return { ...parsed };
+}
+
+export function errorJson(error: TaskErrorInfo): string {
+  const stored: TaskErrorInfo = { name: error.name, message: error.message };
+  if (error.stack !== undefined) stored.stack = error.stack;
+  return JSON.stringify(stored);
+}
