@@ -1,0 +1,270 @@
+// `npm run build && node dist/bench/profile.js [--profiles redis,postgres] [--tasks 10000]`:
+// where the time goes when a worker drains a backlog, next to the raw floor on the same server.
+// For each profile it reports, for three runs over the same number of no-op tasks:
+//   core    the Worker with an in-memory backend that answers at once (the core's own cost),
+//   floor   the raw claim loop (shared/bench/floors),
+//   worker  the Worker on the real backend,
+// the rate, this process's CPU per task, claim and ack/complete calls with their mean time and
+// size, and the server's CPU per task where it can be read (PostgreSQL: the backend processes of
+// the run's connections; Redis: INFO commandstats; NATS: the whole nats-server process).
+import { Command } from 'commander';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createBackend, type BackendConfig } from '../shared/backends/index.js';
+import type { Backend } from '../shared/core/backend.js';
+import { jsonSerializer } from '../shared/core/serializers.js';
+import { silentLogger } from '../shared/core/logger.js';
+import { TaskQueue } from '../shared/core/queue.js';
+import type { ClaimedTask, ClaimRequest, Completion } from '../shared/core/types.js';
+import { Worker } from '../shared/core/worker.js';
+import { floorDriver } from '../shared/bench/floors/index.js';
+import { resolveFloorOptions, runFloorLoop } from '../shared/bench/floors/loop.js';
+import { benchNamespace } from '../shared/bench/namespace.js';
+import { BENCH_QUEUE, makePayload } from '../shared/bench/options.js';
+import { LOCAL_PROFILES } from './profiles.js';
+
+interface Calls {
+  count: number;
+  items: number;
+  ms: number;
+}
+interface Row {
+  profile: string;
+  run: 'core' | 'floor' | 'worker';
+  perSec: number;
+  cpuUsPerTask: number;
+  serverCpuUsPerTask: number | undefined;
+  claim: Calls;
+  ack: Calls;
+}
+
+const program = new Command('node dist/bench/profile.js')
+  .option('--profiles <names>', 'comma-separated', (v: string) => v.split(','))
+  .option('--tasks <n>', 'tasks per run', (v: string) => Number(v), 10_000)
+  .option('--concurrency <n>', 'worker concurrency', (v: string) => Number(v), 10)
+  .parse(process.argv);
+const opts = program.opts<{ profiles?: string[]; tasks: number; concurrency: number }>();
+
+const calls = (): Calls => ({ count: 0, items: 0, ms: 0 });
+async function timed<T>(c: Calls, items: number, fn: () => Promise<T>, size?: (r: T) => number): Promise<T> {
+  const t = performance.now();
+  const r = await fn();
+  c.ms += performance.now() - t;
+  c.count++;
+  c.items += size ? size(r) : items;
+  return r;
+}
+
+/** CPU (µs) this process used while `fn` ran. */
+async function cpu<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = process.cpuUsage();
+  const r = await fn();
+  const used = process.cpuUsage(start);
+  return [r, used.user + used.system];
+}
+
+// --- server CPU probes -------------------------------------------------------------------------
+
+type ServerProbe = { start(): Promise<void>; stop(): Promise<number | undefined> };
+
+function procCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100; // utime + stime, 100 Hz ticks
+}
+
+function safeCpuUs(pid: number): number {
+  try {
+    return procCpuUs(pid);
+  } catch {
+    return 0; // the connection closed
+  }
+}
+
+function postgresProbe(appNameLike: string): ServerProbe {
+  let pids: number[] = [];
+  let before = 0;
+  const read = () => pids.reduce((n, pid) => n + safeCpuUs(pid), 0);
+  return {
+    async start() {
+      const client = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
+      await client.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1', [appNameLike]);
+      await client.end();
+      pids = rows.map((r) => r.pid);
+      before = read();
+    },
+    async stop() {
+      return pids.length ? read() - before : undefined;
+    },
+  };
+}
+
+function redisProbe(): ServerProbe {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  const total = async () => {
+    const info = await redis.info('commandstats');
+    let us = 0;
+    for (const m of info.matchAll(/cmdstat_[^:]+:calls=\d+,usec=(\d+)/g)) us += Number(m[1]);
+    return us;
+  };
+  let before = 0;
+  return {
+    async start() {
+      if (redis.status !== 'ready') await redis.connect();
+      before = await total();
+    },
+    async stop() {
+      const after = await total();
+      redis.disconnect();
+      return after - before;
+    },
+  };
+}
+
+/** The whole nats-server process: other clients' work shows up too (read it as an upper bound). */
+function natsProbe(): ServerProbe {
+  const pid = findPid('nats-server');
+  let before = 0;
+  return {
+    async start() {
+      before = pid ? procCpuUs(pid) : 0;
+    },
+    async stop() {
+      return pid ? procCpuUs(pid) - before : undefined;
+    },
+  };
+}
+
+function findPid(comm: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) return Number(entry);
+    } catch {
+      // the process is gone
+    }
+  }
+  return 0;
+}
+
+function probeFor(config: BackendConfig, appNameLike: string): ServerProbe | undefined {
+  if (config.type === 'postgres') return postgresProbe(appNameLike);
+  if (config.type === 'redis') return redisProbe();
+  if (config.type === 'nats') return natsProbe();
+  return undefined;
+}
+
+// --- the three runs ----------------------------------------------------------------------------
+
+async function coreRun(profile: string, n: number, concurrency: number): Promise<Row> {
+  const payload = jsonSerializer.serialize(makePayload(64));
+  const claim = calls();
+  const ack = calls();
+  let next = 0;
+  const record = (i: number) => ({
+    id: `t${i}`, queue: BENCH_QUEUE, name: 'sitq.echo', payload, serializer: 'json', priority: 0, runAt: 0, enqueuedAt: Date.now(),
+    maxAttempts: 3, backoff: { type: 'fixed' as const, baseMs: 1, maxMs: 1, jitter: 0 }, state: 'running' as const, attempts: 1,
+  });
+  const backend = {
+    kind: 'sqlite', address: 'memory (core only)',
+    async claim(r: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
+      claim.count++;
+      const out: ClaimedTask[] = [];
+      while (out.length < r.max && next < n) {
+        const i = next++;
+        out.push({ lease: { taskId: `t${i}`, owner: r.workerId, token: 1 }, record: record(i) });
+      }
+      claim.items += out.length;
+      if (out.length === 0) await new Promise<void>((res) => { const t = setTimeout(res, r.waitMs ?? 0); r.signal?.addEventListener('abort', () => { clearTimeout(t); res(); }); });
+      return out;
+    },
+    async complete(c: readonly Completion[]) {
+      ack.count++;
+      ack.items += c.length;
+      return c.map(() => true);
+    },
+    async renew(l: readonly unknown[]) { return l.map(() => true); },
+    async release() {}, async heartbeat() {}, async removeWorker() {},
+  } as unknown as Backend;
+  const [perSec, us] = await cpu(() => drain(backend, n, concurrency));
+  return { profile, run: 'core', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: undefined, claim, ack };
+}
+
+/** Starts a worker on `backend` and resolves with the rate once `n` tasks succeeded. */
+async function drain(backend: Backend, n: number, concurrency: number): Promise<number> {
+  const worker = new Worker(backend, { queues: [BENCH_QUEUE], maxConcurrency: concurrency, logger: silentLogger });
+  let done = 0;
+  let first = 0;
+  let last = 0;
+  worker.on('started', () => (first ||= performance.now()));
+  const finished = new Promise<void>((resolve) => worker.on('succeeded', () => { if (++done === n) { last = performance.now(); resolve(); } }));
+  await worker.start();
+  await finished;
+  await worker.stop();
+  return Math.round((n * 1000) / (last - first));
+}
+
+async function floorRun(profile: string, config: BackendConfig, n: number, concurrency: number): Promise<Row> {
+  const driver = floorDriver(config);
+  const claim = calls();
+  const ack = calls();
+  const probe = probeFor(config, '%sitq_bench_floor_%');
+  const setup = driver.setup.bind(driver);
+  const rawClaim = driver.claim.bind(driver);
+  const rawAck = driver.ack.bind(driver);
+  driver.setup = async (tasks, payload) => {
+    await setup(tasks, payload);
+    await probe?.start();
+  };
+  driver.claim = (max) => timed(claim, 0, () => rawClaim(max), (r) => r.length);
+  driver.ack = (h) => timed(ack, h.length, () => rawAck(h));
+  let server: number | undefined;
+  driver.teardown = ((teardown) => async () => {
+    server = await probe?.stop();
+    await teardown();
+  })(driver.teardown.bind(driver));
+  const [m, us] = await cpu(() => runFloorLoop(driver, resolveFloorOptions({ tasks: n, concurrency })));
+  // The floor's setup (filling the backlog) is inside the CPU window; subtract nothing, but note it.
+  return { profile, run: 'floor', perSec: m.perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
+}
+
+async function workerRun(profile: string, config: BackendConfig, n: number, concurrency: number): Promise<Row> {
+  const ns = benchNamespace(config, 'profile');
+  const backend = createBackend(ns.config);
+  await backend.connect();
+  try {
+    const queue = new TaskQueue(backend);
+    const payload = makePayload(64);
+    for (let i = 0; i < n; i += 500) await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(500, n - i)).fill(payload), { queue: BENCH_QUEUE });
+    const claim = calls();
+    const ack = calls();
+    const rawClaim = backend.claim.bind(backend);
+    const rawComplete = backend.complete.bind(backend);
+    backend.claim = (r) => timed(claim, 0, () => rawClaim(r), (x) => x.length);
+    backend.complete = (c) => timed(ack, c.length, () => rawComplete(c));
+    const schema = ns.label.replace(/^schema /, '');
+    const probe = probeFor(config, `%(${schema})`);
+    await probe?.start();
+    const [perSec, us] = await cpu(() => drain(backend, n, concurrency));
+    const server = await probe?.stop();
+    return { profile, run: 'worker', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+    ns.removeFiles();
+  }
+}
+
+const fmt = (x: number | undefined, d = 1) => (x === undefined ? '–' : x.toFixed(d));
+const per = (c: Calls) => `${c.count} × ${fmt(c.items / Math.max(1, c.count))} items, ${fmt(c.ms / Math.max(1, c.count), 3)} ms`;
+
+const rows: Row[] = [];
+for (const p of LOCAL_PROFILES.filter((x) => !opts.profiles || opts.profiles.includes(x.name))) {
+  rows.push(await coreRun(p.name, opts.tasks, opts.concurrency));
+  rows.push(await floorRun(p.name, p.config, opts.tasks, opts.concurrency));
+  rows.push(await workerRun(p.name, p.config, opts.tasks, opts.concurrency));
+}
+console.log('| profile | run | tasks/s | client CPU µs/task | server CPU µs/task | claims | acks / completes |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.profile} | ${r.run} | ${r.perSec} | ${fmt(r.cpuUsPerTask)} | ${fmt(r.serverCpuUsPerTask)} | ${per(r.claim)} | ${per(r.ack)} |`);
