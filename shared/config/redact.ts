@@ -7,8 +7,8 @@ export const MASK = '***';
 
 // scheme://user:password@  (the password may be empty); a `${NAME}` reference is not a secret.
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@/?#]*)@/gi;
-// NATS and Redis also take a bare token as the user part: nats://TOKEN@host.
-const URL_TOKEN = /\b((?:nats|tls|wss?|rediss?):\/\/)([^\s:@/?#]+)@/gi;
+// NATS also takes a bare token as the user part: nats://TOKEN@host.
+const URL_TOKEN = /\b((?:nats|tls|wss?):\/\/)([^\s:@/?#]+)@/gi;
 const QUERY_SECRET = /([?&;](?:password|pass|pwd|token|secret|auth|sslpassword|access_token)=)([^&#\s]*)/gi;
 // libpq keyword/value strings: "host=db password=secret" or password='a b'.
 const KEYWORD_SECRET = /(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)/gi;

@@ -22,7 +22,7 @@ function urlPasswords(value: string): string[] {
   for (const m of value.matchAll(URL_USERINFO)) {
     const info = m[1];
     const colon = info.indexOf(':');
-    const secret = colon >= 0 ? info.slice(colon + 1) : /^(nats|tls|wss?|rediss?):/i.test(m[0]) ? info : '';
+    const secret = colon >= 0 ? info.slice(colon + 1) : /^(nats|tls|wss?):/i.test(m[0]) ? info : '';
     if (secret) {
       found.push(secret);
       try {
