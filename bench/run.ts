@@ -33,6 +33,7 @@ const program = new Command('npm run bench --')
   .option('--tasks <n>', 'measured tasks (default 10000; soak 100000)', positive('--tasks'))
   .option('--concurrency <n>', 'worker concurrency', positive('--concurrency'), 10)
   .option('--payload-bytes <n>', 'payload size', positive('--payload-bytes'), 64)
+  .option('--rounds <n>', 'floor + enqueue + processing this many times; the median round is reported', positive('--rounds'), 3)
   .option('--no-floor', 'skip the raw floor')
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
@@ -46,6 +47,7 @@ const opts = program.opts<{
   profiles?: string[];
   tasks?: number;
   concurrency: number;
+  rounds: number;
   payloadBytes: number;
   floor: boolean;
   sweep?: boolean;
@@ -96,7 +98,7 @@ process.exit(report.results.length + report.sweeps.length + report.soaks.length 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
   if (!opts.sweep && !opts.soak) {
-    return compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor }, hooks);
+    return compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
   }
   const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [] };
   for (const p of reachable) {
@@ -117,8 +119,8 @@ function makeProgress(quiet: boolean): (p: BenchProgress) => void {
   const tty = process.stderr.isTTY;
   let lastKey = '';
   return (p) => {
-    const key = `${p.profile} ${p.phase}`;
-    const line = `${p.profile.padEnd(10)} ${p.phase.padEnd(15)} ${String(p.done).padStart(7)}/${p.total} (${(p.elapsedMs / 1000).toFixed(1)} s)`;
+    const key = `${p.profile} ${p.phase} ${p.round}`;
+    const line = `${p.profile.padEnd(10)} ${(p.round ? `${p.phase} #${p.round}` : p.phase).padEnd(18)} ${String(p.done).padStart(7)}/${p.total} (${(p.elapsedMs / 1000).toFixed(1)} s)`;
     if (tty) process.stderr.write(`\r${line}\x1b[K${p.phase === 'cleanup' && p.done === p.total ? '\n' : ''}`);
     else if (key !== lastKey) process.stderr.write(`${line}\n`);
     lastKey = key;

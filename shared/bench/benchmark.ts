@@ -1,9 +1,12 @@
 // runBenchmark: one profile, the whole measurement, in a namespace of its own.
 //
-// Phases: connect (fresh namespace) → raw floor → warm-up (worker A, excluded from everything) →
-// enqueue one at a time → enqueue in batches (no worker running: a backlog of `tasks`) →
-// processing (worker B drains the backlog; first start to last confirmed completion) →
-// idle latency (worker B idle; one task in flight at a time) → raw floor again → cleanup (destroy + remove files).
+// connect (fresh namespace) → warm-up (a worker of its own; excluded from everything) → rounds,
+// each: raw floor → enqueue one at a time → enqueue in batches (no worker running: a backlog of
+// `tasks`) → processing (a fresh worker drains the backlog; first start to last confirmed
+// completion) → idle latency (one task in flight at a time) → cleanup (destroy + remove files).
+// With several rounds every rate is the median round's, and the floor ratio the median of the
+// rounds' ratios: a floor and a processing run measured minutes apart on a busy machine compare
+// badly, the two halves of one round compare well.
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { Backend } from '../core/backend.js';
 import { silentLogger } from '../core/logger.js';
@@ -14,24 +17,48 @@ import { ErrorLog, TaskCollector } from './collector.js';
 import { rawFloor } from './floors/index.js';
 import { benchNamespace } from './namespace.js';
 import { BENCH_QUEUE, makePayload, resolveBenchmarkOptions } from './options.js';
-import { rate, round3 } from './stats.js';
+import { rate, round3, summarize } from './stats.js';
 import { checkTargets } from './targets.js';
-import type { BenchHooks, BenchmarkOptions, BenchmarkResult, BenchPhase, FloorResult, ResolvedBenchmarkOptions } from './types.js';
+import type { BenchHooks, BenchmarkOptions, BenchmarkResult, BenchPhase, FloorResult, ResolvedBenchmarkOptions, RoundResult } from './types.js';
 import { enqueueInBatches, enqueueOneByOne, probeIdleLatency, type ProducerSettings } from './workload.js';
+
+type Report = (phase: BenchPhase, done: number, total: number) => void;
+
+interface Run {
+  backend: Backend;
+  queue: TaskQueue;
+  settings: ResolvedBenchmarkOptions;
+  errors: ErrorLog;
+  workers: Worker[];
+  report: Report;
+  producer: (phase: BenchPhase, total: number) => ProducerSettings;
+  signal: AbortSignal | undefined;
+}
 
 export async function runBenchmark(config: BackendConfig, options: BenchmarkOptions = {}, hooks: BenchHooks = {}): Promise<BenchmarkResult> {
   const settings = resolveBenchmarkOptions(options, config.type);
   const { signal } = hooks;
   const t0 = performance.now();
-  const report = (phase: BenchPhase, done: number, total: number) =>
-    hooks.onProgress?.({ profile: settings.profile, phase, done, total, elapsedMs: Math.round(performance.now() - t0) });
+  let round = 0;
+  const report: Report = (phase, done, total) =>
+    hooks.onProgress?.({ profile: settings.profile, phase, round, done, total, elapsedMs: Math.round(performance.now() - t0) });
   throwIfAborted(signal, 'the benchmark');
 
   const ns = benchNamespace(config);
   const backend = createBackend(ns.config);
-  const errors = new ErrorLog();
-  const workers: Worker[] = [];
   const startedAt = new Date().toISOString();
+  const queue = new TaskQueue(backend);
+  const payload = makePayload(settings.payloadBytes);
+  const run: Run = {
+    backend,
+    queue,
+    settings,
+    errors: new ErrorLog(),
+    workers: [],
+    report,
+    signal,
+    producer: (phase, total) => ({ task: settings.task, payload, signal, progress: (done) => report(phase, done, total) }),
+  };
   try {
     report('connect', 0, 1);
     const c0 = performance.now();
@@ -40,75 +67,21 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     const serverVersion = (await backend.ping()).serverVersion;
     report('connect', 1, 1);
 
-    const floors: FloorResult[] = [];
-    const measureFloor = async () => {
-      if (!settings.floor) return;
-      report('floor', 0, settings.tasks);
-      floors.push(await rawFloor(config, { tasks: settings.tasks, concurrency: settings.concurrency, payloadBytes: settings.payloadBytes, signal }));
-      report('floor', settings.tasks, settings.tasks);
-    };
-    await measureFloor();
-
-    const queue = new TaskQueue(backend);
-    const payload = makePayload(settings.payloadBytes);
-    const producer = (phase: BenchPhase, total: number): ProducerSettings => ({ task: settings.task, payload, signal, progress: (done) => report(phase, done, total) });
-
-    // Warm-up: a worker of its own runs these to the end; their ids are excluded everywhere.
-    const warmupIds = new Set<string>();
-    if (settings.warmup > 0) {
-      const worker = newWorker(backend, settings, errors);
-      workers.push(worker);
-      const warm = new TaskCollector(new Set(), new ErrorLog());
-      warm.attach(worker);
-      await worker.start();
-      const single = Math.min(50, settings.warmup);
-      for (const id of (await enqueueOneByOne(queue, single, producer('warmup', settings.warmup))).ids) warmupIds.add(id);
-      for (const id of (await enqueueInBatches(queue, settings.warmup - single, settings.batchSize, producer('warmup', settings.warmup))).ids) warmupIds.add(id);
-      const done = await warm.waitFinished(settings.warmup, settings.stallTimeoutMs, signal, () => report('warmup', warm.finished, settings.warmup));
-      if (!done) errors.add('warm-up', `only ${warm.finished} of ${settings.warmup} warm-up tasks finished`);
-      warm.detach();
-      await worker.stop({ timeout: 5000 });
-    }
-
+    const excluded = await warmUp(run);
     const memStart = process.memoryUsage();
-    const single = await enqueueOneByOne(queue, settings.singleEnqueue, producer('enqueue-single', settings.singleEnqueue));
-    const batchCount = settings.tasks - settings.singleEnqueue;
-    const batch = await enqueueInBatches(queue, batchCount, settings.batchSize, producer('enqueue-batch', batchCount));
-
-    // Processing: a fresh worker drains the backlog.
-    const worker = newWorker(backend, settings, errors);
-    workers.push(worker);
-    const collector = new TaskCollector(warmupIds, errors);
-    collector.attach(worker);
-    report('processing', 0, settings.tasks);
-    await worker.start();
-    const complete = await collector.waitFinished(settings.tasks, settings.stallTimeoutMs, signal, () => report('processing', collector.finished, settings.tasks));
-    if (!complete) errors.add('processing', `stalled: ${settings.tasks - collector.finished} of ${settings.tasks} tasks not finished after ${settings.stallTimeoutMs} ms without progress`);
-    const processed = collector.finished;
-    const processingMs = collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
-    const processing = { ...rate(processed, processingMs), toStart: collector.toStart.summary(), toFinish: collector.toFinish.summary() };
-    report('processing', processed, settings.tasks);
+    const rounds: RoundResult[] = [];
+    for (round = 1; round <= settings.rounds; round++) {
+      const floor = settings.floor ? await measureFloor(config, run) : undefined;
+      rounds.push(await measureRound(run, excluded, floor));
+    }
+    round = 0;
     const memEnd = process.memoryUsage();
-    const succeeded = collector.succeeded;
+    const idle = await measureIdle(run, excluded);
 
-    report('idle-latency', 0, settings.idleSamples);
-    const idle = await probeIdleLatency(queue, collector, settings.idleSamples, settings.idleGapMs, settings.stallTimeoutMs, producer('idle-latency', settings.idleSamples)).catch((err: unknown) => {
-      if (err instanceof Error && err.name === 'BenchmarkAbortedError') throw err;
-      errors.add('idle latency', err instanceof Error ? err.message : String(err));
-      return undefined;
-    });
-    collector.detach();
-    await worker.stop({ timeout: 5000 });
-    // Measured again at the end: a machine busy with other work skews one run, rarely both.
-    await measureFloor();
-    const floor = bestFloor(floors);
-
-    const floorRatio = floor && floor.perSec > 0 ? Math.round((processing.perSec / floor.perSec) * 1000) / 1000 : undefined;
-    const idleSummary = {
-      toStart: idle ? idle.toStart.summary() : emptySummary(),
-      toFinish: idle ? idle.toFinish.summary() : emptySummary(),
-      enqueueCall: idle ? idle.enqueueCall.summary() : emptySummary(),
-    };
+    const median = medianBy(rounds, (r) => r.processing.perSec);
+    const floors = rounds.map((r) => r.floor).filter((f): f is FloorResult => f !== undefined);
+    const succeeded = rounds.reduce((n, r) => n + r.succeeded, 0);
+    const measured = settings.tasks * settings.rounds;
     const result: BenchmarkResult = {
       kind: 'benchmark',
       profile: settings.profile,
@@ -119,23 +92,27 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
       settings,
       startedAt,
       connectMs,
-      enqueue: { single: single.figure, batch: batch.figure },
-      processing,
-      idle: idleSummary,
+      enqueue: { single: medianBy(rounds, (r) => r.single.perSec).single, batch: medianBy(rounds, (r) => r.batch.perSec).batch },
+      processing: median.processing,
+      idle,
       succeeded,
-      failed: settings.tasks - succeeded,
-      successRate: Math.round((succeeded / settings.tasks) * 10_000) / 10_000,
-      errors: errors.list(),
+      failed: measured - succeeded,
+      successRate: Math.round((succeeded / measured) * 10_000) / 10_000,
+      errors: run.errors.list(),
       memory: { rssStart: memStart.rss, rssEnd: memEnd.rss, heapUsedStart: memStart.heapUsed, heapUsedEnd: memEnd.heapUsed },
+      rounds: rounds.map(compactRound),
       targets: [],
     };
-    if (floor) result.floor = floor;
-    if (floorRatio !== undefined) result.floorRatio = floorRatio;
+    if (floors.length > 0) {
+      result.floor = { ...medianBy(floors, (f) => f.perSec), runsPerSec: floors.map((f) => f.perSec) };
+      const ratios = rounds.filter((r) => r.floor && r.floor.perSec > 0).map((r) => r.processing.perSec / r.floor!.perSec);
+      result.floorRatio = Math.round(medianBy(ratios, (x) => x) * 1000) / 1000;
+    }
     result.targets = checkTargets(result);
     return result;
   } finally {
     report('cleanup', 0, 1);
-    for (const w of workers) await w.stop({ timeout: 2000 }).catch(() => {});
+    for (const w of run.workers) await w.stop({ timeout: 2000 }).catch(() => {});
     await backend.destroy().catch(() => {});
     await backend.close().catch(() => {});
     ns.removeFiles();
@@ -143,24 +120,109 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
   }
 }
 
-function newWorker(backend: Backend, settings: ResolvedBenchmarkOptions, errors: ErrorLog): Worker {
-  const worker = new Worker(backend, {
-    queues: [BENCH_QUEUE],
-    maxConcurrency: settings.concurrency,
-    logger: silentLogger,
-  });
+/** Runs the warm-up tasks to the end on a worker of their own; returns their ids (excluded). */
+async function warmUp(run: Run): Promise<Set<string>> {
+  const { settings, queue, report } = run;
+  const ids = new Set<string>();
+  if (settings.warmup === 0) return ids;
+  const worker = newWorker(run);
+  const warm = new TaskCollector(new Set(), new ErrorLog());
+  warm.attach(worker);
+  await worker.start();
+  const single = Math.min(50, settings.warmup);
+  for (const id of (await enqueueOneByOne(queue, single, run.producer('warmup', settings.warmup))).ids) ids.add(id);
+  for (const id of (await enqueueInBatches(queue, settings.warmup - single, settings.batchSize, run.producer('warmup', settings.warmup))).ids) ids.add(id);
+  const done = await warm.waitFinished(settings.warmup, settings.stallTimeoutMs, run.signal, () => report('warmup', warm.finished, settings.warmup));
+  if (!done) run.errors.add('warm-up', `only ${warm.finished} of ${settings.warmup} warm-up tasks finished`);
+  warm.detach();
+  await worker.stop({ timeout: 5000 });
+  return ids;
+}
+
+async function measureFloor(config: BackendConfig, run: Run): Promise<FloorResult> {
+  const { settings } = run;
+  run.report('floor', 0, settings.tasks);
+  const floor = await rawFloor(config, { tasks: settings.tasks, concurrency: settings.concurrency, payloadBytes: settings.payloadBytes, signal: run.signal });
+  run.report('floor', settings.tasks, settings.tasks);
+  return floor;
+}
+
+/** Enqueue phases, then a fresh worker drains the backlog. */
+async function measureRound(run: Run, excluded: ReadonlySet<string>, floor: FloorResult | undefined): Promise<RoundResult> {
+  const { settings, queue } = run;
+  const single = await enqueueOneByOne(queue, settings.singleEnqueue, run.producer('enqueue-single', settings.singleEnqueue));
+  const batchCount = settings.tasks - settings.singleEnqueue;
+  const batch = await enqueueInBatches(queue, batchCount, settings.batchSize, run.producer('enqueue-batch', batchCount));
+
+  const worker = newWorker(run);
+  const collector = new TaskCollector(excluded, run.errors);
+  collector.attach(worker);
+  run.report('processing', 0, settings.tasks);
+  await worker.start();
+  const complete = await collector.waitFinished(settings.tasks, settings.stallTimeoutMs, run.signal, () => run.report('processing', collector.finished, settings.tasks));
+  if (!complete) run.errors.add('processing', `stalled: ${settings.tasks - collector.finished} of ${settings.tasks} tasks not finished after ${settings.stallTimeoutMs} ms without progress`);
+  const ms = collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
+  run.report('processing', collector.finished, settings.tasks);
+  collector.detach();
+  await worker.stop({ timeout: 5000 });
+  return {
+    single: single.figure,
+    batch: batch.figure,
+    processing: { ...rate(collector.finished, ms), toStart: collector.toStart.summary(), toFinish: collector.toFinish.summary() },
+    floor,
+    succeeded: collector.succeeded,
+  };
+}
+
+/** A fresh, idle worker; one task at a time. Failures here are reported, not thrown. */
+async function measureIdle(run: Run, excluded: ReadonlySet<string>): Promise<BenchmarkResult['idle']> {
+  const { settings } = run;
+  const empty = { toStart: summarize([]), toFinish: summarize([]), enqueueCall: summarize([]) };
+  if (settings.idleSamples === 0) return empty;
+  const worker = newWorker(run);
+  const collector = new TaskCollector(excluded, run.errors);
+  collector.attach(worker);
+  await worker.start();
+  run.report('idle-latency', 0, settings.idleSamples);
+  try {
+    const idle = await probeIdleLatency(run.queue, collector, settings.idleSamples, settings.idleGapMs, settings.stallTimeoutMs, run.producer('idle-latency', settings.idleSamples));
+    return { toStart: idle.toStart.summary(), toFinish: idle.toFinish.summary(), enqueueCall: idle.enqueueCall.summary() };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'BenchmarkAbortedError') throw err;
+    run.errors.add('idle latency', err instanceof Error ? err.message : String(err));
+    return empty;
+  } finally {
+    collector.detach();
+    await worker.stop({ timeout: 5000 });
+  }
+}
+
+function newWorker(run: Run): Worker {
+  const worker = new Worker(run.backend, { queues: [BENCH_QUEUE], maxConcurrency: run.settings.concurrency, logger: silentLogger });
   worker.on('warning', (message) => {
-    if (!/ stopped$/.test(message)) errors.add('worker warning', message);
+    if (!/ stopped$/.test(message)) run.errors.add('worker warning', message);
   });
+  run.workers.push(worker);
   return worker;
 }
 
-function bestFloor(runs: FloorResult[]): FloorResult | undefined {
-  if (runs.length === 0) return undefined;
-  const best = runs.reduce((a, b) => (b.perSec > a.perSec ? b : a));
-  return { ...best, runsPerSec: runs.map((r) => r.perSec) };
+/** The middle element by `key` (the lower middle of an even count). */
+export function medianBy<T>(items: readonly T[], key: (x: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-function emptySummary() {
-  return { count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 };
+/** A round as stored in the result: rates only (the median round's latencies are the headline). */
+function compactRound(r: RoundResult): BenchmarkResult['rounds'][number] {
+  const out: BenchmarkResult['rounds'][number] = {
+    singleEnqueuePerSec: r.single.perSec,
+    batchEnqueuePerSec: r.batch.perSec,
+    processingPerSec: r.processing.perSec,
+    succeeded: r.succeeded,
+  };
+  if (r.floor) {
+    out.floorPerSec = r.floor.perSec;
+    out.floorRatio = r.floor.perSec > 0 ? Math.round((r.processing.perSec / r.floor.perSec) * 1000) / 1000 : undefined;
+  }
+  return out;
 }

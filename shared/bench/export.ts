@@ -41,7 +41,8 @@ function describeRun(r: BenchReport): string {
     lines.push(
       `- Workload: ${fmt(s.tasks)} × \`${s.task}\`, worker concurrency ${s.concurrency}, payload ${s.payloadBytes} B; ` +
         `${fmt(s.singleEnqueue)} enqueued one at a time, ${fmt(s.tasks - s.singleEnqueue)} in batches of ${s.batchSize}; ` +
-        `warm-up ${s.warmup} tasks (excluded from every figure); ${s.idleSamples} idle-latency samples.`,
+        `warm-up ${s.warmup} tasks (excluded from every figure); ${s.idleSamples} idle-latency samples; ` +
+        `${s.rounds} round${s.rounds === 1 ? '' : 's'} of floor + enqueue + processing (the median round is shown).`,
     );
   }
   return lines.join('\n');
@@ -107,7 +108,7 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
       '',
       '## Raw floors',
       '',
-      'Measured before the enqueue phases and again after the idle phase; the faster run counts.',
+      'Measured at the start of every round; the median counts, and the ratio is the median of each round\'s processing / floor.',
       '',
       table(['profile', 'claim loop', 'tasks', 'runs /s', 'best /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
     );

@@ -23,6 +23,7 @@ const schema = z.strictObject({
   idleSamples: count(0, 1_000_000).optional(),
   idleGapMs: count(0, 60_000).optional(),
   floor: z.boolean().optional(),
+  rounds: count(1, 100).optional(),
   stallTimeoutMs: count(100, 3_600_000).optional(),
   profile: z.string().min(1).max(200).optional(),
 });
@@ -41,6 +42,7 @@ export function resolveBenchmarkOptions(input: BenchmarkOptions | undefined, def
     idleSamples: o.idleSamples ?? 500,
     idleGapMs: o.idleGapMs ?? 2,
     floor: o.floor ?? true,
+    rounds: o.rounds ?? 1,
     stallTimeoutMs: o.stallTimeoutMs ?? 60_000,
     profile: o.profile ?? defaultProfile,
   };

@@ -83,7 +83,7 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
   const payload = makePayload(options.payloadBytes ?? 64);
   const { signal } = options;
   const t0 = performance.now();
-  const progress = (done: number, total: number) => options.onProgress?.({ profile, phase: 'processing', done, total, elapsedMs: Math.round(performance.now() - t0) });
+  const progress = (done: number, total: number) => options.onProgress?.({ profile, phase: 'processing', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
   throwIfAborted(signal, 'the soak run');
 
   const ns = benchNamespace(config, 'soak');

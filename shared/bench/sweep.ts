@@ -73,7 +73,7 @@ export async function sweepPools(config: BackendConfig, options: SweepOptions = 
   const profile = options.profile ?? config.type;
   const total = poolSizes.length * concurrencies.length;
   const t0 = performance.now();
-  const progress = (done: number) => options.onProgress?.({ profile, phase: 'enqueue-single', done, total, elapsedMs: Math.round(performance.now() - t0) });
+  const progress = (done: number) => options.onProgress?.({ profile, phase: 'enqueue-single', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
   const result: SweepResult = { kind: 'sweep', profile, backend: config.type, option: setting.option, note: setting.note, startedAt: new Date().toISOString(), cells: [] };
 
   for (const poolSize of poolSizes) {

@@ -24,6 +24,8 @@ export interface BenchmarkOptions {
   idleGapMs?: number;
   /** Also measure the raw floor (see rawFloor) in the same run. Default true. */
   floor?: boolean;
+  /** Floor + enqueue + processing this many times; rates are the median round's. Default 1. */
+  rounds?: number;
   /** Gives up on a phase that has made no progress for this long (ms). Default 60,000. */
   stallTimeoutMs?: number;
   /** Profile name shown in tables. Default: the backend type. */
@@ -37,6 +39,8 @@ export type BenchPhase = 'connect' | 'floor' | 'warmup' | 'enqueue-single' | 'en
 export interface BenchProgress {
   profile: string;
   phase: BenchPhase;
+  /** 1-based round of the floor/enqueue/processing phases; 0 outside them. */
+  round: number;
   /** Units done in this phase (tasks, samples). */
   done: number;
   total: number;
@@ -78,8 +82,7 @@ export interface FloorResult {
   perSec: number;
   /** Round trips the loop made to claim (a batch claim counts once). */
   claimCalls: number;
-  /** In runBenchmark the floor is measured before the enqueue phases and again after the idle
-   *  phase; these are both rates, and perSec (with the other fields) is the faster run's. */
+  /** In runBenchmark: the floor of every round; perSec (with the other fields) is the median's. */
   runsPerSec?: number[];
 }
 
@@ -139,11 +142,29 @@ export interface BenchmarkResult {
   successRate: number;
   errors: ErrorTally[];
   floor?: FloorResult;
-  /** processing.perSec / floor.perSec. */
+  /** processing / floor: the median of the rounds' ratios (each round's own floor). */
   floorRatio?: number;
+  /** Every round's rates (the headline figures are the median round's). */
+  rounds: {
+    singleEnqueuePerSec: number;
+    batchEnqueuePerSec: number;
+    processingPerSec: number;
+    floorPerSec?: number;
+    floorRatio?: number;
+    succeeded: number;
+  }[];
   /** Worker process memory in bytes, sampled after the warm-up and at the end. */
   memory: { rssStart: number; rssEnd: number; heapUsedStart: number; heapUsedEnd: number };
   targets: TargetCheck[];
+}
+
+/** One round of runBenchmark, as measured (internal; the result keeps its rates). */
+export interface RoundResult {
+  single: RateFigure & { latency: LatencySummary };
+  batch: RateFigure & { batchSize: number };
+  processing: BenchmarkResult['processing'];
+  floor: FloorResult | undefined;
+  succeeded: number;
 }
 
 export interface SweepCell {

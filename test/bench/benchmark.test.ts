@@ -37,14 +37,31 @@ test('counts cover the measured tasks only; warm-up tasks appear nowhere', async
   assert.deepEqual(r.errors, []);
   assert.ok(r.processing.perSec > 0 && r.enqueue.single.perSec > 0 && r.enqueue.batch.perSec > 0);
   assert.ok(r.idle.toStart.p50Ms <= r.idle.toStart.p99Ms && r.idle.toStart.p99Ms <= r.idle.toStart.maxMs);
-  assert.ok(r.floor && r.floor.tasks === 300 && r.floor.runsPerSec?.length === 2);
-  assert.equal(r.floor.perSec, Math.max(...r.floor.runsPerSec));
+  assert.ok(r.floor && r.floor.tasks === 300 && r.floor.runsPerSec?.length === 1);
   assert.equal(r.floorRatio, Math.round((r.processing.perSec / r.floor.perSec) * 1000) / 1000);
+  assert.equal(r.rounds.length, 1);
+  assert.equal(r.rounds[0].succeeded, 300);
   assert.deepEqual(r.targets.map((t) => t.name), ['processing rate vs raw floor', 'idle enqueue-to-start p50', 'idle enqueue-to-start p99 / p50']);
   for (const phase of ['connect', 'floor', 'warmup', 'enqueue-single', 'enqueue-batch', 'processing', 'idle-latency', 'cleanup'] as const) {
     assert.ok(phases.includes(phase), `progress reported for ${phase}`);
   }
   assert.deepEqual(benchFiles(), before, 'temp files of the run and the floor are removed');
+});
+
+test('several rounds: each round counts its own tasks; headline rates are the median round, the ratio the median ratio', async () => {
+  const r = await runBenchmark({ type: 'sqlite' }, { ...SMALL, tasks: 120, singleEnqueue: 20, rounds: 3, idleSamples: 5 });
+  assert.equal(r.rounds.length, 3);
+  for (const round of r.rounds) assert.equal(round.succeeded, 120);
+  assert.equal(r.succeeded, 360);
+  assert.equal(r.failed, 0);
+  assert.equal(r.successRate, 1);
+  assert.equal(r.processing.tasks, 120, 'the median round, not the sum');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+  assert.equal(r.processing.perSec, median(r.rounds.map((x) => x.processingPerSec)));
+  assert.equal(r.enqueue.single.perSec, median(r.rounds.map((x) => x.singleEnqueuePerSec)));
+  assert.equal(r.floor?.perSec, median(r.rounds.map((x) => x.floorPerSec ?? 0)));
+  assert.deepEqual(r.floor?.runsPerSec, r.rounds.map((x) => x.floorPerSec));
+  assert.equal(r.floorRatio, Math.round(median(r.rounds.map((x) => x.processingPerSec / (x.floorPerSec ?? 1))) * 1000) / 1000);
 });
 
 test('warm-up 0 and floor off: still exact counts, no floor figures', async () => {

@@ -26,6 +26,7 @@ export function fakeResult(profile: string, processingPerSec: number, idleP50: n
     floor: { kind: 'redis', method: 'Lua pop | pipelined LREM', tasks: 10_000, concurrency: 10, durationMs: 500, perSec: 20_000, claimCalls: 1000, runsPerSec: [19_000, 20_000] },
     floorRatio: processingPerSec / 20_000,
     memory: { rssStart: 1, rssEnd: 2, heapUsedStart: 1, heapUsedEnd: 1 },
+    rounds: [{ singleEnqueuePerSec: 10_000, batchEnqueuePerSec: 30_000, processingPerSec, floorPerSec: 20_000, floorRatio: processingPerSec / 20_000, succeeded: 10_000 }],
     targets: [],
   };
   r.targets = checkTargets(r);
