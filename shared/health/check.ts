@@ -6,6 +6,7 @@ import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { QueueCounts } from '../core/types.js';
 import type { Profile } from '../config/profiles.js';
 import { redact, scrub } from '../config/redact.js';
+import { secretValuesIn } from '../config/secrets.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -75,7 +76,9 @@ function isProfile(target: HealthTarget): target is Profile {
  * closes it afterwards; given a Backend, it uses (and leaves open) that one.
  */
 export async function checkHealth(target: HealthTarget, options: HealthCheckOptions = {}): Promise<HealthReport> {
-  const secrets = [...(options.secrets ?? []), ...(isProfile(target) ? target.secrets : [])];
+  // Whatever secrets the target holds are hidden from every message of the report.
+  const held = isBackend(target) ? [] : isProfile(target) ? target.secrets : secretValuesIn(target);
+  const secrets = [...(options.secrets ?? []), ...held];
   const opts = { ...options, secrets, profile: options.profile ?? (isProfile(target) ? target.name : undefined) };
   if (isBackend(target)) return runCheck(target, opts, false);
   const config = isProfile(target) ? target.backend : target;

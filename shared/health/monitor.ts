@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Backend } from '../core/backend.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { Profile } from '../config/profiles.js';
+import { secretValuesIn } from '../config/secrets.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_SLOW_THRESHOLD_MS, runCheck, type HealthReport, type HealthStatus, type HealthTarget } from './check.js';
 import { MetricsTracker, type HealthMetrics } from './metrics.js';
 import { ConfigurationError } from '../core/errors.js';
@@ -75,7 +76,7 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
       name,
       backend: isBackend ? (target as Backend) : undefined,
       config: isBackend ? undefined : isProfile ? (target as Profile).backend : (target as BackendConfig),
-      secrets: isProfile ? (target as Profile).secrets : [],
+      secrets: isBackend ? [] : isProfile ? (target as Profile).secrets : secretValuesIn(target),
       tracker: new MetricsTracker(name, this.options.historySize),
       inFlight: undefined,
     });
