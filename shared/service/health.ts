@@ -1,136 +1,109 @@
-// Live health of every profile: shared/health's check run on a timer over the service's shared
-// connection, kept as a short history per profile and pushed to the UI after every check.
-import { runCheck, type HealthReport } from '../health/check.js';
-import { scrub } from '../config/redact.js';
+// Live health of every profile for the dashboard: shared/health's HealthMonitor does the checks,
+// history and score; this keeps it in step with the config file (profiles added, edited, deleted)
+// and turns its reports into the protocol's samples, pushed after every check.
+import { HealthMonitor as SharedMonitor, type HealthReport } from '../health/index.js';
 import type { HealthSample, NodeStatus, ProfileHealth } from '../protocol/models.js';
-import type { Connections } from './connections.js';
+import { ensureLocalFolder } from './local-files.js';
+import type { ProfileBook } from './profiles.js';
 
-export interface HealthMonitorOptions {
-  /** Between checks of one profile (ms). Default 5000. */
+export interface HealthOptions {
+  /** Between rounds of checks (ms). Default 5000. */
   intervalMs?: number;
-  /** Samples kept per profile (the chart's window). Default 120. */
+  /** Checks kept per profile (the chart's window). Default 120. */
   historySize?: number;
-  slowThresholdMs?: number;
-  timeoutMs?: number;
 }
 
-interface Track {
-  history: HealthSample[];
-  last?: HealthReport;
-  current: ProfileHealth;
-  busy: boolean;
-}
-
-export class HealthMonitor {
-  private readonly tracks = new Map<string, Track>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly intervalMs: number;
-  private readonly historySize: number;
+export class ProfileHealthTracker {
+  private readonly monitor: SharedMonitor;
+  /** What each watched profile was added with, to notice edits. */
+  private readonly fingerprints = new Map<string, string>();
+  /** Profiles that cannot even be resolved (e.g. a missing secret): shown unhealthy with the reason. */
+  private readonly problems = new Map<string, ProfileHealth>();
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly connections: Connections,
-    private readonly listProfiles: () => string[],
+    private readonly profiles: ProfileBook,
     private readonly emit: (health: ProfileHealth, sample: HealthSample) => void,
-    private readonly options: HealthMonitorOptions = {},
+    options: HealthOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 5000;
-    this.historySize = options.historySize ?? 120;
+    this.monitor = new SharedMonitor({ intervalMs: options.intervalMs ?? 5000, historySize: options.historySize ?? 120 });
+    this.monitor.on('check', (report) => {
+      if (report.profile) this.emit(this.current(report.profile), toSample(report));
+    });
   }
 
   start(): void {
-    if (this.timer) return;
-    void this.checkAll();
-    this.timer = setInterval(() => void this.checkAll(), this.intervalMs);
-    this.timer.unref();
+    void this.sync().then(() => this.monitor.start());
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  async stop(): Promise<void> {
+    await this.syncing;
+    await this.monitor.stop();
   }
 
   list(): ProfileHealth[] {
-    return this.listProfiles().map((name) => this.track(name).current);
+    return this.profiles.names().map((name) => this.current(name));
   }
 
   history(name: string): HealthSample[] {
-    return [...this.track(name).history];
+    return this.monitor.history(name).map(toSample);
   }
 
-  /** The nodes seen by the last check (HA view); checks now when there is none yet. */
   async nodes(name: string): Promise<NodeStatus[]> {
-    const t = this.track(name);
-    if (!t.last) await this.check(name);
-    return t.last?.nodes ?? [];
+    await this.syncing;
+    if (!this.monitor.latest(name) && this.monitor.profiles.includes(name)) await this.monitor.checkNow(name);
+    return this.monitor.latest(name)?.nodes ?? [];
   }
 
-  /** Forgets profiles that were deleted and checks the others at once (e.g. after an edit). */
+  /** Brings the watched set in line with the config file, then checks changed profiles at once. */
   refresh(): void {
-    const names = this.listProfiles();
-    for (const name of this.tracks.keys()) if (!names.includes(name)) this.tracks.delete(name);
-    void this.checkAll();
+    void this.sync();
   }
 
-  async check(name: string): Promise<void> {
-    const t = this.track(name);
-    if (t.busy) return;
-    t.busy = true;
-    try {
-      const report = await this.runOne(name);
-      t.last = report;
-      const sample: HealthSample = { at: report.checkedAt, status: report.status };
-      if (report.status !== 'unhealthy') sample.latencyMs = report.responseTimeMs;
-      if (report.error) sample.error = report.error;
-      t.history.push(sample);
-      if (t.history.length > this.historySize) t.history.splice(0, t.history.length - this.historySize);
-      t.current = this.summarize(name, report, t.history);
-      if (this.tracks.get(name) === t) this.emit(t.current, sample);
-    } finally {
-      t.busy = false;
+  private sync(): Promise<void> {
+    this.syncing = this.syncing.then(() => this.syncNow()).catch(() => {});
+    return this.syncing;
+  }
+
+  private async syncNow(): Promise<void> {
+    const names = this.profiles.names();
+    for (const name of this.monitor.profiles) {
+      if (!names.includes(name)) {
+        await this.monitor.remove(name);
+        this.fingerprints.delete(name);
+      }
+    }
+    for (const name of [...this.problems.keys()]) if (!names.includes(name)) this.problems.delete(name);
+    for (const name of names) {
+      let profile;
+      try {
+        profile = await this.profiles.resolve(name);
+      } catch (err) {
+        if (this.monitor.profiles.includes(name)) await this.monitor.remove(name);
+        this.fingerprints.delete(name);
+        const health: ProfileHealth = { profile: name, status: 'unhealthy', score: 0, checkedAt: Date.now(), error: (err as Error).message };
+        this.problems.set(name, health);
+        this.emit(health, { at: health.checkedAt!, status: 'unhealthy', error: health.error });
+        continue;
+      }
+      this.problems.delete(name);
+      const fingerprint = JSON.stringify(profile.backend);
+      if (this.fingerprints.get(name) === fingerprint) continue;
+      if (this.monitor.profiles.includes(name)) await this.monitor.remove(name);
+      ensureLocalFolder(profile.backend);
+      this.monitor.add(name, profile);
+      this.fingerprints.set(name, fingerprint);
+      void this.monitor.checkNow(name);
     }
   }
 
-  private async checkAll(): Promise<void> {
-    await Promise.all(this.listProfiles().map((name) => this.check(name)));
-  }
-
-  private async runOne(name: string): Promise<HealthReport> {
-    const checkedAt = Date.now();
-    const started = performance.now();
-    try {
-      const { backend, profile } = await this.connections.get(name);
-      const report = await runCheck(backend, { slowThresholdMs: this.options.slowThresholdMs, timeoutMs: this.options.timeoutMs, secrets: profile.secrets, profile: name }, false);
-      return report;
-    } catch (err) {
-      // Could not even open the connection (or resolve the profile): unhealthy, with the reason.
-      const secrets = await this.connections.secrets().catch(() => []);
-      return {
-        profile: name,
-        kind: 'sqlite',
-        address: '',
-        status: 'unhealthy',
-        responseTimeMs: Math.round(performance.now() - started),
-        slow: false,
-        error: scrub((err as Error).message, secrets),
-        warnings: [],
-        checkedAt,
-        nodes: [],
-        queues: [],
-        oldestPendingAgeMs: 0,
-        liveWorkers: 0,
-        deadTasks: 0,
-      };
-    }
-  }
-
-  /** Score 0..100 over the kept history, as the original sitq monitor counted it: errors cost up
-   *  to 50 points, slow answers up to 20. */
-  private summarize(name: string, report: HealthReport, history: readonly HealthSample[]): ProfileHealth {
-    const n = history.length || 1;
-    const errors = history.filter((s) => s.status === 'unhealthy').length;
-    const slow = history.filter((s) => s.status === 'degraded').length;
-    const score = Math.max(0, Math.round(100 - (errors / n) * 50 - (slow / n) * 20));
-    const health: ProfileHealth = { profile: name, status: report.status, score, checkedAt: report.checkedAt };
+  private current(name: string): ProfileHealth {
+    const problem = this.problems.get(name);
+    if (problem) return problem;
+    const report = this.monitor.latest(name);
+    const metrics = this.monitor.metrics(name);
+    if (!report || !metrics) return { profile: name, status: 'unknown', score: 100 };
+    const health: ProfileHealth = { profile: name, status: report.status, score: Math.round(metrics.healthScore), checkedAt: report.checkedAt };
     if (report.status !== 'unhealthy') {
       health.latencyMs = report.responseTimeMs;
       health.facts = { lagMs: report.oldestPendingAgeMs, liveWorkers: report.liveWorkers, deadTasks: report.deadTasks };
@@ -140,13 +113,11 @@ export class HealthMonitor {
     else if (report.warnings.length) health.error = report.warnings.join('; ');
     return health;
   }
+}
 
-  private track(name: string): Track {
-    let t = this.tracks.get(name);
-    if (!t) {
-      t = { history: [], current: { profile: name, status: 'unknown', score: 100 }, busy: false };
-      this.tracks.set(name, t);
-    }
-    return t;
-  }
+function toSample(report: HealthReport): HealthSample {
+  const sample: HealthSample = { at: report.checkedAt, status: report.status };
+  if (report.status !== 'unhealthy') sample.latencyMs = report.responseTimeMs;
+  if (report.error) sample.error = report.error;
+  return sample;
 }

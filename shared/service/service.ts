@@ -13,7 +13,7 @@ import type { UiBoundMessage } from '../protocol/messages.js';
 import { PROTOCOL_VERSION, type HostKind, type ProfileDraft, type SecretStoreInfo } from '../protocol/models.js';
 import { BenchRuns, benchDir, type BenchRunner } from './bench-runs.js';
 import { Connections } from './connections.js';
-import { HealthMonitor } from './health.js';
+import { ProfileHealthTracker } from './health.js';
 import { enqueue, getTask, listTasks, snapshot, snapshotSignature } from './inspect.js';
 import { ensureLocalFolder } from './local-files.js';
 import { LocalWorkers } from './local-workers.js';
@@ -51,7 +51,7 @@ const RESEND_MS = 5000;
 export class DashboardService implements SessionHost {
   readonly profiles: ProfileBook;
   private readonly connections: Connections;
-  private readonly health: HealthMonitor;
+  private readonly health: ProfileHealthTracker;
   private readonly workers: LocalWorkers;
   private readonly sessions = new Set<Session>();
   private readonly watches = new Map<string, Watch>();
@@ -68,9 +68,7 @@ export class DashboardService implements SessionHost {
       onChange: () => this.profilesChanged(),
     });
     this.connections = new Connections(this.profiles);
-    this.health = new HealthMonitor(this.connections, () => this.profiles.names(), (health, sample) => this.broadcast('health', { health, sample }), {
-      intervalMs: options.healthIntervalMs,
-    });
+    this.health = new ProfileHealthTracker(this.profiles, (health, sample) => this.broadcast('health', { health, sample }), { intervalMs: options.healthIntervalMs });
     this.workers = new LocalWorkers(
       {
         changed: (workers) => this.broadcast('workers', { workers }),
@@ -107,7 +105,7 @@ export class DashboardService implements SessionHost {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.countsTimer);
-    this.health.stop();
+    await this.health.stop();
     for (const s of [...this.sessions]) s.close();
     this.profiles.close();
     this.bench.cancelAll();

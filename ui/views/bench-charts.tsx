@@ -18,10 +18,10 @@ export function ThroughputChart({ results }: { results: BenchmarkResult[] }) {
   const build = useCallback(
     (_w: number, p: Palette): ChartOptions => ({
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: () => [-0.5, names.length - 0.5] }, y: { distr: 3, log: 10 } },
+      scales: { x: { time: false, range: () => [-0.5, names.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
         axis(p, { splits: () => names.map((_n, i) => i), values: () => names, grid: { show: false } }),
-        axis(p, { label: 'tasks / s (log)', labelSize: 14, size: 60, values: (_u, vals) => vals.map((v) => (v == null ? '' : fmtInt(v))) }),
+        axis(p, { label: 'tasks / s', labelSize: 14, size: 70, values: (_u, vals) => vals.map((v) => (v == null ? '' : fmtInt(v))) }),
       ],
       series: [
         { label: 'profile', value: (_u, v) => (v == null ? '' : (names[v] ?? '')) },
@@ -69,6 +69,7 @@ export function LatencyChart({ results, which }: { results: BenchmarkResult[]; w
 
 export function ResultsTable({ report }: { report: BenchReport }) {
   return (
+    <div class="table-wrap">
     <table class="table bench-table" data-testid="bench-table">
       <thead>
         <tr>
@@ -111,6 +112,7 @@ export function ResultsTable({ report }: { report: BenchReport }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 

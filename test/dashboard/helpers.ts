@@ -1,0 +1,103 @@
+// A browser dashboard on a temporary config, secrets file and SQLite folder, plus a Node protocol
+// client for it (the same ProtocolClient the UI uses, over the `ws` package).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startDashboard, type RunningDashboard, type StartDashboardOptions } from '../../shared/dashboard/index.js';
+import { ProtocolClient, type ConnectionState, type Transport } from '../../shared/protocol/client.js';
+import type { HostBoundMessage } from '../../shared/protocol/messages.js';
+import { FileSecretStore } from '../../shared/service/file-secrets.js';
+
+export interface TempDashboard {
+  dashboard: RunningDashboard;
+  dir: string;
+  secrets: FileSecretStore;
+  close(): Promise<void>;
+}
+
+export async function tempDashboard(options: Partial<StartDashboardOptions> = {}): Promise<TempDashboard> {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-dash-'));
+  const secrets = new FileSecretStore(join(dir, 'secrets.json'), {});
+  const dashboard = await startDashboard({
+    port: 0,
+    config: join(dir, 'sitq.config.json'),
+    secrets: { store: secrets, info: secrets.info },
+    service: { healthIntervalMs: 1000, countsIntervalMs: 200, configWatchIntervalMs: 200, ...options.service },
+    ...options,
+  });
+  return {
+    dashboard,
+    dir,
+    secrets,
+    async close() {
+      await dashboard.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Transport over a Node WebSocket: the UI's WebSocketTransport without the browser. */
+export class NodeWsTransport implements Transport {
+  state: ConnectionState = 'connecting';
+  private readonly messageListeners: ((m: unknown) => void)[] = [];
+  private readonly stateListeners: ((s: ConnectionState) => void)[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.ws = new WebSocket(url, { headers });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => {
+        this.set('open');
+        resolve();
+      });
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data) => {
+      const parsed = JSON.parse(data.toString()) as unknown;
+      for (const l of this.messageListeners) l(parsed);
+    });
+    this.ws.on('close', () => this.set('closed'));
+  }
+
+  send(message: HostBoundMessage): void {
+    this.ws.send(JSON.stringify(message));
+  }
+  onMessage(l: (m: unknown) => void): void {
+    this.messageListeners.push(l);
+  }
+  onState(l: (s: ConnectionState) => void): void {
+    this.stateListeners.push(l);
+  }
+  close(): void {
+    this.ws.close();
+  }
+  private set(s: ConnectionState): void {
+    this.state = s;
+    for (const l of this.stateListeners) l(s);
+  }
+}
+
+/** The WebSocket URL of a dashboard, and the Origin header its page would send. */
+export function wsTarget(d: RunningDashboard): { url: string; origin: string } {
+  return { url: `ws://127.0.0.1:${d.port}/${d.token}/ws`, origin: `http://127.0.0.1:${d.port}` };
+}
+
+export async function connectClient(d: RunningDashboard): Promise<ProtocolClient> {
+  const { url, origin } = wsTarget(d);
+  const transport = new NodeWsTransport(url, { Origin: origin });
+  await transport.opened;
+  return new ProtocolClient(transport, 60_000);
+}
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
