@@ -1,8 +1,24 @@
 // The NATS JetStream backend: the shared conformance suite, then every option and the
-// JetStream-specific behaviour against the real server on 127.0.0.1:4222 (and private
-// nats-server processes where a test needs auth, TLS or a restart).
-import { randomBytes } from 'node:crypto';
+// JetStream-specific behaviour against the real server on 127.0.0.1:4222, and against private
+// nats-server processes (started here, on free ports) where a test needs auth, TLS, a restart
+// or a frozen server.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { connect, nkeys, type NatsConnection } from 'nats';
+import { NatsBackend, type NatsOptions } from '../../shared/backends/nats/index.js';
+import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
 import { exerciseBackend } from '../conformance/index.js';
+import { eventually, newTask, sleep } from '../conformance/harness.js';
+import { IN_CI, serverSkip, tcpReachable } from '../helpers/servers.js';
+
+type KeyPair = ReturnType<typeof nkeys.createUser>;
 
 const freshStream = () => `SITQ_TEST_${randomBytes(5).toString('hex').toUpperCase()}`;
 
@@ -11,4 +27,485 @@ await exerciseBackend({
   server: 'nats',
   freshConfig: () => ({ type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: freshStream() }),
   unreachableConfig: () => ({ type: 'nats', servers: ['nats://127.0.0.1:1'], connectTimeout: 1000 }),
+});
+
+const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };
+const sharedSkip = await serverSkip('nats');
+const binarySkip = privateServerSkip();
+
+/** A connected backend on its own stream, destroyed and closed afterwards. */
+async function withNats(options: NatsOptions, fn: (b: NatsBackend, streamName: string) => Promise<void>): Promise<void> {
+  const streamName = options.streamName ?? freshStream();
+  const backend = new NatsBackend({ servers: 'nats://127.0.0.1:4222', ...options, streamName });
+  await backend.connect();
+  try {
+    await fn(backend, streamName);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+async function withClient<T>(fn: (nc: NatsConnection) => Promise<T>, servers = 'nats://127.0.0.1:4222'): Promise<T> {
+  const nc = await connect({ servers });
+  try {
+    return await fn(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+// --- private nats-server processes ------------------------------------------------------------
+
+function privateServerSkip(): string | false {
+  if (spawnSync('nats-server', ['--version']).status === 0) return false;
+  const message = 'nats-server is not on PATH: the tests that start their own server (auth, TLS, restarts) are skipped';
+  if (IN_CI) throw new Error(`${message} (CI=true)`);
+  return message;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+class PrivateServer {
+  private child: ChildProcess | undefined;
+  readonly dir = mkdtempSync(join(tmpdir(), 'sitq-nats-'));
+
+  private constructor(readonly port: number, private readonly args: (dir: string, port: number) => string[]) {}
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** `args` gets the server's own folder and port; JetStream and the store are always on. */
+  static async start(args: (dir: string, port: number) => string[] = () => []): Promise<PrivateServer> {
+    const server = new PrivateServer(await freePort(), args);
+    running.add(server);
+    await server.launch();
+    return server;
+  }
+
+  async launch(): Promise<void> {
+    const custom = this.args(this.dir, this.port);
+    const base = custom.includes('-c') ? [] : ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', join(this.dir, 'js')];
+    this.child = spawn('nats-server', [...base, ...custom], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!(await tcpReachable('127.0.0.1', this.port, 200))) {
+      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not start`);
+      await sleep(50);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+
+  freeze(on: boolean): void {
+    this.child?.kill(on ? 'SIGSTOP' : 'SIGCONT');
+  }
+}
+
+const running = new Set<PrivateServer>();
+after(async () => {
+  await Promise.all([...running].map((s) => s.stop()));
+});
+
+// --- credentials for operator mode (a .creds file): JWTs signed with NKeys -------------------
+
+function jwt(claims: Record<string, unknown>, signer: KeyPair): string {
+  const b64 = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
+  const header = b64(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
+  const body = { ...claims, iat: Math.floor(Date.now() / 1000) };
+  const withId = { ...body, jti: createHash('sha256').update(JSON.stringify(body)).digest('base64url').toUpperCase() };
+  const payload = b64(JSON.stringify(withId));
+  return `${header}.${payload}.${b64(signer.sign(new TextEncoder().encode(`${header}.${payload}`)))}`;
+}
+
+/** A server config for decentralized auth with one JetStream-enabled account, and a .creds file
+ *  for one of its users (plus one for a user of an account the server does not know). */
+function operatorSetup(dir: string, port: number): { config: string; creds: string; strangerCreds: string } {
+  const operator = nkeys.createOperator();
+  const account = nkeys.createAccount();
+  const system = nkeys.createAccount();
+  const opKey = operator.getPublicKey();
+  const limits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  const accountJwt = (kp: KeyPair, name: string, js: boolean) =>
+    jwt({ iss: opKey, sub: kp.getPublicKey(), name, nats: { limits: js ? { ...limits, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : limits, type: 'account', version: 2 } }, operator);
+  const credsFor = (acct: KeyPair, file: string) => {
+    const user = nkeys.createUser();
+    const token = jwt({ iss: acct.getPublicKey(), sub: user.getPublicKey(), name: 'u', nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 } }, acct);
+    const seed = new TextDecoder().decode(user.getSeed());
+    writeFileSync(file, `-----BEGIN NATS USER JWT-----\n${token}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`);
+    return file;
+  };
+  const config = join(dir, 'operator.conf');
+  writeFileSync(
+    config,
+    [
+      `listen: 127.0.0.1:${port}`,
+      `operator: ${jwt({ iss: opKey, sub: opKey, name: 'op', nats: { type: 'operator', version: 2 } }, operator)}`,
+      'resolver: MEMORY',
+      `system_account: ${system.getPublicKey()}`,
+      `resolver_preload: { ${account.getPublicKey()}: ${accountJwt(account, 'app', true)}, ${system.getPublicKey()}: ${accountJwt(system, 'SYS', false)} }`,
+      `jetstream { store_dir: "${join(dir, 'js')}" }`,
+    ].join('\n'),
+  );
+  return { config, creds: credsFor(account, join(dir, 'app.creds')), strangerCreds: credsFor(nkeys.createAccount(), join(dir, 'stranger.creds')) };
+}
+
+/** Connects, enqueues and claims one task: the options work end to end. */
+async function roundTrip(options: NatsOptions): Promise<void> {
+  const backend = new NatsBackend({ streamName: freshStream(), connectTimeout: 3000, ...options });
+  try {
+    await backend.connect();
+    const task = newTask();
+    await backend.enqueue([task]);
+    const [claimed] = await backend.claim(claimOne);
+    assert.equal(claimed?.record.id, task.id);
+    await backend.destroy();
+  } finally {
+    await backend.close();
+  }
+}
+
+async function rejectsWithConnectionError(options: NatsOptions, within: number, pattern?: RegExp): Promise<void> {
+  const backend = new NatsBackend({ streamName: freshStream(), ...options });
+  const t0 = Date.now();
+  await assert.rejects(backend.connect(), (err: unknown) => {
+    assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
+    if (pattern) assert.match(err.message, pattern);
+    assert.ok(!/secret|s3cret/.test(err.message), 'the error shows a credential');
+    return true;
+  });
+  assert.ok(Date.now() - t0 < within, `connect took ${Date.now() - t0} ms`);
+  await backend.close();
+}
+
+describe('nats: options', () => {
+  it('rejects bad options with ConfigurationError naming the option', () => {
+    const bad: [NatsOptions, string][] = [
+      [{ streamName: 'has.dot' }, 'nats.streamName'],
+      [{ servers: 'not a url' }, 'nats.servers'],
+      [{ servers: [] }, 'nats.servers'],
+      [{ maxReconnectAttempts: -2 }, 'nats.maxReconnectAttempts'],
+      [{ reconnectWait: 1.5 }, 'nats.reconnectWait'],
+      [{ pingInterval: 0 }, 'nats.pingInterval'],
+      [{ maxPingsOutstanding: 0 }, 'nats.maxPingsOutstanding'],
+      [{ connectTimeout: 0 }, 'nats.connectTimeout'],
+      [{ pass: 'x' }, 'nats.user'],
+      [{ user: 'u', token: 't' }, 'nats.token'],
+      [{ nkey: 'SUnot-a-seed' }, 'nats.nkey'],
+      [{ credsFile: '/no/such/file.creds' }, 'nats.credsFile'],
+      [{ tls: { caFile: '/x', verify: true } as never }, 'nats.tls.verify'],
+      [{ poolSize: 3 } as never, 'nats.poolSize'],
+    ];
+    for (const [options, option] of bad) {
+      assert.throws(() => new NatsBackend(options), (err: unknown) => err instanceof ConfigurationError && err.option === option, `no ConfigurationError for ${option}`);
+    }
+    assert.throws(() => new NatsBackend({ user: 'u', pass: 'hunter2', token: 'x' }), (err: unknown) => err instanceof ConfigurationError && !err.message.includes('hunter2'));
+  });
+
+  it('address names the servers and the stream, never credentials', () => {
+    const b = new NatsBackend({ servers: ['nats://alice:s3cret@10.0.0.1:4222', '10.0.0.2:4223'], streamName: 'JOBS', token: 'secret-token' });
+    assert.equal(b.address, 'nats://10.0.0.1:4222, nats://10.0.0.2:4223 (stream JOBS)');
+    assert.equal(new NatsBackend().address, 'nats://127.0.0.1:4222 (stream SITQ_TASKS)');
+  });
+
+  it('connectTimeout: a closed port and an address that never answers fail with ConnectionError in time', async () => {
+    await rejectsWithConnectionError({ servers: 'nats://127.0.0.1:1', connectTimeout: 1000 }, 1500);
+    // A listener that accepts TCP but never speaks NATS: only the timeout can end this.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = silent.address() as { port: number };
+      const t0 = Date.now();
+      await rejectsWithConnectionError({ servers: `nats://127.0.0.1:${port}`, connectTimeout: 600 }, 2000);
+      assert.ok(Date.now() - t0 >= 500, 'gave up before the connect timeout');
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('streamName names the stream and both buckets; destroy removes them', { skip: sharedSkip }, async () => {
+    const streamName = freshStream();
+    const names = [streamName, `KV_${streamName}_TASKS`, `KV_${streamName}_META`];
+    const backend = new NatsBackend({ streamName });
+    await backend.enqueue([newTask()]);
+    await withClient(async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      for (const n of names) assert.ok(await jsm.streams.info(n), `${n} missing`);
+      assert.equal((await jsm.streams.info(streamName)).config.retention, 'workqueue');
+      await backend.destroy();
+      for (const n of names) await assert.rejects(jsm.streams.info(n), `${n} survived destroy()`);
+    });
+    await backend.close();
+  });
+
+  it('servers: uses a live server when another is down, and nodes() reports each', { skip: sharedSkip }, async () => {
+    await withNats({ servers: ['nats://127.0.0.1:1', 'nats://127.0.0.1:4222'] }, async (b) => {
+      await b.ping();
+      const nodes = await b.nodes();
+      assert.deepEqual(
+        nodes.map((n) => [n.address, n.reachable, n.serving]),
+        [
+          ['nats://127.0.0.1:1', false, false],
+          ['nats://127.0.0.1:4222', true, true],
+        ],
+      );
+    });
+  });
+
+  it('user and pass authenticate; wrong ones fail fast with ConnectionError', { skip: binarySkip }, async () => {
+    const server = await PrivateServer.start(() => ['--user', 'sitq', '--pass', 's3cret']);
+    try {
+      await roundTrip({ servers: server.url, user: 'sitq', pass: 's3cret' });
+      await rejectsWithConnectionError({ servers: server.url, user: 'sitq', pass: 'wrong', connectTimeout: 3000 }, 3000, /authoriz/i);
+      await rejectsWithConnectionError({ servers: server.url, connectTimeout: 3000 }, 3000, /authoriz/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('token authenticates; a wrong one fails with ConnectionError', { skip: binarySkip }, async () => {
+    const server = await PrivateServer.start(() => ['--auth', 's3cret-token']);
+    try {
+      await roundTrip({ servers: server.url, token: 's3cret-token' });
+      await rejectsWithConnectionError({ servers: server.url, token: 'other', connectTimeout: 3000 }, 3000, /authoriz/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('nkey authenticates with a user seed; an unknown key fails', { skip: binarySkip }, async () => {
+    const user = nkeys.createUser();
+    const server = await PrivateServer.start((dir, port) => {
+      const config = join(dir, 'nkey.conf');
+      writeFileSync(config, `listen: 127.0.0.1:${port}\nauthorization { users = [ { nkey: ${user.getPublicKey()} } ] }\njetstream { store_dir: "${join(dir, 'js')}" }\n`);
+      return ['-c', config];
+    });
+    try {
+      await roundTrip({ servers: server.url, nkey: new TextDecoder().decode(user.getSeed()) });
+      const stranger = new TextDecoder().decode(nkeys.createUser().getSeed());
+      await rejectsWithConnectionError({ servers: server.url, nkey: stranger, connectTimeout: 3000 }, 3000, /authoriz/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('credsFile authenticates in operator mode; creds of an unknown account fail', { skip: binarySkip }, async () => {
+    let files!: ReturnType<typeof operatorSetup>;
+    const server = await PrivateServer.start((dir, port) => {
+      files = operatorSetup(dir, port);
+      return ['-c', files.config];
+    });
+    try {
+      await roundTrip({ servers: server.url, credsFile: files.creds });
+      await rejectsWithConnectionError({ servers: server.url, credsFile: files.strangerCreds, connectTimeout: 3000 }, 3000);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('tls: verifies the server with the given CA; without it a self-signed server is refused', { skip: binarySkip }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitq-nats-tls-'));
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const server = await PrivateServer.start(() => ['--tls', '--tlscert', cert, '--tlskey', key]);
+    try {
+      await roundTrip({ servers: server.url, tls: { caFile: cert } });
+      await rejectsWithConnectionError({ servers: server.url, tls: true, connectTimeout: 3000 }, 3000);
+    } finally {
+      await server.stop();
+    }
+    // And a server without TLS is refused when TLS is asked for.
+    if (!sharedSkip) await rejectsWithConnectionError({ tls: true, connectTimeout: 3000 }, 3000);
+  });
+
+  it('reconnects by itself after the server restarts (maxReconnectAttempts -1, reconnectWait)', { skip: binarySkip }, async () => {
+    const server = await PrivateServer.start();
+    const backend = new NatsBackend({ servers: server.url, streamName: freshStream(), reconnectWait: 100 });
+    try {
+      const before = newTask();
+      await backend.enqueue([before]);
+      const waiting = backend.claim({ ...claimOne, max: 2, waitMs: 15_000 });
+      await sleep(200);
+      await server.stop();
+      await sleep(500);
+      await server.launch();
+      const after = newTask();
+      await eventually('an enqueue after the restart', async () => backend.enqueue([after]).then(() => true, () => false), 10_000, 100);
+      const got = await waiting.catch(() => [] as Awaited<typeof waiting>);
+      const ids = new Set(got.map((c) => c.record.id));
+      const rest = await eventually('both tasks to be claimable again', async () => {
+        const more = await backend.claim({ ...claimOne, max: 2 }).catch(() => []);
+        for (const c of more) ids.add(c.record.id);
+        return ids.size === 2 || undefined;
+      }, 10_000, 100);
+      assert.ok(rest);
+      assert.deepEqual([...ids].sort(), [before.id, after.id].sort());
+    } finally {
+      await backend.destroy().catch(() => {});
+      await backend.close();
+      await server.stop();
+    }
+  });
+
+  it('maxReconnectAttempts: gives up after that many attempts, and the next call connects anew', { skip: binarySkip }, async () => {
+    const server = await PrivateServer.start();
+    const backend = new NatsBackend({ servers: server.url, streamName: freshStream(), maxReconnectAttempts: 2, reconnectWait: 100, connectTimeout: 1000 });
+    try {
+      await backend.ping();
+      await server.stop();
+      await sleep(1000); // 2 attempts 100 ms apart: the client has given up by now
+      const t0 = Date.now();
+      await assert.rejects(backend.ping(), ConnectionError);
+      assert.ok(Date.now() - t0 < 1500, 'a call on a closed connection hung');
+      await server.launch();
+      await backend.ping(); // a fresh connection, no restart of the backend needed
+    } finally {
+      await backend.destroy().catch(() => {});
+      await backend.close();
+      await server.stop();
+    }
+  });
+
+  it('pingInterval and maxPingsOutstanding notice a frozen server', { skip: binarySkip }, async () => {
+    const server = await PrivateServer.start();
+    const quick = new NatsBackend({ servers: server.url, streamName: freshStream(), pingInterval: 100, maxPingsOutstanding: 1, reconnectWait: 100 });
+    const slow = new NatsBackend({ servers: server.url, streamName: freshStream() });
+    try {
+      await Promise.all([quick.connect(), slow.connect()]);
+      server.freeze(true);
+      await eventually('the frozen server to be noticed', async () => !(await quick.nodes())[0].serving, 3000, 50);
+      assert.equal((await slow.nodes())[0].serving, true, 'the default 20 s ping noticed it already');
+      server.freeze(false);
+      await eventually('the connection to come back', async () => (await quick.nodes())[0].serving, 5000, 50);
+      await quick.ping();
+    } finally {
+      server.freeze(false);
+      for (const b of [quick, slow]) {
+        await b.destroy().catch(() => {});
+        await b.close();
+      }
+      await server.stop();
+    }
+  });
+});
+
+describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
+  it('the lease is the level consumer ack wait, and follows the leaseMs of the claims', () =>
+    withNats({}, async (b, stream) => {
+      await b.enqueue([newTask(), newTask({ priority: 4 })]);
+      await b.claim({ ...claimOne, leaseMs: 1234 });
+      await withClient(async (nc) => {
+        const jsm = await nc.jetstreamManager();
+        const waits = async () => (await Promise.all(['q_default_0', 'q_default_4'].map((c) => jsm.consumers.info(stream, c)))).map((i) => [(i.config.ack_wait ?? 0) / 1e6, i.config.max_deliver, i.config.filter_subject]);
+        assert.deepEqual(await waits(), [
+          [1234, -1, `${stream}.q.default.0`],
+          [1234, -1, `${stream}.q.default.4`],
+        ]);
+        await b.claim({ ...claimOne, leaseMs: 2345 });
+        assert.deepEqual((await waits()).map((w) => w[0]), [2345, 2345]);
+      });
+    }));
+
+  it('a retry waits as a delayed NAK of the same message, then runs again', () =>
+    withNats({}, async (b, stream) => {
+      await b.enqueue([newTask()]);
+      const [c] = await b.claim(claimOne);
+      const runAt = Date.now() + 300;
+      await b.complete([{ lease: c.lease, outcome: 'retry', error: { name: 'E', message: 'x' }, runAt, finishedAt: Date.now() }]);
+      await withClient(async (nc) => {
+        const jsm = await nc.jetstreamManager();
+        const info = await jsm.consumers.info(stream, 'q_default_0');
+        assert.equal(info.num_ack_pending, 1, 'the retry is not held by the consumer');
+        assert.equal((await jsm.streams.info(stream)).state.messages, 1);
+        const again = await b.claim({ ...claimOne, waitMs: 3000 });
+        assert.ok(Date.now() >= runAt);
+        assert.equal(again[0]?.record.attempts, 2);
+        await b.complete([{ lease: again[0].lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+        await eventually('the message to be acked away', async () => (await jsm.streams.info(stream)).state.messages === 0, 3000);
+      });
+    }));
+
+  it('a task that would jump the stream order is still claimed by runAt', () =>
+    withNats({}, async (b) => {
+      const now = Date.now();
+      const [first, second] = [newTask({ runAt: now, enqueuedAt: now }), newTask({ runAt: now, enqueuedAt: now })];
+      await b.enqueue([first, second]);
+      const urgent = newTask({ runAt: now - 60_000 }); // backdated: enqueued after, due before
+      await b.enqueue([urgent]);
+      const got = [];
+      for (let i = 0; i < 3; i++) got.push((await b.claim(claimOne))[0]?.record.id);
+      assert.deepEqual(got, [urgent.id, first.id, second.id]);
+    }));
+
+  it('two processes moving one due delayed task publish it once', () =>
+    withNats({}, async (a, streamName) => {
+      const b = new NatsBackend({ streamName });
+      try {
+        const task = newTask({ runAt: Date.now() + 200 });
+        await a.enqueue([task]);
+        await b.connect();
+        await sleep(300);
+        const [ca, cb] = await Promise.all([a.claim(claimOne), b.claim(claimOne)]);
+        assert.equal(ca.length + cb.length, 1);
+        const held = [...ca, ...cb][0];
+        await a.complete([{ lease: held.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+        await withClient(async (nc) => {
+          const jsm = await nc.jetstreamManager();
+          await eventually('no stray copy left in the stream', async () => (await jsm.streams.info(streamName)).state.messages === 0, 3000);
+        });
+        assert.deepEqual(await b.claim(claimOne), []);
+      } finally {
+        await b.close();
+      }
+    }));
+
+  it('another process can report under a lease: the record, not a cache, decides', () =>
+    withNats({}, async (a, streamName) => {
+      const b = new NatsBackend({ streamName });
+      try {
+        await a.enqueue([newTask()]);
+        const [c] = await a.claim(claimOne);
+        assert.deepEqual(await b.renew([{ ...c.lease, token: c.lease.token + 1 }], 30_000), [false]);
+        assert.deepEqual(await b.renew([c.lease], 30_000), [true]);
+        assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize('b'), finishedAt: Date.now() }]), [true]);
+        // a's cached revision is stale now; its report is checked against the record and refused.
+        assert.deepEqual(await a.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]), [false]);
+        assert.equal((await a.getTask(c.lease.taskId))?.state, 'succeeded');
+        await withClient(async (nc) => {
+          const jsm = await nc.jetstreamManager();
+          await eventually('the message to be acked through the stored ack subject', async () => (await jsm.streams.info(streamName)).state.messages === 0, 3000);
+        });
+      } finally {
+        await b.close();
+      }
+    }));
+
+  it('counts and pages over 5,000 tasks stay quick after the first read', () =>
+    withNats({}, async (b) => {
+      for (let i = 0; i < 5; i++) await b.enqueue(Array.from({ length: 1000 }, () => newTask({ queue: 'bulk' })));
+      const t0 = Date.now();
+      assert.equal((await b.counts()).find((q) => q.queue === 'bulk')?.counts.pending, 5000);
+      const firstRead = Date.now() - t0;
+      const t1 = Date.now();
+      const page = await b.listTasks({ queue: 'bulk', limit: 100, offset: 4900 });
+      assert.equal(page.total, 5000);
+      assert.equal(page.tasks.length, 100);
+      const later = Date.now() - t1;
+      assert.ok(firstRead < 10_000 && later < 3000, `first read ${firstRead} ms, a later page ${later} ms`);
+    }));
 });

@@ -93,7 +93,10 @@ export async function openConnection(o: ResolvedNatsOptions, address: string): P
   } catch (err) {
     // A connection that completes after we gave up must not linger.
     attempt.then((nc) => nc.close()).catch(() => {});
-    throw toNatsError(err, address, 'connecting');
+    // Whatever stopped it (refused, TLS, credentials), there is no connection.
+    if (err instanceof ConnectionError) throw err;
+    const reason = describeFailure(err, err instanceof Error ? err.message : String(err));
+    throw new ConnectionError(BACKEND, address, `connecting failed: ${reason}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
