@@ -32,7 +32,7 @@ function describeRun(r: BenchReport): string {
   const servers = Object.entries(r.versions.servers).map(([k, v]) => `${k}: ${v}`).join('; ');
   const lines = [
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, ${m.platform} ${m.arch} (${m.hostname}); load average ${fmt(m.loadAverage, 2)} at the start`,
-    `- sitq ${r.versions.sitq}, Node ${r.versions.node}; clients: ${clients}`,
+    `- sitq ${r.versions.sitq}${r.versions.commit ? ` at ${r.versions.commit}` : ''}, Node ${r.versions.node}; clients: ${clients}`,
   ];
   if (servers) lines.push(`- Servers: ${servers}`);
   if (r.command) lines.push(`- Command: \`${r.command}\``);

@@ -1,5 +1,6 @@
 // Results with the facts needed to read them later: machine, versions, settings, date. What
 // saveResult writes and loadResult reads back.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
@@ -51,29 +52,45 @@ function packageVersion(name: string): string {
   return 'unknown';
 }
 
-function sitqVersion(): string {
+/** The folder of sitq's own package.json (walking up from this file), or undefined. */
+function sitqRoot(): { dir: string; version: string } | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'sitq' && pkg.version) return pkg.version;
+      if (pkg.name === 'sitq' && pkg.version) return { dir, version: pkg.version };
     } catch {
       // keep walking up
     }
     dir = dirname(dir);
   }
-  return 'unknown';
+  return undefined;
+}
+
+/** `abc1234`, with ` (+ uncommitted changes)` when the working tree differs; undefined outside git. */
+function gitCommit(dir: string): string | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${commit} (+ uncommitted changes)` : commit;
+  } catch {
+    return undefined;
+  }
 }
 
 export function versionInfo(results: readonly { profile: string; serverVersion?: string }[] = []): VersionInfo {
   const servers: Record<string, string> = {};
   for (const r of results) if (r.serverVersion) servers[r.profile] = r.serverVersion;
-  return {
-    sitq: sitqVersion(),
+  const root = sitqRoot();
+  const info: VersionInfo = {
+    sitq: root?.version ?? 'unknown',
     node: process.version,
     clients: Object.fromEntries(CLIENTS.map((c) => [c, packageVersion(c)])),
     servers,
   };
+  const commit = root && gitCommit(root.dir);
+  if (commit) info.commit = commit;
+  return info;
 }
 
 /** Wraps any result in a report (a report is returned as is). */

@@ -225,6 +225,8 @@ export interface MachineInfo {
 
 export interface VersionInfo {
   sitq: string;
+  /** The git commit measured, when run from a checkout. */
+  commit?: string;
   node: string;
   /** Client library versions: pg, ioredis, nats, better-sqlite3. */
   clients: Record<string, string>;
