@@ -1,5 +1,6 @@
 // Short texts and icons shared by the views, the status bar and notifications.
 import * as vscode from 'vscode';
+import { explain } from './explain.js';
 import type { BackendKind, HealthStatus, ProfileHealth, StateCountsView } from '../shared/protocol/models.js';
 
 export function kindIcon(kind: BackendKind): string {
@@ -19,11 +20,11 @@ export function healthColor(status: HealthStatus | undefined): vscode.ThemeColor
   }
 }
 
-/** `healthy · 2 ms · score 100`, or `unhealthy · <reason>`. */
-export function describeHealth(h: ProfileHealth | undefined): string {
+/** `healthy · 2 ms · score 100`, or `unhealthy · <reason and what to do>`. */
+export function describeHealth(h: ProfileHealth | undefined, kind?: BackendKind): string {
   if (!h) return 'checking…';
   const parts: string[] = [h.status];
-  if (h.status === 'unhealthy' && h.error) parts.push(h.error);
+  if (h.status === 'unhealthy' && h.error) parts.push(explain(h.error, kind));
   else {
     if (h.latencyMs !== undefined) parts.push(`${h.latencyMs} ms`);
     parts.push(`score ${h.score}`);

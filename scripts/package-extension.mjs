@@ -74,7 +74,11 @@ await build({
 });
 copyTree(join(ROOT, 'dist/shared'), join(STAGE, 'dist/shared'), (rel) => !/\.(d\.ts|map)$/.test(rel));
 
-// 3) The dashboard UI (built by the dashboard's build into dist/ui).
+// 3) The dashboard UI (built by the dashboard's build into dist/ui; built here when missing).
+if (!existsSync(join(ROOT, 'dist/ui/index.html')) && existsSync(join(ROOT, 'scripts/build-ui.mjs'))) {
+  log('building the dashboard UI (scripts/build-ui.mjs)');
+  spawnSync(process.execPath, [join(ROOT, 'scripts/build-ui.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+}
 if (existsSync(join(ROOT, 'dist/ui/index.html'))) copyTree(join(ROOT, 'dist/ui'), join(STAGE, 'dist/ui'), (rel) => !rel.endsWith('.map'));
 else log('dist/ui/index.html is missing: the dashboard webview will say so (build the UI first)');
 

@@ -16,7 +16,7 @@ export async function runBenchmark(ctx: Ctx, from?: unknown, sweep = false): Pro
   const run = await ctx.model.client.request('bench.start', { profiles: [profile], options: { tasks, concurrency, idleSamples: sweep ? 0 : 200 }, sweep });
   ctx.log.info(`benchmark ${run.id} started on ${profile} (${tasks} tasks${sweep ? ', pool sweep' : ''})`);
   const final = await follow(ctx, run, `${sweep ? 'Pool sweep' : 'Benchmark'} on ${profile}`);
-  if (final.state === 'done') await ctx.openDashboard(`bench/${final.id}`);
+  if (final.state === 'done') await ctx.openDashboard(`bench?run=${final.id}`);
   else if (final.state === 'failed') throw new Error(final.error ?? 'the benchmark failed');
   else void vscode.window.showInformationMessage(`The benchmark on ${profile} was cancelled.`);
 }
@@ -53,5 +53,5 @@ export async function cancelBenchmark(ctx: Ctx, node?: BenchNode): Promise<void>
 export async function openBenchmark(ctx: Ctx, node?: BenchNode): Promise<void> {
   const id = node?.run.id ?? ctx.model.benchRuns[0]?.id;
   if (!id) return void vscode.window.showInformationMessage('No benchmark has run yet. Run one with "sitq: Run Benchmark".');
-  await ctx.openDashboard(`bench/${id}`);
+  await ctx.openDashboard(`bench?run=${id}`);
 }

@@ -75,11 +75,13 @@ export async function testConnection(ctx: Ctx, from?: unknown): Promise<void> {
   void ctx.model.reload();
 }
 
-/** The step-by-step flow: name, then each main field of the backend, then test and save. */
+/** The step-by-step flow: name, then each main field of the backend, then (optionally) advanced
+ *  options picked from a list, then test and save. */
 async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView): Promise<void> {
   const label = BACKEND_LABELS[draft.kind];
-  const fields = BACKEND_FIELDS[draft.kind].filter((f) => !f.advanced || (original && f.key in original.options));
-  const total = fields.length + 1;
+  const main = BACKEND_FIELDS[draft.kind].filter((f) => !f.advanced);
+  const advanced = BACKEND_FIELDS[draft.kind].filter((f) => f.advanced);
+  const total = main.length + 2;
   const name = await vscode.window.showInputBox({
     title: `${label} profile (1/${total}): name`,
     prompt: 'A short name for this backend, used by the CLI as --profile NAME',
@@ -89,11 +91,31 @@ async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView)
   });
   if (name === undefined) return;
   draft.name = name.trim();
-  for (const [i, field] of fields.entries()) {
+  for (const [i, field] of main.entries()) {
     const ok = await askField(ctx, draft, field, `${label} profile (${i + 2}/${total}): ${field.label}`, original);
     if (!ok) return;
   }
+  // Last step: save, or set advanced options one at a time (schema, key prefix, pool size, …).
+  for (;;) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: '$(check) Save', description: `test the connection and save "${draft.name}"`, field: undefined as FieldSpec | undefined },
+        { label: 'Advanced options', kind: vscode.QuickPickItemKind.Separator, field: undefined },
+        ...advanced.map((f) => ({ label: f.label, description: describeCurrent(draft, f, original), field: f as FieldSpec | undefined })),
+      ],
+      { title: `${label} profile (${total}/${total}): save, or set an advanced option`, ignoreFocusOut: true },
+    );
+    if (!picked) return;
+    if (!picked.field) break;
+    await askField(ctx, draft, picked.field, `${label} profile: ${picked.field.label}`, original);
+  }
   await save(ctx, draft, original?.name);
+}
+
+function describeCurrent(draft: ProfileDraft, field: FieldSpec, original?: ProfileView): string {
+  if (field.kind === 'secret') return draft.secrets[field.key] ? 'set' : original?.secretKeys.includes(field.key) ? 'stored' : 'not set';
+  const v = draft.options[field.key];
+  return v === undefined ? `default${field.placeholder ? ` (${field.placeholder})` : ''}` : toText(v);
 }
 
 async function askField(ctx: Ctx, draft: ProfileDraft, field: FieldSpec, title: string, original?: ProfileView): Promise<boolean> {

@@ -99,6 +99,7 @@ export class CoreProcess extends EventEmitter {
 
   private spawn(): Promise<CoreInfo> {
     const l = this.launch();
+    const spawnedAt = Date.now();
     this.stopping = false;
     return new Promise<CoreInfo>((resolve, reject) => {
       let settled = false;
@@ -147,7 +148,7 @@ export class CoreProcess extends EventEmitter {
         if (raw.t === 'ready') {
           clearTimeout(timer);
           this.info = { node: raw.node, abi: raw.abi, sqlite: raw.sqlite };
-          this.hooks.log('info', `core ready: Node ${raw.node} (ABI ${raw.abi}); SQLite ${raw.sqlite.ok ? `from ${raw.sqlite.source}` : `unavailable: ${raw.sqlite.error}`}`);
+          this.hooks.log('info', `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); SQLite ${raw.sqlite.ok ? `from ${raw.sqlite.source}` : `unavailable: ${raw.sqlite.error}`}`);
           for (const s of this.sessions.values()) this.openRemote(s);
           settled = true;
           resolve(this.info);

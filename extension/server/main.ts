@@ -79,6 +79,12 @@ process.on('message', (m) => {
     send({ t: 'fatal', error: err instanceof Error ? err.message : String(err) });
   }
 });
+// One failed request must not take every view down with it: log it (the extension shows the core's
+// stderr in the sitq log) and keep serving. A synchronous crash still ends the process, and the
+// extension offers a restart.
+process.on('unhandledRejection', (reason) => {
+  console.error(`sitq core: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
 // The extension host went away (window closed, extension deactivated): stop workers and exit.
 process.on('disconnect', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));

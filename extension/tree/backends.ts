@@ -30,7 +30,9 @@ export class BackendsProvider implements vscode.TreeDataProvider<BackendsNode>, 
   loadMore(node: LoadMoreNode): void {
     const key = node.parent.id ?? '';
     this.shown.set(key, (this.shown.get(key) ?? PAGE) + PAGE);
-    this.changed.fire(node.parent);
+    // Rows below a profile are rebuilt on every count update, so refresh from the profile row,
+    // the instance the view knows.
+    this.changed.fire(this.profileNodes.get(node.parent.profile));
   }
 
   refresh(): void {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ProfileHealth, ProfileView, QueueView, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
+import { explain } from '../explain.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
 
 export class ProfileNode extends vscode.TreeItem {
@@ -13,7 +14,7 @@ export class ProfileNode extends vscode.TreeItem {
   ) {
     super(profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `profile:${profile.name}`;
-    this.description = profile.problem ? 'invalid profile' : describeHealth(health);
+    this.description = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind);
     this.iconPath = new vscode.ThemeIcon(kindIcon(profile.kind), healthColor(profile.problem ? 'unhealthy' : health?.status));
     this.contextValue = 'sitq.profile';
     const md = new vscode.MarkdownString(undefined, true);
@@ -25,7 +26,7 @@ export class ProfileNode extends vscode.TreeItem {
       if (health.latencyMs !== undefined) md.appendMarkdown(` · ${health.latencyMs} ms`);
       if (health.serverVersion) md.appendMarkdown(` · ${health.serverVersion}`);
       md.appendMarkdown('\n\n');
-      if (health.error) md.appendMarkdown(`$(warning) ${escape(health.error)}\n\n`);
+      if (health.error) md.appendMarkdown(`$(warning) ${escape(explain(health.error, profile.kind))}\n\n${escape(health.error)}\n\n`);
       if (health.facts) md.appendMarkdown(`Lag ${formatAge(health.facts.lagMs)} · ${health.facts.liveWorkers} live workers · ${health.facts.deadTasks} dead tasks`);
     }
     this.tooltip = md;
@@ -93,7 +94,8 @@ export class TaskNode extends vscode.TreeItem {
   ) {
     super(row.name, vscode.TreeItemCollapsibleState.None);
     this.id = `task:${profile}:${row.id}`;
-    this.description = `${row.id.slice(0, 12)} · attempt ${row.attempts}/${row.maxAttempts}`;
+    // Ids start with a timestamp, so their tail is what tells rows apart.
+    this.description = `…${row.id.slice(-8)} · attempt ${row.attempts}/${row.maxAttempts}${row.error ? ` · ${row.error}` : ''}`;
     const [icon, color] = STATE_ICONS[row.state];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.contextValue = `sitq.task.${row.state}`;

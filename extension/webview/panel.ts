@@ -84,7 +84,8 @@ export class DashboardPanel implements vscode.Disposable {
       `img-src ${webview.cspSource} data:`,
       `font-src ${webview.cspSource}`,
       "connect-src 'none'",
-      "base-uri 'none'",
+      // The UI refers to its own files relatively (icon.svg, backends/*.svg): <base> points there.
+      `base-uri ${webview.cspSource}`,
       "form-action 'none'",
     ].join('; ');
     // Relative asset URLs become webview URIs; every script gets the nonce; the CSP goes first.
@@ -93,7 +94,8 @@ export class DashboardPanel implements vscode.Disposable {
       .replace(/<meta[^>]+Content-Security-Policy[^>]*>/gi, '')
       .replace(/(<(?:script|link|img)\b[^>]*?\s(?:src|href)=")(?!https?:|data:|#)([^"]+)"/gi, (_m, head: string, rel: string) => `${head}${asUri(rel)}"`)
       .replace(/<script\b/gi, `<script nonce="${nonce}"`);
-    const head = `<meta http-equiv="Content-Security-Policy" content="${csp}">` + (route ? `<script nonce="${nonce}">location.hash = ${JSON.stringify(`#/${route}`)};</script>` : '');
+    const base = `${webview.asWebviewUri(this.uiRoot).toString().replace(/\/?$/, '/')}`;
+    const head = `<meta http-equiv="Content-Security-Policy" content="${csp}"><base href="${base}">` + (route ? `<script nonce="${nonce}">location.hash = ${JSON.stringify(`#/${route}`)};</script>` : '');
     html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => `${h}${head}`) : `${head}${html}`;
     return html;
   }

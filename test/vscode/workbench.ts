@@ -1,0 +1,123 @@
+// Driving the VS Code workbench in Chromium the way a person does: the activity bar, the command
+// palette, quick picks and input boxes, tree rows, notifications and webviews.
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  static async open(browser: Browser, url: string, folder: string): Promise<Workbench> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${url}?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The status bar appears once the workbench finished its first layout.
+    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+    return new Workbench(page);
+  }
+
+  /** Opens a view container from the activity bar by its title. */
+  async openContainer(title: string): Promise<void> {
+    const item = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+    await item.waitFor({ timeout: 30_000 });
+    const expanded = await item.getAttribute('aria-expanded').catch(() => null);
+    if (expanded !== 'true') await item.click();
+  }
+
+  /** Runs a command from the palette by its title (e.g. `sitq: Add Backend…`). */
+  async runCommand(title: string): Promise<void> {
+    await this.closeQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget:not([style*="display: none"]) .quick-input-box input');
+  }
+
+  /** Title, prompt and placeholder of the visible quick input ('' when none is shown). */
+  async quickInputText(): Promise<string> {
+    // A string, so the page-side code needs no DOM types in this Node project.
+    return this.page.evaluate<string>(`(() => {
+      const w = [...document.querySelectorAll('.quick-input-widget')].find((e) => e.style.display !== 'none' && e.offsetParent !== null);
+      if (!w) return '';
+      const title = w.querySelector('.quick-input-title')?.textContent ?? '';
+      const message = w.querySelector('.quick-input-message')?.textContent ?? '';
+      const placeholder = w.querySelector('input')?.getAttribute('placeholder') ?? '';
+      return title + '\\n' + message + '\\n' + placeholder;
+    })()`);
+  }
+
+  /** Waits for the quick input whose title, prompt or placeholder matches, then answers it:
+   *  types `value` (null: keeps what is there) and accepts. `pick` waits for a matching row. */
+  async answer(expected: string | RegExp, value: string | null, options: { pick?: boolean } = {}): Promise<void> {
+    const matches = (text: string) => (typeof expected === 'string' ? text.toLowerCase().includes(expected.toLowerCase()) : expected.test(text));
+    const deadline = Date.now() + 30_000;
+    let text = await this.quickInputText();
+    while (!matches(text)) {
+      if (Date.now() > deadline) throw new Error(`no quick input matching ${String(expected)} appeared (showing: ${JSON.stringify(text)})`);
+      await this.page.waitForTimeout(100);
+      text = await this.quickInputText();
+    }
+    const input = this.quickInput();
+    if (value !== null) {
+      await input.fill(value);
+      if (options.pick) await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: value }).first().waitFor({ timeout: 10_000 });
+    }
+    // The extension validates each answer in its core as the user types; Enter is ignored while
+    // that check is pending, so a person would press it again.
+    if (!options.pick) await this.page.waitForTimeout(400);
+    text = await this.quickInputText();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.page.keyboard.press('Enter');
+      for (const end = Date.now() + 4000; Date.now() < end; ) {
+        if ((await this.quickInputText()) !== text) return;
+        await this.page.waitForTimeout(100);
+      }
+    }
+    const message = await this.page.locator('.quick-input-widget .quick-input-message').first().textContent().catch(() => '');
+    throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
+  }
+
+  async closeQuickInput(): Promise<void> {
+    if (await this.page.locator('.quick-input-widget:not([style*="display: none"])').count()) await this.page.keyboard.press('Escape');
+  }
+
+  /** A tree row of a view whose text contains all of `parts`. */
+  treeRow(view: string, ...parts: (string | RegExp)[]): Locator {
+    let row = this.page.locator(`[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`);
+    for (const p of parts) row = row.filter({ hasText: p });
+    return row.first();
+  }
+
+  async expand(row: Locator): Promise<void> {
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast, .notification-list-item').filter({ hasText: text }).first();
+  }
+
+  async clickNotificationButton(text: string | RegExp, button: string): Promise<void> {
+    await this.notification(text).locator('.monaco-button', { hasText: button }).first().click();
+  }
+
+  /** The document inside the (single) visible webview. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+  }
+
+  async screenshot(path: string): Promise<void> {
+    await this.page.screenshot({ path });
+  }
+}
