@@ -51,6 +51,8 @@ export interface WorkerTaskEvent {
   nextRunAt?: number;
 }
 
+type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost';
+
 export interface WorkerEvents {
   claimed: [WorkerTaskEvent];
   started: [WorkerTaskEvent];
@@ -66,11 +68,42 @@ export interface WorkerEvents {
   warning: [string];
 }
 
-interface Running {
-  claimed: ClaimedTask;
-  controller: AbortController;
-  startedAt: number;
-  event: WorkerTaskEvent;
+/** One claimed task. Its AbortController is made only if the handler reads `ctx.signal`: at
+ *  thousands of tasks a second, creating one per task was the worker's largest cost. */
+class Running {
+  private controller: AbortController | undefined;
+  private abortedWith: unknown;
+  private rejectRun: ((reason: unknown) => void) | undefined;
+  readonly event: WorkerTaskEvent;
+
+  constructor(readonly claimed: ClaimedTask, readonly startedAt: number) {
+    const { record } = claimed;
+    this.event = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, at: startedAt, enqueuedAt: record.enqueuedAt };
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith !== undefined) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortedWith !== undefined) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.rejectRun?.(reason);
+  }
+
+  /** Settles with the work, or rejects as soon as the task is aborted. */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.abortedWith !== undefined) return Promise.reject(this.abortedWith);
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRun = reject;
+      work.then(resolve, reject);
+    });
+  }
 }
 
 class WorkerStoppedError extends SitqError {
@@ -178,7 +211,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
     const timeout = options.timeout ?? 30_000;
     if (!(await this.waitForIdle(timeout))) {
-      for (const r of this.running.values()) r.controller.abort(new WorkerStoppedError());
+      for (const r of this.running.values()) r.abort(new WorkerStoppedError());
       await this.waitForIdle(5_000);
     }
     await this.completer.drain();
@@ -200,6 +233,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const free = this.maxConcurrency - this.running.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
+        // Tasks reported in one batch finish in the same tick: let them all free their slots, so
+        // the next claim asks for the whole batch instead of one task at a time.
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       let claimed: ClaimedTask[];
@@ -231,11 +267,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private begin(claimed: ClaimedTask): void {
     const { record } = claimed;
-    const now = Date.now();
-    const event: WorkerTaskEvent = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, at: now, enqueuedAt: record.enqueuedAt };
-    const running: Running = { claimed, controller: new AbortController(), startedAt: now, event };
+    const running = new Running(claimed, Date.now());
     this.running.set(record.id, running);
-    this.emit('claimed', event);
+    this.emitTask('claimed', running.event);
     void this.execute(running).finally(() => {
       this.running.delete(record.id);
       const wake = this.slotWaiter;
@@ -247,7 +281,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async execute(r: Running): Promise<void> {
     const { record, lease } = r.claimed;
     const timeoutMs = record.timeoutMs ?? this.taskTimeout;
-    const timer = timeoutMs ? setTimeout(() => r.controller.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
+    const timer = timeoutMs ? setTimeout(() => r.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
     try {
       const serializer = serializerNamed(record.serializer);
       let payload: unknown;
@@ -259,11 +293,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const handler = this.handlers.get(record.name);
       const inPool = !handler && this.pool?.has(record.name);
       if (!handler && !inPool) throw new UnknownTaskError(record.name, this.taskNames);
-      this.emit('started', { ...r.event, at: Date.now() });
-      const context: TaskContext = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, maxAttempts: record.maxAttempts, signal: r.controller.signal };
-      const value = await raceAbort(
+      this.emitTask('started', r.event, () => ({ ...r.event, at: Date.now() }));
+      const context: TaskContext = {
+        taskId: record.id,
+        name: record.name,
+        queue: record.queue,
+        attempt: record.attempts,
+        maxAttempts: record.maxAttempts,
+        get signal() {
+          return r.signal;
+        },
+      };
+      const value = await r.race(
         inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : Promise.resolve().then(() => handler!(payload, context)),
-        r.controller.signal,
       );
       let result: Uint8Array;
       try {
@@ -284,7 +326,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { record, lease } = r.claimed;
     const error = toTaskError(err);
     const finishedAt = Date.now();
-    this.emit('failed', { ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error });
+    this.emitTask('failed', r.event, () => ({ ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error }));
     if (err instanceof LeaseLostError) return; // another attempt owns it; nothing to report
     const final = err instanceof UnrecoverableError || err instanceof UnknownTaskError || record.attempts >= record.maxAttempts;
     if (final) {
@@ -303,16 +345,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } catch {
       return; // given up (never by default); the lease brings the task back
     }
-    const event: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
-    if (error) event.error = error;
-    if (nextRunAt !== undefined) event.nextRunAt = nextRunAt;
+    const event = () => {
+      const e: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
+      if (error) e.error = error;
+      if (nextRunAt !== undefined) e.nextRunAt = nextRunAt;
+      return e;
+    };
     if (!accepted) {
-      this.emit('lease-lost', event);
+      this.emitTask('lease-lost', r.event, event);
       return;
     }
     if (kind === 'succeeded') this.stats.processed++;
     else this.stats.failed++;
-    this.emit(kind, event);
+    this.emitTask(kind, r.event, event);
   }
 
   /** Renews every running task's lease and the worker's heartbeat in one go. */
@@ -325,8 +370,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
         held.forEach((ok, i) => {
           if (!ok && this.running.get(running[i].event.taskId) === running[i]) {
-            running[i].controller.abort(new LeaseLostError(running[i].event.taskId));
-            this.emit('lease-lost', { ...running[i].event, at: Date.now() });
+            running[i].abort(new LeaseLostError(running[i].event.taskId));
+            this.emitTask('lease-lost', running[i].event, () => ({ ...running[i].event, at: Date.now() }));
           }
         });
       }
@@ -340,7 +385,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async releaseLeases(list: Running[]): Promise<void> {
     if (list.length === 0) return;
-    for (const r of list) r.controller.abort(new TaskReleasedError());
+    for (const r of list) r.abort(new TaskReleasedError());
     await this.backend.release(list.map((r) => r.claimed.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
   }
 
@@ -362,6 +407,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('warning', message);
   }
 
+  /** Emits a task event, building its object only when someone listens (the hot path). */
+  private emitTask(kind: TaskEventName, base: WorkerTaskEvent, make?: () => WorkerTaskEvent): void {
+    if (this.listenerCount(kind) > 0) this.emit(kind, make ? make() : base);
+  }
+
   private backendError(err: unknown, what: string): void {
     const error = err instanceof Error ? err : new Error(String(err));
     this.logger.warn(`${what}: ${error.message}`);
@@ -378,24 +428,6 @@ function validateWorkerOptions(queues: string[], maxConcurrency: number, pollInt
   if (!Number.isFinite(leaseMs) || leaseMs < 100) issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
   if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1)) issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
   if (issues.length) throw new ConfigurationError(issues);
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
