@@ -1,6 +1,7 @@
 // The task list: one page at a time (the backend counts and slices), so 100,000 tasks cost the
 // same as 100. It refreshes itself when the watched profile's counts change.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { BridgeError } from '../../shared/protocol/messages.js';
 import { TASK_STATES_UI, type TaskPageView, type TaskState } from './task-states.js';
 import { Empty, StateBadge } from '../components/common.js';
 import { fmtAgo, fmtDuration, fmtInt } from '../format.js';
@@ -18,6 +19,7 @@ export interface TaskFilter {
 export function TaskList({ profile, filter, setFilter, openTask, openId }: { profile: string; filter: TaskFilter; setFilter: (f: TaskFilter) => void; openTask: (id: string) => void; openId: string | null }) {
   const app = useApp();
   const snap = useAppState((s) => s.queues);
+  const connection = useAppState((s) => s.connection);
   const [page, setPage] = useState<TaskPageView | null>(null);
   const [offset, setOffset] = useState(0);
   const [limit, setLimit] = useState(50);
@@ -43,15 +45,16 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
       },
       (err: Error) => {
         if (mine !== seq.current) return;
-        setError(err.message);
         setLoading(false);
+        // A lost connection is shown by the shell; the rows stay and reload once it is back.
+        if (!(err instanceof BridgeError)) setError(err.message);
       },
     );
   };
 
   useEffect(() => {
-    load();
-  }, [profile, filter.queue, filter.state, offset, limit]);
+    if (connection === 'open') load();
+  }, [profile, filter.queue, filter.state, offset, limit, connection]);
 
   useEffect(() => setOffset(0), [profile, filter.queue, filter.state, limit]);
 
@@ -62,7 +65,7 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     if (timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
-      load();
+      if (app.client.state === 'open') load();
     }, Math.max(0, wait));
   }, [snap?.at]);
 
