@@ -61,7 +61,7 @@ it('shows a lost connection and recovers without a reload', { timeout: 120_000 }
   await page.locator('[data-testid=connection-state]').filter({ hasText: 'Connected' }).waitFor();
   await page.locator('[data-testid=count-later-pending]').filter({ hasText: '7' }).waitFor({ timeout: 15_000 });
   await page.locator('[data-testid=pager-range]').filter({ hasText: 'of 9' }).waitFor({ timeout: 15_000 });
-  assert.equal(await page.locator('[data-testid=task-list] .error-text').count(), 0);
+  assert.equal(await page.locator('[data-testid=task-list-error]').count(), 0);
   assert.equal(await page.evaluate(() => (globalThis as unknown as { sitqNoReload?: boolean }).sitqNoReload), true, 'the page was reloaded');
   await shots.take(page, 'recovered');
   assert.deepEqual(problems, []);

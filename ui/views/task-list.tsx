@@ -108,7 +108,11 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
         <div class="spacer" />
         {loading && <span class="muted small">loading…</span>}
       </div>
-      {error && <div class="error-text">{error}</div>}
+      {error && (
+        <div class="error-text" data-testid="task-list-error">
+          {error}
+        </div>
+      )}
       {page && page.rows.length === 0 ? (
         <Empty title={filter.state || filter.queue ? 'No tasks match this filter' : 'No tasks yet'}>
           <p>Enqueue some test tasks to see them here.</p>
