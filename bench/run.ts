@@ -113,13 +113,14 @@ async function run(): Promise<BenchReport> {
   return report;
 }
 
-/** One updating line on a terminal; a line per phase otherwise (logs stay readable). */
+/** One updating line on a terminal; otherwise a line per phase and per tenth of it (logs stay
+ *  readable). */
 function makeProgress(quiet: boolean): (p: BenchProgress) => void {
   if (quiet) return () => {};
   const tty = process.stderr.isTTY;
   let lastKey = '';
   return (p) => {
-    const key = `${p.profile} ${p.phase} ${p.round}`;
+    const key = `${p.profile} ${p.phase} ${p.round} ${p.total > 0 ? Math.floor((10 * p.done) / p.total) : 0}`;
     const line = `${p.profile.padEnd(10)} ${(p.round ? `${p.phase} #${p.round}` : p.phase).padEnd(18)} ${String(p.done).padStart(7)}/${p.total} (${(p.elapsedMs / 1000).toFixed(1)} s)`;
     if (tty) process.stderr.write(`\r${line}\x1b[K${p.phase === 'cleanup' && p.done === p.total ? '\n' : ''}`);
     else if (key !== lastKey) process.stderr.write(`${line}\n`);
