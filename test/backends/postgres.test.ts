@@ -16,6 +16,13 @@ import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
 
+/** Every migration the backend ships (1, 2, ...), from the .sql files next to it. */
+const MIGRATIONS = readdirSync(new URL('../../shared/backends/postgres/migrations/', import.meta.url))
+  .map((file) => /^(\d+)_/.exec(file)?.[1])
+  .filter((v): v is string => v !== undefined)
+  .map(Number)
+  .sort((a, b) => a - b);
+
 const SERVER = { host: SERVERS.postgres.host, port: SERVERS.postgres.port, user: 'postgres', database: 'test' };
 const freshSchema = () => `sitq_test_${randomBytes(5).toString('hex')}`;
 
@@ -207,8 +214,9 @@ describe('postgres backend', { skip }, () => {
           [schema],
         );
         assert.deepEqual(rows.map((r) => r.table_name), ['migrations', 'tasks', 'workers']);
-        const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations`);
-        assert.deepEqual(versions.rows.map((r) => r.version), [1]);
+        const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+        assert.ok(MIGRATIONS.length >= 2);
+        assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
         await backend.destroy();
         const left = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
         assert.equal(left.rowCount, 0);
@@ -224,7 +232,7 @@ describe('postgres backend', { skip }, () => {
       try {
         await Promise.all(backends.map((b) => b.connect()));
         const versions = await admin.query(`SELECT version FROM "${schema}".migrations`);
-        assert.equal(versions.rowCount, 1);
+        assert.equal(versions.rowCount, MIGRATIONS.length);
       } finally {
         await backends[0].destroy();
         await Promise.all(backends.map((b) => b.close()));
@@ -326,6 +334,24 @@ describe('postgres backend', { skip }, () => {
         await backend.enqueue([a, b, c]);
         const got = await backend.claim({ workerId: 'w', queues: ['a', 'b'], max: 10, leaseMs: 10_000 });
         assert.deepEqual(got.map((x) => x.record.id), [b.id, a.id]);
+      }));
+
+    it('claims and renewals are HOT updates (they touch no index), so the hot path stays cheap', () =>
+      withPostgres({}, async (backend, schema) => {
+        await backend.enqueue(Array.from({ length: 200 }, () => newTask()));
+        const claimed = [];
+        for (let got; (got = await backend.claim({ workerId: 'w', queues: ['default'], max: 10, leaseMs: 60_000 })).length > 0; ) claimed.push(...got);
+        assert.equal(claimed.length, 200);
+        assert.ok((await backend.renew(claimed.map((c) => c.lease), 60_000)).every(Boolean));
+        // 400 updates (claim + renew); statistics reach pg_stat_user_tables within a second or so.
+        const hot = await eventually('the table statistics', async () => {
+          const { rows } = await admin.query<{ hot: number; all: number }>(
+            `SELECT n_tup_hot_upd::int AS hot, n_tup_upd::int AS all FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`,
+            [schema],
+          );
+          return rows[0]?.all >= 400 ? rows[0] : undefined;
+        }, 10_000, 200);
+        assert.ok(hot.hot >= 0.9 * hot.all, `only ${hot.hot} of ${hot.all} updates were HOT`);
       }));
 
     it('an enqueue batch that repeats an idempotency key stores the first only', () =>

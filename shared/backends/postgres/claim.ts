@@ -19,45 +19,30 @@ const POLL_FALLBACK_MS = 1000;
 const POLL_DISCONNECTED_MS = 200;
 
 /** `$1` is one queue name or an array of them: one queue gets a plain `=`, which lets the planner
- *  walk tasks_ready in claim order instead of sorting. */
+ *  walk tasks_unfinished in claim order instead of sorting. */
 function queueMatch(many: boolean): string {
   return many ? 't.queue = ANY($1::text[])' : 't.queue = $1';
 }
 
-/** How many expired leases one claim looks at; more wait for the next claim. */
-const EXPIRED_SCAN = 100;
-
 function claimSql(tables: Tables, many: boolean): string {
-  return `WITH expired AS (
-    -- Leases of crashed workers. The gate (min() is an ordered index scan that stops at the first
-    -- live lease) keeps this near free when none has expired: completed tasks leave dead entries
-    -- in tasks_leased, an ordered scan marks them dead as it passes, a bitmap scan would revisit
-    -- every one of them on every claim until VACUUM.
-    SELECT t.id, t.priority, t.run_at, t.seq, t.attempts >= t.max_attempts AS exhausted FROM ${tables.tasks} t
-    WHERE (SELECT min(lease_expires_at) FROM ${tables.tasks} WHERE state = 'running') <= ${NOW}
-      AND t.state = 'running' AND t.lease_expires_at <= ${NOW} AND ${queueMatch(many)}
-    ORDER BY t.lease_expires_at LIMIT ${EXPIRED_SCAN} FOR UPDATE SKIP LOCKED
+  // One ordered walk of tasks_unfinished finds both ready tasks and running ones whose lease has
+  // expired (their worker crashed); nothing here changes an indexed column, so the UPDATE is HOT.
+  return `WITH candidates AS (
+    SELECT t.id, t.state = 'running' AND t.attempts >= t.max_attempts AS exhausted FROM ${tables.tasks} t
+    WHERE ${queueMatch(many)} AND t.finished_at IS NULL AND t.run_at <= ${NOW}
+      AND (t.state <> 'running' OR t.lease_expires_at <= ${NOW})
+    ORDER BY t.priority DESC, t.run_at, t.seq
+    LIMIT $2 FOR UPDATE SKIP LOCKED
   ), buried AS (
-    -- No attempts left: dead, so a task that kills its worker cannot loop forever.
+    -- An expired lease with no attempts left: dead, so a task that kills its worker cannot loop.
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
       error = jsonb_build_object('name', 'LeaseExpiredError', 'message',
         'the lease of attempt ' || t.attempts || ' of ' || t.max_attempts || ' expired: its worker stopped renewing it (crashed, killed or stalled)')
-    FROM expired e WHERE t.id = e.id AND e.exhausted
-    RETURNING t.id
-  ), ready AS (
-    SELECT t.id, t.priority, t.run_at, t.seq FROM ${tables.tasks} t
-    WHERE ${queueMatch(many)} AND t.state IN ('pending', 'delayed') AND t.run_at <= ${NOW}
-    ORDER BY t.priority DESC, t.run_at, t.seq LIMIT $2 FOR UPDATE SKIP LOCKED
-  ), picked AS (
-    SELECT c.id FROM (
-      SELECT id, priority, run_at, seq FROM ready
-      UNION ALL SELECT id, priority, run_at, seq FROM expired WHERE NOT exhausted
-    ) c
-    ORDER BY c.priority DESC, c.run_at, c.seq LIMIT $2
+    FROM candidates c WHERE t.id = c.id AND c.exhausted
   )
   UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = t.token + 1,
     lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW}
-  FROM picked WHERE t.id = picked.id
+  FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
   RETURNING ${RECORD_COLUMNS}, t.token, t.seq`;
 }
 
@@ -77,15 +62,16 @@ export async function claimNow(ctx: Context, request: ClaimRequest): Promise<Cla
   }));
 }
 
-/** Milliseconds until the earliest delayed task of these queues is due or a lease expires; null
- *  when nothing is scheduled. */
+/** Milliseconds until the earliest delayed task of these queues is due; null when none is.
+ *  One short range scan of tasks_unfinished per queue and priority level (0-9), instead of a
+ *  walk over every waiting task. An expired lease is noticed by the fallback poll. */
 async function nextDueIn(ctx: Context, queues: readonly string[]): Promise<number | null> {
   const { rows } = await ctx.pool.query<{ due_in: number | null }>({
     name: 'sitq_next_due',
-    text: `SELECT least(
-        (SELECT min(t.run_at) FROM ${ctx.tables.tasks} t WHERE t.state = 'delayed' AND t.run_at > ${NOW} AND t.queue = ANY($1::text[])),
-        (SELECT min(t.lease_expires_at) FROM ${ctx.tables.tasks} t WHERE t.state = 'running' AND t.lease_expires_at > ${NOW} AND t.queue = ANY($1::text[]))
-      ) - ${NOW} AS due_in`,
+    text: `SELECT min(d.run_at) - ${NOW} AS due_in FROM unnest($1::text[]) AS q(queue), generate_series(0, 9) AS p(priority),
+      LATERAL (SELECT t.run_at FROM ${ctx.tables.tasks} t
+        WHERE t.queue = q.queue AND t.priority = p.priority AND t.finished_at IS NULL AND t.run_at > ${NOW}
+        ORDER BY t.run_at LIMIT 1) d`,
     values: [queues],
   });
   return rows[0]?.due_in ?? null;
