@@ -94,6 +94,13 @@ export class ThreadPool {
           this.names = new Set(msg.names);
           thread.off('error', reject);
           thread.on('error', (err) => this.finish(slot, (job) => job.reject(err)));
+          thread.once('exit', (code) => {
+            if (this.closed || !this.slots.includes(slot)) return;
+            const job = slot.job;
+            slot.job = undefined;
+            job?.reject(new SitqError(`the worker thread running this task exited (code ${code})`));
+            void this.replace(slot);
+          });
           resolve(slot);
         } else if (msg.type === 'load-failed') {
           reject(new ConfigurationError({ option: 'worker.threads.module', expected: `a module that loads in a worker thread (${msg.message})`, given: this.options.module }));
@@ -130,15 +137,21 @@ export class ThreadPool {
       job.reject(job.signal.reason);
       return;
     }
-    const index = this.slots.findIndex((s) => s.job === job);
-    if (index < 0) return;
-    const old = this.slots[index];
-    old.job = undefined;
+    const slot = this.slots.find((s) => s.job === job);
+    if (!slot) return;
+    slot.job = undefined;
     job.reject(job.signal.reason ?? new SitqError('aborted'));
-    await old.thread.terminate();
-    if (!this.closed) {
-      this.slots[index] = await this.spawn();
-      this.dispatch();
-    }
+    await this.replace(slot);
+  }
+
+  /** Takes a thread out of service (so nothing is dispatched to it) and starts a fresh one. */
+  private async replace(slot: Slot): Promise<void> {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    await slot.thread.terminate();
+    if (this.closed) return;
+    this.slots.push(await this.spawn());
+    this.dispatch();
   }
 }

@@ -305,7 +305,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         },
       };
       const value = await r.race(
-        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : Promise.resolve().then(() => handler!(payload, context)),
+        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context),
       );
       let result: Uint8Array;
       try {
@@ -319,6 +319,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /** Calls an inline handler; a synchronous stretch long enough to starve lease renewal is
+   *  reported at once, naming the task (the loop watcher catches the async ones). */
+  private async runInline(handler: TaskHandler, payload: unknown, context: TaskContext): Promise<unknown> {
+    await undefined;
+    const t0 = performance.now();
+    const pending = handler(payload, context);
+    const blocked = Math.round(performance.now() - t0);
+    if (blocked > this.leaseMs / 3) this.warnBlocked(blocked, `${context.name} (${context.taskId})`);
+    return pending;
   }
 
   private async fail(r: Running, err: unknown): Promise<void> {
@@ -398,8 +409,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return true;
   }
 
-  private warnBlocked(blockedMs: number): void {
-    const names = [...this.running.values()].map((r) => `${r.event.name} (${r.event.taskId})`);
+  private warnBlocked(blockedMs: number, culprit?: string): void {
+    const names = culprit ? [culprit] : [...this.running.values()].map((r) => `${r.event.name} (${r.event.taskId})`);
     const message =
       `the event loop was blocked for ${blockedMs} ms (lease ${this.leaseMs} ms) while running ${names.join(', ') || 'no task'}; ` +
       'a handler that blocks longer than the lease can be delivered twice — run CPU-bound handlers with the `threads` option';
