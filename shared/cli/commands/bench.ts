@@ -17,6 +17,7 @@ interface BenchFlags {
   warmup: number;
   idleSamples: number;
   floor: boolean;
+  rounds: number;
   out?: string;
   compare?: string;
 }
@@ -33,6 +34,7 @@ export function register(program: Command, app: App): void {
     .option('--warmup <n>', 'tasks run first and excluded from every figure', wholeNumber(0, 1_000_000), 200)
     .option('--idle-samples <n>', 'one-at-a-time latency samples on an idle worker', wholeNumber(0, 1_000_000), 500)
     .option('--no-floor', 'skip measuring the raw floor')
+    .option('--rounds <n>', 'run floor + enqueue + processing this many times and report the median round (steadier on a busy machine)', wholeNumber(1, 100), 1)
     .option('-o, --out <dir>', 'save the results there as JSON, Markdown and CSV')
     .option('--compare <file>', 'compare with an earlier saved result (change in % per figure)')
     .action(
@@ -44,7 +46,7 @@ export function register(program: Command, app: App): void {
         const earlier = flags.compare ? loadResult(flags.compare) : undefined;
         const options: Omit<BenchmarkOptions, 'profile'> = {
           tasks: flags.tasks, concurrency: flags.concurrency, payloadBytes: flags.payloadBytes, task: flags.task,
-          warmup: flags.warmup, idleSamples: flags.idleSamples, floor: flags.floor,
+          warmup: flags.warmup, idleSamples: flags.idleSamples, floor: flags.floor, rounds: flags.rounds,
         };
         const { reachable, skipped } = await benchTargets(ctx, flags.all);
         if (reachable.length === 0) {
