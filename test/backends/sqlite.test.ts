@@ -48,15 +48,23 @@ function rawConnection(path: string): BetterSqlite3.Database {
   return new BetterSqlite3(path, { timeout: 0 });
 }
 
-/** Inserts a ready task directly, the way another process would: no in-process wake-up. */
-function insertBehindTheBacksBack(path: string, task: NewTask): void {
+/** Writes to the file as another process's backend would (row and count in one transaction), but
+ *  from a connection of the test's own: no in-process wake-up reaches the backend under test. */
+function writeBehindTheBacksBack(path: string, sql: string, ...args: unknown[]): void {
   const db = rawConnection(path);
   db.pragma('busy_timeout = 5000');
-  db.prepare(
+  db.transaction(() => db.prepare(sql).run(...args))();
+  db.close();
+}
+
+function insertBehindTheBacksBack(path: string, task: NewTask): void {
+  writeBehindTheBacksBack(
+    path,
     `INSERT INTO sitq_tasks (id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
      VALUES (?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-  ).run(task.id, task.queue, task.name, task.payload, task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff));
-  db.close();
+    task.id, task.queue, task.name, task.payload, task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff),
+  );
+  writeBehindTheBacksBack(path, `UPDATE sitq_counts SET n = n + 1 WHERE queue = ? AND state = 'pending'`, task.queue);
 }
 
 /** Runs an ES module snippet in a child process; resolves with its stdout. */
@@ -264,9 +272,7 @@ describe('sqlite backend', () => {
           // waitForFinish polls the same way for a report from elsewhere.
           const finishing = b.waitForFinish(task.id, 5000);
           await sleep(50);
-          const db = rawConnection(path);
-          db.prepare(`UPDATE sitq_tasks SET state = 'succeeded', finished_at = ? WHERE id = ?`).run(Date.now(), task.id);
-          db.close();
+          writeBehindTheBacksBack(path, `UPDATE sitq_tasks SET state = 'succeeded', finished_at = ? WHERE id = ?`, Date.now(), task.id);
           const doneAt = Date.now();
           assert.equal((await finishing)?.state, 'succeeded');
           if (pollInterval === 30) assert.ok(Date.now() - doneAt < 400);

@@ -122,7 +122,8 @@ describe('sitq demo', () => {
       assert.deepEqual(out.report.results.map((x) => x.profile).sort(), Object.keys(configs).sort());
       assert.ok(out.report.results.every((x) => x.successRate === 1));
       assert.equal(out.report.sweeps.length, 1);
-      assert.ok(out.monitoring.metrics.every((m) => m.healthScore === 100), JSON.stringify(out.monitoring.metrics));
+      // no check failed (a slow ping on a busy machine may cost a few points, never an error)
+      assert.ok(out.monitoring.metrics.every((m) => m.connectionErrors === 0 && m.healthScore >= 80), JSON.stringify(out.monitoring.metrics));
     } finally {
       for (const [name, config] of Object.entries(configs)) {
         if (name === 'local') continue;

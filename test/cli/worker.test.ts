@@ -102,7 +102,7 @@ describe('sitq worker', () => {
 
 describe('sitq health --watch', () => {
   it('checks every interval, then shows the metrics with the health score', async () => {
-    const r = await sitq(['health', '--watch', '--interval', '100ms', '--rounds', '3'], { cwd });
+    const r = await sitq(['health', '--watch', '--interval', '100ms', '--rounds', '3', '--slow', '10s'], { cwd });
     assert.equal(r.code, 0, r.all);
     assert.equal((r.stdout.match(/ local +healthy /g) ?? []).length, 3, r.stdout);
     assert.match(r.stdout, /^PROFILE\s+CHECKS\s+ERRORS\s+SLOW\s+AVG\s+P95\s+SCORE$/m);

@@ -55,10 +55,11 @@ for (const kind of KINDS) {
     });
 
     it('health: healthy, with the counts just enqueued', async () => {
-      const r = await run('health');
+      // --slow 10s: on a busy machine one ping may exceed the default 1 s; that is not what this tests
+      const r = await run('health', '--slow', '10s');
       assert.equal(r.code, 0, r.all);
       assert.match(r.stdout, /^it\s+\S+\s+healthy\s/m);
-      const report = json<{ status: string; queues: Counts[]; serverVersion: string }>(await run('health', '--json'));
+      const report = json<{ status: string; queues: Counts[]; serverVersion: string }>(await run('health', '--json', '--slow', '10s'));
       assert.equal(report.status, 'healthy');
       assert.ok(report.serverVersion);
       const byQueue = Object.fromEntries(report.queues.map((q) => [q.queue, q.counts]));

@@ -71,19 +71,20 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   // The artifact users install, built from this checkout.
   const vsix = join(home, 'sitq.vsix');
   execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false,
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'sitq.healthInterval': 1000,
+  };
   server = await startCodeServer({
     home,
     workspace,
     vsix,
-    settings: {
-      'workbench.startupEditor': 'none',
-      'security.workspace.trust.enabled': false,
-      'chat.disableAIFeatures': true,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'sitq.healthInterval': 1000,
-    },
+    settings,
     log: (line) => codeLog.push(line),
   });
   browser = await launchBrowser();
@@ -160,7 +161,11 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     const row = wb.treeRow('Backends', 'redis-down', 'unhealthy');
     await row.waitFor({ timeout: 30_000 });
     assert.match((await row.textContent()) ?? '', /refused the connection\. Is it running\?/);
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await row.hover();
+    await wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'refused the connection' }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
     await shot('07-tree-unhealthy');
+    await wb.page.mouse.move(700, 450);
   });
 
   await t.test('runs a benchmark and sees the results webview with numbers and charts', async () => {
@@ -175,6 +180,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await view.locator('canvas').first().waitFor({ timeout: 30_000 });
     const table = (await view.locator('[data-testid="bench-table"]').textContent()) ?? '';
     assert.match(table, /\d/, 'the results table shows numbers');
+    await wb.runCommand('Notifications: Clear All Notifications');
     await view.locator('canvas').first().scrollIntoViewIfNeeded();
     await wb.page.waitForTimeout(500);
     await shot('09-dashboard-benchmark');
@@ -188,6 +194,23 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await item.click();
     await wb.webview().locator('body').waitFor({ timeout: 30_000 });
     await shot('10-dashboard');
+  });
+
+  await t.test('with the extension host’s own Node 24 as sitq.nodePath, SQLite says why it cannot load and what to do', async () => {
+    // Desktop VS Code and code-server run extensions in a Node whose ABI differs from the user's:
+    // this is what loading better-sqlite3 there would give, shown as a fix instead of a crash.
+    await wb.runCommand('sitq: Choose Node.js for the Core…');
+    await wb.answer('Node.js for the sitq core', 'Enter a path…', { pick: true });
+    await wb.answer('Path of the node executable', server!.hostNode);
+    const row = wb.treeRow('Backends', 'local', 'SQLite is unavailable');
+    await row.waitFor({ timeout: 60_000 });
+    const text = (await row.getAttribute('aria-label')) ?? (await row.textContent()) ?? '';
+    assert.match(text, /v24\.\d+\.\d+ \(module ABI 137\)/);
+    await wb.treeRow('Backends', 'redis', 'healthy').waitFor({ timeout: 30_000 });
+    await shot('11-tree-sqlite-wrong-node');
+    await wb.runCommand('sitq: Choose Node.js for the Core…');
+    await wb.answer('Node.js for the sitq core', 'node', { pick: true });
+    await wb.treeRow('Backends', 'local', 'healthy').waitFor({ timeout: 60_000 });
   });
 
   await t.test('activation is lazy and fast; the core runs in a Node other than the extension host', async () => {
