@@ -118,7 +118,7 @@ describe('sitq demo', () => {
     try {
       const r = await sitq(['demo', '-n', '100', '--rounds', '2', '--interval', '50ms', '--tasks-per-cell', '10', '--json'], { cwd: p.dir, timeoutMs: 300_000 });
       assert.equal(r.code, 0, r.all);
-      const out = json<{ report: { results: { profile: string; successRate: number }[]; sweeps: { profile: string }[] }; monitoring: { metrics: { profile: string; healthScore: number }[] } }>(r);
+      const out = json<{ report: { results: { profile: string; successRate: number }[]; sweeps: { profile: string }[] }; monitoring: { metrics: { profile: string; healthScore: number; connectionErrors: number }[] } }>(r);
       assert.deepEqual(out.report.results.map((x) => x.profile).sort(), Object.keys(configs).sort());
       assert.ok(out.report.results.every((x) => x.successRate === 1));
       assert.equal(out.report.sweeps.length, 1);
