@@ -24,7 +24,8 @@ export function explain(message: string, kind?: BackendKind): string {
   if (/password authentication failed|WRONGPASS|NOAUTH|Authorization Violation|authentication/i.test(message)) {
     return `${label} rejected the credentials. Edit the profile and enter the right user and password.`;
   }
-  if (/SQLite is unavailable/.test(message)) return message;
+  const sqlite = /SQLite is unavailable:.*$/s.exec(message);
+  if (sqlite) return sqlite[0].replace(/ \(\/.*$/s, '');
   if (/SQLITE_CANTOPEN|unable to open database/i.test(message)) {
     return `SQLite could not open the database file. Check that its folder exists and is writable. (${tail(message)})`;
   }

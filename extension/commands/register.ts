@@ -9,6 +9,7 @@ import { addLocalSqlite, addProfile, editProfile, removeProfile, testConnection 
 import { guarded } from './run.js';
 import { cancelTask, enqueueTestTasks, purge, requeueTask } from './tasks.js';
 import { startWorker, stopWorker } from './workers.js';
+import { selectNode } from './node.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const table: Record<string, [string, (...args: never[]) => unknown]> = {
@@ -39,6 +40,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       const info = await ctx.core.restart();
       void vscode.window.showInformationMessage(`The sitq core restarted on Node ${info.node}.`);
     }],
+    'sitq.selectNode': ['Choose Node.js', () => selectNode(ctx)],
     'sitq.openConfig': ['Open config', async () => {
       await ctx.core.start();
       const path = ctx.model.host?.configPath;

@@ -19,9 +19,9 @@ export function reportError(ctx: Ctx, title: string, err: unknown): void {
   ctx.log.error(`${title}: ${e.name}: ${e.message}`);
   const issues = (e as { issues?: { option: string; expected: string }[] }).issues;
   const text = issues?.length ? issues.map((i) => `${i.option}: expected ${i.expected}`).join('; ') : explain(e.message);
-  const actions = /sitq\.nodePath|Node\.js/.test(text) ? ['Open Settings', 'Show Log'] : ['Show Log'];
+  const actions = /sitq\.nodePath|Node\.js/.test(text) ? ['Choose Node.js', 'Show Log'] : ['Show Log'];
   void vscode.window.showErrorMessage(`${title}: ${text}`, ...actions).then((choice) => {
     if (choice === 'Show Log') ctx.log.show(true);
-    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'sitq.nodePath');
+    if (choice === 'Choose Node.js') void vscode.commands.executeCommand('sitq.selectNode');
   });
 }

@@ -29,6 +29,17 @@ export class Workbench {
     if (expanded !== 'true') await item.click();
   }
 
+  /** Drags the side bar's edge so tree rows show their whole description. */
+  async widenSideBar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').first().boundingBox();
+    if (!box) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width + 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+  }
+
   /** Runs a command from the palette by its title (e.g. `sitq: Add Backend…`). */
   async runCommand(title: string): Promise<void> {
     await this.closeQuickInput();
