@@ -377,6 +377,32 @@ describe('postgres backend', { skip }, () => {
         assert.ok(late >= 0 && late < 250, `claimed ${late} ms after the due time`);
       }));
 
+    it('a waiting claimer takes over a crashed worker\'s task when its lease expires, not at the next poll', () =>
+      withPostgres({}, async (backend) => {
+        await backend.enqueue([newTask()]);
+        const [lost] = await backend.claim({ workerId: 'crashed', queues: ['default'], max: 1, leaseMs: 300 });
+        const expires = lost.record.leaseExpiresAt!;
+        const [again] = await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 5000 });
+        assert.equal(again?.record.id, lost.record.id);
+        const late = Date.now() - expires;
+        assert.ok(late < 400, `taken over ${late} ms after the lease expired`);
+      }));
+
+    it('a claim that only buries an exhausted lease goes on to the ready task behind it', () =>
+      withPostgres({}, async (backend) => {
+        const doomed = newTask({ maxAttempts: 1 });
+        await backend.enqueue([doomed]);
+        await backend.claim({ workerId: 'crashed', queues: ['default'], max: 1, leaseMs: 100 });
+        const next = newTask();
+        await backend.enqueue([next]);
+        await sleep(200);
+        const t0 = Date.now();
+        const [got] = await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 5000 });
+        assert.equal(got?.record.id, next.id);
+        assert.ok(Date.now() - t0 < 500, `took ${Date.now() - t0} ms`);
+        assert.equal((await backend.getTask(doomed.id))?.state, 'dead');
+      }));
+
     it('close() ends a waiting claim with nothing; connect() opens again', () =>
       withPostgres({}, async (backend) => {
         const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 10_000 });

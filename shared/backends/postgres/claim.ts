@@ -1,4 +1,4 @@
-// Claiming: one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING
+// Claiming: one statement (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n, then UPDATE ... RETURNING)
 // takes up to `max` ready tasks (and expired leases of crashed workers) in one round trip. A
 // blocking claim waits for a notification (see notify.ts) or the next due time, with polling as
 // the fallback.
@@ -62,16 +62,23 @@ export async function claimNow(ctx: Context, request: ClaimRequest): Promise<Cla
   }));
 }
 
-/** Milliseconds until the earliest delayed task of these queues is due; null when none is.
- *  One short range scan of tasks_unfinished per queue and priority level (0-9), instead of a
- *  walk over every waiting task. An expired lease is noticed by the fallback poll. */
+/** Milliseconds until a task of these queues may be claimable: the earliest waiting task's
+ *  run_at (<= 0 when one is ready but was skipped: locked by another claimer, or behind a lease
+ *  that was just buried) or the earliest lease expiry of a running one; null when neither exists.
+ *  The waiting tasks are found by one short range scan of tasks_unfinished per queue and priority
+ *  level (0-9), not by a walk over all of them. */
 async function nextDueIn(ctx: Context, queues: readonly string[]): Promise<number | null> {
+  const { tasks } = ctx.tables;
   const { rows } = await ctx.pool.query<{ due_in: number | null }>({
     name: 'sitq_next_due',
-    text: `SELECT min(d.run_at) - ${NOW} AS due_in FROM unnest($1::text[]) AS q(queue), generate_series(0, 9) AS p(priority),
-      LATERAL (SELECT t.run_at FROM ${ctx.tables.tasks} t
-        WHERE t.queue = q.queue AND t.priority = p.priority AND t.finished_at IS NULL AND t.run_at > ${NOW}
-        ORDER BY t.run_at LIMIT 1) d`,
+    text: `SELECT least(
+        (SELECT min(d.run_at) FROM unnest($1::text[]) AS q(queue), generate_series(0, 9) AS p(priority),
+          LATERAL (SELECT t.run_at FROM ${tasks} t
+            WHERE t.queue = q.queue AND t.priority = p.priority AND t.finished_at IS NULL AND t.state <> 'running'
+            ORDER BY t.run_at LIMIT 1) d),
+        (SELECT min(t.lease_expires_at) FROM ${tasks} t
+          WHERE t.queue = ANY($1::text[]) AND t.finished_at IS NULL AND t.run_at <= ${NOW} AND t.state = 'running')
+      ) - ${NOW} AS due_in`,
     values: [queues],
   });
   return rows[0]?.due_in ?? null;
