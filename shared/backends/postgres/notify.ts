@@ -1,6 +1,7 @@
-// LISTEN on a dedicated connection: wakes claimers waiting on a queue. The connection comes back by itself after a loss (server restart,
-// pg_terminate_backend, a dead socket found by the keep-alive ping); while it is down, and after
-// it returns, every waiter is woken to re-check, since notifications may have been missed.
+// LISTEN on a dedicated connection: wakes claimers waiting on a queue. The connection comes back
+// by itself after a loss (server restart, pg_terminate_backend, a dead socket found by the
+// keep-alive ping); while it is down, and after it returns, every waiter is woken to re-check,
+// since notifications may have been missed.
 import pg from 'pg';
 import { asConnectionError, clientConfig } from './connection.js';
 import type { ResolvedPostgresOptions } from './options.js';
