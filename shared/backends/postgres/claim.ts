@@ -18,21 +18,26 @@ const POLL_FALLBACK_MS = 1000;
 /** ... and this often while the LISTEN connection is down. */
 const POLL_DISCONNECTED_MS = 200;
 
-/** `$1` is one queue name or an array of them: one queue gets a plain `=`, which lets the planner
- *  walk tasks_unfinished in claim order instead of sorting. */
-function queueMatch(many: boolean): string {
-  return many ? 't.queue = ANY($1::text[])' : 't.queue = $1';
+/** The ready tasks (and expired leases) of one queue, in claim order, locked. */
+function queueCandidates(tables: Tables, queue: string): string {
+  return `SELECT t.id, t.priority, t.run_at, t.seq, t.state = 'running' AND t.attempts >= t.max_attempts AS exhausted
+    FROM ${tables.tasks} t
+    WHERE t.queue = ${queue} AND t.finished_at IS NULL AND t.run_at <= ${NOW}
+      AND (t.state <> 'running' OR t.lease_expires_at <= ${NOW})
+    ORDER BY t.priority DESC, t.run_at, t.seq
+    LIMIT $2 FOR UPDATE SKIP LOCKED`;
 }
 
 function claimSql(tables: Tables, many: boolean): string {
-  // One ordered walk of tasks_unfinished finds both ready tasks and running ones whose lease has
-  // expired (their worker crashed); nothing here changes an indexed column, so the UPDATE is HOT.
-  return `WITH candidates AS (
-    SELECT t.id, t.state = 'running' AND t.attempts >= t.max_attempts AS exhausted FROM ${tables.tasks} t
-    WHERE ${queueMatch(many)} AND t.finished_at IS NULL AND t.run_at <= ${NOW}
-      AND (t.state <> 'running' OR t.lease_expires_at <= ${NOW})
-    ORDER BY t.priority DESC, t.run_at, t.seq
-    LIMIT $2 FOR UPDATE SKIP LOCKED
+  // One ordered walk of tasks_unfinished per queue finds both ready tasks and running ones whose
+  // lease has expired (their worker crashed). Several queues: the first $2 of each, merged (a
+  // single walk over all of them would have to sort every ready task). Nothing here changes an
+  // indexed column, so the UPDATE is HOT.
+  const candidates = many
+    ? `SELECT c.id, c.exhausted FROM unnest($1::text[]) AS q(queue), LATERAL (${queueCandidates(tables, 'q.queue')}) c
+       ORDER BY c.priority DESC, c.run_at, c.seq LIMIT $2`
+    : queueCandidates(tables, '$1');
+  return `WITH candidates AS (${candidates}
   ), buried AS (
     -- An expired lease with no attempts left: dead, so a task that kills its worker cannot loop.
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
