@@ -6,11 +6,16 @@ import type { EnqueueOutcome, NewTask } from '../../core/types.js';
 import type { Session } from './context.js';
 import { checkPriority, checkQueue, checkTaskId, metaKeys } from './names.js';
 import { encodeRecord, type StoredTask } from './records.js';
+import { ORDER_TOLERANCE_MS } from './publish.js';
 import { encodeEntry } from './scheduler.js';
 import { SitqError } from '../../core/errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** Tasks written per round: a huge batch must not hold thousands of requests in flight (each
+ *  must be answered within the request timeout). */
+const CHUNK = 1000;
 
 export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   for (const t of tasks) {
@@ -22,7 +27,12 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
   // Due delayed tasks go first: they became ready before these.
   await s.scheduler.moveDue();
   await s.levels.ensure(tasks.map((t) => [t.queue, t.priority] as const));
+  const outcomes: EnqueueOutcome[] = [];
+  for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
+  return outcomes;
+}
 
+async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   const outcomes = await claimIdempotencyKeys(s, tasks);
   const fresh = tasks.filter((_, i) => outcomes[i].created);
   const records = fresh.map((t): StoredTask => {
@@ -32,18 +42,22 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
   });
   const now = Date.now();
   for (const rec of records) if (rec.runAt > now) rec.state = 'delayed';
-  const revs = await Promise.all(records.map((rec) => s.store.write(rec, 0)));
+  const encoded = records.map(encodeRecord);
+  const revs = await Promise.all(records.map((rec, i) => s.store.write(rec, 0, encoded[i])));
   const clash = revs.findIndex((r) => r === null);
   if (clash >= 0) throw new SitqError(`a task with id ${records[clash].id} already exists`);
 
-  const ready: { rec: StoredTask; rev: number }[] = [];
+  const ready: { rec: StoredTask; rev: number; body: Uint8Array }[] = [];
   const later: { rec: StoredTask; rev: number }[] = [];
-  records.forEach((rec, i) => (rec.state === 'delayed' ? later : ready).push({ rec, rev: revs[i]! }));
+  records.forEach((rec, i) => {
+    if (rec.state === 'delayed') later.push({ rec, rev: revs[i]! });
+    else ready.push({ rec, rev: revs[i]!, body: encoded[i] });
+  });
   // Within one batch, earlier runAt first (then batch order, kept by the stable sort).
   ready.sort((a, b) => a.rec.runAt - b.rec.runAt);
   await Promise.all([
     s.publisher.publish(
-      ready.map(({ rec, rev }) => ({
+      ready.map(({ rec, rev, body }) => ({
         taskId: rec.id,
         queue: rec.queue,
         level: rec.priority,
@@ -51,8 +65,8 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
         order: rev,
         msgId: `${rec.id}:${rev}`,
         rev,
-        body: encodeRecord(rec),
-        backdated: rec.runAt < rec.enqueuedAt,
+        body,
+        backdated: rec.runAt < rec.enqueuedAt - ORDER_TOLERANCE_MS,
       })),
     ),
     ...later.map(async ({ rec, rev }) => {

@@ -18,9 +18,14 @@ export interface WorkItem {
   /** The record revision `body` was read at; with `body`, a claim needs no read. */
   rev?: number;
   body?: Uint8Array;
-  /** The task is late or backdated: tasks published before it may have a later runAt. */
+  /** The task is late or backdated (by more than ORDER_TOLERANCE_MS): tasks published before
+   *  it may have a later runAt. */
   backdated?: boolean;
 }
+
+/** Inversions of runAt smaller than this are left to the stream order: concurrent producers
+ *  (and clocks) differ by a few ms, and marking a level for that would make every claim sort. */
+export const ORDER_TOLERANCE_MS = 50;
 
 export class WorkPublisher {
   /** Latest runAt this process published per level. */
@@ -39,7 +44,7 @@ export class WorkPublisher {
     for (const item of items) {
       const key = `${item.queue}.${item.level}`;
       const last = this.lastRunAt.get(key) ?? -Infinity;
-      if (item.backdated || item.runAt < last) marks.set(key, [item.queue, item.level]);
+      if (item.backdated || item.runAt < last - ORDER_TOLERANCE_MS) marks.set(key, [item.queue, item.level]);
       this.lastRunAt.set(key, Math.max(last, item.runAt));
     }
     await Promise.all([...marks.values()].map(([queue, level]) => this.levels.markOutOfOrder(queue, level)));

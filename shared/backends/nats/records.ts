@@ -110,11 +110,12 @@ export class RecordStore {
   }
 
   /** Compare-and-set: writes only if the key is still at `expectedRev` (0 = does not exist).
-   *  Resolves to the new revision, or null when someone else wrote first. */
-  async write(rec: StoredTask, expectedRev: number): Promise<number | null> {
+   *  Resolves to the new revision, or null when someone else wrote first. `encoded` saves a
+   *  second encoding when the caller also publishes the record. */
+  async write(rec: StoredTask, expectedRev: number, encoded = encodeRecord(rec)): Promise<number | null> {
     const h = headersOf({ 'Nats-Expected-Last-Subject-Sequence': expectedRev, [SUMMARY_HEADER]: summaryOf(rec) });
     try {
-      return (await this.requester.publish(this.names.taskSubject(rec.id), encodeRecord(rec), h)).seq;
+      return (await this.requester.publish(this.names.taskSubject(rec.id), encoded, h)).seq;
     } catch (err) {
       if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return null;
       throw err;

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { metaKeys } from './names.js';
 import type { Meta, MetaWatch } from './meta.js';
-import type { WorkPublisher } from './publish.js';
+import { ORDER_TOLERANCE_MS, type WorkPublisher } from './publish.js';
 
 export interface DelayedEntry {
   id: string;
@@ -20,8 +20,6 @@ export interface DelayedEntry {
   rev: number;
 }
 
-/** A task moved later than this after its runAt may sit behind tasks with a later runAt. */
-const LATE_MS = 50;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -100,7 +98,7 @@ export class Scheduler extends EventEmitter<{ added: [entry: DelayedEntry] }> {
     if (due.length === 0) return;
     try {
       await this.publisher.publish(
-        due.map((e) => ({ taskId: e.id, queue: e.queue, level: e.level, runAt: e.runAt, order: e.order, msgId: `${e.id}:d${e.rev}`, backdated: now - e.runAt > LATE_MS })),
+        due.map((e) => ({ taskId: e.id, queue: e.queue, level: e.level, runAt: e.runAt, order: e.order, msgId: `${e.id}:d${e.rev}`, backdated: now - e.runAt > ORDER_TOLERANCE_MS })),
       );
     } catch (err) {
       for (const e of due) this.add(e); // try again on the next claim
