@@ -34,6 +34,7 @@ await build({
 
 cpSync(join(root, 'ui', 'index.html'), join(out, 'index.html'));
 cpSync(join(root, 'media', 'icon.svg'), join(out, 'icon.svg'));
+cpSync(join(root, 'media', 'icon.png'), join(out, 'icon.png'));
 for (const f of readdirSync(join(root, 'media', 'backends'))) cpSync(join(root, 'media', 'backends', f), join(out, 'backends', f));
 
 // Electron: main runs as an ES module in the main process; the preload must be one CommonJS file

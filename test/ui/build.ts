@@ -1,4 +1,5 @@
-// The UI tests need dist/ui; build it once if it is missing (npm test builds only the TypeScript).
+// The UI and desktop tests need the esbuild bundles (dist/ui, dist/desktop/app); build them once
+// if they are missing (npm test builds only the TypeScript).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { join } from 'node:path';
 export const ROOT = process.cwd();
 
 export function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'dist', 'ui', 'index.html')) && existsSync(join(ROOT, 'dist', 'ui', 'app.js'))) return;
+  const outputs = [['ui', 'index.html'], ['ui', 'app.js'], ['desktop', 'app', 'main.mjs'], ['desktop', 'app', 'preload.cjs']];
+  if (outputs.every((p) => existsSync(join(ROOT, 'dist', ...p)))) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit', cwd: ROOT });
   if (r.status !== 0) throw new Error('node scripts/build-ui.mjs failed');
 }
