@@ -140,6 +140,11 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await endOfList(wb, wb.treeRow('Backends', 'Load more', '100 of 200'));
     const text = await wb.treeRow('Backends', 'default').textContent();
     assert.match(text ?? '', /200 done/);
+    // Stop the worker from its row's inline action.
+    const workerRow = wb.treeRow('Workers', 'local');
+    await workerRow.hover();
+    await workerRow.locator('.action-label[aria-label^="Stop Worker"]').click();
+    await wb.treeRow('Workers', 'local', 'stopped').waitFor({ timeout: 60_000 });
     await wb.treeRow('Backends', 'local').locator('.monaco-tl-twistie').click();
   });
 
