@@ -495,6 +495,26 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       }
     }));
 
+  it('many result waits share one subscription', () =>
+    withNats({}, async (b, stream) => {
+      const tasks = Array.from({ length: 200 }, () => newTask());
+      await b.enqueue(tasks);
+      const waits = tasks.map((t) => b.waitForFinish(t.id, 20_000));
+      await sleep(200);
+      await withClient(async (nc) => {
+        const jsm = await nc.jetstreamManager();
+        assert.ok((await jsm.streams.info(`KV_${stream}_TASKS`)).state.consumer_count <= 1, 'one consumer per wait');
+      });
+      let left = tasks.length;
+      while (left > 0) {
+        const claimed = await b.claim({ ...claimOne, max: 50 });
+        await b.complete(claimed.map((c) => ({ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(c.record.id), finishedAt: Date.now() })));
+        left -= claimed.length;
+      }
+      const done = await Promise.all(waits);
+      assert.deepEqual(done.map((r) => r && jsonSerializer.deserialize(r.result!)), tasks.map((t) => t.id));
+    }));
+
   it('counts and pages over 5,000 tasks stay quick after the first read', () =>
     withNats({}, async (b) => {
       for (let i = 0; i < 5; i++) await b.enqueue(Array.from({ length: 1000 }, () => newTask({ queue: 'bulk' })));

@@ -3,7 +3,7 @@
 // their records live in a KV bucket, the source of truth, changed only by compare-and-set on
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
 import { setMaxListeners } from 'node:events';
-import type { JetStreamManager, KV, NatsConnection } from 'nats';
+import type { JetStreamManager, NatsConnection } from 'nats';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import type {
@@ -22,6 +22,7 @@ import { Claimer, type ClaimArgs } from './claim.js';
 import { hostPort, openConnection, probeServer, toNatsError } from './connection.js';
 import { HeldLeases, type Session } from './context.js';
 import { enqueue } from './enqueue.js';
+import { FinishWatcher } from './finish-watch.js';
 import { TaskView } from './inspect.js';
 import { complete, release, renew } from './leases.js';
 import { LevelRegistry } from './levels.js';
@@ -43,7 +44,7 @@ interface Live {
   session: Session;
   nc: NatsConnection;
   jsm: JetStreamManager;
-  tasksKv: KV;
+  finishes: FinishWatcher;
   requester: Requester;
   claimer: Claimer;
   view: TaskView;
@@ -136,7 +137,7 @@ export class NatsBackend implements Backend {
 
   waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
     if (!isKeySafe(taskId)) return Promise.resolve(null);
-    return this.run('waitForFinish', (live) => waitForFinish(live.session, live.tasksKv, taskId, timeoutMs));
+    return this.run('waitForFinish', (live) => waitForFinish(live.session, live.finishes, taskId, timeoutMs));
   }
 
   listQueues(): Promise<string[]> {
@@ -181,6 +182,7 @@ export class NatsBackend implements Backend {
       live.session.levels.stop();
       live.session.scheduler.stop();
       live.view.stop();
+      live.finishes.stop();
       await live.session.topology.destroy();
     });
     await this.close();
@@ -214,7 +216,7 @@ export class NatsBackend implements Backend {
       const names = new Names(this.options.streamName);
       const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address);
       const topology = new Topology(jsm, js, names);
-      const { tasks, meta: metaKv } = await topology.ensure();
+      const { meta: metaKv } = await topology.ensure();
       const meta = new Meta(requester, names, metaKv);
       const store = new RecordStore(requester, names);
       const levels = new LevelRegistry(meta);
@@ -228,7 +230,7 @@ export class NatsBackend implements Backend {
         session,
         nc,
         jsm,
-        tasksKv: tasks,
+        finishes: new FinishWatcher(js, names),
         requester,
         claimer: new Claimer(session),
         view: new TaskView(js, jsm, names, store),
@@ -265,6 +267,7 @@ async function shutdown(live: Live): Promise<void> {
   live.session.levels.stop();
   live.session.scheduler.stop();
   live.view.stop();
+  live.finishes.stop();
   live.requester.close();
   await live.nc.close().catch(() => {});
 }

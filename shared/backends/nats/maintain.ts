@@ -1,13 +1,13 @@
 // Changes outside a lease: cancel, requeue, purge — each a compare-and-set of the record, retried
-// when another writer got in between — and waiting for a task to finish (a KV watch on its key).
-import type { KV } from 'nats';
+// when another writer got in between — and waiting for a task to finish.
 import { SitqError } from '../../core/errors.js';
 import { isFinished, type TaskRecord } from '../../core/types.js';
 import type { Session } from './context.js';
+import type { FinishWatcher } from './finish-watch.js';
 import type { TaskView } from './inspect.js';
 import { metaKeys } from './names.js';
 import { answer } from './pull.js';
-import { decodeRecord, encodeRecord, publicRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
+import { encodeRecord, publicRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
 
 const MAX_CONFLICTS = 5;
 /** Records deleted per round of concurrent requests. */
@@ -87,33 +87,32 @@ export async function purgeFinished(s: Session, view: TaskView, olderThanMs: num
 }
 
 /** The record once finished; null after `timeoutMs`, or at once for an unknown task. */
-export async function waitForFinish(s: Session, tasks: KV, taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
+export async function waitForFinish(s: Session, watcher: FinishWatcher, taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
   const deadline = Date.now() + Math.max(0, timeoutMs);
   const first = await s.store.get(taskId);
   if (!first) return null;
   if (isFinished(first.rec.state)) return publicRecord(first.rec);
   if (Date.now() >= deadline) return null;
-  const updates = await tasks.watch({ key: taskId });
-  return new Promise<TaskRecord | null>((resolve) => {
-    const finish = (value: TaskRecord | null) => {
+  let wake!: () => void;
+  let woken = new Promise<void>((r) => (wake = r));
+  const leave = await watcher.subscribe(taskId, () => wake());
+  const onClose = () => wake();
+  s.lifetime.addEventListener('abort', onClose, { once: true });
+  try {
+    // Read again now that every later write will be seen: nothing falls between the two.
+    for (;;) {
+      const current = await s.store.get(taskId);
+      if (!current) return null; // purged while we waited
+      if (isFinished(current.rec.state)) return publicRecord(current.rec);
+      const left = deadline - Date.now();
+      if (left <= 0 || s.lifetime.aborted) return null;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
-      s.lifetime.removeEventListener('abort', onClose);
-      updates.stop();
-      resolve(value);
-    };
-    const onClose = () => finish(null);
-    const timer = setTimeout(onClose, Math.max(0, deadline - Date.now()));
-    s.lifetime.addEventListener('abort', onClose, { once: true });
-    void (async () => {
-      try {
-        for await (const e of updates) {
-          if (e.operation !== 'PUT') return finish(null); // purged while we waited
-          const rec = decodeRecord(e.value);
-          if (isFinished(rec.state)) return finish(publicRecord(rec));
-        }
-      } catch {
-        finish(null);
-      }
-    })();
-  });
+      woken = new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    s.lifetime.removeEventListener('abort', onClose);
+    leave();
+  }
 }
