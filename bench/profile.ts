@@ -8,7 +8,10 @@
 // size, and the server's CPU per task where it can be read (PostgreSQL: the backend processes of
 // the run's connections; Redis: INFO commandstats; NATS: the whole nats-server process).
 import { Command } from 'commander';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createBackend, type BackendConfig } from '../shared/backends/index.js';
@@ -43,8 +46,11 @@ const program = new Command('node dist/bench/profile.js')
   .option('--profiles <names>', 'comma-separated', (v: string) => v.split(','))
   .option('--tasks <n>', 'tasks per run', (v: string) => Number(v), 10_000)
   .option('--concurrency <n>', 'worker concurrency', (v: string) => Number(v), 10)
+  .option('--repeat <n>', 'run everything n times and show the median of each figure', (v: string) => Number(v), 1)
+  .option('--cpuprofile <dir>', 'write a V8 CPU profile of each measured run (drain only) into this folder')
+  .option('--runs <names>', 'comma-separated subset of core, floor, worker (e.g. to --cpu-prof one)', (v: string) => v.split(','), ['core', 'floor', 'worker'])
   .parse(process.argv);
-const opts = program.opts<{ profiles?: string[]; tasks: number; concurrency: number }>();
+const opts = program.opts<{ profiles?: string[]; tasks: number; concurrency: number; runs: string[]; repeat: number; cpuprofile?: string }>();
 
 const calls = (): Calls => ({ count: 0, items: 0, ms: 0 });
 async function timed<T>(c: Calls, items: number, fn: () => Promise<T>, size?: (r: T) => number): Promise<T> {
@@ -56,11 +62,23 @@ async function timed<T>(c: Calls, items: number, fn: () => Promise<T>, size?: (r
   return r;
 }
 
-/** CPU (µs) this process used while `fn` ran. */
-async function cpu<T>(fn: () => Promise<T>): Promise<[T, number]> {
+/** CPU (µs) this process used while `fn` ran; with --cpuprofile, also a V8 profile of just that. */
+async function cpu<T>(label: string, fn: () => Promise<T>): Promise<[T, number]> {
+  const session = opts.cpuprofile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const start = process.cpuUsage();
   const r = await fn();
   const used = process.cpuUsage(start);
+  if (session && opts.cpuprofile) {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(opts.cpuprofile, { recursive: true });
+    writeFileSync(join(opts.cpuprofile, `${label}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
   return [r, used.user + used.system];
 }
 
@@ -124,7 +142,7 @@ function redisProbe(): ServerProbe {
 
 /** The whole nats-server process: other clients' work shows up too (read it as an upper bound). */
 function natsProbe(): ServerProbe {
-  const pid = findPid('nats-server');
+  const pid = findPid('nats-server', ':4222');
   let before = 0;
   return {
     async start() {
@@ -136,11 +154,16 @@ function natsProbe(): ServerProbe {
   };
 }
 
-function findPid(comm: string): number {
+/** The process named `comm` whose command line mentions `port` (or has no -p/--port at all: the
+ *  default port), so a test's throwaway server on another port is not taken for the local one. */
+function findPid(comm: string, port: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) return Number(entry);
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const portArg = cmdline.findIndex((a) => a === '-p' || a === '--port');
+      if (portArg < 0 || `:${cmdline[portArg + 1]}` === port) return Number(entry);
     } catch {
       // the process is gone
     }
@@ -187,7 +210,7 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
     async renew(l: readonly unknown[]) { return l.map(() => true); },
     async release() {}, async heartbeat() {}, async removeWorker() {},
   } as unknown as Backend;
-  const [perSec, us] = await cpu(() => drain(backend, n, concurrency));
+  const [perSec, us] = await cpu(`${profile}-core`, () => drain(backend, n, concurrency));
   return { profile, run: 'core', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: undefined, claim, ack };
 }
 
@@ -211,22 +234,30 @@ async function floorRun(profile: string, config: BackendConfig, n: number, concu
   const ack = calls();
   const probe = probeFor(config, '%sitq_bench_floor_%');
   const setup = driver.setup.bind(driver);
+  const teardown = driver.teardown.bind(driver);
   const rawClaim = driver.claim.bind(driver);
   const rawAck = driver.ack.bind(driver);
+  // CPU is counted from the end of setup (filling the backlog) to the start of teardown.
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  let cpuUsed = 0;
+  let server: number | undefined;
   driver.setup = async (tasks, payload) => {
     await setup(tasks, payload);
     await probe?.start();
+    cpuStart = process.cpuUsage();
   };
   driver.claim = (max) => timed(claim, 0, () => rawClaim(max), (r) => r.length);
   driver.ack = (h) => timed(ack, h.length, () => rawAck(h));
-  let server: number | undefined;
-  driver.teardown = ((teardown) => async () => {
+  driver.teardown = async () => {
+    if (cpuStart) {
+      const used = process.cpuUsage(cpuStart);
+      cpuUsed = used.user + used.system;
+    }
     server = await probe?.stop();
     await teardown();
-  })(driver.teardown.bind(driver));
-  const [m, us] = await cpu(() => runFloorLoop(driver, resolveFloorOptions({ tasks: n, concurrency })));
-  // The floor's setup (filling the backlog) is inside the CPU window; subtract nothing, but note it.
-  return { profile, run: 'floor', perSec: m.perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
+  };
+  const [m] = await cpu(`${profile}-floor`, () => runFloorLoop(driver, resolveFloorOptions({ tasks: n, concurrency })));
+  return { profile, run: 'floor', perSec: m.perSec, cpuUsPerTask: cpuUsed / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
 }
 
 async function workerRun(profile: string, config: BackendConfig, n: number, concurrency: number): Promise<Row> {
@@ -246,7 +277,7 @@ async function workerRun(profile: string, config: BackendConfig, n: number, conc
     const schema = ns.label.replace(/^schema /, '');
     const probe = probeFor(config, `%(${schema})`);
     await probe?.start();
-    const [perSec, us] = await cpu(() => drain(backend, n, concurrency));
+    const [perSec, us] = await cpu(`${profile}-worker`, () => drain(backend, n, concurrency));
     const server = await probe?.stop();
     return { profile, run: 'worker', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
   } finally {
@@ -260,11 +291,32 @@ const fmt = (x: number | undefined, d = 1) => (x === undefined ? '–' : x.toFix
 const per = (c: Calls) => `${c.count} × ${fmt(c.items / Math.max(1, c.count))} items, ${fmt(c.ms / Math.max(1, c.count), 3)} ms`;
 
 const rows: Row[] = [];
-for (const p of LOCAL_PROFILES.filter((x) => !opts.profiles || opts.profiles.includes(x.name))) {
-  rows.push(await coreRun(p.name, opts.tasks, opts.concurrency));
-  rows.push(await floorRun(p.name, p.config, opts.tasks, opts.concurrency));
-  rows.push(await workerRun(p.name, p.config, opts.tasks, opts.concurrency));
+for (let i = 0; i < opts.repeat; i++) {
+  for (const p of LOCAL_PROFILES.filter((x) => !opts.profiles || opts.profiles.includes(x.name))) {
+    if (opts.runs.includes('core')) rows.push(await coreRun(p.name, opts.tasks, opts.concurrency));
+    if (opts.runs.includes('floor')) rows.push(await floorRun(p.name, p.config, opts.tasks, opts.concurrency));
+    if (opts.runs.includes('worker')) rows.push(await workerRun(p.name, p.config, opts.tasks, opts.concurrency));
+  }
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const medianOf = (list: Row[], f: (r: Row) => number | undefined) => {
+  const xs = list.map(f).filter((x): x is number => x !== undefined);
+  return xs.length ? median(xs) : undefined;
+};
+const medianCalls = (list: Row[], f: (r: Row) => Calls): Calls => ({
+  count: medianOf(list, (r) => f(r).count) ?? 0,
+  items: medianOf(list, (r) => f(r).items) ?? 0,
+  ms: medianOf(list, (r) => f(r).ms) ?? 0,
+});
+
+console.log(`${opts.tasks} tasks, concurrency ${opts.concurrency}${opts.repeat > 1 ? `, median of ${opts.repeat} runs` : ''}; load average ${loadavg()[0].toFixed(2)} at the end`);
 console.log('| profile | run | tasks/s | client CPU µs/task | server CPU µs/task | claims | acks / completes |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.profile} | ${r.run} | ${r.perSec} | ${fmt(r.cpuUsPerTask)} | ${fmt(r.serverCpuUsPerTask)} | ${per(r.claim)} | ${per(r.ack)} |`);
+const keys = [...new Set(rows.map((r) => `${r.profile}\u0000${r.run}`))];
+for (const key of keys) {
+  const list = rows.filter((r) => `${r.profile}\u0000${r.run}` === key);
+  const r = list[0];
+  const perSec = medianOf(list, (x) => x.perSec) ?? 0;
+  console.log(`| ${r.profile} | ${r.run} | ${perSec} | ${fmt(medianOf(list, (x) => x.cpuUsPerTask))} | ${fmt(medianOf(list, (x) => x.serverCpuUsPerTask))} | ${per(medianCalls(list, (x) => x.claim))} | ${per(medianCalls(list, (x) => x.ack))} |`);
+}
