@@ -13,6 +13,8 @@ export interface BenchRunRequest {
   options: BenchmarkOptions;
   /** Also sweep pool sizes (PostgreSQL poolSize / Redis maxConnections). */
   sweep: boolean;
+  /** Tasks enqueued per sweep cell (default 2000). */
+  sweepTasksPerCell?: number;
 }
 
 export interface BenchRunSummary {

@@ -127,7 +127,8 @@ export class BenchRuns implements BenchRunner {
       const named = profiles.map((p) => ({ name: p.name, config: p.backend }));
       const report = await compareProfiles(named, request.options, { onProgress, signal });
       if (request.sweep) {
-        for (const p of profiles) report.sweeps.push(await sweepPools(p.backend, { profile: p.name, onProgress, signal }));
+        const cells = request.sweepTasksPerCell === undefined ? {} : { tasksPerCell: request.sweepTasksPerCell };
+        for (const p of profiles) report.sweeps.push(await sweepPools(p.backend, { profile: p.name, onProgress, signal, ...cells }));
       }
       report.skipped = report.skipped.map((s) => ({ ...s, reason: scrub(s.reason, secrets) }));
       run.view.report = report;

@@ -78,7 +78,7 @@ export const PARAMS: Schemas = {
   'workers.stop': z.strictObject({ id, force: z.boolean() }),
   'workers.log': z.strictObject({ id }),
   'bench.list': empty,
-  'bench.start': z.strictObject({ profiles: z.array(name).min(1).max(20), options: benchOptions, sweep: z.boolean() }),
+  'bench.start': z.strictObject({ profiles: z.array(name).min(1).max(20), options: benchOptions, sweep: z.boolean(), sweepTasksPerCell: z.number().int().min(1).max(1_000_000).optional() }),
   'bench.cancel': z.strictObject({ id }),
   'bench.get': z.strictObject({ id }),
   'bench.import': z.strictObject({ json: z.string().max(50_000_000) }),

@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core (nothing downloaded), and screenshots kept as test
 // artifacts under test-artifacts/ui/ (gitignored).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './build.js';
@@ -21,6 +21,12 @@ export function artifactDir(...parts: string[]): string {
   return dir;
 }
 
+/** An artifact folder emptied first, so its screenshots are all from this run. */
+export function freshArtifactDir(...parts: string[]): string {
+  rmSync(join(ROOT, 'test-artifacts', 'ui', ...parts), { recursive: true, force: true });
+  return artifactDir(...parts);
+}
+
 /** A page that fails the test on any uncaught error or CSP violation in the UI. */
 export async function strictPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
@@ -36,9 +42,13 @@ export async function strictPage(browser: Browser): Promise<{ page: Page; proble
 export class Shots {
   private n = 0;
   constructor(private readonly dir: string) {}
-  async take(page: Page, name: string): Promise<void> {
+  /** The next numbered file name for `name`. */
+  path(name: string): string {
     this.n += 1;
-    await page.screenshot({ path: join(this.dir, `${String(this.n).padStart(2, '0')}-${name}.png`), fullPage: true });
+    return join(this.dir, `${String(this.n).padStart(2, '0')}-${name}.png`);
+  }
+  async take(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: this.path(name), fullPage: true });
   }
 }
 

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import { tempDashboard, type TempDashboard } from '../dashboard/helpers.js';
 import { serverSkip } from '../helpers/servers.js';
-import { Shots, artifactDir, launchChromium, strictPage } from './browser.js';
+import { Shots, freshArtifactDir, launchChromium, strictPage } from './browser.js';
 import { ensureUiBuilt } from './build.js';
 import { checkHealthAndHa, createProfile, runBenchmark, runTraffic, stopWorker, type ProfileRecipe } from './flow.js';
 
@@ -16,6 +16,8 @@ const id = () => randomBytes(4).toString('hex');
 
 interface Target {
   recipe(dir: string): ProfileRecipe;
+  /** Also sweep pool sizes in the benchmark (the backends that have a pool). */
+  sweep?: boolean;
   /** The namespace the recipe creates, to destroy afterwards. */
   config(recipe: ProfileRecipe): BackendConfig;
   skip: string | false;
@@ -34,6 +36,7 @@ const TARGETS: Record<'sqlite' | 'postgres' | 'redis' | 'nats', Target> = {
   },
   postgres: {
     skip: await serverSkip('postgres'),
+    sweep: true,
     recipe: () => ({
       name: `pg-${id()}`,
       kind: 'postgres',
@@ -79,7 +82,7 @@ describe('dashboard in Chromium, the operator flow per backend', () => {
       const t: TempDashboard = await tempDashboard();
       const recipe = target.recipe(t.dir);
       const { page, problems } = await strictPage(browser);
-      const shots = new Shots(artifactDir(kind));
+      const shots = new Shots(freshArtifactDir(kind));
       try {
         await page.goto(t.dashboard.url);
         await page.locator('[data-testid=connection-state]').filter({ hasText: 'Connected' }).waitFor();
@@ -87,7 +90,15 @@ describe('dashboard in Chromium, the operator flow per backend', () => {
         await createProfile(page, recipe, shots);
         await runTraffic(page, shots);
         await checkHealthAndHa(page, recipe.name, shots);
-        await runBenchmark(page, recipe.name, shots);
+        await runBenchmark(page, recipe.name, shots, { sweep: target.sweep });
+        if (kind === 'sqlite') {
+          // The same screens in the dark theme.
+          await page.emulateMedia({ colorScheme: 'dark' });
+          await shots.take(page, 'bench-dark');
+          await page.click('[data-testid=nav-queues]');
+          await shots.take(page, 'queues-dark');
+          await page.emulateMedia({ colorScheme: 'light' });
+        }
         await stopWorker(page);
         assert.deepEqual(problems, []);
       } catch (err) {

@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { connectClient, tempDashboard, type TempDashboard } from '../dashboard/helpers.js';
 import type { ProtocolClient } from '../../shared/protocol/client.js';
-import { Shots, artifactDir, launchChromium, strictPage } from './browser.js';
+import { Shots, freshArtifactDir, launchChromium, strictPage } from './browser.js';
 import { ensureUiBuilt } from './build.js';
 
 let browser: Browser;
@@ -28,7 +28,7 @@ after(async () => {
 
 it('shows a lost connection and recovers without a reload', { timeout: 120_000 }, async () => {
   const { page, problems } = await strictPage(browser);
-  const shots = new Shots(artifactDir('reconnect'));
+  const shots = new Shots(freshArtifactDir('reconnect'));
   let hostUp = true;
   const live: WebSocketRoute[] = [];
   // Between the page and the host: pass everything through while "up", refuse while "down".

@@ -73,6 +73,7 @@ export function Shell({ route, children }: { route: RouteId; children: Component
   return (
     <div class="shell">
       <nav class="sidebar" aria-label="Main">
+        <div class="sidebar-inner">
         <div class="brand">
           <img src="icon.svg" alt="" width={28} height={28} />
           <div>
@@ -98,6 +99,7 @@ export function Shell({ route, children }: { route: RouteId; children: Component
             <StatusDot status={connection === 'open' ? 'healthy' : connection === 'connecting' ? 'degraded' : 'unhealthy'} />
             {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Reconnecting…' : 'Disconnected'}
           </div>
+        </div>
         </div>
       </nav>
       <div class="main">

@@ -17,6 +17,7 @@ export function ThroughputChart({ results }: { results: BenchmarkResult[] }) {
   const names = results.map((r) => r.profile);
   const build = useCallback(
     (_w: number, p: Palette): ChartOptions => ({
+      legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false, range: () => [-0.5, names.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
@@ -42,24 +43,25 @@ export function ThroughputChart({ results }: { results: BenchmarkResult[] }) {
   return <UChart build={build} data={data} height={260} testid="chart-throughput" />;
 }
 
-const PCTS = [50, 95, 99, 100];
+const PCTS = ['p50', 'p95', 'p99', 'max'];
 
 export function LatencyChart({ results, which }: { results: BenchmarkResult[]; which: 'idle' | 'processing' }) {
   const build = useCallback(
     (_w: number, p: Palette): ChartOptions => ({
+      legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      scales: { x: { time: false, range: () => [-0.3, PCTS.length - 0.7] }, y: { distr: 3, log: 10 } },
       axes: [
-        axis(p, { splits: () => PCTS, values: (_u, vals) => vals.map((v) => (v === 100 ? 'max' : `p${v}`)), label: 'percentile', labelSize: 14 }),
+        axis(p, { splits: () => PCTS.map((_p, i) => i), values: (_u, vals) => vals.map((v) => PCTS[v] ?? ''), grid: { show: false } }),
         axis(p, { label: 'ms (log)', labelSize: 14, size: 60 }),
       ],
-      series: [{ label: 'percentile', value: (_u, v) => (v == null ? '' : v === 100 ? 'max' : `p${v}`) }, ...results.map((r, i) => ({ label: r.profile, stroke: p.series[i % p.series.length], width: 2, points: { show: true, size: 6 }, value: (_u: uPlot, v: number | null) => fmtMs(v ?? undefined) }))],
+      series: [{ label: 'percentile', value: (_u, v) => (v == null ? '' : (PCTS[v] ?? '')) }, ...results.map((r, i) => ({ label: r.profile, stroke: p.series[i % p.series.length], width: 2, points: { show: true, size: 6 }, value: (_u: uPlot, v: number | null) => fmtMs(v ?? undefined) }))],
     }),
     [results.map((r) => r.profile).join('|'), which],
   );
   const data = useMemo((): uPlot.AlignedData => {
     const pick = (r: BenchmarkResult) => (which === 'idle' ? r.idle.toStart : r.processing.toStart);
-    return [PCTS, ...results.map((r) => {
+    return [PCTS.map((_p, i) => i), ...results.map((r) => {
       const s = pick(r);
       return s.count ? [s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => Math.max(v, 0.001)) : PCTS.map(() => null);
     })];
@@ -70,48 +72,50 @@ export function LatencyChart({ results, which }: { results: BenchmarkResult[]; w
 export function ResultsTable({ report }: { report: BenchReport }) {
   return (
     <div class="table-wrap">
-    <table class="table bench-table" data-testid="bench-table">
-      <thead>
-        <tr>
-          <th>Profile</th>
-          <th>Server</th>
-          <th class="num">Processing</th>
-          <th class="num">Raw floor</th>
-          <th class="num">Ratio</th>
-          <th class="num">Enqueue 1-by-1</th>
-          <th class="num">Enqueue batch</th>
-          <th class="num">Idle p50</th>
-          <th class="num">Idle p99</th>
-          <th class="num">Success</th>
-          <th class="num">Errors</th>
-          <th>Targets</th>
-        </tr>
-      </thead>
-      <tbody>
-        {report.results.map((r) => (
-          <tr key={r.profile}>
-            <td class="strong">{r.profile}</td>
-            <td class="small">{r.serverVersion}</td>
-            <td class="num">{fmtInt(r.processing.perSec)}/s</td>
-            <td class="num">{r.floor ? `${fmtInt(r.floor.perSec)}/s` : '–'}</td>
-            <td class="num">{r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}×` : '–'}</td>
-            <td class="num">{fmtInt(r.enqueue.single.perSec)}/s</td>
-            <td class="num">{fmtInt(r.enqueue.batch.perSec)}/s</td>
-            <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p50Ms : undefined)}</td>
-            <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</td>
-            <td class="num">{(r.successRate * 100).toFixed(1)} %</td>
-            <td class="num">{fmtInt(r.errors.reduce((n, e) => n + e.count, 0))}</td>
-            <td class="small">
-              {r.targets.map((t) => (
-                <span key={t.name} class={`tag ${t.met === true ? 'tag-good' : t.met === false ? 'tag-bad' : ''}`} title={`${t.name} ${t.threshold}: ${t.value ?? 'not measured'}`}>
-                  {t.name}
-                </span>
-              ))}
-            </td>
+      <table class="table bench-table" data-testid="bench-table">
+        <thead>
+          <tr>
+            <th>Profile</th>
+            <th class="num">Processing</th>
+            <th class="num">Raw floor</th>
+            <th class="num">Ratio</th>
+            <th class="num">Enqueue 1-by-1</th>
+            <th class="num">Enqueue batch</th>
+            <th class="num">Idle p50</th>
+            <th class="num">Idle p99</th>
+            <th class="num">Success</th>
+            <th class="num">Errors</th>
+            <th class="num">Targets</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {report.results.map((r) => {
+            const met = r.targets.filter((t) => t.met === true).length;
+            const failed = r.targets.filter((t) => t.met === false);
+            const title = r.targets.map((t) => `${t.met === true ? '✓' : t.met === false ? '✗' : '–'} ${t.name} ${t.threshold}: ${t.value ?? 'not measured'}`).join('\n');
+            return (
+              <tr key={r.profile}>
+                <td>
+                  <div class="strong">{r.profile}</div>
+                  <div class="muted small">{r.serverVersion}</div>
+                </td>
+                <td class="num strong">{fmtInt(r.processing.perSec)}/s</td>
+                <td class="num">{r.floor ? `${fmtInt(r.floor.perSec)}/s` : '–'}</td>
+                <td class="num">{r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}×` : '–'}</td>
+                <td class="num">{fmtInt(r.enqueue.single.perSec)}/s</td>
+                <td class="num">{fmtInt(r.enqueue.batch.perSec)}/s</td>
+                <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p50Ms : undefined)}</td>
+                <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</td>
+                <td class="num">{(r.successRate * 100).toFixed(1)} %</td>
+                <td class="num">{fmtInt(r.errors.reduce((n, e) => n + e.count, 0))}</td>
+                <td class={`num ${failed.length ? 'error-text' : 'ok-text'}`} title={title}>
+                  {met}/{r.targets.length} met
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </div>
   );
 }

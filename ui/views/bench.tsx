@@ -19,7 +19,7 @@ export function BenchView() {
       <div class="bench-side">
         <RunForm disabled={!!running} onStarted={(id) => setOpenId(id)} />
         {running && <Progress run={running} />}
-        <Panel title="Runs" testid="bench-runs">
+        <Panel title="Runs" testid="bench-runs" actions={<ImportReport onImported={(id) => setOpenId(id)} />}>
           {runs.length === 0 ? (
             <p class="muted">No runs yet.</p>
           ) : (
@@ -42,6 +42,30 @@ export function BenchView() {
   );
 }
 
+/** Loads a report saved earlier (an exported JSON, or `sitq bench --out`) to compare with. */
+function ImportReport({ onImported }: { onImported: (id: string) => void }) {
+  const app = useApp();
+  const pick = async (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    try {
+      const run = await app.client.request('bench.import', { json: await file.text() }, { timeoutMs: 60_000 });
+      app.toast('success', `Imported ${file.name}`);
+      onImported(run.id);
+    } catch (err) {
+      app.toast('error', `Could not import ${file.name}: ${(err as Error).message}`);
+    }
+  };
+  return (
+    <label class="file-button" title="Load a saved benchmark report (JSON)">
+      Import…
+      <input type="file" accept=".json,application/json" onChange={pick} data-testid="bench-import" />
+    </label>
+  );
+}
+
 function RunForm({ disabled, onStarted }: { disabled: boolean; onStarted: (id: string) => void }) {
   const app = useApp();
   const profiles = useAppState((s) => s.profiles);
@@ -52,20 +76,23 @@ function RunForm({ disabled, onStarted }: { disabled: boolean; onStarted: (id: s
   const [payloadBytes, setPayloadBytes] = useState('64');
   const [floor, setFloor] = useState(true);
   const [sweep, setSweep] = useState(false);
+  const [cells, setCells] = useState('2000');
   const [busy, setBusy] = useState(false);
   const int = (s: string, min: number, max: number) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max;
   const errors = {
     tasks: int(tasks, 1, 10_000_000) ? undefined : 'expected a whole number from 1 to 10,000,000',
     concurrency: int(concurrency, 1, 10_000) ? undefined : 'expected a whole number from 1 to 10,000',
     payloadBytes: int(payloadBytes, 0, 16 * 1024 * 1024) ? undefined : 'expected a size in bytes (0 to 16 MiB)',
+    cells: !sweep || int(cells, 1, 1_000_000) ? undefined : 'expected a whole number from 1 to 1,000,000',
   };
-  const valid = chosen.length > 0 && !errors.tasks && !errors.concurrency && !errors.payloadBytes;
+  const valid = chosen.length > 0 && Object.values(errors).every((e) => e === undefined);
 
   const start = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
-      const run = await app.client.request('bench.start', { profiles: chosen, options: { tasks: Number(tasks), concurrency: Number(concurrency), payloadBytes: Number(payloadBytes), floor }, sweep });
+      const options = { tasks: Number(tasks), concurrency: Number(concurrency), payloadBytes: Number(payloadBytes), floor };
+      const run = await app.client.request('bench.start', sweep ? { profiles: chosen, options, sweep, sweepTasksPerCell: Number(cells) } : { profiles: chosen, options, sweep });
       onStarted(run.id);
     } catch (err) {
       app.toast('error', `Could not start the benchmark: ${(err as Error).message}`);
@@ -103,6 +130,11 @@ function RunForm({ disabled, onStarted }: { disabled: boolean; onStarted: (id: s
         <label class="inline-check">
           <input type="checkbox" checked={sweep} onChange={(e) => setSweep((e.target as HTMLInputElement).checked)} data-testid="bench-sweep" /> sweep pool sizes
         </label>
+        {sweep && (
+          <Field label="Sweep: tasks per cell" error={errors.cells} help="Pool sizes 1–50 × 5–50 enqueues in flight" htmlFor="bn-cells">
+            <input id="bn-cells" inputMode="numeric" value={cells} onInput={(e) => setCells((e.target as HTMLInputElement).value)} data-testid="bench-sweep-cells" />
+          </Field>
+        )}
         <div class="form-actions">
           <button class="primary" type="submit" disabled={disabled || busy || !valid} data-testid="bench-start">
             {disabled ? 'A run is in progress' : 'Run benchmark'}
@@ -233,7 +265,7 @@ function RunResult({ id, runs }: { id: string; runs: BenchRunSummary[] }) {
         {!comparison ? (
           <p class="muted">{others.length ? 'Pick an earlier run to see each figure’s change.' : 'No other finished run to compare with.'}</p>
         ) : (
-          <table class="table">
+          <table class="table" data-testid="comparison">
             <thead>
               <tr>
                 <th>Profile</th>
