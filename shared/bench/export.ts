@@ -133,7 +133,7 @@ function sweepMarkdown(s: SweepResult): string {
 
 function soakMarkdown(soaks: readonly SoakResult[]): string {
   const rows = soaks.map((s) => [s.profile, fmt(s.tasks), fmt(s.perSec), fmt(mib(s.rssStart), 1), fmt(mib(s.rssEnd), 1), fmt(mib(s.heapUsedStart), 1), fmt(mib(s.heapUsedEnd), 1), s.targets.every((t) => t.met) ? 'flat' : '**grew**']);
-  const samples = soaks.map((s) => `- ${s.profile}: heap after GC (MiB) at ${s.samples.map((x) => `${fmt(x.processed)}: ${fmt(mib(x.heapUsed), 1)}`).join(', ')}`);
+  const samples = soaks.map((s) => `- ${s.profile}: heap / RSS after GC (MiB) at ${s.samples.map((x) => `${fmt(x.processed)}: ${fmt(mib(x.heapUsed), 1)} / ${fmt(mib(x.rss), 1)}`).join(', ')}`);
   return [
     '## Soak (worker memory)',
     '',
