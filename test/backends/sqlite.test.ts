@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -64,7 +64,7 @@ function insertBehindTheBacksBack(path: string, task: NewTask): void {
      VALUES (?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
     task.id, task.queue, task.name, task.payload, task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff),
   );
-  writeBehindTheBacksBack(path, `UPDATE sitq_counts SET n = n + 1 WHERE queue = ? AND state = 'pending'`, task.queue);
+  writeBehindTheBacksBack(path, `INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`, task.queue);
 }
 
 /** Runs an ES module snippet in a child process; resolves with its stdout. */
@@ -416,6 +416,20 @@ describe('sqlite backend', () => {
       assert.equal(await finishing, null);
       assert.ok(Date.now() - t0 < 1000);
     });
+
+    it('checkpoints the WAL on a background thread, not inside commits', () =>
+      withSqlite({}, async (b, path) => {
+        const before = statSync(path).size;
+        // ~1.5 MB of tasks: far below the 40 MB at which a commit would checkpoint by itself, so
+        // only the background thread can move these pages from the WAL into the database file.
+        for (let i = 0; i < 40; i++) await b.enqueue(Array.from({ length: 100 }, () => newTask({ payload: new Uint8Array(200) })));
+        assert.ok(statSync(`${path}-wal`).size > 1_000_000);
+        const started = Date.now();
+        while (statSync(path).size < before + 1_000_000) {
+          if (Date.now() - started > 5000) throw new Error(`the database file stayed at ${statSync(path).size} bytes: no background checkpoint`);
+          await sleep(20);
+        }
+      }));
 
     it('claims across several queues in claim order, once each, and ignores repeated queue names', () =>
       withSqlite({}, async (b) => {

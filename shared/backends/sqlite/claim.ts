@@ -3,8 +3,9 @@
 // leases are taken back — and then claims with ONE statement that picks the next tasks in claim
 // order and re-checks their state as it updates them. No SELECT-then-UPDATE.
 import type { Database, Statement } from 'better-sqlite3';
-import { writeTransaction } from './connection.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
+import { writeTransaction } from './connection.js';
+import type { ClaimedQueues, CountBatch, Counts } from './counts.js';
 import { byClaimOrder, CLAIMED_COLUMNS, toClaimedTask, type ClaimedTuple } from './rows.js';
 
 export interface ClaimResult {
@@ -15,7 +16,7 @@ export interface ClaimResult {
   reclaimedIn: Set<string>;
   /** Tasks a lease expiry made dead (waitForFinish callers may want them). */
   died: string[];
-  /** When nothing was claimed: the earliest future time a delayed task or a lease comes due. */
+  /** Earliest time at which a delayed task or a lease may come due; Infinity if none. */
   nextDueAt: number;
 }
 
@@ -28,41 +29,65 @@ export interface Outlook {
 
 const LEASE_EXPIRED_MESSAGE = `'the lease of worker ' || coalesce(lease_owner, '?') || ' expired on attempt ' || attempts || ' of ' || max_attempts || '; the worker is presumed dead'`;
 
+// Parameters are positional: binding by name costs a property lookup per parameter per call.
 export class Claimer {
-  private readonly promote: Statement<[number]>;
-  private readonly expire: Statement<[{ now: number }], { id: string; queue: string; state: string }>;
+  private readonly promote: Statement<[now: number], { queue: string }>;
+  private readonly expire: Statement<[now: number, now: number], { id: string; queue: string; state: 'pending' | 'dead' }>;
   private readonly outlook: Statement<[], { delayed: number | null; lease: number | null }>;
-  /** Claim and "anything ready?" statements by number of queues (the SQL lists one branch per queue). */
-  private readonly claims = new Map<number, Statement<[Record<string, unknown>], ClaimedTuple>>();
-  private readonly readyChecks = new Map<number, Statement<[Record<string, unknown>], { ready: number }>>();
+  private readonly anyDue: Statement<[now: number], { due: number }>;
+  /** Claim and "anything ready?" statements by number of queues (the SQL has one branch per queue). */
+  private readonly claims = new Map<number, Statement<unknown[], ClaimedTuple>>();
+  private readonly readyChecks = new Map<number, Statement<unknown[], { ready: number }>>();
   private readonly claimTx: (request: ClaimRequest, now: number) => ClaimResult;
-  private readonly anyDue: Statement<[number], { due: number }>;
   private readonly promoteTx: (now: number) => boolean;
+  /**
+   * When something may next come due, as last seen, and when that was looked up. Settling is
+   * skipped while nothing can be due, which saves two statements per claim on a busy queue; the
+   * look-up is repeated at least every `recheckMs`, so other processes' delayed tasks and leases
+   * are settled at most that late.
+   */
+  private dueAt = -Infinity;
+  private dueSeenAt = -Infinity;
 
-  constructor(private readonly db: Database) {
-    this.promote = db.prepare(`UPDATE sitq_tasks INDEXED BY sitq_tasks_delayed SET state = 'pending' WHERE state = 'delayed' AND run_at <= ?`);
+  constructor(
+    private readonly db: Database,
+    private readonly counts: Counts,
+    private readonly claimedQueues: ClaimedQueues,
+    private readonly recheckMs: number,
+  ) {
+    this.promote = db.prepare(`UPDATE sitq_tasks INDEXED BY sitq_tasks_delayed SET state = 'pending' WHERE state = 'delayed' AND run_at <= ? RETURNING queue`);
     this.expire = db.prepare(`
       UPDATE sitq_tasks INDEXED BY sitq_tasks_leases SET
         state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
-        finished_at = CASE WHEN attempts >= max_attempts THEN :now END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN ? END,
         error = CASE WHEN attempts >= max_attempts
           THEN json_object('name', 'LeaseExpiredError', 'message', ${LEASE_EXPIRED_MESSAGE})
           ELSE error END,
         lease_owner = NULL,
         lease_expires_at = NULL
-      WHERE state = 'running' AND lease_expires_at <= :now
+      WHERE state = 'running' AND lease_expires_at <= ?
       RETURNING id, queue, state`);
     this.outlook = db.prepare(`
       SELECT (SELECT min(run_at) FROM sitq_tasks INDEXED BY sitq_tasks_delayed WHERE state = 'delayed') AS delayed,
              (SELECT min(lease_expires_at) FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running') AS lease`);
-    this.claimTx = writeTransaction(db, (request: ClaimRequest, now: number) => this.claimNow(request, now));
     this.anyDue = db.prepare(`SELECT EXISTS (SELECT 1 FROM sitq_tasks INDEXED BY sitq_tasks_delayed WHERE state = 'delayed' AND run_at <= ?) AS due`);
-    this.promoteTx = writeTransaction(db, (now: number) => this.promote.run(now).changes > 0);
+    this.claimTx = writeTransaction(db, (request: ClaimRequest, now: number) => this.claimNow(request, now));
+    this.promoteTx = writeTransaction(db, (now: number) => {
+      const counts = this.counts.batch();
+      const promoted = this.promoteDue(now, counts);
+      counts.write();
+      return promoted;
+    });
   }
 
   /** Claims up to `request.max` ready tasks in one write transaction. */
   claim(request: ClaimRequest, now: number): ClaimResult {
     return this.claimTx(request, now);
+  }
+
+  /** A delayed task or a lease written in this process comes due at `at`. */
+  noteDue(at: number): void {
+    if (at < this.dueAt) this.dueAt = at;
   }
 
   /**
@@ -79,73 +104,90 @@ export class Claimer {
    * the write lock.
    */
   look(queues: readonly string[], now: number): Outlook {
-    const ready = this.readyCheck(queues.length).get(queueParams(queues, now))?.ready === 1;
-    const nextDueAt = this.nextDue();
+    const args: unknown[] = [];
+    for (const q of queues) args.push(q, now);
+    const ready = this.readyCheck(queues.length).get(...args)?.ready === 1;
+    const nextDueAt = this.lookUpDue(now);
     return { ready: ready || nextDueAt <= now, nextDueAt };
   }
 
-  private nextDue(): number {
+  private lookUpDue(now: number): number {
     const due = this.outlook.get();
-    return Math.min(due?.delayed ?? Infinity, due?.lease ?? Infinity);
+    this.dueAt = Math.min(due?.delayed ?? Infinity, due?.lease ?? Infinity);
+    this.dueSeenAt = now;
+    return this.dueAt;
+  }
+
+  /** Delayed tasks whose runAt has passed become pending; answers whether there were any. */
+  private promoteDue(now: number, counts: CountBatch): boolean {
+    const rows = this.promote.all(now);
+    for (const row of rows) counts.moved(row.queue, 'delayed', 'pending');
+    return rows.length > 0;
   }
 
   private claimNow(request: ClaimRequest, now: number): ClaimResult {
-    const promoted = this.promote.run(now).changes > 0;
+    const counts = this.counts.batch();
+    let promoted = false;
     const reclaimedIn = new Set<string>();
     const died: string[] = [];
-    for (const row of this.expire.all({ now })) {
-      if (row.state === 'dead') died.push(row.id);
-      else reclaimedIn.add(row.queue);
+    if (now >= this.dueAt || now - this.dueSeenAt >= this.recheckMs) {
+      promoted = this.promoteDue(now, counts);
+      for (const row of this.expire.all(now, now)) {
+        counts.moved(row.queue, 'running', row.state);
+        if (row.state === 'dead') died.push(row.id);
+        else reclaimedIn.add(row.queue);
+      }
+      this.lookUpDue(now);
     }
-    const params = queueParams(request.queues, now);
-    params.max = request.max;
-    params.owner = request.workerId;
-    params.expires = now + request.leaseMs;
-    const rows = this.claimStatement(request.queues.length).all(params);
+    const expires = now + request.leaseMs;
+    const args: unknown[] = [request.workerId, expires, now];
+    for (const q of request.queues) args.push(q, now, request.max);
+    if (request.queues.length > 1) args.push(request.max);
+    const rows = this.claimStatement(request.queues.length).all(...args);
+    if (rows.length > 0) this.noteDue(expires);
+    for (const [id, , queue] of rows) {
+      counts.moved(queue, 'pending', 'running');
+      this.claimedQueues.remember(id, queue);
+    }
+    counts.write();
     // RETURNING gives no order guarantee; callers start tasks in claim order.
     rows.sort(byClaimOrder);
-    return { claimed: rows.map(toClaimedTask), promoted, reclaimedIn, died, nextDueAt: rows.length > 0 ? Infinity : this.nextDue() };
+    return { claimed: rows.map(toClaimedTask), promoted, reclaimedIn, died, nextDueAt: this.dueAt };
   }
 
-  private claimStatement(queueCount: number): Statement<[Record<string, unknown>], ClaimedTuple> {
+  private claimStatement(queueCount: number): Statement<unknown[], ClaimedTuple> {
     let statement = this.claims.get(queueCount);
     if (!statement) {
       // Each queue's branch reads its first `max` tasks straight off the ready index; the outer
       // ORDER BY merges them. `AND state = 'pending'` re-checks the row as it is updated.
-      const branches = range(queueCount).map(
-        (i) => `SELECT * FROM (SELECT id, priority, run_at, seq FROM sitq_tasks INDEXED BY sitq_tasks_ready
-                 WHERE state = 'pending' AND queue = :q${i} AND run_at <= :now
-                 ORDER BY priority DESC, run_at, seq LIMIT :max)`,
-      );
-      const picked = queueCount === 1 ? branches[0] : `${branches.join(' UNION ALL ')} ORDER BY priority DESC, run_at, seq LIMIT :max`;
-      statement = this.db.prepare<[Record<string, unknown>], ClaimedTuple>(`
-        UPDATE sitq_tasks SET
-          state = 'running', attempts = attempts + 1, token = token + 1,
-          lease_owner = :owner, lease_expires_at = :expires, started_at = :now
-        WHERE id IN (SELECT id FROM (${picked})) AND state = 'pending'
-        RETURNING ${CLAIMED_COLUMNS}`).raw(true);
+      // Bound as: owner, expires, now, then (queue, now, max) per queue, then max when merging.
+      const branch = `SELECT * FROM (SELECT id, priority, run_at, seq FROM sitq_tasks INDEXED BY sitq_tasks_ready
+                 WHERE state = 'pending' AND queue = ? AND run_at <= ?
+                 ORDER BY priority DESC, run_at, seq LIMIT ?)`;
+      const branches = Array<string>(queueCount).fill(branch);
+      const picked = queueCount === 1 ? branch : `${branches.join(' UNION ALL ')} ORDER BY priority DESC, run_at, seq LIMIT ?`;
+      statement = this.db
+        .prepare<unknown[], ClaimedTuple>(
+          `UPDATE sitq_tasks SET
+             state = 'running', attempts = attempts + 1, token = token + 1,
+             lease_owner = ?, lease_expires_at = ?, started_at = ?
+           WHERE id IN (SELECT id FROM (${picked})) AND state = 'pending'
+           RETURNING ${CLAIMED_COLUMNS}`,
+        )
+        .raw(true);
       this.claims.set(queueCount, statement);
     }
     return statement;
   }
 
-  private readyCheck(queueCount: number): Statement<[Record<string, unknown>], { ready: number }> {
+  /** Bound as (queue, now) per queue. */
+  private readyCheck(queueCount: number): Statement<unknown[], { ready: number }> {
     let statement = this.readyChecks.get(queueCount);
     if (!statement) {
-      const pending = range(queueCount).map((i) => `EXISTS (SELECT 1 FROM sitq_tasks INDEXED BY sitq_tasks_ready WHERE state = 'pending' AND queue = :q${i} AND run_at <= :now)`);
-      statement = this.db.prepare(`SELECT (${pending.join(' OR ')}) AS ready`);
+      const one = `EXISTS (SELECT 1 FROM sitq_tasks INDEXED BY sitq_tasks_ready WHERE state = 'pending' AND queue = ? AND run_at <= ?)`;
+      statement = this.db.prepare(`SELECT (${Array<string>(queueCount).fill(one).join(' OR ')}) AS ready`);
       this.readyChecks.set(queueCount, statement);
     }
     return statement;
   }
-}
-
-function queueParams(queues: readonly string[], now: number): Record<string, unknown> {
-  const params: Record<string, unknown> = { now };
-  queues.forEach((q, i) => (params[`q${i}`] = q));
-  return params;
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

@@ -1,41 +1,54 @@
 // Producing: a batch of tasks goes in with one write transaction; idempotency keys are enforced by
 // a unique index, so two processes enqueueing the same key at once still store it once.
 import type { Database, Statement } from 'better-sqlite3';
+import type { EnqueueOutcome, NewTask, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
-import type { EnqueueOutcome, NewTask } from '../../core/types.js';
-import { toInsertParams, type InsertParams } from './rows.js';
+import type { Counts } from './counts.js';
+import { INSERT_COLUMNS, insertValues, type InsertTuple } from './rows.js';
 
 export interface EnqueueResult {
   outcomes: EnqueueOutcome[];
   /** Queues that got tasks (ready now or delayed): their waiting claimers should look again. */
   queues: Set<string>;
+  /** The earliest runAt among the delayed tasks stored; Infinity if none. */
+  dueAt: number;
 }
 
 export class Producer {
-  private readonly reserveSeq: Statement<[number], { next: number }>;
-  private readonly insert: Statement<[InsertParams]>;
-  private readonly byKey: Statement<[string], { id: string }>;
+  private readonly reserveSeq: Statement<[count: number], { next: number }>;
+  private readonly insert: Statement<InsertTuple>;
+  private readonly byKey: Statement<[key: string], { id: string }>;
+  private readonly waitingState: Statement<[id: string], { queue: string; state: TaskState }>;
+  private readonly cancelStmt: Statement<[finishedAt: number, id: string, state: TaskState]>;
   private readonly cancelTx: (taskId: string, now: number) => boolean;
   private readonly enqueueTx: (tasks: readonly NewTask[], now: number) => EnqueueResult;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly counts: Counts,
+  ) {
     // Enqueue order comes from a counter, not rowid: VACUUM may renumber rowids.
     this.reserveSeq = db.prepare(`UPDATE sitq_meta SET value = value + ? WHERE key = 'next_seq' RETURNING value AS next`);
     this.insert = db.prepare(`
-      INSERT INTO sitq_tasks (id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at,
-                              max_attempts, backoff, timeout_ms, idempotency_key, state)
-      VALUES (:id, :seq, :queue, :name, :payload, :serializer, :priority, :run_at, :enqueued_at,
-              :max_attempts, :backoff, :timeout_ms, :idempotency_key, :state)
+      INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(14).fill('?').join(', ')})
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
     this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE idempotency_key = ?`);
-    const cancel = db.prepare<[number, string]>(`
-      UPDATE sitq_tasks SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('pending', 'delayed')`);
-    this.cancelTx = writeTransaction(db, (taskId: string, now: number) => cancel.run(now, taskId).changes === 1);
+    this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed')`);
+    this.cancelStmt = db.prepare(`UPDATE sitq_tasks SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = ?`);
+    // Read, then update with the state re-checked: safe here, as the write lock is held throughout.
+    this.cancelTx = writeTransaction(db, (taskId: string, now: number) => {
+      const row = this.waitingState.get(taskId);
+      if (!row || this.cancelStmt.run(now, taskId, row.state).changes !== 1) return false;
+      const counts = this.counts.batch();
+      counts.moved(row.queue, row.state, 'cancelled');
+      counts.write();
+      return true;
+    });
     this.enqueueTx = writeTransaction(db, (tasks: readonly NewTask[], now: number) => this.enqueueNow(tasks, now));
   }
 
   enqueue(tasks: readonly NewTask[], now: number): EnqueueResult {
-    if (tasks.length === 0) return { outcomes: [], queues: new Set() };
+    if (tasks.length === 0) return { outcomes: [], queues: new Set(), dueAt: Infinity };
     return this.enqueueTx(tasks, now);
   }
 
@@ -50,17 +63,22 @@ export class Producer {
     let seq = next - tasks.length;
     const outcomes: EnqueueOutcome[] = [];
     const queues = new Set<string>();
+    const counts = this.counts.batch();
+    let dueAt = Infinity;
     for (const task of tasks) {
-      const params = toInsertParams(task, seq++, now);
-      if (this.insert.run(params).changes === 1) {
+      const state: TaskState = task.runAt > now ? 'delayed' : 'pending';
+      if (this.insert.run(...insertValues(task, seq++, state)).changes === 1) {
         outcomes.push({ id: task.id, created: true });
         queues.add(task.queue);
+        counts.add(task.queue, state, 1);
+        if (state === 'delayed' && task.runAt < dueAt) dueAt = task.runAt;
         continue;
       }
       // Only an idempotency key can make the insert a no-op (a duplicate id fails loudly instead).
       const existing = this.byKey.get(task.idempotencyKey ?? '');
       outcomes.push({ id: existing?.id ?? task.id, created: false });
     }
-    return { outcomes, queues };
+    counts.write();
+    return { outcomes, queues, dueAt };
   }
 }

@@ -20,6 +20,8 @@ import {
   type WorkerInfo,
 } from '../../core/types.js';
 import { Claimer, type ClaimResult } from './claim.js';
+import { acquireCheckpointer, releaseCheckpointer } from './checkpointer.js';
+import { ClaimedQueues, Counts } from './counts.js';
 import { BACKEND_NAME, openDatabase, openForDestroy, readPragmas, toConnectionError, type AppliedPragmas } from './connection.js';
 import { Producer } from './enqueue.js';
 import { Inspector } from './inspect.js';
@@ -37,7 +39,10 @@ export type { AppliedPragmas } from './connection.js';
 interface Session {
   db: Database;
   hub: WakeupHub;
+  /** The file's real path (or a unique name for `:memory:`): keys this process's per-file helpers. */
   hubKey: string;
+  /** WAL checkpoints run on the file's background thread. */
+  checkpointing: boolean;
   claimer: Claimer;
   producer: Producer;
   reporter: Reporter;
@@ -64,15 +69,20 @@ export class SqliteBackend implements Backend {
     // In-process wake-ups are shared by every instance on the same file; `:memory:` is private.
     const hubKey = this.options.inMemory ? `memory:${randomBytes(8).toString('hex')}` : realpathSync(this.options.path);
     this.closing = new AbortController();
+    const counts = new Counts(db);
+    const claimedQueues = new ClaimedQueues();
+    const checkpointing = !this.options.inMemory && this.options.journalMode === 'WAL';
+    if (checkpointing) acquireCheckpointer(db, hubKey);
     this.session = {
       db,
       hub: acquireHub(hubKey),
       hubKey,
-      claimer: new Claimer(db),
-      producer: new Producer(db),
-      reporter: new Reporter(db),
+      checkpointing,
+      claimer: new Claimer(db, counts, claimedQueues, this.options.pollInterval),
+      producer: new Producer(db, counts),
+      reporter: new Reporter(db, counts, claimedQueues),
       inspector: new Inspector(db),
-      maintainer: new Maintainer(db),
+      maintainer: new Maintainer(db, counts),
     };
   }
 
@@ -83,6 +93,7 @@ export class SqliteBackend implements Backend {
     this.closing.abort();
     releaseHub(session.hubKey);
     session.db.close();
+    if (session.checkpointing) await releaseCheckpointer(session.hubKey);
   }
 
   async ping(): Promise<ServerInfo> {
@@ -112,7 +123,8 @@ export class SqliteBackend implements Backend {
 
   async enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
     return this.use((s) => {
-      const { outcomes, queues } = s.producer.enqueue(tasks, Date.now());
+      const { outcomes, queues, dueAt } = s.producer.enqueue(tasks, Date.now());
+      s.claimer.noteDue(dueAt);
       s.hub.readyIn(queues);
       return outcomes;
     });
@@ -174,7 +186,8 @@ export class SqliteBackend implements Backend {
 
   async complete(completions: readonly Completion[]): Promise<boolean[]> {
     return this.use((s) => {
-      const { accepted, finished, queues } = s.reporter.complete(completions, Date.now());
+      const { accepted, finished, queues, dueAt } = s.reporter.complete(completions, Date.now());
+      s.claimer.noteDue(dueAt);
       s.hub.readyIn(queues);
       s.hub.finished(finished);
       return accepted;

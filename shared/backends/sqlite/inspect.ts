@@ -1,12 +1,22 @@
 // Reading: single tasks, pages of tasks, per-queue counts, queue names. Counts and paging totals
-// come from the trigger-kept sitq_counts table, so they cost the same with 100 or 1,000,000 tasks.
+// come from the sitq_counts table (see counts.ts) and a live count of running tasks, so they cost
+// the same with 100 or 1,000,000 tasks.
 import type { Database, Statement } from 'better-sqlite3';
 import { ConfigurationError } from '../../core/errors.js';
-import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
+import {
+  emptyCounts,
+  TASK_STATES,
+  type ListTasksQuery,
+  type QueueCounts,
+  type StateCounts,
+  type TaskPage,
+  type TaskRecord,
+  type TaskState,
+} from '../../core/types.js';
+import type { StoredState } from './counts.js';
 import { toRecord, type TaskRow } from './rows.js';
 
 type PageParams = { queue?: string; limit: number; offset: number };
-type TotalParams = { queue?: string; state?: string };
 
 /** States that sitq_tasks_failed indexes (its WHERE, as in the migration); any other state filter
  *  walks the id order instead. */
@@ -16,14 +26,18 @@ const FAILED_CONDITION = `state IN ('dead', 'cancelled')`;
 export class Inspector {
   private readonly byId: Statement<[string], TaskRow>;
   private readonly pages = new Map<string, Statement<[PageParams], TaskRow>>();
-  private readonly totals = new Map<string, Statement<[TotalParams], { n: number | null }>>();
-  private readonly stateCounts: Statement<[], { queue: string; state: TaskState; n: number }>;
+  private readonly stored: Statement<[], { queue: string; state: StoredState; n: number }>;
+  private readonly running: Statement<[], { queue: string; n: number }>;
+  /** Stored counts and running tasks, read in one snapshot so that they agree. */
+  private readonly snapshot: () => Map<string, StateCounts>;
   private readonly oldestPending: Statement<[{ queue: string }], { oldest: number | null }>;
   private readonly queues: Statement<[], { queue: string }>;
 
   constructor(private readonly db: Database) {
     this.byId = db.prepare(`SELECT * FROM sitq_tasks WHERE id = ?`);
-    this.stateCounts = db.prepare(`SELECT queue, state, n FROM sitq_counts WHERE n > 0`);
+    this.stored = db.prepare(`SELECT queue, state, n FROM sitq_counts WHERE n <> 0`);
+    this.running = db.prepare(`SELECT queue, count(*) AS n FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running' GROUP BY queue`);
+    this.snapshot = db.transaction(() => this.readCounts());
     // The oldest runAt among a queue's pending tasks, without reading them all: hop from one
     // priority to the next along the ready index and take each priority's first (earliest) entry.
     this.oldestPending = db.prepare(`
@@ -51,27 +65,47 @@ export class Inspector {
     checkPaging(query, limit, offset);
     const byQueue = query.queue !== undefined;
     const pageParams: PageParams = { limit, offset };
-    const totalParams: TotalParams = {};
-    if (byQueue) pageParams.queue = totalParams.queue = query.queue;
-    if (query.state !== undefined) totalParams.state = query.state;
+    if (byQueue) pageParams.queue = query.queue;
     const rows = this.page(byQueue, query.state).all(pageParams);
-    const total = this.total(byQueue, query.state !== undefined).get(totalParams)?.n ?? 0;
+    let total = 0;
+    for (const [queue, counts] of this.snapshot()) {
+      if (byQueue && queue !== query.queue) continue;
+      total += query.state !== undefined ? counts[query.state] : Object.values(counts).reduce((a, b) => a + b, 0);
+    }
     return { tasks: rows.map(toRecord), total };
   }
 
   counts(now: number): QueueCounts[] {
-    const byQueue = new Map<string, QueueCounts>();
-    for (const { queue, state, n } of this.stateCounts.all()) {
-      let entry = byQueue.get(queue);
-      if (!entry) byQueue.set(queue, (entry = { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
-      entry.counts[state] = n;
+    const result: QueueCounts[] = [];
+    for (const [queue, counts] of this.snapshot()) {
+      const entry: QueueCounts = { queue, counts, oldestPendingAgeMs: 0 };
+      if (counts.pending > 0) {
+        const oldest = this.oldestPending.get({ queue })?.oldest;
+        if (oldest != null) entry.oldestPendingAgeMs = Math.max(0, now - oldest);
+      }
+      result.push(entry);
     }
-    for (const entry of byQueue.values()) {
-      if (entry.counts.pending === 0) continue;
-      const oldest = this.oldestPending.get({ queue: entry.queue })?.oldest;
-      if (oldest != null) entry.oldestPendingAgeMs = Math.max(0, now - oldest);
+    return result.sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+  }
+
+  /** Per queue with any task: the stored counts, with `active` split into pending and running. */
+  private readCounts(): Map<string, StateCounts> {
+    const byQueue = new Map<string, StateCounts>();
+    const of = (queue: string) => {
+      let counts = byQueue.get(queue);
+      if (!counts) byQueue.set(queue, (counts = emptyCounts()));
+      return counts;
+    };
+    for (const { queue, state, n } of this.stored.all()) {
+      if (state === 'active') of(queue).pending += n;
+      else of(queue)[state] += n;
     }
-    return [...byQueue.values()].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+    for (const { queue, n } of this.running.all()) {
+      const counts = of(queue);
+      counts.running += n;
+      counts.pending -= n;
+    }
+    return byQueue;
   }
 
   listQueues(): string[] {
@@ -100,16 +134,6 @@ export class Inspector {
     return statement;
   }
 
-  private total(byQueue: boolean, byState: boolean): Statement<[TotalParams], { n: number | null }> {
-    const key = `${byQueue}:${byState}`;
-    let statement = this.totals.get(key);
-    if (!statement) {
-      const where = [byQueue ? 'queue = :queue' : '', byState ? 'state = :state' : ''].filter(Boolean);
-      statement = this.db.prepare(`SELECT sum(n) AS n FROM sitq_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`);
-      this.totals.set(key, statement);
-    }
-    return statement;
-  }
 }
 
 function checkPaging(query: ListTasksQuery, limit: number, offset: number): void {

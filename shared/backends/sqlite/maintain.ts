@@ -1,42 +1,69 @@
 // Maintenance and the worker registry: requeue, purge, heartbeats.
 import type { Database, Statement } from 'better-sqlite3';
+import type { TaskState, WorkerInfo } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
-import type { WorkerInfo } from '../../core/types.js';
+import type { Counts } from './counts.js';
+
+const FINISHED = `state IN ('succeeded', 'dead', 'cancelled') AND finished_at <= ?`;
 
 export class Maintainer {
   private readonly requeueTx: (taskId: string, now: number) => string | undefined;
   private readonly purgeTx: (cutoff: number, queue: string | undefined) => number;
-  private readonly upsertWorker: Statement<[{ id: string; info: string; expires_at: number }]>;
-  private readonly pruneWorkers: Statement<[number]>;
-  private readonly liveWorkers: Statement<[number], { info: string }>;
+  private readonly upsertWorker: Statement<[id: string, info: string, expiresAt: number]>;
+  private readonly pruneWorkers: Statement<[now: number]>;
+  private readonly liveWorkers: Statement<[now: number], { info: string }>;
   private readonly removeTx: (workerId: string) => void;
   private readonly heartbeatTx: (info: WorkerInfo, ttlMs: number, now: number) => void;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly counts: Counts,
+  ) {
+    const finishedState = db.prepare<[id: string], { queue: string; state: TaskState }>(
+      `SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('dead', 'cancelled')`,
+    );
     // The error stays until the next attempt reports; the token is never reset (fencing).
-    const requeue = db.prepare<[{ now: number; id: string }], { queue: string }>(`
-      UPDATE sitq_tasks SET state = 'pending', attempts = 0, run_at = :now, started_at = NULL,
+    const requeue = db.prepare<[now: number, id: string, state: TaskState]>(`
+      UPDATE sitq_tasks SET state = 'pending', attempts = 0, run_at = ?, started_at = NULL,
         finished_at = NULL, result = NULL, lease_owner = NULL, lease_expires_at = NULL
-      WHERE id = :id AND state IN ('dead', 'cancelled')
-      RETURNING queue`);
-    const purge = (queueFilter: string) => `
-      DELETE FROM sitq_tasks
-      WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at <= :cutoff ${queueFilter}`;
-    const purgeAll = db.prepare<[{ cutoff: number }]>(purge(''));
-    const purgeQueue = db.prepare<[{ cutoff: number; queue: string }]>(purge('AND queue = :queue'));
+      WHERE id = ? AND state = ?`);
+    // Read, then update with the state re-checked: safe here, as the write lock is held throughout.
+    this.requeueTx = writeTransaction(db, (id: string, now: number) => {
+      const row = finishedState.get(id);
+      if (!row || requeue.run(now, id, row.state).changes !== 1) return undefined;
+      const counts = this.counts.batch();
+      counts.moved(row.queue, row.state, 'pending');
+      counts.write();
+      return row.queue;
+    });
+
+    // Counted before deleting, in the same transaction, so the counts lose exactly what goes.
+    const doomedAll = db.prepare<[cutoff: number], { queue: string; state: TaskState; n: number }>(
+      `SELECT queue, state, count(*) AS n FROM sitq_tasks WHERE ${FINISHED} GROUP BY queue, state`,
+    );
+    const doomedQueue = db.prepare<[cutoff: number, queue: string], { queue: string; state: TaskState; n: number }>(
+      `SELECT queue, state, count(*) AS n FROM sitq_tasks WHERE ${FINISHED} AND queue = ? GROUP BY queue, state`,
+    );
+    const purgeAll = db.prepare<[cutoff: number]>(`DELETE FROM sitq_tasks WHERE ${FINISHED}`);
+    const purgeQueue = db.prepare<[cutoff: number, queue: string]>(`DELETE FROM sitq_tasks WHERE ${FINISHED} AND queue = ?`);
+    this.purgeTx = writeTransaction(db, (cutoff: number, queue: string | undefined) => {
+      const counts = this.counts.batch();
+      const doomed = queue === undefined ? doomedAll.all(cutoff) : doomedQueue.all(cutoff, queue);
+      for (const d of doomed) counts.add(d.queue, d.state, -d.n);
+      const deleted = (queue === undefined ? purgeAll.run(cutoff) : purgeQueue.run(cutoff, queue)).changes;
+      counts.write();
+      return deleted;
+    });
+
     this.upsertWorker = db.prepare(`
-      INSERT INTO sitq_workers (id, info, expires_at) VALUES (:id, :info, :expires_at)
+      INSERT INTO sitq_workers (id, info, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET info = excluded.info, expires_at = excluded.expires_at`);
     this.pruneWorkers = db.prepare(`DELETE FROM sitq_workers WHERE expires_at <= ?`);
     this.liveWorkers = db.prepare(`SELECT info FROM sitq_workers WHERE expires_at > ? ORDER BY id`);
-    const deleteWorker = db.prepare<[string]>(`DELETE FROM sitq_workers WHERE id = ?`);
-    this.requeueTx = writeTransaction(db, (id: string, now: number) => requeue.get({ now, id })?.queue);
-    this.purgeTx = writeTransaction(db, (cutoff: number, queue: string | undefined) =>
-      (queue === undefined ? purgeAll.run({ cutoff }) : purgeQueue.run({ cutoff, queue })).changes,
-    );
+    const deleteWorker = db.prepare<[id: string]>(`DELETE FROM sitq_workers WHERE id = ?`);
     this.removeTx = writeTransaction(db, (id: string) => void deleteWorker.run(id));
     this.heartbeatTx = writeTransaction(db, (info: WorkerInfo, ttlMs: number, now: number) => {
-      this.upsertWorker.run({ id: info.id, info: JSON.stringify(info), expires_at: info.seenAt + ttlMs });
+      this.upsertWorker.run(info.id, JSON.stringify(info), info.seenAt + ttlMs);
       this.pruneWorkers.run(now);
     });
   }

@@ -4,6 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Completion, Lease, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
+import type { ClaimedQueues, Counts } from './counts.js';
 import { errorJson } from './rows.js';
 
 // Positional parameters throughout: binding by name costs a property lookup per parameter per row.
@@ -18,6 +19,8 @@ export interface ReportResult {
   finished: string[];
   /** Queues that got a task back (retried, ready now or delayed): their claimers should look again. */
   queues: Set<string>;
+  /** The earliest runAt of a retry that waits as delayed; Infinity if none. */
+  dueAt: number;
 }
 
 type Returned = { queue: string };
@@ -28,11 +31,16 @@ export class Reporter {
   private readonly retry: Statement<[state: TaskState, runAt: number, error: string, ...Held], Returned>;
   private readonly renewStmt: Statement<[expires: number, ...Held]>;
   private readonly releaseStmt: Statement<Held, Returned>;
+  private readonly queuesOf: Statement<[idsJson: string], { queue: string; n: number }>;
   private readonly completeTx: (completions: readonly Completion[], now: number) => ReportResult;
   private readonly renewTx: (leases: readonly Lease[], expires: number) => boolean[];
   private readonly releaseTx: (leases: readonly Lease[]) => Set<string>;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly counts: Counts,
+    private readonly claimedQueues: ClaimedQueues,
+  ) {
     this.succeed = db.prepare(`UPDATE sitq_tasks SET state = 'succeeded', result = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
     this.fail = db.prepare(`UPDATE sitq_tasks SET state = 'dead', error = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
     // Only a retry returns its queue (to wake that queue's claimers); the common outcomes skip
@@ -44,22 +52,32 @@ export class Reporter {
       UPDATE sitq_tasks SET state = 'pending', attempts = attempts - 1,
         started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END, ${DROP_LEASE}
       WHERE ${HELD} RETURNING queue`);
+    this.queuesOf = db.prepare(`SELECT queue, count(*) AS n FROM sitq_tasks WHERE id IN (SELECT value FROM json_each(?)) GROUP BY queue`);
     this.completeTx = writeTransaction(db, (completions: readonly Completion[], now: number) => this.completeNow(completions, now));
     this.renewTx = writeTransaction(db, (leases: readonly Lease[], expires: number) =>
-      leases.map((l) => this.renewStmt.run(expires, l.taskId, l.token, l.owner).changes === 1),
+      leases.map((l) => {
+        const held = this.renewStmt.run(expires, l.taskId, l.token, l.owner).changes === 1;
+        if (!held) this.claimedQueues.take(l.taskId); // it will not be reported
+        return held;
+      }),
     );
     this.releaseTx = writeTransaction(db, (leases: readonly Lease[]) => {
       const queues = new Set<string>();
+      const counts = this.counts.batch();
       for (const l of leases) {
+        this.claimedQueues.take(l.taskId);
         const row = this.releaseStmt.get(l.taskId, l.token, l.owner);
-        if (row) queues.add(row.queue);
+        if (!row) continue;
+        queues.add(row.queue);
+        counts.moved(row.queue, 'running', 'pending');
       }
+      counts.write();
       return queues;
     });
   }
 
   complete(completions: readonly Completion[], now: number): ReportResult {
-    if (completions.length === 0) return { accepted: [], finished: [], queues: new Set() };
+    if (completions.length === 0) return { accepted: [], finished: [], queues: new Set(), dueAt: Infinity };
     return this.completeTx(completions, now);
   }
 
@@ -74,9 +92,15 @@ export class Reporter {
   }
 
   private completeNow(completions: readonly Completion[], now: number): ReportResult {
-    const result: ReportResult = { accepted: [], finished: [], queues: new Set() };
+    const result: ReportResult = { accepted: [], finished: [], queues: new Set(), dueAt: Infinity };
+    const counts = this.counts.batch();
+    // The two final outcomes do not return their queue (see above): it is known from the claim, or
+    // else looked up once per batch.
+    const succeeded: string[] = [];
+    const dead: string[] = [];
     for (const c of completions) {
       const { taskId, token, owner } = c.lease;
+      const knownQueue = this.claimedQueues.take(taskId);
       let accepted: boolean;
       switch (c.outcome) {
         case 'succeeded':
@@ -89,14 +113,25 @@ export class Reporter {
           // A retry waits as `delayed` until its runAt, or is `pending` at once when that has passed.
           const state: TaskState = c.runAt <= now ? 'pending' : 'delayed';
           const row = this.retry.get(state, c.runAt, errorJson(c.error), taskId, token, owner);
-          if (row) result.queues.add(row.queue);
           result.accepted.push(row !== undefined);
+          if (!row) continue;
+          result.queues.add(row.queue);
+          counts.moved(row.queue, 'running', state);
+          if (state === 'delayed') result.dueAt = Math.min(result.dueAt, c.runAt);
           continue;
         }
       }
       result.accepted.push(accepted);
-      if (accepted) result.finished.push(taskId);
+      if (!accepted) continue;
+      result.finished.push(taskId);
+      if (knownQueue !== undefined) counts.moved(knownQueue, 'running', c.outcome);
+      else (c.outcome === 'succeeded' ? succeeded : dead).push(taskId);
     }
+    for (const [ids, state] of [[succeeded, 'succeeded'], [dead, 'dead']] as const) {
+      if (ids.length === 0) continue;
+      for (const { queue, n } of this.queuesOf.all(JSON.stringify(ids))) counts.moved(queue, 'running', state, n);
+    }
+    counts.write();
     return result;
   }
 }

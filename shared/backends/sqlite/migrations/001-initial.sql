@@ -3,8 +3,8 @@
 --
 -- Every index on a column that changes as a task moves (state, lease) costs a few microseconds per
 -- move, on the path whose speed the benchmark measures. So the hot path touches only the primary
--- key and three small partial indexes; counts come from a counter table kept by triggers; listings
--- use indexes that are written once, at enqueue.
+-- key and three small partial indexes; counts come from a counter table the same transactions keep
+-- (counts.ts); listings use indexes that are written once, at enqueue.
 
 CREATE TABLE sitq_tasks (
   id               TEXT PRIMARY KEY,       -- time-ordered (core/ids.ts): newest first = id DESC
@@ -46,30 +46,14 @@ CREATE INDEX sitq_tasks_failed ON sitq_tasks (state, id) WHERE state IN ('dead',
 -- The statements on the hot path name their partial index (INDEXED BY): without statistics the
 -- planner could otherwise pick another index and scan.
 
--- Tasks per queue and state, exact at every commit: counts() and paging totals read this instead of
--- counting rows.
+-- Tasks per queue and state, exact at every commit: every statement that moves tasks adds its moves
+-- in the same transaction (counts.ts). counts() and paging totals read this instead of counting rows.
 CREATE TABLE sitq_counts (
   queue TEXT NOT NULL,
   state TEXT NOT NULL,
   n     INTEGER NOT NULL,
   PRIMARY KEY (queue, state)
 ) STRICT, WITHOUT ROWID;
-
-CREATE TRIGGER sitq_counts_insert AFTER INSERT ON sitq_tasks BEGIN
-  INSERT INTO sitq_counts (queue, state, n) VALUES (new.queue, new.state, 1)
-    ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
-END;
-
-CREATE TRIGGER sitq_counts_update AFTER UPDATE OF state, queue ON sitq_tasks
-WHEN old.state IS NOT new.state OR old.queue IS NOT new.queue BEGIN
-  UPDATE sitq_counts SET n = n - 1 WHERE queue = old.queue AND state = old.state;
-  INSERT INTO sitq_counts (queue, state, n) VALUES (new.queue, new.state, 1)
-    ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
-END;
-
-CREATE TRIGGER sitq_counts_delete AFTER DELETE ON sitq_tasks BEGIN
-  UPDATE sitq_counts SET n = n - 1 WHERE queue = old.queue AND state = old.state;
-END;
 
 CREATE TABLE sitq_workers (
   id         TEXT PRIMARY KEY,
