@@ -108,6 +108,7 @@ export class ProfileBook {
   }
 
   async save(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
+    this.refuseIfUnreadable();
     const issues = this.validate(draft, originalName);
     if (issues.length) throw new ConfigurationError(issues.map((i) => ({ option: i.field, expected: i.message })));
     const next = structuredClone(this.config);
@@ -128,6 +129,7 @@ export class ProfileBook {
   }
 
   async remove(name: string): Promise<boolean> {
+    this.refuseIfUnreadable();
     if (!this.has(name)) return false;
     const next = structuredClone(this.config);
     const entry = next.profiles[name];
@@ -167,6 +169,11 @@ export class ProfileBook {
       this.loadError = (err as Error).message;
     }
     return true;
+  }
+
+  /** Saving over a file that could not be read would throw away whatever the user wrote in it. */
+  private refuseIfUnreadable(): void {
+    if (this.loadError) throw new ConfigurationError({ option: this.configPath, expected: `a config file that can be read; fix it first (${this.loadError})` });
   }
 
   private adopt(config: SitqConfig): void {

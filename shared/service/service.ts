@@ -120,7 +120,8 @@ export class DashboardService implements SessionHost {
   private profilesChanged(): void {
     this.connections.prune(this.profiles.names());
     this.health.refresh();
-    this.broadcast('profiles.changed', { profiles: this.profiles.list() });
+    const problem = this.profiles.problem;
+    this.broadcast('profiles.changed', problem ? { profiles: this.profiles.list(), problem } : { profiles: this.profiles.list() });
   }
 
   private pollWatched(): void {

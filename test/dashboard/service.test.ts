@@ -91,6 +91,20 @@ describe('dashboard service over the WebSocket (SQLite)', () => {
     await changed;
   });
 
+  it('never saves over a config file it could not read', async () => {
+    const path = join(t.dir, 'sitq.config.json');
+    const good = readFileSync(path, 'utf8');
+    const changed = nextEvent(client, 'profiles.changed');
+    writeFileSync(path, `${good.slice(0, -3)} oops`);
+    assert.match((await changed).problem ?? '', /JSON/);
+    await assert.rejects(client.request('profiles.list', {}), /JSON/);
+    await assert.rejects(client.request('profiles.save', { draft: sqlite('other') }), /fix it first/);
+    assert.match(readFileSync(path, 'utf8'), /oops$/);
+    const restored = nextEvent(client, 'profiles.changed', (d) => d.profiles.some((p) => p.name === 'local'));
+    writeFileSync(path, good);
+    await restored;
+  });
+
   it('tests a connection, pushes counts, pages tasks, and runs task actions', async () => {
     const test = await client.request('profiles.test', { name: 'local' });
     assert.equal(test.ok, true);

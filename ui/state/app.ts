@@ -55,7 +55,10 @@ export class App {
       this.store.set({ connection });
       if (connection === 'open') void this.bootstrap();
     });
-    this.client.on('profiles.changed', ({ profiles }) => this.setProfiles(profiles));
+    this.client.on('profiles.changed', ({ profiles, problem }) => {
+      this.setProfiles(profiles);
+      if (problem) this.store.set({ profilesError: problem });
+    });
     this.client.on('health', ({ health }) => this.store.set((s) => ({ health: { ...s.health, [health.profile]: health } })));
     this.client.on('queues', (snap) => {
       if (snap.profile === this.store.get().selected) this.store.set({ queues: snap });
