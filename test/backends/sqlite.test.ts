@@ -350,6 +350,25 @@ describe('sqlite backend', () => {
       assert.equal(existsSync(path), false);
     });
 
+    it('destroy() keeps the (emptied) file while another process still has it open', async () => {
+      const path = freshPath();
+      const b = new SqliteBackend({ path });
+      await b.connect();
+      await b.enqueue([newTask()]);
+      const other = rawConnection(path);
+      other.prepare('SELECT count(*) FROM sitq_meta').get(); // holds the WAL open, as a live process would
+      try {
+        await b.destroy();
+        assert.ok(existsSync(path), 'the file was deleted under a connection still using it');
+        const tables = other.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all();
+        assert.deepEqual(tables, []);
+      } finally {
+        other.close();
+      }
+      await b.destroy(); // now alone: the empty file goes
+      assert.equal(existsSync(path), false);
+    });
+
     it('destroy() in a file shared with an application drops only sitq’s tables', async () => {
       const path = freshPath();
       const app = rawConnection(path);

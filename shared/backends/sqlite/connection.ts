@@ -48,6 +48,20 @@ export function openForDestroy(options: ResolvedSqliteOptions, address: string):
   }
 }
 
+/**
+ * True when no other connection has the file open, as far as SQLite can tell: leaving WAL mode
+ * needs the file to itself. (With a rollback journal SQLite cannot tell, and this answers true.)
+ * Leaves the file in rollback-journal mode when it answers true.
+ */
+export function holdsFileAlone(db: Database): boolean {
+  try {
+    return String(db.pragma('journal_mode = DELETE', { simple: true })).toUpperCase() !== 'WAL';
+  } catch (err) {
+    if (sqliteCode(err) === 'SQLITE_BUSY') return false;
+    throw err;
+  }
+}
+
 function applyPragmas(db: Database, options: ResolvedSqliteOptions): void {
   setJournalMode(db, options);
   db.pragma(`synchronous = ${options.synchronous}`);

@@ -22,7 +22,7 @@ import {
 import { Claimer, type ClaimResult } from './claim.js';
 import { acquireCheckpointer, releaseCheckpointer } from './checkpointer.js';
 import { ClaimedQueues, Counts } from './counts.js';
-import { BACKEND_NAME, openDatabase, openForDestroy, readPragmas, toConnectionError, type AppliedPragmas } from './connection.js';
+import { BACKEND_NAME, holdsFileAlone, openDatabase, openForDestroy, readPragmas, toConnectionError, type AppliedPragmas } from './connection.js';
 import { Producer } from './enqueue.js';
 import { Inspector } from './inspect.js';
 import { Maintainer } from './maintain.js';
@@ -274,28 +274,30 @@ export class SqliteBackend implements Backend {
 
   /**
    * Drops sitq's tables. The file itself (with its -wal/-shm companions) is deleted too when
-   * nothing else is left in it — so a database shared with an application keeps the
-   * application's tables. Closes this backend; connect() again starts afresh.
+   * nothing else is left in it and no other connection has it open — so a database shared with an
+   * application keeps the application's tables, and a process still using the file keeps a valid
+   * (empty) database. Closes this backend; connect() again starts afresh.
    */
   async destroy(): Promise<void> {
     const { inMemory, path } = this.options;
-    let db = this.session?.db;
-    if (!db) {
-      if (inMemory || !existsSync(path)) return;
-      db = openForDestroy(this.options, this.address);
+    if (inMemory) {
+      if (this.session) this.use((s) => dropSchema(s.db));
+      await this.close();
+      return;
     }
-    let othersRemain = true;
+    // Close first (with the checkpoint thread), so that our own connections do not count as others.
+    await this.close();
+    if (!existsSync(path)) return;
+    const db = openForDestroy(this.options, this.address);
+    let remove = false;
     try {
-      othersRemain = dropSchema(db).othersRemain;
+      remove = !dropSchema(db).othersRemain && holdsFileAlone(db);
     } catch (err) {
       throw toConnectionError(err, this.address, this.options);
     } finally {
-      if (this.session) await this.close();
-      else db.close();
+      db.close();
     }
-    if (!inMemory && !othersRemain) {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
-    }
+    if (remove) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
   }
 
   /** Runs `fn` on the open session, turning SQLite failures into sitq's typed errors. */
