@@ -1,7 +1,7 @@
 // Packages the VS Code extension as a .vsix: stages release/vscode/ with the extension host
 // bundle (esbuild, CJS), the core it starts as a child process (the compiled dist/shared, the
 // server entry, the production dependencies with better-sqlite3's native build), the dashboard
-// UI (dist/ui), and the manifest (package.json + extension/package-contributions.json), then runs
+// UI (dist/ui), and the manifest (the root package.json less its dev fields), then runs
 // `vsce package` there. Run `node scripts/build.mjs` first (the core must be compiled).
 //
 //   node scripts/package-extension.mjs            # → release/sitq-<version>-<target>.vsix
@@ -90,10 +90,9 @@ writeFileSync(join(STAGE, 'dist/native.json'), `${JSON.stringify({ node: process
 log(`staged ${copied} packages`);
 
 // 5) Manifest, README, icons, ignore file.
-const contributions = JSON.parse(readFileSync(join(ROOT, 'extension/package-contributions.json'), 'utf8'));
-const { scripts: _rootScripts, devDependencies: _dev, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...base } = rootPkg;
-const { scripts: _extScripts, ...extension } = contributions;
-const manifest = { ...base, ...extension };
+// The one package.json is both the library's manifest and the extension's: VS Code reads `main`
+// (the extension bundle) and `contributes`; the library is reached through `exports`.
+const { scripts: _rootScripts, devDependencies: _dev, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
 writeFileSync(join(STAGE, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(ROOT, 'extension/README.md'), join(STAGE, 'README.md'));
 cpSync(join(ROOT, 'extension/media'), join(STAGE, 'media'), { recursive: true });

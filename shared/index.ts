@@ -13,3 +13,19 @@ export { echoTask, sleepTask, failTask, cpuTask, TEST_TASKS } from './core/test-
 export { type TaskView } from './core/task-view.js';
 export { type Logger, consoleLogger, silentLogger } from './core/logger.js';
 export { createBackend, BACKEND_KINDS, type BackendConfig } from './backends/index.js';
+export * from './config/index.js';
+export {
+  checkHealth,
+  HealthMonitor,
+  healthScore,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  DEFAULT_SLOW_THRESHOLD_MS,
+  type HealthCheckOptions,
+  type HealthReport,
+  type HealthStatus,
+  type HealthTarget,
+  type HealthMetrics,
+  type HealthMonitorEvents,
+  type HealthMonitorOptions,
+  type StatusChange,
+} from './health/index.js';

@@ -1,5 +1,5 @@
 // Every command of the extension, wired to its implementation with the shared error handling.
-// Which ones show where is declared in package-contributions.json (`when` clauses on the
+// Which ones show where is declared in package.json (`when` clauses on the
 // palette, the view titles and the row context menus).
 import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';

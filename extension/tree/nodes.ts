@@ -1,5 +1,5 @@
 // One class per kind of row in the Backends tree. `contextValue` drives the context menus in
-// package-contributions.json (`viewItem == sitq.profile`, `viewItem =~ /^sitq\.task\.(dead|cancelled)$/`).
+// package.json (`viewItem == sitq.profile`, `viewItem =~ /^sitq\.task\.(dead|cancelled)$/`).
 import * as vscode from 'vscode';
 import type { ProfileHealth, ProfileView, QueueView, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
