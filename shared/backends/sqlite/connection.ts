@@ -2,25 +2,17 @@
 // sitq's typed errors. A file that cannot be opened is SQLite's "unreachable server".
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import { SYNCHRONOUS_MODES, type JournalMode, type ResolvedSqliteOptions, type SynchronousMode } from './options.js';
 import { SchemaTooNewError, migrate } from './schema.js';
 
 export const BACKEND_NAME = 'SQLite';
 
-export interface OpenedDatabase {
-  db: Database;
-  /** The file did not exist before this connection made it (destroy() may then delete it). */
-  createdFile: boolean;
-}
-
 /**
  * Opens and prepares the database. While it sets up, SQLite waits for another process's lock at
  * most `connectTimeout` ms; afterwards statements wait up to `busyTimeout` ms.
  */
-export function openDatabase(options: ResolvedSqliteOptions, address: string): OpenedDatabase {
-  const createdFile = !options.inMemory && !existsSync(options.path);
+export function openDatabase(options: ResolvedSqliteOptions, address: string): Database {
   let db: Database;
   try {
     db = new BetterSqlite3(options.path, { timeout: options.connectTimeout });
@@ -31,7 +23,7 @@ export function openDatabase(options: ResolvedSqliteOptions, address: string): O
     applyPragmas(db, options);
     migrate(db);
     db.pragma(`busy_timeout = ${options.busyTimeout}`);
-    return { db, createdFile };
+    return db;
   } catch (err) {
     db.close();
     if (err instanceof ConfigurationError) throw err;
@@ -39,7 +31,7 @@ export function openDatabase(options: ResolvedSqliteOptions, address: string): O
   }
 }
 
-/** Opens an existing file only to drop our tables (destroy() on a backend that never connected). */
+/** Opens an existing file, without setting anything up, for destroy() to empty it. */
 export function openForDestroy(options: ResolvedSqliteOptions, address: string): Database {
   try {
     return new BetterSqlite3(options.path, { timeout: options.busyTimeout, fileMustExist: true });

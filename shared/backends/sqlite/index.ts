@@ -65,7 +65,7 @@ export class SqliteBackend implements Backend {
 
   async connect(): Promise<void> {
     if (this.session) return;
-    const { db } = openDatabase(this.options, this.address);
+    const db = openDatabase(this.options, this.address);
     // In-process wake-ups are shared by every instance on the same file; `:memory:` is private.
     const hubKey = this.options.inMemory ? `memory:${randomBytes(8).toString('hex')}` : realpathSync(this.options.path);
     this.closing = new AbortController();
