@@ -110,7 +110,7 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
       '',
       'Measured at the start of every round; the median counts, and the ratio is the median of each round\'s processing / floor.',
       '',
-      table(['profile', 'claim loop', 'tasks', 'runs /s', 'best /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
+      table(['profile', 'claim loop', 'tasks', 'runs /s', 'median /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
     );
   }
   const errors = results.flatMap((r) => r.errors.map((e) => [r.profile, e.source, e.message, String(e.count)]));
