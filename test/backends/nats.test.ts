@@ -335,7 +335,8 @@ describe('nats: options', () => {
 
   it('reconnects by itself after the server restarts (maxReconnectAttempts -1, reconnectWait)', { skip: binarySkip }, async () => {
     const server = await PrivateServer.start();
-    const backend = new NatsBackend({ servers: server.url, streamName: freshStream(), reconnectWait: 100 });
+    const streamName = freshStream();
+    const backend = new NatsBackend({ servers: server.url, streamName, reconnectWait: 100 });
     try {
       const before = newTask();
       await backend.enqueue([before]);
@@ -348,13 +349,21 @@ describe('nats: options', () => {
       await eventually('an enqueue after the restart', async () => backend.enqueue([after]).then(() => true, () => false), 10_000, 100);
       const got = await waiting.catch(() => [] as Awaited<typeof waiting>);
       const ids = new Set(got.map((c) => c.record.id));
-      const rest = await eventually('both tasks to be claimable again', async () => {
+      await eventually('both tasks to be claimable again', async () => {
         const more = await backend.claim({ ...claimOne, max: 2 }).catch(() => []);
         for (const c of more) ids.add(c.record.id);
         return ids.size === 2 || undefined;
       }, 10_000, 100);
-      assert.ok(rest);
       assert.deepEqual([...ids].sort(), [before.id, after.id].sort());
+      // Its watches came back too: a delayed task from another process is moved on time.
+      const producer = new NatsBackend({ servers: server.url, streamName });
+      const later = newTask({ runAt: Date.now() + 300 });
+      await producer.enqueue([later]);
+      await producer.close();
+      const t0 = Date.now();
+      const [moved] = await backend.claim({ ...claimOne, waitMs: 5000 });
+      assert.equal(moved?.record.id, later.id);
+      assert.ok(Date.now() - t0 < 2000, `the delayed task came ${Date.now() - t0} ms later`);
     } finally {
       await backend.destroy().catch(() => {});
       await backend.close();

@@ -87,7 +87,8 @@ export class Claimer {
   }
 
   /** Waits for a delivery on any level, the next delayed task to fall due, a new level in one
-   *  of the queues, the deadline, or an abort. Returns what the wake-up brought. */
+   *  of the queues, a reconnect (the server forgot our pulls), the deadline, or an abort.
+   *  Returns what the wake-up brought. */
   private waitForWork(sources: Source[], req: ClaimArgs, deadline: number): Promise<Fetched[]> {
     const nextDue = this.s.scheduler.nextDueAt();
     const until = Math.min(deadline, nextDue ?? Infinity);
@@ -105,6 +106,7 @@ export class Claimer {
         this.s.lifetime.removeEventListener('abort', finish);
         this.s.levels.off('added', onLevel);
         this.s.scheduler.off('added', onDelayed);
+        this.s.events.off('reconnected', finish);
         const got: Fetched[] = [];
         pulls.forEach((p, i) => {
           const f = settled[i];
@@ -124,6 +126,7 @@ export class Claimer {
       this.s.lifetime.addEventListener('abort', finish, { once: true });
       this.s.levels.on('added', onLevel);
       this.s.scheduler.on('added', onDelayed);
+      this.s.events.on('reconnected', finish);
       pulls.forEach((p, i) =>
         p.result.then((result) => {
           if (finished) {

@@ -1,4 +1,5 @@
 // What the parts of one connected session share.
+import type { EventEmitter } from 'node:events';
 import type { NatsConnection } from 'nats';
 import type { LevelRegistry } from './levels.js';
 import type { Meta } from './meta.js';
@@ -21,6 +22,8 @@ export interface Session {
   readonly held: HeldLeases;
   /** Aborted by close(): waiting claims return empty. */
   readonly lifetime: AbortSignal;
+  /** `reconnected`: pulls waiting on the server were lost with the old connection. */
+  readonly events: EventEmitter<{ reconnected: [] }>;
 }
 
 /** Records of the leases this process holds, at the revision it last wrote: reports under

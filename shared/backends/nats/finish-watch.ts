@@ -47,6 +47,15 @@ export class FinishWatcher {
     return leave;
   }
 
+  /** After a reconnect: a fresh subscription, and every waiter looks again (a finish may have
+   *  happened while the old one was stalled). */
+  async restart(): Promise<void> {
+    if (!this.starting) return;
+    this.stop();
+    await this.start();
+    for (const set of this.waiters.values()) for (const fn of [...set]) fn();
+  }
+
   stop(): void {
     clearTimeout(this.idle);
     this.sub?.unsubscribe();

@@ -2,7 +2,7 @@
 // durable pull consumer per queue and priority level; the consumer's ack wait is the lease);
 // their records live in a KV bucket, the source of truth, changed only by compare-and-set on
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
-import { setMaxListeners } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
@@ -225,7 +225,9 @@ export class NatsBackend implements Backend {
       await Promise.all([levels.start(), scheduler.start()]);
       const controller = new AbortController();
       setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
-      const session: Session = { nc, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal };
+      const events = new EventEmitter<{ reconnected: [] }>();
+      events.setMaxListeners(0);
+      const session: Session = { nc, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal, events };
       const live: Live = {
         session,
         nc,
@@ -258,8 +260,22 @@ export class NatsBackend implements Backend {
 async function followStatus(live: Live): Promise<void> {
   for await (const s of live.nc.status()) {
     if (s.type === 'disconnect' || s.type === 'staleConnection') live.connected = false;
-    else if (s.type === 'reconnect') live.connected = true;
+    else if (s.type === 'reconnect') {
+      live.connected = true;
+      live.session.events.emit('reconnected');
+      void resync(live);
+    }
   }
+}
+
+/** Watches ride on consumers the server may have lost (a restart): start them again rather
+ *  than wait for the client to notice missing heartbeats. */
+async function resync(live: Live): Promise<void> {
+  live.view.stop(); // the next read replays
+  const { levels, scheduler } = live.session;
+  await Promise.all([levels.restart(), scheduler.restart(), live.finishes.restart()]).catch(() => {
+    // disconnected again: the next reconnect tries again
+  });
 }
 
 async function shutdown(live: Live): Promise<void> {

@@ -24,6 +24,12 @@ export class LevelRegistry extends EventEmitter<{ added: [queue: string] }> {
     this.setMaxListeners(0);
   }
 
+  /** After a reconnect: a fresh watch (the old one may have stalled with the server). */
+  async restart(): Promise<void> {
+    this.stop();
+    await this.start();
+  }
+
   async start(): Promise<void> {
     this.watch = await this.meta.watch(
       'lv.',

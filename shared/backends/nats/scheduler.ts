@@ -43,6 +43,14 @@ export class Scheduler extends EventEmitter<{ added: [entry: DelayedEntry] }> {
     this.setMaxListeners(0);
   }
 
+  /** After a reconnect: rebuild from a fresh watch (keys removed meanwhile are forgotten). */
+  async restart(): Promise<void> {
+    this.stop();
+    this.entries.clear();
+    this.heap.length = 0;
+    await this.start();
+  }
+
   async start(): Promise<void> {
     this.watch = await this.meta.watch(
       'd.',
