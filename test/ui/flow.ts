@@ -108,8 +108,9 @@ export async function runTraffic(page: Page, shots: Shots): Promise<void> {
   await shots.take(page, 'queues-done');
 
   await page.click('[data-testid=chip-dead]');
-  await page.locator('[data-testid=task-row][data-state=dead]').first().waitFor();
-  assert.equal(await page.locator('[data-testid=task-row]').count(), 3);
+  // The filtered page has arrived when the pager says so (the unfiltered rows show until then).
+  await page.locator('[data-testid=pager-range]').filter({ hasText: /^1–3 of 3$/ }).waitFor({ timeout: LONG });
+  assert.equal(await page.locator('[data-testid=task-row][data-state=dead]').count(), 3);
   await page.locator('[data-testid=task-row]').first().click();
   const stack = page.locator('[data-testid=task-stack]');
   await stack.waitFor();
