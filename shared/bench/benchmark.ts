@@ -12,7 +12,7 @@ import type { Backend } from '../core/backend.js';
 import { silentLogger } from '../core/logger.js';
 import { TaskQueue } from '../core/queue.js';
 import { Worker } from '../core/worker.js';
-import { raceAbort, throwIfAborted } from './abort.js';
+import { BenchmarkAbortedError, raceAbort, throwIfAborted } from './abort.js';
 import { ErrorLog, TaskCollector } from './collector.js';
 import { rawFloor } from './floors/index.js';
 import { benchNamespace } from './namespace.js';
@@ -72,7 +72,10 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     const rounds: RoundResult[] = [];
     for (round = 1; round <= settings.rounds; round++) {
       const floor = settings.floor ? await measureFloor(config, run) : undefined;
-      rounds.push(await measureRound(run, excluded, floor));
+      const thisRound = await measureRound(run, excluded, floor);
+      rounds.push(thisRound);
+      // A stalled round leaves tasks behind that the next round would count as its own.
+      if (thisRound.stalled) break;
     }
     round = 0;
     const memEnd = process.memoryUsage();
@@ -81,7 +84,7 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     const median = medianBy(rounds, (r) => r.processing.perSec);
     const floors = rounds.map((r) => r.floor).filter((f): f is FloorResult => f !== undefined);
     const succeeded = rounds.reduce((n, r) => n + r.succeeded, 0);
-    const measured = settings.tasks * settings.rounds;
+    const measured = settings.tasks * rounds.length;
     const result: BenchmarkResult = {
       kind: 'benchmark',
       profile: settings.profile,
@@ -171,6 +174,7 @@ async function measureRound(run: Run, excluded: ReadonlySet<string>, floor: Floo
     processing: { ...rate(collector.finished, ms), toStart: collector.toStart.summary(), toFinish: collector.toFinish.summary() },
     floor,
     succeeded: collector.succeeded,
+    stalled: !complete,
   };
 }
 
@@ -188,7 +192,7 @@ async function measureIdle(run: Run, excluded: ReadonlySet<string>): Promise<Ben
     const idle = await probeIdleLatency(run.queue, collector, settings.idleSamples, settings.idleGapMs, settings.stallTimeoutMs, run.producer('idle-latency', settings.idleSamples));
     return { toStart: idle.toStart.summary(), toFinish: idle.toFinish.summary(), enqueueCall: idle.enqueueCall.summary() };
   } catch (err) {
-    if (err instanceof Error && err.name === 'BenchmarkAbortedError') throw err;
+    if (err instanceof BenchmarkAbortedError) throw err;
     run.errors.add('idle latency', err instanceof Error ? err.message : String(err));
     return empty;
   } finally {

@@ -165,6 +165,8 @@ export interface RoundResult {
   processing: BenchmarkResult['processing'];
   floor: FloorResult | undefined;
   succeeded: number;
+  /** Some tasks never finished (the round gave up after stallTimeoutMs without progress). */
+  stalled: boolean;
 }
 
 export interface SweepCell {

@@ -1,7 +1,7 @@
 // The producer's side of a benchmark: enqueue one at a time, enqueue in batches, and the
 // idle-worker latency probe (one task in flight at a time).
 import type { TaskQueue } from '../core/queue.js';
-import { BenchmarkAbortedError, raceAbort, sleep, throwIfAborted } from './abort.js';
+import { raceAbort, sleep, throwIfAborted } from './abort.js';
 import { epochNow, type TaskCollector } from './collector.js';
 import { BENCH_QUEUE } from './options.js';
 import { rate, Samples } from './stats.js';
@@ -113,8 +113,4 @@ function withStall<T>(work: Promise<T>, ms: number, sample: number): Promise<T> 
       },
     );
   });
-}
-
-export function isAbort(err: unknown): err is BenchmarkAbortedError {
-  return err instanceof BenchmarkAbortedError;
 }
