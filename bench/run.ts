@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
+  BenchmarkAbortedError,
   compareProfiles,
   compareRuns,
   loadResult,
@@ -79,7 +80,14 @@ for (const p of wanted) {
 }
 for (const s of skipped) process.stderr.write(`skipping ${s.profile}: ${s.reason}\n`);
 
-const report = await run();
+let report: BenchReport;
+try {
+  report = await run();
+} catch (err) {
+  if (!(err instanceof BenchmarkAbortedError)) throw err;
+  process.stderr.write('cancelled; the benchmark namespaces were removed and nothing was written\n');
+  process.exit(130);
+}
 report.command = command;
 report.skipped.unshift(...skipped);
 const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : 'bench';

@@ -114,6 +114,7 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     result.targets = checkTargets(result);
     return result;
   } finally {
+    round = 0;
     report('cleanup', 0, 1);
     for (const w of run.workers) await w.stop({ timeout: 2000 }).catch(() => {});
     await backend.destroy().catch(() => {});
