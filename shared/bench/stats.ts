@@ -1,16 +1,10 @@
 // Summaries of measured durations. Percentiles use the nearest-rank method: p-th percentile =
 // the smallest sample with at least p% of the samples at or below it (always a real sample,
 // never an interpolation), so p100 = max and p50 of [1,2,3,4] = 2.
+import { percentile } from '../core/stats.js';
 import type { LatencySummary, RateFigure } from './types.js';
 
-/** Nearest-rank percentile of an ascending-sorted array; NaN for an empty array. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * n));
-  return sorted[rank - 1];
-}
+export { percentile };
 
 /** Summarises samples (ms). The input is not modified. An empty input gives count 0 and zeros
  *  (not NaN, which JSON cannot carry): read `count` first. */

@@ -207,6 +207,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.state === 'stopping') return this.waitUntilStopped();
     this.state = 'stopping';
     this.claimAbort.abort();
+    // A loop waiting for a free slot would otherwise wait for a running task to finish.
+    const wake = this.slotWaiter;
+    this.slotWaiter = undefined;
+    wake?.();
     await this.loopDone;
     if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
     const timeout = options.timeout ?? 30_000;

@@ -10,4 +10,4 @@ export {
   type HealthTarget,
 } from './check.js';
 export { HealthMonitor, type HealthMonitorEvents, type HealthMonitorOptions, type StatusChange } from './monitor.js';
-export { healthScore, percentile, type HealthMetrics } from './metrics.js';
+export { healthScore, type HealthMetrics } from './metrics.js';

@@ -1,4 +1,5 @@
 // Running health metrics of one monitored profile, kept in O(history) memory.
+import { percentile } from '../core/stats.js';
 import type { HealthReport, HealthStatus } from './check.js';
 
 export interface HealthMetrics {
@@ -29,14 +30,6 @@ export function healthScore(totalChecks: number, connectionErrors: number, slowC
   if (totalChecks === 0) return 100;
   const score = 100 - 50 * (connectionErrors / totalChecks) - 20 * (slowChecks / totalChecks);
   return Math.max(0, Math.round(score * 10) / 10);
-}
-
-/** Nearest-rank percentile of a list of numbers (p in 0..100); 0 for an empty list. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1];
 }
 
 export class MetricsTracker {
@@ -77,7 +70,7 @@ export class MetricsTracker {
       connectionErrors: this.errors,
       slowChecks: this.slow,
       avgResponseTimeMs: this.answered ? Math.round((this.responseSum / this.answered) * 100) / 100 : 0,
-      p95ResponseTimeMs: percentile(answered, 95),
+      p95ResponseTimeMs: answered.length ? percentile([...answered].sort((x, y) => x - y), 95) : 0,
       healthScore: healthScore(this.total, this.errors, this.slow),
     };
     const last = this.last;

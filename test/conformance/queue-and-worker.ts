@@ -216,6 +216,17 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         await eventually('another worker to take the task', async () => (await q.getTask(slow))?.attempts === 2, 5000);
       }));
 
+    it('a forced stop at full concurrency ends within its timeout', () =>
+      withQueue(target, async (q, startWorker) => {
+        const w = await startWorker({ maxConcurrency: 2, lease: 60_000 });
+        const ids = await q.enqueueMany('sitq.sleep', [{ ms: 30_000 }, { ms: 30_000 }]);
+        await eventually('both tasks to run', async () => (await q.counts()).find((c) => c.queue === 'default')?.counts.running === 2);
+        const t0 = Date.now();
+        await w.stop({ timeout: 100 });
+        assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms with every slot busy`);
+        for (const id of ids) assert.notEqual((await q.getTask(id))?.state, 'running');
+      }));
+
     it('getResult returns null after its timeout for a task nobody runs', () =>
       withQueue(target, async (q) => {
         const id = await q.enqueue('sitq.echo', 1, { queue: 'nobody' });

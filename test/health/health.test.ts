@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
-import { checkHealth, healthScore, HealthMonitor, percentile, type HealthReport, type StatusChange } from '../../shared/health/index.js';
+import { checkHealth, healthScore, HealthMonitor, type HealthReport, type StatusChange } from '../../shared/health/index.js';
 import { newTask } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { serverConfigs } from './configs.js';
@@ -174,13 +174,6 @@ describe('health score and percentiles', () => {
     assert.equal(healthScore(10, 0, 10), 80);
     assert.equal(healthScore(10, 2, 3), 84);
     assert.equal(healthScore(4, 2, 2), 65);
-  });
-
-  it('nearest-rank percentile', () => {
-    assert.equal(percentile([], 95), 0);
-    assert.equal(percentile([5], 95), 5);
-    assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95), 95);
-    assert.equal(percentile([3, 1, 2], 50), 2);
   });
 });
 

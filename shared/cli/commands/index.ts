@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { App } from '../program.js';
 import * as bench from './bench.js';
 import * as cancel from './cancel.js';
+import * as dashboard from './dashboard.js';
 import * as demo from './demo.js';
 import * as enqueue from './enqueue.js';
 import * as health from './health.js';
@@ -14,7 +15,7 @@ import * as requeue from './requeue.js';
 import * as sweep from './sweep.js';
 import * as worker from './worker.js';
 
-const COMMANDS = [init, profiles, health, enqueue, worker, inspect, requeue, cancel, purge, bench, sweep, demo];
+const COMMANDS = [init, profiles, health, enqueue, worker, inspect, requeue, cancel, purge, bench, sweep, demo, dashboard];
 
 export function registerCommands(program: Command, app: App): void {
   for (const command of COMMANDS) command.register(program, app);
