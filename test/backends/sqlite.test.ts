@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteBackend, type SqliteOptions } from '../../shared/backends/sqlite/index.js';
+import { SCHEMA_VERSION } from '../../shared/backends/sqlite/schema.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask, TaskState } from '../../shared/core/types.js';
@@ -304,7 +305,7 @@ describe('sqlite backend', () => {
     it('records its schema version in its own table, leaving PRAGMA user_version to the application', () =>
       withSqlite({}, async (b, path) => {
         const db = rawConnection(path);
-        assert.equal(db.prepare(`SELECT value FROM sitq_meta WHERE key = 'schema_version'`).pluck().get(), 1);
+        assert.equal(db.prepare(`SELECT value FROM sitq_meta WHERE key = 'schema_version'`).pluck().get(), SCHEMA_VERSION);
         assert.equal(db.pragma('user_version', { simple: true }), 0);
         db.pragma('user_version = 42');
         db.close();
