@@ -31,7 +31,7 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(await b.getTask('no-such-task'), null);
       }));
 
-    it('an idempotency key returns the first task instead of storing a second', () =>
+    it('an idempotency key returns the first task of its queue instead of storing a second', () =>
       withBackend(target, async (b) => {
         const first = newTask({ idempotencyKey: 'order-42' });
         const second = newTask({ idempotencyKey: 'order-42' });
@@ -42,6 +42,11 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(await b.getTask(second.id), null);
         const counts = await b.counts();
         assert.equal(counts.find((q) => q.queue === 'default')?.counts.pending, 1);
+        // Keys are unique within a queue: the same key in another queue is another task.
+        const elsewhere = newTask({ queue: 'other', idempotencyKey: 'order-42' });
+        assert.deepEqual(await b.enqueue([elsewhere]), [{ id: elsewhere.id, created: true }]);
+        const [again] = await b.enqueue([newTask({ queue: 'other', idempotencyKey: 'order-42' })]);
+        assert.deepEqual(again, { id: elsewhere.id, created: false });
       }));
 
     it('claims at most max, highest priority first, then runAt, then enqueue order', () =>

@@ -37,7 +37,7 @@ async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<Enqu
   const fresh = tasks.filter((_, i) => outcomes[i].created);
   const records = fresh.map((t): StoredTask => {
     const rec: StoredTask = { ...t, state: 'pending', attempts: 0, token: 0 };
-    if (t.idempotencyKey !== undefined) rec.idemKey = metaKeys.idempotency(t.idempotencyKey);
+    if (t.idempotencyKey !== undefined) rec.idemKey = metaKeys.idempotency(t.queue, t.idempotencyKey);
     return rec;
   });
   const now = Date.now();
@@ -86,7 +86,7 @@ async function claimIdempotencyKeys(s: Session, tasks: readonly NewTask[]): Prom
   const owners = await Promise.all(
     tasks.map(async (t, i) => {
       if (t.idempotencyKey === undefined) return null;
-      const key = metaKeys.idempotency(t.idempotencyKey);
+      const key = metaKeys.idempotency(t.queue, t.idempotencyKey);
       if (firstWithKey.has(key)) return null;
       firstWithKey.set(key, i);
       if ((await s.meta.create(key, encoder.encode(t.id))) !== null) return null;
@@ -96,7 +96,7 @@ async function claimIdempotencyKeys(s: Session, tasks: readonly NewTask[]): Prom
   );
   tasks.forEach((t, i) => {
     if (t.idempotencyKey === undefined) return;
-    const first = firstWithKey.get(metaKeys.idempotency(t.idempotencyKey))!;
+    const first = firstWithKey.get(metaKeys.idempotency(t.queue, t.idempotencyKey))!;
     const owner = owners[first];
     if (owner !== null) outcomes[i] = { id: owner, created: false };
     else if (first !== i) outcomes[i] = { id: tasks[first].id, created: false };

@@ -58,7 +58,8 @@ export class Names {
 export const metaKeys = {
   level: (queue: string, level: number) => `lv.${queue}.${level}`,
   delayed: (taskId: string) => `d.${taskId}`,
-  idempotency: (key: string) => `i.${createHash('sha256').update(key).digest('hex')}`,
+  /** Unique within a queue, as on every backend. */
+  idempotency: (queue: string, key: string) => `i.${createHash('sha256').update(`${queue}\u0000${key}`).digest('hex')}`,
   worker: (workerId: string) => `w.${isKeySafe(workerId) ? workerId : createHash('sha256').update(workerId).digest('hex')}`,
 };
 

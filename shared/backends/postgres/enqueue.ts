@@ -19,7 +19,7 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
         SELECT id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key,
                CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
         FROM input ORDER BY ord
-        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, queue
       ), woke AS (
         SELECT pg_notify($13, 'q:' || queue) FROM (SELECT DISTINCT queue FROM inserted) q
@@ -29,7 +29,7 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
       SELECT COALESCE(inserted.id, existing.id) AS id, inserted.id IS NOT NULL AS created
       FROM input
       LEFT JOIN inserted ON inserted.id = input.id
-      LEFT JOIN ${table} existing ON inserted.id IS NULL AND existing.idempotency_key = input.idempotency_key
+      LEFT JOIN ${table} existing ON inserted.id IS NULL AND existing.queue = input.queue AND existing.idempotency_key = input.idempotency_key
       CROSS JOIN (SELECT count(*) FROM woke) w
       ORDER BY input.ord`,
     values: [
@@ -48,16 +48,17 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
       channel,
     ],
   });
-  const outcomes = rows.map((row, i) => ({ id: row.id ?? '', created: row.created, key: tasks[i].idempotencyKey }));
-  const unresolved = outcomes.filter((o) => o.id === '' && o.key !== undefined).map((o) => o.key as string);
+  const outcomes = rows.map((row, i) => ({ id: row.id ?? '', created: row.created, queue: tasks[i].queue, key: tasks[i].idempotencyKey }));
+  const unresolved = outcomes.filter((o) => o.id === '' && o.key !== undefined);
   if (unresolved.length > 0) {
     // Rare: only for keys that were not visible to the statement's snapshot.
-    const found = await ctx.pool.query<{ id: string; idempotency_key: string }>({
-      text: `SELECT id, idempotency_key FROM ${table} WHERE idempotency_key = ANY($1::text[])`,
-      values: [unresolved],
+    const found = await ctx.pool.query<{ id: string; queue: string; idempotency_key: string }>({
+      text: `SELECT t.id, t.queue, t.idempotency_key FROM ${table} t
+             JOIN unnest($1::text[], $2::text[]) AS k(queue, key) ON t.queue = k.queue AND t.idempotency_key = k.key`,
+      values: [unresolved.map((o) => o.queue), unresolved.map((o) => o.key as string)],
     });
-    const byKey = new Map(found.rows.map((row) => [row.idempotency_key, row.id]));
-    for (const outcome of outcomes) if (outcome.id === '' && outcome.key !== undefined) outcome.id = byKey.get(outcome.key) ?? '';
+    const byKey = new Map(found.rows.map((row) => [`${row.queue}\u0000${row.idempotency_key}`, row.id]));
+    for (const outcome of unresolved) outcome.id = byKey.get(`${outcome.queue}\u0000${outcome.key}`) ?? '';
   }
   return outcomes.map(({ id, created }) => ({ id, created }));
 }

@@ -17,7 +17,7 @@ export interface EnqueueResult {
 export class Producer {
   private readonly reserveSeq: Statement<[count: number], { next: number }>;
   private readonly insert: Statement<InsertTuple>;
-  private readonly byKey: Statement<[key: string], { id: string }>;
+  private readonly byKey: Statement<[queue: string, key: string], { id: string }>;
   private readonly waitingState: Statement<[id: string], { queue: string; state: TaskState }>;
   private readonly cancelStmt: Statement<[finishedAt: number, id: string, state: TaskState]>;
   private readonly cancelTx: (taskId: string, now: number) => boolean;
@@ -31,8 +31,8 @@ export class Producer {
     this.reserveSeq = db.prepare(`UPDATE sitq_meta SET value = value + ? WHERE key = 'next_seq' RETURNING value AS next`);
     this.insert = db.prepare(`
       INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(14).fill('?').join(', ')})
-      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
-    this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE idempotency_key = ?`);
+      ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
+    this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE queue = ? AND idempotency_key = ?`);
     this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed')`);
     this.cancelStmt = db.prepare(`UPDATE sitq_tasks SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = ?`);
     // Read, then update with the state re-checked: safe here, as the write lock is held throughout.
@@ -75,7 +75,7 @@ export class Producer {
         continue;
       }
       // Only an idempotency key can make the insert a no-op (a duplicate id fails loudly instead).
-      const existing = this.byKey.get(task.idempotencyKey ?? '');
+      const existing = this.byKey.get(task.queue, task.idempotencyKey ?? '');
       outcomes.push({ id: existing?.id ?? task.id, created: false });
     }
     counts.write();

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 
 /** Applied in order; migration N (1-based) brings the schema to version N. Never edit a shipped one. */
-const MIGRATIONS = ['001-initial.sql'] as const;
+const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql'] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
