@@ -1,11 +1,15 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node's test runner, one file at a
-// time. Node 20 takes no globs, and given a folder it would also run every .js file under a
-// directory named `test` (fixtures, helpers), so the list is made here. Arguments filter by path:
-// `node scripts/test.mjs backends/redis cli`.
-import { spawnSync } from 'node:child_process';
+// time, and ends with one line that sums them up: `sitq: N passed, N failed, N skipped`.
+// - Node 20 takes no globs, and given a folder it would also run every .js file under a directory
+//   named `test` (fixtures, helpers), so the list is made here.
+// - Each file gets a time limit: a file whose tests pass but whose process never exits (a handle
+//   left open) is killed and counted as a failure instead of hanging CI.
+// Arguments filter by path: `node scripts/test.mjs backends/redis cli`.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+const FILE_LIMIT_MS = Number(process.env.SITQ_TEST_FILE_LIMIT_MS ?? 25 * 60_000);
 const root = join('dist', 'test');
 const filters = process.argv.slice(2);
 const files = [];
@@ -21,5 +25,46 @@ if (chosen.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...chosen], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+const total = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
+const failedFiles = [];
+for (const file of chosen) {
+  const counts = await runFile(file);
+  for (const key of Object.keys(total)) total[key] += counts[key] ?? 0;
+  if ((counts.fail ?? 0) > 0 || (counts.cancelled ?? 0) > 0) failedFiles.push(file);
+}
+const failed = total.fail + total.cancelled;
+if (failedFiles.length) console.log(`\nfailed: ${failedFiles.join(', ')}`);
+console.log(`\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped`);
+process.exit(failedFiles.length ? 1 : 0);
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const counts = {};
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      process.stdout.write(chunk);
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const m = /^# (pass|fail|skipped|cancelled|todo) (\d+)$/.exec(buffer.slice(0, nl));
+        if (m) counts[m[1]] = Number(m[2]);
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    const timer = setTimeout(() => {
+      console.log(`\nnot ok - ${file} did not finish within ${FILE_LIMIT_MS / 60_000} min (a handle left open?); killed`);
+      counts.fail = (counts.fail ?? 0) + 1;
+      child.kill('SIGKILL');
+    }, FILE_LIMIT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0 && !counts.fail && !counts.cancelled) {
+        console.log(`\nnot ok - ${file} exited with ${code}`);
+        counts.fail = (counts.fail ?? 0) + 1;
+      }
+      resolve(counts);
+    });
+  });
+}

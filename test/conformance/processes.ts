@@ -12,11 +12,14 @@ import { eventually, withBackend, type ConformanceTarget } from './harness.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/worker-process.js', import.meta.url));
 
-function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+/** Starts a worker process and records it in `started` at once, so a test's finally can stop it
+ *  even when it never became ready. */
+function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER], {
     env: { ...process.env, SITQ_TEST_BACKEND: JSON.stringify(config), SITQ_TEST_LEDGER: ledger, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  started.push(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('worker process did not become ready in 20 s')), 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -27,6 +30,17 @@ function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<s
     });
     child.once('exit', (code) => reject(new Error(`worker process exited early with ${code}`)));
   });
+}
+
+/** SIGTERM (graceful) to every live child, SIGKILL to any still running after 15 s. */
+async function stopAll(children: readonly ChildProcess[]): Promise<(number | null)[]> {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
+  try {
+    return await Promise.all(children.map(exited));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -46,14 +60,15 @@ export function processesSuite(target: ConformanceTarget): void {
         const q = new TaskQueue(backend);
         const dir = mkdtempSync(join(tmpdir(), 'sitq-kill-'));
         const ledger = join(dir, 'ledger');
-        const victim = await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '2000' });
-        const id = await q.enqueue('test.ledger', { ms: 60_000 });
-        await eventually('the task to start in the first process', async () => readLedger(ledger).length === 1, 15_000);
-        victim.kill('SIGKILL');
-        await exited(victim);
-        const killedAt = Date.now();
-        const rescuer = await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '2000' });
+        const children: ChildProcess[] = [];
         try {
+          const victim = await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '2000' }, children);
+          const id = await q.enqueue('test.ledger', { ms: 60_000 });
+          await eventually('the task to start in the first process', async () => readLedger(ledger).length === 1, 15_000);
+          victim.kill('SIGKILL');
+          await exited(victim);
+          const killedAt = Date.now();
+          await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '2000' }, children);
           await q.enqueue('test.ledger', null); // a bystander, to show the rescuer is working
           await eventually('the task to run again', async () => readLedger(ledger).filter((l) => l[0] === id).length === 2, 20_000);
           const waited = Date.now() - killedAt;
@@ -62,8 +77,7 @@ export function processesSuite(target: ConformanceTarget): void {
           assert.deepEqual(runs.map((l) => l[1]), ['1', '2']);
           assert.notEqual(runs[0][2], runs[1][2]);
         } finally {
-          rescuer.kill('SIGTERM');
-          await exited(rescuer);
+          await stopAll(children);
         }
       }));
 
@@ -74,17 +88,18 @@ export function processesSuite(target: ConformanceTarget): void {
         const ledgers = [0, 1, 2, 3].map((i) => join(dir, `ledger-${i}`));
         const ids = [];
         for (let i = 0; i < 4; i++) ids.push(...(await q.enqueueMany('test.ledger', Array.from({ length: 250 }, () => null))));
-        const children = await Promise.all(ledgers.map((l) => startWorkerProcess(config, l, { SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '10000' })));
+        const children: ChildProcess[] = [];
+        let codes: (number | null)[];
         try {
+          await Promise.all(ledgers.map((l) => startWorkerProcess(config, l, { SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '10000' }, children)));
           for (let i = 0; i < 4; i++) ids.push(...(await q.enqueueMany('test.ledger', Array.from({ length: 250 }, () => null))));
           await eventually('all 2,000 tasks to succeed', async () => {
             const c = (await q.counts()).find((x) => x.queue === 'default');
             return c?.counts.succeeded === 2000;
           }, 90_000, 200);
         } finally {
-          for (const child of children) child.kill('SIGTERM');
+          codes = await stopAll(children);
         }
-        const codes = await Promise.all(children.map(exited));
         assert.deepEqual(codes, [0, 0, 0, 0], 'a worker process crashed or hung on stop');
         const runs = ledgers.flatMap(readLedger);
         const seen = new Map<string, number>();
