@@ -26,6 +26,14 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 
+let current; // the running file's process group, ended with us on Ctrl-C
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (current) process.kill(-current.pid, 'SIGKILL');
+    process.exit(130);
+  });
+}
+
 const total = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const failedFiles = [];
 for (const file of chosen) {
@@ -41,7 +49,9 @@ process.exit(failedFiles.length ? 1 : 0);
 function runFile(file) {
   return new Promise((resolve) => {
     const counts = {};
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its own process group, so a kill reaches the test file's process too, not just the runner.
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    current = child;
     let buffer = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       process.stdout.write(chunk);
@@ -56,7 +66,7 @@ function runFile(file) {
     const timer = setTimeout(() => {
       console.log(`\nnot ok - ${file} did not finish within ${FILE_LIMIT_MS / 60_000} min (a handle left open?); killed`);
       counts.fail = (counts.fail ?? 0) + 1;
-      child.kill('SIGKILL');
+      process.kill(-child.pid, 'SIGKILL');
     }, FILE_LIMIT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);

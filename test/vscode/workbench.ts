@@ -42,14 +42,23 @@ export class Workbench {
 
   /** Runs a command from the palette by its title (e.g. `sitq: Add Backend…`). */
   async runCommand(title: string): Promise<void> {
-    await this.closeQuickInput();
-    await this.page.keyboard.press('F1');
-    const input = this.quickInput();
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 10_000 });
-    await this.page.keyboard.press('Enter');
+    // The palette can close under us when the workbench moves focus (a tree refresh, a toast):
+    // a person would open it again, so the test does too, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.closeQuickInput();
+        await this.page.keyboard.press('F1');
+        const input = this.quickInput();
+        await input.waitFor({ timeout: 10_000 });
+        await input.fill(`>${title}`, { timeout: 5_000 });
+        const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+        await row.waitFor({ timeout: 10_000 });
+        await this.page.keyboard.press('Enter');
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   }
 
   quickInput(): Locator {
