@@ -136,9 +136,13 @@ export class TaskView {
     if (op === 'DEL' || op === 'PURGE' || !summary) this.forget(id);
     else {
       const known = this.entries.get(id);
-      if (!known || known.rev < m.seq) {
+      if (!known) {
         this.entries.set(id, { ...parseSummary(summary), id, rev: m.seq });
-        if (!known) this.sorted = undefined;
+        this.sorted = undefined;
+      } else if (known.rev < m.seq) {
+        // Updated in place: the sorted listing holds this same object, and its id (the sort key)
+        // never changes, so the listing stays valid and shows the new state.
+        Object.assign(known, parseSummary(summary), { id, rev: m.seq });
       }
     }
     this.seenSeq = Math.max(this.seenSeq, m.seq);
