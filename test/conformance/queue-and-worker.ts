@@ -198,15 +198,18 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
 
     it('stop() waits for running tasks; a forced stop hands them on at once, not after the lease', () =>
       withQueue(target, async (q, startWorker) => {
-        const a = await startWorker({ lease: 60_000 });
+        // Wait for the worker's own `started` event: the store may show `running` a moment before
+        // the claim reaches the worker, and a stop in between rightly gives the task back unstarted.
+        let started: WorkerTaskEvent[] = [];
+        const a = await startWorker({ lease: 60_000 }, (w) => (started = collect(w, 'started')));
         const quick = await q.enqueue('sitq.sleep', { ms: 200 });
-        await eventually('the task to start', async () => (await q.getTask(quick))?.state === 'running');
+        await eventually('the task to start', async () => started.some((e) => e.taskId === quick));
         await a.stop({ timeout: 5000 });
         assert.equal((await q.getResult(quick, { timeout: 0 }))?.status, 'succeeded', 'stop did not wait for the running task');
 
-        const c = await startWorker({ lease: 60_000 });
+        const c = await startWorker({ lease: 60_000 }, (w) => (started = collect(w, 'started')));
         const slow = await q.enqueue('sitq.sleep', { ms: 30_000 });
-        await eventually('the slow task to start', async () => (await q.getTask(slow))?.state === 'running');
+        await eventually('the slow task to start', async () => started.some((e) => e.taskId === slow));
         const stoppedAt = Date.now();
         await c.stop({ timeout: 100 });
         assert.ok(Date.now() - stoppedAt < 5000, 'a forced stop hung');
@@ -218,9 +221,10 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
 
     it('a forced stop at full concurrency ends within its timeout', () =>
       withQueue(target, async (q, startWorker) => {
-        const w = await startWorker({ maxConcurrency: 2, lease: 60_000 });
+        let started: WorkerTaskEvent[] = [];
+        const w = await startWorker({ maxConcurrency: 2, lease: 60_000 }, (x) => (started = collect(x, 'started')));
         const ids = await q.enqueueMany('sitq.sleep', [{ ms: 30_000 }, { ms: 30_000 }]);
-        await eventually('both tasks to run', async () => (await q.counts()).find((c) => c.queue === 'default')?.counts.running === 2);
+        await eventually('both tasks to run', async () => started.length === 2);
         const t0 = Date.now();
         await w.stop({ timeout: 100 });
         assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms with every slot busy`);
