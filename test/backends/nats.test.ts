@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -226,7 +226,8 @@ describe('nats: options', () => {
   it('connectTimeout: a closed port and an address that never answers fail with ConnectionError in time', async () => {
     await rejectsWithConnectionError({ servers: 'nats://127.0.0.1:1', connectTimeout: 1000 }, 1500);
     // A listener that accepts TCP but never speaks NATS: only the timeout can end this.
-    const silent = createServer(() => {});
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => accepted.push(socket));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const { port } = silent.address() as { port: number };
@@ -234,6 +235,9 @@ describe('nats: options', () => {
       await rejectsWithConnectionError({ servers: `nats://127.0.0.1:${port}`, connectTimeout: 600 }, 2000);
       assert.ok(Date.now() - t0 >= 500, 'gave up before the connect timeout');
     } finally {
+      // The client's socket to a server that never spoke stays open until the server drops it
+      // (nats.js does not destroy it on its own timeout): drop it, or the test process never exits.
+      for (const socket of accepted) socket.destroy();
       silent.close();
     }
   });
