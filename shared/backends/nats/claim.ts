@@ -8,7 +8,7 @@
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import type { Session } from './context.js';
 import { checkQueue } from './names.js';
-import { answer, Pull, type Delivery, type PullResult, type Source } from './pull.js';
+import { answer, nakConfirmed, Pull, PullChannel, type Delivery, type PullResult, type Source } from './pull.js';
 import { decodeRecord, publicRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
 
 export type ClaimArgs = ClaimRequest & { waitMs?: number; signal?: AbortSignal };
@@ -28,6 +28,9 @@ interface Fetched {
 type Verdict = { kind: 'claim' } | { kind: 'expire' } | { kind: 'defer'; delayMs: number } | { kind: 'drop' };
 
 export class Claimer {
+  /** One inbox per consumer for immediate pulls. */
+  private readonly channels = new Map<string, PullChannel>();
+
   constructor(private readonly s: Session) {}
 
   async claim(req: ClaimArgs): Promise<ClaimedTask[]> {
@@ -38,7 +41,7 @@ export class Claimer {
       if (this.stopped(req)) return [];
       await this.s.scheduler.moveDue();
       const sources = await this.sources(req);
-      const round = await this.take(await this.fetch(sources, req.max, 0), req);
+      const round = await this.take(await this.fetch(sources, req.max), req);
       if (round.claimed.length > 0) return round.claimed;
       if (round.handled && ++busyRounds < MAX_BUSY_ROUNDS) continue;
       busyRounds = 0;
@@ -75,10 +78,16 @@ export class Claimer {
 
   private readonly handBack = (d: Delivery) => answer.nak(this.s.nc, d.ackSubject);
 
-  private async fetch(sources: Source[], max: number, expiresMs: number): Promise<Fetched[]> {
-    const pulls = sources.map((src) => new Pull(this.s.nc, this.s.names.stream, src, this.batchFor(src, max), expiresMs, this.handBack));
-    const results = await Promise.all(pulls.map((p) => p.result));
+  /** Immediate pulls on every source at once. */
+  private async fetch(sources: Source[], max: number): Promise<Fetched[]> {
+    const results = await Promise.all(sources.map((src) => this.channel(src).pull(this.batchFor(src, max))));
     return results.map((result, i) => this.checked(sources[i], result));
+  }
+
+  private channel(src: Source): PullChannel {
+    let ch = this.channels.get(src.consumer);
+    if (!ch) this.channels.set(src.consumer, (ch = new PullChannel(this.s.nc, this.s.names.stream, src, this.handBack)));
+    return ch;
   }
 
   private checked(source: Source, result: PullResult): Fetched {
@@ -156,10 +165,11 @@ export class Claimer {
       ordered.push(...ds);
     }
     const chosen = ordered.slice(0, req.max);
-    for (const d of ordered.slice(req.max)) this.handBack(d);
+    // Back first in line; confirmed before returning, so the next claim surely sees them.
+    const handedBack = Promise.all(ordered.slice(req.max).map((d) => nakConfirmed(this.s.requester, d.ackSubject)));
     const now = Date.now();
     const outcomes = await Promise.all(chosen.map((d) => this.takeOne(d, req, now)));
-    await this.adjustLeases(fetched.map((f) => f.source), req.leaseMs);
+    await Promise.all([handedBack, this.adjustLeases(fetched.map((f) => f.source), req.leaseMs)]);
     const claimed = outcomes.filter((c): c is ClaimedTask => c !== null);
     return { claimed, handled: claimed.length < chosen.length };
   }

@@ -6,12 +6,14 @@ import type { Meta } from './meta.js';
 import type { Names } from './names.js';
 import type { WorkPublisher } from './publish.js';
 import type { RecordStore, Versioned } from './records.js';
+import type { Requester } from './requester.js';
 import type { Scheduler } from './scheduler.js';
 import type { Topology } from './setup.js';
 import type { Lease } from '../../core/types.js';
 
 export interface Session {
   readonly nc: NatsConnection;
+  readonly requester: Requester;
   readonly names: Names;
   readonly store: RecordStore;
   readonly meta: Meta;

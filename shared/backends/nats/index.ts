@@ -227,7 +227,7 @@ export class NatsBackend implements Backend {
       setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
       const events = new EventEmitter<{ reconnected: [] }>();
       events.setMaxListeners(0);
-      const session: Session = { nc, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal, events };
+      const session: Session = { nc, requester, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal, events };
       const live: Live = {
         session,
         nc,

@@ -6,7 +6,7 @@
 import { SitqError } from '../../core/errors.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Session } from './context.js';
-import { answer } from './pull.js';
+import { answer, nakConfirmed } from './pull.js';
 import { withoutLease, type StoredTask, type Versioned } from './records.js';
 
 /** Compare-and-set retries when another writer got in between (rare: a reclaim, a cancel). */
@@ -39,6 +39,7 @@ export async function updateUnderLease(
 export async function complete(s: Session, completions: readonly Completion[]): Promise<boolean[]> {
   const now = Date.now();
   const done = await Promise.all(completions.map((c) => updateUnderLease(s, c.lease, (rec) => finished(rec, c, now))));
+  const readyNow: Promise<void>[] = [];
   done.forEach((d, i) => {
     if (!d) return;
     s.held.forget(d.before.id);
@@ -47,8 +48,10 @@ export async function complete(s: Session, completions: readonly Completion[]): 
     const c = completions[i];
     if (c.outcome === 'succeeded') answer.ack(s.nc, subject);
     else if (c.outcome === 'dead') answer.term(s.nc, subject);
-    else answer.nak(s.nc, subject, Math.max(0, c.runAt - Date.now()));
+    else if (c.runAt > Date.now()) answer.nak(s.nc, subject, c.runAt - Date.now());
+    else readyNow.push(nakConfirmed(s.requester, subject)); // claimable when this returns
   });
+  await Promise.all(readyNow);
   return done.map((d) => d !== null);
 }
 
@@ -82,8 +85,11 @@ export async function release(s: Session, leases: readonly Lease[]): Promise<voi
     leases.map((l) => updateUnderLease(s, l, (rec) => ({ ...withoutLease(rec), state: 'pending', attempts: Math.max(0, rec.attempts - 1) }))),
   );
   const back = done.filter((d): d is NonNullable<typeof d> => d !== null).sort((a, b) => (a.before.leaseSeq ?? 0) - (b.before.leaseSeq ?? 0));
+  const naks: Promise<void>[] = [];
   for (const d of back) {
     s.held.forget(d.before.id);
-    if (d.before.ackSubject) answer.nak(s.nc, d.before.ackSubject);
+    if (d.before.ackSubject) naks.push(nakConfirmed(s.requester, d.before.ackSubject));
   }
+  // Issued in stream order, confirmed together: claimable, in their places, when this returns.
+  await Promise.all(naks);
 }

@@ -1,8 +1,11 @@
 // Pull requests on the level consumers, and the acknowledgements that answer a delivery.
-// Pulls are raw `CONSUMER.MSG.NEXT` requests on their own inbox so the claim decides what
-// happens to every message, including one that arrives after the claim stopped waiting
-// (it is handed back at once with a NAK, never left to time out).
+// Pulls are raw `CONSUMER.MSG.NEXT` requests so the claim decides what happens to every
+// message, including one that arrives after the claim stopped waiting (it is handed back at
+// once with a NAK, never left to time out). Immediate pulls go through one long-lived inbox per
+// consumer, one at a time (no subscribe/unsubscribe per claim); waiting pulls, which a claim
+// may walk away from, each get their own inbox.
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import type { Requester } from './requester.js';
 
 /** One level of one queue: a work subject and its durable consumer. */
 export interface Source {
@@ -78,11 +81,9 @@ export class Pull {
   }
 
   private onMessage(m: Msg): void {
-    if (!m.reply?.startsWith('$JS.ACK.')) {
-      const code = m.headers?.code ?? 0;
-      if (code === 100) return; // idle heartbeat
-      // 404 no messages / 408 request over: the backlog is exhausted. 503: no consumer.
-      this.finish(code === 404 || code === 408, code === 503);
+    if (!isDelivery(m)) {
+      const end = statusEnd(m);
+      if (end) this.finish(end.exhausted, end.missing);
       return;
     }
     const d = toDelivery(m, this.source);
@@ -98,6 +99,77 @@ export class Pull {
     this.sub.unsubscribe();
     this.settle({ deliveries: this.deliveries, exhausted, missing });
   }
+}
+
+/** Immediate pulls (`no_wait`, no expiry) on one consumer through one inbox, one at a time: a
+ *  request ends after `batch` deliveries or with a status, so the next can reuse the inbox. */
+export class PullChannel {
+  private readonly inbox = createInbox();
+  private readonly sub: Subscription;
+  private current: { batch: number; deliveries: Delivery[]; settle: (r: PullResult) => void; timer: NodeJS.Timeout } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly stream: string,
+    readonly source: Source,
+    /** Deliveries nobody asked for (a request given up locally, then answered). */
+    private readonly stray: (d: Delivery) => void,
+  ) {
+    this.sub = nc.subscribe(this.inbox, { callback: (err, m) => (err ? this.finish(false, false) : this.onMessage(m)) });
+  }
+
+  pull(batch: number): Promise<PullResult> {
+    const run = this.queue.then(() => this.request(batch));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    this.finish(false, false);
+  }
+
+  private request(batch: number): Promise<PullResult> {
+    return new Promise<PullResult>((settle) => {
+      const timer = setTimeout(() => this.finish(false, false), LOCAL_MARGIN_MS);
+      this.current = { batch, deliveries: [], settle, timer };
+      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.source.consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: this.inbox });
+    });
+  }
+
+  private onMessage(m: Msg): void {
+    if (!isDelivery(m)) {
+      const end = statusEnd(m);
+      if (end) this.finish(end.exhausted, end.missing);
+      return;
+    }
+    const d = toDelivery(m, this.source);
+    const current = this.current;
+    if (!current) return this.stray(d);
+    current.deliveries.push(d);
+    if (current.deliveries.length >= current.batch) this.finish(false, false);
+  }
+
+  private finish(exhausted: boolean, missing: boolean): void {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    clearTimeout(current.timer);
+    current.settle({ deliveries: current.deliveries, exhausted, missing });
+  }
+}
+
+function isDelivery(m: Msg): boolean {
+  return m.reply?.startsWith('$JS.ACK.') === true;
+}
+
+/** How a status message ends a pull: 404 no messages / 408 request over mean the backlog is
+ *  exhausted, 503 that the consumer is missing; 100 (heartbeat) does not end it. */
+function statusEnd(m: Msg): { exhausted: boolean; missing: boolean } | null {
+  const code = m.headers?.code ?? 0;
+  if (code === 100) return null;
+  return { exhausted: code === 404 || code === 408, missing: code === 503 };
 }
 
 function toDelivery(m: Msg, source: Source): Delivery {
@@ -150,3 +222,9 @@ export const answer = {
   /** Never deliver again (dead, cancelled). */
   term: (nc: NatsConnection, subject: string) => nc.publish(subject, TERM),
 };
+
+/** A NAK the server confirms once processed (any ack with a reply subject is answered): for
+ *  tasks that must be claimable the moment the call returns (release, a retry due now). */
+export async function nakConfirmed(requester: Requester, subject: string): Promise<void> {
+  await requester.request(subject, NAK);
+}
