@@ -508,6 +508,35 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       }
     }));
 
+  it('cancel and requeue leave no message that could run a task twice', () =>
+    withNats({}, async (b, stream) => {
+      // Cancelled before delivery, then requeued: its old message and the new one both exist.
+      const twice = newTask();
+      await b.enqueue([twice]);
+      assert.equal(await b.cancel(twice.id), true);
+      assert.equal(await b.requeue(twice.id), true);
+      // A retry waiting out its backoff is cancelled: its held delivery is terminated at once.
+      const retried = newTask();
+      await b.enqueue([retried]);
+      let claimed = await b.claim({ ...claimOne, max: 10 });
+      const held = claimed.find((c) => c.record.id === retried.id)!;
+      const first = claimed.find((c) => c.record.id === twice.id);
+      await b.complete([{ lease: held.lease, outcome: 'retry', error: { name: 'E', message: 'x' }, runAt: Date.now() + 60_000, finishedAt: Date.now() }]);
+      assert.equal(await b.cancel(retried.id), true);
+      const runs = first ? [first] : [];
+      for (let i = 0; i < 3; i++) {
+        claimed = await b.claim({ ...claimOne, max: 10 });
+        runs.push(...claimed);
+        await b.complete(claimed.map((c) => ({ lease: c.lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() })));
+      }
+      if (first) await b.complete([{ lease: first.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+      assert.deepEqual(runs.map((c) => c.record.id), [twice.id], 'a task ran twice, or a cancelled one ran');
+      await withClient(async (nc) => {
+        const jsm = await nc.jetstreamManager();
+        await eventually('every message to be gone', async () => (await jsm.streams.info(stream)).state.messages === 0, 3000);
+      });
+    }));
+
   it('many result waits share one subscription', () =>
     withNats({}, async (b, stream) => {
       const tasks = Array.from({ length: 200 }, () => newTask());
