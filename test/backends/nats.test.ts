@@ -557,6 +557,19 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       assert.deepEqual(done.map((r) => r && jsonSerializer.deserialize(r.result!)), tasks.map((t) => t.id));
     }));
 
+  it('listings follow state changes made after an earlier listing', () =>
+    withNats({}, async (b) => {
+      const task = newTask();
+      await b.enqueue([task]);
+      assert.equal((await b.listTasks({ state: 'pending' })).total, 1);
+      const [c] = await b.claim(claimOne);
+      await b.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() }]);
+      assert.deepEqual((await b.listTasks({ state: 'dead' })).tasks.map((t) => t.id), [task.id]);
+      assert.equal((await b.listTasks({ state: 'pending' })).total, 0);
+      await b.requeue(task.id);
+      assert.deepEqual((await b.listTasks({ state: 'pending' })).tasks.map((t) => [t.id, t.finishedAt]), [[task.id, undefined]]);
+    }));
+
   it('counts and pages over 5,000 tasks stay quick after the first read', () =>
     withNats({}, async (b) => {
       for (let i = 0; i < 5; i++) await b.enqueue(Array.from({ length: 1000 }, () => newTask({ queue: 'bulk' })));
