@@ -26,6 +26,13 @@ if (!existsSync(dist('ui', 'index.html')) || !existsSync(dist('desktop', 'app', 
 
 const { resolveConfigPath } = await import(pathToFileURL(dist('shared', 'dashboard', 'index.js')).href);
 const configPath = resolveConfigPath(values.config);
+if (!values.config && !existsSync(configPath)) {
+  // First start: the embedded SQLite default, as `sitq init` writes it, so the app opens on a
+  // working queue rather than an empty list.
+  const { saveConfig, starterConfig } = await import(pathToFileURL(dist('shared', 'config', 'index.js')).href);
+  await saveConfig(configPath, starterConfig());
+  process.stdout.write(`sitq: wrote ${configPath} with a local SQLite profile (edit it, or add profiles in the app)\n`);
+}
 
 /** The Electron binary, or why there is none usable. */
 function findElectron() {
