@@ -1,18 +1,21 @@
 // Secrets of the desktop app: encrypted with Electron's safeStorage (the OS key store: Keychain,
 // DPAPI, libsecret/KWallet) into a file in the app's data folder. On Linux without a key store
 // safeStorage falls back to `basic_text` (a hard-coded key): the UI then shows a warning.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { SecretStore } from '../shared/config/references.js';
 import type { SecretStoreInfo } from '../shared/protocol/models.js';
+import { SecretFile } from '../shared/service/secret-file.js';
 import type { SafeStorageLike } from './electron-types.js';
 
 export class SafeStorageSecretStore implements SecretStore {
+  private readonly file: SecretFile;
+
   constructor(
     private readonly safeStorage: SafeStorageLike,
     readonly path: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.file = new SecretFile(path);
+  }
 
   get info(): SecretStoreInfo {
     const available = this.safeStorage.isEncryptionAvailable();
@@ -33,35 +36,17 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const stored = this.read()[key];
+    const stored = this.file.get(key);
     if (stored === undefined) return this.env[key];
     return this.safeStorage.decryptString(Buffer.from(stored, 'base64'));
   }
 
   async set(key: string, value: string): Promise<void> {
     if (!this.safeStorage.isEncryptionAvailable()) throw new Error('no OS key store is available to keep this secret; use a ${ENV_VAR} reference instead');
-    const all = this.read();
-    all[key] = this.safeStorage.encryptString(value).toString('base64');
-    this.write(all);
+    this.file.set(key, this.safeStorage.encryptString(value).toString('base64'));
   }
 
   async delete(key: string): Promise<void> {
-    const all = this.read();
-    if (!(key in all)) return;
-    delete all[key];
-    this.write(all);
-  }
-
-  private read(): Record<string, string> {
-    if (!existsSync(this.path)) return {};
-    const data = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
-    return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, string>) : {};
-  }
-
-  private write(all: Record<string, string>): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    this.file.delete(key);
   }
 }

@@ -1,11 +1,11 @@
 // Secrets for hosts without an OS key store (the browser dashboard): a JSON file readable only by
 // the user, with environment variables as a read-only fallback so `${PG_PASSWORD}` references
 // exported in the shell still resolve. The UI says plainly that this file is not encrypted.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { SecretStore } from '../config/references.js';
 import type { SecretStoreInfo } from '../protocol/models.js';
+import { SecretFile } from './secret-file.js';
 
 export function defaultSecretsPath(): string {
   const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
@@ -13,10 +13,14 @@ export function defaultSecretsPath(): string {
 }
 
 export class FileSecretStore implements SecretStore {
+  private readonly file: SecretFile;
+
   constructor(
     readonly path: string = defaultSecretsPath(),
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.file = new SecretFile(path);
+  }
 
   get info(): SecretStoreInfo {
     return {
@@ -28,34 +32,14 @@ export class FileSecretStore implements SecretStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return this.read()[key] ?? this.env[key];
+    return this.file.get(key) ?? this.env[key];
   }
 
   async set(key: string, value: string): Promise<void> {
-    const all = this.read();
-    all[key] = value;
-    this.write(all);
+    this.file.set(key, value);
   }
 
   async delete(key: string): Promise<void> {
-    const all = this.read();
-    if (!(key in all)) return;
-    delete all[key];
-    this.write(all);
-  }
-
-  private read(): Record<string, string> {
-    if (!existsSync(this.path)) return {};
-    const data = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
-    if (!data || typeof data !== 'object' || Array.isArray(data)) return {};
-    return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  }
-
-  private write(all: Record<string, string>): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.path);
+    this.file.delete(key);
   }
 }
