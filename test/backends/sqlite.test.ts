@@ -69,12 +69,23 @@ function insertBehindTheBacksBack(path: string, task: NewTask): void {
 }
 
 /** Runs an ES module snippet in a child process; resolves with its stdout. */
-function runChild(code: string, timeoutMs = 60_000): Promise<string> {
+function runChild(code: string, timeoutMs = 60_000, started?: { ready: () => void; go: Promise<void> }): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    if (started) {
+      // Barrier: the child prints READY once connected and waits for a line on stdin.
+      void started.go.then(() => child.stdin.end('go\n'));
+    } else child.stdin.end();
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (started && out.startsWith('READY\n')) {
+        out = out.slice('READY\n'.length);
+        started.ready();
+        started = undefined;
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
@@ -506,6 +517,8 @@ describe('sqlite backend', () => {
           import { SqliteBackend } from ${JSON.stringify(BACKEND_MODULE)};
           const b = new SqliteBackend({ path: ${JSON.stringify(path)} });
           await b.connect();
+          process.stdout.write('READY\\n');
+          await new Promise((r) => process.stdin.once('data', r));
           const mine = [];
           for (;;) {
             const got = await b.claim({ workerId: 'p' + process.pid, queues: ['default'], max: 7, leaseMs: 60000 });
@@ -515,7 +528,13 @@ describe('sqlite backend', () => {
           }
           await b.close();
           process.stdout.write(JSON.stringify(mine));`;
-        const outputs = await Promise.all([1, 2, 3, 4].map(() => runChild(code)));
+        // All four start claiming together, so a slow spawn on a busy machine cannot let one drain the file.
+        let go!: () => void;
+        const goSignal = new Promise<void>((r) => (go = r));
+        let readyCount = 0;
+        const outputs = await Promise.all(
+          [1, 2, 3, 4].map(() => runChild(code, 60_000, { ready: () => ++readyCount === 4 && go(), go: goSignal })),
+        );
         const perProcess = outputs.map((o) => JSON.parse(o) as string[]);
         const all = perProcess.flat();
         assert.equal(all.length, 2000, 'a task was claimed twice or never');
