@@ -8,7 +8,7 @@ import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, Unknow
 import { QUEUE_NAME } from './enqueue-options.js';
 import { newWorkerId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { serializerNamed } from './serializers.js';
+import { serializerNamed, type Serializer } from './serializers.js';
 import { toHandlerMap, type TaskContext, type TaskHandler, type TaskSet } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool, type ThreadPoolOptions } from './thread-pool.js';
@@ -287,12 +287,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const timeoutMs = record.timeoutMs ?? this.taskTimeout;
     const timer = timeoutMs ? setTimeout(() => r.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
     try {
-      const serializer = serializerNamed(record.serializer);
+      // A record another version wrote (an unknown serializer) or corrupted bytes will never
+      // decode: it is dead at once with the reason, and the worker carries on with the others.
+      let serializer: Serializer;
       let payload: unknown;
       try {
+        serializer = serializerNamed(record.serializer);
         payload = serializer.deserialize(record.payload);
       } catch (err) {
-        throw new UnrecoverableError(`the stored payload could not be decoded: ${(err as Error).message}`);
+        throw new UnrecoverableError(`the stored payload of task ${record.id} (${record.name}) could not be decoded with serializer "${record.serializer}": ${(err as Error).message}`, { cause: err });
       }
       const handler = this.handlers.get(record.name);
       const inPool = !handler && this.pool?.has(record.name);

@@ -3,6 +3,7 @@
 import { describe } from 'node:test';
 import { serverSkip } from '../helpers/servers.js';
 import { contractSuite } from './contract.js';
+import { corruptRecordsSuite } from './corrupt-records.js';
 import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
 import { queueAndWorkerSuite } from './queue-and-worker.js';
@@ -15,5 +16,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     contractSuite(target);
     queueAndWorkerSuite(target);
     processesSuite(target);
+    corruptRecordsSuite(target);
   });
 }
