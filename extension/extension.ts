@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { InitOptions } from './core/channel.js';
+import type { InitOptions, ProfileSources } from './core/channel.js';
 import { Model } from './core/model.js';
 import { CoreProcess, type CoreLaunch } from './core/process.js';
 import { registerCommands } from './commands/register.js';
@@ -34,6 +34,8 @@ export function activate(context: vscode.ExtensionContext): void {
       else await context.secrets.delete(key);
       return undefined;
     },
+    // User-level profiles: the user's settings, never the workspace's (they hold no secrets either way).
+    writeUserProfiles: (profiles) => Promise.resolve(vscode.workspace.getConfiguration('sitq').update('profiles', profiles, vscode.ConfigurationTarget.Global)),
   });
   const model = new Model(core);
   const backends = new BackendsProvider(model);
@@ -63,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('sitq.nodePath') || e.affectsConfiguration('sitq.configPath')) {
         log.info('settings changed: restarting the core');
         void core?.restart().catch((err) => reportError(ctx, 'Restarting the sitq core', err));
+      } else if (e.affectsConfiguration('sitq.profiles')) {
+        core?.setUserProfiles(vscode.workspace.getConfiguration('sitq').get('profiles'));
       }
     }),
     { dispose: () => model.dispose() },
@@ -83,6 +87,19 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   model.on('profiles', () => void vscode.commands.executeCommand('setContext', 'sitq.hasProfiles', model.profiles.length > 0));
 
+  // User-level profiles: say once which ones a project profile hides, and which entries are unusable.
+  const told = new Set<string>();
+  core.on('sources', (sources: ProfileSources) => {
+    backends.refresh();
+    for (const problem of sources.problems) log.warn(`sitq.profiles setting: ${problem}`);
+    for (const name of sources.shadowed) {
+      if (told.has(name)) continue;
+      told.add(name);
+      const line = `The profile "${name}" is in both sitq.config.json and your user settings (sitq.profiles): the project's file wins, the user-level one is not used.`;
+      log.warn(line);
+      void vscode.window.showWarningMessage(line);
+    }
+  });
   core.on('ready', () => void vscode.commands.executeCommand('setContext', 'sitq.state', 'ready'));
   core.on('crashed', (why: string) => {
     void vscode.commands.executeCommand('setContext', 'sitq.state', 'failed');
@@ -121,6 +138,7 @@ function launchOptions(context: vscode.ExtensionContext, root: string): CoreLaun
     benchDir: join(storage, 'bench'),
     version: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
     healthIntervalMs: Math.max(1000, settings.get<number>('healthInterval') ?? 5000),
+    userProfiles: settings.get('profiles'),
   };
   const built = join(root, 'dist', 'native.json');
   const builtFor = existsSync(built) ? (JSON.parse(readFileSync(built, 'utf8')) as { node?: string }).node : undefined;

@@ -2,6 +2,8 @@
 // checks each answer with the same rules as the CLI (`profiles.validate` runs the backend's own
 // option schema in the core), so a bad port is refused at the step that asks for it. Secret
 // fields go to SecretStorage through the core; the config file only gets `${NAME}` references.
+// A new profile is saved either in the project's sitq.config.json (shared with the CLI) or in the
+// user's settings (`sitq.profiles`, every workspace); an edit stays where the profile lives.
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -47,8 +49,9 @@ export async function editProfile(ctx: Ctx, from?: unknown): Promise<void> {
 export async function removeProfile(ctx: Ctx, from?: unknown): Promise<void> {
   const name = await pickProfile(ctx, from, 'Which profile do you want to remove?');
   if (!name) return;
+  const where = ctx.model.sources().user.includes(name) ? 'your user settings (sitq.profiles)' : (ctx.model.host?.configPath ?? 'the config file');
   const sure = await vscode.window.showWarningMessage(
-    `Remove the profile "${name}" from ${ctx.model.host?.configPath ?? 'the config file'}? Its stored secrets are deleted too; the queue's data stays where it is.`,
+    `Remove the profile "${name}" from ${where}? Its stored secrets are deleted too; the queue's data stays where it is.`,
     { modal: true },
     'Remove',
   );
@@ -95,22 +98,36 @@ async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView)
     const ok = await askField(ctx, draft, field, `${label} profile (${i + 2}/${total}): ${field.label}`, original);
     if (!ok) return;
   }
-  // Last step: save, or set advanced options one at a time (schema, key prefix, pool size, …).
+  // Last step: save (a new profile: in the project or in the user's settings), or set advanced
+  // options one at a time (schema, key prefix, pool size, …).
+  const saves: { label: string; description: string; target: SaveTarget }[] = original
+    ? [{ label: '$(check) Save', description: `test the connection and save "${draft.name}"`, target: 'project' }]
+    : [
+        { label: '$(check) Save in this project', description: 'sitq.config.json, shared with the sitq CLI', target: 'project' },
+        { label: '$(account) Save in user settings', description: 'sitq.profiles, for every workspace', target: 'user' },
+      ];
+  let target: SaveTarget;
   for (;;) {
     const picked = await vscode.window.showQuickPick(
       [
-        { label: '$(check) Save', description: `test the connection and save "${draft.name}"`, field: undefined as FieldSpec | undefined },
-        { label: 'Advanced options', kind: vscode.QuickPickItemKind.Separator, field: undefined },
-        ...advanced.map((f) => ({ label: f.label, description: describeCurrent(draft, f, original), field: f as FieldSpec | undefined })),
+        ...saves.map((s) => ({ ...s, field: undefined as FieldSpec | undefined })),
+        { label: 'Advanced options', kind: vscode.QuickPickItemKind.Separator, field: undefined, target: undefined },
+        ...advanced.map((f) => ({ label: f.label, description: describeCurrent(draft, f, original), field: f as FieldSpec | undefined, target: undefined })),
       ],
       { title: `${label} profile (${total}/${total}): save, or set an advanced option`, ignoreFocusOut: true },
     );
     if (!picked) return;
-    if (!picked.field) break;
-    await askField(ctx, draft, picked.field, `${label} profile: ${picked.field.label}`, original);
+    if (picked.target) {
+      target = picked.target;
+      break;
+    }
+    if (picked.field) await askField(ctx, draft, picked.field, `${label} profile: ${picked.field.label}`, original);
   }
-  await save(ctx, draft, original?.name);
+  await save(ctx, draft, original?.name, target);
 }
+
+/** Where a new profile is saved; passwords go to SecretStorage either way. */
+type SaveTarget = 'project' | 'user';
 
 function describeCurrent(draft: ProfileDraft, field: FieldSpec, original?: ProfileView): string {
   if (field.kind === 'secret') return draft.secrets[field.key] ? 'set' : original?.secretKeys.includes(field.key) ? 'stored' : 'not set';
@@ -175,7 +192,7 @@ async function issueFor(ctx: Ctx, draft: ProfileDraft, field: string, originalNa
 }
 
 /** Checks the whole draft, tests the connection, then saves (or lets the user save anyway). */
-async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string): Promise<void> {
+async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string, target: SaveTarget = 'project'): Promise<void> {
   ensureSqliteFolder(ctx, draft);
   const params = originalName ? { draft, originalName } : { draft };
   const issues = await ctx.model.client.request('profiles.validate', params);
@@ -195,9 +212,11 @@ async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string): Promi
     );
     if (choice !== 'Save Anyway') return;
   }
-  const saved = await ctx.model.client.request('profiles.save', params);
-  ctx.log.info(`saved profile ${saved.name} (${saved.address})`);
-  void vscode.window.showInformationMessage(`Saved the ${BACKEND_LABELS[saved.kind]} profile "${saved.name}"${test.ok ? ` (connected in ${test.latencyMs} ms)` : ''}.`);
+  // An edit is saved where the profile lives (the core knows); a new one where the user chose.
+  const toUser = originalName === undefined && target === 'user';
+  const saved = toUser ? await ctx.core.saveUser(draft) : await ctx.model.client.request('profiles.save', params);
+  ctx.log.info(`saved profile ${saved.name} (${saved.address})${toUser ? ' in the user settings' : ''}`);
+  void vscode.window.showInformationMessage(`Saved the ${BACKEND_LABELS[saved.kind]} profile "${saved.name}"${toUser ? ' in your user settings' : ''}${test.ok ? ` (connected in ${test.latencyMs} ms)` : ''}.`);
   await ctx.model.reload();
 }
 

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { ProtocolClient } from '../../shared/protocol/client.js';
 import type { BenchRunSummary } from '../../shared/protocol/bench.js';
 import type { HostInfo, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from '../../shared/protocol/models.js';
+import type { ProfileSources } from './channel.js';
 import type { CoreProcess } from './process.js';
 
 export interface ModelEvents {
@@ -84,6 +85,11 @@ export class Model extends EventEmitter<ModelEvents> {
     this.emit('profiles');
     this.emit('workers');
     for (const name of this.watchers.keys()) void this.refreshQueues(name);
+  }
+
+  /** Which profiles come from the user's settings (the core says after each change). */
+  sources(): ProfileSources {
+    return this.core.sources;
   }
 
   profile(name: string): ProfileView | undefined {

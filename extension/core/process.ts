@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import type { HostBoundMessage, UiBoundMessage } from '../../shared/protocol/messages.js';
 import type { ConnectionState } from '../../shared/protocol/client.js';
-import { isFromCore, type FromCore, type InitOptions, type SecretOp, type SqliteSupport, type ToCore } from './channel.js';
+import type { ProfileDraft, ProfileView } from '../../shared/protocol/models.js';
+import { answer, Calls } from './calls.js';
+import { isFromCore, type FromCore, type InitOptions, type ProfileSources, type SecretOp, type SqliteSupport, type ToCore } from './channel.js';
 
 export interface CoreLaunch {
   /** The Node executable (setting sitq.nodePath). */
@@ -22,6 +24,8 @@ export interface CoreLaunch {
 export interface CoreHooks {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   secret(op: SecretOp, key: string, value?: string): Promise<string | undefined>;
+  /** Writes the user-level profiles (the `sitq.profiles` setting). */
+  writeUserProfiles?(profiles: Record<string, unknown>): Promise<void>;
 }
 
 export interface CoreInfo {
@@ -39,7 +43,10 @@ export class CoreProcess extends EventEmitter {
   private readonly sessions = new Map<number, CoreSession>();
   private nextSession = 1;
   private stopping = false;
+  private readonly calls = new Calls();
   info: CoreInfo | undefined;
+  /** Which profiles come from settings (sent by the core after each change). */
+  sources: ProfileSources = { user: [], shadowed: [], problems: [] };
   /** Why the last start failed or the process ended, for notifications. */
   lastError: string | undefined;
 
@@ -86,6 +93,18 @@ export class CoreProcess extends EventEmitter {
     await this.stop();
     this.stopping = false;
     return this.start();
+  }
+
+  /** The `sitq.profiles` setting changed: the core re-reads it (a running core only). */
+  setUserProfiles(profiles: unknown): void {
+    if (this.running) this.post({ t: 'userProfiles', profiles });
+  }
+
+  /** Saves a profile into the user-level settings (its secrets into the secret store). */
+  async saveUser(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
+    await this.start();
+    const view = await this.calls.call((id) => this.post(originalName === undefined ? { t: 'saveUser', id, draft } : { t: 'saveUser', id, draft, originalName }), 'Saving the profile in settings');
+    return view as ProfileView;
   }
 
   sendTo(session: CoreSession, m: HostBoundMessage): void {
@@ -161,6 +180,7 @@ export class CoreProcess extends EventEmitter {
         clearTimeout(timer);
         const wasRunning = this.info !== undefined;
         this.child = undefined;
+        this.calls.failAll('the sitq core stopped');
         this.info = undefined;
         for (const s of this.sessions.values()) s.setState('closed');
         const detail = tail.slice(-5).join(' | ');
@@ -185,10 +205,20 @@ export class CoreProcess extends EventEmitter {
         this.sessions.get(message.session)?.deliver(message.m);
         return;
       case 'secret':
-        this.hooks.secret(message.op, message.key, message.value).then(
-          (value) => this.post(value === undefined ? { t: 'secret.reply', id: message.id, ok: true } : { t: 'secret.reply', id: message.id, ok: true, value }),
-          (err: Error) => this.post({ t: 'secret.reply', id: message.id, ok: false, error: err.message }),
-        );
+        answer(message.id, () => this.hooks.secret(message.op, message.key, message.value), (r) => this.post(r));
+        return;
+      case 'writeUserProfiles':
+        answer(message.id, async () => {
+          if (!this.hooks.writeUserProfiles) throw new Error('this host keeps no user-level profiles');
+          await this.hooks.writeUserProfiles(message.profiles);
+        }, (r) => this.post(r));
+        return;
+      case 'reply':
+        this.calls.settle(message);
+        return;
+      case 'sources':
+        this.sources = message.sources;
+        this.emit('sources', message.sources);
         return;
       case 'fatal':
         this.hooks.log('error', `core: ${message.error}`);

@@ -8,6 +8,7 @@ import { BenchRuns } from '../../shared/service/bench-runs.js';
 import { DashboardService } from '../../shared/service/service.js';
 import type { Session } from '../../shared/service/session.js';
 import { isRequestMessage } from '../../shared/protocol/messages.js';
+import { answer, Calls } from '../core/calls.js';
 import type { FromCore, InitOptions, SqliteSupport, ToCore } from '../core/channel.js';
 import type { SqliteChoice } from './native.js';
 import { RemoteSecretStore } from './secrets.js';
@@ -21,7 +22,8 @@ if (!process.send) {
   process.exit(2);
 }
 
-const secrets = new RemoteSecretStore(send);
+const calls = new Calls();
+const secrets = new RemoteSecretStore(calls, send);
 const sessions = new Map<number, Session>();
 let service: DashboardService | undefined;
 
@@ -35,10 +37,25 @@ function start(options: InitOptions): void {
     version: options.version,
     healthIntervalMs: options.healthIntervalMs,
     bench: new BenchRuns(options.benchDir),
+    userProfiles: {
+      label: 'VS Code user settings',
+      write: async (profiles) => {
+        await calls.call((id) => send({ t: 'writeUserProfiles', id, profiles }), 'Writing the sitq.profiles setting');
+      },
+    },
+    onProfilesChanged: () => sendSources(),
   });
+  service.setUserProfiles(options.userProfiles);
+  sendSources();
   const choice = (globalThis as { __sitqSqlite?: SqliteChoice }).__sitqSqlite;
   const sqlite: SqliteSupport = choice?.url ? { ok: true, source: choice.source } : { ok: false, error: choice?.error ?? 'native-hooks.js was not loaded' };
   send({ t: 'ready', node: process.version, abi: process.versions.modules, sqlite });
+}
+
+/** Tells the host which profiles come from its settings (the tree marks them). */
+function sendSources(): void {
+  const book = service?.profiles;
+  if (book) send({ t: 'sources', sources: { user: book.names().filter((n) => book.source(n) === 'user'), shadowed: book.shadowed(), problems: [...book.userProblems] } });
 }
 
 function receive(message: ToCore): void {
@@ -59,9 +76,20 @@ function receive(message: ToCore): void {
     case 'msg':
       if (isRequestMessage(message.m)) sessions.get(message.session)?.receive(message.m);
       return;
-    case 'secret.reply':
-      secrets.reply(message);
+    case 'reply':
+      calls.settle(message);
       return;
+    case 'userProfiles':
+      service?.setUserProfiles(message.profiles);
+      return;
+    case 'saveUser': {
+      const book = service?.profiles;
+      answer(message.id, async () => {
+        if (!book) throw new Error('the sitq core is not initialised');
+        return book.save(message.draft, message.originalName, 'user');
+      }, send);
+      return;
+    }
   }
 }
 

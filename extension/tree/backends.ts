@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { TASK_STATES } from '../../shared/core/types.js';
 import type { Model } from '../core/model.js';
-import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, type BackendsNode } from './nodes.js';
+import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, type BackendsNode, type ProfileOrigin } from './nodes.js';
 
 const PAGE = 50;
 
@@ -93,7 +93,7 @@ export class BackendsProvider implements vscode.TreeDataProvider<BackendsNode>, 
     }
     this.profileNodes.clear();
     return this.model.profiles.map((p) => {
-      const node = new ProfileNode(p, this.model.health.get(p.name));
+      const node = new ProfileNode(p, this.model.health.get(p.name), this.origin(p.name));
       this.profileNodes.set(p.name, node);
       return node;
     });
@@ -121,11 +121,16 @@ export class BackendsProvider implements vscode.TreeDataProvider<BackendsNode>, 
     return rows;
   }
 
+  private origin(name: string): ProfileOrigin {
+    const { user, shadowed } = this.model.sources();
+    return { user: user.includes(name), hidesUser: shadowed.includes(name) };
+  }
+
   private refreshProfile(name: string): void {
     const node = this.profileNodes.get(name);
     if (!node) return this.changed.fire(undefined);
     // A new row object with the same id replaces the old one (new description and icon).
-    const fresh = new ProfileNode(node.profile, this.model.health.get(name));
+    const fresh = new ProfileNode(node.profile, this.model.health.get(name), this.origin(name));
     Object.assign(node, { description: fresh.description, iconPath: fresh.iconPath, tooltip: fresh.tooltip });
     this.changed.fire(node);
   }

@@ -6,20 +6,31 @@ import type { TaskState } from '../../shared/core/types.js';
 import { explain } from '../explain.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
 
+/** Where a profile row comes from: the project's sitq.config.json, or the user's settings. */
+export interface ProfileOrigin {
+  user: boolean;
+  /** A project profile that hides a user-level one of the same name. */
+  hidesUser: boolean;
+}
+
 export class ProfileNode extends vscode.TreeItem {
   readonly kind = 'profile' as const;
   constructor(
     readonly profile: ProfileView,
     health: ProfileHealth | undefined,
+    readonly origin: ProfileOrigin = { user: false, hidesUser: false },
   ) {
     super(profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `profile:${profile.name}`;
-    this.description = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind);
+    const state = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind);
+    this.description = origin.user ? `(user) ${state}` : state;
     this.iconPath = new vscode.ThemeIcon(kindIcon(profile.kind), healthColor(profile.problem ? 'unhealthy' : health?.status));
     this.contextValue = 'sitq.profile';
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${profile.name}** · ${profile.kind}\n\n`);
     md.appendMarkdown(`\`${profile.address}\`\n\n`);
+    if (origin.user) md.appendMarkdown('User-level profile, from your settings (`sitq.profiles`); available in every workspace.\n\n');
+    if (origin.hidesUser) md.appendMarkdown('$(warning) Your settings (`sitq.profiles`) have a profile of the same name: this one, from the project\'s config file, wins.\n\n');
     if (profile.problem) md.appendMarkdown(`$(error) ${escape(profile.problem)}\n\n`);
     if (health) {
       md.appendMarkdown(`Health: **${health.status}** (score ${health.score})`);

@@ -1,6 +1,9 @@
 // The profiles of one sitq.config.json, as the dashboard reads and edits them. Parsing, checking,
 // reference resolution and the no-secrets-in-the-file rule are shared/config's; this file maps
 // them to the form (drafts in, field issues out) and watches the file for edits made elsewhere.
+// A host may add a second source, user-level profiles kept in its settings (the VS Code
+// extension's `sitq.profiles`): listed after the file's, the file winning on a name clash, and,
+// like the file, never holding a secret (saving moves each one to the secret store).
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackendConfig } from '../backends/index.js';
@@ -11,6 +14,7 @@ import { checkConfig, parseConfig } from '../config/load.js';
 import { resolveEntry, validateBackendConfig, type Profile } from '../config/profiles.js';
 import { isReference, referencesIn, type SecretStore } from '../config/references.js';
 import { saveConfig, secretKeyFor } from '../config/save.js';
+import { plainSecretFields } from '../config/secrets.js';
 import { PROFILE_NAME, PROFILE_NAME_EXPECTED, type ProfileEntry, type SitqConfig } from '../config/schema.js';
 import type { FieldIssue, ProfileDraft, ProfileView } from '../protocol/models.js';
 import { NotFoundError } from './errors.js';
@@ -25,6 +29,19 @@ export interface ProfileBookOptions {
   onChange?: () => void;
   /** How often to look at the file for outside edits (ms); 0 turns watching off. Default 1000. */
   watchIntervalMs?: number;
+  /** User-level profiles kept by the host (its settings); none when absent. */
+  userProfiles?: UserProfileStore;
+}
+
+/** Where a profile comes from: the project's config file, or the host's user-level settings. */
+export type ProfileSource = 'project' | 'user';
+
+/** The host's user-level profiles: the host hands them in (setUserProfiles) and writes them back. */
+export interface UserProfileStore {
+  /** Where they live, for messages: "VS Code user settings". */
+  readonly label: string;
+  /** Stores the whole set; secrets were already replaced by `${NAME}` references. */
+  write(profiles: Record<string, ProfileEntry>): Promise<void>;
 }
 
 export class ProfileBook {
@@ -35,10 +52,15 @@ export class ProfileBook {
   private loadError: string | undefined;
   private readonly onChange: () => void;
   private readonly watchIntervalMs: number;
+  private readonly userStore: UserProfileStore | undefined;
+  /** The user-level profiles that passed the structure check, and why the others did not. */
+  private user: Record<string, ProfileEntry> = {};
+  private userIssues: string[] = [];
 
   constructor(options: ProfileBookOptions) {
     this.configPath = options.configPath;
     this.secrets = options.secrets;
+    this.userStore = options.userProfiles;
     this.onChange = options.onChange ?? (() => {});
     this.watchIntervalMs = options.watchIntervalMs ?? 1000;
     this.reload();
@@ -58,21 +80,57 @@ export class ProfileBook {
     return this.loadError;
   }
 
+  /** User-level entries that were left out, each with why (shown in the host's log). */
+  get userProblems(): readonly string[] {
+    return this.userIssues;
+  }
+
   names(): string[] {
-    return Object.keys(this.config.profiles);
+    return Object.keys(this.entries());
   }
 
   has(name: string): boolean {
-    return Object.hasOwn(this.config.profiles, name);
+    return this.source(name) !== undefined;
+  }
+
+  /** Where the profile in effect under this name comes from (the file wins on a clash). */
+  source(name: string): ProfileSource | undefined {
+    if (Object.hasOwn(this.config.profiles, name)) return 'project';
+    return Object.hasOwn(this.user, name) ? 'user' : undefined;
+  }
+
+  /** User-level profiles hidden by a project profile of the same name. */
+  shadowed(): string[] {
+    return Object.keys(this.user).filter((name) => Object.hasOwn(this.config.profiles, name));
   }
 
   list(): ProfileView[] {
-    return Object.entries(this.config.profiles).map(([name, entry]) => this.view(name, entry));
+    return Object.entries(this.entries()).map(([name, entry]) => this.view(name, entry));
+  }
+
+  /** Replaces the user-level profiles (the host's settings changed); true when they changed. */
+  setUserProfiles(raw: unknown): boolean {
+    const next: Record<string, ProfileEntry> = {};
+    const issues: string[] = [];
+    const isObject = !!raw && typeof raw === 'object' && !Array.isArray(raw);
+    if (!isObject && raw !== undefined && raw !== null) issues.push(`expected an object of named profiles (got ${describeValue(raw)})`);
+    for (const [name, entry] of isObject ? Object.entries(raw) : []) {
+      try {
+        // The file's structure rules, one profile at a time, so one bad entry hides only itself.
+        next[name] = checkConfig({ profiles: { [name]: entry } }).profiles[name];
+      } catch (err) {
+        issues.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    this.userIssues = issues;
+    if (JSON.stringify(next) === JSON.stringify(this.user)) return false;
+    this.user = next;
+    return true;
   }
 
   /** The profile ready to connect: references resolved through the secret store, options checked. */
   async resolve(name: string): Promise<Profile> {
-    const entry = this.config.profiles[name];
+    const entry = this.entries()[name];
     if (!entry) throw new NotFoundError('profile', name);
     return resolveEntry(name, entry, { secrets: this.secrets, baseDir: dirname(this.configPath) });
   }
@@ -107,10 +165,12 @@ export class ProfileBook {
     return issues;
   }
 
-  async save(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
-    this.refuseIfUnreadable();
+  /** Saves where the edited profile lives; a new one goes to `target` (default the file). */
+  async save(draft: ProfileDraft, originalName?: string, target: ProfileSource = 'project'): Promise<ProfileView> {
     const issues = this.validate(draft, originalName);
     if (issues.length) throw new ConfigurationError(issues.map((i) => ({ option: i.field, expected: i.message })));
+    if ((originalName !== undefined ? this.source(originalName) : target) === 'user') return this.saveUser(draft, originalName);
+    this.refuseIfUnreadable();
     const next = structuredClone(this.config);
     const entry = this.entryFromDraft(draft, originalName);
     if (originalName !== undefined && originalName !== draft.name) {
@@ -129,6 +189,14 @@ export class ProfileBook {
   }
 
   async remove(name: string): Promise<boolean> {
+    if (this.source(name) === 'user') {
+      const next = { ...this.user };
+      const entry = next[name];
+      delete next[name];
+      await this.writeUser(next);
+      for (const key of Object.keys(entry)) await this.forgetSecret(name, key);
+      return true;
+    }
     this.refuseIfUnreadable();
     if (!this.has(name)) return false;
     const next = structuredClone(this.config);
@@ -171,6 +239,42 @@ export class ProfileBook {
     return true;
   }
 
+  /** Every profile in effect: the file's, then the user-level ones it does not name. */
+  private entries(): Record<string, ProfileEntry> {
+    return { ...this.user, ...this.config.profiles };
+  }
+
+  /** A user-level save: each secret typed into the form goes to the secret store and the entry
+   *  keeps a `${NAME}` reference; any other secret written out in full is refused. */
+  private async saveUser(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
+    const store = this.userStore;
+    if (!store) throw new ConfigurationError({ option: 'profiles', expected: 'user-level profiles supported by this host (save the profile in the config file instead)' });
+    const entry = this.entryFromDraft(draft, originalName);
+    for (const [key, value] of Object.entries(draft.secrets)) {
+      if (value === null) await this.forgetSecret(draft.name, key);
+      if (typeof value !== 'string' || value === '') continue;
+      const ref = secretKeyFor(draft.name, key);
+      await this.secrets.set(ref, value);
+      entry[key] = `\${${ref}}`;
+    }
+    const plain = plainSecretFields(entry);
+    if (plain.length) {
+      throw new ConfigurationError(plain.map((field) => ({ option: `${draft.name}.${field}`, expected: `a \${ENV_VAR} reference or the form's secret field (sitq never writes a secret into ${store.label})` })));
+    }
+    const next = { ...this.user };
+    if (originalName !== undefined && originalName !== draft.name) delete next[originalName];
+    next[draft.name] = entry;
+    await this.writeUser(next);
+    return this.view(draft.name, entry);
+  }
+
+  private async writeUser(next: Record<string, ProfileEntry>): Promise<void> {
+    if (!this.userStore) throw new ConfigurationError({ option: 'profiles', expected: 'user-level profiles supported by this host' });
+    await this.userStore.write(next);
+    // The host echoes the new settings back later; adopting them now keeps the reply in step.
+    if (this.setUserProfiles(next)) this.onChange();
+  }
+
   /** Saving over a file that could not be read would throw away whatever the user wrote in it. */
   private refuseIfUnreadable(): void {
     if (this.loadError) throw new ConfigurationError({ option: this.configPath, expected: `a config file that can be read; fix it first (${this.loadError})` });
@@ -193,7 +297,7 @@ export class ProfileBook {
 
   /** The entry a draft stands for. A secret left untouched keeps the stored reference. */
   private entryFromDraft(draft: ProfileDraft, originalName?: string): ProfileEntry {
-    const previous = originalName !== undefined ? this.config.profiles[originalName] : undefined;
+    const previous = originalName !== undefined ? this.entries()[originalName] : undefined;
     const entry: ProfileEntry = { type: draft.kind };
     if (draft.description) entry.description = draft.description;
     for (const [key, value] of Object.entries(draft.options)) {
@@ -232,6 +336,8 @@ export class ProfileBook {
       view.address = type;
       view.problem = (err as Error).message;
     }
+    const plain = this.source(name) === 'user' ? plainSecretFields(entry) : [];
+    if (plain.length && this.userStore) view.problem ??= `${this.userStore.label} hold a secret written out in full (${plain.join(', ')}): edit the profile to move it to the secret store`;
     return view;
   }
 }

@@ -17,7 +17,7 @@ import { ProfileHealthTracker } from './health.js';
 import { enqueue, getTask, listTasks, snapshot, snapshotSignature } from './inspect.js';
 import { ensureLocalFolder } from './local-files.js';
 import { LocalWorkers } from './local-workers.js';
-import { ProfileBook } from './profiles.js';
+import { ProfileBook, type UserProfileStore } from './profiles.js';
 import { Session, type Handlers, type SessionHost } from './session.js';
 import { TEST_TASK_INFO } from './test-tasks.js';
 
@@ -37,6 +37,10 @@ export interface DashboardServiceOptions {
   configWatchIntervalMs?: number;
   /** Benchmark runs. Default: kept in `.sitq/bench/` next to the config file. */
   bench?: BenchRunner;
+  /** User-level profiles kept in the host's settings (VS Code's `sitq.profiles`), next to the file's. */
+  userProfiles?: UserProfileStore;
+  /** Called after the profiles changed, once the sessions were told (the host may track sources). */
+  onProfilesChanged?: () => void;
 }
 
 interface Watch {
@@ -66,6 +70,7 @@ export class DashboardService implements SessionHost {
       secrets: options.secrets,
       watchIntervalMs: options.configWatchIntervalMs,
       onChange: () => this.profilesChanged(),
+      ...(options.userProfiles ? { userProfiles: options.userProfiles } : {}),
     });
     this.connections = new Connections(this.profiles);
     this.health = new ProfileHealthTracker(this.profiles, (health, sample) => this.broadcast('health', { health, sample }), { intervalMs: options.healthIntervalMs });
@@ -97,6 +102,11 @@ export class DashboardService implements SessionHost {
     this.sessions.delete(session);
   }
 
+  /** The host's user-level profiles changed (its settings were edited). */
+  setUserProfiles(raw: unknown): void {
+    if (this.profiles.setUserProfiles(raw)) this.profilesChanged();
+  }
+
   async secrets(): Promise<string[]> {
     return this.connections.secrets();
   }
@@ -122,6 +132,7 @@ export class DashboardService implements SessionHost {
     this.health.refresh();
     const problem = this.profiles.problem;
     this.broadcast('profiles.changed', problem ? { profiles: this.profiles.list(), problem } : { profiles: this.profiles.list() });
+    this.options.onProfilesChanged?.();
   }
 
   private pollWatched(): void {

@@ -45,7 +45,13 @@ describe('extension core process', () => {
       else secrets.delete(key);
       return undefined;
     },
+    // As VS Code does: the written setting comes back as a configuration change.
+    writeUserProfiles: async (profiles) => {
+      userSettings = structuredClone(profiles);
+      setTimeout(() => core.setUserProfiles(userSettings), 10);
+    },
   });
+  let userSettings: Record<string, unknown> = {};
   after(async () => {
     await core.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -98,6 +104,38 @@ describe('extension core process', () => {
     await core.start();
     await waitFor(() => client.state === 'open');
     assert.equal((await client.request('profiles.list', {})).length, 2);
+    client.close();
+  });
+
+  test('user-level profiles from settings: listed and usable, the file wins a clash, secrets stay out of settings', async () => {
+    const client = new ProtocolClient(core.openSession());
+    await waitFor(() => client.state === 'open');
+    core.setUserProfiles({ mine: { type: 'sqlite', path: join(dir, 'mine.db') }, local: { type: 'sqlite', path: join(dir, 'other.db') }, broken: { type: 'mongo' } });
+    await waitFor(() => core.sources.user.includes('mine'));
+    assert.deepEqual(core.sources.shadowed, ['local']);
+    assert.match(core.sources.problems.join('\n'), /broken:.*type/);
+    const listed = await client.request('profiles.list', {});
+    assert.deepEqual(listed.map((p) => p.name).sort(), ['local', 'mine', 'pg']);
+    // The project's "local" is the one in effect.
+    assert.equal((await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts.succeeded, 50);
+    const out = await client.request('tasks.enqueue', { profile: 'mine', name: 'sitq.echo', payloadJson: '{}', count: 3, queue: 'q', priority: 0, delayMs: 0, maxAttempts: 1 });
+    assert.equal(out.enqueued, 3);
+
+    const saved = await core.saveUser({ name: 'team-pg', kind: 'postgres', options: { host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' }, secrets: { password: 'user-level-s3cret' } });
+    assert.equal(saved.name, 'team-pg');
+    assert.equal(secrets.get('SITQ_TEAM_PG_PASSWORD'), 'user-level-s3cret');
+    assert.doesNotMatch(JSON.stringify(userSettings), /s3cret/);
+    assert.equal((userSettings['team-pg'] as { password?: string }).password, '${SITQ_TEAM_PG_PASSWORD}');
+    assert.doesNotMatch(readFileSync(join(dir, 'sitq.config.json'), 'utf8'), /team-pg|mine/);
+
+    // An edit goes back where the profile lives; a removal too, with its secret.
+    await client.request('profiles.save', { draft: { name: 'mine', kind: 'sqlite', description: 'edited', options: { path: join(dir, 'mine.db') }, secrets: {} }, originalName: 'mine' });
+    assert.equal((userSettings.mine as { description?: string }).description, 'edited');
+    assert.doesNotMatch(readFileSync(join(dir, 'sitq.config.json'), 'utf8'), /mine/);
+    assert.deepEqual(await client.request('profiles.delete', { name: 'team-pg' }), { deleted: true });
+    assert.equal(secrets.has('SITQ_TEAM_PG_PASSWORD'), false);
+    assert.equal('team-pg' in userSettings, false);
+    await waitFor(() => !core.sources.user.includes('team-pg'));
     client.close();
   });
 });
