@@ -2,12 +2,16 @@
 // subscriber for finish notifications (only when at least 3 are allowed), and a pool of blocking
 // connections for claimers waiting in BLPOP (one per concurrent waiting claim, the rest).
 //
+// Each "connection" is one ioredis client: a Redis to one server or to the master the sentinels
+// name (it asks them again on every reconnect, so it follows a failover), or a Cluster holding at
+// most one socket per node (so with a cluster `maxConnections` is a budget per node).
+//
 // Opening fails fast: while a connection has never been up, ioredis is told not to retry, so a
 // closed port or a bad password rejects at once and `connectTimeout` bounds the whole attempt.
 // Once up, a lost connection is re-opened by ioredis by itself (backing off up to 2 s), and
 // commands issued meanwhile wait for it.
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions as IoRedisOptions } from 'ioredis';
 import { ConnectionError } from '../../core/errors.js';
 import type { ResolvedRedisOptions } from './options.js';
 
@@ -30,18 +34,28 @@ export function toConnectionError(err: unknown, address: string, doing: string):
 
 type Role = 'command' | 'subscriber' | 'blocking';
 
+/** One backend connection: a single server's (or the sentinels' master's) client, or a cluster's. */
+export type RedisClient = Redis | Cluster;
+
+/** Replies that mean "this node is no longer the master": reconnect (asking the sentinels anew)
+ *  and resend. */
+const DEMOTED = /^(READONLY|MASTERDOWN)/;
+
 export class RedisConnections {
   /** How many blocking connections may be open at once (0: waiting claims poll instead). */
   readonly blockingCap: number;
   /** Whether a subscriber connection is allowed (else waitForFinish polls). */
   readonly subscriberAllowed: boolean;
-  private commandConn: Redis | undefined;
-  private subscriberConn: Promise<Redis> | undefined;
-  private readonly blockingAll = new Set<Redis>();
-  private readonly blockingIdle: Redis[] = [];
-  private readonly blockingWaiters: ((conn: Redis | null) => void)[] = [];
+  /** Whether the connections are Cluster clients (scripts and BLPOPs then stay within one slot). */
+  readonly isCluster: boolean;
+  private commandConn: RedisClient | undefined;
+  private subscriberConn: Promise<RedisClient> | undefined;
+  private subscriberPing: NodeJS.Timeout | undefined;
+  private readonly blockingAll = new Set<RedisClient>();
+  private readonly blockingIdle: RedisClient[] = [];
+  private readonly blockingWaiters: ((conn: RedisClient | null) => void)[] = [];
   private blockingOpening = 0;
-  private readonly nudgeIds = new WeakMap<Redis, string>();
+  private readonly nudgeIds = new WeakMap<RedisClient, string>();
   private closed = false;
 
   /** Prefix of this backend's connection names in CLIENT LIST (`<clientName>-command`, ...). */
@@ -51,12 +65,15 @@ export class RedisConnections {
     private readonly options: ResolvedRedisOptions,
     readonly address: string,
   ) {
-    this.subscriberAllowed = options.maxConnections >= 3;
-    this.blockingCap = options.maxConnections - 1 - (this.subscriberAllowed ? 1 : 0);
+    this.isCluster = options.topology.kind === 'cluster';
+    // A Cluster's pub/sub runs on a socket of its own beside the one it refreshes slots with.
+    const subscriberCost = this.isCluster ? 2 : 1;
+    this.subscriberAllowed = options.maxConnections >= 2 + subscriberCost;
+    this.blockingCap = options.maxConnections - 1 - (this.subscriberAllowed ? subscriberCost : 0);
   }
 
   /** Opens the command connection; `prepare` runs on it (script definitions) before first use. */
-  async connect(prepare: (redis: Redis) => void): Promise<void> {
+  async connect(prepare: (redis: RedisClient) => void): Promise<void> {
     if (this.commandConn) return;
     this.closed = false;
     const conn = await this.open('command');
@@ -64,7 +81,7 @@ export class RedisConnections {
     this.commandConn = conn;
   }
 
-  get command(): Redis {
+  get command(): RedisClient {
     if (!this.commandConn || this.closed) {
       throw new ConnectionError(BACKEND, this.address, 'not connected (call connect() first, or it was closed)');
     }
@@ -81,17 +98,35 @@ export class RedisConnections {
   }
 
   /** The subscriber connection (opened on first use), or null when maxConnections < 3. */
-  subscriber(): Promise<Redis> | null {
+  subscriber(): Promise<RedisClient> | null {
     if (!this.subscriberAllowed || this.closed) return null;
     if (!this.subscriberConn) {
-      this.subscriberConn = this.open('subscriber');
-      this.subscriberConn.catch(() => (this.subscriberConn = undefined));
+      const opening = this.open('subscriber');
+      this.subscriberConn = opening;
+      opening.then(
+        (conn) => this.keepSubscriberAlive(conn),
+        () => (this.subscriberConn = undefined),
+      );
     }
     return this.subscriberConn;
   }
 
+  /**
+   * A subscriber only receives, so a peer that silently stopped answering would go unnoticed:
+   * PING it every `keepAlive` ms; its socketTimeout then cuts a connection that does not answer,
+   * and ioredis reconnects and subscribes again. (A Cluster's pub/sub socket is its own, picked
+   * and replaced by ioredis when it closes; its waiters also re-read every second.)
+   */
+  private keepSubscriberAlive(conn: RedisClient): void {
+    if (this.options.keepAlive === 0 || conn instanceof Cluster) return;
+    this.subscriberPing = setInterval(() => {
+      if (conn.status === 'ready') conn.ping().catch(() => {});
+    }, this.options.keepAlive);
+    this.subscriberPing.unref();
+  }
+
   /** A blocking connection for one wait, or null if none frees up within `waitMs` / on abort. */
-  async acquireBlocking(waitMs: number, signal?: AbortSignal): Promise<Redis | null> {
+  async acquireBlocking(waitMs: number, signal?: AbortSignal): Promise<RedisClient | null> {
     if (this.closed || this.blockingCap === 0) return null;
     const idle = this.blockingIdle.pop();
     if (idle) return idle;
@@ -111,13 +146,13 @@ export class RedisConnections {
       }
     }
     // All in use: queue for the next one that is given back.
-    return new Promise<Redis | null>((resolve) => {
-      const done = (conn: Redis | null) => {
+    return new Promise<RedisClient | null>((resolve) => {
+      const done = (conn: RedisClient | null) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve(conn);
       };
-      const give = (conn: Redis | null) => done(conn);
+      const give = (conn: RedisClient | null) => done(conn);
       const onAbort = () => {
         const i = this.blockingWaiters.indexOf(give);
         if (i >= 0) this.blockingWaiters.splice(i, 1);
@@ -129,8 +164,10 @@ export class RedisConnections {
     });
   }
 
-  releaseBlocking(conn: Redis): void {
-    if (this.closed || conn.status === 'end') {
+  /** Gives a blocking connection back; `suspect` (it did not deliver an answer it should have,
+   *  as after a silent stall) drops it so the next wait opens a fresh one. */
+  releaseBlocking(conn: RedisClient, suspect = false): void {
+    if (this.closed || suspect || conn.status === 'end') {
       this.blockingAll.delete(conn);
       conn.disconnect();
       return;
@@ -141,13 +178,14 @@ export class RedisConnections {
   }
 
   /** The id naming this blocking connection's private nudge list. */
-  nudgeId(conn: Redis): string {
+  nudgeId(conn: RedisClient): string {
     return this.nudgeIds.get(conn) ?? 'none';
   }
 
   /** Closes everything; claims blocked in BLPOP fail at once (and their callers return empty). */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.subscriberPing);
     for (const give of this.blockingWaiters.splice(0)) give(null);
     for (const conn of this.blockingAll) conn.disconnect();
     this.blockingAll.clear();
@@ -167,6 +205,7 @@ export class RedisConnections {
     }
   }
 
+  /** Options of one Redis connection (for a cluster: of each of its node sockets). */
   private ioredisOptions(role: Role, established: () => boolean): IoRedisOptions {
     const o = this.options;
     const options: IoRedisOptions = {
@@ -176,36 +215,78 @@ export class RedisConnections {
       connectTimeout: o.socketConnectTimeout,
       connectionName: `${this.clientName}-${role}`,
       lazyConnect: true,
-      // Before the first successful connect: no retries (connect() fails fast). After: back off
-      // from 100 ms to 2 s and keep trying for as long as the backend is open.
-      retryStrategy: (times) => (established() && !this.closed ? Math.min(100 * times, 2000) : null),
+      retryStrategy: this.retryStrategy(established),
     };
     if (o.username !== undefined) options.username = o.username;
     if (o.password !== undefined) options.password = o.password;
     if (o.tls) options.tls = o.tls;
     if (o.socketTimeout > 0) {
-      if (role === 'command') {
-        options.commandTimeout = o.socketTimeout;
-        options.socketTimeout = o.socketTimeout;
-      } else if (role === 'blocking') {
+      if (role === 'blocking') {
         // A BLPOP legitimately waits longer than any socket timeout; guard it client-side
-        // instead: its own timeout plus socketTimeout of grace.
+        // instead: its own timeout plus socketTimeout of grace (then it answers null, and the
+        // waiter drops the connection as suspect).
         options.blockingTimeout = o.socketTimeout;
         options.blockingTimeoutGrace = o.socketTimeout;
+      } else {
+        // The subscriber's only commands are (re)subscribes and keepalive PINGs.
+        options.commandTimeout = o.socketTimeout;
+        options.socketTimeout = o.socketTimeout;
       }
-      // The subscriber idles by design; keepalive (below) finds a dead peer.
     }
-    options.keepAlive = 10_000;
+    if (o.keepAlive > 0) options.keepAlive = o.keepAlive;
+    const t = o.topology;
+    if (t.kind === 'sentinel') {
+      options.sentinels = t.sentinels.map((n) => ({ host: n.host, port: n.port }));
+      options.name = t.name;
+      options.role = 'master';
+      options.sentinelRetryStrategy = this.retryStrategy(established);
+      if (o.socketTimeout > 0) options.sentinelCommandTimeout = o.socketTimeout;
+      if (t.username !== undefined) options.sentinelUsername = t.username;
+      if (t.password !== undefined) options.sentinelPassword = t.password;
+      if (t.tls) {
+        options.enableTLSForSentinelMode = true;
+        options.sentinelTLS = t.tls;
+      }
+      // A demoted master answers writes with READONLY until the sentinels' reconfiguration cuts
+      // its clients: reconnect at once (which asks the sentinels for the new master) and resend.
+      options.reconnectOnError = (err) => (DEMOTED.test(err.message) ? 2 : false);
+      // Also learn of a switch from the sentinels' +switch-master message, not only from errors.
+      options.failoverDetector = true;
+    }
     return options;
   }
 
-  private async open(role: Role): Promise<Redis> {
+  /** Before the first successful connect: no retries (connect() fails fast). After: back off from
+   *  100 ms to 2 s and keep trying for as long as the backend is open. */
+  private retryStrategy(established: () => boolean): (times: number) => number | null {
+    return (times) => (established() && !this.closed ? Math.min(100 * times, 2000) : null);
+  }
+
+  private createClient(role: Role, established: () => boolean): RedisClient {
+    const t = this.options.topology;
+    if (t.kind !== 'cluster') return new Redis(this.ioredisOptions(role, established));
+    const { host: _h, port: _p, db: _d, retryStrategy: _r, ...redisOptions } = this.ioredisOptions(role, established);
+    const options: ClusterOptions = {
+      lazyConnect: true,
+      redisOptions,
+      clusterRetryStrategy: this.retryStrategy(established),
+      slotsRefreshInterval: t.slotsRefreshInterval,
+      slotsRefreshTimeout: this.options.socketConnectTimeout,
+      // A node that drops out is retried too (a restarted node keeps its slots).
+      clusterNodeRetryStrategy: this.retryStrategy(established),
+      scaleReads: 'master',
+    };
+    return new Cluster(t.startupNodes.map((n) => ({ host: n.host, port: n.port })), options);
+  }
+
+  private async open(role: Role): Promise<RedisClient> {
     let up = false;
     let lastError: Error | undefined;
-    const conn = new Redis(this.ioredisOptions(role, () => up));
+    const conn = this.createClient(role, () => up);
     // ioredis reports each failed (re)connect as an 'error' event; remember the last one for
     // the message, and keep it from being printed as unhandled.
     conn.on('error', (err: Error) => (lastError = err));
+    if (conn instanceof Cluster) conn.on('node error', (err: Error) => (lastError = err));
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within the connect timeout of ${this.options.connectTimeout} ms`)), this.options.connectTimeout);
@@ -216,7 +297,8 @@ export class RedisConnections {
       return conn;
     } catch (err) {
       conn.disconnect();
-      const reason = lastError && (err as Error).message === 'Connection is closed.' ? lastError.message : (err as Error).message;
+      const generic = /^(Connection is closed\.|None of startup nodes is available|All sentinels are unreachable)/.test((err as Error).message);
+      const reason = lastError && generic ? `${(err as Error).message.replace(/\.$/, '')}: ${lastError.message}` : (err as Error).message;
       throw new ConnectionError(BACKEND, this.address, `could not connect (${role} connection): ${reason}`, { cause: lastError ?? err });
     } finally {
       clearTimeout(timer);

@@ -17,6 +17,7 @@ import type {
   TaskRecord,
   WorkerInfo,
 } from '../../core/types.js';
+import { Cluster } from 'ioredis';
 import { ClaimWaiter } from './claim-wait.js';
 import { completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimedRow } from './codec.js';
 import { RedisConnections, toConnectionError } from './connections.js';
@@ -24,7 +25,8 @@ import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
 import { RedisKeys } from './keys.js';
 import { describeTarget, resolveOptions, type RedisOptions, type ResolvedRedisOptions } from './options.js';
-import { execPipeline, RedisReads } from './reads.js';
+import { Batch } from './batch.js';
+import { RedisReads } from './reads.js';
 import { defineScripts, queueScript, runScript, type ScriptArg, type ScriptName } from './scripts.js';
 import { WorkerRegistry } from './workers.js';
 
@@ -122,17 +124,18 @@ export class RedisBackend implements Backend {
       if (tasks.length === 0) return [];
       for (const t of tasks) checkQueueName(t.queue, 'task.queue');
       const command = this.connections.command;
-      const pipeline = command.pipeline();
-      pipeline.sadd(this.keys.queues, ...new Set(tasks.map((t) => t.queue)));
+      const batch = new Batch();
+      const { queues, taskQueue } = this.keys;
+      batch.add(queues, (p) => p.sadd(queues, ...new Set(tasks.map((t) => t.queue))));
       // The id -> queue index lives outside the queue's slot, so it is written beside the script
       // (same round trip), never over an existing entry.
-      for (const t of tasks) pipeline.hsetnx(this.keys.taskQueue, t.id, t.queue);
+      for (const t of tasks) batch.add(taskQueue, (p) => p.hsetnx(taskQueue, t.id, t.queue));
       const chunks = chunkByQueue(tasks.map((task, index) => ({ task, index })), (x) => x.task.queue, ENQUEUE_CHUNK);
       for (const { queue, items } of chunks) {
         const args: ScriptArg[] = [this.keys.finishedChannel, items.length, ...items.flatMap((x) => taskArgs(x.task))];
-        queueScript(pipeline, 'enqueue', [this.keys.ready(queue)], args);
+        batch.add(this.keys.ready(queue), (p) => queueScript(p, 'enqueue', [this.keys.ready(queue)], args));
       }
-      const replies = await execPipeline(pipeline);
+      const replies = await batch.run(command);
       const indexed = replies.slice(1, 1 + tasks.length) as number[];
       const outcomes: EnqueueOutcome[] = new Array(tasks.length);
       const unused: string[] = [];
@@ -160,26 +163,51 @@ export class RedisBackend implements Backend {
   async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
     checkClaim(request);
     const deadline = Date.now() + (request.waitMs ?? 0);
-    const keys = request.queues.map((q) => this.keys.ready(q));
-    const args = [this.keys.finishedChannel, request.workerId, request.max, request.leaseMs];
     for (;;) {
-      let reply: [number, number, ...ClaimedRow[]];
+      let got: { tasks: ClaimedTask[]; now: number; nextAt: number };
       try {
-        reply = (await runScript(this.connections.command, 'claim', keys, args, true)) as typeof reply;
+        got = await this.claimOnce(request);
       } catch (err) {
         if (this.connections.isClosed) return [];
         throw toConnectionError(err, this.address, 'claim');
       }
-      const [now, nextAt, ...rows] = reply;
-      if (rows.length > 0) {
-        const lease = { owner: request.workerId, now, expiresAt: now + request.leaseMs };
-        return rows.map((row) => this.claimed(row, lease));
-      }
+      const { tasks, now, nextAt } = got;
+      if (tasks.length > 0) return tasks;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || request.signal?.aborted || this.connections.isClosed) return [];
       const untilDue = nextAt >= 0 ? Math.max(1, nextAt - now) : Infinity;
       await this.waiter.wait(request.queues, Math.min(remaining, untilDue), request.signal);
     }
+  }
+
+  /** One claim round trip: one script over all the queues, or on a cluster (where a script's
+   *  keys must share a slot and each queue has its own) one per queue, merged. */
+  private async claimOnce(request: ClaimRequest): Promise<{ tasks: ClaimedTask[]; now: number; nextAt: number }> {
+    const args = [this.keys.finishedChannel, request.workerId, request.max, request.leaseMs];
+    const groups = this.connections.isCluster ? request.queues.map((q) => [q]) : [request.queues];
+    const settled = await Promise.allSettled(
+      groups.map(async (queues) => {
+        const keys = queues.map((q) => this.keys.ready(q));
+        const [now, nextAt, ...rows] = (await runScript(this.connections.command, 'claim', keys, args, true)) as [number, number, ...ClaimedRow[]];
+        const lease = { owner: request.workerId, now, expiresAt: now + request.leaseMs };
+        return { now, nextAt, tasks: rows.map((row) => this.claimed(row, lease)) };
+      }),
+    );
+    const replies = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    // Tasks claimed from reachable queues are handed out even if another queue's node failed.
+    if (failed && !replies.some((r) => r.tasks.length > 0)) throw failed.reason;
+    if (replies.length === 1) return replies[0];
+    // Several per-queue claims: keep the first `max` in the claim order (priority, then runAt,
+    // then enqueue order) and hand the rest straight back (release keeps their place and does
+    // not count the attempt). Which queue's task wins a tie cannot matter more than that.
+    const all = replies.flatMap((r) => r.tasks);
+    all.sort((a, b) => b.record.priority - a.record.priority || a.record.runAt - b.record.runAt || a.record.enqueuedAt - b.record.enqueuedAt);
+    const surplus = all.splice(request.max);
+    // If the release fails too, the surplus comes back when its lease runs out.
+    if (surplus.length > 0) await this.release(surplus.map((t) => t.lease)).catch(() => {});
+    const dues = replies.map((r) => r.nextAt).filter((at) => at >= 0);
+    return { tasks: all, now: Math.min(...replies.map((r) => r.now)), nextAt: all.length > 0 || dues.length === 0 ? -1 : Math.min(...dues) };
   }
 
   private claimed(row: ClaimedRow, lease: { owner: string; now: number; expiresAt: number }): ClaimedTask {
@@ -234,9 +262,9 @@ export class RedisBackend implements Backend {
     if (calls.length === 1) {
       replies = [await runScript(this.connections.command, script, calls[0].keys, calls[0].args)];
     } else {
-      const pipeline = this.connections.command.pipeline();
-      for (const call of calls) queueScript(pipeline, script, call.keys, call.args);
-      replies = await execPipeline(pipeline);
+      const batch = new Batch();
+      for (const call of calls) batch.add(call.keys[0], (p) => queueScript(p, script, call.keys, call.args));
+      replies = await batch.run(this.connections.command);
     }
     groups.forEach(({ items }, g) => {
       const reply = replies[g];
@@ -310,12 +338,24 @@ export class RedisBackend implements Backend {
   destroy(): Promise<void> {
     return this.io('destroy', async () => {
       const command = this.connections.command;
-      let cursor = '0';
-      do {
-        const [next, keys] = await command.scan(cursor, 'MATCH', this.keys.everything, 'COUNT', 1000);
-        if (keys.length > 0) await command.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      // A cluster's keys are spread over its masters: scan each; unlink by slot.
+      const servers = command instanceof Cluster ? command.nodes('master') : [command];
+      for (const server of servers) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await server.scan(cursor, 'MATCH', this.keys.everything, 'COUNT', 1000);
+          if (keys.length > 0) {
+            if (command instanceof Cluster) {
+              const batch = new Batch();
+              for (const key of keys) batch.add(key, (p) => p.unlink(key));
+              await batch.run(command);
+            } else {
+              await command.unlink(...keys);
+            }
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }
       this.directory.clear();
     });
   }

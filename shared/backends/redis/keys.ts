@@ -60,9 +60,10 @@ export class RedisKeys {
     return `${this.queueBase(queue)}wake`;
   }
 
-  /** A list only one blocking connection waits on, so an aborted claim can interrupt its BLPOP. */
-  nudge(connectionId: string): string {
-    return `${this.prefix}nudge:${connectionId}`;
+  /** A list only one blocking connection waits on, so an aborted claim can interrupt its BLPOP.
+   *  It lives in the slot of the queue waited on, as a BLPOP's keys must share one on a cluster. */
+  nudge(queue: string, connectionId: string): string {
+    return `${this.queueBase(queue)}nudge:${connectionId}`;
   }
 
   /** SCAN pattern for every key of this prefix (options forbid glob characters in the prefix). */

@@ -3,6 +3,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../core/backend.js';
+import { ConfigurationError } from '../../core/errors.js';
 import { parseOptions } from '../../core/validate.js';
 
 export interface RedisOptions {
@@ -29,9 +30,45 @@ export interface RedisOptions {
   keyPrefix?: string;
   /** ms `connect()` may take in all before it fails with ConnectionError. Default 5000. */
   connectTimeout?: number;
+  /** ms between application-level PINGs on connections that otherwise sit idle (the finish
+   *  subscriber), so a peer that stopped answering without closing the socket is noticed within
+   *  keepAlive + socketTimeout. Also the TCP keepalive delay of every socket. 0 turns both off.
+   *  Default 10000. */
+  keepAlive?: number;
+  /** Redis Cluster instead of one server (then host/port/db are not allowed). */
+  cluster?: RedisClusterOptions;
+  /** Redis Sentinel: the sentinels to ask for the current master of `name` (then host/port are
+   *  not allowed). Connections follow the master through failovers. */
+  sentinels?: RedisNodeAddress[];
+  /** The master group name the sentinels watch (required with `sentinels`). */
+  name?: string;
+  /** Credentials for the sentinels themselves, when they differ from the data nodes'. */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+  /** TLS towards the sentinels too (`tls` covers the data nodes). Default: same as `tls`. */
+  sentinelTls?: boolean | TlsOptions;
+}
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+export interface RedisClusterOptions {
+  /** Some of the cluster's nodes; the rest (and who serves which slot) are discovered from them. */
+  startupNodes: RedisNodeAddress[];
+  /** Most connections the backend opens to each node (the same budget `maxConnections` sets for
+   *  one server: each backend connection is one ioredis Cluster client holding at most one socket
+   *  per node). Default 10. */
+  maxConnectionsPerNode?: number;
+  /** ms between background refreshes of the slot map (it is also refreshed on every MOVED
+   *  reply). Default 5000. */
+  slotsRefreshInterval?: number;
 }
 
 const ms = (max: number) => z.number().int().min(0).max(max);
+
+const nodeAddress = z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
 
 const schema = z.strictObject({
   host: z.string().min(1).optional(),
@@ -50,6 +87,19 @@ const schema = z.strictObject({
     .regex(/^[^{}*?[\]\\\s]{1,100}$/, 'a key prefix of 1-100 characters without spaces, braces or * ? [ ] \\')
     .optional(),
   connectTimeout: ms(600_000).min(1).optional(),
+  keepAlive: ms(3_600_000).optional(),
+  cluster: z
+    .strictObject({
+      startupNodes: z.array(nodeAddress).min(1).max(100),
+      maxConnectionsPerNode: z.number().int().min(1).max(1000).optional(),
+      slotsRefreshInterval: ms(3_600_000).min(100).optional(),
+    })
+    .optional(),
+  sentinels: z.array(nodeAddress).min(1).max(100).optional(),
+  name: z.string().min(1).max(200).optional(),
+  sentinelUsername: z.string().min(1).optional(),
+  sentinelPassword: z.string().optional(),
+  sentinelTls: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
 });
 
 export interface ResolvedRedisOptions {
@@ -65,32 +115,98 @@ export interface ResolvedRedisOptions {
   socketConnectTimeout: number;
   keyPrefix: string;
   connectTimeout: number;
+  /** 0 = off. */
+  keepAlive: number;
+  /** Which deployment: one server, a cluster, or a master found through sentinels. */
+  topology: RedisTopology;
 }
+
+export type RedisTopology =
+  | { kind: 'single' }
+  | { kind: 'cluster'; startupNodes: RedisNodeAddress[]; slotsRefreshInterval: number }
+  | { kind: 'sentinel'; sentinels: RedisNodeAddress[]; name: string; username?: string; password?: string; tls?: TlsOptions };
+
+type ParsedOptions = z.infer<typeof schema>;
+
+/** The options that cannot be combined, each with the reason given in the error. */
+function checkTopology(o: ParsedOptions): void {
+  const conflict = (option: string, expected: string, given: unknown) => {
+    throw new ConfigurationError({ option: `redis.${option}`, expected, given });
+  };
+  if (o.cluster && o.sentinels) conflict('sentinels', 'either cluster or sentinels, not both', 'both');
+  const deployment = o.cluster ? 'cluster' : o.sentinels ? 'sentinels' : undefined;
+  if (deployment) {
+    // The nodes come from the cluster / the sentinels; a host here would be silently ignored.
+    if (o.host !== undefined) conflict('host', `no host with ${deployment} (the nodes are found through them)`, o.host);
+    if (o.port !== undefined) conflict('port', `no port with ${deployment} (the nodes are found through them)`, o.port);
+  }
+  if (o.cluster) {
+    if (o.db !== undefined && o.db !== 0) conflict('db', 'database 0 (Redis Cluster has only one)', o.db);
+    if (o.maxConnections !== undefined) conflict('maxConnections', 'cluster.maxConnectionsPerNode instead (with cluster the budget is per node)', o.maxConnections);
+  }
+  if (o.sentinels && o.name === undefined) conflict('name', 'the master group name the sentinels watch', undefined);
+  if (!o.sentinels) {
+    for (const key of ['name', 'sentinelUsername', 'sentinelPassword', 'sentinelTls'] as const) {
+      if (o[key] !== undefined) conflict(key, 'only together with sentinels', key === 'sentinelPassword' ? '(set)' : o[key]);
+    }
+  }
+}
+
+const tlsOf = (tls: ParsedOptions['tls']): TlsOptions | undefined => (tls === true ? {} : tls ? (tls as TlsOptions) : undefined);
 
 export function resolveOptions(input: RedisOptions | undefined): ResolvedRedisOptions {
   const o = parseOptions(schema, input ?? {}, 'redis');
+  checkTopology(o);
   const connectTimeout = o.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let topology: RedisTopology = { kind: 'single' };
+  if (o.cluster) {
+    topology = { kind: 'cluster', startupNodes: o.cluster.startupNodes, slotsRefreshInterval: o.cluster.slotsRefreshInterval ?? 5000 };
+  } else if (o.sentinels) {
+    topology = { kind: 'sentinel', sentinels: o.sentinels, name: o.name as string };
+    if (o.sentinelUsername !== undefined) topology.username = o.sentinelUsername;
+    if (o.sentinelPassword !== undefined) topology.password = o.sentinelPassword;
+    const sentinelTls = o.sentinelTls !== undefined ? tlsOf(o.sentinelTls) : tlsOf(o.tls);
+    if (sentinelTls) topology.tls = sentinelTls;
+  }
   const resolved: ResolvedRedisOptions = {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 6379,
     db: o.db ?? 0,
-    maxConnections: o.maxConnections ?? 10,
+    maxConnections: o.cluster?.maxConnectionsPerNode ?? o.maxConnections ?? 10,
     socketTimeout: o.socketTimeout ?? 10_000,
     socketConnectTimeout: o.socketConnectTimeout ?? connectTimeout,
     keyPrefix: o.keyPrefix ?? 'sitq:',
     connectTimeout,
+    keepAlive: o.keepAlive ?? 10_000,
+    topology,
   };
   if (o.username !== undefined) resolved.username = o.username;
   if (o.password !== undefined) resolved.password = o.password;
-  if (o.tls === true) resolved.tls = {};
-  else if (o.tls) resolved.tls = o.tls as TlsOptions;
+  const tls = tlsOf(o.tls);
+  if (tls) resolved.tls = tls;
   return resolved;
 }
 
-/** `redis://host:port/db (prefix X)`; `rediss://` with TLS; the user but never the password. */
-export function describeTarget(o: ResolvedRedisOptions): string {
+/** `host:port`, IPv6 hosts in brackets. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** One node's address as the tools show it: scheme, the user but never the password. */
+export function describeNode(o: ResolvedRedisOptions, host: string, port: number, db?: number): string {
   const scheme = o.tls ? 'rediss' : 'redis';
   const user = o.username ? `${encodeURIComponent(o.username)}@` : '';
-  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-  return `${scheme}://${user}${host}:${o.port}/${o.db} (prefix ${o.keyPrefix})`;
+  return `${scheme}://${user}${hostPort(host, port)}${db === undefined ? '' : `/${db}`}`;
+}
+
+/** `redis://host:port/db (prefix X)`; `rediss://` with TLS; the user but never the password.
+ *  A cluster: `redis://h1:p1,h2:p2 (cluster, prefix X)` (its startup nodes); sentinels:
+ *  `redis://<name>/db (sentinels h1:p1,h2:p2, prefix X)`. */
+export function describeTarget(o: ResolvedRedisOptions): string {
+  const t = o.topology;
+  const list = (nodes: RedisNodeAddress[]) => nodes.map((n) => hostPort(n.host, n.port)).join(',');
+  const scheme = `${o.tls ? 'rediss' : 'redis'}://${o.username ? `${encodeURIComponent(o.username)}@` : ''}`;
+  if (t.kind === 'cluster') return `${scheme}${list(t.startupNodes)} (cluster, prefix ${o.keyPrefix})`;
+  if (t.kind === 'sentinel') return `${scheme}${t.name}/${o.db} (sentinels ${list(t.sentinels)}, prefix ${o.keyPrefix})`;
+  return `${describeNode(o, o.host, o.port, o.db)} (prefix ${o.keyPrefix})`;
 }

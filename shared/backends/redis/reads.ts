@@ -1,22 +1,13 @@
 // Reading: a task by id, listings in pages (newest first), counts per queue. Listings first run
 // promote.lua on each queue so a delayed task whose runAt has passed is listed as pending.
-import type { ChainableCommander } from 'ioredis';
 import { ConfigurationError } from '../../core/errors.js';
 import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord } from '../../core/types.js';
 import { decodeStored } from './codec.js';
 import type { RedisConnections } from './connections.js';
 import type { TaskDirectory } from './directory.js';
 import type { RedisKeys } from './keys.js';
+import { Batch } from './batch.js';
 import { queueScript } from './scripts.js';
-
-/** Runs a pipeline and returns its replies, throwing the first error. */
-export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-}
 
 interface Row {
   queue: string;
@@ -46,9 +37,9 @@ export class RedisReads {
   async counts(): Promise<QueueCounts[]> {
     const queues = await this.listQueues();
     if (queues.length === 0) return [];
-    const pipeline = this.connections.command.pipeline();
-    for (const q of queues) queueScript(pipeline, 'counts', [this.keys.ready(q)], [this.keys.finishedChannel]);
-    const replies = (await execPipeline(pipeline)) as number[][];
+    const batch = new Batch();
+    for (const q of queues) batch.add(this.keys.ready(q), (p) => queueScript(p, 'counts', [this.keys.ready(q)], [this.keys.finishedChannel]));
+    const replies = (await batch.run(this.connections.command)) as number[][];
     return queues.map((queue, i) => {
       const r = replies[i];
       const counts = emptyCounts();
@@ -75,13 +66,14 @@ export class RedisReads {
     const indexes = queues.map((q) => this.keys.index(q, query.state ?? 'all'));
     // One queue: read the page itself. Several: the first offset+limit of each, merged below.
     const from = queues.length === 1 ? offset : 0;
-    const pipeline = this.connections.command.pipeline();
+    const batch = new Batch();
     queues.forEach((q, i) => {
-      queueScript(pipeline, 'promote', [this.keys.ready(q)], [this.keys.finishedChannel]);
-      pipeline.zcard(indexes[i].key);
-      pipeline.zrevrange(indexes[i].key, from, offset + limit - 1, 'WITHSCORES');
+      const { key } = indexes[i];
+      batch.add(key, (p) => queueScript(p, 'promote', [this.keys.ready(q)], [this.keys.finishedChannel]));
+      batch.add(key, (p) => p.zcard(key));
+      batch.add(key, (p) => p.zrevrange(key, from, offset + limit - 1, 'WITHSCORES'));
     });
-    const replies = await execPipeline(pipeline);
+    const replies = await batch.run(this.connections.command);
     let total = 0;
     let rows: Row[] = [];
     queues.forEach((queue, i) => {
@@ -95,9 +87,12 @@ export class RedisReads {
       rows = rows.slice(offset, offset + limit);
     }
     if (rows.length === 0) return { tasks: [], total };
-    const reads = this.connections.command.pipeline();
-    for (const row of rows) reads.hgetallBuffer(this.keys.task(row.queue, row.id));
-    const hashes = (await execPipeline(reads)) as Record<string, Buffer>[];
+    const reads = new Batch();
+    for (const row of rows) {
+      const key = this.keys.task(row.queue, row.id);
+      reads.add(key, (p) => p.hgetallBuffer(key));
+    }
+    const hashes = (await reads.run(this.connections.command)) as Record<string, Buffer>[];
     const now = Date.now();
     const tasks = hashes.map((h) => decodeStored(h, now)).filter((r): r is TaskRecord => r !== null);
     return { tasks, total };

@@ -2,7 +2,8 @@
 // copies them into dist/) and runs them through ioredis's defineCommand, which sends EVALSHA and
 // falls back to EVAL when the server has not seen a script yet (after a restart, say).
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connections.js';
 
 export const SCRIPT_NAMES = [
   'enqueue',
@@ -40,20 +41,20 @@ function scriptSources(): Map<ScriptName, string> {
 const commandName = (name: ScriptName) => `sitq_${name}`;
 
 /** Makes every script callable on this connection (and on its pipelines). */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: RedisClient): void {
   for (const [name, lua] of scriptSources()) redis.defineCommand(commandName(name), { lua });
 }
 
 type ScriptFn = (numKeys: number, ...args: ScriptArg[]) => unknown;
 
-function scriptFn(target: Redis | ChainableCommander, name: ScriptName, binary: boolean): ScriptFn {
+function scriptFn(target: RedisClient | ChainableCommander, name: ScriptName, binary: boolean): ScriptFn {
   const fn = (target as unknown as Record<string, ScriptFn | undefined>)[commandName(name) + (binary ? 'Buffer' : '')];
   if (!fn) throw new Error(`Lua script ${name} is not defined on this connection`);
   return fn.bind(target);
 }
 
 /** Runs a script now. `binary` returns bulk strings as Buffers (for task records). */
-export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], binary = false): Promise<unknown> {
+export function runScript(redis: RedisClient, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], binary = false): Promise<unknown> {
   return scriptFn(redis, name, binary)(keys.length, ...keys, ...args) as Promise<unknown>;
 }
 

@@ -1,9 +1,10 @@
 // Worker heartbeats: a hash of WorkerInfo JSON plus a zset of "live until" times; heartbeat.lua
-// writes one and drops the expired ones in the same step.
+// writes one and drops the expired ones in the same step. Both keys share the {workers} tag, so the
+// pipeline and transaction below stay in one slot on a cluster.
 import type { WorkerInfo } from '../../core/types.js';
 import type { RedisConnections } from './connections.js';
 import type { RedisKeys } from './keys.js';
-import { execPipeline } from './reads.js';
+import { execPipeline } from './batch.js';
 import { runScript } from './scripts.js';
 
 export class WorkerRegistry {
