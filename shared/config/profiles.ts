@@ -86,6 +86,15 @@ export function validateBackendConfig(config: BackendConfig, where: string, secr
 function renameIssue(issue: ConfigurationIssue, kind: string, where: string, secrets: readonly string[]): ConfigurationIssue {
   const field = issue.option.startsWith(`${kind}.`) ? issue.option.slice(kind.length + 1) : issue.option === kind ? '' : issue.option;
   const renamed: ConfigurationIssue = { option: field ? `${where}.${field}` : where, expected: scrub(issue.expected, secrets) };
-  if ('given' in issue) renamed.given = typeof issue.given === 'string' ? scrub(redact(issue.given), secrets) : issue.given;
+  if ('given' in issue) renamed.given = scrubGiven(issue.given, secrets);
   return renamed;
+}
+
+/** A given value with secrets scrubbed from every string in it: a substituted secret can sit in an
+ *  array or object of a wrongly typed option, and --json prints the issues' values. */
+function scrubGiven(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return scrub(redact(value), secrets);
+  if (Array.isArray(value)) return value.map((v) => scrubGiven(v, secrets));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubGiven(v, secrets)]));
+  return value;
 }
