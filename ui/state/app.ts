@@ -19,6 +19,9 @@ export interface AppState {
   ready: boolean;
   hello?: HostInfo;
   profiles: ProfileView[];
+  /** False until the first profile list arrived: the profiles screen shows a loading state, not
+   *  "No profiles yet", in between. */
+  profilesLoaded: boolean;
   profilesError?: string;
   health: Record<string, ProfileHealth>;
   /** The profile the queue, enqueue, worker and health screens act on. */
@@ -44,6 +47,7 @@ export class App {
       connection: transport.state,
       ready: false,
       profiles: [],
+      profilesLoaded: false,
       health: {},
       selected: readLocal(SELECTED_KEY),
       workers: [],
@@ -86,7 +90,7 @@ export class App {
       try {
         this.setProfiles(await this.client.request('profiles.list', {}));
       } catch (err) {
-        this.store.set({ profilesError: (err as Error).message, profiles: [], ready: true });
+        this.store.set({ profilesError: (err as Error).message, profiles: [], profilesLoaded: true, ready: true });
       }
       const selected = this.store.get().selected;
       if (selected) await this.client.request('watch.set', { profile: selected });
@@ -110,7 +114,7 @@ export class App {
 
   private setProfiles(profiles: ProfileView[]): void {
     const { selected } = this.store.get();
-    this.store.set({ profiles, profilesError: undefined });
+    this.store.set({ profiles, profilesLoaded: true, profilesError: undefined });
     const names = profiles.map((p) => p.name);
     if (selected === null || !names.includes(selected)) {
       const fallback = profiles.find((p) => p.isDefault)?.name ?? names[0] ?? null;

@@ -13,6 +13,7 @@ import { ProfileForm, type FormMode } from './profile-form.js';
 export function ProfilesView() {
   const app = useApp();
   const profiles = useAppState((s) => s.profiles);
+  const loaded = useAppState((s) => s.profilesLoaded);
   const error = useAppState((s) => s.profilesError);
   const health = useAppState((s) => s.health);
   const hello = useAppState((s) => s.hello);
@@ -71,7 +72,11 @@ export function ProfilesView() {
           </Banner>
         )}
         {error && <Banner kind="error">The config file could not be read: {error}</Banner>}
-        {profiles.length === 0 && !error ? (
+        {!loaded ? (
+          <p class="muted" role="status" data-testid="profiles-loading">
+            Loading profiles…
+          </p>
+        ) : profiles.length === 0 && !error ? (
           <Empty title="No profiles yet">
             <p>
               A profile names a backend and its settings. They are saved in <span class="mono">{hello?.configPath}</span>.
