@@ -61,11 +61,13 @@ await build({
 });
 
 // 2) The core process: the server entry transpiled file by file (it imports the compiled core by
-//    relative path, so the staged layout mirrors the repo: dist/extension/server → dist/shared).
+//    relative path, so the staged layout mirrors the repo: dist/extension/server → dist/shared),
+//    plus the channel's request/reply helper it shares with the extension host.
 const serverFiles = readdirSync(join(ROOT, 'extension/server')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'extension/server', f));
 await build({
-  entryPoints: serverFiles,
-  outdir: join(STAGE, 'dist/extension/server'),
+  entryPoints: [...serverFiles, join(ROOT, 'extension/core/calls.ts')],
+  outbase: join(ROOT, 'extension'),
+  outdir: join(STAGE, 'dist/extension'),
   bundle: false,
   format: 'esm',
   platform: 'node',

@@ -2,7 +2,7 @@
 // cache that scripts/install-code-server.sh fills, started headless on a free loopback port with
 // its own user-data and extensions folders, the packaged .vsix installed into it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -105,4 +105,18 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
       clearTimeout(timer);
     },
   };
+}
+
+/** The sitq extension's LogOutputChannel file(s) under a code-server user-data folder ('' if none yet). */
+export function extensionLog(userDataDir: string): string {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name === 'sitq.log') found.push(path);
+    }
+  };
+  if (existsSync(join(userDataDir, 'logs'))) walk(join(userDataDir, 'logs'));
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
 }

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import { IN_CI, serverSkip } from '../helpers/servers.js';
-import { codeServerInstalled, freePort, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
+import { codeServerInstalled, extensionLog, freePort, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
 import { launchBrowser, Workbench } from './workbench.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -59,7 +59,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   t.after(async () => {
     await browser?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    if (server) writeFileSync(join(ARTIFACTS, 'sitq.log'), findLog(server.userDataDir));
+    if (server) writeFileSync(join(ARTIFACTS, 'sitq.log'), extensionLog(server.userDataDir));
     writeFileSync(join(ARTIFACTS, 'code-server.log'), codeLog.join(''));
     for (const config of namespaces) {
       const backend = createBackend({ ...config, connectTimeout: 3000 } as BackendConfig);
@@ -217,7 +217,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   });
 
   await t.test('activation is lazy and fast; the core runs in a Node other than the extension host', async () => {
-    const log = findLog(server!.userDataDir);
+    const log = extensionLog(server!.userDataDir);
     const activated = /activated in ([\d.]+) ms/.exec(log);
     assert.ok(activated, 'the extension logs its activation time');
     const ms = Number(activated[1]);
@@ -286,18 +286,4 @@ async function endOfList(wb: Workbench, row: Locator): Promise<void> {
     await wb.page.waitForTimeout(300);
   }
   throw new Error('the row did not appear at the end of the list');
-}
-
-/** The extension's LogOutputChannel file under the user-data folder. */
-function findLog(userDataDir: string): string {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name === 'sitq.log') found.push(path);
-    }
-  };
-  walk(join(userDataDir, 'logs'));
-  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
 }
