@@ -88,6 +88,11 @@ export class RedisConnections {
     return this.commandConn;
   }
 
+  /** The command connection if it is open (nodes() reports instead of throwing). */
+  get current(): RedisClient | undefined {
+    return this.closed ? undefined : this.commandConn;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -24,6 +24,7 @@ import { RedisConnections, toConnectionError } from './connections.js';
 import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
 import { RedisKeys } from './keys.js';
+import { listNodes } from './nodes.js';
 import { describeTarget, resolveOptions, type RedisOptions, type ResolvedRedisOptions } from './options.js';
 import { Batch } from './batch.js';
 import { RedisReads } from './reads.js';
@@ -107,14 +108,8 @@ export class RedisBackend implements Backend {
     });
   }
 
-  async nodes(): Promise<NodeStatus[]> {
-    try {
-      const info = await this.connections.command.info('replication');
-      const role = /role:(\w+)/.exec(info)?.[1];
-      return [{ address: this.address, role: role === 'master' ? 'master' : role === 'slave' ? 'replica' : 'unknown', reachable: true, serving: true }];
-    } catch (err) {
-      return [{ address: this.address, role: 'unknown', reachable: false, serving: true, error: (err as Error).message }];
-    }
+  nodes(): Promise<NodeStatus[]> {
+    return listNodes(this.connections.current, this.options, this.address);
   }
 
   // --- producing -------------------------------------------------------------------------------

@@ -1,0 +1,237 @@
+// Private redis-server processes for the HA and fault tests: single servers, a cluster of masters,
+// a master + replica watched by sentinels, and a TCP proxy that can be frozen. Each runs on a port
+// of its own (the Redis tests own 7000-7049), in a temp dir, without persistence; everything a
+// test starts is stopped by `stop()` (and, as a last resort, when the test process exits), so the
+// main server on 6379 is never touched.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { Redis } from 'ioredis';
+import { eventually } from '../conformance/harness.js';
+import { IN_CI } from '../helpers/servers.js';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+export const REDIS_CLI = '/usr/bin/redis-cli';
+
+/** A skip message when redis-server is not installed (outside CI); under CI=true that fails. */
+export function redisServerSkip(): string | false {
+  if (existsSync(REDIS_SERVER) && existsSync(REDIS_CLI)) return false;
+  const message = `${REDIS_SERVER} and ${REDIS_CLI} are needed to start private Redis servers (apt-get install redis-server)`;
+  if (IN_CI) throw new Error(`${message} (CI=true: the HA tests must run)`);
+  return message;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** One redis-server (or sentinel) process on a fixed port. */
+export class RedisProcess {
+  private child: ChildProcess | undefined;
+  readonly dir: string;
+
+  constructor(
+    readonly port: number,
+    private readonly args: readonly string[] = [],
+    private readonly configText?: string,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), `sitq-redis-${port}-`));
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process and waits until it answers PING. */
+  async start(): Promise<void> {
+    await freePort(this.port);
+    const base = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no'];
+    let argv: string[];
+    if (this.configText !== undefined) {
+      // Sentinels rewrite their config file, so it must be a file of their own.
+      const file = join(this.dir, 'sentinel.conf');
+      if (!existsSync(file)) writeFileSync(file, `port ${this.port}\nbind 127.0.0.1\ndir ${this.dir}\nprotected-mode no\n${this.configText}`);
+      argv = [file, '--sentinel'];
+    } else {
+      argv = [...base, ...this.args];
+    }
+    const child = spawn(REDIS_SERVER, argv, { stdio: 'ignore' });
+    this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    await eventually(`redis on ${this.port} to answer`, () => ping(this.port), 15_000, 50);
+  }
+
+  /** Kills it (SIGKILL by default: a crash, nothing flushed) and waits until it is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function ping(port: number): Promise<boolean> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, connectTimeout: 500, maxRetriesPerRequest: 0 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A process left on one of our ports by an earlier run that was killed: shut it down. */
+async function freePort(port: number): Promise<void> {
+  if (!(await ping(port))) return;
+  spawnSync(REDIS_CLI, ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore', timeout: 5000 });
+  await eventually(`port ${port} to be free`, async () => !(await ping(port)), 10_000, 100);
+}
+
+/** A short-lived admin connection to one private server. */
+export async function withAdmin<T>(port: number, fn: (admin: Redis) => Promise<T>): Promise<T> {
+  const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+export interface LocalCluster {
+  nodes: RedisProcess[];
+  startupNodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/** `ports.length` masters (no replicas), slots spread evenly, state ok on every node. */
+export async function startCluster(ports: readonly number[]): Promise<LocalCluster> {
+  const nodes = ports.map((port) => new RedisProcess(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']));
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+    const create = spawnSync(REDIS_CLI, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    for (const port of ports) {
+      await eventually(`cluster state ok on ${port}`, () => withAdmin(port, async (a) => /cluster_state:ok/.test((await a.cluster('INFO')) as string)), 30_000, 100);
+    }
+    return { nodes, startupNodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface LocalSentinels {
+  master: RedisProcess;
+  replica: RedisProcess;
+  sentinels: RedisProcess[];
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** A master, one replica of it, and sentinels (quorum: a majority) that fail over after 1 s down. */
+export async function startSentinels(masterPort: number, replicaPort: number, sentinelPorts: readonly number[], name = 'sitq-ha'): Promise<LocalSentinels> {
+  const master = new RedisProcess(masterPort);
+  const replica = new RedisProcess(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
+  const quorum = Math.floor(sentinelPorts.length / 2) + 1;
+  const config = [
+    `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${quorum}`,
+    `sentinel down-after-milliseconds ${name} 1000`,
+    `sentinel failover-timeout ${name} 10000`,
+    `sentinel parallel-syncs ${name} 1`,
+    '',
+  ].join('\n');
+  const sentinels = sentinelPorts.map((port) => new RedisProcess(port, [], config));
+  const all = [master, replica, ...sentinels];
+  const stop = async () => {
+    await Promise.all(all.map((p) => p.stop()));
+  };
+  try {
+    await master.start();
+    await replica.start();
+    await eventually('the replica to sync', () => withAdmin(replicaPort, async (a) => /master_link_status:up/.test(await a.info('replication'))), 30_000, 100);
+    await Promise.all(sentinels.map((s) => s.start()));
+    // Every sentinel knows the replica and the other sentinels before a test fails anything over.
+    for (const s of sentinels) {
+      await eventually(
+        `sentinel ${s.port} to see the replica and its peers`,
+        () =>
+          withAdmin(s.port, async (a) => {
+            const replicas = (await a.call('SENTINEL', 'REPLICAS', name)) as unknown[];
+            const peers = (await a.call('SENTINEL', 'SENTINELS', name)) as unknown[];
+            return replicas.length === 1 && peers.length === sentinels.length - 1;
+          }),
+        30_000,
+        200,
+      );
+    }
+    return { master, replica, sentinels, name, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface Proxy {
+  port: number;
+  /** Frozen: bytes are swallowed in both directions, the sockets stay open (a silent stall). */
+  freeze(on: boolean): void;
+  /** Drops every open connection (new ones are still accepted). */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP (or TLS-terminating) proxy to 127.0.0.1:`upstreamPort`. */
+export async function startProxy(upstreamPort: number, options: { tls?: { key: string; cert: string }; port?: number } = {}): Promise<Proxy> {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const pipe = (client: Socket) => {
+    const upstream = tcpConnect(upstreamPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
+    }
+    client.on('data', (d) => frozen || upstream.write(d));
+    upstream.on('data', (d) => frozen || client.write(d));
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, pipe) : createServer(pipe);
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    freeze: (on) => (frozen = on),
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,400 @@
+// Redis high availability and faults, on private servers this file starts (ports 7000-7049):
+// the whole conformance suite and a load run on a local 3-master cluster, a sentinel failover
+// under load, and the backend's recovery from a server restart, killed connections and a silent
+// network stall. Nothing here touches the main server on 6379.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
+import type { Backend } from '../../shared/core/backend.js';
+import { ConnectionError } from '../../shared/core/errors.js';
+import { silentLogger } from '../../shared/core/logger.js';
+import type { TaskContext } from '../../shared/core/tasks.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
+import type { NewTask } from '../../shared/core/types.js';
+import { Worker } from '../../shared/core/worker.js';
+import { exerciseBackend } from '../conformance/index.js';
+import { eventually, newTask, sleep } from '../conformance/harness.js';
+import { RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, withAdmin, type LocalCluster } from './redis-servers.js';
+
+const CLUSTER_PORTS = [7000, 7001, 7002];
+const SENTINEL_SETUP = { master: 7010, replica: 7011, sentinels: [7020, 7021, 7022] };
+const FAULT_PORT = 7030;
+
+const skip = redisServerSkip();
+const freshPrefix = () => `sitq-ha-${randomBytes(5).toString('hex')}:`;
+
+// The cluster lives for the whole file: the conformance suite below needs it when its tests are
+// declared, so it is started here and stopped after every test.
+let cluster: LocalCluster | undefined;
+if (!skip) cluster = await startCluster(CLUSTER_PORTS);
+after(() => cluster?.stop());
+
+const clusterOptions = (): RedisOptions => ({ cluster: { startupNodes: cluster!.startupNodes }, keyPrefix: freshPrefix() });
+
+if (cluster) {
+  await exerciseBackend({
+    kind: 'redis',
+    freshConfig: () => ({ type: 'redis', ...clusterOptions() }),
+    unreachableConfig: () => ({ type: 'redis', cluster: { startupNodes: [{ host: '127.0.0.1', port: 1 }] }, connectTimeout: 1000 }),
+  });
+}
+
+async function withBackend(options: RedisOptions, fn: (b: RedisBackend) => Promise<void>): Promise<void> {
+  const backend = new RedisBackend({ keyPrefix: freshPrefix(), ...options });
+  await backend.connect();
+  try {
+    await fn(backend);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() });
+
+/** Runs of each task id across workers: a task run twice shows as 2. */
+class Ledger {
+  readonly runs = new Map<string, number>();
+  record(id: string): void {
+    this.runs.set(id, (this.runs.get(id) ?? 0) + 1);
+  }
+  get duplicates(): number {
+    let n = 0;
+    for (const count of this.runs.values()) n += count - 1;
+    return n;
+  }
+}
+
+/** Workers on their own backends (as separate processes would be), each counting its runs. */
+async function startWorkers(count: number, options: RedisOptions, queues: string[], ledger: Ledger, lease = 10_000) {
+  const backends: RedisBackend[] = [];
+  const workers: Worker[] = [];
+  for (let i = 0; i < count; i++) {
+    const backend = new RedisBackend(options);
+    await backend.connect();
+    const worker = new Worker(backend, {
+      queues,
+      maxConcurrency: 20,
+      pollInterval: 500,
+      lease,
+      logger: silentLogger,
+      tasks: { 'ha.count': (_payload: unknown, ctx: TaskContext) => void ledger.record(ctx.taskId) },
+    });
+    worker.on('backend-error', () => {}); // expected during a failover; counted by the ledger's outcome
+    await worker.start();
+    backends.push(backend);
+    workers.push(worker);
+  }
+  return {
+    workers,
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop({ timeout: 2000 })));
+      await Promise.all(backends.map((b) => b.close()));
+    },
+  };
+}
+
+/** Enqueues with retries (same ids: a retry of a write that did land creates nothing new). */
+async function enqueueRetrying(backend: Backend, tasks: NewTask[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await backend.enqueue(tasks);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConnectionError) || Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+/** Every id finished (succeeded), or the ids that are not. */
+async function unfinished(backend: Backend, ids: readonly string[]): Promise<string[]> {
+  const left: string[] = [];
+  for (const id of ids) if ((await backend.getTask(id))?.state !== 'succeeded') left.push(id);
+  return left;
+}
+
+const countTask = (queue: string) => newTask({ queue, name: 'ha.count', payload: jsonSerializer.serialize(0) });
+
+describe('redis cluster (3 local masters)', { skip }, () => {
+  /** Queue names whose slots are served by `nodes` different masters, `perNode` each. */
+  async function queuesOnEveryMaster(prefix: string, perNode: number): Promise<string[]> {
+    return withAdmin(CLUSTER_PORTS[0], async (admin) => {
+      const slots = await admin.cluster('SLOTS');
+      const owner = (slot: number) => slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
+      const byNode = new Map<number, string[]>();
+      for (let i = 0; [...byNode.values()].filter((l) => l.length >= perNode).length < CLUSTER_PORTS.length; i++) {
+        const queue = `q${i}`;
+        const slot = (await admin.cluster('KEYSLOT', `${prefix}{q:${queue}}:ready`)) as number;
+        const list = byNode.get(owner(slot)) ?? [];
+        if (list.length < perNode) list.push(queue);
+        byNode.set(owner(slot), list);
+      }
+      return [...byNode.values()].flat();
+    });
+  }
+
+  it('nodes() lists the three masters, each reachable and serving its slots', () =>
+    withBackend(clusterOptions(), async (b) => {
+      const nodes = await b.nodes();
+      assert.deepEqual(
+        nodes.map((n) => [n.address, n.role, n.reachable, n.serving]),
+        CLUSTER_PORTS.map((p) => [`redis://127.0.0.1:${p}`, 'master', true, true]),
+      );
+      assert.match(b.address, /^redis:\/\/127\.0\.0\.1:7000,127\.0\.0\.1:7001,127\.0\.0\.1:7002 \(cluster, prefix /);
+    }));
+
+  it('a claim across queues on different masters keeps one order and its max; a waiting claim wakes for any of them', () =>
+    withBackend(clusterOptions(), async (b) => {
+      const prefix = b.address.replace(/^.*prefix (.*)\)$/, '$1');
+      const [qa, qb, qc] = await queuesOnEveryMaster(prefix, 1);
+      const now = Date.now();
+      const low = newTask({ queue: qa, priority: 1, runAt: now - 10 });
+      const high = newTask({ queue: qb, priority: 5, runAt: now - 10 });
+      const mid = newTask({ queue: qc, priority: 3, runAt: now - 10 });
+      await b.enqueue([low, high, mid]);
+      const got = await b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 2, leaseMs: 30_000 });
+      assert.deepEqual(got.map((c) => c.record.id), [high.id, mid.id]);
+      // The surplus claimed from qa was handed back unstarted: claimable, attempt not counted.
+      const rest = await b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 5, leaseMs: 30_000 });
+      assert.deepEqual(rest.map((c) => [c.record.id, c.record.attempts]), [[low.id, 1]]);
+
+      const waiting = b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 1, leaseMs: 30_000, waitMs: 15_000 });
+      await sleep(300);
+      const t0 = Date.now();
+      const late = newTask({ queue: qc });
+      await b.enqueue([late]);
+      assert.deepEqual((await waiting).map((c) => c.record.id), [late.id]);
+      assert.ok(Date.now() - t0 < 5000, `the waiting claim took ${Date.now() - t0} ms to notice`);
+    }));
+
+  it('a load run over six queues spread over the three masters: every task runs exactly once', async (t) => {
+    const options = clusterOptions();
+    const queues = await queuesOnEveryMaster(options.keyPrefix!, 2);
+    const ledger = new Ledger();
+    const producer = new RedisBackend(options);
+    await producer.connect();
+    const workers = await startWorkers(2, options, queues, ledger);
+    try {
+      const ids: string[] = [];
+      const t0 = Date.now();
+      for (let batch = 0; batch < 30; batch++) {
+        const tasks = Array.from({ length: 100 }, (_, i) => countTask(queues[(batch + i) % queues.length]));
+        ids.push(...tasks.map((task) => task.id));
+        await producer.enqueue(tasks);
+      }
+      await eventually('every task to run', async () => ledger.runs.size === ids.length, 90_000, 200);
+      const seconds = (Date.now() - t0) / 1000;
+      assert.deepEqual(await unfinished(producer, ids), []);
+      assert.equal(ledger.duplicates, 0);
+      const counts = await producer.counts();
+      assert.deepEqual(counts.map((c) => c.queue).sort(), [...queues].sort());
+      assert.equal(counts.reduce((n, c) => n + c.counts.succeeded, 0), ids.length);
+      t.diagnostic(`cluster load: ${ids.length} tasks over ${queues.length} queues on 3 masters in ${seconds.toFixed(1)} s`);
+    } finally {
+      await workers.stop();
+      await producer.destroy().catch(() => {});
+      await producer.close();
+    }
+  });
+});
+
+describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
+  it('a killed master: work continues on the promoted replica, nothing lost, nodes() follows', async (t) => {
+    const setup = await startSentinels(SENTINEL_SETUP.master, SENTINEL_SETUP.replica, SENTINEL_SETUP.sentinels);
+    const options: RedisOptions = {
+      sentinels: SENTINEL_SETUP.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+      name: setup.name,
+      keyPrefix: freshPrefix(),
+      socketTimeout: 2000,
+    };
+    const ledger = new Ledger();
+    const producer = new RedisBackend(options);
+    let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+    try {
+      await producer.connect();
+      const row = (n: { address: string; role: string; reachable: boolean; serving: boolean }) => `${n.address} ${n.role}${n.reachable ? '' : ' unreachable'}${n.serving ? ' serving' : ''}`;
+      assert.deepEqual((await producer.nodes()).map(row).sort(), [
+        'redis://127.0.0.1:7010 master serving',
+        'redis://127.0.0.1:7011 replica',
+        ...SENTINEL_SETUP.sentinels.map((p) => `sentinel://127.0.0.1:${p} sentinel`),
+      ]);
+      workers = await startWorkers(2, options, ['default'], ledger, 5000);
+      const ids: string[] = [];
+      let killedAt = 0;
+      let firstRunAfterKill = 0;
+      for (let batch = 0; batch < 40; batch++) {
+        const tasks = Array.from({ length: 50 }, () => countTask('default'));
+        ids.push(...tasks.map((task) => task.id));
+        await enqueueRetrying(producer, tasks);
+        if (batch === 10) {
+          await eventually('the first batches to run', async () => ledger.runs.size >= 300, 30_000, 50);
+          const done = ledger.runs.size;
+          await setup.master.kill();
+          killedAt = Date.now();
+          void eventually('a task to run after the kill', async () => ledger.runs.size > done + 50, 120_000, 50).then(() => (firstRunAfterKill = Date.now()));
+        }
+        await sleep(50);
+      }
+      const enqueuedAll = Date.now();
+      await eventually('every task to run', async () => ids.every((id) => ledger.runs.has(id)), 120_000, 200);
+      assert.deepEqual(await unfinished(producer, ids), [], 'tasks lost in the failover');
+      const after = await eventually(
+        'nodes() to show the promoted replica serving',
+        async () => {
+          const nodes = await producer.nodes();
+          return nodes.find((n) => n.role === 'master')?.address.endsWith('127.0.0.1:7011') && nodes.find((n) => n.serving) ? nodes : undefined;
+        },
+        30_000,
+        500,
+      );
+      assert.equal(after.find((n) => n.serving)?.address, 'redis://127.0.0.1:7011');
+      t.diagnostic(
+        `sentinel failover: ${ids.length} tasks, 0 lost, ${ledger.duplicates} run twice (at-least-once), ` +
+          `work resumed ${((firstRunAfterKill - killedAt) / 1000).toFixed(1)} s after the master was killed ` +
+          `(all enqueued ${((enqueuedAll - killedAt) / 1000).toFixed(1)} s after it)`,
+      );
+    } finally {
+      await workers?.stop();
+      await producer.close();
+      await setup.stop();
+    }
+  });
+});
+
+describe('redis faults (a private server on 7030)', { skip }, () => {
+  let server: RedisProcess;
+  before(async () => {
+    // Append-only with fsync per write, so a restart keeps the data (as a production server would).
+    server = new RedisProcess(FAULT_PORT, ['--appendonly', 'yes', '--appendfsync', 'always']);
+    await server.start();
+  });
+  after(() => server.stop());
+
+  /** Server-side ids of this backend's connections, by role. */
+  const connectionIds = (b: RedisBackend) =>
+    withAdmin(FAULT_PORT, async (admin) => {
+      const lines = ((await admin.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=${b.clientName}-`));
+      return lines.map((l) => ({ id: /(?:^|\s)id=(\d+)/.exec(l)![1], role: / name=\S+-(\w+)(\s|$)/.exec(l)![1] }));
+    });
+
+  it('a server restart mid-run: the worker, its waiting claims and the subscriber reconnect by themselves', async (t) => {
+    const options: RedisOptions = { port: FAULT_PORT, keyPrefix: freshPrefix(), socketTimeout: 2000 };
+    const ledger = new Ledger();
+    const workers = await startWorkers(1, options, ['default', 'other'], ledger);
+    const producer = new RedisBackend(options);
+    await producer.connect();
+    try {
+      const first = Array.from({ length: 200 }, (_, i) => countTask(i % 2 ? 'default' : 'other'));
+      await producer.enqueue(first);
+      await eventually('the first tasks to run', async () => first.every((x) => ledger.runs.has(x.id)), 30_000, 50);
+      await sleep(300); // the worker is idle now: its claims wait on the server
+
+      await server.kill('SIGTERM'); // a clean shutdown writes everything out
+      // Health during the outage: a ping fails (within socketTimeout), it does not hang.
+      const t1 = Date.now();
+      await assert.rejects(producer.ping(), ConnectionError, 'a ping while the server is down');
+      assert.ok(Date.now() - t1 < 5000, `the ping took ${Date.now() - t1} ms to fail`);
+      await server.start();
+      const up = Date.now();
+      const second = Array.from({ length: 200 }, (_, i) => countTask(i % 2 ? 'default' : 'other'));
+      await enqueueRetrying(producer, second);
+      await eventually('the tasks enqueued after the restart to run', async () => second.every((x) => ledger.runs.has(x.id)), 60_000, 50);
+      const recovered = Date.now() - up;
+      assert.deepEqual(await unfinished(producer, [...first, ...second].map((x) => x.id)), []);
+      assert.equal(ledger.duplicates, 0);
+
+      // The restarted server knows none of the scripts: single calls and pipelines over several
+      // queues load them again (NOSCRIPT is handled), and waitForFinish is woken by pub/sub.
+      await withAdmin(FAULT_PORT, (a) => a.script('FLUSH'));
+      const [a1, b1] = [countTask('a'), countTask('b')];
+      await producer.enqueue([a1, b1]);
+      const claimed = await producer.claim({ workerId: 'x', queues: ['a'], max: 1, leaseMs: 30_000 });
+      const claimedB = await producer.claim({ workerId: 'x', queues: ['b'], max: 1, leaseMs: 30_000 });
+      const waiting = producer.waitForFinish(a1.id, 10_000);
+      await sleep(200);
+      const t0 = Date.now();
+      assert.deepEqual(await producer.complete([succeed(claimed[0].lease), succeed(claimedB[0].lease)]), [true, true]);
+      assert.equal((await waiting)?.state, 'succeeded');
+      assert.ok(Date.now() - t0 < 900, `waitForFinish took ${Date.now() - t0} ms: the subscriber did not come back`);
+      t.diagnostic(`server restart: the tasks enqueued after it all ran ${(recovered / 1000).toFixed(1)} s after the server was back`);
+    } finally {
+      await workers.stop();
+      await producer.destroy().catch(() => {});
+      await producer.close();
+    }
+  });
+
+  it('CLIENT KILL of every backend connection: the next operations succeed and nothing hangs', () =>
+    withBackend({ port: FAULT_PORT }, async (b) => {
+      const task = newTask();
+      await b.enqueue([task]);
+      const finishing = b.waitForFinish(task.id, 15_000); // opens the subscriber
+      const idle = b.claim({ workerId: 'w', queues: ['idle'], max: 1, leaseMs: 30_000, waitMs: 15_000 });
+      await sleep(300);
+      const before = await connectionIds(b);
+      assert.deepEqual([...new Set(before.map((c) => c.role))].sort(), ['blocking', 'command', 'subscriber']);
+      await withAdmin(FAULT_PORT, async (admin) => {
+        for (const { id } of before) await admin.client('KILL', 'ID', id);
+      });
+      const t0 = Date.now();
+      const [c] = await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000 });
+      assert.equal(c.record.id, task.id);
+      assert.deepEqual(await b.complete([succeed(c.lease)]), [true]);
+      assert.equal((await finishing)?.state, 'succeeded');
+      const wake = newTask({ queue: 'idle' });
+      await b.enqueue([wake]);
+      assert.deepEqual((await idle).map((x) => x.record.id), [wake.id]);
+      assert.ok(Date.now() - t0 < 5000, `recovery took ${Date.now() - t0} ms`);
+      const afterIds = (await connectionIds(b)).map((x) => x.id);
+      assert.ok(!afterIds.some((id) => before.some((x) => x.id === id)), 'a killed connection is still listed');
+    }));
+
+  it('a silent stall: commands fail within socketTimeout, a stalled wait is not reused, long blocking waits are not stalls', async () => {
+    const proxy = await startProxy(FAULT_PORT);
+    try {
+      await withBackend({ port: proxy.port, socketTimeout: 1000, keepAlive: 1000 }, async (b) => {
+        // A BLPOP longer than socketTimeout on a healthy link is a normal wait: no error, and its
+        // connection is reused by the next wait.
+        const t0 = Date.now();
+        assert.deepEqual(await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 2500 }), []);
+        assert.ok(Date.now() - t0 >= 2400);
+        const blockingBefore = (await connectionIds(b)).filter((c) => c.role === 'blocking');
+        assert.equal(blockingBefore.length, 1);
+        assert.deepEqual(await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 300 }), []);
+        assert.deepEqual((await connectionIds(b)).filter((c) => c.role === 'blocking'), blockingBefore);
+        await b.waitForFinish(newTask().id, 10); // opens the subscriber
+
+        // The link stalls: no bytes either way, no socket closed.
+        proxy.freeze(true);
+        const stalled = Date.now();
+        await assert.rejects(b.ping(), ConnectionError);
+        assert.ok(Date.now() - stalled < 3000, `the stall was noticed after ${Date.now() - stalled} ms`);
+        const waited = Date.now();
+        await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 500 }).catch(() => []);
+        assert.ok(Date.now() - waited < 6000, `a claim during the stall took ${Date.now() - waited} ms`);
+        await sleep(2500); // long enough for the subscriber's keepalive PING to time out
+        proxy.freeze(false);
+        proxy.cut(); // the stalled sockets are dead for good: a real stall does not heal them
+
+        await eventually('the backend to answer again', () => b.ping().then(() => true, () => false), 20_000, 200);
+        const task = newTask();
+        const waiting = b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 10_000 });
+        await sleep(200);
+        await b.enqueue([task]);
+        const [c] = await waiting;
+        assert.equal(c?.record.id, task.id);
+        const finishing = b.waitForFinish(task.id, 10_000);
+        await sleep(200);
+        const done = Date.now();
+        await b.complete([succeed(c.lease)]);
+        assert.equal((await finishing)?.state, 'succeeded');
+        assert.ok(Date.now() - done < 900, `waitForFinish took ${Date.now() - done} ms: the subscriber did not reconnect`);
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
