@@ -1,0 +1,383 @@
+// The faults, one per scenario: what the run does to the workers, the server or the network, and
+// what it checks beyond "nothing lost". A scenario's inject() starts once the load is under way.
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import type { BackendKind } from '../../shared/core/backend.js';
+import { checkHealth, type HealthStatus } from '../../shared/health/check.js';
+import type { EnqueueOptions } from '../../shared/core/enqueue-options.js';
+import { isBackendError, type FinalState, type LedgerEntry, type TaskKind } from './ledger.js';
+import type { FaultProxy } from './proxy.js';
+import type { ServerControl } from './servers.js';
+import type { Check, RunSettings, ScenarioName } from './types.js';
+import type { WorkerPool } from './workers.js';
+
+export interface ScenarioContext {
+  kind: BackendKind;
+  /** The namespaced config the harness itself uses (direct, never through the proxy). */
+  config: BackendConfig;
+  server?: ServerControl;
+  proxy?: FaultProxy;
+  workers: WorkerPool;
+  settings: RunSettings;
+  /** Resolves once the load's completions reach this many (or the queue is drained). */
+  progress(completed: number): Promise<void>;
+  log(message: string): void;
+}
+
+export interface Injection {
+  /** Epoch ms the fault began (recovery is measured from here). */
+  at: number;
+  checks: Check[];
+  notes: string[];
+  /** Checked again after the drain, with the ledger and the store's final states. */
+  after?(entries: readonly LedgerEntry[], final: ReadonlyMap<string, FinalState>): Check[];
+}
+
+export interface ExtraTasks {
+  kind: TaskKind;
+  count: number;
+  ms: number;
+  options: EnqueueOptions;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  /** One line for the report. */
+  summary: string;
+  backends: readonly BackendKind[];
+  /** Workers connect through the fault proxy. */
+  viaProxy?: boolean;
+  /** Settings the workers get on top of the connection (shorter detection, a small pool). */
+  workerOptions?(kind: BackendKind): Record<string, unknown>;
+  extraTasks?(settings: RunSettings): ExtraTasks[];
+  /** Worker processes the fault itself ends: any other death is a failure (an uncaught error). */
+  deaths?: 'one' | 'any';
+  /** False for a scenario with nothing to recover from (no time to recover is reported). */
+  recovery?: false;
+  /** Fraction of the load completed before inject() is called. */
+  injectAt: number;
+  inject(ctx: ScenarioContext): Promise<Injection>;
+}
+
+const SERVERS: readonly BackendKind[] = ['postgres', 'redis', 'nats'];
+const ALL: readonly BackendKind[] = ['sqlite', ...SERVERS];
+
+/** The stall-detection settings the network-stall run gives its workers, and the time within which
+ *  they promise to notice (the run allows this plus one lease). */
+export const DETECTION: Record<'postgres' | 'redis' | 'nats', { options: Record<string, unknown>; noticeMs: number; why: string }> = {
+  postgres: { options: {}, noticeMs: 30_000, why: 'no PostgreSQL option bounds a silent socket; 30 s allowed' },
+  redis: { options: { socketTimeout: 5000 }, noticeMs: 5000, why: 'socketTimeout 5000 ms' },
+  nats: { options: { pingInterval: 3000, maxPingsOutstanding: 2 }, noticeMs: 9000, why: 'pingInterval 3000 ms × (maxPingsOutstanding 2 + 1)' },
+};
+
+const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
+
+// --- worker process SIGKILLed -------------------------------------------------------------------
+
+const processKill: Scenario = {
+  name: 'process-kill',
+  summary: 'SIGKILL one worker process mid-task; its claimed tasks must run elsewhere once their lease ends',
+  backends: ALL,
+  deaths: 'one',
+  injectAt: 0.3,
+  async inject(ctx) {
+    // The victim: the process with the most tasks in flight (waiting a little for one to have any).
+    let flying = ctx.workers.inFlight();
+    for (let i = 0; i < 50 && Math.max(...[...flying.values()].map((l) => l.length)) === 0; i++) {
+      await sleep(100);
+      flying = ctx.workers.inFlight();
+    }
+    const [victimPid] = [...flying].sort((a, b) => b[1].length - a[1].length)[0];
+    const at = Date.now();
+    ctx.workers.kill(ctx.workers.pids.indexOf(victimPid));
+    // Its runs in flight: started by it and never finished (read again after the kill).
+    await sleep(100);
+    const orphans = ctx.workers.inFlight().get(victimPid) ?? [];
+    const bound = 2 * ctx.settings.lease + 5000;
+    return {
+      at,
+      checks: [check('a task was in flight in the killed process', orphans.length > 0, `${orphans.length} task(s) were running in pid ${victimPid}`)],
+      notes: [`killed pid ${victimPid} with ${orphans.length} task(s) in flight`],
+      after(entries, final) {
+        const back = orphans.map((id) => entries.find((e) => e.phase === 'E' && e.taskId === id && e.pid !== victimPid)?.at);
+        const missing = orphans.filter((id, i) => back[i] === undefined || final.get(id)?.state !== 'succeeded');
+        const latest = Math.max(0, ...back.filter((t): t is number => t !== undefined).map((t) => t - at));
+        return [
+          check(
+            'the killed process\'s tasks ran again within 2 leases + 5 s',
+            missing.length === 0 && latest <= bound,
+            missing.length ? `${missing.length} never ran again: ${missing.slice(0, 3).join(', ')}` : `the last came back ${latest} ms after the kill (lease ${ctx.settings.lease} ms, allowed ${bound} ms)`,
+          ),
+        ];
+      },
+    };
+  },
+};
+
+// --- server restarted ---------------------------------------------------------------------------
+
+const OUTAGE_MS = 3000;
+
+const serverRestart: Scenario = {
+  name: 'server-restart',
+  summary: `stop the server, leave it down ${OUTAGE_MS / 1000} s, start it again; workers reconnect by themselves; health is unhealthy during the outage, healthy after`,
+  backends: SERVERS,
+  injectAt: 0.25,
+  async inject(ctx) {
+    const server = ctx.server!;
+    const samples: { at: number; status: HealthStatus; phase: 'down' | 'after' }[] = [];
+    // An object, not a let: the sampler reads the phase the main path moves on.
+    const now: { phase: 'up' | 'down' | 'after' } = { phase: 'up' };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const t = Date.now();
+        const p = now.phase;
+        const report = await checkHealth(ctx.config, { timeoutMs: 2000, queueFacts: false });
+        // A sample counts for a phase only if the whole check ran inside it.
+        if (p !== 'up' && p === now.phase) samples.push({ at: t, status: report.status, phase: p });
+        if (p === 'after' && report.status === 'healthy') break;
+        await sleep(300);
+      }
+    })();
+    const at = Date.now();
+    await server.stop();
+    now.phase = 'down';
+    const stoppedAt = Date.now();
+    await sleep(OUTAGE_MS);
+    now.phase = 'up';
+    await server.start();
+    const startedAt = Date.now();
+    now.phase = 'after';
+    const healthyBy = startedAt + 30_000;
+    while (Date.now() < healthyBy && !samples.some((s) => s.phase === 'after' && s.status === 'healthy')) await sleep(200);
+    sampling = false;
+    await sampler;
+    const down = samples.filter((s) => s.phase === 'down');
+    const healthyAfter = samples.find((s) => s.phase === 'after' && s.status === 'healthy');
+    return {
+      at,
+      checks: [
+        check('health unhealthy during the outage', down.length > 0 && down.every((s) => s.status === 'unhealthy'), `${down.length} sample(s) while down: ${[...new Set(down.map((s) => s.status))].join(', ') || 'none'}`),
+        check('health healthy after the restart', healthyAfter !== undefined, healthyAfter ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again` : 'no healthy sample within 30 s of the restart'),
+      ],
+      notes: [`${server.label} stopped in ${stoppedAt - at} ms, down ${startedAt - stoppedAt} ms`],
+    };
+  },
+};
+
+// --- connections killed by the server ------------------------------------------------------------
+
+async function killPostgres(ctx: ScenarioContext): Promise<number> {
+  const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
+  const client = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
+  await client.connect();
+  try {
+    // Every connection of this run's schema: the workers' pools and LISTEN clients (and the harness's own).
+    const result = await client.query<{ pid: number }>(
+      `select pid from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid() and pg_terminate_backend(pid)`,
+      [`%(${config.schema})`],
+    );
+    return result.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+async function killRedis(ctx: ScenarioContext): Promise<number> {
+  const config = ctx.config as Extract<BackendConfig, { type: 'redis' }>;
+  const admin = new Redis({ host: config.host, port: config.port, lazyConnect: true });
+  await admin.connect();
+  try {
+    const list = (await admin.client('LIST')) as string;
+    // Worker connections are named sitq-<pid>-<random>-<role>.
+    const prefixes = ctx.workers.pids.map((pid) => `sitq-${pid}-`);
+    let killed = 0;
+    for (const line of list.split('\n')) {
+      const id = /\bid=(\d+)/.exec(line)?.[1];
+      const name = /\bname=(\S*)/.exec(line)?.[1] ?? '';
+      if (id && prefixes.some((p) => name.startsWith(p))) killed += Number(await admin.client('KILL', 'ID', id));
+    }
+    return killed;
+  } finally {
+    admin.disconnect();
+  }
+}
+
+const connectionKill: Scenario = {
+  name: 'connection-kill',
+  summary: 'the server drops the workers\' connections (PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)',
+  backends: SERVERS,
+  viaProxy: true,
+  injectAt: 0.3,
+  async inject(ctx) {
+    const at = Date.now();
+    let killed: number;
+    let how: string;
+    if (ctx.kind === 'postgres') {
+      killed = await killPostgres(ctx);
+      how = 'pg_terminate_backend on every connection of the run\'s schema';
+    } else if (ctx.kind === 'redis') {
+      killed = await killRedis(ctx);
+      how = 'CLIENT KILL ID on every worker connection';
+    } else {
+      // NATS 2.9 has no server-side kick of a client: the proxy resets every worker connection.
+      killed = ctx.proxy!.dropAll();
+      how = 'every worker connection reset (RST) at the proxy';
+    }
+    return { at, checks: [check('connections were killed', killed > 0, `${killed} connection(s): ${how}`)], notes: [`${killed} connection(s) killed: ${how}`] };
+  },
+};
+
+// --- silent network stall ----------------------------------------------------------------------
+
+const STALL_LIMIT_MS = 60_000;
+
+const networkStall: Scenario = {
+  name: 'network-stall',
+  summary: 'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
+  backends: SERVERS,
+  viaProxy: true,
+  workerOptions: (kind) => (kind === 'sqlite' ? {} : DETECTION[kind].options),
+  injectAt: 0.3,
+  async inject(ctx) {
+    const proxy = ctx.proxy!;
+    const detection = DETECTION[ctx.kind as 'postgres' | 'redis' | 'nats'];
+    const at = Date.now();
+    const stalled = proxy.stall();
+    const before = ctx.workers.entries().filter((e) => e.phase === 'E').length;
+    // Recovered: the workers finish new work over fresh connections while the old ones stay stalled.
+    const target = before + 2 * ctx.settings.workers * ctx.settings.concurrency + 1;
+    const recovered = await Promise.race([ctx.progress(target).then(() => true), sleep(STALL_LIMIT_MS).then(() => false)]);
+    const recoveredAt = Date.now();
+    const stillStalled = proxy.stalled;
+    proxy.endStall();
+    const firstError = ctx.workers.notes.filter(isBackendError).find((n) => n.at >= at);
+    const allowed = detection.noticeMs + ctx.settings.lease;
+    return {
+      at,
+      checks: [
+        check('connections were stalled', stalled > 0, `${stalled} connection(s) stalled`),
+        check(
+          `work resumed within ${allowed} ms (${detection.why}, plus one lease)`,
+          recovered && recoveredAt - at <= allowed,
+          recovered ? `new work finished ${recoveredAt - at} ms after the stall began` : `no new work within ${STALL_LIMIT_MS / 1000} s; the stall was then ended by resetting the connections`,
+        ),
+      ],
+      notes: [
+        `${stalled} connection(s) stalled; ${stillStalled} still stalled (never abandoned by the client) when ${recovered ? 'work resumed' : 'the limit was reached'}`,
+        firstError ? `first backend error ${firstError.at - at} ms after the stall: ${firstError.name}: ${firstError.message.slice(0, 160)}` : 'no backend error reported by a worker',
+      ],
+    };
+  },
+};
+
+// --- pool exhaustion (PostgreSQL) --------------------------------------------------------------
+
+const POOL = { poolSize: 2, maxOverflow: 0, poolTimeout: 2000 };
+const LOCK_MS = 6000;
+
+const poolExhaustion: Scenario = {
+  name: 'pool-exhaustion',
+  summary: `workers with poolSize ${POOL.poolSize}, maxOverflow 0, poolTimeout ${POOL.poolTimeout} ms; the tasks table is locked for ${LOCK_MS / 1000} s so every connection is held; callers must get PoolTimeoutError in time and nothing may hang`,
+  backends: ['postgres'],
+  workerOptions: () => POOL,
+  injectAt: 0.3,
+  async inject(ctx) {
+    const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
+    const locker = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user });
+    await locker.connect();
+    // A caller of its own with one connection: the first call holds it (blocked on the lock), the
+    // others must be refused after poolTimeout.
+    const probe = createBackend({ ...config, poolSize: 1, maxOverflow: 0, poolTimeout: 1000 });
+    await probe.connect();
+    const at = Date.now();
+    try {
+      await locker.query('begin');
+      await locker.query(`lock table ${config.schema}.tasks in access exclusive mode`);
+      const calls = [0, 1, 2].map(async (i) => {
+        await sleep(i * 50);
+        const t0 = Date.now();
+        try {
+          await probe.counts();
+          return { ms: Date.now() - t0, error: undefined as Error | undefined };
+        } catch (err) {
+          return { ms: Date.now() - t0, error: err as Error };
+        }
+      });
+      await sleep(LOCK_MS);
+      await locker.query('commit');
+      const hang = sleep(15_000).then(() => 'hung' as const);
+      const results = await Promise.race([Promise.all(calls), hang]);
+      if (results === 'hung') return { at, checks: [check('no caller hangs', false, 'a probe call did not settle within 15 s of the lock ending')], notes: [] };
+      const refused = results.filter((r) => r.error);
+      const clear = refused.filter((r) => r.error!.name === 'PoolTimeoutError' && r.ms <= 1000 + 2000);
+      const workerTimeouts = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= at && n.name === 'PoolTimeoutError');
+      return {
+        at,
+        checks: [
+          check('callers beyond the pool get PoolTimeoutError within poolTimeout + 2 s', refused.length >= 1 && clear.length === refused.length, refused.map((r) => `${r.error!.name} after ${r.ms} ms`).join('; ') || 'nobody was refused'),
+          check('the caller holding the connection finishes once the lock ends', results.some((r) => !r.error), results.map((r) => (r.error ? 'refused' : `answered after ${r.ms} ms`)).join('; ')),
+        ],
+        notes: [
+          `probe: ${refused[0]?.error?.message.slice(0, 200) ?? 'no error'}`,
+          `workers reported ${workerTimeouts.length} PoolTimeoutError(s) during the lock`,
+        ],
+      };
+    } finally {
+      await locker.end().catch(() => {});
+      await probe.close();
+    }
+  },
+};
+
+// --- poison tasks ------------------------------------------------------------------------------
+
+const POISON_ATTEMPTS = 3;
+
+const poison: Scenario = {
+  name: 'poison',
+  summary: `poison tasks among the load (5 always throw, 2 kill their process; maxAttempts ${POISON_ATTEMPTS}): each ends dead after its attempts, the rest of the load is unaffected`,
+  backends: ALL,
+  extraTasks: () => [
+    { kind: 'throw', count: 5, ms: 0, options: { maxAttempts: POISON_ATTEMPTS, backoff: { type: 'fixed', baseMs: 200 } } },
+    { kind: 'exit', count: 2, ms: 0, options: { maxAttempts: POISON_ATTEMPTS } },
+  ],
+  deaths: 'any',
+  injectAt: 0,
+  async inject(ctx) {
+    // The fault is in the data: it begins when the first poison task kills its process.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && ctx.workers.deaths.length === 0) await sleep(100);
+    const at = ctx.workers.deaths[0]?.at ?? Date.now();
+    return {
+      at,
+      checks: [check('a poison task killed its process', ctx.workers.deaths.length > 0, `${ctx.workers.deaths.length} process death(s) so far`)],
+      notes: [],
+      after(_entries, final) {
+        const poisoned = [...final.entries()].filter(([, f]) => f.state === 'dead');
+        const byError = new Map<string, number>();
+        for (const [, f] of poisoned) byError.set(`${f.errorName} after ${f.attempts}`, (byError.get(`${f.errorName} after ${f.attempts}`) ?? 0) + 1);
+        return [check('poison tasks ended dead', poisoned.length === 7, `${poisoned.length} dead: ${[...byError].map(([k, n]) => `${n}× ${k} attempt(s)`).join(', ')}; ${ctx.workers.deaths.length} process death(s)`)];
+      },
+    };
+  },
+};
+
+// --- a task longer than its lease --------------------------------------------------------------
+
+const longTask: Scenario = {
+  name: 'long-task',
+  summary: 'tasks that run 3 leases + 1 s among the load; their worker renews the lease, so none may run twice',
+  backends: SERVERS,
+  extraTasks: (s) => [{ kind: 'long', count: 4, ms: 3 * s.lease + 1000, options: { priority: 9 } }],
+  recovery: false,
+  injectAt: 0,
+  async inject() {
+    return { at: Date.now(), checks: [], notes: [] };
+  },
+};
+
+export const SCENARIO_LIST: readonly Scenario[] = [processKill, serverRestart, connectionKill, networkStall, poolExhaustion, poison, longTask];

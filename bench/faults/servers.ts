@@ -1,0 +1,227 @@
+// The servers a fault run talks to, and how to stop and start them. By default the standard
+// loopback services (PostgreSQL 5432, Redis 6379, NATS 4222), stopped with their own tools and
+// started again by ../shared/services.sh (the way they are normally started); with --private,
+// throwaway servers on spare ports that the run starts itself and removes afterwards.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { BackendConfig } from '../../shared/backends/index.js';
+import { SitqError } from '../../shared/core/errors.js';
+import { serverAnswers } from '../profiles.js';
+
+const run = promisify(execFile);
+
+export type ServerKind = 'postgres' | 'redis' | 'nats';
+
+export class FaultServerError extends SitqError {}
+
+export interface ServerControl {
+  readonly kind: ServerKind;
+  readonly host: string;
+  readonly port: number;
+  /** e.g. `private PostgreSQL on 127.0.0.1:5450`. */
+  readonly label: string;
+  /** Connection settings without a namespace (the run adds one). */
+  config(): BackendConfig;
+  /** Stops the server; resolves once it no longer answers. */
+  stop(): Promise<void>;
+  /** Starts it again; resolves once it answers. */
+  start(): Promise<void>;
+  /** Private servers: stop and delete. The main services are left running. */
+  dispose(): Promise<void>;
+}
+
+const LABEL: Record<ServerKind, string> = { postgres: 'PostgreSQL', redis: 'Redis', nats: 'NATS' };
+export const MAIN_PORTS: Record<ServerKind, number> = { postgres: 5432, redis: 6379, nats: 4222 };
+/** Where private servers may listen (spare ports no test uses). */
+export const PRIVATE_PORTS: Record<ServerKind, [number, number]> = { postgres: [5450, 5459], redis: [7050, 7099], nats: [4250, 4269] };
+const HOST = '127.0.0.1';
+
+export function backendConfig(kind: ServerKind, host: string, port: number): BackendConfig {
+  if (kind === 'postgres') return { type: 'postgres', host, port, database: 'test', user: 'postgres' };
+  if (kind === 'redis') return { type: 'redis', host, port };
+  return { type: 'nats', servers: [`nats://${host}:${port}`] };
+}
+
+async function waitFor(host: string, port: number, up: boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await serverAnswers(host, port, 500)) === up) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new FaultServerError(`${what} is ${up ? 'still not answering' : 'still answering'} on ${host}:${port} after ${timeoutMs / 1000} s`);
+}
+
+async function shell(command: string, what: string): Promise<void> {
+  try {
+    await run('sh', ['-c', command], { timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new FaultServerError(`${what} failed (${command}): ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+
+// --- the main services -------------------------------------------------------------------------
+
+function servicesScript(): string {
+  return process.env.SITQ_SERVICES_SCRIPT ?? resolve('..', 'shared', 'services.sh');
+}
+
+function defaultStop(kind: ServerKind, port: number): string {
+  if (kind === 'postgres') {
+    const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql').sort((a, b) => Number(a) - Number(b)) : [];
+    return `pg_ctlcluster --skip-systemctl-redirect ${versions.at(-1) ?? '15'} main stop -m fast`;
+  }
+  // SHUTDOWN SAVE writes the data set to disk first: services.sh starts Redis without persistence
+  // settings, and a Redis started in the same --dir loads that file again.
+  if (kind === 'redis') return `redis-cli -h ${HOST} -p ${port} shutdown save`;
+  return `kill -TERM $(ss -ltnpH "sport = :${port}" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)`;
+}
+
+/** The standard service on its port. Commands can be replaced with SITQ_FAULTS_STOP_<KIND> and
+ *  SITQ_FAULTS_START_<KIND> (run with sh -c). */
+export function mainServer(kind: ServerKind, port = MAIN_PORTS[kind]): ServerControl {
+  const env = kind.toUpperCase();
+  const stop = process.env[`SITQ_FAULTS_STOP_${env}`] ?? defaultStop(kind, port);
+  const start = process.env[`SITQ_FAULTS_START_${env}`] ?? servicesScript();
+  const label = `${LABEL[kind]} on ${HOST}:${port}`;
+  return {
+    kind,
+    host: HOST,
+    port,
+    label,
+    config: () => backendConfig(kind, HOST, port),
+    async stop() {
+      await shell(stop, `stopping ${label}`);
+      await waitFor(HOST, port, false, label);
+    },
+    async start() {
+      await shell(start, `starting ${label}`);
+      await waitFor(HOST, port, true, label);
+    },
+    async dispose() {},
+  };
+}
+
+// --- private servers ----------------------------------------------------------------------------
+
+const children = new Set<ChildProcess>();
+// A run that dies must not leave servers behind.
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+async function freePort(kind: ServerKind): Promise<number> {
+  const [lo, hi] = PRIVATE_PORTS[kind];
+  for (let port = lo; port <= hi; port++) if (!(await serverAnswers(HOST, port, 300))) return port;
+  throw new FaultServerError(`no free port for a private ${LABEL[kind]} in ${lo}-${hi}`);
+}
+
+function spawnServer(command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.once('error', () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+function pgBin(name: string): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
+  const path = versions.length ? join(root, versions.at(-1)!, 'bin', name) : name;
+  return existsSync(path) ? path : name;
+}
+
+/** initdb and postgres refuse to run as root: run them as the postgres user then. */
+function asPostgres(bin: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', pgBin(bin), ...args]] : [pgBin(bin), args];
+}
+
+async function privatePostgres(): Promise<ServerControl> {
+  const port = await freePort('postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-faults-pg-'));
+  const data = join(dir, 'data');
+  if (process.getuid?.() === 0) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
+  const exec = async (bin: string, args: string[], what: string) => {
+    const [cmd, argv] = asPostgres(bin, args);
+    try {
+      await run(cmd, argv, { timeout: 120_000 });
+    } catch (err) {
+      throw new FaultServerError(`${what} failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
+    }
+  };
+  await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], 'initdb of the private PostgreSQL');
+  // fsync off: a throwaway server on a shared disk; every restart in the run is a clean shutdown.
+  const options = `-p ${port} -c listen_addresses=${HOST} -k ${dir} -c fsync=off -c max_connections=200`;
+  const label = `private PostgreSQL on ${HOST}:${port}`;
+  const control: ServerControl = {
+    kind: 'postgres',
+    host: HOST,
+    port,
+    label,
+    config: () => backendConfig('postgres', HOST, port),
+    async stop() {
+      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'fast', '-w'], `stopping the ${label}`);
+      await waitFor(HOST, port, false, label);
+    },
+    async start() {
+      await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start', '-w'], `starting the ${label}`);
+      await waitFor(HOST, port, true, label);
+    },
+    async dispose() {
+      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w'], 'removing the private PostgreSQL').catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await control.start();
+  await run(pgBin('createdb'), ['-h', HOST, '-p', String(port), '-U', 'postgres', 'test']);
+  return control;
+}
+
+function privateSpawned(kind: 'redis' | 'nats', port: number, dir: string): ServerControl {
+  // The same settings as ../shared/services.sh, on a private port and directory.
+  const command = kind === 'redis' ? 'redis-server' : existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+  const args =
+    kind === 'redis'
+      ? ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'log')]
+      : ['-a', HOST, '-p', String(port), '-js', '-sd', dir, '-l', join(dir, 'log')];
+  let child: ChildProcess | undefined;
+  const label = `private ${LABEL[kind]} on ${HOST}:${port}`;
+  return {
+    kind,
+    host: HOST,
+    port,
+    label,
+    config: () => backendConfig(kind, HOST, port),
+    async stop() {
+      if (kind === 'redis') await shell(defaultStop('redis', port), `stopping the ${label}`);
+      else child?.kill('SIGTERM');
+      await exited(child);
+      await waitFor(HOST, port, false, label);
+    },
+    async start() {
+      child = spawnServer(command, args);
+      await waitFor(HOST, port, true, label);
+    },
+    async dispose() {
+      child?.kill('SIGKILL');
+      await exited(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a throwaway server of this kind on a spare port. */
+export async function privateServer(kind: ServerKind): Promise<ServerControl> {
+  if (kind === 'postgres') return privatePostgres();
+  const control = privateSpawned(kind, await freePort(kind), mkdtempSync(join(tmpdir(), `sitq-faults-${kind}-`)));
+  await control.start();
+  return control;
+}
