@@ -30,25 +30,34 @@ export function parseInlineProfile(text: string): ProfileEntry {
       return { type: 'sqlite', path: trimmed.replace(/^sqlite:(\/\/)?/i, '') || 'sitq.db' };
     case 'postgres':
     case 'postgresql':
+      parseUrl(trimmed, 'a valid postgres://user@host:port/database URL');
       return { type: 'postgres', connectionString: trimmed };
     case 'redis':
     case 'rediss':
       return redisFromUrl(trimmed);
     case 'nats':
-    case 'tls':
-      return { type: 'nats', servers: trimmed.split(',') };
+    case 'tls': {
+      const servers = trimmed.split(',');
+      for (const server of servers) parseUrl(/^[a-z]+:\/\//i.test(server) ? server : `nats://${server}`, 'valid nats://host:port server URLs, separated by commas');
+      return { type: 'nats', servers };
+    }
     default:
       throw new ConfigurationError({ option: 'profile', expected: 'a profile name, a JSON object, or a sqlite:, postgres://, redis:// or nats:// URL', given: redact(trimmed) });
   }
 }
 
-function redisFromUrl(text: string): ProfileEntry {
-  let url: URL;
+/** The URL, or a ConfigurationError: the drivers would only find out at connect time (a port
+ *  over 65535, a broken host), and report it as an unreachable server. */
+function parseUrl(text: string, expected: string): URL {
   try {
-    url = new URL(text);
+    return new URL(text);
   } catch {
-    throw new ConfigurationError({ option: 'profile', expected: 'a valid redis://host:port/db URL', given: redact(text) });
+    throw new ConfigurationError({ option: 'profile', expected, given: redact(text) });
   }
+}
+
+function redisFromUrl(text: string): ProfileEntry {
+  const url = parseUrl(text, 'a valid redis://host:port/db URL');
   const entry: ProfileEntry = { type: 'redis' };
   if (url.hostname) entry.host = url.hostname.replace(/^\[|\]$/g, '');
   if (url.port) entry.port = Number(url.port);
