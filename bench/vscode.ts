@@ -1,0 +1,166 @@
+// `npm run bench:vscode [-- options]`: how fast the VS Code extension gets going in a real VS Code
+// (code-server 4.139 = VS Code 1.139). Each run starts code-server afresh with the packaged .vsix
+// installed, opens the workbench in Chromium, checks that the extension did NOT activate on its
+// own (activation is lazy), opens the sitq view and times:
+//   - activation: the extension's activate() (it logs "activated in X ms"),
+//   - core ready: spawning the core process until it said ready ("core ready in X ms"),
+//   - view ready: from the click on the activity bar to the Backends view's welcome content,
+//     which needs activation, the core and the first profile list (what the user waits for).
+// Written as JSON + Markdown under bench/results/ (vscode-<date>.json/.md), like `npm run bench`.
+import { Command, InvalidArgumentError } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { machineInfo, dateStamp } from '../shared/bench/report.js';
+import { summarize } from '../shared/bench/stats.js';
+import type { LatencySummary, MachineInfo } from '../shared/bench/types.js';
+import { CODE_SERVER_VERSION, codeServerInstalled, extensionLog, startCodeServer } from '../test/vscode/code-server.js';
+import { launchBrowser, Workbench } from '../test/vscode/workbench.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Run {
+  activationMs: number;
+  moduleLoadMs: number;
+  coreReadyMs: number;
+  viewReadyMs: number;
+  /** The extension was not active before its view was opened. */
+  lazy: boolean;
+}
+
+export interface VscodeBenchReport {
+  kind: 'vscode-activation';
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  versions: { sitq: string; codeServer: string; hostNode: string; coreNode: string };
+  runs: Run[];
+  activation: LatencySummary;
+  coreReady: LatencySummary;
+  viewReady: LatencySummary;
+}
+
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--runs must be a whole number >= 1');
+  return n;
+};
+const program = new Command('npm run bench:vscode --')
+  .description('Activation time of the VS Code extension in code-server: activate(), core start, first view.')
+  .option('--runs <n>', 'code-server starts to measure', positive, 5)
+  .option('--vsix <file>', 'an existing .vsix (default: package this checkout)')
+  .option('--out <dir>', 'where results go', 'bench/results')
+  .option('--name <name>', 'file name (without extension); default vscode-<date>');
+program.parse(process.argv);
+const opts = program.opts<{ runs: number; vsix?: string; out: string; name?: string }>();
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) program.error(`Chromium is not installed at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`, { exitCode: 2 });
+if (!codeServerInstalled()) program.error('code-server is not installed: run `bash scripts/install-code-server.sh` once (cached under ~/.cache)', { exitCode: 2 });
+
+const scratch = mkdtempSync(join(tmpdir(), 'sitq-bench-vscode-'));
+const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+try {
+  const vsix = opts.vsix ?? join(scratch, 'sitq.vsix');
+  if (!opts.vsix) {
+    process.stderr.write('packaging the extension…\n');
+    execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const runs: Run[] = [];
+  let hostNode = '';
+  let coreNode = '';
+  for (let i = 1; i <= opts.runs; i++) {
+    const { run, host, core } = await measure(vsix, join(scratch, `run-${i}`));
+    runs.push(run);
+    hostNode = host;
+    coreNode = core;
+    process.stderr.write(`run ${i}/${opts.runs}: activation ${run.activationMs} ms, core ready ${run.coreReadyMs} ms, view ready ${run.viewReadyMs} ms${run.lazy ? '' : ' (NOT lazy)'}\n`);
+  }
+  const date = new Date().toISOString();
+  const report: VscodeBenchReport = {
+    kind: 'vscode-activation',
+    date,
+    command: `npm run bench:vscode -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+    machine: machineInfo(),
+    versions: { sitq: packageVersion(), codeServer: CODE_SERVER_VERSION, hostNode, coreNode },
+    runs,
+    activation: summarize(runs.map((r) => r.activationMs)),
+    coreReady: summarize(runs.map((r) => r.coreReadyMs)),
+    viewReady: summarize(runs.map((r) => r.viewReadyMs)),
+  };
+  mkdirSync(opts.out, { recursive: true });
+  const name = opts.name ?? `vscode-${dateStamp(date)}`;
+  const jsonPath = join(opts.out, `${name}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(opts.out, `${name}.md`), toMarkdown(report));
+  console.log(toMarkdown(report));
+  console.log(`written: ${relative(process.cwd(), jsonPath)} (+ .md)`);
+  if (runs.some((r) => !r.lazy)) process.exitCode = 1;
+} finally {
+  cleanup();
+}
+
+async function measure(vsix: string, home: string): Promise<{ run: Run; host: string; core: string }> {
+  const workspace = join(home, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  const server = await startCodeServer({
+    home,
+    workspace,
+    vsix,
+    settings: { 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false },
+  });
+  const browser = await launchBrowser();
+  try {
+    const wb = await Workbench.open(browser, server.url, workspace);
+    // Give the workbench time to do whatever it does at startup: the extension must stay asleep.
+    await wb.page.waitForTimeout(3000);
+    const lazy = !/activated in/.test(extensionLog(server.userDataDir));
+    const clicked = performance.now();
+    await wb.openContainer('sitq');
+    // The welcome content: "Add a backend" once the core answered, "Show Log" if it could not start.
+    await wb.page.getByRole('button', { name: /^(Add a backend|Show Log)$/ }).first().waitFor({ timeout: 90_000 });
+    const viewReadyMs = Math.round(performance.now() - clicked);
+    if (!(await wb.page.getByRole('button', { name: 'Add a backend' }).isVisible())) throw new Error(`the sitq core did not start:\n${extensionLog(server.userDataDir)}`);
+    // The log file is flushed a little after the lines are written.
+    let log = extensionLog(server.userDataDir);
+    for (const end = Date.now() + 30_000; !/core ready in/.test(log) && Date.now() < end; log = extensionLog(server.userDataDir)) await wb.page.waitForTimeout(200);
+    const activated = /activated in ([\d.]+) ms \(module load ([\d.]+) ms\)/.exec(log);
+    const ready = /core ready in (\d+) ms: Node (v[\d.]+)/.exec(log);
+    if (!activated || !ready) throw new Error(`the extension's log lacks its activation or core-ready line:\n${log}`);
+    const host = execFileSync(server.hostNode, ['--version'], { encoding: 'utf8' }).trim();
+    return { run: { activationMs: Number(activated[1]), moduleLoadMs: Number(activated[2]), coreReadyMs: Number(ready[1]), viewReadyMs, lazy }, host, core: ready[2] };
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+  }
+}
+
+function toMarkdown(r: VscodeBenchReport): string {
+  const row = (what: string, s: LatencySummary) => `| ${what} | ${s.p50Ms} | ${s.maxMs} | ${s.minMs} |`;
+  return [
+    `# sitq VS Code extension: activation (${r.date})`,
+    '',
+    `\`${r.command}\` — ${r.runs.length} fresh code-server ${r.versions.codeServer} starts (extension host ${r.versions.hostNode}, core on ${r.versions.coreNode}), ${r.machine.cpus} × ${r.machine.cpuModel}, load ${r.machine.loadAverage}.`,
+    '',
+    '| ms | p50 | max | min |',
+    '| --- | --- | --- | --- |',
+    row('activation (`activate()`)', r.activation),
+    row('core ready (spawn → ready)', r.coreReady),
+    row('view ready (click → welcome content)', r.viewReady),
+    '',
+    `Lazy: ${r.runs.every((x) => x.lazy) ? 'yes — the extension never activated before its view was opened' : 'NO — the extension activated before its view was opened'}.`,
+    '',
+  ].join('\n');
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
