@@ -475,6 +475,34 @@ describe('sqlite backend', () => {
         assert.deepEqual((await b.claim({ ...claimAll, queues: ['c'] })).map((c) => c.record.id), [c5.id]);
       }));
 
+    it('claims as many as each call asks, whatever batch sizes follow one another, with the record as stored', () =>
+      withSqlite({}, async (b, path) => {
+        const tasks = Array.from({ length: 20 }, (_, i) => newTask({ queue: i % 2 ? 'odd' : 'even', priority: i }));
+        await b.enqueue(tasks);
+        const sizes: number[] = [];
+        const claimed = [];
+        for (const [queues, max] of [[['even'], 3], [['even'], 1], [['odd', 'even'], 2], [['even'], 3], [['odd'], 5], [['odd', 'even'], 4]] as const) {
+          const got = await b.claim({ ...claimAll, queues: [...queues], max });
+          sizes.push(got.length);
+          claimed.push(...got);
+        }
+        assert.deepEqual(sizes, [3, 1, 2, 3, 5, 4]);
+        assert.equal(new Set(claimed.map((c) => c.record.id)).size, 18);
+        // Highest priority first in every queue: the first even claim takes 18, 16, 14.
+        assert.deepEqual(claimed.slice(0, 3).map((c) => c.record.priority), [18, 16, 14]);
+        // What a claim returns is what getTask reads back from the row.
+        for (const c of claimed) {
+          const stored = await b.getTask(c.record.id);
+          assert.deepEqual(c.record, stored);
+          assert.equal(c.lease.owner, claimAll.workerId);
+          assert.equal(c.record.queue, c.record.priority % 2 ? 'odd' : 'even');
+        }
+        const db = rawConnection(path);
+        const running = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM sitq_tasks WHERE state = 'running'`).get();
+        db.close();
+        assert.equal(running?.n, 18);
+      }));
+
     it('counts stay exact through every move (the counter table agrees with the rows)', () =>
       withSqlite({}, async (b, path) => {
         const tasks = Array.from({ length: 12 }, (_, i) => newTask({ queue: i % 2 ? 'odd' : 'even', maxAttempts: 1 }));

@@ -35,8 +35,12 @@ export class Claimer {
   private readonly expire: Statement<[now: number, now: number], { id: string; queue: string; state: 'pending' | 'dead' }>;
   private readonly outlook: Statement<[], { delayed: number | null; lease: number | null }>;
   private readonly anyDue: Statement<[now: number], { due: number }>;
-  /** Claim and "anything ready?" statements by number of queues (the SQL has one branch per queue). */
-  private readonly claims = new Map<number, Statement<unknown[], ClaimedTuple>>();
+  /**
+   * Claim statements by number of queues and batch size (the SQL has one branch per queue, and the
+   * batch size is written into it: see claimStatement).
+   */
+  private readonly claims = new Map<string, Statement<unknown[], ClaimedTuple>>();
+  /** "Anything ready?" statements by number of queues. */
   private readonly readyChecks = new Map<number, Statement<unknown[], { ready: number }>>();
   private readonly claimTx: (request: ClaimRequest, now: number) => ClaimResult;
   private readonly promoteTx: (now: number) => boolean;
@@ -141,9 +145,8 @@ export class Claimer {
     }
     const expires = now + request.leaseMs;
     const args: unknown[] = [request.workerId, expires, now];
-    for (const q of request.queues) args.push(q, now, request.max);
-    if (request.queues.length > 1) args.push(request.max);
-    const rows = this.claimStatement(request.queues.length).all(...args);
+    for (const q of request.queues) args.push(q, now);
+    const rows = this.claimStatement(request.queues.length, request.max).all(...args);
     if (rows.length > 0) this.noteDue(expires);
     for (const [id, , queue] of rows) {
       counts.moved(queue, 'pending', 'running');
@@ -155,17 +158,23 @@ export class Claimer {
     return { claimed: rows.map(toClaimedTask), promoted, reclaimedIn, died, nextDueAt: this.dueAt };
   }
 
-  private claimStatement(queueCount: number): Statement<unknown[], ClaimedTuple> {
-    let statement = this.claims.get(queueCount);
+  /**
+   * The batch size is a literal, not a parameter: SQLite (3.46 and later) plans a bound LIMIT from
+   * its value, so re-binding it re-prepares the statement on every run — which cost about a fifth of
+   * a claim-and-complete. A worker always asks for at most its concurrency, so a few sizes recur.
+   */
+  private claimStatement(queueCount: number, max: number): Statement<unknown[], ClaimedTuple> {
+    const key = `${queueCount}:${max}`;
+    let statement = this.claims.get(key);
     if (!statement) {
       // Each queue's branch reads its first `max` tasks straight off the ready index; the outer
       // ORDER BY merges them. `AND state = 'pending'` re-checks the row as it is updated.
-      // Bound as: owner, expires, now, then (queue, now, max) per queue, then max when merging.
+      // Bound as: owner, expires, now, then (queue, now) per queue.
       const branch = `SELECT * FROM (SELECT id, priority, run_at, seq FROM sitq_tasks INDEXED BY sitq_tasks_ready
                  WHERE state = 'pending' AND queue = ? AND run_at <= ?
-                 ORDER BY priority DESC, run_at, seq LIMIT ?)`;
+                 ORDER BY priority DESC, run_at, seq LIMIT ${max})`;
       const branches = Array<string>(queueCount).fill(branch);
-      const picked = queueCount === 1 ? branch : `${branches.join(' UNION ALL ')} ORDER BY priority DESC, run_at, seq LIMIT ?`;
+      const picked = queueCount === 1 ? branch : `${branches.join(' UNION ALL ')} ORDER BY priority DESC, run_at, seq LIMIT ${max}`;
       statement = this.db
         .prepare<unknown[], ClaimedTuple>(
           `UPDATE sitq_tasks SET
@@ -175,7 +184,9 @@ export class Claimer {
            RETURNING ${CLAIMED_COLUMNS}`,
         )
         .raw(true);
-      this.claims.set(queueCount, statement);
+      // Bounds the cache for callers that vary their batch size endlessly.
+      if (this.claims.size >= 64) this.claims.clear();
+      this.claims.set(key, statement);
     }
     return statement;
   }
