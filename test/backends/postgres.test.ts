@@ -1,20 +1,20 @@
 // PostgreSQL backend: the shared conformance suite, then what only this backend has (its options,
 // its pool, migrations, the LISTEN connection), against the real server on 127.0.0.1:5432.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readdirSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresBackend, PoolTimeoutError, type PostgresOptions } from '../../shared/backends/postgres/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { TaskQueue } from '../../shared/core/queue.js';
+import { defineTask } from '../../shared/core/tasks.js';
+import { Worker } from '../../shared/core/worker.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
+import { clusterSkip, startPrimary, type Cluster } from '../ha/pg-cluster.js';
 
 /** Every migration the backend ships (1, 2, ...), from the .sql files next to it. */
 const MIGRATIONS = readdirSync(new URL('../../shared/backends/postgres/migrations/', import.meta.url))
@@ -71,64 +71,47 @@ async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> 
   };
 }
 
-/** A throwaway PostgreSQL cluster on a spare port, for tests that stop and restart the server
- *  (never the shared one). Undefined when the server binaries are not installed. */
-interface Cluster {
-  port: number;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  remove(): Promise<void>;
+/** How many sitq LISTEN connections the server on `port` has. */
+async function listening(cluster: Cluster): Promise<number> {
+  const rows = await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'");
+  return rows[0].n;
 }
 
-const run = promisify(execFile);
-const PG_BIN = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(`${d}/pg_ctl`)) : undefined;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function throwawayCluster(): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'sitq-pg-'));
-  const data = join(dir, 'data');
-  const port = await freePort();
-  // PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.
-  const asPostgres = (tool: string, args: string[]) =>
-    process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/${tool}`, ...args]) : run(`${PG_BIN}/${tool}`, args);
-  if (process.getuid?.() === 0) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    chownSync(dir, Number(stdout), Number(gid));
-  }
-  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), ...args]);
-  const start = () => ctl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start').then(() => {});
-  await start();
+/** A TCP proxy to the server that can go silent: `stall()` drops everything in both directions
+ *  and holds new connections without answering, closing nothing (a dead network path, not a
+ *  closed one); `heal()` forwards new connections again. */
+async function stallingProxy(target: number): Promise<{ port: number; stall(): void; heal(): void; close(): Promise<void> }> {
+  let stalled = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    if (stalled) return; // accepted, never answered
+    const upstream = connect(target, SERVER.host);
+    sockets.add(upstream);
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
+    upstream.on('error', () => {});
+    client.on('close', () => upstream.destroy());
+    client.on('data', (chunk) => void (stalled || upstream.write(chunk)));
+    upstream.on('data', (chunk) => void (stalled || client.write(chunk)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port,
-    start,
-    stop: () => ctl('-m', 'fast', 'stop').then(() => {}),
-    async remove() {
-      await ctl('-m', 'immediate', 'stop').catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
+    port: (server.address() as { port: number }).port,
+    stall: () => void (stalled = true),
+    heal: () => void (stalled = false),
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
 
-/** How many sitq LISTEN connections the server on `port` has. */
-async function listening(port: number): Promise<number> {
-  const client = new pg.Client({ ...SERVER, port, database: 'postgres' });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'");
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
-}
+const echo = defineTask('pg.echo', async (value: unknown) => value);
 
 function rejectsWithConfiguration(options: PostgresOptions, option: RegExp): void {
   assert.throws(
@@ -155,8 +138,22 @@ describe('postgres backend', { skip }, () => {
       rejectsWithConfiguration({ connectTimeout: 0 }, /^postgres\.connectTimeout$/);
       rejectsWithConfiguration({ schema: 'Bad-Name' }, /^postgres\.schema$/);
       rejectsWithConfiguration({ connectionString: 'mysql://x' }, /^postgres\.connectionString$/);
-      // Not implemented yet (HA): refused rather than silently ignored.
-      rejectsWithConfiguration({ hosts: ['a', 'b'] } as PostgresOptions, /hosts/);
+      rejectsWithConfiguration({ queryTimeout: -1 }, /^postgres\.queryTimeout$/);
+      rejectsWithConfiguration({ keepAlive: 1.5 }, /^postgres\.keepAlive$/);
+      // hosts lists every server: a host, port or connection string beside it would be ambiguous.
+      rejectsWithConfiguration({ hosts: [] }, /^postgres\.hosts$/);
+      rejectsWithConfiguration({ hosts: ['db1:5432', 'db2:99999'] }, /^postgres\.hosts\.1$/);
+      rejectsWithConfiguration({ hosts: [{ host: 'db1', port: 0 }] }, /^postgres\.hosts\.0\.port$/);
+      rejectsWithConfiguration({ hosts: ['db1'], host: 'db2' }, /^postgres\.host$/);
+      rejectsWithConfiguration({ hosts: ['db1'], port: 5433 }, /^postgres\.port$/);
+      rejectsWithConfiguration({ hosts: ['db1'], connectionString: 'postgres://u@h/db' }, /^postgres\.connectionString$/);
+      rejectsWithConfiguration({ failoverTimeout: 1000 }, /^postgres\.failoverTimeout$/);
+      rejectsWithConfiguration({ hosts: ['db1'], failoverTimeout: 0 }, /^postgres\.failoverTimeout$/);
+      // A host entry that carries credentials is refused without echoing them.
+      assert.throws(
+        () => new PostgresBackend({ hosts: ['alice:pw-s3cret@db1:5432'] }),
+        (err: unknown) => err instanceof ConfigurationError && err.option === 'postgres.hosts.0' && !err.message.includes('pw-s3cret'),
+      );
       rejectsWithConfiguration({ connectionString: 'postgres://u@h/db', host: 'other' }, /^postgres\.host$/);
       assert.throws(
         () => new PostgresBackend({ password: 42 } as unknown as PostgresOptions),
@@ -170,6 +167,8 @@ describe('postgres backend', { skip }, () => {
       const fromFields = new PostgresBackend({ host: 'db.example', port: 5433, user: 'bob', password: 's3cret', database: 'work' });
       assert.equal(fromFields.address, 'postgres://bob@db.example:5433/work (schema sitq)');
       assert.ok(!fromFields.address.includes('s3cret'));
+      const ha = new PostgresBackend({ hosts: ['db1', 'db2:5433', '[::1]:5434', { host: 'db3' }], user: 'bob', password: 's3cret', database: 'work' });
+      assert.equal(ha.address, 'postgres://bob@db1:5432,db2:5433,[::1]:5434,db3:5432/work (schema sitq)');
     });
 
     it('never shows the password: not in the address, not in connection errors', async () => {
@@ -427,6 +426,8 @@ describe('postgres backend', { skip }, () => {
             `sitq listen (${schema})`,
             `sitq pool (${schema})`,
           ]);
+          // Reads go on at once: one whose pooled connection turns out dead is retried on a new one.
+          assert.ok(Array.isArray(await backend.counts()));
           await eventually('a new LISTEN connection', async () => {
             const now = await serverConnections(schema, 'listen');
             return now.length === 2 && !now.includes(listener); // the consumer's and the producer's
@@ -443,40 +444,71 @@ describe('postgres backend', { skip }, () => {
         }
       }));
 
-    it('survives a server restart: errors while it is down, then the pool and LISTEN recover by themselves', { skip: PG_BIN ? false : 'PostgreSQL server binaries are not installed' }, async () => {
-      const cluster = await throwawayCluster();
-      const options = { host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'postgres', connectTimeout: 1000 };
-      const consumer = new PostgresBackend(options);
-      const producer = new PostgresBackend(options);
+    it('survives a server restart: a running Worker and TaskQueue carry on by themselves, and LISTEN comes back', { skip: clusterSkip() }, async () => {
+      const cluster = await startPrimary();
+      const options = { host: cluster.host, port: cluster.port, user: 'postgres', database: 'postgres', connectTimeout: 1000 };
+      const queue = new TaskQueue(new PostgresBackend(options));
+      const worker = new Worker(new PostgresBackend(options), { tasks: [echo], maxConcurrency: 4, pollInterval: 500 });
+      const outage: Error[] = [];
+      worker.on('backend-error', (err) => outage.push(err));
       try {
-        await consumer.connect();
-        await producer.connect();
-        await producer.enqueue([newTask()]);
-        assert.equal((await consumer.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 })).length, 1);
+        await queue.connect();
+        await worker.start();
+        assert.ok((await queue.getResult(await queue.enqueue(echo, 1), { timeout: 10_000 }))?.isSuccess());
 
         await cluster.stop();
         const t0 = Date.now();
-        await assert.rejects(producer.enqueue([newTask()]), ConnectionError);
+        await assert.rejects(queue.enqueue(echo, 2), ConnectionError);
         assert.ok(Date.now() - t0 < 3000, 'a query hung while the server was down');
+        await sleep(1500);
         await cluster.start();
 
-        await eventually('enqueues to work again', async () => (await producer.enqueue([newTask()]).then(() => true, () => false)), 15_000, 100);
-        await eventually('the consumer to claim again', async () => {
-          const got = await consumer.claim({ workerId: 'w', queues: ['default'], max: 10, leaseMs: 60_000 }).catch(() => []);
-          return got.length > 0;
-        }, 15_000, 100);
-        // The LISTEN connection is back: a blocking claim is woken by the next enqueue.
-        await eventually('the LISTEN connections to return', async () => (await listening(cluster.port)) === 2, 15_000, 100);
-        const waiting = consumer.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000, waitMs: 5000 });
-        await sleep(200);
-        const t1 = Date.now();
-        await producer.enqueue([newTask()]);
-        assert.equal((await waiting).length, 1);
-        assert.ok(Date.now() - t1 < 600, `woken after ${Date.now() - t1} ms`);
+        // No restart of anything: the same queue stores again, the same worker runs it.
+        const id = await eventually('enqueues to work again', () => queue.enqueue(echo, 3).catch(() => undefined), 15_000, 100);
+        assert.ok((await queue.getResult(id, { timeout: 20_000 }))?.isSuccess(), 'the worker did not run a task enqueued after the restart');
+        assert.ok(outage.length > 0 && outage.every((err) => err instanceof ConnectionError), 'the outage was not reported as ConnectionError');
+        await eventually('both LISTEN connections to return', async () => (await listening(cluster)) === 2, 15_000, 100);
       } finally {
-        await consumer.close();
-        await producer.close();
+        await worker.stop({ timeout: 5000 }).catch(() => {});
+        await queue.close();
         await cluster.remove();
+      }
+    });
+
+    it('a silent network stall: calls fail within queryTimeout, the worker notices and carries on after, the LISTEN connection is replaced', async () => {
+      const proxy = await stallingProxy(SERVER.port);
+      const schema = freshSchema();
+      const direct = { ...SERVER, schema };
+      const throughProxy = { ...direct, port: proxy.port, queryTimeout: 1000, keepAlive: 1000, connectTimeout: 1000 };
+      const backend = new PostgresBackend(throughProxy);
+      const worker = new Worker(backend, { tasks: [echo], maxConcurrency: 2, pollInterval: 500 });
+      const errors: { at: number; err: Error }[] = [];
+      worker.on('backend-error', (err) => errors.push({ at: Date.now(), err }));
+      const queue = new TaskQueue(new PostgresBackend(direct));
+      try {
+        await worker.start();
+        await eventually('the worker\'s LISTEN connection', async () => (await serverConnections(schema, 'listen')).length === 1, 10_000, 50);
+
+        proxy.stall();
+        const stalledAt = Date.now();
+        await assert.rejects(backend.counts(), (err: unknown) => err instanceof ConnectionError && /timeout/i.test(err.message));
+        const failedAfter = Date.now() - stalledAt;
+        assert.ok(failedAfter < 8000, `a call through the stalled link failed only after ${failedAfter} ms`);
+        await eventually('the worker to report the stall', async () => errors.some((e) => e.at >= stalledAt && e.err instanceof ConnectionError), 15_000, 50);
+        // The keep-alive ping (every keepAlive ms, answered within 5 s) finds the silent LISTEN
+        // connection and drops it: the server sees it close.
+        await eventually('the stalled LISTEN connection to be dropped', async () => (await serverConnections(schema, 'listen')).length === 0, 20_000, 100);
+
+        proxy.heal();
+        await queue.connect();
+        const id = await queue.enqueue(echo, 'after');
+        assert.ok((await queue.getResult(id, { timeout: 30_000 }))?.isSuccess(), 'the worker did not recover from the stall');
+        await eventually('a new LISTEN connection through the healed link', async () => (await serverConnections(schema, 'listen')).length === 2, 20_000, 100);
+      } finally {
+        await worker.stop({ timeout: 5000 }).catch(() => {});
+        await queue.backend.destroy().catch(() => {});
+        await queue.close();
+        await proxy.close();
       }
     });
   });

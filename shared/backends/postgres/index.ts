@@ -24,22 +24,25 @@ import { complete, release, renew } from './leases.js';
 import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintenance.js';
 import { migrate } from './migrate.js';
 import { Notifier } from './notify.js';
-import { describeTarget, resolveOptions, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';
+import { describeTarget, resolveOptions, type HostAddress, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';
 import { Pool } from './pool.js';
+import { nodeStatuses, PrimaryLocator } from './primary.js';
 import { tablesOf, type Tables } from './sql.js';
 
 export type { PostgresOptions } from './options.js';
 export { PoolTimeoutError } from './pool.js';
+export { NoPrimaryError } from './primary.js';
 
 interface Session extends Context {
   notifier: Notifier;
   finish: FinishPoller;
+  locator: PrimaryLocator | undefined;
 }
 
 export class PostgresBackend implements Backend {
   readonly kind = 'postgres' as const;
   readonly address: string;
-  /** The server alone (no schema), as nodes() reports it. */
+  /** The server(s) alone (no schema). */
   readonly serverAddress: string;
 
   private readonly options: ResolvedPostgresOptions;
@@ -52,7 +55,7 @@ export class PostgresBackend implements Backend {
   constructor(options: PostgresOptions = {}) {
     this.options = resolveOptions(options);
     this.tables = tablesOf(this.options.schema);
-    this.serverAddress = describeTarget(this.options.target);
+    this.serverAddress = describeTarget(this.options.target, this.options.hosts);
     this.address = `${this.serverAddress} (schema ${this.options.schema})`;
   }
 
@@ -78,7 +81,18 @@ export class PostgresBackend implements Backend {
     return { serverVersion: `PostgreSQL ${String(rows[0]?.version ?? '').split(' ')[0]}` };
   }
 
+  /** With `hosts`: the host writes go to now (undefined before connect or while none is known). */
+  get primary(): HostAddress | undefined {
+    return this.session?.locator?.serving;
+  }
+
   async nodes(): Promise<NodeStatus[]> {
+    if (this.options.hosts) {
+      // Connecting first finds the primary (so `serving` is known); each host is then asked itself.
+      const locator = await this.open().then((s) => s.locator, () => undefined);
+      const probes = await (locator ?? new PrimaryLocator({ ...this.options, hosts: this.options.hosts }, this.address)).probeAll();
+      return nodeStatuses(probes, locator?.serving, (server) => describeTarget(this.options.target, [server]));
+    }
     const node: NodeStatus = { address: this.serverAddress, role: 'unknown', reachable: false, serving: false };
     try {
       const { pool } = await this.open();
@@ -178,23 +192,27 @@ export class PostgresBackend implements Backend {
     this.session = undefined;
     if (!session) return;
     session.finish.close();
+    session.locator?.close();
     await session.notifier.close();
     await session.pool.end();
   }
 
   private async start(): Promise<Session> {
-    const pool = new Pool(this.options, this.address);
-    const notifier = new Notifier(this.options, this.address, this.tables.channel);
+    const { hosts } = this.options;
+    const locator = hosts ? new PrimaryLocator({ ...this.options, hosts }, this.address) : undefined;
+    const pool = new Pool(this.options, this.address, locator);
+    const notifier = new Notifier(this.options, this.address, this.tables.channel, locator);
     try {
       await migrate(pool, this.options.schema);
       await notifier.start();
     } catch (err) {
+      locator?.close();
       await notifier.close();
       await pool.end().catch(() => {});
       throw err;
     }
     const context: Context = { pool, tables: this.tables };
-    this.session = { ...context, notifier, finish: new FinishPoller(context, (id) => getTask(context, id)) };
+    this.session = { ...context, notifier, locator, finish: new FinishPoller(context, (id) => getTask(context, id)) };
     return this.session;
   }
 }

@@ -1,10 +1,12 @@
 // LISTEN on a dedicated connection: wakes claimers waiting on a queue. The connection comes back
 // by itself after a loss (server restart, pg_terminate_backend, a dead socket found by the
 // keep-alive ping); while it is down, and after it returns, every waiter is woken to re-check,
-// since notifications may have been missed.
+// since notifications may have been missed. With `hosts` it connects to the current primary and
+// moves when the primary changes (LISTEN is refused on a replica anyway).
 import pg from 'pg';
 import { asConnectionError, clientConfig } from './connection.js';
-import type { ResolvedPostgresOptions } from './options.js';
+import type { HostAddress, ResolvedPostgresOptions } from './options.js';
+import { sameHost, type PrimaryLocator } from './primary.js';
 import { quoteIdent } from './sql.js';
 
 /** A one-shot-at-a-time wake-up: `wait` returns when woken (or was woken since the last wait),
@@ -47,8 +49,8 @@ export class Watch {
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
-/** A silent socket (peer gone without a FIN) is found by this ping. */
-const PING_EVERY_MS = 15_000;
+/** A silent socket (peer gone without a FIN) is found by a ping every `keepAlive` ms that must
+ *  be answered within this long. */
 const PING_TIMEOUT_MS = 5000;
 
 export class Notifier {
@@ -57,6 +59,9 @@ export class Notifier {
   closed = false;
 
   private client: pg.Client | undefined;
+  /** Where `client` is connected (with `hosts`). */
+  private server: HostAddress | undefined;
+  private stopFollowing: (() => void) | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
@@ -66,13 +71,20 @@ export class Notifier {
     private readonly options: ResolvedPostgresOptions,
     private readonly address: string,
     private readonly channel: string,
+    private readonly locator?: PrimaryLocator,
   ) {}
 
   /** Opens the LISTEN connection; rejects with ConnectionError when it cannot. */
   async start(): Promise<void> {
     await this.open();
-    this.pingTimer = setInterval(() => void this.ping(), PING_EVERY_MS);
-    this.pingTimer.unref();
+    // The pool found another primary: this connection is on the old one.
+    this.stopFollowing = this.locator?.onChange((primary) => {
+      if (this.client && this.server && !sameHost(this.server, primary)) this.lost(this.client);
+    });
+    if (this.options.keepAlive > 0) {
+      this.pingTimer = setInterval(() => void this.ping(), this.options.keepAlive);
+      this.pingTimer.unref();
+    }
   }
 
   /** Woken when work may have arrived on one of `queues`. */
@@ -88,6 +100,7 @@ export class Notifier {
     this.listening = false;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.pingTimer);
+    this.stopFollowing?.();
     this.wakeAll();
     const client = this.client;
     this.client = undefined;
@@ -95,7 +108,8 @@ export class Notifier {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ ...clientConfig(this.options, 'listen'), keepAliveInitialDelayMillis: 10_000 });
+    const server = this.locator ? await this.locator.primary() : undefined;
+    const client = new pg.Client(clientConfig(this.options, 'listen', server));
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => this.dispatch(message.payload ?? ''));
@@ -105,6 +119,7 @@ export class Notifier {
     } catch (err) {
       client.removeAllListeners('end');
       await client.end().catch(() => {});
+      if (server) this.locator?.markSuspect(server);
       throw asConnectionError(err, this.address, 'cannot open the LISTEN connection');
     }
     if (this.closed) {
@@ -112,6 +127,7 @@ export class Notifier {
       return;
     }
     this.client = client;
+    this.server = server;
     this.listening = true;
     this.reconnectDelay = RECONNECT_MIN_MS;
   }
@@ -120,6 +136,7 @@ export class Notifier {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
     this.listening = false;
+    if (this.server) this.locator?.markSuspect(this.server);
     client.end().catch(() => {});
     // Waiters fall back to short polling until the connection is back.
     this.wakeAll();

@@ -36,6 +36,22 @@ export interface PostgresOptions {
   poolRecycle?: number;
   /** How long (ms) opening one connection may take before ConnectionError. Default 5000. */
   connectTimeout?: number;
+  /** High availability: a primary and its replicas, as `host:port` (`[::1]:5432` for IPv6; the
+   *  port defaults to 5432) or `{ host, port }`. The backend writes to whichever one answers
+   *  `pg_is_in_recovery() = false`, and moves to a promoted replica when the primary goes away.
+   *  Use instead of `host`/`port`/`connectionString`. */
+  hosts?: Array<string | { host: string; port?: number }>;
+  /** With `hosts`: how long (ms) operations wait for a primary after the current one went away
+   *  (a replica being promoted) before they fail with NoPrimaryError. Default 30000. */
+  failoverTimeout?: number;
+  /** A query with no answer after this many ms fails with ConnectionError and its connection is
+   *  closed (a silent network stall is found here, not after minutes of TCP retries); 0 turns it
+   *  off. Default 30000. */
+  queryTimeout?: number;
+  /** How often (ms) the idle LISTEN connection is pinged, and the TCP keep-alive delay of every
+   *  connection: a connection whose peer went silent is replaced within about this plus 5 s.
+   *  0 turns both off. Default 15000. */
+  keepAlive?: number;
 }
 
 /** The identifier rule for `schema`: unquoted-safe, so it can be spliced into SQL. */
@@ -61,7 +77,36 @@ const schema = z.strictObject({
   poolTimeout: ms(3_600_000).min(1).optional(),
   poolRecycle: ms(7 * 24 * 3_600_000).optional(),
   connectTimeout: ms(600_000).min(1).optional(),
+  hosts: z.array(z.union([z.string().min(1), z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional() })])).min(1).max(32).optional(),
+  failoverTimeout: ms(3_600_000).min(1).optional(),
+  queryTimeout: ms(3_600_000).optional(),
+  keepAlive: ms(3_600_000).optional(),
 });
+
+/** One server of `hosts`. */
+export interface HostAddress {
+  host: string;
+  port: number;
+}
+
+const DEFAULT_PORT = 5432;
+// host, host:port, [v6], [v6]:port
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/@[\]]+))(?::(\d{1,5}))?$/;
+
+/** `host:port` as written in `hosts`; undefined when it is not one. */
+export function parseHost(entry: string | { host: string; port?: number }): HostAddress | undefined {
+  if (typeof entry !== 'string') return { host: entry.host, port: entry.port ?? DEFAULT_PORT };
+  const match = HOST_PORT.exec(entry.trim());
+  if (!match) return undefined;
+  const port = match[3] === undefined ? DEFAULT_PORT : Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1] ?? match[2], port };
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+export function formatHost({ host, port }: HostAddress): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 /** Where to connect. Kept apart from the pool numbers so several hosts (HA) can be added here. */
 export interface ServerTarget {
@@ -76,6 +121,11 @@ export interface ServerTarget {
 
 export interface ResolvedPostgresOptions {
   target: ServerTarget;
+  /** Set when `hosts` was given: the servers to find the primary among, in the order given. */
+  hosts: HostAddress[] | undefined;
+  failoverTimeout: number;
+  queryTimeout: number;
+  keepAlive: number;
   schema: string;
   poolSize: number;
   maxOverflow: number;
@@ -97,12 +147,30 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
       expected: 'either connectionString or the separate fields (host, port, database, user, password), not both',
     });
   }
+  const hosts = options.hosts?.map((entry, i) => {
+    const host = parseHost(entry);
+    if (!host) throw new ConfigurationError({ option: `postgres.hosts.${i}`, expected: 'host:port (e.g. "db1:5432", "[::1]:5432") or { host, port }',
+      // user:password@host is not a host: never echo what may hold a password.
+      ...(typeof entry === 'string' && entry.includes('@') ? {} : { given: entry }) });
+    return host;
+  });
+  const clash = hosts ? (['connectionString', 'host', 'port'] as const).find((key) => options[key] !== undefined) : undefined;
+  if (clash) {
+    throw new ConfigurationError({ option: `postgres.${clash}`, expected: 'not together with hosts (hosts lists every server; user, password, database and ssl apply to each)' });
+  }
+  if (!hosts && options.failoverTimeout !== undefined) {
+    throw new ConfigurationError({ option: 'postgres.failoverTimeout', expected: 'only together with hosts (a primary and its replicas)' });
+  }
   const target: ServerTarget = {};
   if (options.connectionString !== undefined) target.connectionString = options.connectionString;
   for (const key of FIELD_KEYS) if (options[key] !== undefined) Object.assign(target, { [key]: options[key] });
   if (options.ssl !== undefined) target.ssl = options.ssl as boolean | TlsOptions;
   return {
     target,
+    hosts,
+    failoverTimeout: options.failoverTimeout ?? 30_000,
+    queryTimeout: options.queryTimeout ?? 30_000,
+    keepAlive: options.keepAlive ?? 15_000,
     schema: options.schema ?? 'sitq',
     poolSize: options.poolSize ?? 10,
     maxOverflow: options.maxOverflow ?? 10,
@@ -113,8 +181,9 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
   };
 }
 
-/** `postgres://user@host:port/db`: where the target points, never a password. */
-export function describeTarget(target: ServerTarget): string {
+/** `postgres://user@host:port/db` (`host1:port1,host2:port2` for several hosts, as libpq writes
+ *  them): where the target points, never a password. */
+export function describeTarget(target: ServerTarget, hosts?: readonly HostAddress[]): string {
   let user = target.user ?? process.env.PGUSER;
   let host = target.host ?? process.env.PGHOST;
   let port = target.port ?? (process.env.PGPORT ? Number(process.env.PGPORT) : undefined);
@@ -134,5 +203,6 @@ export function describeTarget(target: ServerTarget): string {
   host ??= 'localhost';
   port ??= 5432;
   database ??= user;
-  return `postgres://${user}@${host}:${port}/${database}`;
+  const where = hosts ? hosts.map(formatHost).join(',') : formatHost({ host, port });
+  return `postgres://${user}@${where}/${database}`;
 }

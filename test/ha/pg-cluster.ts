@@ -1,0 +1,195 @@
+// Private PostgreSQL clusters for tests that stop, kill, promote or stall a server (never the
+// shared one on 5432): a primary from initdb, streaming replicas from pg_basebackup -R, on ports
+// 5440-5449 of 127.0.0.1 with trust authentication, fsync off. Optional TLS with a throwaway
+// self-signed certificate for 127.0.0.1. Everything lives in one temp dir removed by remove().
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { IN_CI } from '../helpers/servers.js';
+
+const run = promisify(execFile);
+
+/** The newest installed server binaries (Debian layout), or undefined. */
+export const PG_BIN: string | undefined = existsSync('/usr/lib/postgresql')
+  ? readdirSync('/usr/lib/postgresql')
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      .find((d) => existsSync(`${d}/pg_ctl`) && existsSync(`${d}/pg_basebackup`))
+  : undefined;
+
+/** A skip message when the server binaries are missing outside CI; under CI=true missing
+ *  binaries fail the run instead (CI installs them with ../shared/services.sh). */
+export function clusterSkip(): string | false {
+  if (PG_BIN) return false;
+  const message = 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql';
+  if (IN_CI) throw new Error(`${message} (CI=true: the HA and fault tests must run)`);
+  return message;
+}
+
+const PORTS = { first: 5440, last: 5449 };
+const HOST = '127.0.0.1';
+
+export interface Cluster {
+  readonly host: string;
+  readonly port: number;
+  /** `127.0.0.1:port`, as `hosts` takes it. */
+  readonly address: string;
+  /** PEM of the server certificate (also its own CA) when started with tls. */
+  readonly certificate: string | undefined;
+  start(): Promise<void>;
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Ends recovery on a replica: it becomes a primary. */
+  promote(): Promise<void>;
+  /** An admin query on the `postgres` database (one short connection). */
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Stops the server (immediate) and deletes its files; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** TLS on, with a self-signed certificate whose subjectAltName is 127.0.0.1. */
+  tls?: boolean;
+}
+
+const portsInUse = new Set<number>();
+
+/** A free port of this task's range, not handed out before in this process. */
+async function freePort(): Promise<number> {
+  for (let port = PORTS.first; port <= PORTS.last; port++) {
+    if (portsInUse.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, HOST, () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      portsInUse.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${PORTS.first}-${PORTS.last} for a private PostgreSQL cluster`);
+}
+
+const asRoot = process.getuid?.() === 0;
+let postgresIds: { uid: number; gid: number } | undefined;
+
+/** PostgreSQL refuses to run as root: run its tools as the postgres user when we are root. */
+async function asPostgres(tool: string, args: string[]): Promise<void> {
+  const bin = `${PG_BIN}/${tool}`;
+  await (asRoot ? run('runuser', ['-u', 'postgres', '--', bin, ...args]) : run(bin, args));
+}
+
+/** A temp dir the postgres user owns. */
+async function clusterDir(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-pg-'));
+  if (asRoot) {
+    if (!postgresIds) {
+      const uid = Number((await run('id', ['-u', 'postgres'])).stdout);
+      const gid = Number((await run('id', ['-g', 'postgres'])).stdout);
+      postgresIds = { uid, gid };
+    }
+    chownSync(dir, postgresIds.uid, postgresIds.gid);
+  }
+  return dir;
+}
+
+function control(dir: string, port: number, settings: string[], certificate: string | undefined): Cluster {
+  const data = join(dir, 'data');
+  const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', join(dir, 'log'), ...args]);
+  const flags = [`-p ${port}`, `-k ${dir}`, `-c listen_addresses=${HOST}`, '-c fsync=off', '-c full_page_writes=off', ...settings.map((s) => `-c ${s}`)].join(' ');
+  let removed = false;
+  return {
+    host: HOST,
+    port,
+    address: `${HOST}:${port}`,
+    certificate,
+    start: () => ctl('-o', flags, 'start'),
+    stop: (mode = 'fast') => ctl('-m', mode, 'stop'),
+    promote: () => ctl('promote'),
+    async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      const client = new pg.Client({ host: HOST, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+      await client.connect();
+      try {
+        return (await client.query<R>(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async remove() {
+      if (removed) return;
+      removed = true;
+      await ctl('-m', 'immediate', 'stop').catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      portsInUse.delete(port);
+    },
+  };
+}
+
+/** A new primary cluster, started. */
+export async function startPrimary(options: ClusterOptions = {}): Promise<Cluster> {
+  if (!PG_BIN) throw new Error('PostgreSQL server binaries are not installed');
+  const dir = await clusterDir();
+  const port = await freePort();
+  const data = join(dir, 'data');
+  let certificate: string | undefined;
+  const settings: string[] = [];
+  try {
+    await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions']);
+    if (options.tls) {
+      // In the data dir, so pg_basebackup copies it to replicas.
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=IP:${HOST}`,
+        '-keyout', join(data, 'server.key'), '-out', join(data, 'server.crt')]);
+      if (postgresIds) for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), postgresIds.uid, postgresIds.gid);
+      await run('chmod', ['600', join(data, 'server.key')]);
+      certificate = readFileSync(join(data, 'server.crt'), 'utf8');
+      settings.push('ssl=on');
+    }
+    const cluster = control(dir, port, settings, certificate);
+    await cluster.start();
+    return cluster;
+  } catch (err) {
+    await control(dir, port, settings, certificate).remove();
+    throw err;
+  }
+}
+
+/** A streaming replica of `primary` (pg_basebackup -R), started and streaming. With `synchronous`
+ *  the primary then waits for this replica on every commit, so a commit the client saw is never
+ *  lost by promoting it. */
+export async function startReplica(primary: Cluster, options: { synchronous?: boolean } = {}): Promise<Cluster> {
+  const dir = await clusterDir();
+  const port = await freePort();
+  const settings = primary.certificate ? ['ssl=on'] : [];
+  const name = `replica_${port}`;
+  const replica = control(dir, port, settings, primary.certificate);
+  try {
+    await asPostgres('pg_basebackup', ['-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data'), '-R', '-X', 'stream', '--no-sync', '-d', `application_name=${name}`]);
+    await replica.start();
+    await waitUntil(`the replica on ${port} to stream from ${primary.port}`, async () =>
+      (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = $2', [name, 'streaming'])).length > 0);
+    if (options.synchronous) {
+      // ALTER SYSTEM after the base backup: only the primary has it, so the promoted replica does
+      // not wait for a standby it does not have.
+      await primary.query(`ALTER SYSTEM SET synchronous_standby_names = '${name}'`);
+      await primary.query('SELECT pg_reload_conf()');
+      await waitUntil('synchronous replication', async () =>
+        (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = $2', [name, 'sync'])).length > 0);
+    }
+    return replica;
+  } catch (err) {
+    await replica.remove();
+    throw err;
+  }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
