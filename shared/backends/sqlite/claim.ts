@@ -6,7 +6,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { ClaimedQueues, CountBatch, Counts } from './counts.js';
-import { byClaimOrder, CLAIMED_COLUMNS, toClaimedTask, type ClaimedTuple } from './rows.js';
+import { byClaimOrder, CLAIMED_COLUMNS, toClaimedTask, type ClaimedTuple, type ClaimWrites } from './rows.js';
 
 export interface ClaimResult {
   claimed: ClaimedTask[];
@@ -148,14 +148,18 @@ export class Claimer {
     for (const q of request.queues) args.push(q, now);
     const rows = this.claimStatement(request.queues.length, request.max).all(...args);
     if (rows.length > 0) this.noteDue(expires);
-    for (const [id, , queue] of rows) {
-      counts.moved(queue, 'pending', 'running');
-      this.claimedQueues.remember(id, queue);
-    }
-    counts.write();
     // RETURNING gives no order guarantee; callers start tasks in claim order.
     rows.sort(byClaimOrder);
-    return { claimed: rows.map(toClaimedTask), promoted, reclaimedIn, died, nextDueAt: this.dueAt };
+    const writes: ClaimWrites = { owner: request.workerId, leaseExpiresAt: expires, startedAt: now };
+    const only = request.queues.length === 1 ? request.queues[0] : undefined;
+    const claimed = rows.map((row) => {
+      const queue = only ?? (row[15] as string);
+      counts.moved(queue, 'pending', 'running');
+      this.claimedQueues.remember(row[0], queue);
+      return toClaimedTask(row, queue, writes);
+    });
+    counts.write();
+    return { claimed, promoted, reclaimedIn, died, nextDueAt: this.dueAt };
   }
 
   /**
@@ -181,7 +185,7 @@ export class Claimer {
              state = 'running', attempts = attempts + 1, token = token + 1,
              lease_owner = ?, lease_expires_at = ?, started_at = ?
            WHERE id IN (SELECT id FROM (${picked})) AND state = 'pending'
-           RETURNING ${CLAIMED_COLUMNS}`,
+           RETURNING ${CLAIMED_COLUMNS}${queueCount === 1 ? '' : ', queue'}`,
         )
         .raw(true);
       // Bounds the cache for callers that vary their batch size endlessly.

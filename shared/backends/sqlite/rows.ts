@@ -99,17 +99,18 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
 
 /**
  * What a claim returns, read as arrays (`raw` mode): better-sqlite3 builds an object per row by
- * setting every column by name, a measurable share of a claim at these speeds. The two columns
- * that are always NULL for a task just claimed (finished_at, result) are left out.
+ * setting every column by name, a measurable share of a claim at these speeds. Converting each
+ * value to JS costs too, so the claim returns only what it cannot know: not the two columns that
+ * are always NULL for a task just claimed (finished_at, result), nor the three it has just written
+ * (lease_owner, lease_expires_at, started_at), and the queue only when it claimed from several.
  */
 export const CLAIMED_COLUMNS =
-  'id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, ' +
-  'idempotency_key, attempts, token, started_at, error, lease_owner, lease_expires_at';
+  'id, seq, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, ' +
+  'idempotency_key, attempts, token, error';
 
 export type ClaimedTuple = [
   id: string,
   seq: number,
-  queue: string,
   name: string,
   payload: Uint8Array,
   serializer: string,
@@ -122,19 +123,25 @@ export type ClaimedTuple = [
   idempotencyKey: string | null,
   attempts: number,
   token: number,
-  startedAt: number,
   error: string | null,
-  leaseOwner: string,
-  leaseExpiresAt: number,
+  /** Present when the claim read from several queues (CLAIMED_COLUMNS + ', queue'). */
+  queue?: string,
 ];
+
+/** What the claim wrote into every task it returns. */
+export interface ClaimWrites {
+  owner: string;
+  leaseExpiresAt: number;
+  startedAt: number;
+}
 
 /** Claim order within a queue: priority high first, then runAt, then enqueue order. */
 export function byClaimOrder(a: ClaimedTuple, b: ClaimedTuple): number {
-  return b[6] - a[6] || a[7] - b[7] || a[1] - b[1];
+  return b[5] - a[5] || a[6] - b[6] || a[1] - b[1];
 }
 
-export function toClaimedTask(values: ClaimedTuple): ClaimedTask {
-  const [id, , queue, name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, startedAt, error, leaseOwner, leaseExpiresAt] = values;
+export function toClaimedTask(values: ClaimedTuple, queue: string, writes: ClaimWrites): ClaimedTask {
+  const [id, , name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, error] = values;
   const record: TaskRecord = {
     id,
     queue,
@@ -148,14 +155,14 @@ export function toClaimedTask(values: ClaimedTuple): ClaimedTask {
     backoff: parseBackoff(backoff),
     state: 'running',
     attempts,
-    startedAt,
-    leaseOwner,
-    leaseExpiresAt,
+    startedAt: writes.startedAt,
+    leaseOwner: writes.owner,
+    leaseExpiresAt: writes.leaseExpiresAt,
   };
   if (timeoutMs !== null) record.timeoutMs = timeoutMs;
   if (idempotencyKey !== null) record.idempotencyKey = idempotencyKey;
   if (error !== null) record.error = JSON.parse(error) as TaskErrorInfo;
-  return { lease: { taskId: id, owner: leaseOwner, token }, record };
+  return { lease: { taskId: id, owner: writes.owner, token }, record };
 }
 
 /** Most tasks share a handful of backoff settings: parse each distinct JSON text once. */
