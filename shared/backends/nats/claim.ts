@@ -175,14 +175,21 @@ export class Claimer {
   }
 
   private async takeOne(d: Delivery, req: ClaimArgs, now: number): Promise<ClaimedTask | null> {
-    let current: Versioned | null =
-      d.body && d.rev !== undefined ? { rec: decodeRecord(d.body), rev: d.rev } : await this.s.store.get(d.taskId);
+    const fromMessage = d.body && d.rev !== undefined;
+    let current: Versioned | null = fromMessage ? { rec: decodeRecord(d.body!), rev: d.rev! } : await this.s.store.get(d.taskId);
+    // A replica's copy may trail the leader (a cluster): drop a message only on the leader's word.
+    let fresh = !!fromMessage;
     for (let i = 0; i < MAX_CONFLICTS; i++) {
+      let verdict = current ? judge(current.rec, d, now) : ({ kind: 'drop' } as const);
+      if (verdict.kind === 'drop' && !fresh) {
+        current = await this.s.store.get(d.taskId, true);
+        fresh = true;
+        verdict = current ? judge(current.rec, d, now) : verdict;
+      }
       if (!current) {
         answer.term(this.s.nc, d.ackSubject); // its record was purged
         return null;
       }
-      const verdict = judge(current.rec, d, now);
       if (verdict.kind === 'defer') {
         answer.nak(this.s.nc, d.ackSubject, verdict.delayMs);
         return null;
@@ -201,7 +208,8 @@ export class Claimer {
         this.s.held.remember({ rec: next, rev });
         return { lease: { taskId: next.id, owner: req.workerId, token: next.token }, record: publicRecord(next, now) };
       }
-      current = await this.s.store.get(d.taskId);
+      current = await this.s.store.get(d.taskId, true);
+      fresh = true;
     }
     this.handBack(d);
     return null;

@@ -16,6 +16,9 @@ export class FinishWatcher {
   private sub: JetStreamSubscription | undefined;
   private starting: Promise<void> | undefined;
   private idle: NodeJS.Timeout | undefined;
+  /** Called when the subscription fails (its consumer could not be recreated after a node
+   *  loss): the session starts it afresh. */
+  onLost: (() => void) | undefined;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -71,7 +74,8 @@ export class FinishWatcher {
       opts.headersOnly();
       opts.bindStream(this.names.taskStream);
       opts.callback((err, m) => {
-        if (!err && m) this.apply(m);
+        if (err) this.onLost?.();
+        else if (m) this.apply(m);
       });
       this.sub = await this.js.subscribe(`${this.names.taskSubjectPrefix}>`, opts);
     })().catch((err: unknown) => {

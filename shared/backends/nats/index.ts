@@ -51,6 +51,8 @@ interface Live {
   workers: WorkerRegistry;
   controller: AbortController;
   connected: boolean;
+  /** Counts resyncs started, so an older one stops once a newer one runs. */
+  resyncs: number;
 }
 
 export class NatsBackend implements Backend {
@@ -215,7 +217,7 @@ export class NatsBackend implements Backend {
       const js = nc.jetstream();
       const names = new Names(this.options.streamName);
       const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address);
-      const topology = new Topology(jsm, js, names);
+      const topology = new Topology(jsm, js, names, this.options.replicas);
       const { meta: metaKv } = await topology.ensure();
       const meta = new Meta(requester, names, metaKv);
       const store = new RecordStore(requester, names);
@@ -239,6 +241,11 @@ export class NatsBackend implements Backend {
         workers: new WorkerRegistry(meta),
         controller,
         connected: true,
+        resyncs: 0,
+      };
+      // A watch whose consumer was lost with a node (and not recreated by the client) restarts.
+      meta.onWatchLost = live.finishes.onLost = () => {
+        if (!controller.signal.aborted) void resync(live);
       };
       void followStatus(live);
       // Closed for good (reconnect attempts used up): the next call opens a new connection.
@@ -259,23 +266,34 @@ export class NatsBackend implements Backend {
 
 async function followStatus(live: Live): Promise<void> {
   for await (const s of live.nc.status()) {
-    if (s.type === 'disconnect' || s.type === 'staleConnection') live.connected = false;
-    else if (s.type === 'reconnect') {
+    if (s.type === 'disconnect' || s.type === 'staleConnection') {
+      live.connected = false;
+      live.requester.disconnected();
+    } else if (s.type === 'reconnect') {
       live.connected = true;
+      live.requester.reconnected();
       live.session.events.emit('reconnected');
       void resync(live);
     }
   }
 }
 
-/** Watches ride on consumers the server may have lost (a restart): start them again rather
- *  than wait for the client to notice missing heartbeats. */
+/** Watches ride on consumers the server may have lost (a restart, the node that held them
+ *  killed): start them again rather than wait for the client to notice missing heartbeats.
+ *  Right after a node loss the cluster may still be electing leaders and refuse new consumers,
+ *  so this tries until it works (or the session ends); a newer call takes over from an older. */
 async function resync(live: Live): Promise<void> {
+  const generation = ++live.resyncs;
   live.view.stop(); // the next read replays
   const { levels, scheduler } = live.session;
-  await Promise.all([levels.restart(), scheduler.restart(), live.finishes.restart()]).catch(() => {
-    // disconnected again: the next reconnect tries again
-  });
+  for (let pause = 250; generation === live.resyncs && !live.controller.signal.aborted; pause = Math.min(pause * 2, 4000)) {
+    try {
+      await Promise.all([levels.restart(), scheduler.restart(), live.finishes.restart()]);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 async function shutdown(live: Live): Promise<void> {

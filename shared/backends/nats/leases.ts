@@ -23,7 +23,13 @@ export async function updateUnderLease(
   change: (rec: StoredTask) => StoredTask,
 ): Promise<{ before: StoredTask; after: Versioned } | null> {
   let current = s.held.lookup(lease) ?? (await s.store.get(lease.taskId));
+  let fresh = false;
   for (let i = 0; i < MAX_CONFLICTS; i++) {
+    if ((!current || !holds(current.rec, lease)) && !fresh) {
+      // A replica's copy may trail the leader (a cluster): "lost" only on the leader's word.
+      current = await s.store.get(lease.taskId, true);
+      fresh = true;
+    }
     if (!current || !holds(current.rec, lease)) {
       if (s.held.lookup(lease)) s.held.forget(lease.taskId);
       return null;
@@ -31,7 +37,8 @@ export async function updateUnderLease(
     const next = change(current.rec);
     const rev = await s.store.write(next, current.rev);
     if (rev !== null) return { before: current.rec, after: { rec: next, rev } };
-    current = await s.store.get(lease.taskId);
+    current = await s.store.get(lease.taskId, true);
+    fresh = true;
   }
   throw new SitqError(`task ${lease.taskId} kept changing under its lease; its report was not recorded`);
 }

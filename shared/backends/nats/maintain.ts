@@ -87,6 +87,9 @@ export async function purgeFinished(s: Session, view: TaskView, olderThanMs: num
 }
 
 /** The record once finished; null after `timeoutMs`, or at once for an unknown task. */
+/** How often a result wait without its subscription looks again. */
+const POLL_MS = 500;
+
 export async function waitForFinish(s: Session, watcher: FinishWatcher, taskId: string, timeoutMs: number): Promise<TaskRecord | null> {
   const deadline = Date.now() + Math.max(0, timeoutMs);
   const first = await s.store.get(taskId);
@@ -95,24 +98,27 @@ export async function waitForFinish(s: Session, watcher: FinishWatcher, taskId: 
   if (Date.now() >= deadline) return null;
   let wake!: () => void;
   let woken = new Promise<void>((r) => (wake = r));
-  const leave = await watcher.subscribe(taskId, () => wake());
+  // Without the subscription (its consumer cannot be made during a cluster election) the wait
+  // looks again every POLL_MS instead of failing.
+  const leave = await watcher.subscribe(taskId, () => wake()).catch(() => undefined);
   const onClose = () => wake();
   s.lifetime.addEventListener('abort', onClose, { once: true });
   try {
-    // Read again now that every later write will be seen: nothing falls between the two.
+    // Read again now that every later write will be seen: nothing falls between the two. From
+    // the leader: a replica may not have applied the write that woke us yet.
     for (;;) {
-      const current = await s.store.get(taskId);
+      const current = await s.store.get(taskId, true);
       if (!current) return null; // purged while we waited
       if (isFinished(current.rec.state)) return publicRecord(current.rec);
       const left = deadline - Date.now();
       if (left <= 0 || s.lifetime.aborted) return null;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      await Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, leave ? left : Math.min(left, POLL_MS))))]);
       clearTimeout(timer);
       woken = new Promise<void>((r) => (wake = r));
     }
   } finally {
     s.lifetime.removeEventListener('abort', onClose);
-    leave();
+    leave?.();
   }
 }

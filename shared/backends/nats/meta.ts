@@ -4,6 +4,7 @@
 // reconnects).
 import type { KV, KvEntry, QueuedIterator } from 'nats';
 import type { Names } from './names.js';
+import { sameBytes } from './records.js';
 import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
 
 export interface MetaEntry {
@@ -21,6 +22,10 @@ export interface MetaWatch {
 const EXPECTED = 'Nats-Expected-Last-Subject-Sequence';
 
 export class Meta {
+  /** Called when a watch ends without stop() (its consumer could not be recreated after a
+   *  node loss): the session starts its watches afresh. */
+  onWatchLost: (() => void) | undefined;
+
   constructor(
     private readonly requester: Requester,
     private readonly names: Names,
@@ -32,9 +37,9 @@ export class Meta {
     const rev = await this.cas(key, value, 0);
     if (rev !== null) return rev;
     // A delete marker also fails "absent": take its place, as the KV client does.
-    const current = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key));
-    if (!current || !isDeleted(current.headers?.get('KV-Operation'))) return null;
-    return this.cas(key, value, Number(current.headers?.get('Nats-Sequence')));
+    const current = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+    if (!current || !isDeleted(current.operation)) return null;
+    return this.cas(key, value, current.seq);
   }
 
   async put(key: string, value: Uint8Array): Promise<number> {
@@ -46,15 +51,18 @@ export class Meta {
     try {
       return (await this.requester.publish(this.names.metaSubject(key), value, headersOf({ [EXPECTED]: expectedRev }))).seq;
     } catch (err) {
-      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return null;
-      throw err;
+      if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
+      if (!err.ambiguous) return null;
+      // Sent twice (a reply was lost): the conflict may be with our own first copy.
+      const now = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+      return now && !isDeleted(now.operation) && sameBytes(now.data, value) ? now.seq : null;
     }
   }
 
   async get(key: string): Promise<MetaEntry | null> {
     const m = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key));
-    if (!m || isDeleted(m.headers?.get('KV-Operation'))) return null;
-    return { key, value: m.data, rev: Number(m.headers?.get('Nats-Sequence')) };
+    if (!m || isDeleted(m.operation)) return null;
+    return { key, value: m.data, rev: m.seq };
   }
 
   /** Removes a key (with its history); with `expectedRev`, only if it is still at that revision. */
@@ -64,8 +72,10 @@ export class Meta {
       await this.requester.publish(this.names.metaSubject(key), new Uint8Array(0), h);
       return true;
     } catch (err) {
-      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return false;
-      throw err;
+      if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
+      if (!err.ambiguous) return false;
+      const now = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+      return !now || isDeleted(now.operation);
     }
   }
 
@@ -74,6 +84,7 @@ export class Meta {
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const iterator: QueuedIterator<KvEntry> = await this.kv.watch({ key: `${prefix}>`, initializedFn: () => markReady() });
+    let stopped = false;
     void (async () => {
       try {
         for await (const e of iterator) {
@@ -81,12 +92,19 @@ export class Meta {
           else onPut({ key: e.key, value: e.value, rev: e.revision });
         }
       } catch {
-        // the watch ends with the connection; a new session starts a new one
+        // the client gave up on the watch's consumer (or the connection closed)
       } finally {
         markReady();
+        if (!stopped) this.onWatchLost?.();
       }
     })();
-    return { ready, stop: () => iterator.stop() };
+    return {
+      ready,
+      stop: () => {
+        stopped = true;
+        iterator.stop();
+      },
+    };
   }
 
   /** Every current key under `prefix` once (small sets: workers). */

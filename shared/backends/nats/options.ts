@@ -24,6 +24,10 @@ export interface NatsOptions {
   /** The work-queue stream; its KV buckets are `<streamName>_TASKS` and `<streamName>_META`.
    *  Default `SITQ_TASKS`. */
   streamName?: string;
+  /** Copies of the stream and both KV buckets kept by a JetStream cluster (1-5; 3 on a 3-node
+   *  cluster survives the loss of one node). Used when they are created; existing ones keep
+   *  theirs. Default 1. */
+  replicas?: number;
   /** Reconnect attempts per server after a connection loss; -1 = keep trying. Default -1. */
   maxReconnectAttempts?: number;
   /** ms between reconnect attempts to one server. Default 2000. */
@@ -70,6 +74,7 @@ const schema = z.strictObject({
     .optional(),
   // Stream names become subject tokens and KV bucket names: no dots, wildcards or spaces.
   streamName: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'a stream name of 1-48 letters, digits, "_" or "-"').optional(),
+  replicas: z.number().int().min(1).max(5).optional(),
   maxReconnectAttempts: z.number().int().min(-1).max(1_000_000).optional(),
   reconnectWait: ms(0, 600_000).optional(),
   pingInterval: ms(10, 3_600_000).optional(),
@@ -93,6 +98,7 @@ export type NatsCredentials =
 export interface ResolvedNatsOptions {
   servers: string[];
   streamName: string;
+  replicas: number;
   maxReconnectAttempts: number;
   reconnectWait: number;
   pingInterval: number;
@@ -110,6 +116,7 @@ export function resolveOptions(input: NatsOptions | undefined): ResolvedNatsOpti
   const resolved: ResolvedNatsOptions = {
     servers,
     streamName: o.streamName ?? DEFAULT_STREAM,
+    replicas: o.replicas ?? 1,
     maxReconnectAttempts: o.maxReconnectAttempts ?? -1,
     reconnectWait: o.reconnectWait ?? 2000,
     pingInterval: o.pingInterval ?? 20_000,

@@ -224,7 +224,10 @@ export const answer = {
 };
 
 /** A NAK the server confirms once processed (any ack with a reply subject is answered): for
- *  tasks that must be claimable the moment the call returns (release, a retry due now). */
+ *  tasks that must be claimable the moment the call returns (release, a retry due now). Asked
+ *  again while the consumer has no leader (a repeat is harmless: the record decides). If it
+ *  still fails the record is already written and the delivery comes back after its ack wait,
+ *  so the caller is not failed for it. */
 export async function nakConfirmed(requester: Requester, subject: string): Promise<void> {
-  await requester.request(subject, NAK);
+  await requester.request(subject, NAK, undefined, { retry: true }).catch(() => {});
 }

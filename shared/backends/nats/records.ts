@@ -101,12 +101,14 @@ export class RecordStore {
     private readonly names: Names,
   ) {}
 
-  async get(id: string): Promise<Versioned | null> {
-    const m = await this.requester.lastBySubject(this.names.taskStream, this.names.taskSubject(id));
-    if (!m) return null;
-    const op = m.headers?.get('KV-Operation');
-    if (op === 'DEL' || op === 'PURGE' || m.data.length === 0) return null;
-    return { rec: decodeRecord(m.data), rev: Number(m.headers?.get('Nats-Sequence')) };
+  /** The record as a replica has it (fast; may trail the latest write by a moment). With
+   *  `fresh`, as the stream's leader has it (after a conflict, or to settle a lost reply). */
+  async get(id: string, fresh = false): Promise<Versioned | null> {
+    const stream = this.names.taskStream;
+    const subject = this.names.taskSubject(id);
+    const m = fresh ? await this.requester.lastBySubjectFromLeader(stream, subject) : await this.requester.lastBySubject(stream, subject);
+    if (!m || m.operation === 'DEL' || m.operation === 'PURGE' || m.data.length === 0) return null;
+    return { rec: decodeRecord(m.data), rev: m.seq };
   }
 
   /** Compare-and-set: writes only if the key is still at `expectedRev` (0 = does not exist).
@@ -117,8 +119,11 @@ export class RecordStore {
     try {
       return (await this.requester.publish(this.names.taskSubject(rec.id), encoded, h)).seq;
     } catch (err) {
-      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return null;
-      throw err;
+      if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
+      if (!err.ambiguous) return null;
+      // Sent twice (a reply was lost): the conflict may be with our own first copy.
+      const now = await this.requester.lastBySubjectFromLeader(this.names.taskStream, this.names.taskSubject(rec.id));
+      return now && sameBytes(now.data, encoded) ? now.seq : null;
     }
   }
 
@@ -129,8 +134,12 @@ export class RecordStore {
       await this.requester.publish(this.names.taskSubject(id), new Uint8Array(0), h);
       return true;
     } catch (err) {
-      if (err instanceof JsApiError && err.errCode === CAS_CONFLICT) return false;
-      throw err;
+      if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
+      return err.ambiguous && (await this.get(id, true)) === null;
     }
   }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }

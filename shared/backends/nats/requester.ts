@@ -5,9 +5,16 @@
 import { createInbox, headers as newHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { ConnectionError } from '../../core/errors.js';
 
-/** JetStream refused a write: `errCode` 10071 is a failed expected-sequence check (CAS). */
+/** JetStream refused a write: `errCode` 10071 is a failed expected-sequence check (CAS).
+ *  `ambiguous`: the request was sent more than once (its first reply was lost), so an earlier
+ *  copy may have been applied — a CAS conflict may be our own write. */
 export class JsApiError extends Error {
-  constructor(readonly code: number, readonly errCode: number, description: string) {
+  constructor(
+    readonly code: number,
+    readonly errCode: number,
+    description: string,
+    readonly ambiguous = false,
+  ) {
     super(description);
     this.name = 'JsApiError';
   }
@@ -20,11 +27,42 @@ export interface PubAck {
   duplicate: boolean;
 }
 
+/** The last message on a subject, as a direct or a leader get returns it. */
+export interface StoredMsg {
+  data: Uint8Array;
+  seq: number;
+  /** `KV-Operation` header: DEL / PURGE for a removed key. */
+  operation?: string;
+}
+
 interface Pending {
+  subject: string;
+  data: Uint8Array;
+  headers: MsgHdrs | undefined;
   resolve: (m: Msg) => void;
   reject: (e: Error) => void;
+  /** This attempt's reply is due by then. */
   deadline: number;
+  /** Sent again until then when no reply comes (0: never sent again). */
+  retryUntil: number;
+  /** Sent more than once: an earlier copy may have been applied. */
+  resent: boolean;
+  /** Sent before the connection dropped: its reply may be lost with it. */
+  lost: boolean;
 }
+
+export interface RequestOptions {
+  /** Send again (same reply token) on a lost reply, a missing responder or a reconnect, for a
+   *  while: only for requests that are safe to repeat (CAS writes, de-duplicated publishes,
+   *  reads). Default false. */
+  retry?: boolean;
+}
+
+/** Pause before asking again when nobody answered the subject (a stream or consumer without a
+ *  leader during an election). */
+const NO_RESPONDER_PAUSE_MS = 250;
+/** How many attempt timeouts a retried request may take in all. */
+const RETRY_ATTEMPTS = 4;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,6 +78,7 @@ export class Requester {
 
   constructor(
     private readonly nc: NatsConnection,
+    /** One attempt's reply timeout. */
     private readonly timeoutMs: number,
     private readonly address: string,
   ) {
@@ -50,36 +89,89 @@ export class Requester {
     this.sweeper.unref();
   }
 
-  request(subject: string, data: Uint8Array | string = new Uint8Array(0), headers?: MsgHdrs): Promise<Msg> {
+  request(subject: string, data: Uint8Array | string = new Uint8Array(0), headers?: MsgHdrs, options: RequestOptions = {}): Promise<Msg> {
     if (this.closed) return Promise.reject(this.closedError());
     const token = (++this.counter).toString(36);
+    const now = Date.now();
     return new Promise<Msg>((resolve, reject) => {
-      this.pending.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
-      try {
-        this.nc.publish(subject, typeof data === 'string' ? encoder.encode(data) : data, { reply: `${this.inbox}.${token}`, headers });
-      } catch (err) {
-        this.pending.delete(token);
-        reject(err as Error);
-      }
+      const p: Pending = {
+        subject,
+        data: typeof data === 'string' ? encoder.encode(data) : data,
+        headers,
+        resolve,
+        reject,
+        deadline: now + this.timeoutMs,
+        retryUntil: options.retry ? now + this.timeoutMs * RETRY_ATTEMPTS : 0,
+        resent: false,
+        lost: false,
+      };
+      this.pending.set(token, p);
+      this.send(token, p);
     });
   }
 
-  /** A JetStream publish (to a stream or a KV key) answered by a PubAck. */
+  /** A JetStream publish (to a stream or a KV key) answered by a PubAck. Repeated while the
+   *  stream has no leader (an election after a node loss), for a bounded time. */
   async publish(subject: string, data: Uint8Array, headers?: MsgHdrs): Promise<PubAck> {
-    const reply = await this.request(subject, data, headers);
-    statusCheck(reply, subject);
-    const body = parseJson(reply.data) as { seq?: number; duplicate?: boolean; error?: { code: number; err_code: number; description: string } };
-    if (body.error) throw new JsApiError(body.error.code, body.error.err_code, body.error.description);
-    return { seq: body.seq ?? 0, duplicate: body.duplicate === true };
+    const giveUpAt = Date.now() + this.timeoutMs * RETRY_ATTEMPTS;
+    let resent = false;
+    for (;;) {
+      const reply = await this.request(subject, data, headers, { retry: true });
+      resent ||= isResent(reply);
+      statusCheck(reply, subject);
+      const body = parseJson(reply.data) as { seq?: number; duplicate?: boolean; error?: { code: number; err_code: number; description: string } };
+      if (body.error?.code === 503 && Date.now() < giveUpAt) {
+        // "JetStream system temporarily unavailable": nothing was stored; ask again.
+        await sleep(NO_RESPONDER_PAUSE_MS);
+        resent = true;
+        continue;
+      }
+      if (body.error) throw new JsApiError(body.error.code, body.error.err_code, body.error.description, resent);
+      return { seq: body.seq ?? 0, duplicate: body.duplicate === true };
+    }
   }
 
-  /** Direct get of the last message on `subject` (a stream with allow_direct); null if none. */
-  async lastBySubject(stream: string, subject: string): Promise<Msg | null> {
-    const reply = await this.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }));
+  /** Direct get of the last message on `subject` (a stream with allow_direct; any replica may
+   *  answer, so a follower may be a moment behind); null if none. */
+  async lastBySubject(stream: string, subject: string): Promise<StoredMsg | null> {
+    const reply = await this.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, { retry: true });
     const code = reply.headers?.code ?? 0;
     if (code === 404) return null;
     statusCheck(reply, stream);
-    return reply;
+    return { data: reply.data, seq: Number(reply.headers?.get('Nats-Sequence')), operation: reply.headers?.get('KV-Operation') || undefined };
+  }
+
+  /** The same, answered by the stream's leader: surely includes every acknowledged write (to
+   *  settle whether a write whose reply was lost was applied). */
+  async lastBySubjectFromLeader(stream: string, subject: string): Promise<StoredMsg | null> {
+    const reply = await this.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, { retry: true });
+    statusCheck(reply, stream);
+    const body = parseJson(reply.data) as { message?: { seq: number; data?: string; hdrs?: string }; error?: { code: number; err_code: number; description: string } };
+    if (body.error?.code === 404) return null;
+    if (body.error || !body.message) throw new JsApiError(body.error?.code ?? 0, body.error?.err_code ?? 0, body.error?.description ?? 'no message in the reply');
+    const { seq, data, hdrs } = body.message;
+    const operation = hdrs ? /\r\nKV-Operation:\s*(\S+)/i.exec(Buffer.from(hdrs, 'base64').toString('latin1'))?.[1] : undefined;
+    return { data: data ? new Uint8Array(Buffer.from(data, 'base64')) : new Uint8Array(0), seq, operation };
+  }
+
+  /** The connection dropped: replies to what was sent so far may never come. */
+  disconnected(): void {
+    for (const p of this.pending.values()) p.lost = true;
+  }
+
+  /** Back on a (maybe other) server: send again at once what the drop may have swallowed,
+   *  instead of waiting out its timeout; what may not be repeated fails now. */
+  reconnected(): void {
+    const now = Date.now();
+    for (const [token, p] of this.pending) {
+      if (!p.lost) continue;
+      p.lost = false;
+      if (now < p.retryUntil) this.resend(token, p, now);
+      else {
+        this.pending.delete(token);
+        p.reject(new ConnectionError('NATS JetStream', this.address, 'the connection dropped before the server answered'));
+      }
+    }
   }
 
   close(): void {
@@ -92,11 +184,37 @@ export class Requester {
     this.pending.clear();
   }
 
+  private send(token: string, p: Pending): void {
+    try {
+      this.nc.publish(p.subject, p.data, { reply: `${this.inbox}.${token}`, headers: p.headers });
+    } catch (err) {
+      this.pending.delete(token);
+      p.reject(err as Error);
+    }
+  }
+
+  /** Same token: whichever copy is answered first settles the request. */
+  private resend(token: string, p: Pending, now: number): void {
+    p.resent = true;
+    p.deadline = now + this.timeoutMs;
+    this.send(token, p);
+  }
+
   private route(err: Error | null, m: Msg): void {
     if (err) return;
-    const p = this.pending.get(m.subject.slice(this.prefixLength));
+    const token = m.subject.slice(this.prefixLength);
+    const p = this.pending.get(token);
     if (!p) return;
-    this.pending.delete(m.subject.slice(this.prefixLength));
+    // No responder: nobody got it (no stream or consumer leader right now). Ask again shortly.
+    if (m.headers?.code === 503 && Date.now() + NO_RESPONDER_PAUSE_MS < p.retryUntil) {
+      p.deadline = Date.now() + this.timeoutMs;
+      setTimeout(() => {
+        if (this.pending.get(token) === p && !this.closed) this.send(token, p);
+      }, NO_RESPONDER_PAUSE_MS).unref();
+      return;
+    }
+    this.pending.delete(token);
+    if (p.resent) resentReplies.add(m);
     p.resolve(m);
   }
 
@@ -104,8 +222,12 @@ export class Requester {
     const now = Date.now();
     for (const [token, p] of this.pending) {
       if (p.deadline > now) continue;
+      if (now < p.retryUntil) {
+        this.resend(token, p, now);
+        continue;
+      }
       this.pending.delete(token);
-      p.reject(new ConnectionError('NATS JetStream', this.address, `no reply within ${this.timeoutMs} ms`));
+      p.reject(new ConnectionError('NATS JetStream', this.address, `no reply within ${this.timeoutMs} ms${p.resent ? ' (asked again, no reply either)' : ''}`));
     }
   }
 
@@ -113,6 +235,15 @@ export class Requester {
     return new ConnectionError('NATS JetStream', this.address, 'the connection was closed');
   }
 }
+
+/** Replies to requests that were sent more than once. */
+const resentReplies = new WeakSet<Msg>();
+
+function isResent(m: Msg): boolean {
+  return resentReplies.has(m);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Status replies: 503 means nobody serves the subject (JetStream off, or no such stream). */
 function statusCheck(reply: Msg, what: string): void {

@@ -26,6 +26,8 @@ export class Topology {
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
     private readonly names: Names,
+    /** Copies kept by a cluster, for what this creates (consumers inherit the stream's). */
+    private readonly replicas = 1,
   ) {}
 
   /** Creates whatever is missing; existing structures are used as they are. */
@@ -42,6 +44,7 @@ export class Topology {
           retention: RetentionPolicy.Workqueue,
           storage: StorageType.File,
           duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+          num_replicas: this.replicas,
         })
         .catch(async (e: unknown) => {
           // Another process created it between our two calls.
@@ -49,8 +52,8 @@ export class Topology {
         });
     }
     const [tasks, meta] = await Promise.all([
-      this.js.views.kv(this.names.taskBucket, { history: 1, storage: StorageType.File }),
-      this.js.views.kv(this.names.metaBucket, { history: 1, storage: StorageType.File }),
+      this.js.views.kv(this.names.taskBucket, { history: 1, storage: StorageType.File, replicas: this.replicas }),
+      this.js.views.kv(this.names.metaBucket, { history: 1, storage: StorageType.File, replicas: this.replicas }),
     ]);
     return { tasks, meta };
   }

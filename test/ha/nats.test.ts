@@ -1,0 +1,166 @@
+// NATS high availability: a 3-node JetStream cluster on loopback (started here, private ports),
+// the stream and buckets replicated 3 times. A steady load runs through TaskQueue and Worker
+// while the node the worker is connected to is SIGKILLed: the work goes on, no task is lost
+// (a repeat is allowed — at-least-once — and counted), nodes() shows the dead node, and the
+// node rejoins after a restart.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import { NatsBackend } from '../../shared/backends/nats/index.js';
+import { TaskQueue } from '../../shared/core/queue.js';
+import { Worker } from '../../shared/core/worker.js';
+import { natsServerSkip, startCluster, stopAll, waitHealthy, type ClusterNode } from './nats-servers.js';
+
+const skip = natsServerSkip('the NATS cluster tests');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+after(stopAll);
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await check().catch(() => undefined);
+    if (got) return got;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Steps the stream's leader down until `node` leads it (each step-down elects a random peer). */
+async function leadOn(nc: NatsConnection, jsm: JetStreamManager, stream: string, node: string): Promise<void> {
+  await until(`${node} to lead ${stream}`, 30_000, async () => {
+    const info = await jsm.streams.info(stream);
+    if (info.cluster?.leader === node) return true;
+    await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5000 }).catch(() => {});
+    await sleep(500);
+    return false;
+  });
+}
+
+describe('nats: 3-node JetStream cluster', { skip }, () => {
+  it('keeps working when the node a worker is connected to is killed, losing no task', async (t) => {
+    const nodes: ClusterNode[] = await startCluster(3);
+    const streamName = `SITQ_HA_${randomBytes(4).toString('hex').toUpperCase()}`;
+    const options = {
+      servers: nodes.map((n) => n.url),
+      streamName,
+      replicas: 3,
+      reconnectWait: 250,
+      pingInterval: 2000,
+      maxPingsOutstanding: 2,
+      connectTimeout: 10_000,
+    };
+    const producerBackend = new NatsBackend(options);
+    const workerBackend = new NatsBackend(options);
+    const queue = new TaskQueue(producerBackend);
+    const TOTAL = 1000;
+    const runs = new Map<number, number>();
+    const succeededAt: number[] = [];
+    const worker = new Worker(workerBackend, {
+      tasks: {
+        'ha.work': async (i: unknown) => {
+          runs.set(i as number, (runs.get(i as number) ?? 0) + 1);
+          await sleep(5);
+          return i;
+        },
+      },
+      maxConcurrency: 20,
+      lease: 5000,
+      pollInterval: 500,
+      logger: quietLogger,
+    });
+    worker.on('succeeded', () => succeededAt.push(Date.now()));
+    const backendErrors: string[] = [];
+    worker.on('backend-error', (e) => backendErrors.push(e.message));
+    const ids: string[] = [];
+    let enqueueErrors = 0;
+    let admin: NatsConnection | undefined;
+    try {
+      // connect() creates the replicated structures; the cluster may still be settling.
+      await until('the cluster to accept the R3 stream', 30_000, () => queue.connect().then(() => true));
+      await workerBackend.connect();
+      admin = await connect({ servers: nodes.map((n) => n.url) });
+      const jsm = await admin.jetstreamManager();
+      const buckets = [streamName, `KV_${streamName}_TASKS`, `KV_${streamName}_META`];
+      for (const name of buckets) assert.equal((await jsm.streams.info(name)).config.num_replicas, 3, `${name} is not replicated 3 times`);
+      await worker.start();
+
+      // The worst case: the node the worker talks to also leads the work stream and the records
+      // bucket, so both must elect a new leader while the worker moves to another node.
+      const serving = await until('the worker to report its serving node', 10_000, async () => (await workerBackend.nodes()).find((n) => n.serving));
+      const victim = nodes.find((n) => n.url === serving.address);
+      assert.ok(victim, `serving node ${serving.address} is not one of the cluster's`);
+      for (const name of buckets.slice(0, 2)) await leadOn(admin, jsm, name, victim.name);
+
+      // Steady load: 10 tasks every 20 ms, while the fault happens.
+      const producing = (async () => {
+        for (let i = 0; i < TOTAL; i += 10) {
+          const batch = Array.from({ length: Math.min(10, TOTAL - i) }, (_, k) => i + k);
+          for (;;) {
+            try {
+              ids.push(...(await queue.enqueueMany('ha.work', batch)));
+              break;
+            } catch {
+              enqueueErrors++; // the producer's own retry (new ids): the first ids were never confirmed
+              await sleep(200);
+            }
+          }
+          await sleep(20);
+        }
+      })();
+
+      await until('a quarter of the work to be done', 60_000, async () => succeededAt.length >= TOTAL / 4);
+      const doneBefore = succeededAt.length;
+      const killedAt = Date.now();
+      await victim.kill();
+
+      const afterKill = await until('nodes() to show the killed node unreachable and another serving', 30_000, async () => {
+        const list = await workerBackend.nodes();
+        const dead = list.find((n) => n.address === victim.url);
+        return dead && !dead.reachable && !dead.serving && list.some((n) => n.serving && n.reachable) ? list : undefined;
+      });
+      assert.equal(afterKill.length, 3);
+
+      await producing;
+      await until('every enqueued task to be done', 120_000, async () => ids.length > 0 && new Set(runs.keys()).size >= TOTAL && succeededAt.length >= ids.length);
+      const firstAfter = succeededAt.find((at) => at > killedAt) ?? NaN;
+      const lost = [];
+      for (const id of ids) {
+        const rec = await workerBackend.getTask(id);
+        if (rec?.state !== 'succeeded') lost.push(`${id}: ${rec?.state ?? 'missing'}`);
+      }
+      const duplicates = [...runs.values()].reduce((sum, n) => sum + n - 1, 0);
+      t.diagnostic(
+        `tasks ${ids.length}, done before the kill ${doneBefore}, lost ${lost.length}, duplicates ${duplicates}, ` +
+          `first completion after the kill +${firstAfter - killedAt} ms, all done +${succeededAt[succeededAt.length - 1] - killedAt} ms, ` +
+          `enqueue errors ${enqueueErrors}, worker backend errors ${backendErrors.length}`,
+      );
+      assert.deepEqual(lost, [], 'tasks were lost');
+      assert.equal(runs.size, TOTAL, 'some payloads never ran');
+      assert.ok(succeededAt.length > doneBefore, 'nothing completed after the kill');
+
+      // The worker's watches survived: a priority level first used now and a delayed task, both
+      // from the producer, which then stays quiet (only the worker can move the delayed one).
+      const [urgent] = await queue.enqueueMany('ha.work', [TOTAL + 1], { priority: 7 });
+      const [later] = await queue.enqueueMany('ha.work', [TOTAL + 2], { delay: 1500 });
+      for (const [id, value] of [[urgent, TOTAL + 1], [later, TOTAL + 2]] as const) {
+        assert.equal((await queue.getResult(id, { timeout: 30_000 }))?.value, value, `task ${value} did not run after the kill`);
+      }
+
+      // The node comes back with its store and rejoins; nodes() sees it again.
+      await victim.launch();
+      await waitHealthy(nodes, 60_000);
+      await until('nodes() to show the node back', 30_000, async () => (await workerBackend.nodes()).every((n) => n.reachable));
+      const [again] = await queue.enqueueMany('ha.work', [TOTAL + 3]);
+      assert.equal((await queue.getResult(again, { timeout: 30_000 }))?.value, TOTAL + 3);
+    } finally {
+      await admin?.close().catch(() => {});
+      await worker.stop({ timeout: 5000 }).catch(() => {});
+      await producerBackend.destroy().catch(() => {});
+      await Promise.all([producerBackend.close(), workerBackend.close()]);
+      await stopAll();
+    }
+  });
+});
