@@ -89,12 +89,21 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
         for (const id of await queue.enqueueMany(FAULT_TASK, payloads, options)) enqueued.set(id, kind);
       }
     };
-    // The scenario's own tasks go in among the first tenth of the load, so they run while it does.
-    const extras = scenario.extraTasks?.(settings) ?? [];
+    // The scenario's own tasks go in one by one, spread over the first fifth of the load, so they
+    // run while it does and are not claimed together.
+    const extras = (scenario.extraTasks?.(settings) ?? []).flatMap((e) => Array.from({ length: e.count }, () => e));
     const head = Math.max(1, Math.floor(settings.tasks / 10));
+    const gap = Math.max(1, Math.floor(head / Math.max(1, extras.length)));
+    let queued = 0;
     await add('normal', head, settings.taskMs);
-    for (const e of extras) await add(e.kind, e.count, e.ms, e.options);
-    await add('normal', settings.tasks - head, settings.taskMs);
+    queued += head;
+    for (const e of extras) {
+      await add(e.kind, 1, e.ms, e.options);
+      const n = Math.min(gap, settings.tasks - queued);
+      await add('normal', n, settings.taskMs);
+      queued += n;
+    }
+    await add('normal', settings.tasks - queued, settings.taskMs);
     row.tasks = enqueued.size;
     const loadTotal = [...enqueued.values()].filter((k) => k === 'normal' || k === 'long').length;
 

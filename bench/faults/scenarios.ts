@@ -67,7 +67,7 @@ const ALL: readonly BackendKind[] = ['sqlite', ...SERVERS];
 /** The stall-detection settings the network-stall run gives its workers, and the time within which
  *  they promise to notice (the run allows this plus one lease). */
 export const DETECTION: Record<'postgres' | 'redis' | 'nats', { options: Record<string, unknown>; noticeMs: number; why: string }> = {
-  postgres: { options: {}, noticeMs: 30_000, why: 'no PostgreSQL option bounds a silent socket; 30 s allowed' },
+  postgres: { options: { queryTimeout: 5000, keepAlive: 5000 }, noticeMs: 10_000, why: 'queryTimeout 5000 ms; keepAlive 5000 ms + 5 s for an idle LISTEN connection' },
   redis: { options: { socketTimeout: 5000 }, noticeMs: 5000, why: 'socketTimeout 5000 ms' },
   nats: { options: { pingInterval: 3000, maxPingsOutstanding: 2 }, noticeMs: 9000, why: 'pingInterval 3000 ms × (maxPingsOutstanding 2 + 1)' },
 };
