@@ -2,9 +2,8 @@
 // behaviour (hash tags, wake-ups, reconnects) against the real server on 127.0.0.1:6379.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { createServer as createTlsServer } from 'node:tls';
 import { Redis } from 'ioredis';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
@@ -12,6 +11,7 @@ import { jsonSerializer } from '../../shared/core/serializers.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
+import { startProxy as startProxyTo, TEST_TLS, TEST_TLS_CLIENT } from '../ha/redis-servers.js';
 
 const freshPrefix = () => `sitq-test-${randomBytes(5).toString('hex')}:`;
 
@@ -55,35 +55,8 @@ async function clientIds(admin: Redis, backend: RedisBackend): Promise<string[]>
     .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
 }
 
-/** A TCP (or TLS-terminating) proxy to the real server that a test can freeze or cut. */
-async function startProxy(tlsOptions?: { key: string; cert: string }, port = 0) {
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const pipe = (client: Socket) => {
-    const upstream = tcpConnect(6379, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(s);
-      });
-    }
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => frozen || client.write(d)); // frozen: replies are lost
-  };
-  const server: Server = tlsOptions ? createTlsServer(tlsOptions, pipe) : createServer(pipe);
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze: (on: boolean) => (frozen = on),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
+/** A proxy to the main server that a test can freeze or cut (on `port` if given). */
+const startProxy = (tls?: { key: string; cert: string }, port?: number) => startProxyTo(6379, { tls, port });
 
 /** Accepts connections and never says a word. */
 async function startSilentServer() {
@@ -109,28 +82,6 @@ async function rejectsWithin(promise: Promise<unknown>, maxMs: number, check?: (
   assert.ok(Date.now() - t0 < maxMs, `took ${Date.now() - t0} ms, expected < ${maxMs}`);
 }
 
-// A self-signed certificate for "localhost" / 127.0.0.1, valid 2000-2100, for the TLS proxy
-// only (a throwaway test key, not a secret).
-const TEST_TLS = {
-  cert: `-----BEGIN CERTIFICATE-----
-MIIBaDCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAlsb2NhbGhv
-c3QwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
-CWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKxh+b9iAVcxxEDO
-24j6jiTiN0can9BxVsbqlFjrbn3LVC3KdSovudMLtFRxFnouCTSJaefd26KnV7Mu
-O5HPnuOjTjBMMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAPBgNVHRMBAf8E
-BTADAQH/MB0GA1UdDgQWBBSN+/lEv52EhOSFxeH/8E/tga9D1zAKBggqhkjOPQQD
-AgNJADBGAiEA3Ol6u2fAS3NMo9sGiWIzeY7BbT66enE5sjWnIp95M3QCIQCB63RA
-uFPunj4Ebd1VhB4Zjj1f0RXGfkGbnz3azcIXLQ==
------END CERTIFICATE-----
-`,
-  key: `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgpnezgpc6xB7vKLSD
-UNMX23semna9lo6T051GIR9wFMihRANCAASsYfm/YgFXMcRAztuI+o4k4jdHGp/Q
-cVbG6pRY6259y1QtynUqL7nTC7RUcRZ6Lgk0iWnn3duip1ezLjuRz57j
------END PRIVATE KEY-----
-`,
-};
-
 describe('redis backend', { skip: await serverSkip('redis') }, () => {
   describe('options', () => {
     it('rejects bad options with a ConfigurationError naming the option', () => {
@@ -141,6 +92,16 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         [{ socketTimeout: -1 }, /redis\.socketTimeout/],
         [{ tls: 'yes' as never }, /redis\.tls/],
         [{ maxConection: 3 } as never, /maxConection.*no such option/],
+        [{ keepAlive: -1 }, /redis\.keepAlive/],
+        [{ cluster: { startupNodes: [] } }, /redis\.cluster\.startupNodes/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, host: 'b' }, /redis\.host: expected no host with cluster/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, db: 2 }, /redis\.db: expected database 0/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, maxConnections: 4 }, /redis\.maxConnections: expected cluster\.maxConnectionsPerNode/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }], maxConnectionsPerNode: 0 } }, /redis\.cluster\.maxConnectionsPerNode/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, sentinels: [{ host: 'a', port: 1 }], name: 'm' }, /either cluster or sentinels/],
+        [{ sentinels: [{ host: 'a', port: 1 }] }, /redis\.name: expected the master group name/],
+        [{ sentinels: [{ host: 'a', port: 1 }], name: 'm', port: 6380 }, /redis\.port: expected no port with sentinels/],
+        [{ name: 'm' }, /redis\.name: expected only together with sentinels/],
       ];
       for (const [options, message] of bad) {
         assert.throws(() => new RedisBackend(options), (e: unknown) => e instanceof ConfigurationError && message.test(e.message), JSON.stringify(options));
@@ -152,6 +113,10 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
       assert.equal(new RedisBackend().address, 'redis://127.0.0.1:6379/0 (prefix sitq:)');
       const b = new RedisBackend({ host: 'cache', port: 6380, db: 2, username: 'app', password: 'hunter2', tls: true, keyPrefix: 'x:' });
       assert.equal(b.address, 'rediss://app@cache:6380/2 (prefix x:)');
+      const cluster = new RedisBackend({ cluster: { startupNodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }] }, password: 'hunter2' });
+      assert.equal(cluster.address, 'redis://n1:7000,n2:7001 (cluster, prefix sitq:)');
+      const sentinel = new RedisBackend({ sentinels: [{ host: 's1', port: 26379 }], name: 'main', sentinelPassword: 'hunter2', tls: true });
+      assert.equal(sentinel.address, 'rediss://main/0 (sentinels s1:26379, prefix sitq:)');
     });
 
     it('keyPrefix: every key lives under it, a queue in its own hash tag; destroy removes them all', () =>
@@ -207,7 +172,7 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
     it('tls: connects with the given CA; `true` (system CAs) rejects a self-signed server', async () => {
       const proxy = await startProxy(TEST_TLS);
       try {
-        await withRedis({ port: proxy.port, tls: { ca: TEST_TLS.cert, servername: 'localhost' } }, async (b) => {
+        await withRedis({ port: proxy.port, tls: TEST_TLS_CLIENT }, async (b) => {
           assert.ok(b.address.startsWith('rediss://'));
           assert.match((await b.ping()).serverVersion, /^Redis \d/);
         });

@@ -87,7 +87,7 @@ describe('postgres high availability', { skip }, () => {
     }
   });
 
-  it('a killed primary: the promoted replica takes over within failoverTimeout, and no task is lost', async () => {
+  it('a killed primary: the promoted replica takes over within failoverTimeout, and no task is lost', async (t) => {
     const config = options();
     const producer = new TaskQueue(new PostgresBackend(config));
     const consumer = new PostgresBackend(config);
@@ -162,7 +162,10 @@ describe('postgres high availability', { skip }, () => {
         const nodes = await check.nodes();
         assert.deepEqual(nodes.map((n) => [n.role, n.reachable, n.serving]), [['unknown', false, false], ['primary', true, true]]);
         assert.deepEqual(consumer.primary, { host: replica.host, port: replica.port });
-        console.log(`# failover: writes resumed ${failoverMs} ms after the primary was killed; ${TOTAL} tasks, 0 lost, ${repeats} repeated (at-least-once), ${enqueueRetries} enqueue retries`);
+        // The LISTEN connections followed: the producer's and the worker's are on the new primary.
+        await eventually('the LISTEN connections on the new primary', async () =>
+          (await replica.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [`sitq listen (${config.schema})`]))[0].n >= 2, 20_000, 100);
+        t.diagnostic(`failover: writes resumed ${failoverMs} ms after the primary was killed; ${TOTAL} tasks, 0 lost, ${repeats} repeated (at-least-once), ${enqueueRetries} enqueue retries`);
       } finally {
         await worker.stop({ timeout: 5000 }).catch(() => {});
         await check.destroy().catch(() => {});

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { eventually } from '../conformance/harness.js';
 import { IN_CI } from '../helpers/servers.js';
@@ -29,6 +29,15 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+export interface RedisProcessOptions {
+  /** Extra redis-server arguments. */
+  args?: readonly string[];
+  /** Run as a sentinel with this configuration (after port/bind/dir). */
+  sentinelConfig?: string;
+  /** Serve TLS only (on `port`), with the test certificate. */
+  tls?: boolean;
+}
+
 /** One redis-server (or sentinel) process on a fixed port. */
 export class RedisProcess {
   private child: ChildProcess | undefined;
@@ -36,10 +45,14 @@ export class RedisProcess {
 
   constructor(
     readonly port: number,
-    private readonly args: readonly string[] = [],
-    private readonly configText?: string,
+    private readonly options: RedisProcessOptions = {},
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `sitq-redis-${port}-`));
+  }
+
+  /** How a client reaches it: TLS options when it serves TLS. */
+  get clientTls(): TlsOptions | undefined {
+    return this.options.tls ? TEST_TLS_CLIENT : undefined;
   }
 
   get pid(): number | undefined {
@@ -48,22 +61,25 @@ export class RedisProcess {
 
   /** Starts the process and waits until it answers PING. */
   async start(): Promise<void> {
-    await freePort(this.port);
-    const base = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no'];
+    const { tls, sentinelConfig, args = [] } = this.options;
+    await freePort(this.port, this.clientTls);
+    const ports = tls ? ['--port', '0', '--tls-port', String(this.port), ...tlsServerArgs()] : ['--port', String(this.port)];
+    const base = [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no'];
     let argv: string[];
-    if (this.configText !== undefined) {
+    if (sentinelConfig !== undefined) {
       // Sentinels rewrite their config file, so it must be a file of their own.
       const file = join(this.dir, 'sentinel.conf');
-      if (!existsSync(file)) writeFileSync(file, `port ${this.port}\nbind 127.0.0.1\ndir ${this.dir}\nprotected-mode no\n${this.configText}`);
+      const listen = tls ? ['port 0', `tls-port ${this.port}`, ...pairs(tlsServerArgs()), 'tls-replication yes'] : [`port ${this.port}`];
+      if (!existsSync(file)) writeFileSync(file, [...listen, 'bind 127.0.0.1', `dir ${this.dir}`, 'protected-mode no', sentinelConfig].join('\n'));
       argv = [file, '--sentinel'];
     } else {
-      argv = [...base, ...this.args];
+      argv = [...base, ...args];
     }
     const child = spawn(REDIS_SERVER, argv, { stdio: 'ignore' });
     this.child = child;
     running.add(child);
     child.once('exit', () => running.delete(child));
-    await eventually(`redis on ${this.port} to answer`, () => ping(this.port), 15_000, 50);
+    await eventually(`redis on ${this.port} to answer`, () => ping(this.port, this.clientTls), 15_000, 50);
   }
 
   /** Kills it (SIGKILL by default: a crash, nothing flushed) and waits until it is gone. */
@@ -82,8 +98,8 @@ export class RedisProcess {
   }
 }
 
-async function ping(port: number): Promise<boolean> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, connectTimeout: 500, maxRetriesPerRequest: 0 });
+async function ping(port: number, tls?: TlsOptions): Promise<boolean> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, connectTimeout: 500, maxRetriesPerRequest: 0, ...(tls ? { tls } : {}) });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -96,15 +112,15 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** A process left on one of our ports by an earlier run that was killed: shut it down. */
-async function freePort(port: number): Promise<void> {
-  if (!(await ping(port))) return;
-  spawnSync(REDIS_CLI, ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore', timeout: 5000 });
-  await eventually(`port ${port} to be free`, async () => !(await ping(port)), 10_000, 100);
+async function freePort(port: number, tls?: TlsOptions): Promise<void> {
+  if (!(await ping(port, tls))) return;
+  spawnSync(REDIS_CLI, ['-p', String(port), ...(tls ? cliTlsArgs() : []), 'shutdown', 'nosave'], { stdio: 'ignore', timeout: 5000 });
+  await eventually(`port ${port} to be free`, async () => !(await ping(port, tls)), 10_000, 100);
 }
 
 /** A short-lived admin connection to one private server. */
-export async function withAdmin<T>(port: number, fn: (admin: Redis) => Promise<T>): Promise<T> {
-  const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+export async function withAdmin<T>(port: number, fn: (admin: Redis) => Promise<T>, tls?: TlsOptions): Promise<T> {
+  const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, ...(tls ? { tls } : {}) });
   admin.on('error', () => {});
   await admin.connect();
   try {
@@ -120,21 +136,24 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** `ports.length` masters (no replicas), slots spread evenly, state ok on every node. */
-export async function startCluster(ports: readonly number[]): Promise<LocalCluster> {
-  const nodes = ports.map((port) => new RedisProcess(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']));
+/** `ports.length` masters (no replicas), slots spread evenly, state ok on every node. With `tls`
+ *  the nodes serve TLS only, to clients and to each other. */
+export async function startCluster(ports: readonly number[], options: { tls?: boolean } = {}): Promise<LocalCluster> {
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...(options.tls ? ['--tls-cluster', 'yes'] : [])];
+  const nodes = ports.map((port) => new RedisProcess(port, { args, tls: options.tls }));
+  const tls = nodes[0].clientTls;
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
   };
   try {
     await Promise.all(nodes.map((n) => n.start()));
-    const create = spawnSync(REDIS_CLI, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    const create = spawnSync(REDIS_CLI, [...(tls ? cliTlsArgs() : []), '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
       encoding: 'utf8',
       timeout: 60_000,
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     for (const port of ports) {
-      await eventually(`cluster state ok on ${port}`, () => withAdmin(port, async (a) => /cluster_state:ok/.test((await a.cluster('INFO')) as string)), 30_000, 100);
+      await eventually(`cluster state ok on ${port}`, () => withAdmin(port, async (a) => /cluster_state:ok/.test((await a.cluster('INFO')) as string), tls), 30_000, 100);
     }
     return { nodes, startupNodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (err) {
@@ -151,10 +170,14 @@ export interface LocalSentinels {
   stop(): Promise<void>;
 }
 
-/** A master, one replica of it, and sentinels (quorum: a majority) that fail over after 1 s down. */
-export async function startSentinels(masterPort: number, replicaPort: number, sentinelPorts: readonly number[], name = 'sitq-ha'): Promise<LocalSentinels> {
-  const master = new RedisProcess(masterPort);
-  const replica = new RedisProcess(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
+/** A master, one replica of it, and sentinels (quorum: a majority) that fail over after 1 s down.
+ *  With `tls` every one of them serves TLS only, replication included. */
+export async function startSentinels(masterPort: number, replicaPort: number, sentinelPorts: readonly number[], options: { tls?: boolean } = {}): Promise<LocalSentinels> {
+  const name = 'sitq-ha';
+  const tls = options.tls;
+  const replication = tls ? ['--tls-replication', 'yes'] : [];
+  const master = new RedisProcess(masterPort, { args: replication, tls });
+  const replica = new RedisProcess(replicaPort, { args: [...replication, '--replicaof', '127.0.0.1', String(masterPort)], tls });
   const quorum = Math.floor(sentinelPorts.length / 2) + 1;
   const config = [
     `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${quorum}`,
@@ -163,7 +186,8 @@ export async function startSentinels(masterPort: number, replicaPort: number, se
     `sentinel parallel-syncs ${name} 1`,
     '',
   ].join('\n');
-  const sentinels = sentinelPorts.map((port) => new RedisProcess(port, [], config));
+  const sentinels = sentinelPorts.map((port) => new RedisProcess(port, { sentinelConfig: config, tls }));
+  const clientTls = master.clientTls;
   const all = [master, replica, ...sentinels];
   const stop = async () => {
     await Promise.all(all.map((p) => p.stop()));
@@ -171,7 +195,7 @@ export async function startSentinels(masterPort: number, replicaPort: number, se
   try {
     await master.start();
     await replica.start();
-    await eventually('the replica to sync', () => withAdmin(replicaPort, async (a) => /master_link_status:up/.test(await a.info('replication'))), 30_000, 100);
+    await eventually('the replica to sync', () => withAdmin(replicaPort, async (a) => /master_link_status:up/.test(await a.info('replication')), clientTls), 30_000, 100);
     await Promise.all(sentinels.map((s) => s.start()));
     // Every sentinel knows the replica and the other sentinels before a test fails anything over.
     for (const s of sentinels) {
@@ -182,7 +206,7 @@ export async function startSentinels(masterPort: number, replicaPort: number, se
             const replicas = (await a.call('SENTINEL', 'REPLICAS', name)) as unknown[];
             const peers = (await a.call('SENTINEL', 'SENTINELS', name)) as unknown[];
             return replicas.length === 1 && peers.length === sentinels.length - 1;
-          }),
+          }, clientTls),
         30_000,
         200,
       );
@@ -201,6 +225,62 @@ export interface Proxy {
   /** Drops every open connection (new ones are still accepted). */
   cut(): void;
   close(): Promise<void>;
+}
+
+// A self-signed certificate for "localhost" / 127.0.0.1 that is its own CA, valid 2000-2100, for
+// test servers only (a throwaway test key, not a secret).
+export const TEST_TLS = {
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBaDCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAlsb2NhbGhv
+c3QwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
+CWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKxh+b9iAVcxxEDO
+24j6jiTiN0can9BxVsbqlFjrbn3LVC3KdSovudMLtFRxFnouCTSJaefd26KnV7Mu
+O5HPnuOjTjBMMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAPBgNVHRMBAf8E
+BTADAQH/MB0GA1UdDgQWBBSN+/lEv52EhOSFxeH/8E/tga9D1zAKBggqhkjOPQQD
+AgNJADBGAiEA3Ol6u2fAS3NMo9sGiWIzeY7BbT66enE5sjWnIp95M3QCIQCB63RA
+uFPunj4Ebd1VhB4Zjj1f0RXGfkGbnz3azcIXLQ==
+-----END CERTIFICATE-----
+`,
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgpnezgpc6xB7vKLSD
+UNMX23semna9lo6T051GIR9wFMihRANCAASsYfm/YgFXMcRAztuI+o4k4jdHGp/Q
+cVbG6pRY6259y1QtynUqL7nTC7RUcRZ6Lgk0iWnn3duip1ezLjuRz57j
+-----END PRIVATE KEY-----
+`,
+};
+
+/** Client TLS options that trust the test certificate. */
+export const TEST_TLS_CLIENT: TlsOptions = { ca: TEST_TLS.cert, servername: 'localhost' };
+
+let tlsFiles: { cert: string; key: string } | undefined;
+/** The test certificate and key as files (redis-server and redis-cli read files). */
+function testTlsFiles(): { cert: string; key: string } {
+  if (!tlsFiles) {
+    const dir = mkdtempSync(join(tmpdir(), 'sitq-redis-tls-'));
+    tlsFiles = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+    writeFileSync(tlsFiles.cert, TEST_TLS.cert);
+    writeFileSync(tlsFiles.key, TEST_TLS.key, { mode: 0o600 });
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return tlsFiles;
+}
+
+function tlsServerArgs(): string[] {
+  const f = testTlsFiles();
+  // Clients are not asked for certificates: the tests check the server side of TLS.
+  return ['--tls-cert-file', f.cert, '--tls-key-file', f.key, '--tls-ca-cert-file', f.cert, '--tls-auth-clients', 'no'];
+}
+
+/** `['--a', 'x', '--b', 'y']` as config lines `a x`, `b y`. */
+function pairs(args: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < args.length; i += 2) lines.push(`${args[i].slice(2)} ${args[i + 1]}`);
+  return lines;
+}
+
+function cliTlsArgs(): string[] {
+  const f = testTlsFiles();
+  return ['--tls', '--cacert', f.cert, '--sni', 'localhost'];
 }
 
 /** A TCP (or TLS-terminating) proxy to 127.0.0.1:`upstreamPort`. */

@@ -15,11 +15,13 @@ import type { NewTask } from '../../shared/core/types.js';
 import { Worker } from '../../shared/core/worker.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
-import { RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, withAdmin, type LocalCluster } from './redis-servers.js';
+import { RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, TEST_TLS_CLIENT, withAdmin, type LocalCluster } from './redis-servers.js';
 
 const CLUSTER_PORTS = [7000, 7001, 7002];
 const SENTINEL_SETUP = { master: 7010, replica: 7011, sentinels: [7020, 7021, 7022] };
 const FAULT_PORT = 7030;
+const TLS_CLUSTER_PORTS = [7040, 7041, 7042];
+const TLS_SENTINEL_SETUP = { master: 7045, replica: 7046, sentinels: [7047] };
 
 const skip = redisServerSkip();
 const freshPrefix = () => `sitq-ha-${randomBytes(5).toString('hex')}:`;
@@ -264,11 +266,56 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
   });
 });
 
+describe('redis TLS with a cluster and with sentinels', { skip }, () => {
+  /** A round trip of every kind: enqueue, claim over queues, complete, waitForFinish. */
+  async function roundTrip(b: RedisBackend): Promise<void> {
+    const tasks = ['q1', 'q2', 'q3'].map((queue) => countTask(queue));
+    await b.enqueue(tasks);
+    const waiting = b.waitForFinish(tasks[0].id, 10_000);
+    const claimed = await b.claim({ workerId: 'w', queues: ['q1', 'q2', 'q3'], max: 3, leaseMs: 30_000, waitMs: 5000 });
+    assert.equal(claimed.length, 3);
+    assert.deepEqual(await b.complete(claimed.map((c) => succeed(c.lease))), [true, true, true]);
+    assert.equal((await waiting)?.state, 'succeeded');
+  }
+
+  it('cluster: every node connection uses TLS; an untrusted certificate is refused', async () => {
+    const tlsCluster = await startCluster(TLS_CLUSTER_PORTS, { tls: true });
+    try {
+      const cluster = { startupNodes: tlsCluster.startupNodes.slice(0, 1) };
+      await withBackend({ cluster, tls: TEST_TLS_CLIENT }, async (b) => {
+        assert.match(b.address, /^rediss:\/\//);
+        await roundTrip(b);
+        assert.deepEqual((await b.nodes()).map((n) => `${n.address} ${n.serving}`), TLS_CLUSTER_PORTS.map((p) => `rediss://127.0.0.1:${p} true`));
+      });
+      // (ioredis's cluster client reports the refused handshake only as a closed connection.)
+      const untrusted = new RedisBackend({ cluster, tls: true, connectTimeout: 3000 });
+      await assert.rejects(untrusted.connect(), ConnectionError);
+      await untrusted.close();
+    } finally {
+      await tlsCluster.stop();
+    }
+  });
+
+  it('sentinels: the sentinels and the master are reached over TLS', async () => {
+    const setup = await startSentinels(TLS_SENTINEL_SETUP.master, TLS_SENTINEL_SETUP.replica, TLS_SENTINEL_SETUP.sentinels, { tls: true });
+    try {
+      const sentinels = TLS_SENTINEL_SETUP.sentinels.map((port) => ({ host: '127.0.0.1', port }));
+      await withBackend({ sentinels, name: setup.name, tls: TEST_TLS_CLIENT }, async (b) => {
+        await roundTrip(b);
+        const nodes = await b.nodes();
+        assert.deepEqual(nodes.filter((n) => n.serving).map((n) => n.address), ['rediss://127.0.0.1:7045']);
+      });
+    } finally {
+      await setup.stop();
+    }
+  });
+});
+
 describe('redis faults (a private server on 7030)', { skip }, () => {
   let server: RedisProcess;
   before(async () => {
     // Append-only with fsync per write, so a restart keeps the data (as a production server would).
-    server = new RedisProcess(FAULT_PORT, ['--appendonly', 'yes', '--appendfsync', 'always']);
+    server = new RedisProcess(FAULT_PORT, { args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
     await server.start();
   });
   after(() => server.stop());

@@ -290,7 +290,9 @@ export class RedisConnections {
     const conn = this.createClient(role, () => up);
     // ioredis reports each failed (re)connect as an 'error' event; remember the last one for
     // the message, and keep it from being printed as unhandled.
-    conn.on('error', (err: Error) => (lastError = err));
+    // A cluster's "Failed to refresh slots cache" carries the node's own error (a refused
+    // certificate, say), which says more.
+    conn.on('error', (err: Error & { lastNodeError?: Error }) => (lastError = err.lastNodeError ?? err));
     if (conn instanceof Cluster) conn.on('node error', (err: Error) => (lastError = err));
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<never>((_, reject) => {
