@@ -58,7 +58,8 @@ export async function resolveEntry(name: string, entry: ProfileEntry, options: R
   const where = `profiles.${name}`;
   const { value, substituted } = await resolveReferences(entry, options.secrets ?? new EnvSecretStore(), where);
   const { type, description, ...backendOptions } = value;
-  if (type === 'sqlite' && typeof backendOptions.path === 'string' && backendOptions.path !== ':memory:' && !isAbsolute(backendOptions.path)) {
+  // An empty path stays empty, so the backend's own check rejects it (resolved, it would name the folder).
+  if (type === 'sqlite' && typeof backendOptions.path === 'string' && backendOptions.path !== '' && backendOptions.path !== ':memory:' && !isAbsolute(backendOptions.path)) {
     backendOptions.path = resolve(options.baseDir ?? process.cwd(), backendOptions.path);
   }
   const backend = { type, ...backendOptions } as BackendConfig;

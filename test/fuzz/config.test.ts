@@ -17,6 +17,7 @@ import { saveConfig } from '../../shared/config/save.js';
 import type { SitqConfig } from '../../shared/config/schema.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import {
+  checkProperty,
   configObject,
   configText,
   expectTypedOutcome,
@@ -56,7 +57,7 @@ function assertGoodConfigError(err: ConfigurationError): void {
 
 describe('fuzz: config loader', () => {
   it('parseConfig: any text is a config or a ConfigurationError (never another exception or a hang)', async () => {
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(configText, async (text) => {
         const t0 = performance.now();
         const out = await expectTypedOutcome(text, () => parseConfig(text, 'fuzz.json'));
@@ -70,7 +71,7 @@ describe('fuzz: config loader', () => {
 
   it('loadConfig + resolveProfile: every profile resolves or fails with a ConfigurationError; the file and its folder are untouched', async () => {
     let n = 0;
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(configText, fc.string({ maxLength: 8 }), async (text, secretTail) => {
         const dir = join(DIR, `load-${n++}`);
         mkdirSync(dir);
@@ -98,7 +99,7 @@ describe('fuzz: config loader', () => {
   });
 
   it('resolveEntry: odd option values in every backend are a ConfigurationError that names the option and hides the secret', async () => {
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(profileEntry, async (entry) => {
         const store = new MapSecretStore(referenceEnv(`${SECRET_MARK}env`));
         const out = await expectTypedOutcome(entry, () => resolveEntry('fuzz', entry as never, { secrets: store, baseDir: DIR }));
@@ -111,6 +112,10 @@ describe('fuzz: config loader', () => {
     );
   });
 
+  it('cases the fuzzers found: an empty SQLite path is refused, not anchored to the folder', async () => {
+    await assert.rejects(resolveEntry('x', { type: 'sqlite', path: '' }, { baseDir: DIR }), (e: unknown) => e instanceof ConfigurationError && e.option === 'profiles.x.path');
+  });
+
   it('--profile text (a URL or inline JSON) parses to a profile or a ConfigurationError', async () => {
     const inline = fc.oneof(
       weirdString,
@@ -118,7 +123,7 @@ describe('fuzz: config loader', () => {
       profileEntry.map((e) => JSON.stringify(e)),
       fc.tuple(fc.constantFrom('redis://', 'rediss://', 'postgres://', 'nats://', 'tls://', 'sqlite:', 'REDIS://'), weirdString).map(([a, b]) => a + b),
     );
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(inline, async (text) => {
         const parsed = await expectTypedOutcome(text, () => parseInlineProfile(text));
         if (!parsed.ok) return assertGoodConfigError(parsed.error as ConfigurationError);
@@ -131,7 +136,7 @@ describe('fuzz: config loader', () => {
 
   it('${VAR} references: substituted or a ConfigurationError naming the field; a secret substituted is listed for scrubbing', async () => {
     const nested = fc.oneof(referenceString, fc.array(referenceString, { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'password', 'tls'), fc.oneof(referenceString, weirdValue), { maxKeys: 3 }));
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(nested, async (value) => {
         const secret = `${SECRET_MARK}ref`;
         const out = await expectTypedOutcome(value, () => resolveReferences(value, new MapSecretStore(referenceEnv(secret)), 'profiles.fuzz'));
@@ -150,7 +155,7 @@ describe('fuzz: config loader', () => {
   it('saveConfig: writes a valid config without plain secrets, or refuses with a ConfigurationError and leaves the file as it was', async () => {
     const file = join(DIR, 'save', 'sitq.config.json');
     const original = `${JSON.stringify({ profiles: { keep: { type: 'sqlite', path: 'q.db' } } }, null, 2)}\n`;
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(configObject, fc.constantFrom('refuse', 'strip', 'store'), async (config, mode) => {
         mkdirSync(join(DIR, 'save'), { recursive: true });
         writeFileSync(file, original);
