@@ -3,6 +3,7 @@
 // `SELECT pg_is_in_recovery()` and keeps the answer until a connection failure (or a write
 // refused as read-only) makes it suspect; the next caller then probes again, waiting up to
 // failoverTimeout for a replica to be promoted. Concurrent callers share one search.
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { NodeStatus } from '../../core/backend.js';
 import { ConnectionError } from '../../core/errors.js';
@@ -58,7 +59,8 @@ export class PrimaryLocator {
   private everFound = false;
   private searching: Promise<HostAddress> | undefined;
   private readonly listeners = new Set<(primary: HostAddress) => void>();
-  private closed = false;
+  /** Aborted by close(): a search stops waiting between rounds, so nothing outlives the backend. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly options: ResolvedPostgresOptions & { hosts: HostAddress[] },
@@ -91,7 +93,7 @@ export class PrimaryLocator {
   }
 
   close(): void {
-    this.closed = true;
+    this.closing.abort();
     this.listeners.clear();
   }
 
@@ -108,7 +110,7 @@ export class PrimaryLocator {
       ? { ms: this.options.failoverTimeout, name: `failoverTimeout ${this.options.failoverTimeout} ms` }
       : { ms: this.options.connectTimeout, name: `connectTimeout ${this.options.connectTimeout} ms, first connect` };
     const deadline = started + limit.ms;
-    let delay = RETRY_MIN_MS;
+    let wait = RETRY_MIN_MS;
     // What each host said last; a probe cut short by the deadline does not hide an earlier answer.
     const answers = new Map<HostAddress, Probe>();
     for (;;) {
@@ -120,12 +122,13 @@ export class PrimaryLocator {
         if (answer.role !== 'unknown' || budget >= this.options.connectTimeout || !answers.has(answer.server)) answers.set(answer.server, answer);
       }
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) {
+      if (left <= 0 || this.closing.signal.aborted) {
         const tried = [...answers.values()].map((a) => ({ host: formatHost(a.server), answer: a.role === 'replica' ? 'replica' : `unreachable: ${a.error ?? 'no answer'}` }));
         throw new NoPrimaryError(this.address, tried, Date.now() - started, limit.name);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
-      delay = Math.min(RETRY_MAX_MS, delay * 2);
+      // Rejects (AbortError) on close(); the check above then ends the search.
+      await delay(Math.min(wait, left), undefined, { signal: this.closing.signal }).catch(() => {});
+      wait = Math.min(RETRY_MAX_MS, wait * 2);
     }
   }
 
