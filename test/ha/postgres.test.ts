@@ -177,4 +177,21 @@ describe('postgres high availability', { skip }, () => {
       await consumer.close();
     }
   });
+
+  // Runs last: it stops the remaining server.
+  it('with every host gone, calls wait for a primary instead of failing at once, and close() ends the wait', async () => {
+    const backend = new PostgresBackend({ ...options(), hosts: [replica.address], failoverTimeout: 60_000 });
+    await backend.connect();
+    await replica.stop('immediate');
+    // No pooled connection left: the next call meets a refused connect, not a dead socket.
+    await eventually('the pool to drop its dead connections', async () => backend.poolConnections === 0, 10_000, 50);
+    let settled = false;
+    const waiting = backend.counts().finally(() => (settled = true));
+    await sleep(1500);
+    assert.equal(settled, false, 'the call failed at once instead of waiting for a failover');
+    const t0 = Date.now();
+    await backend.close();
+    await assert.rejects(waiting, ConnectionError);
+    assert.ok(Date.now() - t0 < 5000, `close() left the call waiting for ${Date.now() - t0} ms`);
+  });
 });

@@ -163,12 +163,16 @@ export class Pool {
 
   /** A free connection: an idle one, a new one (bounded by connectTimeout), or — when all are
    *  busy — the next one released, waited for at most poolTimeout. */
-  private async acquire(): Promise<Checkout> {
+  private async acquire(retry = true): Promise<Checkout> {
     const { server, pool } = await this.target();
     try {
       return { client: await this.connect(pool), server };
     } catch (err) {
-      if (server && !(err instanceof PoolTimeoutError)) this.locator?.markSuspect(server);
+      if (!server || err instanceof PoolTimeoutError) throw err;
+      // The primary refused a new connection: look for it again (waiting up to failoverTimeout
+      // for a promotion) and connect there. Nothing was sent, so trying again is always safe.
+      this.locator?.markSuspect(server);
+      if (retry) return this.acquire(false);
       throw err;
     }
   }
