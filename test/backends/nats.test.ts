@@ -3,20 +3,21 @@
 // nats-server processes (started here, on free ports) where a test needs auth, TLS, a restart
 // or a frozen server.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect, nkeys, type NatsConnection } from 'nats';
 import { NatsBackend, type NatsOptions } from '../../shared/backends/nats/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
+import { Worker } from '../../shared/core/worker.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
-import { IN_CI, serverSkip, tcpReachable } from '../helpers/servers.js';
+import { serverSkip } from '../helpers/servers.js';
+import { NatsServer, natsServerSkip, selfSignedCert, stopAll, TcpProxy } from '../ha/nats-servers.js';
 
 type KeyPair = ReturnType<typeof nkeys.createUser>;
 
@@ -31,7 +32,8 @@ await exerciseBackend({
 
 const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };
 const sharedSkip = await serverSkip('nats');
-const binarySkip = privateServerSkip();
+const binarySkip = natsServerSkip('the tests that start their own server (auth, TLS, restarts, faults)');
+after(stopAll);
 
 /** A connected backend on its own stream, destroyed and closed afterwards. */
 async function withNats(options: NatsOptions, fn: (b: NatsBackend, streamName: string) => Promise<void>): Promise<void> {
@@ -54,73 +56,6 @@ async function withClient<T>(fn: (nc: NatsConnection) => Promise<T>, servers = '
     await nc.close();
   }
 }
-
-// --- private nats-server processes ------------------------------------------------------------
-
-function privateServerSkip(): string | false {
-  if (spawnSync('nats-server', ['--version']).status === 0) return false;
-  const message = 'nats-server is not on PATH: the tests that start their own server (auth, TLS, restarts) are skipped';
-  if (IN_CI) throw new Error(`${message} (CI=true)`);
-  return message;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-class PrivateServer {
-  private child: ChildProcess | undefined;
-  readonly dir = mkdtempSync(join(tmpdir(), 'sitq-nats-'));
-
-  private constructor(readonly port: number, private readonly args: (dir: string, port: number) => string[]) {}
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  /** `args` gets the server's own folder and port; JetStream and the store are always on. */
-  static async start(args: (dir: string, port: number) => string[] = () => []): Promise<PrivateServer> {
-    const server = new PrivateServer(await freePort(), args);
-    running.add(server);
-    await server.launch();
-    return server;
-  }
-
-  async launch(): Promise<void> {
-    const custom = this.args(this.dir, this.port);
-    const base = custom.includes('-c') ? [] : ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', join(this.dir, 'js')];
-    this.child = spawn('nats-server', [...base, ...custom], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await tcpReachable('127.0.0.1', this.port, 200))) {
-      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not start`);
-      await sleep(50);
-    }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
-
-  freeze(on: boolean): void {
-    this.child?.kill(on ? 'SIGSTOP' : 'SIGCONT');
-  }
-}
-
-const running = new Set<PrivateServer>();
-after(async () => {
-  await Promise.all([...running].map((s) => s.stop()));
-});
 
 // --- credentials for operator mode (a .creds file): JWTs signed with NKeys -------------------
 
@@ -272,7 +207,7 @@ describe('nats: options', () => {
   });
 
   it('user and pass authenticate; wrong ones fail fast with ConnectionError', { skip: binarySkip }, async () => {
-    const server = await PrivateServer.start(() => ['--user', 'sitq', '--pass', 's3cret']);
+    const server = await NatsServer.start(() => ['--user', 'sitq', '--pass', 's3cret']);
     try {
       await roundTrip({ servers: server.url, user: 'sitq', pass: 's3cret' });
       await rejectsWithConnectionError({ servers: server.url, user: 'sitq', pass: 'wrong', connectTimeout: 3000 }, 3000, /authoriz/i);
@@ -283,7 +218,7 @@ describe('nats: options', () => {
   });
 
   it('token authenticates; a wrong one fails with ConnectionError', { skip: binarySkip }, async () => {
-    const server = await PrivateServer.start(() => ['--auth', 's3cret-token']);
+    const server = await NatsServer.start(() => ['--auth', 's3cret-token']);
     try {
       await roundTrip({ servers: server.url, token: 's3cret-token' });
       await rejectsWithConnectionError({ servers: server.url, token: 'other', connectTimeout: 3000 }, 3000, /authoriz/i);
@@ -294,7 +229,7 @@ describe('nats: options', () => {
 
   it('nkey authenticates with a user seed; an unknown key fails', { skip: binarySkip }, async () => {
     const user = nkeys.createUser();
-    const server = await PrivateServer.start((dir, port) => {
+    const server = await NatsServer.start((dir, port) => {
       const config = join(dir, 'nkey.conf');
       writeFileSync(config, `listen: 127.0.0.1:${port}\nauthorization { users = [ { nkey: ${user.getPublicKey()} } ] }\njetstream { store_dir: "${join(dir, 'js')}" }\n`);
       return ['-c', config];
@@ -310,7 +245,7 @@ describe('nats: options', () => {
 
   it('credsFile authenticates in operator mode; creds of an unknown account fail', { skip: binarySkip }, async () => {
     let files!: ReturnType<typeof operatorSetup>;
-    const server = await PrivateServer.start((dir, port) => {
+    const server = await NatsServer.start((dir, port) => {
       files = operatorSetup(dir, port);
       return ['-c', files.config];
     });
@@ -323,10 +258,8 @@ describe('nats: options', () => {
   });
 
   it('tls: verifies the server with the given CA; without it a self-signed server is refused', { skip: binarySkip }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sitq-nats-tls-'));
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    const server = await PrivateServer.start(() => ['--tls', '--tlscert', cert, '--tlskey', key]);
+    const { cert, key } = selfSignedCert();
+    const server = await NatsServer.start(() => ['--tls', '--tlscert', cert, '--tlskey', key]);
     try {
       await roundTrip({ servers: server.url, tls: { caFile: cert } });
       await rejectsWithConnectionError({ servers: server.url, tls: true, connectTimeout: 3000 }, 3000);
@@ -338,7 +271,7 @@ describe('nats: options', () => {
   });
 
   it('reconnects by itself after the server restarts (maxReconnectAttempts -1, reconnectWait)', { skip: binarySkip }, async () => {
-    const server = await PrivateServer.start();
+    const server = await NatsServer.start();
     const streamName = freshStream();
     const backend = new NatsBackend({ servers: server.url, streamName, reconnectWait: 100 });
     try {
@@ -376,7 +309,7 @@ describe('nats: options', () => {
   });
 
   it('maxReconnectAttempts: gives up after that many attempts, and the next call connects anew', { skip: binarySkip }, async () => {
-    const server = await PrivateServer.start();
+    const server = await NatsServer.start();
     const backend = new NatsBackend({ servers: server.url, streamName: freshStream(), maxReconnectAttempts: 2, reconnectWait: 100, connectTimeout: 1000 });
     try {
       await backend.ping();
@@ -395,7 +328,7 @@ describe('nats: options', () => {
   });
 
   it('pingInterval and maxPingsOutstanding notice a frozen server', { skip: binarySkip }, async () => {
-    const server = await PrivateServer.start();
+    const server = await NatsServer.start();
     const quick = new NatsBackend({ servers: server.url, streamName: freshStream(), pingInterval: 100, maxPingsOutstanding: 1, reconnectWait: 100 });
     const slow = new NatsBackend({ servers: server.url, streamName: freshStream() });
     try {
@@ -412,6 +345,122 @@ describe('nats: options', () => {
         await b.destroy().catch(() => {});
         await b.close();
       }
+      await server.stop();
+    }
+  });
+});
+
+// --- faults on a private server: a steady load through TaskQueue and Worker, one fault mid-run --
+
+interface FaultOutcome {
+  tasks: number;
+  duplicates: number;
+  /** From the fault's end (server back, link restored) to the next completed task. */
+  recoveryMs: number;
+}
+
+/** Enqueues `total` tasks in small batches while a Worker runs them; `inject` runs once a third
+ *  is done and resolves when the fault is over. Asserts the ledger: every confirmed enqueue ran
+ *  and finished, no enqueue failed (the backend re-sends what is safe), duplicates counted. */
+async function underLoad(servers: string, inject: (worker: NatsBackend) => Promise<void>, total = 300): Promise<FaultOutcome> {
+  const options: NatsOptions = { servers, streamName: freshStream(), reconnectWait: 100, pingInterval: 500, maxPingsOutstanding: 2, connectTimeout: 1000 };
+  const producer = new NatsBackend(options);
+  const consumer = new NatsBackend(options);
+  const queue = new TaskQueue(producer);
+  const runs = new Map<number, number>();
+  const done: number[] = [];
+  const worker = new Worker(consumer, {
+    tasks: {
+      'fault.work': async (i: unknown) => {
+        runs.set(i as number, (runs.get(i as number) ?? 0) + 1);
+        await sleep(2);
+        return i;
+      },
+    },
+    maxConcurrency: 10,
+    lease: 5000,
+    pollInterval: 300,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  worker.on('succeeded', () => done.push(Date.now()));
+  const ids: string[] = [];
+  try {
+    await queue.connect();
+    await worker.start();
+    let faultOver = 0;
+    const fault = (async () => {
+      await eventually('a third of the work to be done', async () => done.length >= total / 3 || undefined, 30_000, 20);
+      await inject(consumer);
+      faultOver = Date.now();
+    })();
+    for (let i = 0; i < total; i += 10) {
+      // No retry here: an enqueue that fails during the fault fails the test.
+      ids.push(...(await queue.enqueueMany('fault.work', Array.from({ length: Math.min(10, total - i) }, (_, k) => i + k))));
+      await sleep(10);
+    }
+    await fault;
+    await eventually('every task to finish', async () => runs.size === total && done.length >= total || undefined, 60_000, 50);
+    for (const id of ids) assert.equal((await producer.getTask(id))?.state, 'succeeded', `task ${id} was lost`);
+    const next = done.find((at) => at >= faultOver);
+    return { tasks: total, duplicates: [...runs.values()].reduce((n, r) => n + r - 1, 0), recoveryMs: next === undefined ? NaN : next - faultOver };
+  } finally {
+    await worker.stop({ timeout: 5000 }).catch(() => {});
+    await producer.destroy().catch(() => {});
+    await Promise.all([producer.close(), consumer.close()]);
+  }
+}
+
+describe('nats: faults under load (private server)', { skip: binarySkip }, () => {
+  it('a server restart with its store kept: worker and queue reconnect by themselves', async (t) => {
+    const server = await NatsServer.start();
+    try {
+      const outcome = await underLoad(server.url, async (consumer) => {
+        await server.stop();
+        await eventually('nodes() to show the outage', async () => !(await consumer.nodes())[0].reachable || undefined, 5000, 20);
+        await sleep(500);
+        await server.launch();
+        await eventually('nodes() to show the server serving again', async () => (await consumer.nodes())[0].serving || undefined, 10_000, 20);
+      });
+      t.diagnostic(`restart: ${JSON.stringify(outcome)}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a connection dropped from the server side: both reconnect at once', async (t) => {
+    const server = await NatsServer.start();
+    const proxy = await TcpProxy.start(server.port);
+    try {
+      const outcome = await underLoad(proxy.url, async () => {
+        const before = proxy.connections;
+        proxy.drop();
+        await eventually('the clients to reconnect', async () => proxy.connections >= before || undefined, 10_000, 20);
+      });
+      t.diagnostic(`connection drop: ${JSON.stringify(outcome)}`);
+    } finally {
+      await proxy.close();
+      await server.stop();
+    }
+  });
+
+  it('a silent stall is noticed within pingInterval x maxPingsOutstanding, and work resumes after it', async (t) => {
+    const server = await NatsServer.start();
+    const proxy = await TcpProxy.start(server.port);
+    let noticedMs = NaN;
+    try {
+      const outcome = await underLoad(proxy.url, async (consumer) => {
+        proxy.stall(true);
+        const t0 = Date.now();
+        // pingInterval 500 ms x 2 outstanding: noticed after about 1-1.5 s, not minutes.
+        await eventually('the stall to be noticed', async () => !(await consumer.nodes())[0].serving || undefined, 10_000, 20);
+        noticedMs = Date.now() - t0;
+        proxy.stall(false);
+        await eventually('the connection to come back', async () => (await consumer.nodes())[0].serving || undefined, 10_000, 20);
+      });
+      t.diagnostic(`stall: noticed after ${noticedMs} ms; ${JSON.stringify(outcome)}`);
+      assert.ok(noticedMs < 4000, `the stall was noticed only after ${noticedMs} ms`);
+    } finally {
+      await proxy.close();
       await server.stop();
     }
   });

@@ -2,7 +2,7 @@
 // and a 3-node JetStream cluster, each with its own store folder in a temp directory, on spare
 // ports. Never the shared server on 4222. Everything started here is stopped by stopAll()
 // (and the temp folders removed), whatever the test did.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, Socket, type Server } from 'node:net';
@@ -126,7 +126,7 @@ export interface ClusterNode extends NatsServer {
  */
 export async function startCluster(
   size = 3,
-  { clientBase = 4230, routeBase = 6230, monitorBase = 8230, span = 20 } = {},
+  { clientBase = 4230, routeBase = 6230, monitorBase = 8230, span = 20, extraArgs = [] as string[] } = {},
 ): Promise<ClusterNode[]> {
   const offset = await freeRun(size, span, [clientBase, routeBase, monitorBase]);
   const dir = tempFolder('sitq-nats-cluster-');
@@ -141,12 +141,21 @@ export async function startCluster(
       '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort),
       '-n', name, '-js', '-sd', join(dir, name),
       '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${routeBase + offset + i}`, '--routes', routes.join(','),
+      ...extraArgs,
     ];
     nodes.push(Object.assign(new NatsServer(port, join(dir, name), args), { name, monitorPort }));
   }
   await Promise.all(nodes.map((n) => n.launch()));
   await waitHealthy(nodes, 30_000);
   return nodes;
+}
+
+/** A self-signed certificate for 127.0.0.1 / localhost (the CA is the certificate itself). */
+export function selfSignedCert(): { cert: string; key: string } {
+  const dir = tempFolder('sitq-nats-tls-');
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 /** Waits until every running node's /healthz answers 200. */

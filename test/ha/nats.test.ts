@@ -2,7 +2,7 @@
 // the stream and buckets replicated 3 times. A steady load runs through TaskQueue and Worker
 // while the node the worker is connected to is SIGKILLed: the work goes on, no task is lost
 // (a repeat is allowed — at-least-once — and counted), nodes() shows the dead node, and the
-// node rejoins after a restart.
+// node rejoins after a restart. The client ports use TLS.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { Worker } from '../../shared/core/worker.js';
-import { natsServerSkip, startCluster, stopAll, waitHealthy, type ClusterNode } from './nats-servers.js';
+import { natsServerSkip, selfSignedCert, startCluster, stopAll, waitHealthy, type ClusterNode } from './nats-servers.js';
 
 const skip = natsServerSkip('the NATS cluster tests');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +41,11 @@ async function leadOn(nc: NatsConnection, jsm: JetStreamManager, stream: string,
 
 describe('nats: 3-node JetStream cluster', { skip }, () => {
   it('keeps working when the node a worker is connected to is killed, losing no task', async (t) => {
-    const nodes: ClusterNode[] = await startCluster(3);
+    // TLS on the client ports (one certificate for all three): the client verifies every node
+    // it fails over to with the same CA.
+    const { cert, key } = selfSignedCert();
+    const nodes: ClusterNode[] = await startCluster(3, { extraArgs: ['--tls', '--tlscert', cert, '--tlskey', key] });
+    const tls = { caFile: cert };
     const streamName = `SITQ_HA_${randomBytes(4).toString('hex').toUpperCase()}`;
     const options = {
       servers: nodes.map((n) => n.url),
@@ -51,6 +55,7 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       pingInterval: 2000,
       maxPingsOutstanding: 2,
       connectTimeout: 10_000,
+      tls,
     };
     const producerBackend = new NatsBackend(options);
     const workerBackend = new NatsBackend(options);
@@ -81,7 +86,7 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       // connect() creates the replicated structures; the cluster may still be settling.
       await until('the cluster to accept the R3 stream', 30_000, () => queue.connect().then(() => true));
       await workerBackend.connect();
-      admin = await connect({ servers: nodes.map((n) => n.url) });
+      admin = await connect({ servers: nodes.map((n) => n.url), tls });
       const jsm = await admin.jetstreamManager();
       const buckets = [streamName, `KV_${streamName}_TASKS`, `KV_${streamName}_META`];
       for (const name of buckets) assert.equal((await jsm.streams.info(name)).config.num_replicas, 3, `${name} is not replicated 3 times`);
