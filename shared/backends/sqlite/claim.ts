@@ -172,9 +172,10 @@ export class Claimer {
     let statement = this.claims.get(key);
     if (!statement) {
       // Each queue's branch reads its first `max` tasks straight off the ready index; the outer
-      // ORDER BY merges them. `AND state = 'pending'` re-checks the row as it is updated.
+      // ORDER BY merges them. `AND state = 'pending'` re-checks the row as it is updated. Rows are
+      // picked by rowid, which the index holds: by id, each would first be looked up in the id index.
       // Bound as: owner, expires, now, then (queue, now) per queue.
-      const branch = `SELECT * FROM (SELECT id, priority, run_at, seq FROM sitq_tasks INDEXED BY sitq_tasks_ready
+      const branch = `SELECT * FROM (SELECT rowid AS rid, priority, run_at, seq FROM sitq_tasks INDEXED BY sitq_tasks_ready
                  WHERE state = 'pending' AND queue = ? AND run_at <= ?
                  ORDER BY priority DESC, run_at, seq LIMIT ${max})`;
       const branches = Array<string>(queueCount).fill(branch);
@@ -184,7 +185,7 @@ export class Claimer {
           `UPDATE sitq_tasks SET
              state = 'running', attempts = attempts + 1, token = token + 1,
              lease_owner = ?, lease_expires_at = ?, started_at = ?
-           WHERE id IN (SELECT id FROM (${picked})) AND state = 'pending'
+           WHERE rowid IN (SELECT rid FROM (${picked})) AND state = 'pending'
            RETURNING ${CLAIMED_COLUMNS}${queueCount === 1 ? '' : ', queue'}`,
         )
         .raw(true);
