@@ -135,6 +135,8 @@ describe('nats: options', () => {
       [{ servers: 'not a url' }, 'nats.servers'],
       [{ servers: [] }, 'nats.servers'],
       [{ maxReconnectAttempts: -2 }, 'nats.maxReconnectAttempts'],
+      [{ replicas: 0 }, 'nats.replicas'],
+      [{ replicas: 6 }, 'nats.replicas'],
       [{ reconnectWait: 1.5 }, 'nats.reconnectWait'],
       [{ pingInterval: 0 }, 'nats.pingInterval'],
       [{ maxPingsOutstanding: 0 }, 'nats.maxPingsOutstanding'],
@@ -190,6 +192,14 @@ describe('nats: options', () => {
       for (const n of names) await assert.rejects(jsm.streams.info(n), `${n} survived destroy()`);
     });
     await backend.close();
+  });
+
+  it('replicas above 1 on a server that is not clustered fails with a clear error, creating nothing', { skip: sharedSkip }, async () => {
+    const streamName = freshStream();
+    const backend = new NatsBackend({ streamName, replicas: 3 });
+    await assert.rejects(backend.connect(), /replicas > 1 not supported in non-clustered mode/);
+    await backend.close();
+    await withClient(async (nc) => assert.rejects((await nc.jetstreamManager()).streams.info(streamName)));
   });
 
   it('servers: uses a live server when another is down, and nodes() reports each', { skip: sharedSkip }, async () => {
