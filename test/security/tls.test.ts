@@ -58,21 +58,27 @@ async function refused(config: BackendConfig): Promise<ConnectionError> {
 
 const skipTls = missingTool('openssl');
 
-describe('TLS: Redis (private redis-server with --tls-port)', { skip: skipTls || missingTool('redis-server') }, () => {
-  let certs: Certificates;
-  let server: PrivateServer;
+/** For one describe block: fresh certificates and a private server using them, both removed after. */
+function tlsServer(start: (certs: Certificates) => Promise<PrivateServer>): () => Certificates {
+  let certs: Certificates | undefined;
+  let server: PrivateServer | undefined;
   before(async () => {
     certs = makeCertificates();
-    server = await startRedis({ port: REDIS_TLS_PORT, tls: certs });
+    server = await start(certs);
   });
   after(async () => {
     await server?.stop();
     if (certs) rmSync(certs.dir, { recursive: true, force: true });
   });
+  return () => certs!;
+}
+
+describe('TLS: Redis (private redis-server with --tls-port)', { skip: skipTls || missingTool('redis-server') }, () => {
+  const certs = tlsServer((tls) => startRedis({ port: REDIS_TLS_PORT, tls }));
   const base = () => ({ type: 'redis' as const, host: '127.0.0.1', port: REDIS_TLS_PORT, keyPrefix: `sitq-tls-${tag()}:`, connectTimeout: 3000 });
 
   it('tls with the CA: a task makes the round trip; the address says rediss://', async () => {
-    const config: BackendConfig = { ...base(), tls: { ca: certs.ca } };
+    const config: BackendConfig = { ...base(), tls: { ca: certs().ca } };
     assert.match(createBackend(config).address, /^rediss:\/\//);
     await roundTrip(config);
   });
@@ -84,24 +90,15 @@ describe('TLS: Redis (private redis-server with --tls-port)', { skip: skipTls ||
 });
 
 describe('TLS: NATS (private nats-server with a tls block)', { skip: skipTls || missingTool('nats-server') }, () => {
-  let certs: Certificates;
-  let server: PrivateServer;
-  before(async () => {
-    certs = makeCertificates();
-    server = await startNats({ port: NATS_TLS_PORT, tls: certs });
-  });
-  after(async () => {
-    await server?.stop();
-    if (certs) rmSync(certs.dir, { recursive: true, force: true });
-  });
+  const certs = tlsServer((tls) => startNats({ port: NATS_TLS_PORT, tls }));
   const base = () => ({ type: 'nats' as const, servers: [`nats://127.0.0.1:${NATS_TLS_PORT}`], streamName: `SITQ_TLS_${tag()}`, connectTimeout: 3000, maxReconnectAttempts: 0 });
 
   it('tls.caFile: a task makes the round trip', async () => {
-    await roundTrip({ ...base(), tls: { caFile: certs.caFile } });
+    await roundTrip({ ...base(), tls: { caFile: certs().caFile } });
   });
 
   it('tls.ca (PEM text) and a tls:// server URL work the same', async () => {
-    await roundTrip({ ...base(), servers: [`tls://127.0.0.1:${NATS_TLS_PORT}`], tls: { ca: certs.ca } });
+    await roundTrip({ ...base(), servers: [`tls://127.0.0.1:${NATS_TLS_PORT}`], tls: { ca: certs().ca } });
   });
 
   it('trusting only the system CAs, connect fails with ConnectionError', async () => {
