@@ -26,7 +26,7 @@ import { migrate } from './migrate.js';
 import { Notifier } from './notify.js';
 import { describeTarget, resolveOptions, type HostAddress, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';
 import { Pool } from './pool.js';
-import { nodeStatuses, PrimaryLocator } from './primary.js';
+import { nodeStatuses, PrimaryLocator, probeHosts } from './primary.js';
 import { tablesOf, type Tables } from './sql.js';
 
 export type { PostgresOptions } from './options.js';
@@ -87,11 +87,11 @@ export class PostgresBackend implements Backend {
   }
 
   async nodes(): Promise<NodeStatus[]> {
-    if (this.options.hosts) {
+    const { hosts } = this.options;
+    if (hosts) {
       // Connecting first finds the primary (so `serving` is known); each host is then asked itself.
-      const locator = await this.open().then((s) => s.locator, () => undefined);
-      const probes = await (locator ?? new PrimaryLocator({ ...this.options, hosts: this.options.hosts }, this.address)).probeAll();
-      return nodeStatuses(probes, locator?.serving, (server) => describeTarget(this.options.target, [server]));
+      const serving = await this.open().then((s) => s.locator?.serving, () => undefined);
+      return nodeStatuses(await probeHosts(this.options, hosts), serving, (server) => describeTarget(this.options.target, [server]));
     }
     const node: NodeStatus = { address: this.serverAddress, role: 'unknown', reachable: false, serving: false };
     try {

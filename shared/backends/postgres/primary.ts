@@ -52,6 +52,11 @@ export async function probe(options: ResolvedPostgresOptions, server: HostAddres
   }
 }
 
+/** Every host's answer at once, in the order of `hosts` (for nodes()). */
+export function probeHosts(options: ResolvedPostgresOptions, hosts: readonly HostAddress[]): Promise<Probe[]> {
+  return Promise.all(hosts.map((server) => probe(options, server, options.connectTimeout)));
+}
+
 export class PrimaryLocator {
   private current: HostAddress | undefined;
   /** Set when the current primary may be gone: the next caller probes again. */
@@ -95,11 +100,6 @@ export class PrimaryLocator {
   close(): void {
     this.closing.abort();
     this.listeners.clear();
-  }
-
-  /** Every host's answer, for nodes(). */
-  async probeAll(): Promise<Probe[]> {
-    return Promise.all(this.options.hosts.map((server) => probe(this.options, server, this.options.connectTimeout)));
   }
 
   /** Probes every host until one says it is the primary (the first in the listed order wins),
