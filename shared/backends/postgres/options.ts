@@ -147,6 +147,10 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
       expected: 'either connectionString or the separate fields (host, port, database, user, password), not both',
     });
   }
+  // libpq's multi-host URLs (postgres://u@h1:5432,h2:5432/db) are not understood by pg.
+  if (options.connectionString && /^postgres(ql)?:\/\/[^/?#]*,/.test(options.connectionString)) {
+    throw new ConfigurationError({ option: 'postgres.connectionString', expected: 'one host; for a primary and its replicas use hosts (with user, password, database as fields)' });
+  }
   const hosts = options.hosts?.map((entry, i) => {
     const host = parseHost(entry);
     if (!host) throw new ConfigurationError({ option: `postgres.hosts.${i}`, expected: 'host:port (e.g. "db1:5432", "[::1]:5432") or { host, port }',
