@@ -175,3 +175,15 @@ export async function expectTypedOutcome<T>(
     throw new Error(`input ${shown} threw ${(err as Error)?.name ?? typeof err} instead of ${allowed.map((c) => c.name).join('/')}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
 }
+
+/**
+ * fc.assert, but a failure reports the seed, the replay path and the property's own message
+ * (which shortens long inputs) instead of a counterexample that may be megabytes of text.
+ */
+export async function checkProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts>, params: fc.Parameters<Ts>): Promise<void> {
+  const details = await fc.check(property, params);
+  if (!details.failed) return;
+  const error = details.errorInstance;
+  const message = error instanceof Error ? error.message : String(error);
+  throw new Error(`property failed after ${details.numRuns} run(s) (replay with { seed: ${details.seed}, path: "${details.counterexamplePath}" }):\n${message}`, { cause: error });
+}
