@@ -15,7 +15,7 @@ import { MAX_PRIORITY, QUEUE_NAME } from '../../shared/core/enqueue-options.js';
 import { ConfigurationError, SerializationError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
-import { expectTypedOutcome, weirdNumber, weirdString, weirdValue } from './arbitraries.js';
+import { checkProperty, expectTypedOutcome, weirdNumber, weirdString, weirdValue } from './arbitraries.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'sitq-fuzz-enqueue-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ for (const target of TARGETS) {
         await backend.connect();
         const queue = new TaskQueue(backend, { serializer });
         try {
-          await fc.assert(
+          await checkProperty(
             fc.asyncProperty(taskName, fc.array(payload, { minLength: 1, maxLength: 3 }), options, fc.boolean(), async (name, payloads, opts, many) => {
               const before = await totalTasks(backend);
               const input = { name, payloads, opts, many };
