@@ -108,7 +108,7 @@ export function formatHost({ host, port }: HostAddress): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Where to connect. Kept apart from the pool numbers so several hosts (HA) can be added here. */
+/** Where and as whom to connect; with `hosts`, each host replaces `host`/`port` here. */
 export interface ServerTarget {
   connectionString?: string;
   host?: string;
