@@ -171,7 +171,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
       row.recoverMs = recoveryMs(entries, injection.at, drainedAt ?? Date.now());
       if (drainedAt) row.drainMs = drainedAt - injection.at;
     }
-    if (injection?.after) row.checks.push(...injection.after(entries, final));
+    if (injection?.after) row.checks.push(...injection.after(entries, final, enqueued));
     if (result.lost.length) {
       const states = new Map<string, number>();
       for (const id of result.lost) states.set(final.get(id)?.state ?? 'missing', (states.get(final.get(id)?.state ?? 'missing') ?? 0) + 1);

@@ -32,7 +32,7 @@ export interface Injection {
   checks: Check[];
   notes: string[];
   /** Checked again after the drain, with the ledger and the store's final states. */
-  after?(entries: readonly LedgerEntry[], final: ReadonlyMap<string, FinalState>): Check[];
+  after?(entries: readonly LedgerEntry[], final: ReadonlyMap<string, FinalState>, enqueued: ReadonlyMap<string, TaskKind>): Check[];
 }
 
 export interface ExtraTasks {
@@ -84,12 +84,15 @@ const processKill: Scenario = {
   injectAt: 0.3,
   async inject(ctx) {
     // The victim: the process with the most tasks in flight (waiting a little for one to have any).
-    let flying = ctx.workers.inFlight();
-    for (let i = 0; i < 50 && Math.max(...[...flying.values()].map((l) => l.length)) === 0; i++) {
+    const live = () => new Map([...ctx.workers.inFlight()].filter(([pid]) => ctx.workers.pids.includes(pid)));
+    const t0 = Date.now();
+    let flying = live();
+    while (Date.now() - t0 < 5000 && Math.max(...[...flying.values()].map((l) => l.length)) === 0) {
       await sleep(100);
-      flying = ctx.workers.inFlight();
+      flying = live();
     }
-    const [victimPid] = [...flying].sort((a, b) => b[1].length - a[1].length)[0];
+    const waited = Date.now() - t0;
+    const [victimPid, picked] = [...flying].sort((a, b) => b[1].length - a[1].length)[0];
     const at = Date.now();
     ctx.workers.kill(ctx.workers.pids.indexOf(victimPid));
     // Its runs in flight: started by it and never finished (read again after the kill).
@@ -98,7 +101,13 @@ const processKill: Scenario = {
     const bound = 2 * ctx.settings.lease + 5000;
     return {
       at,
-      checks: [check('a task was in flight in the killed process', orphans.length > 0, `${orphans.length} task(s) were running in pid ${victimPid}`)],
+      checks: [
+        check(
+          'a task was in flight in the killed process',
+          orphans.length > 0,
+          `${orphans.length} task(s) were running in pid ${victimPid} (${picked.length} when it was picked, after waiting ${waited} ms for a process with work in flight; ${ctx.workers.entries().filter((e) => e.phase === 'E').length} runs finished by then)`,
+        ),
+      ],
       notes: [`killed pid ${victimPid} with ${orphans.length} task(s) in flight`],
       after(entries, final) {
         const back = orphans.map((id) => entries.find((e) => e.phase === 'E' && e.taskId === id && e.pid !== victimPid)?.at);
@@ -173,6 +182,7 @@ const serverRestart: Scenario = {
 async function killPostgres(ctx: ScenarioContext): Promise<number> {
   const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
   const client = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
+  client.on('error', () => {}); // a failed query rejects; the event would only crash the run
   await client.connect();
   try {
     // Every connection of this run's schema: the workers' pools and LISTEN clients (and the harness's own).
@@ -188,7 +198,8 @@ async function killPostgres(ctx: ScenarioContext): Promise<number> {
 
 async function killRedis(ctx: ScenarioContext): Promise<number> {
   const config = ctx.config as Extract<BackendConfig, { type: 'redis' }>;
-  const admin = new Redis({ host: config.host, port: config.port, lazyConnect: true });
+  const admin = new Redis({ host: config.host, port: config.port, username: config.username, password: config.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  admin.on('error', () => {});
   await admin.connect();
   try {
     const list = (await admin.client('LIST')) as string;
@@ -287,7 +298,8 @@ const poolExhaustion: Scenario = {
   injectAt: 0.3,
   async inject(ctx) {
     const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
-    const locker = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user });
+    const locker = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
+    locker.on('error', () => {});
     await locker.connect();
     // A caller of its own with one connection: the first call holds it (blocked on the lock), the
     // others must be refused after poolTimeout.
@@ -356,11 +368,29 @@ const poison: Scenario = {
       at,
       checks: [check('a poison task killed its process', ctx.workers.deaths.length > 0, `${ctx.workers.deaths.length} process death(s) so far`)],
       notes: [],
-      after(_entries, final) {
-        const poisoned = [...final.entries()].filter(([, f]) => f.state === 'dead');
+      after(entries, final, enqueued) {
+        const poisonIds = [...enqueued].filter(([, k]) => k === 'throw' || k === 'exit').map(([id]) => id);
+        const dead = poisonIds.filter((id) => final.get(id)?.state === 'dead');
         const byError = new Map<string, number>();
-        for (const [, f] of poisoned) byError.set(`${f.errorName} after ${f.attempts}`, (byError.get(`${f.errorName} after ${f.attempts}`) ?? 0) + 1);
-        return [check('poison tasks ended dead', poisoned.length === 7, `${poisoned.length} dead: ${[...byError].map(([k, n]) => `${n}× ${k} attempt(s)`).join(', ')}; ${ctx.workers.deaths.length} process death(s)`)];
+        for (const id of dead) {
+          const f = final.get(id)!;
+          const key = `${enqueued.get(id)} poison: ${f.errorName} after ${f.attempts}`;
+          byError.set(key, (byError.get(key) ?? 0) + 1);
+        }
+        // Load tasks that ended dead: which poison task did they share their processes with?
+        const died = new Set(ctx.workers.deaths.map((d) => d.pid));
+        const victims = [...enqueued].filter(([id, k]) => k === 'normal' && final.get(id)?.state === 'dead').map(([id]) => id);
+        const runs = entries.filter((e) => e.phase === 'S' && victims.includes(e.taskId));
+        return [
+          check('poison tasks ended dead', dead.length === poisonIds.length, `${dead.length} of ${poisonIds.length}: ${[...byError].map(([k, n]) => `${n}× ${k} attempt(s)`).join(', ')}`),
+          check(
+            'no load task ended dead',
+            victims.length === 0,
+            victims.length === 0
+              ? 'none'
+              : `${victims.length} load task(s) dead with ${[...new Set(victims.map((id) => final.get(id)?.errorName))].join(', ')} after ${[...new Set(victims.map((id) => final.get(id)?.attempts))].join('/')} attempt(s); their ledger shows ${runs.length} started run(s), ${runs.filter((e) => died.has(e.pid)).length} of them in a process a poison task killed (${victims.reduce((n, id) => n + (final.get(id)?.attempts ?? 0), 0) - runs.length} claim(s) never reached the handler); ${ctx.workers.deaths.length} process death(s) in all`,
+          ),
+        ];
       },
     };
   },
