@@ -10,6 +10,7 @@ import { createBackend, type BackendConfig } from '../../shared/backends/index.j
 import { machineInfo, versionInfo } from '../../shared/bench/index.js';
 import { dateStamp } from '../../shared/bench/report.js';
 import type { BackendKind } from '../../shared/core/backend.js';
+import { serverAnswers } from '../profiles.js';
 import { toMarkdown, toTable } from './report.js';
 import { harnessErrors, runScenario, type RunTarget } from './runner.js';
 import { SCENARIO_LIST } from './scenarios.js';
@@ -32,10 +33,10 @@ const oneOf = (name: string, known: readonly string[]) => (value: string) => {
 
 const program = new Command('npm run faults --')
   .description(
-    'Injects faults while worker processes drain a load, on every backend, and checks that no task is lost.\n' +
-      'Default targets: the standard services on 127.0.0.1 (PostgreSQL 5432 db test, Redis 6379, NATS 4222); the\n' +
-      'server-restart scenario stops and restarts them (started again with ../shared/services.sh; override with\n' +
-      'SITQ_FAULTS_STOP_<POSTGRES|REDIS|NATS> / SITQ_FAULTS_START_<...> shell commands). --private runs on\n' +
+    'Injects faults while worker processes drain a load, on every backend, and checks that no task is lost. ' +
+      'Default targets: the standard services on 127.0.0.1 (PostgreSQL 5432 db test, Redis 6379, NATS 4222); the ' +
+      'server-restart scenario stops and restarts them (started again with ../shared/services.sh; override with ' +
+      'SITQ_FAULTS_STOP_<POSTGRES|REDIS|NATS> and SITQ_FAULTS_START_<...> shell commands). --private runs on ' +
       'throwaway servers started on spare ports instead (PostgreSQL 5450-5459, Redis 7050-7099, NATS 4250-4269).',
   )
   .option('--private', 'start throwaway servers for the run and remove them afterwards')
@@ -125,6 +126,10 @@ try {
         continue;
       }
       servers.push(server);
+      if (!(await serverAnswers(server.host, server.port))) {
+        report.rows.push(...mine.map((s) => failedRow(kind, s.name, `no server answers at ${server.host}:${server.port} (start it with ../shared/services.sh, or use --private)`)));
+        continue;
+      }
       target = { kind, config: server.config(), server };
     }
     const version = await serverVersion(target.config);
