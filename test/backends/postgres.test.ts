@@ -149,6 +149,8 @@ describe('postgres backend', { skip }, () => {
       rejectsWithConfiguration({ hosts: ['db1'], connectionString: 'postgres://u@h/db' }, /^postgres\.connectionString$/);
       rejectsWithConfiguration({ failoverTimeout: 1000 }, /^postgres\.failoverTimeout$/);
       rejectsWithConfiguration({ connectionString: 'postgres://u:pw@db1:5432,db2:5432/jobs' }, /^postgres\.connectionString$/);
+      // pg itself would throw a bare TypeError for this at connect time.
+      rejectsWithConfiguration({ connectionString: 'postgres://u@h:99999999/x' }, /^postgres\.connectionString$/);
       rejectsWithConfiguration({ hosts: ['db1'], failoverTimeout: 0 }, /^postgres\.failoverTimeout$/);
       // A host entry that carries credentials is refused without echoing them.
       assert.throws(

@@ -151,6 +151,10 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
   if (options.connectionString && /^postgres(ql)?:\/\/[^/?#]*,/.test(options.connectionString)) {
     throw new ConfigurationError({ option: 'postgres.connectionString', expected: 'one host; for a primary and its replicas use hosts (with user, password, database as fields)' });
   }
+  // pg would throw a bare TypeError at connect; the value is not echoed (it may hold a password).
+  if (options.connectionString && !pgParsesUrl(options.connectionString)) {
+    throw new ConfigurationError({ option: 'postgres.connectionString', expected: 'a URL pg can parse (a port of 1-65535; percent-encode special characters in the user and password)' });
+  }
   const hosts = options.hosts?.map((entry, i) => {
     const host = parseHost(entry);
     if (!host) throw new ConfigurationError({ option: `postgres.hosts.${i}`, expected: 'host:port (e.g. "db1:5432", "[::1]:5432") or { host, port }',
@@ -183,6 +187,21 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
     poolRecycle: options.poolRecycle ?? 3_600_000,
     connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
+}
+
+/** Whether pg's connection-string parser will accept `url`: it reads it with WHATWG URL after
+ *  encoding spaces and stray `%`, retrying once with a dummy host for `user@/db` (a socket). */
+function pgParsesUrl(url: string): boolean {
+  const text = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url) ? encodeURI(url).replace(/%25(\d\d)/g, '%$1') : url;
+  for (const candidate of [text, text.replace('@/', '@___DUMMY___/')]) {
+    try {
+      new URL(candidate, 'postgres://base');
+      return true;
+    } catch {
+      // try the next form
+    }
+  }
+  return false;
 }
 
 /** `postgres://user@host:port/db` (`host1:port1,host2:port2` for several hosts, as libpq writes
