@@ -216,7 +216,7 @@ export class NatsBackend implements Backend {
       const jsm = await nc.jetstreamManager();
       const js = nc.jetstream();
       const names = new Names(this.options.streamName);
-      const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address);
+      const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, this.options.replicas > 1);
       const topology = new Topology(jsm, js, names, this.options.replicas);
       const { meta: metaKv } = await topology.ensure();
       const meta = new Meta(requester, names, metaKv);

@@ -37,7 +37,7 @@ export class Meta {
     const rev = await this.cas(key, value, 0);
     if (rev !== null) return rev;
     // A delete marker also fails "absent": take its place, as the KV client does.
-    const current = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+    const current = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key), true);
     if (!current || !isDeleted(current.operation)) return null;
     return this.cas(key, value, current.seq);
   }
@@ -54,7 +54,7 @@ export class Meta {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
       if (!err.ambiguous) return null;
       // Sent twice (a reply was lost): the conflict may be with our own first copy.
-      const now = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+      const now = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key), true);
       return now && !isDeleted(now.operation) && sameBytes(now.data, value) ? now.seq : null;
     }
   }
@@ -74,7 +74,7 @@ export class Meta {
     } catch (err) {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
       if (!err.ambiguous) return false;
-      const now = await this.requester.lastBySubjectFromLeader(this.names.metaStream, this.names.metaSubject(key));
+      const now = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key), true);
       return !now || isDeleted(now.operation);
     }
   }

@@ -101,12 +101,12 @@ export class RecordStore {
     private readonly names: Names,
   ) {}
 
-  /** The record as a replica has it (fast; may trail the latest write by a moment). With
-   *  `fresh`, as the stream's leader has it (after a conflict, or to settle a lost reply). */
+  /** The record. `fresh`: surely as the stream's leader has it, even where reads otherwise go
+   *  to any copy (after a conflict, or to settle a lost reply). */
   async get(id: string, fresh = false): Promise<Versioned | null> {
     const stream = this.names.taskStream;
     const subject = this.names.taskSubject(id);
-    const m = fresh ? await this.requester.lastBySubjectFromLeader(stream, subject) : await this.requester.lastBySubject(stream, subject);
+    const m = await this.requester.lastBySubject(stream, subject, fresh);
     if (!m || m.operation === 'DEL' || m.operation === 'PURGE' || m.data.length === 0) return null;
     return { rec: decodeRecord(m.data), rev: m.seq };
   }
@@ -122,7 +122,7 @@ export class RecordStore {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
       if (!err.ambiguous) return null;
       // Sent twice (a reply was lost): the conflict may be with our own first copy.
-      const now = await this.requester.lastBySubjectFromLeader(this.names.taskStream, this.names.taskSubject(rec.id));
+      const now = await this.requester.lastBySubject(this.names.taskStream, this.names.taskSubject(rec.id), true);
       return now && sameBytes(now.data, encoded) ? now.seq : null;
     }
   }

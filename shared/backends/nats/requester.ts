@@ -63,6 +63,11 @@ export interface RequestOptions {
 const NO_RESPONDER_PAUSE_MS = 250;
 /** How many attempt timeouts a retried request may take in all. */
 const RETRY_ATTEMPTS = 4;
+/** After a reconnect, a missing responder or a lost reply, the cluster may be electing leaders
+ *  for this long: re-sent requests wait only TROUBLE_TIMEOUT_MS for their reply, so one sent
+ *  into the election is repeated soon after it ends instead of a whole timeout later. */
+const TROUBLE_WINDOW_MS = 30_000;
+const TROUBLE_TIMEOUT_MS = 1000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -75,12 +80,16 @@ export class Requester {
   private readonly sweeper: NodeJS.Timeout;
   private counter = 0;
   private closed = false;
+  /** Until then, re-sends use the short reply timeout (see TROUBLE_WINDOW_MS). */
+  private troubleUntil = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     /** One attempt's reply timeout. */
     private readonly timeoutMs: number,
     private readonly address: string,
+    /** The streams have replicas (reads go to the leader). */
+    private readonly replicated = false,
   ) {
     this.inbox = createInbox();
     this.prefixLength = this.inbox.length + 1;
@@ -131,9 +140,11 @@ export class Requester {
     }
   }
 
-  /** Direct get of the last message on `subject` (a stream with allow_direct; any replica may
-   *  answer, so a follower may be a moment behind); null if none. */
-  async lastBySubject(stream: string, subject: string): Promise<StoredMsg | null> {
+  /** The last message on `subject`; null if none. A direct get (allow_direct) where only one
+   *  copy exists; with replicas, or `fresh`, the stream leader's answer: any replica may answer
+   *  a direct get, and a follower may not have applied the latest acknowledged write yet. */
+  async lastBySubject(stream: string, subject: string, fresh = false): Promise<StoredMsg | null> {
+    if (fresh || this.replicated) return this.lastFromLeader(stream, subject);
     const reply = await this.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, { retry: true });
     const code = reply.headers?.code ?? 0;
     if (code === 404) return null;
@@ -141,9 +152,7 @@ export class Requester {
     return { data: reply.data, seq: Number(reply.headers?.get('Nats-Sequence')), operation: reply.headers?.get('KV-Operation') || undefined };
   }
 
-  /** The same, answered by the stream's leader: surely includes every acknowledged write (to
-   *  settle whether a write whose reply was lost was applied). */
-  async lastBySubjectFromLeader(stream: string, subject: string): Promise<StoredMsg | null> {
+  private async lastFromLeader(stream: string, subject: string): Promise<StoredMsg | null> {
     const reply = await this.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, { retry: true });
     statusCheck(reply, stream);
     const body = parseJson(reply.data) as { message?: { seq: number; data?: string; hdrs?: string }; error?: { code: number; err_code: number; description: string } };
@@ -163,6 +172,7 @@ export class Requester {
    *  instead of waiting out its timeout; what may not be repeated fails now. */
   reconnected(): void {
     const now = Date.now();
+    this.troubleUntil = now + TROUBLE_WINDOW_MS;
     for (const [token, p] of this.pending) {
       if (!p.lost) continue;
       p.lost = false;
@@ -196,8 +206,12 @@ export class Requester {
   /** Same token: whichever copy is answered first settles the request. */
   private resend(token: string, p: Pending, now: number): void {
     p.resent = true;
-    p.deadline = now + this.timeoutMs;
+    p.deadline = now + this.retryTimeout(now);
     this.send(token, p);
+  }
+
+  private retryTimeout(now: number): number {
+    return now < this.troubleUntil ? Math.min(TROUBLE_TIMEOUT_MS, this.timeoutMs) : this.timeoutMs;
   }
 
   private route(err: Error | null, m: Msg): void {
@@ -207,7 +221,8 @@ export class Requester {
     if (!p) return;
     // No responder: nobody got it (no stream or consumer leader right now). Ask again shortly.
     if (m.headers?.code === 503 && Date.now() + NO_RESPONDER_PAUSE_MS < p.retryUntil) {
-      p.deadline = Date.now() + this.timeoutMs;
+      this.troubleUntil = Date.now() + TROUBLE_WINDOW_MS;
+      p.deadline = Date.now() + NO_RESPONDER_PAUSE_MS + this.retryTimeout(Date.now());
       setTimeout(() => {
         if (this.pending.get(token) === p && !this.closed) this.send(token, p);
       }, NO_RESPONDER_PAUSE_MS).unref();
@@ -223,6 +238,7 @@ export class Requester {
     for (const [token, p] of this.pending) {
       if (p.deadline > now) continue;
       if (now < p.retryUntil) {
+        this.troubleUntil = now + TROUBLE_WINDOW_MS;
         this.resend(token, p, now);
         continue;
       }
