@@ -42,6 +42,10 @@ export const BACKEND_FIELDS: Readonly<Record<BackendKind, readonly FieldSpec[]>>
     { key: 'maxOverflow', label: 'Max overflow', kind: 'number', placeholder: '10', advanced: true },
     { key: 'poolTimeout', label: 'Pool timeout (ms)', kind: 'number', placeholder: '30000', advanced: true },
     { key: 'poolRecycle', label: 'Pool recycle (ms)', kind: 'number', placeholder: '3600000', advanced: true },
+    { key: 'hosts', label: 'Hosts (primary and replicas, host:port, comma-separated)', kind: 'list', placeholder: 'db1:5432, db2:5432', help: 'Instead of Host/Port: writes go to whichever is the primary, and follow a failover', advanced: true },
+    { key: 'failoverTimeout', label: 'Failover timeout (ms)', kind: 'number', placeholder: '30000', advanced: true },
+    { key: 'queryTimeout', label: 'Query timeout (ms)', kind: 'number', placeholder: '30000', help: 'A query with no answer fails after this and its connection is replaced (a silent network stall)', advanced: true },
+    { key: 'keepAlive', label: 'Keep-alive (ms)', kind: 'number', placeholder: '15000', advanced: true },
     connectTimeout,
   ],
   redis: [

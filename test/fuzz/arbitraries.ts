@@ -67,7 +67,7 @@ export const weirdValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie)
 /** Each backend's option names (some that other helpers may be adding, e.g. HA settings). */
 export const OPTION_KEYS = {
   sqlite: ['connectTimeout', 'path', 'journalMode', 'synchronous', 'cacheSize', 'busyTimeout'],
-  postgres: ['connectTimeout', 'connectionString', 'host', 'port', 'database', 'user', 'password', 'ssl', 'schema', 'poolSize', 'maxOverflow', 'poolTimeout', 'poolRecycle', 'overflowIdleTimeout', 'hosts', 'failoverTimeout'],
+  postgres: ['connectTimeout', 'connectionString', 'host', 'port', 'database', 'user', 'password', 'ssl', 'schema', 'poolSize', 'maxOverflow', 'poolTimeout', 'poolRecycle', 'overflowIdleTimeout', 'hosts', 'failoverTimeout', 'queryTimeout', 'keepAlive'],
   redis: ['connectTimeout', 'host', 'port', 'db', 'username', 'password', 'tls', 'maxConnections', 'socketTimeout', 'socketConnectTimeout', 'keyPrefix', 'startupNodes', 'sentinels'],
   nats: ['connectTimeout', 'servers', 'streamName', 'maxReconnectAttempts', 'reconnectWait', 'pingInterval', 'maxPingsOutstanding', 'user', 'pass', 'token', 'credsFile', 'nkey', 'tls'],
 } as const;
