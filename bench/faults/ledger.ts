@@ -1,6 +1,6 @@
 // What the worker processes write (ledger lines, notes) and how a run's ledgers are checked
 // against the ids the harness enqueued and the states the store ends with.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { TaskState } from '../../shared/core/types.js';
 
 export const FAULT_TASK = 'faults.work';
@@ -31,16 +31,42 @@ export interface LedgerEntry {
   at: number;
 }
 
-export function readLedger(path: string): LedgerEntry[] {
-  if (!existsSync(path)) return [];
-  const out: LedgerEntry[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const [phase, taskId, attempt, pid, at] = line.split(' ');
-    // A process killed mid-write leaves at most one torn last line; it is not a run.
-    if ((phase !== 'S' && phase !== 'E') || !taskId || !at) continue;
-    out.push({ phase, taskId, attempt: Number(attempt), pid: Number(pid), at: Number(at) });
+function parseLine(line: string): LedgerEntry | undefined {
+  const [phase, taskId, attempt, pid, at] = line.split(' ');
+  // A process killed mid-write leaves at most one torn last line; it is not a run.
+  if ((phase !== 'S' && phase !== 'E') || !taskId || !at) return undefined;
+  return { phase, taskId, attempt: Number(attempt), pid: Number(pid), at: Number(at) };
+}
+
+/** A ledger file read as it grows: each call parses only the bytes appended since the last. */
+export class LedgerReader {
+  private offset = 0;
+  private rest = '';
+  readonly entries: LedgerEntry[] = [];
+
+  constructor(readonly path: string) {}
+
+  read(): LedgerEntry[] {
+    if (!existsSync(this.path)) return this.entries;
+    const fd = openSync(this.path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > this.offset) {
+        const buffer = Buffer.alloc(size - this.offset);
+        readSync(fd, buffer, 0, buffer.length, this.offset);
+        this.offset = size;
+        const lines = (this.rest + buffer.toString('utf8')).split('\n');
+        this.rest = lines.pop() ?? '';
+        for (const line of lines) {
+          const entry = parseLine(line);
+          if (entry) this.entries.push(entry);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.entries;
   }
-  return out;
 }
 
 export interface FinalState {
@@ -117,4 +143,16 @@ export function recoveryMs(entries: readonly LedgerEntry[], from: number, draine
   }
   // The tail of the run may hold too few tasks for a full second's rate: the drain counts then.
   return after.length > 0 && drainedAt >= from ? drainedAt - from : undefined;
+}
+
+/** Completions per second from `from` to `to`, as text (`410 395 0 0 12 …`), at most `max` seconds. */
+export function timeline(entries: readonly LedgerEntry[], from: number, to: number, max = 60): string {
+  const counts: number[] = [];
+  for (let t = from; t < to && counts.length < max; t += 1000) counts.push(0);
+  for (const e of entries) {
+    if (e.phase !== 'E' || e.at < from || e.at >= to) continue;
+    const i = Math.floor((e.at - from) / 1000);
+    if (i < counts.length) counts[i]++;
+  }
+  return counts.join(' ') + (to - from > max * 1000 ? ' …' : '');
 }

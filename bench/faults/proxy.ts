@@ -12,7 +12,6 @@ interface Pair {
 export class FaultProxy {
   private server: Server | undefined;
   private readonly pairs = new Set<Pair>();
-  private stallNew = false;
   port = 0;
 
   constructor(private readonly upstreamHost: string, private readonly upstreamPort: number) {}
@@ -65,7 +64,10 @@ export class FaultProxy {
 
   private accept(client: Socket): void {
     const upstream = connect({ host: this.upstreamHost, port: this.upstreamPort });
-    const pair: Pair = { client, upstream, stalled: this.stallNew };
+    // No Nagle delay: request/reply traffic through the proxy would otherwise wait on delayed ACKs.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    const pair: Pair = { client, upstream, stalled: false };
     this.pairs.add(pair);
     client.on('data', (data) => {
       if (!pair.stalled) upstream.write(data);

@@ -8,7 +8,7 @@ import { createBackend, type BackendConfig } from '../../shared/backends/index.j
 import { benchNamespace } from '../../shared/bench/namespace.js';
 import type { Backend, BackendKind } from '../../shared/core/backend.js';
 import { TaskQueue } from '../../shared/core/queue.js';
-import { checkLedger, isBackendError, FAULT_TASK, recoveryMs, type FaultPayload, type FinalState, type TaskKind } from './ledger.js';
+import { checkLedger, isBackendError, FAULT_TASK, recoveryMs, timeline, type FaultPayload, type FinalState, type TaskKind } from './ledger.js';
 import { FaultProxy } from './proxy.js';
 import type { Injection, Scenario, ScenarioContext } from './scenarios.js';
 import type { ServerControl } from './servers.js';
@@ -108,7 +108,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     const loadTotal = [...enqueued.values()].filter((k) => k === 'normal' || k === 'long').length;
 
     let workerConfig: BackendConfig = { ...ns.config, ...(scenario.workerOptions?.(target.kind) ?? {}) } as BackendConfig;
-    if (scenario.viaProxy && target.server) {
+    if (scenario.viaProxy?.(target.kind) && target.server) {
       proxy = new FaultProxy(target.server.host, target.server.port);
       await proxy.start();
       workerConfig = proxied(workerConfig, proxy.port);
@@ -118,7 +118,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     const completed = () => new Set(pool.entries().filter((e) => e.phase === 'E').map((e) => e.taskId)).size;
     let drained = false;
     const progress = async (n: number) => {
-      while (!drained && completed() < n) await sleep(100);
+      while (!drained && completed() < n) await sleep(200);
     };
     log(`${target.kind} ${scenario.name}: ${row.tasks} tasks enqueued; starting ${settings.workers} worker processes`);
     await workers.start();
@@ -170,6 +170,9 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     if (injection && scenario.recovery !== false) {
       row.recoverMs = recoveryMs(entries, injection.at, drainedAt ?? Date.now());
       if (drainedAt) row.drainMs = drainedAt - injection.at;
+    }
+    if (injection && scenario.recovery !== false) {
+      row.notes.push(`completions per second from 2 s before the fault to the drain: ${timeline(entries, injection.at - 2000, (drainedAt ?? Date.now()) + 1000)}`);
     }
     if (injection?.after) row.checks.push(...injection.after(entries, final, enqueued));
     if (result.lost.length) {

@@ -47,8 +47,8 @@ export interface Scenario {
   /** One line for the report. */
   summary: string;
   backends: readonly BackendKind[];
-  /** Workers connect through the fault proxy. */
-  viaProxy?: boolean;
+  /** Workers of this backend connect through the fault proxy (it costs throughput: only where needed). */
+  viaProxy?(kind: BackendKind): boolean;
   /** Settings the workers get on top of the connection (shorter detection, a small pool). */
   workerOptions?(kind: BackendKind): Record<string, unknown>;
   extraTasks?(settings: RunSettings): ExtraTasks[];
@@ -221,7 +221,7 @@ const connectionKill: Scenario = {
   name: 'connection-kill',
   summary: 'the server drops the workers\' connections (PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)',
   backends: SERVERS,
-  viaProxy: true,
+  viaProxy: (kind) => kind === 'nats',
   injectAt: 0.3,
   async inject(ctx) {
     const at = Date.now();
@@ -250,7 +250,7 @@ const networkStall: Scenario = {
   name: 'network-stall',
   summary: 'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
   backends: SERVERS,
-  viaProxy: true,
+  viaProxy: () => true,
   workerOptions: (kind) => (kind === 'sqlite' ? {} : DETECTION[kind].options),
   injectAt: 0.3,
   async inject(ctx) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendConfig } from '../../shared/backends/index.js';
 import { SitqError } from '../../shared/core/errors.js';
-import { readLedger, type LedgerEntry, type WorkerNote } from './ledger.js';
+import { LedgerReader, type LedgerEntry, type WorkerNote } from './ledger.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 const RESTART_DELAY_MS = 500;
@@ -42,7 +42,7 @@ export class WorkerPool {
   readonly notes: (WorkerNote & { pid: number })[] = [];
   /** Every process that ended without being asked to, with how. */
   readonly deaths: WorkerDeath[] = [];
-  private readonly ledgers: string[] = [];
+  private readonly ledgers: LedgerReader[] = [];
 
   constructor(private readonly config: BackendConfig, private readonly dir: string, private readonly settings: WorkerSettings) {}
 
@@ -56,7 +56,7 @@ export class WorkerPool {
 
   /** Every run any of the processes recorded so far. */
   entries(): LedgerEntry[] {
-    return this.ledgers.flatMap(readLedger);
+    return this.ledgers.flatMap((l) => l.read());
   }
 
   /** Runs started and not finished, per process (every live one has an entry, maybe empty). */
@@ -98,7 +98,7 @@ export class WorkerPool {
 
   private launch(index: number): Promise<void> {
     const ledger = join(this.dir, `ledger-${++this.spawned}`);
-    this.ledgers.push(ledger);
+    this.ledgers.push(new LedgerReader(ledger));
     const child = spawn(process.execPath, [WORKER], {
       env: {
         ...process.env,
