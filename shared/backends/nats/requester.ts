@@ -109,7 +109,7 @@ export class Requester {
         headers,
         resolve,
         reject,
-        deadline: now + this.timeoutMs,
+        deadline: now + (options.retry ? this.retryTimeout(now) : this.timeoutMs),
         retryUntil: options.retry ? now + this.timeoutMs * RETRY_ATTEMPTS : 0,
         resent: false,
         lost: false,
