@@ -169,25 +169,6 @@ export async function waitHealthy(nodes: readonly ClusterNode[], timeoutMs: numb
   }
 }
 
-/** The monitoring endpoint's JSON (`/jsz`, `/connz`...), or null if the node does not answer. */
-export async function monitor<T>(node: ClusterNode, path: string): Promise<T | null> {
-  return new Promise((resolve) => {
-    const req = get(`http://127.0.0.1:${node.monitorPort}${path}`, { timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch {
-          resolve(null);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-  });
-}
-
 function httpStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
     const req = get(url, { timeout: 1000 }, (res) => {
