@@ -167,10 +167,11 @@ export class ProfileBook {
 
   /** Saves where the edited profile lives; a new one goes to `target` (default the file). */
   async save(draft: ProfileDraft, originalName?: string, target: ProfileSource = 'project'): Promise<ProfileView> {
+    const toUser = (originalName !== undefined ? this.source(originalName) : target) === 'user';
+    if (!toUser) this.refuseIfUnreadable();
     const issues = this.validate(draft, originalName);
     if (issues.length) throw new ConfigurationError(issues.map((i) => ({ option: i.field, expected: i.message })));
-    if ((originalName !== undefined ? this.source(originalName) : target) === 'user') return this.saveUser(draft, originalName);
-    this.refuseIfUnreadable();
+    if (toUser) return this.saveUser(draft, originalName);
     const next = structuredClone(this.config);
     const entry = this.entryFromDraft(draft, originalName);
     if (originalName !== undefined && originalName !== draft.name) {
@@ -241,7 +242,9 @@ export class ProfileBook {
 
   /** Every profile in effect: the file's, then the user-level ones it does not name. */
   private entries(): Record<string, ProfileEntry> {
-    return { ...this.user, ...this.config.profiles };
+    const all = { ...this.config.profiles };
+    for (const [name, entry] of Object.entries(this.user)) if (!Object.hasOwn(all, name)) all[name] = entry;
+    return all;
   }
 
   /** A user-level save: each secret typed into the form goes to the secret store and the entry
