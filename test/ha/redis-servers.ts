@@ -172,10 +172,15 @@ export interface LocalSentinels {
 
 /** A master, one replica of it, and sentinels (quorum: a majority) that fail over after 1 s down.
  *  With `tls` every one of them serves TLS only, replication included. */
-export async function startSentinels(masterPort: number, replicaPort: number, sentinelPorts: readonly number[], options: { tls?: boolean } = {}): Promise<LocalSentinels> {
+export async function startSentinels(
+  masterPort: number,
+  replicaPort: number,
+  sentinelPorts: readonly number[],
+  options: { tls?: boolean; serverArgs?: readonly string[] } = {},
+): Promise<LocalSentinels> {
   const name = 'sitq-ha';
   const tls = options.tls;
-  const replication = tls ? ['--tls-replication', 'yes'] : [];
+  const replication = [...(tls ? ['--tls-replication', 'yes'] : []), ...(options.serverArgs ?? [])];
   const master = new RedisProcess(masterPort, { args: replication, tls });
   const replica = new RedisProcess(replicaPort, { args: [...replication, '--replicaof', '127.0.0.1', String(masterPort)], tls });
   const quorum = Math.floor(sentinelPorts.length / 2) + 1;

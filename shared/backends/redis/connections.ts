@@ -37,9 +37,10 @@ type Role = 'command' | 'subscriber' | 'blocking';
 /** One backend connection: a single server's (or the sentinels' master's) client, or a cluster's. */
 export type RedisClient = Redis | Cluster;
 
-/** Replies that mean "this node is no longer the master": reconnect (asking the sentinels anew)
- *  and resend. */
-const DEMOTED = /^(READONLY|MASTERDOWN)/;
+/** Replies that mean "this node is no longer (or cannot act as) the master": reconnect, asking
+ *  the sentinels anew, and resend. NOREPLICAS comes from a master configured with
+ *  min-replicas-to-write that lost its replicas, as an old master does once one was promoted. */
+const DEMOTED = /^(READONLY|MASTERDOWN|NOREPLICAS)/;
 
 export class RedisConnections {
   /** How many blocking connections may be open at once (0: waiting claims poll instead). */
