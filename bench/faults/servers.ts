@@ -63,6 +63,26 @@ async function shell(command: string, what: string): Promise<void> {
   }
 }
 
+/** A ServerControl from the bare actions; stop and start return once the port agrees. */
+function control(kind: ServerKind, port: number, label: string, actions: { stop(): Promise<void>; start(): Promise<void>; dispose(): Promise<void> }): ServerControl {
+  return {
+    kind,
+    host: HOST,
+    port,
+    label,
+    config: () => backendConfig(kind, HOST, port),
+    async stop() {
+      await actions.stop();
+      await waitFor(HOST, port, false, label);
+    },
+    async start() {
+      await actions.start();
+      await waitFor(HOST, port, true, label);
+    },
+    dispose: () => actions.dispose(),
+  };
+}
+
 // --- the main services -------------------------------------------------------------------------
 
 function servicesScript(): string {
@@ -87,22 +107,11 @@ export function mainServer(kind: ServerKind, port = MAIN_PORTS[kind]): ServerCon
   const stop = process.env[`SITQ_FAULTS_STOP_${env}`] ?? defaultStop(kind, port);
   const start = process.env[`SITQ_FAULTS_START_${env}`] ?? servicesScript();
   const label = `${LABEL[kind]} on ${HOST}:${port}`;
-  return {
-    kind,
-    host: HOST,
-    port,
-    label,
-    config: () => backendConfig(kind, HOST, port),
-    async stop() {
-      await shell(stop, `stopping ${label}`);
-      await waitFor(HOST, port, false, label);
-    },
-    async start() {
-      await shell(start, `starting ${label}`);
-      await waitFor(HOST, port, true, label);
-    },
+  return control(kind, port, label, {
+    stop: () => shell(stop, `stopping ${label}`),
+    start: () => shell(start, `starting ${label}`),
     async dispose() {},
-  };
+  });
 }
 
 // --- private servers ----------------------------------------------------------------------------
@@ -161,28 +170,17 @@ async function privatePostgres(): Promise<ServerControl> {
   // fsync off: a throwaway server on a shared disk; every restart in the run is a clean shutdown.
   const options = `-p ${port} -c listen_addresses=${HOST} -k ${dir} -c fsync=off -c max_connections=200`;
   const label = `private PostgreSQL on ${HOST}:${port}`;
-  const control: ServerControl = {
-    kind: 'postgres',
-    host: HOST,
-    port,
-    label,
-    config: () => backendConfig('postgres', HOST, port),
-    async stop() {
-      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'fast', '-w'], `stopping the ${label}`);
-      await waitFor(HOST, port, false, label);
-    },
-    async start() {
-      await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start', '-w'], `starting the ${label}`);
-      await waitFor(HOST, port, true, label);
-    },
+  const server = control('postgres', port, label, {
+    stop: () => exec('pg_ctl', ['-D', data, 'stop', '-m', 'fast', '-w'], `stopping the ${label}`),
+    start: () => exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start', '-w'], `starting the ${label}`),
     async dispose() {
-      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w'], 'removing the private PostgreSQL').catch(() => {});
+      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w'], `removing the ${label}`).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-  await control.start();
+  });
+  await server.start();
   await run(pgBin('createdb'), ['-h', HOST, '-p', String(port), '-U', 'postgres', 'test']);
-  return control;
+  return server;
 }
 
 function privateSpawned(kind: 'redis' | 'nats', port: number, dir: string): ServerControl {
@@ -194,34 +192,27 @@ function privateSpawned(kind: 'redis' | 'nats', port: number, dir: string): Serv
       : ['-a', HOST, '-p', String(port), '-js', '-sd', dir, '-l', join(dir, 'log')];
   let child: ChildProcess | undefined;
   const label = `private ${LABEL[kind]} on ${HOST}:${port}`;
-  return {
-    kind,
-    host: HOST,
-    port,
-    label,
-    config: () => backendConfig(kind, HOST, port),
+  return control(kind, port, label, {
     async stop() {
       if (kind === 'redis') await shell(defaultStop('redis', port), `stopping the ${label}`);
       else child?.kill('SIGTERM');
       await exited(child);
-      await waitFor(HOST, port, false, label);
     },
     async start() {
       child = spawnServer(command, args);
-      await waitFor(HOST, port, true, label);
     },
     async dispose() {
       child?.kill('SIGKILL');
       await exited(child);
       rmSync(dir, { recursive: true, force: true });
     },
-  };
+  });
 }
 
 /** Starts a throwaway server of this kind on a spare port. */
 export async function privateServer(kind: ServerKind): Promise<ServerControl> {
   if (kind === 'postgres') return privatePostgres();
-  const control = privateSpawned(kind, await freePort(kind), mkdtempSync(join(tmpdir(), `sitq-faults-${kind}-`)));
-  await control.start();
-  return control;
+  const server = privateSpawned(kind, await freePort(kind), mkdtempSync(join(tmpdir(), `sitq-faults-${kind}-`)));
+  await server.start();
+  return server;
 }
