@@ -173,6 +173,18 @@ const serverRestart: Scenario = {
         check('health healthy after the restart', healthyAfter !== undefined, healthyAfter ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again` : 'no healthy sample within 30 s of the restart'),
       ],
       notes: [`${server.label} stopped in ${stoppedAt - at} ms, down ${startedAt - stoppedAt} ms`],
+      after(entries) {
+        // A run started after the server is back needed a claim to succeed: that is when workers reconnected.
+        const first = entries.filter((e) => e.phase === 'S' && e.at >= startedAt).reduce((t, e) => Math.min(t, e.at), Infinity);
+        const errors = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= startedAt);
+        return [
+          check(
+            'workers claim again by themselves after the restart',
+            first !== Infinity,
+            first === Infinity ? 'no task started after the server was back' : `first task started ${first - startedAt} ms after the server answered again (${errors.length} backend error(s) reported after that moment)`,
+          ),
+        ];
+      },
     };
   },
 };
