@@ -356,6 +356,35 @@ describe('postgres backend', { skip }, () => {
         assert.ok(hot.hot >= 0.9 * hot.all, `only ${hot.hot} of ${hot.all} updates were HOT`);
       }));
 
+    it('a claim undone by a server crash (it commits asynchronously) does not hand out its fencing token again', () =>
+      withPostgres({}, async (backend, schema) => {
+        const task = newTask();
+        await backend.enqueue([task]);
+        const [lost] = await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 });
+        // What recovery leaves when the claim's commit never reached the disk: the row as enqueued.
+        await sleep(5); // a restart takes far longer than this
+        await admin.query(
+          `UPDATE ${schema}.tasks SET state = 'pending', attempts = 0, token = 0, lease_owner = NULL, lease_expires_at = NULL, started_at = NULL WHERE id = $1`,
+          [task.id],
+        );
+        const [again] = await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 });
+        assert.equal(again?.record.id, task.id);
+        assert.notEqual(again.lease.token, lost.lease.token, 'the fencing token repeated');
+        const done = { outcome: 'succeeded' as const, result: new Uint8Array(), finishedAt: Date.now() };
+        assert.deepEqual(await backend.complete([{ ...done, lease: lost.lease }]), [false], 'a report under the undone claim counted');
+        assert.deepEqual(await backend.complete([{ ...done, lease: again.lease }]), [true]);
+      }));
+
+    it('only the claim commits asynchronously: the setting does not outlive it on its connection', () =>
+      withPostgres({ poolSize: 1, maxOverflow: 0 }, async (backend) => {
+        await backend.enqueue([newTask()]);
+        assert.equal((await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 })).length, 1);
+        // The one pooled connection that just claimed: enqueues and completions on it stay durable.
+        const { pool } = (backend as unknown as { session: { pool: { query(s: { text: string }): Promise<{ rows: { sync: string }[] }> } } }).session;
+        const { rows } = await pool.query({ text: `SELECT current_setting('synchronous_commit') AS sync` });
+        assert.equal(rows[0]?.sync, 'on');
+      }));
+
     it('an enqueue batch that repeats an idempotency key stores the first only', () =>
       withPostgres({}, async (backend) => {
         const first = newTask({ idempotencyKey: 'dup' });
