@@ -2,6 +2,8 @@
 // RETURNING claims a batch under a lease (owner + expiry), one UPDATE … WHERE id = ANY($1) AND
 // owner = $2 acks it. Same library (pg) and
 // connection settings as the profile, in a schema of its own that is dropped afterwards.
+// The claim commits asynchronously and the ack durably, as the backend's claim and completion do
+// (a claim lost in a crash only makes the task claimable again), so both pay the same fsyncs.
 import pg from 'pg';
 import { clientConfig } from '../../backends/postgres/connection.js';
 import { resolveOptions, type PostgresOptions } from '../../backends/postgres/options.js';
@@ -9,7 +11,7 @@ import { benchId } from '../namespace.js';
 import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class PostgresFloor implements FloorDriver<string> {
-  readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease, UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
+  readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease (committed asynchronously), UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
   private readonly owner = `floor-${benchId()}`;
   private client: pg.Client | undefined;
   private readonly schema = `sitq_bench_floor_${benchId()}`;
@@ -35,7 +37,7 @@ export class PostgresFloor implements FloorDriver<string> {
       name: 'floor_claim',
       text: `UPDATE ${jobs} SET state = 1, attempts = attempts + 1, owner = $2, lease_expires_at = now() + make_interval(secs => $3)
              WHERE id IN (SELECT id FROM ${jobs} WHERE state = 0 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-             RETURNING id, payload`,
+             RETURNING id, payload, set_config('synchronous_commit', 'off', true)`,
       values: [max, this.owner, LEASE_MS / 1000],
     });
     return rows.map((r) => String(r.id));
