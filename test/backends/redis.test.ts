@@ -11,9 +11,9 @@ import { jsonSerializer } from '../../shared/core/serializers.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
-import { startProxy as startProxyTo, TEST_TLS, TEST_TLS_CLIENT } from '../ha/redis-servers.js';
+import { freshRedisPrefix, startProxy as startProxyTo, TEST_TLS, TEST_TLS_CLIENT, withRedisBackend } from '../ha/redis-servers.js';
 
-const freshPrefix = () => `sitq-test-${randomBytes(5).toString('hex')}:`;
+const freshPrefix = freshRedisPrefix;
 
 await exerciseBackend({
   kind: 'redis',
@@ -25,16 +25,7 @@ await exerciseBackend({
 const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };
 
 /** A connected backend in a fresh prefix, destroyed and closed afterwards. */
-async function withRedis(options: RedisOptions, fn: (b: RedisBackend) => Promise<void>): Promise<void> {
-  const backend = new RedisBackend({ keyPrefix: freshPrefix(), ...options });
-  await backend.connect();
-  try {
-    await fn(backend);
-  } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close();
-  }
-}
+const withRedis = withRedisBackend;
 
 async function withAdmin<T>(fn: (admin: Redis) => Promise<T>): Promise<T> {
   const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });

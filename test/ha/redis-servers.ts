@@ -9,7 +9,9 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type ConnectionOptions as TlsOptions } from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import { eventually } from '../conformance/harness.js';
 import { IN_CI } from '../helpers/servers.js';
 
@@ -116,6 +118,21 @@ async function freePort(port: number, tls?: TlsOptions): Promise<void> {
   if (!(await ping(port, tls))) return;
   spawnSync(REDIS_CLI, ['-p', String(port), ...(tls ? cliTlsArgs() : []), 'shutdown', 'nosave'], { stdio: 'ignore', timeout: 5000 });
   await eventually(`port ${port} to be free`, async () => !(await ping(port, tls)), 10_000, 100);
+}
+
+/** A key prefix no other test run uses. */
+export const freshRedisPrefix = () => `sitq-test-${randomBytes(5).toString('hex')}:`;
+
+/** Runs `fn` with a connected backend in a fresh prefix, then destroys and closes it. */
+export async function withRedisBackend(options: RedisOptions, fn: (b: RedisBackend) => Promise<void>): Promise<void> {
+  const backend = new RedisBackend({ keyPrefix: freshRedisPrefix(), ...options });
+  await backend.connect();
+  try {
+    await fn(backend);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
 }
 
 /** A short-lived admin connection to one private server. */

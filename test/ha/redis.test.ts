@@ -3,7 +3,6 @@
 // under load, and the backend's recovery from a server restart, killed connections and a silent
 // network stall. Nothing here touches the main server on 6379.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import type { Backend } from '../../shared/core/backend.js';
@@ -15,7 +14,7 @@ import type { NewTask } from '../../shared/core/types.js';
 import { Worker } from '../../shared/core/worker.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
-import { RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, TEST_TLS_CLIENT, withAdmin, type LocalCluster } from './redis-servers.js';
+import { freshRedisPrefix, RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, TEST_TLS_CLIENT, withAdmin, withRedisBackend, type LocalCluster } from './redis-servers.js';
 
 const CLUSTER_PORTS = [7000, 7001, 7002];
 const SENTINEL_SETUP = { master: 7010, replica: 7011, sentinels: [7020, 7021, 7022] };
@@ -24,7 +23,7 @@ const TLS_CLUSTER_PORTS = [7040, 7041, 7042];
 const TLS_SENTINEL_SETUP = { master: 7045, replica: 7046, sentinels: [7047] };
 
 const skip = redisServerSkip();
-const freshPrefix = () => `sitq-ha-${randomBytes(5).toString('hex')}:`;
+const freshPrefix = freshRedisPrefix;
 
 // The cluster lives for the whole file: the conformance suite below needs it when its tests are
 // declared, so it is started here and stopped after every test.
@@ -42,16 +41,7 @@ if (cluster) {
   });
 }
 
-async function withBackend(options: RedisOptions, fn: (b: RedisBackend) => Promise<void>): Promise<void> {
-  const backend = new RedisBackend({ keyPrefix: freshPrefix(), ...options });
-  await backend.connect();
-  try {
-    await fn(backend);
-  } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close();
-  }
-}
+const withBackend = withRedisBackend;
 
 const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() });
 
@@ -109,6 +99,20 @@ async function enqueueRetrying(backend: Backend, tasks: NewTask[]): Promise<void
       await sleep(100);
     }
   }
+}
+
+/** Enqueues `batches` batches of `size` count tasks, 50 ms apart, running `fault` after batch
+ *  `faultAfter`; answers every id enqueued. */
+async function loadWithFault(producer: Backend, o: { batches: number; size: number; faultAfter: number; fault: () => Promise<void> }): Promise<string[]> {
+  const ids: string[] = [];
+  for (let batch = 0; batch < o.batches; batch++) {
+    const tasks = Array.from({ length: o.size }, () => countTask('default'));
+    ids.push(...tasks.map((task) => task.id));
+    await enqueueRetrying(producer, tasks);
+    if (batch === o.faultAfter) await o.fault();
+    await sleep(50);
+  }
+  return ids;
 }
 
 /** Every id finished (succeeded), or the ids that are not. */
@@ -245,22 +249,20 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
         ...SENTINEL_SETUP.sentinels.map((p) => `sentinel://127.0.0.1:${p} sentinel`),
       ]);
       workers = await startWorkers(2, options, ['default'], ledger, 5000);
-      const ids: string[] = [];
       let killedAt = 0;
       let firstRunAfterKill = 0;
-      for (let batch = 0; batch < 40; batch++) {
-        const tasks = Array.from({ length: 50 }, () => countTask('default'));
-        ids.push(...tasks.map((task) => task.id));
-        await enqueueRetrying(producer, tasks);
-        if (batch === 10) {
+      const ids = await loadWithFault(producer, {
+        batches: 40,
+        size: 50,
+        faultAfter: 10,
+        fault: async () => {
           await eventually('the first batches to run', async () => ledger.runs.size >= 300, 30_000, 50);
           const done = ledger.runs.size;
           await setup.master.kill();
           killedAt = Date.now();
           void eventually('a task to run after the kill', async () => ledger.runs.size > done + 50, 120_000, 50).then(() => (firstRunAfterKill = Date.now()));
-        }
-        await sleep(50);
-      }
+        },
+      });
       const enqueuedAll = Date.now();
       // A completion lost in the failover (acknowledged by the old master, not yet replicated)
       // leaves its task running on the new one: its lease runs out and it runs again.
@@ -301,18 +303,16 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
     try {
       await producer.connect();
       workers = await startWorkers(1, options, ['default'], ledger, 5000);
-      const ids: string[] = [];
       let switchedAt = 0;
-      for (let batch = 0; batch < 20; batch++) {
-        const tasks = Array.from({ length: 50 }, () => countTask('default'));
-        ids.push(...tasks.map((task) => task.id));
-        await enqueueRetrying(producer, tasks);
-        if (batch === 5) {
+      const ids = await loadWithFault(producer, {
+        batches: 20,
+        size: 50,
+        faultAfter: 5,
+        fault: async () => {
           await withAdmin(SENTINEL_SETUP.sentinels[0], (a) => a.call('SENTINEL', 'FAILOVER', setup.name));
           switchedAt = Date.now();
-        }
-        await sleep(50);
-      }
+        },
+      });
       // Writes wait (NOREPLICAS) until the old master has rejoined as the new one's replica.
       await eventually('every task to succeed', async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0, 120_000, 500);
       const settled = Date.now();
