@@ -155,9 +155,17 @@ const serverRestart: Scenario = {
     await server.stop();
     now.phase = 'down';
     const stoppedAt = Date.now();
-    await sleep(OUTAGE_MS);
-    now.phase = 'up';
-    await server.start();
+    try {
+      await sleep(OUTAGE_MS);
+    } finally {
+      now.phase = 'up';
+      // Never leave a server down, whatever happens to the run.
+      await server.start().catch(async (err: Error) => {
+        sampling = false;
+        await sampler;
+        throw err;
+      });
+    }
     const startedAt = Date.now();
     now.phase = 'after';
     const healthyBy = startedAt + 30_000;
@@ -417,8 +425,29 @@ const longTask: Scenario = {
   extraTasks: (s) => [{ kind: 'long', count: 4, ms: 3 * s.lease + 1000, options: { priority: 9 } }],
   recovery: false,
   injectAt: 0,
-  async inject() {
-    return { at: Date.now(), checks: [], notes: [] };
+  async inject(ctx) {
+    return {
+      at: Date.now(),
+      checks: [],
+      notes: [],
+      after(entries, _final, enqueued) {
+        // Each long run, start to end: it must outlast the lease for the check to mean anything.
+        const long = [...enqueued].filter(([, k]) => k === 'long').map(([id]) => id);
+        const spans = long.map((id) => {
+          const s = entries.find((e) => e.phase === 'S' && e.taskId === id);
+          const e = entries.find((x) => x.phase === 'E' && x.taskId === id);
+          return s && e ? e.at - s.at : undefined;
+        });
+        const done = spans.filter((t): t is number => t !== undefined);
+        return [
+          check(
+            'the long tasks outlived their lease',
+            done.length === long.length && done.every((t) => t > 3 * ctx.settings.lease),
+            `${done.length} of ${long.length} finished, running ${done.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')} (lease ${ctx.settings.lease / 1000} s)`,
+          ),
+        ];
+      },
+    };
   },
 };
 

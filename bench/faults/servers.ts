@@ -2,10 +2,10 @@
 // loopback services (PostgreSQL 5432, Redis 6379, NATS 4222), stopped with their own tools and
 // started again by ../shared/services.sh (the way they are normally started); with --private,
 // throwaway servers on spare ports that the run starts itself and removes afterwards.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { BackendConfig } from '../../shared/backends/index.js';
 import { SitqError } from '../../shared/core/errors.js';
@@ -117,9 +117,20 @@ export function mainServer(kind: ServerKind, port = MAIN_PORTS[kind]): ServerCon
 // --- private servers ----------------------------------------------------------------------------
 
 const children = new Set<ChildProcess>();
-// A run that dies must not leave servers behind.
+/** PostgreSQL data directories of private clusters still running (pg_ctl daemonizes them). */
+const clusters = new Set<string>();
+// A run that dies (a second Ctrl-C, an uncaught error) must not leave servers behind.
 process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
+  for (const data of clusters) {
+    try {
+      const [cmd, argv] = asPostgres('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w']);
+      execFileSync(cmd, argv, { stdio: 'ignore', timeout: 20_000 });
+    } catch {
+      // already gone
+    }
+    rmSync(dirname(data), { recursive: true, force: true });
+  }
 });
 
 async function freePort(kind: ServerKind): Promise<number> {
@@ -175,9 +186,11 @@ async function privatePostgres(): Promise<ServerControl> {
     start: () => exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start', '-w'], `starting the ${label}`),
     async dispose() {
       await exec('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w'], `removing the ${label}`).catch(() => {});
+      clusters.delete(data);
       rmSync(dir, { recursive: true, force: true });
     },
   });
+  clusters.add(data);
   await server.start();
   await run(pgBin('createdb'), ['-h', HOST, '-p', String(port), '-U', 'postgres', 'test']);
   return server;

@@ -14,6 +14,12 @@ const READY_TIMEOUT_MS = 30_000;
 
 export class WorkerProcessError extends SitqError {}
 
+/** Every worker process alive, so a run that ends abruptly takes them with it. */
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of alive) c.kill('SIGKILL');
+});
+
 export interface WorkerSettings {
   count: number;
   concurrency: number;
@@ -109,6 +115,8 @@ export class WorkerPool {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    alive.add(child);
+    child.once('exit', () => alive.delete(child));
     const slot: Slot = { child, ledger, generation: this.spawned };
     this.slots[index] = slot;
     let stderr = '';
