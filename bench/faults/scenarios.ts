@@ -199,24 +199,25 @@ const serverRestart: Scenario = {
 
 // --- connections killed by the server ------------------------------------------------------------
 
-async function killPostgres(ctx: ScenarioContext): Promise<number> {
+/** Kills the connections; resolves with the role of each (`pool`, `listen`, ...). */
+async function killPostgres(ctx: ScenarioContext): Promise<string[]> {
   const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
   const client = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
   client.on('error', () => {}); // a failed query rejects; the event would only crash the run
   await client.connect();
   try {
     // Every connection of this run's schema: the workers' pools and LISTEN clients (and the harness's own).
-    const result = await client.query<{ pid: number }>(
-      `select pid from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid() and pg_terminate_backend(pid)`,
+    const result = await client.query<{ name: string }>(
+      `select application_name as name from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid() and pg_terminate_backend(pid)`,
       [`%(${config.schema})`],
     );
-    return result.rowCount ?? 0;
+    return result.rows.map((r) => r.name.split(' ')[1] ?? r.name);
   } finally {
     await client.end();
   }
 }
 
-async function killRedis(ctx: ScenarioContext): Promise<number> {
+async function killRedis(ctx: ScenarioContext): Promise<string[]> {
   const config = ctx.config as Extract<BackendConfig, { type: 'redis' }>;
   const admin = new Redis({ host: config.host, port: config.port, username: config.username, password: config.password, lazyConnect: true, maxRetriesPerRequest: 1 });
   admin.on('error', () => {});
@@ -225,11 +226,11 @@ async function killRedis(ctx: ScenarioContext): Promise<number> {
     const list = (await admin.client('LIST')) as string;
     // Worker connections are named sitq-<pid>-<random>-<role>.
     const prefixes = ctx.workers.pids.map((pid) => `sitq-${pid}-`);
-    let killed = 0;
+    const killed: string[] = [];
     for (const line of list.split('\n')) {
       const id = /\bid=(\d+)/.exec(line)?.[1];
       const name = /\bname=(\S*)/.exec(line)?.[1] ?? '';
-      if (id && prefixes.some((p) => name.startsWith(p))) killed += Number(await admin.client('KILL', 'ID', id));
+      if (id && prefixes.some((p) => name.startsWith(p)) && Number(await admin.client('KILL', 'ID', id)) > 0) killed.push(name.split('-').at(-1) ?? name);
     }
     return killed;
   } finally {
@@ -245,20 +246,23 @@ const connectionKill: Scenario = {
   injectAt: 0.3,
   async inject(ctx) {
     const at = Date.now();
-    let killed: number;
+    let roles: string[];
     let how: string;
     if (ctx.kind === 'postgres') {
-      killed = await killPostgres(ctx);
+      roles = await killPostgres(ctx);
       how = 'pg_terminate_backend on every connection of the run\'s schema';
     } else if (ctx.kind === 'redis') {
-      killed = await killRedis(ctx);
+      roles = await killRedis(ctx);
       how = 'CLIENT KILL ID on every worker connection';
     } else {
       // NATS 2.9 has no server-side kick of a client: the proxy resets every worker connection.
-      killed = ctx.proxy!.dropAll();
+      roles = Array.from({ length: ctx.proxy!.dropAll() }, () => 'client');
       how = 'every worker connection reset (RST) at the proxy';
     }
-    return { at, checks: [check('connections were killed', killed > 0, `${killed} connection(s): ${how}`)], notes: [`${killed} connection(s) killed: ${how}`] };
+    const byRole = new Map<string, number>();
+    for (const r of roles) byRole.set(r, (byRole.get(r) ?? 0) + 1);
+    const detail = `${roles.length} connection(s) (${[...byRole].map(([r, n]) => `${n} ${r}`).join(', ')}): ${how}`;
+    return { at, checks: [check('connections were killed', roles.length > 0, detail)], notes: [] };
   },
 };
 
