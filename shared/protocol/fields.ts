@@ -64,6 +64,7 @@ export const BACKEND_FIELDS: Readonly<Record<BackendKind, readonly FieldSpec[]>>
   nats: [
     { key: 'servers', label: 'Servers (comma-separated)', kind: 'list', placeholder: 'nats://127.0.0.1:4222', help: 'Several servers for a cluster' },
     { key: 'streamName', label: 'Stream name', kind: 'text', placeholder: 'SITQ_TASKS' },
+    { key: 'replicas', label: 'Replicas (cluster)', kind: 'number', placeholder: '1', help: 'Copies of the stream and records on a JetStream cluster (set when they are created)', advanced: true },
     { key: 'user', label: 'User', kind: 'text', advanced: true },
     { key: 'pass', label: 'Password', kind: 'secret', advanced: true },
     { key: 'token', label: 'Token', kind: 'secret', advanced: true },

@@ -134,6 +134,8 @@ describe('nats: options', () => {
       [{ streamName: 'has.dot' }, 'nats.streamName'],
       [{ servers: 'not a url' }, 'nats.servers'],
       [{ servers: [] }, 'nats.servers'],
+      [{ servers: 'nats://127.0.0.1:99999' }, 'nats.servers'],
+      [{ servers: ['127.0.0.1:4222', 'h:70000'] }, 'nats.servers.1'],
       [{ maxReconnectAttempts: -2 }, 'nats.maxReconnectAttempts'],
       [{ replicas: 0 }, 'nats.replicas'],
       [{ replicas: 6 }, 'nats.replicas'],

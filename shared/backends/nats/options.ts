@@ -65,13 +65,20 @@ const tlsSchema = z.strictObject({
 
 const SERVER_URL = /^((nats|tls|ws|wss):\/\/)?[^\s/]+(:\d{1,5})?\/?$/;
 
+/** The shape above, and a URL Node can parse (so a port above 65535 is refused here, not at connect). */
+function isServerUrl(value: string): boolean {
+  if (!SERVER_URL.test(value)) return false;
+  try {
+    new URL(/^[a-z]+:\/\//.test(value) ? value : `nats://${value}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const serverUrl = z.string().refine(isServerUrl, 'a server URL like nats://host:4222 (port 1-65535)');
+
 const schema = z.strictObject({
-  servers: z
-    .union([
-      z.string().regex(SERVER_URL, 'a server URL like nats://host:4222'),
-      z.array(z.string().regex(SERVER_URL, 'a server URL like nats://host:4222')).min(1),
-    ])
-    .optional(),
+  servers: z.union([serverUrl, z.array(serverUrl).min(1)]).optional(),
   // Stream names become subject tokens and KV bucket names: no dots, wildcards or spaces.
   streamName: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'a stream name of 1-48 letters, digits, "_" or "-"').optional(),
   replicas: z.number().int().min(1).max(5).optional(),
