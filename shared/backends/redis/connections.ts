@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions as IoRedisOptions } from 'ioredis';
 import { ConnectionError } from '../../core/errors.js';
 import type { ResolvedRedisOptions } from './options.js';
+import { SentinelWatch } from './sentinel-watch.js';
 
 const BACKEND = 'redis';
 /** How long close() lets QUIT take before it drops the connection. */
@@ -57,6 +58,7 @@ export class RedisConnections {
   private readonly blockingWaiters: ((conn: RedisClient | null) => void)[] = [];
   private blockingOpening = 0;
   private readonly nudgeIds = new WeakMap<RedisClient, string>();
+  private readonly sentinelWatch: SentinelWatch | undefined;
   private closed = false;
 
   /** Prefix of this backend's connection names in CLIENT LIST (`<clientName>-command`, ...). */
@@ -71,6 +73,17 @@ export class RedisConnections {
     const subscriberCost = this.isCluster ? 2 : 1;
     this.subscriberAllowed = options.maxConnections >= 2 + subscriberCost;
     this.blockingCap = options.maxConnections - 1 - (this.subscriberAllowed ? subscriberCost : 0);
+    const t = options.topology;
+    if (t.kind === 'sentinel') this.sentinelWatch = new SentinelWatch(options, t, () => this.reconnectAll());
+  }
+
+  /** Every open connection re-connects (asking the sentinels which node is the master now);
+   *  commands in flight are sent again on the new connection. */
+  private reconnectAll(): void {
+    if (this.closed) return;
+    const all = [this.commandConn, ...this.blockingAll];
+    for (const conn of all) if (conn instanceof Redis && conn.status !== 'end') conn.disconnect(true);
+    void this.subscriberConn?.then((conn) => conn instanceof Redis && conn.status !== 'end' && conn.disconnect(true)).catch(() => {});
   }
 
   /** Opens the command connection; `prepare` runs on it (script definitions) before first use. */
@@ -80,6 +93,7 @@ export class RedisConnections {
     const conn = await this.open('command');
     prepare(conn);
     this.commandConn = conn;
+    this.sentinelWatch?.start();
   }
 
   get command(): RedisClient {
@@ -192,6 +206,7 @@ export class RedisConnections {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.subscriberPing);
+    this.sentinelWatch?.stop();
     for (const give of this.blockingWaiters.splice(0)) give(null);
     for (const conn of this.blockingAll) conn.disconnect();
     this.blockingAll.clear();
