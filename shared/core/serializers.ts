@@ -17,7 +17,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const jsonSerializer: Serializer = {
   name: 'json',
   serialize(value) {
-    const problem = findJsonProblem(value, '$', new Set());
+    // Most values are fine: a walk that builds no path strings says so; only a bad value pays for
+    // a second walk that names where the problem is.
+    const problem = typeof value === 'object' && value !== null && !jsonSafe(value, []) ? findJsonProblem(value, '$', new Set()) : findJsonProblem(value, '$', undefined);
     if (problem) throw new SerializationError(`the JSON serializer cannot encode ${problem}; use the "v8" serializer for Dates, Maps, Sets, BigInt and typed arrays`);
     return Buffer.from(value === undefined ? 'null' : JSON.stringify(value), 'utf8');
   },
@@ -30,7 +32,43 @@ export const jsonSerializer: Serializer = {
   },
 };
 
-function findJsonProblem(value: unknown, path: string, seen: Set<object>): string | undefined {
+/** True when JSON.stringify would encode `value` faithfully (no allocation per element). `stack`
+ *  holds the objects being walked, for cycles. */
+function jsonSafe(value: unknown, stack: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (stack.includes(value) || value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) return false;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
+      stack.push(value);
+      let ok = true;
+      if (Array.isArray(value)) {
+        for (let i = 0; ok && i < value.length; i++) ok = jsonSafe(value[i], stack);
+      } else {
+        for (const k in value) {
+          if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+          if (!jsonSafe((value as Record<string, unknown>)[k], stack)) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      stack.pop();
+      return ok;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Names the first value JSON would change, with its path; `seen` is only needed for objects. */
+function findJsonProblem(value: unknown, path: string, seen: Set<object> | undefined): string | undefined {
   switch (typeof value) {
     case 'function':
       return `a function at ${path}`;
@@ -41,7 +79,7 @@ function findJsonProblem(value: unknown, path: string, seen: Set<object>): strin
     case 'number':
       return Number.isFinite(value) ? undefined : `${value} at ${path}`;
     case 'object': {
-      if (value === null) return undefined;
+      if (value === null || !seen) return undefined;
       if (seen.has(value)) return `a circular reference at ${path}`;
       if (value instanceof Map || value instanceof Set) return `a ${value.constructor.name} at ${path}`;
       if (ArrayBuffer.isView(value)) return `a typed array at ${path}`;
