@@ -328,6 +328,32 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
   });
 });
 
+describe('redis sentinel switchover, idle backend', { skip }, () => {
+  it('connections move to the promoted master within seconds, before the old one is demoted', async () => {
+    const setup = await startSentinels(SENTINEL_SETUP.master, SENTINEL_SETUP.replica, SENTINEL_SETUP.sentinels);
+    try {
+      const sentinels = SENTINEL_SETUP.sentinels.map((port) => ({ host: '127.0.0.1', port }));
+      await withBackend({ sentinels, name: setup.name }, async (b) => {
+        const serving = async () => (await b.nodes()).find((n) => n.serving)?.address;
+        assert.equal(await serving(), 'redis://127.0.0.1:7010');
+        await withAdmin(SENTINEL_SETUP.sentinels[0], (a) => a.call('SENTINEL', 'FAILOVER', setup.name));
+        const t0 = Date.now();
+        // Nothing is written meanwhile, so no READONLY/NOREPLICAS reply can be what moves it.
+        await eventually('the backend to be on the promoted master', async () => (await serving()) === 'redis://127.0.0.1:7011', 30_000, 200);
+        const moved = Date.now() - t0;
+        const oldRole = await withAdmin(SENTINEL_SETUP.master, async (a) => /role:(\w+)/.exec(await a.info('replication'))![1]);
+        assert.ok(moved < 5000 || oldRole === 'master', `took ${moved} ms, after the old master was demoted`);
+        assert.ok(moved < 8000, `took ${moved} ms`);
+        const task = countTask('default');
+        await b.enqueue([task]);
+        assert.equal((await b.getTask(task.id))?.id, task.id);
+      });
+    } finally {
+      await setup.stop();
+    }
+  });
+});
+
 describe('redis TLS with a cluster and with sentinels', { skip }, () => {
   /** A round trip of every kind: enqueue, claim over queues, complete, waitForFinish. */
   async function roundTrip(b: RedisBackend): Promise<void> {
