@@ -5,8 +5,12 @@ import type { TaskState } from '../../shared/core/types.js';
 
 export const FAULT_TASK = 'faults.work';
 
-/** `normal`: the steady load; `long`: runs past its lease; `throw` / `exit`: poison. */
-export type TaskKind = 'normal' | 'long' | 'throw' | 'exit';
+/** `normal`: the steady load; `slow`: load that takes seconds (so a kill finds it mid-run);
+ *  `long`: runs past its lease; `throw` / `exit`: poison. */
+export type TaskKind = 'normal' | 'slow' | 'long' | 'throw' | 'exit';
+
+/** Kinds that are load: each must end succeeded. */
+export const isLoad = (kind: TaskKind) => kind === 'normal' || kind === 'slow' || kind === 'long';
 
 export interface FaultPayload {
   kind: TaskKind;
@@ -76,7 +80,7 @@ export interface FinalState {
 }
 
 export interface LedgerCheck {
-  /** Load tasks (normal + long) that did not end `succeeded` in the store, or never ran. */
+  /** Load tasks that did not end `succeeded` in the store, or never ran. */
   lost: string[];
   /** Load tasks that started more than once, and how many extra starts in all. */
   duplicated: string[];
@@ -101,7 +105,7 @@ export function checkLedger(
   for (const [id, kind] of enqueued) {
     const runs = starts.get(id) ?? 0;
     const end = final.get(id);
-    if (kind === 'normal' || kind === 'long') {
+    if (isLoad(kind)) {
       if (runs === 0 || end?.state !== 'succeeded') check.lost.push(id);
       if (runs > 1) {
         check.duplicated.push(id);

@@ -8,7 +8,7 @@ import { createBackend, type BackendConfig } from '../../shared/backends/index.j
 import { benchNamespace } from '../../shared/bench/namespace.js';
 import type { Backend, BackendKind } from '../../shared/core/backend.js';
 import { TaskQueue } from '../../shared/core/queue.js';
-import { checkLedger, isBackendError, FAULT_TASK, recoveryMs, timeline, type FaultPayload, type FinalState, type TaskKind } from './ledger.js';
+import { checkLedger, isBackendError, isLoad, FAULT_TASK, recoveryMs, timeline, type FaultPayload, type FinalState, type TaskKind } from './ledger.js';
 import { FaultProxy } from './proxy.js';
 import type { Injection, Scenario, ScenarioContext } from './scenarios.js';
 import type { ServerControl } from './servers.js';
@@ -105,7 +105,8 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     }
     await add('normal', settings.tasks - queued, settings.taskMs);
     row.tasks = enqueued.size;
-    const loadTotal = [...enqueued.values()].filter((k) => k === 'normal' || k === 'long').length;
+    const loadTotal = [...enqueued.values()].filter(isLoad).length;
+    // (tasks a scenario enqueues during its fault are added to `enqueued` and checked the same way)
 
     let workerConfig: BackendConfig = { ...ns.config, ...(scenario.workerOptions?.(target.kind) ?? {}) } as BackendConfig;
     if (scenario.viaProxy?.(target.kind) && target.server) {
@@ -116,31 +117,31 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     workers = new WorkerPool(workerConfig, dir, { count: settings.workers, concurrency: settings.concurrency, lease: settings.lease });
     const pool = workers;
     const completed = () => new Set(pool.entries().filter((e) => e.phase === 'E').map((e) => e.taskId)).size;
-    let drained = false;
+    // Drained: nothing left waiting or running, and every task accounted for.
+    const isDrained = async () => {
+      try {
+        const c = (await backend.counts()).find((q) => q.queue === 'default')?.counts;
+        return c !== undefined && c.pending + c.delayed + c.running === 0 && c.succeeded + c.dead + c.cancelled >= row.tasks;
+      } catch {
+        return false; // an outage the harness rides out like the workers do
+      }
+    };
     const progress = async (n: number) => {
-      while (!drained && completed() < n) await sleep(200);
+      const deadline = Date.now() + settings.drainTimeoutMs;
+      for (let i = 1; completed() < n && Date.now() < deadline; i++) {
+        // A lost task never completes: the store saying "nothing left" ends the wait too.
+        if (i % 5 === 0 && (await isDrained())) return;
+        await sleep(200);
+      }
     };
     log(`${target.kind} ${scenario.name}: ${row.tasks} tasks enqueued; starting ${settings.workers} worker processes`);
     await workers.start();
 
-    const ctx: ScenarioContext = { kind: target.kind, config: ns.config, server: target.server, proxy, workers, settings, progress, log };
-    // Drained: nothing left waiting or running, and every task accounted for.
-    let watching = true;
-    const drainWatch = (async () => {
-      while (watching) {
-        try {
-          const c = (await backend.counts()).find((q) => q.queue === 'default')?.counts;
-          if (c && c.pending + c.delayed + c.running === 0 && c.succeeded + c.dead + c.cancelled >= row.tasks) {
-            drained = true;
-            return Date.now();
-          }
-        } catch {
-          // an outage the harness rides out like the workers do
-        }
-        await sleep(250);
-      }
-      return undefined;
-    })();
+    const enqueue = async (kind: TaskKind, count: number, ms: number) => {
+      await patiently(() => add(kind, count, ms), Date.now() + 30_000);
+      row.tasks = enqueued.size;
+    };
+    const ctx: ScenarioContext = { kind: target.kind, config: ns.config, server: target.server, proxy, workers, settings, progress, enqueue, kindOf: (id) => enqueued.get(id), log };
 
     await progress(Math.floor(loadTotal * scenario.injectAt));
     let injection: Injection | undefined;
@@ -152,12 +153,13 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     } catch (err) {
       row.checks.push({ name: 'the fault could be injected', ok: false, detail: (err as Error).message });
     }
-    const stopTimer = new AbortController();
-    const timeout = sleep(settings.drainTimeoutMs, undefined, { signal: stopTimer.signal }).then(() => undefined, () => undefined);
-    const drainedAt = await Promise.race([drainWatch, timeout]);
-    stopTimer.abort();
-    watching = false;
-    drained = true;
+    let drainedAt: number | undefined;
+    for (const deadline = Date.now() + settings.drainTimeoutMs; Date.now() < deadline; await sleep(250)) {
+      if (await isDrained()) {
+        drainedAt = Date.now();
+        break;
+      }
+    }
     if (drainedAt === undefined) row.checks.push({ name: 'the queue drained', ok: false, detail: `work was still waiting or running ${settings.drainTimeoutMs / 1000} s after the fault` });
     await workers.stop();
 

@@ -23,6 +23,10 @@ export interface ScenarioContext {
   settings: RunSettings;
   /** Resolves once the load's completions reach this many (or the queue is drained). */
   progress(completed: number): Promise<void>;
+  /** What kind of task an id is (undefined: not enqueued by this run). */
+  kindOf(taskId: string): TaskKind | undefined;
+  /** Enqueues more load during the fault (counted like the rest; retried through an outage). */
+  enqueue(kind: TaskKind, count: number, ms: number): Promise<void>;
   log(message: string): void;
 }
 
@@ -81,39 +85,41 @@ const processKill: Scenario = {
   summary: 'SIGKILL one worker process mid-task; its claimed tasks must run elsewhere once their lease ends',
   backends: ALL,
   deaths: 'one',
-  injectAt: 0.3,
+  injectAt: 0.15,
+  // A few slow tasks among the load: a kill that finds one mid-run cannot miss (20 ms tasks end
+  // between reading the ledger and the kill often enough).
+  extraTasks: () => [{ kind: 'slow', count: 4, ms: 3000, options: {} }],
   async inject(ctx) {
-    // The victim: the process with the most tasks in flight (waiting a little for one to have any).
-    const live = () => new Map([...ctx.workers.inFlight()].filter(([pid]) => ctx.workers.pids.includes(pid)));
+    // The victim: a live process with a slow task in flight.
     const t0 = Date.now();
-    let flying = live();
-    while (Date.now() - t0 < 5000 && Math.max(...[...flying.values()].map((l) => l.length)) === 0) {
-      await sleep(100);
-      flying = live();
+    let victim: [number, string[]] | undefined;
+    while (!victim && Date.now() - t0 < 20_000) {
+      victim = [...ctx.workers.inFlight()].find(([pid, ids]) => ctx.workers.pids.includes(pid) && ids.some((id) => ctx.kindOf(id) === 'slow'));
+      if (!victim) await sleep(100);
     }
     const waited = Date.now() - t0;
-    const [victimPid, picked] = [...flying].sort((a, b) => b[1].length - a[1].length)[0];
+    const [victimPid, picked] = victim ?? [ctx.workers.pids[0], []];
     const at = Date.now();
     ctx.workers.kill(ctx.workers.pids.indexOf(victimPid));
-    // Its runs in flight: started by it and never finished (read again after the kill).
-    await sleep(100);
-    const orphans = ctx.workers.inFlight().get(victimPid) ?? [];
     const bound = 2 * ctx.settings.lease + 5000;
     return {
       at,
-      checks: [
-        check(
-          'a task was in flight in the killed process',
-          orphans.length > 0,
-          `${orphans.length} task(s) were running in pid ${victimPid} (${picked.length} when it was picked, after waiting ${waited} ms for a process with work in flight; ${ctx.workers.entries().filter((e) => e.phase === 'E').length} runs finished by then)`,
-        ),
-      ],
-      notes: [`killed pid ${victimPid} with ${orphans.length} task(s) in flight`],
+      checks: [],
+      notes: [`killed pid ${victimPid} with ${picked.length} task(s) in flight (picked after waiting ${waited} ms for a process running a slow task)`],
       after(entries, final) {
+        // Its runs in flight: started by it and never finished, from the whole ledger.
+        const ended = new Set(entries.filter((e) => e.pid === victimPid && e.phase === 'E').map((e) => e.taskId));
+        const orphans = [...new Set(entries.filter((e) => e.pid === victimPid && e.phase === 'S' && !ended.has(e.taskId)).map((e) => e.taskId))];
+        const finishedLate = entries.filter((e) => e.pid === victimPid && e.phase === 'E' && e.at > at);
         const back = orphans.map((id) => entries.find((e) => e.phase === 'E' && e.taskId === id && e.pid !== victimPid)?.at);
         const missing = orphans.filter((id, i) => back[i] === undefined || final.get(id)?.state !== 'succeeded');
         const latest = Math.max(0, ...back.filter((t): t is number => t !== undefined).map((t) => t - at));
         return [
+          check(
+            'a task was in flight in the killed process',
+            orphans.length > 0 && finishedLate.length === 0,
+            `${orphans.length} task(s) started in pid ${victimPid} never finished there (${picked.length} in flight when it was picked); ${finishedLate.length} finished in it after the kill`,
+          ),
           check(
             'the killed process\'s tasks ran again within 2 leases + 5 s',
             missing.length === 0 && latest <= bound,
@@ -129,71 +135,90 @@ const processKill: Scenario = {
 
 const OUTAGE_MS = 3000;
 
+/** Stops the server, leaves it down OUTAGE_MS, starts it again, sampling checkHealth throughout.
+ *  `whenBack` runs once the server answers again (the idle run enqueues its new work there). */
+async function restartWithHealth(ctx: ScenarioContext, whenBack?: () => Promise<void>): Promise<Injection> {
+  const server = ctx.server!;
+  const samples: { at: number; status: HealthStatus; phase: 'down' | 'after' }[] = [];
+  // An object, not a let: the sampler reads the phase the main path moves on.
+  const now: { phase: 'up' | 'down' | 'after' } = { phase: 'up' };
+  const control = { sampling: true };
+  const sampler = (async () => {
+    while (control.sampling) {
+      const t = Date.now();
+      const p = now.phase;
+      const report = await checkHealth(ctx.config, { timeoutMs: 2000, queueFacts: false });
+      // A sample counts for a phase only if the whole check ran inside it.
+      if (p !== 'up' && p === now.phase) samples.push({ at: t, status: report.status, phase: p });
+      if (p === 'after' && report.status === 'healthy') break;
+      await sleep(300);
+    }
+  })();
+  const at = Date.now();
+  await server.stop();
+  now.phase = 'down';
+  const stoppedAt = Date.now();
+  try {
+    await sleep(OUTAGE_MS);
+  } finally {
+    now.phase = 'up';
+    // Never leave a server down, whatever happens to the run.
+    await server.start().catch(async (err: Error) => {
+      control.sampling = false;
+      await sampler;
+      throw err;
+    });
+  }
+  const startedAt = Date.now();
+  now.phase = 'after';
+  await whenBack?.();
+  const healthyBy = startedAt + 30_000;
+  while (Date.now() < healthyBy && !samples.some((s) => s.phase === 'after' && s.status === 'healthy')) await sleep(200);
+  control.sampling = false;
+  await sampler;
+  const down = samples.filter((s) => s.phase === 'down');
+  const healthyAfter = samples.find((s) => s.phase === 'after' && s.status === 'healthy');
+  return {
+    at: whenBack ? startedAt : at,
+    checks: [
+      check('health unhealthy during the outage', down.length > 0 && down.every((s) => s.status === 'unhealthy'), `${down.length} sample(s) while down: ${[...new Set(down.map((s) => s.status))].join(', ') || 'none'}`),
+      check('health healthy after the restart', healthyAfter !== undefined, healthyAfter ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again` : 'no healthy sample within 30 s of the restart'),
+    ],
+    notes: [`${server.label} stopped in ${stoppedAt - at} ms, down ${startedAt - stoppedAt} ms`],
+    after(entries) {
+      // A run started after the server is back needed a claim to succeed: that is when workers reconnected.
+      const first = entries.filter((e) => e.phase === 'S' && e.at >= startedAt).reduce((t, e) => Math.min(t, e.at), Infinity);
+      const errors = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= startedAt);
+      return [
+        check(
+          'workers claim again by themselves after the restart',
+          first !== Infinity,
+          first === Infinity ? 'no task started after the server was back' : `first task started ${first - startedAt} ms after the server answered again (${errors.length} backend error(s) reported after that moment)`,
+        ),
+      ];
+    },
+  };
+}
+
 const serverRestart: Scenario = {
   name: 'server-restart',
   summary: `stop the server, leave it down ${OUTAGE_MS / 1000} s, start it again; workers reconnect by themselves; health is unhealthy during the outage, healthy after`,
   backends: SERVERS,
   injectAt: 0.25,
+  inject: (ctx) => restartWithHealth(ctx),
+};
+
+const IDLE_MS = 2000;
+
+const idleRestart: Scenario = {
+  name: 'idle-restart',
+  summary: `the load is done and the workers wait for work (blocking claims, LISTEN, subscriptions) for ${IDLE_MS / 1000} s; the server restarts; then a fifth of the load is enqueued: idle workers must pick it up by themselves`,
+  backends: SERVERS,
+  injectAt: 1,
   async inject(ctx) {
-    const server = ctx.server!;
-    const samples: { at: number; status: HealthStatus; phase: 'down' | 'after' }[] = [];
-    // An object, not a let: the sampler reads the phase the main path moves on.
-    const now: { phase: 'up' | 'down' | 'after' } = { phase: 'up' };
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const t = Date.now();
-        const p = now.phase;
-        const report = await checkHealth(ctx.config, { timeoutMs: 2000, queueFacts: false });
-        // A sample counts for a phase only if the whole check ran inside it.
-        if (p !== 'up' && p === now.phase) samples.push({ at: t, status: report.status, phase: p });
-        if (p === 'after' && report.status === 'healthy') break;
-        await sleep(300);
-      }
-    })();
-    const at = Date.now();
-    await server.stop();
-    now.phase = 'down';
-    const stoppedAt = Date.now();
-    try {
-      await sleep(OUTAGE_MS);
-    } finally {
-      now.phase = 'up';
-      // Never leave a server down, whatever happens to the run.
-      await server.start().catch(async (err: Error) => {
-        sampling = false;
-        await sampler;
-        throw err;
-      });
-    }
-    const startedAt = Date.now();
-    now.phase = 'after';
-    const healthyBy = startedAt + 30_000;
-    while (Date.now() < healthyBy && !samples.some((s) => s.phase === 'after' && s.status === 'healthy')) await sleep(200);
-    sampling = false;
-    await sampler;
-    const down = samples.filter((s) => s.phase === 'down');
-    const healthyAfter = samples.find((s) => s.phase === 'after' && s.status === 'healthy');
-    return {
-      at,
-      checks: [
-        check('health unhealthy during the outage', down.length > 0 && down.every((s) => s.status === 'unhealthy'), `${down.length} sample(s) while down: ${[...new Set(down.map((s) => s.status))].join(', ') || 'none'}`),
-        check('health healthy after the restart', healthyAfter !== undefined, healthyAfter ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again` : 'no healthy sample within 30 s of the restart'),
-      ],
-      notes: [`${server.label} stopped in ${stoppedAt - at} ms, down ${startedAt - stoppedAt} ms`],
-      after(entries) {
-        // A run started after the server is back needed a claim to succeed: that is when workers reconnected.
-        const first = entries.filter((e) => e.phase === 'S' && e.at >= startedAt).reduce((t, e) => Math.min(t, e.at), Infinity);
-        const errors = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= startedAt);
-        return [
-          check(
-            'workers claim again by themselves after the restart',
-            first !== Infinity,
-            first === Infinity ? 'no task started after the server was back' : `first task started ${first - startedAt} ms after the server answered again (${errors.length} backend error(s) reported after that moment)`,
-          ),
-        ];
-      },
-    };
+    await sleep(IDLE_MS);
+    // Measured from the server's return: the new work exists only from then on.
+    return restartWithHealth(ctx, () => ctx.enqueue('normal', Math.max(1, Math.floor(ctx.settings.tasks / 5)), ctx.settings.taskMs));
   },
 };
 
@@ -455,4 +480,4 @@ const longTask: Scenario = {
   },
 };
 
-export const SCENARIO_LIST: readonly Scenario[] = [processKill, serverRestart, connectionKill, networkStall, poolExhaustion, poison, longTask];
+export const SCENARIO_LIST: readonly Scenario[] = [processKill, serverRestart, idleRestart, connectionKill, networkStall, poolExhaustion, poison, longTask];
