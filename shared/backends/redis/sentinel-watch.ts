@@ -80,7 +80,6 @@ export class SentinelWatch {
         maxRetriesPerRequest: 0,
         connectTimeout: o.socketConnectTimeout,
         commandTimeout: o.socketTimeout > 0 ? o.socketTimeout : CHECK_MS * 5,
-        connectionName: undefined,
         ...(t.username !== undefined ? { username: t.username } : {}),
         ...(t.password !== undefined ? { password: t.password } : {}),
         ...(t.tls ? { tls: t.tls } : {}),
