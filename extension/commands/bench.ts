@@ -9,11 +9,13 @@ import { askNumber, pickProfile } from './pick.js';
 export async function runBenchmark(ctx: Ctx, from?: unknown, sweep = false): Promise<void> {
   const profile = await pickProfile(ctx, from, sweep ? 'Sweep pool sizes on which profile?' : 'Benchmark which profile?');
   if (!profile) return;
-  const tasks = await askNumber(`${sweep ? 'Pool sweep' : 'Benchmark'}: how many no-op tasks to measure?`, sweep ? 2000 : 5000, 100, 1_000_000);
+  // A sweep enqueues this many tasks in each cell of its pool size × concurrency grid.
+  const tasks = await askNumber(sweep ? 'Pool sweep: how many no-op tasks per cell (pool size × concurrency)?' : 'Benchmark: how many no-op tasks to measure?', sweep ? 2000 : 5000, 100, 1_000_000);
   if (tasks === undefined) return;
   const concurrency = sweep ? 10 : await askNumber('Benchmark: worker concurrency?', 10, 1, 1000);
   if (concurrency === undefined) return;
-  const run = await ctx.model.client.request('bench.start', { profiles: [profile], options: { tasks, concurrency, idleSamples: sweep ? 0 : 200 }, sweep });
+  const options = { tasks, concurrency, idleSamples: sweep ? 0 : 200 };
+  const run = await ctx.model.client.request('bench.start', sweep ? { profiles: [profile], options, sweep, sweepTasksPerCell: tasks } : { profiles: [profile], options, sweep });
   ctx.log.info(`benchmark ${run.id} started on ${profile} (${tasks} tasks${sweep ? ', pool sweep' : ''})`);
   const final = await follow(ctx, run, `${sweep ? 'Pool sweep' : 'Benchmark'} on ${profile}`);
   if (final.state === 'done') await ctx.openDashboard(`bench?run=${final.id}`);

@@ -1,4 +1,5 @@
-// Producing test tasks and the maintenance actions on tasks: requeue, cancel, purge.
+// Producing test tasks and the maintenance actions on tasks: requeue, cancel, purge, each
+// confirmed first (as the dashboard does).
 import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';
 import type { TaskNode } from '../tree/nodes.js';
@@ -32,12 +33,20 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
 }
 
 export async function requeueTask(ctx: Ctx, node: TaskNode): Promise<void> {
+  const sure = await vscode.window.showWarningMessage(
+    `Requeue ${node.row.name} (${node.row.id})? It becomes pending now with its attempts reset, and a worker runs it again.`,
+    { modal: true },
+    'Requeue',
+  );
+  if (sure !== 'Requeue') return;
   const { ok } = await ctx.model.client.request('tasks.requeue', { profile: node.profile, id: node.row.id });
   if (ok) void vscode.window.showInformationMessage(`Requeued ${node.row.name} (${node.row.id}).`);
   else void vscode.window.showWarningMessage(`${node.row.id} was not requeued: only dead or cancelled tasks can be, and it may have changed meanwhile. Refresh to see its state.`);
 }
 
 export async function cancelTask(ctx: Ctx, node: TaskNode): Promise<void> {
+  const sure = await vscode.window.showWarningMessage(`Cancel ${node.row.name} (${node.row.id})? It will not run; you can requeue it later.`, { modal: true }, 'Cancel Task');
+  if (sure !== 'Cancel Task') return;
   const { ok } = await ctx.model.client.request('tasks.cancel', { profile: node.profile, id: node.row.id });
   if (ok) void vscode.window.showInformationMessage(`Cancelled ${node.row.name} (${node.row.id}).`);
   else void vscode.window.showWarningMessage(`${node.row.id} was not cancelled: only pending or delayed tasks can be, and a worker may have taken it.`);

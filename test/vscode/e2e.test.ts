@@ -17,6 +17,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import { TaskQueue } from '../../shared/core/queue.js';
 import { IN_CI, serverSkip } from '../helpers/servers.js';
 import { codeServerInstalled, extensionLog, freePort, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
 import { launchBrowser, Workbench } from './workbench.js';
@@ -49,12 +50,27 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', schema: `sitq_vsc_${suffix}` },
     { type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: `sitq-vsc-${suffix}:` },
     { type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: `sitq_vsc_${suffix}` },
+    // User-level profiles: one written into settings.json by hand, one added into the settings from the editor.
+    { type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: `sitq-vsc-user-${suffix}:` },
+    { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', schema: `sitq_vsc_user_${suffix}` },
   ];
+  const userRedis = namespaces[3] as Extract<BackendConfig, { type: 'redis' }>;
+  const userPg = namespaces[4] as Extract<BackendConfig, { type: 'postgres' }>;
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   const shot = (name: string) => wb.screenshot(join(ARTIFACTS, `${name}.png`));
   let wb!: Workbench;
   const codeLog: string[] = [];
+  /** A subtest that keeps a screenshot of the workbench when it fails. */
+  const step = (name: string, body: () => Promise<void>) =>
+    t.test(name, async () => {
+      try {
+        await body();
+      } catch (err) {
+        await shot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+        throw err;
+      }
+    });
 
   t.after(async () => {
     await browser?.close().catch(() => undefined);
@@ -79,6 +95,12 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'sitq.healthInterval': 1000,
+    // The settings.json edit below goes in as typed: no modal editor, no brackets added by the editor.
+    'workbench.editor.useModal': 'off',
+    'editor.autoClosingBrackets': 'never',
+    'editor.autoClosingQuotes': 'never',
+    'editor.autoIndent': 'none',
+    'editor.autoSurround': 'never',
   };
   server = await startCodeServer({
     home,
@@ -90,7 +112,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   browser = await launchBrowser();
   wb = await Workbench.open(browser, server.url, workspace);
 
-  await t.test('opens the sitq view and offers to add a backend', async () => {
+  await step('opens the sitq view and offers to add a backend', async () => {
     await wb.openContainer('sitq');
     await wb.widenSideBar(620);
     await wb.page.getByRole('button', { name: 'Add a backend' }).waitFor({ timeout: 90_000 });
@@ -98,7 +120,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await shot('01-welcome');
   });
 
-  await t.test('adds a SQLite profile through the command palette and sees it healthy', async () => {
+  await step('adds a SQLite profile through the command palette and sees it healthy', async () => {
     await wb.runCommand('sitq: Add Backend…');
     await wb.answer('which backend?', 'SQLite', { pick: true });
     await wb.answer('name', 'local');
@@ -110,7 +132,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     assert.ok(existsSync(join(workspace, 'sitq.config.json')), 'the profile is saved in the workspace sitq.config.json');
   });
 
-  await t.test('enqueues 200 test tasks, starts a worker, and the tree reaches done by itself', async () => {
+  await step('enqueues 200 test tasks, starts a worker, and the tree reaches done by itself', async () => {
     await wb.runCommand('sitq: Enqueue Test Tasks…');
     await wb.answer('which task?', 'sitq.echo', { pick: true });
     await wb.answer('how many?', '200');
@@ -148,7 +170,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.treeRow('Backends', 'local').locator('.monaco-tl-twistie').click();
   });
 
-  await t.test('adds PostgreSQL, Redis and NATS profiles and sees each healthy', async () => {
+  await step('adds PostgreSQL, Redis and NATS profiles and sees each healthy', async () => {
     const [pg, redis, nats] = namespaces as [Extract<BackendConfig, { type: 'postgres' }>, Extract<BackendConfig, { type: 'redis' }>, Extract<BackendConfig, { type: 'nats' }>];
     await addProfile(wb, 'PostgreSQL', 'pg', [['Host', '127.0.0.1'], ['Port', '5432'], ['Database', 'test'], ['User', 'postgres'], ['Password', '']], [['Schema', pg.schema!]]);
     await addProfile(wb, 'Redis', 'redis', [['Host', '127.0.0.1'], ['Port', '6379'], ['Database number', '0'], ['ACL user', ''], ['Password', '']], [['Key prefix', redis.keyPrefix!]]);
@@ -157,7 +179,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await shot('05-tree-four-backends');
   });
 
-  await t.test('a Redis profile on a closed port shows unhealthy with a useful message', async () => {
+  await step('a Redis profile on a closed port shows unhealthy with a useful message', async () => {
     const port = await freePort();
     await startAddProfile(wb, 'Redis', 'redis-down', [['Host', '127.0.0.1'], ['Port', String(port)]], [['Connect timeout', '1000']]);
     const message = `Redis at 127.0.0.1:${port} refused the connection. Is it running?`;
@@ -171,7 +193,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await shot('07-tree-unhealthy');
   });
 
-  await t.test('runs a benchmark and sees the results webview with numbers and charts', async () => {
+  await step('runs a benchmark and sees the results webview with numbers and charts', async () => {
     await wb.runCommand('sitq: Run Benchmark…');
     await wb.answer('Benchmark which profile?', 'local', { pick: true });
     await wb.answer('how many no-op tasks', '1000');
@@ -190,7 +212,127 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.treeRow('Benchmarks', 'local').waitFor({ timeout: 10_000 });
   });
 
-  await t.test('the status bar shows the worst health and opens the dashboard', async () => {
+  await step('a user-level profile written into the settings shows up marked (user) and healthy', async () => {
+    // As a person does: open the user settings.json in the editor, add the profile, save. VS Code
+    // reloads its configuration and the extension hands the new setting to its core.
+    const current = JSON.parse(readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    const teamRedis = { type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: userRedis.keyPrefix, description: 'shared by the team' };
+    await wb.runCommand('Preferences: Open User Settings (JSON)');
+    const editor = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await editor.waitFor({ timeout: 30_000 });
+    await editor.click();
+    await wb.page.keyboard.press('Control+A');
+    await wb.page.keyboard.press('Delete');
+    await wb.page.keyboard.insertText(JSON.stringify({ ...current, 'sitq.profiles': { 'team-redis': teamRedis } }));
+    await wb.page.keyboard.press('Control+S');
+    const saved = () => {
+      try {
+        return (JSON.parse(readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>)['sitq.profiles'];
+      } catch {
+        return undefined;
+      }
+    };
+    for (const end = Date.now() + 15_000; saved() === undefined && Date.now() < end; ) await wb.page.waitForTimeout(200);
+    assert.deepEqual(saved(), { 'team-redis': teamRedis }, 'settings.json was saved as typed');
+    await wb.runCommand('View: Close Editor');
+    const row = wb.treeRow('Backends', 'team-redis', '(user)', 'healthy');
+    await row.waitFor({ timeout: 60_000 });
+    await shot('12-tree-user-profile');
+  });
+
+  await step('adds a profile into the user settings: the password goes to the secret storage, not into settings', async () => {
+    const password = `e2e-s3cret-${suffix}`;
+    await startAddProfile(wb, 'PostgreSQL', 'team-pg', [['Host', '127.0.0.1'], ['Port', '5432'], ['Database', 'test'], ['User', 'postgres'], ['Password', password]], [['Schema', userPg.schema!]], 'Save in user settings');
+    await wb.notification(/Saved the PostgreSQL profile "team-pg" in your user settings/).waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'team-pg', '(user)', 'healthy').waitFor({ timeout: 60_000 });
+    const settings = readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8');
+    assert.match(settings, /"team-pg"/);
+    assert.match(settings, /\$\{SITQ_TEAM_PG_PASSWORD\}/);
+    assert.doesNotMatch(settings, new RegExp(password));
+    assert.doesNotMatch(readFileSync(join(workspace, 'sitq.config.json'), 'utf8'), /team-pg|team-redis/, 'user-level profiles stay out of the project file');
+  });
+
+  await step('requeues a dead task, cancels a pending one and purges the finished ones, each confirmed', async () => {
+    // Two tasks that fail for good, as a user's application would produce them.
+    const backend = createBackend(userRedis);
+    await backend.connect();
+    try {
+      await new TaskQueue(backend).enqueueMany('sitq.fail', [{ message: 'boom' }, { message: 'boom' }], { queue: 'chores', maxAttempts: 1 });
+    } finally {
+      await backend.close();
+    }
+    await wb.runCommand('sitq: Start Worker…');
+    await wb.answer('Run a worker on which profile?', 'team-redis', { pick: true });
+    await wb.answer('which queues?', 'chores');
+    await wb.answer('concurrency', '2');
+    await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
+    await wb.expand(wb.treeRow('Backends', 'team-redis'));
+    await wb.treeRow('Backends', 'chores', '2 dead').waitFor({ timeout: 60_000 });
+    const workerRow = wb.treeRow('Workers', 'team-redis', 'running');
+    await workerRow.waitFor({ timeout: 30_000 });
+    await wb.inlineAction(workerRow, 'Stop Worker');
+    await wb.treeRow('Workers', 'team-redis', 'stopped').waitFor({ timeout: 60_000 });
+    // The tree only renders the rows in view: give Backends the whole side bar.
+    await wb.setPaneExpanded('Workers', false);
+    await wb.setPaneExpanded('Benchmarks', false);
+
+    await wb.runCommand('sitq: Enqueue Test Tasks…');
+    await wb.answer('Enqueue test tasks into which profile?', 'team-redis', { pick: true });
+    await wb.answer('which task?', 'sitq.echo', { pick: true });
+    await wb.answer('how many?', '3');
+    await wb.answer('into which queue?', 'chores');
+    await wb.treeRow('Backends', 'chores', '3 pending · 2 dead').waitFor({ timeout: 30_000 });
+    await wb.runCommand('Notifications: Clear All Notifications');
+
+    // Requeue: the dead group, one of its tasks, the row's inline action, the confirmation.
+    await wb.expand(wb.treeRow('Backends', 'chores'));
+    await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.fail'), 'Requeue Task');
+    await wb.page.locator('.monaco-dialog-box').filter({ hasText: /Requeue sitq\.fail/ }).waitFor({ timeout: 30_000 });
+    await shot('13-dialog-requeue');
+    await wb.confirm(/Requeue sitq\.fail/, 'Requeue');
+    await wb.notification(/Requeued sitq\.fail/).waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'chores', '4 pending · 1 dead').waitFor({ timeout: 30_000 });
+
+    // Cancel: a pending echo task, confirmed.
+    await wb.expand(wb.treeRowNamed('Backends', 'pending'));
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.echo'), 'Cancel Task');
+    await wb.confirm(/Cancel sitq\.echo/, 'Cancel Task');
+    await wb.notification(/Cancelled sitq\.echo/).waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'chores', '3 pending · 1 dead · 1 cancelled').waitFor({ timeout: 30_000 });
+
+    // Purge the queue's finished tasks from its context menu: the age, then the confirmation.
+    await wb.contextMenu(wb.treeRow('Backends', 'chores'), /Purge Finished Tasks/);
+    await wb.answer('Purge succeeded, dead and cancelled tasks from team-redis / chores', 'All finished tasks', { pick: true });
+    await wb.page.locator('.monaco-dialog-box').filter({ hasText: /cannot be undone/ }).waitFor({ timeout: 30_000 });
+    await shot('14-dialog-purge');
+    await wb.confirm(/Delete all finished tasks from team-redis \/ chores/, 'Purge');
+    await wb.notification(/Purged 2 finished tasks from team-redis/).waitFor({ timeout: 30_000 });
+    // Only the pending ones are left (the counts arrive as an event shortly after the notification).
+    await wb.treeRow('Backends', /^\s*chores\s*3 pending\s*$/).waitFor({ timeout: 30_000 });
+    await shot('15-tree-after-maintenance');
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await wb.treeRow('Backends', 'team-redis').locator('.monaco-tl-twistie').click();
+    await wb.setPaneExpanded('Workers', true);
+    await wb.setPaneExpanded('Benchmarks', true);
+  });
+
+  await step('runs a pool sweep with a cancellable progress notification and sees its heatmap', async () => {
+    await wb.runCommand('sitq: Run Pool Sweep…');
+    await wb.answer('Sweep pool sizes on which profile?', 'team-pg', { pick: true });
+    await wb.answer('tasks per cell', '100');
+    const progress = wb.notification(/Pool sweep on team-pg/);
+    await progress.waitFor({ timeout: 30_000 });
+    assert.equal(await progress.locator('.monaco-button', { hasText: 'Cancel' }).count(), 1, 'the sweep can be cancelled from its notification');
+    const heatmap = wb.webview().locator('[data-testid="sweep-heatmap"]');
+    await heatmap.waitFor({ timeout: 300_000 });
+    assert.match((await heatmap.textContent()) ?? '', /team-pg/);
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await heatmap.scrollIntoViewIfNeeded();
+    await shot('16-dashboard-pool-sweep');
+  });
+
+  await step('the status bar shows the worst health and opens the dashboard', async () => {
     const item = wb.page.locator('#workbench\\.parts\\.statusbar [id="sitq.sitq.sitq.health"], #workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'sitq' }).first();
     await item.waitFor({ timeout: 10_000 });
     assert.match((await item.getAttribute('aria-label')) ?? (await item.textContent()) ?? '', /error|sitq/);
@@ -199,7 +341,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await shot('10-dashboard');
   });
 
-  await t.test('with the extension host’s own Node 24 as sitq.nodePath, SQLite says why it cannot load and what to do', async () => {
+  await step('with the extension host’s own Node 24 as sitq.nodePath, SQLite says why it cannot load and what to do', async () => {
     // Desktop VS Code and code-server run extensions in a Node whose ABI differs from the user's:
     // this is what loading better-sqlite3 there would give, shown as a fix instead of a crash.
     await wb.runCommand('sitq: Choose Node.js for the Core…');
@@ -216,7 +358,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.treeRow('Backends', 'local', 'healthy').waitFor({ timeout: 60_000 });
   });
 
-  await t.test('activation is lazy and fast; the core runs in a Node other than the extension host', async () => {
+  await step('activation is lazy and fast; the core runs in a Node other than the extension host', async () => {
     const log = extensionLog(server!.userDataDir);
     const activated = /activated in ([\d.]+) ms/.exec(log);
     assert.ok(activated, 'the extension logs its activation time');
@@ -240,7 +382,7 @@ async function addProfile(wb: Workbench, kind: string, name: string, fields: [st
 }
 
 /** Everything up to pressing Save (the connection test and its notification follow). */
-async function startAddProfile(wb: Workbench, kind: string, name: string, fields: [string, string][], advanced: [string, string][]): Promise<void> {
+async function startAddProfile(wb: Workbench, kind: string, name: string, fields: [string, string][], advanced: [string, string][], saveAs = 'Save'): Promise<void> {
   await wb.runCommand('sitq: Add Backend…');
   await wb.answer('which backend?', kind, { pick: true });
   await wb.answer('name', name);
@@ -253,7 +395,7 @@ async function startAddProfile(wb: Workbench, kind: string, name: string, fields
     if (/save, or set an advanced option/.test(title)) {
       const next = todo.shift();
       if (!next) {
-        await wb.answer('save, or set an advanced option', 'Save', { pick: true });
+        await wb.answer('save, or set an advanced option', saveAs, { pick: true });
         return;
       }
       await wb.answer('save, or set an advanced option', next[0], { pick: true });

@@ -120,8 +120,51 @@ export class Workbench {
     return row.first();
   }
 
+  /** A tree row of a view whose label is exactly `name` (state groups, task names). */
+  treeRowNamed(view: string, name: string): Locator {
+    // A row's text is its label followed by its description: the label must be all of `name`.
+    const label = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z.-])`);
+    return this.page.locator(`[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`).filter({ hasText: label }).first();
+  }
+
+  /** Collapses or expands one view of the sitq container (its header), e.g. to give Backends room. */
+  async setPaneExpanded(view: string, expanded: boolean): Promise<void> {
+    const header = this.page.locator(`[id="workbench.view.extension.sitq"] .pane-header[aria-label^="${view}"]`).first();
+    if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+  }
+
+  /** Clicks a row's inline action (shown on hover) by its title. */
+  async inlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover();
+    await row.locator(`.action-label[aria-label^="${title}"]`).click();
+  }
+
+  /** Right-clicks a row and picks an item of its context menu. */
+  async contextMenu(row: Locator, item: string | RegExp): Promise<void> {
+    await row.click({ button: 'right' });
+    const entry = this.page.getByRole('menuitem', { name: item }).first();
+    await entry.waitFor({ timeout: 10_000 });
+    // A menu ignores the mouse for a moment after it opened (the right-click's own release).
+    await entry.hover();
+    await this.page.waitForTimeout(300);
+    await entry.click();
+  }
+
+  /** Answers the modal dialog whose message matches by pressing `button`. */
+  async confirm(message: string | RegExp, button: string): Promise<void> {
+    const box = this.page.locator('.monaco-dialog-box').filter({ hasText: message }).first();
+    await box.waitFor({ timeout: 30_000 });
+    await box.locator('.monaco-button', { hasText: button }).first().click();
+    await box.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
   async expand(row: Locator): Promise<void> {
-    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    // A refresh that lands with the click re-renders the row collapsed: a person clicks again.
+    for (let attempt = 1; (await row.getAttribute('aria-expanded')) === 'false'; attempt++) {
+      if (attempt > 3) throw new Error('the tree row did not expand');
+      await row.locator('.monaco-tl-twistie').click();
+      for (const end = Date.now() + 3000; Date.now() < end && (await row.getAttribute('aria-expanded')) === 'false'; ) await this.page.waitForTimeout(100);
+    }
   }
 
   notification(text: string | RegExp): Locator {
