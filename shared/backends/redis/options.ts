@@ -192,11 +192,14 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** One node's address as the tools show it: scheme, the user but never the password. */
+/** `redis://` or `rediss://`, then the user (never the password). */
+function schemeAndUser(o: ResolvedRedisOptions): string {
+  return `${o.tls ? 'rediss' : 'redis'}://${o.username ? `${encodeURIComponent(o.username)}@` : ''}`;
+}
+
+/** One node's address as the tools show it. */
 export function describeNode(o: ResolvedRedisOptions, host: string, port: number, db?: number): string {
-  const scheme = o.tls ? 'rediss' : 'redis';
-  const user = o.username ? `${encodeURIComponent(o.username)}@` : '';
-  return `${scheme}://${user}${hostPort(host, port)}${db === undefined ? '' : `/${db}`}`;
+  return `${schemeAndUser(o)}${hostPort(host, port)}${db === undefined ? '' : `/${db}`}`;
 }
 
 /** `redis://host:port/db (prefix X)`; `rediss://` with TLS; the user but never the password.
@@ -205,7 +208,7 @@ export function describeNode(o: ResolvedRedisOptions, host: string, port: number
 export function describeTarget(o: ResolvedRedisOptions): string {
   const t = o.topology;
   const list = (nodes: RedisNodeAddress[]) => nodes.map((n) => hostPort(n.host, n.port)).join(',');
-  const scheme = `${o.tls ? 'rediss' : 'redis'}://${o.username ? `${encodeURIComponent(o.username)}@` : ''}`;
+  const scheme = schemeAndUser(o);
   if (t.kind === 'cluster') return `${scheme}${list(t.startupNodes)} (cluster, prefix ${o.keyPrefix})`;
   if (t.kind === 'sentinel') return `${scheme}${t.name}/${o.db} (sentinels ${list(t.sentinels)}, prefix ${o.keyPrefix})`;
   return `${describeNode(o, o.host, o.port, o.db)} (prefix ${o.keyPrefix})`;
