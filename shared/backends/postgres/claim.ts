@@ -5,8 +5,8 @@
 import type { ClaimRequest, ClaimedTask } from '../../core/types.js';
 import type { Notifier } from './notify.js';
 import type { Pool } from './pool.js';
-import { toRecord, type TaskRow } from './rows.js';
-import { NOW, RECORD_COLUMNS, type Tables } from './sql.js';
+import { toRecord } from './rows.js';
+import { AT, NOW, RECORD_COLUMNS, RECORD_WIDTH, type Tables } from './sql.js';
 
 export interface Context {
   pool: Pool;
@@ -43,6 +43,10 @@ const COMMIT_ASYNC = `set_config('synchronous_commit', 'off', true) AS async_com
  *  token still never repeats (assuming the server clock does not step back across a restart). */
 const NEXT_TOKEN = `greatest(t.token + 1, ${NOW})`;
 
+/** Where the claim's own columns follow the record's in its rows. */
+const TOKEN = RECORD_WIDTH;
+const SEQ = RECORD_WIDTH + 1;
+
 function claimSql(tables: Tables, many: boolean): string {
   // One ordered walk of tasks_unfinished per queue finds both ready tasks and running ones whose
   // lease has expired (their worker crashed). Several queues: the first $2 of each, merged (a
@@ -69,17 +73,19 @@ function claimSql(tables: Tables, many: boolean): string {
 /** Claims what is ready now, in one round trip. */
 export async function claimNow(ctx: Context, request: ClaimRequest): Promise<ClaimedTask[]> {
   const many = request.queues.length > 1;
-  const { rows } = await ctx.pool.query<TaskRow & { token: number; seq: number }>({
+  const rows = await ctx.pool.queryArrays({
     name: many ? 'sitq_claim_many' : 'sitq_claim_one',
     text: claimSql(ctx.tables, many),
     values: [many ? request.queues : request.queues[0], request.max, request.workerId, request.leaseMs],
   });
-  // UPDATE ... RETURNING does not keep the subquery's order.
-  rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.seq - b.seq);
-  return rows.map((row) => ({
-    lease: { taskId: row.id, owner: request.workerId, token: row.token },
+  const claimed = rows.map((row) => ({
+    lease: { taskId: row[AT.id] as string, owner: request.workerId, token: row[TOKEN] as number },
     record: toRecord(row),
+    seq: row[SEQ] as number,
   }));
+  // UPDATE ... RETURNING does not keep the subquery's order.
+  claimed.sort((a, b) => b.record.priority - a.record.priority || a.record.runAt - b.record.runAt || a.seq - b.seq);
+  return claimed.map(({ lease, record }) => ({ lease, record }));
 }
 
 /** Milliseconds until a task of these queues may be claimable: the earliest waiting task's

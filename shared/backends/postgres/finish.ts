@@ -3,8 +3,8 @@
 // thousand. A waiter is checked soon after it starts and then less often.
 import { FINISHED_STATES, type TaskRecord } from '../../core/types.js';
 import type { Context } from './claim.js';
-import { toRecord, type TaskRow } from './rows.js';
-import { RECORD_COLUMNS } from './sql.js';
+import { toRecord } from './rows.js';
+import { AT, RECORD_COLUMNS } from './sql.js';
 
 const FIRST_CHECK_MS = 10;
 const MAX_CHECK_MS = 250;
@@ -86,12 +86,12 @@ export class FinishPoller {
   }
 
   private async finishedAmong(taskIds: string[]): Promise<Map<string, TaskRecord>> {
-    const { rows } = await this.ctx.pool.query<TaskRow>({
+    const rows = await this.ctx.pool.queryArrays({
       name: 'sitq_finished_among',
       text: `SELECT ${RECORD_COLUMNS} FROM ${this.ctx.tables.tasks} t
         WHERE t.id = ANY($1::text[]) AND t.state IN ('succeeded', 'dead', 'cancelled')`,
       values: [taskIds],
     });
-    return new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return new Map(rows.map((row) => [row[AT.id] as string, toRecord(row)]));
   }
 }

@@ -1,11 +1,11 @@
 // Reading: single tasks, listings and per-queue counts.
 import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
 import type { Context } from './claim.js';
-import { toRecord, type TaskRow } from './rows.js';
+import { toRecord } from './rows.js';
 import { NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
 
 export async function getTask(ctx: Context, taskId: string): Promise<TaskRecord | null> {
-  const { rows } = await ctx.pool.query<TaskRow>({
+  const rows = await ctx.pool.queryArrays({
     name: 'sitq_get_task',
     text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t WHERE t.id = $1`,
     values: [taskId],
@@ -52,11 +52,11 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
   const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 50)));
   const offset = Math.max(0, Math.trunc(query.offset ?? 0));
   const [page, total] = await Promise.all([
-    ctx.pool.query<TaskRow>({
+    ctx.pool.queryArrays({
       text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,
       values,
     }),
     ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),
   ]);
-  return { tasks: page.rows.map(toRecord), total: total.rows[0]?.n ?? 0 };
+  return { tasks: page.map(toRecord), total: total.rows[0]?.n ?? 0 };
 }

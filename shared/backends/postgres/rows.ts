@@ -1,59 +1,53 @@
 // Conversions between task rows (RECORD_COLUMNS in sql.ts) and the core types.
 import type { BackoffOptions, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
-
-export interface TaskRow {
-  [column: string]: unknown;
-  id: string;
-  queue: string;
-  name: string;
-  payload: Buffer;
-  serializer: string;
-  priority: number;
-  run_at: number;
-  enqueued_at: number;
-  max_attempts: number;
-  backoff: BackoffOptions;
-  timeout_ms: number | null;
-  idempotency_key: string | null;
-  state: TaskState;
-  attempts: number;
-  started_at: number | null;
-  finished_at: number | null;
-  result: Buffer | null;
-  error: TaskErrorInfo | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-}
+import { AT, type RecordField } from './sql.js';
 
 /** A plain Uint8Array view (no copy): records compare equal to what was enqueued. */
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-export function toRecord(row: TaskRow): TaskRecord {
+/** A row of RECORD_COLUMNS fetched as an array (Pool.queryArrays): pg then builds no keyed
+ *  object per row, which for rows this wide was most of the client's decoding time. */
+export type TaskValues = readonly unknown[];
+
+function optional<T>(v: TaskValues, field: RecordField): T | undefined {
+  const value = v[AT[field]];
+  return value === null ? undefined : (value as T);
+}
+
+export function toRecord(v: TaskValues): TaskRecord {
   const record: TaskRecord = {
-    id: row.id,
-    queue: row.queue,
-    name: row.name,
-    payload: bytes(row.payload),
-    serializer: row.serializer,
-    priority: row.priority,
-    runAt: row.run_at,
-    enqueuedAt: row.enqueued_at,
-    maxAttempts: row.max_attempts,
-    backoff: row.backoff,
-    state: row.state,
-    attempts: row.attempts,
+    id: v[AT.id] as string,
+    queue: v[AT.queue] as string,
+    name: v[AT.name] as string,
+    payload: bytes(v[AT.payload] as Buffer),
+    serializer: v[AT.serializer] as string,
+    priority: v[AT.priority] as number,
+    runAt: v[AT.run_at] as number,
+    enqueuedAt: v[AT.enqueued_at] as number,
+    maxAttempts: v[AT.max_attempts] as number,
+    backoff: v[AT.backoff] as BackoffOptions,
+    state: v[AT.state] as TaskState,
+    attempts: v[AT.attempts] as number,
   };
   // Absent rather than null/undefined keys, so records compare equal across backends.
-  if (row.timeout_ms !== null) record.timeoutMs = row.timeout_ms;
-  if (row.idempotency_key !== null) record.idempotencyKey = row.idempotency_key;
-  if (row.started_at !== null) record.startedAt = row.started_at;
-  if (row.finished_at !== null) record.finishedAt = row.finished_at;
-  if (row.result !== null) record.result = bytes(row.result);
-  if (row.error !== null) record.error = row.error;
-  if (row.lease_owner !== null) record.leaseOwner = row.lease_owner;
-  if (row.lease_expires_at !== null) record.leaseExpiresAt = row.lease_expires_at;
+  const timeoutMs = optional<number>(v, 'timeout_ms');
+  if (timeoutMs !== undefined) record.timeoutMs = timeoutMs;
+  const idempotencyKey = optional<string>(v, 'idempotency_key');
+  if (idempotencyKey !== undefined) record.idempotencyKey = idempotencyKey;
+  const startedAt = optional<number>(v, 'started_at');
+  if (startedAt !== undefined) record.startedAt = startedAt;
+  const finishedAt = optional<number>(v, 'finished_at');
+  if (finishedAt !== undefined) record.finishedAt = finishedAt;
+  const result = optional<Buffer>(v, 'result');
+  if (result !== undefined) record.result = bytes(result);
+  const error = optional<TaskErrorInfo>(v, 'error');
+  if (error !== undefined) record.error = error;
+  const leaseOwner = optional<string>(v, 'lease_owner');
+  if (leaseOwner !== undefined) record.leaseOwner = leaseOwner;
+  const leaseExpiresAt = optional<number>(v, 'lease_expires_at');
+  if (leaseExpiresAt !== undefined) record.leaseExpiresAt = leaseExpiresAt;
   return record;
 }
 

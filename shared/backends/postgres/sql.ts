@@ -16,30 +16,40 @@ export function channelOf(schema: string): string {
   return `sitq:${schema}`;
 }
 
-/** Columns that make a TaskRecord (see rows.ts), with `t` as the tasks alias. A delayed task
- *  whose run_at has passed is ready, so it reads as pending. */
-export const RECORD_COLUMNS = [
-  't.id',
-  't.queue',
-  't.name',
-  't.payload',
-  't.serializer',
-  't.priority',
-  't.run_at',
-  't.enqueued_at',
-  't.max_attempts',
-  't.backoff',
-  't.timeout_ms',
-  't.idempotency_key',
-  `CASE WHEN t.state = 'delayed' AND t.run_at <= ${NOW} THEN 'pending' ELSE t.state END AS state`,
-  't.attempts',
-  't.started_at',
-  't.finished_at',
-  't.result',
-  't.error',
-  't.lease_owner',
-  't.lease_expires_at',
-].join(', ');
+/** Columns that make a TaskRecord (see rows.ts), with `t` as the tasks alias, in the order a
+ *  row fetched as an array holds them. A delayed task whose run_at has passed is ready, so it
+ *  reads as pending. */
+const RECORD_FIELDS = [
+  ['id', 't.id'],
+  ['queue', 't.queue'],
+  ['name', 't.name'],
+  ['payload', 't.payload'],
+  ['serializer', 't.serializer'],
+  ['priority', 't.priority'],
+  ['run_at', 't.run_at'],
+  ['enqueued_at', 't.enqueued_at'],
+  ['max_attempts', 't.max_attempts'],
+  ['backoff', 't.backoff'],
+  ['timeout_ms', 't.timeout_ms'],
+  ['idempotency_key', 't.idempotency_key'],
+  ['state', `CASE WHEN t.state = 'delayed' AND t.run_at <= ${NOW} THEN 'pending' ELSE t.state END`],
+  ['attempts', 't.attempts'],
+  ['started_at', 't.started_at'],
+  ['finished_at', 't.finished_at'],
+  ['result', 't.result'],
+  ['error', 't.error'],
+  ['lease_owner', 't.lease_owner'],
+  ['lease_expires_at', 't.lease_expires_at'],
+] as const;
+
+export const RECORD_COLUMNS = RECORD_FIELDS.map(([name, expr]) => `${expr} AS ${name}`).join(', ');
+
+export type RecordField = (typeof RECORD_FIELDS)[number][0];
+
+/** Where each record column sits in a row fetched as an array (Pool.queryArrays); a statement's
+ *  own extra columns follow from RECORD_WIDTH on. */
+export const AT = Object.fromEntries(RECORD_FIELDS.map(([name], i) => [name, i])) as Record<RecordField, number>;
+export const RECORD_WIDTH = RECORD_FIELDS.length;
 
 /** The condition for "reads as `state`", consistent with RECORD_COLUMNS. */
 export function stateCondition(state: string, param: string): string {
