@@ -225,9 +225,11 @@ export async function startSentinels(
         `sentinel ${s.port} to see the replica and its peers`,
         () =>
           withAdmin(s.port, async (a) => {
-            const replicas = (await a.call('SENTINEL', 'REPLICAS', name)) as unknown[];
-            const peers = (await a.call('SENTINEL', 'SENTINELS', name)) as unknown[];
-            return replicas.length === 1 && peers.length === sentinels.length - 1;
+            // Linked, not just known: a peer's flags read `disconnected` until its link is up.
+            const flags = (list: unknown) => (list as string[][]).map((fields) => fields[fields.indexOf('flags') + 1]);
+            const replicas = flags(await a.call('SENTINEL', 'REPLICAS', name));
+            const peers = flags(await a.call('SENTINEL', 'SENTINELS', name));
+            return replicas.length === 1 && peers.length === sentinels.length - 1 && [...replicas, ...peers].every((f) => !/down|disconnected/.test(f));
           }, clientTls),
         30_000,
         200,
