@@ -254,7 +254,7 @@ function claimedRecord(rec: StoredTask, d: Delivery, req: ClaimArgs, now: number
     leaseSeq: d.seq,
     ackSubject: d.ackSubject,
   };
-  delete next.finishedAt;
+  if (next.finishedAt !== undefined) delete next.finishedAt; // (a requeued task's; rare)
   return next;
 }
 

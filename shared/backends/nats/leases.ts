@@ -63,13 +63,14 @@ export async function complete(s: Session, completions: readonly Completion[]): 
 }
 
 function finished(rec: StoredTask, c: Completion, now: number): StoredTask {
-  const base = withoutLease(rec);
+  // One fresh object per completion, without `delete` (see withoutLease).
+  const { leaseOwner: _o, leaseExpiresAt: _e, leaseSeq: _s, finishedAt: _f, ackSubject, ...base } = rec;
   if (c.outcome === 'retry') {
-    delete base.finishedAt;
     // The same delivery comes back after the backoff (a delayed NAK): keep its ack subject.
-    return { ...base, state: c.runAt > now ? 'delayed' : 'pending', runAt: c.runAt, error: c.error };
+    const next: StoredTask = { ...base, state: c.runAt > now ? 'delayed' : 'pending', runAt: c.runAt, error: c.error };
+    if (ackSubject !== undefined) next.ackSubject = ackSubject;
+    return next;
   }
-  delete base.ackSubject;
   if (c.outcome === 'succeeded') return { ...base, state: 'succeeded', result: c.result, finishedAt: c.finishedAt };
   return { ...base, state: 'dead', error: c.error, finishedAt: c.finishedAt };
 }
