@@ -131,6 +131,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly logger: Logger;
   private readonly pool: ThreadPool | undefined;
   private readonly running = new Map<string, Running>();
+  /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
+   *  the next claim overlaps the completion's round trip), but their leases are still renewed. */
+  private readonly reporting = new Set<Running>();
   private readonly completer: Batcher<Completion, boolean>;
   private claimAbort = new AbortController();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
@@ -208,9 +211,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.state = 'stopping';
     this.claimAbort.abort();
     // A loop waiting for a free slot would otherwise wait for a running task to finish.
-    const wake = this.slotWaiter;
-    this.slotWaiter = undefined;
-    wake?.();
+    this.wakeClaimLoop();
     await this.loopDone;
     if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
     const timeout = options.timeout ?? 30_000;
@@ -235,7 +236,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let pause = 0;
     while (this.state === 'running') {
       const free = this.maxConcurrency - this.running.size;
-      if (free <= 0) {
+      // At most maxConcurrency completions in flight: a backend that takes claims but not
+      // completions cannot make the worker hold ever more leases.
+      if (free <= 0 || this.reporting.size >= this.maxConcurrency) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
         // Tasks reported in one batch finish in the same tick: let them all free their slots, so
         // the next claim asks for the whole batch instead of one task at a time.
@@ -274,12 +277,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const running = new Running(claimed, Date.now());
     this.running.set(record.id, running);
     this.emitTask('claimed', running.event);
-    void this.execute(running).finally(() => {
-      this.running.delete(record.id);
-      const wake = this.slotWaiter;
-      this.slotWaiter = undefined;
-      wake?.();
-    });
+    void this.execute(running).finally(() => this.freeSlot(running));
+  }
+
+  /** The task no longer runs: its slot is free for the next claim. Idempotent. */
+  private freeSlot(r: Running): void {
+    if (this.running.get(r.event.taskId) === r) this.running.delete(r.event.taskId);
+    this.wakeClaimLoop();
+  }
+
+  private wakeClaimLoop(): void {
+    const wake = this.slotWaiter;
+    this.slotWaiter = undefined;
+    wake?.();
   }
 
   private async execute(r: Running): Promise<void> {
@@ -358,10 +368,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async report(r: Running, completion: Completion, kind: 'succeeded' | 'dead' | 'retried', error?: TaskErrorInfo, nextRunAt?: number): Promise<void> {
     let accepted: boolean;
+    this.reporting.add(r);
+    this.freeSlot(r);
     try {
       accepted = await this.completer.add(completion);
     } catch {
       return; // given up (never by default); the lease brings the task back
+    } finally {
+      this.reporting.delete(r);
+      this.wakeClaimLoop();
     }
     const event = () => {
       const e: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
@@ -383,7 +398,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.maintenanceBusy || this.state === 'stopped') return;
     this.maintenanceBusy = true;
     try {
-      const running = [...this.running.values()];
+      const running = [...this.running.values(), ...this.reporting];
       if (running.length > 0) {
         const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
         held.forEach((ok, i) => {
