@@ -59,6 +59,7 @@ export const BACKEND_FIELDS: Readonly<Record<BackendKind, readonly FieldSpec[]>>
     { key: 'maxConnections', label: 'Max connections', kind: 'number', placeholder: '10', advanced: true },
     { key: 'socketTimeout', label: 'Socket timeout (ms)', kind: 'number', placeholder: '10000', advanced: true },
     { key: 'socketConnectTimeout', label: 'Socket connect timeout (ms)', kind: 'number', advanced: true },
+    { key: 'keepAlive', label: 'Keep-alive ping (ms)', kind: 'number', placeholder: '10000', help: 'How often an idle connection is pinged, so a silent stall is noticed', advanced: true },
     connectTimeout,
   ],
   nats: [
