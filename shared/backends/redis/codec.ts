@@ -96,15 +96,23 @@ export function decodeStored(h: Record<string, Buffer>, now: number): TaskRecord
   );
 }
 
-/** One task as claim.lua returns it: m, payload, runAt, attempts, token, error ('' for none). */
-export type ClaimedRow = [Buffer, Buffer, Buffer, number, number, Buffer];
+/** claim.lua's reply: now, nextAt, then per task six values (m, payload, runAt, attempts, token,
+ *  error or ''), flat, so neither side builds a table or array per task. */
+export const CLAIMED_WIDTH = 6;
+export type ClaimReply = (Buffer | number)[];
 
-export function decodeClaimed(row: ClaimedRow, lease: { owner: string; now: number; expiresAt: number }): { record: TaskRecord; token: number } {
-  const [m, payload, runAt, attempts, token, error] = row;
-  const fixed = JSON.parse(m.toString('utf8')) as FixedPart;
-  const record = withOptional(
-    { ...fixed, payload, runAt: Number(runAt.toString('utf8')), state: 'running', attempts: Number(attempts), startedAt: lease.now, leaseOwner: lease.owner, leaseExpiresAt: lease.expiresAt },
-    { error: error.length > 0 ? (JSON.parse(error.toString('utf8')) as TaskErrorInfo) : undefined },
-  );
-  return { record, token: Number(token) };
+/** The task starting at `at` in a claim reply. The parsed `m` becomes the record itself (no copy:
+ *  this runs once per claimed task). */
+export function decodeClaimed(reply: ClaimReply, at: number, lease: { owner: string; now: number; expiresAt: number }): { record: TaskRecord; token: number } {
+  const record = JSON.parse((reply[at] as Buffer).toString('utf8')) as TaskRecord;
+  record.payload = reply[at + 1] as Buffer;
+  record.runAt = reply[at + 2] as number;
+  record.state = 'running';
+  record.attempts = reply[at + 3] as number;
+  record.startedAt = lease.now;
+  record.leaseOwner = lease.owner;
+  record.leaseExpiresAt = lease.expiresAt;
+  const error = reply[at + 5] as Buffer;
+  if (error.length > 0) record.error = JSON.parse(error.toString('utf8')) as TaskErrorInfo;
+  return { record, token: reply[at + 4] as number };
 }

@@ -19,7 +19,7 @@ import type {
 } from '../../core/types.js';
 import { Cluster } from 'ioredis';
 import { ClaimWaiter } from './claim-wait.js';
-import { completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimedRow } from './codec.js';
+import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimReply } from './codec.js';
 import { RedisConnections, toConnectionError } from './connections.js';
 import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
@@ -183,9 +183,12 @@ export class RedisBackend implements Backend {
     const settled = await Promise.allSettled(
       groups.map(async (queues) => {
         const keys = queues.map((q) => this.keys.ready(q));
-        const [now, nextAt, ...rows] = (await runScript(this.connections.command, 'claim', keys, args, true)) as [number, number, ...ClaimedRow[]];
+        const reply = (await runScript(this.connections.command, 'claim', keys, args, true)) as ClaimReply;
+        const now = reply[0] as number;
         const lease = { owner: request.workerId, now, expiresAt: now + request.leaseMs };
-        return { now, nextAt, tasks: rows.map((row) => this.claimed(row, lease)) };
+        const tasks: ClaimedTask[] = [];
+        for (let at = 2; at < reply.length; at += CLAIMED_WIDTH) tasks.push(this.claimed(reply, at, lease));
+        return { now, nextAt: reply[1] as number, tasks };
       }),
     );
     const replies = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -205,8 +208,8 @@ export class RedisBackend implements Backend {
     return { tasks: all, now: Math.min(...replies.map((r) => r.now)), nextAt: all.length > 0 || dues.length === 0 ? -1 : Math.min(...dues) };
   }
 
-  private claimed(row: ClaimedRow, lease: { owner: string; now: number; expiresAt: number }): ClaimedTask {
-    const { record, token } = decodeClaimed(row, lease);
+  private claimed(reply: ClaimReply, at: number, lease: { owner: string; now: number; expiresAt: number }): ClaimedTask {
+    const { record, token } = decodeClaimed(reply, at, lease);
     this.directory.remember(record.id, record.queue);
     return { lease: { taskId: record.id, owner: lease.owner, token }, record };
   }

@@ -2,9 +2,10 @@
 -- leases are reclaimed (or the task dies, past maxAttempts) and its due delayed tasks promoted.
 -- A claim adds 1 to the task's attempts and to its fencing token.
 -- KEYS: ready key of each queue. ARGV: channel, workerId, max, leaseMs.
--- Returns { now, nextAt, task... }: nextAt is the earliest time (ms) something in these queues
+-- Returns { now, nextAt, tasks... }: nextAt is the earliest time (ms) something in these queues
 -- becomes claimable without a wake-up (a delayed runAt or a lease expiry), -1 if none or if
--- something was claimed; each task is { m, payload, runAt, attempts, token, error or '' }.
+-- something was claimed; then six values per task, flat: m, payload, runAt, attempts, token,
+-- error or ''.
 local worker, max, lease_ms = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 local expires = now + lease_ms
@@ -69,7 +70,8 @@ for _, p in ipairs(picked) do
     redis.call('HSET', tkey, 'state', 'running', 'attempts', attempts, 'token', token, 'owner', worker,
       'leaseExp', expires, 'startedAt', now)
     zset_later(base .. 'running', id, expires)
-    out[#out + 1] = { f[1], f[2], f[3], attempts, token, f[6] or '' }
+    local k = #out
+    out[k + 1], out[k + 2], out[k + 3], out[k + 4], out[k + 5], out[k + 6] = f[1], f[2], tonumber(f[3]), attempts, token, f[6] or ''
   end
 end
 flush()
