@@ -228,6 +228,34 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         await silent.close();
       }
     });
+
+    it('loads ioredis only when a connection is made, not to check options or name the address', async () => {
+      // A child process, so this file's own ioredis import does not count. The module registry of
+      // CommonJS (which ioredis is) shows whether it was loaded.
+      const { execFileSync } = await import('node:child_process');
+      const backendUrl = new URL('../../shared/backends/redis/index.js', import.meta.url).href;
+      const floorUrl = new URL('../../shared/bench/floors/index.js', import.meta.url).href;
+      const script = `
+        import { createRequire } from 'node:module';
+        const { RedisBackend } = await import(${JSON.stringify(backendUrl)});
+        await import(${JSON.stringify(floorUrl)});
+        const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => /[\\/]ioredis[\\/]/.test(f));
+        const b = new RedisBackend({ host: '127.0.0.1', port: 6379, keyPrefix: 'sitq-lazy-check:' });
+        const before = loaded() + ' ' + b.address;
+        await b.connect();
+        const after = loaded();
+        await b.close();
+        console.log(before + ' ' + after);`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+      assert.equal(out, 'false redis://127.0.0.1:6379/0 (prefix sitq-lazy-check:) true');
+    });
+
+    it('the raw floor refuses a cluster or sentinel profile instead of measuring 127.0.0.1:6379', async () => {
+      const { floorDriver } = await import('../../shared/bench/floors/index.js');
+      const node = { host: '127.0.0.1', port: 1 };
+      assert.throws(() => floorDriver({ type: 'redis', cluster: { startupNodes: [node] } }), (e: unknown) => e instanceof ConfigurationError && /redis\.cluster: expected one Redis server/.test(e.message));
+      assert.throws(() => floorDriver({ type: 'redis', sentinels: [node], name: 'm' }), (e: unknown) => e instanceof ConfigurationError && /redis\.sentinels: expected one Redis server/.test(e.message));
+    });
   });
 
   describe('behaviour', () => {

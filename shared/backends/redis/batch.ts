@@ -1,8 +1,9 @@
 // Commands sent together in one round trip. On one server that is a pipeline. On a cluster a
 // pipeline must stay within one node, so commands are grouped by the hash tag of their key (the
 // tag decides the slot): one pipeline per tag, all sent at once.
-import { Cluster, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './connections.js';
+import { isClusterClient } from './driver.js';
 
 /** Runs a pipeline and returns its replies, throwing the first error. */
 export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
@@ -35,7 +36,7 @@ export class Batch {
 
   /** Sends everything; the replies come back in the order the commands were added. */
   async run(client: RedisClient): Promise<unknown[]> {
-    if (!(client instanceof Cluster)) {
+    if (!isClusterClient(client)) {
       const pipeline = client.pipeline();
       for (const step of this.steps) step.add(pipeline);
       return execPipeline(pipeline);

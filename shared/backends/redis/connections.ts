@@ -11,8 +11,9 @@
 // Once up, a lost connection is re-opened by ioredis by itself (backing off up to 2 s), and
 // commands issued meanwhile wait for it.
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions as IoRedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 import { ConnectionError } from '../../core/errors.js';
+import { driver, isClusterClient, isServerClient, loadDriver } from './driver.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { SentinelWatch } from './sentinel-watch.js';
 
@@ -82,14 +83,15 @@ export class RedisConnections {
   private reconnectAll(): void {
     if (this.closed) return;
     const all = [this.commandConn, ...this.blockingAll];
-    for (const conn of all) if (conn instanceof Redis && conn.status !== 'end') conn.disconnect(true);
-    void this.subscriberConn?.then((conn) => conn instanceof Redis && conn.status !== 'end' && conn.disconnect(true)).catch(() => {});
+    for (const conn of all) if (isServerClient(conn) && conn.status !== 'end') conn.disconnect(true);
+    void this.subscriberConn?.then((conn) => isServerClient(conn) && conn.status !== 'end' && conn.disconnect(true)).catch(() => {});
   }
 
   /** Opens the command connection; `prepare` runs on it (script definitions) before first use. */
   async connect(prepare: (redis: RedisClient) => void): Promise<void> {
     if (this.commandConn) return;
     this.closed = false;
+    await loadDriver();
     const conn = await this.open('command');
     prepare(conn);
     this.commandConn = conn;
@@ -138,7 +140,7 @@ export class RedisConnections {
    * and replaced by ioredis when it closes; its waiters also re-read every second.)
    */
   private keepSubscriberAlive(conn: RedisClient): void {
-    if (this.options.keepAlive === 0 || conn instanceof Cluster) return;
+    if (this.options.keepAlive === 0 || isClusterClient(conn)) return;
     this.subscriberPing = setInterval(() => {
       if (conn.status === 'ready') conn.ping().catch(() => {});
     }, this.options.keepAlive);
@@ -285,6 +287,7 @@ export class RedisConnections {
 
   private createClient(role: Role, established: () => boolean): RedisClient {
     const t = this.options.topology;
+    const { Cluster, Redis } = driver();
     if (t.kind !== 'cluster') return new Redis(this.ioredisOptions(role, established));
     const { host: _h, port: _p, db: _d, retryStrategy: _r, ...redisOptions } = this.ioredisOptions(role, established);
     const options: ClusterOptions = {
@@ -309,7 +312,7 @@ export class RedisConnections {
     // A cluster's "Failed to refresh slots cache" carries the node's own error (a refused
     // certificate, say), which says more.
     conn.on('error', (err: Error & { lastNodeError?: Error }) => (lastError = err.lastNodeError ?? err));
-    if (conn instanceof Cluster) conn.on('node error', (err: Error) => (lastError = err));
+    if (isClusterClient(conn)) conn.on('node error', (err: Error) => (lastError = err));
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within the connect timeout of ${this.options.connectTimeout} ms`)), this.options.connectTimeout);

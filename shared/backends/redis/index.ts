@@ -17,10 +17,10 @@ import type {
   TaskRecord,
   WorkerInfo,
 } from '../../core/types.js';
-import { Cluster } from 'ioredis';
 import { ClaimWaiter } from './claim-wait.js';
 import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimReply } from './codec.js';
 import { RedisConnections, toConnectionError } from './connections.js';
+import { isClusterClient } from './driver.js';
 import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
 import { RedisKeys } from './keys.js';
@@ -337,13 +337,13 @@ export class RedisBackend implements Backend {
     return this.io('destroy', async () => {
       const command = this.connections.command;
       // A cluster's keys are spread over its masters: scan each; unlink by slot.
-      const servers = command instanceof Cluster ? command.nodes('master') : [command];
+      const servers = isClusterClient(command) ? command.nodes('master') : [command];
       for (const server of servers) {
         let cursor = '0';
         do {
           const [next, keys] = await server.scan(cursor, 'MATCH', this.keys.everything, 'COUNT', 1000);
           if (keys.length > 0) {
-            if (command instanceof Cluster) {
+            if (isClusterClient(command)) {
               const batch = new Batch();
               for (const key of keys) batch.add(key, (p) => p.unlink(key));
               await batch.run(command);

@@ -1,9 +1,9 @@
 // nodes(): what the health view shows per node. One server: itself. A cluster: every node from
 // CLUSTER NODES, masters that hold slots serving. Sentinels: the master and replicas they know
 // (the master serving when the backend's command connection is on it) and the sentinels.
-import { Cluster, Redis } from 'ioredis';
 import type { NodeStatus } from '../../core/backend.js';
 import type { RedisClient } from './connections.js';
+import { isClusterClient, isServerClient, loadDriver } from './driver.js';
 import { describeNode, hostPort, type RedisNodeAddress, type ResolvedRedisOptions } from './options.js';
 
 export async function listNodes(command: RedisClient | undefined, o: ResolvedRedisOptions, address: string): Promise<NodeStatus[]> {
@@ -26,7 +26,7 @@ function roleOf(role: string | undefined): NodeStatus['role'] {
 async function clusterNodes(command: RedisClient | undefined, o: ResolvedRedisOptions, startup: RedisNodeAddress[]): Promise<NodeStatus[]> {
   let text: string;
   try {
-    if (!(command instanceof Cluster)) throw new Error('not connected');
+    if (!isClusterClient(command)) throw new Error('not connected');
     text = (await command.cluster('NODES')) as string;
   } catch (err) {
     const error = `no node answered CLUSTER NODES: ${(err as Error).message}`;
@@ -72,9 +72,10 @@ async function sentinelNodes(
   t: Extract<ResolvedRedisOptions['topology'], { kind: 'sentinel' }>,
 ): Promise<NodeStatus[]> {
   // The master the backend's command connection is on right now, to mark it serving.
-  const stream = command instanceof Redis && command.status === 'ready' ? command.stream : undefined;
+  const stream = isServerClient(command) && command.status === 'ready' ? command.stream : undefined;
   const connectedTo = stream?.remoteAddress ? `${stream.remoteAddress}:${stream.remotePort}` : undefined;
   const errors: string[] = [];
+  const { Redis } = await loadDriver();
   for (const s of t.sentinels) {
     const sentinel = new Redis({
       host: s.host,

@@ -3,7 +3,8 @@
 // master that is still up keeps taking writes that its later resync as a replica drops. So the
 // backend asks a sentinel itself, every second, and when the master it names changes, drops every
 // connection: each reconnects through the sentinels to the new master.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { driver } from './driver.js';
 import { hostPort, type ResolvedRedisOptions } from './options.js';
 
 const CHECK_MS = 1000;
@@ -72,6 +73,7 @@ export class SentinelWatch {
       const t = this.topology;
       const node = t.sentinels[this.next++ % t.sentinels.length];
       const o = this.options;
+      const { Redis } = driver(); // started by connect(), after the driver loaded
       this.sentinel = new Redis({
         host: node.host,
         port: node.port,

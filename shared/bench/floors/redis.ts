@@ -1,9 +1,12 @@
 // Redis raw floor: a Lua pop moves up to n tasks from the ready list to the processing list
 // atomically (LPOP count + RPUSH), a pipeline of LREMs acks them, one round trip each. Same
 // library (ioredis) and connection settings as the profile, under a `sitq-bench:` prefix that is
-// deleted afterwards.
-import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
-import { resolveOptions, type RedisOptions } from '../../backends/redis/options.js';
+// deleted afterwards. One server only: a cluster or sentinel profile is refused (the loop's two
+// lists would need one slot, and a host/port client would silently measure some other server).
+import type { Redis, RedisOptions as IoRedisOptions } from 'ioredis';
+import { ConfigurationError } from '../../core/errors.js';
+import { loadDriver } from '../../backends/redis/driver.js';
+import { resolveOptions, type RedisOptions, type ResolvedRedisOptions } from '../../backends/redis/options.js';
 import { benchId } from '../namespace.js';
 import type { FloorDriver } from './types.js';
 
@@ -18,18 +21,30 @@ export class RedisFloor implements FloorDriver<string> {
   private readonly ready: string;
   private readonly processing: string;
 
-  constructor(private readonly options: RedisOptions) {
+  private readonly resolved: ResolvedRedisOptions;
+
+  constructor(options: RedisOptions) {
+    this.resolved = resolveOptions(options);
+    const kind = this.resolved.topology.kind;
+    if (kind !== 'single') {
+      throw new ConfigurationError({
+        option: kind === 'cluster' ? 'redis.cluster' : 'redis.sentinels',
+        expected: 'one Redis server (host/port): the raw floor is not measured on a cluster or through sentinels',
+        given: kind,
+      });
+    }
     const base = `sitq-bench:floor_${benchId()}:`;
     this.ready = `${base}ready`;
     this.processing = `${base}processing`;
   }
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
-    const o = resolveOptions(this.options);
+    const o = this.resolved;
     const io: IoRedisOptions = { host: o.host, port: o.port, db: o.db, connectTimeout: o.socketConnectTimeout, lazyConnect: true, maxRetriesPerRequest: 1 };
     if (o.username !== undefined) io.username = o.username;
     if (o.password !== undefined) io.password = o.password;
     if (o.tls) io.tls = o.tls;
+    const { Redis } = await loadDriver();
     const redis = new Redis(io);
     this.redis = redis;
     await redis.connect();
