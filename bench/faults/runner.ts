@@ -110,8 +110,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
 
     let workerConfig: BackendConfig = { ...ns.config, ...(scenario.workerOptions?.(target.kind) ?? {}) } as BackendConfig;
     if (scenario.viaProxy?.(target.kind) && target.server) {
-      proxy = new FaultProxy(target.server.host, target.server.port);
-      await proxy.start();
+      proxy = await FaultProxy.start(target.server.host, target.server.port);
       workerConfig = proxied(workerConfig, proxy.port);
     }
     workers = new WorkerPool(workerConfig, dir, { count: settings.workers, concurrency: settings.concurrency, lease: settings.lease });

@@ -18,7 +18,8 @@ import type { Lease } from '../../shared/core/types.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
-import { NatsServer, natsServerSkip, selfSignedCert, stopAll, TcpProxy } from '../ha/nats-servers.js';
+import { FaultProxy } from '../../bench/faults/proxy.js';
+import { NatsServer, natsServerSkip, selfSignedCert, stopAll } from '../ha/nats-servers.js';
 
 type KeyPair = ReturnType<typeof nkeys.createUser>;
 
@@ -442,12 +443,12 @@ describe('nats: faults under load (private server)', { skip: binarySkip }, () =>
 
   it('a connection dropped from the server side: both reconnect at once', async (t) => {
     const server = await NatsServer.start();
-    const proxy = await TcpProxy.start(server.port);
+    const proxy = await FaultProxy.start('127.0.0.1', server.port);
     try {
-      const outcome = await underLoad(proxy.url, async () => {
-        const before = proxy.connections;
-        proxy.drop();
-        await eventually('the clients to reconnect', async () => proxy.connections >= before || undefined, 10_000, 20);
+      const outcome = await underLoad(`nats://127.0.0.1:${proxy.port}`, async () => {
+        const before = proxy.open;
+        proxy.dropAll();
+        await eventually('the clients to reconnect', async () => proxy.open >= before || undefined, 10_000, 20);
       });
       t.diagnostic(`connection drop: ${JSON.stringify(outcome)}`);
     } finally {
@@ -458,16 +459,16 @@ describe('nats: faults under load (private server)', { skip: binarySkip }, () =>
 
   it('a silent stall is noticed within pingInterval x maxPingsOutstanding, and work resumes after it', async (t) => {
     const server = await NatsServer.start();
-    const proxy = await TcpProxy.start(server.port);
+    const proxy = await FaultProxy.start('127.0.0.1', server.port);
     let noticedMs = NaN;
     try {
-      const outcome = await underLoad(proxy.url, async (consumer) => {
-        proxy.stall(true);
+      const outcome = await underLoad(`nats://127.0.0.1:${proxy.port}`, async (consumer) => {
+        proxy.stall({ holdNew: true });
         const t0 = Date.now();
         // pingInterval 500 ms x 2 outstanding: noticed after about 1-1.5 s, not minutes.
         await eventually('the stall to be noticed', async () => !(await consumer.nodes())[0].serving || undefined, 10_000, 20);
         noticedMs = Date.now() - t0;
-        proxy.stall(false);
+        proxy.heal();
         await eventually('the connection to come back', async () => (await consumer.nodes())[0].serving || undefined, 10_000, 20);
       });
       t.diagnostic(`stall: noticed after ${noticedMs} ms; ${JSON.stringify(outcome)}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresBackend, PoolTimeoutError, type PostgresOptions } from '../../shared/backends/postgres/index.js';
@@ -11,6 +11,7 @@ import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js
 import { TaskQueue } from '../../shared/core/queue.js';
 import { defineTask } from '../../shared/core/tasks.js';
 import { Worker } from '../../shared/core/worker.js';
+import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
@@ -75,40 +76,6 @@ async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> 
 async function listening(cluster: Cluster): Promise<number> {
   const rows = await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'");
   return rows[0].n;
-}
-
-/** A TCP proxy to the server that can go silent: `stall()` drops everything in both directions
- *  and holds new connections without answering, closing nothing (a dead network path, not a
- *  closed one); `heal()` forwards new connections again. */
-async function stallingProxy(target: number): Promise<{ port: number; stall(): void; heal(): void; close(): Promise<void> }> {
-  let stalled = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => {});
-    if (stalled) return; // accepted, never answered
-    const upstream = connect(target, SERVER.host);
-    sockets.add(upstream);
-    upstream.on('close', () => {
-      sockets.delete(upstream);
-      client.destroy();
-    });
-    upstream.on('error', () => {});
-    client.on('close', () => upstream.destroy());
-    client.on('data', (chunk) => void (stalled || upstream.write(chunk)));
-    upstream.on('data', (chunk) => void (stalled || client.write(chunk)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    stall: () => void (stalled = true),
-    heal: () => void (stalled = false),
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 const echo = defineTask('pg.echo', async (value: unknown) => value);
@@ -508,7 +475,7 @@ describe('postgres backend', { skip }, () => {
     });
 
     it('a silent network stall: calls fail within queryTimeout, the worker notices and carries on after, the LISTEN connection is replaced', async () => {
-      const proxy = await stallingProxy(SERVER.port);
+      const proxy = await FaultProxy.start(SERVER.host, SERVER.port);
       const schema = freshSchema();
       const direct = { ...SERVER, schema };
       const throughProxy = { ...direct, port: proxy.port, queryTimeout: 1000, keepAlive: 1000, connectTimeout: 1000 };
@@ -521,7 +488,7 @@ describe('postgres backend', { skip }, () => {
         await worker.start();
         await eventually('the worker\'s LISTEN connection', async () => (await serverConnections(schema, 'listen')).length === 1, 10_000, 50);
 
-        proxy.stall();
+        proxy.stall({ holdNew: true });
         const stalledAt = Date.now();
         await assert.rejects(backend.counts(), (err: unknown) => err instanceof ConnectionError && /timeout/i.test(err.message));
         const failedAfter = Date.now() - stalledAt;

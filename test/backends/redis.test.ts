@@ -8,10 +8,11 @@ import { Redis } from 'ioredis';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
+import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
-import { freshRedisPrefix, startProxy as startProxyTo, TEST_TLS, TEST_TLS_CLIENT, withRedisBackend } from '../ha/redis-servers.js';
+import { freshRedisPrefix, TEST_TLS, TEST_TLS_CLIENT, withRedisBackend } from '../ha/redis-servers.js';
 
 const freshPrefix = freshRedisPrefix;
 
@@ -47,7 +48,7 @@ async function clientIds(admin: Redis, backend: RedisBackend): Promise<string[]>
 }
 
 /** A proxy to the main server that a test can freeze or cut (on `port` if given). */
-const startProxy = (tls?: { key: string; cert: string }, port?: number) => startProxyTo(6379, { tls, port });
+const startProxy = (tls?: { key: string; cert: string }, port?: number) => FaultProxy.start('127.0.0.1', 6379, { tls, port });
 
 /** Accepts connections and never says a word. */
 async function startSilentServer() {
@@ -206,9 +207,9 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
       try {
         await withRedis({ port: proxy.port, socketTimeout: 300 }, async (b) => {
           await b.ping();
-          proxy.freeze(true);
+          proxy.stall({ holdNew: true });
           await rejectsWithin(b.ping(), 2000);
-          proxy.freeze(false);
+          proxy.heal();
           await b.ping();
         });
       } finally {

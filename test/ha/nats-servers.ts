@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IN_CI, tcpReachable } from '../helpers/servers.js';
@@ -188,74 +188,4 @@ async function freeRun(size: number, span: number, bases: number[]): Promise<num
     if (!busy.some(Boolean)) return offset;
   }
   throw new Error(`no ${size} free ports in a row from ${bases.join(', ')}`);
-}
-
-/**
- * A TCP proxy in front of a server, for faults the server itself cannot show: `drop()` closes
- * every connection from the server's side (as a killed connection looks to the client), and
- * `stall()` keeps the sockets open but forwards nothing either way (a silent network).
- */
-export class TcpProxy {
-  private readonly pairs = new Set<[Socket, Socket]>();
-  private stalled = false;
-
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  get connections(): number {
-    return this.pairs.size;
-  }
-
-  static async start(targetPort: number): Promise<TcpProxy> {
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const proxy = new TcpProxy(server, (server.address() as { port: number }).port);
-    server.on('connection', (client) => proxy.accept(client, targetPort));
-    return proxy;
-  }
-
-  private accept(client: Socket, targetPort: number): void {
-    const target = new Socket();
-    const pair: [Socket, Socket] = [client, target];
-    this.pairs.add(pair);
-    const end = () => {
-      this.pairs.delete(pair);
-      client.destroy();
-      target.destroy();
-    };
-    client.on('error', end).on('close', end);
-    target.on('error', end).on('close', end);
-    client.on('data', (b: Buffer) => {
-      if (!this.stalled) target.write(b);
-    });
-    target.on('data', (b: Buffer) => {
-      if (!this.stalled) client.write(b);
-    });
-    // While stalled a new connection is accepted and then hears nothing, like the old ones.
-    if (!this.stalled) target.connect(targetPort, '127.0.0.1');
-  }
-
-  /** Closes every proxied connection (new ones are still accepted). */
-  drop(): void {
-    for (const [client, target] of [...this.pairs]) {
-      client.destroy();
-      target.destroy();
-    }
-  }
-
-  /** Stops forwarding without closing anything; `false` forwards again. */
-  stall(on: boolean): void {
-    this.stalled = on;
-  }
-
-  async close(): Promise<void> {
-    this.drop();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
 }

@@ -1,14 +1,13 @@
 // Private redis-server processes for the HA and fault tests: single servers, a cluster of masters,
-// a master + replica watched by sentinels, and a TCP proxy that can be frozen. Each runs on a port
+// a master + replica watched by sentinels. Each runs on a port
 // of its own (the Redis tests own 7000-7049), in a temp dir, without persistence; everything a
 // test starts is stopped by `stop()` (and, as a last resort, when the test process exits), so the
 // main server on 6379 is never touched.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type ConnectionOptions as TlsOptions } from 'node:tls';
+import { type ConnectionOptions as TlsOptions } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
@@ -242,15 +241,6 @@ export async function startSentinels(
   }
 }
 
-export interface Proxy {
-  port: number;
-  /** Frozen: bytes are swallowed in both directions, the sockets stay open (a silent stall). */
-  freeze(on: boolean): void;
-  /** Drops every open connection (new ones are still accepted). */
-  cut(): void;
-  close(): Promise<void>;
-}
-
 // A self-signed certificate for "localhost" / 127.0.0.1 that is its own CA, valid 2000-2100, for
 // test servers only (a throwaway test key, not a secret).
 export const TEST_TLS = {
@@ -305,37 +295,4 @@ function pairs(args: readonly string[]): string[] {
 function cliTlsArgs(): string[] {
   const f = testTlsFiles();
   return ['--tls', '--cacert', f.cert, '--sni', 'localhost'];
-}
-
-/** A TCP (or TLS-terminating) proxy to 127.0.0.1:`upstreamPort`. */
-export async function startProxy(upstreamPort: number, options: { tls?: { key: string; cert: string }; port?: number } = {}): Promise<Proxy> {
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const pipe = (client: Socket) => {
-    const upstream = tcpConnect(upstreamPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(s);
-      });
-    }
-    client.on('data', (d) => frozen || upstream.write(d));
-    upstream.on('data', (d) => frozen || client.write(d));
-  };
-  const server: Server = options.tls ? createTlsServer(options.tls, pipe) : createServer(pipe);
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze: (on) => (frozen = on),
-    cut: () => {
-      for (const s of sockets) s.destroy();
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }

@@ -12,9 +12,10 @@ import type { TaskContext } from '../../shared/core/tasks.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask } from '../../shared/core/types.js';
 import { Worker } from '../../shared/core/worker.js';
+import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
-import { freshRedisPrefix, RedisProcess, redisServerSkip, startCluster, startProxy, startSentinels, TEST_TLS_CLIENT, withAdmin, withRedisBackend, type LocalCluster } from './redis-servers.js';
+import { freshRedisPrefix, RedisProcess, redisServerSkip, startCluster, startSentinels, TEST_TLS_CLIENT, withAdmin, withRedisBackend, type LocalCluster } from './redis-servers.js';
 
 const CLUSTER_PORTS = [7000, 7001, 7002];
 const SENTINEL_SETUP = { master: 7010, replica: 7011, sentinels: [7020, 7021, 7022] };
@@ -488,7 +489,7 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
     }));
 
   it('a silent stall: commands fail within socketTimeout, a stalled wait is not reused, long blocking waits are not stalls', async () => {
-    const proxy = await startProxy(FAULT_PORT);
+    const proxy = await FaultProxy.start('127.0.0.1', FAULT_PORT);
     try {
       await withBackend({ port: proxy.port, socketTimeout: 1000, keepAlive: 1000 }, async (b) => {
         // A BLPOP longer than socketTimeout on a healthy link is a normal wait: no error, and its
@@ -503,7 +504,7 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
         await b.waitForFinish(newTask().id, 10); // opens the subscriber
 
         // The link stalls: no bytes either way, no socket closed.
-        proxy.freeze(true);
+        proxy.stall({ holdNew: true });
         const stalled = Date.now();
         await assert.rejects(b.ping(), ConnectionError);
         assert.ok(Date.now() - stalled < 3000, `the stall was noticed after ${Date.now() - stalled} ms`);
@@ -511,8 +512,8 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
         await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 500 }).catch(() => []);
         assert.ok(Date.now() - waited < 6000, `a claim during the stall took ${Date.now() - waited} ms`);
         await sleep(2500); // long enough for the subscriber's keepalive PING to time out
-        proxy.freeze(false);
-        proxy.cut(); // the stalled sockets are dead for good: a real stall does not heal them
+        proxy.heal();
+        proxy.dropAll(); // the stalled sockets are dead for good: a real stall does not heal them
 
         await eventually('the backend to answer again', () => b.ping().then(() => true, () => false), 20_000, 200);
         const task = newTask();
