@@ -2,14 +2,15 @@
 // loopback services (PostgreSQL 5432, Redis 6379, NATS 4222), stopped with their own tools and
 // started again by ../shared/services.sh (the way they are normally started); with --private,
 // throwaway servers on spare ports that the run starts itself and removes afterwards.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { BackendConfig } from '../../shared/backends/index.js';
 import { SitqError } from '../../shared/core/errors.js';
 import { serverAnswers } from '../profiles.js';
+import { initdb, pgBin, pgCtl, postgresDir, stopNow } from './pg-server.js';
 
 const run = promisify(execFile);
 
@@ -117,19 +118,14 @@ export function mainServer(kind: ServerKind, port = MAIN_PORTS[kind]): ServerCon
 // --- private servers ----------------------------------------------------------------------------
 
 const children = new Set<ChildProcess>();
-/** PostgreSQL data directories of private clusters still running (pg_ctl daemonizes them). */
+/** Folders of private PostgreSQL clusters still running (pg_ctl daemonizes them). */
 const clusters = new Set<string>();
 // A run that dies (a second Ctrl-C, an uncaught error) must not leave servers behind.
 process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
-  for (const data of clusters) {
-    try {
-      const [cmd, argv] = asPostgres('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w']);
-      execFileSync(cmd, argv, { stdio: 'ignore', timeout: 20_000 });
-    } catch {
-      // already gone
-    }
-    rmSync(dirname(data), { recursive: true, force: true });
+  for (const dir of clusters) {
+    stopNow(dir);
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -152,45 +148,22 @@ function exited(child: ChildProcess | undefined): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-function pgBin(name: string): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
-  const path = versions.length ? join(root, versions.at(-1)!, 'bin', name) : name;
-  return existsSync(path) ? path : name;
-}
-
-/** initdb and postgres refuse to run as root: run them as the postgres user then. */
-function asPostgres(bin: string, args: string[]): [string, string[]] {
-  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', pgBin(bin), ...args]] : [pgBin(bin), args];
-}
-
 async function privatePostgres(): Promise<ServerControl> {
   const port = await freePort('postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'sitq-faults-pg-'));
-  const data = join(dir, 'data');
-  if (process.getuid?.() === 0) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
-  const exec = async (bin: string, args: string[], what: string) => {
-    const [cmd, argv] = asPostgres(bin, args);
-    try {
-      await run(cmd, argv, { timeout: 120_000 });
-    } catch (err) {
-      throw new FaultServerError(`${what} failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
-    }
-  };
-  await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], 'initdb of the private PostgreSQL');
-  // fsync off: a throwaway server on a shared disk; every restart in the run is a clean shutdown.
-  const options = `-p ${port} -c listen_addresses=${HOST} -k ${dir} -c fsync=off -c max_connections=200`;
+  const dir = await postgresDir('sitq-faults-pg-');
+  await initdb(join(dir, 'data'), 'initdb of the private PostgreSQL');
   const label = `private PostgreSQL on ${HOST}:${port}`;
+  const ctl = pgCtl(dir, port, ['max_connections=200'], `the ${label}`);
   const server = control('postgres', port, label, {
-    stop: () => exec('pg_ctl', ['-D', data, 'stop', '-m', 'fast', '-w'], `stopping the ${label}`),
-    start: () => exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), 'start', '-w'], `starting the ${label}`),
+    stop: () => ctl.stop(),
+    start: () => ctl.start(),
     async dispose() {
-      await exec('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w'], `removing the ${label}`).catch(() => {});
-      clusters.delete(data);
+      await ctl.stop('immediate').catch(() => {});
+      clusters.delete(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   });
-  clusters.add(data);
+  clusters.add(dir);
   await server.start();
   await run(pgBin('createdb'), ['-h', HOST, '-p', String(port), '-U', 'postgres', 'test']);
   return server;

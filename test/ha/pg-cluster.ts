@@ -3,28 +3,20 @@
 // 5440-5449 of 127.0.0.1 with trust authentication, fsync off. Optional TLS with a throwaway
 // self-signed certificate for 127.0.0.1. Everything lives in one temp dir removed by remove().
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../bench/faults/pg-server.js';
 import { IN_CI } from '../helpers/servers.js';
 
 const run = promisify(execFile);
 
-/** The newest installed server binaries (Debian layout), or undefined. */
-export const PG_BIN: string | undefined = existsSync('/usr/lib/postgresql')
-  ? readdirSync('/usr/lib/postgresql')
-      .sort((a, b) => Number(b) - Number(a))
-      .map((v) => `/usr/lib/postgresql/${v}/bin`)
-      .find((d) => existsSync(`${d}/pg_ctl`) && existsSync(`${d}/pg_basebackup`))
-  : undefined;
-
 /** A skip message when the server binaries are missing outside CI; under CI=true missing
  *  binaries fail the run instead (CI installs them with ../shared/services.sh). */
 export function clusterSkip(): string | false {
-  if (PG_BIN) return false;
+  if (PG_BIN && existsSync(join(PG_BIN, 'pg_basebackup'))) return false;
   const message = 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql';
   if (IN_CI) throw new Error(`${message} (CI=true: the HA and fault tests must run)`);
   return message;
@@ -74,42 +66,15 @@ async function freePort(): Promise<number> {
   throw new Error(`no free port in ${PORTS.first}-${PORTS.last} for a private PostgreSQL cluster`);
 }
 
-const asRoot = process.getuid?.() === 0;
-let postgresIds: { uid: number; gid: number } | undefined;
-
-/** PostgreSQL refuses to run as root: run its tools as the postgres user when we are root. */
-async function asPostgres(tool: string, args: string[]): Promise<void> {
-  const bin = `${PG_BIN}/${tool}`;
-  await (asRoot ? run('runuser', ['-u', 'postgres', '--', bin, ...args]) : run(bin, args));
-}
-
-/** A temp dir the postgres user owns. */
-async function clusterDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sitq-pg-'));
-  if (asRoot) {
-    if (!postgresIds) {
-      const uid = Number((await run('id', ['-u', 'postgres'])).stdout);
-      const gid = Number((await run('id', ['-g', 'postgres'])).stdout);
-      postgresIds = { uid, gid };
-    }
-    chownSync(dir, postgresIds.uid, postgresIds.gid);
-  }
-  return dir;
-}
-
 function control(dir: string, port: number, settings: string[], certificate: string | undefined): Cluster {
-  const data = join(dir, 'data');
-  const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', join(dir, 'log'), ...args]);
-  const flags = [`-p ${port}`, `-k ${dir}`, `-c listen_addresses=${HOST}`, '-c fsync=off', '-c full_page_writes=off', ...settings.map((s) => `-c ${s}`)].join(' ');
+  const ctl = pgCtl(dir, port, ['full_page_writes=off', ...settings]);
   let removed = false;
   return {
     host: HOST,
     port,
     address: `${HOST}:${port}`,
     certificate,
-    start: () => ctl('-o', flags, 'start'),
-    stop: (mode = 'fast') => ctl('-m', mode, 'stop'),
-    promote: () => ctl('promote'),
+    ...ctl,
     async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
       const client = new pg.Client({ host: HOST, port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
       await client.connect();
@@ -122,7 +87,7 @@ function control(dir: string, port: number, settings: string[], certificate: str
     async remove() {
       if (removed) return;
       removed = true;
-      await ctl('-m', 'immediate', 'stop').catch(() => {});
+      await ctl.stop('immediate').catch(() => {});
       rmSync(dir, { recursive: true, force: true });
       portsInUse.delete(port);
     },
@@ -132,18 +97,19 @@ function control(dir: string, port: number, settings: string[], certificate: str
 /** A new primary cluster, started. */
 export async function startPrimary(options: ClusterOptions = {}): Promise<Cluster> {
   if (!PG_BIN) throw new Error('PostgreSQL server binaries are not installed');
-  const dir = await clusterDir();
+  const dir = await postgresDir('sitq-pg-');
   const port = await freePort();
   const data = join(dir, 'data');
   let certificate: string | undefined;
   const settings: string[] = [];
   try {
-    await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions']);
+    await initdb(data);
     if (options.tls) {
       // In the data dir, so pg_basebackup copies it to replicas.
       await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=IP:${HOST}`,
         '-keyout', join(data, 'server.key'), '-out', join(data, 'server.crt')]);
-      if (postgresIds) for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), postgresIds.uid, postgresIds.gid);
+      const owner = await postgresOwner();
+      if (owner) for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), owner.uid, owner.gid);
       await run('chmod', ['600', join(data, 'server.key')]);
       certificate = readFileSync(join(data, 'server.crt'), 'utf8');
       settings.push('ssl=on');
@@ -161,13 +127,13 @@ export async function startPrimary(options: ClusterOptions = {}): Promise<Cluste
  *  the primary then waits for this replica on every commit, so a commit the client saw is never
  *  lost by promoting it. */
 export async function startReplica(primary: Cluster, options: { synchronous?: boolean } = {}): Promise<Cluster> {
-  const dir = await clusterDir();
+  const dir = await postgresDir('sitq-pg-');
   const port = await freePort();
   const settings = primary.certificate ? ['ssl=on'] : [];
   const name = `replica_${port}`;
   const replica = control(dir, port, settings, primary.certificate);
   try {
-    await asPostgres('pg_basebackup', ['-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data'), '-R', '-X', 'stream', '--no-sync', '-d', `application_name=${name}`]);
+    await runPg('pg_basebackup', ['-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data'), '-R', '-X', 'stream', '--no-sync', '-d', `application_name=${name}`]);
     await replica.start();
     await waitUntil(`the replica on ${port} to stream from ${primary.port}`, async () =>
       (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = $2', [name, 'streaming'])).length > 0);
