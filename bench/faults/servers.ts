@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { BackendConfig } from '../../shared/backends/index.js';
 import { SitqError } from '../../shared/core/errors.js';
 import { serverAnswers } from '../profiles.js';
+import { natsServerArgs, redisServerArgs } from './server-args.js';
 import { initdb, pgBin, pgCtl, postgresDir, stopNow } from './pg-server.js';
 
 const run = promisify(execFile);
@@ -174,8 +175,8 @@ function privateSpawned(kind: 'redis' | 'nats', port: number, dir: string): Serv
   const command = kind === 'redis' ? 'redis-server' : existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
   const args =
     kind === 'redis'
-      ? ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'log')]
-      : ['-a', HOST, '-p', String(port), '-js', '-sd', dir, '-l', join(dir, 'log')];
+      ? [...redisServerArgs(port, dir), '--logfile', join(dir, 'log')]
+      : [...natsServerArgs(port, dir), '-l', join(dir, 'log')];
   let child: ChildProcess | undefined;
   const label = `private ${LABEL[kind]} on ${HOST}:${port}`;
   return control(kind, port, label, {

@@ -8,6 +8,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { natsServerArgs } from '../../bench/faults/server-args.js';
 import { IN_CI, tcpReachable } from '../helpers/servers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +71,7 @@ export class NatsServer {
     const port = await freePort();
     const dir = tempFolder('sitq-nats-');
     const custom = args(dir, port);
-    const base = custom.includes('-c') ? [] : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')];
+    const base = custom.includes('-c') ? [] : natsServerArgs(port, join(dir, 'js'));
     const server = new NatsServer(port, dir, [...base, ...custom]);
     await server.launch();
     return server;
@@ -138,8 +139,7 @@ export async function startCluster(
     const monitorPort = monitorBase + offset + i;
     const routes = Array.from({ length: size }, (_, j) => `nats://127.0.0.1:${routeBase + offset + j}`).filter((_, j) => j !== i);
     const args = [
-      '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort),
-      '-n', name, '-js', '-sd', join(dir, name),
+      ...natsServerArgs(port, join(dir, name)), '-m', String(monitorPort), '-n', name,
       '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${routeBase + offset + i}`, '--routes', routes.join(','),
       ...extraArgs,
     ];

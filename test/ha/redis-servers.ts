@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type ConnectionOptions as TlsOptions } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redisServerArgs, redisTlsArgs, type RedisTlsFiles } from '../../bench/faults/server-args.js';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import { eventually } from '../conformance/harness.js';
 import { IN_CI } from '../helpers/servers.js';
@@ -64,13 +65,12 @@ export class RedisProcess {
   async start(): Promise<void> {
     const { tls, sentinelConfig, args = [] } = this.options;
     await freePort(this.port, this.clientTls);
-    const ports = tls ? ['--port', '0', '--tls-port', String(this.port), ...tlsServerArgs()] : ['--port', String(this.port)];
-    const base = [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no'];
+    const base = redisServerArgs(this.port, this.dir, tls ? serverTlsFiles() : undefined);
     let argv: string[];
     if (sentinelConfig !== undefined) {
       // Sentinels rewrite their config file, so it must be a file of their own.
       const file = join(this.dir, 'sentinel.conf');
-      const listen = tls ? ['port 0', `tls-port ${this.port}`, ...pairs(tlsServerArgs()), 'tls-replication yes'] : [`port ${this.port}`];
+      const listen = tls ? ['port 0', `tls-port ${this.port}`, ...pairs(redisTlsArgs(serverTlsFiles())), 'tls-replication yes'] : [`port ${this.port}`];
       if (!existsSync(file)) writeFileSync(file, [...listen, 'bind 127.0.0.1', `dir ${this.dir}`, 'protected-mode no', sentinelConfig].join('\n'));
       argv = [file, '--sentinel'];
     } else {
@@ -279,10 +279,10 @@ function testTlsFiles(): { cert: string; key: string } {
   return tlsFiles;
 }
 
-function tlsServerArgs(): string[] {
+/** The test certificate is its own CA. */
+function serverTlsFiles(): RedisTlsFiles {
   const f = testTlsFiles();
-  // Clients are not asked for certificates: the tests check the server side of TLS.
-  return ['--tls-cert-file', f.cert, '--tls-key-file', f.key, '--tls-ca-cert-file', f.cert, '--tls-auth-clients', 'no'];
+  return { certFile: f.cert, keyFile: f.key, caFile: f.cert };
 }
 
 /** `['--a', 'x', '--b', 'y']` as config lines `a x`, `b y`. */

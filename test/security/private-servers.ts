@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisServerArgs } from '../../bench/faults/server-args.js';
 import { tcpReachable } from '../helpers/servers.js';
 
 /** Why a private server cannot be started here (a skip message), or false when it can. */
@@ -75,12 +76,7 @@ async function startProcess(command: string, args: string[], port: number, dir: 
 /** redis-server on `port`: plain, or TLS only (no plain port) when `tls` is given. */
 export function startRedis(options: { port: number; password?: string; tls?: Certificates }): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sitq-redis-'));
-  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'];
-  if (options.tls) {
-    args.push('--port', '0', '--tls-port', String(options.port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no');
-  } else {
-    args.push('--port', String(options.port));
-  }
+  const args = redisServerArgs(options.port, dir, options.tls);
   if (options.password) args.push('--requirepass', options.password);
   return startProcess('redis-server', args, options.port, dir);
 }
