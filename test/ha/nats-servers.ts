@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerArgs } from '../../bench/faults/server-args.js';
+import { untilListening } from '../helpers/processes.js';
 import { IN_CI, tcpReachable } from '../helpers/servers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,12 +82,9 @@ export class NatsServer {
   async launch(): Promise<void> {
     started.add(this);
     this.child = spawn('nats-server', this.args, { stdio: 'ignore' });
-    const deadline = Date.now() + 15_000;
-    while (!(await tcpReachable('127.0.0.1', this.port, 200))) {
-      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not start`);
-      if (!this.running) throw new Error(`nats-server on port ${this.port} exited at start (${this.args.join(' ')})`);
-      await sleep(50);
-    }
+    await untilListening(this.child, this.port, 15_000).catch((err: Error) => {
+      throw new Error(`nats-server on port ${this.port} did not start (${this.args.join(' ')}): ${err.message}`);
+    });
   }
 
   /** A clean shutdown (SIGTERM), as a service manager would do. */

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisServerArgs } from '../../bench/faults/server-args.js';
-import { tcpReachable } from '../helpers/servers.js';
+import { untilListening } from '../helpers/processes.js';
 
 /** Why a private server cannot be started here (a skip message), or false when it can. */
 export function missingTool(...tools: string[]): string | false {
@@ -62,13 +62,11 @@ async function startProcess(command: string, args: string[], port: number, dir: 
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
-  while (!(await tcpReachable('127.0.0.1', port, 500))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`${command} did not start on port ${port}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await untilListening(child, port, 20_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${command} did not start on port ${port} (${(err as Error).message}):\n${output}`);
   }
   return { port, output: () => output, stop };
 }
