@@ -31,7 +31,10 @@ export class Batcher<I, O> {
   /** Resolves once everything added so far has been written (or given up on). */
   async drain(): Promise<void> {
     while (this.pending.length > 0 || this.scheduled) {
-      this.inFlight = this.inFlight.then(() => this.flushAll());
+      // A flush already scheduled runs on the next turn of the loop: wait for it rather than
+      // chaining flushes in microtasks, which would never let that turn come.
+      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+      else this.inFlight = this.inFlight.then(() => this.flushAll());
       await this.inFlight;
     }
     await this.inFlight;

@@ -141,6 +141,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private slotWaiter: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private maintenanceBusy = false;
+  /** Set while a task that came back from an expired lease runs alone, or while the worker waits
+   *  for its running tasks to finish so that such a task can run alone next. */
+  private isolating = false;
   private startedAt = 0;
   private stats = { processed: 0, failed: 0 };
 
@@ -235,10 +238,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async claimLoop(): Promise<void> {
     let pause = 0;
     while (this.state === 'running') {
+      if (this.isolating && this.running.size === 0) this.isolating = false;
       const free = this.maxConcurrency - this.running.size;
       // At most maxConcurrency completions in flight: a backend that takes claims but not
       // completions cannot make the worker hold ever more leases.
-      if (free <= 0 || this.reporting.size >= this.maxConcurrency) {
+      if (free <= 0 || this.isolating || this.reporting.size >= this.maxConcurrency) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
         // Tasks reported in one batch finish in the same tick: let them all free their slots, so
         // the next claim asks for the whole batch instead of one task at a time.
@@ -258,7 +262,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
-        pause = Math.min(5000, Math.max(100, pause * 2));
+        pause = Math.min(1000, Math.max(100, pause * 2)); // capped low: after an outage, workers resume within a second
         this.backendError(err, `claiming failed; trying again in ${pause} ms`);
         await abortableSleep(pause, this.claimAbort.signal);
         continue;
@@ -268,7 +272,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.backend.release(claimed.map((c) => c.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
         break;
       }
-      for (const c of claimed) this.begin(c);
+      const suspect = claimed.find(cameBackFromExpiredLease);
+      if (!suspect) {
+        for (const c of claimed) this.begin(c);
+        continue;
+      }
+      // A task whose last run ended without a report may have killed its process. It runs alone,
+      // so that if it does so again it takes no other task's attempt with it; the rest of the
+      // claim goes back unstarted (a release costs no attempt).
+      this.isolating = true;
+      const alone = this.running.size === 0 ? suspect : undefined;
+      const back = claimed.filter((c) => c !== alone && (alone || cameBackFromExpiredLease(c)));
+      if (back.length > 0) {
+        await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
+      }
+      for (const c of claimed) if (!back.includes(c)) this.begin(c);
     }
   }
 
@@ -464,12 +482,18 @@ function validateWorkerOptions(queues: string[], maxConcurrency: number, pollInt
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    }, { once: true });
+    };
+    // The listener goes when the sleep ends, so a long outage does not pile them up on the signal.
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -485,6 +509,12 @@ function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void)
   }, tick);
   timer.unref();
   return timer;
+}
+
+/** Claimed again after a run that never reported (its worker died or stalled past the lease): a
+ *  later attempt with no failure on record. A task that failed by throwing carries its error. */
+function cameBackFromExpiredLease(c: ClaimedTask): boolean {
+  return c.record.attempts > 1 && c.record.error === undefined;
 }
 
 function isDefined<T>(v: T | undefined): v is T {

@@ -166,6 +166,31 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.equal(peak, 3);
       }));
 
+    it('a task back from an expired lease runs alone; the tasks claimed with it lose no attempt', () =>
+      withQueue(target, async (q, startWorker, backend) => {
+        // A "crashed worker": it claims three tasks and never reports, so their leases run out.
+        let now = 0;
+        const concurrencyAtStart = new Map<string, number>();
+        const probe = defineTask('t.isolation-probe', async (_: null, ctx) => {
+          concurrencyAtStart.set(ctx.taskId, ++now);
+          await sleep(40);
+          now--;
+        });
+        const crashed = await q.enqueueMany(probe, [null, null, null]);
+        const held = await backend.claim({ workerId: 'crashed-worker', queues: ['default'], max: 3, leaseMs: 300 });
+        assert.equal(held.length, 3);
+        await sleep(400);
+        const fresh = await q.enqueueMany(probe, Array.from({ length: 6 }, () => null));
+        await startWorker({ tasks: [probe], maxConcurrency: 4 });
+        const results = await Promise.all([...crashed, ...fresh].map((id) => q.getResult(id, { timeout: 15_000 })));
+        assert.deepEqual(results.map((r) => r?.status), Array(9).fill('succeeded'));
+        for (const id of crashed) {
+          assert.equal(concurrencyAtStart.get(id), 1, 'a task back from an expired lease ran beside another task');
+          assert.equal((await q.getTask(id))?.attempts, 2, 'a release cost an attempt');
+        }
+        for (const id of fresh) assert.equal((await q.getTask(id))?.attempts, 1, 'a handed-back task lost an attempt');
+      }));
+
     it('runs higher priorities first and delayed tasks never early', () =>
       withQueue(target, async (q, startWorker) => {
         const low = await q.enqueue('sitq.echo', 'low', { priority: 1 });
