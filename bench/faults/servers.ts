@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { BackendConfig } from '../../shared/backends/index.js';
 import { SitqError } from '../../shared/core/errors.js';
 import { serverAnswers } from '../profiles.js';
-import { natsServerArgs, redisServerArgs } from './server-args.js';
+import { freePortIn, natsServerArgs, redisServerArgs } from './server-args.js';
 import { initdb, pgBin, pgCtl, postgresDir, stopNow } from './pg-server.js';
 
 const run = promisify(execFile);
@@ -130,11 +130,7 @@ process.once('exit', () => {
   }
 });
 
-async function freePort(kind: ServerKind): Promise<number> {
-  const [lo, hi] = PRIVATE_PORTS[kind];
-  for (let port = lo; port <= hi; port++) if (!(await serverAnswers(HOST, port, 300))) return port;
-  throw new FaultServerError(`no free port for a private ${LABEL[kind]} in ${lo}-${hi}`);
-}
+const freePort = (kind: ServerKind) => freePortIn(...PRIVATE_PORTS[kind], `a private ${LABEL[kind]}`);
 
 function spawnServer(command: string, args: string[]): ChildProcess {
   const child = spawn(command, args, { stdio: 'ignore' });

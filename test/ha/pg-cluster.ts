@@ -4,11 +4,11 @@
 // self-signed certificate for 127.0.0.1. Everything lives in one temp dir removed by remove().
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../bench/faults/pg-server.js';
+import { freePortIn } from '../../bench/faults/server-args.js';
 import { IN_CI } from '../helpers/servers.js';
 
 const run = promisify(execFile);
@@ -50,21 +50,7 @@ export interface ClusterOptions {
 const portsInUse = new Set<number>();
 
 /** A free port of this task's range, not handed out before in this process. */
-async function freePort(): Promise<number> {
-  for (let port = PORTS.first; port <= PORTS.last; port++) {
-    if (portsInUse.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, HOST, () => probe.close(() => resolve(true)));
-    });
-    if (free) {
-      portsInUse.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free port in ${PORTS.first}-${PORTS.last} for a private PostgreSQL cluster`);
-}
+const freePort = () => freePortIn(PORTS.first, PORTS.last, 'a private PostgreSQL cluster', portsInUse);
 
 function control(dir: string, port: number, settings: string[], certificate: string | undefined): Cluster {
   const ctl = pgCtl(dir, port, ['full_page_writes=off', ...settings]);
