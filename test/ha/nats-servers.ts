@@ -2,7 +2,7 @@
 // and a 3-node JetStream cluster, each with its own store folder in a temp directory, on spare
 // ports. Never the shared server on 4222. Everything started here is stopped by stopAll()
 // (and the temp folders removed), whatever the test did.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { natsServerArgs } from '../../bench/faults/server-args.js';
 import { untilListening } from '../helpers/processes.js';
 import { IN_CI, tcpReachable } from '../helpers/servers.js';
+import { writeSelfSignedCert } from '../helpers/tls.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -152,7 +153,7 @@ export async function startCluster(
 export function selfSignedCert(): { cert: string; key: string } {
   const dir = tempFolder('sitq-nats-tls-');
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  writeSelfSignedCert(key, cert);
   return { cert, key };
 }
 

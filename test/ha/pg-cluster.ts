@@ -10,6 +10,7 @@ import pg from 'pg';
 import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../bench/faults/pg-server.js';
 import { freePortIn } from '../../bench/faults/server-args.js';
 import { IN_CI } from '../helpers/servers.js';
+import { writeSelfSignedCert } from '../helpers/tls.js';
 
 const run = promisify(execFile);
 
@@ -92,8 +93,7 @@ export async function startPrimary(options: ClusterOptions = {}): Promise<Cluste
     await initdb(data);
     if (options.tls) {
       // In the data dir, so pg_basebackup copies it to replicas.
-      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=IP:${HOST}`,
-        '-keyout', join(data, 'server.key'), '-out', join(data, 'server.crt')]);
+      writeSelfSignedCert(join(data, 'server.key'), join(data, 'server.crt'), 2);
       const owner = await postgresOwner();
       if (owner) for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), owner.uid, owner.gid);
       await run('chmod', ['600', join(data, 'server.key')]);
