@@ -9,18 +9,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerArgs } from '../../bench/faults/server-args.js';
-import { untilListening } from '../helpers/processes.js';
-import { IN_CI, tcpReachable } from '../helpers/servers.js';
+import { binariesSkip, endProcess, untilListening } from '../helpers/processes.js';
+import { tcpReachable } from '../helpers/servers.js';
 import { writeSelfSignedCert } from '../helpers/tls.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A skip message when nats-server is not installed (outside CI); throws under CI=true. */
 export function natsServerSkip(what: string): string | false {
-  if (spawnSync('nats-server', ['--version']).status === 0) return false;
-  const message = `nats-server is not on PATH: ${what} are skipped`;
-  if (IN_CI) throw new Error(`${message} (CI=true)`);
-  return message;
+  return binariesSkip(spawnSync('nats-server', ['--version']).status === 0, `nats-server is not on PATH: ${what} are skipped`);
 }
 
 export function freePort(): Promise<number> {
@@ -106,11 +103,7 @@ export class NatsServer {
   private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGCONT');
-    child.kill(signal);
-    await exited;
+    await endProcess(child, signal);
   }
 }
 

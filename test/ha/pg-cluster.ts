@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../bench/faults/pg-server.js';
 import { freePortIn } from '../../bench/faults/server-args.js';
-import { IN_CI } from '../helpers/servers.js';
+import { binariesSkip } from '../helpers/processes.js';
 import { writeSelfSignedCert } from '../helpers/tls.js';
 
 const run = promisify(execFile);
@@ -17,10 +17,7 @@ const run = promisify(execFile);
 /** A skip message when the server binaries are missing outside CI; under CI=true missing
  *  binaries fail the run instead (CI installs them with ../shared/services.sh). */
 export function clusterSkip(): string | false {
-  if (PG_BIN && existsSync(join(PG_BIN, 'pg_basebackup'))) return false;
-  const message = 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql';
-  if (IN_CI) throw new Error(`${message} (CI=true: the HA and fault tests must run)`);
-  return message;
+  return binariesSkip(PG_BIN !== undefined && existsSync(join(PG_BIN, 'pg_basebackup')), 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql');
 }
 
 const PORTS = { first: 5440, last: 5449 };

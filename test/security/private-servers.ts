@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisServerArgs } from '../../bench/faults/server-args.js';
-import { untilListening } from '../helpers/processes.js';
+import { endProcess, untilListening } from '../helpers/processes.js';
 
 /** Why a private server cannot be started here (a skip message), or false when it can. */
 export function missingTool(...tools: string[]): string | false {
@@ -52,14 +52,8 @@ async function startProcess(command: string, args: string[], port: number, dir: 
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await endProcess(child, 'SIGTERM', 5000);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
