@@ -14,7 +14,6 @@ import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import { Worker } from '../../shared/core/worker.js';
-import type { Lease } from '../../shared/core/types.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -513,22 +512,6 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
         assert.equal(again[0]?.record.attempts, 2);
         await b.complete([{ lease: again[0].lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
         await eventually('the message to be acked away', async () => (await jsm.streams.info(stream)).state.messages === 0, 3000);
-      });
-    }));
-
-  it('a completion is answered without a claim after it, and close() sends what is still held', () =>
-    withNats({}, async (b, stream) => {
-      await b.enqueue([newTask(), newTask()]);
-      const [c1, c2] = await b.claim({ ...claimOne, max: 2 });
-      const done = (lease: Lease) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() });
-      await withClient(async (nc) => {
-        const jsm = await nc.jetstreamManager();
-        // The ACK waits for the next pull to share its write; with no pull it still goes out.
-        assert.deepEqual(await b.complete([done(c1.lease)]), [true]);
-        await eventually('the first message to be acked with no claim after it', async () => (await jsm.streams.info(stream)).state.messages === 1, 3000);
-        assert.deepEqual(await b.complete([done(c2.lease)]), [true]);
-        await b.close(); // at once: the ACK is still held, and must not be lost with the connection
-        await eventually('the second message to be acked before the connection closed', async () => (await jsm.streams.info(stream)).state.messages === 0, 3000);
       });
     }));
 

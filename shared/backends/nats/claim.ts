@@ -86,7 +86,7 @@ export class Claimer {
 
   private channel(src: Source): PullChannel {
     let ch = this.channels.get(src.consumer);
-    if (!ch) this.channels.set(src.consumer, (ch = new PullChannel(this.s.nc, this.s.names.stream, src, this.handBack, this.s.answers)));
+    if (!ch) this.channels.set(src.consumer, (ch = new PullChannel(this.s.nc, this.s.names.stream, src, this.handBack)));
     return ch;
   }
 
@@ -103,7 +103,7 @@ export class Claimer {
     const until = Math.min(deadline, nextDue ?? Infinity);
     const waitMs = until - Date.now();
     if (waitMs <= 0) return Promise.resolve([]);
-    const pulls = sources.map((src) => new Pull(this.s.nc, this.s.names.stream, src, this.batchFor(src, req.max), waitMs, this.handBack, this.s.answers));
+    const pulls = sources.map((src) => new Pull(this.s.nc, this.s.names.stream, src, this.batchFor(src, req.max), waitMs, this.handBack));
     const settled: (Fetched | undefined)[] = sources.map(() => undefined);
     return new Promise<Fetched[]>((resolve) => {
       let finished = false;

@@ -1,7 +1,6 @@
 // What the parts of one connected session share.
 import type { EventEmitter } from 'node:events';
 import type { NatsConnection } from 'nats';
-import type { HeldAnswers } from './pull.js';
 import type { LevelRegistry } from './levels.js';
 import type { Meta } from './meta.js';
 import type { Names } from './names.js';
@@ -23,8 +22,6 @@ export interface Session {
   readonly publisher: WorkPublisher;
   readonly topology: Topology;
   readonly held: HeldLeases;
-  /** Completion answers waiting to go out with the next pull. */
-  readonly answers: HeldAnswers;
   /** Aborted by close(): waiting claims return empty. */
   readonly lifetime: AbortSignal;
   /** `reconnected`: pulls waiting on the server were lost with the old connection. */

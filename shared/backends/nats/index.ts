@@ -31,7 +31,6 @@ import { Meta } from './meta.js';
 import { isKeySafe, Names } from './names.js';
 import { describeTarget, redactServer, resolveOptions, type NatsOptions, type ResolvedNatsOptions } from './options.js';
 import { WorkPublisher } from './publish.js';
-import { HeldAnswers } from './pull.js';
 import { publicRecord, RecordStore } from './records.js';
 import { Requester } from './requester.js';
 import { Scheduler } from './scheduler.js';
@@ -230,7 +229,7 @@ export class NatsBackend implements Backend {
       setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
       const events = new EventEmitter<{ reconnected: [] }>();
       events.setMaxListeners(0);
-      const session: Session = { nc, requester, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), answers: new HeldAnswers(nc), lifetime: controller.signal, events };
+      const session: Session = { nc, requester, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal, events };
       const live: Live = {
         session,
         nc,
@@ -304,8 +303,6 @@ async function shutdown(live: Live): Promise<void> {
   live.view.stop();
   live.finishes.stop();
   live.requester.close();
-  // Held completion answers go out before the connection ends (else they return after the ack wait).
-  if (live.session.answers.flush()) await live.nc.flush().catch(() => {});
   await live.nc.close().catch(() => {});
 }
 

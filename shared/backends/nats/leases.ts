@@ -6,7 +6,7 @@
 import { SitqError } from '../../core/errors.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Session } from './context.js';
-import { answer, ANSWER, nakConfirmed } from './pull.js';
+import { answer, nakConfirmed } from './pull.js';
 import { withoutLease, type StoredTask, type Versioned } from './records.js';
 
 /** Compare-and-set retries when another writer got in between (rare: a reclaim, a cancel). */
@@ -53,9 +53,9 @@ export async function complete(s: Session, completions: readonly Completion[]): 
     const subject = d.before.ackSubject;
     if (!subject) return;
     const c = completions[i];
-    if (c.outcome === 'succeeded') s.answers.add(subject, ANSWER.ack);
-    else if (c.outcome === 'dead') s.answers.add(subject, ANSWER.term);
-    else if (c.runAt > Date.now()) s.answers.add(subject, ANSWER.nak(c.runAt - Date.now()));
+    if (c.outcome === 'succeeded') answer.ack(s.nc, subject);
+    else if (c.outcome === 'dead') answer.term(s.nc, subject);
+    else if (c.runAt > Date.now()) answer.nak(s.nc, subject, c.runAt - Date.now());
     else readyNow.push(nakConfirmed(s.requester, subject)); // claimable when this returns
   });
   await Promise.all(readyNow);

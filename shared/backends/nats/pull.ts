@@ -61,7 +61,6 @@ export class Pull {
     /** 0: answer at once; otherwise wait up to this long for the first message. */
     expiresMs: number,
     private readonly late: (d: Delivery) => void,
-    answers?: HeldAnswers,
   ) {
     this.result = new Promise((resolve) => (this.settle = resolve));
     const inbox = createInbox();
@@ -70,7 +69,6 @@ export class Pull {
     // whatever is there (server 2.9+). Without expires it answers at once.
     const request = expiresMs > 0 ? { batch, no_wait: true, expires: Math.round(expiresMs * 1e6) } : { batch, no_wait: true };
     this.timer = setTimeout(() => this.finish(false, false), expiresMs + LOCAL_MARGIN_MS);
-    answers?.flush(); // same tick, same socket write
     nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${source.consumer}`, JSON.stringify(request), { reply: inbox });
   }
 
@@ -117,7 +115,6 @@ export class PullChannel {
     readonly source: Source,
     /** Deliveries nobody asked for (a request given up locally, then answered). */
     private readonly stray: (d: Delivery) => void,
-    private readonly answers?: HeldAnswers,
   ) {
     this.sub = nc.subscribe(this.inbox, { callback: (err, m) => (err ? this.finish(false, false) : this.onMessage(m)) });
   }
@@ -137,7 +134,6 @@ export class PullChannel {
     return new Promise<PullResult>((settle) => {
       const timer = setTimeout(() => this.finish(false, false), LOCAL_MARGIN_MS);
       this.current = { batch, deliveries: [], settle, timer };
-      this.answers?.flush(); // same tick, same socket write
       this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.source.consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: this.inbox });
     });
   }
@@ -215,62 +211,17 @@ const NAK = new TextEncoder().encode('-NAK');
 const WORKING = new TextEncoder().encode('+WPI');
 const TERM = new TextEncoder().encode('+TERM');
 
-/** The bytes of each answer. */
-export const ANSWER = {
-  ack: ACK,
-  term: TERM,
-  nak: (delayMs = 0) => (delayMs > 0 ? new TextEncoder().encode(`-NAK ${JSON.stringify({ delay: Math.ceil(delayMs) * 1_000_000 })}`) : NAK),
-};
-
 export const answer = {
   /** Done: the work-queue stream drops the message. */
   ack: (nc: NatsConnection, subject: string) => nc.publish(subject, ACK),
   /** Deliver again now, or after `delayMs` (a retry's backoff, a lease not yet expired). */
-  nak: (nc: NatsConnection, subject: string, delayMs = 0) => nc.publish(subject, ANSWER.nak(delayMs)),
+  nak: (nc: NatsConnection, subject: string, delayMs = 0) =>
+    nc.publish(subject, delayMs > 0 ? new TextEncoder().encode(`-NAK ${JSON.stringify({ delay: Math.ceil(delayMs) * 1_000_000 })}`) : NAK),
   /** Still working: restarts the ack-wait (the lease) on the server. */
   working: (nc: NatsConnection, subject: string) => nc.publish(subject, WORKING),
   /** Never deliver again (dead, cancelled). */
   term: (nc: NatsConnection, subject: string) => nc.publish(subject, TERM),
 };
-
-/** Answers that need no confirmation (a completion's ACK, TERM or delayed NAK), held back
- *  until the next pull of this process is sent, so they share its socket write instead of
- *  costing one of their own (one write per claim/complete cycle less). At most `HOLD_MS` when
- *  no pull comes. Holding them is safe: the record is written first, and an answer that never
- *  arrives (the process ends) only brings the delivery back after its ack wait, when the
- *  finished record drops it. */
-export class HeldAnswers {
-  private held: { subject: string; data: Uint8Array }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly nc: NatsConnection) {}
-
-  add(subject: string, data: Uint8Array): void {
-    this.held.push({ subject, data });
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), HOLD_MS);
-      this.timer.unref();
-    }
-  }
-
-  /** Sends what is held (call right before another publish, in the same tick); true if
-   *  there was anything. */
-  flush(): boolean {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const held = this.held;
-    if (held.length === 0) return false;
-    this.held = [];
-    try {
-      for (const a of held) this.nc.publish(a.subject, a.data);
-    } catch {
-      // The connection is closed: the deliveries come back after their ack wait (see above).
-    }
-    return true;
-  }
-}
-
-const HOLD_MS = 2;
 
 /** A NAK the server confirms once processed (any ack with a reply subject is answered): for
  *  tasks that must be claimable the moment the call returns (release, a retry due now). Asked
