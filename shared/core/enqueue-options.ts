@@ -26,7 +26,8 @@ export const enqueueOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(1000).optional(),
   backoff: backoffSchema.optional(),
   priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
-  idempotencyKey: z.string().min(1).max(256).optional(),
+  // PostgreSQL text cannot hold NUL, and a key must mean the same on every backend.
+  idempotencyKey: z.string().min(1).max(256).refine((k) => !k.includes('\0'), 'a key of 1-256 characters without NUL (\\0)').optional(),
   timeout: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
 });
 

@@ -552,6 +552,8 @@ describe('sqlite backend', () => {
             const got = await b.claim({ workerId: 'p' + process.pid, queues: ['default'], max: 7, leaseMs: 60000 });
             if (got.length === 0) break;
             mine.push(...got.map((c) => c.record.id));
+            // Yield between claims, so that four processes on two cores really interleave.
+            await new Promise((r) => setTimeout(r, 1));
             await b.complete(got.map((c) => ({ lease: c.lease, outcome: 'succeeded', result: new Uint8Array(0), finishedAt: Date.now() })));
           }
           await b.close();
