@@ -17,9 +17,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const jsonSerializer: Serializer = {
   name: 'json',
   serialize(value) {
-    // Most values are fine: a walk that builds no path strings says so; only a bad value pays for
-    // a second walk that names where the problem is.
-    const problem = typeof value === 'object' && value !== null && !jsonSafe(value, []) ? findJsonProblem(value, '$', new Set()) : findJsonProblem(value, '$', undefined);
+    const problem = findJsonProblem(value, [], []);
     if (problem) throw new SerializationError(`the JSON serializer cannot encode ${problem}; use the "v8" serializer for Dates, Maps, Sets, BigInt and typed arrays`);
     return Buffer.from(value === undefined ? 'null' : JSON.stringify(value), 'utf8');
   },
@@ -32,80 +30,55 @@ export const jsonSerializer: Serializer = {
   },
 };
 
-/** True when JSON.stringify would encode `value` faithfully (no allocation per element). `stack`
- *  holds the objects being walked, for cycles. */
-function jsonSafe(value: unknown, stack: object[]): boolean {
+/** Names the first value JSON would change, with its path. The walk keeps the path as a stack of
+ *  keys and writes it out only when something is wrong: the worker runs this on every result, and
+ *  building a path string per value cost more than the check itself. `objects` holds the objects
+ *  being walked, for cycles. */
+function findJsonProblem(value: unknown, keys: (string | number)[], objects: object[]): string | undefined {
   switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return true;
+    case 'function':
+      return `a function at ${jsonPath(keys)}`;
+    case 'symbol':
+      return `a symbol at ${jsonPath(keys)}`;
+    case 'bigint':
+      return `a BigInt at ${jsonPath(keys)}`;
     case 'number':
-      return Number.isFinite(value);
+      return Number.isFinite(value) ? undefined : `${value} at ${jsonPath(keys)}`;
     case 'object': {
-      if (value === null) return true;
-      if (stack.includes(value) || value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) return false;
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
-      stack.push(value);
-      let ok = true;
+      if (value === null) return undefined;
+      if (objects.includes(value)) return `a circular reference at ${jsonPath(keys)}`;
+      if (value instanceof Map || value instanceof Set) return `a ${value.constructor.name} at ${jsonPath(keys)}`;
+      if (ArrayBuffer.isView(value)) return `a typed array at ${jsonPath(keys)}`;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+      objects.push(value);
+      let problem: string | undefined;
       if (Array.isArray(value)) {
-        for (let i = 0; ok && i < value.length; i++) ok = jsonSafe(value[i], stack);
+        for (let i = 0; !problem && i < value.length; i++) {
+          keys.push(i);
+          problem = findJsonProblem(value[i], keys, objects);
+          keys.pop();
+        }
       } else {
         for (const k in value) {
-          if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
-          if (!jsonSafe((value as Record<string, unknown>)[k], stack)) {
-            ok = false;
-            break;
-          }
+          const v = (value as Record<string, unknown>)[k];
+          // Own properties only; JSON drops undefined ones, as users expect.
+          if (v === undefined || !Object.prototype.hasOwnProperty.call(value, k)) continue;
+          keys.push(k);
+          problem = findJsonProblem(v, keys, objects);
+          keys.pop();
+          if (problem) break;
         }
       }
-      stack.pop();
-      return ok;
+      objects.pop();
+      return problem;
     }
     default:
-      return false;
+      return undefined;
   }
 }
 
-/** Names the first value JSON would change, with its path; `seen` is only needed for objects. */
-function findJsonProblem(value: unknown, path: string, seen: Set<object> | undefined): string | undefined {
-  switch (typeof value) {
-    case 'function':
-      return `a function at ${path}`;
-    case 'symbol':
-      return `a symbol at ${path}`;
-    case 'bigint':
-      return `a BigInt at ${path}`;
-    case 'number':
-      return Number.isFinite(value) ? undefined : `${value} at ${path}`;
-    case 'object': {
-      if (value === null || !seen) return undefined;
-      if (seen.has(value)) return `a circular reference at ${path}`;
-      if (value instanceof Map || value instanceof Set) return `a ${value.constructor.name} at ${path}`;
-      if (ArrayBuffer.isView(value)) return `a typed array at ${path}`;
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
-      seen.add(value);
-      try {
-        if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) {
-            const p = findJsonProblem(value[i], `${path}[${i}]`, seen);
-            if (p) return p;
-          }
-        } else {
-          for (const [k, v] of Object.entries(value)) {
-            if (v === undefined) continue; // JSON drops undefined properties, as users expect
-            const p = findJsonProblem(v, `${path}.${k}`, seen);
-            if (p) return p;
-          }
-        }
-      } finally {
-        seen.delete(value);
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
+function jsonPath(keys: readonly (string | number)[]): string {
+  return `$${keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
 }
 
 /** Node's structured clone format: Dates, Maps, Sets, BigInt, typed arrays and cycles survive. */

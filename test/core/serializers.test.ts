@@ -20,10 +20,16 @@ describe('serializers', () => {
       [{ m: new Map() }, /Map at \$\.m/],
       [new Uint8Array(2), /typed array/],
       [cyclic, /circular reference at \$\.self/],
+      [{ a: [{ ok: 1 }, { b: Symbol('s') }] }, /symbol at \$\.a\[1\]\.b/],
     ];
     for (const [value, message] of cases) {
       assert.throws(() => jsonSerializer.serialize(value), (e: unknown) => e instanceof SerializationError && message.test(e.message));
     }
+  });
+
+  it('json accepts the same object twice when it is not a cycle', () => {
+    const shared = { x: 1 };
+    assert.deepEqual(jsonSerializer.deserialize(jsonSerializer.serialize({ a: shared, b: [shared] })), { a: { x: 1 }, b: [{ x: 1 }] });
   });
 
   it('json accepts objects with toJSON (Dates become strings)', () => {
