@@ -19,6 +19,8 @@ import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { FaultProxy } from '../../bench/faults/proxy.js';
 import { NatsServer, natsServerSkip, selfSignedCert, stopAll } from '../ha/nats-servers.js';
+import { Ledger } from '../helpers/ledger.js';
+import { silentLogger } from '../../shared/core/logger.js';
 
 type KeyPair = ReturnType<typeof nkeys.createUser>;
 
@@ -380,12 +382,12 @@ async function underLoad(servers: string, inject: (worker: NatsBackend) => Promi
   const producer = new NatsBackend(options);
   const consumer = new NatsBackend(options);
   const queue = new TaskQueue(producer);
-  const runs = new Map<number, number>();
+  const ledger = new Ledger<number>();
   const done: number[] = [];
   const worker = new Worker(consumer, {
     tasks: {
       'fault.work': async (i: unknown) => {
-        runs.set(i as number, (runs.get(i as number) ?? 0) + 1);
+        ledger.record(i as number);
         await sleep(2);
         return i;
       },
@@ -393,7 +395,7 @@ async function underLoad(servers: string, inject: (worker: NatsBackend) => Promi
     maxConcurrency: 10,
     lease: 5000,
     pollInterval: 300,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: silentLogger,
   });
   worker.on('succeeded', () => done.push(Date.now()));
   const ids: string[] = [];
@@ -412,10 +414,10 @@ async function underLoad(servers: string, inject: (worker: NatsBackend) => Promi
       await sleep(10);
     }
     await fault;
-    await eventually('every task to finish', async () => runs.size === total && done.length >= total || undefined, 60_000, 50);
+    await eventually('every task to finish', async () => ledger.runs.size === total && done.length >= total || undefined, 60_000, 50);
     for (const id of ids) assert.equal((await producer.getTask(id))?.state, 'succeeded', `task ${id} was lost`);
     const next = done.find((at) => at >= faultOver);
-    return { tasks: total, duplicates: [...runs.values()].reduce((n, r) => n + r - 1, 0), recoveryMs: next === undefined ? NaN : next - faultOver };
+    return { tasks: total, duplicates: ledger.duplicates, recoveryMs: next === undefined ? NaN : next - faultOver };
   } finally {
     await worker.stop({ timeout: 5000 }).catch(() => {});
     await producer.destroy().catch(() => {});

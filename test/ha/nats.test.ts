@@ -11,10 +11,11 @@ import { NatsBackend } from '../../shared/backends/nats/index.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { Worker } from '../../shared/core/worker.js';
 import { natsServerSkip, selfSignedCert, startCluster, stopAll, waitHealthy, type ClusterNode } from './nats-servers.js';
+import { Ledger } from '../helpers/ledger.js';
+import { silentLogger } from '../../shared/core/logger.js';
 
 const skip = natsServerSkip('the NATS cluster tests');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 after(stopAll);
 
@@ -61,12 +62,12 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
     const workerBackend = new NatsBackend(options);
     const queue = new TaskQueue(producerBackend);
     const TOTAL = 1000;
-    const runs = new Map<number, number>();
+    const ledger = new Ledger<number>();
     const succeededAt: number[] = [];
     const worker = new Worker(workerBackend, {
       tasks: {
         'ha.work': async (i: unknown) => {
-          runs.set(i as number, (runs.get(i as number) ?? 0) + 1);
+          ledger.record(i as number);
           await sleep(5);
           return i;
         },
@@ -74,7 +75,7 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       maxConcurrency: 20,
       lease: 5000,
       pollInterval: 500,
-      logger: quietLogger,
+      logger: silentLogger,
     });
     worker.on('succeeded', () => succeededAt.push(Date.now()));
     const backendErrors: string[] = [];
@@ -129,21 +130,21 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       assert.equal(afterKill.length, 3);
 
       await producing;
-      await until('every enqueued task to be done', 120_000, async () => ids.length > 0 && new Set(runs.keys()).size >= TOTAL && succeededAt.length >= ids.length);
+      await until('every enqueued task to be done', 120_000, async () => ids.length > 0 && ledger.runs.size >= TOTAL && succeededAt.length >= ids.length);
       const firstAfter = succeededAt.find((at) => at > killedAt) ?? NaN;
       const lost = [];
       for (const id of ids) {
         const rec = await workerBackend.getTask(id);
         if (rec?.state !== 'succeeded') lost.push(`${id}: ${rec?.state ?? 'missing'}`);
       }
-      const duplicates = [...runs.values()].reduce((sum, n) => sum + n - 1, 0);
+      const duplicates = ledger.duplicates;
       t.diagnostic(
         `tasks ${ids.length}, done before the kill ${doneBefore}, lost ${lost.length}, duplicates ${duplicates}, ` +
           `first completion after the kill +${firstAfter - killedAt} ms, all done +${succeededAt[succeededAt.length - 1] - killedAt} ms, ` +
           `enqueue errors ${enqueueErrors}, worker backend errors ${backendErrors.length}`,
       );
       assert.deepEqual(lost, [], 'tasks were lost');
-      assert.equal(runs.size, TOTAL, 'some payloads never ran');
+      assert.equal(ledger.runs.size, TOTAL, 'some payloads never ran');
       assert.ok(succeededAt.length > doneBefore, 'nothing completed after the kill');
 
       // The worker's watches survived: a priority level first used now and a delayed task, both

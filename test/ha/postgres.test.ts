@@ -14,6 +14,7 @@ import { defineTask } from '../../shared/core/tasks.js';
 import { Worker } from '../../shared/core/worker.js';
 import { eventually, sleep } from '../conformance/harness.js';
 import { clusterSkip, startPrimary, startReplica, type Cluster } from './pg-cluster.js';
+import { Ledger } from '../helpers/ledger.js';
 
 const skip = clusterSkip();
 const FAILOVER_TIMEOUT = 30_000;
@@ -91,9 +92,9 @@ describe('postgres high availability', { skip }, () => {
     const config = options();
     const producer = new TaskQueue(new PostgresBackend(config));
     const consumer = new PostgresBackend(config);
-    const runs = new Map<string, number>();
+    const ledger = new Ledger();
     const job = defineTask('ha.job', async (p: { key: string }) => {
-      runs.set(p.key, (runs.get(p.key) ?? 0) + 1);
+      ledger.record(p.key);
       await sleep(5);
       return p.key;
     });
@@ -154,11 +155,11 @@ describe('postgres high availability', { skip }, () => {
           for (const [key, id] of ids) if ((await check.getTask(id))?.state !== 'succeeded') left.push(key);
           return left.length === 0 ? [] : undefined;
         }, 60_000, 500).catch(() => undefined);
-        const lost = [...ids.keys()].filter((key) => !runs.has(key));
+        const lost = [...ids.keys()].filter((key) => !ledger.runs.has(key));
         assert.deepEqual(unfinished, [], `tasks not finished: lost ${lost.length} (${lost.slice(0, 5).join(', ')})`);
         assert.equal(ids.size, TOTAL);
         assert.equal(lost.length, 0);
-        const repeats = [...runs.values()].reduce((sum, n) => sum + n - 1, 0);
+        const repeats = ledger.duplicates;
         const nodes = await check.nodes();
         assert.deepEqual(nodes.map((n) => [n.role, n.reachable, n.serving]), [['unknown', false, false], ['primary', true, true]]);
         assert.deepEqual(consumer.primary, { host: replica.host, port: replica.port });

@@ -16,6 +16,7 @@ import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { freshRedisPrefix, RedisProcess, redisServerSkip, startCluster, startSentinels, TEST_TLS_CLIENT, withAdmin, withRedisBackend, type LocalCluster } from './redis-servers.js';
+import { Ledger } from '../helpers/ledger.js';
 
 const CLUSTER_PORTS = [7000, 7001, 7002];
 const SENTINEL_SETUP = { master: 7010, replica: 7011, sentinels: [7020, 7021, 7022] };
@@ -45,19 +46,6 @@ if (cluster) {
 const withBackend = withRedisBackend;
 
 const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() });
-
-/** Runs of each task id across workers: a task run twice shows as 2. */
-class Ledger {
-  readonly runs = new Map<string, number>();
-  record(id: string): void {
-    this.runs.set(id, (this.runs.get(id) ?? 0) + 1);
-  }
-  get duplicates(): number {
-    let n = 0;
-    for (const count of this.runs.values()) n += count - 1;
-    return n;
-  }
-}
 
 /** Workers on their own backends (as separate processes would be), each counting its runs. */
 async function startWorkers(count: number, options: RedisOptions, queues: string[], ledger: Ledger, lease = 10_000) {
