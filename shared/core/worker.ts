@@ -280,13 +280,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // A task whose last run ended without a report may have killed its process. It runs alone,
       // so that if it does so again it takes no other task's attempt with it; the rest of the
       // claim goes back unstarted (a release costs no attempt).
+      // With other tasks still running, the suspects go back and the rest start; no claim follows
+      // until the running tasks are done, so that the next claim can run a suspect alone.
       this.isolating = true;
-      const alone = this.running.size === 0 ? suspect : undefined;
-      const back = claimed.filter((c) => c !== alone && (alone || cameBackFromExpiredLease(c)));
+      const start = this.running.size === 0 ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
+      const back = claimed.filter((c) => !start.includes(c));
       if (back.length > 0) {
         await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
       }
-      for (const c of claimed) if (!back.includes(c)) this.begin(c);
+      for (const c of start) this.begin(c);
     }
   }
 
