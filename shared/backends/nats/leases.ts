@@ -77,13 +77,17 @@ function finished(rec: StoredTask, c: Completion, now: number): StoredTask {
 
 export async function renew(s: Session, leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {
   const now = Date.now();
-  const done = await Promise.all(leases.map((l) => updateUnderLease(s, l, (rec) => ({ ...rec, leaseExpiresAt: now + leaseMs }))));
-  for (const d of done) {
-    if (!d) continue;
+  const renewOne = async (l: Lease): Promise<boolean> => {
+    const d = await updateUnderLease(s, l, (rec) => ({ ...rec, leaseExpiresAt: now + leaseMs }));
+    if (!d) return false;
+    // Told to the server right after this write, not after the whole batch: a completion or a
+    // release of this task can only follow the write, so its NAK (a retry's backoff) always
+    // reaches the server after this in-progress and is not reset to a full ack wait by it.
     s.held.remember(d.after);
     if (d.before.ackSubject) answer.working(s.nc, d.before.ackSubject);
-  }
-  return done.map((d) => d !== null);
+    return true;
+  };
+  return Promise.all(leases.map(renewOne));
 }
 
 /** Unstarted claims go back: pending again, the attempt not counted, and NAKed without delay
