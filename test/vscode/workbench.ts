@@ -98,8 +98,10 @@ export class Workbench {
     // that check is pending, so a person would press it again.
     if (!options.pick) await this.page.waitForTimeout(400);
     text = await this.quickInputText();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await this.page.keyboard.press('Enter');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // Pressed on the input itself (focusing it first): a toast or a tree refresh may have taken
+      // the keyboard focus, and a bare key press would then go to the wrong place.
+      await input.press('Enter');
       for (const end = Date.now() + 4000; Date.now() < end; ) {
         if ((await this.quickInputText()) !== text) return;
         await this.page.waitForTimeout(100);
