@@ -51,6 +51,7 @@ const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ 
 async function startWorkers(count: number, options: RedisOptions, queues: string[], ledger: Ledger, lease = 10_000) {
   const backends: RedisBackend[] = [];
   const workers: Worker[] = [];
+  const recentErrors: string[][] = [];
   for (let i = 0; i < count; i++) {
     const backend = new RedisBackend(options);
     await backend.connect();
@@ -62,13 +63,23 @@ async function startWorkers(count: number, options: RedisOptions, queues: string
       logger: silentLogger,
       tasks: { 'ha.count': (_payload: unknown, ctx: TaskContext) => void ledger.record(ctx.taskId) },
     });
-    worker.on('backend-error', () => {}); // expected during a failover; counted by the ledger's outcome
+    // Expected during a failover (the ledger says whether anything was lost); the latest few
+    // are kept for the failure message of a test that did not recover.
+    const errors: string[] = [];
+    worker.on('backend-error', (err) => {
+      errors.push(`${new Date().toISOString().slice(11, 23)} ${err.message}`);
+      if (errors.length > 5) errors.shift();
+    });
     await worker.start();
     backends.push(backend);
     workers.push(worker);
+    recentErrors.push(errors);
   }
   return {
     workers,
+    /** Each worker's live numbers and latest backend errors, for a failure message. */
+    describe: () =>
+      workers.map((w, i) => `worker ${i}: ${JSON.stringify({ running: w.info.running, processed: w.info.processed, failed: w.info.failed })}; latest errors: ${recentErrors[i].join(' | ') || 'none'}`).join('\n'),
     stop: async () => {
       await Promise.all(workers.map((w) => w.stop({ timeout: 2000 })));
       await Promise.all(backends.map((b) => b.close()));
@@ -112,6 +123,27 @@ async function unfinished(backend: Backend, ids: readonly string[]): Promise<str
     if (state !== 'succeeded') left.push(`${id} ${state}`);
   }
   return left;
+}
+
+/** What the sentinels and servers of a setup say now, for the failure message of a failover. */
+async function sentinelState(setup: Awaited<ReturnType<typeof startSentinels>>): Promise<string> {
+  const ask = async (port: number, what: (a: Parameters<Parameters<typeof withAdmin>[1]>[0]) => Promise<string>) =>
+    withAdmin(port, what).catch((err: Error) => `unreachable (${err.message})`);
+  const lines: string[] = [];
+  for (const s of setup.sentinels) {
+    lines.push(
+      `sentinel ${s.port}: ` +
+        (await ask(s.port, async (a) => {
+          const fields = (await a.call('SENTINEL', 'MASTER', setup.name)) as string[];
+          const get = (k: string) => fields[fields.indexOf(k) + 1];
+          return `master ${get('ip')}:${get('port')} flags=${get('flags')} failover-state=${get('failover-state') ?? '-'} other-sentinels=${get('num-other-sentinels')}`;
+        })),
+    );
+  }
+  for (const server of [setup.master, setup.replica]) {
+    lines.push(`server ${server.port}: ` + (await ask(server.port, async (a) => /role:(\w+)/.exec(await a.info('replication'))?.[1] ?? '?')));
+  }
+  return lines.join('\n');
 }
 
 const countTask = (queue: string) => newTask({ queue, name: 'ha.count', payload: jsonSerializer.serialize(0) });
@@ -240,6 +272,7 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
       workers = await startWorkers(2, options, ['default'], ledger, 5000);
       let killedAt = 0;
       let firstRunAfterKill = 0;
+      let resumed: Promise<void> | undefined;
       const ids = await loadWithFault(producer, {
         batches: 40,
         size: 50,
@@ -249,8 +282,14 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
           const done = ledger.runs.size;
           await setup.master.kill();
           killedAt = Date.now();
-          void eventually('a task to run after the kill', async () => ledger.runs.size > done + 50, 120_000, 50).then(() => (firstRunAfterKill = Date.now()));
+          resumed = eventually('a task to run after the kill', async () => ledger.runs.size > done + 50, 120_000, 50).then(() => {
+            firstRunAfterKill = Date.now();
+          });
+          resumed.catch(() => {}); // awaited below, with the state that explains a timeout
         },
+      });
+      await resumed?.catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await sentinelState(setup)}\n${workers!.describe()}`);
       });
       const enqueuedAll = Date.now();
       // A completion lost in the failover (acknowledged by the old master, not yet replicated)
