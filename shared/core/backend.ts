@@ -7,9 +7,10 @@
 //   `attempts` and its fencing token; the token never repeats for a task (not even after a requeue).
 // - Order of claims within a queue: highest `priority` first, then earliest `runAt`, then enqueue
 //   order. A task whose `runAt` is in the future is never claimed early.
-// - A `running` task whose lease has expired is claimable again (its worker is presumed dead). If it
-//   has already used `maxAttempts`, the reclaim instead marks it `dead` with error name
-//   `LeaseExpiredError`, so a task that kills its process cannot loop forever.
+// - A `running` task whose lease has expired is claimable again (its worker is presumed dead), and
+//   the claim records error name `LeaseExpiredError` on it (the Worker runs such a task alone). If
+//   it has already used `maxAttempts`, the reclaim instead marks it `dead` with that error, so a
+//   task that kills its process cannot loop forever.
 // - `complete`, `renew` and `release` check state = running and the lease's token; a report under a
 //   lost lease changes nothing and answers false.
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.

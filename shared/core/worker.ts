@@ -513,10 +513,10 @@ function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void)
   return timer;
 }
 
-/** Claimed again after a run that never reported (its worker died or stalled past the lease): a
- *  later attempt with no failure on record. A task that failed by throwing carries its error. */
+/** Claimed again after a run that never reported (its worker died or stalled past the lease):
+ *  the reclaim records a LeaseExpiredError on the task, even when an earlier attempt had thrown. */
 function cameBackFromExpiredLease(c: ClaimedTask): boolean {
-  return c.record.attempts > 1 && c.record.error === undefined;
+  return c.record.attempts > 1 && c.record.error?.name === 'LeaseExpiredError';
 }
 
 function isDefined<T>(v: T | undefined): v is T {

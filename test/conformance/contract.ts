@@ -183,6 +183,29 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(rec.error?.name, 'LeaseExpiredError');
       }));
 
+    it('a reclaimed lease is recorded as LeaseExpiredError on the task, replacing an earlier attempt\'s error', () =>
+      withBackend(target, async (b) => {
+        const task = newTask({ maxAttempts: 5 });
+        await b.enqueue([task]);
+        const claimOne = async (leaseMs: number) =>
+          (await eventually('the task to be claimable', async () => {
+            const got = await b.claim({ ...claimAll, leaseMs });
+            return got.length > 0 ? got : undefined;
+          }, 5000))[0];
+        const first = await claimOne(30_000);
+        const now = Date.now();
+        assert.deepEqual(await b.complete([{ lease: first.lease, outcome: 'retry', error: { name: 'Error', message: 'boom' }, runAt: now, finishedAt: now }]), [true]);
+        const second = await claimOne(200);
+        assert.equal(second.record.error?.message, 'boom');
+        // Its worker "dies": no report, the lease runs out, the next claim takes the task over.
+        await sleep(350);
+        const third = await claimOne(30_000);
+        assert.equal(third.record.attempts, 3);
+        assert.equal(third.record.error?.name, 'LeaseExpiredError');
+        assert.match(third.record.error?.message ?? '', /attempt 2 of 5/);
+        assert.equal((await b.getTask(task.id))?.error?.name, 'LeaseExpiredError');
+      }));
+
     it('release makes an unstarted claim ready at once, in its place, without using an attempt', () =>
       withBackend(target, async (b) => {
         const [t1, t2] = [newTask(), newTask()];

@@ -186,7 +186,15 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
           now--;
         });
         const crashed = await q.enqueueMany(probe, [null, null, null]);
-        const held = await backend.claim({ workerId: 'crashed-worker', queues: ['default'], max: 3, leaseMs: 300 });
+        // The first one had already failed once by throwing: its error on record must not hide
+        // that its next run then ended without a report.
+        const [threw] = await backend.claim({ workerId: 'throwing-worker', queues: ['default'], max: 1, leaseMs: 30_000 });
+        const failedAt = Date.now();
+        await backend.complete([{ lease: threw.lease, outcome: 'retry', error: { name: 'Error', message: 'thrown' }, runAt: failedAt, finishedAt: failedAt }]);
+        const held = await eventually('the three tasks to be claimed by the worker that will crash', async () => {
+          const got = await backend.claim({ workerId: 'crashed-worker', queues: ['default'], max: 3, leaseMs: 300 });
+          return got.length === 3 ? got : undefined;
+        }, 5000);
         assert.equal(held.length, 3);
         await sleep(400);
         const fresh = await q.enqueueMany(probe, Array.from({ length: 6 }, () => null));
@@ -195,7 +203,7 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.deepEqual(results.map((r) => r?.status), Array(9).fill('succeeded'));
         for (const id of crashed) {
           assert.equal(concurrencyAtStart.get(id), 1, 'a task back from an expired lease ran beside another task');
-          assert.equal((await q.getTask(id))?.attempts, 2, 'a release cost an attempt');
+          assert.equal((await q.getTask(id))?.attempts, id === threw.record.id ? 3 : 2, 'a release cost an attempt');
         }
         for (const id of fresh) assert.equal((await q.getTask(id))?.attempts, 1, 'a handed-back task lost an attempt');
       }));

@@ -254,20 +254,22 @@ function claimedRecord(rec: StoredTask, d: Delivery, req: ClaimArgs, now: number
     leaseSeq: d.seq,
     ackSubject: d.ackSubject,
   };
+  // A reclaimed lease is recorded: the next worker then knows this task may kill its process.
+  if (rec.state === 'running') next.error = leaseExpiredError(rec);
   if (next.finishedAt !== undefined) delete next.finishedAt; // (a requeued task's; rare)
   return next;
 }
 
-function expiredRecord(rec: StoredTask, now: number): StoredTask {
-  const next: StoredTask = {
-    ...withoutLease(rec),
-    state: 'dead',
-    finishedAt: now,
-    error: {
-      name: 'LeaseExpiredError',
-      message: `the lease of attempt ${rec.attempts} of ${rec.maxAttempts} expired (its worker stopped renewing it), so the task is not run again`,
-    },
+function leaseExpiredError(rec: StoredTask): NonNullable<StoredTask['error']> {
+  return {
+    name: 'LeaseExpiredError',
+    message: `the lease of attempt ${rec.attempts} of ${rec.maxAttempts} expired (its worker stopped renewing it)`,
   };
+}
+
+function expiredRecord(rec: StoredTask, now: number): StoredTask {
+  const error = leaseExpiredError(rec);
+  const next: StoredTask = { ...withoutLease(rec), state: 'dead', finishedAt: now, error: { ...error, message: `${error.message}, so the task is not run again` } };
   delete next.ackSubject;
   return next;
 }

@@ -43,6 +43,10 @@ const COMMIT_ASYNC = `set_config('synchronous_commit', 'off', true) AS async_com
  *  token still never repeats (assuming the server clock does not step back across a restart). */
 const NEXT_TOKEN = `greatest(t.token + 1, ${NOW})`;
 
+/** The error an expired lease leaves on its task (`t` is the row before the claim). */
+const LEASE_EXPIRED = `jsonb_build_object('name', 'LeaseExpiredError', 'message',
+  'the lease of attempt ' || t.attempts || ' of ' || t.max_attempts || ' expired: its worker stopped renewing it (crashed, killed or stalled)')`;
+
 /** Where the claim's own columns follow the record's in its rows. */
 const TOKEN = RECORD_WIDTH;
 const SEQ = RECORD_WIDTH + 1;
@@ -60,12 +64,13 @@ function claimSql(tables: Tables, many: boolean): string {
   ), buried AS (
     -- An expired lease with no attempts left: dead, so a task that kills its worker cannot loop.
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
-      error = jsonb_build_object('name', 'LeaseExpiredError', 'message',
-        'the lease of attempt ' || t.attempts || ' of ' || t.max_attempts || ' expired: its worker stopped renewing it (crashed, killed or stalled)')
+      error = ${LEASE_EXPIRED}
     FROM candidates c WHERE t.id = c.id AND c.exhausted
   )
+  -- A reclaimed lease is recorded too: the next worker then knows this task may kill its process.
   UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = ${NEXT_TOKEN},
-    lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW}
+    lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW},
+    error = CASE WHEN t.state = 'running' THEN ${LEASE_EXPIRED} ELSE t.error END
   FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
   RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}`;
 }

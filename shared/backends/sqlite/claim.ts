@@ -64,9 +64,8 @@ export class Claimer {
       UPDATE sitq_tasks INDEXED BY sitq_tasks_leases SET
         state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
         finished_at = CASE WHEN attempts >= max_attempts THEN ? END,
-        error = CASE WHEN attempts >= max_attempts
-          THEN json_object('name', 'LeaseExpiredError', 'message', ${LEASE_EXPIRED_MESSAGE})
-          ELSE error END,
+        -- Recorded on a reclaim too: the next worker then knows this task may kill its process.
+        error = json_object('name', 'LeaseExpiredError', 'message', ${LEASE_EXPIRED_MESSAGE}),
         lease_owner = NULL,
         lease_expires_at = NULL
       WHERE state = 'running' AND lease_expires_at <= ?

@@ -18,15 +18,18 @@ local function reclaim_expired(base)
     zset_later(base .. 'running', id, false)
     if not f[1] then
       -- the record is gone; nothing to hand back
-    elseif tonumber(f[1]) >= tonumber(f[2]) then
+    else
+      -- Recorded on a reclaim too: the next worker then knows this task may kill its process.
       local err = cjson.encode({
         name = 'LeaseExpiredError',
         message = 'the lease ran out during attempt ' .. f[1] .. ' of ' .. f[2] ..
           ' (its worker stopped renewing it: it crashed, was killed or lost the server)',
       })
-      finish(base, tkey, id, 'dead', now, { 'error', err })
-    else
-      make_ready(base, tkey, id, tonumber(f[3]), tonumber(f[4]))
+      if tonumber(f[1]) >= tonumber(f[2]) then
+        finish(base, tkey, id, 'dead', now, { 'error', err })
+      else
+        make_ready(base, tkey, id, tonumber(f[3]), tonumber(f[4]), { 'error', err })
+      end
     end
   end
 end
