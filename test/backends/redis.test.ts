@@ -274,6 +274,34 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         });
       }));
 
+    it('replaces a command or subscriber connection that ioredis ended for good by itself', () =>
+      withRedis({}, async (b) => {
+        // ioredis can end a connection for good on its own (when a reconnect is interrupted while
+        // it asks the sentinels for the master); disconnect() ends one the same way. Reached
+        // through the backend's private field: no public call can make ioredis give up.
+        const inner = (b as unknown as { connections: { current?: Redis; subscriberConn?: Promise<Redis> } }).connections;
+        const first = newTask();
+        await b.enqueue([first]);
+        await b.waitForFinish(first.id, 10); // opens and subscribes the subscriber
+        const oldCommand = inner.current!;
+        const oldSubscriber = await inner.subscriberConn!;
+        oldCommand.disconnect();
+        oldSubscriber.disconnect();
+        await sleep(50);
+        assert.equal(oldCommand.status, 'end');
+        // Commands go through the replacement...
+        const task = newTask();
+        await b.enqueue([task]);
+        const [claimed] = await b.claim(claimOne);
+        assert.notEqual(inner.current, oldCommand);
+        // ...and a finish wait subscribes again on a new subscriber, which wakes it.
+        const waiting = b.waitForFinish(claimed.lease.taskId, 10_000);
+        await sleep(100);
+        assert.notEqual(await inner.subscriberConn, oldSubscriber);
+        await b.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+        assert.equal((await waiting)?.state, 'succeeded');
+      }));
+
     it('an idle claim blocks on the server instead of polling', () =>
       withAdmin(async (admin) => {
         await withRedis({}, async (b) => {

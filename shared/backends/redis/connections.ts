@@ -78,13 +78,15 @@ export class RedisConnections {
     if (t.kind === 'sentinel') this.sentinelWatch = new SentinelWatch(options, t, () => this.reconnectAll());
   }
 
-  /** Every open connection re-connects (asking the sentinels which node is the master now);
-   *  commands in flight are sent again on the new connection. */
+  /** Every connection that is up re-connects (asking the sentinels which node is the master now);
+   *  commands in flight are sent again on the new connection. One that is already reconnecting
+   *  asks the sentinels anyway, and must not be interrupted: ioredis gives a connection up for
+   *  good ('end') when it is told to disconnect while it is asking them. */
   private reconnectAll(): void {
     if (this.closed) return;
-    const all = [this.commandConn, ...this.blockingAll];
-    for (const conn of all) if (isServerClient(conn) && conn.status !== 'end') conn.disconnect(true);
-    void this.subscriberConn?.then((conn) => isServerClient(conn) && conn.status !== 'end' && conn.disconnect(true)).catch(() => {});
+    const isUp = (conn: RedisClient | undefined): conn is Redis => isServerClient(conn) && (conn.status === 'ready' || conn.status === 'connect');
+    for (const conn of [this.commandConn, ...this.blockingAll]) if (isUp(conn)) conn.disconnect(true);
+    void this.subscriberConn?.then((conn) => isUp(conn) && conn.disconnect(true)).catch(() => {});
   }
 
   /** Opens the command connection; `prepare` runs on it (script definitions) before first use. */
@@ -94,8 +96,27 @@ export class RedisConnections {
     await loadDriver();
     const conn = await this.open('command');
     prepare(conn);
-    this.commandConn = conn;
+    this.useCommandConnection(conn, prepare);
     this.sentinelWatch?.start();
+  }
+
+  /**
+   * Makes `conn` the command connection. ioredis can end a connection for good by itself (seen
+   * when a reconnect was interrupted while it asked the sentinels for the master); every later
+   * command would then fail with "Connection is closed" for as long as the backend lives. So a
+   * command connection that ends while the backend is open is replaced by a fresh one, which
+   * keeps trying to connect; commands issued meanwhile wait in its queue.
+   */
+  private useCommandConnection(conn: RedisClient, prepare: (redis: RedisClient) => void): void {
+    this.commandConn = conn;
+    conn.once('end', () => {
+      if (this.closed || this.commandConn !== conn) return;
+      const fresh = this.createClient('command', () => true);
+      fresh.on('error', () => {}); // each failed reconnect; commands report their own errors
+      prepare(fresh);
+      this.useCommandConnection(fresh, prepare);
+      fresh.connect().catch(() => {}); // retried by its retry strategy until it is up
+    });
   }
 
   get command(): RedisClient {
@@ -119,14 +140,24 @@ export class RedisConnections {
     return (this.commandConn ? 1 : 0) + (this.subscriberConn ? 1 : 0) + this.blockingAll.size + this.blockingOpening;
   }
 
-  /** The subscriber connection (opened on first use), or null when maxConnections < 3. */
-  subscriber(): Promise<RedisClient> | null {
+  /** The subscriber connection (opened on first use), or null when maxConnections < 3.
+   *  `onLost` runs if ioredis ends it for good while the backend is open (see
+   *  useCommandConnection): the next call opens a new one, to subscribe again. */
+  subscriber(onLost: () => void): Promise<RedisClient> | null {
     if (!this.subscriberAllowed || this.closed) return null;
     if (!this.subscriberConn) {
       const opening = this.open('subscriber');
       this.subscriberConn = opening;
       opening.then(
-        (conn) => this.keepSubscriberAlive(conn),
+        (conn) => {
+          this.keepSubscriberAlive(conn);
+          conn.once('end', () => {
+            if (this.closed || this.subscriberConn !== opening) return;
+            clearInterval(this.subscriberPing);
+            this.subscriberConn = undefined;
+            onLost();
+          });
+        },
         () => (this.subscriberConn = undefined),
       );
     }
@@ -273,8 +304,9 @@ export class RedisConnections {
       // A demoted master answers writes with READONLY until the sentinels' reconfiguration cuts
       // its clients: reconnect at once (which asks the sentinels for the new master) and resend.
       options.reconnectOnError = (err) => (DEMOTED.test(err.message) ? 2 : false);
-      // Also learn of a switch from the sentinels' +switch-master message, not only from errors.
-      options.failoverDetector = true;
+      // ioredis's own +switch-master listener (failoverDetector) stays off: it disconnects even a
+      // connection that is busy asking the sentinels, which ioredis then ends for good. The
+      // SentinelWatch asks the sentinels every second and reconnects only connections that are up.
     }
     return options;
   }

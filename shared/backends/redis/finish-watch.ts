@@ -61,7 +61,7 @@ export class FinishWatcher {
 
   private subscribe(): Promise<boolean> {
     if (!this.subscribed) {
-      const opening = this.connections.subscriber();
+      const opening = this.connections.subscriber(() => this.reset());
       if (!opening) return Promise.resolve(false);
       this.subscribed = opening
         .then(async (conn) => {
