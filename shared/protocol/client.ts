@@ -2,6 +2,7 @@
 // event listeners, and the connection state. Hosts differ only in the Transport they supply.
 import type { EventData, EventName } from './events.js';
 import { BridgeError, RemoteError, isUiBoundMessage, type HostBoundMessage, type UiBoundMessage } from './messages.js';
+import { PendingReplies } from './pending.js';
 import type { Method, ParamsOf, ResultOf } from './requests.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -16,17 +17,10 @@ export interface Transport {
   close(): void;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 type AnyListener = (data: never) => void;
 
 export class ProtocolClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingReplies({ timedOut: (method, ms) => new BridgeError(`${method} got no answer within ${ms} ms`) });
   private readonly listeners = new Map<EventName, Set<AnyListener>>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
 
@@ -37,7 +31,7 @@ export class ProtocolClient {
     transport.onMessage((message) => this.receive(message));
     transport.onState((state) => {
       // A lost connection fails what was in flight at once instead of at its timeout.
-      if (state !== 'open') this.failAll(new BridgeError('the connection to the host was lost'));
+      if (state !== 'open') this.pending.failAll(new BridgeError('the connection to the host was lost'));
       for (const l of this.stateListeners) l(state);
     });
   }
@@ -48,22 +42,14 @@ export class ProtocolClient {
 
   request<M extends Method>(method: M, params: ParamsOf<M>, options: { timeoutMs?: number } = {}): Promise<ResultOf<M>> {
     if (this.transport.state !== 'open') return Promise.reject(new BridgeError('not connected to the host'));
-    const id = this.nextId++;
-    return new Promise<ResultOf<M>>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new BridgeError(`${method} got no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+    const send = (id: number) => {
       try {
         this.transport.send({ type: 'request', id, method, params } as HostBoundMessage);
       } catch (err) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new BridgeError(`could not send ${method}: ${(err as Error).message}`));
+        throw new BridgeError(`could not send ${method}: ${(err as Error).message}`);
       }
-    });
+    };
+    return this.pending.call(method, options.timeoutMs ?? this.timeoutMs, send) as Promise<ResultOf<M>>;
   }
 
   /** Listens for one event; returns the function that stops listening. */
@@ -80,7 +66,7 @@ export class ProtocolClient {
   }
 
   close(): void {
-    this.failAll(new BridgeError('the client was closed'));
+    this.pending.failAll(new BridgeError('the client was closed'));
     this.transport.close();
   }
 
@@ -91,19 +77,6 @@ export class ProtocolClient {
       for (const l of this.listeners.get(m.event) ?? []) (l as (data: unknown) => void)(m.data);
       return;
     }
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    clearTimeout(p.timer);
-    if (m.ok) p.resolve(m.result);
-    else p.reject(new RemoteError(m.error));
-  }
-
-  private failAll(error: Error): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(error);
-    }
-    this.pending.clear();
+    this.pending.settle(m.id, m.ok ? { ok: true, value: m.result } : { ok: false, error: new RemoteError(m.error) });
   }
 }
