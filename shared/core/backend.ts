@@ -40,7 +40,9 @@ export interface ServerInfo {
 export interface NodeStatus {
   /** Redacted address. */
   address: string;
-  role: 'primary' | 'replica' | 'master' | 'sentinel' | 'node' | 'unknown';
+  /** PostgreSQL: primary / replica; Redis: master / replica / sentinel; NATS: leader / member of
+   *  the work stream (a server not holding it: node). */
+  role: 'primary' | 'replica' | 'master' | 'sentinel' | 'leader' | 'member' | 'node' | 'unknown';
   reachable: boolean;
   /** This is the node the backend is talking to for writes. */
   serving: boolean;

@@ -99,6 +99,9 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       const victim = nodes.find((n) => n.url === serving.address);
       assert.ok(victim, `serving node ${serving.address} is not one of the cluster's`);
       for (const name of buckets.slice(0, 2)) await leadOn(admin, jsm, name, victim.name);
+      // nodes() says which server leads the work stream; the others hold its replicas.
+      const roles = (list: { address: string; role: string }[]) => list.map((n) => `${n.address} ${n.role}`).sort();
+      assert.deepEqual(roles(await workerBackend.nodes()), roles(nodes.map((n) => ({ address: n.url, role: n === victim ? 'leader' : 'member' }))));
 
       // Steady load: 10 tasks every 20 ms, while the fault happens.
       const producing = (async () => {
@@ -122,10 +125,11 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       const killedAt = Date.now();
       await victim.kill();
 
-      const afterKill = await until('nodes() to show the killed node unreachable and another serving', 30_000, async () => {
+      const afterKill = await until('nodes() to show the killed node unreachable, another serving and a new leader', 30_000, async () => {
         const list = await workerBackend.nodes();
         const dead = list.find((n) => n.address === victim.url);
-        return dead && !dead.reachable && !dead.serving && list.some((n) => n.serving && n.reachable) ? list : undefined;
+        const newLeader = list.some((n) => n.role === 'leader' && n.reachable && n.address !== victim.url);
+        return dead && !dead.reachable && !dead.serving && dead.role !== 'leader' && newLeader && list.some((n) => n.serving && n.reachable) ? list : undefined;
       });
       assert.equal(afterKill.length, 3);
 

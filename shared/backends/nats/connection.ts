@@ -103,18 +103,38 @@ export async function openConnection(o: ResolvedNatsOptions, address: string): P
 }
 
 /** TCP reachability of one configured server, for `nodes()`. */
-export function probeServer(url: string, timeoutMs: number): Promise<boolean> {
+/** Whether a server accepts a TCP connection within `timeoutMs`, and the name it gives in the
+ *  INFO line every NATS server sends first (to match it with a stream's leader and replicas). */
+export function probeServer(url: string, timeoutMs: number): Promise<{ reachable: boolean; name?: string }> {
   const { host, port } = hostPort(url);
   return new Promise((resolve) => {
     const socket = netConnect({ host, port });
-    const done = (ok: boolean) => {
+    let reachable = false;
+    let received = '';
+    const done = (name?: string) => {
       socket.destroy();
-      resolve(ok);
+      resolve(name === undefined ? { reachable } : { reachable, name });
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.setTimeout(timeoutMs, () => done());
+    socket.once('connect', () => (reachable = true));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n');
+      if (end < 0 && received.length < 64 * 1024) return;
+      done(serverName(received.slice(0, end < 0 ? undefined : end)));
+    });
+    socket.once('error', () => done());
   });
+}
+
+function serverName(infoLine: string): string | undefined {
+  if (!infoLine.startsWith('INFO ')) return undefined;
+  try {
+    const info = JSON.parse(infoLine.slice(5)) as { server_name?: unknown };
+    return typeof info.server_name === 'string' ? info.server_name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function hostPort(url: string): { host: string; port: number } {

@@ -86,19 +86,26 @@ export class NatsBackend implements Backend {
     });
   }
 
+  /** Each configured server: reachable, the one this client is connected to (serving), and its
+   *  part in the work stream: `leader` (takes its writes), `member` (holds a replica), else `node`. */
   async nodes(): Promise<NodeStatus[]> {
     const live = await this.opening?.catch(() => undefined);
     const current = live?.nc.getServer();
-    return Promise.all(
-      this.options.servers.map(async (url): Promise<NodeStatus> => {
-        const { host, port } = hostPort(url);
-        const serving = !!live && live.connected && current === `${host.includes(':') ? `[${host}]` : host}:${port}`;
-        const reachable = serving || (await probeServer(url, Math.min(2000, this.options.connectTimeout)));
-        const status: NodeStatus = { address: redactServer(url), role: 'node', reachable, serving };
-        if (!reachable) status.error = 'no TCP connection';
-        return status;
-      }),
-    );
+    const [cluster, probes] = await Promise.all([
+      live?.connected ? live.jsm.streams.info(live.session.names.stream).then((si) => si.cluster, () => undefined) : undefined,
+      Promise.all(this.options.servers.map((url) => probeServer(url, Math.min(2000, this.options.connectTimeout)))),
+    ]);
+    const members = new Set(cluster?.replicas?.map((r) => r.name) ?? []);
+    return this.options.servers.map((url, i): NodeStatus => {
+      const { host, port } = hostPort(url);
+      const serving = !!live && live.connected && current === `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const { name } = probes[i];
+      const reachable = serving || probes[i].reachable;
+      const role = name !== undefined && name === cluster?.leader ? 'leader' : name !== undefined && members.has(name) ? 'member' : 'node';
+      const status: NodeStatus = { address: redactServer(url), role, reachable, serving };
+      if (!reachable) status.error = 'no TCP connection';
+      return status;
+    });
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
