@@ -105,7 +105,9 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         const tookMs = Date.now() - t0;
         assert.equal(ok?.status, 'succeeded');
         // Seen twice on NATS, only in clean-clone CI runs (never in ~30 local runs): a retry came
-        // back after its ack wait (30 s) instead of its 100-200 ms backoff. Cause not found yet.
+        // back after its ack wait (30 s) instead of its 100-200 ms backoff. One way that happens
+        // was found and fixed (a renewal's late in-progress ack reset the retry's delayed NAK);
+        // this stays a todo on NATS until CI runs show it gone.
         await t.test('the retries come back after their backoff, not after a lease', { todo: target.kind === 'nats' ? 'NATS: a retry occasionally waits its ack wait (seen in CI only)' : false }, () => {
           assert.ok(tookMs < 10_000, `the retried task took ${tookMs} ms with 100 + 200 ms of backoff`);
         });
