@@ -320,7 +320,17 @@ export class RedisConnections {
   private createClient(role: Role, established: () => boolean): RedisClient {
     const t = this.options.topology;
     const { Cluster, Redis } = driver();
-    if (t.kind !== 'cluster') return new Redis(this.ioredisOptions(role, established));
+    if (t.kind !== 'cluster') {
+      const conn = new Redis(this.ioredisOptions(role, established));
+      if (t.kind === 'sentinel') {
+        // Each READONLY / NOREPLICAS reply from a demoted master makes ioredis disconnect again,
+        // adding a 'close' listener to the socket each time: a switchover with many commands in
+        // flight passed Node's limit of 10 and printed a "memory leak" warning. The socket closes
+        // right after, so the listeners go with it; the limit here only covers commands in flight.
+        conn.on('connect', () => conn.stream?.setMaxListeners(1000));
+      }
+      return conn;
+    }
     const { host: _h, port: _p, db: _d, retryStrategy: _r, ...redisOptions } = this.ioredisOptions(role, established);
     const options: ClusterOptions = {
       lazyConnect: true,
