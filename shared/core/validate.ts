@@ -1,6 +1,7 @@
 // Turns a zod schema's complaints into ConfigurationError issues that name the option, the value
 // given and what was expected. Used for backend options, task options and the config file.
-import type { z } from 'zod';
+import { distance } from 'fastest-levenshtein';
+import { z } from 'zod';
 import { ConfigurationError, type ConfigurationIssue } from './errors.js';
 
 const SECRET_KEY = /pass(word)?|secret|token|credential|creds|nkey|seed/i;
@@ -12,18 +13,58 @@ export function isSecretKey(key: string): boolean {
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
-  throw new ConfigurationError(parsed.error.issues.map((issue) => toIssue(issue, where)));
+  throw new ConfigurationError(parsed.error.issues.flatMap((issue) => toIssues(issue, schema, where)));
 }
 
-function toIssue(issue: z.core.$ZodIssue, where: string): ConfigurationIssue {
+function toIssues(issue: z.core.$ZodIssue, schema: z.ZodType, where: string): ConfigurationIssue[] {
   const path = [where, ...issue.path.map(String)].filter(Boolean).join('.');
   const secret = issue.path.some((p) => isSecretKey(String(p)));
   if (issue.code === 'unrecognized_keys') {
-    return { option: [path, issue.keys.join(', ')].filter(Boolean).join('.'), expected: 'no such option (check the spelling)' };
+    // One issue per unknown key, each with the known option it most likely meant (a seed-style
+    // `max_reconnect_attempts`, a typo): the fix is then in the message.
+    const known = knownKeysAt(schema, issue.path);
+    return issue.keys.map((key) => {
+      const meant = closest(key, known);
+      return { option: [path, key].filter(Boolean).join('.'), expected: meant ? `no such option; did you mean "${meant}"?` : 'no such option (check the spelling)' };
+    });
   }
   const result: ConfigurationIssue = { option: path || '(value)', expected: expectedFrom(issue) };
   if ('input' in issue && issue.input !== undefined) result.given = secret ? '(hidden)' : issue.input;
-  return result;
+  return [result];
+}
+
+/** The option names an object schema at `path` accepts (through optional, default, union and
+ *  array wrappers); empty when the schema there is not an object. */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const keys = new Set<string>();
+  const visit = (s: z.ZodType, rest: readonly PropertyKey[]): void => {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) return visit(s.unwrap() as z.ZodType, rest);
+    if (s instanceof z.ZodDefault) return visit(s.unwrap() as z.ZodType, rest);
+    if (s instanceof z.ZodPipe) return visit(s.in as z.ZodType, rest);
+    if (s instanceof z.ZodUnion) return s.options.forEach((o) => visit(o as z.ZodType, rest));
+    if (s instanceof z.ZodArray) return typeof rest[0] === 'number' ? visit(s.element as z.ZodType, rest.slice(1)) : undefined;
+    if (s instanceof z.ZodRecord) return rest.length > 0 ? visit(s.valueType as z.ZodType, rest.slice(1)) : undefined;
+    if (!(s instanceof z.ZodObject)) return;
+    const shape = s.shape as Record<string, z.ZodType>;
+    if (rest.length === 0) for (const k of Object.keys(shape)) keys.add(k);
+    else if (shape[String(rest[0])]) visit(shape[String(rest[0])], rest.slice(1));
+  };
+  visit(schema, path);
+  return [...keys];
+}
+
+/** The known name `given` most likely meant: the same words in another case style
+ *  (`max_reconnect_attempts` → `maxReconnectAttempts`), or at most two letters off. */
+function closest(given: string, known: readonly string[]): string | undefined {
+  const words = (name: string) => name.replace(/[-_\s]+/g, '').toLowerCase();
+  const same = known.find((k) => words(k) === words(given));
+  if (same) return same;
+  let best: { name: string; distance: number } | undefined;
+  for (const k of known) {
+    const d = distance(given.toLowerCase(), k.toLowerCase());
+    if (d <= 2 && d < given.length / 2 && (!best || d < best.distance)) best = { name: k, distance: d };
+  }
+  return best?.name;
 }
 
 function expectedFrom(issue: z.core.$ZodIssue): string {

@@ -5,6 +5,7 @@ import { buildNewTask } from '../../shared/core/enqueue-options.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { Worker } from '../../shared/core/worker.js';
 import type { Backend } from '../../shared/core/backend.js';
+import { NatsBackend } from '../../shared/backends/nats/index.js';
 
 const bytes = new Uint8Array();
 
@@ -55,6 +56,27 @@ describe('worker options', () => {
     assert.throws(() => new Worker(backend, { maxConcurrency: 0, lease: 5, queues: [] }), (e: unknown) => {
       assert.ok(e instanceof ConfigurationError);
       assert.deepEqual(e.issues.map((i) => i.option), ['worker.queues', 'worker.maxConcurrency', 'worker.lease']);
+      return true;
+    });
+  });
+});
+
+describe('unknown options', () => {
+  it('each unknown option is its own issue, with the known option it most likely meant', () => {
+    // The seed document's snake_case names, a typo inside a nested object, and a plain stranger.
+    const given = { max_reconnect_attempts: 10, reconnect_wait: 2, tls: { ca_file: '/ca.pem' }, servres: 'nats://127.0.0.1:4222', zzz: 1 };
+    assert.throws(() => new NatsBackend(given as never), (e: unknown) => {
+      assert.ok(e instanceof ConfigurationError);
+      assert.deepEqual(
+        e.issues.map((i) => `${i.option}: ${i.expected}`).sort(),
+        [
+          'nats.max_reconnect_attempts: no such option; did you mean "maxReconnectAttempts"?',
+          'nats.reconnect_wait: no such option; did you mean "reconnectWait"?',
+          'nats.servres: no such option; did you mean "servers"?',
+          'nats.tls.ca_file: no such option; did you mean "caFile"?',
+          'nats.zzz: no such option (check the spelling)',
+        ],
+      );
       return true;
     });
   });
