@@ -55,6 +55,16 @@ interface Live {
   resyncs: number;
 }
 
+/** How long nodes() waits for the work stream's info (its leader and replicas). */
+const STREAM_INFO_LIMIT_MS = 500;
+
+/** `promise`'s value, or undefined if it takes longer than `ms`. */
+function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export class NatsBackend implements Backend {
   readonly kind = 'nats' as const;
   readonly address: string;
@@ -87,22 +97,30 @@ export class NatsBackend implements Backend {
   }
 
   /** Each configured server: reachable, the one this client is connected to (serving), and its
-   *  part in the work stream: `leader` (takes its writes), `member` (holds a replica), else `node`. */
+   *  part in the work stream: `leader` (takes its writes), `member` (holds a replica), else `node`.
+   *  Quick even on a stalled link (the health monitor calls it to notice one): the serving server
+   *  is not probed again, and the stream's leader is asked with a short limit. */
   async nodes(): Promise<NodeStatus[]> {
     const live = await this.opening?.catch(() => undefined);
-    const current = live?.nc.getServer();
+    // Read afresh each time: the link may be found dead while the stream info is awaited.
+    const isServing = (url: string) => {
+      const { host, port } = hostPort(url);
+      return !!live && live.connected && live.nc.getServer() === `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    };
+    const probeMs = Math.min(2000, this.options.connectTimeout);
     const [cluster, probes] = await Promise.all([
-      live?.connected ? live.jsm.streams.info(live.session.names.stream).then((si) => si.cluster, () => undefined) : undefined,
-      Promise.all(this.options.servers.map((url) => probeServer(url, Math.min(2000, this.options.connectTimeout)))),
+      live?.connected ? withinMs(STREAM_INFO_LIMIT_MS, live.jsm.streams.info(live.session.names.stream)).then((si) => si?.cluster, () => undefined) : undefined,
+      Promise.all(
+        this.options.servers.map((url) =>
+          isServing(url) ? { reachable: true, name: live?.nc.info?.server_name } : probeServer(url, probeMs),
+        ),
+      ),
     ]);
     const members = new Set(cluster?.replicas?.map((r) => r.name) ?? []);
     return this.options.servers.map((url, i): NodeStatus => {
-      const { host, port } = hostPort(url);
-      const serving = !!live && live.connected && current === `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      const { name } = probes[i];
-      const reachable = serving || probes[i].reachable;
+      const { reachable, name } = probes[i];
       const role = name !== undefined && name === cluster?.leader ? 'leader' : name !== undefined && members.has(name) ? 'member' : 'node';
-      const status: NodeStatus = { address: redactServer(url), role, reachable, serving };
+      const status: NodeStatus = { address: redactServer(url), role, reachable, serving: isServing(url) };
       if (!reachable) status.error = 'no TCP connection';
       return status;
     });
