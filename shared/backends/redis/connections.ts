@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, ClusterOptions, Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 import { ConnectionError } from '../../core/errors.js';
 import { driver, isClusterClient, isServerClient, loadDriver } from './driver.js';
-import type { ResolvedRedisOptions } from './options.js';
+import { hostPort, type ResolvedRedisOptions } from './options.js';
 import { SentinelWatch } from './sentinel-watch.js';
 
 const BACKEND = 'redis';
@@ -75,18 +75,22 @@ export class RedisConnections {
     this.subscriberAllowed = options.maxConnections >= 2 + subscriberCost;
     this.blockingCap = options.maxConnections - 1 - (this.subscriberAllowed ? subscriberCost : 0);
     const t = options.topology;
-    if (t.kind === 'sentinel') this.sentinelWatch = new SentinelWatch(options, t, () => this.reconnectAll());
+    if (t.kind === 'sentinel') this.sentinelWatch = new SentinelWatch(options, t, (master) => this.reconnectAll(master));
   }
 
   /** Every connection that is up re-connects (asking the sentinels which node is the master now);
-   *  commands in flight are sent again on the new connection. One that is already reconnecting
-   *  asks the sentinels anyway, and must not be interrupted: ioredis gives a connection up for
-   *  good ('end') when it is told to disconnect while it is asking them. */
-  private reconnectAll(): void {
+   *  commands in flight are sent again on the new connection. One that is reconnecting must not
+   *  be interrupted (ioredis gives a connection up for good when told to disconnect while it asks
+   *  the sentinels): it is checked once it is up, in case it was told the old master. */
+  private reconnectAll(master: string): void {
     if (this.closed) return;
-    const isUp = (conn: RedisClient | undefined): conn is Redis => isServerClient(conn) && (conn.status === 'ready' || conn.status === 'connect');
-    for (const conn of [this.commandConn, ...this.blockingAll]) if (isUp(conn)) conn.disconnect(true);
-    void this.subscriberConn?.then((conn) => isUp(conn) && conn.disconnect(true)).catch(() => {});
+    const move = (conn: RedisClient | undefined) => {
+      if (!isServerClient(conn) || conn.status === 'end') return;
+      if (conn.status === 'ready' || conn.status === 'connect') conn.disconnect(true);
+      else conn.once('ready', () => !this.closed && !isConnectedTo(conn, master) && conn.disconnect(true));
+    };
+    for (const conn of [this.commandConn, ...this.blockingAll]) move(conn);
+    void this.subscriberConn?.then(move).catch(() => {});
   }
 
   /** Opens the command connection; `prepare` runs on it (script definitions) before first use. */
@@ -372,4 +376,11 @@ export class RedisConnections {
       clearTimeout(timer);
     }
   }
+}
+
+/** Whether `conn`'s socket goes to `master` (`host:port` as the sentinels name it). A name the
+ *  socket cannot match (a hostname) counts as no: one extra reconnect, never a wrong master. */
+function isConnectedTo(conn: Redis, master: string): boolean {
+  const { remoteAddress, remotePort } = conn.stream ?? {};
+  return remoteAddress !== undefined && remotePort !== undefined && hostPort(remoteAddress, remotePort) === master;
 }

@@ -21,7 +21,8 @@ export class SentinelWatch {
   constructor(
     private readonly options: ResolvedRedisOptions,
     private readonly topology: SentinelTopology,
-    private readonly onSwitch: () => void,
+    /** Called with the new master's `host:port` when the sentinels name another one. */
+    private readonly onSwitch: (master: string) => void,
   ) {}
 
   start(): void {
@@ -60,7 +61,7 @@ export class SentinelWatch {
     try {
       const now = await this.master();
       if (now === undefined) return;
-      if (this.last !== undefined && now !== this.last) this.onSwitch();
+      if (this.last !== undefined && now !== this.last) this.onSwitch(now);
       this.last = now;
     } finally {
       this.busy = false;
