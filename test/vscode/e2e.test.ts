@@ -287,8 +287,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     // Requeue: the dead group, one of its tasks, the row's inline action, the confirmation.
     await wb.expand(wb.treeRow('Backends', 'chores'));
     await wb.expand(wb.treeRowNamed('Backends', 'dead'));
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.fail'), 'Requeue Task');
-    await wb.page.locator('.monaco-dialog-box').filter({ hasText: /Requeue sitq\.fail/ }).waitFor({ timeout: 30_000 });
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.fail'), 'Requeue Task', wb.dialog(/Requeue sitq\.fail/));
     await shot('13-dialog-requeue');
     await wb.confirm(/Requeue sitq\.fail/, 'Requeue');
     await wb.notification(/Requeued sitq\.fail/).waitFor({ timeout: 30_000 });
@@ -296,7 +295,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
 
     // Cancel: a pending echo task, confirmed.
     await wb.expand(wb.treeRowNamed('Backends', 'pending'));
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.echo'), 'Cancel Task');
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.echo'), 'Cancel Task', wb.dialog(/Cancel sitq\.echo/));
     await wb.confirm(/Cancel sitq\.echo/, 'Cancel Task');
     await wb.notification(/Cancelled sitq\.echo/).waitFor({ timeout: 30_000 });
     await wb.treeRow('Backends', 'chores', '3 pending · 1 dead · 1 cancelled').waitFor({ timeout: 30_000 });

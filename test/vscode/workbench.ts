@@ -135,10 +135,28 @@ export class Workbench {
     if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
   }
 
-  /** Clicks a row's inline action (shown on hover) by its title. */
-  async inlineAction(row: Locator, title: string): Promise<void> {
-    await row.hover();
-    await row.locator(`.action-label[aria-label^="${title}"]`).click();
+  /** Clicks a row's inline action (shown on hover) by its title. With `opens` (what the click
+   *  brings up, e.g. its confirmation dialog), clicks again if that does not appear: a live tree
+   *  refresh can re-render the row between the hover and the click, and a person would retry. */
+  async inlineAction(row: Locator, title: string, opens?: Locator): Promise<void> {
+    const click = async () => {
+      await row.hover({ timeout: 10_000 });
+      await row.locator(`.action-label[aria-label^="${title}"]`).click({ timeout: 10_000 });
+    };
+    if (!opens) return click();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      if (await opens.isVisible()) return;
+      await click().catch((err: unknown) => {
+        if (attempt === 3) throw err;
+      });
+      if (await opens.waitFor({ timeout: 8_000 }).then(() => true, () => false)) return;
+    }
+    throw new Error(`clicking "${title}" three times did not bring up what it opens`);
+  }
+
+  /** The visible confirmation dialog whose text matches. */
+  dialog(message: string | RegExp): Locator {
+    return this.page.locator('.monaco-dialog-box').filter({ hasText: message }).first();
   }
 
   /** Right-clicks a row and picks an item of its context menu. */
@@ -154,7 +172,7 @@ export class Workbench {
 
   /** Answers the modal dialog whose message matches by pressing `button`. */
   async confirm(message: string | RegExp, button: string): Promise<void> {
-    const box = this.page.locator('.monaco-dialog-box').filter({ hasText: message }).first();
+    const box = this.dialog(message);
     await box.waitFor({ timeout: 30_000 });
     await box.locator('.monaco-button', { hasText: button }).first().click();
     await box.waitFor({ state: 'hidden', timeout: 10_000 });
