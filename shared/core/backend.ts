@@ -37,6 +37,10 @@ export interface ServerInfo {
 }
 
 /** One node of a profile with several hosts (HA), as the health check reports it. */
+/** The error name a claim records on a task whose expired lease it takes over (the Worker runs such
+ *  a task alone), and on one that dies of it. Redis's claim.lua writes the same literal. */
+export const LEASE_EXPIRED_ERROR = 'LeaseExpiredError';
+
 export interface NodeStatus {
   /** Redacted address. */
   address: string;

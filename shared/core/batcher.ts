@@ -2,7 +2,9 @@
 // A failed flush is retried with a growing pause (100 ms up to 1 s): a completion is never dropped
 // while the worker lives (if the worker dies, the lease brings the task back: at-least-once).
 
-const RETRY_PAUSE_CAP_MS = 1000;
+/** The longest pause between retries of a backend call, here and in the Worker's claim loop:
+ *  after an outage, a worker resumes within a second of the server coming back. */
+export const RETRY_PAUSE_CAP_MS = 1000;
 
 export class Batcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
@@ -56,9 +58,9 @@ export class Batcher<I, O> {
             batch.forEach((b) => b.reject(err));
             break;
           }
-          // Capped at 1 s, as the Worker's claim pause: a worker blocked on its reports (all its
-          // slots waiting to be recorded) resumes within a second of the server coming back.
-          await new Promise((r) => setTimeout(r, Math.min(RETRY_PAUSE_CAP_MS, 50 * 2 ** Math.min(attempt, 7))));
+          // A worker blocked on its reports (all its slots waiting to be recorded) claims nothing:
+          // the cap is what lets it resume soon after the server is back.
+          await new Promise((r) => setTimeout(r, Math.min(RETRY_PAUSE_CAP_MS, 50 * 2 ** attempt)));
         }
       }
     }

@@ -38,8 +38,7 @@ function toIssues(issue: z.core.$ZodIssue, schema: z.ZodType, where: string): Co
 function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const keys = new Set<string>();
   const visit = (s: z.ZodType, rest: readonly PropertyKey[]): void => {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) return visit(s.unwrap() as z.ZodType, rest);
-    if (s instanceof z.ZodDefault) return visit(s.unwrap() as z.ZodType, rest);
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) return visit(s.unwrap() as z.ZodType, rest);
     if (s instanceof z.ZodPipe) return visit(s.in as z.ZodType, rest);
     if (s instanceof z.ZodUnion) return s.options.forEach((o) => visit(o as z.ZodType, rest));
     if (s instanceof z.ZodArray) return typeof rest[0] === 'number' ? visit(s.element as z.ZodType, rest.slice(1)) : undefined;

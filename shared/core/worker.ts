@@ -1,9 +1,9 @@
 // The consumer's side: claims what it has room for, runs handlers, renews leases, reports.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type { Backend } from './backend.js';
+import { LEASE_EXPIRED_ERROR, type Backend } from './backend.js';
 import { backoffDelay } from './backoff.js';
-import { Batcher } from './batcher.js';
+import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
 import { QUEUE_NAME } from './enqueue-options.js';
 import { newWorkerId } from './ids.js';
@@ -262,7 +262,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
-        pause = Math.min(1000, Math.max(100, pause * 2)); // capped low: after an outage, workers resume within a second
+        pause = Math.min(RETRY_PAUSE_CAP_MS, Math.max(100, pause * 2));
         this.backendError(err, `claiming failed; trying again in ${pause} ms`);
         await abortableSleep(pause, this.claimAbort.signal);
         continue;
@@ -516,7 +516,7 @@ function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void)
 /** Claimed again after a run that never reported (its worker died or stalled past the lease):
  *  the reclaim records a LeaseExpiredError on the task, even when an earlier attempt had thrown. */
 function cameBackFromExpiredLease(c: ClaimedTask): boolean {
-  return c.record.attempts > 1 && c.record.error?.name === 'LeaseExpiredError';
+  return c.record.attempts > 1 && c.record.error?.name === LEASE_EXPIRED_ERROR;
 }
 
 function isDefined<T>(v: T | undefined): v is T {

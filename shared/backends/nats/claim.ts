@@ -5,6 +5,7 @@
 // (the message carries the revision it was written at); otherwise the record is read first.
 // When nothing is ready the claim waits with one-shot pulls, which the server answers as soon
 // as a message arrives (enqueue, release, retry, an expired lease all deliver one).
+import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import type { Session } from './context.js';
 import { checkQueue } from './names.js';
@@ -262,7 +263,7 @@ function claimedRecord(rec: StoredTask, d: Delivery, req: ClaimArgs, now: number
 
 function leaseExpiredError(rec: StoredTask): NonNullable<StoredTask['error']> {
   return {
-    name: 'LeaseExpiredError',
+    name: LEASE_EXPIRED_ERROR,
     message: `the lease of attempt ${rec.attempts} of ${rec.maxAttempts} expired (its worker stopped renewing it)`,
   };
 }

@@ -102,7 +102,6 @@ export async function openConnection(o: ResolvedNatsOptions, address: string): P
   }
 }
 
-/** TCP reachability of one configured server, for `nodes()`. */
 /** Whether a server accepts a TCP connection within `timeoutMs`, and the name it gives in the
  *  INFO line every NATS server sends first (to match it with a stream's leader and replicas). */
 export function probeServer(url: string, timeoutMs: number): Promise<{ reachable: boolean; name?: string }> {

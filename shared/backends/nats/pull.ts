@@ -206,7 +206,8 @@ export function parseAckSubject(subject: string): { delivered: number; seq: numb
 
 // --- answers to a delivery (fire-and-forget publishes to its ack subject) ---------------------
 
-const ACK = new TextEncoder().encode('+ACK');
+const encoder = new TextEncoder();
+const ACK = encoder.encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
 const WORKING = new TextEncoder().encode('+WPI');
 const TERM = new TextEncoder().encode('+TERM');
@@ -216,7 +217,7 @@ export const answer = {
   ack: (nc: NatsConnection, subject: string) => nc.publish(subject, ACK),
   /** Deliver again now, or after `delayMs` (a retry's backoff, a lease not yet expired). */
   nak: (nc: NatsConnection, subject: string, delayMs = 0) =>
-    nc.publish(subject, delayMs > 0 ? new TextEncoder().encode(`-NAK ${JSON.stringify({ delay: Math.ceil(delayMs) * 1_000_000 })}`) : NAK),
+    nc.publish(subject, delayMs > 0 ? encoder.encode(`-NAK ${JSON.stringify({ delay: Math.ceil(delayMs) * 1_000_000 })}`) : NAK),
   /** Still working: restarts the ack-wait (the lease) on the server. */
   working: (nc: NatsConnection, subject: string) => nc.publish(subject, WORKING),
   /** Never deliver again (dead, cancelled). */

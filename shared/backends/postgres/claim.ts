@@ -2,6 +2,7 @@
 // takes up to `max` ready tasks (and expired leases of crashed workers) in one round trip. A
 // blocking claim waits for a notification (see notify.ts) or the next due time, with polling as
 // the fallback.
+import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimRequest, ClaimedTask } from '../../core/types.js';
 import type { Notifier } from './notify.js';
 import type { Pool } from './pool.js';
@@ -44,7 +45,7 @@ const COMMIT_ASYNC = `set_config('synchronous_commit', 'off', true) AS async_com
 const NEXT_TOKEN = `greatest(t.token + 1, ${NOW})`;
 
 /** The error an expired lease leaves on its task (`t` is the row before the claim). */
-const LEASE_EXPIRED = `jsonb_build_object('name', 'LeaseExpiredError', 'message',
+const LEASE_EXPIRED = `jsonb_build_object('name', '${LEASE_EXPIRED_ERROR}', 'message',
   'the lease of attempt ' || t.attempts || ' of ' || t.max_attempts || ' expired: its worker stopped renewing it (crashed, killed or stalled)')`;
 
 /** Where the claim's own columns follow the record's in its rows. */

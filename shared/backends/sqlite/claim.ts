@@ -3,6 +3,7 @@
 // leases are taken back — and then claims with ONE statement that picks the next tasks in claim
 // order and re-checks their state as it updates them. No SELECT-then-UPDATE.
 import type { Database, Statement } from 'better-sqlite3';
+import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { ClaimedQueues, CountBatch, Counts } from './counts.js';
@@ -65,7 +66,7 @@ export class Claimer {
         state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
         finished_at = CASE WHEN attempts >= max_attempts THEN ? END,
         -- Recorded on a reclaim too: the next worker then knows this task may kill its process.
-        error = json_object('name', 'LeaseExpiredError', 'message', ${LEASE_EXPIRED_MESSAGE}),
+        error = json_object('name', '${LEASE_EXPIRED_ERROR}', 'message', ${LEASE_EXPIRED_MESSAGE}),
         lease_owner = NULL,
         lease_expires_at = NULL
       WHERE state = 'running' AND lease_expires_at <= ?

@@ -21,7 +21,7 @@ local function reclaim_expired(base)
     else
       -- Recorded on a reclaim too: the next worker then knows this task may kill its process.
       local err = cjson.encode({
-        name = 'LeaseExpiredError',
+        name = 'LeaseExpiredError', -- LEASE_EXPIRED_ERROR in core/backend.ts
         message = 'the lease ran out during attempt ' .. f[1] .. ' of ' .. f[2] ..
           ' (its worker stopped renewing it: it crashed, was killed or lost the server)',
       })
