@@ -17,22 +17,45 @@ export const ROUTES = [
 
 export type RouteId = (typeof ROUTES)[number]['id'];
 
+// Routing is done here, not left to the browser: VS Code's webview host cancels every click on a
+// `#/route` link (it treats them as in-page anchors), so a link that relied on the default action
+// and `hashchange` did nothing inside VS Code. Links call `navigate`, which sets the hash (the
+// browser keeps back/forward and deep links) and tells the shell directly.
+const routeListeners = new Set<() => void>();
+
+function currentRoute(): RouteId {
+  const id = window.location.hash.replace(/^#\/?/, '').split('?')[0];
+  return (ROUTES.find((r) => r.id === id)?.id ?? 'profiles') as RouteId;
+}
+
 export function useRoute(): RouteId {
-  const read = (): RouteId => {
-    const id = window.location.hash.replace(/^#\/?/, '').split('?')[0];
-    return (ROUTES.find((r) => r.id === id)?.id ?? 'profiles') as RouteId;
-  };
-  const [route, setRoute] = useState<RouteId>(read);
+  const [route, setRoute] = useState<RouteId>(currentRoute);
   useEffect(() => {
-    const on = () => setRoute(read());
+    const on = () => setRoute(currentRoute());
     window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
+    routeListeners.add(on);
+    return () => {
+      window.removeEventListener('hashchange', on);
+      routeListeners.delete(on);
+    };
   }, []);
   return route;
 }
 
 export function navigate(route: RouteId): void {
-  window.location.hash = `#/${route}`;
+  const hash = `#/${route}`;
+  if (window.location.hash !== hash) window.location.hash = hash;
+  for (const l of routeListeners) l();
+}
+
+/** The click handler of a `#/route` link: a plain click navigates in place (also where the host
+ *  cancels the link's default action); a modified click is left to the browser. */
+export function routeClick(route: RouteId): (e: MouseEvent) => void {
+  return (e) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(route);
+  };
 }
 
 type Theme = 'auto' | 'light' | 'dark';
@@ -84,7 +107,7 @@ export function Shell({ route, children }: { route: RouteId; children: Component
         <ul>
           {ROUTES.map((r) => (
             <li key={r.id}>
-              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`}>
+              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`} onClick={routeClick(r.id)}>
                 <Icon name={r.icon} />
                 {r.label}
               </a>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { RemoteError } from '../../shared/protocol/messages.js';
 import { Banner, Empty, Field, Panel } from '../components/common.js';
-import { navigate } from '../components/shell.js';
+import { routeClick } from '../components/shell.js';
 import { fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
@@ -138,7 +138,7 @@ export function EnqueueView() {
           {last && (
             <span class="ok-text" data-testid="enqueue-result">
               {last} ·{' '}
-              <a href="#/queues" onClick={() => navigate('queues')}>
+              <a href="#/queues" onClick={routeClick('queues')}>
                 see the queue
               </a>
             </span>
