@@ -132,6 +132,10 @@ export interface ListTasksQuery {
   limit?: number;
   /** Skip this many (newest first). */
   offset?: number;
+  /** Only tasks whose id, name, last error (name or message) or JSON payload text contains this,
+   *  ignoring the case of A–Z (see task-search.ts); blank means no search; at most 200 characters.
+   *  `total` then counts the matches. */
+  search?: string;
 }
 
 export interface TaskPage {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
 import { ConnectionError } from '../../shared/core/errors.js';
-import { jsonSerializer } from '../../shared/core/serializers.js';
+import { jsonSerializer, v8Serializer } from '../../shared/core/serializers.js';
 import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
 
 const claimAll = { workerId: 'w-test', queues: ['default'], max: 100, leaseMs: 30_000 };
@@ -312,6 +312,51 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(await b.purge({ olderThanMs: 0, queue: 'inspect' }), 2);
         const after = (await b.counts()).find((c) => c.queue === 'inspect');
         assert.deepEqual(after?.counts, { pending: 3, delayed: 1, running: 1, succeeded: 0, dead: 0, cancelled: 0 });
+      }));
+
+    it('searches tasks by id, name, error or JSON payload text, ignoring case, in pages and with the filters', () =>
+      withBackend(target, async (b) => {
+        const mail = newTask({ queue: 'search', name: 'mail.send', payload: jsonSerializer.serialize({ to: 'Alice@Example.com' }) });
+        const resize = newTask({ queue: 'search', name: 'images.Resize', payload: jsonSerializer.serialize({ url: 'a.png' }) });
+        // The same text in a payload of another serializer is not searched (its bytes are not text).
+        const binary = newTask({ queue: 'search', payload: v8Serializer.serialize({ to: 'alice@example.com' }), serializer: 'v8' });
+        const failing = newTask({ queue: 'search', name: 'billing.charge', priority: 9 });
+        const batch = Array.from({ length: 12 }, (_, i) => newTask({ queue: 'search', payload: jsonSerializer.serialize({ tag: 'needle-batch', i }) }));
+        const elsewhere = newTask({ queue: 'search-other', payload: jsonSerializer.serialize({ tag: 'needle-batch' }) });
+        await b.enqueue([mail, resize, binary, failing]);
+        await b.enqueue(batch);
+        await b.enqueue([elsewhere]);
+        const [claimed] = await b.claim({ ...claimAll, queues: ['search'], max: 1 });
+        assert.equal(claimed.record.id, failing.id);
+        await b.complete([{ lease: claimed.lease, outcome: 'dead', error: { name: 'GatewayError', message: 'upstream PAYMENTS gateway timed out' }, finishedAt: Date.now() }]);
+
+        const ids = async (search: string, more: { state?: 'pending' | 'dead'; queue?: string } = {}) => {
+          const page = await b.listTasks({ search, limit: 100, ...more });
+          assert.equal(page.total, page.tasks.length, `total of "${search}"`);
+          return page.tasks.map((t) => t.id).sort();
+        };
+        assert.deepEqual(await ids('ALICE@'), [mail.id], 'payload text, any case; not the v8 payload');
+        assert.deepEqual(await ids('resize'), [resize.id], 'name, any case');
+        assert.deepEqual(await ids(resize.id), [resize.id], 'id');
+        assert.deepEqual(await ids('payments gateway'), [failing.id], 'error message');
+        assert.deepEqual(await ids('gatewayerror'), [failing.id], 'error name');
+        assert.deepEqual(await ids('payments', { state: 'dead' }), [failing.id]);
+        assert.deepEqual(await ids('payments', { state: 'pending' }), []);
+        assert.deepEqual(await ids('nothing-like-this'), []);
+        assert.deepEqual(await ids('needle-batch'), [...batch.map((t) => t.id), elsewhere.id].sort(), 'every queue');
+        assert.deepEqual(await ids('needle-batch', { queue: 'search' }), batch.map((t) => t.id).sort(), 'one queue');
+
+        // Pages of matches: newest first, as without a search, none twice, none missed.
+        const pages = [];
+        for (let offset = 0; offset < 15; offset += 5) pages.push(await b.listTasks({ queue: 'search', search: 'needle-batch', limit: 5, offset }));
+        assert.deepEqual(pages.map((p) => p.total), [12, 12, 12]);
+        assert.deepEqual(pages.map((p) => p.tasks.length), [5, 5, 2]);
+        const unsearched = (await b.listTasks({ queue: 'search', limit: 100 })).tasks.map((t) => t.id).filter((id) => batch.some((t) => t.id === id));
+        assert.deepEqual(pages.flatMap((p) => p.tasks.map((t) => t.id)), unsearched);
+
+        // A blank search is no search; an over-long one is refused, naming the option.
+        assert.equal((await b.listTasks({ queue: 'search', search: '   ', limit: 100 })).total, 16);
+        await assert.rejects(b.listTasks({ search: 'x'.repeat(201) }), /listTasks\.search: expected text of at most 200 characters/);
       }));
 
     it('waitForFinish resolves promptly on finish and null after its timeout or for an unknown id', () =>

@@ -6,6 +6,7 @@
 import { consumerOpts, type JetStreamClient, type JetStreamManager, type JetStreamSubscription, type JsMsg } from 'nats';
 import { TASK_STATES, emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
+import { searchCandidates, searchNeedle } from '../../core/task-search.js';
 import { parseSummary, publicRecord, SUMMARY_HEADER, visibleState, type RecordStore, type Summary } from './records.js';
 
 interface Entry extends Summary {
@@ -60,21 +61,21 @@ export class TaskView {
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: TaskRecord[]; total: number }> {
+    const needle = searchNeedle(query.search);
     await this.catchUp();
     const now = Date.now();
     const limit = Math.min(1000, Math.max(1, query.limit ?? 50));
     const offset = Math.max(0, query.offset ?? 0);
     if (query.state !== undefined && !TASK_STATES.includes(query.state)) return { tasks: [], total: 0 };
-    const page: Entry[] = [];
-    let total = 0;
-    for (const e of this.newestFirst()) {
-      if (query.queue !== undefined && e.queue !== query.queue) continue;
-      if (query.state !== undefined && visibleState(e.state, e.runAt, now) !== query.state) continue;
-      if (total >= offset && page.length < limit) page.push(e);
-      total++;
-    }
-    const found = await Promise.all(page.map((e) => this.store.get(e.id)));
-    return { tasks: found.filter((v) => v !== null).map((v) => publicRecord(v.rec, now)), total };
+    const listed = this.newestFirst().filter(
+      (e) => (query.queue === undefined || e.queue === query.queue) && (query.state === undefined || visibleState(e.state, e.runAt, now) === query.state),
+    );
+    const read = async (entries: readonly Entry[]) =>
+      (await Promise.all(entries.map((e) => this.store.get(e.id)))).map((v) => (v === null ? null : publicRecord(v.rec, now)));
+    // A search reads each listed task's record (the local view holds summaries only).
+    if (needle !== undefined) return searchCandidates(listed, read, needle, { offset, limit });
+    const tasks = (await read(listed.slice(offset, offset + limit))).filter((r): r is TaskRecord => r !== null);
+    return { tasks, total: listed.length };
   }
 
   /** Finished tasks older than `olderThanMs`: ids with the revision to delete them at. */

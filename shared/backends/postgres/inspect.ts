@@ -3,6 +3,7 @@ import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type T
 import type { Context } from './claim.js';
 import { toRecord } from './rows.js';
 import { NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
+import { searchNeedle } from '../../core/task-search.js';
 
 export async function getTask(ctx: Context, taskId: string): Promise<TaskRecord | null> {
   const rows = await ctx.pool.queryArrays({
@@ -48,6 +49,11 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
     if (query.state !== 'pending' && query.state !== 'delayed') values.push(query.state);
     where.push(stateCondition(query.state, `$${values.length}`));
   }
+  const needle = searchNeedle(query.search);
+  if (needle !== undefined) {
+    values.push(needle);
+    where.push(searchCondition(`$${values.length}`));
+  }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 50)));
   const offset = Math.max(0, Math.trunc(query.offset ?? 0));
@@ -59,4 +65,14 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
     ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),
   ]);
   return { tasks: page.map(toRecord), total: total.rows[0]?.n ?? 0 };
+}
+
+/** task-search.ts's rule in SQL: id, name, the error's name or message, or a JSON payload's text
+ *  contains the (already folded) search. translate() folds A–Z only, as foldCase does (lower()
+ *  would also fold other letters, and then the backends would disagree). */
+function searchCondition(param: string): string {
+  const fold = (sql: string) => `translate(${sql}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+  const has = (sql: string) => `strpos(${fold(sql)}, ${param}) > 0`;
+  return `(${has('t.id')} OR ${has('t.name')} OR ${has(`coalesce(t.error->>'name', '')`)} OR ${has(`coalesce(t.error->>'message', '')`)}
+    OR (CASE WHEN t.serializer = 'json' THEN ${has(`convert_from(t.payload, 'UTF8')`)} ELSE false END))`;
 }

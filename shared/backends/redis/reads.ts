@@ -8,6 +8,7 @@ import type { TaskDirectory } from './directory.js';
 import type { RedisKeys } from './keys.js';
 import { Batch } from './batch.js';
 import { queueScript } from './scripts.js';
+import { searchCandidates, searchNeedle } from '../../core/task-search.js';
 
 interface Row {
   queue: string;
@@ -59,34 +60,46 @@ export class RedisReads {
     if (!Number.isInteger(offset) || offset < 0) {
       throw new ConfigurationError({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
     }
+    const needle = searchNeedle(query.search);
     const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
     if (queues.length === 0) return { tasks: [], total: 0 };
-    // Each state lists in its own order, last first: pending by claim order, delayed by runAt,
-    // running by lease expiry, finished by finishedAt, and all of a queue by enqueuedAt.
-    const indexes = queues.map((q) => this.keys.index(q, query.state ?? 'all'));
-    // One queue: read the page itself. Several: the first offset+limit of each, merged below.
+    // A search reads every candidate's record in pipelined pages (Redis has no substring index).
+    if (needle !== undefined) return searchCandidates((await this.index(queues, query, 0, -1)).rows, (rows) => this.records(rows), needle, { offset, limit });
     const from = queues.length === 1 ? offset : 0;
+    const { rows, total } = await this.index(queues, query, from, offset + limit - 1);
+    const page = queues.length > 1 ? rows.slice(offset, offset + limit) : rows;
+    if (page.length === 0) return { tasks: [], total };
+    const tasks = (await this.records(page)).filter((r): r is TaskRecord => r !== null);
+    return { tasks, total };
+  }
+
+  /** Members `from`..`to` of each queue's index for the state, merged newest first, and how many
+   *  the indexes hold. Each state lists in its own order, last first: pending by claim order,
+   *  delayed by runAt, running by lease expiry, finished by finishedAt, and all of a queue by
+   *  enqueuedAt. */
+  private async index(queues: readonly string[], query: ListTasksQuery, from: number, to: number): Promise<{ rows: Row[]; total: number }> {
+    const indexes = queues.map((q) => this.keys.index(q, query.state ?? 'all'));
     const batch = new Batch();
     queues.forEach((q, i) => {
       const { key } = indexes[i];
       batch.add(key, (p) => queueScript(p, 'promote', [this.keys.ready(q)], [this.keys.finishedChannel]));
       batch.add(key, (p) => p.zcard(key));
-      batch.add(key, (p) => p.zrevrange(key, from, offset + limit - 1, 'WITHSCORES'));
+      batch.add(key, (p) => p.zrevrange(key, from, to, 'WITHSCORES'));
     });
     const replies = await batch.run(this.connections.command);
     let total = 0;
-    let rows: Row[] = [];
+    const rows: Row[] = [];
     queues.forEach((queue, i) => {
       total += Number(replies[i * 3 + 1]);
       const flat = replies[i * 3 + 2] as string[];
       for (let j = 0; j + 1 < flat.length; j += 2) rows.push({ queue, member: flat[j], id: indexes[i].idOf(flat[j]), score: Number(flat[j + 1]) });
     });
-    if (queues.length > 1) {
-      // Scores of one index mean the same in every queue; ties go as ZREVRANGE orders them.
-      rows.sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));
-      rows = rows.slice(offset, offset + limit);
-    }
-    if (rows.length === 0) return { tasks: [], total };
+    // Scores of one index mean the same in every queue; ties go as ZREVRANGE orders them.
+    if (queues.length > 1) rows.sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));
+    return { rows, total };
+  }
+
+  private async records(rows: readonly Row[]): Promise<(TaskRecord | null)[]> {
     const reads = new Batch();
     for (const row of rows) {
       const key = this.keys.task(row.queue, row.id);
@@ -94,7 +107,6 @@ export class RedisReads {
     }
     const hashes = (await reads.run(this.connections.command)) as Record<string, Buffer>[];
     const now = Date.now();
-    const tasks = hashes.map((h) => decodeStored(h, now)).filter((r): r is TaskRecord => r !== null);
-    return { tasks, total };
+    return hashes.map((h) => decodeStored(h, now));
   }
 }

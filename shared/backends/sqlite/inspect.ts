@@ -3,6 +3,7 @@
 // the same with 100 or 1,000,000 tasks.
 import type { Database, Statement } from 'better-sqlite3';
 import { ConfigurationError } from '../../core/errors.js';
+import { searchNeedle } from '../../core/task-search.js';
 import {
   emptyCounts,
   TASK_STATES,
@@ -17,6 +18,14 @@ import type { StoredState } from './counts.js';
 import { toRecord, type TaskRow } from './rows.js';
 
 type PageParams = { queue?: string; limit: number; offset: number };
+type SearchParams = PageParams & { search: string };
+
+/** task-search.ts's rule in SQL: id, name, the error's name or message, or a JSON payload's text
+ *  contains the (already lower-cased) search; lower() folds A–Z only, as foldCase does. */
+const SEARCH_CONDITION = `(instr(lower(id), :search) > 0 OR instr(lower(name), :search) > 0
+  OR instr(lower(coalesce(json_extract(error, '$.name'), '')), :search) > 0
+  OR instr(lower(coalesce(json_extract(error, '$.message'), '')), :search) > 0
+  OR (CASE WHEN serializer = 'json' THEN instr(lower(CAST(payload AS TEXT)), :search) > 0 ELSE 0 END))`;
 
 /** States that sitq_tasks_failed indexes (its WHERE, as in the migration); any other state filter
  *  walks the id order instead. */
@@ -26,6 +35,7 @@ const FAILED_CONDITION = `state IN ('dead', 'cancelled')`;
 export class Inspector {
   private readonly byId: Statement<[string], TaskRow>;
   private readonly pages = new Map<string, Statement<[PageParams], TaskRow>>();
+  private readonly searches = new Map<string, { page: Statement<[SearchParams], TaskRow>; total: Statement<[SearchParams], { n: number }> }>();
   private readonly stored: Statement<[], { queue: string; state: StoredState; n: number }>;
   private readonly running: Statement<[], { queue: string; n: number }>;
   /** Stored counts and running tasks, read in one snapshot so that they agree. */
@@ -63,9 +73,17 @@ export class Inspector {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     checkPaging(query, limit, offset);
+    const needle = searchNeedle(query.search);
     const byQueue = query.queue !== undefined;
     const pageParams: PageParams = { limit, offset };
     if (byQueue) pageParams.queue = query.queue;
+    if (needle !== undefined) {
+      // A search reads every task of the filter (no index helps a substring), once for the
+      // page and once for the count, in one read transaction so the two agree.
+      const statements = this.search(byQueue, query.state);
+      const params = { ...pageParams, search: needle };
+      return this.db.transaction(() => ({ tasks: statements.page.all(params).map(toRecord), total: statements.total.get(params)?.n ?? 0 }))();
+    }
     const rows = this.page(byQueue, query.state).all(pageParams);
     let total = 0;
     for (const [queue, counts] of this.snapshot()) {
@@ -110,6 +128,23 @@ export class Inspector {
 
   listQueues(): string[] {
     return this.queues.all().map((r) => r.queue);
+  }
+
+  private search(byQueue: boolean, state: TaskState | undefined) {
+    const key = `${byQueue}:${state ?? ''}`;
+    let statements = this.searches.get(key);
+    if (!statements) {
+      const where = [SEARCH_CONDITION];
+      if (byQueue) where.push('queue = :queue');
+      if (state !== undefined) where.push(`state = '${state}'`);
+      const filter = `WHERE ${where.join(' AND ')}`;
+      statements = {
+        page: this.db.prepare(`SELECT * FROM sitq_tasks ${filter} ORDER BY id DESC LIMIT :limit OFFSET :offset`),
+        total: this.db.prepare(`SELECT count(*) AS n FROM sitq_tasks ${filter}`),
+      };
+      this.searches.set(key, statements);
+    }
+    return statements;
   }
 
   /** Newest first. The state is written into the SQL (it is one of six checked names) so that the
