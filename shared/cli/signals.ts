@@ -15,14 +15,20 @@ export function onInterrupt(graceful: () => void, forced: () => void = () => pro
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener on `signal` behind. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
+    // One listener per call, removed when the timer fires: a polling loop that sleeps on the same
+    // signal hundreds of times must not pile them up (Node warns at 11: MaxListenersExceededWarning).
+    const onAbort = () => {
+      clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -60,6 +60,18 @@ describe('sitq worker', () => {
     assert.equal(events[events.length - 1].event, 'worker-stopped');
   });
 
+  it('--until-empty polls for seconds without piling up abort listeners (no MaxListenersExceededWarning)', async () => {
+    // The empty-queue watch sleeps 200 ms per round on one abort signal; 5 × 600 ms one at a time
+    // keep it polling for ~3 s (15 rounds), past the 11 listeners at which Node used to warn.
+    assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":600}', '--count', '5', '--queue', 'slow'], { cwd })).code, 0);
+    const started = Date.now();
+    const r = await sitq(['worker', '--until-empty', '--queues', 'slow', '--concurrency', '1'], { cwd });
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /stopped: 5 succeeded, 0 failed/);
+    assert.ok(Date.now() - started >= 3000, 'the worker polled for at least 3 s');
+    assert.doesNotMatch(r.stderr, /MaxListenersExceeded|Warning/, r.stderr);
+  });
+
   it('Ctrl-C stops gracefully: the running task finishes, then the worker exits 0', async () => {
     assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}'], { cwd })).code, 0);
     const worker = new SitqProcess(['worker'], { cwd });
