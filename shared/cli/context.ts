@@ -2,7 +2,7 @@
 // registered for scrubbing), and connected backends that are all closed when the command ends.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Backend } from '../core/backend.js';
+import type { Backend, BackendKind } from '../core/backend.js';
 import { ConfigNotFoundError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } from '../config/inline.js';
 import type { Profile } from '../config/profiles.js';
@@ -64,7 +64,7 @@ export class CliContext {
   }
 
   /** Every profile of the config, each resolved or with the reason it cannot be. */
-  async allProfiles(): Promise<{ name: string; profile?: Profile; error?: unknown }[]> {
+  async allProfiles(): Promise<{ name: string; type: BackendKind; profile?: Profile; error?: unknown }[]> {
     const { config, dir } = this.config();
     const { resolveProfile } = await loadProfiles();
     const secrets = new EnvSecretStore(this.io.env);
@@ -73,9 +73,10 @@ export class CliContext {
         try {
           const profile = await resolveProfile(config, name, { secrets, baseDir: dir });
           this.remember(profile);
-          return { name, profile };
+          return { name, type: profile.type, profile };
         } catch (error) {
-          return { name, error };
+          // The file's type stays known when the profile's options are bad: the tools show it.
+          return { name, type: config.profiles[name].type, error };
         }
       }),
     );

@@ -109,7 +109,7 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
 async function demoProfiles(ctx: CliContext, scratch: string): Promise<{ name: string; profile?: Profile; error?: unknown }[]> {
   const loaded = ctx.configIfAny();
   const out = loaded ? await ctx.allProfiles() : [];
-  const have = new Set(out.map((t) => (t.profile ? t.profile.type : loaded?.config.profiles[t.name]?.type)));
+  const have = new Set(out.map((t) => t.type));
   const taken = new Set(out.map((t) => t.name));
   const secrets = new EnvSecretStore(ctx.io.env);
   const add = async (name: string, entry: ProfileEntry) => {
@@ -117,9 +117,9 @@ async function demoProfiles(ctx: CliContext, scratch: string): Promise<{ name: s
     for (let i = 2; taken.has(unique); i++) unique = `${name}-${i}`;
     taken.add(unique);
     try {
-      out.push({ name: unique, profile: await resolveEntry(unique, entry, { secrets, baseDir: scratch }) });
+      out.push({ name: unique, type: entry.type, profile: await resolveEntry(unique, entry, { secrets, baseDir: scratch }) });
     } catch (error) {
-      out.push({ name: unique, error });
+      out.push({ name: unique, type: entry.type, error });
     }
   };
   if (!have.has('sqlite')) await add('local', { ...LOCAL_SQLITE_PROFILE, path: join(scratch, 'queue.db') });

@@ -22,7 +22,7 @@ const backoffSchema = z.strictObject({
 export const enqueueOptionsSchema = z.strictObject({
   queue: z.string().regex(QUEUE_NAME, 'a queue name of 1-64 letters, digits, "_" or "-"').optional(),
   delay: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
-  runAt: z.union([z.date(), z.number().int().min(0)]).optional(),
+  runAt: z.union([z.date(), z.number().int().min(0)], { error: 'a valid Date or epoch ms (a whole number >= 0)' }).optional(),
   maxAttempts: z.number().int().min(1).max(1000).optional(),
   backoff: backoffSchema.optional(),
   priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),

@@ -88,11 +88,25 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'bigint') return `${value}n`;
-  return `a ${typeof value}`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+/** Most characters of a thrown non-Error's JSON kept as the task's error message. */
+const THROWN_VALUE_MAX_CHARS = 2000;
 
 /** Turns anything thrown into the `{ name, message, stack }` that a task record keeps. */
 export function toTaskError(err: unknown): { name: string; message: string; stack?: string } {
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { name: 'Error', message: typeof err === 'string' ? err : describeValue(err) };
+  if (typeof err === 'string') return { name: 'Error', message: err };
+  // A thrown plain object (`throw { code: 42 }`) keeps its content: its JSON, cut to a readable size.
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(err);
+  } catch {
+    json = undefined; // a cycle, a BigInt, a throwing toJSON: fall back to its kind
+  }
+  const message = json === undefined ? describeValue(err) : json.length > THROWN_VALUE_MAX_CHARS ? `${json.slice(0, THROWN_VALUE_MAX_CHARS - 1)}…` : json;
+  const name = err && typeof err === 'object' && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
+  return { name, message };
 }

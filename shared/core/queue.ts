@@ -7,7 +7,7 @@ import { Result } from './result.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
-import type { ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
+import type { EnqueueOutcome, ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
 
 /** A task id that remembers its task's result type, so `getResult` is typed. */
 export type TaskId<R = unknown> = string & { readonly __result?: R };
@@ -49,6 +49,13 @@ export class TaskQueue {
 
   /** Stores many tasks of one kind in one round trip; ids come back in payload order. */
   async enqueueMany<P, R>(task: TaskRef<P, R>, payloads: readonly P[], options?: EnqueueOptions): Promise<TaskId<R>[]> {
+    const outcomes = await this.enqueueWithOutcomes(task, payloads, options);
+    return outcomes.map((o) => o.id as TaskId<R>);
+  }
+
+  /** As enqueueMany, with each task's outcome: `created: false` when its idempotency key named a
+   *  task that already existed (the id is then that task's). */
+  async enqueueWithOutcomes<P, R>(task: TaskRef<P, R>, payloads: readonly P[], options?: EnqueueOptions): Promise<EnqueueOutcome[]> {
     if (!Array.isArray(payloads)) throw new ConfigurationError({ option: 'payloads', expected: 'an array of payloads', given: payloads });
     const name = typeof task === 'string' ? task : task?.name;
     const merged = { ...this.defaults, ...options };
@@ -61,8 +68,7 @@ export class TaskQueue {
       throw new ConfigurationError({ option: 'enqueue options.idempotencyKey', expected: 'one task per key (enqueue tasks with keys one at a time)', given: merged.idempotencyKey });
     }
     if (tasks.length === 0) return [];
-    const outcomes = await this.backend.enqueue(tasks);
-    return outcomes.map((o) => o.id as TaskId<R>);
+    return this.backend.enqueue(tasks);
   }
 
   /**

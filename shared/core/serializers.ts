@@ -17,9 +17,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const jsonSerializer: Serializer = {
   name: 'json',
   serialize(value) {
-    const problem = findJsonProblem(value, [], []);
+    let problem: string | undefined;
+    let text: string;
+    try {
+      problem = findJsonProblem(value, [], []);
+      text = problem ? '' : value === undefined ? 'null' : JSON.stringify(value);
+    } catch (err) {
+      // What the walk cannot see: a toJSON that returns a BigInt, a getter that throws, nesting
+      // deeper than the stack (RangeError). The caller gets a SerializationError either way.
+      throw new SerializationError(`the JSON serializer cannot encode this value: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
     if (problem) throw new SerializationError(`the JSON serializer cannot encode ${problem}; use the "v8" serializer for Dates, Maps, Sets, BigInt and typed arrays`);
-    return Buffer.from(value === undefined ? 'null' : JSON.stringify(value), 'utf8');
+    return Buffer.from(text, 'utf8');
   },
   deserialize(bytes) {
     try {

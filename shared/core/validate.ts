@@ -53,17 +53,28 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
 }
 
 /** The known name `given` most likely meant: the same words in another case style
- *  (`max_reconnect_attempts` → `maxReconnectAttempts`), or at most two letters off. */
+ *  (`max_reconnect_attempts` → `maxReconnectAttempts`), or at most two edits off, where two
+ *  swapped neighbours (`prot` → `port`) count as one and a half (so `hots` means `hosts` where both exist). */
 function closest(given: string, known: readonly string[]): string | undefined {
   const words = (name: string) => name.replace(/[-_\s]+/g, '').toLowerCase();
   const same = known.find((k) => words(k) === words(given));
   if (same) return same;
   let best: { name: string; distance: number } | undefined;
   for (const k of known) {
-    const d = distance(given.toLowerCase(), k.toLowerCase());
+    const a = given.toLowerCase();
+    const b = k.toLowerCase();
+    const d = swappedNeighbours(a, b) ? 1.5 : distance(a, b);
     if (d <= 2 && d < given.length / 2 && (!best || d < best.distance)) best = { name: k, distance: d };
   }
   return best?.name;
+}
+
+/** `a` is `b` with two adjacent letters swapped (Levenshtein counts that as two edits). */
+function swappedNeighbours(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 function expectedFrom(issue: z.core.$ZodIssue): string {
@@ -76,6 +87,15 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
       return issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
+    case 'invalid_key':
+      // A record's key (a profile name): what the key's own rule expects.
+      return issue.issues[0] ? expectedFrom(issue.issues[0]) : 'a valid key';
+    case 'invalid_union': {
+      // A schema's own message wins; zod's default ("Invalid input") is replaced by the branches.
+      if (issue.message && issue.message !== 'Invalid input') return issue.message;
+      const branches = [...new Set(issue.errors.map((list) => (list[0] ? expectedFrom(list[0]) : undefined)).filter((e): e is string => !!e))];
+      return branches.length ? branches.join(' or ') : 'another kind of value';
+    }
     default:
       // Custom messages in our schemas are written as "what is expected".
       return issue.message.replace(/^Invalid input: expected /, '');

@@ -149,6 +149,25 @@ describe('sitq: bad input is a clear message, exit 2, and nothing written', () =
     }
   });
 
+  it('enqueue --key: a second enqueue with the same key says nothing new was stored', async () => {
+    const q = tempProject({ profiles: { local: { type: 'sqlite', path: 'q.db' } } });
+    try {
+      const first = await sitq(['enqueue', 'sitq.echo', '{}', '--key', 'order-7'], { cwd: q.dir });
+      assert.equal(first.code, 0, first.all);
+      const id = /: (\S+)$/m.exec(first.stdout)![1];
+      assert.match(first.stdout, /^Enqueued sitq\.echo/m);
+      const again = await sitq(['enqueue', 'sitq.echo', '{}', '--key', 'order-7'], { cwd: q.dir });
+      assert.equal(again.code, 0, again.all);
+      assert.doesNotMatch(again.stdout, /Enqueued/);
+      assert.match(again.stdout, new RegExp(`Not enqueued: task ${id} .*already has idempotency key "order-7"`));
+      const asJson = json<{ ids: string[]; created: boolean }>(await sitq(['enqueue', 'sitq.echo', '{}', '--key', 'order-7', '--json'], { cwd: q.dir }));
+      assert.deepEqual(asJson.ids, [id]);
+      assert.equal(asJson.created, false);
+    } finally {
+      q.remove();
+    }
+  });
+
   it('no config anywhere: exit 2 with a pointer to sitq init', async () => {
     const q = tempProject();
     try {

@@ -149,4 +149,16 @@ describe('sitq health --watch', () => {
       mixed.remove();
     }
   });
+
+  it('health --all: a profile with a bad option keeps its own type in the table', async () => {
+    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, typo: { type: 'postgres', hots: ['127.0.0.1:5432'] } } });
+    try {
+      const r = await sitq(['health', '--all'], { cwd: mixed.dir });
+      assert.equal(r.code, 1, r.all);
+      assert.match(r.stdout, /^typo\s+postgres\s+unhealthy\s/m);
+      assert.match(r.stdout, /^typo: .*hots.*did you mean "hosts"/m);
+    } finally {
+      mixed.remove();
+    }
+  });
 });

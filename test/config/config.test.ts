@@ -97,7 +97,11 @@ describe('config file', () => {
     const typeIssue = err.issues.find((i) => i.option === 'profiles.db.type')!;
     assert.equal(typeIssue.given, 'mysql');
     assert.match(typeIssue.expected, /"sqlite", "postgres", "redis", "nats"/);
-    assert.ok(err.issues.some((i) => /bad name!/.test(i.option) || i.given === 'bad name!'), JSON.stringify(err.issues));
+    const nameIssue = err.issues.find((i) => /bad name!/.test(i.option) || i.given === 'bad name!');
+    assert.ok(nameIssue, JSON.stringify(err.issues));
+    // The key's own rule, not zod's "Invalid key in record".
+    assert.match(nameIssue.expected, /profile name of 1-64 letters/);
+    assert.doesNotMatch(err.message, /Invalid key/);
   });
 
   it('a defaultProfile that names no profile is an error', async () => {

@@ -137,6 +137,17 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.equal(r?.error?.name, 'UnrecoverableError');
       }));
 
+    it('a thrown plain object is recorded with its content, not "a object"', () =>
+      withQueue(target, async (q, startWorker) => {
+        const odd = defineTask('t.throws-object', () => {
+          throw { code: 'E_QUOTA', retryIn: 30 };
+        });
+        await startWorker({ tasks: [odd] });
+        const r = await q.getResult(await q.enqueue(odd, null, { maxAttempts: 1 }), { timeout: 10_000 });
+        assert.equal(r?.status, 'dead');
+        assert.deepEqual(JSON.parse(r?.error?.message ?? 'null'), { code: 'E_QUOTA', retryIn: 30 });
+      }));
+
     it('records an unknown task as dead with the reason, and it can be requeued', () =>
       withQueue(target, async (q, startWorker) => {
         const id = await q.enqueue('not.registered', { x: 1 });

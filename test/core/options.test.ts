@@ -6,6 +6,7 @@ import { ConfigurationError } from '../../shared/core/errors.js';
 import { Worker } from '../../shared/core/worker.js';
 import type { Backend } from '../../shared/core/backend.js';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
+import { createBackend } from '../../shared/backends/index.js';
 
 const bytes = new Uint8Array();
 
@@ -48,6 +49,17 @@ describe('enqueue options', () => {
     expectIssue({ extra: 1 }, /extra/, /no such option/);
     assert.throws(() => buildNewTask('i', 'has space', bytes, 'json', {}, 0), /task name/);
   });
+
+  it('an invalid runAt says what a runAt is, not zod\'s "Invalid input"', () => {
+    for (const runAt of ['tomorrow', new Date('not a date'), { at: 1 }]) {
+      assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { runAt } as never, 0), (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        assert.match(e.message, /enqueue options\.runAt: expected a valid Date or epoch ms/);
+        assert.doesNotMatch(e.message, /Invalid input|a object/);
+        return true;
+      });
+    }
+  });
 });
 
 describe('worker options', () => {
@@ -79,5 +91,21 @@ describe('unknown options', () => {
       );
       return true;
     });
+  });
+
+  it('a typo of two swapped letters, or a missing one, is still suggested (prot → port, hots → hosts)', () => {
+    const suggestions = (config: object) => {
+      try {
+        createBackend(config as never);
+      } catch (e) {
+        assert.ok(e instanceof ConfigurationError);
+        return e.issues.map((i) => `${i.option}: ${i.expected}`);
+      }
+      assert.fail('no ConfigurationError');
+    };
+    assert.deepEqual(suggestions({ type: 'postgres', prot: 5432 }), ['postgres.prot: no such option; did you mean "port"?']);
+    assert.deepEqual(suggestions({ type: 'postgres', hots: ['127.0.0.1:5432'] }), ['postgres.hots: no such option; did you mean "hosts"?']);
+    assert.deepEqual(suggestions({ type: 'redis', prot: 6379 }), ['redis.prot: no such option; did you mean "port"?']);
+    assert.deepEqual(suggestions({ type: 'redis', hots: '127.0.0.1' }), ['redis.hots: no such option; did you mean "host"?']);
   });
 });

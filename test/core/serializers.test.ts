@@ -27,6 +27,24 @@ describe('serializers', () => {
     }
   });
 
+  it('json turns what only JSON.stringify finds (a toJSON BigInt, a throwing getter, deep nesting) into SerializationError', () => {
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 20_000; i++) deep = deep.a = {};
+    const cases: unknown[] = [
+      { when: { toJSON: () => 10n } },
+      {
+        get broken() {
+          throw new Error('getter failed');
+        },
+      },
+      root,
+    ];
+    for (const value of cases) {
+      assert.throws(() => jsonSerializer.serialize(value), (e: unknown) => e instanceof SerializationError && /JSON serializer cannot encode/.test(e.message));
+    }
+  });
+
   it('json accepts the same object twice when it is not a cycle', () => {
     const shared = { x: 1 };
     assert.deepEqual(jsonSerializer.deserialize(jsonSerializer.serialize({ a: shared, b: [shared] })), { a: { x: 1 }, b: [{ x: 1 }] });

@@ -58,11 +58,16 @@ export function register(program: Command, app: App): void {
 
         const queue = new TaskQueue(await ctx.connect(profile));
         const ids: string[] = [];
+        let existed = false; // --key named a task that was already there: nothing new was stored
         const bar = progressBar(io, flags.count, 'enqueueing', ctx.json || flags.count < BATCH * 5);
         const started = performance.now();
         for (let done = 0; done < flags.count; done += BATCH) {
           const n = Math.min(BATCH, flags.count - done);
-          ids.push(...(await queue.enqueueMany(task, Array.from({ length: n }, () => payload), options)));
+          const outcomes = await queue.enqueueWithOutcomes(task, Array.from({ length: n }, () => payload), options);
+          for (const o of outcomes) {
+            ids.push(o.id);
+            if (!o.created) existed = true;
+          }
           bar.update(done + n);
         }
         bar.stop();
@@ -70,7 +75,8 @@ export function register(program: Command, app: App): void {
         const queueNameUsed = options.queue ?? 'default';
 
         if (flags.wait === undefined || flags.wait === false) {
-          if (ctx.json) io.json({ ok: true, profile: profile.name, task, queue: queueNameUsed, count: ids.length, ids });
+          if (ctx.json) io.json({ ok: true, profile: profile.name, task, queue: queueNameUsed, count: ids.length, ids, ...(flags.key !== undefined ? { created: !existed } : {}) });
+          else if (existed) io.out(`Not enqueued: task ${ids[0]} on queue ${queueNameUsed} (profile ${profile.name}) already has idempotency key ${JSON.stringify(flags.key)}`);
           else if (ids.length === 1) io.out(`Enqueued ${task} on queue ${queueNameUsed} (profile ${profile.name}): ${ids[0]}`);
           else io.out(`Enqueued ${ids.length.toLocaleString('en-US')} × ${task} on queue ${queueNameUsed} (profile ${profile.name}) in ${formatMs(elapsed)}: ${ids[0]} … ${ids[ids.length - 1]}`);
           return;

@@ -1,6 +1,7 @@
 // `sitq health`: one check of a profile (or all), or a watch that keeps checking and reports the
 // monitor's metrics and health score at the end.
 import type { Command } from 'commander';
+import type { BackendKind } from '../../core/backend.js';
 import type { Profile } from '../../config/profiles.js';
 import type { HealthReport } from '../../health/check.js';
 import { duration, wholeNumber } from '../args.js';
@@ -38,13 +39,13 @@ export function register(program: Command, app: App): void {
     );
 }
 
-type Target = { name: string; profile?: Profile; error?: unknown };
+type Target = { name: string; type: BackendKind; profile?: Profile; error?: unknown };
 
 async function chooseProfiles(ctx: CliContext, all: boolean | undefined): Promise<Target[]> {
   if (!all) {
     const profile = await ctx.profile();
     prepareProfile(profile);
-    return [{ name: profile.name, profile }];
+    return [{ name: profile.name, type: profile.type, profile }];
   }
   const targets = await ctx.allProfiles();
   for (const t of targets) if (t.profile) prepareProfile(t.profile);
@@ -53,7 +54,7 @@ async function chooseProfiles(ctx: CliContext, all: boolean | undefined): Promis
 
 function unusable(t: Target): HealthReport {
   return {
-    profile: t.name, kind: 'sqlite', address: '-', status: 'unhealthy', responseTimeMs: 0, slow: false,
+    profile: t.name, kind: t.type, address: '-', status: 'unhealthy', responseTimeMs: 0, slow: false,
     error: describeError(t.error).replace(/\n\s*/g, '; '), warnings: [], checkedAt: Date.now(), nodes: [], queues: [],
     oldestPendingAgeMs: 0, liveWorkers: 0, deadTasks: 0,
   };
