@@ -1,8 +1,8 @@
 // Runs in a worker thread: checkpoints the WAL of one database file on its own connection, so the
 // fsyncs of a checkpoint (milliseconds each) never stall the thread that claims and reports tasks.
 // PASSIVE checkpoints neither wait for nor block readers and writers.
-import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite } from './driver.js';
 
 export interface CheckpointThreadData {
   path: string;
@@ -10,7 +10,7 @@ export interface CheckpointThreadData {
 }
 
 const { path, intervalMs } = workerData as CheckpointThreadData;
-const db = new BetterSqlite3(path, { timeout: 0 });
+const db = openSqlite(path, { timeout: 0 });
 
 const timer = setInterval(() => {
   try {

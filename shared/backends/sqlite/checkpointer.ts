@@ -2,7 +2,7 @@
 // WAL past its limit: that commit then copies pages and fsyncs for ~10 ms, which shows as a 1-in-100
 // stall of claims and reports. Instead, one worker thread per file (per process) checkpoints on its
 // own connection; the writer's automatic checkpoint stays only as a far-off safety net.
-import type { Database } from 'better-sqlite3';
+import type { Database } from './driver.js';
 import { Worker } from 'node:worker_threads';
 import type { CheckpointThreadData } from './checkpoint-thread.js';
 

@@ -2,7 +2,7 @@
 // first settles time-based changes — delayed tasks whose runAt has come become pending, expired
 // leases are taken back — and then claims with ONE statement that picks the next tasks in claim
 // order and re-checks their state as it updates them. No SELECT-then-UPDATE.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import { writeTransaction } from './connection.js';

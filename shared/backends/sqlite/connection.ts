@@ -1,7 +1,8 @@
 // Opening the file, applying the PRAGMAs the options ask for, and turning SQLite's failures into
 // sitq's typed errors. A file that cannot be opened is SQLite's "unreachable server".
-import BetterSqlite3 from 'better-sqlite3';
-import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { openSqlite, sqliteErrorCode, type Database } from './driver.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import { SYNCHRONOUS_MODES, type JournalMode, type ResolvedSqliteOptions, type SynchronousMode } from './options.js';
 import { SchemaTooNewError, migrate } from './schema.js';
@@ -15,7 +16,7 @@ export const BACKEND_NAME = 'SQLite';
 export function openDatabase(options: ResolvedSqliteOptions, address: string): Database {
   let db: Database;
   try {
-    db = new BetterSqlite3(options.path, { timeout: options.connectTimeout });
+    db = openSqlite(options.path, { timeout: options.connectTimeout });
   } catch (err) {
     throw toConnectionError(err, address, options);
   }
@@ -34,7 +35,7 @@ export function openDatabase(options: ResolvedSqliteOptions, address: string): D
 /** Opens an existing file, without setting anything up, for destroy() to empty it. */
 export function openForDestroy(options: ResolvedSqliteOptions, address: string): Database {
   try {
-    return new BetterSqlite3(options.path, { timeout: options.busyTimeout, fileMustExist: true });
+    return openSqlite(options.path, { timeout: options.busyTimeout, fileMustExist: true });
   } catch (err) {
     throw toConnectionError(err, address, options);
   }
@@ -49,7 +50,7 @@ export function holdsFileAlone(db: Database): boolean {
   try {
     return String(db.pragma('journal_mode = DELETE', { simple: true })).toUpperCase() !== 'WAL';
   } catch (err) {
-    if (sqliteCode(err) === 'SQLITE_BUSY') return false;
+    if (sqliteErrorCode(err) === 'SQLITE_BUSY') return false;
     throw err;
   }
 }
@@ -78,7 +79,7 @@ function setJournalMode(db: Database, options: ResolvedSqliteOptions): void {
       // SQLite keeps a mode it cannot leave and says so only by answering with it.
       throw journalModeError(options, mode);
     } catch (err) {
-      if (sqliteCode(err) !== 'SQLITE_BUSY') throw err;
+      if (sqliteErrorCode(err) !== 'SQLITE_BUSY') throw err;
       if (Date.now() >= deadline) throw journalModeError(options, String(db.pragma('journal_mode', { simple: true })).toUpperCase());
       Atomics.wait(PAUSE, 0, 0, 5);
     }
@@ -88,7 +89,7 @@ function setJournalMode(db: Database, options: ResolvedSqliteOptions): void {
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function setJournalModeOnce(db: Database, mode: JournalMode): string {
-  // better-sqlite3 runs SQLite in defensive mode, which silently refuses journal_mode=OFF; the
+  // Both drivers run SQLite in defensive mode, which silently refuses journal_mode=OFF; the
   // option asks for it explicitly, so lift that guard for this one statement.
   if (mode !== 'OFF') return String(db.pragma(`journal_mode = ${mode}`, { simple: true })).toUpperCase();
   db.unsafeMode(true);
@@ -124,7 +125,7 @@ export function readPragmas(db: Database): AppliedPragmas {
   };
 }
 
-/** Maps a failure from better-sqlite3 to ConnectionError; anything else passes through. */
+/** Maps a failure from the SQLite driver to ConnectionError; anything else passes through. */
 export function toConnectionError(
   err: unknown,
   address: string,
@@ -133,26 +134,24 @@ export function toConnectionError(
 ): unknown {
   if (err instanceof ConnectionError || err instanceof ConfigurationError) return err;
   if (err instanceof SchemaTooNewError) return new ConnectionError(BACKEND_NAME, address, err.message, { cause: err });
-  const code = sqliteCode(err);
+  const code = sqliteErrorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     const waited = waitOption === 'connectTimeout' ? options.connectTimeout : options.busyTimeout;
     return new ConnectionError(BACKEND_NAME, address, `the database stayed locked by another connection for more than ${waitOption} (${waited} ms)`, { cause: err });
   }
+  // better-sqlite3 checks the folder itself and throws a TypeError before SQLite is involved;
+  // node:sqlite lets SQLite fail with SQLITE_CANTOPEN.
+  const folderMissing = options.path !== ':memory:' && !existsSync(dirname(options.path));
+  if ((err instanceof TypeError && /directory does not exist/.test(message)) || (code === 'SQLITE_CANTOPEN' && folderMissing)) {
+    return new ConnectionError(BACKEND_NAME, address, `cannot open the database: the folder of ${options.path} does not exist`, { cause: err });
+  }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_FULL') {
     return new ConnectionError(BACKEND_NAME, address, `${message} (${code})`, { cause: err });
-  }
-  // better-sqlite3 checks the folder itself and throws a TypeError before SQLite is involved.
-  if (err instanceof TypeError && /directory does not exist/.test(message)) {
-    return new ConnectionError(BACKEND_NAME, address, `cannot open the database: the folder of ${options.path} does not exist`, { cause: err });
   }
   return err;
 }
 
-function sqliteCode(err: unknown): string | undefined {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
-}
 
 /**
  * Wraps `fn` in BEGIN IMMEDIATE … COMMIT: the write lock is taken up front (waiting up to

@@ -6,7 +6,7 @@
 // Pending and running tasks share one stored bucket, `active`: claims, give-backs and reclaims of
 // expired leases then write no count at all (a page less in every claim's commit). Readers split the
 // bucket with a live count of running tasks, which the leases index bounds by workers' concurrency.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import type { TaskState } from '../../core/types.js';
 
 export type StoredState = Exclude<TaskState, 'pending' | 'running'> | 'active';

@@ -1,6 +1,6 @@
 // Producing: a batch of tasks goes in with one write transaction; idempotency keys are enforced by
 // a unique index, so two processes enqueueing the same key at once still store it once.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import type { EnqueueOutcome, NewTask, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { Counts } from './counts.js';

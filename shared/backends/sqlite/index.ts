@@ -1,6 +1,6 @@
-// The SQLite backend: the embedded default. One better-sqlite3 connection per backend instance;
+// The SQLite backend: the embedded default. One connection per backend instance (driver.ts);
 // several processes may share one file (WAL, write transactions taken with BEGIN IMMEDIATE).
-// better-sqlite3 is synchronous, so every call here is one short transaction on this thread.
+// Both drivers are synchronous, so every call here is one short transaction on this thread.
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
@@ -30,7 +30,7 @@ import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from '
 import { Reporter } from './report.js';
 import { dropSchema } from './schema.js';
 import { acquireHub, releaseHub, type WakeupHub } from './wakeup.js';
-import type { Database } from 'better-sqlite3';
+import type { Database } from './driver.js';
 
 export type { SqliteOptions, JournalMode, SynchronousMode } from './options.js';
 export type { AppliedPragmas } from './connection.js';

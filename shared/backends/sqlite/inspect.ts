@@ -1,7 +1,7 @@
 // Reading: single tasks, pages of tasks, per-queue counts, queue names. Counts and paging totals
 // come from the sitq_counts table (see counts.ts) and a live count of running tasks, so they cost
 // the same with 100 or 1,000,000 tasks.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { searchNeedle } from '../../core/task-search.js';
 import {

@@ -1,5 +1,5 @@
 // Maintenance and the worker registry: requeue, purge, heartbeats.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import type { TaskState, WorkerInfo } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { Counts } from './counts.js';

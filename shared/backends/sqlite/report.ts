@@ -1,7 +1,7 @@
 // What a lease holder reports: outcomes, renewals, give-backs. Every statement re-checks
 // state = running and the lease's fencing token (and owner), so a report made under a lost lease
 // changes nothing. Each batch is one write transaction.
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 import type { Completion, Lease, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { ClaimedQueues, Counts } from './counts.js';

@@ -92,7 +92,7 @@ export function toRecord(row: TaskRow): TaskRecord {
   return record;
 }
 
-/** better-sqlite3 returns Buffers; callers get the plain Uint8Array the types promise (no copy). */
+/** better-sqlite3 returns Buffers (node:sqlite Uint8Arrays); callers get the plain Uint8Array the types promise (no copy). */
 function plainBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

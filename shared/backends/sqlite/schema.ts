@@ -1,6 +1,6 @@
 // Versioned schema. The version lives in our own `sitq_meta` table rather than PRAGMA user_version,
 // so a sitq queue can share a file with an application that uses user_version itself.
-import type { Database } from 'better-sqlite3';
+import type { Database } from './driver.js';
 import { readFileSync } from 'node:fs';
 
 /** Applied in order; migration N (1-based) brings the schema to version N. Never edit a shipped one. */
