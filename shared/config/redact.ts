@@ -6,7 +6,9 @@ import { isReference } from './references.js';
 export const MASK = '***';
 
 // scheme://user:password@  (the password may be empty); a `${NAME}` reference is not a secret.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@/?#]*)@/gi;
+// The password runs to the LAST `@` before any `?`/`#`: a password typed with an unencoded `@`
+// (or `/`, `:`) is masked whole, never up to its first `@` (masking too much is the safe error).
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s?#]*)@/gi;
 // NATS also takes a bare token as the user part: nats://TOKEN@host.
 const URL_TOKEN = /\b((?:nats|tls|wss?):\/\/)([^\s:@/?#]+)@/gi;
 const QUERY_SECRET = /([?&;](?:password|pass|pwd|token|secret|auth|sslpassword|access_token)=)([^&#\s]*)/gi;

@@ -133,4 +133,22 @@ describe('secrets never appear in the CLI\'s output', () => {
     assert.equal(pg.code, 1, pg.all);
     assertHidden(pg, WRONG, 'inline postgres URL');
   });
+
+  it('a URL password with an unencoded @ is hidden whole (sitq -p URL health, sitq profiles --json)', async () => {
+    const secret = `p@ss:w/rd%41-${id}`;
+    const url = `postgres://postgres:${secret}@127.0.0.1:1/postgres`;
+    const parts = secret.split('@'); // every piece after the first @ used to be shown
+    const health = await sitq(['-p', url, 'health', '--timeout', '2000'], { cwd: project.dir });
+    assert.notEqual(health.code, 0, health.all); // 2: pg cannot parse such a URL, and says so
+    assert.match(health.all, /postgres:\*\*\*@127\.0\.0\.1:1\/postgres/);
+    for (const piece of [secret, parts[1]]) assert.ok(!health.all.includes(piece), `health showed ${piece}:\n${health.all}`);
+    const q = tempProject({ profiles: { typed: { type: 'postgres', connectionString: url } } });
+    try {
+      const listed = await sitq(['profiles', '--json'], { cwd: q.dir });
+      for (const piece of [secret, parts[1]]) assert.ok(!listed.all.includes(piece), `profiles --json showed ${piece}:\n${listed.all}`);
+      assert.match(listed.stdout, /postgres:\*\*\*@127\.0\.0\.1:1\/postgres/);
+    } finally {
+      q.remove();
+    }
+  });
 });

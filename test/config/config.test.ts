@@ -211,6 +211,13 @@ describe('secrets never shown', () => {
     assert.equal(redact('just text'), 'just text');
   });
 
+  it('redact() masks a password typed with unencoded @, : and / whole (to the last @ before the host)', () => {
+    assert.equal(redact('postgres://postgres:p@ss:w/rd%41@127.0.0.1:15432/postgres'), 'postgres://postgres:***@127.0.0.1:15432/postgres');
+    assert.equal(redact('redis://:a@b@cache:6379/0'), 'redis://:***@cache:6379/0');
+    // An @ after the query starts is not part of the password.
+    assert.equal(redact('postgres://app:pw@db/app?application_name=a@b'), 'postgres://app:***@db/app?application_name=a@b');
+  });
+
   it('redactValue() masks secret fields, nested TLS keys and URL passwords', () => {
     const shown = redactValue({ type: 'redis', password: 'hunter2', tls: { key: 'PEM', ca: 'CA' }, url: 'redis://:pw1@h', token: '${T}' });
     assert.deepEqual(shown, { type: 'redis', password: '***', tls: { key: '***', ca: 'CA' }, url: 'redis://:***@h', token: '${T}' });
