@@ -4,10 +4,10 @@
 // `--port N` pass through. Run `npm run build` first (this builds the UI bundle if it is missing).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { downloadElectron, electronPackage, installedElectron } from './downloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (...p) => join(root, 'dist', ...p);
@@ -34,19 +34,19 @@ if (!values.config && !existsSync(configPath)) {
   process.stdout.write(`sitq: wrote ${configPath} with a local SQLite profile (edit it, or add profiles in the app)\n`);
 }
 
-/** The Electron binary, or why there is none usable. */
-function findElectron() {
+/**
+ * The Electron binary, or why there is none usable. Electron 45's package has no install script:
+ * the binary is downloaded on first use, here, with a bounded wait when the network cannot reach
+ * the download host (see downloads.mjs).
+ */
+async function findElectron() {
   if (values.browser) return { reason: '--browser was given' };
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { reason: 'no display: DISPLAY and WAYLAND_DISPLAY are unset' };
-  try {
-    // The `electron` package exports the binary's path, and throws when the binary was never downloaded.
-    const path = createRequire(import.meta.url)('electron');
-    if (typeof path !== 'string' || !existsSync(path)) return { reason: 'the Electron binary is missing' };
-    return { path };
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return { reason: /Cannot find module 'electron'/.test(message) ? 'Electron is not installed: npm install --save-dev electron' : message };
-  }
+  const pkg = electronPackage();
+  if (pkg.reason) return pkg;
+  const path = installedElectron(pkg);
+  if (path) return { path };
+  return downloadElectron(pkg, (host) => process.stdout.write(`sitq: downloading Electron ${pkg.version} from ${host} (once, about 100 MB)…\n`));
 }
 
 async function browserDashboard(reason) {
@@ -59,7 +59,7 @@ async function browserDashboard(reason) {
   process.once('SIGTERM', stop);
 }
 
-const electron = findElectron();
+const electron = await findElectron();
 if (!electron.path) {
   await browserDashboard(electron.reason);
 } else {

@@ -2,7 +2,7 @@
 // it downloads a VS Code build at run time, which only works on a machine with internet access.
 // Here (npm and Debian registries only) it skips with that reason, and the code-server
 // end-to-end test (e2e.test.ts) is the one that proves the extension in a real VS Code.
-//   SITQ_VSCODE_ELECTRON=1 npm run test:vscode    (with @vscode/test-electron installed)
+//   npm run test:vscode-desktop    (scripts/test-vscode-desktop.mjs: checks the download host first)
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,7 +26,7 @@ function load(): TestElectron | undefined {
 const electron = process.env.SITQ_VSCODE_ELECTRON === '1' ? load() : undefined;
 const skip =
   process.env.SITQ_VSCODE_ELECTRON !== '1'
-    ? '@vscode/test-electron downloads VS Code at run time (needs internet); set SITQ_VSCODE_ELECTRON=1 where it can'
+    ? '@vscode/test-electron downloads VS Code at run time (needs internet); npm run test:vscode-desktop runs it where VS Code can be downloaded'
     : !electron
       ? '@vscode/test-electron is not installed (npm install -D @vscode/test-electron)'
       : !existsSync(join(ROOT, 'release/vscode/package.json'))
