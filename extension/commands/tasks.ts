@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';
 import type { TaskNode } from '../tree/nodes.js';
+import { enqueueInputChecks } from './enqueue-input.js';
 import { askNumber, pickProfile, ready } from './pick.js';
 
 export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> {
@@ -20,11 +21,11 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
     title: 'Enqueue test tasks (3/3): into which queue?',
     value: (from as { queue?: { queue?: string } } | undefined)?.queue?.queue ?? 'default',
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[A-Za-z0-9_.:-]{1,100}$/.test(v.trim()) ? undefined : 'Letters, digits and _ . : - (1 to 100)'),
+    validateInput: enqueueInputChecks.queue,
   });
   if (!queue) return;
   const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Enqueuing ${count} × ${task.label}…` }, () =>
-    ctx.model.client.request('tasks.enqueue', { profile, name: task.label, payloadJson: task.payload, count, queue: queue.trim(), priority: 0, delayMs: 0, maxAttempts: 3 }),
+    ctx.model.client.request('tasks.enqueue', { profile, name: task.label, payloadJson: task.payload, count, queue, priority: 0, delayMs: 0, maxAttempts: 3 }),
   );
   ctx.log.info(`enqueued ${out.enqueued} × ${task.label} into ${profile}/${queue}`);
   const start = ctx.model.workers.some((w) => w.profile === profile && w.state === 'running') ? undefined : 'Start a Worker';

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';
 import type { WorkerNode } from '../tree/workers.js';
+import { queueListCheck } from './enqueue-input.js';
 import { askNumber, pickProfile } from './pick.js';
 
 export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
@@ -13,7 +14,7 @@ export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
     title: 'Start a worker (1/3): which queues? (comma-separated)',
     value: known.length ? known.join(', ') : 'default',
     ignoreFocusOut: true,
-    validateInput: (v) => (v.split(',').every((q) => /^[A-Za-z0-9_.:-]{1,100}$/.test(q.trim())) ? undefined : 'Queue names: letters, digits and _ . : -, separated by commas'),
+    validateInput: queueListCheck,
   });
   if (!queuesText) return;
   const concurrency = await askNumber('Start a worker (2/3): how many tasks at once (concurrency)?', 10, 1, 1000);

@@ -1,7 +1,7 @@
 // Parsers for flag values. A bad value is a commander InvalidArgumentError, which the CLI reports
 // with the flag's name and exits 2 before anything is opened or written.
 import { InvalidArgumentError } from 'commander';
-import { QUEUE_NAME } from '../core/enqueue-options.js';
+import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from '../core/rules.js';
 
 /** A whole number within [min, max]. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -35,6 +35,6 @@ export function queueList(value: string): string[] {
 }
 
 export function queueName(value: string): string {
-  if (!QUEUE_NAME.test(value)) throw new InvalidArgumentError('expected a queue name of 1-64 letters, digits, "_" or "-".');
+  if (!QUEUE_NAME.test(value)) throw new InvalidArgumentError(`expected ${QUEUE_NAME_EXPECTED}.`);
   return value;
 }

@@ -3,37 +3,49 @@ import { z } from 'zod';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { ConfigurationError } from './errors.js';
 import type { BackoffOptions, NewTask } from './types.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_QUEUE,
+  DELAY_MS,
+  MAX_ATTEMPTS,
+  PRIORITY,
+  QUEUE_NAME_EXPECTED,
+  TIMEOUT_MS,
+  queueNameIssue,
+  rangeExpected,
+  rangeIssue,
+  taskNameIssue,
+  type WholeNumberRange,
+} from './rules.js';
 import { parseOptions } from './validate.js';
 
-/** Queue names travel in keys and subjects: letters, digits, `_` and `-` only. */
-export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const TASK_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
-export const MAX_PRIORITY = 9;
-/** Ten years: anything later is a mistake (ms vs s), not a plan. */
-const MAX_DELAY_MS = 10 * 365 * 24 * 3600 * 1000;
+// The rules themselves live in rules.ts (zod-free, shared with the UIs and the extension); these
+// re-exports keep the older import sites working.
+export { DEFAULT_MAX_ATTEMPTS, MAX_PRIORITY, QUEUE_NAME, TASK_NAME } from './rules.js';
+
+/** A whole number within one of the shared ranges, with the range's own "expected" text. */
+const wholeNumber = (range: WholeNumberRange) => z.number().refine((n) => rangeIssue(range, n, '') === undefined, rangeExpected(range));
 
 const backoffSchema = z.strictObject({
   type: z.enum(['exponential', 'fixed']).optional(),
-  baseMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
-  maxMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+  baseMs: wholeNumber(DELAY_MS).optional(),
+  maxMs: wholeNumber(DELAY_MS).optional(),
   jitter: z.number().min(0).max(1).optional(),
 });
 
 export const enqueueOptionsSchema = z.strictObject({
-  queue: z.string().regex(QUEUE_NAME, 'a queue name of 1-64 letters, digits, "_" or "-"').optional(),
-  delay: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+  queue: z.string().refine((q) => queueNameIssue(q) === undefined, QUEUE_NAME_EXPECTED).optional(),
+  delay: wholeNumber(DELAY_MS).optional(),
   runAt: z.union([z.date(), z.number().int().min(0)], { error: 'a valid Date or epoch ms (a whole number >= 0)' }).optional(),
-  maxAttempts: z.number().int().min(1).max(1000).optional(),
+  maxAttempts: wholeNumber(MAX_ATTEMPTS).optional(),
   backoff: backoffSchema.optional(),
-  priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
+  priority: wholeNumber(PRIORITY).optional(),
   // PostgreSQL text cannot hold NUL, and a key must mean the same on every backend.
   idempotencyKey: z.string().min(1).max(256).refine((k) => !k.includes('\0'), 'a key of 1-256 characters without NUL (\\0)').optional(),
-  timeout: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
+  timeout: wholeNumber(TIMEOUT_MS).optional(),
 });
 
 export type EnqueueOptions = z.input<typeof enqueueOptionsSchema>;
-
-export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** Checks a task name and options and builds the record a backend stores (payload already bytes). */
 export function buildNewTask(
@@ -44,9 +56,8 @@ export function buildNewTask(
   options: EnqueueOptions | undefined,
   now: number,
 ): NewTask {
-  if (typeof name !== 'string' || !TASK_NAME.test(name)) {
-    throw new ConfigurationError({ option: 'task name', expected: '1-200 letters, digits or . _ : - /', given: name });
-  }
+  const nameIssue = taskNameIssue(name);
+  if (nameIssue) throw new ConfigurationError(nameIssue);
   const o = parseOptions(enqueueOptionsSchema, options ?? {}, 'enqueue options');
   if (o.delay !== undefined && o.runAt !== undefined) {
     throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'either delay or runAt, not both', given: o.runAt });
@@ -56,7 +67,7 @@ export function buildNewTask(
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...o.backoff };
   const task: NewTask = {
     id,
-    queue: o.queue ?? 'default',
+    queue: o.queue ?? DEFAULT_QUEUE,
     name,
     payload,
     serializer,

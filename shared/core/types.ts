@@ -1,25 +1,9 @@
 // The data every backend stores and every tool shows. Times are UTC epoch milliseconds.
 
-/**
- * Where a task is in its life.
- * - `pending`: ready to run now (its `runAt` has passed).
- * - `delayed`: waiting for its `runAt` (a delayed enqueue, or a retry's backoff).
- * - `running`: claimed by a worker under a lease.
- * - `succeeded`, `dead` (failed for good: attempts used up, unrecoverable, or unknown and
- *   left for a requeue), `cancelled`: finished.
- */
-export type TaskState = 'pending' | 'delayed' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+import { FINISHED_STATES, type TaskState } from './rules.js';
 
-export const TASK_STATES: readonly TaskState[] = [
-  'pending',
-  'delayed',
-  'running',
-  'succeeded',
-  'dead',
-  'cancelled',
-];
-
-export const FINISHED_STATES: readonly TaskState[] = ['succeeded', 'dead', 'cancelled'];
+// The states and their order live with the other rules (rules.ts), which the UIs import too.
+export { FINISHED_STATES, TASK_STATES, type TaskState } from './rules.js';
 
 export function isFinished(state: TaskState): boolean {
   return FINISHED_STATES.includes(state);

@@ -5,7 +5,7 @@ import { LEASE_EXPIRED_ERROR, type Backend } from './backend.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
-import { QUEUE_NAME } from './enqueue-options.js';
+import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { serializerNamed, type Serializer } from './serializers.js';
@@ -475,7 +475,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 function validateWorkerOptions(queues: string[], maxConcurrency: number, pollInterval: number, leaseMs: number, taskTimeout: number | undefined): void {
   const issues = [];
   if (queues.length === 0) issues.push({ option: 'worker.queues', expected: 'at least one queue name', given: queues });
-  for (const q of queues) if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: 'queue names of 1-64 letters, digits, "_" or "-"', given: q });
+  for (const q of queues) if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: QUEUE_NAME_EXPECTED, given: q });
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) issues.push({ option: 'worker.maxConcurrency', expected: 'a whole number from 1 to 10000', given: maxConcurrency });
   if (!Number.isFinite(pollInterval) || pollInterval < 1) issues.push({ option: 'worker.pollInterval', expected: 'a number of ms >= 1', given: pollInterval });
   if (!Number.isFinite(leaseMs) || leaseMs < 100) issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });

@@ -1,7 +1,7 @@
 // Runtime checks of every request's parameters. The UI is typed, but the host cannot trust what
 // arrives over a socket or IPC: each method's params are parsed here before a handler sees them.
 import { z } from 'zod';
-import { TASK_STATES, type TaskState } from '../core/types.js';
+import { ENQUEUE_COUNT, TASK_STATES, type TaskState } from '../core/rules.js';
 import type { Method, ParamsOf } from '../protocol/requests.js';
 
 const empty = z.strictObject({});
@@ -62,7 +62,7 @@ export const PARAMS: Schemas = {
     profile: name,
     name: z.string().max(200),
     payloadJson: z.string().max(1_000_000),
-    count: z.number().int().min(1).max(100_000),
+    count: z.number().int().min(ENQUEUE_COUNT.min).max(ENQUEUE_COUNT.max),
     queue: z.string().max(64),
     priority: z.number().int(),
     delayMs: z.number().int().min(0),

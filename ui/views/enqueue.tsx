@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { RemoteError } from '../../shared/protocol/messages.js';
 import { Banner, Empty, Field, Panel } from '../components/common.js';
 import { routeClick } from '../components/shell.js';
+import { DELAY_MS, ENQUEUE_COUNT, MAX_ATTEMPTS, PRIORITY, checkPayloadJson, checkQueueName, checkTaskName, checkTypedWholeNumber } from '../../shared/core/rules.js';
 import { fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
@@ -20,22 +21,6 @@ interface Form {
   maxAttempts: string;
 }
 
-function jsonProblem(text: string): string | undefined {
-  if (text.trim() === '') return undefined;
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-function intProblem(text: string, min: number, max: number, what: string): string | undefined {
-  if (!/^-?\d+$/.test(text.trim())) return `expected ${what}: a whole number from ${fmtInt(min)} to ${fmtInt(max)}`;
-  const n = Number(text);
-  return n < min || n > max ? `expected ${what} from ${fmtInt(min)} to ${fmtInt(max)}` : undefined;
-}
-
 export function EnqueueView() {
   const app = useApp();
   const selected = useAppState((s) => s.selected);
@@ -50,13 +35,14 @@ export function EnqueueView() {
 
   const name = form.task === OTHER ? form.customName.trim() : form.task;
   const problems: Record<string, string | undefined> = {
-    name: name === '' ? 'expected a task name' : /^[A-Za-z0-9_.:\-/]{1,200}$/.test(name) ? undefined : 'expected 1-200 letters, digits or . _ : - /',
-    payload: jsonProblem(form.payload),
-    count: intProblem(form.count, 1, 100_000, 'a count'),
-    queue: /^[A-Za-z0-9_-]{1,64}$/.test(form.queue) ? undefined : 'expected a queue name of 1-64 letters, digits, "_" or "-"',
-    priority: intProblem(form.priority, 0, 9, 'a priority'),
-    delay: intProblem(form.delay, 0, 315_360_000_000, 'a delay in ms'),
-    maxAttempts: intProblem(form.maxAttempts, 1, 1000, 'attempts'),
+    // The core's own rules (shared/core/rules.ts): what passes here passes the enqueue.
+    name: checkTaskName(name, 'task'),
+    payload: checkPayloadJson(form.payload),
+    count: checkTypedWholeNumber(ENQUEUE_COUNT, form.count, 'count'),
+    queue: checkQueueName(form.queue),
+    priority: checkTypedWholeNumber(PRIORITY, form.priority, 'priority'),
+    delay: checkTypedWholeNumber(DELAY_MS, form.delay, 'delay'),
+    maxAttempts: checkTypedWholeNumber(MAX_ATTEMPTS, form.maxAttempts, 'attempts'),
   };
   const err = (k: string) => problems[k] ?? hostIssues[k];
   const valid = Object.values(problems).every((p) => p === undefined);

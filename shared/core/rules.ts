@@ -1,0 +1,127 @@
+// The one source of the rules a task's values must meet: queue and task names, priority, attempts,
+// delay and timeout limits, the task states. The core's enqueue validation, the CLI, the dashboard
+// forms and the VS Code input boxes all check with these, so a value one accepts the others accept.
+// Zod-free and dependency-free on purpose: the UI bundle and the extension import it as it is.
+import { describeValue } from './errors.js';
+
+/**
+ * Where a task is in its life.
+ * - `pending`: ready to run now (its `runAt` has passed).
+ * - `delayed`: waiting for its `runAt` (a delayed enqueue, or a retry's backoff).
+ * - `running`: claimed by a worker under a lease.
+ * - `succeeded`, `dead` (failed for good: attempts used up, unrecoverable, or unknown and
+ *   left for a requeue), `cancelled`: finished.
+ */
+export type TaskState = 'pending' | 'delayed' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+
+/** Every state, in the order of a task's life (the order the UIs show them in). */
+export const TASK_STATES: readonly TaskState[] = ['pending', 'delayed', 'running', 'succeeded', 'dead', 'cancelled'];
+
+export const FINISHED_STATES: readonly TaskState[] = ['succeeded', 'dead', 'cancelled'];
+
+export function isTaskState(value: unknown): value is TaskState {
+  return typeof value === 'string' && (TASK_STATES as readonly string[]).includes(value);
+}
+
+/** Queue names travel in keys and subjects: letters, digits, `_` and `-` only. */
+export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const QUEUE_NAME_EXPECTED = 'a queue name of 1-64 letters, digits, "_" or "-"';
+export const DEFAULT_QUEUE = 'default';
+
+export const TASK_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+export const TASK_NAME_EXPECTED = 'a task name of 1-200 letters, digits or . _ : - /';
+
+/** Ten years: anything later is a mistake (ms vs s), not a plan. */
+export const MAX_DELAY_MS = 10 * 365 * 24 * 3600 * 1000;
+
+/** An inclusive range of whole numbers, and the noun the messages use for it. */
+export interface WholeNumberRange {
+  readonly min: number;
+  readonly max: number;
+  readonly what: string;
+}
+
+/** Higher runs first. */
+export const PRIORITY: WholeNumberRange = { min: 0, max: 9, what: 'a priority' };
+export const MAX_PRIORITY = PRIORITY.max;
+export const MAX_ATTEMPTS: WholeNumberRange = { min: 1, max: 1000, what: 'a number of attempts' };
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DELAY_MS: WholeNumberRange = { min: 0, max: MAX_DELAY_MS, what: 'a delay in ms' };
+export const TIMEOUT_MS: WholeNumberRange = { min: 1, max: MAX_DELAY_MS, what: 'a timeout in ms' };
+/** How many tasks one enqueue request from a dashboard or the extension may create. */
+export const ENQUEUE_COUNT: WholeNumberRange = { min: 1, max: 100_000, what: 'a count' };
+
+/** What is wrong with one value: the option, what was expected, and the value given. */
+export interface RuleIssue {
+  option: string;
+  expected: string;
+  given?: unknown;
+}
+
+/** `queue: expected a queue name of 1-64 letters, digits, "_" or "-", got "a.b"` — the same text a
+ *  ConfigurationError carries. */
+export function issueMessage(issue: RuleIssue): string {
+  const given = 'given' in issue ? `, got ${describeValue(issue.given)}` : '';
+  return `${issue.option}: expected ${issue.expected}${given}`;
+}
+
+export function rangeExpected(range: WholeNumberRange): string {
+  return `${range.what}: a whole number from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}`;
+}
+
+export function queueNameIssue(value: unknown, option = 'queue'): RuleIssue | undefined {
+  return typeof value === 'string' && QUEUE_NAME.test(value) ? undefined : { option, expected: QUEUE_NAME_EXPECTED, given: value };
+}
+
+export function taskNameIssue(value: unknown, option = 'task name'): RuleIssue | undefined {
+  return typeof value === 'string' && TASK_NAME.test(value) ? undefined : { option, expected: TASK_NAME_EXPECTED, given: value };
+}
+
+export function rangeIssue(range: WholeNumberRange, value: unknown, option: string): RuleIssue | undefined {
+  const ok = typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max;
+  return ok ? undefined : { option, expected: rangeExpected(range), given: value };
+}
+
+const message = (issue: RuleIssue | undefined): string | undefined => (issue ? issueMessage(issue) : undefined);
+
+export const checkQueueName = (value: unknown, option = 'queue'): string | undefined => message(queueNameIssue(value, option));
+export const checkTaskName = (value: unknown, option = 'task name'): string | undefined => message(taskNameIssue(value, option));
+export const checkPriority = (value: unknown, option = 'priority'): string | undefined => message(rangeIssue(PRIORITY, value, option));
+export const checkMaxAttempts = (value: unknown, option = 'maxAttempts'): string | undefined => message(rangeIssue(MAX_ATTEMPTS, value, option));
+export const checkDelay = (value: unknown, option = 'delay'): string | undefined => message(rangeIssue(DELAY_MS, value, option));
+export const checkTimeout = (value: unknown, option = 'timeout'): string | undefined => message(rangeIssue(TIMEOUT_MS, value, option));
+export const checkEnqueueCount = (value: unknown, option = 'count'): string | undefined => message(rangeIssue(ENQUEUE_COUNT, value, option));
+
+/** A whole number as typed into a form field or input box: " 12 " and "1e3" are 12 and 1000;
+ *  "", "1.5" and "abc" are not whole numbers. */
+export function parseWholeNumber(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Checks a typed whole number against a range: undefined when it is fine, else the message. */
+export function checkTypedWholeNumber(range: WholeNumberRange, text: string, option: string): string | undefined {
+  const n = parseWholeNumber(text);
+  return message(rangeIssue(range, n ?? text, option));
+}
+
+/** Checks a comma-separated list of queue names as typed ("a, b"); empty entries are mistakes. */
+export function checkTypedQueueList(text: string, option = 'queues'): string | undefined {
+  for (const q of text.split(',').map((s) => s.trim())) {
+    const problem = checkQueueName(q, option);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A payload typed as JSON text; empty text means `null` (as the dashboards and the extension send it). */
+export function checkPayloadJson(text: string, option = 'payload'): string | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    return `${option}: expected JSON (${(err as Error).message})`;
+  }
+}
