@@ -1,7 +1,8 @@
 // desktop/main.ts and desktop/preload.ts are the only files that import `electron`, so the
-// repo's build does not compile them. They are type-checked here against Electron's own type
-// definitions (node_modules/electron when installed, else the pinned package from npm), which
-// also proves the real Electron objects fit the shapes desktop-app.ts takes.
+// repo's build does not compile them. They are type-checked here against the installed
+// `electron` package's own definitions, resolved the way any import of 'electron' is (no path
+// mapping; the compiler's file list must show node_modules/electron/electron.d.ts), which also
+// proves the real Electron objects fit the shapes desktop-app.ts takes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,14 +28,14 @@ it('main.ts and preload.ts type-check against Electron\'s definitions', { skip: 
         strict: true,
         noEmit: true,
         skipLibCheck: true,
-        baseUrl: ROOT,
-        paths: { electron: [(types as { path: string }).path] },
       },
       files: [join(ROOT, 'desktop', 'main.ts'), join(ROOT, 'desktop', 'preload.ts')],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config));
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json'), '--listFiles'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    const files = r.stdout.split('\n').map((l) => l.trim());
+    assert.ok(files.includes((types as { path: string }).path), `checked against ${(types as { path: string }).path}:\n${r.stdout}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
