@@ -75,8 +75,12 @@ class Running {
   private abortedWith: unknown;
   private rejectRun: ((reason: unknown) => void) | undefined;
   readonly event: WorkerTaskEvent;
+  /** performance.now() by which the lease surely still holds: counted from when the claim (or the
+   *  last renewal that kept it) was sent, so the server's own expiry is never earlier. */
+  leaseUntil: number;
 
-  constructor(readonly claimed: ClaimedTask, readonly startedAt: number) {
+  constructor(readonly claimed: ClaimedTask, readonly startedAt: number, leaseUntil: number) {
+    this.leaseUntil = leaseUntil;
     const { record } = claimed;
     this.event = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, at: startedAt, enqueuedAt: record.enqueuedAt };
   }
@@ -250,6 +254,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       let claimed: ClaimedTask[];
+      const claimSentAt = performance.now();
       try {
         claimed = await this.backend.claim({
           workerId: this.id,
@@ -274,7 +279,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       const suspect = claimed.find(cameBackFromExpiredLease);
       if (!suspect) {
-        for (const c of claimed) this.begin(c);
+        for (const c of claimed) this.begin(c, claimSentAt);
         continue;
       }
       // A task whose last run ended without a report may have killed its process. It runs alone,
@@ -288,13 +293,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (back.length > 0) {
         await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
       }
-      for (const c of start) this.begin(c);
+      for (const c of start) this.begin(c, claimSentAt);
     }
   }
 
-  private begin(claimed: ClaimedTask): void {
+  private begin(claimed: ClaimedTask, claimSentAt: number): void {
     const { record } = claimed;
-    const running = new Running(claimed, Date.now());
+    const running = new Running(claimed, Date.now(), claimSentAt + this.leaseMs);
     this.running.set(record.id, running);
     this.emitTask('claimed', running.event);
     void this.execute(running).finally(() => this.freeSlot(running));
@@ -330,6 +335,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const handler = this.handlers.get(record.name);
       const inPool = !handler && this.pool?.has(record.name);
       if (!handler && !inPool) throw new UnknownTaskError(record.name, this.taskNames);
+      // A worker that was frozen (SIGSTOP, a blocked loop) between the claim and this line may hold
+      // a lease that ran out meanwhile, and another worker may already run the task: starting the
+      // handler would repeat its side effects for nothing. Such a claim goes back unstarted.
+      if (performance.now() >= r.leaseUntil - leaseMargin(this.leaseMs)) {
+        await this.giveBackLapsed(r);
+        return;
+      }
       this.emitTask('started', r.event, () => ({ ...r.event, at: Date.now() }));
       const context: TaskContext = {
         taskId: record.id,
@@ -420,9 +432,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       const running = [...this.running.values(), ...this.reporting];
       if (running.length > 0) {
+        const sentAt = performance.now();
         const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
         held.forEach((ok, i) => {
-          if (!ok && this.running.get(running[i].event.taskId) === running[i]) {
+          if (ok) running[i].leaseUntil = sentAt + this.leaseMs;
+          else if (this.running.get(running[i].event.taskId) === running[i]) {
             running[i].abort(new LeaseLostError(running[i].event.taskId));
             this.emitTask('lease-lost', running[i].event, () => ({ ...running[i].event, at: Date.now() }));
           }
@@ -434,6 +448,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.maintenanceBusy = false;
     }
+  }
+
+  /** A claim whose lease ran out before its handler started: handed back (a no-op on the server if
+   *  another worker holds it now), reported as `lease-lost`, never run here. */
+  private async giveBackLapsed(r: Running): Promise<void> {
+    const lateMs = Math.round(performance.now() - r.leaseUntil);
+    this.logger.warn(`task ${r.event.name} (${r.event.taskId}) was not started: its lease ran out ${lateMs >= 0 ? `${lateMs} ms ago` : 'about now'} before its handler could start (was this worker frozen?); it was handed back`);
+    r.abort(new TaskReleasedError());
+    await this.backend.release([r.claimed.lease]).catch((err) => this.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
+    this.emitTask('lease-lost', r.event, () => ({ ...r.event, at: Date.now() }));
   }
 
   private async releaseLeases(list: Running[]): Promise<void> {
@@ -511,6 +535,12 @@ function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void)
   }, tick);
   timer.unref();
   return timer;
+}
+
+/** How much lease a handler must still have to start: a tenth of it, at most 1 s (the next renewal
+ *  is at most a third of the lease away, and a claim's round trip is normally far shorter). */
+function leaseMargin(leaseMs: number): number {
+  return Math.min(1000, leaseMs / 10);
 }
 
 /** Claimed again after a run that never reported (its worker died or stalled past the lease):

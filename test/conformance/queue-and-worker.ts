@@ -221,6 +221,56 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         for (const id of fresh) assert.equal((await q.getTask(id))?.attempts, 1, 'a handed-back task lost an attempt');
       }));
 
+    it('a worker frozen past its lease between claim and start gives the claim back instead of running it', () =>
+      withQueue(target, async (q, startWorker, backend) => {
+        // Worker A's claim answers, then A is "frozen" (as under SIGSTOP) for longer than its lease
+        // before it can start the handler; meanwhile worker B takes the task over and runs it.
+        const lease = 1000;
+        const runs: string[] = [];
+        const taskFor = (who: string) => defineTask('t.frozen-claim', async () => void runs.push(who));
+        let froze: () => void;
+        const frozen = new Promise<void>((r) => (froze = r));
+        let thawed = false;
+        let frozeOnce = false;
+        const frozenBackend = new Proxy(backend, {
+          get(target, key) {
+            if (key === 'claim') {
+              return async (request: Parameters<Backend['claim']>[0]) => {
+                if (frozeOnce) {
+                  await sleep(request.waitMs ?? 0); // A claims nothing more: only the frozen claim matters
+                  return [];
+                }
+                const got = await target.claim(request);
+                if (got.length === 0) return got;
+                frozeOnce = true;
+                froze();
+                await sleep(lease * 2.5);
+                thawed = true;
+                return got;
+              };
+            }
+            const value = Reflect.get(target, key, target) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const a = new Worker(frozenBackend, { tasks: [taskFor('A')], lease, pollInterval: 200, maxConcurrency: 1, logger: silentLogger });
+        const aLost = collect(a, 'lease-lost');
+        const aStarted = collect(a, 'started');
+        await a.start();
+        try {
+          const id = await q.enqueue('t.frozen-claim', null);
+          await frozen;
+          await startWorker({ tasks: [taskFor('B')], lease });
+          assert.equal((await q.getResult(id, { timeout: 20_000 }))?.status, 'succeeded');
+          await eventually('worker A to wake from its freeze and deal with its claim', async () => thawed && aLost.length > 0, 20_000);
+          assert.deepEqual(runs, ['B'], 'the frozen worker started a handler whose lease had run out');
+          assert.equal(aStarted.length, 0);
+          assert.equal(aLost[0].taskId, id);
+        } finally {
+          await a.stop({ timeout: 1000 });
+        }
+      }));
+
     it('runs higher priorities first and delayed tasks never early', () =>
       withQueue(target, async (q, startWorker) => {
         const low = await q.enqueue('sitq.echo', 'low', { priority: 1 });
