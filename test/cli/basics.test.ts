@@ -62,11 +62,17 @@ describe('sitq init and profiles', () => {
     assert.deepEqual(config.profiles.local, { type: 'sqlite', description: config.profiles.local.description, path: '.sitq/queue.db' });
   });
 
-  it('init again refuses (exit 2) and leaves the file alone; --force --all overwrites with the server presets', async () => {
+  it('init again leaves the file alone: a no-op that succeeds, or, for --all without the server profiles, what to do (exit 2)', async () => {
     const before = readFileSync(configPath, 'utf8');
-    const again = await sitq(['init', '--all'], { cwd: p.dir });
-    assert.equal(again.code, 2);
-    assert.match(again.stderr, /already exists.*--force/);
+    const again = await sitq(['init'], { cwd: p.dir });
+    assert.equal(again.code, 0, again.all);
+    assert.equal(again.stdout, `${configPath} already exists (profiles: local); left as it is. \`sitq init --force\` replaces it.\n`);
+    assert.equal(again.stderr, '');
+    const againJson = json<{ ok: boolean; created: boolean }>(await sitq(['init', '--json'], { cwd: p.dir }));
+    assert.deepEqual([againJson.ok, againJson.created], [true, false]);
+    const all = await sitq(['init', '--all'], { cwd: p.dir });
+    assert.equal(all.code, 2);
+    assert.match(all.stderr, /already exists without the postgres, redis, nats profile\(s\) of --all; add them to it by hand, or replace it with `sitq init --all --force`/);
     assert.equal(readFileSync(configPath, 'utf8'), before);
     const forced = await sitq(['init', '--all', '--force', '--json'], { cwd: p.dir });
     assert.equal(forced.code, 0, forced.stderr);
@@ -97,6 +103,8 @@ describe('sitq: bad input is a clear message, exit 2, and nothing written', () =
 
   const cases: [string, string[], RegExp][] = [
     ['malformed JSON payload', ['enqueue', 'sitq.echo', '{"a":'], /payload is not valid JSON/],
+    ['--payload-file that does not exist', ['enqueue', 'sitq.echo', '--payload-file', 'nope.json'], /--payload-file nope\.json: cannot read it \(ENOENT\); expected a file with the JSON payload/],
+    ['a payload argument and --payload-file', ['enqueue', 'sitq.echo', '{}', '--payload-file', 'p.json'], /give the payload once: as an argument or with --payload-file, not both/],
     ['unknown profile', ['enqueue', 'sitq.echo', '--profile', 'nope'], /profile.*"nope"/],
     ['unknown flag', ['enqueue', 'sitq.echo', '--bogus'], /unknown option '--bogus'/],
     ['bad number', ['enqueue', 'sitq.echo', '--count', 'abc'], /--count.*'abc' is invalid.*whole number/],

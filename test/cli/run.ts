@@ -20,6 +20,8 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Written to the process's standard input, which is then closed (default: no stdin). */
+  input?: string;
 }
 
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -38,7 +40,8 @@ export class SitqProcess {
   readonly done: Promise<RunResult>;
 
   constructor(args: readonly string[], options: RunOptions) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.input !== undefined) this.child.stdin!.end(options.input);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     const timeout = options.timeoutMs ?? 60_000;

@@ -1,5 +1,7 @@
 // `sitq enqueue TASK [JSON]`: adds tasks. Everything (task name, payload, options) is checked
 // before the backend is opened, so bad input writes nothing.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildNewTask, type EnqueueOptions } from '../../core/enqueue-options.js';
 import { newTaskId } from '../../core/ids.js';
@@ -20,6 +22,7 @@ interface EnqueueFlags {
   timeout?: number;
   key?: string;
   wait?: number | boolean;
+  payloadFile?: string;
 }
 
 const BATCH = 1000;
@@ -29,7 +32,8 @@ export function register(program: Command, app: App): void {
     .command('enqueue')
     .description('add a task (or --count copies of it) to a queue')
     .argument('<task>', 'task name, e.g. sitq.echo, sitq.sleep, sitq.fail, sitq.cpu, or one of your own')
-    .argument('[payload]', 'the payload as JSON (default null), e.g. \'{"ms":100}\'')
+    .argument('[payload]', 'the payload as JSON (default null), e.g. \'{"ms":100}\'; - reads it from standard input')
+    .option('-f, --payload-file <file>', 'read the JSON payload from a file (- for standard input): for payloads too large for a command line')
     .option('-n, --count <n>', 'enqueue this many copies (in batches of 1000)', wholeNumber(1, 10_000_000), 1)
     .option('-d, --delay <ms>', 'run no earlier than this long from now (500ms, 2s, 5m, ...)', duration(0))
     .option('-q, --queue <queue>', 'queue name (default "default")', queueName)
@@ -41,7 +45,7 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, task: string, payloadText: string | undefined, flags: EnqueueFlags) => {
         const { io } = ctx;
-        const payload = parsePayload(payloadText);
+        const payload = parsePayload(await payloadSource(payloadText, flags.payloadFile, io.cwd));
         const options: EnqueueOptions = {};
         if (flags.queue !== undefined) options.queue = flags.queue;
         if (flags.delay !== undefined) options.delay = flags.delay;
@@ -104,11 +108,30 @@ export function register(program: Command, app: App): void {
     );
 }
 
-function parsePayload(text: string | undefined): unknown {
+/** The payload's JSON text and where it came from (for messages; '' for the argument): the argument, a file, or standard input (`-`). */
+async function payloadSource(argument: string | undefined, file: string | undefined, cwd: string): Promise<{ text: string | undefined; from: string }> {
+  if (file !== undefined && argument !== undefined) throw new UsageError(`give the payload once: as an argument or with --payload-file, not both (got ${preview(argument, 20)} and --payload-file ${file})`);
+  const source = file ?? (argument === '-' ? '-' : undefined);
+  if (source === undefined) return { text: argument, from: '' };
+  if (source === '-') {
+    if (process.stdin.isTTY) throw new UsageError('the payload is to be read from standard input (-), which is a terminal: pipe or redirect the JSON into sitq');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return { text: Buffer.concat(chunks).toString('utf8'), from: ' from standard input' };
+  }
+  try {
+    return { text: await readFile(resolve(cwd, source), 'utf8'), from: ` in ${source}` };
+  } catch (err) {
+    throw new UsageError(`--payload-file ${source}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a file with the JSON payload`);
+  }
+}
+
+function parsePayload({ text, from }: { text: string | undefined; from: string }): unknown {
   if (text === undefined) return null;
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`the payload is not valid JSON: ${(err as Error).message} (quote it for the shell, e.g. '{"ms":100}')`);
+    const hint = from ? '' : ' (quote it for the shell, e.g. \'{"ms":100}\')';
+    throw new UsageError(`the payload${from} is not valid JSON: ${(err as Error).message}${hint}`);
   }
 }
