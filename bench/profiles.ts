@@ -1,6 +1,8 @@
 // The local default profiles `npm run bench` tries, and a quick "does its server answer" probe
 // so an absent server is skipped in a second instead of failing after a connect timeout.
 import { connect } from 'node:net';
+import type { BackendConfig } from '../shared/backends/index.js';
+import { BACKEND_DESCRIPTORS } from '../shared/backends/descriptors.js';
 import type { NamedProfile } from '../shared/bench/index.js';
 
 export interface LocalProfile extends NamedProfile {
@@ -8,17 +10,13 @@ export interface LocalProfile extends NamedProfile {
   probe?: { host: string; port: number };
 }
 
-export const LOCAL_PROFILES: readonly LocalProfile[] = [
-  // The harness gives every profile a namespace of its own: SQLite a temp file, and so on.
-  { name: 'sqlite', config: { type: 'sqlite' } },
-  {
-    name: 'postgres',
-    config: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' },
-    probe: { host: '127.0.0.1', port: 5432 },
-  },
-  { name: 'redis', config: { type: 'redis', host: '127.0.0.1', port: 6379 }, probe: { host: '127.0.0.1', port: 6379 } },
-  { name: 'nats', config: { type: 'nats', servers: ['nats://127.0.0.1:4222'] }, probe: { host: '127.0.0.1', port: 4222 } },
-];
+// Every registered backend at its preset's local address. The harness gives every profile a
+// namespace of its own (SQLite a temp file, and so on), so the preset's namespace is not used.
+export const LOCAL_PROFILES: readonly LocalProfile[] = BACKEND_DESCRIPTORS.map((d) => {
+  const profile: LocalProfile = { name: d.kind, config: { type: d.kind, ...(d.needsServer ? d.preset?.options : {}) } as BackendConfig };
+  if (d.localServer) profile.probe = { ...d.localServer };
+  return profile;
+});
 
 export function serverAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,19 +1,12 @@
 // Turns a core error into a sentence that says what happened and what to do, for notifications
 // and tree rows: "Redis at 127.0.0.1:6380 refused the connection. Is it running?" The full
 // original text still goes to the log.
-import { BACKEND_LABELS } from '../shared/protocol/fields.js';
+import { BACKEND_DESCRIPTORS, backendLabel } from '../shared/backends/descriptors.js';
 import type { BackendKind } from '../shared/protocol/models.js';
 
-const KIND_WORDS: [RegExp, BackendKind][] = [
-  [/^\s*(sqlite)\b/i, 'sqlite'],
-  [/^\s*(postgres(ql)?)\b/i, 'postgres'],
-  [/^\s*(redis)\b/i, 'redis'],
-  [/^\s*(nats)\b/i, 'nats'],
-];
-
 export function explain(message: string, kind?: BackendKind): string {
-  const k = kind ?? KIND_WORDS.find(([re]) => re.test(message))?.[1];
-  const label = k ? BACKEND_LABELS[k] : 'The backend';
+  const k = kind ?? BACKEND_DESCRIPTORS.find((d) => d.messagePrefix.test(message))?.kind;
+  const label = k ? backendLabel(k) : 'The backend';
   const refused = /ECONNREFUSED\s+([^\s,;)]+)/.exec(message);
   if (refused) return `${label} at ${refused[1]} refused the connection. Is it running?`;
   const notFound = /(ENOTFOUND|EAI_AGAIN)\s+([^\s,;)]+)/.exec(message);

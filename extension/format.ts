@@ -1,10 +1,11 @@
 // Short texts and icons shared by the views, the status bar and notifications.
 import * as vscode from 'vscode';
+import { descriptorOf } from '../shared/backends/descriptors.js';
 import { explain } from './explain.js';
 import type { BackendKind, HealthStatus, ProfileHealth, StateCountsView } from '../shared/protocol/models.js';
 
 export function kindIcon(kind: BackendKind): string {
-  return { sqlite: 'file-binary', postgres: 'database', redis: 'flame', nats: 'radio-tower' }[kind];
+  return descriptorOf(kind).icon;
 }
 
 export function healthColor(status: HealthStatus | undefined): vscode.ThemeColor | undefined {

@@ -1,7 +1,7 @@
 // sitq's public API.
 export * from './core/errors.js';
 export * from './core/types.js';
-export type { Backend, BackendKind, NodeStatus, ServerInfo } from './core/backend.js';
+export type { Backend, NodeStatus, ServerInfo } from './core/backend.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './core/backend.js';
 export { TaskQueue, type TaskId, type TaskQueueOptions } from './core/queue.js';
 export { Worker, type WorkerOptions, type WorkerEvents, type WorkerTaskEvent } from './core/worker.js';
@@ -12,7 +12,7 @@ export { type EnqueueOptions } from './core/enqueue-options.js';
 export { echoTask, sleepTask, failTask, cpuTask, TEST_TASKS } from './core/test-tasks.js';
 export { type TaskView } from './core/task-view.js';
 export { type Logger, consoleLogger, silentLogger } from './core/logger.js';
-export { createBackend, BACKEND_KINDS, type BackendConfig } from './backends/index.js';
+export { createBackend, BACKEND_KINDS, type BackendConfig, type BackendKind } from './backends/index.js';
 export * from './config/index.js';
 export {
   checkHealth,

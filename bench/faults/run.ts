@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import { machineInfo, versionInfo } from '../../shared/bench/index.js';
 import { dateStamp } from '../../shared/bench/report.js';
-import type { BackendKind } from '../../shared/core/backend.js';
+import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { serverAnswers } from '../profiles.js';
 import { toMarkdown, toTable } from './report.js';
 import { harnessErrors, runScenario, type RunTarget } from './runner.js';
@@ -120,7 +120,8 @@ try {
     else {
       let server: ServerControl;
       try {
-        server = opts.private ? await privateServer(kind) : mainServer(kind, ports[kind]);
+        const serverKind = kind as ServerKind;
+        server = opts.private ? await privateServer(serverKind) : mainServer(serverKind, ports[serverKind]);
       } catch (err) {
         report.rows.push(...mine.map((s) => failedRow(kind, s.name, `no server: ${(err as Error).message}`)));
         continue;

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
-import type { BackendKind } from '../../shared/core/backend.js';
+import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { checkHealth, type HealthStatus } from '../../shared/health/check.js';
 import type { EnqueueOptions } from '../../shared/core/enqueue-options.js';
 import { isBackendError, type FinalState, type LedgerEntry, type TaskKind } from './ledger.js';
@@ -300,7 +300,7 @@ const networkStall: Scenario = {
   summary: 'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
   backends: SERVERS,
   viaProxy: () => true,
-  workerOptions: (kind) => (kind === 'sqlite' ? {} : DETECTION[kind].options),
+  workerOptions: (kind) => (kind in DETECTION ? DETECTION[kind as keyof typeof DETECTION].options : {}),
   injectAt: 0.3,
   async inject(ctx) {
     const proxy = ctx.proxy!;

@@ -1,5 +1,5 @@
 // The shapes a fault run works with and writes (bench/results/faults-*.json).
-import type { BackendKind } from '../../shared/core/backend.js';
+import type { BackendKind } from '../../shared/backends/descriptors.js';
 import type { MachineInfo, VersionInfo } from '../../shared/bench/types.js';
 
 export const SCENARIOS = ['process-kill', 'server-restart', 'idle-restart', 'connection-kill', 'network-stall', 'pool-exhaustion', 'poison', 'long-task'] as const;

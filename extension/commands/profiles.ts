@@ -7,24 +7,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { BACKEND_DESCRIPTORS, DEFAULT_BACKEND_KIND, descriptorOf } from '../../shared/backends/descriptors.js';
 import { BACKEND_FIELDS, BACKEND_LABELS, type FieldSpec } from '../../shared/protocol/fields.js';
 import type { BackendKind, ProfileDraft, ProfileView } from '../../shared/protocol/models.js';
 import type { Ctx } from '../context.js';
 import { explain } from '../explain.js';
 import { pickProfile, ready } from './pick.js';
 
-const KINDS: BackendKind[] = ['sqlite', 'postgres', 'redis', 'nats'];
-const KIND_DETAIL: Record<BackendKind, string> = {
-  sqlite: 'A file on this machine; no server needed',
-  postgres: 'A PostgreSQL server (9.6 or newer)',
-  redis: 'A Redis server',
-  nats: 'A NATS server with JetStream',
-};
 
 export async function addProfile(ctx: Ctx): Promise<void> {
   await ready(ctx);
   const kindPick = await vscode.window.showQuickPick(
-    KINDS.map((k) => ({ label: BACKEND_LABELS[k], detail: KIND_DETAIL[k], backend: k })),
+    BACKEND_DESCRIPTORS.map((d) => ({ label: d.label, detail: d.detail, backend: d.kind })),
     { title: 'Add a sitq backend (1/3): which backend?', placeHolder: 'Pick the kind of backend', ignoreFocusOut: true },
   );
   if (!kindPick) return;
@@ -34,8 +28,10 @@ export async function addProfile(ctx: Ctx): Promise<void> {
 
 export async function addLocalSqlite(ctx: Ctx): Promise<void> {
   await ready(ctx);
-  const preset = presetFor(ctx, 'sqlite');
-  const draft: ProfileDraft = { name: uniqueName(ctx, 'local'), kind: 'sqlite', options: { ...(preset?.options ?? { path: '.sitq/queue.db' }) }, secrets: {} };
+  const kind = DEFAULT_BACKEND_KIND;
+  const fallback = descriptorOf(kind).preset!;
+  const preset = presetFor(ctx, kind);
+  const draft: ProfileDraft = { name: uniqueName(ctx, fallback.name), kind, options: { ...(preset?.options ?? fallback.options) }, secrets: {} };
   await save(ctx, draft);
 }
 
@@ -225,7 +221,8 @@ async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string, target
 function ensureSqliteFolder(ctx: Ctx, draft: ProfileDraft): void {
   const path = draft.options.path;
   const configPath = ctx.model.host?.configPath;
-  if (draft.kind !== 'sqlite' || typeof path !== 'string' || path === ':memory:' || !configPath) return;
+  // Only a backend that keeps a file (no server) has a folder to make.
+  if (descriptorOf(draft.kind).needsServer || typeof path !== 'string' || path === ':memory:' || !configPath) return;
   try {
     mkdirSync(dirname(isAbsolute(path) ? path : resolve(dirname(configPath), path)), { recursive: true });
   } catch (err) {

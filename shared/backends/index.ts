@@ -1,32 +1,53 @@
-// Backend registry: a serializable config ({ type, ...options }) → a Backend. The config shape is
-// what profiles store, what child worker processes receive, and what the tools send.
-import type { Backend, BackendKind } from '../core/backend.js';
+// The backend registry: a serializable config ({ type, ...options }) → a Backend. The config shape
+// is what profiles store, what child worker processes receive, and what the tools send. Each
+// backend is one folder with a descriptor (descriptors.ts lists them) and a registration (listed
+// here); nothing else in the codebase names a backend kind.
+import type { Backend } from '../core/backend.js';
 import { ConfigurationError } from '../core/errors.js';
-import { NatsBackend, type NatsOptions } from './nats/index.js';
-import { PostgresBackend, type PostgresOptions } from './postgres/index.js';
-import { RedisBackend, type RedisOptions } from './redis/index.js';
-import { SqliteBackend, type SqliteOptions } from './sqlite/index.js';
+import { BACKEND_KINDS, type BackendKind } from './descriptors.js';
+import { natsRegistration } from './nats/registration.js';
+import { postgresRegistration } from './postgres/registration.js';
+import { redisRegistration } from './redis/registration.js';
+import type { BackendRegistration, OptionsOf } from './registration.js';
+import { sqliteRegistration } from './sqlite/registration.js';
 
-export type BackendConfig =
-  | ({ type: 'sqlite' } & SqliteOptions)
-  | ({ type: 'postgres' } & PostgresOptions)
-  | ({ type: 'redis' } & RedisOptions)
-  | ({ type: 'nats' } & NatsOptions);
+const REGISTRATIONS = {
+  sqlite: sqliteRegistration,
+  postgres: postgresRegistration,
+  redis: redisRegistration,
+  nats: natsRegistration,
+} as const satisfies Record<BackendKind, { descriptor: { kind: string } }>;
 
-export const BACKEND_KINDS: readonly BackendKind[] = ['sqlite', 'postgres', 'redis', 'nats'];
+type Registry = typeof REGISTRATIONS;
+
+/** A backend config: `{ type }` plus that backend's options. */
+export type BackendConfig = { [K in BackendKind]: { type: K } & OptionsOf<Registry[K]> }[BackendKind];
+
+/** The config of one kind. */
+export type ConfigOf<K extends BackendKind> = Extract<BackendConfig, { type: K }>;
+
+export { BACKEND_KINDS, type BackendKind } from './descriptors.js';
+
+/** The registration of `type`, or a ConfigurationError naming the registered kinds. */
+export function registrationOf(type: unknown): BackendRegistration<BackendKind, Record<string, unknown>> {
+  const registration = (REGISTRATIONS as Record<string, unknown>)[String(type)];
+  if (typeof type !== 'string' || !Object.hasOwn(REGISTRATIONS, type) || !registration) {
+    throw new ConfigurationError({ option: 'type', expected: `one of ${BACKEND_KINDS.join(', ')}`, given: type });
+  }
+  return registration as BackendRegistration<BackendKind, Record<string, unknown>>;
+}
+
+/** Every registration, in the order the tools list them. */
+export function registrations(): BackendRegistration<BackendKind, Record<string, unknown>>[] {
+  return BACKEND_KINDS.map((kind) => registrationOf(kind));
+}
+
+/** A config without its `type`: the backend's own options. */
+export function optionsOf(config: { type: string }): Record<string, unknown> {
+  const { type: _type, ...options } = config;
+  return options;
+}
 
 export function createBackend(config: BackendConfig): Backend {
-  const { type, ...options } = config;
-  switch (type) {
-    case 'sqlite':
-      return new SqliteBackend(options as SqliteOptions);
-    case 'postgres':
-      return new PostgresBackend(options as PostgresOptions);
-    case 'redis':
-      return new RedisBackend(options as RedisOptions);
-    case 'nats':
-      return new NatsBackend(options as NatsOptions);
-    default:
-      throw new ConfigurationError({ option: 'type', expected: `one of ${BACKEND_KINDS.join(', ')}`, given: type });
-  }
+  return registrationOf(config.type).create(optionsOf(config));
 }

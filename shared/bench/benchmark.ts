@@ -7,6 +7,7 @@
 // With several rounds every rate is the median round's, and the floor ratio the median of the
 // rounds' ratios: a floor and a processing run measured minutes apart on a busy machine compare
 // badly, the two halves of one round compare well.
+import { kindOf } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { Backend } from '../core/backend.js';
 import { silentLogger } from '../core/logger.js';
@@ -88,7 +89,7 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     const result: BenchmarkResult = {
       kind: 'benchmark',
       profile: settings.profile,
-      backend: backend.kind,
+      backend: kindOf(backend),
       address: backend.address,
       namespace: ns.label,
       serverVersion,

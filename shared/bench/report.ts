@@ -1,5 +1,6 @@
 // Results with the facts needed to read them later: machine, versions, settings, date. What
 // saveResult writes and loadResult reads back.
+import { BACKEND_DESCRIPTORS } from '../backends/descriptors.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +32,7 @@ function osRelease(): string {
 }
 
 const require = createRequire(import.meta.url);
-const CLIENTS = ['pg', 'ioredis', 'nats', 'better-sqlite3'];
+const CLIENTS = BACKEND_DESCRIPTORS.flatMap((d) => (d.driverPackage ? [d.driverPackage] : []));
 
 /** The version in a package's package.json, found by walking up from its resolved entry. */
 function packageVersion(name: string): string {

@@ -2,10 +2,10 @@
 // backend is connected with that size (in a namespace of its own); for each concurrency that many
 // producers enqueue one task at a time until the cell's tasks are stored. Throughput and the
 // latency of each enqueue call per cell.
-import { createBackend, type BackendConfig } from '../backends/index.js';
+import { createBackend, optionsOf, registrationOf, type BackendConfig } from '../backends/index.js';
 import { TaskQueue } from '../core/queue.js';
 import { BenchmarkAbortedError, throwIfAborted } from './abort.js';
-import { benchNamespace, unknownType } from './namespace.js';
+import { benchNamespace } from './namespace.js';
 import { BENCH_QUEUE, makePayload } from './options.js';
 import { rate, Samples } from './stats.js';
 import type { BenchProgress, SweepCell, SweepResult } from './types.js';
@@ -32,35 +32,14 @@ interface PoolSetting {
   apply(config: BackendConfig, size: number): BackendConfig;
 }
 
+/** The backend's pool option (its descriptor) and how a size applies (its registration). */
 function poolSetting(config: BackendConfig): PoolSetting {
-  switch (config.type) {
-    case 'postgres':
-      return {
-        option: 'poolSize',
-        note: 'PostgreSQL poolSize with maxOverflow 0, so the pool size is the number of connections enqueues can use.',
-        apply: (c, size) => ({ ...c, type: 'postgres', poolSize: size, maxOverflow: 0 }),
-      };
-    case 'redis':
-      return {
-        option: 'maxConnections',
-        note: 'Redis maxConnections. Enqueues always travel on the one command connection (ioredis pipelines them); the other connections serve waiting claims and result notifications, so this setting is not expected to change enqueue figures.',
-        apply: (c, size) => ({ ...c, type: 'redis', maxConnections: size }),
-      };
-    case 'nats':
-      return {
-        option: undefined,
-        note: 'NATS has no connection pool: one connection multiplexes every request. Only the concurrency axis is measured (pool size shown as 1).',
-        apply: (c) => c,
-      };
-    case 'sqlite':
-      return {
-        option: undefined,
-        note: 'SQLite has no connection pool: one synchronous connection per backend. Only the concurrency axis is measured (pool size shown as 1).',
-        apply: (c) => c,
-      };
-    default:
-      throw unknownType(config);
-  }
+  const registration = registrationOf(config.type);
+  return {
+    option: registration.descriptor.poolOption,
+    note: registration.pool.note,
+    apply: (c, size) => ({ ...registration.pool.apply(optionsOf(c), size), type: c.type }) as BackendConfig,
+  };
 }
 
 export async function sweepPools(config: BackendConfig, options: SweepOptions = {}): Promise<SweepResult> {

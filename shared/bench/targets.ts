@@ -1,11 +1,11 @@
 // The speed targets of the standard workload, checked against measured results.
-import type { BackendKind } from '../core/backend.js';
+import { BACKEND_DESCRIPTORS, type BackendKind } from '../backends/descriptors.js';
 import type { BenchmarkResult, SoakResult, TargetCheck } from './types.js';
 
 /** Processing rate as a share of the raw floor. */
 export const FLOOR_RATIO_TARGET = 0.8;
 /** Enqueue-to-start p50 on an idle worker, ms. */
-export const IDLE_P50_TARGET_MS: Record<BackendKind, number> = { sqlite: 1, redis: 1, nats: 2, postgres: 3 };
+export const IDLE_P50_TARGET_MS: Record<BackendKind, number> = Object.fromEntries(BACKEND_DESCRIPTORS.map((d) => [d.kind, d.idleP50TargetMs])) as Record<BackendKind, number>;
 /** p99 within this many times p50. */
 export const P99_OVER_P50_TARGET = 5;
 /** "Flat" memory over a soak: heap after GC grows by at most this much from start to end... */

@@ -1,6 +1,6 @@
 // The benchmark's typed inputs and results. Every figure says its unit in its name (Ms, PerSec)
 // so a JSON file read years later still means one thing.
-import type { BackendKind } from '../core/backend.js';
+import type { BackendKind } from '../backends/descriptors.js';
 
 /** What runBenchmark runs. Every field has a default (the standard workload). */
 export interface BenchmarkOptions {

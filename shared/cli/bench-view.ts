@@ -22,7 +22,7 @@ export async function splitReachable(targets: { name: string; profile?: Profile;
   const checks = await Promise.all(
     targets.map(async (t) => {
       if (!t.profile) return { t, reason: describeError(t.error).replace(/\n\s*/g, '; ') };
-      prepareProfile(t.profile);
+      await prepareProfile(t.profile);
       const r = await checkHealth(t.profile, { timeoutMs, queueFacts: false });
       return r.status === 'unhealthy' ? { t, reason: `not reachable: ${r.error}` } : { t, version: r.serverVersion };
     }),

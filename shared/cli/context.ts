@@ -1,10 +1,8 @@
 // What every command needs: the config file (found once), the chosen profile (resolved, its secrets
 // registered for scrubbing), and connected backends that are all closed when the command ends.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { Backend, BackendKind } from '../core/backend.js';
+import type { Backend } from '../core/backend.js';
+import type { BackendKind } from '../backends/descriptors.js';
 import { ConfigNotFoundError, loadConfig, type LoadedConfig } from '../config/load.js';
-import { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } from '../config/inline.js';
 import type { Profile } from '../config/profiles.js';
 import { EnvSecretStore } from '../config/references.js';
 import type { Io } from './io.js';
@@ -51,6 +49,7 @@ export class CliContext {
   /** The profile named by --profile (a name, a URL or inline JSON), else the config's default. */
   async profile(requested: string | undefined = this.options.profile): Promise<Profile> {
     const { pickProfileName, resolveEntry, resolveProfile } = await loadProfiles();
+    const { INLINE_PROFILE_NAME, looksInline, parseInlineProfile } = await import('../config/inline.js');
     const secrets = new EnvSecretStore(this.io.env);
     let profile: Profile;
     if (requested !== undefined && looksInline(requested)) {
@@ -91,7 +90,7 @@ export class CliContext {
 
   /** A backend for the profile, not yet connected; closed by closeAll(). */
   async backendFor(profile: Profile): Promise<Backend> {
-    prepareProfile(profile);
+    await prepareProfile(profile);
     const { createBackend } = await import('../backends/index.js');
     const backend = createBackend(profile.backend);
     this.backends.push(backend);
@@ -108,10 +107,11 @@ export class CliContext {
   }
 }
 
-/** SQLite creates its file but not the file's folder (the starter config uses .sitq/queue.db). */
-export function prepareProfile(profile: Profile): void {
-  const config = profile.backend;
-  if (config.type === 'sqlite' && config.path && config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+/** Creates what the profile names on this machine (a SQLite file's folder: the starter config uses
+ *  .sitq/queue.db), through the backend's registration. */
+export async function prepareProfile(profile: Profile): Promise<void> {
+  const { ensureLocalFolder } = await import('../service/local-files.js');
+  ensureLocalFolder(profile.backend);
 }
 
 /** Resolving a profile validates it with the backend's own rules, which loads the drivers: only

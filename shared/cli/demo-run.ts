@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchmarkAbortedError, compareProfiles, sweepPools, type BenchReport, type SweepResult } from '../bench/index.js';
+import { descriptorOf, type BackendKind } from '../backends/descriptors.js';
 import { LOCAL_SERVER_PRESETS, LOCAL_SQLITE_PROFILE } from '../config/presets.js';
 import { resolveEntry, type Profile } from '../config/profiles.js';
 import { redact, redactValue, scrub } from '../config/redact.js';
@@ -76,7 +77,9 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
     if (human) printHa(io, ha);
 
     heading(3, 'CONNECTION POOLING OPTIMIZATION');
-    const sweepTarget = ['postgres', 'redis', 'nats', 'sqlite'].map((k) => reach.reachable.find((r) => r.config.type === k)).find(Boolean)!;
+    // A backend with a pool shows both axes; then any server; then the embedded one.
+    const sweepRank = (type: BackendKind) => (descriptorOf(type).poolOption ? 0 : descriptorOf(type).needsServer ? 1 : 2);
+    const sweepTarget = [...reach.reachable].sort((a, b) => sweepRank(a.config.type) - sweepRank(b.config.type))[0]!;
     const sweepProgress = benchProgress(io, ctx.json);
     let sweep: SweepResult;
     try {
@@ -122,7 +125,7 @@ async function demoProfiles(ctx: CliContext, scratch: string): Promise<{ name: s
       out.push({ name: unique, type: entry.type, error });
     }
   };
-  if (!have.has('sqlite')) await add('local', { ...LOCAL_SQLITE_PROFILE, path: join(scratch, 'queue.db') });
+  if (!have.has(LOCAL_SQLITE_PROFILE.type)) await add('local', { ...LOCAL_SQLITE_PROFILE, path: join(scratch, 'queue.db') });
   for (const [name, entry] of Object.entries(LOCAL_SERVER_PRESETS)) if (!have.has(entry.type)) await add(name, entry);
   return out;
 }

@@ -1,5 +1,7 @@
 // Profiles given inline instead of by name: a JSON object (`{"type":"redis","port":6380}`) or a URL
-// (`redis://127.0.0.1:6379/0`, `postgres://...`, `nats://...`, `sqlite:./queue.db`).
+// whose scheme names a backend (`redis://127.0.0.1:6379/0`, `postgres://...`, `nats://...`,
+// `sqlite:./queue.db`); each backend's registration says which schemes are its and parses them.
+import { registrations } from '../backends/index.js';
 import { ConfigurationError } from '../core/errors.js';
 import { redact } from './redact.js';
 import { parseOptions } from '../core/validate.js';
@@ -7,9 +9,18 @@ import { profileEntrySchema, type ProfileEntry } from './schema.js';
 
 export const INLINE_PROFILE_NAME = 'inline';
 
+function schemeOf(text: string): string {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(text.trim());
+  return match ? match[1].toLowerCase() : '';
+}
+
+function registrationForScheme(scheme: string) {
+  return registrations().find((r) => r.urlSchemes.includes(scheme));
+}
+
 /** True when `text` is meant as an inline profile rather than a profile name. */
 export function looksInline(text: string): boolean {
-  return text.trimStart().startsWith('{') || /^(sqlite|postgres(ql)?|rediss?|nats|tls):/i.test(text);
+  return text.trimStart().startsWith('{') || registrationForScheme(schemeOf(text)) !== undefined;
 }
 
 export function parseInlineProfile(text: string): ProfileEntry {
@@ -24,50 +35,10 @@ export function parseInlineProfile(text: string): ProfileEntry {
     }
     return parseOptions(profileEntrySchema, raw, `profiles.${INLINE_PROFILE_NAME}`) as ProfileEntry;
   }
-  const scheme = trimmed.slice(0, trimmed.indexOf(':')).toLowerCase();
-  switch (scheme) {
-    case 'sqlite':
-      return { type: 'sqlite', path: trimmed.replace(/^sqlite:(\/\/)?/i, '') || 'sitq.db' };
-    case 'postgres':
-    case 'postgresql':
-      parseUrl(trimmed, 'a valid postgres://user@host:port/database URL');
-      return { type: 'postgres', connectionString: trimmed };
-    case 'redis':
-    case 'rediss':
-      return redisFromUrl(trimmed);
-    case 'nats':
-    case 'tls': {
-      const servers = trimmed.split(',');
-      for (const server of servers) parseUrl(/^[a-z]+:\/\//i.test(server) ? server : `nats://${server}`, 'valid nats://host:port server URLs, separated by commas');
-      return { type: 'nats', servers };
-    }
-    default:
-      throw new ConfigurationError({ option: 'profile', expected: 'a profile name, a JSON object, or a sqlite:, postgres://, redis:// or nats:// URL', given: redact(trimmed) });
+  const registration = registrationForScheme(schemeOf(trimmed));
+  if (!registration) {
+    const schemes = registrations().flatMap((r) => r.urlSchemes.slice(0, 1).map((s) => `${s}:`));
+    throw new ConfigurationError({ option: 'profile', expected: `a profile name, a JSON object, or a URL starting with one of ${schemes.join(', ')}`, given: redact(trimmed) });
   }
-}
-
-/** The URL, or a ConfigurationError: the drivers would only find out at connect time (a port
- *  over 65535, a broken host), and report it as an unreachable server. */
-function parseUrl(text: string, expected: string): URL {
-  try {
-    return new URL(text);
-  } catch {
-    throw new ConfigurationError({ option: 'profile', expected, given: redact(text) });
-  }
-}
-
-function redisFromUrl(text: string): ProfileEntry {
-  const url = parseUrl(text, 'a valid redis://host:port/db URL');
-  const entry: ProfileEntry = { type: 'redis' };
-  if (url.hostname) entry.host = url.hostname.replace(/^\[|\]$/g, '');
-  if (url.port) entry.port = Number(url.port);
-  const db = url.pathname.replace(/^\//, '');
-  if (db) {
-    if (!/^\d+$/.test(db)) throw new ConfigurationError({ option: 'profile', expected: 'a database number after the port (redis://host:port/0)', given: db });
-    entry.db = Number(db);
-  }
-  if (url.username) entry.username = decodeURIComponent(url.username);
-  if (url.password) entry.password = decodeURIComponent(url.password);
-  if (url.protocol === 'rediss:') entry.tls = true;
-  return entry;
+  return { type: registration.descriptor.kind, ...registration.parseUrl(trimmed) };
 }

@@ -1,9 +1,8 @@
 // From a profile as the file stores it to the BackendConfig that createBackend takes: references
 // resolved through a SecretStore, relative SQLite paths anchored at the config file's folder, and
 // every option checked by the backend's own validation (errors renamed to profiles.<name>.<field>).
-import { isAbsolute, resolve } from 'node:path';
-import { createBackend, type BackendConfig } from '../backends/index.js';
-import type { BackendKind } from '../core/backend.js';
+import { createBackend, registrationOf, type BackendConfig } from '../backends/index.js';
+import { isBackendKind, type BackendKind } from '../backends/descriptors.js';
 import { ConfigurationError, type ConfigurationIssue } from '../core/errors.js';
 import { redact, scrub } from './redact.js';
 import { secretValuesIn } from './secrets.js';
@@ -57,11 +56,9 @@ export async function resolveProfile(config: SitqConfig, name: string, options: 
 export async function resolveEntry(name: string, entry: ProfileEntry, options: ResolveOptions = {}): Promise<Profile> {
   const where = `profiles.${name}`;
   const { value, substituted } = await resolveReferences(entry, options.secrets ?? new EnvSecretStore(), where);
-  const { type, description, ...backendOptions } = value;
-  // An empty path stays empty, so the backend's own check rejects it (resolved, it would name the folder).
-  if (type === 'sqlite' && typeof backendOptions.path === 'string' && backendOptions.path !== '' && backendOptions.path !== ':memory:' && !isAbsolute(backendOptions.path)) {
-    backendOptions.path = resolve(options.baseDir ?? process.cwd(), backendOptions.path);
-  }
+  const { type, description, ...given } = value;
+  // An unknown type is reported by validateBackendConfig below, under the profile's name.
+  const backendOptions = (isBackendKind(type) && registrationOf(type).resolvePaths?.(given, options.baseDir ?? process.cwd())) || given;
   const backend = { type, ...backendOptions } as BackendConfig;
   const secrets = [...substituted, ...secretValuesIn(backendOptions)];
   validateBackendConfig(backend, where, secrets);

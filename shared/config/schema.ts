@@ -2,10 +2,11 @@
 // This schema checks the file's structure; each profile's backend options are then checked by the
 // backend's own validation (see profiles.ts), so an option's rules live in one place only.
 import { z } from 'zod';
-import type { BackendKind } from '../core/backend.js';
+import { BACKEND_KINDS, type BackendKind } from '../backends/descriptors.js';
 
 export const CONFIG_FILE_NAME = 'sitq.config.json';
-export const PROFILE_TYPES = ['sqlite', 'postgres', 'redis', 'nats'] as const satisfies readonly BackendKind[];
+/** The registered backend kinds a profile's `type` may name. */
+export const PROFILE_TYPES = BACKEND_KINDS as readonly [BackendKind, ...BackendKind[]];
 
 /** Profile names appear in flags, file keys and UI lists. */
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

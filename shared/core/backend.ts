@@ -29,7 +29,9 @@ import type {
   WorkerInfo,
 } from './types.js';
 
-export type BackendKind = 'sqlite' | 'postgres' | 'redis' | 'nats';
+/** A registered backend's name (`sqlite`, `postgres`, ...): shared/backends/descriptors.ts lists
+ *  them. The core knows no backend by name. */
+export type BackendKindName = string;
 
 export interface ServerInfo {
   /** e.g. `PostgreSQL 15.19`, `Redis 7.0.15`, `NATS 2.9.25`, `SQLite 3.50.2`. */
@@ -54,7 +56,7 @@ export interface NodeStatus {
 }
 
 export interface Backend {
-  readonly kind: BackendKind;
+  readonly kind: BackendKindName;
   /** Human description with no secrets, e.g. `redis://127.0.0.1:6379/0 (prefix sitq:)`. */
   readonly address: string;
 

@@ -1,7 +1,8 @@
 // One health check of one backend: a ping round trip, the nodes, and the queue facts, all within a
 // time budget. It never throws and never outlives its timeout: whatever goes wrong becomes an
 // `unhealthy` report with the reason.
-import type { Backend, BackendKind, NodeStatus } from '../core/backend.js';
+import type { Backend, NodeStatus } from '../core/backend.js';
+import { DEFAULT_BACKEND_KIND, kindOf, type BackendKind } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { QueueCounts } from '../core/types.js';
 import type { Profile } from '../config/profiles.js';
@@ -86,7 +87,7 @@ export async function checkHealth(target: HealthTarget, options: HealthCheckOpti
   try {
     backend = createBackend(config);
   } catch (err) {
-    return failedReport(config.type ?? 'sqlite', '(invalid configuration)', Date.now(), 0, err, opts);
+    return failedReport(config.type ?? DEFAULT_BACKEND_KIND, '(invalid configuration)', Date.now(), 0, err, opts);
   }
   return runCheck(backend, opts, true);
 }
@@ -118,7 +119,7 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
     if (slow) warnings.push(`the server took ${responseTimeMs} ms to answer (slow above ${slowThresholdMs} ms)`);
     for (const n of nodes) if (!n.reachable) warnings.push(`node ${n.address} (${n.role}) is unreachable${n.error ? `: ${clean(n.error, options)}` : ''}`);
     const report: HealthReport = {
-      kind: backend.kind,
+      kind: kindOf(backend),
       address: redact(backend.address),
       status: warnings.length ? 'degraded' : 'healthy',
       responseTimeMs,
@@ -140,13 +141,13 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
   const timeout = new Promise<HealthReport>((resolve) => {
     timer = setTimeout(() => {
       const err = new Error(`no answer within ${timeoutMs} ms`);
-      resolve(failedReport(backend.kind, backend.address, checkedAt, performance.now() - started, err, options));
+      resolve(failedReport(kindOf(backend), backend.address, checkedAt, performance.now() - started, err, options));
     }, timeoutMs);
   });
 
   try {
     return await Promise.race([
-      work.catch((err: unknown) => failedReport(backend.kind, backend.address, checkedAt, performance.now() - started, err, options)),
+      work.catch((err: unknown) => failedReport(kindOf(backend), backend.address, checkedAt, performance.now() - started, err, options)),
       timeout,
     ]);
   } finally {

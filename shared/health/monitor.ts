@@ -1,5 +1,6 @@
 // Periodic health checks of several profiles: a bounded history per profile, events on every check
 // and on every status change, and running metrics (see metrics.ts for the health score).
+import { DEFAULT_BACKEND_KIND } from '../backends/descriptors.js';
 import { EventEmitter } from 'node:events';
 import type { Backend } from '../core/backend.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
@@ -146,7 +147,7 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
       report = await runCheck(w.backend!, opts, false);
     } catch (err) {
       // runCheck never throws; createBackend can (a bad config): that is an unhealthy check too.
-      report = { kind: w.config?.type ?? 'sqlite', address: '(invalid configuration)', status: 'unhealthy', responseTimeMs: 0, slow: false, error: (err as Error).message, warnings: [], checkedAt: Date.now(), nodes: [], queues: [], oldestPendingAgeMs: 0, liveWorkers: 0, deadTasks: 0, profile: w.name };
+      report = { kind: w.config?.type ?? DEFAULT_BACKEND_KIND, address: '(invalid configuration)', status: 'unhealthy', responseTimeMs: 0, slow: false, error: (err as Error).message, warnings: [], checkedAt: Date.now(), nodes: [], queues: [], oldestPendingAgeMs: 0, liveWorkers: 0, deadTasks: 0, profile: w.name };
     }
     if (owned && report.status === 'unhealthy' && w.backend) {
       // Start afresh next time: a broken connection is not reused.

@@ -1,7 +1,8 @@
 // The data shapes that travel between the dashboard UI and its host. Everything here is plain
 // JSON (no Dates, no bytes, no class instances), so the same values cross a WebSocket, Electron
 // IPC and a VS Code webview's postMessage unchanged. Times are UTC epoch milliseconds.
-import type { BackendKind, NodeStatus } from '../core/backend.js';
+import type { NodeStatus } from '../core/backend.js';
+import type { BackendKind } from '../backends/descriptors.js';
 import type { TaskState, WorkerInfo } from '../core/types.js';
 
 export type { BackendKind, NodeStatus, TaskState, WorkerInfo };

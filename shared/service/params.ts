@@ -1,13 +1,14 @@
 // Runtime checks of every request's parameters. The UI is typed, but the host cannot trust what
 // arrives over a socket or IPC: each method's params are parsed here before a handler sees them.
 import { z } from 'zod';
+import { BACKEND_KINDS, type BackendKind } from '../backends/descriptors.js';
 import { ENQUEUE_COUNT, TASK_STATES, type TaskState } from '../core/rules.js';
 import type { Method, ParamsOf } from '../protocol/requests.js';
 
 const empty = z.strictObject({});
 const name = z.string().min(1).max(200);
 const id = z.string().min(1).max(200);
-const kind = z.enum(['sqlite', 'postgres', 'redis', 'nats']);
+const kind = z.enum(BACKEND_KINDS as [BackendKind, ...BackendKind[]]);
 const state = z.enum(TASK_STATES as [TaskState, ...TaskState[]]);
 
 const draft = z.strictObject({

@@ -2,7 +2,7 @@
 // dashboard, Electron, VS Code) creates one service and opens a session per UI it shows; the
 // service imports neither Electron nor VS Code.
 import { dirname } from 'node:path';
-import type { BackendKind } from '../core/backend.js';
+import type { BackendKind } from '../backends/descriptors.js';
 import { scrub } from '../config/redact.js';
 import type { SecretStore } from '../config/references.js';
 import { LOCAL_SERVER_PRESETS, LOCAL_SQLITE_PROFILE } from '../config/presets.js';

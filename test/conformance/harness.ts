@@ -1,6 +1,7 @@
 // Shared plumbing for the conformance suite: fresh backends, task builders, waiting helpers.
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
-import type { Backend, BackendKind } from '../../shared/core/backend.js';
+import type { Backend } from '../../shared/core/backend.js';
+import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { DEFAULT_BACKOFF } from '../../shared/core/backoff.js';
 import { newTaskId } from '../../shared/core/ids.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
@@ -12,8 +13,12 @@ export interface ConformanceTarget {
   server?: 'postgres' | 'redis' | 'nats';
   /** A config with a new namespace on every call (temp file / schema / key prefix / stream). */
   freshConfig(): BackendConfig;
-  /** A config whose server cannot be reached, with a short connectTimeout. */
-  unreachableConfig(): BackendConfig;
+  /** A config whose server cannot be reached, with a short connectTimeout; omitted for a backend
+   *  that has no server to be unreachable (then that test is skipped, saying why). */
+  unreachableConfig?(): BackendConfig;
+  /** False for a backend whose tasks live in one process (`memory`): the tests of several worker
+   *  processes on one queue are skipped, saying why. Default true. */
+  sharedAcrossProcesses?: boolean;
 }
 
 /** Runs `fn` with a connected backend in a fresh namespace, then destroys and closes it. */

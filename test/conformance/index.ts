@@ -1,6 +1,6 @@
 // The one conformance suite every backend runs: `await exerciseBackend({...})` from
 // test/backends/<name>.test.ts. A behaviour tested here is tested for all four backends.
-import { describe } from 'node:test';
+import { describe, it } from 'node:test';
 import { serverSkip } from '../helpers/servers.js';
 import { contractSuite } from './contract.js';
 import { corruptRecordsSuite } from './corrupt-records.js';
@@ -15,7 +15,11 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
   describe(`conformance: ${target.kind}`, { skip }, () => {
     contractSuite(target);
     queueAndWorkerSuite(target);
-    processesSuite(target);
+    if (target.sharedAcrossProcesses === false) {
+      it('worker processes', { skip: `${target.kind} keeps its tasks in one process: other processes cannot share its queue` }, () => {});
+    } else {
+      processesSuite(target);
+    }
     corruptRecordsSuite(target);
   });
 }

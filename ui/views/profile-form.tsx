@@ -3,6 +3,7 @@
 // the host's secret store; the config file only ever gets a ${NAME} reference.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { BACKEND_FIELDS, BACKEND_LABELS, type FieldSpec } from '../../shared/protocol/fields.js';
+import { BACKEND_KINDS, DEFAULT_BACKEND_KIND } from '../../shared/backends/descriptors.js';
 import { RemoteError } from '../../shared/protocol/messages.js';
 import type { BackendKind, ConnectionTestResult, FieldIssue, ProfileDraft, ProfileView } from '../../shared/protocol/models.js';
 import { Banner, Field } from '../components/common.js';
@@ -24,12 +25,11 @@ interface FormState {
   removeSecrets: Record<string, boolean>;
 }
 
-const KINDS: BackendKind[] = ['sqlite', 'postgres', 'redis', 'nats'];
 
 function initialState(mode: FormMode, taken: string[]): FormState {
   if (mode.kind === 'add') {
     const p = mode.preset;
-    const kind = p?.kind ?? 'sqlite';
+    const kind = p?.kind ?? DEFAULT_BACKEND_KIND;
     return { name: p ? uniqueName(p.name, taken) : '', kind, description: p?.description ?? '', ...valuesFrom(kind, p?.options ?? {}), secrets: {}, removeSecrets: {} };
   }
   const { profile } = mode;
@@ -187,7 +187,7 @@ export function ProfileForm({ mode, onClose }: { mode: FormMode; onClose: () => 
         </Field>
         <Field label="Backend" htmlFor="pf-kind">
           <select id="pf-kind" value={state.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value as BackendKind, values: {}, checks: {}, secrets: {}, removeSecrets: {} })} data-testid="field-kind">
-            {KINDS.map((k) => (
+            {BACKEND_KINDS.map((k) => (
               <option key={k} value={k}>
                 {BACKEND_LABELS[k]}
               </option>

@@ -164,3 +164,6 @@ export function redactServer(url: string): string {
 export function describeTarget(o: ResolvedNatsOptions): string {
   return `${o.servers.map(redactServer).join(', ')} (stream ${o.streamName})`;
 }
+
+/** The option schema the registration publishes (JSON schema, settings, docs are generated from it). */
+export { schema as optionSchema };

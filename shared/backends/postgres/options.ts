@@ -229,3 +229,6 @@ export function describeTarget(target: ServerTarget, hosts?: readonly HostAddres
   const where = hosts ? hosts.map(formatHost).join(',') : formatHost({ host, port });
   return `postgres://${user}@${where}/${database}`;
 }
+
+/** The option schema the registration publishes (JSON schema, settings, docs are generated from it). */
+export { schema as optionSchema };

@@ -213,3 +213,6 @@ export function describeTarget(o: ResolvedRedisOptions): string {
   if (t.kind === 'sentinel') return `${scheme}${t.name}/${o.db} (sentinels ${list(t.sentinels)}, prefix ${o.keyPrefix})`;
   return `${describeNode(o, o.host, o.port, o.db)} (prefix ${o.keyPrefix})`;
 }
+
+/** The option schema the registration publishes (JSON schema, settings, docs are generated from it). */
+export { schema as optionSchema };

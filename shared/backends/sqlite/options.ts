@@ -79,3 +79,6 @@ export function resolveOptions(input: SqliteOptions | undefined): ResolvedSqlite
     pollInterval: options.pollInterval ?? 50,
   };
 }
+
+/** The option schema the registration publishes (JSON schema, settings, docs are generated from it). */
+export { schema as optionSchema };

@@ -5,7 +5,7 @@
 import { AckPolicy, connect, RetentionPolicy, StorageType, type Consumer, type JsMsg, type NatsConnection } from 'nats';
 import { connectionOptions } from '../../backends/nats/connection.js';
 import { resolveOptions, type NatsOptions } from '../../backends/nats/options.js';
-import { benchId } from '../namespace.js';
+import { benchId } from '../bench-id.js';
 import type { FloorDriver } from './types.js';
 
 export class NatsFloor implements FloorDriver<JsMsg> {

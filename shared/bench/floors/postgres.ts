@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { clientConfig } from '../../backends/postgres/connection.js';
 import { resolveOptions, type PostgresOptions } from '../../backends/postgres/options.js';
-import { benchId } from '../namespace.js';
+import { benchId } from '../bench-id.js';
 import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class PostgresFloor implements FloorDriver<string> {

@@ -7,7 +7,7 @@ import type { Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 import { ConfigurationError } from '../../core/errors.js';
 import { loadDriver } from '../../backends/redis/driver.js';
 import { resolveOptions, type RedisOptions, type ResolvedRedisOptions } from '../../backends/redis/options.js';
-import { benchId } from '../namespace.js';
+import { benchId } from '../bench-id.js';
 import type { FloorDriver } from './types.js';
 
 const CLAIM = `

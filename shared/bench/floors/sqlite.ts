@@ -4,7 +4,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { resolveOptions, type SqliteOptions } from '../../backends/sqlite/options.js';
-import { benchId, removeSqliteFiles } from '../namespace.js';
+import { removeSqliteFiles } from '../../backends/sqlite/files.js';
+import { benchId } from '../bench-id.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { LEASE_MS, type FloorDriver } from './types.js';

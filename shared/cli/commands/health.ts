@@ -1,7 +1,7 @@
 // `sitq health`: one check of a profile (or all), or a watch that keeps checking and reports the
 // monitor's metrics and health score at the end.
 import type { Command } from 'commander';
-import type { BackendKind } from '../../core/backend.js';
+import type { BackendKind } from '../../backends/descriptors.js';
 import type { Profile } from '../../config/profiles.js';
 import type { HealthReport } from '../../health/check.js';
 import { duration, wholeNumber } from '../args.js';
@@ -44,11 +44,11 @@ type Target = { name: string; type: BackendKind; profile?: Profile; error?: unkn
 async function chooseProfiles(ctx: CliContext, all: boolean | undefined): Promise<Target[]> {
   if (!all) {
     const profile = await ctx.profile();
-    prepareProfile(profile);
+    await prepareProfile(profile);
     return [{ name: profile.name, type: profile.type, profile }];
   }
   const targets = await ctx.allProfiles();
-  for (const t of targets) if (t.profile) prepareProfile(t.profile);
+  for (const t of targets) if (t.profile) await prepareProfile(t.profile);
   return targets;
 }
 

@@ -1,0 +1,38 @@
+// What the tools show of the PostgreSQL backend (zod-free; see ../descriptor.ts).
+import { CONNECT_TIMEOUT_OPTION, type BackendDescriptor } from '../descriptor.js';
+
+export const postgresDescriptor: BackendDescriptor<'postgres'> = {
+  kind: 'postgres',
+  label: 'PostgreSQL',
+  icon: 'database',
+  detail: 'A PostgreSQL server (10 or newer)',
+  needsServer: true,
+  messagePrefix: /^\s*postgres(ql)?\b/i,
+  namespaceOption: 'schema',
+  poolOption: 'poolSize',
+  docsNote: 'HA: `hosts` + `failoverTimeout` ([docs/high-availability/postgres.md](docs/high-availability/postgres.md))',
+  options: [
+    { key: 'host', label: 'Host', kind: 'text', placeholder: '127.0.0.1', doc: 'the server\'s host (default: libpq\'s `PGHOST`, then `localhost`)' },
+    { key: 'port', label: 'Port', kind: 'number', placeholder: '5432', doc: 'the server\'s port (default 5432)' },
+    { key: 'database', label: 'Database', kind: 'text', placeholder: 'sitq', doc: 'the database name' },
+    { key: 'user', label: 'User', kind: 'text', placeholder: 'postgres', doc: 'the user name' },
+    { key: 'password', label: 'Password', kind: 'secret', doc: 'the password' },
+    { key: 'connectionString', label: 'Connection string (instead of the fields above)', kind: 'secret', placeholder: 'postgres://user:password@host:5432/db', advanced: true, doc: 'a `postgres://` URL, instead of the separate connection fields' },
+    { key: 'schema', label: 'Schema', kind: 'text', placeholder: 'sitq', advanced: true, doc: 'the schema that holds sitq\'s tables (default `sitq`)' },
+    { key: 'ssl', label: 'TLS', kind: 'boolean', advanced: true, doc: '`true` for TLS with verification, or Node TLS options' },
+    { key: 'poolSize', label: 'Pool size', kind: 'number', placeholder: '10', advanced: true, doc: 'connections kept open (default 10)' },
+    { key: 'maxOverflow', label: 'Max overflow', kind: 'number', placeholder: '10', advanced: true, doc: 'extra connections for bursts beyond poolSize (default 10)' },
+    { key: 'overflowIdleTimeout', label: 'Overflow idle timeout (ms)', kind: 'number', placeholder: '10000', advanced: true, fileOnly: true, doc: 'ms an idle overflow connection stays open (default 10000)' },
+    { key: 'poolTimeout', label: 'Pool timeout (ms)', kind: 'number', placeholder: '30000', advanced: true, doc: 'ms an operation waits for a free connection before PoolTimeoutError (default 30000)' },
+    { key: 'poolRecycle', label: 'Pool recycle (ms)', kind: 'number', placeholder: '3600000', advanced: true, doc: 'a connection\'s longest life in ms; 0 keeps it (default 3600000)' },
+    { key: 'hosts', label: 'Hosts (primary and replicas, host:port, comma-separated)', kind: 'list', placeholder: 'db1:5432, db2:5432', help: 'Instead of Host/Port: writes go to whichever is the primary, and follow a failover', advanced: true, doc: 'HA: a primary and its replicas (`host:port`); writes follow the primary' },
+    { key: 'failoverTimeout', label: 'Failover timeout (ms)', kind: 'number', placeholder: '30000', advanced: true, doc: 'HA: ms operations wait for a new primary before NoPrimaryError (default 30000)' },
+    { key: 'queryTimeout', label: 'Query timeout (ms)', kind: 'number', placeholder: '30000', help: 'A query with no answer fails after this and its connection is replaced (a silent network stall)', advanced: true, doc: 'ms a query may go unanswered before its connection is replaced; 0 = off (default 30000)' },
+    { key: 'keepAlive', label: 'Keep-alive (ms)', kind: 'number', placeholder: '15000', advanced: true, doc: 'ms between pings of the idle LISTEN connection, and the TCP keep-alive delay; 0 = off (default 15000)' },
+    CONNECT_TIMEOUT_OPTION,
+  ],
+  driverPackage: 'pg',
+  idleP50TargetMs: 3,
+  localServer: { host: '127.0.0.1', port: 5432 },
+  preset: { name: 'postgres', description: 'PostgreSQL on 127.0.0.1:5432, database test', options: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } },
+};

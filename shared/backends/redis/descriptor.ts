@@ -1,0 +1,38 @@
+// What the tools show of the Redis backend (zod-free; see ../descriptor.ts).
+import { CONNECT_TIMEOUT_OPTION, type BackendDescriptor } from '../descriptor.js';
+
+export const redisDescriptor: BackendDescriptor<'redis'> = {
+  kind: 'redis',
+  label: 'Redis',
+  icon: 'flame',
+  detail: 'A Redis server',
+  needsServer: true,
+  messagePrefix: /^\s*redis\b/i,
+  namespaceOption: 'keyPrefix',
+  poolOption: 'maxConnections',
+  docsNote: 'HA: `cluster` or `sentinels` + `name` ([docs/high-availability/redis.md](docs/high-availability/redis.md))',
+  options: [
+    { key: 'host', label: 'Host', kind: 'text', placeholder: '127.0.0.1', doc: 'the server\'s host (default `127.0.0.1`)' },
+    { key: 'port', label: 'Port', kind: 'number', placeholder: '6379', doc: 'the server\'s port (default 6379)' },
+    { key: 'db', label: 'Database number', kind: 'number', placeholder: '0', doc: 'the logical database number (default 0)' },
+    { key: 'username', label: 'ACL user', kind: 'text', doc: 'the ACL user (Redis 6+; needs `password`)' },
+    { key: 'password', label: 'Password', kind: 'secret', doc: 'the password' },
+    { key: 'tls', label: 'TLS', kind: 'boolean', advanced: true, doc: '`true` for TLS with the system\'s CAs, or Node TLS options' },
+    { key: 'keyPrefix', label: 'Key prefix', kind: 'text', placeholder: 'sitq:', advanced: true, doc: 'the prefix of every key (default `sitq:`)' },
+    { key: 'maxConnections', label: 'Max connections', kind: 'number', placeholder: '10', advanced: true, doc: 'most connections open at once (default 10)' },
+    { key: 'socketTimeout', label: 'Socket timeout (ms)', kind: 'number', placeholder: '10000', advanced: true, doc: 'ms a command waits for its reply before the connection is re-opened; 0 = off (default 10000)' },
+    { key: 'socketConnectTimeout', label: 'Socket connect timeout (ms)', kind: 'number', advanced: true, doc: 'ms one connection\'s TCP/TLS handshake may take (default: `connectTimeout`)' },
+    { key: 'keepAlive', label: 'Keep-alive ping (ms)', kind: 'number', placeholder: '10000', help: 'How often an idle connection is pinged, so a silent stall is noticed', advanced: true, doc: 'ms between pings of idle connections, and the TCP keep-alive delay; 0 = off (default 10000)' },
+    { key: 'cluster', label: 'Cluster', kind: 'text', fileOnly: true, doc: 'HA: Redis Cluster: `{ startupNodes, maxConnectionsPerNode, slotsRefreshInterval }`' },
+    { key: 'sentinels', label: 'Sentinels', kind: 'list', fileOnly: true, doc: 'HA: the sentinels (`[{ host, port }]`) that name the current master' },
+    { key: 'name', label: 'Master group name', kind: 'text', fileOnly: true, doc: 'HA: the master group the sentinels watch (with `sentinels`)' },
+    { key: 'sentinelUsername', label: 'Sentinel user', kind: 'text', fileOnly: true, doc: 'HA: the sentinels\' own ACL user' },
+    { key: 'sentinelPassword', label: 'Sentinel password', kind: 'secret', fileOnly: true, doc: 'HA: the sentinels\' own password' },
+    { key: 'sentinelTls', label: 'Sentinel TLS', kind: 'boolean', fileOnly: true, doc: 'HA: TLS towards the sentinels (default: as `tls`)' },
+    CONNECT_TIMEOUT_OPTION,
+  ],
+  driverPackage: 'ioredis',
+  idleP50TargetMs: 1,
+  localServer: { host: '127.0.0.1', port: 6379 },
+  preset: { name: 'redis', description: 'Redis on 127.0.0.1:6379', options: { host: '127.0.0.1', port: 6379 } },
+};
