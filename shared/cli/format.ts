@@ -14,6 +14,12 @@ export interface Column<T> {
 const ANSI = /\u001b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, '').length;
 
+/** `line` cut to `width` visible characters (colours dropped from a line that had to be cut). */
+export function fitWidth(line: string, width: number): string {
+  if (visible(line) <= width) return line;
+  return `${line.replace(ANSI, '').slice(0, Math.max(0, width - 1))}…`;
+}
+
 /** Rows as an aligned table: a header line, then one line per row, columns two spaces apart. */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[], colors?: Colors): string {
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
@@ -75,6 +81,11 @@ export function formatTime(epochMs: number | undefined, withMs = false): string 
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const base = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   return withMs ? `${base}.${p(d.getMilliseconds(), 3)}` : base;
+}
+
+/** Local time of day `14:05:09`, for views that refresh during one session. */
+export function formatClock(epochMs: number): string {
+  return formatTime(epochMs).slice(11);
 }
 
 /** A value as one short line: JSON, cut to `max` characters. */

@@ -8,6 +8,9 @@ import { scrub } from '../config/redact.js';
 export interface Stream {
   write(chunk: string): boolean;
   isTTY?: boolean;
+  /** A terminal's size (a tty.WriteStream has them). */
+  columns?: number;
+  rows?: number;
 }
 
 export class Io {

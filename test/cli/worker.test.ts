@@ -1,16 +1,34 @@
 // `sitq worker` as a process: the user's task module, Ctrl-C that lets the running task finish, a
 // second Ctrl-C that forces the process out, and `sitq health --watch`.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
-import { json, sitq, SitqProcess, tempProject } from './run.js';
+import { ANSI, json, MAIN, sitq, SitqProcess, tempProject } from './run.js';
 
 const project = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'queue.db' } } });
 after(project.remove);
 const cwd = project.dir;
+
+/** util-linux script(1), which runs a command on a pseudo-terminal (its -e returns the exit code). */
+const SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout?.includes('util-linux');
+
+/** Runs `sitq ARGS` on a 120×30 pseudo-terminal; resolves with everything it drew. */
+function underTerminal(args: string, cwd: string): Promise<{ code: number | null; output: string }> {
+  const command = `stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined } });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+/** What a frame shows, without colours, line-clearing codes or carriage returns. */
+// eslint-disable-next-line no-control-regex
+const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 
 async function runningCount(): Promise<number> {
   const backend: Backend = createBackend({ type: 'sqlite', path: join(cwd, 'queue.db') });
@@ -134,6 +152,52 @@ describe('sitq health --watch', () => {
       assert.equal(metrics.metrics![0].connectionErrors, 2);
     } finally {
       down.remove();
+    }
+  });
+
+  it('--all --watch into a pipe: one plain line per check, no screen control', async () => {
+    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
+    try {
+      const r = await sitq(['health', '--all', '--watch', '--interval', '200ms', '--rounds', '3'], { cwd: mixed.dir });
+      assert.equal(r.code, 1, r.all);
+      assert.doesNotMatch(r.all, ANSI);
+      const checks = r.stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  (local|down) /.test(l));
+      assert.ok(checks.filter((l) => / local +healthy /.test(l)).length >= 3, r.stdout);
+      assert.ok(checks.filter((l) => / down +unhealthy /.test(l)).length >= 3, r.stdout);
+      assert.match(r.stderr, /checking local, down every 200 ms; Ctrl-C to stop/);
+    } finally {
+      mixed.remove();
+    }
+  });
+
+  it('--all --watch on a terminal (a pseudo-terminal from script(1)): one table redrawn in place, then the metrics', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
+    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
+    try {
+      const r = await underTerminal(`health --all --watch --interval 200ms --rounds 3`, mixed.dir);
+      assert.equal(r.code, 1, r.output);
+      const out = r.output;
+      assert.ok(out.startsWith('\u001b[?1049h\u001b[?25l'), 'enters the alternate screen, cursor hidden');
+      const leave = out.lastIndexOf('\u001b[?25h\u001b[?1049l');
+      assert.ok(leave > 0, 'gives the terminal back');
+      const frames = out.slice(0, leave).split('\u001b[H').slice(1).map(plain);
+      assert.ok(frames.length >= 3, `${frames.length} frames`);
+      for (const frame of frames) {
+        // Every frame is the whole table: the title, the header, each profile once, in config order.
+        assert.match(frame, /^sitq health  2 profile\(s\), every 200 ms, at \d\d:\d\d:\d\d; Ctrl-C to stop$/m);
+        assert.match(frame, /^PROFILE +TYPE +STATUS +RESPONSE +SCORE +CHECKS +ERRORS +WORKERS +DEAD +LAG +CHECKED$/m);
+        assert.equal(frame.match(/^local /gm)?.length, 1, frame);
+        assert.equal(frame.match(/^down /gm)?.length, 1, frame);
+        assert.ok(frame.indexOf('\nlocal ') < frame.indexOf('\ndown '), frame);
+        assert.doesNotMatch(frame, /\d\d:\d\d:\d\d {2}(local|down) {2,}/, 'no line-per-check output');
+      }
+      const last = frames[frames.length - 1];
+      assert.match(last, /^local +sqlite +healthy +\S+ ms +100 +[3-9] +0 /m);
+      assert.match(last, /^down +redis +unhealthy +- +50 +[3-9] +[3-9] /m);
+      assert.match(last, /^down: redis at redis:\/\/127\.0\.0\.1:1/m);
+      // After the screen: the metrics table, on the normal screen.
+      assert.match(plain(out.slice(leave)), /PROFILE +CHECKS +ERRORS +SLOW +AVG +P95 +SCORE[\s\S]*\ndown +[3-9] +[3-9] /);
+    } finally {
+      mixed.remove();
     }
   });
 

@@ -7,9 +7,10 @@ import type { HealthReport } from '../../health/check.js';
 import { duration, wholeNumber } from '../args.js';
 import { prepareProfile, type CliContext } from '../context.js';
 import { describeError } from '../errors.js';
-import { formatMs, formatTime, keyValues, table } from '../format.js';
+import { formatClock, formatMs, formatTime, keyValues, table } from '../format.js';
 import type { Io } from '../io.js';
 import type { App } from '../program.js';
+import { LiveScreen, canRedraw } from '../screen.js';
 import { onInterrupt } from '../signals.js';
 
 interface HealthOptions {
@@ -136,14 +137,32 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
   for (const t of targets) if (!t.profile) io.warn(`${t.name}: not watched: ${describeError(t.error).replace(/\n\s*/g, '; ')}`);
   if (monitor.profiles.length === 0) return 2;
 
+  // On a terminal: one table, redrawn in place as checks come in (as `top` does). Into a pipe or
+  // with --json: one line per check, which scripts and log files read.
+  const screen = !ctx.json && canRedraw(io) ? new LiveScreen(io) : undefined;
+  const latest = new Map<string, HealthReport>();
+  const changes: string[] = [];
+  let redraw: NodeJS.Timeout | undefined;
+  const draw = () => {
+    redraw = undefined;
+    screen?.draw(watchFrame(io, monitor, latest, changes, opts.interval));
+  };
   monitor.on('check', (r) => {
     const m = monitor.metrics(r.profile!);
     if (ctx.json) return io.json({ event: 'check', ...r, healthScore: m?.healthScore });
+    if (screen) {
+      latest.set(r.profile!, r);
+      // The checks of one round end within moments of each other: one redraw for them.
+      redraw ??= setTimeout(draw, 30);
+      return;
+    }
     const detail = r.status === 'unhealthy' ? io.colors.red(r.error ?? '') : `${r.serverVersion ?? ''}  workers ${r.liveWorkers}  dead ${r.deadTasks}  lag ${formatMs(r.oldestPendingAgeMs)}`;
     io.out(`${formatTime(r.checkedAt)}  ${r.profile!.padEnd(12)}  ${statusColor(io, r.status.padEnd(9))}  ${formatMs(r.responseTimeMs).padStart(9)}  score ${String(m?.healthScore ?? 100).padStart(5)}  ${detail}`);
   });
   monitor.on('status-change', (change) => {
-    if (change.from !== undefined && !ctx.json) io.err(`${change.profile}: ${change.from} -> ${statusColor(io, change.to)}`);
+    if (change.from === undefined || ctx.json) return;
+    if (screen) changes.unshift(`${formatClock(Date.now())}  ${change.profile}: ${change.from} -> ${statusColor(io, change.to)}`);
+    else io.err(`${change.profile}: ${change.from} -> ${statusColor(io, change.to)}`);
   });
 
   const stopped = new Promise<void>((resolve) => {
@@ -152,21 +171,27 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
       resolve();
     });
     if (opts.rounds) {
-      let rounds = 0;
-      const perRound = monitor.profiles.length;
-      let seen = 0;
-      monitor.on('check', () => {
-        if (++seen % perRound === 0 && ++rounds >= opts.rounds!) {
+      // A round is done when every profile has been checked that often (a fast one runs ahead
+      // of one that waits out its connect timeout).
+      const checks = new Map(monitor.profiles.map((name) => [name, 0]));
+      monitor.on('check', (r) => {
+        checks.set(r.profile!, (checks.get(r.profile!) ?? 0) + 1);
+        if (Math.min(...checks.values()) >= opts.rounds!) {
           dispose();
           resolve();
         }
       });
     }
   });
-  if (!ctx.json) io.err(io.errColors.dim(`checking ${monitor.profiles.join(', ')} every ${formatMs(opts.interval)}; Ctrl-C to stop`));
+  if (screen) {
+    screen.start();
+    draw();
+  } else if (!ctx.json) io.err(io.errColors.dim(`checking ${monitor.profiles.join(', ')} every ${formatMs(opts.interval)}; Ctrl-C to stop`));
   monitor.start();
   await stopped;
   await monitor.stop();
+  if (redraw) clearTimeout(redraw);
+  screen?.stop();
 
   const metrics = monitor.allMetrics();
   if (ctx.json) io.json({ event: 'metrics', metrics });
@@ -183,4 +208,33 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
     ], io.colors));
   }
   return metrics.some((m) => m.lastStatus === 'unhealthy') ? 1 : 0;
+}
+
+type Monitor = InstanceType<typeof import('../../health/monitor.js').HealthMonitor>;
+
+/** One screen of `health --watch` on a terminal: every watched profile's latest check, in a fixed order. */
+function watchFrame(io: Io, monitor: Monitor, latest: Map<string, HealthReport>, changes: string[], interval: number): string[] {
+  const c = io.colors;
+  const rows = monitor.profiles.map((name) => ({ name, r: latest.get(name), m: monitor.metrics(name) }));
+  const lines = [
+    c.bold('sitq health') + c.dim(`  ${monitor.profiles.length} profile(s), every ${formatMs(interval)}, at ${formatClock(Date.now())}; Ctrl-C to stop`),
+    '',
+    ...table(rows, [
+      { header: 'PROFILE', value: (x) => x.name },
+      { header: 'TYPE', value: (x) => x.r?.kind },
+      { header: 'STATUS', value: (x) => x.r?.status ?? 'checking', color: (t, x) => (x.r ? t.replace(x.r.status, statusColor(io, x.r.status)) : c.dim(t)) },
+      { header: 'RESPONSE', value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.responseTimeMs) : undefined), align: 'right' },
+      { header: 'SCORE', value: (x) => (x.r ? x.m?.healthScore : undefined), align: 'right' },
+      { header: 'CHECKS', value: (x) => x.m?.totalChecks ?? 0, align: 'right' },
+      { header: 'ERRORS', value: (x) => x.m?.connectionErrors ?? 0, align: 'right' },
+      { header: 'WORKERS', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.liveWorkers : undefined), align: 'right' },
+      { header: 'DEAD', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.deadTasks : undefined), align: 'right' },
+      { header: 'LAG', value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.oldestPendingAgeMs) : undefined), align: 'right' },
+      { header: 'CHECKED', value: (x) => (x.r ? formatClock(x.r.checkedAt) : undefined) },
+    ], c).split('\n'),
+  ];
+  const errors = rows.filter((x) => x.r?.error);
+  if (errors.length) lines.push('', ...errors.map((x) => `${x.name}: ${c.red(x.r!.error!)}`));
+  if (changes.length) lines.push('', c.dim('changes'), ...changes.slice(0, 5));
+  return lines;
 }
