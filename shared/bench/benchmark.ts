@@ -1,7 +1,7 @@
 // runBenchmark: one profile, the whole measurement, in a namespace of its own.
 //
 // connect (fresh namespace) → warm-up (a worker of its own; excluded from everything) → rounds,
-// each: raw floor → enqueue one at a time → enqueue in batches (no worker running: a backlog of
+// each: raw floor → raw enqueue floor → enqueue one at a time → enqueue in batches (no worker running: a backlog of
 // `tasks`) → processing (a fresh worker drains the backlog; first start to last confirmed
 // completion) → idle latency (one task in flight at a time) → cleanup (destroy + remove files).
 // With several rounds every rate is the median round's, and the floor ratio the median of the
@@ -15,12 +15,12 @@ import { TaskQueue } from '../core/queue.js';
 import { Worker } from '../core/worker.js';
 import { BenchmarkAbortedError, raceAbort, throwIfAborted } from './abort.js';
 import { ErrorLog, TaskCollector } from './collector.js';
-import { rawFloor } from './floors/index.js';
+import { rawEnqueueFloor, rawFloor } from './floors/index.js';
 import { benchNamespace } from './namespace.js';
 import { BENCH_QUEUE, makePayload, resolveBenchmarkOptions } from './options.js';
 import { rate, round3, summarize } from './stats.js';
 import { checkTargets } from './targets.js';
-import type { BenchHooks, BenchmarkOptions, BenchmarkResult, BenchPhase, FloorResult, ResolvedBenchmarkOptions, RoundResult } from './types.js';
+import type { BenchHooks, BenchmarkOptions, BenchmarkResult, BenchPhase, EnqueueFloorResult, FloorResult, ResolvedBenchmarkOptions, RoundResult } from './types.js';
 import { enqueueInBatches, enqueueOneByOne, probeIdleLatency, type ProducerSettings } from './workload.js';
 
 type Report = (phase: BenchPhase, done: number, total: number) => void;
@@ -73,7 +73,7 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
     const rounds: RoundResult[] = [];
     for (round = 1; round <= settings.rounds; round++) {
       const floor = settings.floor ? await measureFloor(config, run) : undefined;
-      const thisRound = await measureRound(run, excluded, floor);
+      const thisRound = await measureRound(config, run, excluded, floor);
       rounds.push(thisRound);
       // A stalled round leaves tasks behind that the next round would count as its own.
       if (thisRound.stalled) break;
@@ -111,6 +111,12 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
       result.floor = { ...medianBy(floors, (f) => f.perSec), runsPerSec: floors.map((f) => f.perSec) };
       const ratios = rounds.filter((r) => r.floor && r.floor.perSec > 0).map((r) => r.processing.perSec / r.floor!.perSec);
       result.floorRatio = Math.round(medianBy(ratios, (x) => x) * 1000) / 1000;
+    }
+    const enqueueFloors = rounds.map((r) => r.enqueueFloor).filter((f): f is EnqueueFloorResult => f !== undefined);
+    if (enqueueFloors.length > 0) {
+      result.enqueueFloor = { ...medianBy(enqueueFloors, (f) => f.perSec), runsPerSec: enqueueFloors.map((f) => f.perSec) };
+      const ratios = rounds.filter((r) => r.enqueueFloor && r.enqueueFloor.perSec > 0).map((r) => r.single.perSec / r.enqueueFloor!.perSec);
+      result.enqueueFloorRatio = Math.round(medianBy(ratios, (x) => x) * 1000) / 1000;
     }
     result.targets = checkTargets(result);
     return result;
@@ -152,9 +158,20 @@ async function measureFloor(config: BackendConfig, run: Run): Promise<FloorResul
   return floor;
 }
 
-/** Enqueue phases, then a fresh worker drains the backlog. */
-async function measureRound(run: Run, excluded: ReadonlySet<string>, floor: FloorResult | undefined): Promise<RoundResult> {
+/** Plain single writes awaited one at a time, as many as the one-by-one enqueue that follows. */
+async function measureEnqueueFloor(config: BackendConfig, run: Run): Promise<EnqueueFloorResult> {
+  const { settings } = run;
+  run.report('enqueue-floor', 0, settings.singleEnqueue);
+  const floor = await rawEnqueueFloor(config, { tasks: settings.singleEnqueue, payloadBytes: settings.payloadBytes, signal: run.signal });
+  run.report('enqueue-floor', settings.singleEnqueue, settings.singleEnqueue);
+  return floor;
+}
+
+/** Enqueue phases (the raw enqueue floor right before the one-by-one enqueue), then a fresh
+ *  worker drains the backlog. */
+async function measureRound(config: BackendConfig, run: Run, excluded: ReadonlySet<string>, floor: FloorResult | undefined): Promise<RoundResult> {
   const { settings, queue } = run;
+  const enqueueFloor = settings.floor && settings.singleEnqueue > 0 ? await measureEnqueueFloor(config, run) : undefined;
   const single = await enqueueOneByOne(queue, settings.singleEnqueue, run.producer('enqueue-single', settings.singleEnqueue));
   const batchCount = settings.tasks - settings.singleEnqueue;
   const batch = await enqueueInBatches(queue, batchCount, settings.batchSize, run.producer('enqueue-batch', batchCount));
@@ -175,6 +192,7 @@ async function measureRound(run: Run, excluded: ReadonlySet<string>, floor: Floo
     batch: batch.figure,
     processing: { ...rate(collector.finished, ms), toStart: collector.toStart.summary(), toFinish: collector.toFinish.summary() },
     floor,
+    enqueueFloor,
     succeeded: collector.succeeded,
     stalled: !complete,
   };
@@ -229,6 +247,10 @@ function compactRound(r: RoundResult): BenchmarkResult['rounds'][number] {
   if (r.floor) {
     out.floorPerSec = r.floor.perSec;
     out.floorRatio = r.floor.perSec > 0 ? Math.round((r.processing.perSec / r.floor.perSec) * 1000) / 1000 : undefined;
+  }
+  if (r.enqueueFloor) {
+    out.enqueueFloorPerSec = r.enqueueFloor.perSec;
+    out.enqueueFloorRatio = r.enqueueFloor.perSec > 0 ? Math.round((r.single.perSec / r.enqueueFloor.perSec) * 1000) / 1000 : undefined;
   }
   return out;
 }

@@ -50,12 +50,14 @@ function describeRun(r: BenchReport): string {
 
 function resultsMarkdown(results: readonly BenchmarkResult[]): string {
   const throughput = table(
-    ['profile', 'server', 'connect ms', 'enqueue 1-by-1 /s', 'enqueue batch /s', 'processing /s', 'raw floor /s', 'processing / floor', 'success', 'errors'],
+    ['profile', 'server', 'connect ms', 'enqueue 1-by-1 /s', 'raw enqueue floor /s', 'enqueue / floor', 'enqueue batch /s', 'processing /s', 'raw floor /s', 'processing / floor', 'success', 'errors'],
     results.map((r) => [
       r.profile,
       r.serverVersion,
       ms(r.connectMs),
       fmt(r.enqueue.single.perSec),
+      fmt(r.enqueueFloor?.perSec),
+      r.enqueueFloorRatio === undefined ? '–' : `${r.enqueueFloorRatio.toFixed(2)}x`,
       fmt(r.enqueue.batch.perSec),
       fmt(r.processing.perSec),
       fmt(r.floor?.perSec),
@@ -111,6 +113,21 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
       'Measured at the start of every round; the median counts, and the ratio is the median of each round\'s processing / floor.',
       '',
       table(['profile', 'claim loop', 'tasks', 'runs /s', 'median /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
+    );
+  }
+  const enqueueFloors = results.filter((r) => r.enqueueFloor);
+  if (enqueueFloors.length) {
+    const runs = (r: BenchmarkResult) => (r.enqueueFloor!.runsPerSec ?? [r.enqueueFloor!.perSec]).map((x) => fmt(x)).join(' / ');
+    out.push(
+      '',
+      '## Raw enqueue floors',
+      '',
+      "Plain single writes awaited one at a time, measured in every round right before the one-by-one enqueue; the ratio is the median of each round's enqueue 1-by-1 / floor.",
+      '',
+      table(
+        ['profile', 'write', 'tasks', 'runs /s', 'median /s', 'call p50 ms', 'sitq call p50 ms'],
+        enqueueFloors.map((r) => [r.profile, r.enqueueFloor!.method, fmt(r.enqueueFloor!.tasks), runs(r), fmt(r.enqueueFloor!.perSec), ms(r.enqueueFloor!.latency.p50Ms), ms(r.enqueue.single.latency.p50Ms)]),
+      ),
     );
   }
   const errors = results.flatMap((r) => r.errors.map((e) => [r.profile, e.source, e.message, String(e.count)]));

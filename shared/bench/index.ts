@@ -3,11 +3,11 @@
 export { runBenchmark } from './benchmark.js';
 export { compareProfiles, compareRuns, type NamedProfile } from './compare.js';
 export { sweepPools, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, type SweepOptions } from './sweep.js';
-export { rawFloor, type FloorOptions } from './floors/index.js';
+export { rawEnqueueFloor, rawFloor, type FloorOptions } from './floors/index.js';
 export { runSoak, type SoakOptions } from './soak.js';
 export { saveResult, loadResult, toReport, machineInfo, versionInfo, BenchResultFileError } from './report.js';
 export { toMarkdown, toCsv, type CsvTable } from './export.js';
-export { checkTargets, checkSoakTargets, FLOOR_RATIO_TARGET, IDLE_P50_TARGET_MS, P99_OVER_P50_TARGET } from './targets.js';
+export { checkTargets, checkSoakTargets, ENQUEUE_FLOOR_RATIO_TARGET, FLOOR_RATIO_TARGET, IDLE_P50_TARGET_MS, P99_OVER_P50_TARGET } from './targets.js';
 export { BENCHMARK_FIGURES, SWEEP_FIGURES, SOAK_FIGURES, type Figure } from './figures.js';
 export { STANDARD_WORKLOAD, resolveBenchmarkOptions } from './options.js';
 export { percentile, summarize } from './stats.js';

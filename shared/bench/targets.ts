@@ -4,6 +4,8 @@ import type { BenchmarkResult, SoakResult, TargetCheck } from './types.js';
 
 /** Processing rate as a share of the raw floor. */
 export const FLOOR_RATIO_TARGET = 0.8;
+/** One-by-one enqueue rate as a share of the raw enqueue floor (plain single writes). */
+export const ENQUEUE_FLOOR_RATIO_TARGET = 0.8;
 /** Enqueue-to-start p50 on an idle worker, ms. */
 export const IDLE_P50_TARGET_MS: Record<BackendKind, number> = Object.fromEntries(BACKEND_DESCRIPTORS.map((d) => [d.kind, d.idleP50TargetMs])) as Record<BackendKind, number>;
 /** p99 within this many times p50. */
@@ -13,7 +15,7 @@ export const SOAK_HEAP_GROWTH_LIMIT = 8 * 1024 * 1024;
 /** ...and RSS by at most this share of its start value. */
 export const SOAK_RSS_GROWTH_LIMIT = 0.25;
 
-export function checkTargets(r: Pick<BenchmarkResult, 'backend' | 'floorRatio' | 'idle'>): TargetCheck[] {
+export function checkTargets(r: Pick<BenchmarkResult, 'backend' | 'floorRatio' | 'idle'> & Partial<Pick<BenchmarkResult, 'enqueueFloorRatio'>>): TargetCheck[] {
   const p50Limit = IDLE_P50_TARGET_MS[r.backend];
   const idle = r.idle.toStart;
   const measured = idle.count > 0;
@@ -24,6 +26,12 @@ export function checkTargets(r: Pick<BenchmarkResult, 'backend' | 'floorRatio' |
       threshold: `>= ${FLOOR_RATIO_TARGET}x`,
       value: r.floorRatio,
       met: r.floorRatio === undefined ? undefined : r.floorRatio >= FLOOR_RATIO_TARGET,
+    },
+    {
+      name: 'enqueue 1-by-1 vs raw enqueue floor',
+      threshold: `>= ${ENQUEUE_FLOOR_RATIO_TARGET}x`,
+      value: r.enqueueFloorRatio,
+      met: r.enqueueFloorRatio === undefined ? undefined : r.enqueueFloorRatio >= ENQUEUE_FLOOR_RATIO_TARGET,
     },
     {
       name: 'idle enqueue-to-start p50',

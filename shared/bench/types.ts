@@ -22,7 +22,7 @@ export interface BenchmarkOptions {
   idleSamples?: number;
   /** Pause between idle samples so the worker is back in its waiting claim. Default 2 ms. */
   idleGapMs?: number;
-  /** Also measure the raw floor (see rawFloor) in the same run. Default true. */
+  /** Also measure the raw floors (see rawFloor, rawEnqueueFloor) in the same run. Default true. */
   floor?: boolean;
   /** Floor + enqueue + processing this many times; rates are the median round's. Default 1. */
   rounds?: number;
@@ -34,7 +34,7 @@ export interface BenchmarkOptions {
 
 export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
 
-export type BenchPhase = 'connect' | 'floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
 
 export interface BenchProgress {
   profile: string;
@@ -83,6 +83,16 @@ export interface FloorResult {
   /** Round trips the loop made to claim (a batch claim counts once). */
   claimCalls: number;
   /** In runBenchmark: the floor of every round; perSec (with the other fields) is the median's. */
+  runsPerSec?: number[];
+}
+
+/** The raw enqueue floor: plain single writes awaited one after another (see rawEnqueueFloor). */
+export interface EnqueueFloorResult extends RateFigure {
+  kind: BackendKind;
+  /** The write in one line, e.g. `INSERT INTO jobs (payload) VALUES ($1)`. */
+  method: string;
+  latency: LatencySummary;
+  /** In runBenchmark: the enqueue floor of every round; perSec (with the other fields) is the median's. */
   runsPerSec?: number[];
 }
 
@@ -144,6 +154,11 @@ export interface BenchmarkResult {
   floor?: FloorResult;
   /** processing / floor: the median of the rounds' ratios (each round's own floor). */
   floorRatio?: number;
+  /** The raw enqueue floor (plain single writes, one at a time), measured in each round just
+   *  before the one-by-one enqueue; the median round's. */
+  enqueueFloor?: EnqueueFloorResult;
+  /** enqueue 1-by-1 / raw enqueue floor: the median of the rounds' ratios. */
+  enqueueFloorRatio?: number;
   /** Every round's rates (the headline figures are the median round's). */
   rounds: {
     singleEnqueuePerSec: number;
@@ -151,6 +166,8 @@ export interface BenchmarkResult {
     processingPerSec: number;
     floorPerSec?: number;
     floorRatio?: number;
+    enqueueFloorPerSec?: number;
+    enqueueFloorRatio?: number;
     succeeded: number;
   }[];
   /** Worker process memory in bytes, sampled after the warm-up and at the end. */
@@ -164,6 +181,7 @@ export interface RoundResult {
   batch: RateFigure & { batchSize: number };
   processing: BenchmarkResult['processing'];
   floor: FloorResult | undefined;
+  enqueueFloor: EnqueueFloorResult | undefined;
   succeeded: number;
   /** Some tasks never finished (the round gave up after stallTimeoutMs without progress). */
   stalled: boolean;

@@ -1,6 +1,7 @@
 import type { BackoffOptions } from './types.js';
 
-export const DEFAULT_BACKOFF: BackoffOptions = { type: 'exponential', baseMs: 1000, maxMs: 5 * 60_000, jitter: 0.2 };
+// Frozen: tasks enqueued without their own backoff share this object.
+export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ type: 'exponential', baseMs: 1000, maxMs: 5 * 60_000, jitter: 0.2 });
 
 /** Delay before retry number `attempt` (1 = the retry after the first failure). */
 export function backoffDelay(options: BackoffOptions, attempt: number, random: () => number = Math.random): number {

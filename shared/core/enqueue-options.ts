@@ -47,6 +47,98 @@ export const enqueueOptionsSchema = z.strictObject({
 
 export type EnqueueOptions = z.input<typeof enqueueOptionsSchema>;
 
+/** Enqueue options checked once, shared by every task of one call. */
+export interface ResolvedEnqueueOptions {
+  queue: string;
+  priority: number;
+  runAt: number;
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  timeoutMs: number | undefined;
+  idempotencyKey: string | undefined;
+}
+
+type ParsedEnqueueOptions = z.output<typeof enqueueOptionsSchema>;
+
+/**
+ * Options seen recently, by their content: most callers pass the same few small literals
+ * (`{ queue: 'emails' }`) on every call, and the schema check costs more than the rest of an
+ * enqueue's own work. Only options whose values are all strings, numbers or booleans are kept
+ * (a key made of their text and types cannot mix up two inputs); only successful checks.
+ */
+const parsedCache = new Map<string, ParsedEnqueueOptions>();
+const PARSED_CACHE_SIZE = 64;
+
+function cacheKey(options: EnqueueOptions): string | undefined {
+  let key = '';
+  for (const name in options) {
+    const value = (options as Record<string, unknown>)[name];
+    const type = typeof value;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean' && type !== 'undefined') return undefined;
+    key += `${name}\u0001${type[0]}${String(value)}\u0002`;
+  }
+  return key;
+}
+
+function parseEnqueueOptions(options: EnqueueOptions | undefined): ParsedEnqueueOptions {
+  const input = options ?? {};
+  const key = typeof input === 'object' && input !== null && !Array.isArray(input) ? cacheKey(input) : undefined;
+  if (key !== undefined) {
+    const hit = parsedCache.get(key);
+    if (hit) return hit;
+  }
+  const parsed = parseOptions(enqueueOptionsSchema, input, 'enqueue options');
+  if (key !== undefined) {
+    if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value!);
+    parsedCache.set(key, Object.freeze(parsed));
+  }
+  return parsed;
+}
+
+/** Checks enqueue options (once per call, however many tasks it stores) against `now`. */
+export function resolveEnqueueOptions(options: EnqueueOptions | undefined, now: number): ResolvedEnqueueOptions {
+  const o = parseEnqueueOptions(options);
+  if (o.delay !== undefined && o.runAt !== undefined) {
+    throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'either delay or runAt, not both', given: o.runAt });
+  }
+  const runAt = o.runAt !== undefined ? (o.runAt instanceof Date ? o.runAt.getTime() : o.runAt) : now + (o.delay ?? 0);
+  if (!Number.isFinite(runAt)) throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'a valid date', given: String(o.runAt) });
+  return {
+    queue: o.queue ?? DEFAULT_QUEUE,
+    priority: o.priority ?? 0,
+    runAt,
+    maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    backoff: o.backoff ? { ...DEFAULT_BACKOFF, ...o.backoff } : DEFAULT_BACKOFF,
+    timeoutMs: o.timeout,
+    idempotencyKey: o.idempotencyKey,
+  };
+}
+
+/** Throws unless `name` is a valid task name. */
+export function assertTaskName(name: unknown): asserts name is string {
+  const issue = taskNameIssue(name);
+  if (issue) throw new ConfigurationError(issue);
+}
+
+/** The record a backend stores for one task (name checked, options resolved, payload already bytes). */
+export function newTaskFrom(id: string, name: string, payload: Uint8Array, serializer: string, o: ResolvedEnqueueOptions, now: number): NewTask {
+  const task: NewTask = {
+    id,
+    queue: o.queue,
+    name,
+    payload,
+    serializer,
+    priority: o.priority,
+    runAt: o.runAt,
+    enqueuedAt: now,
+    maxAttempts: o.maxAttempts,
+    backoff: o.backoff,
+  };
+  if (o.timeoutMs !== undefined) task.timeoutMs = o.timeoutMs;
+  if (o.idempotencyKey !== undefined) task.idempotencyKey = o.idempotencyKey;
+  return task;
+}
+
 /** Checks a task name and options and builds the record a backend stores (payload already bytes). */
 export function buildNewTask(
   id: string,
@@ -56,28 +148,6 @@ export function buildNewTask(
   options: EnqueueOptions | undefined,
   now: number,
 ): NewTask {
-  const nameIssue = taskNameIssue(name);
-  if (nameIssue) throw new ConfigurationError(nameIssue);
-  const o = parseOptions(enqueueOptionsSchema, options ?? {}, 'enqueue options');
-  if (o.delay !== undefined && o.runAt !== undefined) {
-    throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'either delay or runAt, not both', given: o.runAt });
-  }
-  const runAt = o.runAt !== undefined ? (o.runAt instanceof Date ? o.runAt.getTime() : o.runAt) : now + (o.delay ?? 0);
-  if (!Number.isFinite(runAt)) throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'a valid date', given: String(o.runAt) });
-  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...o.backoff };
-  const task: NewTask = {
-    id,
-    queue: o.queue ?? DEFAULT_QUEUE,
-    name,
-    payload,
-    serializer,
-    priority: o.priority ?? 0,
-    runAt,
-    enqueuedAt: now,
-    maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    backoff,
-  };
-  if (o.timeout !== undefined) task.timeoutMs = o.timeout;
-  if (o.idempotencyKey !== undefined) task.idempotencyKey = o.idempotencyKey;
-  return task;
+  assertTaskName(name);
+  return newTaskFrom(id, name, payload, serializer, resolveEnqueueOptions(options, now), now);
 }

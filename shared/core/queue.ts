@@ -1,7 +1,7 @@
 // The producer's side: connect, enqueue, wait for results, cancel, inspect.
 import type { Backend } from './backend.js';
 import { ConfigurationError } from './errors.js';
-import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions } from './enqueue-options.js';
 import { newTaskId } from './ids.js';
 import { Result } from './result.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
@@ -58,15 +58,15 @@ export class TaskQueue {
   async enqueueWithOutcomes<P, R>(task: TaskRef<P, R>, payloads: readonly P[], options?: EnqueueOptions): Promise<EnqueueOutcome[]> {
     if (!Array.isArray(payloads)) throw new ConfigurationError({ option: 'payloads', expected: 'an array of payloads', given: payloads });
     const name = typeof task === 'string' ? task : task?.name;
-    const merged = { ...this.defaults, ...options };
+    assertTaskName(name);
     const now = Date.now();
-    // Serialize and validate everything before the first write: a bad item writes nothing.
-    const tasks = payloads.map((payload) =>
-      buildNewTask(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, merged, now),
-    );
-    if (merged.idempotencyKey !== undefined && tasks.length > 1) {
-      throw new ConfigurationError({ option: 'enqueue options.idempotencyKey', expected: 'one task per key (enqueue tasks with keys one at a time)', given: merged.idempotencyKey });
+    // Options are checked once per call; then serialize everything before the first write: a bad
+    // item writes nothing.
+    const resolved = resolveEnqueueOptions(options === undefined ? this.defaults : { ...this.defaults, ...options }, now);
+    if (resolved.idempotencyKey !== undefined && payloads.length > 1) {
+      throw new ConfigurationError({ option: 'enqueue options.idempotencyKey', expected: 'one task per key (enqueue tasks with keys one at a time)', given: resolved.idempotencyKey });
     }
+    const tasks = payloads.map((payload) => newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now));
     if (tasks.length === 0) return [];
     return this.backend.enqueue(tasks);
   }

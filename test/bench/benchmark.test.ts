@@ -41,8 +41,11 @@ test('counts cover the measured tasks only; warm-up tasks appear nowhere', async
   assert.equal(r.floorRatio, Math.round((r.processing.perSec / r.floor.perSec) * 1000) / 1000);
   assert.equal(r.rounds.length, 1);
   assert.equal(r.rounds[0].succeeded, 300);
-  assert.deepEqual(r.targets.map((t) => t.name), ['processing rate vs raw floor', 'idle enqueue-to-start p50', 'idle enqueue-to-start p99 / p50']);
-  for (const phase of ['connect', 'floor', 'warmup', 'enqueue-single', 'enqueue-batch', 'processing', 'idle-latency', 'cleanup'] as const) {
+  assert.ok(r.enqueueFloor && r.enqueueFloor.tasks === 100 && r.enqueueFloor.latency.count === 100 && r.enqueueFloor.perSec > 0, 'the raw enqueue floor writes as many tasks as the one-by-one enqueue');
+  assert.equal(r.enqueueFloorRatio, Math.round((r.enqueue.single.perSec / r.enqueueFloor.perSec) * 1000) / 1000);
+  assert.equal(r.rounds[0].enqueueFloorPerSec, r.enqueueFloor.perSec);
+  assert.deepEqual(r.targets.map((t) => t.name), ['processing rate vs raw floor', 'enqueue 1-by-1 vs raw enqueue floor', 'idle enqueue-to-start p50', 'idle enqueue-to-start p99 / p50']);
+  for (const phase of ['connect', 'floor', 'enqueue-floor', 'warmup', 'enqueue-single', 'enqueue-batch', 'processing', 'idle-latency', 'cleanup'] as const) {
     assert.ok(phases.includes(phase), `progress reported for ${phase}`);
   }
   assert.deepEqual(benchFiles(), before, 'temp files of the run and the floor are removed');
@@ -70,6 +73,8 @@ test('warm-up 0 and floor off: still exact counts, no floor figures', async () =
   assert.equal(r.succeeded, 300);
   assert.equal(r.floor, undefined);
   assert.equal(r.floorRatio, undefined);
+  assert.equal(r.enqueueFloor, undefined);
+  assert.equal(r.enqueueFloorRatio, undefined);
   assert.equal(r.idle.toStart.count, 0);
   assert.equal(r.targets[0].met, undefined, 'not measured is neither met nor missed');
 });

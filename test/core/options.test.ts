@@ -60,6 +60,29 @@ describe('enqueue options', () => {
       });
     }
   });
+
+  it('checks options seen before as strictly as new ones (they are remembered by content and type)', () => {
+    const first = buildNewTask('i1', 'a', bytes, 'json', { queue: 'q1', priority: 3, delay: 10 }, 100);
+    const again = buildNewTask('i2', 'a', bytes, 'json', { queue: 'q1', priority: 3, delay: 10 }, 200);
+    assert.deepEqual([first.queue, first.priority, first.runAt], ['q1', 3, 110]);
+    assert.deepEqual([again.queue, again.priority, again.runAt], ['q1', 3, 210], 'the delay is resolved against each call\'s now');
+    // The same text with another type is another input: still rejected, every time.
+    for (let i = 0; i < 2; i++) assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { queue: 'q1', priority: '3' } as never, 0), /enqueue options\.priority/);
+    for (let i = 0; i < 2; i++) assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { queue: 'q1', priority: 3, delay: 10, extra: 1 } as never, 0), /extra/);
+    assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { delay: 5, runAt: 10 }, 0), /either delay or runAt/);
+    assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { delay: 5, runAt: 10 }, 0), /either delay or runAt/);
+    const date = buildNewTask('i3', 'a', bytes, 'json', { runAt: new Date(5000) }, 0);
+    assert.equal(date.runAt, 5000);
+    assert.throws(() => buildNewTask('i', 'a', bytes, 'json', { runAt: new Date(5000).toISOString() } as never, 0), /runAt/);
+  });
+
+  it('tasks without a backoff of their own share the frozen default', () => {
+    const t = buildNewTask('i', 'a', bytes, 'json', {}, 0);
+    assert.equal(t.backoff, DEFAULT_BACKOFF);
+    assert.ok(Object.isFrozen(DEFAULT_BACKOFF));
+    const own = buildNewTask('i', 'a', bytes, 'json', { backoff: { baseMs: 7 } }, 0);
+    assert.deepEqual(own.backoff, { ...DEFAULT_BACKOFF, baseMs: 7 });
+  });
 });
 
 describe('worker options', () => {

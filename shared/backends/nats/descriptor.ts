@@ -27,7 +27,7 @@ export const natsDescriptor: BackendDescriptor<'nats'> = {
     CONNECT_TIMEOUT_OPTION,
   ],
   driverPackage: 'nats',
-  idleP50TargetMs: 2,
+  idleP50TargetMs: 1,
   localServer: { host: '127.0.0.1', port: 4222 },
   preset: { name: 'nats', description: 'NATS JetStream on 127.0.0.1:4222', options: { servers: ['nats://127.0.0.1:4222'] } },
 };

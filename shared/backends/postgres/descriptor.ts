@@ -32,7 +32,7 @@ export const postgresDescriptor: BackendDescriptor<'postgres'> = {
     CONNECT_TIMEOUT_OPTION,
   ],
   driverPackage: 'pg',
-  idleP50TargetMs: 3,
+  idleP50TargetMs: 2,
   localServer: { host: '127.0.0.1', port: 5432 },
   preset: { name: 'postgres', description: 'PostgreSQL on 127.0.0.1:5432, database test', options: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } },
 };

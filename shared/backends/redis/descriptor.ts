@@ -32,7 +32,7 @@ export const redisDescriptor: BackendDescriptor<'redis'> = {
     CONNECT_TIMEOUT_OPTION,
   ],
   driverPackage: 'ioredis',
-  idleP50TargetMs: 1,
+  idleP50TargetMs: 0.8,
   localServer: { host: '127.0.0.1', port: 6379 },
   preset: { name: 'redis', description: 'Redis on 127.0.0.1:6379', options: { host: '127.0.0.1', port: 6379 } },
 };

@@ -118,6 +118,15 @@ export class RedisBackend implements Backend {
     return this.io('enqueue', async () => {
       if (tasks.length === 0) return [];
       for (const t of tasks) checkQueueName(t.queue, 'task.queue');
+      // One server and one queue (every single enqueue): one script call does it all.
+      if (!this.connections.isCluster && tasks.length <= ENQUEUE_CHUNK && tasks.every((t) => t.queue === tasks[0].queue)) {
+        const { queues, taskQueue } = this.keys;
+        const args: ScriptArg[] = [this.keys.finishedChannel, tasks.length];
+        for (const t of tasks) args.push(...taskArgs(t));
+        args.push(tasks[0].queue);
+        const flat = (await runScript(this.connections.command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (string | number)[];
+        return tasks.map((_, j) => ({ id: String(flat[j * 2]), created: Number(flat[j * 2 + 1]) === 1 }));
+      }
       const command = this.connections.command;
       const batch = new Batch();
       const { queues, taskQueue } = this.keys;

@@ -19,6 +19,6 @@ export const sqliteDescriptor: BackendDescriptor<'sqlite'> = {
     CONNECT_TIMEOUT_OPTION,
   ],
   driverPackage: 'better-sqlite3',
-  idleP50TargetMs: 1,
+  idleP50TargetMs: 0.3,
   preset: { name: 'local', description: 'Embedded SQLite file next to this config; no server needed', options: { path: '.sitq/queue.db' } },
 };

@@ -3,8 +3,8 @@
 // confirmed ack), so a processing rate can be shown as a share of what the server allows.
 // One file per backend, named by its registration; the loop itself is shared (loop.ts).
 import { optionsOf, registrationOf, type BackendConfig } from '../../backends/index.js';
-import type { FloorResult } from '../types.js';
-import { resolveFloorOptions, runFloorLoop } from './loop.js';
+import type { EnqueueFloorResult, FloorResult } from '../types.js';
+import { resolveFloorOptions, runEnqueueFloor, runFloorLoop } from './loop.js';
 import type { FloorDriver, FloorOptions } from './types.js';
 
 export type { FloorOptions } from './types.js';
@@ -18,4 +18,11 @@ export async function rawFloor(config: BackendConfig, options: FloorOptions = {}
   const driver = floorDriver(config);
   const measured = await runFloorLoop(driver, resolveFloorOptions(options));
   return { kind: config.type, method: driver.method, ...measured };
+}
+
+/** The raw enqueue floor: `tasks` (default 10,000) plain single-row writes awaited one at a time. */
+export async function rawEnqueueFloor(config: BackendConfig, options: Omit<FloorOptions, 'concurrency' | 'stallTimeoutMs'> = {}): Promise<EnqueueFloorResult> {
+  const driver = floorDriver(config);
+  const measured = await runEnqueueFloor(driver, resolveFloorOptions(options));
+  return { kind: config.type, method: driver.enqueueMethod, ...measured };
 }

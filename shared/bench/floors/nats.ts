@@ -2,7 +2,7 @@
 // pull consumer; fetch(n) claims a batch (the ack wait is the lease), ack() each message, and a
 // flush confirms the acks reached the server. Same library (nats), servers and credentials as the
 // profile, on a `SITQ_BENCH_*` stream deleted afterwards.
-import { AckPolicy, connect, RetentionPolicy, StorageType, type Consumer, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, connect, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
 import { connectionOptions } from '../../backends/nats/connection.js';
 import { resolveOptions, type NatsOptions } from '../../backends/nats/options.js';
 import { benchId } from '../bench-id.js';
@@ -10,7 +10,9 @@ import type { FloorDriver } from './types.js';
 
 export class NatsFloor implements FloorDriver<JsMsg> {
   readonly method = 'work-queue stream + durable pull consumer: fetch(n) claims a batch, ack() each message + flush';
+  readonly enqueueMethod = 'JetStream publish to the work-queue stream, awaiting its ack (one message, stored on file)';
   private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
   private consumer: Consumer | undefined;
   private readonly stream = `SITQ_BENCH_FLOOR_${benchId().toUpperCase()}`;
 
@@ -24,6 +26,7 @@ export class NatsFloor implements FloorDriver<JsMsg> {
     await jsm.streams.add({ name: this.stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
     await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
     const js = nc.jetstream();
+    this.js = js;
     for (let i = 0; i < tasks; i += 500) {
       const n = Math.min(500, tasks - i);
       await Promise.all(Array.from({ length: n }, () => js.publish(subject, payload)));
@@ -41,6 +44,10 @@ export class NatsFloor implements FloorDriver<JsMsg> {
   async ack(messages: JsMsg[]): Promise<void> {
     for (const m of messages) m.ack();
     await this.nc!.flush();
+  }
+
+  async enqueueOne(payload: Buffer): Promise<void> {
+    await this.js!.publish(`${this.stream}.jobs`, payload);
   }
 
   async teardown(): Promise<void> {

@@ -12,6 +12,7 @@ import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class PostgresFloor implements FloorDriver<string> {
   readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease (committed asynchronously), UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
+  readonly enqueueMethod = 'INSERT INTO jobs (payload) VALUES ($1) (one prepared statement, autocommit, durable commit)';
   private readonly owner = `floor-${benchId()}`;
   private client: pg.Client | undefined;
   private readonly schema = `sitq_bench_floor_${benchId()}`;
@@ -49,6 +50,10 @@ export class PostgresFloor implements FloorDriver<string> {
       text: `UPDATE ${this.schema}.jobs SET state = 2, owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::bigint[]) AND state = 1 AND owner = $2`,
       values: [ids, this.owner],
     });
+  }
+
+  async enqueueOne(payload: Buffer): Promise<void> {
+    await this.client!.query({ name: 'floor_enqueue', text: `INSERT INTO ${this.schema}.jobs (payload) VALUES ($1)`, values: [payload] });
   }
 
   async teardown(): Promise<void> {

@@ -17,6 +17,7 @@ return items or {}`;
 
 export class RedisFloor implements FloorDriver<string> {
   readonly method = 'Lua: LPOP n from ready + RPUSH to processing (atomic) claims a batch, pipelined LREMs ack it';
+  readonly enqueueMethod = 'RPUSH ready item (one command)';
   private redis: Redis | undefined;
   private readonly ready: string;
   private readonly processing: string;
@@ -68,6 +69,10 @@ export class RedisFloor implements FloorDriver<string> {
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
     if (failed?.[0]) throw failed[0];
+  }
+
+  async enqueueOne(payload: Buffer): Promise<void> {
+    await this.redis!.rpush(this.ready, payload);
   }
 
   async teardown(): Promise<void> {

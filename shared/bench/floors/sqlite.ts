@@ -12,10 +12,12 @@ import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class SqliteFloor implements FloorDriver<number> {
   readonly method = 'UPDATE … RETURNING claims a batch under a lease, UPDATE … WHERE id IN (…) AND owner = ? acks it (one statement each)';
+  readonly enqueueMethod = 'INSERT INTO jobs … VALUES (…) (one prepared statement, autocommit, the profile\'s journal and synchronous settings)';
   private db: Database | undefined;
   /** By batch size: a bound LIMIT would make SQLite re-prepare the statement on every claim (see claim). */
   private readonly claimStmts = new Map<number, Statement<[string, number], { id: number; payload: Buffer }>>();
   private ackStmt: Statement<[string, string]> | undefined;
+  private insertStmt: Statement<[Buffer]> | undefined;
   private readonly owner = `floor-${benchId()}`;
   private readonly path: string;
 
@@ -33,7 +35,8 @@ export class SqliteFloor implements FloorDriver<number> {
     db.pragma(`cache_size = ${o.cacheSize}`);
     db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL, owner TEXT, lease_expires_at INTEGER, payload BLOB NOT NULL)`);
     db.exec(`CREATE INDEX jobs_pending ON jobs (id) WHERE state = 0`);
-    const insert = db.prepare(`INSERT INTO jobs (state, attempts, payload) VALUES (0, 0, ?)`);
+    const insert = db.prepare<[Buffer]>(`INSERT INTO jobs (state, attempts, payload) VALUES (0, 0, ?)`);
+    this.insertStmt = insert;
     db.transaction(() => {
       for (let i = 0; i < tasks; i++) insert.run(payload);
     })();
@@ -63,6 +66,10 @@ export class SqliteFloor implements FloorDriver<number> {
 
   async ack(ids: number[]): Promise<void> {
     this.ackStmt!.run(this.owner, JSON.stringify(ids));
+  }
+
+  async enqueueOne(payload: Buffer): Promise<void> {
+    this.insertStmt!.run(payload);
   }
 
   async teardown(): Promise<void> {

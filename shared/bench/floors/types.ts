@@ -26,6 +26,14 @@ export interface FloorDriver<H> {
   claim(max: number): Promise<H[]>;
   /** Acknowledges (finishes) claimed tasks in one round trip; resolves once the server confirmed. */
   ack(handles: H[]): Promise<void>;
+  /** The raw enqueue in one line, e.g. `INSERT … VALUES (…)` (autocommit). */
+  readonly enqueueMethod: string;
+  /**
+   * Stores one task with the plainest single write the server has (one statement or command, one
+   * round trip, the durability the backend's own enqueue has); resolves once the server confirmed.
+   * Called after `setup(0, …)`: the raw enqueue floor, beside the processing floor.
+   */
+  enqueueOne(payload: Buffer): Promise<void>;
   /** Removes the namespace and closes connections. Always called, even after a failure. */
   teardown(): Promise<void>;
 }

@@ -1,11 +1,16 @@
 -- Stores new tasks of one queue.
 -- KEYS[1] ready key. ARGV: channel, n, then per task: id, m (JSON), payload, priority, runAt,
 -- maxAttempts, enqueuedAt, idempotencyKey ('' = none).
+-- On one server (not a cluster, where they live in other slots) also KEYS[2] the queue list and
+-- KEYS[3] the id -> queue index, and after the tasks ARGV the queue's name: the script then
+-- registers the queue and indexes each created task itself, so an enqueue is one command.
 -- Returns per task: id, created (1/0). A known idempotency key (or id) answers the existing id.
 local base = base_of(KEYS[1])
 local n = tonumber(ARGV[2])
 local now = now_ms()
 local first_seq = redis.call('INCRBY', base .. 'seq', n) - n
+local index_key = KEYS[3]
+local queue_name = ARGV[3 + n * 8]
 local out = {}
 local ready = false
 for i = 0, n - 1 do
@@ -32,6 +37,7 @@ for i = 0, n - 1 do
       redis.call('HSET', base .. 'idem', idem, id)
     end
     zset_later(base .. 'all', id, ARGV[o + 6])
+    if index_key then redis.call('HSETNX', index_key, id, queue_name) end
     if run_at <= now then
       make_ready(base, tkey, id, ready_score(priority, run_at), seq, fields)
       ready = true
@@ -43,5 +49,6 @@ for i = 0, n - 1 do
   end
 end
 flush()
+if KEYS[2] then redis.call('SADD', KEYS[2], queue_name) end
 if ready then wake(base) end
 return out
