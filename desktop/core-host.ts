@@ -1,38 +1,49 @@
-// Main's side of the core process: starts it, relays each window's protocol messages to its own
-// session there, answers its secret-store calls, and restarts it if it dies (the windows are told
-// the connection went away and came back, and the UI reloads its state by itself).
+// Main's side of the core process: the shared core client (shared/host/client.ts) with one session
+// per window. It relays each window's requests and the core's events, answers the core's
+// secret-store calls from safeStorage, and restarts the core with backoff if it dies (the windows
+// are told the connection went away and came back, and the UI reloads its state by itself).
 import type { SecretStore } from '../shared/config/references.js';
+import { CoreClient, type CoreChild, type CoreSession } from '../shared/host/client.js';
+import type { InitOptions } from '../shared/host/channel.js';
 import { IPC_EVENT, IPC_STATE } from '../shared/protocol/bridge.js';
 import type { RequestMessage, ResponseMessage } from '../shared/protocol/messages.js';
-import { isFromCore, type FromCore, type ToCore } from './core-channel.js';
-import type { UtilityProcessLike, WebContentsLike } from './electron-types.js';
+import type { WebContentsLike } from './electron-types.js';
 
 export interface CoreHostOptions {
   /** Starts core-process.js (utilityProcess.fork in the app, child_process.fork in tests). */
-  fork(): UtilityProcessLike;
-  init: Omit<Extract<ToCore, { kind: 'init' }>, 'kind'>;
+  fork(): CoreChild;
+  init: Omit<InitOptions, 'host'>;
   secrets: SecretStore;
   log?: (line: string) => void;
   /** First restart delay after a crash (ms); it doubles up to 10 s. Default 500. */
   restartDelayMs?: number;
 }
 
-interface Pending {
-  resolve(response: ResponseMessage): void;
+interface Attached {
+  contents: WebContentsLike;
+  session: CoreSession;
+  /** Requests waiting for their response, by request id. */
+  pending: Map<number, (response: ResponseMessage) => void>;
 }
 
 export class CoreHost {
-  private proc: UtilityProcessLike | undefined;
-  private ready: Promise<void> = Promise.resolve();
-  private markReady: () => void = () => {};
-  private readonly windows = new Map<number, WebContentsLike>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly client: CoreClient;
+  private readonly windows = new Map<number, Attached>();
   private stopping = false;
   private restartDelay: number;
   private restarts = 0;
 
   constructor(private readonly options: CoreHostOptions) {
     this.restartDelay = options.restartDelayMs ?? 500;
+    const log = options.log ?? (() => {});
+    this.client = new CoreClient({
+      fork: options.fork,
+      init: () => ({ host: 'electron', ...options.init }),
+      secrets: options.secrets,
+      log: (level, message) => level !== 'info' && log(message),
+    });
+    this.client.on('ready', () => (this.restartDelay = options.restartDelayMs ?? 500));
+    this.client.on('stopped', (why: string | undefined) => this.exited(why));
   }
 
   /** How many times the core was restarted after dying. */
@@ -41,26 +52,34 @@ export class CoreHost {
   }
 
   start(): void {
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
-    const proc = this.options.fork();
-    this.proc = proc;
-    proc.on('message', (m) => this.receive(proc, m));
-    proc.on('exit', (code) => this.exited(proc, code));
-    this.post({ kind: 'init', ...this.options.init });
-    for (const id of this.windows.keys()) this.post({ kind: 'open', session: id });
+    this.client.start().catch((err: Error) => this.options.log?.(`the core process did not start: ${err.message}`));
   }
 
-  /** Gives a window its own session (its webContents id names it). */
+  /** Gives a window its own session. */
   attach(contents: WebContentsLike): void {
     if (this.windows.has(contents.id)) return;
-    this.windows.set(contents.id, contents);
-    this.post({ kind: 'open', session: contents.id });
+    const session = this.client.openSession();
+    const attached: Attached = { contents, session, pending: new Map() };
+    this.windows.set(contents.id, attached);
+    session.onMessage((m) => {
+      if (m.type === 'response') {
+        const resolve = attached.pending.get(m.id);
+        attached.pending.delete(m.id);
+        resolve?.(m);
+      } else safeSend(contents, IPC_EVENT, m);
+    });
+    session.onState((state) => {
+      if (state === 'closed') fail(attached, 'the core process exited');
+      if (state !== 'connecting') safeSend(contents, IPC_STATE, state);
+    });
   }
 
   detach(contentsId: number): void {
-    if (!this.windows.delete(contentsId)) return;
-    this.post({ kind: 'close', session: contentsId });
-    this.failPending((key) => key.startsWith(`${contentsId}:`), 'the window was closed');
+    const attached = this.windows.get(contentsId);
+    if (!attached) return;
+    this.windows.delete(contentsId);
+    attached.session.close();
+    fail(attached, 'the window was closed');
   }
 
   isAttached(contentsId: number): boolean {
@@ -69,100 +88,47 @@ export class CoreHost {
 
   /** One request from a window; resolves with its response (a failure is a response too). */
   async request(contentsId: number, message: RequestMessage): Promise<ResponseMessage> {
-    await this.ready;
+    const attached = this.windows.get(contentsId);
+    if (!attached) return failure(message.id, 'the window was closed');
+    await attached.session.opened();
     return new Promise((resolve) => {
-      this.pending.set(`${contentsId}:${message.id}`, { resolve });
-      this.post({ kind: 'request', session: contentsId, message });
+      attached.pending.set(message.id, resolve);
+      try {
+        attached.session.send(message);
+      } catch (err) {
+        attached.pending.delete(message.id);
+        resolve(failure(message.id, (err as Error).message));
+      }
     });
   }
 
   /** Asks the core to stop its workers and exit; kills it if it has not within `timeoutMs`. */
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopping = true;
-    const proc = this.proc;
-    if (!proc) return;
-    const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-    this.post({ kind: 'shutdown' });
-    const timer = setTimeout(() => proc.kill(), timeoutMs);
-    await exited;
-    clearTimeout(timer);
-    this.failPending(() => true, 'the app is closing');
+    await this.client.stop(timeoutMs);
+    for (const attached of this.windows.values()) fail(attached, 'the app is closing');
   }
 
-  private post(message: ToCore): void {
-    try {
-      this.proc?.postMessage(message);
-    } catch (err) {
-      this.options.log?.(`could not reach the core process: ${(err as Error).message}`);
-    }
-  }
-
-  private receive(proc: UtilityProcessLike, raw: unknown): void {
-    if (proc !== this.proc || !isFromCore(raw)) return;
-    const m: FromCore = raw;
-    switch (m.kind) {
-      case 'ready':
-        this.restartDelay = this.options.restartDelayMs ?? 500;
-        this.markReady();
-        for (const w of this.windows.values()) safeSend(w, IPC_STATE, 'open');
-        return;
-      case 'ui': {
-        const w = this.windows.get(m.session);
-        if (m.message.type === 'response') {
-          const key = `${m.session}:${m.message.id}`;
-          const p = this.pending.get(key);
-          this.pending.delete(key);
-          p?.resolve(m.message);
-        } else if (w) safeSend(w, IPC_EVENT, m.message);
-        return;
-      }
-      case 'secret':
-        void this.answerSecret(m);
-        return;
-      case 'fatal':
-        this.options.log?.(`the core process failed: ${m.error}`);
-        return;
-    }
-  }
-
-  private async answerSecret(m: Extract<FromCore, { kind: 'secret' }>): Promise<void> {
-    try {
-      const store = this.options.secrets;
-      let value: string | undefined;
-      if (m.op === 'get') value = await store.get(m.key);
-      else if (m.op === 'set') await store.set(m.key, m.value ?? '');
-      else await store.delete(m.key);
-      this.post(value === undefined ? { kind: 'secret-result', id: m.id, ok: true } : { kind: 'secret-result', id: m.id, ok: true, value });
-    } catch (err) {
-      this.post({ kind: 'secret-result', id: m.id, ok: false, error: (err as Error).message });
-    }
-  }
-
-  private exited(proc: UtilityProcessLike, code: number): void {
-    if (proc !== this.proc) return;
-    this.proc = undefined;
-    this.failPending(() => true, `the core process exited (code ${code})`);
+  private exited(why: string | undefined): void {
     if (this.stopping) return;
-    this.options.log?.(`the core process exited with code ${code}; restarting in ${this.restartDelay} ms`);
-    for (const w of this.windows.values()) safeSend(w, IPC_STATE, 'closed');
     const delay = this.restartDelay;
     this.restartDelay = Math.min(10_000, this.restartDelay * 2);
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.options.log?.(`${why ?? 'the core process exited'}; restarting in ${delay} ms`);
     setTimeout(() => {
       if (this.stopping) return;
       this.restarts += 1;
       this.start();
     }, delay);
   }
+}
 
-  private failPending(match: (key: string) => boolean, why: string): void {
-    for (const [key, p] of this.pending) {
-      if (!match(key)) continue;
-      this.pending.delete(key);
-      const id = Number(key.slice(key.indexOf(':') + 1));
-      p.resolve({ type: 'response', id, ok: false, error: { name: 'BridgeError', message: why } });
-    }
-  }
+function fail(attached: Attached, why: string): void {
+  for (const [id, resolve] of attached.pending) resolve(failure(id, why));
+  attached.pending.clear();
+}
+
+function failure(id: number, why: string): ResponseMessage {
+  return { type: 'response', id, ok: false, error: { name: 'BridgeError', message: why } };
 }
 
 function safeSend(contents: WebContentsLike, channel: string, payload: unknown): void {

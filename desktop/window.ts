@@ -1,5 +1,6 @@
 // The window and what it may do: Electron's security checklist as plain, testable functions.
 // The UI is served from the app's own scheme (app://sitq/), never from file:// or the network.
+import { contentSecurityPolicy } from '../shared/host/static.js';
 import type { WebContentsLike } from './electron-types.js';
 
 export const APP_SCHEME = 'app';
@@ -7,19 +8,8 @@ export const APP_HOST = 'sitq';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
-/** The page's policy: only the app's own scripts and styles, no inline code, no eval, no network. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+/** The page's policy (shared/host/static.ts): only the app's own scripts and styles, no inline code, no eval, no network. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ self: "'self'", connect: "'self'" });
 
 
 export interface WindowOptions {

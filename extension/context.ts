@@ -1,12 +1,12 @@
 // What every command and view needs, handed around instead of globals.
 import type * as vscode from 'vscode';
 import type { Model } from './core/model.js';
-import type { CoreProcess } from './core/process.js';
+import type { CoreClient } from '../shared/host/client.js';
 import type { BackendsProvider } from './tree/backends.js';
 
 export interface Ctx {
   extension: vscode.ExtensionContext;
-  core: CoreProcess;
+  core: CoreClient;
   model: Model;
   log: vscode.LogOutputChannel;
   backends: BackendsProvider;

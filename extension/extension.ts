@@ -1,12 +1,12 @@
 // The extension's entry: starts the core process lazily (activation happens when a sitq view is
 // opened or a sitq command runs), creates the views, commands and status bar, and logs how long
 // activation took (the activation benchmark reads it from the log).
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { InitOptions, ProfileSources } from './core/channel.js';
+import type { InitOptions, ProfileSources } from '../shared/host/channel.js';
+import { CoreClient, type CoreChild } from '../shared/host/client.js';
+import { forkNodeCore } from '../shared/host/node-child.js';
 import { Model } from './core/model.js';
-import { CoreProcess, type CoreLaunch } from './core/process.js';
 import { registerCommands } from './commands/register.js';
 import { reportError } from './commands/run.js';
 import type { Ctx } from './context.js';
@@ -18,7 +18,7 @@ import { WorkersProvider } from './tree/workers.js';
 import { DashboardPanel } from './webview/panel.js';
 
 const loadedAt = performance.now();
-let core: CoreProcess | undefined;
+let core: CoreClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -26,13 +26,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const root = context.extensionUri.fsPath;
   void vscode.commands.executeCommand('setContext', 'sitq.state', 'starting');
 
-  core = new CoreProcess(() => launchOptions(context, root), {
+  core = new CoreClient({
+    fork: () => forkCore(root),
+    init: () => initOptions(context),
+    describe: () => `the sitq core (${coreRuntime().label})`,
     log: (level, message) => log[level](message),
-    secret: async (op, key, value) => {
-      if (op === 'get') return (await context.secrets.get(key)) ?? process.env[key];
-      if (op === 'set') await context.secrets.store(key, value ?? '');
-      else await context.secrets.delete(key);
-      return undefined;
+    // A reference that is not in VS Code's secret storage is read from the environment, as the CLI does.
+    secrets: {
+      get: async (key) => (await context.secrets.get(key)) ?? process.env[key],
+      set: async (key, value) => context.secrets.store(key, value),
+      delete: async (key) => context.secrets.delete(key),
     },
     // User-level profiles: the user's settings, never the workspace's (they hold no secrets either way).
     writeUserProfiles: (profiles) => Promise.resolve(vscode.workspace.getConfiguration('sitq').update('profiles', profiles, vscode.ConfigurationTarget.Global)),
@@ -126,29 +129,42 @@ export async function deactivate(): Promise<void> {
   await core?.stop();
 }
 
-function launchOptions(context: vscode.ExtensionContext, root: string): CoreLaunch {
+function initOptions(context: vscode.ExtensionContext): InitOptions {
   const settings = vscode.workspace.getConfiguration('sitq');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const configured = settings.get<string>('configPath')?.trim();
   const base = folder ?? context.globalStorageUri.fsPath;
   const configPath = configured ? (configured.startsWith('/') || /^[A-Za-z]:[\\/]/.test(configured) ? configured : join(base, configured)) : join(base, 'sitq.config.json');
   const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
-  const init: InitOptions = {
+  return {
+    host: 'vscode',
     configPath,
     benchDir: join(storage, 'bench'),
     version: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
+    secretStore: { label: 'VS Code SecretStorage', secure: true, writable: true },
     healthIntervalMs: Math.max(1000, settings.get<number>('healthInterval') ?? 5000),
-    userProfiles: settings.get('profiles'),
+    userProfiles: { label: 'VS Code user settings', profiles: settings.get('profiles') },
   };
-  const built = join(root, 'dist', 'native.json');
-  const builtFor = existsSync(built) ? (JSON.parse(readFileSync(built, 'utf8')) as { node?: string }).node : undefined;
-  const search = [folder, join(root, 'dist')].filter((f): f is string => !!f);
-  return {
-    nodePath: settings.get<string>('nodePath')?.trim() || 'node',
-    serverMain: join(root, 'dist', 'extension', 'server', 'main.js'),
-    hooks: join(root, 'dist', 'extension', 'server', 'native-hooks.js'),
+}
+
+/** What runs the core: VS Code's own runtime (as language servers run), or the `sitq.nodePath` override. */
+function coreRuntime(): { command: string; label: string; env: NodeJS.ProcessEnv } {
+  const nodePath = vscode.workspace.getConfiguration('sitq').get<string>('nodePath')?.trim();
+  // A Node of the user's finds better-sqlite3 in the workspace (its `npm install sitq`), built for that Node.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const nodeModules = folder ? join(folder, 'node_modules') : undefined;
+  if (nodePath) return { command: nodePath, label: `Node.js "${nodePath}" from sitq.nodePath`, env: { ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: nodeModules } };
+  return { command: process.execPath, label: `VS Code's runtime, Node ${process.version}`, env: { ELECTRON_RUN_AS_NODE: '1' } };
+}
+
+function forkCore(root: string): CoreChild {
+  const runtime = coreRuntime();
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return forkNodeCore({
+    command: runtime.command,
+    main: join(root, 'dist', 'core', 'host', 'core-main.js'),
     cwd: folder ?? root,
-    env: { ...process.env, SITQ_SQLITE_SEARCH: search.join(process.platform === 'win32' ? ';' : ':'), ...(builtFor ? { SITQ_SQLITE_BUILT_FOR: builtFor } : {}), ELECTRON_RUN_AS_NODE: undefined },
-    init,
-  };
+    env: { ...process.env, ...runtime.env },
+    problem: (reason) => `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20.6 or newer.`,
+  });
 }

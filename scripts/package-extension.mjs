@@ -1,10 +1,12 @@
-// Packages the VS Code extension as a .vsix: stages release/vscode/ with the extension host
-// bundle (esbuild, CJS), the core it starts as a child process (the compiled dist/shared, the
-// server entry, the production dependencies with better-sqlite3's native build), the dashboard
-// UI (dist/ui), and the manifest (the root package.json less its dev fields), then runs
-// `vsce package` there. Run `node scripts/build.mjs` first (the core must be compiled).
+// Packages the VS Code extension as one platform-neutral .vsix: stages release/vscode/ with the
+// extension host bundle (esbuild, CJS), the core process it starts in VS Code's own runtime
+// (esbuild bundles of shared/host/core-main.ts and the worker-thread entries, ESM, with the SQL
+// migrations and Lua scripts they read), the dashboard UI (dist/ui), and the manifest (the root
+// package.json less its dev fields), then runs `vsce package` there. No node_modules and no native
+// build: SQLite runs on node:sqlite in the editor's runtime (shared/backends/sqlite/driver.ts).
+// Run `node scripts/build.mjs` first (the UI and the assets are taken from dist/).
 //
-//   node scripts/package-extension.mjs            # → release/sitq-<version>-<target>.vsix
+//   node scripts/package-extension.mjs            # → release/sitq-<version>.vsix
 //   node scripts/package-extension.mjs --out FILE
 //
 // vsce comes from the project's devDependencies when present, else the cache that
@@ -19,17 +21,8 @@ import { build } from 'esbuild';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STAGE = join(ROOT, 'release', 'vscode');
 const VSCE_VERSION = '3.9.2';
-/** Install-time helpers of runtime dependencies: never loaded by the core. */
-const SKIP_PACKAGES = new Set(['prebuild-install']);
-/** What a package keeps in the .vsix (default: everything but docs, tests, sources, maps). */
-const KEEP = {
-  'better-sqlite3': (rel) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('lib/') || rel === 'build/Release/better_sqlite3.node',
-};
-const DROP = /(^|\/)(test|tests|docs?|example|examples|\.github)(\/|$)|\.(md|map|ts|tsx|markdown)$|(^|\/)\.[^/]+$/;
-
 const args = process.argv.slice(2);
 const outArg = args.indexOf('--out');
-const target = `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
 
 function log(message) {
   console.error(`[package-extension] ${message}`);
@@ -60,21 +53,64 @@ await build({
   logLevel: 'warning',
 });
 
-// 2) The core process: the server entry transpiled file by file (it imports the compiled core by
-//    relative path, so the staged layout mirrors the repo: dist/extension/server → dist/shared),
-//    plus the channel's request/reply helper it shares with the extension host.
-const serverFiles = readdirSync(join(ROOT, 'extension/server')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'extension/server', f));
-await build({
-  entryPoints: [...serverFiles, join(ROOT, 'extension/core/calls.ts')],
-  outbase: join(ROOT, 'extension'),
-  outdir: join(STAGE, 'dist/extension'),
-  bundle: false,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
+// 2) The core process: one ESM bundle per entry, laid out as under shared/ (host/core-main.js and
+//    the worker-thread entries the core starts by `new URL('./x.js', import.meta.url)`). Each
+//    module's `import.meta.url` is rewritten to its own place in that layout, so the SQL and Lua
+//    files it reads next to itself are found where step 2b copies them. better-sqlite3 stays out:
+//    the driver loads it only where the runtime has no node:sqlite (a sitq.nodePath Node).
+const SHARED = join(ROOT, 'shared');
+const CORE_OUT = join(STAGE, 'dist/core');
+/** Rewrites `import.meta.url` in a module of shared/ to where that module would be in the layout,
+ *  seen from a bundle `depth` folders below the core's root. */
+const ownUrl = (depth) => ({
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]shared[\\/].*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const rel = relative(SHARED, args.path).split('\\').join('/').replace(/\.ts$/, '.js');
+      const root = `new URL(${JSON.stringify('../'.repeat(depth) || './')}, import.meta.url)`;
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, ${root}).href`), loader: 'ts' };
+    });
+  },
 });
-copyTree(join(ROOT, 'dist/shared'), join(STAGE, 'dist/shared'), (rel) => !/\.(d\.ts|map)$/.test(rel));
+/** zod re-exports every locale as `z.locales`; sitq uses only English (zod's default), so the
+ *  other ~60 stay out of the bundle. */
+const noZodLocales = {
+  name: 'no-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+const coreInputs = new Map();
+for (const entry of ['host/core-main.ts', 'service/worker-thread.ts', 'backends/sqlite/checkpoint-thread.ts', 'core/thread-entry.ts']) {
+  const result = await build({
+    entryPoints: [join(SHARED, entry)],
+    outfile: join(CORE_OUT, entry.replace(/\.ts$/, '.js')),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['better-sqlite3', 'pg-native'],
+    // Bundled CommonJS dependencies (pg, ioredis) call require() for Node's own modules.
+    banner: { js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);" },
+    plugins: [ownUrl(entry.split('/').length - 1), noZodLocales],
+    // Smaller, with names kept for readable stack traces in the log.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  for (const [input, info] of Object.entries(result.metafile.inputs)) coreInputs.set(input, info.bytes);
+}
+mkdirSync(join(ROOT, 'release'), { recursive: true });
+writeFileSync(join(ROOT, 'release', 'core-inputs.json'), `${JSON.stringify(Object.fromEntries(coreInputs), null, 1)}\n`);
+// 2b) The files the core reads at run time, at the same place relative to its modules.
+for (const dir of ['backends/sqlite/migrations', 'backends/postgres/migrations', 'backends/redis/scripts']) {
+  copyTree(join(ROOT, 'dist/shared', dir), join(CORE_OUT, dir), () => true);
+}
 
 // 3) The dashboard UI (built by the dashboard's build into dist/ui; built here when missing).
 if (!existsSync(join(ROOT, 'dist/ui/index.html')) && existsSync(join(ROOT, 'scripts/build-ui.mjs'))) {
@@ -84,17 +120,12 @@ if (!existsSync(join(ROOT, 'dist/ui/index.html')) && existsSync(join(ROOT, 'scri
 if (existsSync(join(ROOT, 'dist/ui/index.html'))) copyTree(join(ROOT, 'dist/ui'), join(STAGE, 'dist/ui'), (rel) => !rel.endsWith('.map'));
 else log('dist/ui/index.html is missing: the dashboard webview will say so (build the UI first)');
 
-// 4) Production dependencies, copied from the project's node_modules into dist/node_modules (their
-//    native builds were made for this Node; dist/native.json records which, for error messages).
-const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const copied = copyDependencies(Object.keys(rootPkg.dependencies ?? {}));
-writeFileSync(join(STAGE, 'dist/native.json'), `${JSON.stringify({ node: process.versions.node, abi: process.versions.modules, platform: process.platform, arch: process.arch }, null, 2)}\n`);
-log(`staged ${copied} packages`);
-
 // 5) Manifest, README, icons, ignore file.
 // The one package.json is both the library's manifest and the extension's: VS Code reads `main`
 // (the extension bundle) and `contributes`; the library is reached through `exports`.
-const { scripts: _rootScripts, devDependencies: _dev, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
+// The extension's bundles carry their dependencies: the manifest lists none.
+const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const { scripts: _rootScripts, devDependencies: _dev, dependencies: _deps, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
 writeFileSync(join(STAGE, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(ROOT, 'extension/README.md'), join(STAGE, 'README.md'));
 cpSync(join(ROOT, 'extension/media'), join(STAGE, 'media'), { recursive: true });
@@ -102,8 +133,8 @@ if (existsSync(join(ROOT, 'LICENSE'))) cpSync(join(ROOT, 'LICENSE'), join(STAGE,
 cpSync(join(ROOT, '.vscodeignore'), join(STAGE, '.vscodeignore'));
 
 // 6) vsce package.
-const out = outArg >= 0 ? resolve(args[outArg + 1]) : join(ROOT, 'release', `${manifest.name}-${manifest.version}-${target}.vsix`);
-const vsceArgs = ['package', '--no-dependencies', '--target', target, '--out', out, '--no-update-package-json', '--allow-missing-repository', '--no-rewrite-relative-links'];
+const out = outArg >= 0 ? resolve(args[outArg + 1]) : join(ROOT, 'release', `${manifest.name}-${manifest.version}.vsix`);
+const vsceArgs = ['package', '--no-dependencies', '--out', out, '--no-update-package-json', '--allow-missing-repository', '--no-rewrite-relative-links'];
 if (!existsSync(join(STAGE, 'LICENSE'))) vsceArgs.push('--skip-license');
 const local = [join(ROOT, 'node_modules/.bin/vsce'), join(homedir(), '.cache/sitq-vscode-tools/node_modules/.bin/vsce')].find((p) => existsSync(p));
 const [cmd, cmdArgs] = local ? [local, vsceArgs] : ['npx', ['--yes', `@vscode/vsce@${VSCE_VERSION}`, ...vsceArgs]];
@@ -128,32 +159,4 @@ function copyTree(from, to, keep) {
     }
   };
   walk(from);
-}
-
-/** Copies each dependency and what it depends on (as Node would resolve it) into the stage. */
-function copyDependencies(names) {
-  const done = new Set();
-  const visit = (name, fromDir) => {
-    if (SKIP_PACKAGES.has(name)) return;
-    const dir = resolvePackage(name, fromDir);
-    if (!dir || done.has(dir)) return;
-    done.add(dir);
-    // Under dist/ (Node finds dist/node_modules from dist/shared and dist/extension): vsce's
-    // --no-dependencies mode leaves out a top-level node_modules, and its npm mode would ask npm.
-    const rel = join('dist', relative(ROOT, dir));
-    const keep = KEEP[name] ?? ((r) => !DROP.test(r) || r === 'package.json');
-    copyTree(dir, join(STAGE, rel), (r) => !r.startsWith('node_modules/') && keep(r));
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) visit(dep, dir);
-  };
-  for (const name of names) visit(name, ROOT);
-  return done.size;
-}
-
-function resolvePackage(name, fromDir) {
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dir === ROOT || dirname(dir) === dir) return undefined;
-  }
 }

@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import { ProtocolClient } from '../../shared/protocol/client.js';
 import type { BenchRunSummary } from '../../shared/protocol/bench.js';
 import type { HostInfo, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from '../../shared/protocol/models.js';
-import type { ProfileSources } from './channel.js';
-import type { CoreProcess } from './process.js';
+import type { ProfileSources } from '../../shared/host/channel.js';
+import type { CoreClient } from '../../shared/host/client.js';
 
 export interface ModelEvents {
   profiles: [];
@@ -31,7 +31,7 @@ export class Model extends EventEmitter<ModelEvents> {
   private readonly watchers = new Map<string, ProtocolClient>();
   loaded = false;
 
-  constructor(private readonly core: CoreProcess) {
+  constructor(private readonly core: CoreClient) {
     super();
     this.client = new ProtocolClient(core.openSession());
     this.client.onState((state) => {

@@ -4,8 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { contentSecurityPolicy } from '../../shared/host/static.js';
 import { isRequestMessage } from '../../shared/protocol/messages.js';
-import type { CoreProcess, CoreSession } from '../core/process.js';
+import type { CoreClient, CoreSession } from '../../shared/host/client.js';
 
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
@@ -13,7 +14,7 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Opens the dashboard (or reveals the open one) on `route` (e.g. `bench?run=<id>`). */
-  static show(core: CoreProcess, uiRoot: vscode.Uri, log: vscode.LogOutputChannel, route?: string): DashboardPanel {
+  static show(core: CoreClient, uiRoot: vscode.Uri, log: vscode.LogOutputChannel, route?: string): DashboardPanel {
     const existing = DashboardPanel.current;
     if (existing) {
       if (route) existing.render(route);
@@ -32,7 +33,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    core: CoreProcess,
+    core: CoreClient,
     private readonly uiRoot: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     route?: string,
@@ -77,17 +78,10 @@ export class DashboardPanel implements vscode.Disposable {
       this.log.error(`the dashboard UI is missing (${indexPath}); the extension package is incomplete`);
       return `<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><body><p>The sitq dashboard UI is missing from this installation (${escapeHtml(indexPath)}). Reinstall the extension.</p></body>`;
     }
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `font-src ${webview.cspSource}`,
-      "connect-src 'none'",
-      // The UI refers to its own files relatively (icon.svg, backends/*.svg): <base> points there.
-      `base-uri ${webview.cspSource}`,
-      "form-action 'none'",
-    ].join('; ');
+    // The UI's policy (shared/host/static.ts) with scripts by nonce only and no network: the page
+    // talks to the core by postMessage. It refers to its own files relatively (icon.svg,
+    // backends/*.svg): <base> points there. frame-ancestors is ignored in a <meta> policy.
+    const csp = contentSecurityPolicy({ self: webview.cspSource, script: `'nonce-${nonce}'`, connect: "'none'", base: webview.cspSource, frameAncestors: false });
     // Relative asset URLs become webview URIs; every script gets the nonce; the CSP goes first.
     const asUri = (rel: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.uiRoot, rel.replace(/^\.?\//, ''))).toString();
     let html = index

@@ -1,50 +1,59 @@
 // The extension's core process without VS Code: the IPC channel, sessions, secrets kept by the
-// host (never in the config file), better-sqlite3 chosen per Node ABI, crash and restart, and a
-// Node that cannot run the core. Uses the same CoreProcess and protocol client as the extension.
+// host (never in the config file), the SQLite driver of the runtime, crash and restart, and a
+// runtime that cannot be started. Uses the same core client (shared/host) and protocol client as
+// the extension, and starts the core as it does: a Node child, and in the Node 24 of code-server's
+// install as VS Code's own runtime (ELECTRON_RUN_AS_NODE=1), where SQLite runs on node:sqlite.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-// The server's files are started as a program, not imported: these keep them in the compilation.
-import type {} from '../../extension/server/main.js';
-import type {} from '../../extension/server/native-hooks.js';
-import type {} from '../../extension/server/native-missing.js';
-import type {} from '../../extension/server/native-resolve.js';
-import { CoreProcess, type CoreLaunch } from '../../extension/core/process.js';
+// The core's entry is started as a program, not imported: this keeps it in the compilation.
+import type {} from '../../shared/host/core-main.js';
+import { CoreClient, type CoreClientOptions } from '../../shared/host/client.js';
+import { forkNodeCore, type NodeCoreLaunch } from '../../shared/host/node-child.js';
 import { explain } from '../../extension/explain.js';
-import { pickSqlite } from '../../extension/server/native.js';
+import { codeServerDir } from './code-server.js';
 import { ProtocolClient } from '../../shared/protocol/client.js';
 import type { QueuesSnapshot } from '../../shared/protocol/models.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SERVER = join(ROOT, 'dist', 'extension', 'server');
+const CORE_MAIN = join(ROOT, 'dist', 'shared', 'host', 'core-main.js');
+const NODE_24 = join(codeServerDir(), 'node_modules', 'node', 'bin', 'node');
 
-function launcher(dir: string, overrides: Partial<CoreLaunch> = {}): () => CoreLaunch {
-  return () => ({
-    nodePath: process.execPath,
-    serverMain: join(SERVER, 'main.js'),
-    hooks: join(SERVER, 'native-hooks.js'),
-    cwd: dir,
-    env: { ...process.env, SITQ_SQLITE_SEARCH: ROOT },
-    init: { configPath: join(dir, 'sitq.config.json'), benchDir: join(dir, 'bench'), version: '0.0.0-test', healthIntervalMs: 500 },
-    ...overrides,
+/** The core client as the extension builds it, over a Node child of `launch`. */
+function coreClient(dir: string, hooks: Pick<CoreClientOptions, 'log' | 'secrets' | 'writeUserProfiles'>, launch: Partial<NodeCoreLaunch> = {}): CoreClient {
+  return new CoreClient({
+    fork: () => forkNodeCore({ command: process.execPath, main: CORE_MAIN, cwd: dir, env: { ...process.env }, ...launch }),
+    init: () => ({
+      host: 'vscode',
+      configPath: join(dir, 'sitq.config.json'),
+      benchDir: join(dir, 'bench'),
+      version: '0.0.0-test',
+      secretStore: { label: 'test secrets', secure: true, writable: true },
+      healthIntervalMs: 500,
+      userProfiles: { label: 'VS Code user settings', profiles: {} },
+    }),
+    ...hooks,
   });
+}
+
+function mapSecrets(secrets: Map<string, string>): CoreClientOptions['secrets'] {
+  return {
+    get: async (key) => secrets.get(key),
+    set: async (key, value) => void secrets.set(key, value),
+    delete: async (key) => void secrets.delete(key),
+  };
 }
 
 describe('extension core process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sitq-core-'));
   const secrets = new Map<string, string>();
   const logs: string[] = [];
-  const core = new CoreProcess(launcher(dir), {
+  const core = coreClient(dir, {
     log: (level, message) => logs.push(`${level} ${message}`),
-    secret: async (op, key, value) => {
-      if (op === 'get') return secrets.get(key);
-      if (op === 'set') secrets.set(key, value ?? '');
-      else secrets.delete(key);
-      return undefined;
-    },
+    secrets: mapSecrets(secrets),
     // As VS Code does: the written setting comes back as a configuration change.
     writeUserProfiles: async (profiles) => {
       userSettings = structuredClone(profiles);
@@ -57,11 +66,11 @@ describe('extension core process', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('starts, reports its Node and the better-sqlite3 it loaded', async () => {
+  test('starts, reports its Node and the SQLite driver it runs (better-sqlite3 on Node 20)', async () => {
     const info = await core.start();
     assert.equal(info.node, process.version);
     assert.equal(info.sqlite.ok, true, info.sqlite.error);
-    assert.match(info.sqlite.source ?? '', /better-sqlite3/);
+    assert.match(info.sqlite.source ?? '', /^better-sqlite3 \(SQLite 3\.\d+/);
   });
 
   test('serves the dashboard protocol: a SQLite profile, 50 tasks worked off, counts pushed', async () => {
@@ -140,22 +149,43 @@ describe('extension core process', () => {
   });
 });
 
-test('a node that does not exist: the start fails with what to do', async () => {
+test('a runtime that does not exist: the start fails with the host\'s sentence', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sitq-core-'));
-  const core = new CoreProcess(launcher(dir, { nodePath: join(dir, 'no-such-node') }), { log: () => {}, secret: async () => undefined });
-  await assert.rejects(core.start(), /Node\.js 20\.6 or newer.*sitq\.nodePath/);
+  const core = coreClient(dir, { log: () => {}, secrets: mapSecrets(new Map()) }, { command: join(dir, 'no-such-node'), problem: (reason) => `could not start it (${reason}); clear sitq.nodePath` });
+  await assert.rejects(core.start(), /could not start it \(spawn .*no-such-node ENOENT\); clear sitq\.nodePath/);
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('better-sqlite3 is taken from the first folder where it loads; none gives the fix', () => {
-  const empty = mkdtempSync(join(tmpdir(), 'sitq-nosqlite-'));
-  const ok = pickSqlite([empty, ROOT], '20.20.2');
-  assert.ok(ok.url?.startsWith('file:'), ok.error);
-  const none = pickSqlite([empty], '20.20.2');
-  assert.equal(none.url, undefined);
-  assert.match(none.error ?? '', new RegExp(`Node ${process.version.replace(/\./g, '\\.')} \\(module ABI ${process.versions.modules}\\)`));
-  assert.match(none.error ?? '', /sitq\.nodePath.*Node 20\.20\.2.*npm install sitq/);
-  rmSync(empty, { recursive: true, force: true });
+test('a program that is not Node exits at once: the start fails instead of waiting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-core-'));
+  const core = coreClient(dir, { log: () => {}, secrets: mapSecrets(new Map()) }, { command: '/bin/true' });
+  await assert.rejects(core.start(), /exited before it was ready \(code 0\)/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// VS Code's runtime, as the extension starts the core by default: code-server's Node 24 with
+// ELECTRON_RUN_AS_NODE=1. No native module loads there; SQLite runs on node:sqlite.
+const node24Missing = existsSync(NODE_24) ? false : `code-server's Node 24 is not installed at ${NODE_24} (bash scripts/install-code-server.sh)`;
+test('in VS Code\'s runtime (Node 24) the core runs SQLite on node:sqlite: a profile, 20 tasks worked off', { skip: node24Missing }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sitq-core24-'));
+  const core = coreClient(dir, { log: () => {}, secrets: mapSecrets(new Map()) }, { command: NODE_24, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  try {
+    const info = await core.start();
+    assert.match(info.node, /^v24\./);
+    assert.equal(info.sqlite.ok, true, info.sqlite.error);
+    assert.match(info.sqlite.source ?? '', /^node:sqlite \(SQLite 3\.\d+/);
+    const client = new ProtocolClient(core.openSession());
+    await waitFor(() => client.state === 'open');
+    await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(dir, 'q.db') }, secrets: {} } });
+    await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 20, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 3 });
+    const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 4 });
+    await waitFor(async () => (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts.succeeded === 20, 30_000);
+    await client.request('workers.stop', { id: worker.id, force: false });
+    client.close();
+  } finally {
+    await core.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('errors become sentences that say what to do', () => {
@@ -170,14 +200,14 @@ test('errors become sentences that say what to do', () => {
   assert.equal(explain('something else entirely'), 'something else entirely');
 });
 
-function childPid(core: CoreProcess): number {
-  const pid = (core as unknown as { child?: { pid?: number } }).child?.pid;
+function childPid(core: CoreClient): number {
+  const pid = core.pid;
   assert.ok(pid, 'the core process runs');
   return pid;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !check(); ) {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await check()); ) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -110,7 +110,7 @@ function openBetterSqlite3(path: string, options: OpenOptions): Database {
   try {
     Driver = require('better-sqlite3') as BetterSqlite3Class;
   } catch (err) {
-    throw new Error(`SQLite is unavailable: this runtime (Node ${process.version}) has no node:sqlite and better-sqlite3 does not load (${firstLine(err)}); install better-sqlite3 or use Node 22.16 or newer`, { cause: err });
+    throw new Error(`SQLite is unavailable: Node ${process.version} has no node:sqlite (Node 22.16 or newer has it) and better-sqlite3 does not load here; install better-sqlite3 or use a newer Node. (${firstLine(err)})`, { cause: err });
   }
   return new Driver(path, { timeout: options.timeout, fileMustExist: options.fileMustExist === true });
 }

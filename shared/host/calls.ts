@@ -1,7 +1,7 @@
-// Request/reply over the IPC channel, used in both directions: the core asks the extension host
-// for secrets and to write user-level profiles into settings; the host asks the core to save a
+// Request/reply over the core channel, used in both directions: the core asks the host for
+// secrets and to write user-level profiles into settings; the host asks the core to save a
 // profile into settings. Each call gets an id; the matching `reply` settles it.
-import { PendingReplies } from '../../shared/protocol/pending.js';
+import { PendingReplies } from '../protocol/pending.js';
 import type { Reply } from './channel.js';
 
 const TIMEOUT_MS = 30_000;
