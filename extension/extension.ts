@@ -165,6 +165,6 @@ function forkCore(root: string): CoreChild {
     main: join(root, 'dist', 'core', 'host', 'core-main.js'),
     cwd: folder ?? root,
     env: { ...process.env, ...runtime.env },
-    problem: (reason) => `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20.6 or newer.`,
+    problem: (reason) => `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20 or newer.`,
   });
 }

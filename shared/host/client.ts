@@ -174,7 +174,7 @@ export class CoreClient extends EventEmitter {
         if (raw.t === 'ready') {
           clearTimeout(timer);
           this.info = { node: raw.node, abi: raw.abi, sqlite: raw.sqlite };
-          this.options.log('info', `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); SQLite ${raw.sqlite.ok ? `from ${raw.sqlite.source}` : `unavailable: ${raw.sqlite.error}`}`);
+          this.options.log('info', `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); ${raw.sqlite.ok ? `SQLite from ${raw.sqlite.source}` : raw.sqlite.error}`);
           for (const s of this.sessions.values()) this.openRemote(s);
           settled = true;
           resolve(this.info);

@@ -1,8 +1,8 @@
 // SQLite raw floor: one UPDATE … RETURNING claims a batch under a lease (owner + expiry, so a
 // crashed claimer's tasks can be taken back), one UPDATE acknowledges the batch if the lease is
-// still the claimer's. Same library (better-sqlite3) and the profile's PRAGMAs, on a temp file.
-import BetterSqlite3 from 'better-sqlite3';
-import type { Database, Statement } from 'better-sqlite3';
+// still the claimer's. Same driver as the backend (node:sqlite or better-sqlite3: backends/sqlite/
+// driver.ts) and the profile's PRAGMAs, on a temp file.
+import { openSqlite, type Database, type Statement } from '../../backends/sqlite/driver.js';
 import { resolveOptions, type SqliteOptions } from '../../backends/sqlite/options.js';
 import { removeSqliteFiles } from '../../backends/sqlite/files.js';
 import { benchId } from '../bench-id.js';
@@ -15,7 +15,7 @@ export class SqliteFloor implements FloorDriver<number> {
   readonly enqueueMethod = 'INSERT INTO jobs … VALUES (…) (one prepared statement, autocommit, the profile\'s journal and synchronous settings)';
   private db: Database | undefined;
   /** By batch size: a bound LIMIT would make SQLite re-prepare the statement on every claim (see claim). */
-  private readonly claimStmts = new Map<number, Statement<[string, number], { id: number; payload: Buffer }>>();
+  private readonly claimStmts = new Map<number, Statement<[string, number], { id: number; payload: Uint8Array }>>();
   private ackStmt: Statement<[string, string]> | undefined;
   private insertStmt: Statement<[Buffer]> | undefined;
   private readonly owner = `floor-${benchId()}`;
@@ -28,7 +28,7 @@ export class SqliteFloor implements FloorDriver<number> {
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
     const o = resolveOptions({ ...this.options, path: this.path });
-    const db = new BetterSqlite3(this.path, { timeout: o.busyTimeout });
+    const db = openSqlite(this.path, { timeout: o.busyTimeout });
     this.db = db;
     db.pragma(`journal_mode = ${o.journalMode}`);
     db.pragma(`synchronous = ${o.synchronous}`);
@@ -52,7 +52,7 @@ export class SqliteFloor implements FloorDriver<number> {
    * value and re-prepares the statement whenever it is bound again, which cost the floor about 15%
    * of its time. The loop asks for `concurrency` tasks, fewer only at the end: a few statements.
    */
-  private claimStatement(max: number): Statement<[string, number], { id: number; payload: Buffer }> {
+  private claimStatement(max: number): Statement<[string, number], { id: number; payload: Uint8Array }> {
     let statement = this.claimStmts.get(max);
     if (!statement) {
       statement = this.db!.prepare(
