@@ -15,6 +15,7 @@
 //   lost lease changes nothing and answers false.
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
 
+import type { TaskSizeLimit } from './task-size.js';
 import type {
   ClaimRequest,
   ClaimedTask,
@@ -69,6 +70,10 @@ export interface Backend {
   ping(): Promise<ServerInfo>;
   /** Per-node reachability for HA profiles; a single-node backend returns one entry. */
   nodes(): Promise<NodeStatus[]>;
+  /** The most bytes of serialized payload plus result one task may hold here (for NATS, read from
+   *  the server once connected). TaskQueue refuses a bigger payload before writing anything, and
+   *  the Worker makes a task whose result would not fit `dead` instead of retrying the report. */
+  taskSizeLimit(): TaskSizeLimit;
 
   // --- producing -------------------------------------------------------------------------------
   /** Stores tasks in one round trip where the server allows; returns one outcome per task, in

@@ -95,8 +95,26 @@ export function describeValue(value: unknown): string {
 /** Most characters of a thrown non-Error's JSON kept as the task's error message. */
 const THROWN_VALUE_MAX_CHARS = 2000;
 
+/** Longest error name, message and stack a task record keeps (characters): a record has a fixed
+ *  room for its fields besides payload and result (TASK_RECORD_RESERVE_BYTES), and a huge message
+ *  must not make the record too big to store. */
+const ERROR_NAME_MAX_CHARS = 200;
+const ERROR_MESSAGE_MAX_CHARS = 4000;
+const ERROR_STACK_MAX_CHARS = 8000;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** Turns anything thrown into the `{ name, message, stack }` that a task record keeps. */
 export function toTaskError(err: unknown): { name: string; message: string; stack?: string } {
+  const e = describeThrown(err);
+  const out: { name: string; message: string; stack?: string } = { name: cut(e.name, ERROR_NAME_MAX_CHARS), message: cut(e.message, ERROR_MESSAGE_MAX_CHARS) };
+  if (e.stack !== undefined) out.stack = cut(e.stack, ERROR_STACK_MAX_CHARS);
+  return out;
+}
+
+function describeThrown(err: unknown): { name: string; message: string; stack?: string } {
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
   if (typeof err === 'string') return { name: 'Error', message: err };
   // A thrown plain object (`throw { code: 42 }`) keeps its content: its JSON, cut to a readable size.
@@ -106,7 +124,7 @@ export function toTaskError(err: unknown): { name: string; message: string; stac
   } catch {
     json = undefined; // a cycle, a BigInt, a throwing toJSON: fall back to its kind
   }
-  const message = json === undefined ? describeValue(err) : json.length > THROWN_VALUE_MAX_CHARS ? `${json.slice(0, THROWN_VALUE_MAX_CHARS - 1)}…` : json;
+  const message = json === undefined ? describeValue(err) : cut(json, THROWN_VALUE_MAX_CHARS);
   const name = err && typeof err === 'object' && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
   return { name, message };
 }

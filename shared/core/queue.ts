@@ -5,6 +5,7 @@ import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions
 import { newTaskId } from './ids.js';
 import { Result } from './result.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
+import { checkPayloadSizes } from './task-size.js';
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
 import type { EnqueueOutcome, ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
@@ -68,6 +69,7 @@ export class TaskQueue {
     }
     const tasks = payloads.map((payload) => newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now));
     if (tasks.length === 0) return [];
+    checkPayloadSizes(tasks, this.backend.taskSizeLimit(), this.backend.kind);
     return this.backend.enqueue(tasks);
   }
 

@@ -9,6 +9,7 @@ import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { serializerNamed, type Serializer } from './serializers.js';
+import { checkResultSize } from './task-size.js';
 import { toHandlerMap, type TaskContext, type TaskHandler, type TaskSet } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool, type ThreadPoolOptions } from './thread-pool.js';
@@ -362,6 +363,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       } catch (err) {
         throw new UnrecoverableError(`the result could not be serialized: ${(err as Error).message}`);
       }
+      // A result the backend cannot store would fail its report forever (and hold up stop()).
+      checkResultSize(record.payload.length, result.length, this.backend.taskSizeLimit(), this.backend.kind);
       await this.report(r, { lease, outcome: 'succeeded', result, finishedAt: Date.now() }, 'succeeded');
     } catch (err) {
       await this.fail(r, err);

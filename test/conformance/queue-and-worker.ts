@@ -5,6 +5,7 @@ import type { Backend } from '../../shared/core/backend.js';
 import { ConfigurationError, SerializationError, UnrecoverableError } from '../../shared/core/errors.js';
 import { silentLogger } from '../../shared/core/logger.js';
 import { TaskQueue } from '../../shared/core/queue.js';
+import { jsonSerializer, registerSerializer, type Serializer } from '../../shared/core/serializers.js';
 import { defineTask } from '../../shared/core/tasks.js';
 import { Worker, type WorkerOptions, type WorkerTaskEvent } from '../../shared/core/worker.js';
 import { eventually, sleep, withBackend, type ConformanceTarget } from './harness.js';
@@ -28,6 +29,20 @@ function withQueue(target: ConformanceTarget, fn: (q: TaskQueue, startWorker: (o
     }
   });
 }
+
+/** A test serializer: `{ bytes: n }` becomes n zero bytes (as the JSON `{"n":…}` would not be
+ *  big enough to test a limit), anything else JSON. Registered so workers decode with it. */
+const SIZED_SERIALIZER: Serializer = {
+  name: 'sitq-test-sized',
+  serialize(value) {
+    const bytes = (value as { bytes?: unknown } | null)?.bytes;
+    return typeof bytes === 'number' ? new Uint8Array(bytes) : jsonSerializer.serialize(value);
+  },
+  deserialize(bytes) {
+    return bytes.length > 0 && bytes[0] === 0 ? { bytes: bytes.length } : jsonSerializer.deserialize(bytes);
+  },
+};
+registerSerializer(SIZED_SERIALIZER);
 
 const collect = (w: Worker, kind: 'started' | 'succeeded' | 'retried' | 'dead' | 'lease-lost') => {
   const events: WorkerTaskEvent[] = [];
@@ -80,6 +95,29 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         await assert.rejects(q.enqueue('sitq.echo', 1, { nonsense: true } as never), (e: unknown) => e instanceof ConfigurationError && /nonsense/.test(e.message));
         const totals = (await q.counts()).reduce((n, c) => n + Object.values(c.counts).reduce((a, b) => a + b, 0), 0);
         assert.equal(totals, 0, 'a rejected enqueue wrote something');
+      }));
+
+    it('refuses a payload over the backend\'s size limit before writing anything; a result over it ends the task dead', () =>
+      withQueue(target, async (_q, startWorker, backend) => {
+        // Values that say how many bytes they serialize to: a buffer that size, never written to,
+        // so the OS does not commit its pages (a limit of about 1 GB costs no memory here).
+        const q = new TaskQueue(backend, { serializer: SIZED_SERIALIZER });
+        const limit = backend.taskSizeLimit();
+        assert.ok(Number.isInteger(limit.bytes) && limit.bytes > 0, `limit ${limit.bytes}`);
+        await assert.rejects(q.enqueueMany('sitq.echo', [{ n: 1 }, { bytes: limit.bytes + 1 }, { n: 2 }]), (e: unknown) => {
+          assert.ok(e instanceof ConfigurationError, String(e));
+          assert.match(e.message, new RegExp(`payloads\\[1\\]: expected a serialized payload of at most ${limit.bytes} bytes \\(the ${target.kind} backend's limit`));
+          return true;
+        });
+        assert.equal((await backend.listTasks({})).total, 0, 'part of the batch was stored');
+        const grow = defineTask('t.big-result', (p: { n: number }) => ({ bytes: limit.bytes - p.n + 1 }));
+        const w = await startWorker({ tasks: [grow] });
+        const id = await q.enqueue(grow, { n: 5 });
+        const r = await q.getResult(id, { timeout: 15_000 });
+        assert.equal(r?.status, 'dead');
+        assert.equal(r?.attempts, 1);
+        assert.match(r?.error?.message ?? '', new RegExp(`over the ${target.kind} backend's limit of ${limit.bytes} bytes per task`));
+        await w.stop({ timeout: 2000 });
       }));
 
     it('enqueueMany stores a batch and returns ids in order', () =>

@@ -5,6 +5,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import type {
   ClaimedTask,
@@ -65,6 +66,9 @@ function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/** nats-server's default max_payload. */
+const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 export class NatsBackend implements Backend {
   readonly kind = 'nats' as const;
   readonly address: string;
@@ -87,6 +91,13 @@ export class NatsBackend implements Backend {
     this.current = undefined;
     const live = await opening?.catch(() => undefined);
     if (live) await shutdown(live);
+  }
+
+  /** A task record is one KV message (payload, result and the rest): it must fit the server's
+   *  max_payload (1 MiB unless the server is configured otherwise), known once connected. */
+  taskSizeLimit(): TaskSizeLimit {
+    const maxPayload = this.current?.nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD;
+    return { bytes: Math.max(0, maxPayload - TASK_RECORD_RESERVE_BYTES), source: `the server's max_payload of ${maxPayload} bytes per message, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
   }
 
   async ping(): Promise<ServerInfo> {
@@ -127,7 +138,12 @@ export class NatsBackend implements Backend {
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
-    return this.run('enqueue', (live) => enqueue(live.session, tasks));
+    return this.run('enqueue', (live) => {
+      // Before the first write: a record over max_payload could be stored by none of the steps,
+      // and a batch must not be stored in part.
+      checkPayloadSizes(tasks, this.taskSizeLimit(), this.kind);
+      return enqueue(live.session, tasks);
+    });
   }
 
   cancel(taskId: string): Promise<boolean> {

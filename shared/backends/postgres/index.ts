@@ -2,6 +2,7 @@
 // UPDATE ... FOR UPDATE SKIP LOCKED statement; waiting claimers are woken by LISTEN/NOTIFY.
 // This class holds the connection lifecycle; each statement lives in the file of its topic.
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConnectionError } from '../../core/errors.js';
 import type {
   ClaimRequest,
@@ -39,6 +40,9 @@ interface Session extends Context {
   locator: PrimaryLocator | undefined;
 }
 
+/** Payload plus result per task: 128 MiB (as hex text, 256 Mi characters: within V8's longest string). */
+const POSTGRES_TASK_BYTES = 128 * 1024 * 1024 - TASK_RECORD_RESERVE_BYTES;
+
 export class PostgresBackend implements Backend {
   readonly kind = 'postgres' as const;
   readonly address: string;
@@ -72,6 +76,11 @@ export class PostgresBackend implements Backend {
   /** Connections the pool holds right now (core + overflow), for diagnostics and tests. */
   get poolConnections(): number {
     return this.session?.pool.size ?? 0;
+  }
+
+  /** bytea values travel to and from pg as hex text: one value must fit in a JavaScript string. */
+  taskSizeLimit(): TaskSizeLimit {
+    return { bytes: POSTGRES_TASK_BYTES, source: `a bytea value travels as hex text (two characters a byte) and a JavaScript string holds at most 2^29-24 characters: 128 MiB, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
   }
 
   async ping(): Promise<ServerInfo> {

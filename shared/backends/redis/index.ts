@@ -2,6 +2,7 @@
 // the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { QUEUE_NAME } from '../../core/enqueue-options.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import type {
@@ -38,6 +39,9 @@ const ENQUEUE_CHUNK = 500;
 /** Finished tasks deleted per purge.lua call. */
 const PURGE_CHUNK = 1000;
 const MIN_REDIS_MAJOR = 6;
+
+/** Redis's default proto-max-bulk-len: the longest string value. */
+const REDIS_MAX_BULK_BYTES = 512 * 1024 * 1024;
 
 export class RedisBackend implements Backend {
   readonly kind = 'redis' as const;
@@ -98,6 +102,11 @@ export class RedisBackend implements Backend {
     this.finishes.reset();
     this.directory.clear();
     await this.connections.close();
+  }
+
+  /** One Redis string holds at most proto-max-bulk-len bytes (512 MiB unless the server lowers it). */
+  taskSizeLimit(): TaskSizeLimit {
+    return { bytes: REDIS_MAX_BULK_BYTES - TASK_RECORD_RESERVE_BYTES, source: `Redis's default proto-max-bulk-len of ${REDIS_MAX_BULK_BYTES} bytes, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
   }
 
   ping(): Promise<ServerInfo> {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import {
   isFinished,
@@ -50,6 +51,9 @@ interface Session {
   maintainer: Maintainer;
 }
 
+/** SQLite's default (and better-sqlite3's) limit on one row or value, in bytes. */
+const SQLITE_MAX_LENGTH = 1_000_000_000;
+
 export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
   readonly address: string;
@@ -94,6 +98,11 @@ export class SqliteBackend implements Backend {
     releaseHub(session.hubKey);
     session.db.close();
     if (session.checkpointing) await releaseCheckpointer(session.hubKey);
+  }
+
+  /** A row (payload, result and the rest) holds at most SQLITE_MAX_LENGTH bytes. */
+  taskSizeLimit(): TaskSizeLimit {
+    return { bytes: SQLITE_MAX_LENGTH - TASK_RECORD_RESERVE_BYTES, source: `SQLite's SQLITE_MAX_LENGTH of ${SQLITE_MAX_LENGTH} bytes per row, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
   }
 
   async ping(): Promise<ServerInfo> {
