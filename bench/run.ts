@@ -38,6 +38,7 @@ const program = new Command('npm run bench --')
   .option('--no-floor', 'skip the raw floor')
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
+  .addOption(new Option('--peers', 'also run BullMQ on the Redis profile and graphile-worker on the PostgreSQL profile with the same workload (dev dependencies)').conflicts(['sweep', 'soak']))
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension) for the results; default <kind>-<date>')
   .option('--compare <file>', 'also compare with an earlier result file (writes <name>.compare.md)')
@@ -53,6 +54,7 @@ const opts = program.opts<{
   floor: boolean;
   sweep?: boolean;
   soak?: boolean;
+  peers?: boolean;
   out: string;
   name?: string;
   compare?: string;
@@ -106,7 +108,9 @@ process.exit(report.results.length + report.sweeps.length + report.soaks.length 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
   if (!opts.sweep && !opts.soak) {
-    return compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
+    const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
+    if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);
+    return report;
   }
   const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [] };
   for (const p of reachable) {
@@ -119,6 +123,23 @@ async function run(): Promise<BenchReport> {
     }
   }
   return report;
+}
+
+/** BullMQ and graphile-worker (loaded only for --peers) on the servers of the benchmarked profiles. */
+async function runPeers(settings: NonNullable<BenchReport['settings']>, skipped: BenchReport['skipped']): Promise<NonNullable<BenchReport['peers']>> {
+  const { peersFor, runPeer } = await import('./peers.js');
+  const results: NonNullable<BenchReport['peers']> = [];
+  for (const { profile, driver } of peersFor(reachable, settings.concurrency)) {
+    if (controller.signal.aborted) throw new BenchmarkAbortedError('the peers');
+    const t0 = performance.now();
+    try {
+      results.push(await runPeer(profile, driver, settings, (phase) => progress({ profile: driver.peer, phase: phase as BenchProgress['phase'], round: 0, done: 0, total: 1, elapsedMs: Math.round(performance.now() - t0) })));
+    } catch (err) {
+      if (controller.signal.aborted) throw err;
+      skipped.push({ profile: driver.peer, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return results;
 }
 
 /** One updating line on a terminal; otherwise a line per phase and per tenth of it (logs stay

@@ -254,6 +254,24 @@ export interface VersionInfo {
   servers: Record<string, string>;
 }
 
+/** Another task queue run with the same workload on the same server (`npm run bench -- --peers`). */
+export interface PeerResult {
+  kind: 'peer';
+  /** Library and version, e.g. `BullMQ 6.7.6`. */
+  peer: string;
+  /** The sitq profile whose server it used (its figures are compared with that profile's). */
+  profile: string;
+  /** The peer's settings in one line: its own recommended options, as used. */
+  settings: string;
+  concurrency: number;
+  /** One awaited add at a time, and its batch add in batches of `batchSize`. */
+  enqueue: BenchmarkResult['enqueue'];
+  /** One worker draining the backlog: first start to last completion the peer reports as written. */
+  processing: RateFigure;
+  /** One job at a time on an idle worker, from calling add. */
+  idle: { toStart: LatencySummary; toFinish: LatencySummary };
+}
+
 /** Several results with the facts needed to read them later. What saveResult writes. */
 export interface BenchReport {
   kind: 'report';
@@ -268,6 +286,8 @@ export interface BenchReport {
   skipped: { profile: string; reason: string }[];
   sweeps: SweepResult[];
   soaks: SoakResult[];
+  /** `--peers`: the same workload through other task queues on the same servers. */
+  peers?: PeerResult[];
 }
 
 export type AnyBenchResult = BenchReport | BenchmarkResult | SweepResult | SoakResult;
