@@ -74,7 +74,11 @@ async function once(ctx: CliContext, targets: Target[], opts: HealthOptions): Pr
   }
   io.out(summaryTable(io, reports));
   if (reports.length === 1) details(io, reports[0]);
-  else for (const r of reports) if (r.error) io.out(`${r.profile}: ${io.colors.red(r.error)}`);
+  else
+    for (const r of reports) {
+      if (r.error) io.out(`${r.profile}: ${io.colors.red(r.error)}`);
+      for (const w of r.warnings) io.warn(`${r.profile}: ${w}`);
+    }
   return failed ? 1 : 0;
 }
 
