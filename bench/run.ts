@@ -10,6 +10,7 @@ import {
   compareRuns,
   loadResult,
   machineInfo,
+  runScale,
   runSoak,
   saveResult,
   sweepPools,
@@ -38,6 +39,9 @@ const program = new Command('npm run bench --')
   .option('--no-floor', 'skip the raw floor')
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
+  .addOption(new Option('--scale', 'instead of the standard workload: enqueue, processing and inspection on an empty store and on one filled with waiting and finished tasks').conflicts(['sweep', 'soak']))
+  .option('--scale-waiting <n>', 'tasks left waiting in the filled store (--scale; default 1000000)', positive('--scale-waiting'))
+  .option('--scale-finished <n>', 'tasks run to the end in the filled store (--scale; default 1000000)', positive('--scale-finished'))
   .addOption(new Option('--peers', 'also run BullMQ on the Redis profile and graphile-worker on the PostgreSQL profile with the same workload (dev dependencies)').conflicts(['sweep', 'soak']))
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension) for the results; default <kind>-<date>')
@@ -55,6 +59,9 @@ const opts = program.opts<{
   sweep?: boolean;
   soak?: boolean;
   peers?: boolean;
+  scale?: boolean;
+  scaleWaiting?: number;
+  scaleFinished?: number;
   out: string;
   name?: string;
   compare?: string;
@@ -92,7 +99,7 @@ try {
 }
 report.command = command;
 report.skipped.unshift(...skipped);
-const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : 'bench';
+const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : opts.scale ? 'scale' : 'bench';
 const name = opts.name ?? `${kind}-${dateStamp(report.date)}`;
 const jsonPath = saveResult(report, opts.out, { name });
 const mdPath = join(opts.out, `${name}.md`);
@@ -103,10 +110,24 @@ if (opts.compare) {
   writeFileSync(comparePath, toMarkdown(compareRuns(report, loadResult(opts.compare))));
   process.stdout.write(`wrote ${relative(process.cwd(), comparePath)}\n`);
 }
-process.exit(report.results.length + report.sweeps.length + report.soaks.length > 0 ? 0 : 1);
+process.exit(report.results.length + report.sweeps.length + report.soaks.length + (report.scales?.length ?? 0) > 0 ? 0 : 1);
 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
+  if (opts.scale) {
+    const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [], scales: [] };
+    for (const p of reachable) {
+      try {
+        report.scales!.push(
+          await runScale(p.config, { profile: p.name, waiting: opts.scaleWaiting, finished: opts.scaleFinished, tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, ...hooks }),
+        );
+      } catch (err) {
+        if (controller.signal.aborted) throw err;
+        report.skipped.push({ profile: p.name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return report;
+  }
   if (!opts.sweep && !opts.soak) {
     const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
     if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);

@@ -2,7 +2,8 @@
 // --out); CSV is one flat table for spreadsheets.
 import { BENCHMARK_FIGURES, mib, SOAK_FIGURES, SWEEP_FIGURES } from './figures.js';
 import { toReport } from './report.js';
-import type { AnyBenchResult, BenchmarkResult, BenchReport, PeerResult, RunComparison, SoakResult, SweepResult, TargetCheck } from './types.js';
+import { SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET } from './scale.js';
+import type { AnyBenchResult, BenchmarkResult, BenchReport, PeerResult, RunComparison, ScaleResult, SoakResult, SweepResult, TargetCheck } from './types.js';
 
 const fmt = (x: number | undefined, digits = 0): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
@@ -24,6 +25,7 @@ export function toMarkdown(result: AnyBenchResult | RunComparison): string {
   for (const s of r.sweeps) out.push(sweepMarkdown(s), '');
   if (r.soaks.length) out.push(soakMarkdown(r.soaks), '');
   if (r.peers?.length) out.push(peersMarkdown(r.peers, r.results), '');
+  if (r.scales?.length) out.push(scaleMarkdown(r.scales), '');
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -235,4 +237,35 @@ function peersMarkdown(peers: readonly PeerResult[], results: readonly Benchmark
     '',
     table(['peer', 'settings'], peers.map((p) => [p.peer, p.settings])),
   ].join('\n');
+}
+
+/** Empty against filled, per profile: the rates as filled / empty, every call against its limit. */
+function scaleMarkdown(scales: readonly ScaleResult[]): string {
+  const out = ['## Scale (empty store against a filled one)', ''];
+  for (const s of scales) {
+    const ratio = (full: number, empty: number) => (empty > 0 ? full / empty : 0);
+    const rateRow = (name: string, empty: number, full: number) => {
+      const r = ratio(full, empty);
+      return [name, fmt(empty), fmt(full), `${r.toFixed(2)}x`, r >= SCALE_RATE_TARGET ? 'met' : '**missed**'];
+    };
+    out.push(
+      `### ${s.profile}: ${fmt(s.settings.waiting)} waiting + ${fmt(s.settings.finished)} finished (filled in ${fmt(s.fillMs / 1000, 1)} s)`,
+      '',
+      table(
+        ['figure', 'empty /s', 'filled /s', 'filled / empty', `target >= ${SCALE_RATE_TARGET}x`],
+        [rateRow('enqueue 1-by-1', s.empty.enqueuePerSec, s.full.enqueuePerSec), rateRow('processing', s.empty.processingPerSec, s.full.processingPerSec)],
+      ),
+      '',
+      table(
+        ['call', 'empty ms', 'filled ms', `target <= ${SCALE_CALL_TARGET_MS} ms`],
+        s.full.calls.map((c) => {
+          const empty = s.empty.calls.find((e) => e.call === c.call);
+          return [c.call, ms(empty?.ms), ms(c.ms), c.ms <= SCALE_CALL_TARGET_MS ? 'met' : '**missed**'];
+        }),
+      ),
+      '',
+    );
+    if (s.errors.length) out.push(table(['where', 'message', 'count'], s.errors.map((e) => [e.source, e.message, String(e.count)])), '');
+  }
+  return out.join('\n').trimEnd();
 }

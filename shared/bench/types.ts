@@ -34,7 +34,7 @@ export interface BenchmarkOptions {
 
 export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
 
-export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'scale-empty' | 'scale-fill' | 'scale-full' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
 
 export interface BenchProgress {
   profile: string;
@@ -272,6 +272,30 @@ export interface PeerResult {
   idle: { toStart: LatencySummary; toFinish: LatencySummary };
 }
 
+/** One measurement of runScale: enqueue, processing and the inspection calls. */
+export interface ScaleFigures {
+  /** One awaited enqueue at a time. */
+  enqueuePerSec: number;
+  /** One worker draining the measured backlog. */
+  processingPerSec: number;
+  /** Each inspection call's median of 3, ms. */
+  calls: { call: string; ms: number }[];
+}
+
+/** runScale: the same measurements on an empty store and on one filled with waiting and finished tasks. */
+export interface ScaleResult {
+  kind: 'scale';
+  profile: string;
+  backend: BackendKind;
+  startedAt: string;
+  settings: { waiting: number; finished: number; singleEnqueue: number; tasks: number; concurrency: number; payloadBytes: number; fillBatch: number; fillConcurrency: number };
+  /** Filling: enqueueing and running the finished tasks, then enqueueing the waiting ones. */
+  fillMs: number;
+  empty: ScaleFigures;
+  full: ScaleFigures;
+  errors: ErrorTally[];
+}
+
 /** Several results with the facts needed to read them later. What saveResult writes. */
 export interface BenchReport {
   kind: 'report';
@@ -288,6 +312,8 @@ export interface BenchReport {
   soaks: SoakResult[];
   /** `--peers`: the same workload through other task queues on the same servers. */
   peers?: PeerResult[];
+  /** `--scale`: the store empty and filled. */
+  scales?: ScaleResult[];
 }
 
 export type AnyBenchResult = BenchReport | BenchmarkResult | SweepResult | SoakResult;
