@@ -112,7 +112,7 @@ for (const dir of ['backends/sqlite/migrations', 'backends/postgres/migrations',
   copyTree(join(ROOT, 'dist/shared', dir), join(CORE_OUT, dir), () => true);
 }
 
-// 2b) The runner that Debug Task Locally starts under the debugger, in the user's own Node: one
+// 2c) The runner that Debug Task Locally starts under the debugger, in the user's own Node: one
 //     bundled ES module, so it needs nothing but Node (the task module brings its own imports).
 await build({
   entryPoints: [join(ROOT, 'extension/debug/run-task.ts')],

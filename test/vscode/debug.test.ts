@@ -6,6 +6,7 @@
 // - with a breakpoint set on a line of the user's handler (tasks.mjs), Debug Task Locally on the
 //   dead task's row stops the debugger on that line, in the handler called with the task's stored
 //   payload (the Variables view shows n: 21);
+// - Enqueue Again on the dead sitq.fail row makes a pending copy;
 // - Debug Worker runs `sitq worker` of the workspace on the profile under the debugger, and the
 //   requeued task stops it on the same line.
 // Skips like the other code-server test when Chromium or code-server is missing.
@@ -195,6 +196,17 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.openContainer('sitq');
     await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
     await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+    // Enqueue Again on the dead sitq.fail: a new pending copy with its payload, queue and attempts.
+    await wb.contextMenu(wb.treeRowNamed('Backends', 'sitq.fail'), 'Enqueue Again');
+    for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
+      if ((await wb.quickInputText()).includes('Enqueue again which task')) {
+        await wb.answer('Enqueue again which task', 'sitq.fail', { pick: true });
+        break;
+      }
+    }
+    await wb.notification(/Enqueued a copy of \S+: sitq\.fail \(\S+\) into local \/ default\./).waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'default', '1 pending · 2 dead').waitFor({ timeout: 30_000 });
+    await wb.runCommand('Notifications: Clear All Notifications');
     await wb.inlineAction(wb.treeRowNamed('Backends', 'fixture.boom'), 'Requeue Task', wb.dialog(/Requeue fixture\.boom/));
     await wb.confirm(/Requeue fixture\.boom/, 'Requeue');
     await wb.runCommand('sitq: Debug Worker…');
