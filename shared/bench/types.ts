@@ -34,7 +34,7 @@ export interface BenchmarkOptions {
 
 export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
 
-export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'scale-empty' | 'scale-fill' | 'scale-full' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
 
 export interface BenchProgress {
   profile: string;
@@ -254,48 +254,6 @@ export interface VersionInfo {
   servers: Record<string, string>;
 }
 
-/** Another task queue run with the same workload on the same server (`npm run bench -- --peers`). */
-export interface PeerResult {
-  kind: 'peer';
-  /** Library and version, e.g. `BullMQ 6.7.6`. */
-  peer: string;
-  /** The sitq profile whose server it used (its figures are compared with that profile's). */
-  profile: string;
-  /** The peer's settings in one line: its own recommended options, as used. */
-  settings: string;
-  concurrency: number;
-  /** One awaited add at a time, and its batch add in batches of `batchSize`. */
-  enqueue: BenchmarkResult['enqueue'];
-  /** One worker draining the backlog: first start to last completion the peer reports as written. */
-  processing: RateFigure;
-  /** One job at a time on an idle worker, from calling add. */
-  idle: { toStart: LatencySummary; toFinish: LatencySummary };
-}
-
-/** One measurement of runScale: enqueue, processing and the inspection calls. */
-export interface ScaleFigures {
-  /** One awaited enqueue at a time. */
-  enqueuePerSec: number;
-  /** One worker draining the measured backlog. */
-  processingPerSec: number;
-  /** Each inspection call's median of 3, ms. */
-  calls: { call: string; ms: number }[];
-}
-
-/** runScale: the same measurements on an empty store and on one filled with waiting and finished tasks. */
-export interface ScaleResult {
-  kind: 'scale';
-  profile: string;
-  backend: BackendKind;
-  startedAt: string;
-  settings: { waiting: number; finished: number; singleEnqueue: number; tasks: number; concurrency: number; payloadBytes: number; fillBatch: number; fillConcurrency: number };
-  /** Filling: enqueueing and running the finished tasks, then enqueueing the waiting ones. */
-  fillMs: number;
-  empty: ScaleFigures;
-  full: ScaleFigures;
-  errors: ErrorTally[];
-}
-
 /** Several results with the facts needed to read them later. What saveResult writes. */
 export interface BenchReport {
   kind: 'report';
@@ -310,10 +268,6 @@ export interface BenchReport {
   skipped: { profile: string; reason: string }[];
   sweeps: SweepResult[];
   soaks: SoakResult[];
-  /** `--peers`: the same workload through other task queues on the same servers. */
-  peers?: PeerResult[];
-  /** `--scale`: the store empty and filled. */
-  scales?: ScaleResult[];
 }
 
 export type AnyBenchResult = BenchReport | BenchmarkResult | SweepResult | SoakResult;
@@ -328,6 +282,20 @@ export interface FigureChange {
   changePct: number | undefined;
   /** Whether the change is an improvement (higher rate / lower latency). */
   better: boolean | undefined;
+  /** Which part of the run the figure belongs to (`Throughput`, `Latency on an idle worker`, ...). */
+  group: string;
+  /** Human name with its unit, e.g. `idle enqueue→finish p95 (ms)`. */
+  label: string;
+  /** How the value reads: `ms`, `/s` (per second), `x` (ratio), `share` (0..1), `MiB`, `count`. */
+  unit: 'ms' | '/s' | 'x' | 'share' | 'MiB' | 'count';
+  /** True when the change lies inside the spread the runs show themselves (see compare.ts). */
+  noise: boolean;
+}
+
+export interface ComparisonVerdict {
+  tone: 'better' | 'worse' | 'mixed' | 'same';
+  /** One sentence, e.g. `Processing is 12 % faster; latency unchanged (within the runs' spread).` */
+  text: string;
 }
 
 export interface RunComparison {
@@ -337,4 +305,7 @@ export interface RunComparison {
   changes: FigureChange[];
   /** Profiles present in only one of the two runs. */
   unmatched: string[];
+  verdict: ComparisonVerdict;
+  /** How the two runs' workloads or machines differ (`tasks: 200 → 2,000`); empty when alike. */
+  workloadDifferences: string[];
 }

@@ -15,6 +15,9 @@ export interface Transport {
   onState(listener: (state: ConnectionState) => void): void;
   readonly state: ConnectionState;
   close(): void;
+  /** Called once when the host is there but will never take this page again (the browser
+   *  dashboard restarted with a new token): the UI tells the user what to do instead of waiting. */
+  onRefused?(listener: (reason: string) => void): void;
 }
 
 type AnyListener = (data: never) => void;

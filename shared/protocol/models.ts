@@ -177,6 +177,18 @@ export interface TaskDetail extends TaskRow {
   backoff: { type: string; baseMs: number; maxMs: number; jitter: number };
 }
 
+export type BulkAction = 'requeue' | 'cancel';
+
+/** Which tasks a bulk action takes: a selection by id, or every task of a filter. */
+export type BulkTarget = { ids: string[] } | { queue?: string; state: TaskState; search?: string };
+
+export interface BulkOutcome {
+  /** Tasks the action changed. */
+  changed: number;
+  /** Tasks it left as they were (their state did not allow it, or changed meanwhile, or they are gone). */
+  skipped: number;
+}
+
 export interface EnqueueRequest {
   profile: string;
   /** A built-in test task (`sitq.echo`, ...) or any task name. */

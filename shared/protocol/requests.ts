@@ -2,6 +2,9 @@
 // host's service are both typed from this one map, so a renamed field is a compile error.
 import type { BenchRunRequest, BenchRunSummary, BenchRunView, ExportFormat, ExportedFile, RunComparison } from './bench.js';
 import type {
+  BulkAction,
+  BulkOutcome,
+  BulkTarget,
   ConnectionTestResult,
   EnqueueRequest,
   FieldIssue,
@@ -41,10 +44,14 @@ export interface Requests {
   /** Which profile this session is looking at: the host pushes its `queues` events while set. */
   'watch.set': { params: { profile: string | null }; result: { watching: string | null } };
   'queues.snapshot': { params: { profile: string }; result: QueuesSnapshot };
-  'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; offset: number; limit: number }; result: TaskPageView };
+  /** `search` matches id, name, error or JSON payload text in the backend (ListTasksQuery.search). */
+  'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; search?: string; offset: number; limit: number }; result: TaskPageView };
   'tasks.get': { params: { profile: string; id: string }; result: TaskDetail | null };
   'tasks.requeue': { params: { profile: string; id: string }; result: { ok: boolean } };
   'tasks.cancel': { params: { profile: string; id: string }; result: { ok: boolean } };
+  /** Requeues (dead, cancelled) or cancels (pending, delayed) many tasks: the listed ids, or every
+   *  task matching a filter at the time of the call. Tasks whose state does not allow it are skipped. */
+  'tasks.bulk': { params: { profile: string; action: BulkAction; target: BulkTarget }; result: BulkOutcome };
   'tasks.purge': { params: { profile: string; queue?: string; olderThanMs: number }; result: { deleted: number } };
   'tasks.enqueue': { params: EnqueueRequest; result: { enqueued: number; firstId?: string } };
 
@@ -52,6 +59,8 @@ export interface Requests {
   'workers.start': { params: StartWorkerRequest; result: LocalWorkerView };
   'workers.stop': { params: { id: string; force: boolean }; result: LocalWorkerView };
   'workers.log': { params: { id: string }; result: LogLine[] };
+  /** Forgets the local workers that have stopped or failed (their cards and logs). */
+  'workers.clear': { params: Empty; result: { cleared: number } };
 
   'bench.list': { params: Empty; result: BenchRunSummary[] };
   'bench.start': { params: BenchRunRequest; result: BenchRunSummary };
@@ -84,12 +93,14 @@ export const METHODS: readonly Method[] = [
   'tasks.get',
   'tasks.requeue',
   'tasks.cancel',
+  'tasks.bulk',
   'tasks.purge',
   'tasks.enqueue',
   'workers.list',
   'workers.start',
   'workers.stop',
   'workers.log',
+  'workers.clear',
   'bench.list',
   'bench.start',
   'bench.cancel',

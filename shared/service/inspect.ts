@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { ConfigurationError } from '../core/errors.js';
 import { toTaskView, type TaskView } from '../core/task-view.js';
 import type { TaskRecord, WorkerInfo } from '../core/types.js';
-import type { EnqueueRequest, QueuesSnapshot, TaskDetail, TaskPageView, TaskRow, TaskState } from '../protocol/models.js';
+import type { BulkAction, BulkOutcome, BulkTarget, EnqueueRequest, QueuesSnapshot, TaskDetail, TaskPageView, TaskRow, TaskState } from '../protocol/models.js';
 import type { Connection } from './connections.js';
 
 export async function snapshot(profile: string, c: Connection): Promise<QueuesSnapshot> {
@@ -22,9 +22,39 @@ export function snapshotSignature(s: QueuesSnapshot): string {
   return JSON.stringify([s.queues.map((q) => [q.queue, q.counts]), s.workers.map((w) => [w.id, w.running, w.processed, w.failed])]);
 }
 
-export async function listTasks(c: Connection, query: { queue?: string; state?: TaskState; offset: number; limit: number }): Promise<TaskPageView> {
-  const page = await c.backend.listTasks({ queue: query.queue || undefined, state: query.state, offset: query.offset, limit: query.limit });
+export async function listTasks(c: Connection, query: { queue?: string; state?: TaskState; search?: string; offset: number; limit: number }): Promise<TaskPageView> {
+  const page = await c.backend.listTasks({ queue: query.queue || undefined, state: query.state, search: query.search, offset: query.offset, limit: query.limit });
   return { rows: page.tasks.map(toRow), total: page.total, offset: query.offset, limit: query.limit };
+}
+
+/** Acted on this many tasks at a time (each is its own backend call). */
+const BULK_PARALLEL = 16;
+const BULK_PAGE = 1000;
+
+/**
+ * Requeues or cancels a selection, or every task a filter matches when the call starts (the
+ * matching ids are read first, page by page, so tasks that change state meanwhile are neither
+ * acted on twice nor chased). Each task goes through the same checked single-task operation as
+ * the task detail's button, so a task whose state does not allow it is skipped, not forced.
+ */
+export async function bulkAction(c: Connection, action: BulkAction, target: BulkTarget): Promise<BulkOutcome> {
+  let ids: string[];
+  if ('ids' in target) ids = [...new Set(target.ids)];
+  else {
+    ids = [];
+    const query = { queue: target.queue || undefined, state: target.state, search: target.search };
+    for (let offset = 0; ; offset += BULK_PAGE) {
+      const page = await c.backend.listTasks({ ...query, offset, limit: BULK_PAGE });
+      ids.push(...page.tasks.map((t) => t.id));
+      if (page.tasks.length < BULK_PAGE || offset + BULK_PAGE >= page.total) break;
+    }
+  }
+  const one = action === 'requeue' ? (id: string) => c.queue.requeue(id) : (id: string) => c.queue.cancel(id);
+  let changed = 0;
+  for (let i = 0; i < ids.length; i += BULK_PARALLEL) {
+    for (const ok of await Promise.all(ids.slice(i, i + BULK_PARALLEL).map(one))) if (ok) changed++;
+  }
+  return { changed, skipped: ids.length - changed };
 }
 
 export async function getTask(c: Connection, id: string): Promise<TaskDetail | null> {

@@ -174,6 +174,14 @@ export class LocalWorkers {
     }, 100);
   }
 
+  /** Forgets every stopped or failed worker; returns how many. */
+  clearStopped(): number {
+    const done = [...this.entries.values()].filter((e) => e.view.state === 'stopped' || e.view.state === 'failed');
+    for (const e of done) this.entries.delete(e.view.id);
+    if (done.length > 0) this.changed();
+    return done.length;
+  }
+
   private trim(): void {
     const done = [...this.entries.values()].filter((e) => e.view.state === 'stopped' || e.view.state === 'failed');
     for (const e of done.slice(0, Math.max(0, done.length - KEEP_STOPPED))) this.entries.delete(e.view.id);

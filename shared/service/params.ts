@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BACKEND_KINDS, type BackendKind } from '../backends/descriptors.js';
 import { ENQUEUE_COUNT, TASK_STATES, type TaskState } from '../core/rules.js';
+import { SEARCH_MAX_LENGTH } from '../core/task-search.js';
 import type { Method, ParamsOf } from '../protocol/requests.js';
 
 const empty = z.strictObject({});
@@ -10,6 +11,7 @@ const name = z.string().min(1).max(200);
 const id = z.string().min(1).max(200);
 const kind = z.enum(BACKEND_KINDS as [BackendKind, ...BackendKind[]]);
 const state = z.enum(TASK_STATES as [TaskState, ...TaskState[]]);
+const search = z.string().max(SEARCH_MAX_LENGTH);
 
 const draft = z.strictObject({
   name: z.string().max(200),
@@ -52,12 +54,21 @@ export const PARAMS: Schemas = {
     profile: name,
     queue: z.string().max(64).optional(),
     state: state.optional(),
+    search: search.optional(),
     offset: z.number().int().min(0).max(100_000_000),
     limit: z.number().int().min(1).max(1000),
   }),
   'tasks.get': z.strictObject({ profile: name, id }),
   'tasks.requeue': z.strictObject({ profile: name, id }),
   'tasks.cancel': z.strictObject({ profile: name, id }),
+  'tasks.bulk': z.strictObject({
+    profile: name,
+    action: z.enum(['requeue', 'cancel']),
+    target: z.union([
+      z.strictObject({ ids: z.array(id).min(1).max(10_000) }),
+      z.strictObject({ queue: z.string().max(64).optional(), state, search: search.optional() }),
+    ]),
+  }),
   'tasks.purge': z.strictObject({ profile: name, queue: z.string().max(64).optional(), olderThanMs: z.number().int().min(0) }),
   'tasks.enqueue': z.strictObject({
     profile: name,
@@ -78,6 +89,7 @@ export const PARAMS: Schemas = {
   }),
   'workers.stop': z.strictObject({ id, force: z.boolean() }),
   'workers.log': z.strictObject({ id }),
+  'workers.clear': empty,
   'bench.list': empty,
   'bench.start': z.strictObject({ profiles: z.array(name).min(1).max(20), options: benchOptions, sweep: z.boolean(), sweepTasksPerCell: z.number().int().min(1).max(1_000_000).optional() }),
   'bench.cancel': z.strictObject({ id }),

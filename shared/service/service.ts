@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION, type HostKind, type ProfileDraft, type SecretStoreInf
 import { BenchRuns, benchDir, type BenchRunner } from './bench-runs.js';
 import { Connections } from './connections.js';
 import { ProfileHealthTracker } from './health.js';
-import { enqueue, getTask, listTasks, snapshot, snapshotSignature } from './inspect.js';
+import { bulkAction, enqueue, getTask, listTasks, snapshot, snapshotSignature } from './inspect.js';
 import { ensureLocalFolder } from './local-files.js';
 import { LocalWorkers } from './local-workers.js';
 import { ProfileBook, type UserProfileStore } from './profiles.js';
@@ -218,6 +218,11 @@ export class DashboardService implements SessionHost {
         this.poke(profile);
         return { ok };
       },
+      'tasks.bulk': async ({ profile, action, target }) => {
+        const outcome = await bulkAction(await conn(profile), action, target);
+        this.poke(profile);
+        return outcome;
+      },
       'tasks.purge': async ({ profile, queue, olderThanMs }) => {
         const deleted = await (await conn(profile)).queue.purge(queue ? { olderThanMs, queue } : { olderThanMs });
         this.poke(profile);
@@ -236,6 +241,7 @@ export class DashboardService implements SessionHost {
       },
       'workers.stop': ({ id, force }) => this.workers.stop(id, force),
       'workers.log': ({ id }) => this.workers.log(id),
+      'workers.clear': () => ({ cleared: this.workers.clearStopped() }),
 
       'bench.list': () => bench.list(),
       'bench.start': async (req) => {

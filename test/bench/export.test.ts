@@ -116,17 +116,41 @@ test('compareRuns: change in % per figure, direction-aware, unmatched profiles l
   current.sweeps.push(fakeSweep('pg', 800));
   const c = compareRuns(current, earlier);
   const find = (figure: string) => c.changes.find((x) => x.profile === 'redis-a' && x.figure === figure);
-  assert.deepEqual(find('processing.perSec'), { profile: 'redis-a', figure: 'processing.perSec', current: 15_000, earlier: 10_000, changePct: 50, better: true });
-  assert.deepEqual(find('idle.toStart.p50Ms'), { profile: 'redis-a', figure: 'idle.toStart.p50Ms', current: 0.5, earlier: 1, changePct: -50, better: true });
+  // One round each: a rate's own spread is ±10 %, so +50 % is beyond it.
+  assert.deepEqual(find('processing.perSec'), { profile: 'redis-a', figure: 'processing.perSec', current: 15_000, earlier: 10_000, changePct: 50, better: true, group: 'Throughput', label: 'processing (/s)', unit: '/s', noise: false });
+  const idle = find('idle.toStart.p50Ms');
+  assert.deepEqual([idle?.changePct, idle?.better, idle?.group, idle?.label, idle?.unit], [-50, true, 'Latency on an idle worker', 'idle enqueue→start p50 (ms)', 'ms']);
   assert.equal(find('connectMs')?.changePct, 0);
   assert.equal(find('connectMs')?.better, undefined);
   const cell = c.changes.find((x) => x.figure === 'sweep.pool5.c10.perSec');
   assert.equal(cell?.changePct, -20);
   assert.equal(cell?.better, false);
   assert.deepEqual(c.unmatched, ['gone']);
+  assert.equal(c.verdict.tone, 'mixed');
+  assert.match(c.verdict.text, /^better: processing \+50 %.*; worse: /);
+  assert.deepEqual(c.workloadDifferences, []);
+
   const md = toMarkdown(c);
   assert.match(md, /\| redis-a \| processing\.perSec \| 10,000 \| 15,000 \| \+50\.0% \(better\) \|/);
   const csv = parseCsv(toCsv(c));
   assert.deepEqual(csv[0], ['profile', 'figure', 'earlier', 'current', 'changePct']);
   assert.equal(csv.length, c.changes.length + 1);
+});
+
+test('compareRuns: a change inside the runs\' own spread is noise; differing workloads are named', () => {
+  const earlier = fakeResult('pg', 10_000, 1);
+  earlier.rounds = [9_000, 10_000, 11_000].map((processingPerSec) => ({ ...earlier.rounds[0], processingPerSec }));
+  const current = fakeResult('pg', 10_500, 1);
+  current.rounds = [10_000, 10_500, 12_000].map((processingPerSec) => ({ ...current.rounds[0], processingPerSec }));
+  current.settings = { ...current.settings, tasks: 500, concurrency: 50 };
+  const c = compareRuns(current, earlier);
+  const processing = c.changes.find((x) => x.figure === 'processing.perSec');
+  assert.deepEqual([processing?.changePct, processing?.noise], [5, true], 'the rounds 10,000–12,000 overlap 9,000–11,000');
+  const faster = fakeResult('pg', 20_000, 1);
+  faster.rounds = [19_000, 20_000, 21_000].map((processingPerSec) => ({ ...faster.rounds[0], processingPerSec }));
+  assert.equal(compareRuns(faster, earlier).changes.find((x) => x.figure === 'processing.perSec')?.noise, false);
+  assert.deepEqual(c.workloadDifferences, ['tasks: 10000 → 500', 'concurrency: 10 → 50']);
+  const same = compareRuns(earlier, earlier);
+  assert.equal(same.verdict.tone, 'same');
+  assert.match(same.verdict.text, /^No change beyond the runs' own spread/);
 });

@@ -29,6 +29,10 @@ describe('sitq bench and sweep (SQLite)', () => {
     assert.equal(r.code, 0, r.all);
     assert.match(r.stdout, /^PROFILE\s+BACKEND\s+PROCESS\/S\s+FLOOR\/S\s+RATIO/m);
     assert.match(r.stdout, /^local\s+sqlite\s+[\d,]+\s+[\d,]+\s+[\d.]+x/m);
+    // Targets are information with the machine's load beside them, never "missed" warnings.
+    assert.match(r.stdout, /^targets \(for an idle machine; load here \d+\.\d on \d+ CPUs?/m);
+    assert.match(r.stdout, /^ {2}local: \d of \d within · processing rate vs raw floor /m);
+    assert.doesNotMatch(r.all, /missed/);
     const files = readdirSync(join(cwd, 'results'));
     const jsonFile = files.find((f) => f.endsWith('.json'))!;
     assert.ok(jsonFile, files.join());
@@ -42,7 +46,10 @@ describe('sitq bench and sweep (SQLite)', () => {
     const cmp = await sitq(['bench', ...SMALL, '--no-floor', '--compare', join('results', jsonFile)], { cwd });
     assert.equal(cmp.code, 0, cmp.all);
     assert.match(cmp.stdout, /compared with the run of/);
-    assert.match(cmp.stdout, /^local\s+processing\.perSec\s/m);
+    // A verdict first, then human labels with units; the workloads differ (no raw floor now).
+    assert.match(cmp.stdout, /(No change beyond the runs' own spread|moved within the runs' own spread)/);
+    assert.match(cmp.stdout, /^the runs differ: floor: true → false$/m);
+    assert.match(cmp.stdout, /^local\s+processing \(\/s\)\s/m);
   });
 
   it('bench --all benchmarks what answers and lists the rest as skipped, with the reason', async () => {
@@ -91,6 +98,8 @@ describe('sitq demo', () => {
       assert.match(r.stdout, /^\s+cache:\s+not reachable/m);
       assert.match(r.stdout, /^\s+bus:\s+not reachable/m);
       assert.match(r.stdout, /all steps done/);
+      assert.match(r.stdout, /^targets \(for an idle machine; load here /m);
+      assert.doesNotMatch(r.all, /targets missed/);
       assert.equal(existsSync(join(p.dir, 'queue.db')), true, 'monitoring used the real local profile');
     } finally {
       p.remove();

@@ -1,5 +1,6 @@
 // Small building blocks used on every screen.
 import type { ComponentChildren } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { HealthStatus, TaskState } from '../../shared/protocol/models.js';
 
 export function StatusDot({ status, title }: { status: HealthStatus | 'running' | 'stopped' | 'failed' | 'starting' | 'stopping'; title?: string }) {
@@ -85,4 +86,45 @@ const ICONS = {
   ha: 'M12 3l8 4v6c0 4-3.5 7-8 8-4.5-1-8-4-8-8V7z',
   theme: 'M12 3a9 9 0 100 18 9 9 0 000-18zM12 3v18',
   close: 'M6 6l12 12M18 6L6 18',
+  menu: 'M4 6h16M4 12h16M4 18h16',
 };
+
+/**
+ * A table's frame that keeps every column in view: when the table would be wider than the space
+ * it has (a narrow window, the task drawer open), each row becomes a card whose cells wrap and
+ * are labelled by their `data-label`, instead of columns hiding behind a sideways scroll. The
+ * table's own width is measured, so no breakpoint has to guess how wide its content is.
+ */
+export function TableWrap({ children, testid }: { children: ComponentChildren; testid?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const wrap = ref.current;
+    if (!wrap) return;
+    const fit = () => {
+      const table = wrap.querySelector('table');
+      if (!table) return;
+      delete wrap.dataset.fit;
+      if (table.scrollWidth > wrap.clientWidth + 1) wrap.dataset.fit = 'cards';
+    };
+    fit();
+    // Only a change of width matters (the card switch itself changes the height).
+    let width = wrap.clientWidth;
+    const resize = new ResizeObserver(() => {
+      if (wrap.clientWidth === width) return;
+      width = wrap.clientWidth;
+      fit();
+    });
+    resize.observe(wrap);
+    const content = new MutationObserver(fit);
+    content.observe(wrap, { childList: true, subtree: true, characterData: true });
+    return () => {
+      resize.disconnect();
+      content.disconnect();
+    };
+  }, []);
+  return (
+    <div class="table-wrap" ref={ref} data-testid={testid}>
+      {children}
+    </div>
+  );
+}

@@ -82,24 +82,63 @@ function useTheme(): [Theme, () => void] {
   return [theme, next];
 }
 
+/** Below this width the sidebar shows icons only, unless the user opened it. */
+const NARROW = '(max-width: 1023px)';
+type NavChoice = 'open' | 'closed' | null;
+
+/** Whether the sidebar is collapsed: the user's last choice, or by the window's width. */
+function useNavCollapsed(): [boolean, () => void] {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW).matches);
+  const [choice, setChoice] = useState<NavChoice>(() => {
+    try {
+      return window.localStorage.getItem('sitq.nav') as NavChoice;
+    } catch {
+      return null;
+    }
+  });
+  useEffect(() => {
+    const query = window.matchMedia(NARROW);
+    // Crossing the width resets the choice: a window made narrow collapses, made wide opens.
+    const on = () => {
+      setNarrow(query.matches);
+      setChoice(null);
+    };
+    query.addEventListener('change', on);
+    return () => query.removeEventListener('change', on);
+  }, []);
+  const collapsed = choice === 'closed' || (choice === null && narrow);
+  const toggle = () => {
+    const next: NavChoice = collapsed ? 'open' : 'closed';
+    setChoice(next);
+    try {
+      window.localStorage.setItem('sitq.nav', next);
+    } catch {
+      // no storage: the choice lasts for this page
+    }
+  };
+  return [collapsed, toggle];
+}
+
 export function Shell({ route, children }: { route: RouteId; children: ComponentChildren }) {
   const app = useApp();
   const connection = useAppState((s) => s.connection);
+  const refused = useAppState((s) => s.refused);
   const profiles = useAppState((s) => s.profiles);
   const selected = useAppState((s) => s.selected);
   const health = useAppState((s) => s.health);
   const hello = useAppState((s) => s.hello);
   const [theme, nextTheme] = useTheme();
+  const [collapsed, toggleNav] = useNavCollapsed();
   const current = profiles.find((p) => p.name === selected);
   const h = selected ? health[selected] : undefined;
 
   return (
-    <div class="shell">
-      <nav class="sidebar" aria-label="Main">
+    <div class={`shell ${collapsed ? 'nav-collapsed' : ''}`}>
+      <nav class="sidebar" aria-label="Main" data-testid="sidebar">
         <div class="sidebar-inner">
         <div class="brand">
           <img src="icon.svg" alt="" width={28} height={28} />
-          <div>
+          <div class="brand-text">
             <div class="brand-name">sitq</div>
             <div class="brand-sub">{hello ? `v${hello.version} · ${hello.host}` : 'dashboard'}</div>
           </div>
@@ -107,26 +146,29 @@ export function Shell({ route, children }: { route: RouteId; children: Component
         <ul>
           {ROUTES.map((r) => (
             <li key={r.id}>
-              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`} onClick={routeClick(r.id)}>
+              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`} onClick={routeClick(r.id)} title={collapsed ? r.label : undefined}>
                 <Icon name={r.icon} />
-                {r.label}
+                <span class="nav-label">{r.label}</span>
               </a>
             </li>
           ))}
         </ul>
         <div class="sidebar-foot">
-          <button class="link" onClick={nextTheme} title="Theme: auto follows the system">
-            <Icon name="theme" /> Theme: {theme}
+          <button class="link" onClick={nextTheme} title={`Theme: ${theme} (auto follows the system)`}>
+            <Icon name="theme" /> <span class="nav-label">Theme: {theme}</span>
           </button>
           <div class={`conn conn-${connection}`} data-testid="connection-state">
             <StatusDot status={connection === 'open' ? 'healthy' : connection === 'connecting' ? 'degraded' : 'unhealthy'} />
-            {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Reconnecting…' : 'Disconnected'}
+            <span class="nav-label">{refused ? 'Restarted: open its new URL' : connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Reconnecting…' : 'Disconnected'}</span>
           </div>
         </div>
         </div>
       </nav>
       <div class="main">
         <header class="topbar">
+          <button class="icon-button nav-toggle" onClick={toggleNav} aria-expanded={!collapsed} aria-label={collapsed ? 'Show the navigation labels' : 'Collapse the navigation'} data-testid="nav-toggle">
+            <Icon name="menu" />
+          </button>
           <label class="picker">
             <span>Profile</span>
             <select value={selected ?? ''} onChange={(e) => app.select((e.target as HTMLSelectElement).value || null)} data-testid="profile-picker" disabled={profiles.length === 0}>
@@ -141,15 +183,24 @@ export function Shell({ route, children }: { route: RouteId; children: Component
           {current && (
             <div class="topbar-info">
               <StatusDot status={h?.status ?? 'unknown'} title={h?.error ?? h?.status} />
-              <span class="mono">{current.address}</span>
-              {h?.latencyMs !== undefined && <span class="muted">{h.latencyMs.toFixed(1)} ms</span>}
+              <span class="mono topbar-address" title={current.address}>
+                {current.address}
+              </span>
+              {h?.latencyMs !== undefined && <span class="muted nowrap">{h.latencyMs.toFixed(1)} ms</span>}
             </div>
           )}
         </header>
-        {connection !== 'open' && (
-          <div class="banner banner-error sticky" role="alert" data-testid="connection-lost">
-            The connection to the dashboard host was lost. Reconnecting… (what you see may be out of date)
+        {refused ? (
+          <div class="banner banner-error sticky" role="alert" data-testid="connection-refused">
+            The dashboard was restarted, so this page's link no longer works ({refused}). Open the new URL it printed when it started (<span class="mono">sitq dashboard</span> or{' '}
+            <span class="mono">npm start</span> shows it); what you see here is no longer updated.
           </div>
+        ) : (
+          connection !== 'open' && (
+            <div class="banner banner-error sticky" role="alert" data-testid="connection-lost">
+              The connection to the dashboard host was lost. Reconnecting… (what you see may be out of date)
+            </div>
+          )
         )}
         <main class="content">{children}</main>
       </div>

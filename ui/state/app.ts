@@ -15,6 +15,8 @@ export interface Toast {
 
 export interface AppState {
   connection: ConnectionState;
+  /** Set when the host will never take this page again (the dashboard restarted with a new token). */
+  refused?: string;
   /** True once the first hello answered (before that the shell shows a loading state). */
   ready: boolean;
   hello?: HostInfo;
@@ -55,6 +57,7 @@ export class App {
       benchRuns: [],
       toasts: [],
     });
+    transport.onRefused?.((refused) => this.store.set({ refused }));
     this.client.onState((connection) => {
       this.store.set({ connection });
       if (connection === 'open') void this.bootstrap();

@@ -2,7 +2,8 @@
 // and the pool sweep as a heatmap.
 import { useCallback, useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
-import type { BenchReport, BenchmarkResult, SweepResult } from '../../shared/protocol/bench.js';
+import type { BenchReport, BenchmarkResult, MachineInfo, SweepResult, TargetCheck } from '../../shared/protocol/bench.js';
+import { TableWrap } from '../components/common.js';
 import { UChart, axis, groupedBars, type ChartOptions, type Palette } from '../charts/uchart.js';
 import { fmtInt, fmtMs } from '../format.js';
 
@@ -69,54 +70,84 @@ export function LatencyChart({ results, which }: { results: BenchmarkResult[]; w
   return <UChart build={build} data={data} height={240} testid={`chart-latency-${which}`} />;
 }
 
+/**
+ * One row per profile, two figures to a cell where they belong together, so the whole table fits
+ * beside the run list; where it still does not, TableWrap turns rows into labelled cards.
+ * Targets are information about this machine's run (their thresholds hold on an idle machine),
+ * shown with the load the machine had, never as errors.
+ */
 export function ResultsTable({ report }: { report: BenchReport }) {
   return (
-    <div class="table-wrap">
+    <TableWrap>
       <table class="table bench-table" data-testid="bench-table">
         <thead>
           <tr>
             <th>Profile</th>
             <th class="num">Processing</th>
             <th class="num">Raw floor</th>
-            <th class="num">Ratio</th>
-            <th class="num">Enqueue 1-by-1</th>
-            <th class="num">Enqueue batch</th>
-            <th class="num">Idle p50</th>
-            <th class="num">Idle p99</th>
+            <th class="num">Enqueue 1-by-1 / batch</th>
+            <th class="num">Idle p50 / p99</th>
             <th class="num">Success</th>
-            <th class="num">Errors</th>
-            <th class="num">Targets</th>
+            <th>Targets</th>
           </tr>
         </thead>
         <tbody>
           {report.results.map((r) => {
-            const met = r.targets.filter((t) => t.met === true).length;
-            const failed = r.targets.filter((t) => t.met === false);
-            const title = r.targets.map((t) => `${t.met === true ? '✓' : t.met === false ? '✗' : '–'} ${t.name} ${t.threshold}: ${t.value ?? 'not measured'}`).join('\n');
+            const errors = r.errors.reduce((n, e) => n + e.count, 0);
             return (
               <tr key={r.profile}>
-                <td>
+                <td class="card-main">
                   <div class="strong">{r.profile}</div>
                   <div class="muted small">{r.serverVersion}</div>
                 </td>
-                <td class="num strong">{fmtInt(r.processing.perSec)}/s</td>
-                <td class="num">{r.floor ? `${fmtInt(r.floor.perSec)}/s` : '–'}</td>
-                <td class="num">{r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}×` : '–'}</td>
-                <td class="num">{fmtInt(r.enqueue.single.perSec)}/s</td>
-                <td class="num">{fmtInt(r.enqueue.batch.perSec)}/s</td>
-                <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p50Ms : undefined)}</td>
-                <td class="num">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</td>
-                <td class="num">{(r.successRate * 100).toFixed(1)} %</td>
-                <td class="num">{fmtInt(r.errors.reduce((n, e) => n + e.count, 0))}</td>
-                <td class={`num ${failed.length ? 'error-text' : 'ok-text'}`} title={title}>
-                  {met}/{r.targets.length} met
+                <td class="num strong" data-label="Processing">
+                  {fmtInt(r.processing.perSec)}/s
+                </td>
+                <td class="num" data-label="Raw floor">
+                  {r.floor ? `${fmtInt(r.floor.perSec)}/s` : '–'}
+                  {r.floorRatio !== undefined && <div class="muted small">{r.floorRatio.toFixed(2)}× of it</div>}
+                </td>
+                <td class="num" data-label="Enqueue">
+                  {fmtInt(r.enqueue.single.perSec)}/s
+                  <div class="muted small">{fmtInt(r.enqueue.batch.perSec)}/s batched</div>
+                </td>
+                <td class="num" data-label="Idle p50 / p99">
+                  {fmtMs(r.idle.toStart.count ? r.idle.toStart.p50Ms : undefined)}
+                  <div class="muted small">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</div>
+                </td>
+                <td class="num" data-label="Success">
+                  {(r.successRate * 100).toFixed(1)} %<div class={`small ${errors ? 'error-text' : 'muted'}`}>{errors ? `${fmtInt(errors)} error(s)` : 'no errors'}</div>
+                </td>
+                <td class="card-full" data-label="Targets">
+                  <TargetsNote targets={r.targets} load={report.machine} />
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
+  );
+}
+
+/** The targets of one result as plain information, next to the machine's load (a busy machine
+ *  misses latency targets that an idle one meets). */
+export function TargetsNote({ targets, load }: { targets: TargetCheck[]; load: Pick<MachineInfo, 'loadAverage' | 'cpus'> }) {
+  const measured = targets.filter((t) => t.met !== undefined);
+  const met = measured.filter((t) => t.met === true).length;
+  const busy = load.loadAverage >= load.cpus * 0.7;
+  const title = targets.map((t) => `${t.met === true ? 'within' : t.met === false ? 'outside' : 'not measured:'} ${t.name} ${t.threshold}${t.value !== undefined ? ` (measured ${t.value})` : ''}`).join('\n');
+  return (
+    <span class="targets-note" title={title} data-testid="targets-note">
+      <span class="info-text">
+        {met} of {measured.length} within target
+      </span>
+      <span class={`muted small ${busy ? 'busy' : ''}`}>
+        {' '}
+        · load {load.loadAverage.toFixed(1)} on {load.cpus} CPU{load.cpus === 1 ? '' : 's'}
+        {busy ? ' (busy: targets assume an idle machine)' : ''}
+      </span>
+    </span>
   );
 }
 

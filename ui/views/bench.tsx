@@ -1,10 +1,10 @@
 // Benchmarks: run one (progress, cancel), read the result as a table and charts, compare it with an
 // earlier run, export it as JSON, CSV or Markdown.
 import { useEffect, useState } from 'preact/hooks';
-import type { BenchRunSummary, BenchRunView, ExportFormat, RunComparison } from '../../shared/protocol/bench.js';
+import type { BenchRunSummary, BenchRunView, ExportFormat, FigureChange, RunComparison } from '../../shared/protocol/bench.js';
 import { saveFile } from '../bridge/index.js';
-import { Banner, Empty, Field, Panel } from '../components/common.js';
-import { fmtDuration, fmtInt, fmtTime } from '../format.js';
+import { Banner, Empty, Field, Panel, TableWrap } from '../components/common.js';
+import { fmtDuration, fmtInt, fmtMs, fmtTime } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 import { LatencyChart, ResultsTable, SweepHeatmap, ThroughputChart } from './bench-charts.js';
 
@@ -263,34 +263,102 @@ function RunResult({ id, runs }: { id: string; runs: BenchRunSummary[] }) {
         }
       >
         {!comparison ? (
-          <p class="muted">{others.length ? 'Pick an earlier run to see each figure’s change.' : 'No other finished run to compare with.'}</p>
+          <p class="muted">{others.length ? 'Pick an earlier run to see what changed.' : 'No other finished run to compare with.'}</p>
         ) : (
-          <table class="table" data-testid="comparison">
-            <thead>
-              <tr>
-                <th>Profile</th>
-                <th>Figure</th>
-                <th class="num">Earlier</th>
-                <th class="num">Now</th>
-                <th class="num">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {comparison.changes.map((c) => (
-                <tr key={`${c.profile}-${c.figure}`}>
-                  <td>{c.profile}</td>
-                  <td>{c.figure}</td>
-                  <td class="num">{fmtNum(c.earlier)}</td>
-                  <td class="num">{fmtNum(c.current)}</td>
-                  <td class={`num ${c.better === true ? 'ok-text' : c.better === false ? 'error-text' : ''}`}>{c.changePct === undefined ? '–' : `${c.changePct > 0 ? '+' : ''}${c.changePct} %`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Comparison comparison={comparison} />
         )}
       </Panel>
     </>
   );
 }
 
-const fmtNum = (n: number) => (Math.abs(n) >= 100 ? fmtInt(n) : String(Math.round(n * 1000) / 1000));
+/** A figure in its unit, with the precision that unit deserves. */
+export function fmtFigure(value: number, unit: FigureChange['unit']): string {
+  switch (unit) {
+    case 'ms':
+      return fmtMs(value);
+    case '/s':
+      return `${fmtInt(value)}/s`;
+    case 'x':
+      return `${value.toFixed(2)}×`;
+    case 'share':
+      return `${(value * 100).toFixed(1)} %`;
+    case 'MiB':
+      return `${value.toFixed(1)} MiB`;
+    default:
+      return fmtInt(value);
+  }
+}
+
+/** Leads with a verdict and any difference in workload, then the figures by group: a change
+ *  within the runs' own spread is marked as noise and not coloured. */
+function Comparison({ comparison }: { comparison: RunComparison }) {
+  const [showNoise, setShowNoise] = useState(false);
+  const groups = new Map<string, FigureChange[]>();
+  for (const c of comparison.changes) {
+    const key = `${c.profile} · ${c.group}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const noise = comparison.changes.filter((c) => c.noise).length;
+  return (
+    <div class="comparison" data-testid="comparison">
+      <div class={`verdict verdict-${comparison.verdict.tone}`} data-testid="comparison-verdict">
+        <span class="strong">{VERDICT_TITLES[comparison.verdict.tone]}</span> {comparison.verdict.text}
+      </div>
+      {comparison.workloadDifferences.length > 0 && (
+        <Banner kind="warning" testid="comparison-workload">
+          The two runs did not measure the same thing, so their figures are not directly comparable: {comparison.workloadDifferences.join('; ')}.
+        </Banner>
+      )}
+      {comparison.unmatched.length > 0 && <p class="muted small">In one run only: {comparison.unmatched.join(', ')}</p>}
+      <label class="inline-check small">
+        <input type="checkbox" checked={showNoise} onChange={(e) => setShowNoise((e.target as HTMLInputElement).checked)} data-testid="comparison-show-noise" /> show the {noise} figure{noise === 1 ? '' : 's'} that moved only within the runs' spread
+      </label>
+      {[...groups].map(([title, changes]) => {
+        const shown = showNoise ? changes : changes.filter((c) => !c.noise);
+        if (shown.length === 0) return null;
+        return (
+          <section key={title} class="comparison-group">
+            <h3>{title}</h3>
+            <TableWrap>
+              <table class="table compare-table">
+                <thead>
+                  <tr>
+                    <th>Figure</th>
+                    <th class="num">Earlier</th>
+                    <th class="num">Now</th>
+                    <th class="num">Change</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((c) => (
+                    <tr key={c.figure} data-testid="comparison-row" data-noise={String(c.noise)}>
+                      <td class="card-main">{c.label}</td>
+                      <td class="num" data-label="Earlier">
+                        {fmtFigure(c.earlier, c.unit)}
+                      </td>
+                      <td class="num" data-label="Now">
+                        {fmtFigure(c.current, c.unit)}
+                      </td>
+                      <td class={`num ${c.noise || c.better === undefined ? 'muted' : c.better ? 'ok-text' : 'error-text'}`} data-label="Change">
+                        {c.changePct === undefined ? '–' : `${c.changePct > 0 ? '+' : ''}${Math.abs(c.changePct) >= 100 ? Math.round(c.changePct) : c.changePct.toFixed(1)} %`}
+                        {c.noise && c.changePct ? ' · noise' : c.better === true ? ' · better' : c.better === false ? ' · worse' : ''}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+const VERDICT_TITLES: Record<RunComparison['verdict']['tone'], string> = {
+  better: 'Better.',
+  worse: 'Worse.',
+  mixed: 'Mixed.',
+  same: 'No real change.',
+};

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { BACKEND_LABELS } from '../../shared/protocol/fields.js';
 import type { ProfileView } from '../../shared/protocol/models.js';
-import { Banner, Empty, Panel, StatusDot } from '../components/common.js';
+import { Banner, Empty, Panel, StatusDot, TableWrap } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
 import { navigate } from '../components/shell.js';
 import { fmtAgo, fmtMs } from '../format.js';
@@ -90,7 +90,7 @@ export function ProfilesView() {
             </div>
           </Empty>
         ) : (
-          <div class="table-wrap">
+          <TableWrap>
           <table class="table profiles-table">
             <thead>
               <tr>
@@ -116,7 +116,7 @@ export function ProfilesView() {
                         {h?.status ?? 'checking'}
                       </span>
                     </td>
-                    <td class="profile-cell">
+                    <td class="profile-cell card-main">
                       <button class="link strong" onClick={() => app.select(p.name)} title="Make this the current profile">
                         {p.name}
                       </button>
@@ -132,16 +132,24 @@ export function ProfilesView() {
                         </div>
                       )}
                     </td>
-                    <td class="mono small address-cell">{p.address}</td>
-                    <td class="num">{fmtMs(h?.latencyMs)}</td>
-                    <td class="num" title={h?.checkedAt ? `checked ${fmtAgo(h.checkedAt)}` : undefined}>
+                    <td class="mono small address-cell card-line2 card-full">{p.address}</td>
+                    <td class="num card-line2" data-label="Response">
+                      {fmtMs(h?.latencyMs)}
+                    </td>
+                    <td class="num card-line2" data-label="Score" title={h?.checkedAt ? `checked ${fmtAgo(h.checkedAt)}` : undefined}>
                       <span class={`score ${scoreTone(h?.score)}`} data-testid="profile-score">
                         {h ? h.score : '–'}
                       </span>
                     </td>
-                    <td class="num">{h?.facts ? fmtMs(h.facts.lagMs) : '–'}</td>
-                    <td class="num">{h?.facts?.liveWorkers ?? '–'}</td>
-                    <td class="num">{h?.facts?.deadTasks ?? '–'}</td>
+                    <td class="num card-line2" data-label="Lag">
+                      {h?.facts ? fmtMs(h.facts.lagMs) : '–'}
+                    </td>
+                    <td class="num card-line2" data-label="Workers">
+                      {h?.facts?.liveWorkers ?? '–'}
+                    </td>
+                    <td class="num card-line2" data-label="Dead">
+                      {h?.facts?.deadTasks ?? '–'}
+                    </td>
                     <td class="row-actions">
                       <button onClick={() => test(p)} disabled={testing === p.name} data-testid="profile-row-test">
                         {testing === p.name ? 'Testing…' : 'Test'}
@@ -167,7 +175,7 @@ export function ProfilesView() {
               })}
             </tbody>
           </table>
-          </div>
+          </TableWrap>
         )}
       </Panel>
       {form && <ProfileForm mode={form} onClose={() => setForm(null)} />}

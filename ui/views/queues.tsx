@@ -2,7 +2,7 @@
 // them, and a task's detail beside it.
 import { useState } from 'preact/hooks';
 import type { QueueView } from '../../shared/protocol/models.js';
-import { Empty, Panel } from '../components/common.js';
+import { Empty, Panel, TableWrap } from '../components/common.js';
 import { Modal } from '../components/modal.js';
 import { fmtInt, fmtMs } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
@@ -40,9 +40,9 @@ export function QueuesView() {
               <p>A queue appears when the first task is enqueued to it.</p>
             </Empty>
           ) : (
-            <div class="table-wrap">
+            <TableWrap>
               <QueueTable queues={queues} filter={filter} setFilter={setFilter} purge={(q) => setPurging(q)} />
-            </div>
+            </TableWrap>
           )}
         </Panel>
         <Panel title="Tasks">
@@ -76,13 +76,15 @@ function QueueTable({ queues, filter, setFilter, purge }: { queues: QueueView[];
       <tbody>
         {queues.map((q) => (
           <tr key={q.queue} class={`clickable ${filter.queue === q.queue ? 'selected' : ''}`} onClick={() => setFilter({ ...filter, queue: filter.queue === q.queue ? '' : q.queue })} data-testid={`queue-row-${q.queue}`}>
-            <td class="strong">{q.queue}</td>
+            <td class="strong card-main">{q.queue}</td>
             {TASK_STATES_UI.map((s) => (
-              <td key={s} class={`num ${q.counts[s] > 0 ? `count-${s}` : 'muted'}`} data-testid={`count-${q.queue}-${s}`}>
+              <td key={s} class={`num card-line2 ${q.counts[s] > 0 ? `count-${s}` : 'muted'}`} data-label={s} data-testid={`count-${q.queue}-${s}`}>
                 {fmtInt(q.counts[s])}
               </td>
             ))}
-            <td class="num">{q.oldestPendingAgeMs > 0 ? fmtMs(q.oldestPendingAgeMs) : '–'}</td>
+            <td class="num card-line2" data-label="lag">
+              {q.oldestPendingAgeMs > 0 ? fmtMs(q.oldestPendingAgeMs) : '–'}
+            </td>
             <td class="row-actions">
               <button
                 onClick={(e) => {
@@ -99,9 +101,9 @@ function QueueTable({ queues, filter, setFilter, purge }: { queues: QueueView[];
       {queues.length > 1 && (
         <tfoot>
           <tr>
-            <td>all</td>
+            <td class="card-main">all</td>
             {TASK_STATES_UI.map((s) => (
-              <td key={s} class="num">
+              <td key={s} class="num card-line2" data-label={s}>
                 {fmtInt(sum(s))}
               </td>
             ))}

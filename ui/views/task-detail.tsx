@@ -1,31 +1,59 @@
 // One task in full: payload, result, error with its stack, attempts and timings, and the actions
-// its state allows (requeue a dead or cancelled task, cancel a waiting one), each confirmed.
-import { useEffect, useState } from 'preact/hooks';
+// its state allows (requeue a dead or cancelled task, cancel a waiting one), each confirmed. The
+// open task follows its task live: it is read again whenever the profile's counts change.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TaskDetail } from '../../shared/protocol/models.js';
 import { Banner, Icon, StateBadge } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
-import { fmtDuration, fmtTime } from '../format.js';
-import { useApp } from '../state/app.js';
+import { fmtClock, fmtDuration, fmtTime } from '../format.js';
+import { useApp, useAppState } from '../state/app.js';
 
 export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: string; id: string; onClose: () => void; onChanged: () => void }) {
   const app = useApp();
   const [task, setTask] = useState<TaskDetail | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const [readAt, setReadAt] = useState<number | undefined>(undefined);
   const [confirmEl, confirm] = useConfirm();
+  // Pushed whenever the profile's counts change (and every few seconds): a moved task moved them.
+  const countsAt = useAppState((s) => (s.queues?.profile === profile ? s.queues.at : undefined));
+  const connection = useAppState((s) => s.connection);
+  const reading = useRef(false);
+  /** A change arrived while a read was under way: read once more after it. */
+  const again = useRef(false);
+  const current = useRef(id);
+  current.current = id;
 
-  const load = () =>
-    app.client.request('tasks.get', { profile, id }).then(
-      (t) => {
-        setTask(t);
-        setError(null);
-      },
-      (err: Error) => setError(err.message),
-    );
+  const load = async (): Promise<void> => {
+    if (reading.current) {
+      again.current = true;
+      return;
+    }
+    reading.current = true;
+    again.current = false;
+    const asked = id;
+    try {
+      const t = await app.client.request('tasks.get', { profile, id: asked });
+      if (current.current !== asked) return;
+      setTask(t);
+      setReadAt(Date.now());
+      setError(null);
+    } catch (err) {
+      if (current.current === asked) setError((err as Error).message);
+    } finally {
+      reading.current = false;
+    }
+    if (again.current) return load();
+  };
 
   useEffect(() => {
     setTask(undefined);
+    reading.current = false;
     void load();
   }, [profile, id]);
+
+  useEffect(() => {
+    if (countsAt !== undefined && connection === 'open') void load();
+  }, [countsAt, connection]);
 
   const act = async (kind: 'requeue' | 'cancel') => {
     const ok = await confirm(
@@ -59,13 +87,16 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
         {task === null && <Banner kind="info">This task no longer exists (it may have been purged).</Banner>}
         {task && (
           <>
-            <div class="detail-title">
+            <div class="detail-title" data-testid="task-state" data-state={task.state}>
               <StateBadge state={task.state} />
               <span class="strong">{task.name}</span>
               <span class="muted">in {task.queue}</span>
             </div>
             <div class="mono small selectable" data-testid="task-id">
               {task.id}
+            </div>
+            <div class="muted tiny" data-testid="task-live">
+              {connection === 'open' ? `live · read ${readAt ? fmtClock(readAt) : '–'}` : `not updating (no connection) · read ${readAt ? fmtClock(readAt) : '–'}`}
             </div>
             <div class="detail-actions">
               {(task.state === 'dead' || task.state === 'cancelled') && (

@@ -1,15 +1,24 @@
-// The task list: one page at a time (the backend counts and slices), so 100,000 tasks cost the
-// same as 100. It refreshes itself when the watched profile's counts change.
+// The task list: one page at a time (the backend counts, searches and slices), so 100,000 tasks
+// cost the same as 100. It refreshes itself when the watched profile's counts change. Bulk
+// actions take the ticked rows, or every task of the current filter.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { BulkAction, BulkTarget } from '../../shared/protocol/models.js';
 import { BridgeError } from '../../shared/protocol/messages.js';
 import { TASK_STATES_UI, type TaskPageView, type TaskState } from './task-states.js';
-import { Empty, StateBadge } from '../components/common.js';
+import { Empty, StateBadge, TableWrap } from '../components/common.js';
+import { useConfirm } from '../components/modal.js';
 import { fmtAgo, fmtDuration, fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 /** The list re-reads its page at most this often while counts keep changing. */
 const REFRESH_MS = 1000;
+/** Typing pauses this long before the search goes to the backend. */
+const SEARCH_DEBOUNCE_MS = 300;
+/** Which states each bulk action applies to (the single-task rules: requeue finished-for-good
+ *  tasks, cancel waiting ones). */
+const REQUEUABLE: readonly TaskState[] = ['dead', 'cancelled'];
+const CANCELLABLE: readonly TaskState[] = ['pending', 'delayed'];
 
 export interface TaskFilter {
   queue: string;
@@ -25,6 +34,11 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
   const [limit, setLimit] = useState(50);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [confirmEl, confirm] = useConfirm();
   const seq = useRef(0);
   const lastLoad = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -33,7 +47,7 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     const mine = ++seq.current;
     lastLoad.current = Date.now();
     setLoading(true);
-    const query = { profile, offset, limit, ...(filter.queue ? { queue: filter.queue } : {}), ...(filter.state ? { state: filter.state } : {}) };
+    const query = { profile, offset, limit, ...(filter.queue ? { queue: filter.queue } : {}), ...(filter.state ? { state: filter.state } : {}), ...(search ? { search } : {}) };
     app.client.request('tasks.list', query).then(
       (p) => {
         if (mine !== seq.current) return;
@@ -54,9 +68,38 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
 
   useEffect(() => {
     if (connection === 'open') load();
-  }, [profile, filter.queue, filter.state, offset, limit, connection]);
+  }, [profile, filter.queue, filter.state, search, offset, limit, connection]);
 
-  useEffect(() => setOffset(0), [profile, filter.queue, filter.state, limit]);
+  useEffect(() => {
+    setOffset(0);
+    setPicked(new Set());
+  }, [profile, filter.queue, filter.state, search, limit]);
+
+  useEffect(() => {
+    const t = setTimeout(() => setSearch(searchText.trim()), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [searchText]);
+
+  const runBulk = async (action: BulkAction, target: BulkTarget, what: string) => {
+    const ok = await confirm(
+      action === 'requeue'
+        ? { title: `Requeue ${what}?`, body: <p>Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they are.</p>, confirm: 'Requeue' }
+        : { title: `Cancel ${what}?`, body: <p>Each pending or delayed task is cancelled and will not run. Running and finished tasks are left as they are. You can requeue them later.</p>, confirm: 'Cancel tasks', danger: true },
+    );
+    if (!ok) return;
+    setBusy(true);
+    try {
+      const r = await app.client.request('tasks.bulk', { profile, action, target }, { timeoutMs: 120_000 });
+      const verb = action === 'requeue' ? 'Requeued' : 'Cancelled';
+      app.toast('success', `${verb} ${fmtInt(r.changed)} task(s)${r.skipped ? `; ${fmtInt(r.skipped)} skipped (their state did not allow it)` : ''}`);
+      setPicked(new Set());
+      load();
+    } catch (err) {
+      app.toast('error', (err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
 
   // Counts changed: re-read the page, throttled so a busy queue does not flood the host.
   useEffect(() => {
@@ -80,6 +123,18 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
   const total = page?.total ?? 0;
   const last = Math.max(0, Math.floor((total - 1) / limit) * limit);
   const now = Date.now();
+  const rows = page?.rows ?? [];
+  const allPicked = rows.length > 0 && rows.every((r) => picked.has(r.id));
+  const toggle = (id: string) =>
+    setPicked((p) => {
+      const next = new Set(p);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const pickedRows = rows.filter((r) => picked.has(r.id));
+  const scope = `${filter.queue ? ` in ${filter.queue}` : ''}${search ? ` matching “${search}”` : ''}`;
+  const filterTarget: BulkTarget | undefined = filter.state ? { state: filter.state, ...(filter.queue ? { queue: filter.queue } : {}), ...(search ? { search } : {}) } : undefined;
+  const filterAction: BulkAction | undefined = filter.state && REQUEUABLE.includes(filter.state) ? 'requeue' : filter.state && CANCELLABLE.includes(filter.state) ? 'cancel' : undefined;
 
   return (
     <div class="task-list" data-testid="task-list">
@@ -105,23 +160,69 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
             </button>
           ))}
         </div>
-        <div class="spacer" />
+        <input
+          type="search"
+          class="search-input"
+          placeholder="Search id, name, error or payload"
+          aria-label="Search tasks"
+          value={searchText}
+          onInput={(e) => setSearchText((e.target as HTMLInputElement).value)}
+          maxLength={200}
+          data-testid="task-search"
+        />
         {loading && <span class="muted small">loading…</span>}
       </div>
+      {(picked.size > 0 || (filterAction && filterTarget && total > 0)) && (
+        <div class="toolbar bulk-bar" data-testid="bulk-bar">
+          {picked.size > 0 ? (
+            <>
+              <span class="strong" data-testid="bulk-count">
+                {fmtInt(picked.size)} selected
+              </span>
+              <button onClick={() => runBulk('requeue', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)} disabled={busy || !pickedRows.some((r) => REQUEUABLE.includes(r.state))} data-testid="bulk-requeue">
+                Requeue
+              </button>
+              <button class="danger-text" onClick={() => runBulk('cancel', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)} disabled={busy || !pickedRows.some((r) => CANCELLABLE.includes(r.state))} data-testid="bulk-cancel">
+                Cancel
+              </button>
+              <button class="link" onClick={() => setPicked(new Set())}>
+                Clear selection
+              </button>
+            </>
+          ) : (
+            filterAction &&
+            filterTarget && (
+              <button
+                class={filterAction === 'cancel' ? 'danger-text' : ''}
+                onClick={() => runBulk(filterAction, filterTarget, `all ${fmtInt(total)} ${filter.state} task(s)${scope}`)}
+                disabled={busy}
+                data-testid="bulk-filter"
+              >
+                {filterAction === 'requeue' ? 'Requeue' : 'Cancel'} all {fmtInt(total)} {filter.state}
+                {scope}…
+              </button>
+            )
+          )}
+          {busy && <span class="muted small">working…</span>}
+        </div>
+      )}
       {error && (
         <div class="error-text" data-testid="task-list-error">
           {error}
         </div>
       )}
       {page && page.rows.length === 0 ? (
-        <Empty title={filter.state || filter.queue ? 'No tasks match this filter' : 'No tasks yet'}>
-          <p>Enqueue some test tasks to see them here.</p>
+        <Empty title={search ? `No task matches “${search}”` : filter.state || filter.queue ? 'No tasks match this filter' : 'No tasks yet'}>
+          <p>{search ? 'The search looks at ids, task names, error names and messages, and JSON payload text, ignoring case.' : 'Enqueue some test tasks to see them here.'}</p>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <TableWrap>
           <table class="table tasks-table">
             <thead>
               <tr>
+                <th class="pick">
+                  <input type="checkbox" checked={allPicked} onChange={() => setPicked(allPicked ? new Set() : new Set(rows.map((r) => r.id)))} aria-label="Select every task on this page" data-testid="pick-page" />
+                </th>
                 <th>State</th>
                 <th>Task</th>
                 <th>Queue</th>
@@ -135,30 +236,37 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
             <tbody>
               {page?.rows.map((r) => (
                 <tr key={r.id} class={`clickable ${openId === r.id ? 'selected' : ''}`} onClick={() => openTask(r.id)} data-testid="task-row" data-state={r.state}>
-                  <td>
+                  <td class="pick" onClick={(e) => e.stopPropagation()}>
+                    <input type="checkbox" checked={picked.has(r.id)} onChange={() => toggle(r.id)} aria-label={`Select ${r.id}`} data-testid="task-pick" />
+                  </td>
+                  <td class="cell-state">
                     <StateBadge state={r.state} />
                   </td>
-                  <td>
+                  <td class="cell-task card-main">
                     <div>{r.name}</div>
                     <div class="mono tiny muted">{r.id}</div>
                   </td>
-                  <td>{r.queue}</td>
-                  <td class="num">
+                  <td data-label="Queue">{r.queue}</td>
+                  <td class="num" data-label="Attempts">
                     {r.attempts}/{r.maxAttempts}
                   </td>
-                  <td class="num">{r.priority}</td>
-                  <td class="small" title={new Date(r.enqueuedAt).toISOString()}>
+                  <td class="num" data-label="Prio">
+                    {r.priority}
+                  </td>
+                  <td class="small" data-label="Enqueued" title={new Date(r.enqueuedAt).toISOString()}>
                     {fmtAgo(r.enqueuedAt, now)}
                   </td>
-                  <td class="num small">{r.startedAt !== undefined && r.finishedAt !== undefined ? fmtDuration(r.finishedAt - r.startedAt) : r.state === 'running' ? '…' : '–'}</td>
-                  <td class="error-text small ellipsis" title={r.error}>
+                  <td class="num small" data-label="Ran">
+                    {r.startedAt !== undefined && r.finishedAt !== undefined ? fmtDuration(r.finishedAt - r.startedAt) : r.state === 'running' ? '…' : '–'}
+                  </td>
+                  <td class="error-text small ellipsis cell-error card-full" title={r.error}>
                     {r.error ?? ''}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <div class="pager" data-testid="pager">
         <span class="muted" data-testid="pager-range">
@@ -188,6 +296,7 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
           »
         </button>
       </div>
+      {confirmEl}
     </div>
   );
 }

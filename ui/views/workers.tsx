@@ -2,12 +2,13 @@
 // the backend knows about (any process, from their heartbeats).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LocalWorkerView } from '../../shared/protocol/models.js';
-import { Empty, Field, Panel, Stat, StatusDot } from '../components/common.js';
+import { Empty, Field, Panel, Stat, StatusDot, TableWrap } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
 import { fmtAgo, fmtClock, fmtInt, fmtRate } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
 export function WorkersView() {
+  const app = useApp();
   const selected = useAppState((s) => s.selected);
   const workers = useAppState((s) => s.workers);
   const snap = useAppState((s) => s.queues);
@@ -19,7 +20,25 @@ export function WorkersView() {
   return (
     <>
       {selected ? <StartWorker profile={selected} /> : <Empty title="Pick or add a profile first" />}
-      <Panel title="Local workers" testid="local-workers">
+      <Panel
+        title="Local workers"
+        testid="local-workers"
+        actions={
+          done.length > 0 && (
+            <button
+              onClick={() =>
+                void app.client.request('workers.clear', {}).then(
+                  (r) => app.toast('success', `Cleared ${r.cleared} stopped worker(s)`),
+                  (err: Error) => app.toast('error', err.message),
+                )
+              }
+              data-testid="workers-clear"
+            >
+              Clear {done.length} stopped
+            </button>
+          )
+        }
+      >
         {workers.length === 0 ? (
           <Empty title="No local worker has been started">
             <p>Start one above; it runs in this host on its own thread.</p>
@@ -37,6 +56,7 @@ export function WorkersView() {
           {registered.length === 0 ? (
             <p class="muted">No live worker heartbeats in this backend.</p>
           ) : (
+            <TableWrap>
             <table class="table">
               <thead>
                 <tr>
@@ -54,21 +74,34 @@ export function WorkersView() {
               <tbody>
                 {registered.map((w) => (
                   <tr key={w.id}>
-                    <td class="mono">{w.id}</td>
-                    <td>
+                    <td class="mono card-main">{w.id}</td>
+                    <td data-label="Host / pid">
                       {w.hostname} / {w.pid}
                     </td>
-                    <td>{w.queues.join(', ')}</td>
-                    <td class="num">{w.concurrency}</td>
-                    <td class="num">{w.running}</td>
-                    <td class="num">{fmtInt(w.processed)}</td>
-                    <td class="num">{fmtInt(w.failed)}</td>
-                    <td class="small">{fmtAgo(w.startedAt)}</td>
-                    <td class="small">{fmtAgo(w.seenAt)}</td>
+                    <td data-label="Queues">{w.queues.join(', ')}</td>
+                    <td class="num card-line2" data-label="Concurrency">
+                      {w.concurrency}
+                    </td>
+                    <td class="num card-line2" data-label="Running">
+                      {w.running}
+                    </td>
+                    <td class="num card-line2" data-label="Succeeded">
+                      {fmtInt(w.processed)}
+                    </td>
+                    <td class="num card-line2" data-label="Failed">
+                      {fmtInt(w.failed)}
+                    </td>
+                    <td class="small card-line2" data-label="Started">
+                      {fmtAgo(w.startedAt)}
+                    </td>
+                    <td class="small card-line2" data-label="Seen">
+                      {fmtAgo(w.seenAt)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            </TableWrap>
           )}
         </Panel>
       )}

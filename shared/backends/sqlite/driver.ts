@@ -122,7 +122,6 @@ interface NodeStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   setReturnArrays?(on: boolean): void;
-  setAllowUnknownNamedParameters?(on: boolean): void;
 }
 interface NodeDatabase {
   prepare(sql: string): NodeStatement;
@@ -163,10 +162,7 @@ function openNodeSqlite(path: string, options: OpenOptions): Database {
 }
 
 class NodeSqliteStatement {
-  constructor(private readonly statement: NodeStatement) {
-    // As better-sqlite3: one parameter object may carry more names than this statement uses.
-    statement.setAllowUnknownNamedParameters?.(true);
-  }
+  constructor(private readonly statement: NodeStatement) {}
   run(...params: unknown[]): RunResult {
     return { changes: Number(this.statement.run(...params).changes) };
   }
