@@ -10,6 +10,7 @@ import {
   compareRuns,
   loadResult,
   machineInfo,
+  runScale,
   runSoak,
   saveResult,
   sweepPools,
@@ -38,6 +39,10 @@ const program = new Command('npm run bench --')
   .option('--no-floor', 'skip the raw floor')
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
+  .addOption(new Option('--scale', 'instead of the standard workload: enqueue, processing and inspection on an empty store and on one filled with waiting and finished tasks').conflicts(['sweep', 'soak']))
+  .option('--scale-waiting <n>', 'tasks left waiting in the filled store (--scale; default 1000000)', positive('--scale-waiting'))
+  .option('--scale-finished <n>', 'tasks run to the end in the filled store (--scale; default 1000000)', positive('--scale-finished'))
+  .addOption(new Option('--peers', 'also run BullMQ on the Redis profile and graphile-worker on the PostgreSQL profile with the same workload (dev dependencies)').conflicts(['sweep', 'soak']))
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension) for the results; default <kind>-<date>')
   .option('--compare <file>', 'also compare with an earlier result file (writes <name>.compare.md)')
@@ -53,6 +58,10 @@ const opts = program.opts<{
   floor: boolean;
   sweep?: boolean;
   soak?: boolean;
+  peers?: boolean;
+  scale?: boolean;
+  scaleWaiting?: number;
+  scaleFinished?: number;
   out: string;
   name?: string;
   compare?: string;
@@ -90,7 +99,7 @@ try {
 }
 report.command = command;
 report.skipped.unshift(...skipped);
-const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : 'bench';
+const kind = opts.soak ? 'soak' : opts.sweep ? 'sweep' : opts.scale ? 'scale' : 'bench';
 const name = opts.name ?? `${kind}-${dateStamp(report.date)}`;
 const jsonPath = saveResult(report, opts.out, { name });
 const mdPath = join(opts.out, `${name}.md`);
@@ -101,12 +110,28 @@ if (opts.compare) {
   writeFileSync(comparePath, toMarkdown(compareRuns(report, loadResult(opts.compare))));
   process.stdout.write(`wrote ${relative(process.cwd(), comparePath)}\n`);
 }
-process.exit(report.results.length + report.sweeps.length + report.soaks.length > 0 ? 0 : 1);
+process.exit(report.results.length + report.sweeps.length + report.soaks.length + (report.scales?.length ?? 0) > 0 ? 0 : 1);
 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
+  if (opts.scale) {
+    const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [], scales: [] };
+    for (const p of reachable) {
+      try {
+        report.scales!.push(
+          await runScale(p.config, { profile: p.name, waiting: opts.scaleWaiting, finished: opts.scaleFinished, tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, ...hooks }),
+        );
+      } catch (err) {
+        if (controller.signal.aborted) throw err;
+        report.skipped.push({ profile: p.name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return report;
+  }
   if (!opts.sweep && !opts.soak) {
-    return compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
+    const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
+    if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);
+    return report;
   }
   const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [] };
   for (const p of reachable) {
@@ -119,6 +144,23 @@ async function run(): Promise<BenchReport> {
     }
   }
   return report;
+}
+
+/** BullMQ and graphile-worker (loaded only for --peers) on the servers of the benchmarked profiles. */
+async function runPeers(settings: NonNullable<BenchReport['settings']>, skipped: BenchReport['skipped']): Promise<NonNullable<BenchReport['peers']>> {
+  const { peersFor, runPeer } = await import('./peers.js');
+  const results: NonNullable<BenchReport['peers']> = [];
+  for (const { profile, driver } of peersFor(reachable, settings.concurrency)) {
+    if (controller.signal.aborted) throw new BenchmarkAbortedError('the peers');
+    const t0 = performance.now();
+    try {
+      results.push(await runPeer(profile, driver, settings, (phase) => progress({ profile: driver.peer, phase: phase as BenchProgress['phase'], round: 0, done: 0, total: 1, elapsedMs: Math.round(performance.now() - t0) })));
+    } catch (err) {
+      if (controller.signal.aborted) throw err;
+      skipped.push({ profile: driver.peer, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return results;
 }
 
 /** One updating line on a terminal; otherwise a line per phase and per tenth of it (logs stay

@@ -112,6 +112,18 @@ for (const dir of ['backends/sqlite/migrations', 'backends/postgres/migrations',
   copyTree(join(ROOT, 'dist/shared', dir), join(CORE_OUT, dir), () => true);
 }
 
+// 2c) The runner that Debug Task Locally starts under the debugger, in the user's own Node: one
+//     bundled ES module, so it needs nothing but Node (the task module brings its own imports).
+await build({
+  entryPoints: [join(ROOT, 'extension/debug/run-task.ts')],
+  outfile: join(STAGE, 'dist/extension/debug/run-task.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+
 // 3) The dashboard UI (built by the dashboard's build into dist/ui; built here when missing).
 if (!existsSync(join(ROOT, 'dist/ui/index.html')) && existsSync(join(ROOT, 'scripts/build-ui.mjs'))) {
   log('building the dashboard UI (scripts/build-ui.mjs)');

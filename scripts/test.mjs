@@ -34,6 +34,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+// Servers whose default port does not answer are started as throwaway servers where installed
+// (test/helpers/suite-servers.ts), so a fresh clone needs nothing outside the repository;
+// SITQ_TEST_SERVERS=off leaves that out. Their own exit hook removes them if this process dies.
+const servers =
+  process.env.SITQ_TEST_SERVERS === 'off'
+    ? undefined
+    : await (await import(new URL('../dist/test/helpers/suite-servers.js', import.meta.url).href)).startMissingServers((line) => console.log(line));
+
 const total = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const failedFiles = [];
 for (const file of chosen) {
@@ -41,6 +49,7 @@ for (const file of chosen) {
   for (const key of Object.keys(total)) total[key] += counts[key] ?? 0;
   if ((counts.fail ?? 0) > 0 || (counts.cancelled ?? 0) > 0) failedFiles.push(file);
 }
+await servers?.dispose();
 const failed = total.fail + total.cancelled;
 if (failedFiles.length) console.log(`\nfailed: ${failedFiles.join(', ')}`);
 console.log(`\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped`);

@@ -145,8 +145,11 @@ function exited(child: ChildProcess | undefined): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-async function privatePostgres(): Promise<ServerControl> {
-  const port = await freePort('postgres');
+/** `port` if it is free (a caller that needs that very port), else the first spare one. */
+const portFor = (kind: ServerKind, port: number | undefined) => (port === undefined ? freePort(kind) : freePortIn(port, port, `a private ${LABEL[kind]}`));
+
+async function privatePostgres(wanted?: number): Promise<ServerControl> {
+  const port = await portFor('postgres', wanted);
   const dir = await postgresDir('sitq-faults-pg-');
   await initdb(join(dir, 'data'), 'initdb of the private PostgreSQL');
   const label = `private PostgreSQL on ${HOST}:${port}`;
@@ -192,10 +195,10 @@ function privateSpawned(kind: 'redis' | 'nats', port: number, dir: string): Serv
   });
 }
 
-/** Starts a throwaway server of this kind on a spare port. */
-export async function privateServer(kind: ServerKind): Promise<ServerControl> {
-  if (kind === 'postgres') return privatePostgres();
-  const server = privateSpawned(kind, await freePort(kind), mkdtempSync(join(tmpdir(), `sitq-faults-${kind}-`)));
+/** Starts a throwaway server of this kind on a spare port, or on `port` (which must be free). */
+export async function privateServer(kind: ServerKind, port?: number): Promise<ServerControl> {
+  if (kind === 'postgres') return privatePostgres(port);
+  const server = privateSpawned(kind, await portFor(kind, port), mkdtempSync(join(tmpdir(), `sitq-faults-${kind}-`)));
   await server.start();
   return server;
 }

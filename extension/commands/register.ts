@@ -7,6 +7,8 @@ import type { LoadMoreNode } from '../tree/nodes.js';
 import { cancelBenchmark, openBenchmark, runBenchmark } from './bench.js';
 import { addLocalSqlite, addProfile, editProfile, removeProfile, testConnection } from './profiles.js';
 import { guarded } from './run.js';
+import { debugTask, debugWorker, registerDebugging } from '../debug/debug-task.js';
+import { enqueueAgain, enqueueFlow, enqueueSelection } from './enqueue.js';
 import { cancelTask, enqueueTestTasks, purge, requeueTask } from './tasks.js';
 import { startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
@@ -19,6 +21,11 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.removeProfile': ['Remove profile', (node?: unknown) => removeProfile(ctx, node)],
     'sitq.testConnection': ['Test connection', (node?: unknown) => testConnection(ctx, node)],
     'sitq.enqueueTestTasks': ['Enqueue test tasks', (node?: unknown) => enqueueTestTasks(ctx, node)],
+    'sitq.enqueue': ['Enqueue', (node?: unknown) => enqueueFlow(ctx, node)],
+    'sitq.enqueueSelection': ['Enqueue the selection', () => enqueueSelection(ctx)],
+    'sitq.enqueueAgain': ['Enqueue again', (node?: unknown) => enqueueAgain(ctx, node)],
+    'sitq.debugTask': ['Debug task locally', (node?: unknown) => debugTask(ctx, node)],
+    'sitq.debugWorker': ['Debug worker', (node?: unknown) => debugWorker(ctx, node)],
     'sitq.startWorker': ['Start worker', (node?: unknown) => startWorker(ctx, node)],
     'sitq.stopWorker': ['Stop worker', (node?: never) => stopWorker(ctx, node)],
     'sitq.runBenchmark': ['Benchmark', (node?: unknown) => runBenchmark(ctx, node, false)],
@@ -47,5 +54,6 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
     }],
   };
-  return Object.entries(table).map(([id, [title, body]]) => vscode.commands.registerCommand(id, guarded(ctx, title, body as (...a: unknown[]) => unknown)));
+  const commands = Object.entries(table).map(([id, [title, body]]) => vscode.commands.registerCommand(id, guarded(ctx, title, body as (...a: unknown[]) => unknown)));
+  return [...commands, ...registerDebugging(ctx)];
 }

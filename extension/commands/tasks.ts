@@ -1,10 +1,12 @@
 // Producing test tasks and the maintenance actions on tasks: requeue, cancel, purge, each
 // confirmed first (as the dashboard does).
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_ATTEMPTS, parseWholeNumber } from '../../shared/core/rules.js';
 import type { Ctx } from '../context.js';
 import type { TaskNode } from '../tree/nodes.js';
 import { enqueueInputChecks } from './enqueue-input.js';
-import { askNumber, pickProfile, ready } from './pick.js';
+import { sendEnqueue } from './enqueue.js';
+import { pickProfile, ready } from './pick.js';
 
 export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> {
   const profile = await pickProfile(ctx, from, 'Enqueue test tasks into which profile?');
@@ -15,7 +17,7 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
     { title: 'Enqueue test tasks (1/3): which task?', ignoreFocusOut: true },
   );
   if (!task) return;
-  const count = await askNumber('Enqueue test tasks (2/3): how many?', 200, 1, 100_000);
+  const count = await vscode.window.showInputBox({ prompt: 'Enqueue test tasks (2/3): how many?', value: '200', ignoreFocusOut: true, validateInput: enqueueInputChecks.count });
   if (count === undefined) return;
   const queue = await vscode.window.showInputBox({
     title: 'Enqueue test tasks (3/3): into which queue?',
@@ -24,13 +26,7 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
     validateInput: enqueueInputChecks.queue,
   });
   if (!queue) return;
-  const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Enqueuing ${count} × ${task.label}…` }, () =>
-    ctx.model.client.request('tasks.enqueue', { profile, name: task.label, payloadJson: task.payload, count, queue, priority: 0, delayMs: 0, maxAttempts: 3 }),
-  );
-  ctx.log.info(`enqueued ${out.enqueued} × ${task.label} into ${profile}/${queue}`);
-  const start = ctx.model.workers.some((w) => w.profile === profile && w.state === 'running') ? undefined : 'Start a Worker';
-  const choice = await vscode.window.showInformationMessage(`Enqueued ${out.enqueued} ${task.label} tasks into ${profile} / ${queue}.`, ...(start ? [start] : []));
-  if (choice === start) await vscode.commands.executeCommand('sitq.startWorker', { profile });
+  await sendEnqueue(ctx, profile, { name: task.label, payloadJson: task.payload, count: parseWholeNumber(count) ?? 1, queue, priority: 0, delayMs: 0, maxAttempts: DEFAULT_MAX_ATTEMPTS });
 }
 
 export async function requeueTask(ctx: Ctx, node: TaskNode): Promise<void> {

@@ -5,6 +5,7 @@ import type { Ctx } from '../context.js';
 import type { WorkerNode } from '../tree/workers.js';
 import { queueListCheck } from './enqueue-input.js';
 import { askNumber, pickProfile } from './pick.js';
+import { pickTaskModule } from './task-module.js';
 
 export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
   const profile = await pickProfile(ctx, from, 'Run a worker on which profile?');
@@ -19,30 +20,12 @@ export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
   if (!queuesText) return;
   const concurrency = await askNumber('Start a worker (2/3): how many tasks at once (concurrency)?', 10, 1, 1000);
   if (concurrency === undefined) return;
-  const taskModule = await pickTaskModule();
+  const taskModule = await pickTaskModule('Start a worker (3/3): which task handlers?');
   if (taskModule === null) return;
   const queues = queuesText.split(',').map((q) => q.trim());
   const view = await ctx.model.client.request('workers.start', taskModule ? { profile, queues, concurrency, taskModule } : { profile, queues, concurrency });
   ctx.log.info(`started worker ${view.id} on ${profile} (${queues.join(', ')}, concurrency ${concurrency}${taskModule ? `, tasks ${taskModule}` : ''})`);
   void vscode.commands.executeCommand('sitq.workers.focus');
-}
-
-/** A task module from the workspace, `undefined` for the built-in test tasks only, `null` if cancelled. */
-async function pickTaskModule(): Promise<string | undefined | null> {
-  const files = await vscode.workspace.findFiles('**/*.{js,mjs,cjs}', '**/{node_modules,dist/test,.git}/**', 200);
-  const candidates = files.filter((f) => /task/i.test(f.path));
-  const items: (vscode.QuickPickItem & { path?: string })[] = [
-    { label: 'Built-in test tasks only', detail: 'sitq.echo, sitq.sleep, sitq.fail, sitq.cpu' },
-    ...candidates.map((f) => ({ label: vscode.workspace.asRelativePath(f), detail: 'exports defineTask(...) definitions', path: f.fsPath })),
-    { label: 'Browse…', detail: 'Pick a compiled JavaScript module that exports task definitions' },
-  ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Start a worker (3/3): which task handlers?', ignoreFocusOut: true });
-  if (!picked) return null;
-  if (picked.label === 'Browse…') {
-    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JavaScript module': ['js', 'mjs', 'cjs'] }, openLabel: 'Use these tasks' });
-    return uri?.[0]?.fsPath ?? null;
-  }
-  return picked.path;
 }
 
 export async function stopWorker(ctx: Ctx, node?: WorkerNode): Promise<void> {

@@ -2,7 +2,8 @@
 // --out); CSV is one flat table for spreadsheets.
 import { BENCHMARK_FIGURES, mib, SOAK_FIGURES, SWEEP_FIGURES } from './figures.js';
 import { toReport } from './report.js';
-import type { AnyBenchResult, BenchmarkResult, BenchReport, RunComparison, SoakResult, SweepResult, TargetCheck } from './types.js';
+import { SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET } from './scale.js';
+import type { AnyBenchResult, BenchmarkResult, BenchReport, PeerResult, RunComparison, ScaleResult, SoakResult, SweepResult, TargetCheck } from './types.js';
 
 const fmt = (x: number | undefined, digits = 0): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
@@ -23,6 +24,8 @@ export function toMarkdown(result: AnyBenchResult | RunComparison): string {
   if (r.skipped.length) out.push('## Skipped', '', table(['profile', 'reason'], r.skipped.map((s) => [s.profile, s.reason])), '');
   for (const s of r.sweeps) out.push(sweepMarkdown(s), '');
   if (r.soaks.length) out.push(soakMarkdown(r.soaks), '');
+  if (r.peers?.length) out.push(peersMarkdown(r.peers, r.results), '');
+  if (r.scales?.length) out.push(scaleMarkdown(r.scales), '');
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -205,4 +208,64 @@ export function toCsv(result: AnyBenchResult | RunComparison, options: { table?:
         ...r.results.map((b) => [b.profile, b.backend, b.serverVersion, b.settings.tasks, b.settings.concurrency, ...BENCHMARK_FIGURES.map((f) => f.get(b))]),
       ]);
   }
+}
+
+/** Each peer beside the sitq profile on the same server, with sitq / peer for every figure
+ *  (above 1 = sitq ahead; for latencies the peer's p50 over sitq's). */
+function peersMarkdown(peers: readonly PeerResult[], results: readonly BenchmarkResult[]): string {
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '–');
+  const rows = peers.map((p) => {
+    const sitq = results.find((r) => r.profile === p.profile);
+    const idle = sitq && sitq.idle.toStart.count > 0 ? sitq.idle.toStart.p50Ms : undefined;
+    return [
+      p.peer,
+      p.profile,
+      fmt(p.concurrency),
+      `${fmt(p.enqueue.single.perSec)} (sitq ${fmt(sitq?.enqueue.single.perSec)}, ${ratio(sitq?.enqueue.single.perSec, p.enqueue.single.perSec)})`,
+      `${fmt(p.enqueue.batch.perSec)} (sitq ${fmt(sitq?.enqueue.batch.perSec)}, ${ratio(sitq?.enqueue.batch.perSec, p.enqueue.batch.perSec)})`,
+      `${fmt(p.processing.perSec)} (sitq ${fmt(sitq?.processing.perSec)}, ${ratio(sitq?.processing.perSec, p.processing.perSec)})`,
+      `${ms(p.idle.toStart.p50Ms)} (sitq ${ms(idle)}, ${ratio(p.idle.toStart.p50Ms, idle)})`,
+      ms(p.idle.toStart.p99Ms),
+    ];
+  });
+  return [
+    '## Peers',
+    '',
+    'The same workload through other task queues on the same servers, in the same run (one round each, after sitq\'s). In brackets: sitq\'s figure on that server and sitq / peer (for the idle p50: peer / sitq), so above 1x means sitq is ahead.',
+    '',
+    table(['peer', 'server of', 'concurrency', 'enqueue 1-by-1 /s', 'enqueue batch /s', 'processing /s', 'idle →start p50 ms', 'p99 ms'], rows),
+    '',
+    table(['peer', 'settings'], peers.map((p) => [p.peer, p.settings])),
+  ].join('\n');
+}
+
+/** Empty against filled, per profile: the rates as filled / empty, every call against its limit. */
+function scaleMarkdown(scales: readonly ScaleResult[]): string {
+  const out = ['## Scale (empty store against a filled one)', ''];
+  for (const s of scales) {
+    const ratio = (full: number, empty: number) => (empty > 0 ? full / empty : 0);
+    const rateRow = (name: string, empty: number, full: number) => {
+      const r = ratio(full, empty);
+      return [name, fmt(empty), fmt(full), `${r.toFixed(2)}x`, r >= SCALE_RATE_TARGET ? 'met' : '**missed**'];
+    };
+    out.push(
+      `### ${s.profile}: ${fmt(s.settings.waiting)} waiting + ${fmt(s.settings.finished)} finished (filled in ${fmt(s.fillMs / 1000, 1)} s)`,
+      '',
+      table(
+        ['figure', 'empty /s', 'filled /s', 'filled / empty', `target >= ${SCALE_RATE_TARGET}x`],
+        [rateRow('enqueue 1-by-1', s.empty.enqueuePerSec, s.full.enqueuePerSec), rateRow('processing', s.empty.processingPerSec, s.full.processingPerSec)],
+      ),
+      '',
+      table(
+        ['call', 'empty ms', 'filled ms', `target <= ${SCALE_CALL_TARGET_MS} ms`],
+        s.full.calls.map((c) => {
+          const empty = s.empty.calls.find((e) => e.call === c.call);
+          return [c.call, ms(empty?.ms), ms(c.ms), c.ms <= SCALE_CALL_TARGET_MS ? 'met' : '**missed**'];
+        }),
+      ),
+      '',
+    );
+    if (s.errors.length) out.push(table(['where', 'message', 'count'], s.errors.map((e) => [e.source, e.message, String(e.count)])), '');
+  }
+  return out.join('\n').trimEnd();
 }

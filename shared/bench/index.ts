@@ -5,6 +5,7 @@ export { compareProfiles, compareRuns, type NamedProfile } from './compare.js';
 export { sweepPools, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, type SweepOptions } from './sweep.js';
 export { rawEnqueueFloor, rawFloor, type FloorOptions } from './floors/index.js';
 export { runSoak, type SoakOptions } from './soak.js';
+export { runScale, SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET, type ScaleOptions } from './scale.js';
 export { saveResult, loadResult, toReport, machineInfo, versionInfo, BenchResultFileError } from './report.js';
 export { toMarkdown, toCsv, type CsvTable } from './export.js';
 export { checkTargets, checkSoakTargets, ENQUEUE_FLOOR_RATIO_TARGET, FLOOR_RATIO_TARGET, IDLE_P50_TARGET_MS, P99_OVER_P50_TARGET } from './targets.js';

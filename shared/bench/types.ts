@@ -34,7 +34,7 @@ export interface BenchmarkOptions {
 
 export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
 
-export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'scale-empty' | 'scale-fill' | 'scale-full' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
 
 export interface BenchProgress {
   profile: string;
@@ -254,6 +254,48 @@ export interface VersionInfo {
   servers: Record<string, string>;
 }
 
+/** Another task queue run with the same workload on the same server (`npm run bench -- --peers`). */
+export interface PeerResult {
+  kind: 'peer';
+  /** Library and version, e.g. `BullMQ 6.7.6`. */
+  peer: string;
+  /** The sitq profile whose server it used (its figures are compared with that profile's). */
+  profile: string;
+  /** The peer's settings in one line: its own recommended options, as used. */
+  settings: string;
+  concurrency: number;
+  /** One awaited add at a time, and its batch add in batches of `batchSize`. */
+  enqueue: BenchmarkResult['enqueue'];
+  /** One worker draining the backlog: first start to last completion the peer reports as written. */
+  processing: RateFigure;
+  /** One job at a time on an idle worker, from calling add. */
+  idle: { toStart: LatencySummary; toFinish: LatencySummary };
+}
+
+/** One measurement of runScale: enqueue, processing and the inspection calls. */
+export interface ScaleFigures {
+  /** One awaited enqueue at a time. */
+  enqueuePerSec: number;
+  /** One worker draining the measured backlog. */
+  processingPerSec: number;
+  /** Each inspection call's median of 3, ms. */
+  calls: { call: string; ms: number }[];
+}
+
+/** runScale: the same measurements on an empty store and on one filled with waiting and finished tasks. */
+export interface ScaleResult {
+  kind: 'scale';
+  profile: string;
+  backend: BackendKind;
+  startedAt: string;
+  settings: { waiting: number; finished: number; singleEnqueue: number; tasks: number; concurrency: number; payloadBytes: number; fillBatch: number; fillConcurrency: number };
+  /** Filling: enqueueing and running the finished tasks, then enqueueing the waiting ones. */
+  fillMs: number;
+  empty: ScaleFigures;
+  full: ScaleFigures;
+  errors: ErrorTally[];
+}
+
 /** Several results with the facts needed to read them later. What saveResult writes. */
 export interface BenchReport {
   kind: 'report';
@@ -268,6 +310,10 @@ export interface BenchReport {
   skipped: { profile: string; reason: string }[];
   sweeps: SweepResult[];
   soaks: SoakResult[];
+  /** `--peers`: the same workload through other task queues on the same servers. */
+  peers?: PeerResult[];
+  /** `--scale`: the store empty and filled. */
+  scales?: ScaleResult[];
 }
 
 export type AnyBenchResult = BenchReport | BenchmarkResult | SweepResult | SoakResult;

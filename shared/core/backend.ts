@@ -74,6 +74,10 @@ export interface Backend {
    *  the server once connected). TaskQueue refuses a bigger payload before writing anything, and
    *  the Worker makes a task whose result would not fit `dead` instead of retrying the report. */
   taskSizeLimit(): TaskSizeLimit;
+  /** Standing risks in the server's configuration that its answers do not show, in words (Redis:
+   *  a server that keeps nothing on disk loses every task when it restarts). Health reports them
+   *  as warnings; they do not make a check degraded. Optional; empty when there is nothing to say. */
+  configurationWarnings?(): Promise<string[]>;
 
   // --- producing -------------------------------------------------------------------------------
   /** Stores tasks in one round trip where the server allows; returns one outcome per task, in

@@ -32,7 +32,8 @@ export interface HealthReport {
   serverVersion?: string;
   /** Why the check is unhealthy (redacted; never a password). */
   error?: string;
-  /** Why a check is degraded, in words. */
+  /** Why a check is degraded, in words; also standing risks of the server's configuration (Redis
+   *  keeping nothing on disk), which leave the status as it is. */
   warnings: string[];
   /** Epoch ms when the check started. */
   checkedAt: number;
@@ -113,15 +114,23 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
     const info = await backend.ping();
     const responseTimeMs = round(performance.now() - t1);
     const facts = options.queueFacts === false;
-    const [nodes, queues, workers] = await Promise.all([backend.nodes(), facts ? [] : backend.counts(), facts ? [] : backend.listWorkers()]);
+    const [nodes, queues, workers, risks] = await Promise.all([
+      backend.nodes(),
+      facts ? [] : backend.counts(),
+      facts ? [] : backend.listWorkers(),
+      // A standing risk of the setup (Redis keeping nothing on disk) is said, not scored.
+      backend.configurationWarnings?.().catch(() => []) ?? [],
+    ]);
     const slow = responseTimeMs > slowThresholdMs;
     const warnings: string[] = [];
     if (slow) warnings.push(`the server took ${responseTimeMs} ms to answer (slow above ${slowThresholdMs} ms)`);
     for (const n of nodes) if (!n.reachable) warnings.push(`node ${n.address} (${n.role}) is unreachable${n.error ? `: ${clean(n.error, options)}` : ''}`);
+    const degraded = warnings.length > 0;
+    warnings.push(...risks.map((r) => clean(r, options)));
     const report: HealthReport = {
       kind: kindOf(backend),
       address: redact(backend.address),
-      status: warnings.length ? 'degraded' : 'healthy',
+      status: degraded ? 'degraded' : 'healthy',
       responseTimeMs,
       slow,
       serverVersion: info.serverVersion,

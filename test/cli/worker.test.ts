@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
+import { SAME_INTERRUPT_MS, sleep } from '../../shared/cli/signals.js';
 import { ANSI, json, MAIN, sitq, SitqProcess, tempProject } from './run.js';
 
 const project = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'queue.db' } } });
@@ -104,6 +105,20 @@ describe('sitq worker', () => {
     assert.equal(await runningCount(), 0);
   });
 
+  it('one Ctrl-C through npx (the terminal\'s signal, then npm\'s copy moments later) still stops gracefully', async () => {
+    assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}', '--queue', 'npx'], { cwd })).code, 0);
+    const worker = new SitqProcess(['worker', '--queues', 'npx'], { cwd });
+    await worker.waitFor('started on local');
+    await until('the task to be running', async () => (await runningCount()) === 1);
+    worker.child.kill('SIGINT');
+    await sleep(20);
+    worker.child.kill('SIGINT');
+    const r = await worker.done;
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /stopped: 1 succeeded, 0 failed/);
+    assert.doesNotMatch(r.stderr, /forced stop/);
+  });
+
   it('a second Ctrl-C forces the process out (exit 130); the task comes back after its lease', async () => {
     assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":60000}', '--queue', 'long'], { cwd })).code, 0);
     const worker = new SitqProcess(['worker', '--queues', 'long', '--lease', '1s'], { cwd });
@@ -111,6 +126,8 @@ describe('sitq worker', () => {
     await until('the task to be running', async () => (await runningCount()) === 1);
     worker.child.kill('SIGINT');
     await worker.waitFor('Ctrl-C again to force');
+    // A person's second Ctrl-C comes after reading that line, not within SAME_INTERRUPT_MS.
+    await sleep(SAME_INTERRUPT_MS + 100);
     worker.child.kill('SIGINT');
     const r = await worker.done;
     assert.equal(r.code, 130, r.all);

@@ -98,6 +98,7 @@ describe('npm start where Electron cannot run', () => {
     const r = await startUntilFallback({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined });
     assert.equal(r.reason, 'no display: DISPLAY and WAYLAND_DISPLAY are unset');
     assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
+    console.log(`# fallback without a display after ${r.ms} ms`);
     assert.equal(r.stderr.trim(), '', 'nothing on stderr');
   });
 
@@ -108,6 +109,7 @@ describe('npm start where Electron cannot run', () => {
     // One line: the installer's own stack trace is not passed on.
     assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('sitq: Electron cannot start')).length, 1);
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
+    console.log(`# fallback with an unresolvable download host after ${r.ms} ms`);
   });
 
   it('the download host accepts but never answers: falls back after the 4 s probe, not after a network timeout', { timeout: 90_000 }, async () => {

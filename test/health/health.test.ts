@@ -13,6 +13,8 @@ import { checkHealth, healthScore, HealthMonitor, type HealthReport, type Status
 import { newTask } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { serverConfigs } from './configs.js';
+import { RedisProcess, redisServerSkip } from '../ha/redis-servers.js';
+import { sitq } from '../cli/run.js';
 
 const skips = { postgres: await serverSkip('postgres'), redis: await serverSkip('redis'), nats: await serverSkip('nats') };
 const dir = mkdtempSync(join(tmpdir(), 'sitq-health-test-'));
@@ -164,6 +166,30 @@ describe('checkHealth', () => {
       });
     });
   }
+});
+
+describe('Redis persistence (private redis-server processes)', { skip: redisServerSkip() }, () => {
+  // One keeps nothing on disk (as ../shared/services.sh starts the main one), one keeps an
+  // append-only file. Private, so the test does not depend on how the main server was started.
+  const volatile = new RedisProcess(7061, { args: ['--save', '', '--appendonly', 'no'] });
+  const durable = new RedisProcess(7062, { args: ['--appendonly', 'yes'] });
+  after(() => Promise.all([volatile.stop(), durable.stop()]));
+
+  it('a Redis that persists nothing is a warning in checkHealth and sitq health; one with appendonly is not', async () => {
+    await Promise.all([volatile.start(), durable.start()]);
+    const report = await checkHealth({ type: 'redis', host: '127.0.0.1', port: volatile.port }, { slowThresholdMs: RELAXED });
+    assert.equal(report.status, 'healthy', 'a standing risk does not degrade the status');
+    assert.equal(report.warnings.length, 1, JSON.stringify(report.warnings));
+    assert.match(report.warnings[0], /keeps nothing on disk .*appendonly yes/);
+    const safe = await checkHealth({ type: 'redis', host: '127.0.0.1', port: durable.port }, { slowThresholdMs: RELAXED });
+    assert.equal(safe.status, 'healthy');
+    assert.deepEqual(safe.warnings, []);
+    const cli = await sitq(['-p', `redis://127.0.0.1:${volatile.port}/0`, 'health'], { cwd: dir });
+    assert.equal(cli.code, 0, cli.all);
+    assert.match(cli.stderr, /warning: the Redis server keeps nothing on disk/);
+    const clean = await sitq(['-p', `redis://127.0.0.1:${durable.port}/0`, 'health'], { cwd: dir });
+    assert.doesNotMatch(clean.all, /keeps nothing on disk/);
+  });
 });
 
 describe('health score and percentiles', () => {

@@ -31,7 +31,7 @@ export async function serverSkip(name: keyof typeof SERVERS): Promise<string | f
   // event loop can let the 1 s timer fire before the (long done) connect is seen.
   if (await tcpReachable(host, port, IN_CI ? 5000 : 1000)) return false;
   if (IN_CI && (await tcpReachable(host, port, 5000))) return false;
-  const message = `${label} is not reachable at ${host}:${port}; start it with ../shared/services.sh`;
+  const message = `${label} is not reachable at ${host}:${port} (and npm test could not start one: is it installed?); start it with docker compose up -d or ../shared/services.sh`;
   if (IN_CI) throw new Error(`${message} (CI=true: a backend whose server is down fails the run)`);
   return message;
 }

@@ -18,25 +18,15 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import { TaskQueue } from '../../shared/core/queue.js';
-import { IN_CI, serverSkip } from '../helpers/servers.js';
+import { serverSkip } from '../helpers/servers.js';
 import { codeServerInstalled, extensionLog, freePort, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
+import { closeWorkbench, codeServerSkipReason, QUIET_WORKBENCH_SETTINGS, screenshotSteps } from './harness.js';
 import { launchBrowser, Workbench } from './workbench.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'vscode');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function skipReason(): string | false {
-  if (!existsSync(CHROMIUM)) {
-    if (IN_CI) throw new Error(`Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
-    return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-  }
-  // The first install takes about 8 minutes: CI does it, a developer is told how.
-  if (!codeServerInstalled() && !IN_CI) return 'code-server is not installed: run `bash scripts/install-code-server.sh` once (about 8 minutes; cached under ~/.cache)';
-  return false;
-}
-
-const skip = skipReason();
+const skip = codeServerSkipReason();
 const serversDown = skip ? false : (await serverSkip('postgres')) || (await serverSkip('redis')) || (await serverSkip('nats'));
 
 test('the VS Code extension in a real VS Code (code-server)', { skip: skip || serversDown, timeout: 15 * 60_000 }, async (t) => {
@@ -62,21 +52,10 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   let wb!: Workbench;
   const codeLog: string[] = [];
   /** A subtest that keeps a screenshot of the workbench when it fails. */
-  const step = (name: string, body: () => Promise<void>) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await shot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = screenshotSteps(t, shot);
 
   t.after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    if (server) writeFileSync(join(ARTIFACTS, 'sitq.log'), extensionLog(server.userDataDir));
-    writeFileSync(join(ARTIFACTS, 'code-server.log'), codeLog.join(''));
+    await closeWorkbench(browser, server, ARTIFACTS, codeLog);
     for (const config of namespaces) {
       const backend = createBackend({ ...config, connectTimeout: 3000 } as BackendConfig);
       await backend.connect().then(() => backend.destroy(), () => undefined).finally(() => backend.close().catch(() => undefined));
@@ -88,15 +67,9 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   const vsix = join(home, 'sitq.vsix');
   execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const settings = {
-    'workbench.startupEditor': 'none',
-    'security.workspace.trust.enabled': false,
-    'chat.disableAIFeatures': true,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
+    ...QUIET_WORKBENCH_SETTINGS,
     'sitq.healthInterval': 1000,
-    // The settings.json edit below goes in as typed: no modal editor, no brackets added by the editor.
-    'workbench.editor.useModal': 'off',
+    // The settings.json edit below goes in as typed: no modal editor (above), no brackets added by the editor.
     'editor.autoClosingBrackets': 'never',
     'editor.autoClosingQuotes': 'never',
     'editor.autoIndent': 'none',

@@ -43,6 +43,13 @@ const MIN_REDIS_MAJOR = 6;
 /** Redis's default proto-max-bulk-len: the longest string value. */
 const REDIS_MAX_BULK_BYTES = 512 * 1024 * 1024;
 
+/** The value of a `CONFIG GET name` reply (`[name, value]`), undefined if there is none. */
+function configValue(reply: unknown): string | undefined {
+  if (!Array.isArray(reply) || reply.length < 2) return undefined;
+  const value: unknown = reply[1];
+  return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : undefined;
+}
+
 export class RedisBackend implements Backend {
   readonly kind = 'redis' as const;
   readonly address: string;
@@ -107,6 +114,28 @@ export class RedisBackend implements Backend {
   /** One Redis string holds at most proto-max-bulk-len bytes (512 MiB unless the server lowers it). */
   taskSizeLimit(): TaskSizeLimit {
     return { bytes: REDIS_MAX_BULK_BYTES - TASK_RECORD_RESERVE_BYTES, source: `Redis's default proto-max-bulk-len of ${REDIS_MAX_BULK_BYTES} bytes, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
+  }
+
+  /** A Redis with neither RDB snapshots (`save ""`) nor the append-only file keeps nothing on
+   *  disk: a restart silently empties every queue. CONFIG may be disabled (managed services): then
+   *  nothing is said, since nothing is known. */
+  async configurationWarnings(): Promise<string[]> {
+    return this.io('reading the persistence settings', async () => {
+      const client = this.connections.command;
+      let save: string | undefined;
+      let appendonly: string | undefined;
+      try {
+        save = configValue((await client.call('CONFIG', 'GET', 'save')) as unknown);
+        appendonly = configValue((await client.call('CONFIG', 'GET', 'appendonly')) as unknown);
+      } catch {
+        return [];
+      }
+      if (save === undefined || appendonly === undefined) return [];
+      if (save.trim() !== '' || appendonly === 'yes') return [];
+      return [
+        'the Redis server keeps nothing on disk (CONFIG GET save is empty and appendonly is no): a restart or crash loses every task it holds; for sitq run Redis with appendonly yes (see docs/high-availability/redis.md)',
+      ];
+    });
   }
 
   ping(): Promise<ServerInfo> {

@@ -122,6 +122,7 @@ interface NodeStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   setReturnArrays?(on: boolean): void;
+  setAllowUnknownNamedParameters?(on: boolean): void;
 }
 interface NodeDatabase {
   prepare(sql: string): NodeStatement;
@@ -162,7 +163,10 @@ function openNodeSqlite(path: string, options: OpenOptions): Database {
 }
 
 class NodeSqliteStatement {
-  constructor(private readonly statement: NodeStatement) {}
+  constructor(private readonly statement: NodeStatement) {
+    // As better-sqlite3: one parameter object may carry more names than this statement uses.
+    statement.setAllowUnknownNamedParameters?.(true);
+  }
   run(...params: unknown[]): RunResult {
     return { changes: Number(this.statement.run(...params).changes) };
   }

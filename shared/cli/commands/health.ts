@@ -74,7 +74,11 @@ async function once(ctx: CliContext, targets: Target[], opts: HealthOptions): Pr
   }
   io.out(summaryTable(io, reports));
   if (reports.length === 1) details(io, reports[0]);
-  else for (const r of reports) if (r.error) io.out(`${r.profile}: ${io.colors.red(r.error)}`);
+  else
+    for (const r of reports) {
+      if (r.error) io.out(`${r.profile}: ${io.colors.red(r.error)}`);
+      for (const w of r.warnings) io.warn(`${r.profile}: ${w}`);
+    }
   return failed ? 1 : 0;
 }
 
@@ -165,21 +169,18 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
     else io.err(`${change.profile}: ${change.from} -> ${statusColor(io, change.to)}`);
   });
 
+  // Kept until the metrics are out: a second Ctrl-C while stopping forces the exit (130) rather
+  // than meeting Node's default handler.
+  let disposeInterrupt = () => {};
   const stopped = new Promise<void>((resolve) => {
-    const dispose = onInterrupt(() => {
-      dispose();
-      resolve();
-    });
+    disposeInterrupt = onInterrupt(resolve);
     if (opts.rounds) {
       // A round is done when every profile has been checked that often (a fast one runs ahead
       // of one that waits out its connect timeout).
       const checks = new Map(monitor.profiles.map((name) => [name, 0]));
       monitor.on('check', (r) => {
         checks.set(r.profile!, (checks.get(r.profile!) ?? 0) + 1);
-        if (Math.min(...checks.values()) >= opts.rounds!) {
-          dispose();
-          resolve();
-        }
+        if (Math.min(...checks.values()) >= opts.rounds!) resolve();
       });
     }
   });
@@ -190,7 +191,11 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
   monitor.start();
   await stopped;
   await monitor.stop();
-  if (redraw) clearTimeout(redraw);
+  if (redraw) {
+    // The last checks are on the screen before it goes.
+    clearTimeout(redraw);
+    draw();
+  }
   screen?.stop();
 
   const metrics = monitor.allMetrics();
@@ -208,6 +213,7 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
       { header: 'SCORE', value: (m) => m.healthScore },
     ], io.colors));
   }
+  disposeInterrupt();
   return metrics.some((m) => m.lastStatus === 'unhealthy') ? 1 : 0;
 }
 

@@ -1,0 +1,37 @@
+// `npm run test:stress`: the whole suite (or the files matching the given words) with two
+// CPU-burning processes beside it, the way a loaded CI machine runs it. Users' machines are busy
+// too: a test that passes only on an idle machine is a flaky test. It runs the suite
+// SITQ_STRESS_RUNS times in a row (default 3, the issue's bar) and stops at the first failing run.
+// `node scripts/test-stress.mjs backends/redis` stresses only those files (after npm run build).
+import { spawn } from 'node:child_process';
+
+const BURNERS = Number(process.env.SITQ_STRESS_BURNERS ?? 2);
+const RUNS = Number(process.env.SITQ_STRESS_RUNS ?? 3);
+const filters = process.argv.slice(2);
+
+// Each burner is a busy loop in its own process (no nice: it competes with the tests as a
+// neighbour's build would).
+const burners = Array.from({ length: BURNERS }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+const stopBurners = () => {
+  for (const b of burners) if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
+};
+process.on('exit', stopBurners);
+let current;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    current?.kill(signal);
+    stopBurners();
+    process.exit(130);
+  });
+}
+
+console.log(`test:stress: ${BURNERS} CPU burners beside ${RUNS} run(s) of the suite${filters.length ? ` (${filters.join(', ')})` : ''}`);
+let code = 0;
+for (let run = 1; run <= RUNS && code === 0; run++) {
+  const started = Date.now();
+  current = spawn(process.execPath, ['scripts/test.mjs', ...filters], { stdio: 'inherit' });
+  code = await new Promise((resolve) => current.on('close', (c) => resolve(c ?? 1)));
+  console.log(`test:stress: run ${run} of ${RUNS} ${code === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+stopBurners();
+process.exit(code);

@@ -1,0 +1,218 @@
+// Full enqueue and debugging a task, in a real VS Code (code-server, its built-in JavaScript
+// debugger) driven through Chromium like a person:
+// - the Enqueue Tasks… flow refuses `a.b` as a queue name as it is typed (the core's own rule),
+//   then makes a dead task (sitq.fail {times: 99}, 1 attempt), a task of the user's own handler
+//   left dead by a worker without it, and a delayed one (1 h) — each seen in the tree;
+// - with a breakpoint set on a line of the user's handler (tasks.mjs), Debug Task Locally on the
+//   dead task's row stops the debugger on that line, in the handler called with the task's stored
+//   payload (the Variables view shows n: 21);
+// - Enqueue Again on the dead sitq.fail row makes a pending copy;
+// - Debug Worker runs `sitq worker` of the workspace on the profile under the debugger, and the
+//   requeued task stops it on the same line.
+// Skips like the other code-server test when Chromium or code-server is missing.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+// The runner is started by the debugger, not imported: this keeps it in the compilation.
+import type {} from '../../extension/debug/run-task.js';
+import { codeServerInstalled, extensionLog, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
+import { closeWorkbench, codeServerSkipReason, QUIET_WORKBENCH_SETTINGS, screenshotSteps } from './harness.js';
+import { launchBrowser, Workbench } from './workbench.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'vscode-debug');
+
+/** The user's task module; the breakpoint goes on BREAK_LINE (1-based). */
+const TASKS_MJS = `// A user's task module, as \`sitq worker --tasks tasks.mjs\` takes it.
+import { defineTask } from 'sitq';
+
+export const boom = defineTask('fixture.boom', async (payload, ctx) => {
+  const doubled = payload.n * 2;
+  if (doubled > 0) throw new Error(\`boom \${doubled} in \${ctx.taskId}\`);
+  return doubled;
+});
+`;
+const BREAK_LINE = 5;
+
+test('enqueue with every option and debugging a task in a real VS Code (code-server)', { skip: codeServerSkipReason(), timeout: 12 * 60_000 }, async (t) => {
+  if (!codeServerInstalled()) installCodeServer(ROOT);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const home = mkdtempSync(join(tmpdir(), 'sitq-vscode-debug-'));
+  const workspace = join(home, 'workspace');
+  mkdirSync(join(workspace, 'node_modules'), { recursive: true });
+  // The project has sitq installed (this checkout, built), as `npm install sitq` would give it.
+  symlinkSync(ROOT, join(workspace, 'node_modules', 'sitq'), 'dir');
+  writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'debug-fixture', private: true, type: 'module', dependencies: { sitq: '*' } }, null, 2));
+  writeFileSync(join(workspace, 'tasks.mjs'), TASKS_MJS);
+  writeFileSync(join(workspace, 'sitq.config.json'), JSON.stringify({ profiles: { local: { type: 'sqlite', path: '.sitq/queue.db' } } }, null, 2));
+
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb!: Workbench;
+  const codeLog: string[] = [];
+  const shot = (name: string) => wb.screenshot(join(ARTIFACTS, `${name}.png`));
+  const step = screenshotSteps(t, shot);
+  t.after(async () => {
+    await closeWorkbench(browser, server, ARTIFACTS, codeLog);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const vsix = join(home, 'sitq.vsix');
+  execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  server = await startCodeServer({
+    home,
+    workspace,
+    vsix,
+    settings: {
+      ...QUIET_WORKBENCH_SETTINGS,
+      'sitq.healthInterval': 1000,
+      'sitq.taskModule': 'tasks.mjs',
+    },
+    log: (line) => codeLog.push(line),
+  });
+  browser = await launchBrowser();
+  wb = await Workbench.open(browser, server.url, workspace);
+  const logLine = async (pattern: RegExp, timeoutMs: number): Promise<string> => {
+    for (const end = Date.now() + timeoutMs; Date.now() < end; await wb.page.waitForTimeout(250)) {
+      const hit = extensionLog(server!.userDataDir).split('\n').find((l) => pattern.test(l));
+      if (hit) return hit;
+    }
+    throw new Error(`no line matching ${String(pattern)} in the sitq log within ${timeoutMs} ms`);
+  };
+
+  /** Types into the step whose title matches, without accepting it. */
+  const typeInto = async (title: string, value: string) => {
+    for (const end = Date.now() + 30_000; !(await wb.quickInputText()).includes(title); await wb.page.waitForTimeout(100)) {
+      if (Date.now() > end) throw new Error(`no step "${title}" appeared`);
+    }
+    await wb.quickInput().fill(value);
+  };
+
+  await step('the profile from sitq.config.json is healthy', async () => {
+    await wb.openContainer('sitq');
+    await wb.widenSideBar(620);
+    await wb.treeRow('Backends', 'local', 'healthy').waitFor({ timeout: 90_000 });
+  });
+
+  /** One pass through Enqueue Tasks…, each step answered as typed. */
+  const enqueue = async (task: string, payload: string, queue: string, delay: string, attempts: string) => {
+    await wb.runCommand('sitq: Enqueue Tasks…');
+    if (task.startsWith('sitq.')) await wb.answer('which task?', task, { pick: true });
+    else {
+      await wb.answer('which task?', 'Another task name…', { pick: true });
+      await wb.answer('which task?', task);
+    }
+    await wb.answer('the payload (JSON)', 'Type the JSON…', { pick: true });
+    await wb.answer('the payload (JSON)', payload);
+    await wb.answer('into which queue?', queue);
+    await wb.answer('how many?', '1');
+    await wb.answer('delay before it may run', delay);
+    await wb.answer('priority', '0');
+    await wb.answer('how many attempts', attempts);
+    await wb.notification(new RegExp(`Enqueued ${task.replace(/\./g, '\\.')} \\(`)).waitFor({ timeout: 30_000 });
+    await wb.runCommand('Notifications: Clear All Notifications');
+  };
+
+  await step('Enqueue Tasks… checks each step as typed with the core rules', async () => {
+    await wb.runCommand('sitq: Enqueue Tasks…');
+    await wb.answer('which task?', 'sitq.echo', { pick: true });
+    await wb.answer('the payload (JSON)', 'Type the JSON…', { pick: true });
+    await wb.answer('the payload (JSON)', '{"hello": 1}');
+    const message = wb.page.locator('.quick-input-widget .quick-input-message');
+    await typeInto('into which queue?', 'a.b');
+    await message.filter({ hasText: 'queue: expected a queue name of 1-64 letters, digits, "_" or "-", got "a.b"' }).waitFor({ timeout: 10_000 });
+    await shot('01-queue-name-refused');
+    await wb.answer('into which queue?', 'default');
+    await typeInto('how many?', '0');
+    await message.filter({ hasText: 'count: expected a count: a whole number from 1 to 100,000, got 0' }).waitFor({ timeout: 10_000 });
+    await wb.closeQuickInput();
+  });
+
+  await step('makes a dead, a delayed and a dead user task from the editor', async () => {
+    await enqueue('sitq.fail', '{"times": 99}', 'default', '0', '1');
+    await enqueue('fixture.boom', '{"n": 21}', 'default', '0', '1');
+    await enqueue('sitq.echo', '{}', 'later', '3600000', '3');
+    await wb.expand(wb.treeRow('Backends', 'local'));
+    await wb.treeRow('Backends', 'later', '1 delayed').waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'default', '2 pending').waitFor({ timeout: 30_000 });
+    // A worker with the built-in tasks only: sitq.fail fails its one attempt, fixture.boom has no handler there.
+    await wb.runCommand('sitq: Start Worker…');
+    await wb.answer('which queues?', 'default');
+    await wb.answer('concurrency', '2');
+    await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
+    await wb.treeRow('Backends', 'default', '2 dead').waitFor({ timeout: 60_000 });
+    // Stopped, so that the requeued task below is left for the debugged worker.
+    await wb.inlineAction(wb.treeRow('Workers', 'local'), 'Stop Worker', wb.treeRow('Workers', 'local', 'stopped'));
+    await shot('02-dead-and-delayed');
+  });
+
+  await step('Debug Task Locally stops on a breakpoint in the user handler, with the stored payload', async () => {
+    await wb.runCommand('Go to File');
+    await wb.quickInput().fill('tasks.mjs');
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'tasks.mjs' }).first().waitFor({ timeout: 10_000 });
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.monaco-editor .view-lines', { hasText: 'defineTask' }).first().waitFor({ timeout: 30_000 });
+    await wb.runCommand('Go to Line/Column');
+    await wb.page.keyboard.type(String(BREAK_LINE));
+    await wb.page.keyboard.press('Enter');
+    await wb.runCommand('Debug: Toggle Breakpoint');
+    await wb.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ timeout: 10_000 });
+
+    await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
+    await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+    await wb.contextMenu(wb.treeRowNamed('Backends', 'fixture.boom'), 'Debug Task Locally');
+    // A live refresh can re-render the row while its menu is open: the command then asks which
+    // task (as it does from the palette), and the person picks it there.
+    for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
+      if ((await wb.quickInputText()).includes('Debug which task')) {
+        await wb.answer('Debug which task', 'fixture.boom', { pick: true });
+        break;
+      }
+    }
+    const paused = await logLine(/debug session "sitq: fixture\.boom .*" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 90_000);
+    const deadId = /debugging fixture\.boom \(([^)]+)\)/.exec(await logLine(/debugging fixture\.boom \(/, 1000))?.[1] ?? '?';
+    assert.match(paused, new RegExp(`tasks\\.mjs:${BREAK_LINE}$`), paused);
+    // What the person sees: paused, on that line, in the handler, with the stored payload.
+    await wb.page.locator('.debug-call-stack, [id="workbench.debug.callStackView"]').filter({ hasText: /Paused on breakpoint/i }).first().waitFor({ timeout: 30_000 });
+    // The handler got the stored payload: ask the paused handler in the Debug Console.
+    await wb.page.locator('.repl-input-wrapper').click();
+    await wb.page.keyboard.type('JSON.stringify({ payload, taskId: ctx.taskId })');
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.repl .monaco-list-row').filter({ hasText: `{"payload":{"n":21},"taskId":"${deadId}"}` }).first().waitFor({ timeout: 30_000 });
+    await shot('03-paused-in-handler');
+    // Continue: the handler throws, the runner says so in the Debug Console, and the session ends.
+    await wb.page.locator('.debug-toolbar .codicon-debug-continue').click();
+    await wb.page.locator('.repl .monaco-list-row').filter({ hasText: `the handler threw Error: boom 42 in ${deadId}` }).first().waitFor({ timeout: 30_000 });
+    await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+
+  await step('Debug Worker runs sitq worker under the debugger and stops in the handler', async () => {
+    // The debugger took the side bar: back to the sitq view, where the dead task is.
+    await wb.openContainer('sitq');
+    await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
+    await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+    // Enqueue Again on the dead sitq.fail: a new pending copy with its payload, queue and attempts.
+    await wb.contextMenu(wb.treeRowNamed('Backends', 'sitq.fail'), 'Enqueue Again');
+    for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
+      if ((await wb.quickInputText()).includes('Enqueue again which task')) {
+        await wb.answer('Enqueue again which task', 'sitq.fail', { pick: true });
+        break;
+      }
+    }
+    await wb.notification(/Enqueued a copy of \S+: sitq\.fail \(\S+\) into local \/ default\./).waitFor({ timeout: 30_000 });
+    await wb.treeRow('Backends', 'default', '1 pending · 2 dead').waitFor({ timeout: 30_000 });
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'fixture.boom'), 'Requeue Task', wb.dialog(/Requeue fixture\.boom/));
+    await wb.confirm(/Requeue fixture\.boom/, 'Requeue');
+    await wb.runCommand('sitq: Debug Worker…');
+    const paused = await logLine(/debug session "sitq: Debug Worker \(local\)" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 120_000);
+    assert.match(paused, new RegExp(`tasks\\.mjs:${BREAK_LINE}$`), paused);
+    await shot('04-worker-paused');
+    await wb.runCommand('Debug: Stop');
+  });
+});
