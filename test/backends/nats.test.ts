@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect, nkeys, type NatsConnection } from 'nats';
 import { NatsBackend, type NatsOptions } from '../../shared/backends/nats/index.js';
+import { Requester } from '../../shared/backends/nats/requester.js';
+import type { Session } from '../../shared/backends/nats/context.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
@@ -50,6 +52,12 @@ async function withNats(options: NatsOptions, fn: (b: NatsBackend, streamName: s
     await backend.close();
   }
 }
+
+/** The connected session's parts a fault test reaches into (private to the backend). */
+const sessionOf = (b: NatsBackend) => (b as unknown as { current: { session: Session } }).current.session;
+const requesterOf = (b: NatsBackend) => sessionOf(b).requester;
+const streamOf = (b: NatsBackend) => sessionOf(b).names.taskStream;
+const subjectOf = (b: NatsBackend, id: string) => sessionOf(b).names.taskSubject(id);
 
 async function withClient<T>(fn: (nc: NatsConnection) => Promise<T>, servers = 'nats://127.0.0.1:4222'): Promise<T> {
   const nc = await connect({ servers });
@@ -533,6 +541,37 @@ describe('nats: tasks over the server\'s max_payload (1 MiB here)', { skip: shar
       } finally {
         // Before the fix stop() never returned (the report was retried forever): do not hang the file.
         if (!stopped) await Promise.race([worker.stop({ timeout: 100 }), sleep(15_000)]);
+      }
+    }));
+});
+
+describe('nats: read-your-writes when a node answers with an older copy (as after a failover)', { skip: sharedSkip }, () => {
+  it('getTask never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
+    withNats({}, async (backend) => {
+      const q = new TaskQueue(backend);
+      const id = await q.enqueue('sitq.echo', { n: 1 });
+      const [claimed] = await backend.claim(claimOne);
+      const runningCopy = await Requester.prototype.lastBySubject.call(requesterOf(backend), streamOf(backend), subjectOf(backend, id), true);
+      assert.ok(runningCopy);
+      const now = Date.now();
+      assert.deepEqual(await backend.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: now }]), [true]);
+      // The fault: the next three answers for this key come from a node that has not applied the
+      // completion yet (a new leader still applying its log, a lagging replica).
+      const original = Requester.prototype.lastBySubject;
+      let stale = 3;
+      Requester.prototype.lastBySubject = async function (this: Requester, stream: string, subject: string, fresh?: boolean) {
+        if (subject.endsWith(id) && stale > 0) {
+          stale--;
+          return runningCopy;
+        }
+        return original.call(this, stream, subject, fresh);
+      };
+      try {
+        const seen = await backend.getTask(id);
+        assert.equal(seen?.state, 'succeeded', 'an older copy of the record was returned after this client completed the task');
+        assert.equal(stale, 0);
+      } finally {
+        Requester.prototype.lastBySubject = original;
       }
     }));
 });

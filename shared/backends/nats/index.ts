@@ -261,7 +261,7 @@ export class NatsBackend implements Backend {
       const topology = new Topology(jsm, js, names, this.options.replicas);
       const { meta: metaKv } = await topology.ensure();
       const meta = new Meta(requester, names, metaKv);
-      const store = new RecordStore(requester, names);
+      const store = new RecordStore(requester, names, this.address);
       const levels = new LevelRegistry(meta);
       const publisher = new WorkPublisher(requester, names, levels);
       const scheduler = new Scheduler(meta, publisher);
