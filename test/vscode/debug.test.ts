@@ -1,8 +1,9 @@
 // Full enqueue and debugging a task, in a real VS Code (code-server, its built-in JavaScript
 // debugger) driven through Chromium like a person:
 // - the Enqueue Tasks… flow refuses `a.b` as a queue name as it is typed (the core's own rule),
-//   then makes a dead task (sitq.fail {times: 99}, 1 attempt), a task of the user's own handler
-//   left dead by a worker without it, and a delayed one (1 h) — each seen in the tree;
+//   then makes a dead task (sitq.fail {times: 99} typed, 1 attempt), a task of the user's own
+//   handler (its payload selected in an editor) left dead by a worker without it, and a delayed
+//   one (1 h, its payload from a JSON file) — each seen in the tree;
 // - with a breakpoint set on a line of the user's handler (tasks.mjs), Debug Task Locally on the
 //   dead task's row stops the debugger on that line, in the handler called with the task's stored
 //   payload (the Variables view shows n: 21);
@@ -18,6 +19,8 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { createBackend } from '../../shared/backends/index.js';
+import { TaskQueue } from '../../shared/core/queue.js';
 // The runner is started by the debugger, not imported: this keeps it in the compilation.
 import type {} from '../../extension/debug/run-task.js';
 import { codeServerInstalled, extensionLog, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
@@ -49,6 +52,8 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   symlinkSync(ROOT, join(workspace, 'node_modules', 'sitq'), 'dir');
   writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'debug-fixture', private: true, type: 'module', dependencies: { sitq: '*' } }, null, 2));
   writeFileSync(join(workspace, 'tasks.mjs'), TASKS_MJS);
+  writeFileSync(join(workspace, 'payload.json'), '{ "n": 21 }\n');
+  writeFileSync(join(workspace, 'later.json'), '{ "from": "a file" }\n');
   writeFileSync(join(workspace, 'sitq.config.json'), JSON.stringify({ profiles: { local: { type: 'sqlite', path: '.sitq/queue.db' } } }, null, 2));
 
   let server: CodeServer | undefined;
@@ -85,6 +90,15 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     throw new Error(`no line matching ${String(pattern)} in the sitq log within ${timeoutMs} ms`);
   };
 
+  /** Opens a workspace file in the editor through Go to File. */
+  const openFile = async (name: string, shows: string) => {
+    await wb.runCommand('Go to File');
+    await wb.quickInput().fill(name);
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.monaco-editor .view-lines', { hasText: shows }).first().waitFor({ timeout: 30_000 });
+  };
+
   /** Types into the step whose title matches, without accepting it. */
   const typeInto = async (title: string, value: string) => {
     for (const end = Date.now() + 30_000; !(await wb.quickInputText()).includes(title); await wb.page.waitForTimeout(100)) {
@@ -100,15 +114,28 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   });
 
   /** One pass through Enqueue Tasks…, each step answered as typed. */
-  const enqueue = async (task: string, payload: string, queue: string, delay: string, attempts: string) => {
-    await wb.runCommand('sitq: Enqueue Tasks…');
+  /** The payload: typed, the editor's selection (from the editor's command), or a file's path. */
+  type Payload = { typed: string } | { selection: true } | { file: string };
+  const enqueue = async (task: string, payload: Payload, queue: string, delay: string, attempts: string) => {
+    await wb.runCommand('selection' in payload ? 'sitq: Enqueue Selection as Task Payload…' : 'sitq: Enqueue Tasks…');
     if (task.startsWith('sitq.')) await wb.answer('which task?', task, { pick: true });
     else {
       await wb.answer('which task?', 'Another task name…', { pick: true });
       await wb.answer('which task?', task);
     }
-    await wb.answer('the payload (JSON)', 'Type the JSON…', { pick: true });
-    await wb.answer('the payload (JSON)', payload);
+    if ('typed' in payload) {
+      await wb.answer('the payload (JSON)', 'Type the JSON…', { pick: true });
+      await wb.answer('the payload (JSON)', payload.typed);
+    } else if ('file' in payload) {
+      await wb.answer('the payload (JSON)', 'From a JSON file…', { pick: true });
+      // VS Code's own file dialog (a quick input in the browser): the path, then accept.
+      for (const end = Date.now() + 30_000; (await wb.quickInputText()).includes('the payload (JSON)') || (await wb.quickInputText()) === ''; await wb.page.waitForTimeout(100)) {
+        if (Date.now() > end) throw new Error('the file dialog did not open');
+      }
+      await wb.quickInput().fill(payload.file);
+      await wb.page.waitForTimeout(400);
+      await wb.quickInput().press('Enter');
+    }
     await wb.answer('into which queue?', queue);
     await wb.answer('how many?', '1');
     await wb.answer('delay before it may run', delay);
@@ -134,11 +161,32 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   });
 
   await step('makes a dead, a delayed and a dead user task from the editor', async () => {
-    await enqueue('sitq.fail', '{"times": 99}', 'default', '0', '1');
-    await enqueue('fixture.boom', '{"n": 21}', 'default', '0', '1');
-    await enqueue('sitq.echo', '{}', 'later', '3600000', '3');
+    await enqueue('sitq.fail', { typed: '{"times": 99}' }, 'default', '0', '1');
+    // The user task's payload is selected in an editor; the delayed one comes from a JSON file.
+    await openFile('payload.json', '"n"');
+    await wb.page.locator('.monaco-editor .view-lines', { hasText: '"n"' }).first().click();
+    await wb.page.keyboard.press('Control+A');
+    await enqueue('fixture.boom', { selection: true }, 'default', '0', '1');
+    await enqueue('sitq.echo', { file: join(workspace, 'later.json') }, 'later', '3600000', '3');
     await wb.expand(wb.treeRow('Backends', 'local'));
     await wb.treeRow('Backends', 'later', '1 delayed').waitFor({ timeout: 30_000 });
+    // What was stored, read back from the profile's database: each payload from its source, the
+    // delay, the attempts.
+    const queue = new TaskQueue(createBackend({ type: 'sqlite', path: join(workspace, '.sitq', 'queue.db') }));
+    await queue.connect();
+    try {
+      const stored = (await queue.listTasks({ limit: 10 })).tasks;
+      const byName = (name: string) => stored.find((task) => task.name === name);
+      assert.deepEqual(byName('sitq.fail')?.payload, { times: 99 });
+      assert.equal(byName('sitq.fail')?.maxAttempts, 1);
+      assert.deepEqual(byName('fixture.boom')?.payload, { n: 21 });
+      const later = byName('sitq.echo');
+      assert.deepEqual(later?.payload, { from: 'a file' });
+      assert.equal(later?.queue, 'later');
+      assert.ok(later && later.runAt - later.enqueuedAt === 3_600_000, `delayed by 1 h: runAt ${later?.runAt}, enqueuedAt ${later?.enqueuedAt}`);
+    } finally {
+      await queue.close();
+    }
     await wb.treeRow('Backends', 'default', '2 pending').waitFor({ timeout: 30_000 });
     // A worker with the built-in tasks only: sitq.fail fails its one attempt, fixture.boom has no handler there.
     await wb.runCommand('sitq: Start Worker…');
@@ -152,11 +200,7 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   });
 
   await step('Debug Task Locally stops on a breakpoint in the user handler, with the stored payload', async () => {
-    await wb.runCommand('Go to File');
-    await wb.quickInput().fill('tasks.mjs');
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'tasks.mjs' }).first().waitFor({ timeout: 10_000 });
-    await wb.page.keyboard.press('Enter');
-    await wb.page.locator('.monaco-editor .view-lines', { hasText: 'defineTask' }).first().waitFor({ timeout: 30_000 });
+    await openFile('tasks.mjs', 'defineTask');
     await wb.runCommand('Go to Line/Column');
     await wb.page.keyboard.type(String(BREAK_LINE));
     await wb.page.keyboard.press('Enter');
@@ -192,10 +236,16 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   });
 
   await step('Debug Worker runs sitq worker under the debugger and stops in the handler', async () => {
-    // The debugger took the side bar: back to the sitq view, where the dead task is.
+    // The debugger took the side bar: back to the sitq view, where the dead tasks are (the view
+    // is rebuilt when it comes back, so the groups are expanded again until the rows show).
     await wb.openContainer('sitq');
-    await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
-    await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+    const failRow = wb.treeRowNamed('Backends', 'sitq.fail');
+    for (let attempt = 1; !(await failRow.isVisible()); attempt++) {
+      if (attempt > 3) throw new Error('the dead tasks did not show under default / dead');
+      await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
+      await wb.expand(wb.treeRowNamed('Backends', 'dead'));
+      await failRow.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
     // Enqueue Again on the dead sitq.fail: a new pending copy with its payload, queue and attempts.
     await wb.contextMenu(wb.treeRowNamed('Backends', 'sitq.fail'), 'Enqueue Again');
     for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
