@@ -2,7 +2,7 @@
 // delay and timeout limits, the task states. The core's enqueue validation, the CLI, the dashboard
 // forms and the VS Code input boxes all check with these, so a value one accepts the others accept.
 // Zod-free and dependency-free on purpose: the UI bundle and the extension import it as it is.
-import { describeValue } from './errors.js';
+import { ConfigurationError, describeValue } from './errors.js';
 
 /**
  * Where a task is in its life.
@@ -124,4 +124,38 @@ export function checkPayloadJson(text: string, option = 'payload'): string | und
   } catch (err) {
     return `${option}: expected JSON (${(err as Error).message})`;
   }
+}
+
+/** listTasks paging: the page size every backend accepts, and its default. */
+export const LIST_LIMIT: WholeNumberRange = { min: 1, max: 1000, what: 'a page size' };
+export const DEFAULT_LIST_LIMIT = 50;
+export const LIST_OFFSET: WholeNumberRange = { min: 0, max: Number.MAX_SAFE_INTEGER, what: 'an offset' };
+
+/** A listTasks query with its defaults applied, once checked. */
+export interface CheckedListQuery {
+  queue: string | undefined;
+  state: TaskState | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** What is wrong with a listTasks query (every backend applies this one check, so a query one
+ *  backend refuses the others refuse too: the conformance suite checks it). */
+export function listQueryIssues(query: { queue?: unknown; state?: unknown; limit?: unknown; offset?: unknown }): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+  const offset = query.offset ?? 0;
+  const whole = (v: unknown, range: WholeNumberRange) => typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max;
+  if (!whole(limit, LIST_LIMIT)) issues.push({ option: 'listTasks.limit', expected: `a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`, given: limit });
+  if (!whole(offset, LIST_OFFSET)) issues.push({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
+  if (query.state !== undefined && !isTaskState(query.state)) issues.push({ option: 'listTasks.state', expected: `one of ${TASK_STATES.join(', ')}`, given: query.state });
+  if (query.queue !== undefined && typeof query.queue !== 'string') issues.push({ option: 'listTasks.queue', expected: 'a queue name', given: query.queue });
+  return issues;
+}
+
+/** The query with its defaults, or a ConfigurationError naming every bad argument. */
+export function checkListQuery(query: { queue?: string; state?: TaskState; limit?: number; offset?: number }): CheckedListQuery {
+  const issues = listQueryIssues(query);
+  if (issues.length > 0) throw new ConfigurationError(issues);
+  return { queue: query.queue, state: query.state, limit: query.limit ?? DEFAULT_LIST_LIMIT, offset: query.offset ?? 0 };
 }

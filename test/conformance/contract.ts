@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
-import { ConnectionError } from '../../shared/core/errors.js';
+import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import type { ListTasksQuery } from '../../shared/core/types.js';
 import { jsonSerializer, v8Serializer } from '../../shared/core/serializers.js';
 import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
 
@@ -357,6 +358,22 @@ export function contractSuite(target: ConformanceTarget): void {
         // A blank search is no search; an over-long one is refused, naming the option.
         assert.equal((await b.listTasks({ queue: 'search', search: '   ', limit: 100 })).total, 16);
         await assert.rejects(b.listTasks({ search: 'x'.repeat(201) }), /listTasks\.search: expected text of at most 200 characters/);
+      }));
+
+    it('listTasks refuses the same bad arguments on every backend, naming each (shared/core/rules.ts)', () =>
+      withBackend(target, async (b) => {
+        await b.enqueue([newTask()]);
+        const refused = async (query: object, option: string) =>
+          assert.rejects(b.listTasks(query as ListTasksQuery), (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option), `${JSON.stringify(query)} → ${option}`);
+        await refused({ limit: 5000 }, 'listTasks.limit');
+        await refused({ limit: 0 }, 'listTasks.limit');
+        await refused({ limit: 2.5 }, 'listTasks.limit');
+        await refused({ offset: -1 }, 'listTasks.offset');
+        await refused({ state: 'bogus' }, 'listTasks.state');
+        await refused({ queue: 42 }, 'listTasks.queue');
+        // The bounds themselves are accepted.
+        assert.equal((await b.listTasks({ limit: 1000, offset: 0 })).total, 1);
+        assert.equal((await b.listTasks({ limit: 1, offset: 5 })).tasks.length, 0);
       }));
 
     it('waitForFinish resolves promptly on finish and null after its timeout or for an unknown id', () =>

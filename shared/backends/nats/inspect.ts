@@ -3,8 +3,9 @@
 // the first read and kept up to date afterwards. Each read first waits until the view has
 // caught up with the bucket's last write, so it sees everything written before it was called.
 // The first read replays one small header per task; later reads cost one round trip.
+import { checkListQuery } from '../../core/rules.js';
 import { consumerOpts, type JetStreamClient, type JetStreamManager, type JetStreamSubscription, type JsMsg } from 'nats';
-import { TASK_STATES, emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
+import { emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
 import { searchCandidates, searchNeedle } from '../../core/task-search.js';
 import { parseSummary, publicRecord, SUMMARY_HEADER, visibleState, type RecordStore, type Summary } from './records.js';
@@ -61,12 +62,10 @@ export class TaskView {
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: TaskRecord[]; total: number }> {
+    const { limit, offset } = checkListQuery(query);
     const needle = searchNeedle(query.search);
     await this.catchUp();
     const now = Date.now();
-    const limit = Math.min(1000, Math.max(1, query.limit ?? 50));
-    const offset = Math.max(0, query.offset ?? 0);
-    if (query.state !== undefined && !TASK_STATES.includes(query.state)) return { tasks: [], total: 0 };
     const listed = this.newestFirst().filter(
       (e) => (query.queue === undefined || e.queue === query.queue) && (query.state === undefined || visibleState(e.state, e.runAt, now) === query.state),
     );

@@ -1,5 +1,6 @@
 // Reading: single tasks, listings and per-queue counts.
-import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
+import { checkListQuery } from '../../core/rules.js';
+import { emptyCounts, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
 import type { Context } from './claim.js';
 import { toRecord } from './rows.js';
 import { NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
@@ -38,6 +39,7 @@ export async function counts(ctx: Context): Promise<QueueCounts[]> {
 }
 
 export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<TaskPage> {
+  const { limit, offset } = checkListQuery(query);
   const values: unknown[] = [];
   const where: string[] = [];
   if (query.queue !== undefined) {
@@ -45,7 +47,6 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
     where.push(`t.queue = $${values.length}`);
   }
   if (query.state !== undefined) {
-    if (!TASK_STATES.includes(query.state)) return { tasks: [], total: 0 };
     if (query.state !== 'pending' && query.state !== 'delayed') values.push(query.state);
     where.push(stateCondition(query.state, `$${values.length}`));
   }
@@ -55,8 +56,6 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
     where.push(searchCondition(`$${values.length}`));
   }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 50)));
-  const offset = Math.max(0, Math.trunc(query.offset ?? 0));
   const [page, total] = await Promise.all([
     ctx.pool.queryArrays({
       text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,

@@ -1,6 +1,6 @@
 // Reading: a task by id, listings in pages (newest first), counts per queue. Listings first run
 // promote.lua on each queue so a delayed task whose runAt has passed is listed as pending.
-import { ConfigurationError } from '../../core/errors.js';
+import { checkListQuery } from '../../core/rules.js';
 import { emptyCounts, TASK_STATES, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord } from '../../core/types.js';
 import { decodeStored } from './codec.js';
 import type { RedisConnections } from './connections.js';
@@ -52,14 +52,7 @@ export class RedisReads {
   }
 
   async listTasks(query: ListTasksQuery): Promise<TaskPage> {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new ConfigurationError({ option: 'listTasks.limit', expected: 'a whole number from 1 to 1000', given: limit });
-    }
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new ConfigurationError({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
-    }
+    const { limit, offset } = checkListQuery(query);
     const needle = searchNeedle(query.search);
     const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
     if (queues.length === 0) return { tasks: [], total: 0 };

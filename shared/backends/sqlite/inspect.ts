@@ -1,12 +1,11 @@
 // Reading: single tasks, pages of tasks, per-queue counts, queue names. Counts and paging totals
 // come from the sitq_counts table (see counts.ts) and a live count of running tasks, so they cost
 // the same with 100 or 1,000,000 tasks.
+import { checkListQuery } from '../../core/rules.js';
 import type { Database, Statement } from './driver.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { searchNeedle } from '../../core/task-search.js';
 import {
   emptyCounts,
-  TASK_STATES,
   type ListTasksQuery,
   type QueueCounts,
   type StateCounts,
@@ -70,9 +69,7 @@ export class Inspector {
   }
 
   listTasks(query: ListTasksQuery): TaskPage {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    checkPaging(query, limit, offset);
+    const { limit, offset } = checkListQuery(query);
     const needle = searchNeedle(query.search);
     const byQueue = query.queue !== undefined;
     const pageParams: PageParams = { limit, offset };
@@ -171,12 +168,3 @@ export class Inspector {
 
 }
 
-function checkPaging(query: ListTasksQuery, limit: number, offset: number): void {
-  const issues = [];
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ option: 'listTasks.limit', expected: 'a whole number from 1 to 1000', given: limit });
-  if (!Number.isInteger(offset) || offset < 0) issues.push({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
-  if (query.state !== undefined && !TASK_STATES.includes(query.state)) {
-    issues.push({ option: 'listTasks.state', expected: `one of ${TASK_STATES.join(', ')}`, given: query.state });
-  }
-  if (issues.length > 0) throw new ConfigurationError(issues);
-}
