@@ -1,12 +1,13 @@
 // The registry's zod-free half: every backend's descriptor, in the order the tools list them.
 // Adding a backend adds one line here and one in index.ts (its registration).
 import type { BackendDescriptor } from './descriptor.js';
+import { memoryDescriptor } from './memory/descriptor.js';
 import { natsDescriptor } from './nats/descriptor.js';
 import { postgresDescriptor } from './postgres/descriptor.js';
 import { redisDescriptor } from './redis/descriptor.js';
 import { sqliteDescriptor } from './sqlite/descriptor.js';
 
-export const BACKEND_DESCRIPTORS = [sqliteDescriptor, postgresDescriptor, redisDescriptor, natsDescriptor] as const;
+export const BACKEND_DESCRIPTORS = [sqliteDescriptor, postgresDescriptor, redisDescriptor, natsDescriptor, memoryDescriptor] as const;
 
 /** A registered backend's name: `sqlite`, `postgres`, ... */
 export type BackendKind = (typeof BACKEND_DESCRIPTORS)[number]['kind'];

@@ -5,6 +5,7 @@
 import type { Backend } from '../core/backend.js';
 import { ConfigurationError } from '../core/errors.js';
 import { BACKEND_KINDS, type BackendKind } from './descriptors.js';
+import { memoryRegistration } from './memory/registration.js';
 import { natsRegistration } from './nats/registration.js';
 import { postgresRegistration } from './postgres/registration.js';
 import { redisRegistration } from './redis/registration.js';
@@ -16,6 +17,7 @@ const REGISTRATIONS = {
   postgres: postgresRegistration,
   redis: redisRegistration,
   nats: natsRegistration,
+  memory: memoryRegistration,
 } as const satisfies Record<BackendKind, { descriptor: { kind: string } }>;
 
 type Registry = typeof REGISTRATIONS;
