@@ -36,6 +36,19 @@ function formatIssue(issue: ConfigurationIssue): string {
   return `${issue.option}: expected ${issue.expected}${given}`;
 }
 
+/** A backend's driver package is not installed (each is an optional peer dependency of sitq: a
+ *  user installs only the ones they use). */
+export class MissingDriverError extends SitqError {
+  constructor(
+    readonly backend: string,
+    /** The npm package to install, e.g. `pg`. */
+    readonly packageName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the ${backend} backend needs the npm package "${packageName}", which is not installed: run npm install ${packageName}`, options);
+  }
+}
+
 /** A backend could not be reached, or lost its connection and could not get it back in time. */
 export class ConnectionError extends SitqError {
   constructor(

@@ -2,14 +2,8 @@
 // client's errors into ConnectionError with a redacted address.
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import {
-  connect,
-  credsAuthenticator,
-  nkeyAuthenticator,
-  NatsError,
-  type ConnectionOptions,
-  type NatsConnection,
-} from 'nats';
+import type {ConnectionOptions, NatsConnection} from 'nats';
+import { natsDriver } from './driver.js';
 import { ConnectionError, SitqError } from '../../core/errors.js';
 import { redactServer, type ResolvedNatsOptions } from './options.js';
 
@@ -34,7 +28,7 @@ const CONNECTION_CODES = new Set([
 
 export function isConnectionFailure(err: unknown): boolean {
   if (err instanceof ConnectionError) return true;
-  if (err instanceof NatsError) return CONNECTION_CODES.has(err.code);
+  if (err instanceof natsDriver().NatsError) return CONNECTION_CODES.has(err.code);
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/.test(code);
 }
@@ -63,7 +57,7 @@ export function connectionOptions(o: ResolvedNatsOptions): ConnectionOptions {
     reconnectTimeWait: o.reconnectWait,
     pingInterval: o.pingInterval,
     maxPingOut: o.maxPingsOutstanding,
-    // connect() must fail within connectTimeout, not keep retrying a server that is down.
+    // natsDriver().connect() must fail within connectTimeout, not keep retrying a server that is down.
     waitOnFirstConnect: false,
     name: 'sitq',
   };
@@ -72,8 +66,8 @@ export function connectionOptions(o: ResolvedNatsOptions): ConnectionOptions {
     options.user = c.user;
     options.pass = c.pass;
   } else if (c.kind === 'token') options.token = c.token;
-  else if (c.kind === 'creds') options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(c.file)));
-  else if (c.kind === 'nkey') options.authenticator = nkeyAuthenticator(new TextEncoder().encode(c.seed));
+  else if (c.kind === 'creds') options.authenticator = natsDriver().credsAuthenticator(new Uint8Array(readFileSync(c.file)));
+  else if (c.kind === 'nkey') options.authenticator = natsDriver().nkeyAuthenticator(new TextEncoder().encode(c.seed));
   if (o.tls) options.tls = { ...o.tls };
   return options;
 }
@@ -81,7 +75,7 @@ export function connectionOptions(o: ResolvedNatsOptions): ConnectionOptions {
 /** Connects, failing with ConnectionError within `connectTimeout` whatever the client does. */
 export async function openConnection(o: ResolvedNatsOptions, address: string): Promise<NatsConnection> {
   let timer: NodeJS.Timeout | undefined;
-  const attempt = connect(connectionOptions(o));
+  const attempt = natsDriver().connect(connectionOptions(o));
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new ConnectionError(BACKEND, address, `no connection within ${o.connectTimeout} ms (connectTimeout)`)),

@@ -3,7 +3,8 @@
 // last one leaves. A write whose summary says finished (or a purge) wakes the waiters of that
 // task, which then read the record once. One consumer for any number of waits, instead of one
 // KV watch per task.
-import { consumerOpts, type JetStreamClient, type JetStreamSubscription, type JsMsg } from 'nats';
+import type {JetStreamClient, JetStreamSubscription, JsMsg} from 'nats';
+import { natsDriver } from './driver.js';
 import { isFinished } from '../../core/types.js';
 import type { Names } from './names.js';
 import { parseSummary, SUMMARY_HEADER } from './records.js';
@@ -68,7 +69,7 @@ export class FinishWatcher {
 
   private start(): Promise<void> {
     this.starting ??= (async () => {
-      const opts = consumerOpts();
+      const opts = natsDriver().consumerOpts();
       opts.orderedConsumer();
       opts.deliverNew();
       opts.headersOnly();

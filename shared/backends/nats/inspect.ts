@@ -4,7 +4,8 @@
 // caught up with the bucket's last write, so it sees everything written before it was called.
 // The first read replays one small header per task; later reads cost one round trip.
 import { checkListQuery } from '../../core/rules.js';
-import { consumerOpts, type JetStreamClient, type JetStreamManager, type JetStreamSubscription, type JsMsg } from 'nats';
+import type {JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg} from 'nats';
+import { natsDriver } from './driver.js';
 import { emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
 import { searchCandidates, searchNeedle } from '../../core/task-search.js';
@@ -113,7 +114,7 @@ export class TaskView {
 
   private start(): Promise<void> {
     this.starting ??= (async () => {
-      const opts = consumerOpts();
+      const opts = natsDriver().consumerOpts();
       opts.orderedConsumer();
       opts.deliverLastPerSubject();
       opts.headersOnly();

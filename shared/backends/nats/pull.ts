@@ -4,7 +4,8 @@
 // once with a NAK, never left to time out). Immediate pulls go through one long-lived inbox per
 // consumer, one at a time (no subscribe/unsubscribe per claim); waiting pulls, which a claim
 // may walk away from, each get their own inbox.
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import type {Msg, MsgHdrs, NatsConnection, Subscription} from 'nats';
+import { natsDriver } from './driver.js';
 import type { Requester } from './requester.js';
 
 /** One level of one queue: a work subject and its durable consumer. */
@@ -63,7 +64,7 @@ export class Pull {
     private readonly late: (d: Delivery) => void,
   ) {
     this.result = new Promise((resolve) => (this.settle = resolve));
-    const inbox = createInbox();
+    const inbox = natsDriver().createInbox();
     this.sub = nc.subscribe(inbox, { callback: (err, m) => (err ? this.finish(false, false) : this.onMessage(m)) });
     // no_wait with expires is a one-shot request: it waits for the first message, then returns
     // whatever is there (server 2.9+). Without expires it answers at once.
@@ -104,7 +105,7 @@ export class Pull {
 /** Immediate pulls (`no_wait`, no expiry) on one consumer through one inbox, one at a time: a
  *  request ends after `batch` deliveries or with a status, so the next can reuse the inbox. */
 export class PullChannel {
-  private readonly inbox = createInbox();
+  private readonly inbox = natsDriver().createInbox();
   private readonly sub: Subscription;
   private current: { batch: number; deliveries: Delivery[]; settle: (r: PullResult) => void; timer: NodeJS.Timeout } | undefined;
   private queue: Promise<unknown> = Promise.resolve();

@@ -2,7 +2,8 @@
 // token and one sweeper enforces timeouts, so a batch of N JetStream publishes (KV CAS writes,
 // work messages) costs N small messages each way and no per-request timer or subscription —
 // about three times the rate of the client's js.publish on this machine.
-import { createInbox, headers as newHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import type {Msg, MsgHdrs, NatsConnection, Subscription} from 'nats';
+import { natsDriver } from './driver.js';
 import { ConnectionError } from '../../core/errors.js';
 
 /** JetStream refused a write: `errCode` 10071 is a failed expected-sequence check (CAS).
@@ -91,7 +92,7 @@ export class Requester {
     /** The streams have replicas (reads go to the leader). */
     private readonly replicated = false,
   ) {
-    this.inbox = createInbox();
+    this.inbox = natsDriver().createInbox();
     this.prefixLength = this.inbox.length + 1;
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, m) => this.route(err, m) });
     this.sweeper = setInterval(() => this.sweep(), 100);
@@ -274,7 +275,7 @@ export function parseJson(data: Uint8Array): unknown {
 }
 
 export function headersOf(entries: Record<string, string | number | undefined>): MsgHdrs {
-  const h = newHeaders();
+  const h = natsDriver().headers();
   for (const [k, v] of Object.entries(entries)) if (v !== undefined) h.set(k, String(v));
   return h;
 }

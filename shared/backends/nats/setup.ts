@@ -1,17 +1,7 @@
 // Server-side structures: the work-queue stream, the two KV buckets, and one durable pull
 // consumer per queue and priority level whose ack wait is the lease.
-import {
-  AckPolicy,
-  DeliverPolicy,
-  NatsError,
-  RetentionPolicy,
-  StorageType,
-  nanos,
-  type ConsumerConfig,
-  type JetStreamClient,
-  type JetStreamManager,
-  type KV,
-} from 'nats';
+import type {ConsumerConfig, JetStreamClient, JetStreamManager, KV} from 'nats';
+import { natsDriver } from './driver.js';
 import type { Names } from './names.js';
 import type { Source } from './pull.js';
 
@@ -41,9 +31,9 @@ export class Topology {
         .add({
           name,
           subjects: [this.names.workSubjects],
-          retention: RetentionPolicy.Workqueue,
-          storage: StorageType.File,
-          duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+          retention: natsDriver().RetentionPolicy.Workqueue,
+          storage: natsDriver().StorageType.File,
+          duplicate_window: natsDriver().nanos(DUPLICATE_WINDOW_MS),
           num_replicas: this.replicas,
         })
         .catch(async (e: unknown) => {
@@ -52,8 +42,8 @@ export class Topology {
         });
     }
     const [tasks, meta] = await Promise.all([
-      this.js.views.kv(this.names.taskBucket, { history: 1, storage: StorageType.File, replicas: this.replicas }),
-      this.js.views.kv(this.names.metaBucket, { history: 1, storage: StorageType.File, replicas: this.replicas }),
+      this.js.views.kv(this.names.taskBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
+      this.js.views.kv(this.names.metaBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
     ]);
     return { tasks, meta };
   }
@@ -66,9 +56,9 @@ export class Topology {
     const config: Partial<ConsumerConfig> = {
       durable_name: source.consumer,
       filter_subject: this.names.workSubject(source.queue, source.level),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(leaseMs),
+      ack_policy: natsDriver().AckPolicy.Explicit,
+      deliver_policy: natsDriver().DeliverPolicy.All,
+      ack_wait: natsDriver().nanos(leaseMs),
       // Attempts are counted (and capped) in the task record; the server must never drop one.
       max_deliver: -1,
       // Retries wait out their backoff as delayed NAKs, so they stay "pending ack" meanwhile.
@@ -119,7 +109,7 @@ export class Topology {
 }
 
 function isNotFound(err: unknown): boolean {
-  if (!(err instanceof NatsError)) return false;
+  if (!(err instanceof natsDriver().NatsError)) return false;
   const apiCode = err.api_error?.code;
   return apiCode === 404 || /not found/i.test(err.message);
 }

@@ -1,16 +1,17 @@
 // The one place that turns options into pg client settings and pg failures into ConnectionError.
 // The pool, the LISTEN client and the HA probes all connect through here.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver.js';
 import { ConnectionError } from '../../core/errors.js';
 import type { HostAddress, ResolvedPostgresOptions } from './options.js';
 
-const { types: pgTypes } = pg;
-
 /** int8 (bigint, count(*)) as a JS number: every value we store (epoch ms, tokens, sequence
- *  numbers, counts) stays far below 2^53. */
+ *  numbers, counts) stays far below 2^53. (pg is loaded by the first connection that asks.) */
 const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pgTypes.builtins.INT8 ? Number : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    const pgTypes = pgDriver().types;
+    return oid === pgTypes.builtins.INT8 ? Number : pgTypes.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
 };
 
 /** Settings for one connection; `role` shows up in pg_stat_activity as the application name.

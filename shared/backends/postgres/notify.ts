@@ -3,7 +3,8 @@
 // keep-alive ping); while it is down, and after it returns, every waiter is woken to re-check,
 // since notifications may have been missed. With `hosts` it connects to the current primary and
 // moves when the primary changes (LISTEN is refused on a replica anyway).
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver.js';
 import { asConnectionError, clientConfig } from './connection.js';
 import type { HostAddress, ResolvedPostgresOptions } from './options.js';
 import { sameHost, type PrimaryLocator } from './primary.js';
@@ -109,7 +110,7 @@ export class Notifier {
 
   private async open(): Promise<void> {
     const server = this.locator ? await this.locator.primary() : undefined;
-    const client = new pg.Client(clientConfig(this.options, 'listen', server));
+    const client = new (pgDriver().Client)(clientConfig(this.options, 'listen', server));
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => this.dispatch(message.payload ?? ''));

@@ -3,7 +3,8 @@
 // (poolTimeout), and a maximum connection age (poolRecycle). Every query goes through `query` or
 // `transaction`, which turn connection failures into ConnectionError. With `hosts` the pool
 // connects to the primary the locator names, and moves to a new pg pool when that changes.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver.js';
 import { ConnectionError } from '../../core/errors.js';
 import { asConnectionError, clientConfig, isConnectionFailure, isNotPrimary } from './connection.js';
 import type { HostAddress, ResolvedPostgresOptions } from './options.js';
@@ -153,7 +154,7 @@ export class Pool {
   }
 
   private open(server: HostAddress | undefined): ServerPool {
-    const pool = new pg.Pool({
+    const pool = new (pgDriver().Pool)({
       ...clientConfig(this.options, 'pool', server),
       max: this.max,
       // pg-pool reaps idle connections only while more than `min` are open: the overflow ones.

@@ -4,7 +4,8 @@
 // refused as read-only) makes it suspect; the next caller then probes again, waiting up to
 // failoverTimeout for a replica to be promoted. Concurrent callers share one search.
 import { setTimeout as delay } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver.js';
 import type { NodeStatus } from '../../core/backend.js';
 import { ConnectionError } from '../../core/errors.js';
 import { clientConfig, describeFailure } from './connection.js';
@@ -39,7 +40,7 @@ const RETRY_MAX_MS = 1000;
 /** One short-lived connection to `server`: is it the primary? Bounded by `timeoutMs`. */
 export async function probe(options: ResolvedPostgresOptions, server: HostAddress, timeoutMs: number): Promise<Probe> {
   const limit = Math.max(1, Math.min(timeoutMs, options.connectTimeout));
-  const client = new pg.Client({ ...clientConfig(options, 'probe', server), connectionTimeoutMillis: limit, query_timeout: limit });
+  const client = new (pgDriver().Client)({ ...clientConfig(options, 'probe', server), connectionTimeoutMillis: limit, query_timeout: limit });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -4,13 +4,20 @@
 // need it; everything that makes or inspects a connection runs after loadDriver().
 import type * as IoRedis from 'ioredis';
 import type { Cluster, Redis } from 'ioredis';
+import { MissingDriverError } from '../../core/errors.js';
+import { isMissingPackage } from '../driver-load.js';
 
 export type Driver = typeof IoRedis;
 
 let loaded: Driver | undefined;
 
 export async function loadDriver(): Promise<Driver> {
-  loaded ??= await import('ioredis');
+  try {
+    loaded ??= await import('ioredis');
+  } catch (err) {
+    if (isMissingPackage(err, 'ioredis')) throw new MissingDriverError('redis', 'ioredis', { cause: err });
+    throw err;
+  }
   return loaded;
 }
 

@@ -2,7 +2,8 @@
 // pull consumer; fetch(n) claims a batch (the ack wait is the lease), ack() each message, and a
 // flush confirms the acks reached the server. Same library (nats), servers and credentials as the
 // profile, on a `SITQ_BENCH_*` stream deleted afterwards.
-import { AckPolicy, connect, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
+import type { Consumer, JetStreamClient, JsMsg, NatsConnection } from 'nats';
+import { natsDriver } from '../../backends/nats/driver.js';
 import { connectionOptions } from '../../backends/nats/connection.js';
 import { resolveOptions, type NatsOptions } from '../../backends/nats/options.js';
 import { benchId } from '../bench-id.js';
@@ -19,12 +20,12 @@ export class NatsFloor implements FloorDriver<JsMsg> {
   constructor(private readonly options: NatsOptions) {}
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
-    const nc = await connect({ ...connectionOptions(resolveOptions(this.options)), name: 'sitq bench floor' });
+    const nc = await natsDriver().connect({ ...connectionOptions(resolveOptions(this.options)), name: 'sitq bench floor' });
     this.nc = nc;
     const jsm = await nc.jetstreamManager();
     const subject = `${this.stream}.jobs`;
-    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
-    await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
+    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: natsDriver().RetentionPolicy.Workqueue, storage: natsDriver().StorageType.File });
+    await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: natsDriver().AckPolicy.Explicit, ack_wait: 30_000_000_000 });
     const js = nc.jetstream();
     this.js = js;
     for (let i = 0; i < tasks; i += 500) {

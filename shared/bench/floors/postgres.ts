@@ -4,7 +4,8 @@
 // connection settings as the profile, in a schema of its own that is dropped afterwards.
 // The claim commits asynchronously and the ack durably, as the backend's claim and completion do
 // (a claim lost in a crash only makes the task claimable again), so both pay the same fsyncs.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from '../../backends/postgres/driver.js';
 import { clientConfig } from '../../backends/postgres/connection.js';
 import { resolveOptions, type PostgresOptions } from '../../backends/postgres/options.js';
 import { benchId } from '../bench-id.js';
@@ -21,7 +22,7 @@ export class PostgresFloor implements FloorDriver<string> {
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
     const resolved = resolveOptions({ ...this.options, schema: this.schema });
-    const client = new pg.Client(clientConfig(resolved, 'pool'));
+    const client = new (pgDriver().Client)(clientConfig(resolved, 'pool'));
     this.client = client;
     await client.connect();
     const jobs = `${this.schema}.jobs`;
