@@ -6,8 +6,21 @@
  *  after an outage, a worker resumes within a second of the server coming back. */
 export const RETRY_PAUSE_CAP_MS = 1000;
 
+/** An item a drain's deadline gave up on: the server did not take it in time. */
+export class BatchAbandonedError extends Error {
+  constructor(count: number) {
+    super(`given up at the drain's deadline with ${count} item(s) unwritten`);
+    this.name = 'BatchAbandonedError';
+  }
+}
+
 export class Batcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  /** After this (epoch ms, set by drain) a failed flush is given up instead of retried. */
+  private giveUpAt = Infinity;
+  /** Items given up so far, and items in a call not yet answered. */
+  private abandoned = 0;
+  private inCall = 0;
   private scheduled = false;
   private inFlight: Promise<void> = Promise.resolve();
 
@@ -32,16 +45,39 @@ export class Batcher<I, O> {
     });
   }
 
-  /** Resolves once everything added so far has been written (or given up on). */
-  async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.scheduled) {
-      // A flush already scheduled runs on the next turn of the loop: wait for it rather than
-      // chaining flushes in microtasks, which would never let that turn come.
-      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
-      else this.inFlight = this.inFlight.then(() => this.flushAll());
+  /**
+   * Resolves once everything added so far has been written (or given up on), or at `deadline`
+   * (epoch ms): from then on a failed flush is not retried, and what is still unwritten is given
+   * up (its promises reject with BatchAbandonedError). Answers how many items were given up or
+   * still in a call the server has not answered.
+   */
+  async drain(deadline = Infinity): Promise<number> {
+    this.giveUpAt = deadline;
+    const all = (async () => {
+      while (this.pending.length > 0 || this.scheduled) {
+        // A flush already scheduled runs on the next turn of the loop: wait for it rather than
+        // chaining flushes in microtasks, which would never let that turn come.
+        if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+        else this.inFlight = this.inFlight.then(() => this.flushAll());
+        await this.inFlight;
+      }
       await this.inFlight;
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      if (Number.isFinite(deadline)) timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const done = await Promise.race([all, expired]);
+      if (done) return this.abandoned;
+      // A call still waiting on a silent server: its items and the queued ones are given up.
+      const left = this.pending.splice(0);
+      for (const p of left) p.reject(new BatchAbandonedError(left.length));
+      return this.abandoned + left.length + this.inCall;
+    } finally {
+      clearTimeout(timer);
     }
-    await this.inFlight;
   }
 
   private async flushAll(): Promise<void> {
@@ -49,18 +85,23 @@ export class Batcher<I, O> {
       const batch = this.pending.splice(0, this.maxBatch);
       for (let attempt = 1; ; attempt++) {
         try {
+          this.inCall = batch.length;
           const results = await this.flushFn(batch.map((b) => b.item));
           batch.forEach((b, i) => b.resolve(results[i]));
           break;
         } catch (err) {
           this.onError(err, attempt);
-          if (!this.shouldRetry(attempt)) {
+          if (!this.shouldRetry(attempt) || Date.now() >= this.giveUpAt) {
+            if (Date.now() >= this.giveUpAt) this.abandoned += batch.length;
             batch.forEach((b) => b.reject(err));
             break;
           }
           // A worker blocked on its reports (all its slots waiting to be recorded) claims nothing:
           // the cap is what lets it resume soon after the server is back.
-          await new Promise((r) => setTimeout(r, Math.min(RETRY_PAUSE_CAP_MS, 50 * 2 ** attempt)));
+          const pause = Math.min(RETRY_PAUSE_CAP_MS, 50 * 2 ** attempt, Math.max(0, this.giveUpAt - Date.now()));
+          await new Promise((r) => setTimeout(r, pause));
+        } finally {
+          this.inCall = 0;
         }
       }
     }

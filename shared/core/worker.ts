@@ -124,6 +124,24 @@ class TaskReleasedError extends SitqError {
   }
 }
 
+/** How long aborted tasks get to end after a stop's timeout. */
+const ABORT_GRACE_MS = 5_000;
+/** The least time a stop gives its final report of results, even when the timeout is used up. */
+const FINAL_FLUSH_MIN_MS = 1_000;
+
+/** `promise`'s value, or `fallback` after `ms` (the promise keeps running; its outcome is ignored). */
+async function withinMs<T>(promise: Promise<T>, ms: number, fallback?: T): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<T | undefined>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   private readonly backend: Backend;
@@ -142,6 +160,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly completer: Batcher<Completion, boolean>;
   private claimAbort = new AbortController();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  /** The one stop in progress (a second stop() call waits for it). */
+  private stopping: Promise<void> | undefined;
+  /** Resolved when the last running task ends (waitForIdle). */
+  private readonly idleWaiters = new Set<() => void>();
   private loopDone: Promise<void> = Promise.resolve();
   private slotWaiter: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -208,36 +230,44 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Stops claiming, gives back claimed-but-unstarted tasks at once, waits up to `timeout` ms
-   * (default 30 s) for running tasks, then aborts the rest (they are retried later).
+   * (default 30 s) for running tasks, then aborts the rest (they are retried later). The final
+   * report of results gets what is left of the timeout (at least FINAL_FLUSH_MIN_MS): results
+   * still unrecorded then are given up, and those tasks run again after their lease (see
+   * docs/semantics.md). So stop returns within about timeout + 5 s (the aborted tasks' grace) + 1 s,
+   * even while the server is down.
    */
-  async stop(options: { timeout?: number } = {}): Promise<void> {
+  stop(options: { timeout?: number } = {}): Promise<void> {
     if (this.state === 'idle' || this.state === 'stopped') {
       this.state = 'stopped';
-      return;
+      return Promise.resolve();
     }
-    if (this.state === 'stopping') return this.waitUntilStopped();
+    this.stopping ??= this.stopNow(options.timeout ?? 30_000);
+    return this.stopping;
+  }
+
+  private async stopNow(timeout: number): Promise<void> {
+    const deadline = Date.now() + timeout;
     this.state = 'stopping';
     this.claimAbort.abort();
     // A loop waiting for a free slot would otherwise wait for a running task to finish.
     this.wakeClaimLoop();
     await this.loopDone;
     if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
-    const timeout = options.timeout ?? 30_000;
-    if (!(await this.waitForIdle(timeout))) {
+    if (!(await this.waitForIdle(deadline - Date.now()))) {
       for (const r of this.running.values()) r.abort(new WorkerStoppedError());
-      await this.waitForIdle(5_000);
+      await this.waitForIdle(ABORT_GRACE_MS);
     }
-    await this.completer.drain();
+    const flushBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
+    const unflushed = await this.completer.drain(Date.now() + flushBudget);
+    if (unflushed > 0) this.emit('warning', `worker ${this.id} stopped with ${unflushed} result(s) unrecorded after ${flushBudget} ms: the backend did not take them; those tasks run again after their lease`);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.pool) await this.pool.close();
-    await this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
+    const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
+    // Bounded like the flush: a worker left registered disappears when its heartbeat expires.
+    await withinMs(unregister, Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
     this.state = 'stopped';
     this.emit('warning', `worker ${this.id} stopped`);
-  }
-
-  private async waitUntilStopped(): Promise<void> {
-    while (this.state !== 'stopped') await new Promise((r) => setTimeout(r, 10));
   }
 
   private async claimLoop(): Promise<void> {
@@ -309,6 +339,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** The task no longer runs: its slot is free for the next claim. Idempotent. */
   private freeSlot(r: Running): void {
     if (this.running.get(r.event.taskId) === r) this.running.delete(r.event.taskId);
+    if (this.running.size === 0) for (const wake of [...this.idleWaiters]) wake();
     this.wakeClaimLoop();
   }
 
@@ -469,13 +500,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.backend.release(list.map((r) => r.claimed.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
   }
 
+  /** True once no task runs (at once if none does), false after `timeoutMs`. */
   private async waitForIdle(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.running.size > 0) {
-      if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 5));
+    if (this.running.size === 0) return true;
+    let onIdle!: () => void;
+    const idle = new Promise<boolean>((resolve) => {
+      onIdle = () => resolve(true);
+      this.idleWaiters.add(onIdle);
+    });
+    try {
+      return (await withinMs(idle, Math.max(0, timeoutMs), false)) === true;
+    } finally {
+      this.idleWaiters.delete(onIdle);
     }
-    return true;
   }
 
   private warnBlocked(blockedMs: number, culprit?: string): void {
