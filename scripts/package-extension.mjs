@@ -137,7 +137,7 @@ else log('dist/ui/index.html is missing: the dashboard webview will say so (buil
 // (the extension bundle) and `contributes`; the library is reached through `exports`.
 // The extension's bundles carry their dependencies: the manifest lists none.
 const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const { scripts: _rootScripts, devDependencies: _dev, dependencies: _deps, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
+const { scripts: _rootScripts, devDependencies: _dev, dependencies: _deps, peerDependencies: _peers, peerDependenciesMeta: _peersMeta, files: _files, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
 writeFileSync(join(STAGE, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(ROOT, 'extension/README.md'), join(STAGE, 'README.md'));
 cpSync(join(ROOT, 'extension/media'), join(STAGE, 'media'), { recursive: true });
