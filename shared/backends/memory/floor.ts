@@ -3,7 +3,7 @@
 import type { FloorDriver } from '../../bench/floors/types.js';
 
 export class MemoryFloor implements FloorDriver<number> {
-  readonly method = 'array shift (batch) claims, Set delete acks, in this process';
+  readonly method = 'array splice (batch) claims, Set delete acks, in this process';
   private ready: number[] = [];
   private readonly inFlight = new Set<number>();
 
@@ -19,6 +19,12 @@ export class MemoryFloor implements FloorDriver<number> {
 
   async ack(handles: number[]): Promise<void> {
     for (const id of handles) this.inFlight.delete(id);
+  }
+
+  readonly enqueueMethod = 'array push, in this process';
+
+  async enqueueOne(): Promise<void> {
+    this.ready.push(this.ready.length);
   }
 
   async teardown(): Promise<void> {

@@ -3,6 +3,10 @@
 // the fast part of sitq's own tests. It keeps the whole Backend contract (the conformance suite
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { TaskSizeLimit } from '../../core/task-size.js';
+
+/** The most bytes of payload plus result one task may hold. */
+const MEMORY_TASK_BYTES = 256 * 1024 * 1024;
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import { checkListQuery } from '../../core/rules.js';
 import { matchesSearch, searchNeedle } from '../../core/task-search.js';
@@ -48,6 +52,11 @@ export class MemoryBackend implements Backend {
     this.closing.abort();
     this.store?.wakeAll();
     this.store = undefined;
+  }
+
+  /** No server limit: a cap of its own so one task cannot take the process's memory. */
+  taskSizeLimit(): TaskSizeLimit {
+    return { bytes: MEMORY_TASK_BYTES, source: 'the memory backend\'s own cap of 256 MiB per task (it keeps tasks in this process)' };
   }
 
   async ping(): Promise<ServerInfo> {

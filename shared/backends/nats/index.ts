@@ -2,6 +2,7 @@
 // durable pull consumer per queue and priority level; the consumer's ack wait is the lease);
 // their records live in a KV bucket, the source of truth, changed only by compare-and-set on
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
+import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
@@ -82,6 +83,7 @@ export class NatsBackend implements Backend {
   }
 
   async connect(): Promise<void> {
+    await loadNats();
     await this.open();
   }
 
@@ -101,6 +103,7 @@ export class NatsBackend implements Backend {
   }
 
   async ping(): Promise<ServerInfo> {
+    await loadNats();
     return this.run('ping', async (live) => {
       await live.jsm.getAccountInfo();
       return { serverVersion: `NATS ${live.nc.info?.version ?? 'unknown'}` };
@@ -112,6 +115,7 @@ export class NatsBackend implements Backend {
    *  Quick even on a stalled link (the health monitor calls it to notice one): the serving server
    *  is not probed again, and the stream's leader is asked with a short limit. */
   async nodes(): Promise<NodeStatus[]> {
+    await loadNats();
     const live = await this.opening?.catch(() => undefined);
     // Read afresh each time: the link may be found dead while the stream info is awaited.
     const isServing = (url: string) => {

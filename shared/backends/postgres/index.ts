@@ -1,6 +1,7 @@
 // PostgreSQL backend: tasks live in one schema (default `sitq`); claims are a single
 // UPDATE ... FOR UPDATE SKIP LOCKED statement; waiting claimers are woken by LISTEN/NOTIFY.
 // This class holds the connection lifecycle; each statement lives in the file of its topic.
+import { loadPg } from './driver.js';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConnectionError } from '../../core/errors.js';
@@ -64,6 +65,7 @@ export class PostgresBackend implements Backend {
   }
 
   async connect(): Promise<void> {
+    await loadPg();
     this.closed = false;
     await this.open();
   }
@@ -84,6 +86,7 @@ export class PostgresBackend implements Backend {
   }
 
   async ping(): Promise<ServerInfo> {
+    await loadPg();
     const { pool } = await this.open();
     const { rows } = await pool.query<{ version: string }>({ text: `SELECT current_setting('server_version') AS version` });
     // Debian builds report e.g. "15.20 (Debian 15.20-0+deb12u1)".
@@ -96,6 +99,7 @@ export class PostgresBackend implements Backend {
   }
 
   async nodes(): Promise<NodeStatus[]> {
+    await loadPg();
     const { hosts } = this.options;
     if (hosts) {
       // Connecting first finds the primary (so `serving` is known); each host is then asked itself.

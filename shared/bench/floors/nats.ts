@@ -3,7 +3,7 @@
 // flush confirms the acks reached the server. Same library (nats), servers and credentials as the
 // profile, on a `SITQ_BENCH_*` stream deleted afterwards.
 import type { Consumer, JetStreamClient, JsMsg, NatsConnection } from 'nats';
-import { natsDriver } from '../../backends/nats/driver.js';
+import { loadNats, natsDriver } from '../../backends/nats/driver.js';
 import { connectionOptions } from '../../backends/nats/connection.js';
 import { resolveOptions, type NatsOptions } from '../../backends/nats/options.js';
 import { benchId } from '../bench-id.js';
@@ -20,6 +20,7 @@ export class NatsFloor implements FloorDriver<JsMsg> {
   constructor(private readonly options: NatsOptions) {}
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
+    await loadNats();
     const nc = await natsDriver().connect({ ...connectionOptions(resolveOptions(this.options)), name: 'sitq bench floor' });
     this.nc = nc;
     const jsm = await nc.jetstreamManager();

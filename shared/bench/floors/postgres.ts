@@ -5,7 +5,7 @@
 // The claim commits asynchronously and the ack durably, as the backend's claim and completion do
 // (a claim lost in a crash only makes the task claimable again), so both pay the same fsyncs.
 import type pg from 'pg';
-import { pgDriver } from '../../backends/postgres/driver.js';
+import { loadPg, pgDriver } from '../../backends/postgres/driver.js';
 import { clientConfig } from '../../backends/postgres/connection.js';
 import { resolveOptions, type PostgresOptions } from '../../backends/postgres/options.js';
 import { benchId } from '../bench-id.js';
@@ -21,6 +21,7 @@ export class PostgresFloor implements FloorDriver<string> {
   constructor(private readonly options: PostgresOptions) {}
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
+    await loadPg();
     const resolved = resolveOptions({ ...this.options, schema: this.schema });
     const client = new (pgDriver().Client)(clientConfig(resolved, 'pool'));
     this.client = client;
