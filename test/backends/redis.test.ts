@@ -94,6 +94,9 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         [{ sentinels: [{ host: 'a', port: 1 }] }, /redis\.name: expected the master group name/],
         [{ sentinels: [{ host: 'a', port: 1 }], name: 'm', port: 6380 }, /redis\.port: expected no port with sentinels/],
         [{ name: 'm' }, /redis\.name: expected only together with sentinels/],
+        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, waitReplicas: 1 }, /redis\.waitReplicas: expected 0 with cluster/],
+        [{ waitTimeout: 500 }, /redis\.waitTimeout: expected only together with waitReplicas/],
+        [{ waitReplicas: -1 }, /redis\.waitReplicas/],
       ];
       for (const [options, message] of bad) {
         assert.throws(() => new RedisBackend(options), (e: unknown) => e instanceof ConfigurationError && message.test(e.message), JSON.stringify(options));
@@ -124,6 +127,14 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         await b.destroy();
         assert.deepEqual(await admin.keys(`${prefix}*`), []);
         await b.close();
+      }));
+
+    it('waitReplicas: an enqueue no replica confirms fails with ConnectionError naming the option (the main server has no replica)', () =>
+      withRedis({ waitReplicas: 1, waitTimeout: 200 }, async (b) => {
+        const started = Date.now();
+        await assert.rejects(b.enqueue([newTask()]), (e: unknown) => e instanceof ConnectionError && /0 of redis\.waitReplicas=1 replicas confirmed it within redis\.waitTimeout=200 ms/.test(e.message));
+        assert.ok(Date.now() - started >= 150, 'it waited for the replicas (WAIT) before failing');
+        await assert.rejects(b.enqueue([newTask(), newTask({ queue: 'other' })]), ConnectionError, 'a batch over two queues is confirmed too');
       }));
 
     it('db: keys go to the configured database', () =>

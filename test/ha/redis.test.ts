@@ -324,7 +324,7 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
     // is promoted, instead of taking writes its resync will drop (the setup docs recommend).
     const serverArgs = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '10'];
     const setup = await startSentinels(SENTINEL_SETUP.master, SENTINEL_SETUP.replica, SENTINEL_SETUP.sentinels, { serverArgs });
-    const options: RedisOptions = { sentinels: [{ host: '127.0.0.1', port: SENTINEL_SETUP.sentinels[0] }], name: setup.name, keyPrefix: freshPrefix() };
+    const options: RedisOptions = { sentinels: [{ host: '127.0.0.1', port: SENTINEL_SETUP.sentinels[0] }], name: setup.name, keyPrefix: freshPrefix(), waitReplicas: 1 };
     const ledger = new Ledger();
     const producer = new RedisBackend(options);
     let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
@@ -342,7 +342,15 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
         },
       });
       // Writes wait (NOREPLICAS) until the old master has rejoined as the new one's replica.
-      await eventually('every task to succeed', async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0, 120_000, 500);
+      await eventually('every task to succeed', async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0, 120_000, 500).catch(
+        async (err: Error) => {
+          const left = await unfinished(producer, ids).catch((e: Error) => [`unfinished() failed: ${e.message}`]);
+          const notRun = ids.filter((id) => !ledger.runs.has(id)).length;
+          throw new Error(
+            `${err.message}\n${notRun} of ${ids.length} never ran; ${left.length} not succeeded: ${left.slice(0, 10).join(', ')}\n${await sentinelState(setup)}\n${workers!.describe()}`,
+          );
+        },
+      );
       const settled = Date.now();
       await eventually('the old master to be a replica', () => withAdmin(SENTINEL_SETUP.master, async (a) => /role:slave/.test(await a.info('replication'))), 30_000, 200);
       // Writes went to the promoted master (the demoted one refuses them).

@@ -29,6 +29,8 @@ export const redisDescriptor: BackendDescriptor<'redis'> = {
     { key: 'sentinelUsername', label: 'Sentinel user', kind: 'text', fileOnly: true, doc: 'HA: the sentinels\' own ACL user' },
     { key: 'sentinelPassword', label: 'Sentinel password', kind: 'secret', fileOnly: true, doc: 'HA: the sentinels\' own password' },
     { key: 'sentinelTls', label: 'Sentinel TLS', kind: 'boolean', fileOnly: true, doc: 'HA: TLS towards the sentinels (default: as `tls`)' },
+    { key: 'waitReplicas', label: 'Replicas that confirm an enqueue', kind: 'number', placeholder: '0', advanced: true, doc: 'HA: an enqueue returns only once this many replicas have it (`WAIT`), so a failover cannot drop it; not with `cluster` (default 0: off)' },
+    { key: 'waitTimeout', label: 'Replica confirmation timeout (ms)', kind: 'number', placeholder: '1000', advanced: true, doc: 'HA: ms an enqueue waits for `waitReplicas`, then fails with ConnectionError (default 1000)' },
     CONNECT_TIMEOUT_OPTION,
   ],
   driverPackage: 'ioredis',

@@ -20,7 +20,7 @@ import type {
 } from '../../core/types.js';
 import { ClaimWaiter } from './claim-wait.js';
 import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimReply } from './codec.js';
-import { RedisConnections, toConnectionError } from './connections.js';
+import { RedisConnections, toConnectionError, type RedisClient } from './connections.js';
 import { isClusterClient } from './driver.js';
 import { TaskDirectory } from './directory.js';
 import { FinishWatcher } from './finish-watch.js';
@@ -162,7 +162,9 @@ export class RedisBackend implements Backend {
         const args: ScriptArg[] = [this.keys.finishedChannel, tasks.length];
         for (const t of tasks) args.push(...taskArgs(t));
         args.push(tasks[0].queue);
-        const flat = (await runScript(this.connections.command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (string | number)[];
+        const command = this.connections.command;
+        const flat = (await runScript(command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (string | number)[];
+        await this.confirmOnReplicas(command, tasks.length);
         return tasks.map((_, j) => ({ id: String(flat[j * 2]), created: Number(flat[j * 2 + 1]) === 1 }));
       }
       const command = this.connections.command;
@@ -192,6 +194,7 @@ export class RedisBackend implements Backend {
         });
       });
       if (unused.length > 0) await command.hdel(this.keys.taskQueue, ...unused);
+      await this.confirmOnReplicas(command, tasks.length);
       return outcomes;
     });
   }
@@ -418,6 +421,23 @@ export class RedisBackend implements Backend {
   }
 
   /** Runs an operation, turning "could not reach the server" failures into ConnectionError. */
+  /** With `waitReplicas`: WAIT on the connection that wrote, so the enqueue returns only once
+   *  that many replicas hold its writes (replication is otherwise asynchronous, and a failover
+   *  drops what the promoted replica had not received). */
+  private async confirmOnReplicas(connection: RedisClient, count: number): Promise<void> {
+    const { waitReplicas, waitTimeout } = this.options;
+    if (waitReplicas === 0) return;
+    const acked = Number(await connection.call('WAIT', waitReplicas, waitTimeout));
+    if (acked < waitReplicas) {
+      throw new ConnectionError(
+        'redis',
+        this.address,
+        `enqueue of ${count} task(s): ${acked} of redis.waitReplicas=${waitReplicas} replicas confirmed it within redis.waitTimeout=${waitTimeout} ms; ` +
+          'the tasks are stored on the master but a failover now could drop them',
+      );
+    }
+  }
+
   private async io<T>(doing: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

@@ -47,6 +47,13 @@ export interface RedisOptions {
   sentinelPassword?: string;
   /** TLS towards the sentinels too (`tls` covers the data nodes). Default: same as `tls`. */
   sentinelTls?: boolean | TlsOptions;
+  /** An enqueue returns only once this many replicas have the new tasks (Redis `WAIT`), so a
+   *  failover cannot drop a task whose enqueue returned; fewer in `waitTimeout` and the enqueue
+   *  fails with ConnectionError (the tasks may still exist). Costs one replica round trip per
+   *  enqueue. Not with `cluster`. Default 0 (off: replication stays asynchronous). */
+  waitReplicas?: number;
+  /** ms an enqueue waits for `waitReplicas`. Default 1000. */
+  waitTimeout?: number;
 }
 
 export interface RedisNodeAddress {
@@ -100,6 +107,8 @@ const schema = z.strictObject({
   sentinelUsername: z.string().min(1).optional(),
   sentinelPassword: z.string().optional(),
   sentinelTls: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
+  waitReplicas: z.number().int().min(0).max(100).optional(),
+  waitTimeout: ms(600_000).min(1).optional(),
 });
 
 export interface ResolvedRedisOptions {
@@ -119,6 +128,9 @@ export interface ResolvedRedisOptions {
   keepAlive: number;
   /** Which deployment: one server, a cluster, or a master found through sentinels. */
   topology: RedisTopology;
+  /** Replicas that must confirm an enqueue (0 = none) and how long to wait for them. */
+  waitReplicas: number;
+  waitTimeout: number;
 }
 
 export type RedisTopology =
@@ -144,6 +156,8 @@ function checkTopology(o: ParsedOptions): void {
     if (o.db !== undefined && o.db !== 0) conflict('db', 'database 0 (Redis Cluster has only one)', o.db);
     if (o.maxConnections !== undefined) conflict('maxConnections', 'cluster.maxConnectionsPerNode instead (with cluster the budget is per node)', o.maxConnections);
   }
+  if (o.cluster && o.waitReplicas) conflict('waitReplicas', '0 with cluster (a batch spans several masters, each with its own replicas)', o.waitReplicas);
+  if (o.waitTimeout !== undefined && !o.waitReplicas) conflict('waitTimeout', 'only together with waitReplicas >= 1', o.waitTimeout);
   if (o.sentinels && o.name === undefined) conflict('name', 'the master group name the sentinels watch', undefined);
   if (!o.sentinels) {
     for (const key of ['name', 'sentinelUsername', 'sentinelPassword', 'sentinelTls'] as const) {
@@ -179,6 +193,8 @@ export function resolveOptions(input: RedisOptions | undefined): ResolvedRedisOp
     connectTimeout,
     keepAlive: o.keepAlive ?? 10_000,
     topology,
+    waitReplicas: o.waitReplicas ?? 0,
+    waitTimeout: o.waitTimeout ?? 1000,
   };
   if (o.username !== undefined) resolved.username = o.username;
   if (o.password !== undefined) resolved.password = o.password;
