@@ -8,9 +8,11 @@ import { scrub } from '../config/redact.js';
 export interface Stream {
   write(chunk: string): boolean;
   isTTY?: boolean;
-  /** A terminal's size (a tty.WriteStream has them). */
+  /** A terminal's size and its 'resize' event (a tty.WriteStream has them). */
   columns?: number;
   rows?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
 }
 
 export class Io {

@@ -17,14 +17,26 @@ const cwd = project.dir;
 /** util-linux script(1), which runs a command on a pseudo-terminal (its -e returns the exit code). */
 const SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout?.includes('util-linux');
 
-/** Runs `sitq ARGS` on a 120×30 pseudo-terminal; resolves with everything it drew. */
-function underTerminal(args: string, cwd: string): Promise<{ code: number | null; output: string }> {
-  const command = `stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
+/**
+ * Runs `sitq ARGS` on a 120×30 pseudo-terminal; resolves with everything it drew (after the
+ * terminal's device path, printed first). `onOutput` sees the output as it grows, with that path.
+ */
+function underTerminal(args: string, cwd: string, onOutput?: (output: string, tty: string) => void): Promise<{ code: number | null; output: string }> {
+  const command = `tty; stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
   const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined } });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+  let raw = '';
+  const split = () => {
+    const nl = raw.indexOf('\n');
+    return nl < 0 ? { tty: '', output: '' } : { tty: raw.slice(0, nl).trim(), output: raw.slice(nl + 1) };
+  };
+  const onData = (d: string) => {
+    raw += d;
+    const { tty, output } = split();
+    if (tty) onOutput?.(output, tty);
+  };
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', onData);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: split().output })));
 }
 
 /** What a frame shows, without colours, line-clearing codes or carriage returns. */
@@ -213,6 +225,31 @@ describe('sitq health --watch', () => {
       assert.match(last, /^down: redis at redis:\/\/127\.0\.0\.1:1/m);
       // After the screen: the metrics table, on the normal screen.
       assert.match(plain(out.slice(leave)), /PROFILE +CHECKS +ERRORS +SLOW +AVG +P95 +SCORE[\s\S]*\ndown +[3-9] +[3-9] /);
+    } finally {
+      mixed.remove();
+    }
+  });
+
+  it('--watch on a terminal that is resized redraws the table cut to the new width', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
+    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
+    try {
+      let resizedAfter = -1;
+      const r = await underTerminal('health --all --watch --interval 300ms --rounds 4', mixed.dir, (output, tty) => {
+        const frames = output.split('\u001b[H').length - 1;
+        if (resizedAfter < 0 && frames >= 2) {
+          resizedAfter = frames;
+          spawnSync('stty', ['-F', tty, 'cols', '60']); // the kernel tells sitq with SIGWINCH
+        }
+      });
+      const out = r.output.slice(0, r.output.lastIndexOf('\u001b[?25h\u001b[?1049l'));
+      const widths = out.split('\u001b[H').slice(1).map((f) => Math.max(...plain(f).split('\n').map((l) => l.length)));
+      assert.ok(resizedAfter >= 2, 'resized while the table was shown');
+      assert.ok(widths.slice(0, resizedAfter).some((w) => w > 60), `before: ${widths.join(' ')}`);
+      // A frame already on its way when the size changed may still be 120 wide; from the first
+      // narrow one on, every frame fits.
+      const narrow = widths.findIndex((w, i) => i >= resizedAfter && w <= 60);
+      assert.ok(narrow >= 0 && widths.slice(narrow).every((w) => w <= 60), `after: ${widths.join(' ')}`);
+      assert.match(plain(out.split('\u001b[H').pop()!), /^down +redis +unhealthy/m);
     } finally {
       mixed.remove();
     }
