@@ -66,6 +66,9 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     );
   };
 
+  const latestLoad = useRef(load);
+  latestLoad.current = load;
+
   useEffect(() => {
     if (connection === 'open') load();
   }, [profile, filter.queue, filter.state, search, offset, limit, connection]);
@@ -108,7 +111,9 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     if (timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
-      if (app.client.state === 'open') load();
+      // The latest load, not this render's: the filter may have changed while the timer ran, and
+      // a stale filter's page would replace the rows shown (and the ones ticked) with other tasks.
+      if (app.client.state === 'open') latestLoad.current();
     }, Math.max(0, wait));
   }, [snap?.at]);
 
