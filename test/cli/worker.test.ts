@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
@@ -19,20 +20,21 @@ const SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version']
 
 /**
  * Runs `sitq ARGS` on a 120×30 pseudo-terminal; resolves with everything it drew (after the
- * terminal's device path, printed first). `onOutput` sees the output as it grows, with that path.
+ * terminal's device path and sitq's pid, printed first). `onOutput` sees the output as it grows,
+ * with those two.
  */
-function underTerminal(args: string, cwd: string, onOutput?: (output: string, tty: string) => void): Promise<{ code: number | null; output: string }> {
-  const command = `tty; stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
+function underTerminal(args: string, cwd: string, onOutput?: (output: string, tty: string, pid: number) => void): Promise<{ code: number | null; output: string }> {
+  const command = `tty; echo $$; stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
   const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined } });
   let raw = '';
   const split = () => {
-    const nl = raw.indexOf('\n');
-    return nl < 0 ? { tty: '', output: '' } : { tty: raw.slice(0, nl).trim(), output: raw.slice(nl + 1) };
+    const m = /^(.*)\r?\n(\d+)\r?\n/.exec(raw);
+    return m ? { tty: m[1].trim(), pid: Number(m[2]), output: raw.slice(m[0].length) } : { tty: '', pid: 0, output: '' };
   };
   const onData = (d: string) => {
     raw += d;
-    const { tty, output } = split();
-    if (tty) onOutput?.(output, tty);
+    const { tty, pid, output } = split();
+    if (tty) onOutput?.(output, tty, pid);
   };
   child.stdout.setEncoding('utf8').on('data', onData);
   child.stderr.setEncoding('utf8').on('data', onData);
@@ -252,6 +254,37 @@ describe('sitq health --watch', () => {
       assert.match(plain(out.split('\u001b[H').pop()!), /^down +redis +unhealthy/m);
     } finally {
       mixed.remove();
+    }
+  });
+
+  it('--watch on a terminal forced out by a second Ctrl-C (exit 130) still gives the terminal back', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
+    // A server that accepts and never answers: the graceful stop waits for its check, so the
+    // second signal arrives while the table is still up.
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const hang = tempProject({ profiles: { hang: { type: 'redis', host: '127.0.0.1', port: (silent.address() as AddressInfo).port } } });
+    try {
+      let signalled = false;
+      const r = await underTerminal('health --all --watch --interval 300ms --timeout 20s', hang.dir, (output, _tty, pid) => {
+        if (signalled || !output.includes('\u001b[H')) return;
+        signalled = true;
+        // Once the first check has been hanging for a second: Ctrl-C, then Ctrl-C again.
+        const signal = () => {
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            // already gone: the exit code below says how
+          }
+        };
+        setTimeout(signal, 1000);
+        setTimeout(signal, 1000 + SAME_INTERRUPT_MS + 200);
+      });
+      assert.equal(r.code, 130, plain(r.output));
+      assert.ok(r.output.startsWith('\u001b[?1049h\u001b[?25l'));
+      assert.ok(r.output.trimEnd().endsWith('\u001b[?25h\u001b[?1049l'), JSON.stringify(r.output.slice(-80)));
+    } finally {
+      hang.remove();
+      silent.close();
     }
   });
 
