@@ -79,6 +79,27 @@ describe('the packaged .vsix', () => {
     }
   });
 
+  it('with a Node 20 of the user\'s (sitq.nodePath) its core takes better-sqlite3 from the workspace\'s node_modules', { timeout: 60_000 }, async () => {
+    // As extension.ts starts it for a sitq.nodePath Node: NODE_PATH is the workspace's node_modules
+    // (here this checkout's, whose better-sqlite3 is built for this Node 20).
+    const installed = join(DIR, 'extension-node20');
+    cpSync(STAGE, installed, { recursive: true });
+    const core = new CoreClient({
+      fork: () => forkNodeCore({ command: process.execPath, main: join(installed, 'dist', 'core', 'host', 'core-main.js'), cwd: DIR, env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: join(ROOT, 'node_modules') } }),
+      init: () => ({ host: 'vscode', configPath: join(DIR, 'sitq20.config.json'), version: '0.0.0-test', secretStore: { label: 'test', secure: true, writable: true } }),
+      secrets: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
+      log: () => {},
+    });
+    try {
+      const info = await core.start();
+      assert.equal(info.node, process.version);
+      assert.equal(info.sqlite.ok, true, info.sqlite.error);
+      assert.match(info.sqlite.source ?? '', /^better-sqlite3/);
+    } finally {
+      await core.stop();
+    }
+  });
+
   const node24Missing = existsSync(NODE_24) ? false : `code-server's Node 24 is not installed at ${NODE_24} (bash scripts/install-code-server.sh)`;
   it('its core starts in VS Code\'s runtime away from this checkout and works a SQLite queue on node:sqlite', { skip: node24Missing, timeout: 120_000 }, async () => {
     const installed = join(DIR, 'extension');
