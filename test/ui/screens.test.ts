@@ -44,8 +44,17 @@ before(async () => {
   for (let i = 0; i < 2; i++) {
     const run = await client.request('bench.start', { profiles: ['local'], options: { tasks: 200, floor: true, idleSamples: 20, warmup: 20 }, sweep: false });
     await eventually('the benchmark to finish', async () => (await client.request('bench.list', {})).find((r) => r.id === run.id)?.state === 'done', 180_000, 250);
+    lastRun = run.id;
   }
+  // An older report of another workload (999 tasks), imported to be compared with.
+  const report = JSON.parse((await client.request('bench.export', { id: lastRun, format: 'json' })).content) as { date: string; settings?: { tasks: number }; results: { settings: { tasks: number } }[] };
+  report.date = '2026-01-02T03:04:05.000Z';
+  if (report.settings) report.settings.tasks = 999;
+  for (const r of report.results) r.settings.tasks = 999;
+  otherWorkload = (await client.request('bench.import', { json: JSON.stringify(report) })).id;
 });
+let lastRun = '';
+let otherWorkload = '';
 
 after(async () => {
   client?.close();
@@ -127,6 +136,10 @@ for (const { width, dark } of SIZES) {
     await page.locator('[data-testid=compare-select]').selectOption({ index: 1 });
     await page.locator('[data-testid=comparison]').waitFor({ timeout: LONG });
     await check('bench');
+    // Compared with a run of another workload: the comparison says so before any figure.
+    await page.locator('[data-testid=compare-select]').selectOption(otherWorkload);
+    await page.locator('[data-testid=comparison-workload]').filter({ hasText: 'tasks: 999 → 200' }).waitFor({ timeout: LONG });
+    await check('bench-other-workload');
     await go('ha', 'main .panel');
     await check('ha');
     assert.deepEqual(errors, []);
