@@ -4,8 +4,11 @@
 // own (activation is lazy), opens the sitq view and times:
 //   - activation: the extension's activate() (it logs "activated in X ms"),
 //   - core ready: spawning the core process until it said ready ("core ready in X ms"),
-//   - view ready: from the click on the activity bar to the Backends view's welcome content,
-//     which needs activation, the core and the first profile list (what the user waits for).
+//   - view ready: from the click on the activity bar to the Backends view's first profile row
+//     (a local SQLite profile in the workspace's sitq.config.json), which needs activation, the
+//     core and the first profile list (what the user waits for);
+// and, in the last run, counts the tree change events the extension fires (SITQ_TREE_EVENTS) over
+// a minute in which nothing changes: the profile expanded, its queue shown, a worker idle.
 // Written as JSON + Markdown under bench/results/ (vscode-<date>.json/.md), like `npm run bench`.
 import { Command, InvalidArgumentError } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -31,6 +34,13 @@ interface Run {
   lazy: boolean;
 }
 
+interface Idle {
+  seconds: number;
+  /** Tree change events fired while nothing changed, per minute. */
+  eventsPerMinute: number;
+  events: string[];
+}
+
 export interface VscodeBenchReport {
   kind: 'vscode-activation';
   date: string;
@@ -41,6 +51,7 @@ export interface VscodeBenchReport {
   activation: LatencySummary;
   coreReady: LatencySummary;
   viewReady: LatencySummary;
+  idle?: Idle;
 }
 
 const positive = (value: string) => {
@@ -52,10 +63,11 @@ const program = new Command('npm run bench:vscode --')
   .description('Activation time of the VS Code extension in code-server: activate(), core start, first view.')
   .option('--runs <n>', 'code-server starts to measure', positive, 5)
   .option('--vsix <file>', 'an existing .vsix (default: package this checkout)')
+  .option('--idle <seconds>', 'how long the last run watches for tree change events while nothing changes (0: not at all)', (v) => Number(v), 60)
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension); default vscode-<date>');
 program.parse(process.argv);
-const opts = program.opts<{ runs: number; vsix?: string; out: string; name?: string }>();
+const opts = program.opts<{ runs: number; vsix?: string; out: string; name?: string; idle: number }>();
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) program.error(`Chromium is not installed at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`, { exitCode: 2 });
@@ -77,12 +89,15 @@ try {
   const runs: Run[] = [];
   let hostNode = '';
   let coreNode = '';
+  let idle: Idle | undefined;
   for (let i = 1; i <= opts.runs; i++) {
-    const { run, host, core } = await measure(vsix, join(scratch, `run-${i}`));
+    const last = i === opts.runs && opts.idle > 0;
+    const { run, host, core, idle: watched } = await measure(vsix, join(scratch, `run-${i}`), last ? opts.idle : 0);
     runs.push(run);
     hostNode = host;
     coreNode = core;
-    process.stderr.write(`run ${i}/${opts.runs}: activation ${run.activationMs} ms, core ready ${run.coreReadyMs} ms, view ready ${run.viewReadyMs} ms${run.lazy ? '' : ' (NOT lazy)'}\n`);
+    idle = watched ?? idle;
+    process.stderr.write(`run ${i}/${opts.runs}: activation ${run.activationMs} ms, core ready ${run.coreReadyMs} ms, view ready ${run.viewReadyMs} ms${run.lazy ? '' : ' (NOT lazy)'}${watched ? `; idle ${watched.seconds} s: ${watched.events.length} tree change events` : ''}\n`);
   }
   const date = new Date().toISOString();
   const report: VscodeBenchReport = {
@@ -95,6 +110,7 @@ try {
     activation: summarize(runs.map((r) => r.activationMs)),
     coreReady: summarize(runs.map((r) => r.coreReadyMs)),
     viewReady: summarize(runs.map((r) => r.viewReadyMs)),
+    ...(idle ? { idle } : {}),
   };
   mkdirSync(opts.out, { recursive: true });
   const name = opts.name ?? `vscode-${dateStamp(date)}`;
@@ -104,18 +120,23 @@ try {
   console.log(toMarkdown(report));
   console.log(`written: ${relative(process.cwd(), jsonPath)} (+ .md)`);
   if (runs.some((r) => !r.lazy)) process.exitCode = 1;
+  if (idle && idle.events.length > 0) process.exitCode = 1;
 } finally {
   cleanup();
 }
 
-async function measure(vsix: string, home: string): Promise<{ run: Run; host: string; core: string }> {
+async function measure(vsix: string, home: string, idleSeconds: number): Promise<{ run: Run; host: string; core: string; idle?: Idle }> {
   const workspace = join(home, 'workspace');
   mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, 'sitq.config.json'), JSON.stringify({ profiles: { local: { type: 'sqlite', path: '.sitq/queue.db' } } }));
+  const treeEvents = join(home, 'tree-events.log');
+  writeFileSync(treeEvents, '');
   const server = await startCodeServer({
     home,
     workspace,
     vsix,
     settings: { 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false },
+    env: { SITQ_TREE_EVENTS: treeEvents },
   });
   const browser = await launchBrowser();
   try {
@@ -125,10 +146,11 @@ async function measure(vsix: string, home: string): Promise<{ run: Run; host: st
     const lazy = !/activated in/.test(extensionLog(server.userDataDir));
     const clicked = performance.now();
     await wb.openContainer('sitq');
-    // The welcome content: "Add a backend" once the core answered, "Show Log" if it could not start.
-    await wb.page.getByRole('button', { name: /^(Add a backend|Show Log)$/ }).first().waitFor({ timeout: 90_000 });
+    // The first profile row once the core answered; "Restart Core" if it could not start.
+    const profile = wb.treeRow('Backends', 'local');
+    await wb.page.locator('[id="workbench.view.extension.sitq"] .monaco-list-row').filter({ hasText: /^\s*(local|The sitq core is not running)/ }).first().waitFor({ timeout: 90_000 });
     const viewReadyMs = Math.round(performance.now() - clicked);
-    if (!(await wb.page.getByRole('button', { name: 'Add a backend' }).isVisible())) throw new Error(`the sitq core did not start:\n${extensionLog(server.userDataDir)}`);
+    if (!(await profile.isVisible())) throw new Error(`the sitq core did not start:\n${extensionLog(server.userDataDir)}`);
     // The log file is flushed a little after the lines are written.
     let log = extensionLog(server.userDataDir);
     for (const end = Date.now() + 30_000; !/core ready in/.test(log) && Date.now() < end; log = extensionLog(server.userDataDir)) await wb.page.waitForTimeout(200);
@@ -136,11 +158,35 @@ async function measure(vsix: string, home: string): Promise<{ run: Run; host: st
     const ready = /core ready in (\d+) ms: Node (v[\d.]+)/.exec(log);
     if (!activated || !ready) throw new Error(`the extension's log lacks its activation or core-ready line:\n${log}`);
     const host = execFileSync(server.hostNode, ['--version'], { encoding: 'utf8' }).trim();
-    return { run: { activationMs: Number(activated[1]), moduleLoadMs: Number(activated[2]), coreReadyMs: Number(ready[1]), viewReadyMs, lazy }, host, core: ready[2] };
+    const run = { activationMs: Number(activated[1]), moduleLoadMs: Number(activated[2]), coreReadyMs: Number(ready[1]), viewReadyMs, lazy };
+    if (idleSeconds <= 0) return { run, host, core: ready[2] };
+    return { run, host, core: ready[2], idle: await watchIdle(wb, treeEvents, idleSeconds) };
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop().catch(() => undefined);
   }
+}
+
+/** A queue with finished tasks, the profile expanded, an idle worker: then nothing changes for
+ *  `seconds` while the events the trees fire are counted. */
+async function watchIdle(wb: Workbench, eventsFile: string, seconds: number): Promise<Idle> {
+  await wb.treeRow('Backends', 'local', 'healthy').waitFor({ timeout: 60_000 });
+  await wb.runCommand('sitq: Enqueue Test Tasks…');
+  await wb.answer('which task?', 'sitq.echo', { pick: true });
+  await wb.answer('how many?', '20');
+  await wb.answer('into which queue?', 'default');
+  await wb.runCommand('sitq: Start Worker…');
+  await wb.answer('which queues?', 'default');
+  await wb.answer('concurrency', '2');
+  await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
+  await wb.expand(wb.treeRow('Backends', 'local'));
+  await wb.treeRow('Backends', 'default', '20 done').waitFor({ timeout: 60_000 });
+  await wb.runCommand('Notifications: Clear All Notifications');
+  await wb.page.waitForTimeout(3000);
+  const before = readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).length;
+  await wb.page.waitForTimeout(seconds * 1000);
+  const events = readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).slice(before);
+  return { seconds, eventsPerMinute: Math.round((events.length / seconds) * 60 * 10) / 10, events };
 }
 
 function toMarkdown(r: VscodeBenchReport): string {
@@ -158,6 +204,9 @@ function toMarkdown(r: VscodeBenchReport): string {
     '',
     `Lazy: ${r.runs.every((x) => x.lazy) ? 'yes — the extension never activated before its view was opened' : 'NO — the extension activated before its view was opened'}.`,
     '',
+    `Budget (issue 9): activation p50 ${r.activation.p50Ms} ms — ${r.activation.p50Ms <= 50 ? 'met' : 'NOT met'} (≤ 50 ms); core ready p50 ${r.coreReady.p50Ms} ms — ${r.coreReady.p50Ms <= 1000 ? 'met' : 'NOT met'} (≤ 1 s).`,
+    '',
+    ...(r.idle ? [`Idle: ${r.idle.events.length} tree change events in ${r.idle.seconds} s with nothing changing (${r.idle.eventsPerMinute} per minute; budget 0): a profile expanded with its queue, an idle worker, health checked every 5 s.`, ''] : []),
   ].join('\n');
 }
 

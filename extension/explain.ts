@@ -9,6 +9,8 @@ export function explain(message: string, kind?: BackendKind): string {
   const label = k ? backendLabel(k) : 'The backend';
   const refused = /ECONNREFUSED\s+([^\s,;)]+)/.exec(message);
   if (refused) return `${label} at ${refused[1]} refused the connection. Is it running?`;
+  // The NATS client's own words for the same (CONNECTION_REFUSED), after "<backend> at <address>:".
+  if (/\bCONNECTION_REFUSED\b/.test(message)) return `${label} at ${/\bat (\S+?):\s/.exec(message)?.[1] ?? address(message) ?? 'its address'} refused the connection. Is it running?`;
   const notFound = /(ENOTFOUND|EAI_AGAIN)\s+([^\s,;)]+)/.exec(message);
   if (notFound) return `${label}: the host ${notFound[2]} was not found. Check the profile's host name.`;
   if (/ETIMEDOUT|timed? ?out|within \d+ ?ms/i.test(message)) {
@@ -32,4 +34,11 @@ function address(message: string): string | undefined {
 function tail(message: string): string {
   const parts = message.split(': ');
   return parts[parts.length - 1] ?? '';
+}
+
+/** The short form of why the core is not running, for its row in the views (the row's tooltip
+ *  and the log have the whole text). */
+export function explainCore(reason: string): string {
+  const first = reason.split(' | ')[0];
+  return first.length > 160 ? `${first.slice(0, 159)}…` : first;
 }

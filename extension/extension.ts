@@ -11,6 +11,7 @@ import { registerCommands } from './commands/register.js';
 import { reportError } from './commands/run.js';
 import type { Ctx } from './context.js';
 import { explain } from './explain.js';
+import { SCHEME, SitqDocuments } from './documents.js';
 import { createStatusBar } from './status.js';
 import { BackendsProvider } from './tree/backends.js';
 import { BenchmarksProvider } from './tree/benchmarks.js';
@@ -42,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const model = new Model(core);
   const backends = new BackendsProvider(model);
+  const workers = new WorkersProvider(model);
+  const benchmarks = new BenchmarksProvider(model);
+  const documents = new SitqDocuments(model);
   const ctx: Ctx = {
     extension: context,
     core,
@@ -54,15 +58,20 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   };
 
-  const backendsView = vscode.window.createTreeView('sitq.backends', { treeDataProvider: backends, showCollapseAll: true });
+  const backendsView = vscode.window.createTreeView('sitq.backends', { treeDataProvider: backends, showCollapseAll: true, canSelectMany: true });
   context.subscriptions.push(
     log,
     backends,
     backendsView,
-    backendsView.onDidCollapseElement((e) => backends.collapsed(e.element)),
-    vscode.window.createTreeView('sitq.workers', { treeDataProvider: new WorkersProvider(model) }),
-    vscode.window.createTreeView('sitq.benchmarks', { treeDataProvider: new BenchmarksProvider(model) }),
+    ...backends.attach(backendsView),
+    workers,
+    vscode.window.createTreeView('sitq.workers', { treeDataProvider: workers, canSelectMany: true }),
+    benchmarks,
+    vscode.window.createTreeView('sitq.benchmarks', { treeDataProvider: benchmarks }),
     createStatusBar(model),
+    DashboardPanel.serializer(core, vscode.Uri.joinPath(context.extensionUri, 'dist', 'ui'), log),
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
     ...registerCommands(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('sitq.nodePath') || e.affectsConfiguration('sitq.configPath')) {

@@ -1,6 +1,7 @@
 // Benchmarks and pool sweeps from the editor: a cancellable progress notification while the core
 // measures, then the results webview.
 import * as vscode from 'vscode';
+import { progressText } from '../tree/benchmarks.js';
 import type { BenchRunSummary } from '../../shared/protocol/bench.js';
 import type { Ctx } from '../context.js';
 import type { BenchNode } from '../tree/benchmarks.js';
@@ -32,7 +33,7 @@ function follow(ctx: Ctx, run: BenchRunSummary, title: string): Thenable<BenchRu
         if (r.id !== run.id) return;
         if (r.progress) {
           const share = r.progress.total ? (r.progress.done / r.progress.total) * 100 : 0;
-          progress.report({ message: `${r.progress.profile}: ${r.progress.phase} ${r.progress.done}/${r.progress.total}`, increment: r.progress.phase === 'processing' ? Math.max(0, share - lastShare) : undefined });
+          progress.report({ message: progressText(r), increment: r.progress.phase === 'processing' ? Math.max(0, share - lastShare) : undefined });
           if (r.progress.phase === 'processing') lastShare = share;
         }
         if (r.state !== 'running') {

@@ -19,11 +19,15 @@ export async function addProfile(ctx: Ctx): Promise<void> {
   await ready(ctx);
   const kindPick = await vscode.window.showQuickPick(
     BACKEND_DESCRIPTORS.map((d) => ({ label: d.label, detail: d.detail, backend: d.kind })),
-    { title: 'Add a sitq backend (1/3): which backend?', placeHolder: 'Pick the kind of backend', ignoreFocusOut: true },
+    // No step count yet: how many steps follow depends on the backend picked here.
+    { title: 'Add a sitq backend: which backend?', placeHolder: 'Pick the kind of backend', ignoreFocusOut: true },
   );
   if (!kindPick) return;
   const preset = presetFor(ctx, kindPick.backend);
-  await guidedFlow(ctx, { name: uniqueName(ctx, preset?.name ?? kindPick.backend), kind: kindPick.backend, options: { ...(preset?.options ?? {}) }, secrets: {} });
+  // The local-server presets say where a server usually listens; which database is the user's
+  // to name (the preset's `test` is this project's own test database, not a default).
+  const { database: _database, ...options } = preset?.options ?? {};
+  await guidedFlow(ctx, { name: uniqueName(ctx, preset?.name ?? kindPick.backend), kind: kindPick.backend, options, secrets: {} }, undefined, 1);
 }
 
 export async function addLocalSqlite(ctx: Ctx): Promise<void> {
@@ -32,7 +36,21 @@ export async function addLocalSqlite(ctx: Ctx): Promise<void> {
   const fallback = descriptorOf(kind).preset!;
   const preset = presetFor(ctx, kind);
   const draft: ProfileDraft = { name: uniqueName(ctx, fallback.name), kind, options: { ...(preset?.options ?? fallback.options) }, secrets: {} };
+  // A second profile for the same file would only be a second name for the same queue.
+  const file = sqliteFile(ctx, draft.options.path);
+  const same = ctx.model.profiles.find((p) => p.kind === kind && file !== undefined && sqliteFile(ctx, p.options.path) === file);
+  if (same) {
+    void vscode.window.showInformationMessage(`The profile "${same.name}" already uses the local SQLite file ${String(draft.options.path)}.`);
+    return;
+  }
   await save(ctx, draft);
+}
+
+/** A SQLite profile's file as an absolute path (relative paths are from the config file's folder). */
+function sqliteFile(ctx: Ctx, path: unknown): string | undefined {
+  const configPath = ctx.model.host?.configPath;
+  if (typeof path !== 'string' || path === ':memory:' || !configPath) return undefined;
+  return isAbsolute(path) ? resolve(path) : resolve(dirname(configPath), path);
 }
 
 export async function editProfile(ctx: Ctx, from?: unknown): Promise<void> {
@@ -76,13 +94,14 @@ export async function testConnection(ctx: Ctx, from?: unknown): Promise<void> {
 
 /** The step-by-step flow: name, then each main field of the backend, then (optionally) advanced
  *  options picked from a list, then test and save. */
-async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView): Promise<void> {
+async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView, stepsBefore = 0): Promise<void> {
   const label = BACKEND_LABELS[draft.kind];
   const main = BACKEND_FIELDS[draft.kind].filter((f) => !f.advanced);
   const advanced = BACKEND_FIELDS[draft.kind].filter((f) => f.advanced);
-  const total = main.length + 2;
+  // Steps already taken (picking the backend) count: the numbers go on, they do not restart.
+  const total = stepsBefore + main.length + 2;
   const name = await vscode.window.showInputBox({
-    title: `${label} profile (1/${total}): name`,
+    title: `${label} profile (${stepsBefore + 1}/${total}): name`,
     prompt: 'A short name for this backend, used by the CLI as --profile NAME',
     value: draft.name,
     ignoreFocusOut: true,
@@ -91,7 +110,7 @@ async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView)
   if (name === undefined) return;
   draft.name = name.trim();
   for (const [i, field] of main.entries()) {
-    const ok = await askField(ctx, draft, field, `${label} profile (${i + 2}/${total}): ${field.label}`, original);
+    const ok = await askField(ctx, draft, field, `${label} profile (${stepsBefore + i + 2}/${total}): ${field.label}`, original);
     if (!ok) return;
   }
   // Last step: save (a new profile: in the project or in the user's settings), or set advanced
@@ -128,7 +147,10 @@ type SaveTarget = 'project' | 'user';
 function describeCurrent(draft: ProfileDraft, field: FieldSpec, original?: ProfileView): string {
   if (field.kind === 'secret') return draft.secrets[field.key] ? 'set' : original?.secretKeys.includes(field.key) ? 'stored' : 'not set';
   const v = draft.options[field.key];
-  return v === undefined ? `default${field.placeholder ? ` (${field.placeholder})` : ''}` : toText(v);
+  if (v !== undefined) return toText(v);
+  // A list's placeholder is an example (e.g. Hosts: db1:5432, db2:5432), not what is used when unset.
+  if (field.kind === 'list') return 'not set';
+  return `default${field.placeholder ? ` (${field.placeholder})` : ''}`;
 }
 
 async function askField(ctx: Ctx, draft: ProfileDraft, field: FieldSpec, title: string, original?: ProfileView): Promise<boolean> {

@@ -9,8 +9,8 @@ import { addLocalSqlite, addProfile, editProfile, removeProfile, testConnection 
 import { guarded } from './run.js';
 import { debugTask, debugWorker, registerDebugging } from '../debug/debug-task.js';
 import { enqueueAgain, enqueueFlow, enqueueSelection } from './enqueue.js';
-import { cancelTask, enqueueTestTasks, purge, requeueTask } from './tasks.js';
-import { startWorker, stopWorker } from './workers.js';
+import { cancelTask, copyTaskId, enqueueTestTasks, openTask, purge, requeueTask } from './tasks.js';
+import { clearStoppedWorkers, showWorkerLog, startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
@@ -27,13 +27,17 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.debugTask': ['Debug task locally', (node?: unknown) => debugTask(ctx, node)],
     'sitq.debugWorker': ['Debug worker', (node?: unknown) => debugWorker(ctx, node)],
     'sitq.startWorker': ['Start worker', (node?: unknown) => startWorker(ctx, node)],
-    'sitq.stopWorker': ['Stop worker', (node?: never) => stopWorker(ctx, node)],
+    'sitq.stopWorker': ['Stop worker', (node?: unknown, selection?: unknown) => stopWorker(ctx, node, selection)],
+    'sitq.showWorkerLog': ['Show worker log', (node?: unknown) => showWorkerLog(node)],
+    'sitq.clearStoppedWorkers': ['Clear stopped workers', () => clearStoppedWorkers(ctx)],
     'sitq.runBenchmark': ['Benchmark', (node?: unknown) => runBenchmark(ctx, node, false)],
     'sitq.runPoolSweep': ['Pool sweep', (node?: unknown) => runBenchmark(ctx, node, true)],
     'sitq.cancelBenchmark': ['Cancel benchmark', (node?: never) => cancelBenchmark(ctx, node)],
     'sitq.openBenchmark': ['Open benchmark', (node?: never) => openBenchmark(ctx, node)],
-    'sitq.requeueTask': ['Requeue', (node: never) => requeueTask(ctx, node)],
-    'sitq.cancelTask': ['Cancel task', (node: never) => cancelTask(ctx, node)],
+    'sitq.requeueTask': ['Requeue', (node: unknown, selection?: unknown) => requeueTask(ctx, node, selection)],
+    'sitq.cancelTask': ['Cancel task', (node: unknown, selection?: unknown) => cancelTask(ctx, node, selection)],
+    'sitq.openTask': ['Open task', (node: unknown) => openTask(node)],
+    'sitq.copyTaskId': ['Copy task id', (node: unknown, selection?: unknown) => copyTaskId(node, selection)],
     'sitq.purge': ['Purge', (node?: unknown) => purge(ctx, node)],
     'sitq.openDashboard': ['Open dashboard', () => ctx.openDashboard()],
     'sitq.refresh': ['Refresh', async () => {

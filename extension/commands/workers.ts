@@ -2,7 +2,8 @@
 // with the built-in test tasks and, optionally, a task module picked from the workspace.
 import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';
-import type { WorkerNode } from '../tree/workers.js';
+import { workerUri } from '../documents.js';
+import { WorkerNode } from '../tree/workers.js';
 import { queueListCheck } from './enqueue-input.js';
 import { askNumber, pickProfile } from './pick.js';
 import { pickTaskModule } from './task-module.js';
@@ -28,18 +29,35 @@ export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
   void vscode.commands.executeCommand('sitq.workers.focus');
 }
 
-export async function stopWorker(ctx: Ctx, node?: WorkerNode): Promise<void> {
-  let id = node?.worker.id;
-  if (!id) {
-    const running = ctx.model.workers.filter((w) => w.state === 'running' || w.state === 'starting');
+export async function stopWorker(ctx: Ctx, node?: unknown, selection?: unknown): Promise<void> {
+  const chosen = (Array.isArray(selection) && selection.includes(node) ? selection : [node]).filter((n): n is WorkerNode => n instanceof WorkerNode && isLive(n.worker.state));
+  let ids = chosen.map((n) => n.worker.id);
+  if (ids.length === 0) {
+    const running = ctx.model.workers.filter((w) => isLive(w.state));
     if (running.length === 0) return void vscode.window.showInformationMessage('No worker started from this window is running.');
     const picked = await vscode.window.showQuickPick(
       running.map((w) => ({ label: w.id, description: `${w.profile} · ${w.queues.join(', ')}` })),
       { placeHolder: 'Stop which worker?' },
     );
-    id = picked?.label;
+    ids = picked ? [picked.label] : [];
   }
-  if (!id) return;
-  const view = await ctx.model.client.request('workers.stop', { id, force: false });
-  ctx.log.info(`stopping worker ${id}: ${view.state}`);
+  for (const id of ids) {
+    const view = await ctx.model.client.request('workers.stop', { id, force: false });
+    ctx.log.info(`stopping worker ${id}: ${view.state}`);
+  }
+}
+
+export async function showWorkerLog(node?: unknown): Promise<void> {
+  if (!(node instanceof WorkerNode)) return;
+  await vscode.window.showTextDocument(workerUri(node.worker.id), { preview: true, preserveFocus: true });
+}
+
+/** Drops stopped and failed workers from the list (their logs go with them). */
+export async function clearStoppedWorkers(ctx: Ctx): Promise<void> {
+  const { cleared } = await ctx.model.client.request('workers.clear', {});
+  if (cleared === 0) vscode.window.setStatusBarMessage('No stopped worker to clear', 3000);
+}
+
+function isLive(state: string): boolean {
+  return state === 'running' || state === 'starting';
 }

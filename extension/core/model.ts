@@ -16,7 +16,12 @@ export interface ModelEvents {
   bench: [run: BenchRunSummary];
   log: [source: string, lines: LogLine[]];
   connection: [open: boolean];
+  /** The core process started, became ready, failed or stopped (see `core`). */
+  core: [];
 }
+
+/** Where the core process is: the views show its failure instead of the last data it sent. */
+export type CoreState = { state: 'starting' } | { state: 'ready' } | { state: 'failed'; reason: string };
 
 export class Model extends EventEmitter<ModelEvents> {
   readonly client: ProtocolClient;
@@ -30,9 +35,14 @@ export class Model extends EventEmitter<ModelEvents> {
   benchRuns: BenchRunSummary[] = [];
   private readonly watchers = new Map<string, ProtocolClient>();
   loaded = false;
+  coreState: CoreState = { state: 'starting' };
 
   constructor(private readonly core: CoreClient) {
     super();
+    core.on('starting', () => this.setCore({ state: 'starting' }));
+    core.on('ready', () => this.setCore({ state: 'ready' }));
+    core.on('failed', (reason: string) => this.setCore({ state: 'failed', reason }));
+    core.on('crashed', (reason: string) => this.setCore({ state: 'failed', reason }));
     this.client = new ProtocolClient(core.openSession());
     this.client.onState((state) => {
       if (state === 'open') void this.reload();
@@ -85,6 +95,23 @@ export class Model extends EventEmitter<ModelEvents> {
     this.emit('profiles');
     this.emit('workers');
     for (const name of this.watchers.keys()) void this.refreshQueues(name);
+  }
+
+  /** Leaving `ready` forgets what the core had said (health, counts, workers: they died with it),
+   *  so no view keeps showing a profile "healthy" from before the failure. */
+  private setCore(next: CoreState): void {
+    const same = next.state === this.coreState.state && (next.state !== 'failed' || (this.coreState.state === 'failed' && next.reason === this.coreState.reason));
+    if (same) return;
+    const wasReady = this.coreState.state === 'ready';
+    this.coreState = next;
+    if (wasReady && next.state !== 'ready') {
+      this.health.clear();
+      this.queues.clear();
+      this.workers = [];
+      this.emit('workers');
+      for (const p of this.profiles) this.emit('health', p.name);
+    }
+    this.emit('core');
   }
 
   /** Which profiles come from the user's settings (the core says after each change). */

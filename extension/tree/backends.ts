@@ -1,122 +1,152 @@
 // The Backends view: profiles → queues → state groups → the latest tasks, paged. Counts arrive as
-// events for the profiles that are expanded, and only that profile's rows are refreshed.
+// events for the profiles that are expanded while the view is visible; a row is refreshed only
+// when what it shows changed, and only that row (calm.ts).
 import * as vscode from 'vscode';
 import { TASK_STATES } from '../../shared/core/types.js';
+import type { QueuesSnapshot } from '../../shared/protocol/models.js';
 import type { Model } from '../core/model.js';
-import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, type BackendsNode, type ProfileOrigin } from './nodes.js';
+import { explain, explainCore } from '../explain.js';
+import { latencyBand } from '../format.js';
+import { CalmTree } from './calm.js';
+import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, taskTooltip, type BackendsNode, type ProfileOrigin } from './nodes.js';
 
 const PAGE = 50;
 
-export class BackendsProvider implements vscode.TreeDataProvider<BackendsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<BackendsNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  /** The profile rows last handed out, so a change can name the row it affects. */
-  private readonly profileNodes = new Map<string, ProfileNode>();
+export class BackendsProvider extends CalmTree<BackendsNode> {
   /** How many tasks each expanded state group shows ("load more" adds a page). */
-  private readonly shown = new Map<string, number>();
+  private readonly pageSize = new Map<string, number>();
+  /** Expanded profiles: their counts are watched while the view is visible. */
+  private readonly expanded = new Set<string>();
+  private visible = false;
+  /** The last few response times of each profile (see typicalLatency). */
+  private readonly latencies = new Map<string, { at: number | undefined; values: number[] }>();
 
   constructor(private readonly model: Model) {
-    model.on('profiles', () => this.changed.fire(undefined));
-    model.on('connection', () => this.changed.fire(undefined));
-    model.on('health', (profile) => this.refreshProfile(profile));
-    model.on('queues', (profile) => this.refreshProfile(profile));
+    super('backends');
+    model.on('profiles', () => this.profilesChanged());
+    model.on('core', () => this.refresh());
+    model.on('health', (profile) => this.healthChanged(profile));
+    model.on('queues', (profile) => this.queuesChanged(profile));
   }
 
-  /** Called by the tree view when a profile is collapsed: stop its counts. */
-  collapsed(node: BackendsNode): void {
-    if (node instanceof ProfileNode) this.model.unwatch(node.profile.name);
+  /** Follows the view's expansion and visibility: counts are polled only for expanded profiles
+   *  of a visible view. */
+  attach(view: vscode.TreeView<BackendsNode>): vscode.Disposable[] {
+    this.visible = view.visible;
+    return [
+      view.onDidExpandElement(({ element }) => {
+        if (element instanceof ProfileNode) this.expanded.add(element.profile.name);
+      }),
+      view.onDidCollapseElement(({ element }) => {
+        if (!(element instanceof ProfileNode)) return;
+        this.expanded.delete(element.profile.name);
+        this.model.unwatch(element.profile.name);
+      }),
+      view.onDidChangeVisibility(({ visible }) => {
+        this.visible = visible;
+        for (const name of this.expanded) {
+          if (visible) this.model.watch(name);
+          else this.model.unwatch(name);
+        }
+      }),
+    ];
   }
 
   loadMore(node: LoadMoreNode): void {
-    const key = node.parent.id ?? '';
-    this.shown.set(key, (this.shown.get(key) ?? PAGE) + PAGE);
-    // Rows below a profile are rebuilt on every count update, so refresh from the profile row,
-    // the instance the view knows.
-    this.changed.fire(this.profileNodes.get(node.parent.profile));
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
-  }
-
-  getTreeItem(node: BackendsNode): vscode.TreeItem {
-    return node;
-  }
-
-  getParent(): undefined {
-    return undefined;
+    this.pageSize.set(node.parent.id, (this.pageSize.get(node.parent.id) ?? PAGE) + PAGE);
+    this.refresh(node.parent);
   }
 
   async getChildren(node?: BackendsNode): Promise<BackendsNode[]> {
-    if (!node) return this.roots();
-    if (node instanceof ProfileNode) return this.queuesOf(node);
-    if (node instanceof QueueNode) {
-      return TASK_STATES.filter((s) => node.queue.counts[s] > 0).map((s) => new StateNode(node.profile, node.queue.queue, s, node.queue.counts[s]));
-    }
-    if (node instanceof StateNode) return this.tasksOf(node);
+    if (!node) return this.keepChildren(undefined, this.roots());
+    if (node instanceof ProfileNode) return this.keepChildren(node, await this.queuesOf(node));
+    if (node instanceof QueueNode) return this.keepChildren(node, this.statesOf(node));
+    if (node instanceof StateNode) return this.keepChildren(node, await this.tasksOf(node));
     return [];
   }
 
-  /** Shows a task's payload, attempts and error in its tooltip, read when the user hovers it. */
+  /** Tooltips that change all the time (latency, ages) or cost a request are built on hover. */
   async resolveTreeItem(item: vscode.TreeItem, node: BackendsNode): Promise<vscode.TreeItem> {
-    if (!(node instanceof TaskNode) || item.tooltip) return item;
-    const detail = await this.model.client.request('tasks.get', { profile: node.profile, id: node.row.id }).catch(() => null);
-    const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${node.row.name}** \`${node.row.id}\`\n\n`);
-    md.appendMarkdown(`State **${node.row.state}** · attempt ${node.row.attempts} of ${node.row.maxAttempts} · priority ${node.row.priority}\n\n`);
-    if (detail) {
-      md.appendMarkdown('Payload:');
-      md.appendCodeblock(truncate(detail.payloadText), 'json');
-      if (detail.resultText) {
-        md.appendMarkdown('Result:');
-        md.appendCodeblock(truncate(detail.resultText), 'json');
-      }
-      if (detail.errorName || detail.errorMessage) {
-        md.appendMarkdown('Error:');
-        md.appendCodeblock(`${detail.errorName ?? 'Error'}: ${detail.errorMessage ?? ''}`, 'text');
-      }
-    } else if (node.row.error) {
-      md.appendCodeblock(node.row.error, 'text');
+    if (item.tooltip) return item;
+    if (node instanceof ProfileNode) item.tooltip = node.describe();
+    else if (node instanceof QueueNode) item.tooltip = node.describe();
+    else if (node instanceof TaskNode) {
+      const detail = await this.model.client.request('tasks.get', { profile: node.profile, id: node.row.id }).catch(() => null);
+      item.tooltip = taskTooltip(node.row, detail);
     }
-    item.tooltip = md;
     return item;
   }
 
-  dispose(): void {
-    this.changed.dispose();
-  }
-
   private roots(): BackendsNode[] {
+    const core = this.model.coreState;
+    if (core.state === 'failed') {
+      return [
+        new MessageNode('core:failed', 'The sitq core is not running', 'error', core.reason, { command: 'sitq.showLog', title: 'Show Log' }, undefined, explainCore(core.reason)),
+        new MessageNode('core:restart', 'Restart Core', 'debug-restart', undefined, { command: 'sitq.restartCore', title: 'Restart Core' }),
+        new MessageNode('core:node', 'Choose Node.js for the Core…', 'settings-gear', undefined, { command: 'sitq.selectNode', title: 'Choose Node.js' }),
+      ];
+    }
     // An empty list lets the view show its welcome content (Add a backend / Use a local SQLite file).
     if (this.model.profilesProblem) {
       return [new MessageNode('problem', 'The config file could not be read', 'error', this.model.profilesProblem, { command: 'sitq.openConfig', title: 'Open config' })];
     }
-    this.profileNodes.clear();
-    return this.model.profiles.map((p) => {
-      const node = new ProfileNode(p, this.model.health.get(p.name), this.origin(p.name));
-      this.profileNodes.set(p.name, node);
-      return node;
-    });
+    return this.model.profiles.map((p) => this.profileRow(p.name)).filter((n): n is ProfileNode => !!n);
+  }
+
+  private profileRow(name: string): ProfileNode | undefined {
+    const p = this.model.profile(name);
+    if (!p) return undefined;
+    const health = this.model.health.get(name);
+    const previous = (this.row(`profile:${name}`) as ProfileNode | undefined)?.latency;
+    const latency = health?.latencyMs === undefined ? undefined : latencyBand(this.typicalLatency(name, health.latencyMs, health.checkedAt), previous);
+    return new ProfileNode(p, health, this.origin(name), latency);
+  }
+
+  /** The median of the last checks' response times: one slow check on a busy machine does not
+   *  change the row. */
+  private typicalLatency(name: string, ms: number, checkedAt: number | undefined): number {
+    let recent = this.latencies.get(name);
+    if (!recent) this.latencies.set(name, (recent = { at: undefined, values: [] }));
+    if (checkedAt === undefined || recent.at !== checkedAt) {
+      recent.at = checkedAt;
+      recent.values.push(ms);
+      if (recent.values.length > 5) recent.values.shift();
+    }
+    const sorted = [...recent.values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
   }
 
   private async queuesOf(node: ProfileNode): Promise<BackendsNode[]> {
     const name = node.profile.name;
-    this.model.watch(name);
-    const snap = this.model.queues.get(name) ?? (await this.model.refreshQueues(name));
+    if (this.model.coreState.state !== 'ready') return [];
+    this.expanded.add(name);
+    if (this.visible) this.model.watch(name);
     const health = this.model.health.get(name);
+    // A backend known to be down is not asked again here (that would keep the view's progress
+    // bar spinning for its connect timeout on every refresh): its health row says why.
+    const snap = this.model.queues.get(name) ?? (health?.status === 'unhealthy' ? undefined : await this.model.refreshQueues(name));
     if (!snap) {
-      const why = health?.error ?? node.profile.problem ?? 'the backend did not answer';
-      return [new MessageNode(`unreachable:${name}`, why, 'warning', why, { command: 'sitq.testConnection', title: 'Test connection', arguments: [node] })];
+      const why = health?.error ? explain(health.error, node.profile.kind) : (node.profile.problem ?? 'the backend did not answer');
+      return [new MessageNode(`unreachable:${name}`, why, 'warning', health?.error ?? why, { command: 'sitq.testConnection', title: 'Test connection', arguments: [node] }, node)];
     }
-    if (snap.queues.length === 0) return [new MessageNode(`empty:${name}`, 'No queues yet: enqueue test tasks', 'info', undefined, { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] })];
-    return snap.queues.map((q) => new QueueNode(name, q));
+    return this.queueRows(node, snap);
+  }
+
+  private queueRows(node: ProfileNode, snap: QueuesSnapshot): BackendsNode[] {
+    const name = node.profile.name;
+    if (snap.queues.length === 0) return [new MessageNode(`empty:${name}`, 'No queues yet: enqueue test tasks', 'info', undefined, { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] }, node)];
+    return snap.queues.map((q) => new QueueNode(node, name, q));
+  }
+
+  private statesOf(node: QueueNode): StateNode[] {
+    return TASK_STATES.filter((s) => node.queue.counts[s] > 0).map((s) => new StateNode(node, node.profile, node.queue.queue, s, node.queue.counts[s]));
   }
 
   private async tasksOf(node: StateNode): Promise<BackendsNode[]> {
-    const limit = Math.min(this.shown.get(node.id ?? '') ?? PAGE, 1000);
+    const limit = Math.min(this.pageSize.get(node.id) ?? PAGE, 1000);
     const page = await this.model.client.request('tasks.list', { profile: node.profile, queue: node.queue, state: node.state, offset: 0, limit }).catch(() => undefined);
     if (!page) return [];
-    const rows: BackendsNode[] = page.rows.map((r) => new TaskNode(node.profile, r));
+    const rows: BackendsNode[] = page.rows.map((r) => new TaskNode(node, node.profile, r));
     if (page.total > page.rows.length && limit < 1000) rows.push(new LoadMoreNode(node, page.rows.length, page.total));
     return rows;
   }
@@ -126,16 +156,23 @@ export class BackendsProvider implements vscode.TreeDataProvider<BackendsNode>, 
     return { user: user.includes(name), hidesUser: shadowed.includes(name) };
   }
 
-  private refreshProfile(name: string): void {
-    const node = this.profileNodes.get(name);
-    if (!node) return this.changed.fire(undefined);
-    // A new row object with the same id replaces the old one (new description and icon).
-    const fresh = new ProfileNode(node.profile, this.model.health.get(name), this.origin(name));
-    Object.assign(node, { description: fresh.description, iconPath: fresh.iconPath, tooltip: fresh.tooltip });
-    this.changed.fire(node);
+  /** The list of profiles changed: the whole tree only when rows come or go. */
+  private profilesChanged(): void {
+    if (this.model.coreState.state === 'failed') return;
+    this.update(undefined, this.roots());
   }
-}
 
-function truncate(text: string, max = 2000): string {
-  return text.length > max ? `${text.slice(0, max)}\n…` : text;
+  private healthChanged(name: string): void {
+    if (!this.row(`profile:${name}`)) return;
+    const fresh = this.profileRow(name);
+    if (fresh) this.keep(fresh, true);
+  }
+
+  /** New counts for a profile: each queue row that changed, or the profile when queues came or went. */
+  private queuesChanged(name: string): void {
+    const profile = this.row(`profile:${name}`);
+    if (!(profile instanceof ProfileNode)) return;
+    const snap = this.model.queues.get(name);
+    if (snap) this.update(profile, this.queueRows(profile, snap));
+  }
 }

@@ -2,8 +2,11 @@
 import * as vscode from 'vscode';
 import type { BenchRunSummary } from '../../shared/protocol/bench.js';
 import type { Model } from '../core/model.js';
+import { CalmTree } from './calm.js';
 
 export class BenchNode extends vscode.TreeItem {
+  readonly parent = undefined;
+  declare id: string;
   constructor(readonly run: BenchRunSummary) {
     super(`${new Date(run.startedAt).toLocaleString()} · ${run.profiles.join(', ')}`, vscode.TreeItemCollapsibleState.None);
     this.id = `bench:${run.id}`;
@@ -16,32 +19,30 @@ export class BenchNode extends vscode.TreeItem {
   }
 }
 
-function progressText(run: BenchRunSummary): string {
+/** `warmup 45%`: the phase and its share; the profile only when the run covers several (the
+ *  row and the notification's title already name a single one). */
+export function progressText(run: BenchRunSummary): string {
   const p = run.progress;
   if (!p) return 'running';
   const share = p.total ? ` ${Math.round((p.done / p.total) * 100)}%` : '';
-  return `${p.profile}: ${p.phase}${share}`;
+  const phase = p.phase.replace(/-/g, ' ');
+  return run.profiles.length > 1 ? `${p.profile}: ${phase}${share}` : `${phase}${share}`;
 }
 
-export class BenchmarksProvider implements vscode.TreeDataProvider<BenchNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<BenchNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class BenchmarksProvider extends CalmTree<BenchNode> {
   constructor(private readonly model: Model) {
-    model.on('bench', () => this.changed.fire(undefined));
-    model.on('profiles', () => this.changed.fire(undefined));
-  }
-
-  getTreeItem(node: BenchNode): vscode.TreeItem {
-    return node;
+    super('benchmarks');
+    model.on('bench', () => this.runsChanged());
+    model.on('profiles', () => this.runsChanged());
   }
 
   getChildren(node?: BenchNode): BenchNode[] {
     if (node) return [];
-    return this.model.benchRuns.map((r) => new BenchNode(r));
+    return this.keepChildren(undefined, this.model.benchRuns.map((r) => new BenchNode(r)));
   }
 
-  dispose(): void {
-    this.changed.dispose();
+  private runsChanged(): void {
+    this.update(undefined, this.model.benchRuns.map((r) => new BenchNode(r)));
   }
+
 }

@@ -1,7 +1,7 @@
 // One class per kind of row in the Backends tree. `contextValue` drives the context menus in
 // package.json (`viewItem == sitq.profile`, `viewItem =~ /^sitq\.task\.(dead|cancelled)$/`).
 import * as vscode from 'vscode';
-import type { ProfileHealth, ProfileView, QueueView, TaskRow } from '../../shared/protocol/models.js';
+import type { ProfileHealth, ProfileView, QueueView, TaskDetail, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
 import { explain } from '../explain.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
@@ -15,17 +15,27 @@ export interface ProfileOrigin {
 
 export class ProfileNode extends vscode.TreeItem {
   readonly kind = 'profile' as const;
+  readonly parent = undefined;
+  declare id: string;
   constructor(
     readonly profile: ProfileView,
-    health: ProfileHealth | undefined,
+    readonly health: ProfileHealth | undefined,
     readonly origin: ProfileOrigin = { user: false, hidesUser: false },
+    /** The response time as shown (a band, see latencyBand). */
+    readonly latency?: string,
   ) {
     super(profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `profile:${profile.name}`;
-    const state = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind);
+    const state = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind, latency);
     this.description = origin.user ? `(user) ${state}` : state;
     this.iconPath = new vscode.ThemeIcon(kindIcon(profile.kind), healthColor(profile.problem ? 'unhealthy' : health?.status));
     this.contextValue = 'sitq.profile';
+    // The tooltip (exact latency, lag, workers) is built on hover: those change with every check,
+    // and the row itself should only change when what it shows does.
+  }
+
+  describe(): vscode.MarkdownString {
+    const { profile, health, origin } = this;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${profile.name}** · ${profile.kind}\n\n`);
     md.appendMarkdown(`\`${profile.address}\`\n\n`);
@@ -40,17 +50,19 @@ export class ProfileNode extends vscode.TreeItem {
       if (health.error) md.appendMarkdown(`$(warning) ${escape(explain(health.error, profile.kind))}\n\n${escape(health.error)}\n\n`);
       if (health.facts) md.appendMarkdown(`Lag ${formatAge(health.facts.lagMs)} · ${health.facts.liveWorkers} live workers · ${health.facts.deadTasks} dead tasks`);
     }
-    this.tooltip = md;
+    return md;
   }
 }
 
 export class MessageNode extends vscode.TreeItem {
   readonly kind = 'message' as const;
-  constructor(id: string, label: string, icon: string, detail?: string, command?: vscode.Command) {
+  declare id: string;
+  constructor(id: string, label: string, icon: string, detail?: string, command?: vscode.Command, readonly parent: BackendsNode | undefined = undefined, description?: string) {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.id = id;
-    this.iconPath = new vscode.ThemeIcon(icon);
+    this.iconPath = new vscode.ThemeIcon(icon, icon === 'error' ? new vscode.ThemeColor('testing.iconFailed') : undefined);
     if (detail) this.tooltip = detail;
+    if (description) this.description = description;
     if (command) this.command = command;
     this.contextValue = 'sitq.message';
   }
@@ -58,7 +70,9 @@ export class MessageNode extends vscode.TreeItem {
 
 export class QueueNode extends vscode.TreeItem {
   readonly kind = 'queue' as const;
+  declare id: string;
   constructor(
+    readonly parent: ProfileNode,
     readonly profile: string,
     readonly queue: QueueView,
   ) {
@@ -67,7 +81,12 @@ export class QueueNode extends vscode.TreeItem {
     this.description = formatCounts(queue.counts);
     this.iconPath = new vscode.ThemeIcon('list-unordered');
     this.contextValue = 'sitq.queue';
-    this.tooltip = `${queue.queue}: ${formatCounts(queue.counts, true)}${queue.oldestPendingAgeMs ? `\noldest pending: ${formatAge(queue.oldestPendingAgeMs)}` : ''}`;
+  }
+
+  /** Built on hover: the oldest pending task's age changes all the time. */
+  describe(): string {
+    const q = this.queue;
+    return `${q.queue}: ${formatCounts(q.counts, true)}${q.oldestPendingAgeMs ? `\noldest pending: ${formatAge(q.oldestPendingAgeMs)}` : ''}`;
   }
 }
 
@@ -82,7 +101,9 @@ const STATE_ICONS: Record<TaskState, [string, string | undefined]> = {
 
 export class StateNode extends vscode.TreeItem {
   readonly kind = 'state' as const;
+  declare id: string;
   constructor(
+    readonly parent: QueueNode,
     readonly profile: string,
     readonly queue: string,
     readonly state: TaskState,
@@ -99,7 +120,9 @@ export class StateNode extends vscode.TreeItem {
 
 export class TaskNode extends vscode.TreeItem {
   readonly kind = 'task' as const;
+  declare id: string;
   constructor(
+    readonly parent: StateNode,
     readonly profile: string,
     readonly row: TaskRow,
   ) {
@@ -110,11 +133,13 @@ export class TaskNode extends vscode.TreeItem {
     const [icon, color] = STATE_ICONS[row.state];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.contextValue = `sitq.task.${row.state}`;
+    this.command = { command: 'sitq.openTask', title: 'Open Task', arguments: [this] };
   }
 }
 
 export class LoadMoreNode extends vscode.TreeItem {
   readonly kind = 'more' as const;
+  declare id: string;
   constructor(
     readonly parent: StateNode,
     shown: number,
@@ -127,6 +152,33 @@ export class LoadMoreNode extends vscode.TreeItem {
     this.contextValue = 'sitq.loadMore';
     this.command = { command: 'sitq.loadMore', title: 'Load more', arguments: [this] };
   }
+}
+
+/** A task's hover: its state, attempts, payload, result and error (`detail` read on hover). */
+export function taskTooltip(row: TaskRow, detail: TaskDetail | null): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${row.name}** \`${row.id}\`\n\n`);
+  md.appendMarkdown(`State **${row.state}** · attempt ${row.attempts} of ${row.maxAttempts} · priority ${row.priority}\n\n`);
+  if (detail) {
+    md.appendMarkdown('Payload:');
+    md.appendCodeblock(truncate(detail.payloadText), 'json');
+    if (detail.resultText) {
+      md.appendMarkdown('Result:');
+      md.appendCodeblock(truncate(detail.resultText), 'json');
+    }
+    if (detail.errorName || detail.errorMessage) {
+      md.appendMarkdown('Error:');
+      md.appendCodeblock(`${detail.errorName ?? 'Error'}: ${detail.errorMessage ?? ''}`, 'text');
+    }
+  } else if (row.error) {
+    md.appendCodeblock(row.error, 'text');
+  }
+  md.appendMarkdown('\n\nClick to open all of it.');
+  return md;
+}
+
+function truncate(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}\n…` : text;
 }
 
 export type BackendsNode = ProfileNode | MessageNode | QueueNode | StateNode | TaskNode | LoadMoreNode;

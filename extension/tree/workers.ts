@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { LocalWorkerView } from '../../shared/protocol/models.js';
 import type { Model } from '../core/model.js';
+import { CalmTree } from './calm.js';
 
 const STATE_ICON: Record<LocalWorkerView['state'], [string, string | undefined]> = {
   starting: ['loading~spin', undefined],
@@ -12,6 +13,8 @@ const STATE_ICON: Record<LocalWorkerView['state'], [string, string | undefined]>
 };
 
 export class WorkerNode extends vscode.TreeItem {
+  readonly parent = undefined;
+  declare id: string;
   constructor(readonly worker: LocalWorkerView) {
     super(`${worker.profile} · ${worker.queues.join(', ')}`, vscode.TreeItemCollapsibleState.None);
     this.id = `worker:${worker.id}`;
@@ -32,28 +35,24 @@ export class WorkerNode extends vscode.TreeItem {
     ]
       .filter(Boolean)
       .join('\n');
-    this.command = { command: 'sitq.showLog', title: 'Show log' };
+    this.command = { command: 'sitq.showWorkerLog', title: 'Show Worker Log', arguments: [this] };
   }
 }
 
-export class WorkersProvider implements vscode.TreeDataProvider<WorkerNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<WorkerNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-
+export class WorkersProvider extends CalmTree<WorkerNode> {
   constructor(private readonly model: Model) {
-    model.on('workers', () => this.changed.fire(undefined));
-  }
-
-  getTreeItem(node: WorkerNode): vscode.TreeItem {
-    return node;
+    super('workers');
+    model.on('workers', () => this.workersChanged());
   }
 
   getChildren(node?: WorkerNode): WorkerNode[] {
     if (node) return [];
-    return this.model.workers.map((w) => new WorkerNode(w));
+    return this.keepChildren(undefined, this.model.workers.map((w) => new WorkerNode(w)));
   }
 
-  dispose(): void {
-    this.changed.dispose();
+  /** The whole list when workers came or went, else only the rows whose numbers changed. */
+  private workersChanged(): void {
+    this.update(undefined, this.model.workers.map((w) => new WorkerNode(w)));
   }
+
 }

@@ -8,6 +8,8 @@ import { contentSecurityPolicy } from '../../shared/host/static.js';
 import { isRequestMessage } from '../../shared/protocol/messages.js';
 import type { CoreClient, CoreSession } from '../../shared/host/client.js';
 
+const VIEW_TYPE = 'sitq.dashboard';
+
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
   private readonly session: CoreSession;
@@ -21,11 +23,27 @@ export class DashboardPanel implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel('sitq.dashboard', 'sitq Dashboard', vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'sitq Dashboard', vscode.ViewColumn.Active, {
       enableScripts: true,
       retainContextWhenHidden: true,
       localResourceRoots: [uiRoot],
     });
+    return DashboardPanel.adopt(panel, core, uiRoot, log, route);
+  }
+
+  /** Restores the dashboard tab VS Code kept across a window reload (it asks the serializer
+   *  registered for the view type, which activates the extension). */
+  static serializer(core: CoreClient, uiRoot: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => {
+        panel.webview.options = { enableScripts: true, localResourceRoots: [uiRoot] };
+        DashboardPanel.current?.dispose();
+        DashboardPanel.adopt(panel, core, uiRoot, log);
+      },
+    });
+  }
+
+  private static adopt(panel: vscode.WebviewPanel, core: CoreClient, uiRoot: vscode.Uri, log: vscode.LogOutputChannel, route?: string): DashboardPanel {
     panel.iconPath = vscode.Uri.joinPath(uiRoot, '..', '..', 'media', 'sitq.svg');
     DashboardPanel.current = new DashboardPanel(panel, core, uiRoot, log, route);
     return DashboardPanel.current;

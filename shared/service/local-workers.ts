@@ -105,6 +105,9 @@ export class LocalWorkers {
   }
 
   private receive(e: Entry, m: FromThread): void {
+    // Stats arrive every interval even from an idle worker: only a change is pushed (a view that
+    // redraws an unchanged row loses its tooltip and selection).
+    const before = shown(e.view);
     switch (m.type) {
       case 'started':
         if (e.view.state === 'starting') e.view.state = 'running';
@@ -134,7 +137,7 @@ export class LocalWorkers {
         this.addLog(e, 'info', 'stopped');
         break;
     }
-    this.changed();
+    if (shown(e.view) !== before) this.changed();
   }
 
   private finish(e: Entry, state: 'stopped' | 'failed', error?: string): void {
@@ -156,20 +159,21 @@ export class LocalWorkers {
     e.log.push(line);
     if (e.log.length > LOG_LINES) e.log.splice(0, e.log.length - LOG_LINES);
     e.pendingLog.push(line);
-    this.changed();
+    this.changed(false);
   }
 
-  /** Coalesces bursts (a stats message per worker per interval, log lines) into one push. */
-  private changed(): void {
-    this.dirty = true;
+  /** Coalesces bursts (a stats message per worker per interval, log lines) into one push; the
+   *  list goes out only when a worker's view changed (`view`), log lines on their own. */
+  private changed(view = true): void {
+    if (view) this.dirty = true;
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      if (!this.dirty) return;
-      this.dirty = false;
       for (const e of this.entries.values()) {
         if (e.pendingLog.length) this.events.log(e.view.id, e.pendingLog.splice(0));
       }
+      if (!this.dirty) return;
+      this.dirty = false;
       this.events.changed(this.list());
     }, 100);
   }
@@ -192,4 +196,9 @@ export class LocalWorkers {
     if (!e) throw new NotFoundError('worker', id);
     return e;
   }
+}
+
+/** What a view of a worker shows that can change. */
+function shown(v: LocalWorkerView): string {
+  return `${v.state} ${v.running} ${v.succeeded} ${v.failed} ${v.ratePerSec} ${v.error ?? ''}`;
 }

@@ -196,6 +196,8 @@ test('errors become sentences that say what to do', () => {
   assert.equal(explain('cannot connect: connect ECONNREFUSED 127.0.0.1:5499', 'postgres'), 'PostgreSQL at 127.0.0.1:5499 refused the connection. Is it running?');
   assert.match(explain('postgres at x: password authentication failed for user "app"'), /rejected the credentials\. Edit the profile/);
   assert.match(explain('nats at nats://10.0.0.1:4222: connection timed out after 1000 ms'), /did not answer in time \(10\.0\.0\.1:4222\)/);
+  // The NATS client says CONNECTION_REFUSED where the others say ECONNREFUSED.
+  assert.equal(explain('NATS JetStream at nats://127.0.0.1:4299: connecting failed: CONNECTION_REFUSED'), 'NATS JetStream at nats://127.0.0.1:4299 refused the connection. Is it running?');
   assert.equal(explain('SQLite at x: cannot open: SQLite is unavailable: better-sqlite3 does not load in Node v24.1.0 (module ABI 137). To fix it, do this. (/a: b)'), 'SQLite is unavailable: better-sqlite3 does not load in Node v24.1.0 (module ABI 137). To fix it, do this.');
   assert.equal(explain('something else entirely'), 'something else entirely');
 });

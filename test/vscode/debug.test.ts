@@ -195,7 +195,8 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
     await wb.treeRow('Backends', 'default', '2 dead').waitFor({ timeout: 60_000 });
     // Stopped, so that the requeued task below is left for the debugged worker.
-    await wb.inlineAction(wb.treeRow('Workers', 'local'), 'Stop Worker', wb.treeRow('Workers', 'local', 'stopped'));
+    await wb.inlineAction(wb.treeRow('Workers', 'local'), 'Stop Worker');
+    await wb.treeRow('Workers', 'local', 'stopped').waitFor({ timeout: 60_000 });
     await shot('02-dead-and-delayed');
   });
 
@@ -257,7 +258,7 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.notification(/Enqueued a copy of \S+: sitq\.fail \(\S+\) into local \/ default\./).waitFor({ timeout: 30_000 });
     await wb.treeRow('Backends', 'default', '1 pending · 2 dead').waitFor({ timeout: 30_000 });
     await wb.runCommand('Notifications: Clear All Notifications');
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'fixture.boom'), 'Requeue Task', wb.dialog(/Requeue fixture\.boom/));
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'fixture.boom'), 'Requeue Task');
     await wb.confirm(/Requeue fixture\.boom/, 'Requeue');
     await wb.runCommand('sitq: Debug Worker…');
     const paused = await logLine(/debug session "sitq: Debug Worker \(local\)" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 120_000);

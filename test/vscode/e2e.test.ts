@@ -10,31 +10,23 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { serverSkip } from '../helpers/servers.js';
-import { codeServerInstalled, extensionLog, freePort, installCodeServer, startCodeServer, type CodeServer } from './code-server.js';
-import { closeWorkbench, codeServerSkipReason, QUIET_WORKBENCH_SETTINGS, screenshotSteps } from './harness.js';
-import { launchBrowser, Workbench } from './workbench.js';
+import { extensionLog, freePort } from './code-server.js';
+import { codeServerSkipReason } from './harness.js';
+import { openVscode, ROOT } from './session.js';
+import type { Workbench } from './workbench.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'vscode');
-
 const skip = codeServerSkipReason();
 const serversDown = skip ? false : (await serverSkip('postgres')) || (await serverSkip('redis')) || (await serverSkip('nats'));
 
 test('the VS Code extension in a real VS Code (code-server)', { skip: skip || serversDown, timeout: 15 * 60_000 }, async (t) => {
-  if (!codeServerInstalled()) installCodeServer(ROOT);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const home = mkdtempSync(join(tmpdir(), 'sitq-vscode-e2e-'));
-  const workspace = join(home, 'workspace');
-  mkdirSync(workspace);
   const suffix = randomBytes(3).toString('hex');
   const namespaces: BackendConfig[] = [
     { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', schema: `sitq_vsc_${suffix}` },
@@ -46,44 +38,25 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   ];
   const userRedis = namespaces[3] as Extract<BackendConfig, { type: 'redis' }>;
   const userPg = namespaces[4] as Extract<BackendConfig, { type: 'postgres' }>;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  const shot = (name: string) => wb.screenshot(join(ARTIFACTS, `${name}.png`));
-  let wb!: Workbench;
-  const codeLog: string[] = [];
-  /** A subtest that keeps a screenshot of the workbench when it fails. */
-  const step = screenshotSteps(t, shot);
-
-  t.after(async () => {
-    await closeWorkbench(browser, server, ARTIFACTS, codeLog);
-    for (const config of namespaces) {
-      const backend = createBackend({ ...config, connectTimeout: 3000 } as BackendConfig);
-      await backend.connect().then(() => backend.destroy(), () => undefined).finally(() => backend.close().catch(() => undefined));
-    }
-    rmSync(home, { recursive: true, force: true });
+  const session = await openVscode(t, {
+    name: '',
+    settings: {
+      'sitq.healthInterval': 1000,
+      // The settings.json edit below goes in as typed: no modal editor (quiet settings), no brackets added by the editor.
+      'editor.autoClosingBrackets': 'never',
+      'editor.autoClosingQuotes': 'never',
+      'editor.autoIndent': 'none',
+      'editor.autoSurround': 'never',
+    },
+    cleanup: async () => {
+      for (const config of namespaces) {
+        const backend = createBackend({ ...config, connectTimeout: 3000 } as BackendConfig);
+        await backend.connect().then(() => backend.destroy(), () => undefined).finally(() => backend.close().catch(() => undefined));
+      }
+    },
   });
-
-  // The artifact users install, built from this checkout.
-  const vsix = join(home, 'sitq.vsix');
-  execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  const settings = {
-    ...QUIET_WORKBENCH_SETTINGS,
-    'sitq.healthInterval': 1000,
-    // The settings.json edit below goes in as typed: no modal editor (above), no brackets added by the editor.
-    'editor.autoClosingBrackets': 'never',
-    'editor.autoClosingQuotes': 'never',
-    'editor.autoIndent': 'none',
-    'editor.autoSurround': 'never',
-  };
-  server = await startCodeServer({
-    home,
-    workspace,
-    vsix,
-    settings,
-    log: (line) => codeLog.push(line),
-  });
-  browser = await launchBrowser();
-  wb = await Workbench.open(browser, server.url, workspace);
+  const { wb, workspace, shot, step } = session;
+  const server = session.server;
 
   await step('opens the sitq view and offers to add a backend', async () => {
     await wb.openContainer('sitq');
@@ -136,9 +109,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     const text = await wb.treeRow('Backends', 'default').textContent();
     assert.match(text ?? '', /200 done/);
     // Stop the worker from its row's inline action.
-    const workerRow = wb.treeRow('Workers', 'local');
-    await workerRow.hover();
-    await workerRow.locator('.action-label[aria-label^="Stop Worker"]').click();
+    await wb.inlineAction(wb.treeRow('Workers', 'local'), 'Stop Worker');
     await wb.treeRow('Workers', 'local', 'stopped').waitFor({ timeout: 60_000 });
     await wb.treeRow('Backends', 'local').locator('.monaco-tl-twistie').click();
   });
@@ -243,8 +214,8 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.treeRow('Backends', 'chores', '2 dead').waitFor({ timeout: 60_000 });
     const workerRow = wb.treeRow('Workers', 'team-redis', 'running');
     await workerRow.waitFor({ timeout: 30_000 });
-    // Nothing is running, so the stop is quick: no 'stopped' row soon means the click missed.
-    await wb.inlineAction(workerRow, 'Stop Worker', wb.treeRow('Workers', 'team-redis', 'stopped'));
+    await wb.inlineAction(workerRow, 'Stop Worker');
+    await wb.treeRow('Workers', 'team-redis', 'stopped').waitFor({ timeout: 60_000 });
     // The tree only renders the rows in view: give Backends the whole side bar.
     await wb.setPaneExpanded('Workers', false);
     await wb.setPaneExpanded('Benchmarks', false);
@@ -260,7 +231,7 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     // Requeue: the dead group, one of its tasks, the row's inline action, the confirmation.
     await wb.expand(wb.treeRow('Backends', 'chores'));
     await wb.expand(wb.treeRowNamed('Backends', 'dead'));
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.fail'), 'Requeue Task', wb.dialog(/Requeue sitq\.fail/));
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.fail'), 'Requeue Task');
     await shot('13-dialog-requeue');
     await wb.confirm(/Requeue sitq\.fail/, 'Requeue');
     await wb.notification(/Requeued sitq\.fail/).waitFor({ timeout: 30_000 });
@@ -268,20 +239,13 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
 
     // Cancel: a pending echo task, confirmed.
     await wb.expand(wb.treeRowNamed('Backends', 'pending'));
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.echo'), 'Cancel Task', wb.dialog(/Cancel sitq\.echo/));
+    await wb.inlineAction(wb.treeRowNamed('Backends', 'sitq.echo'), 'Cancel Task');
     await wb.confirm(/Cancel sitq\.echo/, 'Cancel Task');
     await wb.notification(/Cancelled sitq\.echo/).waitFor({ timeout: 30_000 });
     await wb.treeRow('Backends', 'chores', '3 pending · 1 dead · 1 cancelled').waitFor({ timeout: 30_000 });
 
     // Purge the queue's finished tasks from its context menu: the age, then the confirmation.
-    // A live refresh that re-renders the row while its menu is open runs the command without the
-    // row (it then asks for a profile, to purge every queue): a person would close that and retry.
-    for (let attempt = 1; ; attempt++) {
-      await wb.contextMenu(wb.treeRow('Backends', 'chores'), /Purge Finished Tasks/);
-      const asked = await waitForQuickInput(wb);
-      if (/team-redis \/ chores/.test(asked) || attempt === 3) break;
-      await wb.closeQuickInput();
-    }
+    await wb.contextMenu(wb.treeRow('Backends', 'chores'), /Purge Finished Tasks/);
     await wb.answer('Purge succeeded, dead and cancelled tasks from team-redis / chores', 'All finished tasks', { pick: true });
     await wb.page.locator('.monaco-dialog-box').filter({ hasText: /cannot be undone/ }).waitFor({ timeout: 30_000 });
     await shot('14-dialog-purge');

@@ -42,23 +42,14 @@ export class Workbench {
 
   /** Runs a command from the palette by its title (e.g. `sitq: Add Backend…`). */
   async runCommand(title: string): Promise<void> {
-    // The palette can close under us when the workbench moves focus (a tree refresh, a toast):
-    // a person would open it again, so the test does too, a few times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.closeQuickInput();
-        await this.page.keyboard.press('F1');
-        const input = this.quickInput();
-        await input.waitFor({ timeout: 10_000 });
-        await input.fill(`>${title}`, { timeout: 5_000 });
-        const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-        await row.waitFor({ timeout: 10_000 });
-        await this.page.keyboard.press('Enter');
-        return;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await this.closeQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(`>${title}`, { timeout: 10_000 });
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await input.press('Enter');
   }
 
   quickInput(): Locator {
@@ -81,6 +72,27 @@ export class Workbench {
   /** Waits for the quick input whose title, prompt or placeholder matches, then answers it:
    *  types `value` (null: keeps what is there) and accepts. `pick` waits for a matching row. */
   async answer(expected: string | RegExp, value: string | null, options: { pick?: boolean } = {}): Promise<void> {
+    let text = await this.waitForQuickInput(expected);
+    const input = this.quickInput();
+    if (value !== null) {
+      await input.fill(value);
+      if (options.pick) await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: value }).first().waitFor({ timeout: 10_000 });
+    }
+    if (!options.pick) await this.page.waitForTimeout(400);
+    text = await this.quickInputText();
+    // Pressed on the input itself: the extension checks the answer (in its core) before it
+    // takes it, so the next step may take a moment to appear.
+    await input.press('Enter');
+    for (const end = Date.now() + 30_000; Date.now() < end; ) {
+      if ((await this.quickInputText()) !== text) return;
+      await this.page.waitForTimeout(100);
+    }
+    const message = await this.page.locator('.quick-input-widget .quick-input-message').first().textContent().catch(() => '');
+    throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
+  }
+
+  /** Waits for the quick input whose title, prompt or placeholder matches; returns that text. */
+  async waitForQuickInput(expected: string | RegExp): Promise<string> {
     const matches = (text: string) => (typeof expected === 'string' ? text.toLowerCase().includes(expected.toLowerCase()) : expected.test(text));
     const deadline = Date.now() + 30_000;
     let text = await this.quickInputText();
@@ -89,26 +101,7 @@ export class Workbench {
       await this.page.waitForTimeout(100);
       text = await this.quickInputText();
     }
-    const input = this.quickInput();
-    if (value !== null) {
-      await input.fill(value);
-      if (options.pick) await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: value }).first().waitFor({ timeout: 10_000 });
-    }
-    // The extension validates each answer in its core as the user types; Enter is ignored while
-    // that check is pending, so a person would press it again.
-    if (!options.pick) await this.page.waitForTimeout(400);
-    text = await this.quickInputText();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      // Pressed on the input itself (focusing it first): a toast or a tree refresh may have taken
-      // the keyboard focus, and a bare key press would then go to the wrong place.
-      await input.press('Enter');
-      for (const end = Date.now() + 4000; Date.now() < end; ) {
-        if ((await this.quickInputText()) !== text) return;
-        await this.page.waitForTimeout(100);
-      }
-    }
-    const message = await this.page.locator('.quick-input-widget .quick-input-message').first().textContent().catch(() => '');
-    throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
+    return text;
   }
 
   async closeQuickInput(): Promise<void> {
@@ -135,23 +128,10 @@ export class Workbench {
     if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
   }
 
-  /** Clicks a row's inline action (shown on hover) by its title. With `opens` (what the click
-   *  brings up, e.g. its confirmation dialog), clicks again if that does not appear: a live tree
-   *  refresh can re-render the row between the hover and the click, and a person would retry. */
-  async inlineAction(row: Locator, title: string, opens?: Locator): Promise<void> {
-    const click = async () => {
-      await row.hover({ timeout: 10_000 });
-      await row.locator(`.action-label[aria-label^="${title}"]`).click({ timeout: 10_000 });
-    };
-    if (!opens) return click();
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      if (await opens.isVisible()) return;
-      await click().catch((err: unknown) => {
-        if (attempt === 3) throw err;
-      });
-      if (await opens.waitFor({ timeout: 8_000 }).then(() => true, () => false)) return;
-    }
-    throw new Error(`clicking "${title}" three times did not bring up what it opens`);
+  /** Clicks a row's inline action (shown on hover) by its title. */
+  async inlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover({ timeout: 10_000 });
+    await row.locator(`.action-label[aria-label^="${title}"]`).click({ timeout: 10_000 });
   }
 
   /** The visible confirmation dialog whose text matches. */
@@ -179,12 +159,16 @@ export class Workbench {
   }
 
   async expand(row: Locator): Promise<void> {
-    // A refresh that lands with the click re-renders the row collapsed: a person clicks again.
-    for (let attempt = 1; (await row.getAttribute('aria-expanded')) === 'false'; attempt++) {
-      if (attempt > 3) throw new Error('the tree row did not expand');
-      await row.locator('.monaco-tl-twistie').click();
-      for (const end = Date.now() + 3000; Date.now() < end && (await row.getAttribute('aria-expanded')) === 'false'; ) await this.page.waitForTimeout(100);
+    if ((await row.getAttribute('aria-expanded')) !== 'false') return;
+    await row.locator('.monaco-tl-twistie').click();
+    for (const end = Date.now() + 30_000; (await row.getAttribute('aria-expanded')) !== 'true'; ) {
+      if (Date.now() > end) throw new Error('the tree row did not expand');
+      await this.page.waitForTimeout(100);
     }
+  }
+
+  async collapse(row: Locator): Promise<void> {
+    if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
   }
 
   notification(text: string | RegExp): Locator {
