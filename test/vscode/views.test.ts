@@ -104,13 +104,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
       grid: await css(cell, 'borderBottomColor'),
       page: await css(view.locator('body'), 'backgroundColor'),
     });
-    // code-server starts in its dark theme: table rules are faint, not near-white lines.
-    const dark = await look();
-    t.diagnostic(`dark theme: ${JSON.stringify(dark)}`);
-    assert.ok(contrast(dark.grid, dark.page) < 2, `table rules ${dark.grid} on ${dark.page} stand out like white lines`);
-    assert.ok(contrast(dark.brand, dark.sidebar) >= 4.5, `the title ${dark.brand} on ${dark.sidebar} is hard to read`);
-    assert.ok(contrast(dark.current, blend(dark.currentBg, dark.sidebar)) >= 4.5, `the current screen's link ${dark.current} on ${dark.currentBg} is hard to read`);
-    await setSetting(s, 'workbench.colorTheme', 'Default Light Modern');
+    // code-server starts in its light theme: the title is dark on the light side bar.
     await view.locator('body.vscode-light').waitFor({ timeout: 30_000 });
     const light = await look();
     t.diagnostic(`light theme: ${JSON.stringify(light)}`);
@@ -118,8 +112,17 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     assert.ok(contrast(light.current, blend(light.currentBg, light.sidebar)) >= 4.5, `the current screen's link ${light.current} on ${light.currentBg} is hard to read`);
     assert.ok(contrast(light.grid, light.page) < 2, `table rules ${light.grid} on ${light.page}`);
     await s.shot('dashboard-light');
+    // In a dark theme the table rules are faint, not near-white lines.
     await setSetting(s, 'workbench.colorTheme', 'Default Dark Modern');
     await view.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+    const dark = await look();
+    t.diagnostic(`dark theme: ${JSON.stringify(dark)}`);
+    assert.ok(contrast(dark.grid, dark.page) < 2, `table rules ${dark.grid} on ${dark.page} stand out like white lines`);
+    assert.ok(contrast(dark.brand, dark.sidebar) >= 4.5, `the title ${dark.brand} on ${dark.sidebar} is hard to read`);
+    assert.ok(contrast(dark.current, blend(dark.currentBg, dark.sidebar)) >= 4.5, `the current screen's link ${dark.current} on ${dark.currentBg} is hard to read`);
+    await s.shot('dashboard-dark');
+    await setSetting(s, 'workbench.colorTheme', undefined);
+    await view.locator('body.vscode-light').waitFor({ timeout: 30_000 });
     await wb.runCommand('View: Close All Editors');
   });
 
@@ -281,7 +284,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     const row = wb.treeRow('Workers', 'local · slow');
     await wb.contextMenu(row, /^Show Worker Log/);
     const doc = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
-    await doc.filter({ hasText: /running; knows sitq\.echo/ }).waitFor({ timeout: 30_000 });
+    await doc.filter({ hasText: /running;\sknows\ssitq\.echo/ }).waitFor({ timeout: 30_000 });
     await wb.contextMenu(row, /^Stop Worker/);
     await wb.treeRow('Workers', 'local · slow', 'stopped').waitFor({ timeout: 60_000 });
     await wb.contextMenu(wb.treeRow('Workers', 'local · slow', 'stopped'), /^Clear Stopped Workers/);
@@ -335,11 +338,14 @@ function corePid(s: VscodeSession): number {
   return Number(line.trim().split(/\s+/)[0]);
 }
 
-/** Writes one user setting into settings.json; VS Code picks the file change up. */
+/** Writes one user setting into settings.json (undefined: back to the default); VS Code picks
+ *  the file change up. */
 async function setSetting(s: VscodeSession, key: string, value: unknown): Promise<void> {
   const path = join(s.server.userDataDir, 'User', 'settings.json');
   const settings = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  writeFileSync(path, JSON.stringify({ ...settings, [key]: value }, null, 2));
+  if (value === undefined) delete settings[key];
+  else settings[key] = value;
+  writeFileSync(path, JSON.stringify(settings, null, 2));
 }
 
 /** WCAG contrast ratio of two CSS colours (rgb()/rgba() or color(srgb …); alpha blended onto `b`). */
