@@ -333,7 +333,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
 /** The pid of this code-server's sitq core process (the server entry under its extensions folder). */
 function corePid(s: VscodeSession): number {
   const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
-  const line = lines.find((l) => l.includes(s.server.extensionsDir) && l.includes('server/main.js'));
+  const line = lines.find((l) => l.includes(s.server.extensionsDir) && l.includes('core-main.js'));
   assert.ok(line, 'the sitq core process is running');
   return Number(line.trim().split(/\s+/)[0]);
 }
