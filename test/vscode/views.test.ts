@@ -6,7 +6,7 @@
 // server needed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Locator } from 'playwright-core';
@@ -113,7 +113,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     assert.ok(contrast(light.grid, light.page) < 2, `table rules ${light.grid} on ${light.page}`);
     await s.shot('dashboard-light');
     // In a dark theme the table rules are faint, not near-white lines.
-    await setSetting(s, 'workbench.colorTheme', 'Default Dark Modern');
+    await chooseTheme(s, 'Dark Modern');
     await view.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
     const dark = await look();
     t.diagnostic(`dark theme: ${JSON.stringify(dark)}`);
@@ -121,7 +121,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     assert.ok(contrast(dark.brand, dark.sidebar) >= 4.5, `the title ${dark.brand} on ${dark.sidebar} is hard to read`);
     assert.ok(contrast(dark.current, blend(dark.currentBg, dark.sidebar)) >= 4.5, `the current screen's link ${dark.current} on ${dark.currentBg} is hard to read`);
     await s.shot('dashboard-dark');
-    await setSetting(s, 'workbench.colorTheme', undefined);
+    await chooseTheme(s, 'Light Modern');
     await view.locator('body.vscode-light').waitFor({ timeout: 30_000 });
     await wb.runCommand('View: Close All Editors');
   });
@@ -272,7 +272,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     await wb.expand(wb.treeRow('Backends', /^\s*pending\s*3/));
     await rows.nth(0).waitFor({ timeout: 30_000 });
     await wb.contextMenu(rows.nth(0), /^Enqueue Again/);
-    await wb.notification(/Enqueued sitq\.echo again into local \/ held/).waitFor({ timeout: 30_000 });
+    await wb.notification(/Enqueued a copy of \S+: sitq\.echo \(\S+\) into local \/ held/).waitFor({ timeout: 30_000 });
     await wb.treeRow('Backends', /^\s*held\s*4 pending\s*$/).waitFor({ timeout: 30_000 });
     await s.shot('tasks-multi-select');
     await wb.runCommand('Notifications: Clear All Notifications');
@@ -338,14 +338,10 @@ function corePid(s: VscodeSession): number {
   return Number(line.trim().split(/\s+/)[0]);
 }
 
-/** Writes one user setting into settings.json (undefined: back to the default); VS Code picks
- *  the file change up. */
-async function setSetting(s: VscodeSession, key: string, value: unknown): Promise<void> {
-  const path = join(s.server.userDataDir, 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  if (value === undefined) delete settings[key];
-  else settings[key] = value;
-  writeFileSync(path, JSON.stringify(settings, null, 2));
+/** Picks a colour theme the way a person does: Preferences: Color Theme, then its name. */
+async function chooseTheme(s: VscodeSession, name: string): Promise<void> {
+  await s.wb.runCommand('Preferences: Color Theme');
+  await s.wb.answer(/Select Color Theme/, name, { pick: true });
 }
 
 /** WCAG contrast ratio of two CSS colours (rgb()/rgba() or color(srgb …); alpha blended onto `b`). */
