@@ -340,8 +340,15 @@ function corePid(s: VscodeSession): number {
 
 /** Picks a colour theme the way a person does: Preferences: Color Theme, then its name. */
 async function chooseTheme(s: VscodeSession, name: string): Promise<void> {
-  await s.wb.runCommand('Preferences: Color Theme');
-  await s.wb.answer(/Select Color Theme/, name, { pick: true });
+  const { page } = s.wb;
+  await s.wb.closeQuickInput();
+  await page.keyboard.press('F1');
+  await s.wb.quickInput().fill('>Preferences: Color Theme');
+  // The row that is exactly this command (not "Browse Color Themes in Marketplace").
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme(?![\w ]*Marketplace)/ }).first().click();
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: new RegExp(`^\\s*(Default )?${name}\\b`) }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
 }
 
 /** WCAG contrast ratio of two CSS colours (rgb()/rgba() or color(srgb …); alpha blended onto `b`). */
