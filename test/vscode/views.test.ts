@@ -346,6 +346,8 @@ async function chooseTheme(s: VscodeSession, name: string): Promise<void> {
   await s.wb.quickInput().fill('>Preferences: Color Theme');
   // The row that is exactly this command (not "Browse Color Themes in Marketplace").
   await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme(?![\w ]*Marketplace)/ }).first().click();
+  await s.wb.waitForQuickInput(/theme/i);
+  await s.wb.quickInput().fill(name);
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: new RegExp(`^\\s*(Default )?${name}\\b`) }).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
