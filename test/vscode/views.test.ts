@@ -94,6 +94,18 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     // A cell with a rule under it (a table's last row has none).
     const cell = view.locator('.table tbody tr:not(:last-child) td').first();
     await cell.waitFor({ timeout: 60_000 });
+    // The colour of the tables' rules (the --sq-grid they draw with), read from a probe element.
+    type Probe = { createElement(t: string): { style: { borderBottom: string }; remove(): void }; getComputedStyle(e: unknown): Record<string, string> };
+    const gridColour = (body: Locator) =>
+      body.evaluate((b) => {
+        const w = globalThis as unknown as Probe & { document: Probe };
+        const probe = w.document.createElement('div');
+        probe.style.borderBottom = '1px solid var(--sq-grid)';
+        (b as unknown as { append(e: unknown): void }).append(probe);
+        const colour = w.getComputedStyle(probe).borderBottomColor;
+        probe.remove();
+        return colour;
+      });
     // Runs in the page; typed structurally because this Node project has no DOM lib.
     type Styles = { getComputedStyle(e: unknown): Record<string, string> };
     const css = (l: Locator, property: string) => l.evaluate((e, p) => (globalThis as unknown as Styles).getComputedStyle(e)[p], property);
@@ -102,7 +114,7 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
       sidebar: await css(view.locator('nav.sidebar'), 'backgroundColor'),
       current: await css(view.locator('nav [aria-current="page"]'), 'color'),
       currentBg: await css(view.locator('nav [aria-current="page"]'), 'backgroundColor'),
-      grid: await css(cell, 'borderBottomColor'),
+      grid: await gridColour(view.locator('body')),
       page: await css(view.locator('body'), 'backgroundColor'),
     });
     // code-server starts in its light theme: the title is dark on the light side bar.
