@@ -200,7 +200,7 @@ function toMarkdown(r: VscodeBenchReport): string {
     '| --- | --- | --- | --- |',
     row('activation (`activate()`)', r.activation),
     row('core ready (spawn → ready)', r.coreReady),
-    row('view ready (click → welcome content)', r.viewReady),
+    row('view ready (click → first profile row)', r.viewReady),
     '',
     `Lazy: ${r.runs.every((x) => x.lazy) ? 'yes — the extension never activated before its view was opened' : 'NO — the extension activated before its view was opened'}.`,
     '',
