@@ -1,6 +1,6 @@
 // What every command and view needs, handed around instead of globals.
 import type * as vscode from 'vscode';
-import type { Model } from './core/model.js';
+import type { Model } from './model.js';
 import type { CoreClient } from '../shared/host/client.js';
 import type { BackendsProvider } from './tree/backends.js';
 

@@ -4,7 +4,7 @@
 // document is open.
 import * as vscode from 'vscode';
 import type { TaskDetail } from '../shared/protocol/models.js';
-import type { Model } from './core/model.js';
+import type { Model } from './model.js';
 import { formatAge } from './format.js';
 
 export const SCHEME = 'sitq';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { InitOptions, ProfileSources } from '../shared/host/channel.js';
 import { CoreClient, type CoreChild } from '../shared/host/client.js';
 import { forkNodeCore } from '../shared/host/node-child.js';
-import { Model } from './core/model.js';
+import { Model } from './model.js';
 import { registerCommands } from './commands/register.js';
 import { reportError } from './commands/run.js';
 import type { Ctx } from './context.js';

@@ -1,6 +1,6 @@
 // The status-bar item: the worst health across profiles; clicking it opens the dashboard.
 import * as vscode from 'vscode';
-import type { Model } from './core/model.js';
+import type { Model } from './model.js';
 import { explain } from './explain.js';
 
 export function createStatusBar(model: Model): vscode.Disposable {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { TASK_STATES } from '../../shared/core/types.js';
 import type { QueuesSnapshot } from '../../shared/protocol/models.js';
-import type { Model } from '../core/model.js';
+import type { Model } from '../model.js';
 import { explain, explainCore } from '../explain.js';
 import { latencyBand } from '../format.js';
 import { CalmTree } from './calm.js';

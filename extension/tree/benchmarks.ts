@@ -1,7 +1,7 @@
 // The Benchmarks view: past and running benchmark runs; selecting one opens its results.
 import * as vscode from 'vscode';
 import type { BenchRunSummary } from '../../shared/protocol/bench.js';
-import type { Model } from '../core/model.js';
+import type { Model } from '../model.js';
 import { CalmTree } from './calm.js';
 
 export class BenchNode extends vscode.TreeItem {

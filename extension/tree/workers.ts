@@ -1,7 +1,7 @@
 // The Workers view: workers started from this editor, with their live numbers; stop from the row.
 import * as vscode from 'vscode';
 import type { LocalWorkerView } from '../../shared/protocol/models.js';
-import type { Model } from '../core/model.js';
+import type { Model } from '../model.js';
 import { CalmTree } from './calm.js';
 
 const STATE_ICON: Record<LocalWorkerView['state'], [string, string | undefined]> = {

@@ -2,11 +2,11 @@
 // their health, local workers, benchmark runs, and queue counts for the profiles a tree has
 // expanded (one watching session per expanded profile, since a session watches one profile).
 import { EventEmitter } from 'node:events';
-import { ProtocolClient } from '../../shared/protocol/client.js';
-import type { BenchRunSummary } from '../../shared/protocol/bench.js';
-import type { HostInfo, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from '../../shared/protocol/models.js';
-import type { ProfileSources } from '../../shared/host/channel.js';
-import type { CoreClient } from '../../shared/host/client.js';
+import { ProtocolClient } from '../shared/protocol/client.js';
+import type { BenchRunSummary } from '../shared/protocol/bench.js';
+import type { HostInfo, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from '../shared/protocol/models.js';
+import type { ProfileSources } from '../shared/host/channel.js';
+import type { CoreClient } from '../shared/host/client.js';
 
 export interface ModelEvents {
   profiles: [];
