@@ -196,6 +196,8 @@ describe('sitq health --watch', () => {
       assert.ok(checks.filter((l) => / local +healthy /.test(l)).length >= 3, r.stdout);
       assert.ok(checks.filter((l) => / down +unhealthy /.test(l)).length >= 3, r.stdout);
       assert.match(r.stderr, /checking local, down every 200 ms; Ctrl-C to stop/);
+      // A profile that never answered has no response time: '-', not an average of nothing (0 ms).
+      assert.match(r.stdout, /^down\s+(\d+)\s+\1\s+0\s+-\s+-\s+50$/m);
     } finally {
       mixed.remove();
     }
