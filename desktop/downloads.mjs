@@ -92,8 +92,10 @@ export async function downloadElectron(pkg, onDownloading = () => {}) {
   let code;
   if ('code' in reach) code = reach.code;
   else if (reach.reason) {
-    // Unreachable: give an installer working from its cache a moment to finish, then stop it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    // Unreachable: an installer working from its cache has had the probe's time and gets one
+    // second more (a cut-off extraction is redone on the next start); one waiting on the network
+    // is stopped.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
     code = await exited;
     clearTimeout(timer);
     if (code !== 0) return { reason: `the Electron ${pkg.version} binary is not downloaded and cannot be: ${reach.reason}` };
