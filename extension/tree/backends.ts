@@ -6,7 +6,6 @@ import { TASK_STATES } from '../../shared/core/types.js';
 import type { QueuesSnapshot } from '../../shared/protocol/models.js';
 import type { Model } from '../model.js';
 import { explain, explainCore } from '../explain.js';
-import { latencyBand } from '../format.js';
 import { CalmTree } from './calm.js';
 import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, taskTooltip, type BackendsNode, type ProfileOrigin } from './nodes.js';
 
@@ -18,8 +17,6 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
   /** Expanded profiles: their counts are watched while the view is visible. */
   private readonly expanded = new Set<string>();
   private visible = false;
-  /** The last few response times of each profile (see typicalLatency). */
-  private readonly latencies = new Map<string, { at: number | undefined; values: number[] }>();
 
   constructor(private readonly model: Model) {
     super('backends');
@@ -96,24 +93,7 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
   private profileRow(name: string): ProfileNode | undefined {
     const p = this.model.profile(name);
     if (!p) return undefined;
-    const health = this.model.health.get(name);
-    const previous = (this.row(`profile:${name}`) as ProfileNode | undefined)?.latency;
-    const latency = health?.latencyMs === undefined ? undefined : latencyBand(this.typicalLatency(name, health.latencyMs, health.checkedAt), previous);
-    return new ProfileNode(p, health, this.origin(name), latency);
-  }
-
-  /** The median of the last checks' response times: one slow check on a busy machine does not
-   *  change the row. */
-  private typicalLatency(name: string, ms: number, checkedAt: number | undefined): number {
-    let recent = this.latencies.get(name);
-    if (!recent) this.latencies.set(name, (recent = { at: undefined, values: [] }));
-    if (checkedAt === undefined || recent.at !== checkedAt) {
-      recent.at = checkedAt;
-      recent.values.push(ms);
-      if (recent.values.length > 5) recent.values.shift();
-    }
-    const sorted = [...recent.values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    return new ProfileNode(p, this.model.health.get(name), this.origin(name));
   }
 
   private async queuesOf(node: ProfileNode): Promise<BackendsNode[]> {

@@ -21,12 +21,10 @@ export class ProfileNode extends vscode.TreeItem {
     readonly profile: ProfileView,
     readonly health: ProfileHealth | undefined,
     readonly origin: ProfileOrigin = { user: false, hidesUser: false },
-    /** The response time as shown (a band, see latencyBand). */
-    readonly latency?: string,
   ) {
     super(profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `profile:${profile.name}`;
-    const state = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind, latency);
+    const state = profile.problem ? 'invalid profile' : describeHealth(health, profile.kind);
     this.description = origin.user ? `(user) ${state}` : state;
     this.iconPath = new vscode.ThemeIcon(kindIcon(profile.kind), healthColor(profile.problem ? 'unhealthy' : health?.status));
     this.contextValue = 'sitq.profile';
