@@ -104,6 +104,13 @@ for (const { width, dark } of SIZES) {
     }, [width < 1024]);
     await check('profiles-nav-toggled');
     await page.click('[data-testid=nav-toggle]');
+    // The profile form (a dialog) with its advanced options open.
+    await page.click('[data-testid=profile-add]');
+    await page.locator('[data-testid=profile-form] [data-testid=field-kind]').selectOption('postgres');
+    await page.getByRole('button', { name: /Advanced options/ }).click();
+    await check('profile-form');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=profile-form]').waitFor({ state: 'detached' });
 
     await go('queues', '[data-testid=task-row]');
     await page.locator('[data-testid=count-default-succeeded]').filter({ hasText: '40' }).waitFor({ timeout: LONG });
