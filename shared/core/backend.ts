@@ -39,11 +39,12 @@ export interface ServerInfo {
   serverVersion: string;
 }
 
-/** One node of a profile with several hosts (HA), as the health check reports it. */
 /** The error name a claim records on a task whose expired lease it takes over (the Worker runs such
  *  a task alone), and on one that dies of it. Redis's claim.lua writes the same literal. */
 export const LEASE_EXPIRED_ERROR = 'LeaseExpiredError';
 
+/** One node of a backend (a profile with several hosts for HA, or the one server), as the health
+ *  check reports it. */
 export interface NodeStatus {
   /** Redacted address. */
   address: string;
@@ -62,7 +63,9 @@ export interface Backend {
   readonly address: string;
 
   /** Opens connections and creates/migrates whatever structures the backend needs. Idempotent.
-   *  Rejects with ConnectionError within the configured connect timeout. */
+   *  Rejects with ConnectionError within the configured connect timeout. Every backend records
+   *  the version of its layout in the store and refuses one newer than it knows with
+   *  LayoutTooNewError (an older one is migrated); the conformance suite checks it. */
   connect(): Promise<void>;
   /** Closes every connection; pending claims waiting on the server return empty. Idempotent. */
   close(): Promise<void>;
@@ -127,7 +130,7 @@ export interface Backend {
   removeWorker(workerId: string): Promise<void>;
 
   /** Deletes everything this backend instance stores (its schema / key prefix / stream and
-   *  buckets / file contents). For tests and `sitq reset`; never called implicitly. */
+   *  buckets / file contents). For tests and the benchmark's namespaces; never called implicitly. */
   destroy(): Promise<void>;
 }
 

@@ -62,6 +62,14 @@ export class ConnectionError extends SitqError {
   }
 }
 
+/** connect() found a store (file, schema, key prefix, stream) whose layout version is newer than
+ *  this sitq knows: an older sitq could misread it, so it refuses (every backend, the same rule). */
+export class LayoutTooNewError extends ConnectionError {
+  constructor(backend: string, address: string, readonly found: number, readonly supported: number) {
+    super(backend, address, `the store holds sitq layout version ${found}, newer than this sitq knows (${supported}); upgrade sitq`);
+  }
+}
+
 /** A payload or result cannot be turned into bytes (or back) by the chosen serializer. */
 export class SerializationError extends SitqError {}
 

@@ -33,6 +33,15 @@ await exerciseBackend({
   server: 'nats',
   freshConfig: () => ({ type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: freshStream() }),
   unreachableConfig: () => ({ type: 'nats', servers: ['nats://127.0.0.1:1'], connectTimeout: 1000 }),
+  async writeLayoutVersion(config, version) {
+    const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+    try {
+      const kv = await nc.jetstream().views.kv(`${(config as { streamName: string }).streamName}_META`);
+      await kv.put('layout', new TextEncoder().encode(String(version)));
+    } finally {
+      await nc.close();
+    }
+  },
 });
 
 const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };

@@ -31,6 +31,18 @@ await exerciseBackend({
   kind: 'postgres',
   server: 'postgres',
   freshConfig: () => ({ type: 'postgres', ...SERVER, schema: freshSchema() }),
+  async writeLayoutVersion(config, version) {
+    // A newer sitq's migration is a row with a higher version; version 1 removes it again.
+    const client = new pg.Client(SERVER);
+    await client.connect();
+    const table = `"${(config as { schema: string }).schema}".migrations`;
+    try {
+      if (version === 1) await client.query(`DELETE FROM ${table} WHERE version >= 999`);
+      else await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, 'from a newer sitq')`, [version]);
+    } finally {
+      await client.end();
+    }
+  },
   unreachableConfig: () => ({ type: 'postgres', ...SERVER, port: 1, connectTimeout: 1000 }),
 });
 

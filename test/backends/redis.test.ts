@@ -21,6 +21,12 @@ await exerciseBackend({
   server: 'redis',
   freshConfig: () => ({ type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: freshPrefix() }),
   unreachableConfig: () => ({ type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 1000 }),
+  async writeLayoutVersion(config, version) {
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    await redis.connect();
+    await redis.set(`${(config as { keyPrefix: string }).keyPrefix}{meta}:layout`, String(version));
+    redis.disconnect();
+  },
 });
 
 const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };

@@ -15,6 +15,7 @@ import { SCHEMA_VERSION } from '../../shared/backends/sqlite/schema.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask, TaskState } from '../../shared/core/types.js';
+import { openSqlite } from '../../shared/backends/sqlite/driver.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { newTask, sleep } from '../conformance/harness.js';
 
@@ -26,6 +27,12 @@ await exerciseBackend({
   kind: 'sqlite',
   freshConfig: () => ({ type: 'sqlite', path: freshPath() }),
   unreachableConfig: () => ({ type: 'sqlite', path: join(DIR, 'no-such-folder', 'x.db'), connectTimeout: 1000 }),
+  async writeLayoutVersion(config, version) {
+    // Through the backend's own driver (node:sqlite or better-sqlite3), as the file runs on both.
+    const db = openSqlite((config as { path: string }).path, { timeout: 5000 });
+    db.prepare(`UPDATE sitq_meta SET value = ? WHERE key = 'schema_version'`).run(version === 1 ? SCHEMA_VERSION : version);
+    db.close();
+  },
 });
 
 const claimAll = { workerId: 'w-test', queues: ['default'], max: 100, leaseMs: 30_000 };

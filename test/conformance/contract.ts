@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
-import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../shared/core/errors.js';
 import type { ListTasksQuery } from '../../shared/core/types.js';
 import { jsonSerializer, v8Serializer } from '../../shared/core/serializers.js';
 import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
@@ -418,6 +418,25 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.ok(nodes.some((n) => n.serving && n.reachable));
         assert.ok(!/password|secret/i.test(b.address));
       }));
+
+    const writeLayout = target.writeLayoutVersion;
+    it('refuses a store whose layout version is newer than this sitq knows, with LayoutTooNewError; an older sitq never misreads it', { skip: writeLayout ? false : `${target.kind} keeps nothing between processes: there is no stored layout` }, async () => {
+      const config = target.freshConfig();
+      const first = createBackend(config);
+      await first.connect();
+      await first.close();
+      await writeLayout!(config, 999);
+      const second = createBackend(config);
+      try {
+        await assert.rejects(second.connect(), (err: unknown) => err instanceof LayoutTooNewError && err.found === 999 && /layout version 999, newer than this sitq knows/.test(err.message));
+      } finally {
+        await second.close();
+        await writeLayout!(config, 1).catch(() => {});
+        const cleanup = createBackend(config);
+        await cleanup.connect().then(() => cleanup.destroy()).catch(() => {});
+        await cleanup.close();
+      }
+    });
 
     const unreachable = target.unreachableConfig;
     it('fails to connect to an unreachable server with ConnectionError, within the connect timeout', { skip: unreachable ? false : `${target.kind} has no server that could be unreachable` }, async () => {

@@ -19,6 +19,9 @@ export interface ConformanceTarget {
   /** False for a backend whose tasks live in one process (`memory`): the tests of several worker
    *  processes on one queue are skipped, saying why. Default true. */
   sharedAcrossProcesses?: boolean;
+  /** Writes layout version `version` into the (connected, then closed) store of `config`, as a
+   *  newer sitq would; omitted for a backend that keeps nothing between processes (`memory`). */
+  writeLayoutVersion?(config: BackendConfig, version: number): Promise<void>;
 }
 
 /** Runs `fn` with a connected backend in a fresh namespace, then destroys and closes it. */

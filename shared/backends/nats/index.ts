@@ -4,10 +4,10 @@
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
 import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
-import type { JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimedTask,
   Completion,
@@ -69,6 +69,18 @@ function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
 
 /** nats-server's default max_payload. */
 const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** The layout of sitq's stream and buckets; a stream written by a newer layout is refused. */
+export const NATS_LAYOUT_VERSION = 1;
+const LAYOUT_KEY = 'layout';
+
+/** Records the layout version in the meta bucket on the first connect; refuses a newer one. */
+async function checkLayout(metaKv: KV, address: string): Promise<void> {
+  // create() fails when the key exists: then the stored version is read.
+  await metaKv.create(LAYOUT_KEY, new TextEncoder().encode(String(NATS_LAYOUT_VERSION))).catch(() => undefined);
+  const found = Number(new TextDecoder().decode((await metaKv.get(LAYOUT_KEY))?.value ?? new Uint8Array()));
+  if (found > NATS_LAYOUT_VERSION) throw new LayoutTooNewError('nats', address, found, NATS_LAYOUT_VERSION);
+}
 
 export class NatsBackend implements Backend {
   readonly kind = 'nats' as const;
@@ -264,6 +276,7 @@ export class NatsBackend implements Backend {
       const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, this.options.replicas > 1);
       const topology = new Topology(jsm, js, names, this.options.replicas);
       const { meta: metaKv } = await topology.ensure();
+      await checkLayout(metaKv, this.address);
       const meta = new Meta(requester, names, metaKv);
       const store = new RecordStore(requester, names, this.address);
       const levels = new LevelRegistry(meta);

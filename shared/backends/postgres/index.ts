@@ -216,7 +216,7 @@ export class PostgresBackend implements Backend {
     const pool = new Pool(this.options, this.address, locator);
     const notifier = new Notifier(this.options, this.address, this.tables.channel, locator);
     try {
-      await migrate(pool, this.options.schema);
+      await migrate(pool, this.options.schema, this.address);
       await notifier.start();
     } catch (err) {
       locator?.close();

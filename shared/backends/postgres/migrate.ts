@@ -1,6 +1,7 @@
 // Schema migrations: numbered .sql files in ./migrations/, applied in order inside one
 // transaction under an advisory lock (so processes connecting at once never race), and recorded
 // in <schema>.migrations.
+import { LayoutTooNewError } from '../../core/errors.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from './pool.js';
 import { quoteIdent } from './sql.js';
@@ -29,7 +30,7 @@ function migrations(): Migration[] {
 }
 
 /** Brings `schema` up to the latest version; returns the versions it applied. */
-export async function migrate(pool: Pool, schema: string): Promise<number[]> {
+export async function migrate(pool: Pool, schema: string, address: string): Promise<number[]> {
   const all = migrations();
   const latest = all[all.length - 1]?.version ?? 0;
   // Fast path for every connect after the first: no lock, no DDL, no CREATE privilege needed.
@@ -39,7 +40,10 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
       if (UNDEFINED_OBJECT.has((err as { code?: string }).code ?? '')) return { rows: [{ version: null }] };
       throw err;
     });
-  if ((current.rows[0]?.version ?? 0) >= latest) return [];
+  const found = current.rows[0]?.version ?? 0;
+  // Applied by a newer sitq: this one could misread its tables.
+  if (found > latest) throw new LayoutTooNewError('postgres', address, found, latest);
+  if (found >= latest) return [];
 
   return pool.transaction(async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sitq migrate ${schema}`]);

@@ -4,7 +4,7 @@
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { QUEUE_NAME } from '../../core/enqueue-options.js';
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimRequest,
   ClaimedTask,
@@ -49,6 +49,9 @@ function configValue(reply: unknown): string | undefined {
   const value: unknown = reply[1];
   return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : undefined;
 }
+
+/** The layout of sitq's keys; a prefix written by a newer layout is refused (LayoutTooNewError). */
+export const REDIS_LAYOUT_VERSION = 1;
 
 export class RedisBackend implements Backend {
   readonly kind = 'redis' as const;
@@ -101,6 +104,14 @@ export class RedisBackend implements Backend {
     if (major < MIN_REDIS_MAJOR) {
       await this.connections.close();
       throw new ConnectionError('redis', this.address, `${serverVersion} is too old: sitq needs Redis ${MIN_REDIS_MAJOR}.0 or newer`);
+    }
+    // The layout version of this key prefix: written by the first connect, refused when newer.
+    const client = this.connections.command;
+    await client.set(this.keys.layout, String(REDIS_LAYOUT_VERSION), 'NX');
+    const found = Number(await client.get(this.keys.layout));
+    if (found > REDIS_LAYOUT_VERSION) {
+      await this.connections.close();
+      throw new LayoutTooNewError('redis', this.address, found, REDIS_LAYOUT_VERSION);
     }
   }
 

@@ -7,6 +7,8 @@ import type { TaskState } from '../../core/types.js';
 
 export class RedisKeys {
   /** Set of queue names ever enqueued to. */
+  /** The layout version of the keys under this prefix (see REDIS_LAYOUT_VERSION). */
+  readonly layout: string;
   readonly queues: string;
   /** Hash task id -> queue, so a task is found by id alone (its record key names the queue). */
   readonly taskQueue: string;
@@ -18,6 +20,7 @@ export class RedisKeys {
   readonly finishedChannel: string;
 
   constructor(readonly prefix: string) {
+    this.layout = `${prefix}{meta}:layout`;
     this.queues = `${prefix}{meta}:queues`;
     this.taskQueue = `${prefix}{meta}:task-queue`;
     this.workers = `${prefix}{workers}:info`;

@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSqlite, sqliteErrorCode, type Database } from './driver.js';
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import { SYNCHRONOUS_MODES, type JournalMode, type ResolvedSqliteOptions, type SynchronousMode } from './options.js';
-import { SchemaTooNewError, migrate } from './schema.js';
+import { SCHEMA_VERSION, SchemaTooNewError, migrate } from './schema.js';
 
 export const BACKEND_NAME = 'SQLite';
 
@@ -133,7 +133,7 @@ export function toConnectionError(
   waitOption: 'busyTimeout' | 'connectTimeout' = 'busyTimeout',
 ): unknown {
   if (err instanceof ConnectionError || err instanceof ConfigurationError) return err;
-  if (err instanceof SchemaTooNewError) return new ConnectionError(BACKEND_NAME, address, err.message, { cause: err });
+  if (err instanceof SchemaTooNewError) return new LayoutTooNewError(BACKEND_NAME, address, err.found, SCHEMA_VERSION);
   const code = sqliteErrorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
