@@ -39,6 +39,7 @@ worker.on('backend-error', (err) => note({ type: 'backend-error', at: Date.now()
 worker.on('lease-lost', (e) => note({ type: 'lease-lost', at: Date.now(), taskId: e.taskId }));
 await worker.start();
 process.stdout.write('ready\n');
+// eslint-disable-next-line @typescript-eslint/no-misused-promises -- Node ignores a signal listener's result; the process exits when stop() is done
 process.once('SIGTERM', async () => {
   await worker.stop({ timeout: 10_000 });
   await backend.close();

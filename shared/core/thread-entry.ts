@@ -10,6 +10,7 @@ const send = (msg: FromThread) => port.postMessage(msg);
 
 try {
   const handlers = await loadTaskModule((workerData as { module: string }).module);
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Node ignores a listener's result; the handler catches every failure and posts it back
   port.on('message', async (msg: { id: number; name: string; payload: Uint8Array; serializer: string; context: { taskId: string; name: string; queue: string; attempt: number; maxAttempts: number } }) => {
     try {
       const serializer = serializerNamed(msg.serializer);

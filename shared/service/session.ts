@@ -35,12 +35,13 @@ export class Session {
     if (this.closed) return;
     if (!isRequestMessage(raw)) {
       const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-      if (Number.isSafeInteger(id)) this.reply(id as number, new ConfigurationError({ option: 'message', expected: 'a request { type: "request", id, method, params }' }));
+      // reply() catches its own failures (a closed session, the secret store): nothing to await here.
+      if (Number.isSafeInteger(id)) void this.reply(id as number, new ConfigurationError({ option: 'message', expected: 'a request { type: "request", id, method, params }' }));
       return;
     }
     const { id, method, params } = raw;
     if (!(METHODS as readonly string[]).includes(method)) {
-      this.reply(id, new ConfigurationError({ option: 'method', expected: 'a method of the dashboard protocol', given: method }));
+      void this.reply(id, new ConfigurationError({ option: 'method', expected: 'a method of the dashboard protocol', given: method }));
       return;
     }
     void this.run(id, method, params);

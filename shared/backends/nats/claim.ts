@@ -137,8 +137,9 @@ export class Claimer {
       this.s.levels.on('added', onLevel);
       this.s.scheduler.on('added', onDelayed);
       this.s.events.on('reconnected', finish);
+      // Each pull's outcome is handled when it settles; nothing waits for the chain itself.
       pulls.forEach((p, i) =>
-        p.result.then((result) => {
+        void p.result.then((result) => {
           if (finished) {
             // Woken by something else after this pull had already brought messages: give them back.
             for (const d of result.deliveries) this.handBack(d);

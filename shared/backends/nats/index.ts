@@ -138,6 +138,7 @@ export class NatsBackend implements Backend {
     const [cluster, probes] = await Promise.all([
       live?.connected ? withinMs(STREAM_INFO_LIMIT_MS, live.jsm.streams.info(live.session.names.stream)).then((si) => si?.cluster, () => undefined) : undefined,
       Promise.all(
+        // eslint-disable-next-line @typescript-eslint/await-thenable -- the list mixes answers known at once (plain values) with probes; Promise.all takes both
         this.options.servers.map((url) =>
           isServing(url) ? { reachable: true, name: live?.nc.info?.server_name } : probeServer(url, probeMs),
         ),
