@@ -1,15 +1,17 @@
 // The pool sweep and the soak run on SQLite (no server needed); server sweeps are in servers.test.ts.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { BenchmarkAbortedError, runSoak, sweepPools, toCsv, toMarkdown } from '../../shared/bench/index.js';
+import { inPrivateTmpdir } from '../helpers/private-tmpdir.js';
 
-const benchFiles = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('sitq-bench-')));
+// Each run gets a temp folder of its own (TMPDIR), so another benchmark on the machine writing
+// `sitq-bench-*` files to the shared /tmp cannot fail the "nothing left behind" checks.
+const isBenchDb = (name: string) => /^sitq-bench-.*\.db$/.test(name);
 
 test('SQLite sweep: says there is no pool, measures the concurrency axis only', async () => {
-  const before = benchFiles();
-  const s = await sweepPools({ type: 'sqlite' }, { poolSizes: [1, 5], concurrencies: [1, 4], tasksPerCell: 50 });
+  const { result: s, seen, left } = await inPrivateTmpdir((peek) =>
+    sweepPools({ type: 'sqlite' }, { poolSizes: [1, 5], concurrencies: [1, 4], tasksPerCell: 50, onProgress: peek }),
+  );
   assert.equal(s.kind, 'sweep');
   assert.equal(s.option, undefined);
   assert.match(s.note, /no connection pool/);
@@ -17,7 +19,8 @@ test('SQLite sweep: says there is no pool, measures the concurrency axis only', 
   for (const c of s.cells) assert.equal(c.latency.count, 50);
   assert.match(toMarkdown(s), /no connection pool/);
   assert.equal(toCsv(s).trim().split('\n').length, 3);
-  assert.deepEqual(benchFiles(), before);
+  assert.ok([...seen].some(isBenchDb), `the sweep wrote its SQLite file to the private temp folder (saw ${[...seen].join(', ') || 'nothing'})`);
+  assert.deepEqual(left, [], 'the sweep leaves no file behind');
 });
 
 test('a sweep can be cancelled', async () => {
@@ -27,8 +30,9 @@ test('a sweep can be cancelled', async () => {
 });
 
 test('soak: the worker runs in its own process; memory sampled after warm-up, evenly, and at the end', async () => {
-  const before = benchFiles();
-  const s = await runSoak({ type: 'sqlite' }, { tasks: 1000, warmup: 100, samples: 4, backlog: 300 });
+  const { result: s, seen, left } = await inPrivateTmpdir((peek) =>
+    runSoak({ type: 'sqlite' }, { tasks: 1000, warmup: 100, samples: 4, backlog: 300, onProgress: peek }),
+  );
   assert.equal(s.kind, 'soak');
   assert.equal(s.tasks, 1000);
   assert.equal(s.succeeded, 1000, 'warm-up excluded');
@@ -38,5 +42,6 @@ test('soak: the worker runs in its own process; memory sampled after warm-up, ev
   assert.equal(s.heapUsedEnd, s.samples[4].heapUsed);
   assert.deepEqual(s.targets.map((t) => t.name), ['worker heap after GC, end - start', 'worker RSS growth, end vs start']);
   assert.match(toMarkdown(s), /## Soak \(worker memory\)/);
-  assert.deepEqual(benchFiles(), before);
+  assert.ok([...seen].some(isBenchDb), `the soak wrote its SQLite file to the private temp folder (saw ${[...seen].join(', ') || 'nothing'})`);
+  assert.deepEqual(left, [], 'the soak leaves no file behind');
 });
