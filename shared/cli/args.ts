@@ -30,7 +30,7 @@ export function duration(min = 0, max = 10 * 365 * 86_400_000): (value: string) 
 export function queueList(value: string): string[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.find((n) => !QUEUE_NAME.test(n));
-  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected queue names of 1-64 letters, digits, "_" or "-", separated by commas${bad !== undefined ? ` ("${bad}" is not one)` : ''}.`);
+  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected queue names (each ${QUEUE_NAME_EXPECTED}), separated by commas${bad !== undefined ? ` ("${bad}" is not one)` : ''}.`);
   return names;
 }
 

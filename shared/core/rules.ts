@@ -73,6 +73,12 @@ export function queueNameIssue(value: unknown, option = 'queue'): RuleIssue | un
   return typeof value === 'string' && QUEUE_NAME.test(value) ? undefined : { option, expected: QUEUE_NAME_EXPECTED, given: value };
 }
 
+/** For the backends' own checks: a ConfigurationError naming the option unless `queue` is a queue name. */
+export function assertQueueName(queue: unknown, option = 'queue'): asserts queue is string {
+  const issue = queueNameIssue(queue, option);
+  if (issue) throw new ConfigurationError(issue);
+}
+
 export function taskNameIssue(value: unknown, option = 'task name'): RuleIssue | undefined {
   return typeof value === 'string' && TASK_NAME.test(value) ? undefined : { option, expected: TASK_NAME_EXPECTED, given: value };
 }

@@ -1,6 +1,7 @@
 // Local workers started from here (live numbers and log, graceful or forced stop) and every worker
 // the backend knows about (any process, from their heartbeats).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { checkTypedQueueList } from '../../shared/core/rules.js';
 import type { LocalWorkerView } from '../../shared/protocol/models.js';
 import { Empty, Field, Panel, Stat, StatusDot, TableWrap } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
@@ -117,7 +118,8 @@ function StartWorker({ profile }: { profile: string }) {
   const [module, setModule] = useState('');
   const [busy, setBusy] = useState(false);
   const names = queues.split(',').map((q) => q.trim()).filter(Boolean);
-  const queueError = names.length === 0 ? 'expected at least one queue' : names.find((q) => !/^[A-Za-z0-9_-]{1,64}$/.test(q)) ? 'expected queue names of letters, digits, "_" or "-", separated by commas' : undefined;
+  // The core's own rule (shared/core/rules.ts), as the worker applies it.
+  const queueError = names.length === 0 ? 'expected at least one queue' : checkTypedQueueList(names.join(','));
   const n = Number(concurrency);
   const concurrencyError = /^\d+$/.test(concurrency) && n >= 1 && n <= 10_000 ? undefined : 'expected a whole number from 1 to 10,000';
   const known = snap?.profile === profile ? snap.queues.map((q) => q.queue) : [];

@@ -1,6 +1,6 @@
 // Every name this backend uses on the server, derived from the stream name, in one place.
 import { createHash } from 'node:crypto';
-import { QUEUE_NAME } from '../../core/enqueue-options.js';
+import { PRIORITY, assertQueueName, rangeIssue } from '../../core/rules.js';
 import { ConfigurationError } from '../../core/errors.js';
 
 /** Task and worker ids become KV keys and subject tokens. */
@@ -74,13 +74,10 @@ export function checkTaskId(id: string): void {
 }
 
 export function checkQueue(queue: string, option = 'queue'): void {
-  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
-    throw new ConfigurationError({ option, expected: 'a queue name of 1-64 letters, digits, "_" or "-"', given: queue });
-  }
+  assertQueueName(queue, option);
 }
 
 export function checkPriority(priority: number): void {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
-    throw new ConfigurationError({ option: 'priority', expected: 'a whole number from 0 to 9', given: priority });
-  }
+  const issue = rangeIssue(PRIORITY, priority, 'priority');
+  if (issue) throw new ConfigurationError(issue);
 }

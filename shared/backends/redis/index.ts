@@ -3,7 +3,7 @@
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
 import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { QUEUE_NAME } from '../../core/enqueue-options.js';
+import { assertQueueName } from '../../core/rules.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimRequest,
@@ -459,9 +459,7 @@ export class RedisBackend implements Backend {
 }
 
 function checkQueueName(queue: string, option: string): void {
-  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
-    throw new ConfigurationError({ option, expected: 'a queue name of 1-64 letters, digits, "_" or "-"', given: queue });
-  }
+  assertQueueName(queue, option);
 }
 
 function checkClaim(request: ClaimRequest & { waitMs?: number }): void {
