@@ -6,10 +6,10 @@
 //   one (1 h, its payload from a JSON file) — each seen in the tree;
 // - with a breakpoint set on a line of the user's handler (tasks.mjs), Debug Task Locally on the
 //   dead task's row stops the debugger on that line, in the handler called with the task's stored
-//   payload (the Variables view shows n: 21);
-// - Enqueue Again on the dead sitq.fail row makes a pending copy;
+//   payload (the Debug Console evaluates it to {"n":21});
+// - Enqueue Again (from the palette) on the dead fixture.boom makes a pending copy;
 // - Debug Worker runs `sitq worker` of the workspace on the profile under the debugger, and the
-//   requeued task stops it on the same line.
+//   copy stops it on the same line; so does "sitq: Debug Worker (local)" from Run and Debug.
 // Skips like the other code-server test when Chromium or code-server is missing.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -97,6 +97,17 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
     await wb.page.keyboard.press('Enter');
     await wb.page.locator('.monaco-editor .view-lines', { hasText: shows }).first().waitFor({ timeout: 30_000 });
+  };
+
+  /** The debug toolbar's Stop until the session ends: the first asks the program to end (a worker
+   *  then finishes its running task first), another one kills it, as pressing Ctrl-C twice does. */
+  const stopDebugging = async () => {
+    const toolbar = wb.page.locator('.debug-toolbar');
+    for (let attempt = 1; await toolbar.isVisible(); attempt++) {
+      if (attempt > 3) throw new Error('the debug session did not stop');
+      await toolbar.locator('.codicon-debug-stop, .codicon-debug-disconnect').first().click();
+      await toolbar.waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+    }
   };
 
   /** Types into the step whose title matches, without accepting it. */
@@ -194,7 +205,7 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.answer('concurrency', '2');
     await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
     await wb.treeRow('Backends', 'default', '2 dead').waitFor({ timeout: 60_000 });
-    // Stopped, so that the requeued task below is left for the debugged worker.
+    // Stopped, so that the tasks enqueued below are left for the debugged worker.
     await wb.inlineAction(wb.treeRow('Workers', 'local'), 'Stop Worker');
     await wb.treeRow('Workers', 'local', 'stopped').waitFor({ timeout: 60_000 });
     await shot('02-dead-and-delayed');
@@ -237,33 +248,61 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
   });
 
   await step('Debug Worker runs sitq worker under the debugger and stops in the handler', async () => {
-    // The debugger took the side bar: back to the sitq view, where the dead tasks are (the view
-    // is rebuilt when it comes back, so the groups are expanded again until the rows show).
-    await wb.openContainer('sitq');
-    const failRow = wb.treeRowNamed('Backends', 'sitq.fail');
-    for (let attempt = 1; !(await failRow.isVisible()); attempt++) {
-      if (attempt > 3) throw new Error('the dead tasks did not show under default / dead');
-      await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
-      await wb.expand(wb.treeRowNamed('Backends', 'dead'));
-      await failRow.waitFor({ timeout: 5_000 }).catch(() => undefined);
-    }
-    // Enqueue Again on the dead sitq.fail: a new pending copy with its payload, queue and attempts.
-    await wb.contextMenu(wb.treeRowNamed('Backends', 'sitq.fail'), 'Enqueue Again');
-    for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
-      if ((await wb.quickInputText()).includes('Enqueue again which task')) {
-        await wb.answer('Enqueue again which task', 'sitq.fail', { pick: true });
-        break;
-      }
-    }
-    await wb.notification(/Enqueued a copy of \S+: sitq\.fail \(\S+\) into local \/ default\./).waitFor({ timeout: 30_000 });
-    await wb.treeRow('Backends', 'default', '1 pending · 2 dead').waitFor({ timeout: 30_000 });
+    // Enqueue Again from the palette: it asks which task (dead ones first); the copy of the dead
+    // fixture.boom is pending with the stored payload, its queue and attempts.
+    await wb.runCommand('sitq: Enqueue Again');
+    await wb.answer('Enqueue again which task', 'fixture.boom', { pick: true });
+    await wb.notification(/Enqueued a copy of \S+: fixture\.boom \(\S+\) into local \/ default\./).waitFor({ timeout: 30_000 });
     await wb.runCommand('Notifications: Clear All Notifications');
-    await wb.inlineAction(wb.treeRowNamed('Backends', 'fixture.boom'), 'Requeue Task');
-    await wb.confirm(/Requeue fixture\.boom/, 'Requeue');
+    const queue = new TaskQueue(createBackend({ type: 'sqlite', path: join(workspace, '.sitq', 'queue.db') }));
+    await queue.connect();
+    try {
+      const copies = (await queue.listTasks({ queue: 'default', state: 'pending' })).tasks;
+      assert.deepEqual(copies.map((c) => [c.name, c.payload, c.maxAttempts]), [['fixture.boom', { n: 21 }, 1]]);
+    } finally {
+      await queue.close();
+    }
     await wb.runCommand('sitq: Debug Worker…');
     const paused = await logLine(/debug session "sitq: Debug Worker \(local\)" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 120_000);
     assert.match(paused, new RegExp(`tasks\\.mjs:${BREAK_LINE}$`), paused);
     await shot('04-worker-paused');
-    await wb.runCommand('Debug: Stop');
+    await stopDebugging();
+  });
+
+  await step('Run and Debug offers "sitq: Debug Worker" per profile, and it runs the worker under the debugger', async () => {
+    const pausedBefore = extensionLog(server!.userDataDir).split('\n').filter((l) => /"sitq: Debug Worker \(local\)" paused \(breakpoint\)/.test(l)).length;
+    await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+    await enqueue('fixture.boom', { typed: '{"n": 1}' }, 'default', '0', '1');
+    await wb.runCommand('Debug: Select and Start Debugging');
+    // The list holds the launch configurations and, per debugger, the dynamic ones (ours among
+    // Node.js's), either directly or behind a "Node.js..." entry depending on the VS Code version.
+    for (const end = Date.now() + 30_000; !(await wb.quickInputText()).includes('launch configuration'); await wb.page.waitForTimeout(100)) {
+      if (Date.now() > end) throw new Error('Select and Start Debugging did not open');
+    }
+    await wb.page.waitForTimeout(2000);
+    await shot('05-select-and-start');
+    // code-server 4.139 lists one "Node.js..." entry per type with dynamic configurations (js-debug's
+    // and the `node` type this extension provides for); ours is behind one of them.
+    const ours = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sitq: Debug Worker (local)' }).first();
+    const entries = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Node.js...' });
+    const count = await entries.count();
+    for (let i = 0; i < count && !(await ours.isVisible()); i++) {
+      if (i > 0) {
+        await wb.closeQuickInput();
+        await wb.runCommand('Debug: Select and Start Debugging');
+        await entries.nth(i).waitFor({ timeout: 30_000 });
+      }
+      await entries.nth(i).click();
+      await ours.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
+    await ours.waitFor({ timeout: 1000 });
+    await shot('05-run-and-debug-offers-worker');
+    await ours.click();
+    for (const end = Date.now() + 120_000; ; await wb.page.waitForTimeout(500)) {
+      const paused = extensionLog(server!.userDataDir).split('\n').filter((l) => /"sitq: Debug Worker \(local\)" paused \(breakpoint\) at .*tasks\.mjs:5$/.test(l)).length;
+      if (paused > pausedBefore) break;
+      if (Date.now() > end) throw new Error('the worker started from Run and Debug did not pause at tasks.mjs:5 within 120 s');
+    }
+    await stopDebugging();
   });
 });
