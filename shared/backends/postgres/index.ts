@@ -23,7 +23,7 @@ import { enqueue } from './enqueue.js';
 import { FinishPoller } from './finish.js';
 import { counts, getTask, listQueues, listTasks } from './inspect.js';
 import { complete, release, renew } from './leases.js';
-import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintenance.js';
+import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintain.js';
 import { migrate } from './migrate.js';
 import { Notifier } from './notify.js';
 import { describeTarget, resolveOptions, type HostAddress, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';

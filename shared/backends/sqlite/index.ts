@@ -28,7 +28,7 @@ import { Producer } from './enqueue.js';
 import { Inspector } from './inspect.js';
 import { Maintainer } from './maintain.js';
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from './options.js';
-import { Reporter } from './report.js';
+import { Reporter } from './leases.js';
 import { dropSchema } from './schema.js';
 import { acquireHub, releaseHub, type WakeupHub } from './wakeup.js';
 import type { Database } from './driver.js';
