@@ -10,7 +10,7 @@ import type { RequestMessage, ResponseMessage } from '../shared/protocol/message
 import type { WebContentsLike } from './electron-types.js';
 
 export interface CoreHostOptions {
-  /** Starts core-process.js (utilityProcess.fork in the app, child_process.fork in tests). */
+  /** Starts the core bundle, dist/desktop/core/host/core-main.js (utilityProcess.fork in the app, child_process.fork in tests). */
   fork(): CoreChild;
   init: Omit<InitOptions, 'host'>;
   secrets: SecretStore;

@@ -9,7 +9,8 @@ import { APP_SCHEME, hardenWebContents } from './window.js';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const UI_DIR = here('../../ui/');
-const CORE = here('../core-process.js');
+// The core's bundle (scripts/core-bundle.mjs, built by scripts/build-ui.mjs): drivers inside.
+const CORE = here('../core/host/core-main.js');
 
 /** `--config=<file>` (npm start passes the project's), else SITQ_CONFIG, else one in the app's data folder. */
 function configPath(): string {

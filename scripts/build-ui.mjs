@@ -1,11 +1,13 @@
 // Bundles the dashboard UI (ui/ → dist/ui/: index.html, app.js, app.css, icons) and the Electron
-// main/preload (desktop/ → dist/desktop/app/) with esbuild. `--check` also type-checks ui/ with
+// main/preload (desktop/ → dist/desktop/app/) and the desktop core (→ dist/desktop/core/, scripts/
+// core-bundle.mjs) with esbuild. `--check` also type-checks ui/ with
 // its own tsconfig (DOM + Preact JSX), which the repo's Node tsconfig does not cover.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleCore } from './core-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'ui');
@@ -52,7 +54,7 @@ if (existsSync(join(desktop, 'main.ts'))) await build({
   platform: 'node',
   target: 'node20',
   external: ['electron'],
-  // The core runs in a utility process (desktop/core-process.ts), not here: main stays small.
+  // The core runs in a utility process (the bundle below), not here: main stays small.
   packages: 'external',
   logLevel: 'warning',
 });
@@ -68,6 +70,14 @@ if (existsSync(join(desktop, 'preload.ts'))) await build({
   external: ['electron'],
   logLevel: 'warning',
 });
+
+// The desktop app's core process: the same bundles as the VS Code extension's (pg, ioredis, nats
+// inside), which main forks with utilityProcess.fork and electron-builder packs. The packed app
+// carries no server driver in node_modules (they are the library's optional peer dependencies).
+if (existsSync(join(desktop, 'main.ts'))) {
+  rmSync(join(root, 'dist', 'desktop', 'core'), { recursive: true, force: true });
+  await bundleCore(root, join(root, 'dist', 'desktop', 'core'));
+}
 
 if (check) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'ui', 'tsconfig.json')], { stdio: 'inherit' });

@@ -27,7 +27,7 @@ const pkg = electronPackage();
 if (pkg.reason) stop(pkg.reason);
 const builderCli = join(ROOT, 'node_modules', 'electron-builder', 'cli.js');
 if (!existsSync(builderCli)) stop('electron-builder is not installed (run npm install)');
-for (const file of [['dist', 'desktop', 'app', 'main.mjs'], ['dist', 'desktop', 'core-process.js'], ['dist', 'ui', 'index.html']]) {
+for (const file of [['dist', 'desktop', 'app', 'main.mjs'], ['dist', 'desktop', 'core', 'host', 'core-main.js'], ['dist', 'ui', 'index.html']]) {
   if (!existsSync(join(ROOT, ...file))) stop(`${file.join('/')} is missing: run npm run build first`);
 }
 

@@ -12,11 +12,12 @@
 // vsce comes from the project's devDependencies when present, else the cache that
 // scripts/install-code-server.sh's sibling tools use (~/.cache/sitq-vscode-tools), else npx.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleCore, copyTree } from './core-bundle.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STAGE = join(ROOT, 'release', 'vscode');
@@ -53,64 +54,11 @@ await build({
   logLevel: 'warning',
 });
 
-// 2) The core process: one ESM bundle per entry, laid out as under shared/ (host/core-main.js and
-//    the worker-thread entries the core starts by `new URL('./x.js', import.meta.url)`). Each
-//    module's `import.meta.url` is rewritten to its own place in that layout, so the SQL and Lua
-//    files it reads next to itself are found where step 2b copies them. better-sqlite3 stays out:
-//    the driver loads it only where the runtime has no node:sqlite (a sitq.nodePath Node).
-const SHARED = join(ROOT, 'shared');
-const CORE_OUT = join(STAGE, 'dist/core');
-/** Rewrites `import.meta.url` in a module of shared/ to where that module would be in the layout,
- *  seen from a bundle `depth` folders below the core's root. */
-const ownUrl = (depth) => ({
-  name: 'own-import-meta-url',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]shared[\\/].*\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const rel = relative(SHARED, args.path).split('\\').join('/').replace(/\.ts$/, '.js');
-      const root = `new URL(${JSON.stringify('../'.repeat(depth) || './')}, import.meta.url)`;
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, ${root}).href`), loader: 'ts' };
-    });
-  },
-});
-/** zod re-exports every locale as `z.locales`; sitq uses only English (zod's default), so the
- *  other ~60 stay out of the bundle. */
-const noZodLocales = {
-  name: 'no-zod-locales',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
-  },
-};
-const coreInputs = new Map();
-for (const entry of ['host/core-main.ts', 'service/worker-thread.ts', 'backends/sqlite/checkpoint-thread.ts', 'core/thread-entry.ts']) {
-  const result = await build({
-    entryPoints: [join(SHARED, entry)],
-    outfile: join(CORE_OUT, entry.replace(/\.ts$/, '.js')),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['better-sqlite3', 'pg-native'],
-    // Bundled CommonJS dependencies (pg, ioredis) call require() for Node's own modules.
-    banner: { js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);" },
-    plugins: [ownUrl(entry.split('/').length - 1), noZodLocales],
-    // Smaller, with names kept for readable stack traces in the log.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  for (const [input, info] of Object.entries(result.metafile.inputs)) coreInputs.set(input, info.bytes);
-}
+// 2) The core process: esbuild bundles of shared/host/core-main.ts and the worker-thread entries,
+//    with the SQL and Lua files they read (scripts/core-bundle.mjs, shared with the desktop app).
+const coreInputs = await bundleCore(ROOT, join(STAGE, 'dist/core'));
 mkdirSync(join(ROOT, 'release'), { recursive: true });
 writeFileSync(join(ROOT, 'release', 'core-inputs.json'), `${JSON.stringify(Object.fromEntries(coreInputs), null, 1)}\n`);
-// 2b) The files the core reads at run time, at the same place relative to its modules.
-for (const dir of ['backends/sqlite/migrations', 'backends/postgres/migrations', 'backends/redis/scripts']) {
-  copyTree(join(ROOT, 'dist/shared', dir), join(CORE_OUT, dir), () => true);
-}
 
 // 2c) The runner that Debug Task Locally starts under the debugger, in the user's own Node: one
 //     bundled ES module, so it needs nothing but Node (the task module brings its own imports).
@@ -158,17 +106,3 @@ if (result.status !== 0) {
 }
 console.log(out);
 
-function copyTree(from, to, keep) {
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      const rel = relative(from, path).split('\\').join('/');
-      if (statSync(path).isDirectory()) walk(path);
-      else if (keep(rel)) {
-        mkdirSync(dirname(join(to, rel)), { recursive: true });
-        cpSync(path, join(to, rel));
-      }
-    }
-  };
-  walk(from);
-}

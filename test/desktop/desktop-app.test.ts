@@ -1,5 +1,5 @@
 // The desktop app's wiring end to end without the Electron binary: startDesktop with stand-ins
-// for ipcMain, BrowserWindow and safeStorage, and the real core process (core-process.js) started
+// for ipcMain, BrowserWindow and safeStorage, and the real core process (the bundle dist/desktop/core/host/core-main.js) started
 // with plain Node as utilityProcess.fork would start it. Requests go through the IPC handler as
 // the preload sends them.
 import assert from 'node:assert/strict';
@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type {} from '../../desktop/core-process.js';
 import { startDesktop, type DesktopApp } from '../../desktop/desktop-app.js';
 import { SafeStorageSecretStore } from '../../desktop/secrets.js';
 import { APP_ENTRY } from '../../desktop/window.js';

@@ -99,7 +99,7 @@ export function fakeSafeStorage(backend: string, available = true): SafeStorageL
 
 /** The core process started with plain Node (what utilityProcess.fork does in the app). */
 export function forkCoreWithNode(): UtilityProcessLike & { child: ChildProcess } {
-  const child = fork(join(ROOT, 'dist', 'desktop', 'core-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = fork(join(ROOT, 'dist', 'desktop', 'core', 'host', 'core-main.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
   return {
     child,
     postMessage: (m) => void child.send(m as object),
