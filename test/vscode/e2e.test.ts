@@ -283,7 +283,9 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await item.waitFor({ timeout: 10_000 });
     assert.match((await item.getAttribute('aria-label')) ?? (await item.textContent()) ?? '', /error|sitq/);
     await item.click();
-    await wb.webview().locator('body').waitFor({ timeout: 30_000 });
+    // Until the dashboard's UI has rendered, its page can still take the keyboard focus (and so
+    // close a palette the next step opens): go on once it is there.
+    await wb.webview().locator('[data-testid="nav-profiles"]').waitFor({ timeout: 60_000 });
     await shot('10-dashboard');
   });
 
