@@ -420,7 +420,7 @@ export function contractSuite(target: ConformanceTarget): void {
       }));
 
     const writeLayout = target.writeLayoutVersion;
-    it('refuses a store whose layout version is newer than this sitq knows, with LayoutTooNewError; an older sitq never misreads it', { skip: writeLayout ? false : `${target.kind} keeps nothing between processes: there is no stored layout` }, async () => {
+    it('refuses a store whose layout version is newer than this sitq knows, with LayoutTooNewError; an older sitq never misreads it', { skip: writeLayout ? false : `${target.kind}: this run gives no writeLayoutVersion (a backend that keeps nothing between processes has no stored layout)` }, async () => {
       const config = target.freshConfig();
       const first = createBackend(config);
       await first.connect();

@@ -3,6 +3,7 @@
 // under load, and the backend's recovery from a server restart, killed connections and a silent
 // network stall. Nothing here touches the main server on 6379.
 import assert from 'node:assert/strict';
+import { Cluster } from 'ioredis';
 import { after, before, describe, it } from 'node:test';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import type { Backend } from '../../shared/core/backend.js';
@@ -40,6 +41,16 @@ if (cluster) {
     kind: 'redis',
     freshConfig: () => ({ type: 'redis', ...clusterOptions() }),
     unreachableConfig: () => ({ type: 'redis', cluster: { startupNodes: [{ host: '127.0.0.1', port: 1 }] }, connectTimeout: 1000 }),
+    // The layout key on whichever master serves its slot, as a newer sitq would write it.
+    async writeLayoutVersion(config, version) {
+      const client = new Cluster(cluster.startupNodes, { lazyConnect: true });
+      try {
+        await client.connect();
+        await client.set(`${(config as { keyPrefix: string }).keyPrefix}{meta}:layout`, String(version));
+      } finally {
+        client.disconnect();
+      }
+    },
   });
 }
 
