@@ -3,25 +3,11 @@
 // MissingDriverError saying to install it. The import is a literal, so bundlers (the VS Code
 // extension's core) include pg.
 import type * as Pg from 'pg';
-import { MissingDriverError } from '../../core/errors.js';
-import { isMissingPackage } from '../driver-load.js';
+import { lazyDriver } from '../driver-load.js';
 
-let loaded: typeof Pg | undefined;
+const pgPackage = lazyDriver<typeof Pg>('postgres', 'pg', () => import('pg'));
 
-export async function loadPg(): Promise<typeof Pg> {
-  if (loaded) return loaded;
-  try {
-    const module = (await import('pg')) as typeof Pg & { default?: typeof Pg };
-    loaded = module.default ?? module;
-  } catch (err) {
-    if (isMissingPackage(err, 'pg')) throw new MissingDriverError('postgres', 'pg', { cause: err });
-    throw err;
-  }
-  return loaded;
-}
+export const loadPg = (): Promise<typeof Pg> => pgPackage.load();
 
 /** The loaded driver; only for code that runs after loadPg() (a connection exists). */
-export function pgDriver(): typeof Pg {
-  if (!loaded) throw new Error('internal: pg used before loadPg()');
-  return loaded;
-}
+export const pgDriver = (): typeof Pg => pgPackage.get();

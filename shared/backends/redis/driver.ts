@@ -4,35 +4,25 @@
 // need it; everything that makes or inspects a connection runs after loadDriver().
 import type * as IoRedis from 'ioredis';
 import type { Cluster, Redis } from 'ioredis';
-import { MissingDriverError } from '../../core/errors.js';
-import { isMissingPackage } from '../driver-load.js';
+import { lazyDriver } from '../driver-load.js';
 
 export type Driver = typeof IoRedis;
 
-let loaded: Driver | undefined;
+const ioredisPackage = lazyDriver<Driver>('redis', 'ioredis', () => import('ioredis'));
 
-export async function loadDriver(): Promise<Driver> {
-  try {
-    loaded ??= await import('ioredis');
-  } catch (err) {
-    if (isMissingPackage(err, 'ioredis')) throw new MissingDriverError('redis', 'ioredis', { cause: err });
-    throw err;
-  }
-  return loaded;
-}
+export const loadDriver = (): Promise<Driver> => ioredisPackage.load();
 
 /** The loaded driver; only for code that runs after loadDriver() (a connection exists). */
-export function driver(): Driver {
-  if (!loaded) throw new Error('internal: ioredis used before loadDriver()');
-  return loaded;
-}
+export const driver = (): Driver => ioredisPackage.get();
 
 /** Whether `client` is a Cluster client (false while no driver, hence no client, exists). */
 export function isClusterClient(client: unknown): client is Cluster {
+  const loaded = ioredisPackage.peek();
   return loaded !== undefined && client instanceof loaded.Cluster;
 }
 
 /** Whether `client` is a one-server (or sentinel-found master) client. */
 export function isServerClient(client: unknown): client is Redis {
+  const loaded = ioredisPackage.peek();
   return loaded !== undefined && client instanceof loaded.Redis;
 }
