@@ -94,12 +94,30 @@ export function checkConfig(raw: unknown): SitqConfig {
   return config;
 }
 
+/**
+ * Says what is wrong with the JSON and where, never quoting the file: V8's own message quotes up to
+ * 20 characters around the error ("Unexpected token 'F', ..."password": F..."), and a config file
+ * holds secrets.
+ */
 function describeJsonError(err: Error, text: string): string {
+  const quoted = /^(Unexpected token '.+?'), (?:\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(err.message);
+  if (quoted) {
+    // Locate the quoted excerpt to say where, then drop it.
+    const excerptAt = text.indexOf(quoted[2]);
+    const token = quoted[1].slice("Unexpected token '".length, -1);
+    const at = excerptAt < 0 ? -1 : text.indexOf(token, excerptAt);
+    return at < 0 ? quoted[1] : `${quoted[1]} at ${lineAndColumn(text, at)}`;
+  }
+  if (/is not valid JSON$/.test(err.message)) return 'not valid JSON';
   const at = /at position (\d+)/.exec(err.message);
   const message = err.message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
   if (!at) return message;
-  const before = text.slice(0, Number(at[1]));
+  return `${message} at ${lineAndColumn(text, Number(at[1]))}`;
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
-  return `${message} at line ${line}, column ${column}`;
+  return `line ${line}, column ${column}`;
 }

@@ -90,6 +90,15 @@ describe('config file', () => {
     assert.match(err.message, /line 3/);
   });
 
+  it('malformed JSON never quotes the file (a secret sits next to the error), yet still says where', async () => {
+    const text = '{\n  "profiles": {\n    "db": { "type": "postgres", "password": Hunter2SecretValue }\n  }\n}';
+    const err = await configError(() => parseConfig(text, 'sitq.config.json'));
+    assert.doesNotMatch(err.message, /Hunter2|Secret|Value/);
+    assert.match(err.message, /Unexpected token 'H' at line 3, column \d+/);
+    const short = await configError(() => parseConfig('{"a": Secret}', 'short.json'));
+    assert.doesNotMatch(short.message, /ecret/);
+  });
+
   it('structure problems: one issue per problem, naming the field, the value and what is expected', async () => {
     const err = await configError(() => parseConfig(JSON.stringify({ defaultProfile: 'prod', profiles: { 'bad name!': { type: 'sqlite' }, db: { type: 'mysql' } } })));
     const options = err.issues.map((i) => i.option);
