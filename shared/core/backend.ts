@@ -57,6 +57,15 @@ export interface NodeStatus {
   error?: string;
 }
 
+/** A small record in a backend's coordination store (schedules, queue settings and limits, the
+ *  scheduler's and limiters' state, throughput history). `version` is 1 when the entry is created
+ *  and grows by 1 with each write, so a writer can make its write conditional on what it read. */
+export interface StateEntry {
+  key: string;
+  value: string;
+  version: number;
+}
+
 export interface Backend {
   readonly kind: BackendKindName;
   /** Human description with no secrets, e.g. `redis://127.0.0.1:6379/0 (prefix sitq:)`. */
@@ -121,6 +130,23 @@ export interface Backend {
   /** Deletes finished tasks (succeeded, dead, cancelled) that finished more than olderThanMs ago,
    *  optionally in one queue; returns how many. */
   purge(options: { olderThanMs: number; queue?: string }): Promise<number>;
+
+  // --- coordination state -----------------------------------------------------------------------
+  // A versioned key/value store beside the tasks, made atomic by the server's own primitive (a row
+  // and a conditional UPDATE, a Lua script, a JetStream KV revision). Keys follow STATE_KEY in
+  // rules.ts ("schedules/nightly"); values are at most STATE_VALUE_MAX_BYTES of UTF-8. The core builds
+  // schedules, pause, limits and history on these four calls, so a backend implements them once.
+  /** The entry, or null when the key is unknown. */
+  getState(key: string): Promise<StateEntry | null>;
+  /** Compare-and-set: writes `value` when the entry's version is `expectedVersion` (0: the key must
+   *  not exist) and answers the new entry; answers null and changes nothing when another writer
+   *  got there first. */
+  setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null>;
+  /** Deletes the entry when its version is `expectedVersion` (any version when omitted); false
+   *  when the key is unknown or its version differs. */
+  deleteState(key: string, expectedVersion?: number): Promise<boolean>;
+  /** Every entry whose key starts with `prefix` (which ends in "/" or is empty), sorted by key. */
+  listState(prefix: string): Promise<StateEntry[]>;
 
   // --- workers ---------------------------------------------------------------------------------
   /** Records a worker's heartbeat; it counts as live until seenAt + ttlMs. */

@@ -28,6 +28,35 @@ export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const QUEUE_NAME_EXPECTED = 'a queue name of 1-64 letters, digits, "_" or "-"';
 export const DEFAULT_QUEUE = 'default';
 
+/** A coordination-state key: "/"-separated words of letters, digits, "_", "-" and "=" (a form every
+ *  backend stores as is, JetStream KV included), at most 255 characters. */
+export const STATE_KEY = /^[A-Za-z0-9_=-]+(?:\/[A-Za-z0-9_=-]+)*$/;
+export const STATE_KEY_MAX_LENGTH = 255;
+/** The most bytes one coordination-state value may hold. */
+export const STATE_VALUE_MAX_BYTES = 64 * 1024;
+
+/** For every backend's state calls: a ConfigurationError naming the option unless the key, the
+ *  prefix ("" or a key followed by "/"), the value or the version is well formed. */
+export function checkStateArgs(args: { key?: unknown; prefix?: unknown; value?: unknown; version?: unknown }): void {
+  const issues: { option: string; expected: string; given: unknown }[] = [];
+  if ('key' in args && !(typeof args.key === 'string' && args.key.length <= STATE_KEY_MAX_LENGTH && STATE_KEY.test(args.key))) {
+    issues.push({ option: 'state.key', expected: `"/"-separated words of letters, digits, "_", "-" or "=", at most ${STATE_KEY_MAX_LENGTH} characters`, given: args.key });
+  }
+  if ('prefix' in args && !(typeof args.prefix === 'string' && (args.prefix === '' || (args.prefix.endsWith('/') && STATE_KEY.test(args.prefix.slice(0, -1)))))) {
+    issues.push({ option: 'state.prefix', expected: 'an empty string or a state key followed by "/"', given: args.prefix });
+  }
+  if ('value' in args && !(typeof args.value === 'string' && utf8Length(args.value) <= STATE_VALUE_MAX_BYTES)) {
+    issues.push({ option: 'state.value', expected: `a string of at most ${STATE_VALUE_MAX_BYTES} bytes`, given: typeof args.value === 'string' ? `${utf8Length(args.value)} bytes` : args.value });
+  }
+  if ('version' in args && args.version !== undefined && !(Number.isInteger(args.version) && (args.version as number) >= 0)) {
+    issues.push({ option: 'state.version', expected: 'a whole number >= 0', given: args.version });
+  }
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}
+
+// TextEncoder, not Buffer: the UIs import these rules too.
+const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+
 export const TASK_NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
 export const TASK_NAME_EXPECTED = 'a task name of 1-200 letters, digits or . _ : - /';
 

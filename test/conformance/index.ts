@@ -7,6 +7,7 @@ import { corruptRecordsSuite } from './corrupt-records.js';
 import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
 import { queueAndWorkerSuite } from './queue-and-worker.js';
+import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
 
@@ -21,5 +22,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
       processesSuite(target);
     }
     corruptRecordsSuite(target);
+    stateSuite(target, { todo: target.kind === 'memory' ? undefined : `coordination state on ${target.kind} is being written` });
   });
 }

@@ -2,13 +2,13 @@
 // tests (enqueue in the code under test, then assert on the queue or run a Worker until empty) and
 // the fast part of sitq's own tests. It keeps the whole Backend contract (the conformance suite
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
-import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { Backend, NodeStatus, ServerInfo, StateEntry } from '../../core/backend.js';
 import type { TaskSizeLimit } from '../../core/task-size.js';
 
 /** The most bytes of payload plus result one task may hold. */
 const MEMORY_TASK_BYTES = 256 * 1024 * 1024;
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
-import { checkListQuery } from '../../core/rules.js';
+import { checkListQuery, checkStateArgs } from '../../core/rules.js';
 import { matchesSearch, searchNeedle } from '../../core/task-search.js';
 import {
   emptyCounts,
@@ -166,6 +166,37 @@ export class MemoryBackend implements Backend {
       throw new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs });
     }
     return this.use().purge(options.olderThanMs, options.queue, Date.now());
+  }
+
+  async getState(key: string): Promise<StateEntry | null> {
+    checkStateArgs({ key });
+    const entry = this.use().state.get(key);
+    return entry ? { ...entry } : null;
+  }
+
+  async setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
+    checkStateArgs({ key, value, version: expectedVersion });
+    const state = this.use().state;
+    if ((state.get(key)?.version ?? 0) !== expectedVersion) return null;
+    const entry = { key, value, version: expectedVersion + 1 };
+    state.set(key, entry);
+    return { ...entry };
+  }
+
+  async deleteState(key: string, expectedVersion?: number): Promise<boolean> {
+    checkStateArgs({ key, version: expectedVersion });
+    const state = this.use().state;
+    const entry = state.get(key);
+    if (!entry || (expectedVersion !== undefined && entry.version !== expectedVersion)) return false;
+    return state.delete(key);
+  }
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    checkStateArgs({ prefix });
+    return [...this.use().state.values()]
+      .filter((e) => e.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((e) => ({ ...e }));
   }
 
   async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 // One store of tasks in this process's memory, shared by every MemoryBackend opened with its name.
 // Every operation runs synchronously on the JS thread, so each is atomic by construction: a claim
 // picks and marks its tasks before any other code runs.
-import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
+import { LEASE_EXPIRED_ERROR, type StateEntry } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest, Completion, EnqueueOutcome, Lease, NewTask, TaskRecord, WorkerInfo } from '../../core/types.js';
 
 /** A stored task: its record plus what only the store needs. */
@@ -25,6 +25,8 @@ export class MemoryStore {
   /** waitForFinish callers by task id. */
   private readonly finishWaiters = new Map<string, Set<Waiter>>();
   private seq = 0;
+  /** Coordination state: key → entry (see Backend.getState). */
+  readonly state = new Map<string, StateEntry>();
 
   enqueue(tasks: readonly NewTask[], now: number): EnqueueOutcome[] {
     const outcomes = tasks.map((task) => {

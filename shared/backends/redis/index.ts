@@ -1,7 +1,7 @@
 // The Redis backend. Every state change is one Lua script (scripts/*.lua), so it is atomic on
 // the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
-import type { Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { assertQueueName } from '../../core/rules.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
@@ -381,6 +381,21 @@ export class RedisBackend implements Backend {
   }
 
   // --- workers ---------------------------------------------------------------------------------
+
+  // Coordination state: being written for this backend (see Backend.getState); the conformance
+  // suite's state tests are marked todo here until then.
+  getState(): Promise<StateEntry | null> {
+    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+  }
+  setState(): Promise<StateEntry | null> {
+    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+  }
+  deleteState(): Promise<boolean> {
+    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+  }
+  listState(): Promise<StateEntry[]> {
+    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+  }
 
   heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
     return this.io('heartbeat', () => this.workers.heartbeat(info, ttlMs));
