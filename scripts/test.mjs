@@ -52,7 +52,7 @@ for (const file of chosen) {
 await servers?.dispose();
 const failed = total.fail + total.cancelled;
 if (failedFiles.length) console.log(`\nfailed: ${failedFiles.join(', ')}`);
-console.log(`\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped`);
+console.log(`\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped${total.todo ? `, ${total.todo} todo (not yet built: see the test names)` : ""}`);
 process.exit(failedFiles.length ? 1 : 0);
 
 function runFile(file) {
