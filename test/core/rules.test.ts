@@ -10,7 +10,8 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { MAX_DELAY_MS, parseWholeNumber, TASK_STATES } from '../../shared/core/rules.js';
 import { TASK_STATES as CORE_TASK_STATES } from '../../shared/core/types.js';
 
-const queue = new TaskQueue(createBackend({ type: 'sqlite', path: ':memory:' }));
+// The in-memory backend: these tests are about the core's rules, not about storage.
+const queue = new TaskQueue(createBackend({ type: 'memory', name: 'rules-test' }));
 before(() => queue.connect());
 after(() => queue.close());
 
