@@ -11,6 +11,7 @@ import {
   PRIORITY,
   QUEUE_NAME_EXPECTED,
   TIMEOUT_MS,
+  headersIssue,
   queueNameIssue,
   rangeExpected,
   rangeIssue,
@@ -43,6 +44,14 @@ export const enqueueOptionsSchema = z.strictObject({
   // PostgreSQL text cannot hold NUL, and a key must mean the same on every backend.
   idempotencyKey: z.string().min(1).max(256).refine((k) => !k.includes('\0'), 'a key of 1-256 characters without NUL (\\0)').optional(),
   timeout: wholeNumber(TIMEOUT_MS).optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .superRefine((h, ctx) => {
+      const issue = headersIssue(h);
+      // The issue's option is `headers` or `headers.<name>`: the name becomes the path.
+      if (issue) ctx.addIssue({ code: 'custom', message: issue.expected, input: issue.given, path: issue.option === 'headers' ? [] : [issue.option.slice('headers.'.length)] });
+    })
+    .optional(),
 });
 
 export type EnqueueOptions = z.input<typeof enqueueOptionsSchema>;
@@ -56,6 +65,8 @@ export interface ResolvedEnqueueOptions {
   backoff: BackoffOptions;
   timeoutMs: number | undefined;
   idempotencyKey: string | undefined;
+  /** Absent when none were given (an empty object counts as none). */
+  headers: Record<string, string> | undefined;
 }
 
 type ParsedEnqueueOptions = z.output<typeof enqueueOptionsSchema>;
@@ -111,6 +122,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions | undefined, now: 
     backoff: o.backoff ? { ...DEFAULT_BACKOFF, ...o.backoff } : DEFAULT_BACKOFF,
     timeoutMs: o.timeout,
     idempotencyKey: o.idempotencyKey,
+    headers: o.headers && Object.keys(o.headers).length > 0 ? { ...o.headers } : undefined,
   };
 }
 
@@ -136,6 +148,7 @@ export function newTaskFrom(id: string, name: string, payload: Uint8Array, seria
   };
   if (o.timeoutMs !== undefined) task.timeoutMs = o.timeoutMs;
   if (o.idempotencyKey !== undefined) task.idempotencyKey = o.idempotencyKey;
+  if (o.headers !== undefined) task.headers = o.headers;
   return task;
 }
 

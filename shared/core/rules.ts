@@ -77,6 +77,31 @@ export const MAX_ATTEMPTS: WholeNumberRange = { min: 1, max: 1000, what: 'a numb
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DELAY_MS: WholeNumberRange = { min: 0, max: MAX_DELAY_MS, what: 'a delay in ms' };
 export const TIMEOUT_MS: WholeNumberRange = { min: 1, max: MAX_DELAY_MS, what: 'a timeout in ms' };
+/** Task headers (`EnqueueOptions.headers`): small string pairs that travel with the task, such as
+ *  the W3C trace context (`traceparent`, `tracestate`) an OpenTelemetry span continues from.
+ *  Names are letters, digits, "_", "-" and "." (HTTP header names sitq can store anywhere); values
+ *  are strings without NUL; at most HEADERS_MAX_COUNT pairs and HEADERS_MAX_BYTES of UTF-8 in all
+ *  (names plus values), so a task record stays small on every backend. */
+export const HEADER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export const HEADERS_MAX_COUNT = 32;
+export const HEADERS_MAX_BYTES = 8 * 1024;
+
+/** What is wrong with a headers object (undefined when it is fine). */
+export function headersIssue(value: unknown, option = 'headers'): RuleIssue | undefined {
+  const expected = `an object of at most ${HEADERS_MAX_COUNT} string values without NUL, names of 1-128 letters, digits, "_", "-" or ".", at most ${HEADERS_MAX_BYTES} bytes in all`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { option, expected, given: value };
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > HEADERS_MAX_COUNT) return { option, expected, given: `${entries.length} headers` };
+  let bytes = 0;
+  for (const [name, v] of entries) {
+    if (!HEADER_NAME.test(name)) return { option: `${option}.${name}`, expected: 'a header name of 1-128 letters, digits, "_", "-" or "."', given: name };
+    if (typeof v !== 'string' || v.includes('\0')) return { option: `${option}.${name}`, expected: 'a string without NUL (\\0)', given: v };
+    bytes += utf8Length(name) + utf8Length(v);
+  }
+  if (bytes > HEADERS_MAX_BYTES) return { option, expected, given: `${bytes} bytes` };
+  return undefined;
+}
+
 /** How many tasks one enqueue request from a dashboard or the extension may create. */
 export const ENQUEUE_COUNT: WholeNumberRange = { min: 1, max: 100_000, what: 'a count' };
 

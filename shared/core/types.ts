@@ -44,6 +44,9 @@ export interface NewTask {
   /** Per-task timeout in ms, or undefined for the worker's default. */
   timeoutMs?: number;
   idempotencyKey?: string;
+  /** Small string pairs that travel with the task (the W3C `traceparent` among them); absent when
+   *  none were given. Bounded by HEADERS_MAX_COUNT / HEADERS_MAX_BYTES (rules.ts). */
+  headers?: Record<string, string>;
 }
 
 /** A task's full record, as `getTask` returns it. */

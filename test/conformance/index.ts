@@ -6,6 +6,7 @@ import { contractSuite } from './contract.js';
 import { corruptRecordsSuite } from './corrupt-records.js';
 import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
+import { progressEventsSuite } from './progress-events.js';
 import { queueAndWorkerSuite } from './queue-and-worker.js';
 import { stateSuite } from './state.js';
 
@@ -22,6 +23,7 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
       processesSuite(target);
     }
     corruptRecordsSuite(target);
+    progressEventsSuite(target);
     stateSuite(target, { todo: target.kind === 'memory' ? undefined : `coordination state on ${target.kind} is being written` });
   });
 }

@@ -250,13 +250,16 @@ export class MemoryStore {
 
 /** Stored bytes are copies: a caller that reuses its buffer cannot change a stored task. */
 function copyTask(task: NewTask): NewTask {
-  return { ...task, payload: Buffer.from(task.payload), backoff: { ...task.backoff } };
+  const copy: NewTask = { ...task, payload: Buffer.from(task.payload), backoff: { ...task.backoff } };
+  if (task.headers) copy.headers = { ...task.headers };
+  return copy;
 }
 
 export function copyRecord(r: TaskRecord): TaskRecord {
   const copy: TaskRecord = { ...r, payload: Buffer.from(r.payload), backoff: { ...r.backoff } };
   if (r.result) copy.result = Buffer.from(r.result);
   if (r.error) copy.error = { ...r.error };
+  if (r.headers) copy.headers = { ...r.headers };
   return copy;
 }
 

@@ -14,11 +14,11 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
     name: 'sitq_enqueue',
     text: `WITH input AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::smallint[], $7::bigint[],
-                             $8::bigint[], $9::integer[], $10::jsonb[], $11::integer[], $12::text[])
-          WITH ORDINALITY AS i(id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, ord)
+                             $8::bigint[], $9::integer[], $10::jsonb[], $11::integer[], $12::text[], $14::jsonb[])
+          WITH ORDINALITY AS i(id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, ord)
       ), inserted AS (
-        INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state)
-        SELECT id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key,
+        INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, state)
+        SELECT id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers,
                CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
         FROM input ORDER BY ord
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -48,6 +48,7 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
       tasks.map((t) => t.timeoutMs ?? null),
       tasks.map((t) => t.idempotencyKey ?? null),
       channel,
+      tasks.map((t) => t.headers ?? null),
     ],
   });
   const outcomes = rows.map((row, i) => ({ id: row.id ?? '', created: row.created, queue: tasks[i].queue, key: tasks[i].idempotencyKey }));
@@ -60,13 +61,13 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
   const rows = await ctx.pool.queryArrays({
     name: 'sitq_enqueue_one',
     text: `WITH inserted AS (
-        INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $7::bigint > ${NOW} THEN 'delayed' ELSE 'pending' END)
+        INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, state)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, CASE WHEN $7::bigint > ${NOW} THEN 'delayed' ELSE 'pending' END)
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING queue
       )
       SELECT pg_notify($13, 'q:' || queue) FROM inserted`,
-    values: [t.id, t.queue, t.name, t.payload, t.serializer, t.priority, t.runAt, t.enqueuedAt, t.maxAttempts, t.backoff, t.timeoutMs ?? null, t.idempotencyKey ?? null, channel],
+    values: [t.id, t.queue, t.name, t.payload, t.serializer, t.priority, t.runAt, t.enqueuedAt, t.maxAttempts, t.backoff, t.timeoutMs ?? null, t.idempotencyKey ?? null, channel, t.headers ?? null],
   });
   if (rows.length === 1) return { id: t.id, created: true };
   // Only an idempotency key can make the insert a no-op (a duplicate id fails loudly instead).

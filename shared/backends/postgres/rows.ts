@@ -48,6 +48,8 @@ export function toRecord(v: TaskValues): TaskRecord {
   if (leaseOwner !== undefined) record.leaseOwner = leaseOwner;
   const leaseExpiresAt = optional<number>(v, 'lease_expires_at');
   if (leaseExpiresAt !== undefined) record.leaseExpiresAt = leaseExpiresAt;
+  const headers = optional<Record<string, string>>(v, 'headers');
+  if (headers !== undefined) record.headers = headers;
   return record;
 }
 

@@ -40,6 +40,7 @@ const RECORD_FIELDS = [
   ['error', 't.error'],
   ['lease_owner', 't.lease_owner'],
   ['lease_expires_at', 't.lease_expires_at'],
+  ['headers', 't.headers'],
 ] as const;
 
 export const RECORD_COLUMNS = RECORD_FIELDS.map(([name, expr]) => `${expr} AS ${name}`).join(', ');

@@ -21,6 +21,7 @@ interface FixedPart {
   backoff: BackoffOptions;
   timeoutMs?: number;
   idempotencyKey?: string;
+  headers?: Record<string, string>;
 }
 
 function fixedPart(t: NewTask): FixedPart {
@@ -36,6 +37,7 @@ function fixedPart(t: NewTask): FixedPart {
   };
   if (t.timeoutMs !== undefined) m.timeoutMs = t.timeoutMs;
   if (t.idempotencyKey !== undefined) m.idempotencyKey = t.idempotencyKey;
+  if (t.headers !== undefined) m.headers = t.headers;
   return m;
 }
 

@@ -153,7 +153,7 @@ export class Claimer {
     const writes: ClaimWrites = { owner: request.workerId, leaseExpiresAt: expires, startedAt: now };
     const only = request.queues.length === 1 ? request.queues[0] : undefined;
     const claimed = rows.map((row) => {
-      const queue = only ?? (row[15] as string);
+      const queue = only ?? (row[16] as string);
       counts.moved(queue, 'pending', 'running');
       this.claimedQueues.remember(row[0], queue);
       return toClaimedTask(row, queue, writes);

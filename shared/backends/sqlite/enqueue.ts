@@ -30,7 +30,7 @@ export class Producer {
     // Enqueue order comes from a counter, not rowid: VACUUM may renumber rowids.
     this.reserveSeq = db.prepare(`UPDATE sitq_meta SET value = value + ? WHERE key = 'next_seq' RETURNING value AS next`);
     this.insert = db.prepare(`
-      INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(14).fill('?').join(', ')})
+      INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(15).fill('?').join(', ')})
       ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
     this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE queue = ? AND idempotency_key = ?`);
     this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed')`);

@@ -24,11 +24,15 @@ export interface TaskRow {
   error: string | null;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  headers: string | null;
+  progress: string | null;
+  log: string | null;
+  log_dropped: number;
 }
 
 /** The INSERT in enqueue.ts binds these, in this order (positional: binding by name is slower). */
 export const INSERT_COLUMNS =
-  'id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state';
+  'id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state, headers';
 
 export type InsertTuple = [
   id: string,
@@ -45,6 +49,7 @@ export type InsertTuple = [
   timeoutMs: number | null,
   idempotencyKey: string | null,
   state: TaskState,
+  headers: string | null,
 ];
 
 export function insertValues(task: NewTask, seq: number, state: TaskState): InsertTuple {
@@ -63,6 +68,7 @@ export function insertValues(task: NewTask, seq: number, state: TaskState): Inse
     task.timeoutMs ?? null,
     task.idempotencyKey ?? null,
     state,
+    task.headers ? JSON.stringify(task.headers) : null,
   ];
 }
 
@@ -89,6 +95,7 @@ export function toRecord(row: TaskRow): TaskRecord {
   if (row.error !== null) record.error = JSON.parse(row.error) as TaskErrorInfo;
   if (row.lease_owner !== null) record.leaseOwner = row.lease_owner;
   if (row.lease_expires_at !== null) record.leaseExpiresAt = row.lease_expires_at;
+  if (row.headers !== null) record.headers = JSON.parse(row.headers) as Record<string, string>;
   return record;
 }
 
@@ -106,7 +113,7 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
  */
 export const CLAIMED_COLUMNS =
   'id, seq, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, ' +
-  'idempotency_key, attempts, token, error';
+  'idempotency_key, attempts, token, error, headers';
 
 export type ClaimedTuple = [
   id: string,
@@ -124,6 +131,7 @@ export type ClaimedTuple = [
   attempts: number,
   token: number,
   error: string | null,
+  headers: string | null,
   /** Present when the claim read from several queues (CLAIMED_COLUMNS + ', queue'). */
   queue?: string,
 ];
@@ -141,7 +149,7 @@ export function byClaimOrder(a: ClaimedTuple, b: ClaimedTuple): number {
 }
 
 export function toClaimedTask(values: ClaimedTuple, queue: string, writes: ClaimWrites): ClaimedTask {
-  const [id, , name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, error] = values;
+  const [id, , name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, error, headers] = values;
   const record: TaskRecord = {
     id,
     queue,
@@ -162,6 +170,7 @@ export function toClaimedTask(values: ClaimedTuple, queue: string, writes: Claim
   if (timeoutMs !== null) record.timeoutMs = timeoutMs;
   if (idempotencyKey !== null) record.idempotencyKey = idempotencyKey;
   if (error !== null) record.error = JSON.parse(error) as TaskErrorInfo;
+  if (headers !== null) record.headers = JSON.parse(headers) as Record<string, string>;
   return { lease: { taskId: id, owner: writes.owner, token }, record };
 }
 
