@@ -341,6 +341,61 @@ describe('sqlite backend', () => {
         await assert.rejects(new SqliteBackend({ path }).connect(), (err: unknown) => err instanceof ConnectionError && /version 99.*newer/.test(err.message));
       }));
 
+    it('a file at schema version 3 (before migration 004 added the state table) is migrated on connect, keeping its tasks', () =>
+      withSqlite({}, async (b, path) => {
+        const task = newTask();
+        await b.enqueue([task]);
+        await b.close();
+        // Back to what sitq wrote before migration 004: no sitq_state, schema_version 3.
+        const db = rawConnection(path);
+        db.exec(`DROP TABLE sitq_state; UPDATE sitq_meta SET value = 3 WHERE key = 'schema_version'`);
+        db.close();
+        await b.connect();
+        assert.equal((await b.getTask(task.id))?.state, 'pending');
+        assert.deepEqual(await b.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
+        const after = rawConnection(path);
+        assert.equal(after.prepare(`SELECT value FROM sitq_meta WHERE key = 'schema_version'`).pluck().get(), SCHEMA_VERSION);
+        assert.deepEqual(after.prepare(`SELECT key, value, version FROM sitq_state`).all(), [{ key: 'queues/default', value: '{"paused":true}', version: 1 }]);
+        after.close();
+      }));
+
+    it('compare-and-set holds across processes on one file: every increment counted once', async () => {
+      const path = freshPath();
+      const PER_PROCESS = 20;
+      // Each child increments a counter with read + compare-and-set, retrying the writes it loses.
+      const code = `
+        import { SqliteBackend } from ${JSON.stringify(BACKEND_MODULE)};
+        const b = new SqliteBackend({ path: ${JSON.stringify(path)} });
+        await b.connect();
+        console.log('READY');
+        await new Promise((resolve) => process.stdin.once('data', resolve));
+        let lost = 0;
+        for (let done = 0; done < ${PER_PROCESS}; ) {
+          const current = await b.getState('counter');
+          const next = String(Number(current?.value ?? 0) + 1);
+          if (await b.setState('counter', next, current?.version ?? 0)) done += 1;
+          else { lost += 1; await new Promise((r) => setTimeout(r, 1)); }
+        }
+        await b.close();
+        console.log(lost);`;
+      // Every child connects (creating the schema) before any starts writing, so they overlap.
+      let go!: () => void;
+      const gate = new Promise<void>((resolve) => (go = resolve));
+      const readies = [0, 1, 2].map(() => {
+        let ready!: () => void;
+        return { promise: new Promise<void>((resolve) => (ready = resolve)), ready };
+      });
+      const children = readies.map((r) => runChild(code, 120_000, { ready: r.ready, go: gate }));
+      await Promise.all(readies.map((r) => r.promise));
+      go();
+      const lost = (await Promise.all(children)).map((out) => Number(out.trim()));
+      await withSqlite({ path }, async (b) => {
+        const counter = await b.getState('counter');
+        assert.equal(counter?.value, String(3 * PER_PROCESS), `lost writes per process: ${lost.join(', ')}`);
+        assert.equal(counter?.version, 3 * PER_PROCESS);
+      });
+    });
+
     it('several processes opening a new file at once create the schema once', async () => {
       const path = freshPath();
       const code = `
@@ -397,6 +452,7 @@ describe('sqlite backend', () => {
       const b = new SqliteBackend({ path });
       await b.connect();
       await b.enqueue([newTask()]);
+      assert.ok(await b.setState('schedules/nightly', '{}', 0));
       await b.destroy();
       const db = rawConnection(path);
       const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();

@@ -12,6 +12,9 @@ import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
 
+/** Backends whose coordination-state store is still being written (the suite marks it todo). */
+const STATE_PENDING: ReadonlySet<string> = new Set(['postgres', 'redis', 'nats']);
+
 export async function exerciseBackend(target: ConformanceTarget): Promise<void> {
   const skip = target.server ? await serverSkip(target.server) : false;
   describe(`conformance: ${target.kind}`, { skip }, () => {
@@ -24,6 +27,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     }
     corruptRecordsSuite(target);
     progressEventsSuite(target);
-    stateSuite(target, { todo: target.kind === 'memory' ? undefined : `coordination state on ${target.kind} is being written` });
+    stateSuite(target, { todo: STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined });
   });
 }

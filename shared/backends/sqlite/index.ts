@@ -6,6 +6,7 @@ import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { checkStateArgs } from '../../core/rules.js';
 import {
   isFinished,
   type ClaimedTask,
@@ -30,6 +31,7 @@ import { Maintainer } from './maintain.js';
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from './options.js';
 import { Reporter } from './leases.js';
 import { dropSchema } from './schema.js';
+import { StateStore } from './state.js';
 import { acquireHub, releaseHub, type WakeupHub } from './wakeup.js';
 import type { Database } from './driver.js';
 
@@ -49,6 +51,7 @@ interface Session {
   reporter: Reporter;
   inspector: Inspector;
   maintainer: Maintainer;
+  state: StateStore;
 }
 
 /** SQLite's default (and better-sqlite3's) limit on one row or value, in bytes. */
@@ -87,6 +90,7 @@ export class SqliteBackend implements Backend {
       reporter: new Reporter(db, counts, claimedQueues),
       inspector: new Inspector(db),
       maintainer: new Maintainer(db, counts),
+      state: new StateStore(db),
     };
   }
 
@@ -267,22 +271,29 @@ export class SqliteBackend implements Backend {
     return this.use((s) => s.maintainer.purge(options.olderThanMs, options.queue, Date.now()));
   }
 
-  // --- workers ---------------------------------------------------------------------------------
+  // --- coordination state (state.ts) ------------------------------------------------------------
 
-  // Coordination state: being written for this backend (see Backend.getState); the conformance
-  // suite's state tests are marked todo here until then.
-  getState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('sqlite: coordination state is not implemented yet'));
+  async getState(key: string): Promise<StateEntry | null> {
+    checkStateArgs({ key });
+    return this.use((s) => s.state.read(key));
   }
-  setState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('sqlite: coordination state is not implemented yet'));
+
+  async setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
+    checkStateArgs({ key, value, version: expectedVersion });
+    return this.use((s) => s.state.write(key, value, expectedVersion));
   }
-  deleteState(): Promise<boolean> {
-    return Promise.reject(new Error('sqlite: coordination state is not implemented yet'));
+
+  async deleteState(key: string, expectedVersion?: number): Promise<boolean> {
+    checkStateArgs({ key, version: expectedVersion });
+    return this.use((s) => s.state.delete(key, expectedVersion));
   }
-  listState(): Promise<StateEntry[]> {
-    return Promise.reject(new Error('sqlite: coordination state is not implemented yet'));
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    checkStateArgs({ prefix });
+    return this.use((s) => s.state.listPrefix(prefix));
   }
+
+  // --- workers ---------------------------------------------------------------------------------
 
   async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
     this.use((s) => s.maintainer.heartbeat(info, ttlMs, Date.now()));
