@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 const BURNERS = Number(process.env.SITQ_STRESS_BURNERS ?? 2);
 const RUNS = Number(process.env.SITQ_STRESS_RUNS ?? 3);
 const filters = process.argv.slice(2);
+// The throughput-history conformance test's full size (issue 13): 10,000 tasks (CI runs 1,000).
+process.env.SITQ_HISTORY_TASKS ??= '10000';
 
 // Each burner is a busy loop in its own process (no nice: it competes with the tests as a
 // neighbour's build would).

@@ -29,3 +29,13 @@ export {
   type HealthMonitorOptions,
   type StatusChange,
 } from './health/index.js';
+export {
+  HISTORY_COUNTERS,
+  HISTORY_RETENTION_MS,
+  type HistoryCounter,
+  type HistoryPoint,
+  type HistoryQuery,
+  type HistoryReport,
+  type HistoryResolution,
+  type QueueHistory,
+} from './core/history.js';

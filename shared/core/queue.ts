@@ -2,7 +2,10 @@
 import type { Backend } from './backend.js';
 import { ConfigurationError } from './errors.js';
 import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions } from './enqueue-options.js';
+import { readHistory, type HistoryQuery, type HistoryReport } from './history.js';
+import { HistoryWriter } from './history-writer.js';
 import { newTaskId } from './ids.js';
+import { consoleLogger, type Logger } from './logger.js';
 import { Result } from './result.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import { checkPayloadSizes } from './task-size.js';
@@ -18,6 +21,11 @@ export interface TaskQueueOptions {
   serializer?: Serializer | 'json' | 'v8';
   /** Options applied to every enqueue unless the call says otherwise. */
   defaults?: EnqueueOptions;
+  /** Count enqueued tasks in the throughput history (see `stats`): batched in memory, merged into
+   *  the backend every `flushInterval` ms (default 2000) and by `close()`. Default on. */
+  history?: boolean | { flushInterval?: number };
+  /** Where history write failures are reported. Default: stderr. */
+  logger?: Logger;
 }
 
 type TaskRef<P, R> = string | TaskDefinition<P, R>;
@@ -26,20 +34,41 @@ export class TaskQueue {
   readonly backend: Backend;
   private readonly serializer: Serializer;
   private readonly defaults: EnqueueOptions;
+  private readonly history: HistoryWriter | undefined;
 
   constructor(backend: Backend, options: TaskQueueOptions = {}) {
     this.backend = backend;
     const s = options.serializer ?? jsonSerializer;
     this.serializer = typeof s === 'string' ? serializerNamed(s) : s;
     this.defaults = options.defaults ?? {};
+    if (options.history !== false) {
+      const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
+      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'TaskQueue history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
+      this.history = new HistoryWriter(backend, { flushMs, logger: options.logger ?? consoleLogger });
+    }
   }
 
   connect(): Promise<void> {
     return this.backend.connect();
   }
 
-  close(): Promise<void> {
+  /** Writes the enqueue counts not yet in the history (within 5 s), then closes the backend. */
+  async close(): Promise<void> {
+    await this.history?.stop();
     return this.backend.close();
+  }
+
+  /** Writes the enqueue counts not yet in the history now (they are otherwise written every
+   *  flushInterval and by close()). */
+  flushHistory(): Promise<void> {
+    return this.history?.flush() ?? Promise.resolve();
+  }
+
+  /** Throughput history from the backend, as every process wrote it: per queue and per minute
+   *  (kept 24 h) or hour (kept 14 days), counts of enqueued, succeeded, failed attempts, retried
+   *  and dead, and processing-time percentiles. See HistoryQuery for the defaults. */
+  stats(query: HistoryQuery = {}): Promise<HistoryReport> {
+    return readHistory(this.backend, query);
   }
 
   /** Stores one task and returns its id. Nothing is written if the payload or options are bad. */
@@ -70,7 +99,12 @@ export class TaskQueue {
     const tasks = payloads.map((payload) => newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now));
     if (tasks.length === 0) return [];
     checkPayloadSizes(tasks, this.backend.taskSizeLimit(), this.backend.kind);
-    return this.backend.enqueue(tasks);
+    const outcomes = await this.backend.enqueue(tasks);
+    if (this.history) {
+      const created = outcomes.reduce((n, o) => n + (o.created ? 1 : 0), 0);
+      if (created > 0) this.history.record(tasks[0].queue, 'enqueued', Date.now(), undefined, created);
+    }
+    return outcomes;
   }
 
   /**

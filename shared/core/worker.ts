@@ -7,6 +7,7 @@ import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
 import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
+import { HistoryWriter } from './history-writer.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { serializerNamed, type Serializer } from './serializers.js';
 import { checkResultSize } from './task-size.js';
@@ -35,6 +36,10 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Stable id (default random), shown by the tools. */
   id?: string;
+  /** Throughput history (succeeded, failed, retried, dead and processing times per queue and
+   *  minute, read with `TaskQueue.stats`): counted in memory and merged into the backend every
+   *  `flushInterval` ms (default 2000) and on stop. Default on; `false` writes none. */
+  history?: boolean | { flushInterval?: number };
 }
 
 export interface WorkerTaskEvent {
@@ -158,6 +163,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    *  the next claim overlaps the completion's round trip), but their leases are still renewed. */
   private readonly reporting = new Set<Running>();
   private readonly completer: Batcher<Completion, boolean>;
+  private readonly history: HistoryWriter | undefined;
   private claimAbort = new AbortController();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   /** The one stop in progress (a second stop() call waits for it). */
@@ -188,6 +194,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
     for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
     this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
+    if (options.history !== false) {
+      const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
+      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
+      this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
+    }
     this.completer = new Batcher(
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
@@ -258,8 +269,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.waitForIdle(ABORT_GRACE_MS);
     }
     const flushBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
-    const unflushed = await this.completer.drain(Date.now() + flushBudget);
+    const flushDeadline = Date.now() + flushBudget;
+    const unflushed = await this.completer.drain(flushDeadline);
     if (unflushed > 0) this.emit('warning', `worker ${this.id} stopped with ${unflushed} result(s) unrecorded after ${flushBudget} ms: the backend did not take them; those tasks run again after their lease`);
+    // The history's last counts share the results' budget (so stop's bound above holds).
+    await this.history?.stop(flushDeadline);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.pool) await this.pool.close();
@@ -457,6 +471,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     if (kind === 'succeeded') this.stats.processed++;
     else this.stats.failed++;
+    this.history?.record(r.event.queue, kind, completion.finishedAt, completion.finishedAt - r.startedAt);
     this.emitTask(kind, r.event, event);
   }
 

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { serverSkip } from '../helpers/servers.js';
 import { contractSuite } from './contract.js';
 import { corruptRecordsSuite } from './corrupt-records.js';
+import { historySuite } from './history.js';
 import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
 import { progressEventsSuite } from './progress-events.js';
@@ -27,6 +28,8 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     }
     corruptRecordsSuite(target);
     progressEventsSuite(target);
-    stateSuite(target, { todo: STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined });
+    const stateTodo = STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined;
+    stateSuite(target, { todo: stateTodo });
+    historySuite(target, { todo: stateTodo });
   });
 }

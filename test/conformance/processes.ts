@@ -14,7 +14,7 @@ const WORKER = fileURLToPath(new URL('../fixtures/worker-process.js', import.met
 
 /** Starts a worker process and records it in `started` at once, so a test's finally can stop it
  *  even when it never became ready. */
-function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[]): Promise<ChildProcess> {
+export function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER], {
     env: { ...process.env, SITQ_TEST_BACKEND: JSON.stringify(config), SITQ_TEST_LEDGER: ledger, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -33,7 +33,7 @@ function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<s
 }
 
 /** SIGTERM (graceful) to every live child, SIGKILL to any still running after 15 s. */
-async function stopAll(children: readonly ChildProcess[]): Promise<(number | null)[]> {
+export async function stopAll(children: readonly ChildProcess[]): Promise<(number | null)[]> {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
   try {
