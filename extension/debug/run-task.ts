@@ -38,7 +38,17 @@ async function main(): Promise<number> {
   }
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort(new Error('stopped from the debugger')));
-  const ctx: TaskContext = { taskId: task.taskId, name: task.name, queue: task.queue, attempt: task.attempt, maxAttempts: task.maxAttempts, signal: controller.signal };
+  const ctx: TaskContext = {
+    taskId: task.taskId,
+    name: task.name,
+    queue: task.queue,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    signal: controller.signal,
+    // Nothing is stored when debugging: what the handler reports goes to the debug console.
+    progress: (value) => console.log('sitq: progress', value),
+    log: (line) => console.log(`sitq: log: ${line}`),
+  };
   console.log(`sitq: running ${task.name} (${task.taskId}) with its stored payload, from ${modulePath === '-' ? 'the built-in test tasks' : modulePath}`);
   try {
     const result = await handler(task.payload, ctx);

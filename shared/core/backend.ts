@@ -15,6 +15,7 @@
 //   lost lease changes nothing and answers false.
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
 
+import type { TaskReport } from './progress.js';
 import type { TaskSizeLimit } from './task-size.js';
 import type {
   ClaimRequest,
@@ -109,6 +110,10 @@ export interface Backend {
    *  lost, nothing changed). `retry` makes the task `delayed` until its runAt (or `pending` when
    *  runAt has passed); `dead` and `succeeded` finish it. */
   complete(completions: readonly Completion[]): Promise<boolean[]>;
+  /** Stores what running handlers reported (progress, the whole bounded log), replacing what the
+   *  task held; answers per report whether its lease still held (false: nothing changed), as
+   *  renew does. One round trip per batch where the server allows. */
+  report(reports: readonly TaskReport[]): Promise<boolean[]>;
   /** Gives back claimed tasks that were never started: they are ready again at once, keep their
    *  place in the order, and the claim does not count as an attempt. */
   release(leases: readonly Lease[]): Promise<void>;

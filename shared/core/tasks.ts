@@ -1,5 +1,6 @@
 // Task definitions: a name plus a handler. Passing a definition (not just its name) to
 // TaskQueue.enqueue carries its payload and result types through to getResult.
+import type { TaskProgress } from './progress.js';
 
 export interface TaskContext {
   readonly taskId: string;
@@ -10,6 +11,15 @@ export interface TaskContext {
   readonly maxAttempts: number;
   /** Aborted on the task's timeout, when the worker is forced to stop, or when the lease is lost. */
   readonly signal: AbortSignal;
+  /** The headers the task was enqueued with (the W3C `traceparent` among them); absent when none. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Reports progress: a number from 0 to 100 or a small JSON object (at most 1 KiB). Stored with
+   *  the task (getTask's `progress`) within about 200 ms, in one write with every other change of
+   *  this worker's tasks; a bad value throws a ConfigurationError naming `ctx.progress`. */
+  progress(value: TaskProgress): void;
+  /** Appends a line (each line break starts another) to the task's log, stored like progress and
+   *  kept across attempts: the last 1,000 lines / 64 KiB, the oldest dropped (`logDropped`). */
+  log(line: string): void;
 }
 
 export type TaskHandler<P = unknown, R = unknown> = (payload: P, context: TaskContext) => R | Promise<R>;

@@ -3,7 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { UnrecoverableError, toTaskError } from './errors.js';
 import { serializerNamed } from './serializers.js';
 import { loadTaskModule } from './task-module.js';
-import type { FromThread } from './thread-pool.js';
+import { checkProgress } from './progress.js';
+import type { TaskContext } from './tasks.js';
+import type { FromThread, ThreadContext } from './thread-pool.js';
 
 const port = parentPort!;
 const send = (msg: FromThread) => port.postMessage(msg);
@@ -11,12 +13,19 @@ const send = (msg: FromThread) => port.postMessage(msg);
 try {
   const handlers = await loadTaskModule((workerData as { module: string }).module);
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Node ignores a listener's result; the handler catches every failure and posts it back
-  port.on('message', async (msg: { id: number; name: string; payload: Uint8Array; serializer: string; context: { taskId: string; name: string; queue: string; attempt: number; maxAttempts: number } }) => {
+  port.on('message', async (msg: { id: number; name: string; payload: Uint8Array; serializer: string; context: ThreadContext }) => {
     try {
       const serializer = serializerNamed(msg.serializer);
       const handler = handlers.get(msg.name);
       if (!handler) throw new UnrecoverableError(`the thread module has no task "${msg.name}"`);
-      const value = await handler(serializer.deserialize(msg.payload), { ...msg.context, signal: new AbortController().signal });
+      const context: TaskContext = {
+        ...msg.context,
+        signal: new AbortController().signal,
+        // Checked here, so a bad value throws in the handler as it does on the main thread.
+        progress: (value) => send({ type: 'progress', id: msg.id, value: checkProgress(value) }),
+        log: (line) => send({ type: 'log', id: msg.id, line: String(line) }),
+      };
+      const value = await handler(serializer.deserialize(msg.payload), context);
       send({ type: 'done', id: msg.id, result: serializer.serialize(value) });
     } catch (err) {
       send({ type: 'error', id: msg.id, error: toTaskError(err), unrecoverable: err instanceof UnrecoverableError });

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker as Thread } from 'node:worker_threads';
 import { ConfigurationError, SitqError, UnrecoverableError } from './errors.js';
+import type { TaskProgress } from './progress.js';
 import type { TaskContext } from './tasks.js';
 import type { TaskErrorInfo } from './types.js';
 
@@ -14,11 +15,16 @@ export interface ThreadPoolOptions {
   size?: number;
 }
 
-type ToThread = { type: 'run'; id: number; name: string; payload: Uint8Array; serializer: string; context: Omit<TaskContext, 'signal'> };
+/** The context's plain data (its functions stay here: a thread's ctx.progress and ctx.log come
+ *  back as messages). */
+export type ThreadContext = Pick<TaskContext, 'taskId' | 'name' | 'queue' | 'attempt' | 'maxAttempts' | 'headers'>;
+type ToThread = { type: 'run'; id: number; name: string; payload: Uint8Array; serializer: string; context: ThreadContext };
 export type FromThread =
   | { type: 'ready'; names: string[] }
   | { type: 'load-failed'; message: string }
   | { type: 'done'; id: number; result: Uint8Array }
+  | { type: 'progress'; id: number; value: unknown }
+  | { type: 'log'; id: number; line: string }
   | { type: 'error'; id: number; error: TaskErrorInfo; unrecoverable: boolean };
 
 interface Job {
@@ -28,6 +34,7 @@ interface Job {
   resolve: (bytes: Uint8Array) => void;
   reject: (err: unknown) => void;
   signal: AbortSignal;
+  context: TaskContext;
 }
 
 interface Slot {
@@ -63,10 +70,11 @@ export class ThreadPool {
   }
 
   run(name: string, payload: Uint8Array, serializer: string, context: TaskContext): Promise<Uint8Array> {
-    const { signal, ...plain } = context;
+    const { signal, taskId, queue, attempt, maxAttempts, headers } = context;
+    const plain: ThreadContext = headers ? { taskId, name: context.name, queue, attempt, maxAttempts, headers } : { taskId, name: context.name, queue, attempt, maxAttempts };
     return new Promise<Uint8Array>((resolve, reject) => {
       const id = this.nextId++;
-      const job: Job = { id, taskId: context.taskId, message: { type: 'run', id, name, payload, serializer, context: plain }, resolve, reject, signal };
+      const job: Job = { id, taskId, message: { type: 'run', id, name, payload, serializer, context: plain }, resolve, reject, signal, context };
       signal.addEventListener('abort', () => void this.abort(job), { once: true });
       this.queue.push(job);
       this.dispatch();
@@ -104,6 +112,12 @@ export class ThreadPool {
           resolve(slot);
         } else if (msg.type === 'load-failed') {
           reject(new ConfigurationError({ option: 'worker.threads.module', expected: `a module that loads in a worker thread (${msg.message})`, given: this.options.module }));
+        } else if (msg.type === 'progress' || msg.type === 'log') {
+          // The thread checked the value already; a task that has ended meanwhile is ignored.
+          const job = slot.job;
+          if (job?.id !== msg.id) return;
+          if (msg.type === 'progress') job.context.progress(msg.value as TaskProgress);
+          else job.context.log(msg.line);
         } else if (msg.type === 'done') {
           this.finish(slot, (job) => job.resolve(msg.result));
         } else {

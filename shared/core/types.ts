@@ -1,5 +1,6 @@
 // The data every backend stores and every tool shows. Times are UTC epoch milliseconds.
 
+import type { TaskProgress } from './progress.js';
 import { FINISHED_STATES, type TaskState } from './rules.js';
 
 // The states and their order live with the other rules (rules.ts), which the UIs import too.
@@ -63,6 +64,13 @@ export interface TaskRecord extends NewTask {
   /** Worker id holding the current lease (running only). */
   leaseOwner?: string;
   leaseExpiresAt?: number;
+  /** The last progress its handler reported (`ctx.progress`), kept after it finishes. */
+  progress?: TaskProgress;
+  /** Its handler's log (`ctx.log`), every attempt's lines, oldest first: at most LOG_MAX_LINES
+   *  lines and LOG_MAX_BYTES (progress.ts); absent when nothing was logged. */
+  log?: string[];
+  /** How many older lines were dropped to keep the log within its bound; absent when none. */
+  logDropped?: number;
 }
 
 /** What a worker holds while it runs a task: the fencing token is checked on every report. */

@@ -11,6 +11,7 @@ import { HistoryWriter } from './history-writer.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { serializerNamed, type Serializer } from './serializers.js';
 import { checkResultSize } from './task-size.js';
+import { ProgressReporter } from './progress-reporter.js';
 import { toHandlerMap, type TaskContext, type TaskHandler, type TaskSet } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool, type ThreadPoolOptions } from './thread-pool.js';
@@ -164,6 +165,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly reporting = new Set<Running>();
   private readonly completer: Batcher<Completion, boolean>;
   private readonly history: HistoryWriter | undefined;
+  /** ctx.progress / ctx.log: batched writes, each task's settled before its completion. */
+  private readonly progressReporter: ProgressReporter;
   private claimAbort = new AbortController();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   /** The one stop in progress (a second stop() call waits for it). */
@@ -203,6 +206,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
     );
+    this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.backendError(err, what));
   }
 
   /** Task names this worker can run. */
@@ -389,6 +393,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return;
       }
       this.emitTask('started', r.event, () => ({ ...r.event, at: Date.now() }));
+      const reporter = this.progressReporter;
       const context: TaskContext = {
         taskId: record.id,
         name: record.name,
@@ -398,7 +403,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         get signal() {
           return r.signal;
         },
+        progress: (value) => reporter.progress(r.claimed, value),
+        log: (line) => reporter.log(r.claimed, line),
       };
+      if (record.headers) Object.assign(context, { headers: record.headers });
       const value = await r.race(
         inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context),
       );
@@ -431,12 +439,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async fail(r: Running, err: unknown): Promise<void> {
-    if (err instanceof TaskReleasedError) return;
+    if (err instanceof TaskReleasedError) {
+      this.progressReporter.forget(r.event.taskId);
+      return;
+    }
     const { record, lease } = r.claimed;
     const error = toTaskError(err);
     const finishedAt = Date.now();
     this.emitTask('failed', r.event, () => ({ ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error }));
-    if (err instanceof LeaseLostError) return; // another attempt owns it; nothing to report
+    if (err instanceof LeaseLostError) {
+      this.progressReporter.forget(record.id);
+      return; // another attempt owns it; nothing to report
+    }
     const final = err instanceof UnrecoverableError || err instanceof UnknownTaskError || record.attempts >= record.maxAttempts;
     if (final) {
       await this.report(r, { lease, outcome: 'dead', error, finishedAt }, 'dead', error);
@@ -452,6 +466,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.reporting.add(r);
     this.freeSlot(r);
     try {
+      // The handler's last progress and log lines go first: a completion ends the lease they need.
+      await this.progressReporter.settle(r.event.taskId);
       accepted = await this.completer.add(completion);
     } catch {
       return; // given up (never by default); the lease brings the task back

@@ -2,10 +2,30 @@
 // trace context), a running handler's progress and log, and the live event stream of transitions.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Backend } from '../../shared/core/backend.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
+import { silentLogger } from '../../shared/core/logger.js';
+import { LOG_LINE_MAX_BYTES, LOG_MAX_BYTES, LOG_MAX_LINES, type TaskReport } from '../../shared/core/progress.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { HEADERS_MAX_BYTES, HEADERS_MAX_COUNT } from '../../shared/core/rules.js';
-import { withBackend, type ConformanceTarget } from './harness.js';
+import type { TaskHandler } from '../../shared/core/tasks.js';
+import { Worker } from '../../shared/core/worker.js';
+import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
+
+/** A connected queue and one started worker running `tasks` (stopped afterwards). */
+function withWorker(target: ConformanceTarget, tasks: Record<string, TaskHandler<never, unknown>>, fn: (q: TaskQueue, b: Backend, w: Worker) => Promise<void>) {
+  return withBackend(target, async (b) => {
+    const w = new Worker(b, { tasks, pollInterval: 100, logger: silentLogger });
+    await w.start();
+    try {
+      await fn(new TaskQueue(b), b, w);
+    } finally {
+      await w.stop({ timeout: 2000 });
+    }
+  });
+}
+
+const report = (lease: TaskReport['lease'], lines: string[], progress?: number): TaskReport => ({ lease, progress, log: { lines, dropped: 0 }, progressChanged: progress !== undefined, newLines: lines });
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -49,6 +69,148 @@ export function progressEventsSuite(target: ConformanceTarget): void {
         const full = { b: 'x'.repeat(HEADERS_MAX_BYTES - 1) };
         const id = await q.enqueue('sitq.echo', {}, { headers: full });
         assert.deepEqual((await b.getTask(id))?.headers, full);
+      }));
+
+    it('progress and log from a handler: seen while it runs, kept after it finishes, in order', () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      return withWorker(
+        target,
+        {
+          'obs.steps': async (_p: never, ctx) => {
+            ctx.log('starting');
+            ctx.progress(10);
+            await gate;
+            for (let i = 1; i <= 5; i++) ctx.log(`step ${i}`);
+            ctx.log('two\nlines');
+            ctx.progress({ done: 5, of: 5 });
+            return 'ok';
+          },
+        },
+        async (q, b) => {
+          const id = await q.enqueue('obs.steps', null);
+          // Written by the worker's batch (every 200 ms) while the handler still runs.
+          const seen = await eventually('progress 10 while running', async () => {
+            const t = await b.getTask(id);
+            return t?.state === 'running' && t.progress === 10 ? t : undefined;
+          });
+          assert.deepEqual(seen.log, ['starting']);
+          release();
+          const done = await q.getResult(id, { timeout: 10_000 });
+          assert.equal(done?.status, 'succeeded');
+          const t = (await q.getTask(id))!;
+          assert.deepEqual(t.progress, { done: 5, of: 5 });
+          assert.deepEqual(t.log, ['starting', 'step 1', 'step 2', 'step 3', 'step 4', 'step 5', 'two', 'lines']);
+          assert.equal('logDropped' in t, false);
+        },
+      );
+    });
+
+    it(`the log keeps the last ${LOG_MAX_LINES} lines and ${LOG_MAX_BYTES} bytes, and counts what it dropped`, () =>
+      withWorker(
+        target,
+        {
+          'obs.many': (_p: never, ctx) => {
+            for (let i = 0; i < LOG_MAX_LINES + 100; i++) ctx.log(`line ${i}`);
+          },
+          'obs.big': (_p: never, ctx) => {
+            for (let i = 0; i < 70; i++) ctx.log(`${String(i).padStart(2, '0')}${'x'.repeat(998)}`);
+          },
+          'obs.long': (_p: never, ctx) => ctx.log('é'.repeat(LOG_LINE_MAX_BYTES)),
+        },
+        async (q) => {
+          const [many, big, long] = await Promise.all([q.enqueue('obs.many', null), q.enqueue('obs.big', null), q.enqueue('obs.long', null)]);
+          for (const id of [many, big, long]) assert.equal((await q.getResult(id, { timeout: 10_000 }))?.status, 'succeeded');
+          const m = (await q.getTask(many))!;
+          assert.equal(m.log?.length, LOG_MAX_LINES);
+          assert.equal(m.log?.[0], 'line 100');
+          assert.equal(m.log?.at(-1), `line ${LOG_MAX_LINES + 99}`);
+          assert.equal(m.logDropped, 100);
+          // 70 lines of 1,000 bytes: 65 fit in 64 KiB.
+          const g = (await q.getTask(big))!;
+          assert.equal(g.log?.length, 65);
+          assert.equal(g.log?.[0].slice(0, 2), '05');
+          assert.equal(g.logDropped, 5);
+          // A line longer than LOG_LINE_MAX_BYTES is cut (on a character boundary) and marked.
+          const line = (await q.getTask(long))!.log![0];
+          assert.ok(Buffer.byteLength(line) <= LOG_LINE_MAX_BYTES && line.endsWith('…') && !line.includes('\uFFFD'), `cut line of ${Buffer.byteLength(line)} bytes`);
+        },
+      ));
+
+    it('a retried task keeps the log of its earlier attempts; a bad progress value throws in the handler', () => {
+      const thrown: unknown[] = [];
+      return withWorker(
+        target,
+        {
+          'obs.retry': (_p: never, ctx) => {
+            ctx.log(`attempt ${ctx.attempt}`);
+            for (const bad of [101, -1, Number.NaN, 'half', [1], { big: 'x'.repeat(2000) }]) {
+              try {
+                ctx.progress(bad as never);
+              } catch (err) {
+                thrown.push(err);
+              }
+            }
+            ctx.progress(ctx.attempt * 40);
+            if (ctx.attempt < 2) throw new Error('once more');
+          },
+        },
+        async (q) => {
+          const id = await q.enqueue('obs.retry', null, { maxAttempts: 2, backoff: { type: 'fixed', baseMs: 10 } });
+          assert.equal((await q.getResult(id, { timeout: 10_000 }))?.status, 'succeeded');
+          const t = (await q.getTask(id))!;
+          assert.deepEqual(t.log, ['attempt 1', 'attempt 2']);
+          assert.equal(t.progress, 80);
+          assert.equal(thrown.length, 12);
+          assert.ok(thrown.every((e) => e instanceof ConfigurationError && e.option === 'ctx.progress'));
+        },
+      );
+    });
+
+    it('100 progress calls a second cost a few batched writes, not one each', () =>
+      withWorker(
+        target,
+        {
+          'obs.chatty': async (_p: never, ctx) => {
+            for (let i = 1; i <= 100; i++) {
+              ctx.progress(i);
+              await sleep(10);
+            }
+          },
+        },
+        async (q, b) => {
+          let writes = 0;
+          const original = b.report.bind(b);
+          b.report = (reports) => {
+            writes++;
+            return original(reports);
+          };
+          const ids = await Promise.all([q.enqueue('obs.chatty', null), q.enqueue('obs.chatty', null)]);
+          for (const id of ids) assert.equal((await q.getResult(id, { timeout: 20_000 }))?.status, 'succeeded');
+          for (const id of ids) assert.equal((await b.getTask(id))?.progress, 100);
+          // 200 calls over at least one second, one write per 200 ms for both tasks together (plus
+          // each task's last write before its completion): far fewer than 200.
+          assert.ok(writes >= 2 && writes <= 30, `${writes} writes`);
+        },
+      ));
+
+    it('report is fenced by the lease: a stale token or a finished task changes nothing', () =>
+      withBackend(target, async (b) => {
+        const task = newTask({ queue: 'rq' });
+        await b.enqueue([task]);
+        const [c] = await b.claim({ workerId: 'w1', queues: ['rq'], max: 1, leaseMs: 30_000 });
+        assert.deepEqual(await b.report([report(c.lease, ['a'], 5), report({ ...c.lease, token: c.lease.token + 7 }, ['stale'], 99)]), [true, false]);
+        let t = (await b.getTask(task.id))!;
+        assert.equal(t.progress, 5);
+        assert.deepEqual(t.log, ['a']);
+        assert.deepEqual(await b.report([{ ...report(c.lease, ['a', 'b']), log: { lines: ['a', 'b'], dropped: 3 } }]), [true]);
+        t = (await b.getTask(task.id))!;
+        assert.equal('progress' in t, false);
+        assert.deepEqual([t.log, t.logDropped], [['a', 'b'], 3]);
+        assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: new Uint8Array([1]), finishedAt: Date.now() }]), [true]);
+        assert.deepEqual(await b.report([report(c.lease, ['late'], 100)]), [false]);
+        t = (await b.getTask(task.id))!;
+        assert.deepEqual([t.log, t.logDropped, t.progress], [['a', 'b'], 3, undefined]);
       }));
   });
 }

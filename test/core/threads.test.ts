@@ -12,7 +12,7 @@ import { ThreadPool } from '../../shared/core/thread-pool.js';
 import { Worker } from '../../shared/core/worker.js';
 
 const MODULE = fileURLToPath(new URL('../fixtures/cpu-tasks.js', import.meta.url));
-const ctx = (signal: AbortSignal) => ({ taskId: 't', name: 'cpu.spin', queue: 'default', attempt: 1, maxAttempts: 1, signal });
+const ctx = (signal: AbortSignal) => ({ taskId: 't', name: 'cpu.spin', queue: 'default', attempt: 1, maxAttempts: 1, signal, progress: () => {}, log: () => {} });
 
 describe('thread pool', () => {
   it('runs a module task on a thread and reports its errors', async () => {

@@ -3,6 +3,7 @@
 // the fast part of sitq's own tests. It keeps the whole Backend contract (the conformance suite
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
 import type { Backend, NodeStatus, ServerInfo, StateEntry } from '../../core/backend.js';
+import type { TaskReport } from '../../core/progress.js';
 import type { TaskSizeLimit } from '../../core/task-size.js';
 
 /** The most bytes of payload plus result one task may hold. */
@@ -97,6 +98,10 @@ export class MemoryBackend implements Backend {
 
   async complete(completions: readonly Completion[]): Promise<boolean[]> {
     return this.use().complete(completions, Date.now());
+  }
+
+  async report(reports: readonly TaskReport[]): Promise<boolean[]> {
+    return this.use().report(reports, Date.now());
   }
 
   async release(leases: readonly Lease[]): Promise<void> {

@@ -2,6 +2,7 @@
 // Every operation runs synchronously on the JS thread, so each is atomic by construction: a claim
 // picks and marks its tasks before any other code runs.
 import { LEASE_EXPIRED_ERROR, type StateEntry } from '../../core/backend.js';
+import type { TaskReport } from '../../core/progress.js';
 import type { ClaimedTask, ClaimRequest, Completion, EnqueueOutcome, Lease, NewTask, TaskRecord, WorkerInfo } from '../../core/types.js';
 
 /** A stored task: its record plus what only the store needs. */
@@ -133,6 +134,21 @@ export class MemoryStore {
     return accepted;
   }
 
+  report(reports: readonly TaskReport[], now: number): boolean[] {
+    return reports.map((rep) => {
+      const entry = this.held(rep.lease, now);
+      if (!entry) return false;
+      const r = entry.record;
+      if (rep.progress === undefined) delete r.progress;
+      else r.progress = structuredClone(rep.progress);
+      if (rep.log.lines.length > 0) r.log = [...rep.log.lines];
+      else delete r.log;
+      if (rep.log.dropped > 0) r.logDropped = rep.log.dropped;
+      else delete r.logDropped;
+      return true;
+    });
+  }
+
   release(leases: readonly Lease[], now: number): void {
     for (const lease of leases) {
       const entry = this.held(lease, now);
@@ -260,6 +276,8 @@ export function copyRecord(r: TaskRecord): TaskRecord {
   if (r.result) copy.result = Buffer.from(r.result);
   if (r.error) copy.error = { ...r.error };
   if (r.headers) copy.headers = { ...r.headers };
+  if (r.progress !== undefined) copy.progress = structuredClone(r.progress);
+  if (r.log) copy.log = [...r.log];
   return copy;
 }
 

@@ -4,6 +4,7 @@
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
 import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
+import type { TaskReport } from '../../core/progress.js';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
@@ -26,7 +27,7 @@ import { HeldLeases, type Session } from './context.js';
 import { enqueue } from './enqueue.js';
 import { FinishWatcher } from './finish-watch.js';
 import { TaskView } from './inspect.js';
-import { complete, release, renew } from './leases.js';
+import { complete, release, renew, report } from './leases.js';
 import { LevelRegistry } from './levels.js';
 import { cancelTask, purgeFinished, requeueTask, waitForFinish } from './maintain.js';
 import { Meta } from './meta.js';
@@ -170,6 +171,10 @@ export class NatsBackend implements Backend {
 
   claim(request: ClaimArgs): Promise<ClaimedTask[]> {
     return this.run('claim', (live) => live.claimer.claim(request));
+  }
+
+  report(reports: readonly TaskReport[]): Promise<boolean[]> {
+    return this.run('report', (live) => report(live.session, reports));
   }
 
   renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {

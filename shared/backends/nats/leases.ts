@@ -4,6 +4,7 @@
 // delivery's ack subject (ACK, NAK with the retry's delay, in-progress, TERM). A batch is one
 // round of concurrent writes.
 import { SitqError } from '../../core/errors.js';
+import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Session } from './context.js';
 import { answer, nakConfirmed } from './pull.js';
@@ -88,6 +89,25 @@ export async function renew(s: Session, leases: readonly Lease[], leaseMs: numbe
     return true;
   };
   return Promise.all(leases.map(renewOne));
+}
+
+/** Stores handlers' progress and logs in their records (replacing what each held), by the same
+ *  fenced compare-and-set as a renewal. */
+export async function report(s: Session, reports: readonly TaskReport[]): Promise<boolean[]> {
+  const reportOne = async (r: TaskReport): Promise<boolean> => {
+    const d = await updateUnderLease(s, r.lease, (rec) => {
+      const { progress: _p, log: _l, logDropped: _d, ...next } = rec;
+      const out: StoredTask = next;
+      if (r.progress !== undefined) out.progress = r.progress;
+      if (r.log.lines.length > 0) out.log = r.log.lines;
+      if (r.log.dropped > 0) out.logDropped = r.log.dropped;
+      return out;
+    });
+    if (!d) return false;
+    s.held.remember(d.after);
+    return true;
+  };
+  return Promise.all(reports.map(reportOne));
 }
 
 /** Unstarted claims go back: pending again, the attempt not counted, and NAKed without delay

@@ -3,6 +3,7 @@
 // This class holds the connection lifecycle; each statement lives in the file of its topic.
 import { loadPg } from './driver.js';
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConnectionError } from '../../core/errors.js';
 import type {
@@ -22,7 +23,7 @@ import { claim, type Context } from './claim.js';
 import { enqueue } from './enqueue.js';
 import { FinishPoller } from './finish.js';
 import { counts, getTask, listQueues, listTasks } from './inspect.js';
-import { complete, release, renew } from './leases.js';
+import { complete, release, renew, report } from './leases.js';
 import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintain.js';
 import { migrate } from './migrate.js';
 import { Notifier } from './notify.js';
@@ -129,6 +130,10 @@ export class PostgresBackend implements Backend {
     if (this.closed) return [];
     const session = await this.open();
     return claim(session, session.notifier, request);
+  }
+
+  async report(reports: readonly TaskReport[]): Promise<boolean[]> {
+    return report(await this.open(), reports);
   }
 
   async renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {

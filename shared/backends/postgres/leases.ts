@@ -1,6 +1,7 @@
 // Reports made under a lease: renew, complete, release. Each takes a whole batch in one statement
 // (UPDATE ... FROM unnest(arrays)), and each checks state = running plus the lease's token and
 // owner, so a report under a lost lease changes nothing.
+import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Context } from './claim.js';
 import { errorJson } from './rows.js';
@@ -37,6 +38,27 @@ export async function renew(ctx: Context, leases: readonly Lease[], leaseMs: num
     values: [...leaseArrays(ordered), leaseMs],
   });
   return held(leases, rows);
+}
+
+/** Stores handlers' progress and logs (replacing what each task held) while their leases hold. */
+export async function report(ctx: Context, reports: readonly TaskReport[]): Promise<boolean[]> {
+  if (reports.length === 0) return [];
+  const ordered = inLockOrder(reports, (r) => r.lease.taskId);
+  const { rows } = await ctx.pool.query<{ id: string; token: number }>({
+    name: 'sitq_report',
+    text: `UPDATE ${ctx.tables.tasks} t SET progress = l.progress, log = l.log, log_dropped = l.dropped
+      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::integer[]) AS l(id, token, owner, progress, log, dropped)
+      WHERE ${LEASE_MATCH}
+      RETURNING t.id, t.token`,
+    values: [
+      ...leaseArrays(ordered.map((r) => r.lease)),
+      // As JSON text: pg would send a number or an array as something else than jsonb.
+      ordered.map((r) => (r.progress === undefined ? null : JSON.stringify(r.progress))),
+      ordered.map((r) => (r.log.lines.length === 0 ? null : JSON.stringify(r.log.lines))),
+      ordered.map((r) => r.log.dropped),
+    ],
+  });
+  return held(reports.map((r) => r.lease), rows);
 }
 
 export async function complete(ctx: Context, completions: readonly Completion[]): Promise<boolean[]> {

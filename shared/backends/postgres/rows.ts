@@ -1,4 +1,5 @@
 // Conversions between task rows (RECORD_COLUMNS in sql.ts) and the core types.
+import type { TaskProgress } from '../../core/progress.js';
 import type { BackoffOptions, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 import { AT, type RecordField } from './sql.js';
 
@@ -50,6 +51,12 @@ export function toRecord(v: TaskValues): TaskRecord {
   if (leaseExpiresAt !== undefined) record.leaseExpiresAt = leaseExpiresAt;
   const headers = optional<Record<string, string>>(v, 'headers');
   if (headers !== undefined) record.headers = headers;
+  const progress = optional<TaskProgress>(v, 'progress');
+  if (progress !== undefined) record.progress = progress;
+  const log = optional<string[]>(v, 'log');
+  if (log !== undefined) record.log = log;
+  const dropped = optional<number>(v, 'log_dropped');
+  if (dropped !== undefined && dropped > 0) record.logDropped = dropped;
   return record;
 }
 

@@ -41,6 +41,9 @@ const RECORD_FIELDS = [
   ['lease_owner', 't.lease_owner'],
   ['lease_expires_at', 't.lease_expires_at'],
   ['headers', 't.headers'],
+  ['progress', 't.progress'],
+  ['log', 't.log'],
+  ['log_dropped', 't.log_dropped'],
 ] as const;
 
 export const RECORD_COLUMNS = RECORD_FIELDS.map(([name, expr]) => `${expr} AS ${name}`).join(', ');

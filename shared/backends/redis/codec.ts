@@ -1,6 +1,7 @@
 // Task records to script arguments and back. A record is a hash (layout in
 // scripts/includes/common.lua): its fixed part travels as one JSON field `m` that only this file
 // reads and writes, so a claim hands back six values per task instead of a whole hash.
+import type { TaskProgress, TaskReport } from '../../core/progress.js';
 import type { BackoffOptions, Completion, Lease, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 import type { ScriptArg } from './scripts.js';
 
@@ -50,6 +51,13 @@ export function leaseArgs(lease: Lease): ScriptArg[] {
   return [lease.taskId, lease.owner, String(lease.token)];
 }
 
+/** report.lua's 6 arguments for one report ('' stands for none). */
+export function reportArgs(r: TaskReport): ScriptArg[] {
+  const progress = r.progress === undefined ? '' : JSON.stringify(r.progress);
+  const log = r.log.lines.length === 0 ? '' : JSON.stringify(r.log.lines);
+  return [...leaseArgs(r.lease), progress, log, r.log.dropped];
+}
+
 /** complete.lua's 7 arguments for one completion. */
 export function completionArgs(c: Completion): ScriptArg[] {
   switch (c.outcome) {
@@ -94,6 +102,9 @@ export function decodeStored(h: Record<string, Buffer>, now: number): TaskRecord
       // The hash keeps the last lease's owner and expiry; they describe the task only while it runs.
       leaseOwner: running ? str('owner') : undefined,
       leaseExpiresAt: running ? num('leaseExp') : undefined,
+      progress: h.progress?.length ? (JSON.parse(str('progress')!) as TaskProgress) : undefined,
+      log: h.log?.length ? (JSON.parse(str('log')!) as string[]) : undefined,
+      logDropped: num('logDropped') || undefined,
     },
   );
 }

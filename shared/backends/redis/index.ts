@@ -2,6 +2,7 @@
 // the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { assertQueueName } from '../../core/rules.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
@@ -19,7 +20,7 @@ import type {
   WorkerInfo,
 } from '../../core/types.js';
 import { ClaimWaiter } from './claim-wait.js';
-import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, taskArgs, type ClaimReply } from './codec.js';
+import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, reportArgs, taskArgs, type ClaimReply } from './codec.js';
 import { RedisConnections, toConnectionError, type RedisClient } from './connections.js';
 import { isClusterClient } from './driver.js';
 import { TaskDirectory } from './directory.js';
@@ -281,6 +282,13 @@ export class RedisBackend implements Backend {
     }
     return this.io('renew', async () => {
       const replies = await this.perQueue('renew', leases.map((l) => l.taskId), (i) => leaseArgs(leases[i]), (n) => [leaseMs, n]);
+      return replies.map((r) => r === 1);
+    });
+  }
+
+  report(reports: readonly TaskReport[]): Promise<boolean[]> {
+    return this.io('report', async () => {
+      const replies = await this.perQueue('report', reports.map((r) => r.lease.taskId), (i) => reportArgs(reports[i]), (n) => [n]);
       return replies.map((r) => r === 1);
     });
   }

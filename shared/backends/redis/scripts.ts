@@ -10,6 +10,7 @@ export const SCRIPT_NAMES = [
   'claim',
   'complete',
   'renew',
+  'report',
   'release',
   'cancel',
   'requeue',

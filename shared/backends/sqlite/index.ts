@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import { checkStateArgs } from '../../core/rules.js';
@@ -191,6 +192,10 @@ export class SqliteBackend implements Backend {
     if (result.promoted) s.hub.readyIn(null);
     else s.hub.readyIn(result.reclaimedIn);
     s.hub.finished(result.died);
+  }
+
+  async report(reports: readonly TaskReport[]): Promise<boolean[]> {
+    return this.use((s) => s.reporter.report(reports));
   }
 
   async renew(leases: readonly Lease[], leaseMs: number): Promise<boolean[]> {

@@ -2,6 +2,7 @@
 // state = running and the lease's fencing token (and owner), so a report made under a lost lease
 // changes nothing. Each batch is one write transaction.
 import type { Database, Statement } from './driver.js';
+import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { ClaimedQueues, Counts } from './counts.js';
@@ -30,6 +31,8 @@ export class Reporter {
   private readonly fail: Statement<[error: string, finishedAt: number, ...Held]>;
   private readonly retry: Statement<[state: TaskState, runAt: number, error: string, ...Held], Returned>;
   private readonly renewStmt: Statement<[expires: number, ...Held]>;
+  private readonly reportStmt: Statement<[progress: string | null, log: string | null, dropped: number, ...Held]>;
+  private readonly reportTx: (reports: readonly TaskReport[]) => boolean[];
   private readonly releaseStmt: Statement<Held, Returned>;
   private readonly queuesOf: Statement<[idsJson: string], { queue: string; n: number }>;
   private readonly completeTx: (completions: readonly Completion[], now: number) => ReportResult;
@@ -54,6 +57,14 @@ export class Reporter {
       WHERE ${HELD} RETURNING queue`);
     this.queuesOf = db.prepare(`SELECT queue, count(*) AS n FROM sitq_tasks WHERE id IN (SELECT value FROM json_each(?)) GROUP BY queue`);
     this.completeTx = writeTransaction(db, (completions: readonly Completion[], now: number) => this.completeNow(completions, now));
+    this.reportStmt = db.prepare(`UPDATE sitq_tasks SET progress = ?, log = ?, log_dropped = ? WHERE ${HELD}`);
+    this.reportTx = writeTransaction(db, (reports: readonly TaskReport[]) =>
+      reports.map((r) => {
+        const progress = r.progress === undefined ? null : JSON.stringify(r.progress);
+        const log = r.log.lines.length === 0 ? null : JSON.stringify(r.log.lines);
+        return this.reportStmt.run(progress, log, r.log.dropped, r.lease.taskId, r.lease.token, r.lease.owner).changes === 1;
+      }),
+    );
     this.renewTx = writeTransaction(db, (leases: readonly Lease[], expires: number) =>
       leases.map((l) => {
         const held = this.renewStmt.run(expires, l.taskId, l.token, l.owner).changes === 1;
@@ -84,6 +95,11 @@ export class Reporter {
   /** Extends each held lease to `expires`; answers per lease whether it is still held. */
   renew(leases: readonly Lease[], expires: number): boolean[] {
     return leases.length === 0 ? [] : this.renewTx(leases, expires);
+  }
+
+  /** Stores handlers' progress and logs (replacing what the task held) while their leases hold. */
+  report(reports: readonly TaskReport[]): boolean[] {
+    return reports.length === 0 ? [] : this.reportTx(reports);
   }
 
   /** Gives claimed tasks back unstarted; answers the queues they went back to. */

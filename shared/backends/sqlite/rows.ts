@@ -1,4 +1,5 @@
 // The shape of a sitq_tasks row and its mapping to and from the core's TaskRecord.
+import type { TaskProgress } from '../../core/progress.js';
 import type { BackoffOptions, ClaimedTask, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 
 export interface TaskRow {
@@ -96,6 +97,9 @@ export function toRecord(row: TaskRow): TaskRecord {
   if (row.lease_owner !== null) record.leaseOwner = row.lease_owner;
   if (row.lease_expires_at !== null) record.leaseExpiresAt = row.lease_expires_at;
   if (row.headers !== null) record.headers = JSON.parse(row.headers) as Record<string, string>;
+  if (row.progress !== null) record.progress = JSON.parse(row.progress) as TaskProgress;
+  if (row.log !== null) record.log = JSON.parse(row.log) as string[];
+  if (row.log_dropped > 0) record.logDropped = row.log_dropped;
   return record;
 }
 
