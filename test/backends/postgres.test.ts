@@ -190,11 +190,12 @@ describe('postgres backend', { skip }, () => {
     it('keeps every table in its schema, records migrations, and destroy() drops the schema', () =>
       withPostgres({}, async (backend, schema) => {
         await backend.enqueue([newTask()]);
+        assert.ok(await backend.setState('schedules/nightly', '{}', 0));
         const { rows } = await admin.query<{ table_name: string }>(
           'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
           [schema],
         );
-        assert.deepEqual(rows.map((r) => r.table_name), ['migrations', 'tasks', 'workers']);
+        assert.deepEqual(rows.map((r) => r.table_name), ['migrations', 'state', 'tasks', 'workers']);
         const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
         assert.ok(MIGRATIONS.length >= 2);
         assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
@@ -203,8 +204,29 @@ describe('postgres backend', { skip }, () => {
         assert.equal(left.rowCount, 0);
         // Used again after destroy(), the backend starts a new, empty schema.
         assert.deepEqual(await backend.listQueues(), []);
+        assert.equal(await backend.getState('schedules/nightly'), null);
         await backend.enqueue([newTask()]);
         assert.deepEqual(await backend.listQueues(), ['default']);
+      }));
+
+    it('a schema at migration 4 (before the state table) is migrated on connect, keeping its tasks', () =>
+      withPostgres({}, async (backend, schema) => {
+        const task = newTask();
+        await backend.enqueue([task]);
+        await backend.close();
+        // Back to what sitq wrote before 005_state.sql.
+        await admin.query(`DROP TABLE "${schema}".state; DELETE FROM "${schema}".migrations WHERE version = 5`);
+        const again = new PostgresBackend({ ...SERVER, schema });
+        await again.connect();
+        try {
+          assert.equal((await again.getTask(task.id))?.state, 'pending');
+          assert.deepEqual(await again.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
+          const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+          assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
+        } finally {
+          await again.destroy();
+          await again.close();
+        }
       }));
 
     it('several backends connecting to a new schema at once migrate it exactly once', async () => {

@@ -69,6 +69,16 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
         assert.equal((await b.getState('ok'))?.value, big);
       }));
 
+    it('a value is kept whole, whatever its characters (U+0000, astral, newlines, quotes, an empty string)', { todo }, () =>
+      withBackend(target, async (b) => {
+        const values = ['', 'a\u0000b', '😀 𝄞 ✓', 'line 1\nline 2\r\n\t"quoted" \\ \'single\'', JSON.stringify({ at: 1, nested: { list: [1, 'two', null] } })];
+        for (const [i, value] of values.entries()) {
+          assert.deepEqual(await b.setState(`v/${i}`, value, 0), { key: `v/${i}`, value, version: 1 });
+          assert.deepEqual(await b.getState(`v/${i}`), { key: `v/${i}`, value, version: 1 });
+        }
+        assert.deepEqual((await b.listState('v/')).map((e) => e.value), values);
+      }));
+
     it('compare-and-set under concurrent writers on separate connections: every increment counted once', { todo }, () =>
       withBackend(target, async (b, config) => {
         const others = [createBackend(config), createBackend(config), createBackend(config)];

@@ -6,6 +6,7 @@ import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/bac
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConnectionError } from '../../core/errors.js';
+import { checkStateArgs } from '../../core/rules.js';
 import type {
   ClaimRequest,
   ClaimedTask,
@@ -31,6 +32,7 @@ import { describeTarget, resolveOptions, type HostAddress, type PostgresOptions,
 import { Pool } from './pool.js';
 import { nodeStatuses, PrimaryLocator, probeHosts } from './primary.js';
 import { tablesOf, type Tables } from './sql.js';
+import { deleteState, getState, listState, setState } from './state.js';
 
 export type { PostgresOptions } from './options.js';
 export { PoolTimeoutError } from './pool.js';
@@ -176,19 +178,26 @@ export class PostgresBackend implements Backend {
     return purge(await this.open(), options);
   }
 
-  // Coordination state: being written for this backend (see Backend.getState); the conformance
-  // suite's state tests are marked todo here until then.
-  getState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('postgres: coordination state is not implemented yet'));
+  // --- coordination state (state.ts) ------------------------------------------------------------
+
+  async getState(key: string): Promise<StateEntry | null> {
+    checkStateArgs({ key });
+    return getState(await this.open(), key);
   }
-  setState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('postgres: coordination state is not implemented yet'));
+
+  async setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
+    checkStateArgs({ key, value, version: expectedVersion });
+    return setState(await this.open(), key, value, expectedVersion);
   }
-  deleteState(): Promise<boolean> {
-    return Promise.reject(new Error('postgres: coordination state is not implemented yet'));
+
+  async deleteState(key: string, expectedVersion?: number): Promise<boolean> {
+    checkStateArgs({ key, version: expectedVersion });
+    return deleteState(await this.open(), key, expectedVersion);
   }
-  listState(): Promise<StateEntry[]> {
-    return Promise.reject(new Error('postgres: coordination state is not implemented yet'));
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    checkStateArgs({ prefix });
+    return listState(await this.open(), prefix);
   }
 
   async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {

@@ -67,10 +67,12 @@ export interface Tables {
   schema: string;
   tasks: string;
   workers: string;
+  /** The coordination state (state.ts). */
+  state: string;
   channel: string;
 }
 
 export function tablesOf(schema: string): Tables {
   const q = quoteIdent(schema);
-  return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, channel: channelOf(schema) };
+  return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, state: `${q}.state`, channel: channelOf(schema) };
 }
