@@ -4,6 +4,16 @@ export * from './core/types.js';
 export type { Backend, NodeStatus, ServerInfo } from './core/backend.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './core/backend.js';
 export { TaskQueue, type TaskId, type TaskQueueOptions } from './core/queue.js';
+export {
+  CATCH_UP_POLICIES,
+  LATE_TICK_MS,
+  ScheduleRecordError,
+  type CatchUpPolicy,
+  type ScheduleInfo,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from './core/schedules.js';
+export { Scheduler, tickIdempotencyKey, type SchedulerOptions, type SchedulerPass } from './core/scheduler.js';
 export { Worker, type WorkerOptions, type WorkerEvents, type WorkerTaskEvent } from './core/worker.js';
 export { Result, type ResultStatus } from './core/result.js';
 export { defineTask, type TaskContext, type TaskDefinition, type TaskHandler } from './core/tasks.js';

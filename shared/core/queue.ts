@@ -7,6 +7,7 @@ import { HistoryWriter } from './history-writer.js';
 import { newTaskId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Result } from './result.js';
+import { checkRuns, readSchedule, removeSchedule, scheduleKey, SCHEDULE_PREFIX, setSchedulePaused, toScheduleInfo, upsertSchedule, assertScheduleName, type ScheduleInfo, type ScheduleOptions, type ScheduleSpec } from './schedules.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import { checkPayloadSizes } from './task-size.js';
 import type { TaskDefinition } from './tasks.js';
@@ -123,6 +124,53 @@ export class TaskQueue {
     return this.backend.cancel(id);
   }
 
+  // --- schedules (stored in the backend; every Worker runs them: see schedules.ts) -------------
+  /**
+   * Creates or replaces the schedule `name`: each tick of `spec` (`{ cron, tz? }` or `{ every: ms }`)
+   * enqueues one `task` with `payload` (serialized now, with this queue's serializer) and
+   * `options`. Exactly one task per tick however many workers run; see docs/semantics.md.
+   */
+  async schedule<P, R>(name: string, spec: ScheduleSpec, task: TaskRef<P, R>, payload: P, options?: ScheduleOptions): Promise<ScheduleInfo> {
+    assertScheduleName(name);
+    const taskName = typeof task === 'string' ? task : task?.name;
+    assertTaskName(taskName);
+    const now = Date.now();
+    const { entry, record } = await upsertSchedule(this.backend, { name, spec, task: taskName, payload: this.serializer.serialize(payload), serializer: this.serializer.name, ...(options ? { options } : {}) }, now);
+    return toScheduleInfo(entry, record, now, checkRuns(undefined), decodePayload);
+  }
+
+  /** Every schedule, by name, each with its next `runs` tick times (default 5). */
+  async listSchedules(options: { runs?: number } = {}): Promise<ScheduleInfo[]> {
+    const runs = checkRuns(options.runs);
+    const now = Date.now();
+    const entries = await this.backend.listState(SCHEDULE_PREFIX);
+    return entries.filter((e) => !e.key.slice(SCHEDULE_PREFIX.length).includes('/')).map((e) => toScheduleInfo(e, readSchedule(e), now, runs, decodePayload));
+  }
+
+  /** One schedule with its next `runs` tick times (default 5), or null when there is none. */
+  async getSchedule(name: string, options: { runs?: number } = {}): Promise<ScheduleInfo | null> {
+    assertScheduleName(name);
+    const runs = checkRuns(options.runs);
+    const entry = await this.backend.getState(scheduleKey(name));
+    return entry ? toScheduleInfo(entry, readSchedule(entry), Date.now(), runs, decodePayload) : null;
+  }
+
+  /** Stops enqueuing the schedule's ticks (a paused one stays paused). False when there is no such schedule. */
+  pauseSchedule(name: string): Promise<boolean> {
+    return setSchedulePaused(this.backend, name, true, Date.now());
+  }
+
+  /** Enqueues its ticks again, from the first one after now (ticks while paused are skipped; a
+   *  running one is left as it is). False when there is no such schedule. */
+  resumeSchedule(name: string): Promise<boolean> {
+    return setSchedulePaused(this.backend, name, false, Date.now());
+  }
+
+  /** Deletes the schedule; tasks it enqueued stay. False when there was none. */
+  removeSchedule(name: string): Promise<boolean> {
+    return removeSchedule(this.backend, name);
+  }
+
   // --- inspection (the tools use these) -----------------------------------------------------
   async getTask(id: string): Promise<TaskView | null> {
     const record = await this.backend.getTask(id);
@@ -155,5 +203,14 @@ export class TaskQueue {
       throw new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs });
     }
     return this.backend.purge(options);
+  }
+}
+
+/** A stored payload decoded with its serializer, when that serializer is known in this process. */
+function decodePayload(bytes: Uint8Array, serializer: string): { value: unknown } | undefined {
+  try {
+    return { value: serializerNamed(serializer).deserialize(bytes) };
+  } catch {
+    return undefined;
   }
 }

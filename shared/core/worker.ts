@@ -9,6 +9,7 @@ import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { Scheduler } from './scheduler.js';
 import { serializerNamed, type Serializer } from './serializers.js';
 import { checkResultSize } from './task-size.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -41,6 +42,9 @@ export interface WorkerOptions {
    *  minute, read with `TaskQueue.stats`): counted in memory and merged into the backend every
    *  `flushInterval` ms (default 2000) and on stop. Default on; `false` writes none. */
   history?: boolean | { flushInterval?: number };
+  /** Run the scheduler that enqueues the due ticks of the backend's schedules (every worker may:
+   *  each tick is enqueued once however many run it). Default true. */
+  schedules?: boolean;
 }
 
 export interface WorkerTaskEvent {
@@ -159,6 +163,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly taskTimeout: number | undefined;
   private readonly logger: Logger;
   private readonly pool: ThreadPool | undefined;
+  private readonly scheduler: Scheduler | undefined;
   private readonly running = new Map<string, Running>();
   /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
    *  the next claim overlaps the completion's round trip), but their leases are still renewed. */
@@ -202,6 +207,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
       this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
     }
+    this.scheduler = options.schedules === false ? undefined : new Scheduler(backend, { logger: this.logger });
     this.completer = new Batcher(
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
@@ -241,6 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.timers.push(setInterval(() => void this.maintain(), every));
     this.timers.push(watchEventLoop(this.leaseMs, (blockedMs) => this.warnBlocked(blockedMs)));
     this.loopDone = this.claimLoop();
+    this.scheduler?.start();
   }
 
   /**
@@ -266,7 +273,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.claimAbort.abort();
     // A loop waiting for a free slot would otherwise wait for a running task to finish.
     this.wakeClaimLoop();
-    await this.loopDone;
+    await Promise.all([this.loopDone, this.scheduler?.stop()]);
     if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
     if (!(await this.waitForIdle(deadline - Date.now()))) {
       for (const r of this.running.values()) r.abort(new WorkerStoppedError());

@@ -9,6 +9,7 @@ import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
 import { progressEventsSuite } from './progress-events.js';
 import { queueAndWorkerSuite } from './queue-and-worker.js';
+import { schedulesSuite } from './schedules.js';
 import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
@@ -31,5 +32,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     const stateTodo = STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined;
     stateSuite(target, { todo: stateTodo });
     historySuite(target, { todo: stateTodo });
+    schedulesSuite(target, { todo: stateTodo });
   });
 }

@@ -43,12 +43,12 @@ export async function stopAll(children: readonly ChildProcess[]): Promise<(numbe
   }
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-function readLedger(path: string): string[][] {
+export function readLedger(path: string): string[][] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' '));
 }
