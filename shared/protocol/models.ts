@@ -202,6 +202,61 @@ export interface EnqueueRequest {
   maxAttempts: number;
 }
 
+// --- schedules (TaskQueue.schedule & co.; see docs/semantics.md) -----------------------------
+
+/** When a schedule fires: a cron pattern (5 fields, or 6 with seconds first) in an IANA time zone
+ *  (default UTC), or every N ms. */
+export type ScheduleSpecView = { cron: string; tz?: string } | { every: number };
+export type CatchUpPolicyView = 'latest' | 'none' | 'all';
+
+/** One schedule as the tools show it. */
+export interface ScheduleView {
+  name: string;
+  spec: ScheduleSpecView;
+  task: string;
+  queue: string;
+  /** The payload as JSON text; absent when it was stored by a serializer this host does not know
+   *  or its value is not JSON (then `serializer` says which). */
+  payloadJson?: string;
+  serializer: string;
+  catchUp: CatchUpPolicyView;
+  catchUpLimit: number;
+  paused: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Every tick at or before this time has been handled (enqueued or skipped). */
+  lastTick: number;
+  /** The latest tick enqueued and its task (open it with tasks.get); null before the first. */
+  lastRun: { tick: number; taskId: string; enqueuedAt: number } | null;
+  /** The next tick times after now, ascending (a paused schedule: the ticks it would run once resumed). */
+  nextRuns: number[];
+}
+
+/** The Schedules form: creates the schedule, or replaces the one of that name. */
+export interface ScheduleDraft {
+  profile: string;
+  name: string;
+  spec: ScheduleSpecView;
+  task: string;
+  /** The payload as JSON text. */
+  payloadJson: string;
+  queue?: string;
+  priority?: number;
+  maxAttempts?: number;
+  /** Per-attempt time limit (ms). */
+  timeoutMs?: number;
+  catchUp?: CatchUpPolicyView;
+  catchUpLimit?: number;
+  paused?: boolean;
+}
+
+/** The next runs of a spec as the user types it (no profile needed), or why it is not valid. */
+export interface SchedulePreview {
+  nextRuns: number[];
+  /** Each problem: the field (`spec.cron`, `spec.tz`, `spec.every`) and what it expects. */
+  issues: FieldIssue[];
+}
+
 // --- local workers --------------------------------------------------------------------------
 
 export type LocalWorkerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';

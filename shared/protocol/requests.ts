@@ -17,6 +17,10 @@ import type {
   ProfileHealth,
   ProfileView,
   QueuesSnapshot,
+  ScheduleDraft,
+  SchedulePreview,
+  ScheduleSpecView,
+  ScheduleView,
   StartWorkerRequest,
   TaskDetail,
   TaskPageView,
@@ -54,6 +58,19 @@ export interface Requests {
   'tasks.bulk': { params: { profile: string; action: BulkAction; target: BulkTarget }; result: BulkOutcome };
   'tasks.purge': { params: { profile: string; queue?: string; olderThanMs: number }; result: { deleted: number } };
   'tasks.enqueue': { params: EnqueueRequest; result: { enqueued: number; firstId?: string } };
+
+  /** Every schedule of the profile by name, each with its next `runs` tick times (default 5). */
+  'schedules.list': { params: { profile: string; runs?: number }; result: ScheduleView[] };
+  /** One schedule, or null when there is none of that name. */
+  'schedules.get': { params: { profile: string; name: string; runs?: number }; result: ScheduleView | null };
+  /** Creates the schedule or replaces the one of that name (TaskQueue.schedule). */
+  'schedules.save': { params: ScheduleDraft; result: ScheduleView };
+  /** ok: false when there is no schedule of that name. Pausing a paused one (or resuming a running one) is ok. */
+  'schedules.pause': { params: { profile: string; name: string }; result: { ok: boolean } };
+  'schedules.resume': { params: { profile: string; name: string }; result: { ok: boolean } };
+  'schedules.remove': { params: { profile: string; name: string }; result: { ok: boolean } };
+  /** The next `runs` (default 5) times of a spec from now, for the form's live preview. */
+  'schedules.preview': { params: { spec: ScheduleSpecView; runs?: number }; result: SchedulePreview };
 
   'workers.list': { params: Empty; result: LocalWorkerView[] };
   'workers.start': { params: StartWorkerRequest; result: LocalWorkerView };
@@ -96,6 +113,13 @@ export const METHODS: readonly Method[] = [
   'tasks.bulk',
   'tasks.purge',
   'tasks.enqueue',
+  'schedules.list',
+  'schedules.get',
+  'schedules.save',
+  'schedules.pause',
+  'schedules.resume',
+  'schedules.remove',
+  'schedules.preview',
   'workers.list',
   'workers.start',
   'workers.stop',

@@ -2,7 +2,8 @@
 // arrives over a socket or IPC: each method's params are parsed here before a handler sees them.
 import { z } from 'zod';
 import { BACKEND_KINDS, type BackendKind } from '../backends/descriptors.js';
-import { ENQUEUE_COUNT, TASK_STATES, type TaskState } from '../core/rules.js';
+import { ENQUEUE_COUNT, STATE_VALUE_MAX_BYTES, TASK_STATES, type TaskState } from '../core/rules.js';
+import { CATCH_UP_POLICIES, type CatchUpPolicy } from '../core/schedules.js';
 import { SEARCH_MAX_LENGTH } from '../core/task-search.js';
 import type { Method, ParamsOf } from '../protocol/requests.js';
 
@@ -12,6 +13,10 @@ const id = z.string().min(1).max(200);
 const kind = z.enum(BACKEND_KINDS as [BackendKind, ...BackendKind[]]);
 const state = z.enum(TASK_STATES as [TaskState, ...TaskState[]]);
 const search = z.string().max(SEARCH_MAX_LENGTH);
+// Shapes only: the values (pattern, zone, interval, name) are checked by the core with its messages.
+const scheduleName = z.string().min(1).max(200);
+const scheduleSpec = z.union([z.strictObject({ cron: z.string().max(200), tz: z.string().max(100).optional() }), z.strictObject({ every: z.number() })]);
+const runs = z.number().int().min(0).max(100).optional();
 
 const draft = z.strictObject({
   name: z.string().max(200),
@@ -80,6 +85,26 @@ export const PARAMS: Schemas = {
     delayMs: z.number().int().min(0),
     maxAttempts: z.number().int(),
   }),
+  'schedules.list': z.strictObject({ profile: name, runs }),
+  'schedules.get': z.strictObject({ profile: name, name: scheduleName, runs }),
+  'schedules.save': z.strictObject({
+    profile: name,
+    name: scheduleName,
+    spec: scheduleSpec,
+    task: z.string().max(200),
+    payloadJson: z.string().max(STATE_VALUE_MAX_BYTES),
+    queue: z.string().max(64).optional(),
+    priority: z.number().int().optional(),
+    maxAttempts: z.number().int().optional(),
+    timeoutMs: z.number().int().optional(),
+    catchUp: z.enum(CATCH_UP_POLICIES as [CatchUpPolicy, ...CatchUpPolicy[]]).optional(),
+    catchUpLimit: z.number().int().optional(),
+    paused: z.boolean().optional(),
+  }),
+  'schedules.pause': z.strictObject({ profile: name, name: scheduleName }),
+  'schedules.resume': z.strictObject({ profile: name, name: scheduleName }),
+  'schedules.remove': z.strictObject({ profile: name, name: scheduleName }),
+  'schedules.preview': z.strictObject({ spec: scheduleSpec, runs }),
   'workers.list': empty,
   'workers.start': z.strictObject({
     profile: name,

@@ -18,6 +18,7 @@ import { bulkAction, enqueue, getTask, listTasks, snapshot, snapshotSignature } 
 import { ensureLocalFolder } from './local-files.js';
 import { LocalWorkers } from './local-workers.js';
 import { ProfileBook, type UserProfileStore } from './profiles.js';
+import { getSchedule, listSchedules, previewSchedule, saveSchedule } from './schedules.js';
 import { Session, type Handlers, type SessionHost } from './session.js';
 import { TEST_TASK_INFO } from './test-tasks.js';
 
@@ -233,6 +234,14 @@ export class DashboardService implements SessionHost {
         this.poke(req.profile);
         return out;
       },
+
+      'schedules.list': async ({ profile, runs }) => listSchedules(await conn(profile), runs),
+      'schedules.get': async ({ profile, name, runs }) => getSchedule(await conn(profile), name, runs),
+      'schedules.save': async (draft) => saveSchedule(await conn(draft.profile), draft),
+      'schedules.pause': async ({ profile, name }) => ({ ok: await (await conn(profile)).queue.pauseSchedule(name) }),
+      'schedules.resume': async ({ profile, name }) => ({ ok: await (await conn(profile)).queue.resumeSchedule(name) }),
+      'schedules.remove': async ({ profile, name }) => ({ ok: await (await conn(profile)).queue.removeSchedule(name) }),
+      'schedules.preview': ({ spec, runs }) => previewSchedule(spec, runs),
 
       'workers.list': () => this.workers.list(),
       'workers.start': async ({ profile, queues, concurrency, taskModule }) => {
