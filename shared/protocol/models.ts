@@ -4,6 +4,7 @@
 import type { NodeStatus } from '../core/backend.js';
 import type { BackendKind } from '../backends/descriptors.js';
 import type { TaskState, WorkerInfo } from '../core/types.js';
+import type { CatchUpPolicy, ScheduleInfo, ScheduleSpec } from '../core/schedules.js';
 
 export type { BackendKind, NodeStatus, TaskState, WorkerInfo };
 
@@ -204,39 +205,18 @@ export interface EnqueueRequest {
 
 // --- schedules (TaskQueue.schedule & co.; see docs/semantics.md) -----------------------------
 
-/** When a schedule fires: a cron pattern (5 fields, or 6 with seconds first) in an IANA time zone
- *  (default UTC), or every N ms. */
-export type ScheduleSpecView = { cron: string; tz?: string } | { every: number };
-export type CatchUpPolicyView = 'latest' | 'none' | 'all';
+export type { CatchUpPolicy as CatchUpPolicyView, ScheduleSpec as ScheduleSpecView } from '../core/schedules.js';
 
-/** One schedule as the tools show it. */
-export interface ScheduleView {
-  name: string;
-  spec: ScheduleSpecView;
-  task: string;
-  queue: string;
-  /** The payload as JSON text; absent when it was stored by a serializer this host does not know
-   *  or its value is not JSON (then `serializer` says which). */
-  payloadJson?: string;
-  serializer: string;
-  catchUp: CatchUpPolicyView;
-  catchUpLimit: number;
-  paused: boolean;
-  createdAt: number;
-  updatedAt: number;
-  /** Every tick at or before this time has been handled (enqueued or skipped). */
-  lastTick: number;
-  /** The latest tick enqueued and its task (open it with tasks.get); null before the first. */
-  lastRun: { tick: number; taskId: string; enqueuedAt: number } | null;
-  /** The next tick times after now, ascending (a paused schedule: the ticks it would run once resumed). */
-  nextRuns: number[];
-}
+/** One schedule as the tools show it: the core's ScheduleInfo (see its fields' docs in
+ *  shared/core/schedules.ts), with the payload as JSON text; `payloadJson` is absent when the
+ *  payload was stored by a serializer this host does not know, or is not JSON (`serializer` says which). */
+export type ScheduleView = Omit<ScheduleInfo, 'payload' | 'version'> & { payloadJson?: string };
 
 /** The Schedules form: creates the schedule, or replaces the one of that name. */
 export interface ScheduleDraft {
   profile: string;
   name: string;
-  spec: ScheduleSpecView;
+  spec: ScheduleSpec;
   task: string;
   /** The payload as JSON text. */
   payloadJson: string;
@@ -245,7 +225,7 @@ export interface ScheduleDraft {
   maxAttempts?: number;
   /** Per-attempt time limit (ms). */
   timeoutMs?: number;
-  catchUp?: CatchUpPolicyView;
+  catchUp?: CatchUpPolicy;
   catchUpLimit?: number;
   paused?: boolean;
 }

@@ -7,26 +7,10 @@ import type { ScheduleDraft, SchedulePreview, ScheduleSpecView, ScheduleView } f
 import type { Connection } from './connections.js';
 
 export function toScheduleView(s: ScheduleInfo): ScheduleView {
-  const view: ScheduleView = {
-    name: s.name,
-    spec: { ...s.spec },
-    task: s.task,
-    queue: s.queue,
-    serializer: s.serializer,
-    catchUp: s.catchUp,
-    catchUpLimit: s.catchUpLimit,
-    paused: s.paused,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    lastTick: s.lastTick,
-    lastRun: s.lastRun ? { ...s.lastRun } : null,
-    nextRuns: [...s.nextRuns],
-  };
-  if ('payload' in s) {
-    const json = JSON.stringify(s.payload);
-    if (json !== undefined) view.payloadJson = json;
-  }
-  return view;
+  // ScheduleInfo is plain data but for its payload (any value the serializer gave back).
+  const { payload, version, ...plain } = s;
+  const json = 'payload' in s ? JSON.stringify(payload) : undefined;
+  return { ...plain, spec: { ...s.spec }, lastRun: s.lastRun && { ...s.lastRun }, nextRuns: [...s.nextRuns], ...(json !== undefined ? { payloadJson: json } : {}) };
 }
 
 export async function listSchedules(c: Connection, runs: number | undefined): Promise<ScheduleView[]> {
