@@ -120,16 +120,21 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
       assert.equal(sentinel.address, 'rediss://main/0 (sentinels s1:26379, prefix sitq:)');
     });
 
-    it('keyPrefix: every key lives under it, a queue in its own hash tag; destroy removes them all', () =>
+    it('keyPrefix: every key lives under it, a queue in its own hash tag, the coordination state in {state}; destroy removes them all', () =>
       withAdmin(async (admin) => {
         const prefix = freshPrefix();
         const b = new RedisBackend({ keyPrefix: prefix });
         await b.connect();
         await b.enqueue([newTask(), newTask({ queue: 'other', runAt: Date.now() + 60_000 })]);
         await b.claim(claimOne);
+        assert.ok(await b.setState('schedules/nightly', '{"cron":"0 3 * * *"}', 0));
+        assert.ok(await b.setState('schedules/nightly', '{"cron":"0 4 * * *"}', 1));
         const keys = await admin.keys(`${prefix}*`);
         assert.ok(keys.length > 5);
-        for (const key of keys) assert.match(key.slice(prefix.length), /^(\{q:(default|other)\}:|\{meta\}:)/, key);
+        for (const key of keys) assert.match(key.slice(prefix.length), /^(\{q:(default|other)\}:|\{meta\}:|\{state\}:)/, key);
+        // One hash of '<version>:<value>' and a zset of the keys, both in the {state} slot.
+        assert.deepEqual(await admin.hgetall(`${prefix}{state}:entries`), { 'schedules/nightly': '2:{"cron":"0 4 * * *"}' });
+        assert.deepEqual(await admin.zrange(`${prefix}{state}:keys`, 0, -1), ['schedules/nightly']);
         await b.destroy();
         assert.deepEqual(await admin.keys(`${prefix}*`), []);
         await b.close();

@@ -4,7 +4,7 @@
 import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { assertQueueName } from '../../core/rules.js';
+import { assertQueueName, checkStateArgs } from '../../core/rules.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimRequest,
@@ -31,6 +31,7 @@ import { describeTarget, resolveOptions, type RedisOptions, type ResolvedRedisOp
 import { Batch } from './batch.js';
 import { RedisReads } from './reads.js';
 import { defineScripts, queueScript, runScript, type ScriptArg, type ScriptName } from './scripts.js';
+import { StateStore } from './state.js';
 import { WorkerRegistry } from './workers.js';
 
 export type { RedisOptions } from './options.js';
@@ -65,6 +66,7 @@ export class RedisBackend implements Backend {
   private readonly workers: WorkerRegistry;
   private readonly waiter: ClaimWaiter;
   private readonly finishes: FinishWatcher;
+  private readonly state: StateStore;
   private connecting: Promise<void> | undefined;
 
   constructor(options: RedisOptions = {}) {
@@ -77,6 +79,7 @@ export class RedisBackend implements Backend {
     this.workers = new WorkerRegistry(this.connections, this.keys);
     this.waiter = new ClaimWaiter(this.connections, this.keys);
     this.finishes = new FinishWatcher(this.connections, this.keys.finishedChannel);
+    this.state = new StateStore(this.connections, this.keys);
   }
 
   /** Connections open right now (command, subscriber, blocking), within maxConnections. */
@@ -388,22 +391,29 @@ export class RedisBackend implements Backend {
     });
   }
 
-  // --- workers ---------------------------------------------------------------------------------
+  // --- coordination state (state.ts) ------------------------------------------------------------
 
-  // Coordination state: being written for this backend (see Backend.getState); the conformance
-  // suite's state tests are marked todo here until then.
-  getState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+  async getState(key: string): Promise<StateEntry | null> {
+    checkStateArgs({ key });
+    return this.io('getState', () => this.state.get(key));
   }
-  setState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+
+  async setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
+    checkStateArgs({ key, value, version: expectedVersion });
+    return this.io('setState', () => this.state.set(key, value, expectedVersion));
   }
-  deleteState(): Promise<boolean> {
-    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+
+  async deleteState(key: string, expectedVersion?: number): Promise<boolean> {
+    checkStateArgs({ key, version: expectedVersion });
+    return this.io('deleteState', () => this.state.delete(key, expectedVersion));
   }
-  listState(): Promise<StateEntry[]> {
-    return Promise.reject(new Error('redis: coordination state is not implemented yet'));
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    checkStateArgs({ prefix });
+    return this.io('listState', () => this.state.list(prefix));
   }
+
+  // --- workers ---------------------------------------------------------------------------------
 
   heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
     return this.io('heartbeat', () => this.workers.heartbeat(info, ttlMs));

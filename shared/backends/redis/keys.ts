@@ -2,7 +2,7 @@ import type { TaskState } from '../../core/types.js';
 
 // Key names. Everything lives under the configured prefix. A queue's keys share the hash tag
 // `{q:<queue>}` so each Lua script over one queue touches one Redis Cluster slot; the few global
-// keys (queue list, id -> queue index, workers) have tags of their own and are never mixed into a
+// keys (queue list, id -> queue index, workers, coordination state) have tags of their own and are never mixed into a
 // queue's script. The per-queue layout is described in scripts/includes/common.lua.
 
 export class RedisKeys {
@@ -18,6 +18,10 @@ export class RedisKeys {
   readonly workersLive: string;
   /** Pub/sub channel: ids of tasks that just finished (for waitForFinish). */
   readonly finishedChannel: string;
+  /** Coordination state (state.ts): hash key -> '<version>:<value>', and a zset of the keys for
+   *  listing by prefix; both under the {state} tag (one cluster slot). */
+  readonly stateEntries: string;
+  readonly stateKeys: string;
 
   constructor(readonly prefix: string) {
     this.layout = `${prefix}{meta}:layout`;
@@ -26,6 +30,8 @@ export class RedisKeys {
     this.workers = `${prefix}{workers}:info`;
     this.workersLive = `${prefix}{workers}:live`;
     this.finishedChannel = `${prefix}finished`;
+    this.stateEntries = `${prefix}{state}:entries`;
+    this.stateKeys = `${prefix}{state}:keys`;
   }
 
   /** The common start of every key of one queue. */

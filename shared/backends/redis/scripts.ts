@@ -18,6 +18,9 @@ export const SCRIPT_NAMES = [
   'promote',
   'counts',
   'heartbeat',
+  'state_set',
+  'state_delete',
+  'state_list',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
