@@ -14,11 +14,17 @@ export interface Guard {
   pathAfterToken(url: string): string | undefined;
   hostAllowed(req: IncomingMessage): boolean;
   originAllowed(req: IncomingMessage): boolean;
+  /** The request carries `Authorization: Bearer <token>` (how Prometheus sends a credential). */
+  bearerAllowed(req: IncomingMessage): boolean;
 }
 
 export function createGuard(token: string, port: () => number): Guard {
   const expected = Buffer.from(token);
   const hosts = () => [`127.0.0.1:${port()}`, `localhost:${port()}`];
+  const matches = (given: string) => {
+    const bytes = Buffer.from(given);
+    return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  };
   return {
     token,
     pathAfterToken(url) {
@@ -30,12 +36,15 @@ export function createGuard(token: string, port: () => number): Guard {
       }
       const match = /^\/([^/]+)(\/.*)?$/.exec(pathname);
       if (!match) return undefined;
-      const given = Buffer.from(match[1]);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      if (!matches(match[1])) return undefined;
       return match[2] ?? '';
     },
     hostAllowed(req) {
       return hosts().includes(req.headers.host ?? '');
+    },
+    bearerAllowed(req) {
+      const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
+      return m !== null && matches(m[1]);
     },
     originAllowed(req) {
       const origin = req.headers.origin;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { scrub } from '../config/redact.js';
 import type { DashboardService } from '../service/service.js';
 import { createGuard, newToken, type Guard } from './guard.js';
 import { securityHeaders, serveStatic } from './static.js';
@@ -38,7 +39,7 @@ export async function serveDashboard(options: DashboardServerOptions): Promise<D
   let port = 0;
   const guard = createGuard(newToken(), () => port);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const server = createServer((req, res) => handleHttp(req, res, guard, uiDir, port));
+  const server = createServer((req, res) => handleHttp(req, res, guard, uiDir, port, options.service));
   server.on('upgrade', (req, socket, head) => handleUpgrade(req, socket, head, guard, wss, options.service));
   await listen(server, options.port ?? 0);
   port = (server.address() as AddressInfo).port;
@@ -85,11 +86,14 @@ function refuse(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-function handleHttp(req: IncomingMessage, res: ServerResponse, guard: Guard, uiDir: string, port: number): void {
+function handleHttp(req: IncomingMessage, res: ServerResponse, guard: Guard, uiDir: string, port: number, service: DashboardService): void {
   if (!guard.hostAllowed(req)) return refuse(res, 403, 'Forbidden: the dashboard answers only to 127.0.0.1 or localhost.');
-  const rest = guard.pathAfterToken(req.url ?? '/');
+  // Prometheus: /<token>/metrics, or /metrics with `Authorization: Bearer <token>`.
+  const bearer = new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/metrics' && guard.bearerAllowed(req);
+  const rest = bearer ? '/metrics' : guard.pathAfterToken(req.url ?? '/');
   if (rest === undefined) return refuse(res, 403, 'Forbidden: open the dashboard with the URL it printed when it started (it holds a token).');
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
+  if (rest === '/metrics') return void serveMetrics(req, res, service);
   if (rest === '') {
     res.writeHead(302, { Location: `/${guard.token}/`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
     return void res.end();
@@ -98,6 +102,20 @@ function handleHttp(req: IncomingMessage, res: ServerResponse, guard: Guard, uiD
     return refuse(res, 503, `The dashboard UI is not built (no ${join(uiDir, 'index.html')}); run: node scripts/build-ui.mjs`);
   }
   if (!serveStatic(uiDir, rest, res, securityHeaders(port), req.method === 'HEAD')) refuse(res, 404, 'Not found.');
+}
+
+/** The Prometheus text of the profile named by `?profile=` (default: the config's default profile). */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, service: DashboardService): Promise<void> {
+  const profile = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('profile') ?? service.defaultProfile();
+  if (!profile) return refuse(res, 404, 'No profile: add one to sitq.config.json, or name one with ?profile=NAME.');
+  try {
+    const { contentType, text } = await service.prometheus(profile);
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  } catch (err) {
+    // An unknown profile or a backend that cannot be opened: say so (scrubbed of secrets).
+    refuse(res, 503, scrub(`Metrics of profile "${profile}" are not available: ${(err as Error).message}`, await service.secrets()));
+  }
 }
 
 function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, guard: Guard, wss: WebSocketServer, service: DashboardService): void {

@@ -1,5 +1,6 @@
 // Every request the UI can make, with its parameters and its result. The UI's client and the
 // host's service are both typed from this one map, so a renamed field is a compile error.
+import type { HistoryReport, HistoryResolution } from '../core/history.js';
 import type { BenchRunRequest, BenchRunSummary, BenchRunView, ExportFormat, ExportedFile, RunComparison } from './bench.js';
 import type {
   BulkAction,
@@ -71,6 +72,11 @@ export interface Requests {
   'schedules.remove': { params: { profile: string; name: string }; result: { ok: boolean } };
   /** The next `runs` (default 5) times of a spec from now, for the form's live preview. */
   'schedules.preview': { params: { spec: ScheduleSpecView; runs?: number }; result: SchedulePreview };
+  /** Throughput history of a profile's backend (TaskQueue.stats): per queue, dense series of
+   *  enqueued / succeeded / failed / retried / dead counts and processing-time percentiles per
+   *  minute (kept 24 h) or hour (kept 14 days). `since`/`until` are epoch ms; without `queue`, every
+   *  queue that holds tasks. For the dashboard's and the extension's throughput charts. */
+  'stats.history': { params: { profile: string; queue?: string; since?: number; until?: number; resolution?: HistoryResolution }; result: HistoryReport };
 
   'workers.list': { params: Empty; result: LocalWorkerView[] };
   'workers.start': { params: StartWorkerRequest; result: LocalWorkerView };
@@ -120,6 +126,7 @@ export const METHODS: readonly Method[] = [
   'schedules.resume',
   'schedules.remove',
   'schedules.preview',
+  'stats.history',
   'workers.list',
   'workers.start',
   'workers.stop',

@@ -105,6 +105,13 @@ export const PARAMS: Schemas = {
   'schedules.resume': z.strictObject({ profile: name, name: scheduleName }),
   'schedules.remove': z.strictObject({ profile: name, name: scheduleName }),
   'schedules.preview': z.strictObject({ spec: scheduleSpec, runs }),
+  'stats.history': z.strictObject({
+    profile: name,
+    queue: z.string().max(64).optional(),
+    since: z.number().int().min(0).optional(),
+    until: z.number().int().min(0).optional(),
+    resolution: z.enum(['minute', 'hour']).optional(),
+  }),
   'workers.list': empty,
   'workers.start': z.strictObject({
     profile: name,

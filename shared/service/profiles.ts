@@ -89,6 +89,12 @@ export class ProfileBook {
     return Object.keys(this.entries());
   }
 
+  /** The config file's default profile, when it names one that exists. */
+  defaultName(): string | undefined {
+    const name = this.config.defaultProfile;
+    return name !== undefined && this.has(name) ? name : undefined;
+  }
+
   has(name: string): boolean {
     return this.source(name) !== undefined;
   }

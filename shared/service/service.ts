@@ -12,7 +12,8 @@ import type { EventData, EventName } from '../protocol/events.js';
 import type { UiBoundMessage } from '../protocol/messages.js';
 import { PROTOCOL_VERSION, type HostKind, type ProfileDraft, type SecretStoreInfo } from '../protocol/models.js';
 import { BenchRuns, benchDir, type BenchRunner } from './bench-runs.js';
-import { Connections } from './connections.js';
+import { PrometheusMetrics } from '../metrics/prometheus.js';
+import { Connections, type Connection } from './connections.js';
 import { ProfileHealthTracker } from './health.js';
 import { bulkAction, enqueue, getTask, listTasks, snapshot, snapshotSignature } from './inspect.js';
 import { ensureLocalFolder } from './local-files.js';
@@ -63,6 +64,8 @@ export class DashboardService implements SessionHost {
   private readonly countsTimer: NodeJS.Timeout;
   private readonly bench: BenchRunner;
   private closed = false;
+  /** One Prometheus exporter per connection (it keeps the health score's check history). */
+  private readonly exporters = new WeakMap<Connection, PrometheusMetrics>();
   readonly handlers: Handlers;
 
   constructor(private readonly options: DashboardServiceOptions) {
@@ -110,6 +113,20 @@ export class DashboardService implements SessionHost {
 
   async secrets(): Promise<string[]> {
     return this.connections.secrets();
+  }
+
+  /** The Prometheus exposition text of one profile's backend (the dashboard host's `/metrics`). */
+  async prometheus(profile: string): Promise<{ contentType: string; text: string }> {
+    const connection = await this.connections.get(profile);
+    let exporter = this.exporters.get(connection);
+    if (!exporter) this.exporters.set(connection, (exporter = new PrometheusMetrics(connection.backend, { profile })));
+    return { contentType: exporter.contentType, text: await exporter.metrics() };
+  }
+
+  /** The profile /metrics shows when the scrape names none: the config's default profile, else the
+   *  first one. Undefined when there is no profile. */
+  defaultProfile(): string | undefined {
+    return this.profiles.defaultName() ?? this.profiles.names()[0];
   }
 
   async close(): Promise<void> {
@@ -242,6 +259,7 @@ export class DashboardService implements SessionHost {
       'schedules.resume': async ({ profile, name }) => ({ ok: await (await conn(profile)).queue.resumeSchedule(name) }),
       'schedules.remove': async ({ profile, name }) => ({ ok: await (await conn(profile)).queue.removeSchedule(name) }),
       'schedules.preview': ({ spec, runs }) => previewSchedule(spec, runs),
+      'stats.history': async ({ profile, ...query }) => (await conn(profile)).queue.stats(query),
 
       'workers.list': () => this.workers.list(),
       'workers.start': async ({ profile, queues, concurrency, taskModule }) => {

@@ -76,6 +76,8 @@ export function register(program: Command, app: App): void {
         }
         bar.stop();
         const elapsed = performance.now() - started;
+        // The enqueue counts of the throughput history, written before the process ends.
+        await queue.flushHistory();
         const queueNameUsed = options.queue ?? 'default';
 
         if (flags.wait === undefined || flags.wait === false) {
