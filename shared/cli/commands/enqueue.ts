@@ -45,7 +45,7 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, task: string, payloadText: string | undefined, flags: EnqueueFlags) => {
         const { io } = ctx;
-        const payload = parsePayload(await payloadSource(payloadText, flags.payloadFile, io.cwd));
+        const payload = await readPayload(payloadText, flags.payloadFile, io.cwd);
         const options: EnqueueOptions = {};
         if (flags.queue !== undefined) options.queue = flags.queue;
         if (flags.delay !== undefined) options.delay = flags.delay;
@@ -108,6 +108,12 @@ export function register(program: Command, app: App): void {
         return 1;
       }),
     );
+}
+
+/** The JSON payload of a command line: the argument, `--payload-file`, or standard input (`-`);
+ *  null when none is given (also used by `sitq schedule add`). */
+export async function readPayload(argument: string | undefined, file: string | undefined, cwd: string): Promise<unknown> {
+  return parsePayload(await payloadSource(argument, file, cwd));
 }
 
 /** The payload's JSON text and where it came from (for messages; '' for the argument): the argument, a file, or standard input (`-`). */
