@@ -10,6 +10,9 @@ const RUNS = Number(process.env.SITQ_STRESS_RUNS ?? 3);
 const filters = process.argv.slice(2);
 // The throughput-history conformance test's full size (issue 13): 10,000 tasks (CI runs 1,000).
 process.env.SITQ_HISTORY_TASKS ??= '10000';
+// The schedules conformance test's full length (issue 12): 4 worker processes × 2 minutes on an
+// every-second schedule (CI runs 15 s).
+process.env.SITQ_SCHEDULE_SOAK_MS ??= '120000';
 
 // Each burner is a busy loop in its own process (no nice: it competes with the tests as a
 // neighbour's build would).

@@ -92,6 +92,11 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         assert.equal(every.nextRuns[1] - every.nextRuns[0], 5 * MINUTE);
         assert.ok(every.nextRuns[0] > every.createdAt && every.nextRuns[0] <= every.createdAt + 5 * MINUTE);
         assert.deepEqual((await q.listSchedules()).map((s) => s.name), ['heartbeat', 'nightly']);
+        // A changed spec restarts the ticks from now; the creation time stays.
+        const changed = await q.schedule('heartbeat', { every: 7 * MINUTE }, 'sitq.echo', null);
+        assert.equal(changed.createdAt, every.createdAt);
+        assert.ok(changed.lastTick >= every.lastTick && changed.lastTick >= changed.updatedAt);
+        assert.equal(changed.nextRuns[0], changed.updatedAt + 7 * MINUTE);
 
         assert.equal(await q.pauseSchedule('heartbeat'), true);
         assert.equal((await q.getSchedule('heartbeat'))?.paused, true);
