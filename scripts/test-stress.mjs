@@ -13,6 +13,8 @@ process.env.SITQ_HISTORY_TASKS ??= '10000';
 // The schedules conformance test's full length (issue 12): 4 worker processes × 2 minutes on an
 // every-second schedule (CI runs 15 s).
 process.env.SITQ_SCHEDULE_SOAK_MS ??= '120000';
+// Retention's "keeps a queue at its limit" at the issue's size: 100,000 finished tasks (CI: 10,000).
+process.env.SITQ_RETENTION_TASKS ??= '100000';
 
 // Each burner is a busy loop in its own process (no nice: it competes with the tests as a
 // neighbour's build would).

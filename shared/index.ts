@@ -1,7 +1,9 @@
 // sitq's public API.
 export * from './core/errors.js';
 export * from './core/types.js';
-export type { Backend, NodeStatus, ServerInfo } from './core/backend.js';
+export type { Backend, CancelledFrom, FinishedState, NodeStatus, PruneOptions, ServerInfo, StateEntry } from './core/backend.js';
+export { type KeepRule, type KeepSettings, type QueueSettings } from './core/queue-settings.js';
+export { type RetentionOptions } from './core/retention.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './core/backend.js';
 export { TaskQueue, type TaskId, type TaskQueueOptions } from './core/queue.js';
 export {

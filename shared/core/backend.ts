@@ -12,7 +12,8 @@
 //   it has already used `maxAttempts`, the reclaim instead marks it `dead` with that error, so a
 //   task that kills its process cannot loop forever.
 // - `complete`, `renew` and `release` check state = running and the lease's token; a report under a
-//   lost lease changes nothing and answers false.
+//   lost lease changes nothing and answers false. A task cancelled while running is no longer
+//   `running`, so its holder's reports are refused the same way (the lease is fenced).
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
 
 import type { TaskReport } from './progress.js';
@@ -67,6 +68,23 @@ export interface StateEntry {
   version: number;
 }
 
+/** The states `cancel` takes a task from. */
+export type CancelledFrom = 'pending' | 'delayed' | 'running';
+
+/** A finished state (the ones retention deletes). */
+export type FinishedState = 'succeeded' | 'dead' | 'cancelled';
+
+export interface PruneOptions {
+  queue: string;
+  state: FinishedState;
+  /** Delete those that finished before this (epoch ms). */
+  finishedBefore?: number;
+  /** Delete all but the newest this many (by finishedAt). */
+  keepNewest?: number;
+  /** Most tasks deleted by this call, 1..10000. */
+  limit: number;
+}
+
 export interface Backend {
   readonly kind: BackendKindName;
   /** Human description with no secrets, e.g. `redis://127.0.0.1:6379/0 (prefix sitq:)`. */
@@ -97,8 +115,12 @@ export interface Backend {
    *  order. A task whose idempotencyKey is already known is not stored: its outcome carries the
    *  existing task's id and `created: false`. */
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]>;
-  /** pending/delayed → cancelled (finishedAt = now). False if the task is unknown or no longer waiting. */
-  cancel(taskId: string): Promise<boolean>;
+  /** pending, delayed or running → cancelled (finishedAt = now), in one atomic step. A running
+   *  task's lease is fenced: its holder's later `complete`, `renew` and `release` answer false and
+   *  change nothing (the worker learns of the cancel through the `cancels/<id>` state key that
+   *  TaskQueue.cancel writes, see core/cancel-watch.ts). Answers the state the task was cancelled
+   *  from, or null when it is unknown or already finished. */
+  cancel(taskId: string): Promise<CancelledFrom | null>;
 
   // --- consuming -------------------------------------------------------------------------------
   /** Claims up to `max` ready tasks. When none is ready it may wait up to `waitMs` for one
@@ -135,6 +157,12 @@ export interface Backend {
   /** Deletes finished tasks (succeeded, dead, cancelled) that finished more than olderThanMs ago,
    *  optionally in one queue; returns how many. */
   purge(options: { olderThanMs: number; queue?: string }): Promise<number>;
+  /** Retention (core/retention.ts): deletes finished tasks of one queue in one state, oldest
+   *  finish first (ties: by id), at most `limit` of them: those beyond the newest `keepNewest` and
+   *  those that finished before `finishedBefore` (epoch ms). Answers how many went. Served by an
+   *  index on (queue, state, finishedAt) or the backend's equivalent, so its cost follows what it
+   *  deletes, not how many tasks the backend holds; idempotency keys of deleted tasks are freed. */
+  prune(options: PruneOptions): Promise<number>;
 
   // --- coordination state -----------------------------------------------------------------------
   // A versioned key/value store beside the tasks, made atomic by the server's own primitive (a row

@@ -93,6 +93,14 @@ export class UnknownTaskError extends SitqError {
 /** Thrown by a handler to skip the remaining retries: the task is dead at once. */
 export class UnrecoverableError extends SitqError {}
 
+/** The task was cancelled while it ran (`TaskQueue.cancel`): the worker aborts the handler's
+ *  `ctx.signal` with this error and reports nothing (the task is already `cancelled`). */
+export class TaskCancelledError extends SitqError {
+  constructor(readonly taskId: string, readonly taskName: string) {
+    super(`task ${taskName} (${taskId}) was cancelled while it ran`);
+  }
+}
+
 /** A completion was reported under a lease that has since been lost (fenced off). */
 export class LeaseLostError extends SitqError {
   constructor(readonly taskId: string) {

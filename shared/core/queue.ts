@@ -1,5 +1,6 @@
 // The producer's side: connect, enqueue, wait for results, cancel, inspect.
 import type { Backend } from './backend.js';
+import { announceCancel } from './cancel-watch.js';
 import { ConfigurationError } from './errors.js';
 import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions } from './enqueue-options.js';
 import { readHistory, type HistoryQuery, type HistoryReport } from './history.js';
@@ -10,6 +11,7 @@ import { Result } from './result.js';
 import { checkRuns, readSchedule, removeSchedule, scheduleKey, SCHEDULE_PREFIX, setSchedulePaused, toScheduleInfo, upsertSchedule, assertScheduleName, type ScheduleInfo, type ScheduleOptions, type ScheduleSpec } from './schedules.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import { checkPayloadSizes } from './task-size.js';
+import { checkKeep, readQueueSettings, updateQueueSettings, type KeepSettings, type QueueSettings } from './queue-settings.js';
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
 import type { EnqueueOutcome, ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
@@ -119,9 +121,34 @@ export class TaskQueue {
     return record ? new Result<R>(record) : null;
   }
 
-  /** Cancels a task that has not started. False if it is unknown or already running/finished. */
-  cancel(id: string): Promise<boolean> {
-    return this.backend.cancel(id);
+  /** Cancels a waiting or running task: it ends `cancelled` at once. A running task's lease is
+   *  fenced (its worker's later report is refused) and the worker holding it aborts the handler's
+   *  `ctx.signal` with TaskCancelledError within about a second (core/cancel-watch.ts). False if
+   *  the task is unknown or already finished. */
+  async cancel(id: string): Promise<boolean> {
+    const from = await this.backend.cancel(id);
+    if (from === 'running') await announceCancel(this.backend, id);
+    return from !== null;
+  }
+
+  // --- queue settings -----------------------------------------------------------------------
+  /** A queue's stored settings (pause, limits, retention); {} when none. */
+  async getQueueSettings(queue: string): Promise<QueueSettings> {
+    return readQueueSettings(this.backend, queue);
+  }
+
+  /** Sets a queue's retention: per finished state, the longest age (`maxAgeMs`) and/or the most
+   *  tasks (`maxCount`, the newest by finish time) to keep; a state left out keeps everything.
+   *  Replaces the previous `keep` as a whole (`{}` removes it); the queue's other settings stay.
+   *  The workers enforce it continuously (core/retention.ts). Answers the settings written. */
+  async setRetention(queue: string, keep: KeepSettings): Promise<QueueSettings> {
+    const checked = checkKeep(keep);
+    return updateQueueSettings(this.backend, queue, (current) => {
+      const next = { ...current };
+      if (Object.keys(checked).length > 0) next.keep = checked;
+      else delete next.keep;
+      return next;
+    });
   }
 
   // --- schedules (stored in the backend; every Worker runs them: see schedules.ts) -------------

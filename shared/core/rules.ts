@@ -219,3 +219,18 @@ export function checkListQuery(query: { queue?: string; state?: TaskState; limit
   if (issues.length > 0) throw new ConfigurationError(issues);
   return { queue: query.queue, state: query.state, limit: query.limit ?? DEFAULT_LIST_LIMIT, offset: query.offset ?? 0 };
 }
+
+/** Most tasks one Backend.prune call deletes. */
+export const PRUNE_LIMIT_MAX = 10_000;
+
+/** For every backend's prune: a ConfigurationError naming each bad argument. */
+export function checkPruneOptions(options: { queue?: unknown; state?: unknown; finishedBefore?: unknown; keepNewest?: unknown; limit?: unknown }): void {
+  const issues: { option: string; expected: string; given: unknown }[] = [];
+  const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  if (typeof options.queue !== 'string' || !QUEUE_NAME.test(options.queue)) issues.push({ option: 'prune.queue', expected: QUEUE_NAME_EXPECTED, given: options.queue });
+  if (typeof options.state !== 'string' || !FINISHED_STATES.includes(options.state as TaskState)) issues.push({ option: 'prune.state', expected: `one of ${FINISHED_STATES.join(', ')}`, given: options.state });
+  if (options.finishedBefore !== undefined && !(typeof options.finishedBefore === 'number' && Number.isFinite(options.finishedBefore))) issues.push({ option: 'prune.finishedBefore', expected: 'an epoch time in ms', given: options.finishedBefore });
+  if (options.keepNewest !== undefined && !whole(options.keepNewest, 0, Number.MAX_SAFE_INTEGER)) issues.push({ option: 'prune.keepNewest', expected: 'a whole number >= 0', given: options.keepNewest });
+  if (!whole(options.limit, 1, PRUNE_LIMIT_MAX)) issues.push({ option: 'prune.limit', expected: `a whole number from 1 to ${PRUNE_LIMIT_MAX}`, given: options.limit });
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}

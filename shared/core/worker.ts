@@ -4,7 +4,9 @@ import { hostname } from 'node:os';
 import { LEASE_EXPIRED_ERROR, type Backend } from './backend.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
-import { ConfigurationError, LeaseLostError, SitqError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
+import { CancelWatch } from './cancel-watch.js';
+import { ConfigurationError, LeaseLostError, SitqError, TaskCancelledError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
+import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
@@ -45,6 +47,9 @@ export interface WorkerOptions {
   /** Run the scheduler that enqueues the due ticks of the backend's schedules (every worker may:
    *  each tick is enqueued once however many run it). Default true. */
   schedules?: boolean;
+  /** Retention (each queue's `keep` settings): how often this worker takes its turn, or `false`
+   *  to leave it to other workers. One worker at a time does it (core/retention.ts). */
+  retention?: RetentionOptions | false;
 }
 
 export interface WorkerTaskEvent {
@@ -62,7 +67,7 @@ export interface WorkerTaskEvent {
   nextRunAt?: number;
 }
 
-type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost';
+type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost' | 'cancelled';
 
 export interface WorkerEvents {
   claimed: [WorkerTaskEvent];
@@ -74,6 +79,9 @@ export interface WorkerEvents {
   dead: [WorkerTaskEvent];
   /** A report was refused because the lease had been lost; another attempt owns the task. */
   'lease-lost': [WorkerTaskEvent];
+  /** The task was cancelled while it ran: its handler's signal was aborted with
+   *  TaskCancelledError and nothing is reported (the task is already `cancelled`). */
+  cancelled: [WorkerTaskEvent];
   /** A backend call failed; the worker keeps going and retries. */
   'backend-error': [Error];
   warning: [string];
@@ -164,6 +172,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly logger: Logger;
   private readonly pool: ThreadPool | undefined;
   private readonly scheduler: Scheduler | undefined;
+  private readonly cancelWatch: CancelWatch;
+  private lastLoopError = { message: '', at: 0 };
+  private readonly retention: RetentionKeeper | undefined;
   private readonly running = new Map<string, Running>();
   /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
    *  the next claim overlaps the completion's round trip), but their leases are still renewed. */
@@ -208,6 +219,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
     }
     this.scheduler = options.schedules === false ? undefined : new Scheduler(backend, { logger: this.logger });
+    this.cancelWatch = new CancelWatch(backend, {
+      running: () => this.running,
+      onCancel: (taskId) => this.cancelRunning(taskId),
+      onError: (err) => this.loopError(err, 'looking for cancelled tasks failed; retrying'),
+    });
+    this.retention =
+      options.retention === false ? undefined : new RetentionKeeper(backend, this.id, this.logger, (err) => this.loopError(err, 'retention failed; retrying at the next pass'), options.retention);
     this.completer = new Batcher(
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
@@ -248,6 +266,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.timers.push(watchEventLoop(this.leaseMs, (blockedMs) => this.warnBlocked(blockedMs)));
     this.loopDone = this.claimLoop();
     this.scheduler?.start();
+    this.cancelWatch.start();
+    this.retention?.start();
   }
 
   /**
@@ -279,6 +299,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       for (const r of this.running.values()) r.abort(new WorkerStoppedError());
       await this.waitForIdle(ABORT_GRACE_MS);
     }
+    await this.cancelWatch.stop();
+    if (this.retention) await withinMs(this.retention.stop().catch((err) => this.loopError(err, 'giving up the retention lock failed; it expires')), Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
     const flushBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
     const flushDeadline = Date.now() + flushBudget;
     const unflushed = await this.completer.drain(flushDeadline);
@@ -450,6 +472,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.progressReporter.forget(r.event.taskId);
       return;
     }
+    if (err instanceof TaskCancelledError) {
+      // The backend already holds it `cancelled` with its lease fenced: nothing to report.
+      this.progressReporter.forget(r.event.taskId);
+      this.emitTask('cancelled', r.event, () => ({ ...r.event, at: Date.now(), durationMs: Date.now() - r.startedAt }));
+      return;
+    }
     const { record, lease } = r.claimed;
     const error = toTaskError(err);
     const finishedAt = Date.now();
@@ -507,13 +535,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (running.length > 0) {
         const sentAt = performance.now();
         const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
+        const lost: Running[] = [];
         held.forEach((ok, i) => {
           if (ok) running[i].leaseUntil = sentAt + this.leaseMs;
-          else if (this.running.get(running[i].event.taskId) === running[i]) {
-            running[i].abort(new LeaseLostError(running[i].event.taskId));
-            this.emitTask('lease-lost', running[i].event, () => ({ ...running[i].event, at: Date.now() }));
-          }
+          else if (this.running.get(running[i].event.taskId) === running[i]) lost.push(running[i]);
         });
+        for (const r of lost) await this.leaseRefused(r);
       }
       await this.backend.heartbeat(this.info, this.leaseMs);
     } catch (err) {
@@ -521,6 +548,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.maintenanceBusy = false;
     }
+  }
+
+  /** A renewal was refused: the task was cancelled (its marker not seen yet), or its lease lost. */
+  private async leaseRefused(r: Running): Promise<void> {
+    const record = await this.backend.getTask(r.event.taskId).catch(() => null);
+    if (record?.state === 'cancelled') {
+      this.cancelRunning(r.event.taskId);
+      return;
+    }
+    r.abort(new LeaseLostError(r.event.taskId));
+    this.emitTask('lease-lost', r.event, () => ({ ...r.event, at: Date.now() }));
+  }
+
+  /** Aborts a running task that was cancelled (CancelWatch, or a refused renewal). */
+  private cancelRunning(taskId: string): void {
+    const r = this.running.get(taskId);
+    r?.abort(new TaskCancelledError(taskId, r.event.name));
   }
 
   /** A claim whose lease ran out before its handler started: handed back (a no-op on the server if
@@ -566,6 +610,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Emits a task event, building its object only when someone listens (the hot path). */
   private emitTask(kind: TaskEventName, base: WorkerTaskEvent, make?: () => WorkerTaskEvent): void {
     if (this.listenerCount(kind) > 0) this.emit(kind, make ? make() : base);
+  }
+
+  /** A background loop's failure (cancel watch, retention): logged, the same message at most once
+   *  a minute (a loop retries every interval); the worker carries on. */
+  private loopError(err: unknown, what: string): void {
+    const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const now = Date.now();
+    if (message === this.lastLoopError.message && now - this.lastLoopError.at < 60_000) return;
+    this.lastLoopError = { message, at: now };
+    this.logger.warn(message);
   }
 
   private backendError(err: unknown, what: string): void {

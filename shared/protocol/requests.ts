@@ -1,6 +1,7 @@
 // Every request the UI can make, with its parameters and its result. The UI's client and the
 // host's service are both typed from this one map, so a renamed field is a compile error.
 import type { HistoryReport, HistoryResolution } from '../core/history.js';
+import type { KeepSettings, QueueSettings } from '../core/queue-settings.js';
 import type { BenchRunRequest, BenchRunSummary, BenchRunView, ExportFormat, ExportedFile, RunComparison } from './bench.js';
 import type {
   BulkAction,
@@ -53,8 +54,10 @@ export interface Requests {
   'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; search?: string; offset: number; limit: number }; result: TaskPageView };
   'tasks.get': { params: { profile: string; id: string }; result: TaskDetail | null };
   'tasks.requeue': { params: { profile: string; id: string }; result: { ok: boolean } };
+  /** Cancels a pending, delayed or running task (a running one's worker aborts its handler within
+   *  about a second); ok false when it is unknown or already finished. */
   'tasks.cancel': { params: { profile: string; id: string }; result: { ok: boolean } };
-  /** Requeues (dead, cancelled) or cancels (pending, delayed) many tasks: the listed ids, or every
+  /** Requeues (dead, cancelled) or cancels (pending, delayed, running) many tasks: the listed ids, or every
    *  task matching a filter at the time of the call. Tasks whose state does not allow it are skipped. */
   'tasks.bulk': { params: { profile: string; action: BulkAction; target: BulkTarget }; result: BulkOutcome };
   'tasks.purge': { params: { profile: string; queue?: string; olderThanMs: number }; result: { deleted: number } };
@@ -77,6 +80,11 @@ export interface Requests {
    *  minute (kept 24 h) or hour (kept 14 days). `since`/`until` are epoch ms; without `queue`, every
    *  queue that holds tasks. For the dashboard's and the extension's throughput charts. */
   'stats.history': { params: { profile: string; queue?: string; since?: number; until?: number; resolution?: HistoryResolution }; result: HistoryReport };
+  /** A queue's stored settings (pause, limits, retention `keep`); {} when none are stored. */
+  'queues.settings': { params: { profile: string; queue: string }; result: QueueSettings };
+  /** Sets a queue's retention (replaces its `keep` whole; `{}` removes it; the other settings
+   *  stay). The workers enforce it continuously, one at a time. Answers the settings written. */
+  'queues.setRetention': { params: { profile: string; queue: string; keep: KeepSettings }; result: QueueSettings };
 
   'workers.list': { params: Empty; result: LocalWorkerView[] };
   'workers.start': { params: StartWorkerRequest; result: LocalWorkerView };
@@ -127,6 +135,8 @@ export const METHODS: readonly Method[] = [
   'schedules.remove',
   'schedules.preview',
   'stats.history',
+  'queues.settings',
+  'queues.setRetention',
   'workers.list',
   'workers.start',
   'workers.stop',

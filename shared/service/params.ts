@@ -75,6 +75,9 @@ export const PARAMS: Schemas = {
     ]),
   }),
   'tasks.purge': z.strictObject({ profile: name, queue: z.string().max(64).optional(), olderThanMs: z.number().int().min(0) }),
+  'queues.settings': z.strictObject({ profile: name, queue: z.string().min(1).max(64) }),
+  // The keep rules are checked by the core (checkKeep), which names each bad field.
+  'queues.setRetention': z.strictObject({ profile: name, queue: z.string().min(1).max(64), keep: z.record(z.string(), z.unknown()) }),
   'tasks.enqueue': z.strictObject({
     profile: name,
     name: z.string().max(200),

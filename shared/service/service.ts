@@ -246,6 +246,12 @@ export class DashboardService implements SessionHost {
         this.poke(profile);
         return { deleted };
       },
+      'queues.settings': async ({ profile, queue }) => (await conn(profile)).queue.getQueueSettings(queue),
+      'queues.setRetention': async ({ profile, queue, keep }) => {
+        const settings = await (await conn(profile)).queue.setRetention(queue, keep);
+        this.poke(profile);
+        return settings;
+      },
       'tasks.enqueue': async (req) => {
         const out = await enqueue(await conn(req.profile), req);
         this.poke(req.profile);

@@ -565,7 +565,7 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       // Cancelled before delivery, then requeued: its old message and the new one both exist.
       const twice = newTask();
       await b.enqueue([twice]);
-      assert.equal(await b.cancel(twice.id), true);
+      assert.equal(await b.cancel(twice.id), 'pending');
       assert.equal(await b.requeue(twice.id), true);
       // A retry waiting out its backoff is cancelled: its held delivery is terminated at once.
       const retried = newTask();
@@ -574,7 +574,7 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       const held = claimed.find((c) => c.record.id === retried.id)!;
       const first = claimed.find((c) => c.record.id === twice.id);
       await b.complete([{ lease: held.lease, outcome: 'retry', error: { name: 'E', message: 'x' }, runAt: Date.now() + 60_000, finishedAt: Date.now() }]);
-      assert.equal(await b.cancel(retried.id), true);
+      assert.equal(await b.cancel(retried.id), 'delayed');
       const runs = first ? [first] : [];
       for (let i = 0; i < 3; i++) {
         claimed = await b.claim({ ...claimOne, max: 10 });

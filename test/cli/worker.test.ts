@@ -119,6 +119,48 @@ describe('sitq worker', () => {
     assert.equal(await runningCount(), 0);
   });
 
+  it('sitq cancel ID on a running task: the worker aborts it at once, the task ends cancelled', async () => {
+    const enqueued = json<{ ids: string[] }>(await sitq(['enqueue', 'sitq.sleep', '{"ms":60000}', '--queue', 'cancelme', '--json'], { cwd }));
+    const id = enqueued.ids[0];
+    const worker = new SitqProcess(['worker', '--queues', 'cancelme'], { cwd });
+    await worker.waitFor('started on local');
+    await until('the task to be running', async () => (await runningCount()) === 1);
+    const t0 = Date.now();
+    const r = json<{ ok: boolean; action: string }>(await sitq(['cancel', id, '--json'], { cwd }));
+    assert.deepEqual([r.ok, r.action], [true, 'cancel']);
+    await worker.waitFor(new RegExp(`cancl +sitq\\.sleep +${id}`));
+    assert.ok(Date.now() - t0 < 10_000, 'the sleeping task was aborted long before its 60 s');
+    const shown = json<{ state: string }>(await sitq(['inspect', '--id', id, '--json'], { cwd }));
+    assert.equal(shown.state, 'cancelled');
+    const again = await sitq(['cancel', id], { cwd });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /is cancelled; only a pending, delayed or running task can be cancelled/);
+    worker.child.kill('SIGINT');
+    const done = await worker.done;
+    assert.equal(done.code, 0, done.all);
+    assert.match(done.stdout, /stopped: 0 succeeded, 0 failed/);
+  });
+
+  it('sitq retention shows, sets and clears a queue\'s keep rules (human and --json); a bad rule exits 2', async () => {
+    const none = json<{ keep: object; changed: boolean }>(await sitq(['retention', 'kept', '--json'], { cwd }));
+    assert.deepEqual([none.keep, none.changed], [{}, false]);
+    const set = json<{ keep: object }>(await sitq(['retention', 'kept', '--succeeded', '7d,1000', '--dead', '500', '--json'], { cwd }));
+    assert.deepEqual(set.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, dead: { maxCount: 500 } });
+    const shown = await sitq(['retention', 'kept'], { cwd });
+    assert.equal(shown.code, 0, shown.all);
+    assert.match(shown.stdout, /succeeded +keep finished within 7\.0 d, at most the newest 1,000/);
+    assert.match(shown.stdout, /dead +keep the newest 500/);
+    assert.match(shown.stdout, /cancelled +keep all/);
+    // A state not named keeps its rule; `none` removes one.
+    const changed = json<{ keep: object }>(await sitq(['retention', 'kept', '--dead', 'none', '--cancelled', '1h', '--json'], { cwd }));
+    assert.deepEqual(changed.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, cancelled: { maxAgeMs: 3_600_000 } });
+    const bad = await sitq(['retention', 'kept', '--dead', 'lots'], { cwd });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--dead.*"lots" is not one/);
+    const cleared = json<{ keep: object }>(await sitq(['retention', 'kept', '--clear', '--json'], { cwd }));
+    assert.deepEqual(cleared.keep, {});
+  });
+
   it('one Ctrl-C through npx (the terminal\'s signal, then npm\'s copy moments later) still stops gracefully', async () => {
     assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}', '--queue', 'npx'], { cwd })).code, 0);
     const worker = new SitqProcess(['worker', '--queues', 'npx'], { cwd });

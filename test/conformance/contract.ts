@@ -252,18 +252,28 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.ok(Date.now() >= now + 400);
       }));
 
-    it('cancels waiting tasks only', () =>
+    it('cancels waiting and running tasks, answering the state each was cancelled from; a finished one stays', () =>
       withBackend(target, async (b) => {
         const [waiting, delayed, running] = [newTask(), newTask({ runAt: Date.now() + 60_000 }), newTask()];
         await b.enqueue([running]);
-        await b.claim(claimAll);
+        const [held] = await b.claim(claimAll);
         await b.enqueue([waiting, delayed]);
-        assert.equal(await b.cancel(waiting.id), true);
-        assert.equal(await b.cancel(delayed.id), true);
-        assert.equal(await b.cancel(running.id), false);
-        assert.equal(await b.cancel('no-such-task'), false);
-        assert.equal((await b.getTask(waiting.id))?.state, 'cancelled');
-        assert.equal(await b.cancel(waiting.id), false);
+        assert.equal(await b.cancel(waiting.id), 'pending');
+        assert.equal(await b.cancel(delayed.id), 'delayed');
+        assert.equal(await b.cancel(running.id), 'running');
+        assert.equal(await b.cancel('no-such-task'), null);
+        for (const t of [waiting, delayed, running]) {
+          const r = await b.getTask(t.id);
+          assert.equal(r?.state, 'cancelled');
+          assert.ok(r?.finishedAt !== undefined && r.finishedAt > 0, 'finishedAt is set');
+        }
+        assert.equal(await b.cancel(waiting.id), null);
+        assert.equal(await b.cancel(running.id), null);
+        // The running task's lease is fenced: its holder's renewal and report are refused.
+        assert.deepEqual(await b.renew([held.lease], 30_000), [false]);
+        assert.deepEqual(await b.complete([{ lease: held.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]), [false]);
+        await b.release([held.lease]);
+        assert.equal((await b.getTask(running.id))?.state, 'cancelled');
         assert.deepEqual(await b.claim(claimAll), []);
       }));
 

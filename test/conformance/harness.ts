@@ -6,6 +6,9 @@ import { DEFAULT_BACKOFF } from '../../shared/core/backoff.js';
 import { newTaskId } from '../../shared/core/ids.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask } from '../../shared/core/types.js';
+import { silentLogger } from '../../shared/core/logger.js';
+import { TaskQueue } from '../../shared/core/queue.js';
+import { Worker, type WorkerOptions } from '../../shared/core/worker.js';
 
 export interface ConformanceTarget {
   kind: BackendKind;
@@ -35,6 +38,26 @@ export async function withBackend<T>(target: ConformanceTarget, fn: (backend: Ba
     await backend.destroy().catch(() => {});
     await backend.close();
   }
+}
+
+/** Runs `fn` with a connected queue and a helper that starts workers (all stopped afterwards). */
+export function withQueue(target: ConformanceTarget, fn: (q: TaskQueue, startWorker: (o?: WorkerOptions, beforeStart?: (w: Worker) => void) => Promise<Worker>, backend: Backend) => Promise<void>) {
+  return withBackend(target, async (backend) => {
+    const queue = new TaskQueue(backend);
+    const workers: Worker[] = [];
+    const startWorker = async (options: WorkerOptions = {}, beforeStart?: (w: Worker) => void) => {
+      const w = new Worker(backend, { pollInterval: 200, logger: silentLogger, ...options });
+      workers.push(w);
+      beforeStart?.(w);
+      await w.start();
+      return w;
+    };
+    try {
+      await fn(queue, startWorker, backend);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop({ timeout: 1000 })));
+    }
+  });
 }
 
 let seq = 0;

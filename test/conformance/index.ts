@@ -2,6 +2,7 @@
 // test/backends/<name>.test.ts. A behaviour tested here is tested for all four backends.
 import { describe, it } from 'node:test';
 import { serverSkip } from '../helpers/servers.js';
+import { cancelRetentionSuite } from './cancel-retention.js';
 import { contractSuite } from './contract.js';
 import { corruptRecordsSuite } from './corrupt-records.js';
 import { historySuite } from './history.js';
@@ -33,5 +34,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     stateSuite(target, { todo: stateTodo });
     historySuite(target, { todo: stateTodo });
     schedulesSuite(target, { todo: stateTodo });
+    cancelRetentionSuite(target, { stateTodo });
   });
 }

@@ -8,27 +8,7 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer, registerSerializer, type Serializer } from '../../shared/core/serializers.js';
 import { defineTask } from '../../shared/core/tasks.js';
 import { Worker, type WorkerOptions, type WorkerTaskEvent } from '../../shared/core/worker.js';
-import { eventually, sleep, withBackend, type ConformanceTarget } from './harness.js';
-
-/** Runs `fn` with a connected queue and a helper that starts workers (all stopped afterwards). */
-function withQueue(target: ConformanceTarget, fn: (q: TaskQueue, startWorker: (o?: WorkerOptions, beforeStart?: (w: Worker) => void) => Promise<Worker>, backend: Backend) => Promise<void>) {
-  return withBackend(target, async (backend) => {
-    const queue = new TaskQueue(backend);
-    const workers: Worker[] = [];
-    const startWorker = async (options: WorkerOptions = {}, beforeStart?: (w: Worker) => void) => {
-      const w = new Worker(backend, { pollInterval: 200, logger: silentLogger, ...options });
-      workers.push(w);
-      beforeStart?.(w);
-      await w.start();
-      return w;
-    };
-    try {
-      await fn(queue, startWorker, backend);
-    } finally {
-      await Promise.all(workers.map((w) => w.stop({ timeout: 1000 })));
-    }
-  });
-}
+import { eventually, sleep, withBackend, withQueue, type ConformanceTarget } from './harness.js';
 
 /** A test serializer: `{ bytes: n }` becomes n zero bytes (as the JSON `{"n":…}` would not be
  *  big enough to test a limit), anything else JSON. Registered so workers decode with it. */

@@ -2,14 +2,14 @@
 // tests (enqueue in the code under test, then assert on the queue or run a Worker until empty) and
 // the fast part of sitq's own tests. It keeps the whole Backend contract (the conformance suite
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
-import type { Backend, NodeStatus, ServerInfo, StateEntry } from '../../core/backend.js';
+import type { Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo, StateEntry } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { TaskSizeLimit } from '../../core/task-size.js';
 
 /** The most bytes of payload plus result one task may hold. */
 const MEMORY_TASK_BYTES = 256 * 1024 * 1024;
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
-import { checkListQuery, checkStateArgs } from '../../core/rules.js';
+import { checkListQuery, checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import { matchesSearch, searchNeedle } from '../../core/task-search.js';
 import {
   emptyCounts,
@@ -73,7 +73,7 @@ export class MemoryBackend implements Backend {
     return this.use().enqueue(tasks, Date.now());
   }
 
-  async cancel(taskId: string): Promise<boolean> {
+  async cancel(taskId: string): Promise<CancelledFrom | null> {
     return this.use().cancel(taskId, Date.now());
   }
 
@@ -171,6 +171,11 @@ export class MemoryBackend implements Backend {
       throw new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs });
     }
     return this.use().purge(options.olderThanMs, options.queue, Date.now());
+  }
+
+  async prune(options: PruneOptions): Promise<number> {
+    checkPruneOptions(options);
+    return this.use().prune(options);
   }
 
   async getState(key: string): Promise<StateEntry | null> {

@@ -1,7 +1,7 @@
 // One store of tasks in this process's memory, shared by every MemoryBackend opened with its name.
 // Every operation runs synchronously on the JS thread, so each is atomic by construction: a claim
 // picks and marks its tasks before any other code runs.
-import { LEASE_EXPIRED_ERROR, type StateEntry } from '../../core/backend.js';
+import { LEASE_EXPIRED_ERROR, type CancelledFrom, type PruneOptions, type StateEntry } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { ClaimedTask, ClaimRequest, Completion, EnqueueOutcome, Lease, NewTask, TaskRecord, WorkerInfo } from '../../core/types.js';
 
@@ -164,13 +164,17 @@ export class MemoryStore {
     this.wakeClaimers();
   }
 
-  cancel(taskId: string, now: number): boolean {
+  cancel(taskId: string, now: number): CancelledFrom | null {
     const r = this.tasks.get(taskId)?.record;
-    if (!r || (r.state !== 'pending' && r.state !== 'delayed')) return false;
+    if (!r || (r.state !== 'pending' && r.state !== 'delayed' && r.state !== 'running')) return null;
+    const from = r.state;
     r.state = 'cancelled';
     r.finishedAt = now;
+    // A running task's lease goes with it: its holder's reports no longer match (fenced).
+    delete r.leaseOwner;
+    delete r.leaseExpiresAt;
     this.finished(taskId);
-    return true;
+    return from;
   }
 
   requeue(taskId: string, now: number): boolean {
@@ -189,11 +193,29 @@ export class MemoryStore {
     for (const [id, { record: r }] of this.tasks) {
       const finished = r.state === 'succeeded' || r.state === 'dead' || r.state === 'cancelled';
       if (!finished || (r.finishedAt ?? now) > now - olderThanMs || (queue !== undefined && r.queue !== queue)) continue;
-      this.tasks.delete(id);
-      if (r.idempotencyKey !== undefined) this.keys.delete(`${r.queue}\u0000${r.idempotencyKey}`);
+      this.remove(r);
       removed++;
     }
     return removed;
+  }
+
+  /** Backend.prune: a scan of the store (memory is not meant for large backlogs). */
+  prune(options: PruneOptions): number {
+    const matching = [...this.tasks.values()]
+      .map((e) => e.record)
+      .filter((r) => r.queue === options.queue && r.state === options.state)
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const byCount = options.keepNewest === undefined ? 0 : matching.length - options.keepNewest;
+    const cutoff = options.finishedBefore;
+    const byAge = cutoff === undefined ? 0 : matching.findIndex((r) => (r.finishedAt ?? 0) >= cutoff);
+    const doomed = matching.slice(0, Math.min(options.limit, Math.max(byCount, byAge === -1 ? matching.length : byAge)));
+    for (const r of doomed) this.remove(r);
+    return doomed.length;
+  }
+
+  private remove(r: TaskRecord): void {
+    this.tasks.delete(r.id);
+    if (r.idempotencyKey !== undefined) this.keys.delete(`${r.queue}\u0000${r.idempotencyKey}`);
   }
 
   heartbeat(info: WorkerInfo, ttlMs: number, now: number): void {

@@ -6,7 +6,8 @@ import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { TaskReport } from '../../core/progress.js';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
-import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
+import { checkPruneOptions } from '../../core/rules.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
@@ -29,7 +30,7 @@ import { FinishWatcher } from './finish-watch.js';
 import { TaskView } from './inspect.js';
 import { complete, release, renew, report } from './leases.js';
 import { LevelRegistry } from './levels.js';
-import { cancelTask, purgeFinished, requeueTask, waitForFinish } from './maintain.js';
+import { cancelTask, pruneFinished, purgeFinished, requeueTask, waitForFinish } from './maintain.js';
 import { Meta } from './meta.js';
 import { isKeySafe, Names } from './names.js';
 import { describeTarget, redactServer, resolveOptions, type NatsOptions, type ResolvedNatsOptions } from './options.js';
@@ -164,8 +165,8 @@ export class NatsBackend implements Backend {
     });
   }
 
-  cancel(taskId: string): Promise<boolean> {
-    if (!isKeySafe(taskId)) return Promise.resolve(false);
+  cancel(taskId: string): Promise<CancelledFrom | null> {
+    if (!isKeySafe(taskId)) return Promise.resolve(null);
     return this.run('cancel', (live) => cancelTask(live.session, taskId));
   }
 
@@ -227,6 +228,15 @@ export class NatsBackend implements Backend {
       return Promise.reject(new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs }));
     }
     return this.run('purge', (live) => purgeFinished(live.session, live.view, options.olderThanMs, options.queue));
+  }
+
+  prune(options: PruneOptions): Promise<number> {
+    try {
+      checkPruneOptions(options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.run('prune', (live) => pruneFinished(live.session, live.view, options));
   }
 
   // Coordination state: being written for this backend (see Backend.getState); the conformance

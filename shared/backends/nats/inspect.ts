@@ -3,6 +3,7 @@
 // the first read and kept up to date afterwards. Each read first waits until the view has
 // caught up with the bucket's last write, so it sees everything written before it was called.
 // The first read replays one small header per task; later reads cost one round trip.
+import type { PruneOptions } from '../../core/backend.js';
 import { checkListQuery } from '../../core/rules.js';
 import type {JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg} from 'nats';
 import { natsDriver } from './driver.js';
@@ -85,6 +86,21 @@ export class TaskView {
     return [...this.entries.values()].filter(
       (e) => isFinished(e.state) && (e.finishedAt ?? 0) <= cutoff && (queue === undefined || e.queue === queue),
     );
+  }
+
+  /** Backend.prune's choice: the oldest (by finishedAt, then id) finished tasks of one queue and
+   *  state beyond its keepNewest newest or finished before finishedBefore, at most limit. */
+  async oldestFinished({ queue, state, finishedBefore, keepNewest, limit }: PruneOptions): Promise<Entry[]> {
+    await this.catchUp();
+    const matching = [...this.entries.values()]
+      .filter((e) => e.queue === queue && e.state === state)
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let n = keepNewest === undefined ? 0 : matching.length - keepNewest;
+    if (finishedBefore !== undefined) {
+      const younger = matching.findIndex((e) => (e.finishedAt ?? 0) >= finishedBefore);
+      n = Math.max(n, younger === -1 ? matching.length : younger);
+    }
+    return matching.slice(0, Math.max(0, Math.min(limit, n)));
   }
 
   forget(id: string): void {

@@ -1,5 +1,6 @@
 // Changes outside a lease: cancel, requeue, purge — each a compare-and-set of the record, retried
 // when another writer got in between — and waiting for a task to finish.
+import type { CancelledFrom, PruneOptions } from '../../core/backend.js';
 import { SitqError } from '../../core/errors.js';
 import { isFinished, type TaskRecord } from '../../core/types.js';
 import type { Session } from './context.js';
@@ -29,22 +30,24 @@ async function change(
   throw new SitqError(`task ${taskId} kept changing; try again`);
 }
 
-/** pending/delayed → cancelled. A message already in the stream is dropped when delivered; a
- *  retry's held delivery is terminated now; a delayed-index entry is removed. */
-export async function cancelTask(s: Session, taskId: string): Promise<boolean> {
+/** pending/delayed/running → cancelled. A message already in the stream is dropped when delivered;
+ *  a held delivery (a retry's, or a running task's) is terminated now; a delayed-index entry is
+ *  removed. A running task's holder then fails its compare-and-set (fenced). Answers the state it
+ *  was cancelled from. */
+export async function cancelTask(s: Session, taskId: string): Promise<CancelledFrom | null> {
   const done = await change(s, taskId, (rec) => {
-    if (rec.state !== 'pending' && rec.state !== 'delayed') return null;
+    if (rec.state !== 'pending' && rec.state !== 'delayed' && rec.state !== 'running') return null;
     const next: StoredTask = { ...withoutLease(rec), state: 'cancelled', finishedAt: Date.now() };
     delete next.ackSubject;
     return next;
   });
-  if (!done) return false;
+  if (!done) return null;
   if (done.before.ackSubject) answer.term(s.nc, done.before.ackSubject);
   else if (done.before.state === 'delayed') {
     s.scheduler.forget(taskId);
     await s.meta.remove(metaKeys.delayed(taskId));
   }
-  return true;
+  return done.before.state as CancelledFrom;
 }
 
 /** dead/cancelled → pending now with attempts reset (the last error is kept); a new message. */
@@ -69,7 +72,16 @@ export async function requeueTask(s: Session, taskId: string): Promise<boolean> 
 /** Deletes finished tasks that finished at least `olderThanMs` ago (and frees their
  *  idempotency keys). A task changed meanwhile (requeued) is kept: deletes are by revision. */
 export async function purgeFinished(s: Session, view: TaskView, olderThanMs: number, queue: string | undefined): Promise<number> {
-  const candidates = await view.finishedBefore(olderThanMs, queue);
+  return deleteFinished(s, view, await view.finishedBefore(olderThanMs, queue));
+}
+
+/** Retention: the oldest finished tasks of one queue and state, read off the local view (its
+ *  in-process summaries; nothing is scanned on the server), deleted by revision. */
+export async function pruneFinished(s: Session, view: TaskView, options: PruneOptions): Promise<number> {
+  return deleteFinished(s, view, await view.oldestFinished(options));
+}
+
+async function deleteFinished(s: Session, view: TaskView, candidates: readonly { id: string; rev: number; idemKey?: string }[]): Promise<number> {
   let purged = 0;
   for (let i = 0; i < candidates.length; i += PURGE_CHUNK) {
     const chunk = candidates.slice(i, i + PURGE_CHUNK);

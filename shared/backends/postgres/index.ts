@@ -2,8 +2,9 @@
 // UPDATE ... FOR UPDATE SKIP LOCKED statement; waiting claimers are woken by LISTEN/NOTIFY.
 // This class holds the connection lifecycle; each statement lives in the file of its topic.
 import { loadPg } from './driver.js';
-import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
+import { checkPruneOptions } from '../../core/rules.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConnectionError } from '../../core/errors.js';
 import { checkStateArgs } from '../../core/rules.js';
@@ -25,7 +26,7 @@ import { enqueue } from './enqueue.js';
 import { FinishPoller } from './finish.js';
 import { counts, getTask, listQueues, listTasks } from './inspect.js';
 import { complete, release, renew, report } from './leases.js';
-import { cancel, dropSchema, heartbeat, listWorkers, purge, removeWorker, requeue } from './maintain.js';
+import { cancel, dropSchema, heartbeat, listWorkers, prune, purge, removeWorker, requeue } from './maintain.js';
 import { migrate } from './migrate.js';
 import { Notifier } from './notify.js';
 import { describeTarget, resolveOptions, type HostAddress, type PostgresOptions, type ResolvedPostgresOptions } from './options.js';
@@ -124,7 +125,7 @@ export class PostgresBackend implements Backend {
     return enqueue(await this.open(), tasks);
   }
 
-  async cancel(taskId: string): Promise<boolean> {
+  async cancel(taskId: string): Promise<CancelledFrom | null> {
     return cancel(await this.open(), taskId);
   }
 
@@ -172,6 +173,11 @@ export class PostgresBackend implements Backend {
 
   async requeue(taskId: string): Promise<boolean> {
     return requeue(await this.open(), taskId);
+  }
+
+  async prune(options: PruneOptions): Promise<number> {
+    checkPruneOptions(options);
+    return prune(await this.open(), options);
   }
 
   async purge(options: { olderThanMs: number; queue?: string }): Promise<number> {

@@ -1,15 +1,48 @@
 // Operator actions (cancel, requeue, purge), worker heartbeats, and dropping the whole schema.
+import type { CancelledFrom, PruneOptions } from '../../core/backend.js';
 import type { WorkerInfo } from '../../core/types.js';
 import type { Context } from './claim.js';
 import { NOW, quoteIdent } from './sql.js';
 
-export async function cancel(ctx: Context, taskId: string): Promise<boolean> {
-  const { rows } = await ctx.pool.query({
-    text: `UPDATE ${ctx.tables.tasks} SET state = 'cancelled', finished_at = ${NOW}
-      WHERE id = $1 AND state IN ('pending', 'delayed') RETURNING id`,
+/** pending/delayed/running → cancelled in one statement; the row lock taken by the CTE makes a
+ *  concurrent claim or report wait and then see `cancelled`. A running task's lease goes with it
+ *  (its holder's reports no longer match: fenced). Answers the state it was cancelled from. */
+export async function cancel(ctx: Context, taskId: string): Promise<CancelledFrom | null> {
+  const { rows } = await ctx.pool.query<{ state: CancelledFrom }>({
+    text: `WITH old AS (
+        SELECT id, state FROM ${ctx.tables.tasks} WHERE id = $1 AND state IN ('pending', 'delayed', 'running') FOR UPDATE
+      )
+      UPDATE ${ctx.tables.tasks} t SET state = 'cancelled', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL
+      FROM old WHERE t.id = old.id RETURNING old.state`,
     values: [taskId],
   });
-  return rows.length > 0;
+  return rows[0]?.state ?? null;
+}
+
+/** Retention: the oldest finished tasks of one queue and state, walked on tasks_finished
+ *  (queue, finished_at, id); the count for keepNewest is read off the same index. */
+export async function prune(ctx: Context, { queue, state, finishedBefore, keepNewest, limit }: PruneOptions): Promise<number> {
+  const t = ctx.tables.tasks;
+  const FINISHED = `queue = $1 AND finished_at IS NOT NULL AND state = $2`;
+  let deleted = 0;
+  if (keepNewest !== undefined) {
+    const { rowCount } = await ctx.pool.query({
+      text: `DELETE FROM ${t} WHERE id IN (
+          SELECT id FROM ${t} WHERE ${FINISHED} ORDER BY finished_at, id
+          LIMIT GREATEST(0, LEAST($3::bigint, (SELECT count(*) FROM ${t} WHERE ${FINISHED}) - $4::bigint)))`,
+      values: [queue, state, limit, keepNewest],
+    });
+    deleted += rowCount ?? 0;
+  }
+  if (finishedBefore !== undefined && deleted < limit) {
+    const { rowCount } = await ctx.pool.query({
+      text: `DELETE FROM ${t} WHERE id IN (
+          SELECT id FROM ${t} WHERE ${FINISHED} AND finished_at < $3::bigint ORDER BY finished_at, id LIMIT $4::bigint)`,
+      values: [queue, state, Math.floor(finishedBefore), limit - deleted],
+    });
+    deleted += rowCount ?? 0;
+  }
+  return deleted;
 }
 
 export async function requeue(ctx: Context, taskId: string): Promise<boolean> {

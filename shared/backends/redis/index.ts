@@ -1,10 +1,10 @@
 // The Redis backend. Every state change is one Lua script (scripts/*.lua), so it is atomic on
 // the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
-import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { assertQueueName, checkStateArgs } from '../../core/rules.js';
+import { assertQueueName, checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimRequest,
@@ -214,8 +214,9 @@ export class RedisBackend implements Backend {
     });
   }
 
-  cancel(taskId: string): Promise<boolean> {
-    return this.byId('cancel', taskId);
+  async cancel(taskId: string): Promise<CancelledFrom | null> {
+    const reply = await this.byId('cancel', taskId);
+    return reply === 'pending' || reply === 'delayed' || reply === 'running' ? reply : null;
   }
 
   // --- consuming -------------------------------------------------------------------------------
@@ -367,8 +368,23 @@ export class RedisBackend implements Backend {
 
   // --- maintenance -----------------------------------------------------------------------------
 
-  requeue(taskId: string): Promise<boolean> {
-    return this.byId('requeue', taskId);
+  async requeue(taskId: string): Promise<boolean> {
+    return (await this.byId('requeue', taskId)) === 1;
+  }
+
+  prune(options: PruneOptions): Promise<number> {
+    try {
+      checkPruneOptions(options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.io('prune', async () => {
+      const { queue, state, finishedBefore, keepNewest, limit } = options;
+      const args = [this.keys.finishedChannel, state, finishedBefore === undefined ? '' : Math.floor(finishedBefore), keepNewest ?? '', limit];
+      const ids = (await runScript(this.connections.command, 'prune', [this.keys.ready(queue)], args)) as string[];
+      if (ids.length > 0) await this.connections.command.hdel(this.keys.taskQueue, ...ids);
+      return ids.length;
+    });
   }
 
   purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
@@ -454,13 +470,13 @@ export class RedisBackend implements Backend {
 
   // --- helpers ---------------------------------------------------------------------------------
 
-  /** cancel / requeue: a one-task script found through the id -> queue index. */
-  private byId(script: 'cancel' | 'requeue', taskId: string): Promise<boolean> {
+  /** cancel / requeue: a one-task script found through the id -> queue index; its reply (0 when
+   *  the task is unknown). */
+  private byId(script: 'cancel' | 'requeue', taskId: string): Promise<unknown> {
     return this.io(script, async () => {
       const queue = await this.directory.queueOf(taskId);
-      if (!queue) return false;
-      const reply = await runScript(this.connections.command, script, [this.keys.ready(queue)], [this.keys.finishedChannel, taskId]);
-      return reply === 1;
+      if (!queue) return 0;
+      return runScript(this.connections.command, script, [this.keys.ready(queue)], [this.keys.finishedChannel, taskId]);
     });
   }
 

@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   'cancel',
   'requeue',
   'purge',
+  'prune',
   'promote',
   'counts',
   'heartbeat',

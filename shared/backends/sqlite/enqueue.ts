@@ -1,6 +1,7 @@
 // Producing: a batch of tasks goes in with one write transaction; idempotency keys are enforced by
 // a unique index, so two processes enqueueing the same key at once still store it once.
 import type { Database, Statement } from './driver.js';
+import type { CancelledFrom } from '../../core/backend.js';
 import type { EnqueueOutcome, NewTask, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { Counts } from './counts.js';
@@ -20,7 +21,7 @@ export class Producer {
   private readonly byKey: Statement<[queue: string, key: string], { id: string }>;
   private readonly waitingState: Statement<[id: string], { queue: string; state: TaskState }>;
   private readonly cancelStmt: Statement<[finishedAt: number, id: string, state: TaskState]>;
-  private readonly cancelTx: (taskId: string, now: number) => boolean;
+  private readonly cancelTx: (taskId: string, now: number) => CancelledFrom | null;
   private readonly enqueueTx: (tasks: readonly NewTask[], now: number) => EnqueueResult;
 
   constructor(
@@ -33,16 +34,17 @@ export class Producer {
       INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(15).fill('?').join(', ')})
       ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
     this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE queue = ? AND idempotency_key = ?`);
-    this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed')`);
-    this.cancelStmt = db.prepare(`UPDATE sitq_tasks SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = ?`);
+    this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed', 'running')`);
+    // A running task's lease goes: its holder's reports no longer match (fenced).
+    this.cancelStmt = db.prepare(`UPDATE sitq_tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = ?`);
     // Read, then update with the state re-checked: safe here, as the write lock is held throughout.
     this.cancelTx = writeTransaction(db, (taskId: string, now: number) => {
       const row = this.waitingState.get(taskId);
-      if (!row || this.cancelStmt.run(now, taskId, row.state).changes !== 1) return false;
+      if (!row || this.cancelStmt.run(now, taskId, row.state).changes !== 1) return null;
       const counts = this.counts.batch();
       counts.moved(row.queue, row.state, 'cancelled');
       counts.write();
-      return true;
+      return row.state as CancelledFrom;
     });
     this.enqueueTx = writeTransaction(db, (tasks: readonly NewTask[], now: number) => this.enqueueNow(tasks, now));
   }
@@ -52,8 +54,8 @@ export class Producer {
     return this.enqueueTx(tasks, now);
   }
 
-  /** pending/delayed → cancelled; false if unknown or no longer waiting. */
-  cancel(taskId: string, now: number): boolean {
+  /** pending/delayed/running → cancelled; null if unknown or finished. */
+  cancel(taskId: string, now: number): CancelledFrom | null {
     return this.cancelTx(taskId, now);
   }
 

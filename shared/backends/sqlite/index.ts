@@ -3,11 +3,11 @@
 // Both drivers are synchronous, so every call here is one short transaction on this thread.
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
-import type { StateEntry, Backend, NodeStatus, ServerInfo } from '../../core/backend.js';
+import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError } from '../../core/errors.js';
-import { checkStateArgs } from '../../core/rules.js';
+import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import {
   isFinished,
   type ClaimedTask,
@@ -144,11 +144,11 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  async cancel(taskId: string): Promise<boolean> {
+  async cancel(taskId: string): Promise<CancelledFrom | null> {
     return this.use((s) => {
-      const cancelled = s.producer.cancel(taskId, Date.now());
-      if (cancelled) s.hub.finished([taskId]);
-      return cancelled;
+      const from = s.producer.cancel(taskId, Date.now());
+      if (from) s.hub.finished([taskId]);
+      return from;
     });
   }
 
@@ -274,6 +274,11 @@ export class SqliteBackend implements Backend {
       throw new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs });
     }
     return this.use((s) => s.maintainer.purge(options.olderThanMs, options.queue, Date.now()));
+  }
+
+  async prune(options: PruneOptions): Promise<number> {
+    checkPruneOptions(options);
+    return this.use((s) => s.maintainer.prune(options));
   }
 
   // --- coordination state (state.ts) ------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Maintenance and the worker registry: requeue, purge, heartbeats.
 import type { Database, Statement } from './driver.js';
+import type { PruneOptions } from '../../core/backend.js';
 import type { TaskState, WorkerInfo } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { Counts } from './counts.js';
@@ -9,6 +10,7 @@ const FINISHED = `state IN ('succeeded', 'dead', 'cancelled') AND finished_at <=
 export class Maintainer {
   private readonly requeueTx: (taskId: string, now: number) => string | undefined;
   private readonly purgeTx: (cutoff: number, queue: string | undefined) => number;
+  private readonly pruneTx: (options: PruneOptions) => number;
   private readonly upsertWorker: Statement<[id: string, info: string, expiresAt: number]>;
   private readonly pruneWorkers: Statement<[now: number]>;
   private readonly liveWorkers: Statement<[now: number], { info: string }>;
@@ -55,6 +57,27 @@ export class Maintainer {
       return deleted;
     });
 
+    // Retention: the oldest finished tasks of one queue and state, off sitq_tasks_finished; the
+    // count comes from sitq_counts (exact at every commit), so nothing is counted by scanning.
+    const finishedCount = db.prepare<[queue: string, state: string], { n: number }>(`SELECT n FROM sitq_counts WHERE queue = ? AND state = ?`);
+    const OLDEST = `SELECT id FROM sitq_tasks INDEXED BY sitq_tasks_finished WHERE queue = ? AND state = ? AND state IN ('succeeded', 'dead', 'cancelled')`;
+    const pruneOldest = db.prepare<[queue: string, state: string, limit: number]>(`DELETE FROM sitq_tasks WHERE id IN (${OLDEST} ORDER BY finished_at, id LIMIT ?)`);
+    const pruneBefore = db.prepare<[queue: string, state: string, cutoff: number, limit: number]>(
+      `DELETE FROM sitq_tasks WHERE id IN (${OLDEST} AND finished_at < ? ORDER BY finished_at, id LIMIT ?)`,
+    );
+    this.pruneTx = writeTransaction(db, ({ queue, state, finishedBefore, keepNewest, limit }: PruneOptions) => {
+      let deleted = 0;
+      if (keepNewest !== undefined) {
+        const over = (finishedCount.get(queue, state)?.n ?? 0) - keepNewest;
+        if (over > 0) deleted += pruneOldest.run(queue, state, Math.min(limit, over)).changes;
+      }
+      if (finishedBefore !== undefined && deleted < limit) deleted += pruneBefore.run(queue, state, finishedBefore, limit - deleted).changes;
+      const counts = this.counts.batch();
+      counts.add(queue, state, -deleted);
+      counts.write();
+      return deleted;
+    });
+
     this.upsertWorker = db.prepare(`
       INSERT INTO sitq_workers (id, info, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET info = excluded.info, expires_at = excluded.expires_at`);
@@ -75,6 +98,10 @@ export class Maintainer {
 
   purge(olderThanMs: number, queue: string | undefined, now: number): number {
     return this.purgeTx(now - olderThanMs, queue);
+  }
+
+  prune(options: PruneOptions): number {
+    return this.pruneTx(options);
   }
 
   heartbeat(info: WorkerInfo, ttlMs: number, now: number): void {

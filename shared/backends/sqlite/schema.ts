@@ -4,7 +4,7 @@ import type { Database } from './driver.js';
 import { readFileSync } from 'node:fs';
 
 /** Applied in order; migration N (1-based) brings the schema to version N. Never edit a shipped one. */
-const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql', '003-headers-progress-log.sql', '004-state.sql'] as const;
+const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql', '003-headers-progress-log.sql', '004-state.sql', '005-retention.sql'] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -102,6 +102,7 @@ function attachTaskOutput(worker: Worker, io: Io, json: boolean): void {
   worker.on('retried', (e) => line('retried', e, c.yellow('retry')));
   worker.on('dead', (e) => line('dead', e, c.red('dead ')));
   worker.on('lease-lost', (e) => line('lease-lost', e, c.yellow('lost ')));
+  worker.on('cancelled', (e) => line('cancelled', e, c.yellow('cancl')));
 }
 
 function stderrLogger(io: Io): Logger {

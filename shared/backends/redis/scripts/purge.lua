@@ -8,22 +8,8 @@ local deleted = {}
 for _, state in ipairs({ 'succeeded', 'dead', 'cancelled' }) do
   if #deleted >= limit then break end
   local ids = redis.call('ZRANGEBYSCORE', base .. 's:' .. state, '-inf', cutoff, 'LIMIT', 0, limit - #deleted)
-  local records = {}
-  for _, id in ipairs(ids) do
-    local tkey = base .. 'task:' .. id
-    local idem = redis.call('HGET', tkey, 'idem')
-    if idem and redis.call('HGET', base .. 'idem', idem) == id then
-      redis.call('HDEL', base .. 'idem', idem)
-    end
-    zset_later(base .. 's:' .. state, id, false)
-    zset_later(base .. 'all', id, false)
-    records[#records + 1] = tkey
-    deleted[#deleted + 1] = id
-  end
-  -- DEL takes several keys but no leading key argument: slice by hand.
-  for i = 1, #records, 1000 do
-    redis.call('DEL', unpack(records, i, math.min(i + 999, #records)))
-  end
+  delete_finished(base, state, ids)
+  for _, id in ipairs(ids) do deleted[#deleted + 1] = id end
 end
 flush()
 return deleted

@@ -121,6 +121,25 @@ local function finish(base, tkey, id, to, finished_at, extra)
   finished_ids[#finished_ids + 1] = id
 end
 
+-- Deletes finished tasks of one state: records, index entries and their idempotency keys.
+local function delete_finished(base, state, ids)
+  local records = {}
+  for _, id in ipairs(ids) do
+    local tkey = base .. 'task:' .. id
+    local idem = redis.call('HGET', tkey, 'idem')
+    if idem and redis.call('HGET', base .. 'idem', idem) == id then
+      redis.call('HDEL', base .. 'idem', idem)
+    end
+    zset_later(base .. 's:' .. state, id, false)
+    zset_later(base .. 'all', id, false)
+    records[#records + 1] = tkey
+  end
+  -- DEL takes several keys but no leading key argument: slice by hand.
+  for i = 1, #records, 1000 do
+    redis.call('DEL', unpack(records, i, math.min(i + 999, #records)))
+  end
+end
+
 -- Leaves one token for blocked claimers; a claim that empties the ready set removes it again,
 -- so a claimer never wakes for work that is already gone.
 local function wake(base)
