@@ -5,6 +5,7 @@ import { ConfigurationError } from './errors.js';
 import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions } from './enqueue-options.js';
 import { readHistory, type HistoryQuery, type HistoryReport } from './history.js';
 import { HistoryWriter } from './history-writer.js';
+import { Tracing } from './tracing.js';
 import { newTaskId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Result } from './result.js';
@@ -27,6 +28,10 @@ export interface TaskQueueOptions {
   /** Count enqueued tasks in the throughput history (see `stats`): batched in memory, merged into
    *  the backend every `flushInterval` ms (default 2000) and by `close()`. Default on. */
   history?: boolean | { flushInterval?: number };
+  /** OpenTelemetry: a `send` span per enqueue call whose context each task carries in its headers
+   *  (`traceparent`), so the worker's spans continue the caller's trace; when `@opentelemetry/api`
+   *  is installed (a no-op without it). Default on; `false` makes none. */
+  tracing?: boolean;
   /** Where history write failures are reported. Default: stderr. */
   logger?: Logger;
 }
@@ -38,12 +43,14 @@ export class TaskQueue {
   private readonly serializer: Serializer;
   private readonly defaults: EnqueueOptions;
   private readonly history: HistoryWriter | undefined;
+  private readonly tracing: Tracing;
 
   constructor(backend: Backend, options: TaskQueueOptions = {}) {
     this.backend = backend;
     const s = options.serializer ?? jsonSerializer;
     this.serializer = typeof s === 'string' ? serializerNamed(s) : s;
     this.defaults = options.defaults ?? {};
+    this.tracing = new Tracing(options.tracing !== false);
     if (options.history !== false) {
       const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
       if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'TaskQueue history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
@@ -102,7 +109,7 @@ export class TaskQueue {
     const tasks = payloads.map((payload) => newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now));
     if (tasks.length === 0) return [];
     checkPayloadSizes(tasks, this.backend.taskSizeLimit(), this.backend.kind);
-    const outcomes = await this.backend.enqueue(tasks);
+    const outcomes = await this.tracing.enqueue(tasks[0].queue, tasks, () => this.backend.enqueue(tasks));
     if (this.history) {
       const created = outcomes.reduce((n, o) => n + (o.created ? 1 : 0), 0);
       if (created > 0) this.history.record(tasks[0].queue, 'enqueued', Date.now(), undefined, created);

@@ -10,6 +10,7 @@ import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
+import { Tracing, type TaskTrace } from './tracing.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { serializerNamed, type Serializer } from './serializers.js';
@@ -44,6 +45,10 @@ export interface WorkerOptions {
    *  minute, read with `TaskQueue.stats`): counted in memory and merged into the backend every
    *  `flushInterval` ms (default 2000) and on stop. Default on; `false` writes none. */
   history?: boolean | { flushInterval?: number };
+  /** OpenTelemetry spans (receive, process, settle) continuing the trace context the task carries,
+   *  when `@opentelemetry/api` is installed (a no-op without it, or without an SDK registered).
+   *  Default on; `false` makes none. See docs/metrics.md. */
+  tracing?: boolean;
   /** Run the scheduler that enqueues the due ticks of the backend's schedules (every worker may:
    *  each tick is enqueued once however many run it). Default true. */
   schedules?: boolean;
@@ -94,6 +99,8 @@ class Running {
   private abortedWith: unknown;
   private rejectRun: ((reason: unknown) => void) | undefined;
   readonly event: WorkerTaskEvent;
+  /** Its OpenTelemetry spans (a no-op when tracing is off). */
+  trace: TaskTrace | undefined;
   /** performance.now() by which the lease surely still holds: counted from when the claim (or the
    *  last renewal that kept it) was sent, so the server's own expiry is never earlier. */
   leaseUntil: number;
@@ -181,6 +188,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly reporting = new Set<Running>();
   private readonly completer: Batcher<Completion, boolean>;
   private readonly history: HistoryWriter | undefined;
+  private readonly tracing: Tracing;
   /** ctx.progress / ctx.log: batched writes, each task's settled before its completion. */
   private readonly progressReporter: ProgressReporter;
   private claimAbort = new AbortController();
@@ -213,6 +221,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
     for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
     this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
+    this.tracing = new Tracing(options.tracing !== false);
     if (options.history !== false) {
       const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
       if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
@@ -260,6 +269,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.state = 'running';
     this.startedAt = Date.now();
     if (this.pool) await this.pool.start();
+    await this.tracing.ready();
     await this.backend.heartbeat(this.info, this.leaseMs);
     const every = Math.max(20, Math.floor(this.leaseMs / 3));
     this.timers.push(setInterval(() => void this.maintain(), every));
@@ -378,6 +388,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private begin(claimed: ClaimedTask, claimSentAt: number): void {
     const { record } = claimed;
     const running = new Running(claimed, Date.now(), claimSentAt + this.leaseMs);
+    running.trace = this.tracing.task(record);
+    running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
     this.running.set(record.id, running);
     this.emitTask('claimed', running.event);
     void this.execute(running).finally(() => this.freeSlot(running));
@@ -436,9 +448,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         log: (line) => reporter.log(r.claimed, line),
       };
       if (record.headers) Object.assign(context, { headers: record.headers });
-      const value = await r.race(
-        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context),
-      );
+      const work = () => (inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context));
+      const value = await r.race(r.trace ? r.trace.run(work) : work());
       let result: Uint8Array;
       try {
         result = inPool ? (value as Uint8Array) : serializer.serialize(value);
@@ -500,11 +511,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let accepted: boolean;
     this.reporting.add(r);
     this.freeSlot(r);
+    const settled = r.trace?.settle(kind);
     try {
       // The handler's last progress and log lines go first: a completion ends the lease they need.
       await this.progressReporter.settle(r.event.taskId);
       accepted = await this.completer.add(completion);
-    } catch {
+      settled?.(accepted);
+    } catch (err) {
+      settled?.(err instanceof Error ? err : new Error(String(err)));
       return; // given up (never by default); the lease brings the task back
     } finally {
       this.reporting.delete(r);

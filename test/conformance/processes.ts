@@ -12,10 +12,10 @@ import { eventually, withBackend, type ConformanceTarget } from './harness.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/worker-process.js', import.meta.url));
 
-/** Starts a worker process and records it in `started` at once, so a test's finally can stop it
+/** Starts a worker process (test/fixtures/worker-process.ts unless `script` names another) and records it in `started` at once, so a test's finally can stop it
  *  even when it never became ready. */
-export function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER], {
+export function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[], script = WORKER): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, SITQ_TEST_BACKEND: JSON.stringify(config), SITQ_TEST_LEDGER: ledger, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

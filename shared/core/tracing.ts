@@ -1,0 +1,154 @@
+// OpenTelemetry spans for enqueue, claim, run and complete (issue 13, point 5), with the W3C trace
+// context carried in the task's headers, so a trace started in an HTTP request continues into the
+// handler on another process. `@opentelemetry/api` is an optional peer dependency, loaded lazily
+// (a literal import(), as the drivers are): when it is not installed everything here is a no-op,
+// and when it is but no SDK is registered its own API is a no-op. Nothing of its types leaves this
+// module, so the library's declarations do not need the package.
+//
+// Spans (messaging semantic conventions; messaging.system "sitq"):
+//   send <queue>     PRODUCER  one per enqueue call (the tasks' context); its context goes into
+//                              each task's `traceparent` / `tracestate` headers
+//   receive <queue>  CONSUMER  one per claimed task, from the claim request to its answer, child
+//                              of the task's context
+//   process <queue>  CONSUMER  the handler's run, child of the task's context; the handler runs
+//                              with it active, so its own spans are its children
+//   settle <queue>   INTERNAL  the report of the outcome, child of the run span
+import type * as Otel from '@opentelemetry/api';
+import type { NewTask, TaskRecord } from './types.js';
+import { headersIssue } from './rules.js';
+
+const SCOPE = 'sitq';
+
+type Api = typeof Otel;
+let api: Api | null | undefined;
+let loading: Promise<Api | null> | undefined;
+
+/** Tests replace the importer to see the no-op path (the package is a dev dependency here). */
+let importer: () => Promise<unknown> = () => import('@opentelemetry/api');
+
+function loadApi(): Promise<Api | null> {
+  loading ??= importer().then(
+    (m) => (api = ((m as { default?: Api }).default?.trace ? (m as { default: Api }).default : (m as Api))),
+    () => (api = null), // not installed (or unloadable): tracing is off
+  );
+  return loading;
+}
+
+/** For tests: load the API through `fn` from now on (undefined: the real import). */
+export function setTracingImporter(fn: (() => Promise<unknown>) | undefined): void {
+  importer = fn ?? (() => import('@opentelemetry/api'));
+  api = undefined;
+  loading = undefined;
+}
+
+/** Whether the OpenTelemetry API was found (after `ready()`). */
+export async function tracingAvailable(): Promise<boolean> {
+  return (await loadApi()) !== null;
+}
+
+/** What the Worker keeps per task. Every method is safe to call in any order; all no-ops when off. */
+export interface TaskTrace {
+  /** The claim's span: from `sentAt` (epoch ms) to now. */
+  claimed(sentAt: number): void;
+  /** Runs the handler with the run span active; the span ends with the handler's outcome. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Starts the report's span; the returned function ends it (accepted or not, or its error). */
+  settle(outcome: string): (accepted: boolean | Error) => void;
+}
+
+const NOOP_TRACE: TaskTrace = {
+  claimed() {},
+  run: (fn) => fn(),
+  settle: () => () => {},
+};
+
+function attributes(queue: string, extra: Record<string, string | number> = {}): Record<string, string | number> {
+  return { 'messaging.system': SCOPE, 'messaging.destination.name': queue, ...extra };
+}
+
+export class Tracing {
+  /** `enabled: false` turns tracing off even when the API is there (the TaskQueue and Worker
+   *  option `tracing`). The API is loaded in the background at once. */
+  constructor(private readonly enabled = true) {
+    if (enabled) void loadApi();
+  }
+
+  private get api(): Api | undefined {
+    return this.enabled ? (api ?? undefined) : undefined;
+  }
+
+  /** Waits for the API to load (the first enqueue and claim do, so their spans are never missed). */
+  async ready(): Promise<void> {
+    if (this.enabled && api === undefined) await loadApi();
+  }
+
+  /** The producer's span around `send`, whose context goes into each task's headers (a header the
+   *  caller set wins; a task whose headers would exceed their bound is sent without it). */
+  async enqueue<T>(queue: string, tasks: NewTask[], send: () => Promise<T>): Promise<T> {
+    await this.ready();
+    const otel = this.api;
+    if (!otel) return send();
+    const tracer = otel.trace.getTracer(SCOPE);
+    const span = tracer.startSpan(`send ${queue}`, { kind: otel.SpanKind.PRODUCER, attributes: attributes(queue, { 'messaging.operation.type': 'send', 'messaging.batch.message_count': tasks.length }) });
+    const ctx = otel.trace.setSpan(otel.context.active(), span);
+    const carrier: Record<string, string> = {};
+    otel.propagation.inject(ctx, carrier);
+    if (Object.keys(carrier).length > 0) {
+      for (const t of tasks) {
+        const headers = { ...carrier, ...t.headers };
+        if (headersIssue(headers) === undefined) t.headers = headers;
+      }
+    }
+    if (tasks.length === 1) span.setAttribute('messaging.message.id', tasks[0].id);
+    return within(otel, span, ctx, send);
+  }
+
+  /** A claimed task's trace, continuing the context its headers carry. */
+  task(record: TaskRecord): TaskTrace {
+    const otel = this.api;
+    if (!otel) return NOOP_TRACE;
+    const tracer = otel.trace.getTracer(SCOPE);
+    const parent = otel.propagation.extract(otel.ROOT_CONTEXT, record.headers ?? {});
+    const attrs = attributes(record.queue, { 'messaging.message.id': record.id, 'sitq.task.name': record.name, 'sitq.task.attempt': record.attempts });
+    let runCtx: Otel.Context = parent;
+    return {
+      claimed(sentAt) {
+        tracer.startSpan(`receive ${record.queue}`, { kind: otel.SpanKind.CONSUMER, startTime: sentAt, attributes: { ...attrs, 'messaging.operation.type': 'receive' } }, parent).end();
+      },
+      async run(fn) {
+        const span = tracer.startSpan(`process ${record.queue}`, { kind: otel.SpanKind.CONSUMER, attributes: { ...attrs, 'messaging.operation.type': 'process' } }, parent);
+        runCtx = otel.trace.setSpan(parent, span);
+        return within(otel, span, runCtx, fn);
+      },
+      settle(outcome) {
+        const span = tracer.startSpan(`settle ${record.queue}`, { kind: otel.SpanKind.INTERNAL, attributes: { ...attrs, 'messaging.operation.type': 'settle', 'sitq.task.outcome': outcome } }, runCtx);
+        return (accepted) => {
+          if (accepted instanceof Error) fail(otel, span, accepted);
+          else {
+            span.setAttribute('sitq.report.accepted', accepted);
+            if (!accepted) span.setStatus({ code: otel.SpanStatusCode.ERROR, message: 'the lease was lost: another attempt owns the task' });
+          }
+          span.end();
+        };
+      },
+    };
+  }
+}
+
+/** Runs `fn` with `ctx` active; `span` ends when it settles, marked with its error if it throws. */
+async function within<T>(otel: Api, span: Otel.Span, ctx: Otel.Context, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await otel.context.with(ctx, fn);
+  } catch (err) {
+    fail(otel, span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function fail(otel: Api, span: Otel.Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  span.recordException(error);
+  span.setStatus({ code: otel.SpanStatusCode.ERROR, message: error.message });
+}
