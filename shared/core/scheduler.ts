@@ -36,8 +36,12 @@ export function tickIdempotencyKey(name: string, tick: number): string {
   return `schedule:${name}:${tick}`;
 }
 
-/** Stops waiting for a pass in progress after this long on stop (the pass itself goes on). */
-const STOP_WAIT_MS = 5_000;
+/** Stops waiting for a pass in progress after this long on stop (the pass itself goes on; what it
+ *  leaves half done, the next scheduler finishes under the same keys). */
+const STOP_WAIT_MS = 1_000;
+/** After losing a race for a schedule, look at it again this soon: the winner normally confirms its
+ *  ticks within milliseconds, and if it died, its pending ticks are enqueued by whoever looks next. */
+const RECHECK_AFTER_LOST_RACE_MS = 250;
 /** The longest wait between two tries while reading the schedules keeps failing. */
 const MAX_BACKOFF_MS = 10_000;
 
@@ -66,7 +70,7 @@ export class Scheduler {
     this.loop = this.run();
   }
 
-  /** Ends the loop; waits for a pass in progress for at most STOP_WAIT_MS. */
+  /** Ends the loop; waits for a pass in progress for at most STOP_WAIT_MS (1 s). */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -133,7 +137,7 @@ export class Scheduler {
     if (s.pending.length > 0) {
       // Decided earlier (maybe by a scheduler that died since): enqueue under the same keys, confirm.
       const confirmed = await this.enqueueAndConfirm(current, s, s.pending, now, pass);
-      if (!confirmed) return now; // someone else moved it on: look again soon
+      if (!confirmed) return now + RECHECK_AFTER_LOST_RACE_MS; // someone else moved it on
       ({ entry: current, record: s } = confirmed);
     }
     if (s.paused) return null;
@@ -142,7 +146,7 @@ export class Scheduler {
       if (plan.skipped > 0) this.logger.info(`schedule ${s.name}: ${plan.skipped}${plan.skipped > s.catchUpLimit ? '+' : ''} missed tick(s) skipped (catchUp: ${s.catchUp})`);
       const decided: StoredSchedule = { ...s, lastTick: plan.lastTick, pending: plan.enqueue };
       const won = await this.backend.setState(current.key, writeScheduleValue(decided), current.version);
-      if (!won) return now; // another scheduler decided this tick
+      if (!won) return now + RECHECK_AFTER_LOST_RACE_MS; // another scheduler decided this tick
       current = won;
       s = decided;
       if (plan.enqueue.length > 0) await this.enqueueAndConfirm(current, s, plan.enqueue, now, pass);
