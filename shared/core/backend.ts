@@ -16,6 +16,7 @@
 //   `running`, so its holder's reports are refused the same way (the lease is fenced).
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
 
+import type { EventSink, Unsubscribe } from './events.js';
 import type { TaskReport } from './progress.js';
 import type { TaskSizeLimit } from './task-size.js';
 import type {
@@ -149,6 +150,15 @@ export interface Backend {
   counts(): Promise<QueueCounts[]>;
   /** Newest first (by enqueue order); limit 1..1000 (default 50). */
   listTasks(query: ListTasksQuery): Promise<TaskPage>;
+
+  // --- events ------------------------------------------------------------------------------------
+  /** Delivers the task events (events.ts) that any process using this store publishes from when
+   *  the promise resolves until the returned function is called: enqueued, started, progress,
+   *  log, retried (as failed + retried), succeeded, dead (as failed + dead), cancelled. At most
+   *  once and without replay; the events of one task arrive in the order they happened. `sink.gap`
+   *  is called when the transport may have lost some (a reconnect). Each backend publishes in the
+   *  same round trip as the change where the server allows. */
+  subscribe(sink: EventSink): Promise<Unsubscribe>;
 
   // --- maintenance -----------------------------------------------------------------------------
   /** dead or cancelled → pending now, attempts reset to 0, error kept until the next attempt.

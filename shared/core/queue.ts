@@ -2,6 +2,8 @@
 import type { Backend } from './backend.js';
 import { announceCancel } from './cancel-watch.js';
 import { ConfigurationError } from './errors.js';
+import { TaskEventStream, type EventFilter } from './events.js';
+import { assertQueueName } from './rules.js';
 import { assertTaskName, newTaskFrom, resolveEnqueueOptions, type EnqueueOptions } from './enqueue-options.js';
 import { readHistory, type HistoryQuery, type HistoryReport } from './history.js';
 import { HistoryWriter } from './history-writer.js';
@@ -16,6 +18,17 @@ import { checkKeep, readQueueSettings, updateQueueSettings, type KeepSettings, t
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
 import type { EnqueueOutcome, ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
+
+/** What snapshot() read: the state a consumer of events() resumes from after a gap. */
+export interface EventSnapshot {
+  /** When the reads started: events from before this are already reflected. */
+  at: number;
+  /** With `taskId`: the task (null if unknown). */
+  task?: TaskView | null;
+  /** Running tasks (up to 1,000) with their progress and logs. */
+  running: TaskView[];
+  counts: QueueCounts[];
+}
 
 /** A task id that remembers its task's result type, so `getResult` is typed. */
 export type TaskId<R = unknown> = string & { readonly __result?: R };
@@ -203,6 +216,28 @@ export class TaskQueue {
   /** Deletes the schedule; tasks it enqueued stay. False when there was none. */
   removeSchedule(name: string): Promise<boolean> {
     return removeSchedule(this.backend, name);
+  }
+
+  // --- live events -------------------------------------------------------------------------
+  /**
+   * The live stream of task transitions (enqueued, started, progress, log, failed, retried,
+   * succeeded, dead, cancelled) of every process using this backend, optionally of one queue or
+   * one task: `for await (const e of queue.events({ queue: 'emails' }))`, or `.on('event', fn)`.
+   * Await `ready` before relying on delivery; `close()` ends it. At most once: after a `gap` item
+   * (events were lost), read the state afresh with `snapshot()`.
+   */
+  events(filter: EventFilter = {}): TaskEventStream {
+    if (filter.queue !== undefined) assertQueueName(filter.queue, 'events.queue');
+    return new TaskEventStream((sink) => this.backend.subscribe(sink), filter);
+  }
+
+  /** The state to resume from after a gap in events(): the task (with `taskId`), or the queue's
+   *  running tasks and counts (with `queue`, or every queue). */
+  async snapshot(filter: { queue?: string; taskId?: string } = {}): Promise<EventSnapshot> {
+    const at = Date.now();
+    if (filter.taskId !== undefined) return { at, task: await this.getTask(filter.taskId), running: [], counts: [] };
+    const [running, counts] = await Promise.all([this.listTasks({ queue: filter.queue, state: 'running', limit: 1000 }), this.backend.counts()]);
+    return { at, running: running.tasks, counts: filter.queue === undefined ? counts : counts.filter((c) => c.queue === filter.queue) };
   }
 
   // --- inspection (the tools use these) -----------------------------------------------------

@@ -3,6 +3,7 @@
 // the fast part of sitq's own tests. It keeps the whole Backend contract (the conformance suite
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
 import type { Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo, StateEntry } from '../../core/backend.js';
+import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { TaskSizeLimit } from '../../core/task-size.js';
 
@@ -160,6 +161,14 @@ export class MemoryBackend implements Backend {
       .filter((e) => needle === undefined || matchesSearch(e.record, needle))
       .sort((a, b) => b.seq - a.seq);
     return { tasks: matching.slice(offset, offset + limit).map((e) => copyRecord(e.record)), total: matching.length };
+  }
+
+  async subscribe(sink: EventSink): Promise<Unsubscribe> {
+    const store = this.use();
+    store.sinks.add(sink);
+    return async () => {
+      store.sinks.delete(sink);
+    };
   }
 
   async requeue(taskId: string): Promise<boolean> {

@@ -2,6 +2,7 @@
 // Every operation runs synchronously on the JS thread, so each is atomic by construction: a claim
 // picks and marks its tasks before any other code runs.
 import { LEASE_EXPIRED_ERROR, type CancelledFrom, type PruneOptions, type StateEntry } from '../../core/backend.js';
+import { completionWire, decodeWire, reportWire, type EventSink, type WireEvent } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { ClaimedTask, ClaimRequest, Completion, EnqueueOutcome, Lease, NewTask, TaskRecord, WorkerInfo } from '../../core/types.js';
 
@@ -26,6 +27,21 @@ export class MemoryStore {
   /** waitForFinish callers by task id. */
   private readonly finishWaiters = new Map<string, Set<Waiter>>();
   private seq = 0;
+  /** Event subscribers (Backend.subscribe); events go out on a microtask, in order. */
+  readonly sinks = new Set<EventSink>();
+  private outbox: WireEvent[] = [];
+
+  private publish(events: WireEvent[]): void {
+    if (this.sinks.size === 0 || events.length === 0) return;
+    if (this.outbox.length === 0) {
+      queueMicrotask(() => {
+        const decoded = decodeWire(this.outbox);
+        this.outbox = [];
+        for (const sink of this.sinks) sink.events(decoded);
+      });
+    }
+    this.outbox.push(...events);
+  }
   /** Coordination state: key → entry (see Backend.getState). */
   readonly state = new Map<string, StateEntry>();
 
@@ -37,6 +53,7 @@ export class MemoryStore {
       const record: TaskRecord = { ...copyTask(task), state: task.runAt > now ? 'delayed' : 'pending', attempts: 0 };
       this.tasks.set(task.id, { record, seq: this.seq++, token: 0 });
       if (keyOf !== undefined) this.keys.set(keyOf, task.id);
+      this.publish([['e', task.id, task.queue, now, null, null]]);
       return { id: task.id, created: true };
     });
     this.wakeClaimers();
@@ -62,6 +79,7 @@ export class MemoryStore {
       r.state = 'dead';
       r.finishedAt = now;
       this.finished(r.id);
+      this.publish([['d', r.id, r.queue, now, r.attempts, JSON.stringify(r.error)]]);
     } else {
       r.state = 'pending';
     }
@@ -81,6 +99,7 @@ export class MemoryStore {
       r.leaseOwner = request.workerId;
       r.leaseExpiresAt = now + request.leaseMs;
       entry.token += 1;
+      this.publish([['s', r.id, r.queue, now, r.attempts, null]]);
       return { lease: { taskId: r.id, owner: request.workerId, token: entry.token }, record: copyRecord(r) };
     });
   }
@@ -128,6 +147,7 @@ export class MemoryStore {
         retried = true;
       }
       if (r.state !== 'pending' && r.state !== 'delayed') this.finished(r.id);
+      this.publish([completionWire(c, r.queue, now, r.attempts)]);
       return true;
     });
     if (retried) this.wakeClaimers();
@@ -145,6 +165,7 @@ export class MemoryStore {
       else delete r.log;
       if (rep.log.dropped > 0) r.logDropped = rep.log.dropped;
       else delete r.logDropped;
+      this.publish(reportWire(rep, r.queue, now, r.attempts));
       return true;
     });
   }
@@ -174,6 +195,7 @@ export class MemoryStore {
     delete r.leaseOwner;
     delete r.leaseExpiresAt;
     this.finished(taskId);
+    this.publish([['c', taskId, r.queue, now, null, null]]);
     return from;
   }
 
@@ -184,6 +206,7 @@ export class MemoryStore {
     r.attempts = 0;
     r.runAt = now;
     for (const key of ['startedAt', 'finishedAt', 'result', 'leaseOwner', 'leaseExpiresAt'] as const) delete r[key];
+    this.publish([['e', taskId, r.queue, now, null, null]]);
     this.wakeClaimers();
     return true;
   }

@@ -4,12 +4,13 @@
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
 import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
+import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import { checkPruneOptions } from '../../core/rules.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError, SitqError } from '../../core/errors.js';
 import type {
   ClaimedTask,
   Completion,
@@ -216,6 +217,10 @@ export class NatsBackend implements Backend {
 
   listTasks(query: ListTasksQuery): Promise<TaskPage> {
     return this.run('listTasks', (live) => live.view.list(query ?? {}));
+  }
+
+  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
+    throw new SitqError(`events on nats are not written yet`);
   }
 
   requeue(taskId: string): Promise<boolean> {

@@ -2,11 +2,12 @@
 // UPDATE ... FOR UPDATE SKIP LOCKED statement; waiting claimers are woken by LISTEN/NOTIFY.
 // This class holds the connection lifecycle; each statement lives in the file of its topic.
 import { loadPg } from './driver.js';
+import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { checkPruneOptions } from '../../core/rules.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConnectionError } from '../../core/errors.js';
+import { ConnectionError, SitqError } from '../../core/errors.js';
 import { checkStateArgs } from '../../core/rules.js';
 import type {
   ClaimRequest,
@@ -169,6 +170,10 @@ export class PostgresBackend implements Backend {
 
   async listTasks(query: ListTasksQuery): Promise<TaskPage> {
     return listTasks(await this.open(), query);
+  }
+
+  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
+    throw new SitqError(`events on postgres are not written yet`);
   }
 
   async requeue(taskId: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // Task records to script arguments and back. A record is a hash (layout in
 // scripts/includes/common.lua): its fixed part travels as one JSON field `m` that only this file
 // reads and writes, so a claim hands back six values per task instead of a whole hash.
+import { wireLines } from '../../core/events.js';
 import type { TaskProgress, TaskReport } from '../../core/progress.js';
 import type { BackoffOptions, Completion, Lease, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 import type { ScriptArg } from './scripts.js';
@@ -51,11 +52,12 @@ export function leaseArgs(lease: Lease): ScriptArg[] {
   return [lease.taskId, lease.owner, String(lease.token)];
 }
 
-/** report.lua's 6 arguments for one report ('' stands for none). */
+/** report.lua's 8 arguments for one report ('' stands for none). */
 export function reportArgs(r: TaskReport): ScriptArg[] {
   const progress = r.progress === undefined ? '' : JSON.stringify(r.progress);
   const log = r.log.lines.length === 0 ? '' : JSON.stringify(r.log.lines);
-  return [...leaseArgs(r.lease), progress, log, r.log.dropped];
+  const newLines = r.newLines.length === 0 ? '' : JSON.stringify(wireLines(r.newLines));
+  return [...leaseArgs(r.lease), progress, log, r.log.dropped, r.progressChanged ? 1 : 0, newLines];
 }
 
 /** complete.lua's 7 arguments for one completion. */

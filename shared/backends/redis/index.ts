@@ -2,6 +2,7 @@
 // the server; the hot path costs one round trip per call: claim (up to `max` tasks), and
 // complete/renew/release of a whole batch (one pipeline of one script per queue).
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
+import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { assertQueueName, checkPruneOptions, checkStateArgs } from '../../core/rules.js';
@@ -24,6 +25,7 @@ import { CLAIMED_WIDTH, completionArgs, decodeClaimed, leaseArgs, reportArgs, ta
 import { RedisConnections, toConnectionError, type RedisClient } from './connections.js';
 import { isClusterClient } from './driver.js';
 import { TaskDirectory } from './directory.js';
+import { EventSubscriber } from './events.js';
 import { FinishWatcher } from './finish-watch.js';
 import { RedisKeys } from './keys.js';
 import { listNodes } from './nodes.js';
@@ -67,6 +69,7 @@ export class RedisBackend implements Backend {
   private readonly waiter: ClaimWaiter;
   private readonly finishes: FinishWatcher;
   private readonly state: StateStore;
+  private readonly eventSubscriber: EventSubscriber;
   private connecting: Promise<void> | undefined;
 
   constructor(options: RedisOptions = {}) {
@@ -80,6 +83,7 @@ export class RedisBackend implements Backend {
     this.waiter = new ClaimWaiter(this.connections, this.keys);
     this.finishes = new FinishWatcher(this.connections, this.keys.finishedChannel);
     this.state = new StateStore(this.connections, this.keys);
+    this.eventSubscriber = new EventSubscriber(this.connections, this.keys.eventsChannel);
   }
 
   /** Connections open right now (command, subscriber, blocking), within maxConnections. */
@@ -122,6 +126,7 @@ export class RedisBackend implements Backend {
   async close(): Promise<void> {
     this.connecting = undefined;
     this.finishes.reset();
+    this.eventSubscriber.reset();
     this.directory.clear();
     await this.connections.close();
   }
@@ -342,6 +347,10 @@ export class RedisBackend implements Backend {
       items.forEach((x, j) => (answers[x.index] = Number((reply as number[])[j])));
     });
     return answers;
+  }
+
+  subscribe(sink: EventSink): Promise<Unsubscribe> {
+    return this.io('subscribe', () => this.eventSubscriber.add(sink));
   }
 
   // --- reading ---------------------------------------------------------------------------------

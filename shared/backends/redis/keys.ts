@@ -22,6 +22,9 @@ export class RedisKeys {
    *  listing by prefix; both under the {state} tag (one cluster slot). */
   readonly stateEntries: string;
   readonly stateKeys: string;
+  /** Pub/sub channel: task events (core/events.ts's wire form); the scripts name it
+   *  finishedChannel + ':events'. */
+  readonly eventsChannel: string;
 
   constructor(readonly prefix: string) {
     this.layout = `${prefix}{meta}:layout`;
@@ -32,6 +35,7 @@ export class RedisKeys {
     this.finishedChannel = `${prefix}finished`;
     this.stateEntries = `${prefix}{state}:entries`;
     this.stateKeys = `${prefix}{state}:keys`;
+    this.eventsChannel = `${this.finishedChannel}:events`;
   }
 
   /** The common start of every key of one queue. */

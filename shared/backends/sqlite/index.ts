@@ -3,10 +3,11 @@
 // Both drivers are synchronous, so every call here is one short transaction on this thread.
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
+import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, SitqError } from '../../core/errors.js';
 import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import {
   isFinished,
@@ -260,6 +261,10 @@ export class SqliteBackend implements Backend {
   }
 
   // --- maintenance -----------------------------------------------------------------------------
+
+  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
+    throw new SitqError(`events on sqlite are not written yet`);
+  }
 
   async requeue(taskId: string): Promise<boolean> {
     return this.use((s) => {

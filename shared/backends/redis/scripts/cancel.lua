@@ -16,5 +16,6 @@ else
   return 0
 end
 finish(base, tkey, id, 'cancelled', now_ms())
+event('c', base, id)
 flush()
 return f[1]

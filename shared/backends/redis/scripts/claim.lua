@@ -27,6 +27,7 @@ local function reclaim_expired(base)
       })
       if tonumber(f[1]) >= tonumber(f[2]) then
         finish(base, tkey, id, 'dead', now, { 'error', err })
+        event('d', base, id, tonumber(f[1]), err)
       else
         make_ready(base, tkey, id, tonumber(f[3]), tonumber(f[4]), { 'error', err })
       end
@@ -73,6 +74,7 @@ for _, p in ipairs(picked) do
     redis.call('HSET', tkey, 'state', 'running', 'attempts', attempts, 'token', token, 'owner', worker,
       'leaseExp', expires, 'startedAt', now)
     zset_later(base .. 'running', id, expires)
+    event('s', base, id, attempts)
     local k = #out
     out[k + 1], out[k + 2], out[k + 3], out[k + 4], out[k + 5], out[k + 6] = f[1], f[2], tonumber(f[3]), attempts, token, f[6] or ''
   end

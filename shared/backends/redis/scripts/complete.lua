@@ -12,16 +12,20 @@ for i = 0, n - 1 do
   local o = 3 + i * 7
   local id, outcome = ARGV[o], ARGV[o + 3]
   local tkey = base .. 'task:' .. id
-  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token')
+  local f = redis.call('HMGET', tkey, 'state', 'owner', 'token', 'attempts')
   if f[1] ~= 'running' or f[2] ~= ARGV[o + 1] or f[3] ~= ARGV[o + 2] then
     out[i + 1] = 0
   else
     zset_later(base .. 'running', id, false)
     if outcome == 'succeeded' then
       finish(base, tkey, id, 'succeeded', ARGV[o + 4], { 'result', ARGV[o + 5] })
+      event('u', base, id, tonumber(f[4]))
     elseif outcome == 'dead' then
       finish(base, tkey, id, 'dead', ARGV[o + 4], { 'error', ARGV[o + 5] })
+      event('d', base, id, tonumber(f[4]), ARGV[o + 5])
     else
+      local e = cjson.decode(ARGV[o + 5])
+      event('r', base, id, tonumber(f[4]), cjson.encode({ name = e.name, message = e.message, runAt = tonumber(ARGV[o + 6]) }))
       local run_at = tonumber(ARGV[o + 6])
       local extra = { 'error', ARGV[o + 5], 'runAt', ARGV[o + 6] }
       now = now or now_ms()

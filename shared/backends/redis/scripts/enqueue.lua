@@ -44,6 +44,7 @@ for i = 0, n - 1 do
     else
       make_delayed(base, tkey, id, run_at, fields)
     end
+    event('e', base, id)
     out[#out + 1] = id
     out[#out + 1] = 1
   end

@@ -11,5 +11,7 @@ local now = now_ms()
 redis.call('ZREM', base .. 's:' .. f[1], id)
 redis.call('HDEL', tkey, 'finishedAt', 'startedAt')
 make_ready(base, tkey, id, ready_score(tonumber(f[2]), now), tonumber(f[3]), { 'attempts', 0, 'runAt', now })
+event('e', base, id)
+flush()
 wake(base)
 return 1

@@ -64,6 +64,15 @@ end
 
 local deferred = {}      -- zset key -> { member -> score, or false to remove }; last write wins
 local finished_ids = {}  -- published once per script
+local events = {}        -- task events (core/events.ts's wire form), published once per script
+local event_now = nil
+
+-- A task event: kind letter, the task's id and queue (read from base '<prefix>{q:<queue>}:'),
+-- the attempt (or nil) and the kind's extra (or nil).
+local function event(kind, base, id, attempt, extra)
+  event_now = event_now or now_ms()
+  events[#events + 1] = { kind, id, string.match(base, '{q:([^}]*)}:$'), event_now, attempt or cjson.null, extra or cjson.null }
+end
 
 local function zset_later(key, member, score)
   local t = deferred[key]
@@ -92,6 +101,10 @@ local function flush()
   if #finished_ids > 0 then
     redis.call('PUBLISH', CHANNEL, cjson.encode(finished_ids))
     finished_ids = {}
+  end
+  if #events > 0 then
+    redis.call('PUBLISH', CHANNEL .. ':events', cjson.encode(events))
+    events = {}
   end
 end
 
