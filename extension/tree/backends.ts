@@ -54,7 +54,7 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
     this.refresh(node.parent);
   }
 
-  async getChildren(node?: BackendsNode): Promise<BackendsNode[]> {
+  protected async children(node?: BackendsNode): Promise<BackendsNode[]> {
     if (!node) return this.keepChildren(undefined, this.roots());
     if (node instanceof ProfileNode) return this.keepChildren(node, await this.queuesOf(node));
     if (node instanceof QueueNode) return this.keepChildren(node, this.statesOf(node));

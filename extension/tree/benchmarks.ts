@@ -36,7 +36,7 @@ export class BenchmarksProvider extends CalmTree<BenchNode> {
     model.on('profiles', () => this.runsChanged());
   }
 
-  getChildren(node?: BenchNode): BenchNode[] {
+  protected children(node?: BenchNode): BenchNode[] {
     if (node) return [];
     return this.keepChildren(undefined, this.model.benchRuns.map((r) => new BenchNode(r)));
   }

@@ -27,7 +27,24 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
   private readonly looks = new Map<string, string>();
   /** The ids last handed out under each row ('' for the roots). */
   private readonly childIds = new Map<string, Set<string>>();
-  private pending = new Set<N | undefined>();
+  /** Rows whose own look changed, to be refreshed with the next event. */
+  private pendingLook = new Set<string>();
+  /** Rows whose children changed ('' for the roots), to be refreshed with the next event. */
+  private pendingChildren = new Set<string>();
+  /** Rows (and '' for the roots) whose children VS Code has dropped and is about to ask for
+   *  again: a change under them needs no event, since getChildren reads the model when it comes.
+   *
+   *  This is what keeps a row's context menu and inline actions working. When a row is refreshed,
+   *  VS Code's extension host forgets every row under it at once and learns them again only when
+   *  the window asks for them (a round trip); a command from a row's menu that arrives in between
+   *  gets no row (VS Code hands it `undefined`). So a refresh that is not needed must not be sent:
+   *  in particular none that was decided against a list VS Code is already fetching again (a
+   *  worker that starts and turns 'running' before the Workers list came back once made a second
+   *  refresh of the whole list, just after its new row had been drawn and could be clicked). */
+  private readonly awaiting = new Set<string>();
+  /** Rows whose children are being read (an async getChildren), with the newest data that came
+   *  meanwhile: compared with what was shown once the read is done. */
+  private readonly reading = new Map<string, N[] | undefined>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly view: string) {}
@@ -40,7 +57,26 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
     return node.parent as N | undefined;
   }
 
-  abstract getChildren(node?: N): vscode.ProviderResult<N[]>;
+  /** VS Code asks for the rows under `node` only when it has none cached: it dropped them (a
+   *  refresh of `node` or above) or never had them. So whatever was pending for them is answered
+   *  now, and the rows below that were expanded will be asked for again in turn. */
+  getChildren(node?: N): vscode.ProviderResult<N[]> {
+    const key = node?.id ?? '';
+    this.awaiting.delete(key);
+    this.pendingChildren.delete(key);
+    for (const id of this.childIds.get(key) ?? []) this.answered(id);
+    const rows = this.children(node);
+    if (!(rows instanceof Promise)) return rows;
+    this.reading.set(key, undefined);
+    return rows.finally(() => {
+      const late = this.reading.get(key);
+      this.reading.delete(key);
+      if (late) this.update(node, late);
+    });
+  }
+
+  /** The rows under `node` (undefined: the roots), built with keepChildren. */
+  protected abstract children(node?: N): N[] | Promise<N[]>;
 
   /** The row last handed out under this id. */
   row(id: string): N | undefined {
@@ -67,7 +103,10 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
     if (look !== before) {
       known.tooltip = fresh.tooltip;
       this.looks.set(fresh.id, look);
-      if (announce) this.refresh(known);
+      if (announce && !this.rereads(known.parent as N | undefined)) {
+        this.pendingLook.add(known.id);
+        this.schedule();
+      }
     }
     return known;
   }
@@ -84,8 +123,12 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
   }
 
   /** New data for the rows under `parent` (undefined: the roots): `parent` is refreshed when rows
-   *  came, went or moved, else only the rows whose look changed. Nothing for a row never expanded. */
+   *  came, went or moved, else only the rows whose look changed. Nothing for a row never expanded,
+   *  nor while VS Code is about to ask for these rows anyway. */
   protected update(parent: N | undefined, fresh: N[]): void {
+    if (this.rereads(parent)) return;
+    const key = parent?.id ?? '';
+    if (this.reading.has(key)) return void this.reading.set(key, fresh);
     const before = this.shownUnder(parent);
     if (!before) return parent ? undefined : this.refresh();
     if (before.join('\n') !== fresh.map((f) => f.id).join('\n')) return this.refresh(parent);
@@ -98,16 +141,42 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
     return ids && [...ids];
   }
 
+  /** Whether the rows under `node` (undefined: the roots) will be read again from the model
+   *  without another event: their refresh, or one of a row above, is pending or under way. */
+  private rereads(node: N | undefined): boolean {
+    for (let p: Row | undefined = node; p; p = p.parent) if (this.pendingChildren.has(p.id) || this.awaiting.has(p.id)) return true;
+    return this.pendingChildren.has('') || this.awaiting.has('');
+  }
+
+  /** `id` was dropped by VS Code with a row above it: nothing pending for it is needed, and if it
+   *  was expanded, its rows will be asked for again. */
+  private answered(id: string): void {
+    this.pendingLook.delete(id);
+    this.pendingChildren.delete(id);
+    if (!this.childIds.has(id)) return;
+    this.awaiting.add(id);
+    for (const child of this.childIds.get(id) ?? []) this.answered(child);
+  }
+
   private forget(id: string): void {
     this.rows.delete(id);
     this.looks.delete(id);
+    this.pendingLook.delete(id);
+    this.pendingChildren.delete(id);
+    this.awaiting.delete(id);
+    this.reading.delete(id);
     for (const child of this.childIds.get(id) ?? []) this.forget(child);
     this.childIds.delete(id);
   }
 
-  /** Asks for `node` (undefined: the whole tree) to be shown again, coalesced with others. */
+  /** Asks for `node` (undefined: the whole tree) to be shown again with everything under it,
+   *  coalesced with others. */
   refresh(node?: N): void {
-    this.pending.add(node);
+    this.pendingChildren.add(node?.id ?? '');
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => this.flush(), DEBOUNCE_MS);
   }
 
@@ -119,18 +188,25 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
   /** Fires the fewest events: the whole tree if asked, else each row not under another one. */
   private flush(): void {
     this.timer = undefined;
-    const asked = this.pending;
-    this.pending = new Set();
-    if (asked.has(undefined)) return this.fire(undefined);
-    for (const node of asked) {
+    const asked = new Set([...this.pendingChildren, ...this.pendingLook]);
+    this.pendingChildren.clear();
+    this.pendingLook.clear();
+    if (asked.has('')) return this.fire(undefined);
+    for (const id of asked) {
+      const node = this.rows.get(id);
+      if (!node) continue;
       let covered = false;
-      for (let p = node?.parent; p && !covered; p = p.parent) covered = asked.has(p as N);
+      for (let p = node.parent; p && !covered; p = p.parent) covered = asked.has(p.id);
       if (!covered) this.fire(node);
     }
   }
 
+  /** One change event. VS Code then drops every row under `node` and, for those it shows, asks
+   *  for them again: until then, changes under it need no event of their own. */
   private fire(node: N | undefined): void {
     if (EVENTS_FILE) appendFileSync(EVENTS_FILE, `${Date.now()} ${this.view} ${node?.id ?? '(root)'}\n`);
+    const key = node?.id ?? '';
+    if (!node || this.childIds.has(key)) this.awaiting.add(key);
     this.changed.fire(node);
   }
 }

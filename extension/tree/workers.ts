@@ -45,7 +45,7 @@ export class WorkersProvider extends CalmTree<WorkerNode> {
     model.on('workers', () => this.workersChanged());
   }
 
-  getChildren(node?: WorkerNode): WorkerNode[] {
+  protected children(node?: WorkerNode): WorkerNode[] {
     if (node) return [];
     return this.keepChildren(undefined, this.model.workers.map((w) => new WorkerNode(w)));
   }
