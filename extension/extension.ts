@@ -1,6 +1,7 @@
 // The extension's entry: starts the core process lazily (activation happens when a sitq view is
-// opened or a sitq command runs), creates the views, commands and status bar, and logs how long
-// activation took (the activation benchmark reads it from the log).
+// opened or a sitq command runs) and only once activate() has returned, creates the views,
+// commands and status bar, and logs how long activation took (the activation benchmark reads it
+// from the log).
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InitOptions, ProfileSources } from '../shared/host/channel.js';
@@ -121,15 +122,20 @@ export function activate(context: vscode.ExtensionContext): void {
       if (c === 'Show Log') log.show(true);
     });
   });
-  core.start().then(
-    (info) => {
-      if (!info.sqlite.ok) log.warn(info.sqlite.error ?? 'SQLite is unavailable');
-    },
-    (err: Error) => {
-      void vscode.commands.executeCommand('setContext', 'sitq.state', 'failed');
-      reportError(ctx, 'Starting the sitq core', err);
-    },
-  );
+  // The core process is spawned after activate() returned (the sessions opened above ask for it
+  // on the next turn too): the editor waits for activate() before it asks the views for their
+  // rows, and spawning a process — a fork of the extension host — is the slowest thing here.
+  setImmediate(() => {
+    core?.start().then(
+      (info) => {
+        if (!info.sqlite.ok) log.warn(info.sqlite.error ?? 'SQLite is unavailable');
+      },
+      (err: Error) => {
+        void vscode.commands.executeCommand('setContext', 'sitq.state', 'failed');
+        reportError(ctx, 'Starting the sitq core', err);
+      },
+    );
+  });
   const ms = performance.now() - started;
   log.info(`activated in ${ms.toFixed(1)} ms (module load ${(started - loadedAt).toFixed(1)} ms)`);
 }

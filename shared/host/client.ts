@@ -53,6 +53,7 @@ export interface CoreInfo {
 export class CoreClient extends EventEmitter {
   private child: CoreChild | undefined;
   private starting: Promise<CoreInfo> | undefined;
+  private startSoon: NodeJS.Immediate | undefined;
   private readonly sessions = new Map<number, CoreSession>();
   private nextSession = 1;
   private stopping = false;
@@ -83,18 +84,28 @@ export class CoreClient extends EventEmitter {
     return this.starting;
   }
 
-  /** A new session; it opens as soon as the process is ready (starting it if needed). */
+  /** A new session; it opens as soon as the process is ready. If none runs, one is started on the
+   *  next turn of the event loop, not here: a host opens its sessions while it sets up (VS Code's
+   *  activate(), which the editor waits for), and spawning a process is the slowest thing it could
+   *  do in the middle of that (the extension host is forked; over 100 ms on a busy machine). */
   openSession(): CoreSession {
     const session = new CoreSession(this.nextSession++, this);
     this.sessions.set(session.id, session);
     if (this.running) this.openRemote(session);
-    else void this.start().catch(() => undefined);
+    else if (!this.starting) {
+      this.startSoon ??= setImmediate(() => {
+        this.startSoon = undefined;
+        void this.start().catch(() => undefined);
+      });
+    }
     return session;
   }
 
   /** Asks the core to stop its workers and exit; kills it if it has not within `timeoutMs`. */
   async stop(timeoutMs = 8000): Promise<void> {
     this.stopping = true;
+    if (this.startSoon) clearImmediate(this.startSoon);
+    this.startSoon = undefined;
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
