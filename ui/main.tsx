@@ -9,12 +9,14 @@ import { HaView } from './views/ha.js';
 import { HealthView } from './views/health.js';
 import { ProfilesView } from './views/profiles.js';
 import { QueuesView } from './views/queues.js';
+import { SchedulesView } from './views/schedules.js';
 import { WorkersView } from './views/workers.js';
 import './styles/app.css';
 
 const SCREENS: Record<RouteId, () => preact.JSX.Element> = {
   profiles: ProfilesView,
   queues: QueuesView,
+  schedules: SchedulesView,
   enqueue: EnqueueView,
   workers: WorkersView,
   health: HealthView,

@@ -92,6 +92,11 @@ export interface ScheduleInfo {
    *  known in this process (absent otherwise). */
   serializer: string;
   payload?: unknown;
+  /** How each task is enqueued, when the schedule sets it (else the queue's defaults apply). */
+  priority?: number;
+  maxAttempts?: number;
+  /** Per-attempt time limit (ms). */
+  timeout?: number;
   catchUp: CatchUpPolicy;
   catchUpLimit: number;
   paused: boolean;
@@ -388,6 +393,9 @@ export function toScheduleInfo(entry: StateEntry, s: StoredSchedule, now: number
     nextRuns: ticks.next(runs, Math.max(now, s.lastTick)),
     version: entry.version,
   };
+  if (s.priority !== undefined) info.priority = s.priority;
+  if (s.maxAttempts !== undefined) info.maxAttempts = s.maxAttempts;
+  if (s.timeout !== undefined) info.timeout = s.timeout;
   const decoded = decode(Buffer.from(s.payload, 'base64'), s.serializer);
   if (decoded) info.payload = decoded.value;
   return info;

@@ -79,6 +79,7 @@ export function Icon({ name }: { name: keyof typeof ICONS }) {
 const ICONS = {
   profiles: 'M4 6h16M4 12h16M4 18h10',
   queues: 'M4 5h16v4H4zM4 11h16v4H4zM4 17h16v3H4z',
+  schedules: 'M12 3a9 9 0 100 18 9 9 0 000-18zM12 7v5l3 2',
   enqueue: 'M12 4v12M6 10l6 6 6-6M4 20h16',
   workers: 'M12 3v3M12 18v3M3 12h3M18 12h3M6 6l2 2M16 16l2 2M6 18l2-2M16 8l2-2M12 9a3 3 0 110 6 3 3 0 010-6z',
   health: 'M3 12h4l3-7 4 14 3-7h4',

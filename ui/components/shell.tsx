@@ -8,6 +8,7 @@ import { Icon, StatusDot } from './common.js';
 export const ROUTES = [
   { id: 'profiles', label: 'Profiles', icon: 'profiles' },
   { id: 'queues', label: 'Queues & tasks', icon: 'queues' },
+  { id: 'schedules', label: 'Schedules', icon: 'schedules' },
   { id: 'enqueue', label: 'Enqueue', icon: 'enqueue' },
   { id: 'workers', label: 'Workers', icon: 'workers' },
   { id: 'health', label: 'Health', icon: 'health' },

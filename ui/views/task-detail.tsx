@@ -7,6 +7,7 @@ import { Banner, Icon, StateBadge } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
 import { fmtClock, fmtDuration, fmtTime } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
+import { useReload } from '../state/reload.js';
 
 export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: string; id: string; onClose: () => void; onChanged: () => void }) {
   const app = useApp();
@@ -17,19 +18,10 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
   // Pushed whenever the profile's counts change (and every few seconds): a moved task moved them.
   const countsAt = useAppState((s) => (s.queues?.profile === profile ? s.queues.at : undefined));
   const connection = useAppState((s) => s.connection);
-  const reading = useRef(false);
-  /** A change arrived while a read was under way: read once more after it. */
-  const again = useRef(false);
   const current = useRef(id);
   current.current = id;
 
-  const load = async (): Promise<void> => {
-    if (reading.current) {
-      again.current = true;
-      return;
-    }
-    reading.current = true;
-    again.current = false;
+  const load = useReload(async () => {
     const asked = id;
     try {
       const t = await app.client.request('tasks.get', { profile, id: asked });
@@ -39,15 +31,11 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
       setError(null);
     } catch (err) {
       if (current.current === asked) setError((err as Error).message);
-    } finally {
-      reading.current = false;
     }
-    if (again.current) return load();
-  };
+  });
 
   useEffect(() => {
     setTask(undefined);
-    reading.current = false;
     void load();
   }, [profile, id]);
 
