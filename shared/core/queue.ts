@@ -147,7 +147,9 @@ export class TaskQueue {
    *  the task is unknown or already finished. */
   async cancel(id: string): Promise<boolean> {
     const from = await this.backend.cancel(id);
-    if (from === 'running') await announceCancel(this.backend, id);
+    // The task is cancelled now whatever happens to the marker: without it (the state store failed)
+    // its worker still learns at its next renewal, which the fenced lease refuses.
+    if (from === 'running') await announceCancel(this.backend, id).catch(() => undefined);
     return from !== null;
   }
 
