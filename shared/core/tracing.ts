@@ -28,7 +28,11 @@ let importer: () => Promise<unknown> = () => import('@opentelemetry/api');
 
 function loadApi(): Promise<Api | null> {
   loading ??= importer().then(
-    (m) => (api = ((m as { default?: Api }).default?.trace ? (m as { default: Api }).default : (m as Api))),
+    // The namespace when it has the whole API; else its default export (Node's import of the
+    // CommonJS build). Not the default export first: the ESM build that bundlers pick (esbuild, for
+    // the VS Code extension's and the desktop app's core) exports a default with `trace` but no
+    // `SpanKind`, and every enqueue then failed there.
+    (m) => (api = (m as Partial<Api>).SpanKind && (m as Partial<Api>).trace ? (m as Api) : (m as { default: Api }).default),
     () => (api = null), // not installed (or unloadable): tracing is off
   );
   return loading;

@@ -156,4 +156,21 @@ describe('OpenTelemetry spans', () => {
     }
     assert.equal(await tracingAvailable(), true);
   });
+
+  it('loaded as a bundler loads it (the package\'s ESM build, whose default export has no SpanKind): enqueue still works and traces', async () => {
+    // esbuild (the VS Code extension's and the desktop app's core bundles) takes the "module"
+    // build: its default export is only { context, diag, metrics, propagation, trace }.
+    const real = await import('@opentelemetry/api');
+    setTracingImporter(() => Promise.resolve({ ...real, default: { context: real.context, diag: real.diag, metrics: real.metrics, propagation: real.propagation, trace: real.trace } }));
+    const backend = createBackend({ type: 'memory', name: `tracing-esm-${process.pid}` });
+    await backend.connect();
+    try {
+      const q = new TaskQueue(backend, { logger: silentLogger, history: false });
+      const { id, traceId } = await enqueueInRequest(q, {});
+      assert.match((await backend.getTask(id))?.headers?.traceparent ?? '', new RegExp(`^00-${traceId}-`));
+    } finally {
+      setTracingImporter(undefined);
+      await backend.close();
+    }
+  });
 });
