@@ -214,8 +214,8 @@ describe('postgres backend', { skip }, () => {
         const task = newTask();
         await backend.enqueue([task]);
         await backend.close();
-        // Back to what sitq wrote before 005_state.sql.
-        await admin.query(`DROP TABLE "${schema}".state; DELETE FROM "${schema}".migrations WHERE version = 5`);
+        // Back to what sitq wrote before 005_state.sql (and 006_retention.sql after it).
+        await admin.query(`DROP TABLE "${schema}".state; DROP INDEX "${schema}".tasks_finished; DELETE FROM "${schema}".migrations WHERE version >= 5`);
         const again = new PostgresBackend({ ...SERVER, schema });
         await again.connect();
         try {

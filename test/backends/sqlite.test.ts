@@ -346,9 +346,10 @@ describe('sqlite backend', () => {
         const task = newTask();
         await b.enqueue([task]);
         await b.close();
-        // Back to what sitq wrote before migration 004: no sitq_state, schema_version 3.
+        // Back to what sitq wrote before migration 004 (and 005 after it): no sitq_state, no
+        // sitq_tasks_finished, schema_version 3.
         const db = rawConnection(path);
-        db.exec(`DROP TABLE sitq_state; UPDATE sitq_meta SET value = 3 WHERE key = 'schema_version'`);
+        db.exec(`DROP TABLE sitq_state; DROP INDEX sitq_tasks_finished; UPDATE sitq_meta SET value = 3 WHERE key = 'schema_version'`);
         db.close();
         await b.connect();
         assert.equal((await b.getTask(task.id))?.state, 'pending');
