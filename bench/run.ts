@@ -37,6 +37,7 @@ const program = new Command('npm run bench --')
   .option('--payload-bytes <n>', 'payload size', positive('--payload-bytes'), 64)
   .option('--rounds <n>', 'floor + enqueue + processing this many times; the median round is reported', positive('--rounds'), 3)
   .option('--no-floor', 'skip the raw floor')
+  .option('--no-observability', 'without the throughput history and OpenTelemetry spans (to measure what they cost: run once without, then with --compare)')
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
   .addOption(new Option('--scale', 'instead of the standard workload: enqueue, processing and inspection on an empty store and on one filled with waiting and finished tasks').conflicts(['sweep', 'soak']))
@@ -56,6 +57,7 @@ const opts = program.opts<{
   rounds: number;
   payloadBytes: number;
   floor: boolean;
+  observability: boolean;
   sweep?: boolean;
   soak?: boolean;
   peers?: boolean;
@@ -129,7 +131,7 @@ async function run(): Promise<BenchReport> {
     return report;
   }
   if (!opts.sweep && !opts.soak) {
-    const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, rounds: opts.rounds }, hooks);
+    const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, observability: opts.observability, rounds: opts.rounds }, hooks);
     if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);
     return report;
   }

@@ -48,7 +48,8 @@ export async function runBenchmark(config: BackendConfig, options: BenchmarkOpti
   const ns = benchNamespace(config);
   const backend = createBackend(ns.config);
   const startedAt = new Date().toISOString();
-  const queue = new TaskQueue(backend);
+  const observed = settings.observability;
+  const queue = new TaskQueue(backend, { history: observed, tracing: observed, logger: silentLogger });
   const payload = makePayload(settings.payloadBytes);
   const run: Run = {
     backend,
@@ -222,7 +223,8 @@ async function measureIdle(run: Run, excluded: ReadonlySet<string>): Promise<Ben
 }
 
 function newWorker(run: Run): Worker {
-  const worker = new Worker(run.backend, { queues: [BENCH_QUEUE], maxConcurrency: run.settings.concurrency, logger: silentLogger });
+  const observed = run.settings.observability;
+  const worker = new Worker(run.backend, { queues: [BENCH_QUEUE], maxConcurrency: run.settings.concurrency, logger: silentLogger, history: observed, tracing: observed });
   worker.on('warning', (message) => {
     if (!/ stopped$/.test(message)) run.errors.add('worker warning', message);
   });

@@ -145,7 +145,7 @@ export function verdictOf(changes: readonly FigureChange[]): ComparisonVerdict {
   return { tone, text: `${parts.join('; ')}. ${rest} other figure${rest === 1 ? '' : 's'} moved within the runs' own spread.` };
 }
 
-const WORKLOAD_KEYS = ['task', 'tasks', 'concurrency', 'payloadBytes', 'batchSize', 'warmup', 'singleEnqueue', 'idleSamples', 'floor'] as const;
+const WORKLOAD_KEYS = ['task', 'tasks', 'concurrency', 'payloadBytes', 'batchSize', 'warmup', 'singleEnqueue', 'idleSamples', 'floor', 'observability'] as const;
 
 /** What makes two runs not measure the same thing: different workloads, machines or load. */
 export function workloadDifferences(now: BenchReport, before: BenchReport): string[] {

@@ -45,7 +45,8 @@ function describeRun(r: BenchReport): string {
       `- Workload: ${fmt(s.tasks)} × \`${s.task}\`, worker concurrency ${s.concurrency}, payload ${s.payloadBytes} B; ` +
         `${fmt(s.singleEnqueue)} enqueued one at a time, ${fmt(s.tasks - s.singleEnqueue)} in batches of ${s.batchSize}; ` +
         `warm-up ${s.warmup} tasks (excluded from every figure); ${s.idleSamples} idle-latency samples; ` +
-        `${s.rounds} round${s.rounds === 1 ? '' : 's'} of floor + enqueue + processing (the median round is shown).`,
+        `${s.rounds} round${s.rounds === 1 ? '' : 's'} of floor + enqueue + processing (the median round is shown)` +
+        `${s.observability === false ? '; without throughput history and spans' : ''}.`,
     );
   }
   return lines.join('\n');

@@ -24,6 +24,9 @@ export interface BenchmarkOptions {
   idleGapMs?: number;
   /** Also measure the raw floors (see rawFloor, rawEnqueueFloor) in the same run. Default true. */
   floor?: boolean;
+  /** The producer's and workers' throughput history and OpenTelemetry spans, as a user gets them
+   *  by default; false measures without (what they cost). Default true. */
+  observability?: boolean;
   /** Floor + enqueue + processing this many times; rates are the median round's. Default 1. */
   rounds?: number;
   /** Gives up on a phase that has made no progress for this long (ms). Default 60,000. */

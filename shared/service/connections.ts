@@ -54,15 +54,16 @@ export class Connections {
     for (const [name, slot] of this.slots) if (!existing.includes(name)) this.drop(name, slot);
   }
 
+  /** Closes every connection (each queue first writes its last enqueue counts to the history). */
   async close(): Promise<void> {
     const all = [...this.slots.values()];
     this.slots.clear();
-    await Promise.all(all.map((s) => s.ready.then((c) => c.backend.close()).catch(() => {})));
+    await Promise.all(all.map((s) => s.ready.then((c) => c.queue.close()).catch(() => {})));
   }
 
   private drop(name: string, slot: Slot): void {
     this.slots.delete(name);
-    void slot.ready.then((c) => c.backend.close()).catch(() => {});
+    void slot.ready.then((c) => c.queue.close()).catch(() => {});
   }
 }
 

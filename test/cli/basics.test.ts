@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ANSI, json, sitq, tempProject } from './run.js';
 
-const COMMANDS = ['init', 'profiles', 'health', 'enqueue', 'worker', 'inspect', 'requeue', 'cancel', 'purge', 'schedule', 'bench', 'sweep', 'demo'];
+const COMMANDS = ['init', 'profiles', 'health', 'enqueue', 'worker', 'inspect', 'stats', 'metrics', 'requeue', 'cancel', 'purge', 'schedule', 'bench', 'sweep', 'demo'];
 
 describe('sitq: help and version', () => {
   const p = tempProject();

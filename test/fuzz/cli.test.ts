@@ -22,6 +22,8 @@ const FLAGS: Record<string, [string, Kind][]> = {
   enqueue: [['--count', 'whole'], ['--delay', 'duration'], ['--queue', 'queue'], ['--priority', 'whole'], ['--max-attempts', 'whole'], ['--timeout', 'duration']],
   inspect: [['--queue', 'queue'], ['--limit', 'whole'], ['--offset', 'whole']],
   purge: [['--older-than', 'duration'], ['--queue', 'queue']],
+  stats: [['--queue', 'queue'], ['--since', 'duration']],
+  metrics: [],
   health: [['--interval', 'duration'], ['--rounds', 'whole'], ['--timeout', 'duration'], ['--slow', 'duration']],
   worker: [['--concurrency', 'whole'], ['--queues', 'queues'], ['--lease', 'duration'], ['--poll', 'duration'], ['--task-timeout', 'duration'], ['--grace', 'duration']],
   bench: [['--tasks', 'whole'], ['--concurrency', 'whole'], ['--payload-bytes', 'whole'], ['--warmup', 'whole'], ['--idle-samples', 'whole'], ['--rounds', 'whole']],
@@ -47,7 +49,7 @@ const BAD: Record<Kind, string[]> = {
 
 const GOOD: Record<Kind, string[]> = { whole: ['1', '5'], duration: ['100', '2s'], queue: ['default', 'emails'], queues: ['default', 'a,b'], list: ['1,2'], text: ['x'] };
 /** Flags whose range the kind's good values miss. */
-const GOOD_FOR: Record<string, string[]> = { 'demo --tasks': ['100'] };
+const GOOD_FOR: Record<string, string[]> = { 'demo --tasks': ['100'], 'stats --since': ['1h'] };
 
 const BAD_GLOBALS: [string, string][] = [
   ['--profile', '{'],

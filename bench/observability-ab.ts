@@ -1,0 +1,66 @@
+// `node dist/bench/observability-ab.js [--type memory|sqlite|redis] [--tasks 20000] [--rounds 6]`:
+// what the throughput history and the (no-SDK) OpenTelemetry calls cost a worker, measured in ONE
+// process with the two settings taken in turn (off, on, on, off, …) so both see the same moments of
+// a loaded machine. Each round enqueues `tasks` sitq.echo in batches of 500 (the producer counting
+// them, or not), then one worker at concurrency 10 drains them; prints the median enqueue and
+// processing rates of each setting and the change. On `memory` the backend costs nearly nothing,
+// so the change is the largest share of a worker's time the feature can take.
+import { parseArgs } from 'node:util';
+import { benchNamespace } from '../shared/bench/namespace.js';
+import { createBackend, silentLogger, TaskQueue, Worker, type BackendConfig } from '../shared/index.js';
+
+const { values } = parseArgs({ options: { type: { type: 'string', default: 'memory' }, tasks: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '6' } } });
+const TASKS = Number(values.tasks);
+const ROUNDS = Number(values.rounds);
+const CONFIGS: Record<string, BackendConfig> = {
+  memory: { type: 'memory', name: 'observability-ab' },
+  sqlite: { type: 'sqlite', path: `${process.env.TMPDIR ?? '/tmp'}/sitq-observability-ab-${process.pid}.db` },
+  redis: { type: 'redis', host: '127.0.0.1', port: 6379 },
+};
+
+async function round(observed: boolean): Promise<{ enqueue: number; processing: number }> {
+  const ns = benchNamespace(CONFIGS[values.type], `ab${observed ? 'on' : 'off'}`);
+  const backend = createBackend(ns.config);
+  await backend.connect();
+  try {
+    const queue = new TaskQueue(backend, { history: observed, tracing: observed, logger: silentLogger });
+    const t0 = performance.now();
+    for (let i = 0; i < TASKS; i += 500) await queue.enqueueMany('sitq.echo', Array.from({ length: Math.min(500, TASKS - i) }, () => ({ n: i })));
+    const enqueue = TASKS / ((performance.now() - t0) / 1000);
+    let done = 0;
+    let finished!: () => void;
+    const all = new Promise<void>((r) => (finished = r));
+    const worker = new Worker(backend, { maxConcurrency: 10, pollInterval: 50, logger: silentLogger, history: observed, tracing: observed });
+    worker.on('succeeded', () => {
+      if (++done === TASKS) finished();
+    });
+    const t1 = performance.now();
+    await worker.start();
+    await all;
+    const processing = TASKS / ((performance.now() - t1) / 1000);
+    await worker.stop();
+    await queue.close();
+    return { enqueue, processing };
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close().catch(() => {});
+    ns.removeFiles();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runs: Record<'off' | 'on', { enqueue: number[]; processing: number[] }> = { off: { enqueue: [], processing: [] }, on: { enqueue: [], processing: [] } };
+await round(true); // warm-up (JIT, connections), not counted
+for (let i = 0; i < ROUNDS; i++) {
+  for (const observed of i % 2 === 0 ? [false, true] : [true, false]) {
+    const r = await round(observed);
+    const into = runs[observed ? 'on' : 'off'];
+    into.enqueue.push(r.enqueue);
+    into.processing.push(r.processing);
+  }
+}
+for (const figure of ['enqueue', 'processing'] as const) {
+  const off = median(runs.off[figure]);
+  const on = median(runs.on[figure]);
+  console.log(`${values.type} ${figure}: off ${Math.round(off)}/s, on ${Math.round(on)}/s, change ${(((on - off) / off) * 100).toFixed(1)} % (medians of ${ROUNDS}; rounds off: ${runs.off[figure].map(Math.round).join(' ')}; on: ${runs.on[figure].map(Math.round).join(' ')})`);
+}
