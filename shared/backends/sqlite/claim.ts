@@ -2,6 +2,8 @@
 // first settles time-based changes — delayed tasks whose runAt has come become pending, expired
 // leases are taken back — and then claims with ONE statement that picks the next tasks in claim
 // order and re-checks their state as it updates them. No SELECT-then-UPDATE.
+import type { EventLog } from './events.js';
+import type { WireEvent } from '../../core/events.js';
 import type { Database, Statement } from './driver.js';
 import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
@@ -59,6 +61,7 @@ export class Claimer {
     private readonly counts: Counts,
     private readonly claimedQueues: ClaimedQueues,
     private readonly recheckMs: number,
+    private readonly events: EventLog,
   ) {
     this.promote = db.prepare(`UPDATE sitq_tasks INDEXED BY sitq_tasks_delayed SET state = 'pending' WHERE state = 'delayed' AND run_at <= ? RETURNING queue`);
     this.expire = db.prepare(`
@@ -138,6 +141,7 @@ export class Claimer {
       promoted = this.promoteDue(now, counts);
       for (const row of this.expire.all(now, now)) {
         counts.moved(row.queue, 'running', row.state);
+        if (row.state === 'dead' && this.events.wanted(now)) this.events.append([['d', row.id, row.queue, now, null, JSON.stringify({ name: LEASE_EXPIRED_ERROR, message: 'the lease expired on the last attempt' })]]);
         if (row.state === 'dead') died.push(row.id);
         else reclaimedIn.add(row.queue);
       }
@@ -159,6 +163,7 @@ export class Claimer {
       return toClaimedTask(row, queue, writes);
     });
     counts.write();
+    if (claimed.length > 0 && this.events.wanted(now)) this.events.append(claimed.map(({ record: r }): WireEvent => ['s', r.id, r.queue, now, r.attempts, null]));
     return { claimed, promoted, reclaimedIn, died, nextDueAt: this.dueAt };
   }
 

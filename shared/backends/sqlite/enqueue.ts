@@ -1,5 +1,7 @@
 // Producing: a batch of tasks goes in with one write transaction; idempotency keys are enforced by
 // a unique index, so two processes enqueueing the same key at once still store it once.
+import type { EventLog } from './events.js';
+import type { WireEvent } from '../../core/events.js';
 import type { Database, Statement } from './driver.js';
 import type { CancelledFrom } from '../../core/backend.js';
 import type { EnqueueOutcome, NewTask, TaskState } from '../../core/types.js';
@@ -27,6 +29,7 @@ export class Producer {
   constructor(
     db: Database,
     private readonly counts: Counts,
+    private readonly events: EventLog,
   ) {
     // Enqueue order comes from a counter, not rowid: VACUUM may renumber rowids.
     this.reserveSeq = db.prepare(`UPDATE sitq_meta SET value = value + ? WHERE key = 'next_seq' RETURNING value AS next`);
@@ -44,6 +47,7 @@ export class Producer {
       const counts = this.counts.batch();
       counts.moved(row.queue, row.state, 'cancelled');
       counts.write();
+      if (this.events.wanted(now)) this.events.append([['c', taskId, row.queue, now, null, null]]);
       return row.state as CancelledFrom;
     });
     this.enqueueTx = writeTransaction(db, (tasks: readonly NewTask[], now: number) => this.enqueueNow(tasks, now));
@@ -81,6 +85,10 @@ export class Producer {
       outcomes.push({ id: existing?.id ?? task.id, created: false });
     }
     counts.write();
+    if (this.events.wanted(now)) {
+      const created = tasks.filter((t, i) => outcomes[i].created);
+      this.events.append(created.map((t): WireEvent => ['e', t.id, t.queue, now, null, null]));
+    }
     return { outcomes, queues, dueAt };
   }
 }

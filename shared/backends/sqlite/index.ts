@@ -7,7 +7,7 @@ import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError, SitqError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError } from '../../core/errors.js';
 import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import {
   isFinished,
@@ -34,6 +34,7 @@ import { resolveOptions, type ResolvedSqliteOptions, type SqliteOptions } from '
 import { Reporter } from './leases.js';
 import { dropSchema } from './schema.js';
 import { StateStore } from './state.js';
+import { EventLog, EventReader } from './events.js';
 import { acquireHub, releaseHub, type WakeupHub } from './wakeup.js';
 import type { Database } from './driver.js';
 
@@ -53,6 +54,7 @@ interface Session {
   reporter: Reporter;
   inspector: Inspector;
   maintainer: Maintainer;
+  eventReader: EventReader;
   state: StateStore;
 }
 
@@ -82,16 +84,19 @@ export class SqliteBackend implements Backend {
     const claimedQueues = new ClaimedQueues();
     const checkpointing = !this.options.inMemory && this.options.journalMode === 'WAL';
     if (checkpointing) acquireCheckpointer(db, hubKey);
+    const hub = acquireHub(hubKey);
+    const events = new EventLog(db, hub);
     this.session = {
       db,
-      hub: acquireHub(hubKey),
+      hub,
       hubKey,
       checkpointing,
-      claimer: new Claimer(db, counts, claimedQueues, this.options.pollInterval),
-      producer: new Producer(db, counts),
-      reporter: new Reporter(db, counts, claimedQueues),
+      claimer: new Claimer(db, counts, claimedQueues, this.options.pollInterval, events),
+      producer: new Producer(db, counts, events),
+      reporter: new Reporter(db, counts, claimedQueues, events),
       inspector: new Inspector(db),
-      maintainer: new Maintainer(db, counts),
+      maintainer: new Maintainer(db, counts, events),
+      eventReader: new EventReader(db, hub),
       state: new StateStore(db),
     };
   }
@@ -101,6 +106,7 @@ export class SqliteBackend implements Backend {
     if (!session) return;
     this.session = undefined;
     this.closing.abort();
+    session.eventReader.stop();
     releaseHub(session.hubKey);
     session.db.close();
     if (session.checkpointing) await releaseCheckpointer(session.hubKey);
@@ -262,8 +268,9 @@ export class SqliteBackend implements Backend {
 
   // --- maintenance -----------------------------------------------------------------------------
 
-  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
-    throw new SitqError(`events on sqlite are not written yet`);
+  async subscribe(sink: EventSink): Promise<Unsubscribe> {
+    const reader = this.use((s) => s.eventReader);
+    return reader.add(sink);
   }
 
   async requeue(taskId: string): Promise<boolean> {

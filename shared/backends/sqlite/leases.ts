@@ -1,6 +1,8 @@
 // What a lease holder reports: outcomes, renewals, give-backs. Every statement re-checks
 // state = running and the lease's fencing token (and owner), so a report made under a lost lease
 // changes nothing. Each batch is one write transaction.
+import { completionWire, reportWire, type WireEvent } from '../../core/events.js';
+import type { EventLog } from './events.js';
 import type { Database, Statement } from './driver.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease, TaskState } from '../../core/types.js';
@@ -33,6 +35,7 @@ export class Reporter {
   private readonly renewStmt: Statement<[expires: number, ...Held]>;
   private readonly reportStmt: Statement<[progress: string | null, log: string | null, dropped: number, ...Held]>;
   private readonly reportTx: (reports: readonly TaskReport[]) => boolean[];
+  private readonly taskOf: Statement<[id: string], { queue: string; attempts: number }>;
   private readonly releaseStmt: Statement<Held, Returned>;
   private readonly queuesOf: Statement<[idsJson: string], { queue: string; n: number }>;
   private readonly completeTx: (completions: readonly Completion[], now: number) => ReportResult;
@@ -43,6 +46,7 @@ export class Reporter {
     db: Database,
     private readonly counts: Counts,
     private readonly claimedQueues: ClaimedQueues,
+    private readonly events: EventLog,
   ) {
     this.succeed = db.prepare(`UPDATE sitq_tasks SET state = 'succeeded', result = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
     this.fail = db.prepare(`UPDATE sitq_tasks SET state = 'dead', error = ?, finished_at = ?, ${DROP_LEASE} WHERE ${HELD}`);
@@ -58,13 +62,19 @@ export class Reporter {
     this.queuesOf = db.prepare(`SELECT queue, count(*) AS n FROM sitq_tasks WHERE id IN (SELECT value FROM json_each(?)) GROUP BY queue`);
     this.completeTx = writeTransaction(db, (completions: readonly Completion[], now: number) => this.completeNow(completions, now));
     this.reportStmt = db.prepare(`UPDATE sitq_tasks SET progress = ?, log = ?, log_dropped = ? WHERE ${HELD}`);
-    this.reportTx = writeTransaction(db, (reports: readonly TaskReport[]) =>
-      reports.map((r) => {
+    this.reportTx = writeTransaction(db, (reports: readonly TaskReport[]) => {
+      const held = reports.map((r) => {
         const progress = r.progress === undefined ? null : JSON.stringify(r.progress);
         const log = r.log.lines.length === 0 ? null : JSON.stringify(r.log.lines);
         return this.reportStmt.run(progress, log, r.log.dropped, r.lease.taskId, r.lease.token, r.lease.owner).changes === 1;
-      }),
-    );
+      });
+      const now = Date.now();
+      if (this.events.wanted(now)) {
+        this.events.append(reports.flatMap((r, i) => (held[i] ? this.withTask(r.lease.taskId, (queue, attempt) => reportWire(r, queue, now, attempt)) : [])));
+      }
+      return held;
+    });
+    this.taskOf = db.prepare(`SELECT queue, attempts FROM sitq_tasks WHERE id = ?`);
     this.renewTx = writeTransaction(db, (leases: readonly Lease[], expires: number) =>
       leases.map((l) => {
         const held = this.renewStmt.run(expires, l.taskId, l.token, l.owner).changes === 1;
@@ -148,6 +158,15 @@ export class Reporter {
       for (const { queue, n } of this.queuesOf.all(JSON.stringify(ids))) counts.moved(queue, 'running', state, n);
     }
     counts.write();
+    if (this.events.wanted(now)) {
+      this.events.append(completions.flatMap((c, i) => (result.accepted[i] ? this.withTask(c.lease.taskId, (queue, attempt) => [completionWire(c, queue, now, attempt)]) : [])));
+    }
     return result;
+  }
+
+  /** The events `make` builds from the task's queue and attempt (none if it is gone). */
+  private withTask(id: string, make: (queue: string, attempt: number) => WireEvent[]): WireEvent[] {
+    const row = this.taskOf.get(id);
+    return row ? make(row.queue, row.attempts) : [];
   }
 }

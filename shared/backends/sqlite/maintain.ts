@@ -1,4 +1,5 @@
 // Maintenance and the worker registry: requeue, purge, heartbeats.
+import type { EventLog } from './events.js';
 import type { Database, Statement } from './driver.js';
 import type { PruneOptions } from '../../core/backend.js';
 import type { TaskState, WorkerInfo } from '../../core/types.js';
@@ -20,6 +21,7 @@ export class Maintainer {
   constructor(
     db: Database,
     private readonly counts: Counts,
+    private readonly events: EventLog,
   ) {
     const finishedState = db.prepare<[id: string], { queue: string; state: TaskState }>(
       `SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('dead', 'cancelled')`,
@@ -36,6 +38,7 @@ export class Maintainer {
       const counts = this.counts.batch();
       counts.moved(row.queue, row.state, 'pending');
       counts.write();
+      if (this.events.wanted(now)) this.events.append([['e', id, row.queue, now, null, null]]);
       return row.queue;
     });
 

@@ -4,12 +4,12 @@ import type { Database } from './driver.js';
 import { readFileSync } from 'node:fs';
 
 /** Applied in order; migration N (1-based) brings the schema to version N. Never edit a shipped one. */
-const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql', '003-headers-progress-log.sql', '004-state.sql', '005-retention.sql'] as const;
+const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql', '003-headers-progress-log.sql', '004-state.sql', '005-retention.sql', '006-events.sql'] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Every table this backend owns; destroy() drops exactly these. */
-export const TABLES = ['sitq_tasks', 'sitq_counts', 'sitq_workers', 'sitq_state', 'sitq_meta'] as const;
+export const TABLES = ['sitq_tasks', 'sitq_counts', 'sitq_workers', 'sitq_state', 'sitq_events', 'sitq_meta'] as const;
 
 const META_TABLE = `CREATE TABLE IF NOT EXISTS sitq_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID`;
 

@@ -8,6 +8,13 @@ type Wake = () => void;
 export type WakeReason = 'woken' | 'timeout' | 'aborted';
 
 export class WakeupHub {
+  /** Grows with every event row this process writes to the file (events.ts). */
+  eventsVersion = 0;
+
+  eventsWritten(): void {
+    this.eventsVersion++;
+  }
+
   /** Waiting claims: the queues each one takes from. */
   private readonly claimers = new Map<Wake, ReadonlySet<string>>();
   /** waitForFinish calls by task id. */
