@@ -29,7 +29,7 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
       processesSuite(target);
     }
     corruptRecordsSuite(target);
-    progressEventsSuite(target, { eventsTodo: ['memory', 'redis', 'sqlite'].includes(target.kind) ? undefined : `events on ${target.kind} are being written` });
+    progressEventsSuite(target);
     const stateTodo = STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined;
     stateSuite(target, { todo: stateTodo });
     historySuite(target, { todo: stateTodo });

@@ -30,8 +30,7 @@ const report = (lease: TaskReport['lease'], lines: string[], progress?: number):
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-export function progressEventsSuite(target: ConformanceTarget, options: { eventsTodo?: string } = {}): void {
-  const todo = options.eventsTodo;
+export function progressEventsSuite(target: ConformanceTarget): void {
   describe('headers, progress and events', () => {
     it('headers round trip: stored at enqueue, returned by getTask, listTasks and the claim', () =>
       withBackend(target, async (b) => {
@@ -215,7 +214,7 @@ export function progressEventsSuite(target: ConformanceTarget, options: { events
         assert.deepEqual([t.log, t.logDropped, t.progress], [['a', 'b'], 3, undefined]);
       }));
 
-    it('events: every transition of each task, in order, delivered within 100 ms (p50/p99 measured)', { todo }, async (t) => {
+    it('events: every transition of each task, in order, delivered within 100 ms (p50/p99 measured)', async (t) => {
       const received: { event: TaskEvent; at: number }[] = [];
       await withWorker(
         target,
@@ -271,7 +270,7 @@ export function progressEventsSuite(target: ConformanceTarget, options: { events
       );
     });
 
-    it('events({ taskId }) follows one task; the iterator ends on close()', { todo }, () =>
+    it('events({ taskId }) follows one task; the iterator ends on close()', () =>
       withBackend(target, async (b) => {
         const q = new TaskQueue(b);
         const other = await q.enqueue('sitq.echo', 1, { queue: 'one' });
@@ -286,10 +285,13 @@ export function progressEventsSuite(target: ConformanceTarget, options: { events
         await eventually('the cancel event', async () => seen.some((e) => e.kind === 'cancelled'), 10_000);
         await stream.close();
         await reading;
-        assert.deepEqual(seen.map((e) => [e.kind, 'taskId' in e ? e.taskId : '']), [['cancelled', other]]);
+        // Only this task's events; its enqueue (published just before the subscription was ready)
+        // may or may not come, as delivery from before `ready` is not promised either way.
+        assert.ok(seen.every((e) => 'taskId' in e && e.taskId === other), JSON.stringify(seen));
+        assert.deepEqual(seen.map((e) => e.kind).filter((k) => k !== 'enqueued'), ['cancelled']);
       }));
 
-    it('a consumer that falls behind gets a gap, then resumes from a snapshot and live events', { todo }, () =>
+    it('a consumer that falls behind gets a gap, then resumes from a snapshot and live events', () =>
       withBackend(target, async (b) => {
         const q = new TaskQueue(b);
         const stream = q.events({ queue: 'gap', buffer: 5 });

@@ -5,6 +5,7 @@
 // (the message carries the revision it was written at); otherwise the record is read first.
 // When nothing is ready the claim waits with one-shot pulls, which the server answers as soon
 // as a message arrives (enqueue, release, retry, an expired lease all deliver one).
+import { publishEvents } from './events.js';
 import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimedTask, ClaimRequest } from '../../core/types.js';
 import type { Session } from './context.js';
@@ -205,9 +206,11 @@ export class Claimer {
       if (rev !== null) {
         if (verdict.kind === 'expire') {
           answer.term(this.s.nc, d.ackSubject);
+          publishEvents(this.s, [['d', next.id, next.queue, now, next.attempts, JSON.stringify(next.error)]]);
           return null;
         }
         this.s.held.remember({ rec: next, rev });
+        publishEvents(this.s, [['s', next.id, next.queue, now, next.attempts, null]]);
         return { lease: { taskId: next.id, owner: req.workerId, token: next.token }, record: publicRecord(next, now) };
       }
       current = await this.s.store.get(d.taskId, true);

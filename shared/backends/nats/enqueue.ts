@@ -2,6 +2,8 @@
 // absent), then one work message per ready task — carrying the record and the revision it was
 // written at, so the claim needs no read — or a delayed-index entry per future task. Each step
 // is one round of concurrent requests for the whole batch.
+import type { WireEvent } from '../../core/events.js';
+import { publishEvents } from './events.js';
 import type { EnqueueOutcome, NewTask } from '../../core/types.js';
 import type { Session } from './context.js';
 import { checkPriority, checkQueue, checkTaskId, metaKeys } from './names.js';
@@ -29,6 +31,8 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
   await s.levels.ensure(tasks.map((t) => [t.queue, t.priority] as const));
   const outcomes: EnqueueOutcome[] = [];
   for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
+  const now = Date.now();
+  publishEvents(s, tasks.flatMap((t, i) => (outcomes[i]?.created ? [['e', t.id, t.queue, now, null, null] as WireEvent] : [])));
   return outcomes;
 }
 

@@ -2,6 +2,7 @@
 // durable pull consumer per queue and priority level; the consumer's ack wait is the lease);
 // their records live in a KV bucket, the source of truth, changed only by compare-and-set on
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
+import { subscribeEvents } from './events.js';
 import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { EventSink, Unsubscribe } from '../../core/events.js';
@@ -10,7 +11,7 @@ import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import { checkPruneOptions } from '../../core/rules.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError, LayoutTooNewError, SitqError } from '../../core/errors.js';
+import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimedTask,
   Completion,
@@ -219,8 +220,9 @@ export class NatsBackend implements Backend {
     return this.run('listTasks', (live) => live.view.list(query ?? {}));
   }
 
-  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
-    throw new SitqError(`events on nats are not written yet`);
+  /** Events travel on core subjects (events.ts). */
+  subscribe(sink: EventSink): Promise<Unsubscribe> {
+    return this.run('subscribe', (live) => subscribeEvents(live.session, sink));
   }
 
   requeue(taskId: string): Promise<boolean> {

@@ -4,7 +4,9 @@
 // delivery's ack subject (ACK, NAK with the retry's delay, in-progress, TERM). A batch is one
 // round of concurrent writes.
 import { SitqError } from '../../core/errors.js';
+import { completionWire, reportWire } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
+import { publishEvents } from './events.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Session } from './context.js';
 import { answer, nakConfirmed } from './pull.js';
@@ -59,6 +61,7 @@ export async function complete(s: Session, completions: readonly Completion[]): 
     else if (c.runAt > Date.now()) answer.nak(s.nc, subject, c.runAt - Date.now());
     else readyNow.push(nakConfirmed(s.requester, subject)); // claimable when this returns
   });
+  publishEvents(s, done.flatMap((d, i) => (d ? [completionWire(completions[i], d.before.queue, now, d.before.attempts)] : [])));
   await Promise.all(readyNow);
   return done.map((d) => d !== null);
 }
@@ -105,6 +108,7 @@ export async function report(s: Session, reports: readonly TaskReport[]): Promis
     });
     if (!d) return false;
     s.held.remember(d.after);
+    publishEvents(s, reportWire(r, d.before.queue, Date.now(), d.before.attempts));
     return true;
   };
   return Promise.all(reports.map(reportOne));

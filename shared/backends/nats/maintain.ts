@@ -1,5 +1,6 @@
 // Changes outside a lease: cancel, requeue, purge — each a compare-and-set of the record, retried
 // when another writer got in between — and waiting for a task to finish.
+import { publishEvents } from './events.js';
 import type { CancelledFrom, PruneOptions } from '../../core/backend.js';
 import { SitqError } from '../../core/errors.js';
 import { isFinished, type TaskRecord } from '../../core/types.js';
@@ -42,6 +43,7 @@ export async function cancelTask(s: Session, taskId: string): Promise<CancelledF
     return next;
   });
   if (!done) return null;
+  publishEvents(s, [['c', taskId, done.before.queue, Date.now(), null, null]]);
   if (done.before.ackSubject) answer.term(s.nc, done.before.ackSubject);
   else if (done.before.state === 'delayed') {
     s.scheduler.forget(taskId);
@@ -62,6 +64,7 @@ export async function requeueTask(s: Session, taskId: string): Promise<boolean> 
   });
   if (!done) return false;
   const { rec, rev } = done.after;
+  publishEvents(s, [['e', taskId, rec.queue, Date.now(), null, null]]);
   await s.levels.ensure([[rec.queue, rec.priority]]);
   await s.publisher.publish([
     { taskId, queue: rec.queue, level: rec.priority, runAt: rec.runAt, order: rev, msgId: `${taskId}:${rev}`, rev, body: encodeRecord(rec) },

@@ -7,7 +7,7 @@ import type { ClaimRequest, ClaimedTask } from '../../core/types.js';
 import type { Notifier } from './notify.js';
 import type { Pool } from './pool.js';
 import { toRecord } from './rows.js';
-import { AT, NOW, RECORD_COLUMNS, RECORD_WIDTH, type Tables } from './sql.js';
+import { AT, eventNotify, NOW, RECORD_COLUMNS, RECORD_WIDTH, type Tables } from './sql.js';
 
 export interface Context {
   pool: Pool;
@@ -67,13 +67,14 @@ function claimSql(tables: Tables, many: boolean): string {
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
       error = ${LEASE_EXPIRED}
     FROM candidates c WHERE t.id = c.id AND c.exhausted
+    RETURNING ${eventNotify('$5', "'d'", 't', 't.attempts', 't.error::text')}
   )
   -- A reclaimed lease is recorded too: the next worker then knows this task may kill its process.
   UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = ${NEXT_TOKEN},
     lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW},
     error = CASE WHEN t.state = 'running' THEN ${LEASE_EXPIRED} ELSE t.error END
   FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
-  RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}`;
+  RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}, ${eventNotify('$5', "'s'", 't')} AS started_event`;
 }
 
 /** Claims what is ready now, in one round trip. */
@@ -82,7 +83,7 @@ export async function claimNow(ctx: Context, request: ClaimRequest): Promise<Cla
   const rows = await ctx.pool.queryArrays({
     name: many ? 'sitq_claim_many' : 'sitq_claim_one',
     text: claimSql(ctx.tables, many),
-    values: [many ? request.queues : request.queues[0], request.max, request.workerId, request.leaseMs],
+    values: [many ? request.queues : request.queues[0], request.max, request.workerId, request.leaseMs, ctx.tables.channel],
   });
   const claimed = rows.map((row) => ({
     lease: { taskId: row[AT.id] as string, owner: request.workerId, token: row[TOKEN] as number },

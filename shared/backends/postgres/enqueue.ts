@@ -4,7 +4,7 @@
 // instead: no arrays to build and unpack, no joins, one notification.
 import type { EnqueueOutcome, NewTask } from '../../core/types.js';
 import type { Context } from './claim.js';
-import { NOW } from './sql.js';
+import { eventNotify, NOW } from './sql.js';
 
 export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   if (tasks.length === 0) return [];
@@ -22,7 +22,7 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
                CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
         FROM input ORDER BY ord
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING id, queue
+        RETURNING id, queue, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
       ), woke AS (
         SELECT pg_notify($13, 'q:' || queue) FROM (SELECT DISTINCT queue FROM inserted) q
       )
@@ -64,7 +64,7 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
         INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, state)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, CASE WHEN $7::bigint > ${NOW} THEN 'delayed' ELSE 'pending' END)
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING queue
+        RETURNING queue, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
       )
       SELECT pg_notify($13, 'q:' || queue) FROM inserted`,
     values: [t.id, t.queue, t.name, t.payload, t.serializer, t.priority, t.runAt, t.enqueuedAt, t.maxAttempts, t.backoff, t.timeoutMs ?? null, t.idempotencyKey ?? null, channel, t.headers ?? null],

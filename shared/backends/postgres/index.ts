@@ -7,7 +7,7 @@ import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, Serv
 import type { TaskReport } from '../../core/progress.js';
 import { checkPruneOptions } from '../../core/rules.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConnectionError, SitqError } from '../../core/errors.js';
+import { ConnectionError } from '../../core/errors.js';
 import { checkStateArgs } from '../../core/rules.js';
 import type {
   ClaimRequest,
@@ -172,8 +172,9 @@ export class PostgresBackend implements Backend {
     return listTasks(await this.open(), query);
   }
 
-  async subscribe(_sink: EventSink): Promise<Unsubscribe> {
-    throw new SitqError(`events on postgres are not written yet`);
+  /** Events come as NOTIFY on the LISTEN connection claims already use (notify.ts). */
+  async subscribe(sink: EventSink): Promise<Unsubscribe> {
+    return (await this.open()).notifier.addSink(sink);
   }
 
   async requeue(taskId: string): Promise<boolean> {

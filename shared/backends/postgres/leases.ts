@@ -1,11 +1,12 @@
 // Reports made under a lease: renew, complete, release. Each takes a whole batch in one statement
 // (UPDATE ... FROM unnest(arrays)), and each checks state = running plus the lease's token and
 // owner, so a report under a lost lease changes nothing.
+import { wireLines } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Context } from './claim.js';
 import { errorJson } from './rows.js';
-import { NOW } from './sql.js';
+import { eventNotify, NOW } from './sql.js';
 
 /** Which of `leases` a statement touched, in request order (by id and token: two leases of one
  *  task in a batch are told apart). */
@@ -47,15 +48,21 @@ export async function report(ctx: Context, reports: readonly TaskReport[]): Prom
   const { rows } = await ctx.pool.query<{ id: string; token: number }>({
     name: 'sitq_report',
     text: `UPDATE ${ctx.tables.tasks} t SET progress = l.progress, log = l.log, log_dropped = l.dropped
-      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::integer[]) AS l(id, token, owner, progress, log, dropped)
+      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::integer[], $7::boolean[], $8::text[])
+        AS l(id, token, owner, progress, log, dropped, progress_changed, new_lines)
       WHERE ${LEASE_MATCH}
-      RETURNING t.id, t.token`,
+      RETURNING t.id, t.token,
+        CASE WHEN l.progress_changed AND l.progress IS NOT NULL THEN ${eventNotify('$9', "'p'", 't', 't.attempts', 'l.progress::text')} END AS progress_event,
+        CASE WHEN l.new_lines IS NOT NULL THEN ${eventNotify('$9', "'l'", 't', 't.attempts', 'l.new_lines')} END AS log_event`,
     values: [
       ...leaseArrays(ordered.map((r) => r.lease)),
       // As JSON text: pg would send a number or an array as something else than jsonb.
       ordered.map((r) => (r.progress === undefined ? null : JSON.stringify(r.progress))),
       ordered.map((r) => (r.log.lines.length === 0 ? null : JSON.stringify(r.log.lines))),
       ordered.map((r) => r.log.dropped),
+      ordered.map((r) => r.progressChanged),
+      ordered.map((r) => (r.newLines.length === 0 ? null : JSON.stringify(wireLines(r.newLines)))),
+      ctx.tables.channel,
     ],
   });
   return held(reports.map((r) => r.lease), rows);
@@ -81,7 +88,9 @@ export async function complete(ctx: Context, completions: readonly Completion[])
           finished_at = CASE WHEN l.outcome = 'retry' THEN NULL ELSE l.finished_at END,
           lease_owner = NULL, lease_expires_at = NULL
         FROM l WHERE ${LEASE_MATCH}
-        RETURNING t.id, t.token, t.queue, t.state
+        RETURNING t.id, t.token, t.queue, t.state,
+          ${eventNotify('$9', "CASE l.outcome WHEN 'succeeded' THEN 'u' WHEN 'dead' THEN 'd' ELSE 'r' END", 't', 't.attempts',
+            `CASE WHEN l.outcome = 'succeeded' THEN NULL ELSE (l.error || CASE WHEN l.outcome = 'retry' THEN jsonb_build_object('runAt', l.run_at) ELSE '{}'::jsonb END)::text END`)} AS event
       ), woke AS (
         -- Retries are work again (now or at their run_at): wake that queue's waiting claimers.
         -- Finished tasks notify nobody: waitForFinish polls (finish.ts), keeping NOTIFY off the

@@ -9,6 +9,7 @@ import { asConnectionError, clientConfig } from './connection.js';
 import type { HostAddress, ResolvedPostgresOptions } from './options.js';
 import { sameHost, type PrimaryLocator } from './primary.js';
 import { quoteIdent } from './sql.js';
+import { decodeWire, type EventSink, type Unsubscribe } from '../../core/events.js';
 
 /** A one-shot-at-a-time wake-up: `wait` returns when woken (or was woken since the last wait),
  *  after `ms`, or when `signal` aborts. */
@@ -67,6 +68,8 @@ export class Notifier {
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private readonly queueWatches = new Map<Watch, readonly string[]>();
+  /** Backend.subscribe: task events arrive as 'e:' notifications on the same channel. */
+  private readonly sinks = new Set<EventSink>();
 
   constructor(
     private readonly options: ResolvedPostgresOptions,
@@ -95,8 +98,17 @@ export class Notifier {
     return watch;
   }
 
+  /** Delivers task events to `sink` from now on; a lost LISTEN connection is a gap. */
+  addSink(sink: EventSink): Unsubscribe {
+    this.sinks.add(sink);
+    return async () => {
+      this.sinks.delete(sink);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    this.sinks.clear();
     this.closed = true;
     this.listening = false;
     clearTimeout(this.reconnectTimer);
@@ -141,6 +153,7 @@ export class Notifier {
     client.end().catch(() => {});
     // Waiters fall back to short polling until the connection is back.
     this.wakeAll();
+    for (const sink of this.sinks) sink.gap('the PostgreSQL LISTEN connection was lost; events notified until it is back are lost');
     this.scheduleReconnect();
   }
 
@@ -176,6 +189,12 @@ export class Notifier {
   }
 
   private dispatch(payload: string): void {
+    if (payload.startsWith('e:')) {
+      if (this.sinks.size === 0) return;
+      const events = decodeWire(payload.slice(2));
+      for (const sink of this.sinks) sink.events(events);
+      return;
+    }
     if (!payload.startsWith('q:')) return;
     const queue = payload.slice(2);
     for (const [watch, queues] of this.queueWatches) if (queues.includes(queue)) watch.wake();

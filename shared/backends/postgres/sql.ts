@@ -76,3 +76,12 @@ export function tablesOf(schema: string): Tables {
   const q = quoteIdent(schema);
   return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, state: `${q}.state`, channel: channelOf(schema) };
 }
+
+/** A notification of one task event (core/events.ts's wire form) on the schema's channel, for a
+ *  row aliased `row` with id, queue and attempts: `'e:' || [[kind, id, queue, at, attempt, extra]]`.
+ *  `kind`, `attempt` and `extra` are SQL expressions.
+ *  Evaluated per changed row inside the statement that changes it, so it commits (and is
+ *  delivered) with that change and costs no round trip. */
+export function eventNotify(channel: string, kind: string, row: string, attempt: string = `${row}.attempts`, extra = 'NULL'): string {
+  return `pg_notify(${channel}, 'e:' || json_build_array(json_build_array(${kind}, ${row}.id, ${row}.queue, ${NOW}, ${attempt}, ${extra}))::text)`;
+}

@@ -6,6 +6,7 @@ import * as cancel from './cancel.js';
 import * as dashboard from './dashboard.js';
 import * as demo from './demo.js';
 import * as enqueue from './enqueue.js';
+import * as events from './events.js';
 import * as health from './health.js';
 import * as init from './init.js';
 import * as inspect from './inspect.js';
@@ -19,7 +20,7 @@ import * as stats from './stats.js';
 import * as sweep from './sweep.js';
 import * as worker from './worker.js';
 
-const COMMANDS = [init, profiles, health, enqueue, worker, inspect, stats, metrics, requeue, cancel, purge, retention, schedule, bench, sweep, demo, dashboard];
+const COMMANDS = [init, profiles, health, enqueue, worker, inspect, events, stats, metrics, requeue, cancel, purge, retention, schedule, bench, sweep, demo, dashboard];
 
 export function registerCommands(program: Command, app: App): void {
   for (const command of COMMANDS) command.register(program, app);

@@ -4,7 +4,7 @@ import { TaskQueue } from '../../core/queue.js';
 import type { TaskView } from '../../core/task-view.js';
 import { TASK_STATES, type TaskState } from '../../core/types.js';
 import { queueName, wholeNumber } from '../args.js';
-import { CommandFailed } from '../errors.js';
+import { CommandFailed, UsageError } from '../errors.js';
 import { formatMs, formatTime, keyValues, preview, table } from '../format.js';
 import type { Io } from '../io.js';
 import type { App } from '../program.js';
@@ -13,6 +13,7 @@ interface InspectFlags {
   queue?: string;
   state?: TaskState;
   id?: string;
+  log?: boolean;
   limit: number;
   offset: number;
 }
@@ -23,18 +24,23 @@ export function register(program: Command, app: App): void {
     .description('show queue counts, live workers and the newest tasks (or one task with --id)')
     .option('-q, --queue <queue>', 'only this queue', queueName)
     .addOption(new Option('-s, --state <state>', 'only tasks in this state').choices(TASK_STATES))
-    .option('--id <id>', 'show one task in full: payload, result, error, times')
+    .argument('[id]', 'show this task in full (the same as --id)')
+    .option('--id <id>', 'show one task in full: payload, result, error, times, progress')
+    .option('--log', "with a task id: print the task's log (its handler's ctx.log lines), one per line")
     .option('-l, --limit <n>', 'how many tasks to list (newest first)', wholeNumber(1, 1000), 20)
     .option('--offset <n>', 'skip this many of the newest', wholeNumber(0, 1_000_000_000), 0)
     .action(
-      app.action(async (ctx, flags: InspectFlags) => {
+      app.action(async (ctx, idArg: string | undefined, flags: InspectFlags) => {
         const { io } = ctx;
+        const id = idArg ?? flags.id;
+        if (flags.log && id === undefined) throw new UsageError('--log needs a task id: sitq inspect ID --log');
         const profile = await ctx.profile();
         const queue = new TaskQueue(await ctx.connect(profile));
-        if (flags.id !== undefined) {
-          const task = await queue.getTask(flags.id);
-          if (!task) throw new CommandFailed(`no task with id ${flags.id} in profile ${profile.name}`);
-          if (ctx.json) io.json(task);
+        if (id !== undefined) {
+          const task = await queue.getTask(id);
+          if (!task) throw new CommandFailed(`no task with id ${id} in profile ${profile.name}`);
+          if (flags.log) showLog(io, task, ctx.json);
+          else if (ctx.json) io.json(task);
           else showTask(io, task);
           return;
         }
@@ -129,7 +135,21 @@ function showTask(io: Io, t: TaskView): void {
     ['payload', JSON.stringify(t.payload)],
     ['result', t.result !== undefined ? JSON.stringify(t.result) : undefined],
     ['error', t.error ? `${t.error.name}: ${t.error.message}` : undefined],
+    ['progress', t.progress !== undefined ? JSON.stringify(t.progress) : undefined],
+    ['log', t.log ? `${t.log.length} line(s)${t.logDropped ? `, ${t.logDropped} older dropped` : ''} (sitq inspect ${t.id} --log)` : undefined],
+    ['headers', t.headers ? JSON.stringify(t.headers) : undefined],
     ['decode error', t.decodeError],
   ], io.colors));
   if (t.error?.stack) io.out(io.colors.dim(t.error.stack));
+}
+
+/** `--log`: the lines as they are (JSON: { id, state, progress, log, logDropped }). */
+function showLog(io: Io, t: TaskView, json: boolean): void {
+  if (json) {
+    io.json({ id: t.id, state: t.state, progress: t.progress ?? null, log: t.log ?? [], logDropped: t.logDropped ?? 0 });
+    return;
+  }
+  if (t.logDropped) io.out(io.colors.dim(`(${t.logDropped} older line(s) dropped to keep the log's bound)`));
+  for (const line of t.log ?? []) io.out(line);
+  if (!t.log?.length) io.out(io.colors.dim('(no log lines)'));
 }
