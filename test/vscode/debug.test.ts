@@ -99,15 +99,20 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.page.locator('.monaco-editor .view-lines', { hasText: shows }).first().waitFor({ timeout: 30_000 });
   };
 
-  /** The debug toolbar's Stop until the session ends: the first asks the program to end (a worker
-   *  then finishes its running task first), another one kills it, as pressing Ctrl-C twice does. */
+  /** The debug toolbar's Stop, pressed once, then waiting for the session to end (the toolbar
+   *  goes when VS Code has no debug session left). One press is VS Code's `terminate` request,
+   *  which js-debug carries out on a launched program with its default killBehavior "forceful"
+   *  (SIGKILL to the process tree, even while it is paused on a breakpoint); it then confirms the
+   *  process is gone by polling it and the session ends. On a machine at load 17-18 that took
+   *  5.2, 8.4 and 14.5 s after the one press: about the 15 s this test used to wait before pressing
+   *  again (a second press is VS Code's `disconnect`, which only looked like the fix). So: one
+   *  press and a generous ceiling; the time is reported. */
   const stopDebugging = async () => {
     const toolbar = wb.page.locator('.debug-toolbar');
-    for (let attempt = 1; await toolbar.isVisible(); attempt++) {
-      if (attempt > 3) throw new Error('the debug session did not stop');
-      await toolbar.locator('.codicon-debug-stop, .codicon-debug-disconnect').first().click();
-      await toolbar.waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
-    }
+    const pressed = Date.now();
+    await toolbar.locator('.codicon-debug-stop, .codicon-debug-disconnect').first().click();
+    await toolbar.waitFor({ state: 'hidden', timeout: 120_000 });
+    t.diagnostic(`the debug session ended ${Date.now() - pressed} ms after one press of Stop`);
   };
 
   /** Types into the step whose title matches, without accepting it. */
@@ -222,15 +227,14 @@ test('enqueue with every option and debugging a task in a real VS Code (code-ser
     await wb.expand(wb.treeRow('Backends', 'default', '2 dead'));
     await wb.expand(wb.treeRowNamed('Backends', 'dead'));
     await wb.contextMenu(wb.treeRowNamed('Backends', 'fixture.boom'), 'Debug Task Locally');
-    // A live refresh can re-render the row while its menu is open: the command then asks which
-    // task (as it does from the palette), and the person picks it there.
-    for (const end = Date.now() + 5_000; Date.now() < end; await wb.page.waitForTimeout(200)) {
-      if ((await wb.quickInputText()).includes('Debug which task')) {
-        await wb.answer('Debug which task', 'fixture.boom', { pick: true });
-        break;
-      }
+    // The command gets its row: asking "Debug which task" (as from the palette) would mean VS Code
+    // handed it none (a refresh of the tree under way; extension/tree/calm.ts).
+    const pausedLine = logLine(/debug session "sitq: fixture\.boom .*" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 90_000);
+    for (let settled = false; !settled; ) {
+      settled = await Promise.race([pausedLine.then(() => true, () => true), wb.page.waitForTimeout(200).then(() => false)]);
+      if ((await wb.quickInputText()).includes('Debug which task')) throw new Error('Debug Task Locally arrived without its row: it asked "Debug which task"');
     }
-    const paused = await logLine(/debug session "sitq: fixture\.boom .*" paused \(breakpoint\) at .*tasks\.mjs:\d+/, 90_000);
+    const paused = await pausedLine;
     const deadId = /debugging fixture\.boom \(([^)]+)\)/.exec(await logLine(/debugging fixture\.boom \(/, 1000))?.[1] ?? '?';
     assert.match(paused, new RegExp(`tasks\\.mjs:${BREAK_LINE}$`), paused);
     // What the person sees: paused, on that line, in the handler, with the stored payload.
