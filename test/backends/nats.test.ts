@@ -12,6 +12,8 @@ import { connect, nkeys, type NatsConnection } from 'nats';
 import { NatsBackend, type NatsOptions } from '../../shared/backends/nats/index.js';
 import { Requester } from '../../shared/backends/nats/requester.js';
 import type { Session } from '../../shared/backends/nats/context.js';
+import { metaKeys } from '../../shared/backends/nats/names.js';
+import type { StoredTask } from '../../shared/backends/nats/records.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
@@ -634,5 +636,46 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       assert.equal(page.tasks.length, 100);
       const later = Date.now() - t1;
       assert.ok(firstRead < 10_000 && later < 3000, `first read ${firstRead} ms, a later page ${later} ms`);
+    }));
+});
+
+describe('nats: an enqueue that died halfway is finished by the next enqueue of its key', { skip: sharedSkip }, () => {
+  // A producer killed between its writes (key, record, work message) left the key naming a task
+  // that does not exist, or one that no claim will ever see (the schedules' 4-process test, which
+  // SIGKILLs its schedulers, caught it). The next enqueue of the key finishes the job.
+  const keyOf = (queue: string, key: string) => metaKeys.idempotency(queue, key);
+  const encode = (s: string) => new TextEncoder().encode(s);
+
+  it('a key whose record was never written: the record is written under the key\'s id and runs once', () =>
+    withNats({}, async (b) => {
+      const orphanId = newTask().id;
+      assert.ok((await sessionOf(b).meta.create(keyOf('default', 'k-dangling'), encode(orphanId))) !== null);
+      const [outcome] = await b.enqueue([newTask({ idempotencyKey: 'k-dangling' })]);
+      assert.deepEqual(outcome, { id: orphanId, created: false });
+      assert.equal((await b.getTask(orphanId))?.state, 'pending');
+      const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 3000 });
+      assert.deepEqual(claimed.map((c) => c.record.id), [orphanId]);
+      assert.deepEqual(await b.claim({ ...claimOne, max: 10, waitMs: 300 }), []);
+    }));
+
+  it('a record whose work message was never published: it is published and claimed once', () =>
+    withNats({}, async (b) => {
+      const t = newTask({ idempotencyKey: 'k-silent' });
+      const rec: StoredTask = { ...t, state: 'pending', attempts: 0, token: 0, idemKey: keyOf('default', 'k-silent') };
+      assert.ok((await sessionOf(b).meta.create(keyOf('default', 'k-silent'), encode(t.id))) !== null);
+      assert.ok((await sessionOf(b).store.write(rec, 0)) !== null);
+      assert.deepEqual(await b.claim({ ...claimOne, waitMs: 300 }), [], 'no message: nothing to claim');
+      assert.deepEqual(await b.enqueue([newTask({ idempotencyKey: 'k-silent' })]), [{ id: t.id, created: false }]);
+      const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 3000 });
+      assert.deepEqual(claimed.map((c) => c.record.id), [t.id]);
+    }));
+
+  it('a repeated enqueue of a task already published adds no second delivery', () =>
+    withNats({}, async (b) => {
+      const [first] = await b.enqueue([newTask({ idempotencyKey: 'k-twice' })]);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await b.enqueue([newTask({ idempotencyKey: 'k-twice' })]), [{ id: first.id, created: false }]);
+      const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 2000 });
+      assert.deepEqual(claimed.map((c) => c.record.id), [first.id]);
+      assert.deepEqual(await b.claim({ ...claimOne, max: 10, waitMs: 500 }), []);
     }));
 });

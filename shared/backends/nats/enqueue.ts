@@ -2,6 +2,13 @@
 // absent), then one work message per ready task — carrying the record and the revision it was
 // written at, so the claim needs no read — or a delayed-index entry per future task. Each step
 // is one round of concurrent requests for the whole batch.
+// These are separate writes, so a producer can die between them. An enqueue that finds its key
+// taken finishes the earlier one: a key whose task record was never written gets that record
+// (create-only, under the key's id: if the earlier producer was only slow, one of the two writes
+// wins), and a task still pending or delayed with no attempt gets its work message (same
+// Nats-Msg-Id, so the server keeps one within its duplicate window; a stray copy is dropped by the
+// claim's compare-and-set) or its delayed-index entry again. So a retried enqueue of a key never
+// answers a task that does not exist or never runs.
 import type { WireEvent } from '../../core/events.js';
 import { publishEvents } from './events.js';
 import type { EnqueueOutcome, NewTask } from '../../core/types.js';
@@ -50,13 +57,17 @@ async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<Enqu
   const revs = await Promise.all(records.map((rec, i) => s.store.write(rec, 0, encoded[i])));
   const clash = revs.findIndex((r) => r === null);
   if (clash >= 0) throw new SitqError(`a task with id ${records[clash].id} already exists`);
+  const written = records.map((rec, i) => ({ rec, rev: revs[i]!, body: encoded[i] }));
+  const finished = await finishEarlierEnqueues(s, tasks, outcomes, now);
+  await makeClaimable(s, [...written, ...finished]);
+  return outcomes;
+}
 
-  const ready: { rec: StoredTask; rev: number; body: Uint8Array }[] = [];
-  const later: { rec: StoredTask; rev: number }[] = [];
-  records.forEach((rec, i) => {
-    if (rec.state === 'delayed') later.push({ rec, rev: revs[i]! });
-    else ready.push({ rec, rev: revs[i]!, body: encoded[i] });
-  });
+/** Publishes the work message of each ready task (earlier runAt first, then the given order) and
+ *  indexes each delayed one. */
+async function makeClaimable(s: Session, written: readonly { rec: StoredTask; rev: number; body: Uint8Array }[]): Promise<void> {
+  const ready = written.filter((w) => w.rec.state !== 'delayed');
+  const later = written.filter((w) => w.rec.state === 'delayed');
   // Within one batch, earlier runAt first (then batch order, kept by the stable sort).
   ready.sort((a, b) => a.rec.runAt - b.rec.runAt);
   await Promise.all([
@@ -79,7 +90,34 @@ async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<Enqu
       s.scheduler.add({ id: rec.id, ...entry, rev: entryRev });
     }),
   ]);
-  return outcomes;
+}
+
+/** For each task whose key named an earlier enqueue's task: that task as it must be made
+ *  claimable again (see the top of this file), or nothing when it is underway or done. */
+async function finishEarlierEnqueues(s: Session, tasks: readonly NewTask[], outcomes: readonly EnqueueOutcome[], now: number): Promise<{ rec: StoredTask; rev: number; body: Uint8Array }[]> {
+  const owners = new Map<string, NewTask>();
+  const batchIds = new Set(tasks.map((t) => t.id));
+  tasks.forEach((t, i) => {
+    const id = outcomes[i].id;
+    if (!outcomes[i].created && !batchIds.has(id) && !owners.has(id)) owners.set(id, t);
+  });
+  const found = await Promise.all(
+    [...owners].map(async ([id, t]) => {
+      const last = await s.requester.lastBySubject(s.names.taskStream, s.names.taskSubject(id), true);
+      if (last === null) {
+        // The key was taken and the record never written: write it now from this task's fields.
+        const rec: StoredTask = { ...t, id, state: t.runAt > now ? 'delayed' : 'pending', attempts: 0, token: 0, idemKey: metaKeys.idempotency(t.queue, t.idempotencyKey!) };
+        const body = encodeRecord(rec);
+        const rev = await s.store.write(rec, 0, body);
+        return rev === null ? null : { rec, rev, body }; // null: the earlier producer wrote it meanwhile
+      }
+      if (last.operation === 'DEL' || last.operation === 'PURGE' || last.data.length === 0) return null; // purged: its key goes with it
+      const current = await s.store.get(id, true);
+      if (!current || current.rec.attempts > 0 || (current.rec.state !== 'pending' && current.rec.state !== 'delayed')) return null;
+      return { rec: current.rec, rev: current.rev, body: encodeRecord(current.rec) };
+    }),
+  );
+  return found.filter((f): f is { rec: StoredTask; rev: number; body: Uint8Array } => f !== null);
 }
 
 /** One outcome per task: `created` unless its key already names a task (whose id is returned;
