@@ -1,6 +1,6 @@
 // Everything the host pushes without being asked: the UI never polls.
 import type { BenchRunSummary } from './bench.js';
-import type { HealthSample, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from './models.js';
+import type { EventStreamItem, HealthSample, LocalWorkerView, LogLine, ProfileHealth, ProfileView, QueuesSnapshot } from './models.js';
 
 export interface Events {
   /** The saved profiles changed (this UI or another one saved/deleted). */
@@ -13,6 +13,8 @@ export interface Events {
   workers: { workers: LocalWorkerView[] };
   'worker.log': { id: string; lines: LogLine[] };
   bench: { run: BenchRunSummary };
+  /** What `tasks.follow` asked for, to that session only, in the order they happened. */
+  'task.events': { profile: string; items: EventStreamItem[] };
 }
 
 export type EventName = keyof Events;

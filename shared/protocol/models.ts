@@ -5,8 +5,10 @@ import type { NodeStatus } from '../core/backend.js';
 import type { BackendKind } from '../backends/descriptors.js';
 import type { TaskState, WorkerInfo } from '../core/types.js';
 import type { CatchUpPolicy, ScheduleInfo, ScheduleSpec } from '../core/schedules.js';
+import type { EventStreamItem } from '../core/events.js';
+import type { TaskProgress } from '../core/progress.js';
 
-export type { BackendKind, NodeStatus, TaskState, WorkerInfo };
+export type { BackendKind, NodeStatus, TaskState, WorkerInfo, EventStreamItem, TaskProgress };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -153,6 +155,8 @@ export interface TaskRow {
   finishedAt?: number;
   /** `Name: message` of the last error, one line. */
   error?: string;
+  /** The last progress its handler reported (ctx.progress): 0-100 or a small object. */
+  progress?: TaskProgress;
 }
 
 export interface TaskPageView {
@@ -176,6 +180,11 @@ export interface TaskDetail extends TaskRow {
   leaseOwner?: string;
   leaseExpiresAt?: number;
   backoff: { type: string; baseMs: number; maxMs: number; jitter: number };
+  /** Its handler's log (ctx.log), oldest first, bounded (see docs/semantics.md). */
+  log?: string[];
+  /** Older lines dropped to keep the log's bound. */
+  logDropped?: number;
+  headers?: Record<string, string>;
 }
 
 export type BulkAction = 'requeue' | 'cancel';

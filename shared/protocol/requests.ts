@@ -53,6 +53,11 @@ export interface Requests {
   /** `search` matches id, name, error or JSON payload text in the backend (ListTasksQuery.search). */
   'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; search?: string; offset: number; limit: number }; result: TaskPageView };
   'tasks.get': { params: { profile: string; id: string }; result: TaskDetail | null };
+  /** Follows one task or one queue's live events (a progress bar, a log tail): the host pushes
+   *  them as `task.events` to this session until `tasks.unfollow` or another follow (one follow per
+   *  session). At most once: a `gap` item means read `tasks.get` afresh. */
+  'tasks.follow': { params: { profile: string; taskId?: string; queue?: string }; result: { following: true } };
+  'tasks.unfollow': { params: Record<string, never>; result: { following: false } };
   'tasks.requeue': { params: { profile: string; id: string }; result: { ok: boolean } };
   /** Cancels a pending, delayed or running task (a running one's worker aborts its handler within
    *  about a second); ok false when it is unknown or already finished. */
@@ -122,6 +127,8 @@ export const METHODS: readonly Method[] = [
   'queues.snapshot',
   'tasks.list',
   'tasks.get',
+  'tasks.follow',
+  'tasks.unfollow',
   'tasks.requeue',
   'tasks.cancel',
   'tasks.bulk',

@@ -78,6 +78,7 @@ export function toRow(r: TaskRecord): TaskRow {
   if (r.startedAt !== undefined) row.startedAt = r.startedAt;
   if (r.finishedAt !== undefined) row.finishedAt = r.finishedAt;
   if (r.error) row.error = `${r.error.name}: ${firstLine(r.error.message)}`;
+  if (r.progress !== undefined) row.progress = r.progress;
   return row;
 }
 
@@ -99,6 +100,9 @@ function toDetail(r: TaskRecord, view: TaskView): TaskDetail {
   if (r.idempotencyKey !== undefined) detail.idempotencyKey = r.idempotencyKey;
   if (r.leaseOwner !== undefined) detail.leaseOwner = r.leaseOwner;
   if (r.leaseExpiresAt !== undefined) detail.leaseExpiresAt = r.leaseExpiresAt;
+  if (r.log !== undefined) detail.log = r.log;
+  if (r.logDropped !== undefined) detail.logDropped = r.logDropped;
+  if (r.headers !== undefined) detail.headers = r.headers;
   return detail;
 }
 

@@ -64,6 +64,8 @@ export const PARAMS: Schemas = {
     limit: z.number().int().min(1).max(1000),
   }),
   'tasks.get': z.strictObject({ profile: name, id }),
+  'tasks.follow': z.strictObject({ profile: name, taskId: id.optional(), queue: z.string().max(64).optional() }),
+  'tasks.unfollow': z.strictObject({}),
   'tasks.requeue': z.strictObject({ profile: name, id }),
   'tasks.cancel': z.strictObject({ profile: name, id }),
   'tasks.bulk': z.strictObject({

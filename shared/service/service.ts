@@ -1,6 +1,7 @@
 // The dashboard's host-side implementation of the protocol over the core. Every host (browser
 // dashboard, Electron, VS Code) creates one service and opens a session per UI it shows; the
 // service imports neither Electron nor VS Code.
+import type { EventStreamItem } from '../core/events.js';
 import { dirname } from 'node:path';
 import type { BackendKind } from '../backends/descriptors.js';
 import { scrub } from '../config/redact.js';
@@ -104,6 +105,8 @@ export class DashboardService implements SessionHost {
 
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
+    void session.following?.close();
+    session.following = undefined;
   }
 
   /** The host's user-level profiles changed (its settings were edited). */
@@ -226,6 +229,22 @@ export class DashboardService implements SessionHost {
       'queues.snapshot': async ({ profile }) => snapshot(profile, await conn(profile)),
       'tasks.list': async ({ profile, ...query }) => listTasks(await conn(profile), query),
       'tasks.get': async ({ profile, id }) => getTask(await conn(profile), id),
+      'tasks.follow': async ({ profile, taskId, queue }, session) => {
+        await session.following?.close();
+        // Pushed as they come (the emitter form): the iterator's buffer is not used, so keep it minimal.
+        const stream = (await conn(profile)).queue.events({ taskId, queue, buffer: 1 });
+        session.following = stream;
+        const push = (item: EventStreamItem) => session.emit('task.events', { profile, items: [item] });
+        stream.on('event', push);
+        stream.on('gap', push);
+        await stream.ready;
+        return { following: true as const };
+      },
+      'tasks.unfollow': async (_params, session) => {
+        await session.following?.close();
+        session.following = undefined;
+        return { following: false as const };
+      },
       'tasks.requeue': async ({ profile, id }) => {
         const ok = await (await conn(profile)).queue.requeue(id);
         this.poke(profile);

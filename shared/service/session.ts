@@ -23,6 +23,8 @@ export class Session {
   readonly id = nextSession++;
   /** The profile whose queue counts this session wants pushed. */
   watching: string | null = null;
+  /** tasks.follow's stream, closed by the next follow, unfollow or the session's end. */
+  following: { close(): Promise<void> } | undefined;
   private closed = false;
 
   constructor(
