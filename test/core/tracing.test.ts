@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { createBackend } from '../../shared/backends/index.js';
 import { silentLogger } from '../../shared/core/logger.js';
 import { TaskQueue } from '../../shared/core/queue.js';
@@ -171,6 +173,31 @@ describe('OpenTelemetry spans', () => {
     } finally {
       setTracingImporter(undefined);
       await backend.close();
+    }
+  });
+});
+
+describe('OpenTelemetry without an SDK', () => {
+  it('a propagator but no tracer provider: enqueue passes the caller\'s context on; the worker still runs the task', async () => {
+    // The describe above shut its SDK down (trace.disable()); only a propagator and a context
+    // manager are registered here, as an app that passes contexts through without recording does.
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const backend = createBackend({ type: 'memory', name: `tracing-nosdk-${process.pid}` });
+    await backend.connect();
+    const worker = new Worker(backend, { tasks: [tracedTask], pollInterval: 20, logger: silentLogger });
+    try {
+      const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const q = new TaskQueue(backend, { logger: silentLogger, history: false });
+      const id = await context.with(propagation.extract(ROOT_CONTEXT, { traceparent: incoming }), () => q.enqueue('test.traced', {}));
+      assert.equal((await backend.getTask(id))?.headers?.traceparent, incoming);
+      await worker.start();
+      await eventually('the task to succeed', async () => (await backend.getTask(id))?.state === 'succeeded', 20_000);
+    } finally {
+      await worker.stop();
+      await backend.close();
+      propagation.disable();
+      context.disable();
     }
   });
 });
