@@ -21,7 +21,8 @@ export function startWorkerProcess(config: BackendConfig, ledger: string, env: R
   });
   started.push(child);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker process did not become ready in 20 s')), 20_000);
+    // A generous ceiling: on a loaded 2-core machine, four worker processes starting at once took up to 17 s.
+    const timer = setTimeout(() => reject(new Error('worker process did not become ready in 60 s')), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);

@@ -266,7 +266,7 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
       return;
     }
 
-    it(`4 worker processes × ${SOAK_MS / 1000} s on every: 1000, all killed (SIGKILL) halfway and restarted: exactly one task per tick`, { todo, timeout: SOAK_MS + 120_000 }, (t) =>
+    it(`4 worker processes × ${SOAK_MS / 1000} s on every: 1000, all killed (SIGKILL) halfway and restarted: exactly one task per tick`, { todo, timeout: SOAK_MS + 240_000 }, (t) =>
       withBackend(target, async (b, config) => {
         const q = new TaskQueue(b);
         const dir = mkdtempSync(join(tmpdir(), 'sitq-sched-'));
