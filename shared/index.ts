@@ -5,7 +5,6 @@ export type { Backend, CancelledFrom, FinishedState, NodeStatus, PruneOptions, S
 export { type KeepRule, type KeepSettings, type QueueSettings } from './core/queue-settings.js';
 export { type RetentionOptions } from './core/retention.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS } from './core/backend.js';
-export { TaskQueue, type TaskId, type TaskQueueOptions } from './core/queue.js';
 export {
   CATCH_UP_POLICIES,
   LATE_TICK_MS,
@@ -16,6 +15,8 @@ export {
   type ScheduleSpec,
 } from './core/schedules.js';
 export { Scheduler, tickIdempotencyKey, type SchedulerOptions, type SchedulerPass } from './core/scheduler.js';
+export { TaskQueue, type QueueStatus, type TaskId, type TaskQueueOptions } from './core/queue.js';
+export { parseRate, formatRate, type QueueLimitsChange, type RateLimit } from './core/queue-settings.js';
 export { Worker, type WorkerOptions, type WorkerEvents, type WorkerTaskEvent } from './core/worker.js';
 export { Result, type ResultStatus } from './core/result.js';
 export { defineTask, type TaskContext, type TaskDefinition, type TaskHandler } from './core/tasks.js';

@@ -4,7 +4,7 @@
 // updateQueueSettings, a compare-and-set loop, so writers of different fields never undo each other.
 import type { Backend } from './backend.js';
 import { ConfigurationError, SitqError, describeValue, type ConfigurationIssue } from './errors.js';
-import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
+import { QUEUE_NAME, QUEUE_NAME_EXPECTED, rangeIssue, type RuleIssue, type WholeNumberRange } from './rules.js';
 
 /** How long and how many finished tasks of one state a queue keeps. Either, both or neither. */
 export interface KeepRule {
@@ -23,10 +23,18 @@ export interface KeepSettings {
 
 export const KEEP_STATES = ['succeeded', 'dead', 'cancelled'] as const;
 
+/** At most `max` tasks of the queue start per `perMs` ms, across every worker and process. */
+export interface RateLimit {
+  max: number;
+  perMs: number;
+}
+
 export interface QueueSettings {
-  /** Flow control (pause/limits): written by their own module; kept as they are here. */
+  /** No worker claims from the queue while set; enqueueing still works (core/queue-controls.ts). */
   paused?: boolean;
-  rate?: { max: number; perMs: number };
+  /** Rate limit on the starts (claims) of the queue's tasks. */
+  rate?: RateLimit;
+  /** Most tasks of the queue running at once, across every worker and process. */
   maxRunning?: number;
   /** Retention, enforced by the workers (core/retention.ts). */
   keep?: KeepSettings;
@@ -141,4 +149,92 @@ export async function updateQueueSettings(backend: Backend, queue: string, chang
     if (await backend.setState(key, JSON.stringify(next), entry?.version ?? 0)) return next;
   }
   throw new SitqError(`the settings of queue ${queue} kept changing under ${MAX_ROUNDS} writes in a row; try again`);
+}
+
+// --- flow control: pause, rate, maxRunning (core/queue-controls.ts obeys them) -----------------
+
+/** The change `setQueueLimits` makes: a value sets the limit, `null` removes it, absent leaves it. */
+export interface QueueLimitsChange {
+  rate?: RateLimit | null;
+  maxRunning?: number | null;
+}
+
+export const RATE_MAX: WholeNumberRange = { min: 1, max: 1_000_000, what: 'a number of tasks' };
+export const RATE_PER_MS: WholeNumberRange = { min: 1, max: 86_400_000, what: 'a period in ms' };
+export const MAX_RUNNING: WholeNumberRange = { min: 1, max: 1_000_000, what: 'a number of running tasks' };
+
+/** Limiter state (owned by queue-controls.ts): the token bucket and the table of running slots. */
+export const rateStateKey = (queue: string): string => `limits/${queue}/rate`;
+export const runningStateKey = (queue: string): string => `limits/${queue}/running`;
+
+export function rateIssues(rate: unknown, option = 'rate'): RuleIssue[] {
+  if (typeof rate !== 'object' || rate === null) return [{ option, expected: 'an object { max, perMs }', given: rate }];
+  const r = rate as Record<string, unknown>;
+  return [rangeIssue(RATE_MAX, r.max, `${option}.max`), rangeIssue(RATE_PER_MS, r.perMs, `${option}.perMs`)].filter((i): i is RuleIssue => i !== undefined);
+}
+
+export function limitsChangeIssues(change: unknown): RuleIssue[] {
+  if (typeof change !== 'object' || change === null) return [{ option: 'limits', expected: 'an object { rate?, maxRunning? }', given: change }];
+  const c = change as Record<string, unknown>;
+  const issues: RuleIssue[] = [];
+  for (const k of Object.keys(c)) if (k !== 'rate' && k !== 'maxRunning') issues.push({ option: `limits.${k}`, expected: 'only rate and maxRunning', given: c[k] });
+  if (c.rate !== undefined && c.rate !== null) issues.push(...rateIssues(c.rate, 'limits.rate'));
+  if (c.maxRunning !== undefined && c.maxRunning !== null) {
+    const issue = rangeIssue(MAX_RUNNING, c.maxRunning, 'limits.maxRunning');
+    if (issue) issues.push(issue);
+  }
+  return issues;
+}
+
+/** Checks a limits change; a ConfigurationError names each bad field. */
+export function assertLimitsChange(change: unknown): asserts change is QueueLimitsChange {
+  const issues = limitsChangeIssues(change);
+  if (issues.length > 0) throw new ConfigurationError(issues);
+}
+
+/** `settings` with the change applied (null removes a limit). */
+export function applyLimitsChange(settings: QueueSettings, change: QueueLimitsChange): QueueSettings {
+  const next = { ...settings };
+  if (change.rate === null) delete next.rate;
+  else if (change.rate !== undefined) next.rate = { max: change.rate.max, perMs: change.rate.perMs };
+  if (change.maxRunning === null) delete next.maxRunning;
+  else if (change.maxRunning !== undefined) next.maxRunning = change.maxRunning;
+  return next;
+}
+
+/** The flow-control fields of stored settings that are well formed (a bad one written by hand is
+ *  ignored, not obeyed); empty when the queue has none. */
+export function flowSettings(s: QueueSettings): Pick<QueueSettings, 'paused' | 'rate' | 'maxRunning'> {
+  return {
+    ...(s.paused === true ? { paused: true } : {}),
+    ...(s.rate !== undefined && rateIssues(s.rate).length === 0 ? { rate: { max: s.rate.max, perMs: s.rate.perMs } } : {}),
+    ...(s.maxRunning !== undefined && !rangeIssue(MAX_RUNNING, s.maxRunning, 'maxRunning') ? { maxRunning: s.maxRunning } : {}),
+  };
+}
+
+/** Settings as stored (`{}` for a value that is not a JSON object), for the workers' poll, which
+ *  must not stop on a bad entry. */
+export function parseSettingsLeniently(key: string, value: string): QueueSettings {
+  try {
+    return parse(key, value);
+  } catch {
+    return {};
+  }
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+export const RATE_TEXT_EXPECTED = 'a rate as N/PERIOD: 100/1s, 10/500ms, 1000/1m, 5/2h (N from 1 to 1,000,000; a period up to 1d)';
+
+/** `100/1s` → `{ max: 100, perMs: 1000 }`; `100/s` means per 1 s; undefined when it is not a rate. */
+export function parseRate(text: string): RateLimit | undefined {
+  const m = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m|min|h|d)\s*$/.exec(text);
+  if (!m) return undefined;
+  const rate = { max: Number(m[1]), perMs: Math.round(Number(m[2] ?? 1) * UNIT_MS[m[3]]) };
+  return rateIssues(rate).length === 0 ? rate : undefined;
+}
+
+/** `{ max: 100, perMs: 1000 }` → `100/1s` (the largest unit that divides the period). */
+export function formatRate(rate: RateLimit): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (rate.perMs % UNIT_MS[unit] === 0) return `${rate.max}/${rate.perMs / UNIT_MS[unit]}${unit}`;
+  return `${rate.max}/${rate.perMs}ms`;
 }

@@ -14,10 +14,32 @@ import { Result } from './result.js';
 import { checkRuns, readSchedule, removeSchedule, scheduleKey, SCHEDULE_PREFIX, setSchedulePaused, toScheduleInfo, upsertSchedule, assertScheduleName, type ScheduleInfo, type ScheduleOptions, type ScheduleSpec } from './schedules.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import { checkPayloadSizes } from './task-size.js';
-import { checkKeep, readQueueSettings, updateQueueSettings, type KeepSettings, type QueueSettings } from './queue-settings.js';
+import {
+  applyLimitsChange,
+  assertLimitsChange,
+  checkKeep,
+  flowSettings,
+  listQueueSettings,
+  rateStateKey,
+  readQueueSettings,
+  runningStateKey,
+  updateQueueSettings,
+  type KeepSettings,
+  type QueueLimitsChange,
+  type QueueSettings,
+  type RateLimit,
+} from './queue-settings.js';
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
-import type { EnqueueOutcome, ListTasksQuery, QueueCounts, WorkerInfo } from './types.js';
+import { emptyCounts, type EnqueueOutcome, type ListTasksQuery, type QueueCounts, type WorkerInfo } from './types.js';
+
+/** A queue's counts with its flow-control settings (TaskQueue.queues()). */
+export interface QueueStatus extends QueueCounts {
+  /** No worker claims from it until it is resumed. */
+  paused: boolean;
+  rate?: RateLimit;
+  maxRunning?: number;
+}
 
 /** What snapshot() read: the state a consumer of events() resumes from after a gap. */
 export interface EventSnapshot {
@@ -259,6 +281,46 @@ export class TaskQueue {
 
   listQueues(): Promise<string[]> {
     return this.backend.listQueues();
+  }
+
+  /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
+   *  its limits. */
+  async queues(): Promise<QueueStatus[]> {
+    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend)]);
+    const byQueue = new Map<string, QueueCounts>(counts.map((c) => [c.queue, c]));
+    for (const queue of settings.keys()) if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });
+    return [...byQueue.values()]
+      .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
+      .map((c) => {
+        const s = flowSettings(settings.get(c.queue) ?? {});
+        return { ...c, paused: s.paused === true, ...(s.rate ? { rate: s.rate } : {}), ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}) };
+      });
+  }
+
+  // --- flow control (stored on the backend; every worker of every process obeys it) -----------
+  /** Stops every worker claiming from `queue`: each sees it within a second (tasks already running
+   *  finish); enqueueing still works. Answers the queue's settings. */
+  pauseQueue(queue: string): Promise<QueueSettings> {
+    return updateQueueSettings(this.backend, queue, (s) => ({ ...s, paused: true }));
+  }
+
+  /** Lets workers claim from `queue` again; a worker waiting on it is woken when it sees this. */
+  resumeQueue(queue: string): Promise<QueueSettings> {
+    return updateQueueSettings(this.backend, queue, (s) => {
+      delete s.paused;
+      return s;
+    });
+  }
+
+  /** Sets (a value) or removes (`null`) the queue's rate limit `{ max, perMs }` and its global
+   *  concurrency `maxRunning`; absent fields are left as they are. A new or removed rate starts
+   *  with an empty token bucket. Answers the queue's settings. */
+  async setQueueLimits(queue: string, change: QueueLimitsChange): Promise<QueueSettings> {
+    assertLimitsChange(change);
+    const settings = await updateQueueSettings(this.backend, queue, (s) => applyLimitsChange(s, change));
+    if (change.rate !== undefined) await this.backend.deleteState(rateStateKey(queue));
+    if (change.maxRunning === null) await this.backend.deleteState(runningStateKey(queue));
+    return settings;
   }
 
   listWorkers(): Promise<WorkerInfo[]> {

@@ -11,6 +11,7 @@ import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
 import { Tracing, type TaskTrace } from './tracing.js';
+import { QueueControls } from './queue-controls.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { serializerNamed, type Serializer } from './serializers.js';
@@ -205,6 +206,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
    *  for its running tasks to finish so that such a task can run alone next. */
   private isolating = false;
   private startedAt = 0;
+  /** Pause, rate limit and maxRunning of this worker's queues (queue-controls.ts). */
+  private readonly controls: QueueControls;
   private stats = { processed: 0, failed: 0 };
 
   constructor(backend: Backend, options: WorkerOptions = {}) {
@@ -240,6 +243,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
     );
     this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.backendError(err, what));
+    this.controls = new QueueControls({
+      backend,
+      workerId: this.id,
+      queues: this.queues,
+      leaseMs: this.leaseMs,
+      pollInterval: this.pollInterval,
+      runningIn: (queue) => this.runningIn(queue),
+      interruptClaim: () => this.interruptClaim(),
+      release: (tasks) => this.backend.release(tasks.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks of a paused queue failed; they return after their lease')),
+      warn: (message) => this.logger.warn(message),
+    });
   }
 
   /** Task names this worker can run. */
@@ -271,6 +285,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.pool) await this.pool.start();
     await this.tracing.ready();
     await this.backend.heartbeat(this.info, this.leaseMs);
+    await this.controls.start();
     const every = Math.max(20, Math.floor(this.leaseMs / 3));
     this.timers.push(setInterval(() => void this.maintain(), every));
     this.timers.push(watchEventLoop(this.leaseMs, (blockedMs) => this.warnBlocked(blockedMs)));
@@ -300,6 +315,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async stopNow(timeout: number): Promise<void> {
     const deadline = Date.now() + timeout;
     this.state = 'stopping';
+    this.controls.stop();
     this.claimAbort.abort();
     // A loop waiting for a free slot would otherwise wait for a running task to finish.
     this.wakeClaimLoop();
@@ -321,8 +337,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.timers = [];
     if (this.pool) await this.pool.close();
     const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
-    // Bounded like the flush: a worker left registered disappears when its heartbeat expires.
-    await withinMs(unregister, Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
+    // Its maxRunning slots go back with it (queue-controls.ts).
+    const giveBackSlots = this.controls.finish().catch((err) => this.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
+    // Bounded like the flush: a worker left registered disappears when its heartbeat expires, its
+    // slots when their entry does.
+    await withinMs(Promise.all([unregister, giveBackSlots]), Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
     this.state = 'stopped';
     this.emit('warning', `worker ${this.id} stopped`);
   }
@@ -341,48 +360,64 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      let claimed: ClaimedTask[];
-      const claimSentAt = performance.now();
       try {
-        claimed = await this.backend.claim({
-          workerId: this.id,
-          queues: this.queues,
-          max: free,
-          leaseMs: this.leaseMs,
-          waitMs: this.pollInterval,
-          signal: this.claimAbort.signal,
-        });
+        if (this.controls.active) await this.controls.claim(free, (queues, max, waitMs) => this.claimAndBegin(queues, max, waitMs));
+        else await this.claimAndBegin(this.queues, free, this.pollInterval);
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
         pause = Math.min(RETRY_PAUSE_CAP_MS, Math.max(100, pause * 2));
         this.backendError(err, `claiming failed; trying again in ${pause} ms`);
         await abortableSleep(pause, this.claimAbort.signal);
-        continue;
       }
-      if (this.state !== 'running') {
-        // Stop came while the claim was in flight: these never started, so they go back now.
-        await this.backend.release(claimed.map((c) => c.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
-        break;
-      }
-      const suspect = claimed.find(cameBackFromExpiredLease);
-      if (!suspect) {
-        for (const c of claimed) this.begin(c, claimSentAt);
-        continue;
-      }
-      // A task whose last run ended without a report may have killed its process. It runs alone,
-      // so that if it does so again it takes no other task's attempt with it; the rest of the
-      // claim goes back unstarted (a release costs no attempt).
-      // With other tasks still running, the suspects go back and the rest start; no claim follows
-      // until the running tasks are done, so that the next claim can run a suspect alone.
-      this.isolating = true;
-      const start = this.running.size === 0 ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
-      const back = claimed.filter((c) => !start.includes(c));
-      if (back.length > 0) {
-        await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
-      }
-      for (const c of start) this.begin(c, claimSentAt);
     }
+  }
+
+  /** One claim; starts what it got and answers the queue of each task started. */
+  private async claimAndBegin(queues: readonly string[], max: number, waitMs: number): Promise<string[]> {
+    if (this.state !== 'running') return [];
+    const claimSentAt = performance.now();
+    let claimed = await this.backend.claim({ workerId: this.id, queues, max, leaseMs: this.leaseMs, waitMs, signal: this.claimAbort.signal });
+    if (this.state !== 'running') {
+      // Stop came while the claim was in flight: these never started, so they go back now.
+      await this.backend.release(claimed.map((c) => c.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+      return [];
+    }
+    if (this.controls.active) claimed = await this.controls.withoutPaused(claimed);
+    const suspect = claimed.find(cameBackFromExpiredLease);
+    if (!suspect) {
+      for (const c of claimed) this.begin(c, claimSentAt);
+      return claimed.map((c) => c.record.queue);
+    }
+    // A task whose last run ended without a report may have killed its process. It runs alone,
+    // so that if it does so again it takes no other task's attempt with it; the rest of the
+    // claim goes back unstarted (a release costs no attempt).
+    // With other tasks still running, the suspects go back and the rest start; no claim follows
+    // until the running tasks are done, so that the next claim can run a suspect alone.
+    this.isolating = true;
+    const start = this.running.size === 0 ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
+    const back = claimed.filter((c) => !start.includes(c));
+    if (back.length > 0) {
+      await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
+    }
+    for (const c of start) this.begin(c, claimSentAt);
+    return start.map((c) => c.record.queue);
+  }
+
+  /** Queue settings changed: the claim now waiting ends (empty), so the next one obeys them. */
+  private interruptClaim(): void {
+    if (this.state !== 'running') return;
+    const waiting = this.claimAbort;
+    this.claimAbort = new AbortController();
+    waiting.abort();
+  }
+
+  /** Tasks of `queue` begun here and not yet finished, their reports included. */
+  private runningIn(queue: string): number {
+    let n = 0;
+    for (const r of this.running.values()) if (r.event.queue === queue) n++;
+    for (const r of this.reporting) if (r.event.queue === queue && this.running.get(r.event.taskId) !== r) n++;
+    return n;
   }
 
   private begin(claimed: ClaimedTask, claimSentAt: number): void {
@@ -392,7 +427,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
     this.running.set(record.id, running);
     this.emitTask('claimed', running.event);
-    void this.execute(running).finally(() => this.freeSlot(running));
+    void this.execute(running).finally(() => {
+      this.freeSlot(running);
+      if (this.controls.active) this.controls.taskEnded(record.queue);
+    });
   }
 
   /** The task no longer runs: its slot is free for the next claim. Idempotent. */

@@ -130,6 +130,17 @@ export interface QueueView {
   queue: string;
   counts: StateCountsView;
   oldestPendingAgeMs: number;
+  /** No worker claims from the queue until it is resumed (queues.pause / queues.resume). */
+  paused: boolean;
+  /** At most `max` task starts per `perMs` ms across every worker (queues.setLimits). */
+  rate?: RateLimitView;
+  /** At most this many of the queue's tasks running at once across every worker (queues.setLimits). */
+  maxRunning?: number;
+}
+
+export interface RateLimitView {
+  max: number;
+  perMs: number;
 }
 
 export interface QueuesSnapshot {

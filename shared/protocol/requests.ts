@@ -19,6 +19,7 @@ import type {
   ProfileHealth,
   ProfileView,
   QueuesSnapshot,
+  RateLimitView,
   ScheduleDraft,
   SchedulePreview,
   ScheduleSpecView,
@@ -67,6 +68,17 @@ export interface Requests {
   'tasks.bulk': { params: { profile: string; action: BulkAction; target: BulkTarget }; result: BulkOutcome };
   'tasks.purge': { params: { profile: string; queue?: string; olderThanMs: number }; result: { deleted: number } };
   'tasks.enqueue': { params: EnqueueRequest; result: { enqueued: number; firstId?: string } };
+
+  /** Flow control of a queue, stored on the backend and obeyed by every worker of every process
+   *  (TaskQueue.pauseQueue / resumeQueue / setQueueLimits; queues.settings reads them). Pause:
+   *  workers stop claiming within a second, running tasks finish, enqueueing still works. Each
+   *  answers the queue's settings after the change (all of them, `keep` too); the watched
+   *  profile's `queues` push follows. */
+  'queues.pause': { params: { profile: string; queue: string }; result: QueueSettings };
+  'queues.resume': { params: { profile: string; queue: string }; result: QueueSettings };
+  /** Sets (a value) or removes (null) the rate limit `{ max, perMs }` and `maxRunning`; an absent
+   *  field is left as it is. Bad values are refused naming the field (limits.rate.max, ...). */
+  'queues.setLimits': { params: { profile: string; queue: string; rate?: RateLimitView | null; maxRunning?: number | null }; result: QueueSettings };
 
   /** Every schedule of the profile by name, each with its next `runs` tick times (default 5). */
   'schedules.list': { params: { profile: string; runs?: number }; result: ScheduleView[] };
@@ -125,6 +137,9 @@ export const METHODS: readonly Method[] = [
   'ha.nodes',
   'watch.set',
   'queues.snapshot',
+  'queues.pause',
+  'queues.resume',
+  'queues.setLimits',
   'tasks.list',
   'tasks.get',
   'tasks.follow',

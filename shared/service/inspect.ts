@@ -8,18 +8,27 @@ import type { BulkAction, BulkOutcome, BulkTarget, EnqueueRequest, QueuesSnapsho
 import type { Connection } from './connections.js';
 
 export async function snapshot(profile: string, c: Connection): Promise<QueuesSnapshot> {
-  const [queues, workers] = await Promise.all([c.backend.counts(), c.backend.listWorkers()]);
+  const [queues, workers] = await Promise.all([c.queue.queues(), c.backend.listWorkers()]);
   return {
     profile,
     at: Date.now(),
-    queues: queues.map((q) => ({ queue: q.queue, counts: { ...q.counts }, oldestPendingAgeMs: q.oldestPendingAgeMs })).sort((a, b) => a.queue.localeCompare(b.queue)),
+    queues: queues
+      .map((q) => ({
+        queue: q.queue,
+        counts: { ...q.counts },
+        oldestPendingAgeMs: q.oldestPendingAgeMs,
+        paused: q.paused,
+        ...(q.rate ? { rate: { ...q.rate } } : {}),
+        ...(q.maxRunning !== undefined ? { maxRunning: q.maxRunning } : {}),
+      }))
+      .sort((a, b) => a.queue.localeCompare(b.queue)),
     workers: workers.map((w: WorkerInfo) => ({ ...w, queues: [...w.queues] })),
   };
 }
 
 /** What changed in a snapshot, ignoring clocks that tick on their own. */
 export function snapshotSignature(s: QueuesSnapshot): string {
-  return JSON.stringify([s.queues.map((q) => [q.queue, q.counts]), s.workers.map((w) => [w.id, w.running, w.processed, w.failed])]);
+  return JSON.stringify([s.queues.map((q) => [q.queue, q.counts, q.paused, q.rate, q.maxRunning]), s.workers.map((w) => [w.id, w.running, w.processed, w.failed])]);
 }
 
 export async function listTasks(c: Connection, query: { queue?: string; state?: TaskState; search?: string; offset: number; limit: number }): Promise<TaskPageView> {

@@ -90,6 +90,16 @@ export const PARAMS: Schemas = {
     delayMs: z.number().int().min(0),
     maxAttempts: z.number().int(),
   }),
+  // Structure only: the values are checked by the core's rules (queue-settings.ts), whose
+  // ConfigurationError names the field.
+  'queues.pause': z.strictObject({ profile: name, queue: z.string().max(64) }),
+  'queues.resume': z.strictObject({ profile: name, queue: z.string().max(64) }),
+  'queues.setLimits': z.strictObject({
+    profile: name,
+    queue: z.string().max(64),
+    rate: z.strictObject({ max: z.number(), perMs: z.number() }).nullable().optional(),
+    maxRunning: z.number().nullable().optional(),
+  }),
   'schedules.list': z.strictObject({ profile: name, runs }),
   'schedules.get': z.strictObject({ profile: name, name: scheduleName, runs }),
   'schedules.save': z.strictObject({

@@ -187,6 +187,12 @@ export class DashboardService implements SessionHost {
     setTimeout(() => void this.pollOne(profile, true), 0);
   }
 
+  /** Something the watchers' snapshot shows changed: it follows; answers `result`. */
+  private changed<T>(profile: string, result: T): T {
+    this.poke(profile);
+    return result;
+  }
+
   private createHandlers(): Handlers {
     const conn = (profile: string) => this.connections.get(profile);
     const bench = this.bench;
@@ -276,6 +282,10 @@ export class DashboardService implements SessionHost {
         this.poke(req.profile);
         return out;
       },
+
+      'queues.pause': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.pauseQueue(queue)),
+      'queues.resume': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.resumeQueue(queue)),
+      'queues.setLimits': async ({ profile, queue, ...change }) => this.changed(profile, await (await conn(profile)).queue.setQueueLimits(queue, change)),
 
       'schedules.list': async ({ profile, runs }) => listSchedules(await conn(profile), runs),
       'schedules.get': async ({ profile, name, runs }) => getSchedule(await conn(profile), name, runs),

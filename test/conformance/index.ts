@@ -6,6 +6,7 @@ import { cancelRetentionSuite } from './cancel-retention.js';
 import { contractSuite } from './contract.js';
 import { corruptRecordsSuite } from './corrupt-records.js';
 import { historySuite } from './history.js';
+import { flowControlSuite } from './flow-control.js';
 import type { ConformanceTarget } from './harness.js';
 import { processesSuite } from './processes.js';
 import { progressEventsSuite } from './progress-events.js';
@@ -35,5 +36,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     historySuite(target, { todo: stateTodo });
     schedulesSuite(target, { todo: stateTodo });
     cancelRetentionSuite(target, { stateTodo });
+    flowControlSuite(target, { todo: stateTodo });
   });
 }

@@ -1,11 +1,14 @@
 // A browser dashboard on a temporary config, secrets file and SQLite folder, plus a Node protocol
 // client for it (the same ProtocolClient the UI uses, over the `ws` package).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import WebSocket from 'ws';
 import { startDashboard, type RunningDashboard, type StartDashboardOptions } from '../../shared/dashboard/index.js';
 import { ProtocolClient, type ConnectionState, type Transport } from '../../shared/protocol/client.js';
+import type { EventData, EventName } from '../../shared/protocol/events.js';
 import type { HostBoundMessage } from '../../shared/protocol/messages.js';
 import { FileSecretStore } from '../../shared/service/file-secrets.js';
 
@@ -100,4 +103,39 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The next `event` the client receives that `match`es; rejects after `timeoutMs`. */
+export function nextEvent<E extends EventName>(client: ProtocolClient, event: E, match: (d: EventData<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventData<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
+    const off = client.on(event, (d) => {
+      if (!match(d)) return;
+      clearTimeout(timer);
+      off();
+      resolve(d);
+    });
+  });
+}
+
+/** For a describe block: a dashboard with a memory profile named `profile` (a fresh store) and a
+ *  client connected to it, made before its tests and closed after them. */
+export function memoryProfileDashboard(profile: string): { readonly client: ProtocolClient } {
+  let t: TempDashboard | undefined;
+  let client: ProtocolClient | undefined;
+  before(async () => {
+    t = await tempDashboard();
+    client = await connectClient(t.dashboard);
+    await client.request('profiles.save', { draft: { name: profile, kind: 'memory', options: { name: `m-${randomBytes(4).toString('hex')}` }, secrets: {} } });
+  });
+  after(async () => {
+    client?.close();
+    await t?.close();
+  });
+  return {
+    get client(): ProtocolClient {
+      if (!client) throw new Error('the dashboard is made in before()');
+      return client;
+    },
+  };
 }

@@ -7,21 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProtocolClient } from '../../shared/protocol/client.js';
 import { RemoteError } from '../../shared/protocol/messages.js';
-import type { EventData, EventName } from '../../shared/protocol/events.js';
 import type { ProfileDraft } from '../../shared/protocol/models.js';
-import { connectClient, eventually, tempDashboard, type TempDashboard } from './helpers.js';
-
-function nextEvent<E extends EventName>(client: ProtocolClient, event: E, match: (d: EventData<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventData<E>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
-    const off = client.on(event, (d) => {
-      if (!match(d)) return;
-      clearTimeout(timer);
-      off();
-      resolve(d);
-    });
-  });
-}
+import { connectClient, eventually, nextEvent, tempDashboard, type TempDashboard } from './helpers.js';
 
 describe('dashboard service over the WebSocket (SQLite)', () => {
   let t: TempDashboard;

@@ -13,6 +13,7 @@ import * as inspect from './inspect.js';
 import * as metrics from './metrics.js';
 import * as profiles from './profiles.js';
 import * as purge from './purge.js';
+import * as queueFlow from './queue-flow.js';
 import * as requeue from './requeue.js';
 import * as retention from './retention.js';
 import * as schedule from './schedule.js';
@@ -20,7 +21,7 @@ import * as stats from './stats.js';
 import * as sweep from './sweep.js';
 import * as worker from './worker.js';
 
-const COMMANDS = [init, profiles, health, enqueue, worker, inspect, events, stats, metrics, requeue, cancel, purge, retention, schedule, bench, sweep, demo, dashboard];
+const COMMANDS = [init, profiles, health, enqueue, worker, inspect, events, stats, metrics, requeue, cancel, purge, retention, queueFlow, schedule, bench, sweep, demo, dashboard];
 
 export function registerCommands(program: Command, app: App): void {
   for (const command of COMMANDS) command.register(program, app);

@@ -1,6 +1,7 @@
 // `sitq inspect`: queue counts, live workers and the newest tasks; or one task in full with --id.
 import { Option, type Command } from 'commander';
-import { TaskQueue } from '../../core/queue.js';
+import { TaskQueue, type QueueStatus } from '../../core/queue.js';
+import { formatRate } from '../../core/queue-settings.js';
 import type { TaskView } from '../../core/task-view.js';
 import { TASK_STATES, type TaskState } from '../../core/types.js';
 import { queueName, wholeNumber } from '../args.js';
@@ -45,7 +46,7 @@ export function register(program: Command, app: App): void {
           return;
         }
         const [counts, workers, page] = await Promise.all([
-          queue.counts(),
+          queue.queues(),
           queue.listWorkers(),
           queue.listTasks({ queue: flags.queue, state: flags.state, limit: flags.limit, offset: flags.offset }),
         ]);
@@ -66,6 +67,7 @@ export function register(program: Command, app: App): void {
           { header: 'DEAD', value: (q) => q.counts.dead, color: (t, q) => (q.counts.dead ? c.red(t) : t) },
           { header: 'CANCELLED', value: (q) => q.counts.cancelled },
           { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
+          { header: 'FLOW', value: (q) => flowSummary(q), color: (t, q) => (q.paused ? c.yellow(t) : t) },
         ], c) : 'no queues yet');
         io.out();
         io.out(workers.length ? table(workers, [
@@ -152,4 +154,10 @@ function showLog(io: Io, t: TaskView, json: boolean): void {
   if (t.logDropped) io.out(io.colors.dim(`(${t.logDropped} older line(s) dropped to keep the log's bound)`));
   for (const line of t.log ?? []) io.out(line);
   if (!t.log?.length) io.out(io.colors.dim('(no log lines)'));
+}
+
+/** `paused, 100/1s, max 5 running`, or `-` for a queue without flow control. */
+function flowSummary(q: QueueStatus): string {
+  const parts = [...(q.paused ? ['paused'] : []), ...(q.rate ? [formatRate(q.rate)] : []), ...(q.maxRunning !== undefined ? [`max ${q.maxRunning} running`] : [])];
+  return parts.join(', ') || '-';
 }

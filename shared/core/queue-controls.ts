@@ -1,0 +1,443 @@
+// A worker's flow control, built once on the coordination-state store's compare-and-set (no
+// per-backend code): pause, rate limit and global concurrency of its queues.
+//
+// - Settings (`queues/<queue>`) are read every SETTINGS_POLL_MS; a change ends the claim now
+//   waiting (so a paused queue's task is not taken by a claim sent before the pause was seen) and
+//   wakes a worker sleeping on a paused or limited queue (so resume takes effect at once).
+// - Rate `{ max, perMs }`: a token bucket in `limits/<queue>/rate` (`{ t, at }`: tokens at epoch ms
+//   `at`), refilled at max per perMs, created empty, holding at most burst(rate) tokens — a quarter of
+//   max (at least 1), so starts are spread over the period rather than bunched at its start, while
+//   a worker stalled for a moment (SQLite's busy wait blocks its process) loses none of the rate.
+//   Tokens are taken in batches of as many as the worker has room for (up to the bucket's size). A
+//   worker takes tokens before it claims and claims no more tasks than it took; tokens it could not
+//   use go back.
+// - maxRunning: a slot table in `limits/<queue>/running` (`{ <workerId>: { n, exp } }`): each worker
+//   records how many of the queue's tasks it runs (or has reserved for a claim in flight), renewed
+//   until `exp` (now + its lease); a holder whose `exp` has passed (a crashed process) is dropped by
+//   the next writer. A worker claims at most maxRunning minus the other holders' and its own count.
+// Tasks over a limit are not claimed at all, so they wait in the queue: no failure, no attempt used.
+// A worker none of whose queues has settings claims exactly as before (`active` is false); its only
+// cost is the settings read every SETTINGS_POLL_MS.
+import type { Backend } from './backend.js';
+import { flowSettings, parseSettingsLeniently, queueSettingsKey, rateStateKey, runningStateKey, type QueueSettings, type RateLimit } from './queue-settings.js';
+import type { ClaimedTask } from './types.js';
+
+/** How often a worker reads its queues' settings: a pause is seen within this plus one claim. */
+export const SETTINGS_POLL_MS = 250;
+/** How often a worker blocked by a full maxRunning looks at the slot table again. */
+const SLOT_POLL_MS = 50;
+/** Compare-and-set attempts before a limiter gives up for this round (and tries again later). */
+const CAS_TRIES = 20;
+
+export interface QueueControlsHost {
+  readonly backend: Backend;
+  readonly workerId: string;
+  readonly queues: readonly string[];
+  readonly leaseMs: number;
+  readonly pollInterval: number;
+  /** Tasks of `queue` this worker has begun and not yet finished (its report included). */
+  runningIn(queue: string): number;
+  /** Settings changed: end the claim now waiting, so the next claim sees them. */
+  interruptClaim(): void;
+  /** Gives claimed, unstarted tasks back (no attempt counted). */
+  release(tasks: readonly ClaimedTask[]): Promise<void>;
+  warn(message: string): void;
+}
+
+/** Claims up to `max` tasks from `queues` (waiting up to `waitMs` for one), starts them, and
+ *  answers the queue of each task it started. */
+export type ClaimAndBegin = (queues: readonly string[], max: number, waitMs: number) => Promise<string[]>;
+
+interface Grant {
+  /** Tasks the queue's limits allow this claim. */
+  granted: number;
+  /** Of those, slots reserved in the maxRunning table. */
+  slots: number;
+  /** When nothing is granted: how long until a token or a slot may be free. */
+  retryInMs: number;
+}
+
+interface Bucket {
+  t: number;
+  at: number;
+}
+type SlotTable = Record<string, { n: number; exp: number }>;
+
+const isLimited = (s: QueueSettings | undefined): boolean => !!s && (s.rate !== undefined || s.maxRunning !== undefined);
+
+export class QueueControls {
+  /** Settings of this worker's queues that have any flow control. */
+  private settings = new Map<string, QueueSettings>();
+  private signature = '';
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopped = false;
+  private wakeSleeper: (() => void) | undefined;
+  private lastReadError: string | undefined;
+  /** Slots taken for a claim in flight, by queue. */
+  private readonly reserved = new Map<string, number>();
+  /** The `n` this worker last wrote in each queue's slot table. */
+  private readonly written = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  private flushing: Promise<void> | undefined;
+  private renewedAt = 0;
+
+  constructor(private readonly host: QueueControlsHost) {}
+
+  /** True while one of the worker's queues is paused or limited: the worker claims through claim(). */
+  get active(): boolean {
+    return this.settings.size > 0;
+  }
+
+  /** Reads the settings once (so a paused queue is never claimed at start), then polls them. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.tick(), SETTINGS_POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops polling and ends a sleep; the slot table entries stay until finish(). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.wake();
+  }
+
+  /** After the worker's tasks have ended: removes its entries from the slot tables. */
+  async finish(): Promise<void> {
+    this.reserved.clear();
+    for (const q of this.written.keys()) this.dirty.add(q);
+    this.kick();
+    while (this.flushing) await this.flushing;
+  }
+
+  /** A task of `queue` has ended here (its report included): its slot is given back. */
+  taskEnded(queue: string): void {
+    if (this.settings.get(queue)?.maxRunning !== undefined || this.written.has(queue)) this.markDirty(queue);
+  }
+
+  /** The tasks of queues that are paused now go back unstarted; the rest are returned. */
+  async withoutPaused(claimed: ClaimedTask[]): Promise<ClaimedTask[]> {
+    const back = claimed.filter((c) => this.settings.get(c.record.queue)?.paused === true);
+    if (back.length === 0) return claimed;
+    await this.host.release(back);
+    return claimed.filter((c) => !back.includes(c));
+  }
+
+  /**
+   * One round of claiming under the settings. Paused queues are left out. Each limited queue is
+   * claimed alone, for no more tasks than its limits grant now, then the other queues together, as
+   * usual; none of these claims waits. Only when nothing started does one claim wait for work (up
+   * to the poll interval, or until a limited queue's next token): over the other queues and the
+   * limited ones that grant a task, for one task, so an idle worker holds at most one token or
+   * slot of each queue while it waits.
+   */
+  async claim(free: number, claimAndBegin: ClaimAndBegin): Promise<void> {
+    const open = this.host.queues.filter((q) => this.settings.get(q)?.paused !== true);
+    if (open.length === 0) {
+      await this.sleep(this.host.pollInterval);
+      return;
+    }
+    const plain = open.filter((q) => !isLimited(this.settings.get(q)));
+    const limited = open.filter((q) => isLimited(this.settings.get(q)));
+    if (limited.length === 0) {
+      await claimAndBegin(plain, free, this.host.pollInterval);
+      return;
+    }
+    let begun = 0;
+    let retryInMs = Infinity;
+    /** Limited queues that granted more than they had ready: the ones to wait on for new work. */
+    const drained: string[] = [];
+    for (const queue of limited) {
+      if (begun >= free || this.stopped) return;
+      const round = await this.claimLimited([queue], free - begun, 0, claimAndBegin);
+      begun += round.begun;
+      retryInMs = Math.min(retryInMs, round.retryInMs);
+      drained.push(...round.drained);
+    }
+    if (plain.length > 0 && begun < free && !this.stopped) begun += (await claimAndBegin(plain, free - begun, 0)).length;
+    if (begun > 0 || this.stopped) return;
+    const waitMs = Math.min(this.host.pollInterval, retryInMs);
+    // Queues held back by their limits are not asked again before their retry time.
+    if (drained.length === 0 && plain.length === 0) await this.sleep(waitMs);
+    else await this.claimLimited(drained, 1, waitMs, claimAndBegin, plain);
+  }
+
+  /** Takes what the limits of each of `queues` grant (up to `want`), claims them (with `plain`,
+   *  which need no grant) for at most that many tasks, and settles each queue's grant with what
+   *  started in it; sleeps instead when nothing is granted and there is no plain queue. */
+  private async claimLimited(queues: readonly string[], want: number, waitMs: number, claimAndBegin: ClaimAndBegin, plain: readonly string[] = []): Promise<{ begun: number; retryInMs: number; drained: string[] }> {
+    const grants = new Map<string, Grant>();
+    let retryInMs = Infinity;
+    for (const queue of queues) {
+      const grant = await this.grant(queue, this.settings.get(queue)!, want);
+      if (grant.granted > 0) grants.set(queue, grant);
+      else retryInMs = Math.min(retryInMs, grant.retryInMs);
+    }
+    const claimable = [...grants.keys(), ...plain];
+    if (claimable.length === 0) {
+      if (waitMs > 0) await this.sleep(Math.min(waitMs, retryInMs));
+      return { begun: 0, retryInMs, drained: [] };
+    }
+    const max = plain.length > 0 ? want : Math.min(want, Math.max(...[...grants.values()].map((g) => g.granted)));
+    let started: string[] = [];
+    const drained: string[] = [];
+    try {
+      started = await claimAndBegin(claimable, max, waitMs);
+    } finally {
+      for (const [queue, grant] of grants) {
+        const n = started.filter((q) => q === queue).length;
+        if (n < grant.granted) drained.push(queue);
+        await this.settle(queue, this.settings.get(queue) ?? {}, grant, n);
+      }
+    }
+    return { begun: started.length, retryInMs, drained };
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      if (await this.refresh()) {
+        this.host.interruptClaim();
+        this.wake();
+      }
+      // Slot-table entries live until `exp`: renewed well before (a third of the lease).
+      if (Date.now() - this.renewedAt > this.host.leaseMs / 3) {
+        this.renewedAt = Date.now();
+        for (const q of this.written.keys()) this.markDirty(q);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Reads the worker's queues' settings; answers whether they changed. On a failed read the last
+   *  known settings stay (logged once per distinct error, not every poll). */
+  private async refresh(): Promise<boolean> {
+    let entries;
+    try {
+      entries = await Promise.all(this.host.queues.map((q) => this.host.backend.getState(queueSettingsKey(q))));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== this.lastReadError) this.host.warn(`reading queue settings failed (the last known ones stay in force): ${message}`);
+      this.lastReadError = message;
+      return false;
+    }
+    this.lastReadError = undefined;
+    const next = new Map<string, QueueSettings>();
+    entries.forEach((entry, i) => {
+      if (!entry) return;
+      const flow = flowSettings(parseSettingsLeniently(entry.key, entry.value));
+      if (Object.keys(flow).length > 0) next.set(this.host.queues[i], flow);
+    });
+    const signature = JSON.stringify([...next]);
+    if (signature === this.signature) return false;
+    this.settings = next;
+    this.signature = signature;
+    return true;
+  }
+
+  /** Slots, then tokens, for up to `want` tasks of `queue`. */
+  private async grant(queue: string, s: QueueSettings, want: number): Promise<Grant> {
+    let slots = 0;
+    if (s.maxRunning !== undefined) {
+      slots = await this.takeSlots(queue, s.maxRunning, want);
+      if (slots === 0) return { granted: 0, slots: 0, retryInMs: jitter(SLOT_POLL_MS) };
+      want = slots;
+    }
+    if (!s.rate) return { granted: want, slots, retryInMs: 0 };
+    const tokens = await this.takeTokens(queue, s.rate, want);
+    if (tokens.taken < slots) {
+      this.reserved.set(queue, (this.reserved.get(queue) ?? 0) - (slots - tokens.taken));
+      slots = tokens.taken;
+      this.markDirty(queue);
+    }
+    return { granted: tokens.taken, slots, retryInMs: tokens.retryInMs };
+  }
+
+  /** After a claim: unused tokens go back to the bucket; reserved slots become the started tasks'
+   *  (counted by runningIn) and the rest are given back. */
+  private async settle(queue: string, s: QueueSettings, grant: Grant, started: number): Promise<void> {
+    if (grant.slots > 0) {
+      this.reserved.set(queue, (this.reserved.get(queue) ?? 0) - grant.slots);
+      if (started < grant.slots) this.markDirty(queue);
+    }
+    if (s.rate && started < grant.granted) await this.returnTokens(queue, s.rate, grant.granted - started);
+  }
+
+  private async takeTokens(queue: string, rate: RateLimit, want: number): Promise<{ taken: number; retryInMs: number }> {
+    const key = rateStateKey(queue);
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const entry = await this.host.backend.getState(key);
+      const now = Date.now();
+      const tokens = refill(entry ? parseBucket(entry.value, now) : { t: 0, at: now }, rate, now);
+      // Tokens are taken in batches (as many as the worker has room for, up to the bucket's size),
+      // so that workers write the bucket a few times per burst rather than once per task.
+      const least = Math.min(want, burst(rate));
+      if (tokens + 1e-9 < least) {
+        // A bucket is created empty; one that exists is left as it is until tokens are taken.
+        if (!entry) await this.host.backend.setState(key, JSON.stringify({ t: 0, at: now }), 0);
+        return { taken: 0, retryInMs: jitter(Math.max(1, Math.ceil(((least - tokens) * rate.perMs) / rate.max))) };
+      }
+      const taken = Math.min(want, Math.floor(tokens + 1e-9));
+      if (await this.host.backend.setState(key, JSON.stringify({ t: tokens - taken, at: now }), entry?.version ?? 0)) return { taken, retryInMs: 0 };
+    }
+    return { taken: 0, retryInMs: 1 };
+  }
+
+  private async returnTokens(queue: string, rate: RateLimit, count: number): Promise<void> {
+    const key = rateStateKey(queue);
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const entry = await this.host.backend.getState(key);
+      if (!entry) return;
+      const now = Date.now();
+      const tokens = Math.min(burst(rate), refill(parseBucket(entry.value, now), rate, now) + count);
+      if (await this.host.backend.setState(key, JSON.stringify({ t: tokens, at: now }), entry.version)) return;
+    }
+  }
+
+  /** Reserves up to `want` slots; the reservation is counted in this worker's entry before the
+   *  write, so a concurrent rewrite of the entry never counts less than is held. */
+  private async takeSlots(queue: string, maxRunning: number, want: number): Promise<number> {
+    const key = runningStateKey(queue);
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const entry = await this.host.backend.getState(key);
+      const now = Date.now();
+      const table = liveHolders(entry ? parseTable(entry.value) : {}, now, this.host.workerId);
+      const others = Object.values(table).reduce((sum, h) => sum + h.n, 0);
+      const mine = this.host.runningIn(queue) + (this.reserved.get(queue) ?? 0);
+      const take = Math.max(0, Math.min(want, maxRunning - others - mine));
+      if (take === 0) return 0;
+      this.reserved.set(queue, (this.reserved.get(queue) ?? 0) + take);
+      table[this.host.workerId] = { n: mine + take, exp: now + this.host.leaseMs };
+      if (await this.host.backend.setState(key, JSON.stringify(table), entry?.version ?? 0)) {
+        this.written.set(queue, mine + take);
+        return take;
+      }
+      this.reserved.set(queue, (this.reserved.get(queue) ?? 0) - take);
+    }
+    return 0;
+  }
+
+  private markDirty(queue: string): void {
+    this.dirty.add(queue);
+    this.kick();
+  }
+
+  /** One flush at a time; queues marked while it ran get the next one. */
+  private kick(): void {
+    if (this.flushing || this.dirty.size === 0) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      this.kick();
+    });
+  }
+
+  /** Rewrites this worker's entry of each dirty queue with what it holds now (removed at 0). */
+  private async flush(): Promise<void> {
+    await Promise.resolve();
+    while (this.dirty.size > 0) {
+      const queues = [...this.dirty];
+      this.dirty.clear();
+      for (const q of queues) {
+        try {
+          await this.writeOwn(q);
+        } catch (err) {
+          this.host.warn(`updating the running-task slots of queue ${q} failed (they are rewritten at the next change, or expire with the lease): ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+    this.wake();
+  }
+
+  private async writeOwn(queue: string): Promise<void> {
+    const key = runningStateKey(queue);
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const entry = await this.host.backend.getState(key);
+      const now = Date.now();
+      const n = this.host.runningIn(queue) + (this.reserved.get(queue) ?? 0);
+      const table = liveHolders(entry ? parseTable(entry.value) : {}, now);
+      if (n > 0) table[this.host.workerId] = { n, exp: now + this.host.leaseMs };
+      else delete table[this.host.workerId];
+      if (!entry && n === 0) {
+        this.written.delete(queue);
+        return;
+      }
+      const done = entry && Object.keys(table).length === 0 ? await this.host.backend.deleteState(key, entry.version) : (await this.host.backend.setState(key, JSON.stringify(table), entry?.version ?? 0)) !== null;
+      if (done) {
+        if (n > 0) this.written.set(queue, n);
+        else this.written.delete(queue);
+        return;
+      }
+    }
+    throw new Error(`${CAS_TRIES} concurrent writers in a row`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleeper = done;
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeSleeper;
+    this.wakeSleeper = undefined;
+    wake?.();
+  }
+}
+
+/** `ms` plus up to half again, at random: workers that computed the same retry time from the same
+ *  state do not all come back at once (on SQLite each losing compare-and-set still takes the write
+ *  lock). The bucket's slack (burst) absorbs the delay, so no rate is lost. */
+function jitter(ms: number): number {
+  return Math.round(ms * (1 + Math.random() / 2));
+}
+
+/** The most tokens a bucket holds: how many tasks may start at once after an idle spell. */
+export function burst(rate: RateLimit): number {
+  return Math.max(1, Math.ceil(rate.max / 4));
+}
+
+function refill(b: Bucket, rate: RateLimit, now: number): number {
+  return Math.min(burst(rate), b.t + (Math.max(0, now - b.at) * rate.max) / rate.perMs);
+}
+
+function parseBucket(text: string, now: number): Bucket {
+  try {
+    const v = JSON.parse(text) as Partial<Bucket>;
+    if (typeof v.t === 'number' && typeof v.at === 'number' && Number.isFinite(v.t) && Number.isFinite(v.at)) return { t: v.t, at: v.at };
+  } catch {
+    // a bucket written by hand or damaged starts again empty
+  }
+  return { t: 0, at: now };
+}
+
+function parseTable(text: string): SlotTable {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    const out: SlotTable = {};
+    for (const [id, h] of Object.entries(v as Record<string, unknown>)) {
+      const { n, exp } = (h ?? {}) as { n?: unknown; exp?: unknown };
+      if (typeof n === 'number' && typeof exp === 'number' && n > 0) out[id] = { n, exp };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** The holders whose entries have not expired, without `except` (this worker, counted apart). */
+function liveHolders(table: SlotTable, now: number, except?: string): SlotTable {
+  const out: SlotTable = {};
+  for (const [id, h] of Object.entries(table)) if (h.exp > now && id !== except) out[id] = h;
+  return out;
+}
