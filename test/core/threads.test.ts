@@ -19,10 +19,26 @@ describe('thread pool', () => {
     const pool = new ThreadPool({ module: MODULE, size: 1 });
     await pool.start();
     try {
-      assert.deepEqual(pool.taskNames.sort(), ['cpu.boom', 'cpu.spin']);
+      assert.deepEqual(pool.taskNames.sort(), ['cpu.boom', 'cpu.chatty', 'cpu.spin']);
       const bytes = await pool.run('cpu.spin', jsonSerializer.serialize({ ms: 20 }), 'json', ctx(new AbortController().signal));
       assert.deepEqual(jsonSerializer.deserialize(bytes), { spun: 20, threadLoop: true });
       await assert.rejects(pool.run('cpu.boom', jsonSerializer.serialize(null), 'json', ctx(new AbortController().signal)), /boom in a thread/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a thread's ctx.progress and ctx.log reach the worker's context; a bad value throws in the thread", async () => {
+    const pool = new ThreadPool({ module: MODULE, size: 1 });
+    await pool.start();
+    try {
+      const progress: unknown[] = [];
+      const lines: string[] = [];
+      const context = { ...ctx(new AbortController().signal), progress: (v: unknown) => void progress.push(v), log: (l: string) => void lines.push(l) };
+      const bytes = await pool.run('cpu.chatty', jsonSerializer.serialize(null), 'json', context);
+      assert.deepEqual(jsonSerializer.deserialize(bytes), { refused: 'ConfigurationError' });
+      assert.deepEqual(progress, [{ done: 1, of: 2 }]);
+      assert.deepEqual(lines, ['from a thread', 'second']);
     } finally {
       await pool.close();
     }
