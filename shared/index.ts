@@ -22,7 +22,7 @@ export { Result, type ResultStatus } from './core/result.js';
 export { defineTask, type TaskContext, type TaskDefinition, type TaskHandler } from './core/tasks.js';
 export { jsonSerializer, v8Serializer, registerSerializer, type Serializer } from './core/serializers.js';
 export { type EnqueueOptions } from './core/enqueue-options.js';
-export { echoTask, sleepTask, failTask, cpuTask, TEST_TASKS } from './core/test-tasks.js';
+export { echoTask, sleepTask, failTask, cpuTask, progressTask, TEST_TASKS } from './core/test-tasks.js';
 export { type TaskView } from './core/task-view.js';
 export { type Logger, consoleLogger, silentLogger } from './core/logger.js';
 export { createBackend, BACKEND_KINDS, type BackendConfig, type BackendKind } from './backends/index.js';

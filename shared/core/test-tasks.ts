@@ -51,4 +51,18 @@ export const cpuTask = defineTask('sitq.cpu', (payload: { ms: number } | number,
   return { burnedMs: ms, checksum: x };
 });
 
-export const TEST_TASKS: readonly TaskDefinition<never, unknown>[] = [echoTask, sleepTask, failTask, cpuTask] as unknown as readonly TaskDefinition<never, unknown>[];
+/** Takes `steps` steps of `ms` each (payload `{ steps, ms }`), reporting its progress (0-100) and
+ *  logging a line at every step: what the task views show live. Stops early if aborted. */
+export const progressTask = defineTask('sitq.progress', async (payload: { steps?: number; ms?: number } | null, ctx: TaskContext) => {
+  const steps = Math.max(1, Math.min(10_000, Math.floor(numberOr(payload, 'steps', 10))));
+  const ms = numberOr(payload, 'ms', 200);
+  ctx.progress(0);
+  for (let i = 1; i <= steps; i++) {
+    await sleep(ms, undefined, { signal: ctx.signal });
+    ctx.log(`step ${i} of ${steps} done`);
+    ctx.progress(Math.round((i / steps) * 1000) / 10);
+  }
+  return { steps };
+});
+
+export const TEST_TASKS: readonly TaskDefinition<never, unknown>[] = [echoTask, sleepTask, failTask, cpuTask, progressTask] as unknown as readonly TaskDefinition<never, unknown>[];

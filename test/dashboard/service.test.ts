@@ -30,7 +30,7 @@ describe('dashboard service over the WebSocket (SQLite)', () => {
     assert.equal(hello.configPath, join(t.dir, 'sitq.config.json'));
     assert.equal(hello.secretStore.secure, false);
     assert.match(hello.secretStore.warning ?? '', /unencrypted/);
-    assert.deepEqual(hello.testTasks.map((x) => x.name), ['sitq.echo', 'sitq.sleep', 'sitq.fail', 'sitq.cpu']);
+    assert.deepEqual(hello.testTasks.map((x) => x.name), ['sitq.echo', 'sitq.sleep', 'sitq.fail', 'sitq.cpu', 'sitq.progress']);
     assert.ok(hello.presets.some((p) => p.kind === 'sqlite'));
   });
 

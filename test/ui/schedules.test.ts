@@ -6,35 +6,30 @@
 // screen with its form open is checked at 800, 1280 and 1920 px, light and dark, from bounding
 // boxes (test/ui/layout-check.ts), with screenshots in test-artifacts/ui/schedules/.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { ProtocolClient } from '../../shared/protocol/client.js';
-import { connectClient, eventually, tempDashboard, type TempDashboard } from '../dashboard/helpers.js';
-import { Shots, freshArtifactDir, launchChromium, strictPage } from './browser.js';
-import { ensureUiBuilt } from './build.js';
+import { eventually } from '../dashboard/helpers.js';
+import { strictPage, type Shots } from './browser.js';
+import { PROFILE, SIZES_AND_THEMES, sizedPage, uiFixture, type UiFixture } from './fixture.js';
 import { layoutProblems } from './layout-check.js';
 
+let f: UiFixture;
 let browser: Browser;
-let t: TempDashboard;
 let client: ProtocolClient;
 let shots: Shots;
+let url = '';
 const LONG = 60_000;
-const profile = 'local';
+const profile = PROFILE;
 
 before(async () => {
-  ensureUiBuilt();
-  browser = await launchChromium();
-  t = await tempDashboard();
-  client = await connectClient(t.dashboard);
-  shots = new Shots(freshArtifactDir('schedules'));
-  await client.request('profiles.save', { draft: { name: profile, kind: 'sqlite', options: { path: join(t.dir, 'schedules.db') }, secrets: {} } });
+  f = await uiFixture('schedules');
+  ({ browser, client, shots } = f);
+  url = f.t.dashboard.url;
 });
 
 after(async () => {
-  client?.close();
-  await t?.close();
-  await browser?.close();
+  await f?.close();
 });
 
 async function typeInto(page: Page, selector: string, text: string): Promise<void> {
@@ -47,7 +42,7 @@ const previewRuns = (page: Page) => page.locator('[data-testid=schedule-form] [d
 
 it('previews, creates, links the last run, pauses, resumes, edits and removes a schedule', { timeout: 300_000 }, async () => {
   const { page, problems } = await strictPage(browser);
-  await page.goto(`${t.dashboard.url}#/schedules`);
+  await page.goto(`${url}#/schedules`);
   await page.locator('[data-testid=schedules] .empty-title').filter({ hasText: 'No schedules yet' }).waitFor({ timeout: LONG });
 
   // The cron field: five runs as it is typed, each on a quarter hour (UTC by default).
@@ -151,20 +146,15 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   await page.context().close();
 });
 
-const SIZES = [800, 1280, 1920].flatMap((width) => [false, true].map((dark) => ({ width, dark })));
 
-for (const { width, dark } of SIZES) {
+for (const { width, dark } of SIZES_AND_THEMES) {
   it(`the Schedules screen and its form fit at ${width} px, ${dark ? 'dark' : 'light'}`, { timeout: 120_000 }, async () => {
     if (!(await client.request('schedules.get', { profile, name: 'every-six-hours-with-a-long-name' }))) {
       await client.request('schedules.save', { profile, name: 'every-six-hours-with-a-long-name', spec: { every: 6 * 3_600_000 }, task: 'sitq.sleep', payloadJson: '{"ms":10}', queue: 'notifications-and-reminders' });
       await client.request('schedules.save', { profile, name: 'paused-one', spec: { cron: '*/5 * * * *' }, task: 'sitq.echo', payloadJson: '{}', paused: true });
     }
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: dark ? 'dark' : 'light' });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    const tag = `${width}-${dark ? 'dark' : 'light'}`;
-    await page.goto(`${t.dashboard.url}#/schedules`);
+    const { page, errors, tag, close } = await sizedPage(browser, width, dark);
+    await page.goto(`${url}#/schedules`);
     await page.locator('[data-testid=schedule-row-quarterly-report]').waitFor({ timeout: LONG });
     await page.locator('[data-testid=schedule-row-paused-one] [data-testid=schedule-paused]').waitFor({ timeout: LONG });
     await shots.take(page, `list-${tag}`);
@@ -175,6 +165,6 @@ for (const { width, dark } of SIZES) {
     await shots.take(page, `form-${tag}`);
     assert.deepEqual(await layoutProblems(page), [], `form at ${tag}`);
     assert.deepEqual(errors, []);
-    await context.close();
+    await close();
   });
 }

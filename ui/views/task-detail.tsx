@@ -1,8 +1,8 @@
 // One task in full: payload, result, error with its stack, attempts and timings, and the actions
 // its state allows (requeue a dead or cancelled task, cancel a waiting one), each confirmed. The
 // open task follows its task live: it is read again whenever the profile's counts change.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { TaskDetail } from '../../shared/protocol/models.js';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { TaskDetail, TaskProgress } from '../../shared/protocol/models.js';
 import { Banner, Icon, StateBadge } from '../components/common.js';
 import { useConfirm } from '../components/modal.js';
 import { fmtClock, fmtDuration, fmtTime } from '../format.js';
@@ -43,11 +43,31 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
     if (countsAt !== undefined && connection === 'open') void load();
   }, [countsAt, connection]);
 
+  // Follow the task's progress and log: the host pushes the task's live events (tasks.follow, the
+  // backend's event stream), also those that do not move the counts; each batch, or a gap in the
+  // stream, reads the task again (one read at a time). Asked again after a reconnect (a new
+  // session); a new follow replaces the previous one, so only closing the drawer unfollows.
+  useEffect(() => {
+    const off = app.client.on('task.events', (e) => {
+      if (e.profile === profile && e.items.some((i) => i.kind === 'gap' || i.taskId === current.current)) void load();
+    });
+    if (connection === 'open') void app.client.request('tasks.follow', { profile, taskId: id }).catch(() => {});
+    return off;
+  }, [profile, id, connection]);
+  useEffect(
+    () => () => {
+      if (app.client.state === 'open') void app.client.request('tasks.unfollow', {}).catch(() => {});
+    },
+    [],
+  );
+
   const act = async (kind: 'requeue' | 'cancel') => {
     const ok = await confirm(
       kind === 'requeue'
         ? { title: 'Requeue this task?', body: <p>The task becomes pending now with its attempts reset to 0; a worker will run it again.</p>, confirm: 'Requeue' }
-        : { title: 'Cancel this task?', body: <p>The task will not run. You can requeue it later.</p>, confirm: 'Cancel task', danger: true },
+        : task?.state === 'running'
+          ? { title: 'Cancel this running task?', body: <p>The worker running it is told within a second: its handler's signal is aborted and the task ends cancelled. You can requeue it later.</p>, confirm: 'Cancel task', danger: true }
+          : { title: 'Cancel this task?', body: <p>The task will not run. You can requeue it later.</p>, confirm: 'Cancel task', danger: true },
     );
     if (!ok) return;
     try {
@@ -92,12 +112,13 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
                   Requeue
                 </button>
               )}
-              {(task.state === 'pending' || task.state === 'delayed') && (
+              {(task.state === 'pending' || task.state === 'delayed' || task.state === 'running') && (
                 <button class="danger-text" onClick={() => act('cancel')} data-testid="task-cancel">
                   Cancel
                 </button>
               )}
             </div>
+            {task.progress !== undefined && <TaskProgressBar progress={task.progress} state={task.state} />}
             <dl class="kv">
               <dt>Attempts</dt>
               <dd>
@@ -165,6 +186,7 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
                 )}
               </section>
             )}
+            {(task.log !== undefined || task.state === 'running') && <TaskLog lines={task.log ?? []} dropped={task.logDropped ?? 0} running={task.state === 'running'} />}
             {task.decodeError && <Banner kind="warning">The stored payload could not be decoded: {task.decodeError}</Banner>}
             <section class="detail-section">
               <h3>Payload</h3>
@@ -185,5 +207,71 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
       </div>
       {confirmEl}
     </aside>
+  );
+}
+
+/** The handler's last reported progress: a bar for 0-100, the object's fields otherwise. */
+function TaskProgressBar({ progress, state }: { progress: TaskProgress; state: TaskDetail['state'] }) {
+  const percent = typeof progress === 'number' ? progress : undefined;
+  return (
+    <section class="detail-section task-progress" data-testid="task-progress" data-value={percent === undefined ? undefined : String(percent)}>
+      <h3>
+        Progress{state !== 'running' && <span class="muted small"> (last reported)</span>}
+      </h3>
+      {percent !== undefined ? (
+        <div class="progress-row">
+          <div class="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-label="Task progress">
+            <div class={`progress-fill ${state === 'running' ? 'live' : ''}`} style={{ width: `${Math.max(0, Math.min(100, percent))}%` }} />
+          </div>
+          <span class="progress-text nowrap" data-testid="task-progress-text">
+            {Number.isInteger(percent) ? percent : percent.toFixed(1)} %
+          </span>
+        </div>
+      ) : (
+        <pre class="code small" data-testid="task-progress-text">
+          {JSON.stringify(progress)}
+        </pre>
+      )}
+    </section>
+  );
+}
+
+/** The handler's log, newest at the bottom; it keeps to the bottom as lines arrive unless the user
+ *  scrolled up to read (then it stays where they are and offers to jump back). */
+function TaskLog({ lines, dropped, running }: { lines: string[]; dropped: number; running: boolean }) {
+  const box = useRef<HTMLPreElement>(null);
+  const [follow, setFollow] = useState(true);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && follow) el.scrollTop = el.scrollHeight;
+  }, [lines, follow]);
+  const onScroll = () => {
+    const el = box.current;
+    if (el) setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 8);
+  };
+  return (
+    <section class="detail-section" data-testid="task-log-section">
+      <h3 class="log-head">
+        <span>
+          Log{' '}
+          <span class="muted small" data-testid="task-log-count">
+            {lines.length} line{lines.length === 1 ? '' : 's'}
+            {dropped > 0 ? `, ${dropped} older dropped` : ''}
+          </span>
+        </span>
+        {!follow && (
+          <button class="link small" onClick={() => setFollow(true)} data-testid="task-log-follow">
+            Follow the newest
+          </button>
+        )}
+      </h3>
+      {lines.length === 0 ? (
+        <p class="muted small">{running ? 'Nothing logged yet (ctx.log lines appear here as the handler writes them).' : 'Nothing logged.'}</p>
+      ) : (
+        <pre class="code task-log" ref={box} onScroll={onScroll} data-testid="task-log">
+          {lines.join('\n')}
+        </pre>
+      )}
+    </section>
   );
 }

@@ -16,9 +16,9 @@ const REFRESH_MS = 1000;
 /** Typing pauses this long before the search goes to the backend. */
 const SEARCH_DEBOUNCE_MS = 300;
 /** Which states each bulk action applies to (the single-task rules: requeue finished-for-good
- *  tasks, cancel waiting ones). */
+ *  tasks, cancel waiting and running ones). */
 const REQUEUABLE: readonly TaskState[] = ['dead', 'cancelled'];
-const CANCELLABLE: readonly TaskState[] = ['pending', 'delayed'];
+const CANCELLABLE: readonly TaskState[] = ['pending', 'delayed', 'running'];
 
 export interface TaskFilter {
   queue: string;
@@ -87,7 +87,7 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     const ok = await confirm(
       action === 'requeue'
         ? { title: `Requeue ${what}?`, body: <p>Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they are.</p>, confirm: 'Requeue' }
-        : { title: `Cancel ${what}?`, body: <p>Each pending or delayed task is cancelled and will not run. Running and finished tasks are left as they are. You can requeue them later.</p>, confirm: 'Cancel tasks', danger: true },
+        : { title: `Cancel ${what}?`, body: <p>Each pending or delayed task is cancelled and will not run; a running one is stopped (its worker aborts the handler within a second) and ends cancelled. Finished tasks are left as they are. You can requeue them later.</p>, confirm: 'Cancel tasks', danger: true },
     );
     if (!ok) return;
     setBusy(true);
@@ -236,6 +236,7 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
                 <th>Enqueued</th>
                 <th class="num">Ran</th>
                 <th>Error</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -266,6 +267,20 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
                   </td>
                   <td class="error-text small ellipsis cell-error card-full" title={r.error}>
                     {r.error ?? ''}
+                  </td>
+                  <td class="row-actions">
+                    {r.state === 'running' && (
+                      <button
+                        class="danger-text"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          void runBulk('cancel', { ids: [r.id] }, `the running task ${r.name}`);
+                        }}
+                        data-testid="task-row-cancel"
+                      >
+                        Cancel…
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
