@@ -69,7 +69,15 @@ export function UChart({ build, data, height = 220, testid }: { build: (width: n
   }, [build, height]);
 
   useEffect(() => {
-    plot.current?.setData(data);
+    const u = plot.current;
+    if (!u) return;
+    // A chart the user zoomed into keeps its span when new data arrives (the live charts read
+    // again every few seconds); otherwise the scales follow the data.
+    const xs = u.data[0];
+    const min = u.scales.x?.min;
+    const max = u.scales.x?.max;
+    const zoomed = xs.length > 1 && min != null && max != null && (min > xs[0] + 1e-6 || max < xs[xs.length - 1] - 1e-6);
+    u.setData(data, !zoomed);
   }, [data]);
 
   return <div class="chart" ref={box} data-testid={testid} />;

@@ -9,6 +9,7 @@ import { Empty, Panel, Stat, StatusDot } from '../components/common.js';
 import { UChart, axis, type ChartOptions, type Palette } from '../charts/uchart.js';
 import { fmtAgo, fmtClock, fmtInt, fmtMs } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
+import { HealthThroughput } from './throughput.js';
 
 const KEEP = 240;
 
@@ -88,7 +89,13 @@ export function HealthView() {
           <Stat label="checked" value={fmtAgo(h?.checkedAt)} />
         </div>
         {h?.serverVersion && <p class="muted small">Server: {h.serverVersion}</p>}
-        <UChart build={build} data={data} height={240} testid="health-chart" />
+        <div class="chart-grid health-charts">
+          <figure class="chart-box">
+            <figcaption>Response time</figcaption>
+            <UChart build={build} data={data} height={240} testid="health-chart" />
+          </figure>
+          <HealthThroughput profile={selected} />
+        </div>
         <div class="status-strip" aria-label="Status of recent checks" data-testid="status-strip">
           {history.map((s, i) => (
             <span key={i} class={`strip-cell strip-${s.status}`} title={`${fmtClock(s.at)} ${s.status}${s.latencyMs !== undefined ? ` ${s.latencyMs.toFixed(2)} ms` : ''}${s.error ? `: ${s.error}` : ''}`} />

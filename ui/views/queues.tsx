@@ -9,6 +9,7 @@ import { useApp, useAppState } from '../state/app.js';
 import { TaskDetailPanel } from './task-detail.js';
 import { TaskList, type TaskFilter } from './task-list.js';
 import { TASK_STATES_UI } from './task-states.js';
+import { ThroughputCharts, type RangeId } from './throughput.js';
 
 export function QueuesView() {
   const selected = useAppState((s) => s.selected);
@@ -45,6 +46,7 @@ export function QueuesView() {
             </TableWrap>
           )}
         </Panel>
+        <HistoryPanel profile={selected} queue={filter.queue || undefined} setQueue={(q) => setFilter({ ...filter, queue: q ?? '' })} queues={queues?.map((q) => q.queue) ?? []} />
         <Panel title="Tasks">
           <TaskList profile={selected} filter={filter} setFilter={setFilter} openTask={setOpenId} openId={openId} />
         </Panel>
@@ -167,5 +169,40 @@ function PurgeDialog({ profile, queue, onClose }: { profile: string; queue: stri
         </select>
       </label>
     </Modal>
+  );
+}
+
+const HISTORY_OPEN_KEY = 'sitq.historyOpen';
+
+/** Throughput history of the selected queue (the queue row picked above) or of every queue. */
+function HistoryPanel({ profile, queue, setQueue, queues }: { profile: string; queue: string | undefined; setQueue: (q: string | undefined) => void; queues: string[] }) {
+  const [open, setOpen] = useState(() => {
+    try {
+      return window.localStorage.getItem(HISTORY_OPEN_KEY) !== 'false';
+    } catch {
+      return true;
+    }
+  });
+  const [range, setRange] = useState<RangeId>('hour');
+  const toggle = () => {
+    setOpen(!open);
+    try {
+      window.localStorage.setItem(HISTORY_OPEN_KEY, String(!open));
+    } catch {
+      // no storage: the choice lasts for this page
+    }
+  };
+  return (
+    <Panel
+      title={`Throughput history of ${queue ?? 'every queue'}`}
+      testid="history-panel"
+      actions={
+        <button onClick={toggle} aria-expanded={open} data-testid="history-toggle">
+          {open ? 'Hide charts' : 'Show charts'}
+        </button>
+      }
+    >
+      {open ? <ThroughputCharts profile={profile} queue={queue} range={range} setRange={setRange} queues={queues} setQueue={setQueue} /> : <p class="muted small">Tasks finished, failures and processing times per minute or hour, from the backend.</p>}
+    </Panel>
   );
 }
