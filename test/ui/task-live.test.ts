@@ -86,6 +86,15 @@ it('shows a running task’s progress and log live, and cancels running tasks fr
   const shown = await progressValue(page);
   assert.ok(bar && fill && Math.abs(fill.width / bar.width - shown / 100) < 0.08, `fill ${fill?.width} of ${bar?.width} for ${shown} %`);
   await shots.take(page, 'progress-running');
+  // Followed by its events, not only when the counts are pushed again (every 5 s while nothing
+  // moves them): the bar shows many of the 30 steps on the way, not a few.
+  const seen = new Set<number>();
+  const deadline = Date.now() + LONG;
+  while (Date.now() < deadline && (await detail.locator('[data-testid=task-state]').getAttribute('data-state')) === 'running') {
+    seen.add(await progressValue(page));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(seen.size >= 6, `the bar moved step by step (${seen.size} distinct values seen: ${[...seen].join(', ')})`);
   // To the end: succeeded, 100 %, every step logged, the log scrolled to its newest line.
   await detail.locator('[data-testid=task-state][data-state=succeeded]').waitFor({ timeout: LONG });
   await detail.locator('[data-testid=task-progress][data-value="100"]').waitFor({ timeout: LONG });
