@@ -286,7 +286,9 @@ export class TaskQueue {
   /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
    *  its limits. */
   async queues(): Promise<QueueStatus[]> {
-    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend)]);
+    // A backend whose coordination state cannot be read (NATS until its state store lands) can hold
+    // no settings: its queues are listed with none, as they are, instead of failing the listing.
+    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend).catch(() => new Map<string, QueueSettings>())]);
     const byQueue = new Map<string, QueueCounts>(counts.map((c) => [c.queue, c]));
     for (const queue of settings.keys()) if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });
     return [...byQueue.values()]
