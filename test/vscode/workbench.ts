@@ -14,7 +14,9 @@ export class Workbench {
 
   static async open(browser: Browser, url: string, folder: string): Promise<Workbench> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${url}?folder=${encodeURIComponent(folder)}`);
+    // Loading the workbench (megabytes of script) took over 30 s, Playwright's default, on a
+    // machine at load 25: every code-server test then failed before its first step.
+    await page.goto(`${url}?folder=${encodeURIComponent(folder)}`, { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The status bar appears once the workbench finished its first layout.
     await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
