@@ -9,6 +9,7 @@ import { useApp, useAppState } from '../state/app.js';
 import { TaskDetailPanel } from './task-detail.js';
 import { TaskList, type TaskFilter } from './task-list.js';
 import { TASK_STATES_UI } from './task-states.js';
+import { FlowTags, LimitsDialog, PauseButton } from './queue-flow.js';
 import { ThroughputCharts, type RangeId } from './throughput.js';
 
 export function QueuesView() {
@@ -17,6 +18,7 @@ export function QueuesView() {
   const [filter, setFilter] = useState<TaskFilter>({ queue: '', state: '' });
   const [openId, setOpenId] = useState<string | null>(null);
   const [purging, setPurging] = useState<string | null | undefined>(undefined);
+  const [limitsOf, setLimitsOf] = useState<string | null>(null);
   const [, setBump] = useState(0);
 
   if (!selected) return <Empty title="Pick or add a profile first" />;
@@ -42,7 +44,7 @@ export function QueuesView() {
             </Empty>
           ) : (
             <TableWrap>
-              <QueueTable queues={queues} filter={filter} setFilter={setFilter} purge={(q) => setPurging(q)} />
+              <QueueTable profile={selected} queues={queues} filter={filter} setFilter={setFilter} purge={(q) => setPurging(q)} limits={(q) => setLimitsOf(q)} />
             </TableWrap>
           )}
         </Panel>
@@ -52,12 +54,13 @@ export function QueuesView() {
         </Panel>
       </div>
       {openId && <TaskDetailPanel profile={selected} id={openId} onClose={() => setOpenId(null)} onChanged={() => setBump((n) => n + 1)} />}
+      {limitsOf !== null && queues?.some((q) => q.queue === limitsOf) && <LimitsDialog profile={selected} q={queues.find((q) => q.queue === limitsOf)!} onClose={() => setLimitsOf(null)} />}
       {purging !== undefined && <PurgeDialog profile={selected} queue={purging} onClose={() => setPurging(undefined)} />}
     </div>
   );
 }
 
-function QueueTable({ queues, filter, setFilter, purge }: { queues: QueueView[]; filter: TaskFilter; setFilter: (f: TaskFilter) => void; purge: (queue: string) => void }) {
+function QueueTable({ profile, queues, filter, setFilter, purge, limits }: { profile: string; queues: QueueView[]; filter: TaskFilter; setFilter: (f: TaskFilter) => void; purge: (queue: string) => void; limits: (queue: string) => void }) {
   const sum = (s: (typeof TASK_STATES_UI)[number]) => queues.reduce((n, q) => n + q.counts[s], 0);
   return (
     <table class="table queue-table" data-testid="queue-table">
@@ -77,8 +80,11 @@ function QueueTable({ queues, filter, setFilter, purge }: { queues: QueueView[];
       </thead>
       <tbody>
         {queues.map((q) => (
-          <tr key={q.queue} class={`clickable ${filter.queue === q.queue ? 'selected' : ''}`} onClick={() => setFilter({ ...filter, queue: filter.queue === q.queue ? '' : q.queue })} data-testid={`queue-row-${q.queue}`}>
-            <td class="strong card-main">{q.queue}</td>
+          <tr key={q.queue} class={`clickable ${filter.queue === q.queue ? 'selected' : ''} ${q.paused ? 'paused-row' : ''}`} onClick={() => setFilter({ ...filter, queue: filter.queue === q.queue ? '' : q.queue })} data-testid={`queue-row-${q.queue}`} data-paused={q.paused ? 'true' : 'false'}>
+            <td class="card-main">
+              <span class="strong">{q.queue}</span>
+              <FlowTags q={q} />
+            </td>
             {TASK_STATES_UI.map((s) => (
               <td key={s} class={`num card-line2 ${q.counts[s] > 0 ? `count-${s}` : 'muted'}`} data-label={s} data-testid={`count-${q.queue}-${s}`}>
                 {fmtInt(q.counts[s])}
@@ -88,6 +94,16 @@ function QueueTable({ queues, filter, setFilter, purge }: { queues: QueueView[];
               {q.oldestPendingAgeMs > 0 ? fmtMs(q.oldestPendingAgeMs) : '–'}
             </td>
             <td class="row-actions">
+              <PauseButton profile={profile} q={q} />
+              <button
+                onClick={(e) => {
+                  e.stopPropagation();
+                  limits(q.queue);
+                }}
+                data-testid={`queue-limits-${q.queue}`}
+              >
+                Limits…
+              </button>
               <button
                 onClick={(e) => {
                   e.stopPropagation();
