@@ -25,6 +25,8 @@ import {
 
 /** How often a writer merges its counts into the store by default (ms). */
 export const DEFAULT_HISTORY_FLUSH_MS = 2000;
+/** The longest wait between retries of a failed write. */
+const MAX_RETRY_MS = 60_000;
 /** How often a writer deletes the entries of its queues that are past retention. */
 const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 
@@ -44,6 +46,9 @@ export class HistoryWriter {
   private flushing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   private readonly flushMs: number;
+  /** Flushes that failed in a row: the first is logged, the retries back off (a closed or
+   *  unreachable backend is not worth a warning every 2 s). */
+  private failedFlushes = 0;
 
   constructor(private readonly backend: Backend, private readonly options: HistoryWriterOptions) {
     this.flushMs = options.flushMs ?? DEFAULT_HISTORY_FLUSH_MS;
@@ -86,10 +91,11 @@ export class HistoryWriter {
 
   private startTimer(): void {
     if (this.timer) return;
+    const delay = Math.min(this.flushMs * 2 ** this.failedFlushes, MAX_RETRY_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.flushMs);
+    }, delay);
     // A producer that never closes its queue must still be able to exit.
     this.timer.unref();
   }
@@ -133,8 +139,14 @@ export class HistoryWriter {
       }),
     );
     if (failure !== undefined) {
-      this.options.logger.warn(`throughput history: writing failed (${(failure as Error).message ?? String(failure)}); the counts are kept and written later`);
+      if (this.failedFlushes === 0) {
+        this.options.logger.warn(`throughput history: writing failed (${(failure as Error).message ?? String(failure)}); the counts are kept and written later`);
+      }
+      this.failedFlushes += 1;
       this.startTimer();
+    } else if (this.failedFlushes > 0) {
+      if (writes.size > 0) this.options.logger.warn(`throughput history: written again after ${this.failedFlushes} failed attempt(s); no counts were lost`);
+      this.failedFlushes = 0;
     }
     if (this.pending.size > 0) this.startTimer();
     if (queues.size > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {

@@ -86,4 +86,35 @@ describe('history query and pruning', () => {
       await backend.close();
     }
   });
+
+  it('a backend that refuses writes: one warning for the outage, one when it is over, retries backing off, no count lost', async () => {
+    const backend = createBackend({ type: 'memory', name: `history-outage-${process.pid}` });
+    await backend.connect();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    let refused = 0;
+    const setState = backend.setState.bind(backend);
+    let down = true;
+    backend.setState = (key, value, version) => (down ? (refused++, Promise.reject(new Error('the backend is closed'))) : setState(key, value, version));
+    try {
+      const w = new HistoryWriter(backend, { logger, flushMs: 20 });
+      w.record('q', 'succeeded', Date.now(), 5);
+      // Retries back off from 20 ms (40, 80, 160, ...): in 700 ms a fixed 20 ms timer would try ~35 times.
+      await new Promise((r) => setTimeout(r, 700));
+      // Each flush writes three entries (the minute, its hour, the total).
+      const flushes = refused / 3;
+      assert.ok(flushes >= 2 && flushes <= 8, `${flushes} flushes tried while down`);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /writing failed \(the backend is closed\)/);
+      down = false;
+      assert.equal(await w.stop(), true);
+      assert.equal(warnings.length, 2, warnings.join('\n'));
+      assert.match(warnings[1], /written again after \d+ failed attempt/);
+      const report = await readHistory(backend, { queue: 'q', since: Date.now() - 5 * MINUTE_MS });
+      assert.equal(report.queues[0].total.succeeded, 1);
+    } finally {
+      await backend.destroy();
+      await backend.close();
+    }
+  });
 });
