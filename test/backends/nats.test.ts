@@ -471,6 +471,64 @@ describe('nats: read-your-writes when a node answers with an older copy (as afte
     }));
 });
 
+describe('nats: coordination state', { skip: sharedSkip }, () => {
+  it('lives in the META bucket under s., "/" as "." so a prefix is a subject filter; "=" is kept; the version travels in the value', () =>
+    withNats({}, async (backend, streamName) => {
+      assert.ok(await backend.setState('limits/q=1/rate', 'a', 0));
+      assert.ok(await backend.setState('limits/q=1/rate', 'b', 1));
+      assert.ok(await backend.setState('limits/q=10/rate', 'c', 0));
+      assert.ok(await backend.setState('limits=x', 'd', 0));
+      await withClient(async (nc) => {
+        const kv = await nc.jetstream().views.kv(`${streamName}_META`);
+        const raw = await kv.get('s.limits.q=1.rate');
+        assert.equal(new TextDecoder().decode(raw?.value), '2:b');
+        // A KV revision is the stream's sequence: not the contract's version.
+        assert.ok((raw?.revision ?? 0) > 2, `revision ${raw?.revision}`);
+        const keys: string[] = [];
+        for await (const k of await kv.keys('s.>')) keys.push(k);
+        assert.deepEqual(keys.sort(), ['s.limits.q=1.rate', 's.limits.q=10.rate', 's.limits=x']);
+      });
+      assert.deepEqual((await backend.listState('limits/')).map((e) => [e.key, e.value, e.version]), [
+        ['limits/q=1/rate', 'b', 2],
+        ['limits/q=10/rate', 'c', 1],
+      ]);
+      assert.deepEqual((await backend.listState('limits/q=1/')).map((e) => e.key), ['limits/q=1/rate']);
+      assert.deepEqual((await backend.listState('')).map((e) => e.key), ['limits/q=1/rate', 'limits/q=10/rate', 'limits=x']);
+    }));
+
+  it('getState never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
+    withNats({}, async (backend) => {
+      assert.ok(await backend.setState('queues/default', '{"paused":false}', 0));
+      const session = sessionOf(backend);
+      const subject = session.names.metaSubject('s.queues.default');
+      const olderCopy = await Requester.prototype.lastBySubject.call(session.requester, session.names.metaStream, subject, true);
+      assert.ok(olderCopy);
+      assert.ok(await backend.setState('queues/default', '{"paused":true}', 1));
+      // The fault: the next three answers for this key come from a node that has not applied the
+      // second write yet (a new leader still applying its log, a lagging replica).
+      const original = Requester.prototype.lastBySubject;
+      let stale = 3;
+      Requester.prototype.lastBySubject = async function (this: Requester, stream: string, subj: string, fresh?: boolean) {
+        if (subj === subject && stale > 0) {
+          stale--;
+          return olderCopy;
+        }
+        return original.call(this, stream, subj, fresh);
+      };
+      try {
+        assert.deepEqual(await backend.getState('queues/default'), { key: 'queues/default', value: '{"paused":true}', version: 2 });
+        assert.equal(stale, 0);
+        // After a delete, the older copy is not taken for the entry either.
+        assert.equal(await backend.deleteState('queues/default', 2), true);
+        stale = 3;
+        assert.equal(await backend.getState('queues/default'), null);
+        assert.equal(stale, 0);
+      } finally {
+        Requester.prototype.lastBySubject = original;
+      }
+    }));
+});
+
 describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
   it('the lease is the level consumer ack wait, and follows the leaseMs of the claims', () =>
     withNats({}, async (b, stream) => {

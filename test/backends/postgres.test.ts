@@ -2,7 +2,7 @@
 // its pool, migrations, the LISTEN connection), against the real server on 127.0.0.1:5432.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -17,8 +17,9 @@ import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
 import { clusterSkip, startPrimary, type Cluster } from '../ha/pg-cluster.js';
 
+const MIGRATIONS_DIR = new URL('../../shared/backends/postgres/migrations/', import.meta.url);
 /** Every migration the backend ships (1, 2, ...), from the .sql files next to it. */
-const MIGRATIONS = readdirSync(new URL('../../shared/backends/postgres/migrations/', import.meta.url))
+const MIGRATIONS = readdirSync(MIGRATIONS_DIR)
   .map((file) => /^(\d+)_/.exec(file)?.[1])
   .filter((v): v is string => v !== undefined)
   .map(Number)
@@ -209,25 +210,40 @@ describe('postgres backend', { skip }, () => {
         assert.deepEqual(await backend.listQueues(), ['default']);
       }));
 
-    it('a schema at migration 4 (before the state table) is migrated on connect, keeping its tasks', () =>
-      withPostgres({}, async (backend, schema) => {
+    it('a schema at migration 4 (before the state table) is migrated on connect, keeping its tasks', async () => {
+      // The schema as sitq left it at migration 4: the shipped files 001-004, one task.
+      const schema = freshSchema();
+      const old = new pg.Client(SERVER);
+      await old.connect();
+      try {
+        await old.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
+        await old.query('CREATE TABLE migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+        for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => /^00[1-4]_.*\.sql$/.test(f)).sort()) {
+          await old.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+          await old.query('INSERT INTO migrations (version, name) VALUES ($1, $2)', [Number(file.slice(0, 3)), file]);
+        }
         const task = newTask();
-        await backend.enqueue([task]);
-        await backend.close();
-        // Back to what sitq wrote before 005_state.sql (and 006_retention.sql after it).
-        await admin.query(`DROP TABLE "${schema}".state; DROP INDEX "${schema}".tasks_finished; DELETE FROM "${schema}".migrations WHERE version >= 5`);
-        const again = new PostgresBackend({ ...SERVER, schema });
-        await again.connect();
+        await old.query(
+          `INSERT INTO tasks (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')`,
+          [task.id, task.queue, task.name, Buffer.from(task.payload), task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff)],
+        );
+        const backend = new PostgresBackend({ ...SERVER, schema });
+        await backend.connect();
         try {
-          assert.equal((await again.getTask(task.id))?.state, 'pending');
-          assert.deepEqual(await again.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
+          assert.equal((await backend.getTask(task.id))?.state, 'pending');
+          assert.deepEqual(await backend.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
           const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
           assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
         } finally {
-          await again.destroy();
-          await again.close();
+          await backend.destroy();
+          await backend.close();
         }
-      }));
+      } finally {
+        await old.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+        await old.end();
+      }
+    });
 
     it('several backends connecting to a new schema at once migrate it exactly once', async () => {
       const schema = freshSchema();

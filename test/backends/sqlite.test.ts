@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -104,6 +104,7 @@ function runChild(code: string, timeoutMs = 60_000, started?: { ready: () => voi
 }
 
 const BACKEND_MODULE = new URL('../../shared/backends/sqlite/index.js', import.meta.url).href;
+const MIGRATIONS_DIR = new URL('../../shared/backends/sqlite/migrations/', import.meta.url);
 
 function rejectsWithConfiguration(options: SqliteOptions, option: RegExp): void {
   assert.throws(
@@ -341,24 +342,25 @@ describe('sqlite backend', () => {
         await assert.rejects(new SqliteBackend({ path }).connect(), (err: unknown) => err instanceof ConnectionError && /version 99.*newer/.test(err.message));
       }));
 
-    it('a file at schema version 3 (before migration 004 added the state table) is migrated on connect, keeping its tasks', () =>
-      withSqlite({}, async (b, path) => {
-        const task = newTask();
-        await b.enqueue([task]);
-        await b.close();
-        // Back to what sitq wrote before migration 004 (and 005 after it): no sitq_state, no
-        // sitq_tasks_finished, schema_version 3.
-        const db = rawConnection(path);
-        db.exec(`DROP TABLE sitq_state; DROP INDEX sitq_tasks_finished; UPDATE sitq_meta SET value = 3 WHERE key = 'schema_version'`);
-        db.close();
-        await b.connect();
+    it('a file at schema version 3 (before migration 004 added the state table) is migrated on connect, keeping its tasks', async () => {
+      // The file as sitq left it at version 3: the shipped migrations 001-003, one task.
+      const path = freshPath();
+      const db = rawConnection(path);
+      db.exec(`CREATE TABLE sitq_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID`);
+      for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => /^00[1-3]-.*\.sql$/.test(f)).sort()) db.exec(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+      db.exec(`INSERT INTO sitq_meta (key, value) VALUES ('schema_version', 3), ('next_seq', 1)`);
+      db.close();
+      const task = newTask();
+      insertBehindTheBacksBack(path, task);
+      await withSqlite({ path }, async (b) => {
         assert.equal((await b.getTask(task.id))?.state, 'pending');
         assert.deepEqual(await b.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
         const after = rawConnection(path);
         assert.equal(after.prepare(`SELECT value FROM sitq_meta WHERE key = 'schema_version'`).pluck().get(), SCHEMA_VERSION);
         assert.deepEqual(after.prepare(`SELECT key, value, version FROM sitq_state`).all(), [{ key: 'queues/default', value: '{"paused":true}', version: 1 }]);
         after.close();
-      }));
+      });
+    });
 
     it('compare-and-set holds across processes on one file: every increment counted once', async () => {
       const path = freshPath();

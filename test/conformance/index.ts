@@ -16,9 +16,6 @@ import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
 
-/** Backends whose coordination-state store is still being written (the suite marks it todo). */
-const STATE_PENDING: ReadonlySet<string> = new Set(['nats']);
-
 export async function exerciseBackend(target: ConformanceTarget): Promise<void> {
   const skip = target.server ? await serverSkip(target.server) : false;
   describe(`conformance: ${target.kind}`, { skip }, () => {
@@ -31,11 +28,10 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     }
     corruptRecordsSuite(target);
     progressEventsSuite(target);
-    const stateTodo = STATE_PENDING.has(target.kind) ? `coordination state on ${target.kind} is being written` : undefined;
-    stateSuite(target, { todo: stateTodo });
-    historySuite(target, { todo: stateTodo });
-    schedulesSuite(target, { todo: stateTodo });
-    cancelRetentionSuite(target, { stateTodo });
-    flowControlSuite(target, { todo: stateTodo });
+    stateSuite(target);
+    historySuite(target);
+    schedulesSuite(target);
+    cancelRetentionSuite(target);
+    flowControlSuite(target);
   });
 }

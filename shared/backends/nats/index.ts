@@ -9,7 +9,7 @@ import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
-import { checkPruneOptions } from '../../core/rules.js';
+import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
@@ -41,6 +41,7 @@ import { publicRecord, RecordStore } from './records.js';
 import { Requester } from './requester.js';
 import { Scheduler } from './scheduler.js';
 import { Topology } from './setup.js';
+import { StateStore } from './state.js';
 import { WorkerRegistry } from './workers.js';
 
 export type { NatsOptions, NatsTlsOptions } from './options.js';
@@ -55,6 +56,7 @@ interface Live {
   claimer: Claimer;
   view: TaskView;
   workers: WorkerRegistry;
+  state: StateStore;
   controller: AbortController;
   connected: boolean;
   /** Counts resyncs started, so an older one stops once a newer one runs. */
@@ -246,19 +248,26 @@ export class NatsBackend implements Backend {
     return this.run('prune', (live) => pruneFinished(live.session, live.view, options));
   }
 
-  // Coordination state: being written for this backend (see Backend.getState); the conformance
-  // suite's state tests are marked todo here until then.
-  getState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('nats: coordination state is not implemented yet'));
+  // --- coordination state (state.ts) ------------------------------------------------------------
+
+  async getState(key: string): Promise<StateEntry | null> {
+    checkStateArgs({ key });
+    return this.run('getState', (live) => live.state.get(key));
   }
-  setState(): Promise<StateEntry | null> {
-    return Promise.reject(new Error('nats: coordination state is not implemented yet'));
+
+  async setState(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
+    checkStateArgs({ key, value, version: expectedVersion });
+    return this.run('setState', (live) => live.state.set(key, value, expectedVersion));
   }
-  deleteState(): Promise<boolean> {
-    return Promise.reject(new Error('nats: coordination state is not implemented yet'));
+
+  async deleteState(key: string, expectedVersion?: number): Promise<boolean> {
+    checkStateArgs({ key, version: expectedVersion });
+    return this.run('deleteState', (live) => live.state.delete(key, expectedVersion));
   }
-  listState(): Promise<StateEntry[]> {
-    return Promise.reject(new Error('nats: coordination state is not implemented yet'));
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    checkStateArgs({ prefix });
+    return this.run('listState', (live) => live.state.list(prefix));
   }
 
   heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
@@ -335,6 +344,7 @@ export class NatsBackend implements Backend {
         claimer: new Claimer(session),
         view: new TaskView(js, jsm, names, store),
         workers: new WorkerRegistry(meta),
+        state: new StateStore(meta, this.address),
         controller,
         connected: true,
         resyncs: 0,

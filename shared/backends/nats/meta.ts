@@ -1,5 +1,6 @@
 // The META bucket: small shared state under key prefixes — `lv.` priority levels in use,
-// `d.` the delayed index, `i.` idempotency keys, `w.` worker heartbeats. Writes go through the
+// `d.` the delayed index, `i.` idempotency keys, `w.` worker heartbeats, `s.` the coordination
+// state (state.ts). Writes go through the
 // muxed requester; watches use the client's KV watcher (an ordered consumer that survives
 // reconnects).
 import type { KV, KvEntry, QueuedIterator } from 'nats';
@@ -60,9 +61,15 @@ export class Meta {
   }
 
   async get(key: string): Promise<MetaEntry | null> {
-    const m = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key));
-    if (!m || isDeleted(m.operation)) return null;
-    return { key, value: m.data, rev: m.seq };
+    return (await this.last(key)).entry;
+  }
+
+  /** The key's last message: its revision (0 when the key never had one; a delete marker's when
+   *  deleted) and the entry (null when absent or deleted). `fresh`: as the stream's leader has it. */
+  async last(key: string, fresh = false): Promise<{ seq: number; entry: MetaEntry | null }> {
+    const m = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key), fresh);
+    if (!m) return { seq: 0, entry: null };
+    return { seq: m.seq, entry: isDeleted(m.operation) ? null : { key, value: m.data, rev: m.seq } };
   }
 
   /** Removes a key (with its history); with `expectedRev`, only if it is still at that revision. */

@@ -61,6 +61,11 @@ export const metaKeys = {
   /** Unique within a queue, as on every backend. */
   idempotency: (queue: string, key: string) => `i.${createHash('sha256').update(`${queue}\u0000${key}`).digest('hex')}`,
   worker: (workerId: string) => `w.${isKeySafe(workerId) ? workerId : createHash('sha256').update(workerId).digest('hex')}`,
+  /** A coordination-state key (rules.ts STATE_KEY: no "."), its "/" as the subject separator. */
+  state: (key: string) => `s.${key.replaceAll('/', '.')}`,
+  /** The filter prefix of a state prefix ("" or ending in "/"): `s.` + it, watched as `…>`. */
+  statePrefix: (prefix: string) => `s.${prefix.replaceAll('/', '.')}`,
+  stateKeyOf: (metaKey: string) => metaKey.slice(2).replaceAll('.', '/'),
 };
 
 export function isKeySafe(id: string): boolean {

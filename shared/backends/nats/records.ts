@@ -3,7 +3,7 @@
 // header so the inspection view can follow every task without reading payloads.
 import type { TaskRecord, TaskState } from '../../core/types.js';
 import type { Names } from './names.js';
-import { ConnectionError } from '../../core/errors.js';
+import { KnownRevisions } from './known-revisions.js';
 import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
 
 /** What the bucket stores: the public record plus the lease bookkeeping. */
@@ -98,21 +98,19 @@ export function withoutLease(rec: StoredTask): StoredTask {
 
 /** Tasks whose newest known revision is remembered for read-your-writes (the oldest go first). */
 const KNOWN_REVISIONS = 50_000;
-/** How long a read waits for the node answering it to reach a revision this client already knows. */
-const CATCH_UP_MS = 5000;
-const CATCH_UP_PAUSE_MS = 50;
 
 export class RecordStore {
-  /** The newest revision of each task this client wrote or read. After a failover a node (a new
-   *  leader still applying its log, or a replica) may answer with an older copy: such an answer
-   *  is never returned, so a getTask after a completion this client made sees that completion. */
-  private readonly known = new Map<string, number>();
+  /** The newest revision of each task this client wrote or read (known-revisions.ts), so a getTask
+   *  after a completion this client made sees that completion, whichever node answers. */
+  private readonly known: KnownRevisions;
 
   constructor(
     private readonly requester: Requester,
     private readonly names: Names,
-    private readonly address = 'NATS JetStream',
-  ) {}
+    address = 'NATS JetStream',
+  ) {
+    this.known = new KnownRevisions(KNOWN_REVISIONS, address);
+  }
 
   /** The record. `fresh`: surely as the stream's leader has it, even where reads otherwise go
    *  to any copy (after a conflict, or to settle a lost reply). Never older than a revision this
@@ -120,28 +118,15 @@ export class RecordStore {
   async get(id: string, fresh = false): Promise<Versioned | null> {
     const stream = this.names.taskStream;
     const subject = this.names.taskSubject(id);
-    const floor = this.known.get(id) ?? 0;
-    const deadline = Date.now() + CATCH_UP_MS;
-    let m = await this.requester.lastBySubject(stream, subject, fresh);
-    while ((m?.seq ?? 0) < floor) {
-      if (Date.now() >= deadline) {
-        if (!m) return null; // not even its first revision: the key was removed with its history
-        throw new ConnectionError('NATS JetStream', this.address, `the server answered revision ${m.seq} of task ${id}, older than revision ${floor} this client already saw, and did not catch up within ${CATCH_UP_MS} ms`);
-      }
-      await new Promise((r) => setTimeout(r, CATCH_UP_PAUSE_MS));
-      m = await this.requester.lastBySubject(stream, subject, true);
-    }
+    const first = await this.requester.lastBySubject(stream, subject, fresh);
+    const m = await this.known.atLeast(id, `task ${id}`, first, () => this.requester.lastBySubject(stream, subject, true));
     if (m) this.note(id, m.seq);
     if (!m || m.operation === 'DEL' || m.operation === 'PURGE' || m.data.length === 0) return null;
     return { rec: decodeRecord(m.data), rev: m.seq };
   }
 
   private note(id: string, rev: number): void {
-    const had = this.known.get(id);
-    if (had !== undefined && had >= rev) return;
-    this.known.delete(id); // re-inserted last: the map's order is its age
-    this.known.set(id, rev);
-    if (this.known.size > KNOWN_REVISIONS) this.known.delete(this.known.keys().next().value!);
+    this.known.note(id, rev);
   }
 
   /** Compare-and-set: writes only if the key is still at `expectedRev` (0 = does not exist).
@@ -169,7 +154,7 @@ export class RecordStore {
     const h = headersOf({ 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub', 'Nats-Expected-Last-Subject-Sequence': expectedRev });
     try {
       await this.requester.publish(this.names.taskSubject(id), new Uint8Array(0), h);
-      this.known.delete(id); // gone on purpose: a later "no such key" is not a stale answer
+      this.known.forget(id);
       return true;
     } catch (err) {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
