@@ -472,6 +472,25 @@ describe('nats: read-your-writes when a node answers with an older copy (as afte
 });
 
 describe('nats: coordination state', { skip: sharedSkip }, () => {
+  it('after close() a call fails instead of opening a connection nothing would close (a timer of a TaskQueue or Worker writing its history); connect() opens again; after destroy() the next call starts afresh', async () => {
+    const streamName = freshStream();
+    const backend = new NatsBackend({ servers: 'nats://127.0.0.1:4222', streamName });
+    await backend.connect();
+    try {
+      assert.ok(await backend.setState('a/b', '1', 0));
+      await backend.close();
+      await assert.rejects(backend.getState('a/b'), (err: unknown) => err instanceof ConnectionError && /closed.*connect\(\)/.test(err.message));
+      assert.equal((backend as unknown as { current: unknown }).current, undefined, 'the call opened a connection');
+      await backend.connect();
+      assert.equal((await backend.getState('a/b'))?.version, 1);
+      await backend.destroy();
+      assert.equal(await backend.getState('a/b'), null);
+    } finally {
+      await backend.destroy().catch(() => {});
+      await backend.close();
+    }
+  });
+
   it('lives in the META bucket under s., "/" as "." so a prefix is a subject filter; "=" is kept; the version travels in the value', () =>
     withNats({}, async (backend, streamName) => {
       assert.ok(await backend.setState('limits/q=1/rate', 'a', 0));

@@ -94,6 +94,9 @@ export class NatsBackend implements Backend {
   private readonly options: ResolvedNatsOptions;
   private opening: Promise<Live> | undefined;
   private current: Live | undefined;
+  /** Set by close(), cleared by connect(): a call in between fails instead of opening a new
+   *  connection that nothing would close (a producer's or worker's timer firing after close()). */
+  private closed = false;
 
   constructor(options: NatsOptions = {}) {
     this.options = resolveOptions(options);
@@ -102,10 +105,12 @@ export class NatsBackend implements Backend {
 
   async connect(): Promise<void> {
     await loadNats();
+    this.closed = false;
     await this.open();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const opening = this.opening;
     this.opening = undefined;
     this.current = undefined;
@@ -292,6 +297,7 @@ export class NatsBackend implements Backend {
       await live.session.topology.destroy();
     });
     await this.close();
+    this.closed = false; // as documented: the next call starts afresh
   }
 
   private async run<T>(doing: string, fn: (live: Live) => Promise<T>): Promise<T> {
@@ -304,6 +310,7 @@ export class NatsBackend implements Backend {
   }
 
   private open(): Promise<Live> {
+    if (this.closed) return Promise.reject(new ConnectionError('NATS JetStream', this.address, 'the backend is closed (call connect() to use it again)'));
     this.opening ??= withTimeout(this.start(), this.options.connectTimeout, this.address).then(
       (live) => (this.current = live),
       (err: unknown) => {
