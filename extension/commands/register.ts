@@ -12,6 +12,7 @@ import { enqueueAgain, enqueueFlow, enqueueSelection } from './enqueue.js';
 import { cancelTask, copyTaskId, enqueueTestTasks, openTask, purge, requeueTask } from './tasks.js';
 import { clearStoppedWorkers, showWorkerLog, startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
+import { pauseSchedule, removeSchedule, resumeSchedule } from './schedules.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const table: Record<string, [string, (...args: never[]) => unknown]> = {
@@ -38,6 +39,9 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.cancelTask': ['Cancel task', (node: unknown, selection?: unknown) => cancelTask(ctx, node, selection)],
     'sitq.openTask': ['Open task', (node: unknown) => openTask(node)],
     'sitq.copyTaskId': ['Copy task id', (node: unknown, selection?: unknown) => copyTaskId(node, selection)],
+    'sitq.pauseSchedule': ['Pause schedule', (node?: unknown) => pauseSchedule(ctx, node)],
+    'sitq.resumeSchedule': ['Resume schedule', (node?: unknown) => resumeSchedule(ctx, node)],
+    'sitq.removeSchedule': ['Remove schedule', (node?: unknown) => removeSchedule(ctx, node)],
     'sitq.purge': ['Purge', (node?: unknown) => purge(ctx, node)],
     'sitq.openDashboard': ['Open dashboard', () => ctx.openDashboard()],
     'sitq.refresh': ['Refresh', async () => {

@@ -39,7 +39,7 @@ function chosenTasks(node: unknown, selection: unknown, states: readonly string[
 }
 
 const REQUEUABLE = ['dead', 'cancelled'] as const;
-const CANCELLABLE = ['pending', 'delayed'] as const;
+const CANCELLABLE = ['pending', 'delayed', 'running'] as const;
 
 export async function requeueTask(ctx: Ctx, node: unknown, selection?: unknown): Promise<void> {
   const tasks = chosenTasks(node, selection, REQUEUABLE);
@@ -60,13 +60,15 @@ export async function requeueTask(ctx: Ctx, node: unknown, selection?: unknown):
 
 export async function cancelTask(ctx: Ctx, node: unknown, selection?: unknown): Promise<void> {
   const tasks = chosenTasks(node, selection, CANCELLABLE);
-  if (tasks.length === 0) return void vscode.window.showInformationMessage('Only pending or delayed tasks can be cancelled.');
+  if (tasks.length === 0) return void vscode.window.showInformationMessage('Only pending, delayed or running tasks can be cancelled.');
   const one = tasks[0];
   // Our own "keep" button replaces the dialog's "Cancel", which read like the action itself.
   const doIt: vscode.MessageItem = { title: tasks.length === 1 ? 'Cancel Task' : 'Cancel Tasks' };
   const keep: vscode.MessageItem = { title: tasks.length === 1 ? 'Keep It' : 'Keep Them', isCloseAffordance: true };
   const sure = await vscode.window.showWarningMessage(
-    tasks.length === 1 ? `Cancel ${one.row.name} (${one.row.id})? It will not run; you can requeue it later.` : `Cancel ${tasks.length} tasks? They will not run; you can requeue them later.`,
+    tasks.length === 1
+      ? `Cancel ${one.row.name} (${one.row.id})? ${one.row.state === 'running' ? 'Its worker stops its handler within about a second' : 'It will not run'}; you can requeue it later.`
+      : `Cancel ${tasks.length} tasks? They will not run (running ones are stopped by their workers within about a second); you can requeue them later.`,
     { modal: true },
     doIt,
     keep,
@@ -74,7 +76,7 @@ export async function cancelTask(ctx: Ctx, node: unknown, selection?: unknown): 
   if (sure !== doIt) return;
   const missed = await each(ctx, tasks, 'tasks.cancel');
   if (missed.length === 0) void vscode.window.showInformationMessage(tasks.length === 1 ? `Cancelled ${one.row.name} (${one.row.id}).` : `Cancelled ${tasks.length} tasks.`);
-  else void vscode.window.showWarningMessage(`${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not cancelled: only pending or delayed tasks can be, and a worker may have taken ${missed.length === 1 ? 'it' : 'them'}.`);
+  else void vscode.window.showWarningMessage(`${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not cancelled: only pending, delayed or running tasks can be, and ${missed.length === 1 ? 'it' : 'they'} may have finished meanwhile.`);
 }
 
 /** Runs requeue or cancel on each task; returns the ids it did not apply to. */

@@ -7,6 +7,7 @@ import type { QueuesSnapshot } from '../../shared/protocol/models.js';
 import type { Model } from '../model.js';
 import { explain, explainCore } from '../explain.js';
 import { CalmTree } from './calm.js';
+import { ScheduleNode, SchedulesNode, readSchedules } from './schedules.js';
 import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, taskTooltip, type BackendsNode, type ProfileOrigin } from './nodes.js';
 
 const PAGE = 50;
@@ -59,6 +60,7 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
     if (node instanceof ProfileNode) return this.keepChildren(node, await this.queuesOf(node));
     if (node instanceof QueueNode) return this.keepChildren(node, this.statesOf(node));
     if (node instanceof StateNode) return this.keepChildren(node, await this.tasksOf(node));
+    if (node instanceof SchedulesNode) return this.keepChildren(node, await this.schedulesOf(node));
     return [];
   }
 
@@ -114,8 +116,9 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
 
   private queueRows(node: ProfileNode, snap: QueuesSnapshot): BackendsNode[] {
     const name = node.profile.name;
-    if (snap.queues.length === 0) return [new MessageNode(`empty:${name}`, 'No queues yet: enqueue test tasks', 'info', undefined, { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] }, node)];
-    return snap.queues.map((q) => new QueueNode(node, name, q));
+    const schedules = new SchedulesNode(node, name);
+    if (snap.queues.length === 0) return [schedules, new MessageNode(`empty:${name}`, 'No queues yet: enqueue test tasks', 'info', undefined, { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] }, node)];
+    return [schedules, ...snap.queues.map((q) => new QueueNode(node, name, q))];
   }
 
   private statesOf(node: QueueNode): StateNode[] {
@@ -129,6 +132,17 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
     const rows: BackendsNode[] = page.rows.map((r) => new TaskNode(node, node.profile, r));
     if (page.total > page.rows.length && limit < 1000) rows.push(new LoadMoreNode(node, page.rows.length, page.total));
     return rows;
+  }
+
+  private async schedulesOf(node: SchedulesNode): Promise<BackendsNode[]> {
+    try {
+      const list = await readSchedules(this.model.client, node.profile);
+      if (list.length === 0) return [new MessageNode(`noschedules:${node.profile}`, 'No schedules', 'info', 'Create one with `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().', undefined, node)];
+      return list.map((s) => new ScheduleNode(node, node.profile, s));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return [new MessageNode(`schedules-failed:${node.profile}`, 'The schedules could not be read', 'warning', why, undefined, node)];
+    }
   }
 
   private origin(name: string): ProfileOrigin {

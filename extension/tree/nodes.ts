@@ -1,9 +1,10 @@
 // One class per kind of row in the Backends tree. `contextValue` drives the context menus in
 // package.json (`viewItem == sitq.profile`, `viewItem =~ /^sitq\.task\.(dead|cancelled)$/`).
 import * as vscode from 'vscode';
-import type { ProfileHealth, ProfileView, QueueView, TaskDetail, TaskRow } from '../../shared/protocol/models.js';
+import type { ProfileHealth, ProfileView, QueueView, TaskDetail, TaskProgress, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
 import { explain } from '../explain.js';
+import type { ScheduleNode, SchedulesNode } from './schedules.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
 
 /** Where a profile row comes from: the project's sitq.config.json, or the user's settings. */
@@ -127,7 +128,8 @@ export class TaskNode extends vscode.TreeItem {
     super(row.name, vscode.TreeItemCollapsibleState.None);
     this.id = `task:${profile}:${row.id}`;
     // Ids start with a timestamp, so their tail is what tells rows apart.
-    this.description = `…${row.id.slice(-8)} · attempt ${row.attempts}/${row.maxAttempts}${row.error ? ` · ${row.error}` : ''}`;
+    const progress = row.state === 'running' && row.progress !== undefined ? ` · ${formatProgress(row.progress)}` : '';
+    this.description = `…${row.id.slice(-8)}${progress} · attempt ${row.attempts}/${row.maxAttempts}${row.error ? ` · ${row.error}` : ''}`;
     const [icon, color] = STATE_ICONS[row.state];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.contextValue = `sitq.task.${row.state}`;
@@ -175,11 +177,18 @@ export function taskTooltip(row: TaskRow, detail: TaskDetail | null): vscode.Mar
   return md;
 }
 
+/** A running task's last progress, short: `42%`, or its object as compact JSON (cut at 40 characters). */
+export function formatProgress(progress: TaskProgress): string {
+  if (typeof progress === 'number') return `${Math.round(progress)}%`;
+  const text = JSON.stringify(progress);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 function truncate(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}\n…` : text;
 }
 
-export type BackendsNode = ProfileNode | MessageNode | QueueNode | StateNode | TaskNode | LoadMoreNode;
+export type BackendsNode = ProfileNode | MessageNode | QueueNode | StateNode | TaskNode | LoadMoreNode | SchedulesNode | ScheduleNode;
 
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
