@@ -13,6 +13,7 @@ import { cancelTask, copyTaskId, enqueueTestTasks, openTask, purge, requeueTask 
 import { clearStoppedWorkers, showWorkerLog, startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
 import { pauseSchedule, removeSchedule, resumeSchedule } from './schedules.js';
+import { pauseQueue, resumeQueue } from './queues.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const table: Record<string, [string, (...args: never[]) => unknown]> = {
@@ -39,6 +40,8 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.cancelTask': ['Cancel task', (node: unknown, selection?: unknown) => cancelTask(ctx, node, selection)],
     'sitq.openTask': ['Open task', (node: unknown) => openTask(node)],
     'sitq.copyTaskId': ['Copy task id', (node: unknown, selection?: unknown) => copyTaskId(node, selection)],
+    'sitq.pauseQueue': ['Pause queue', (node?: unknown) => pauseQueue(ctx, node)],
+    'sitq.resumeQueue': ['Resume queue', (node?: unknown) => resumeQueue(ctx, node)],
     'sitq.pauseSchedule': ['Pause schedule', (node?: unknown) => pauseSchedule(ctx, node)],
     'sitq.resumeSchedule': ['Resume schedule', (node?: unknown) => resumeSchedule(ctx, node)],
     'sitq.removeSchedule': ['Remove schedule', (node?: unknown) => removeSchedule(ctx, node)],

@@ -77,9 +77,10 @@ export class QueueNode extends vscode.TreeItem {
   ) {
     super(queue.queue, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `queue:${profile}:${queue.queue}`;
-    this.description = formatCounts(queue.counts);
-    this.iconPath = new vscode.ThemeIcon('list-unordered');
-    this.contextValue = 'sitq.queue';
+    this.description = queue.paused ? `paused · ${formatCounts(queue.counts)}` : formatCounts(queue.counts);
+    this.iconPath = new vscode.ThemeIcon(queue.paused ? 'debug-pause' : 'list-unordered');
+    // `sitq.queue.paused` / `sitq.queue.active`: the menus offer Resume or Pause.
+    this.contextValue = `sitq.queue.${queue.paused ? 'paused' : 'active'}`;
   }
 
   /** Built on hover: the oldest pending task's age changes all the time. */

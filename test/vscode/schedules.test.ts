@@ -1,7 +1,8 @@
 // Schedules and running tasks in the Backends tree of a real VS Code (code-server): a profile's
 // Schedules group lists its schedules (name, next run, paused); Pause, Resume and Remove from a
 // row's context menu change the backend (read back here) and the row; Remove asks first. A running
-// task's row shows its progress and offers Cancel, which stops its handler. SQLite: no server.
+// task's row shows its progress and offers Cancel, which stops its handler; a queue row's inline
+// Pause and Resume. SQLite: no server.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -108,5 +109,18 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
     await wb.confirm(/Cancel fixture\.hold .*Its worker stops its handler/, 'Cancel Task');
     await Promise.race([abortedNow, new Promise((_, no) => setTimeout(() => no(new Error('the handler was not aborted within 60 s')), 60_000))]);
     await until('the task is cancelled in the backend', async () => (await queue.getTask(id))?.state === 'cancelled');
+  });
+
+  await s.step("a queue row's inline Pause and Resume change the backend and the row's description", async () => {
+    const pausedQueue = async () => (await queue.getQueueSettings('long')).paused === true;
+    await wb.inlineAction(wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/), 'Pause Queue');
+    await until('the queue long is paused in the backend', pausedQueue);
+    const row = wb.treeRow('Backends', /^\s*long\s*paused · /);
+    await row.waitFor({ timeout: 30_000 });
+    await s.shot('queue-paused');
+    await wb.inlineAction(row, 'Resume Queue');
+    await until('the queue long is resumed in the backend', async () => !(await pausedQueue()));
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/).waitFor({ timeout: 30_000 });
   });
 });
