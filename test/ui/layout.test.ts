@@ -94,11 +94,12 @@ it('keeps every row action on screen at 1280 px, with the task drawer open too',
   await page.goto(`${t.dashboard.url}#/queues`);
   await page.locator('[data-testid=task-row][data-state=dead]').first().click();
   await page.locator('[data-testid=task-detail] .detail-actions button', { hasText: 'Requeue' }).waitFor({ timeout: 20_000 });
-  await assertReachable(page.locator('[data-testid=queue-row-default] .row-actions button'), 1);
+  // Pause, Limits… and Purge… (issue 12 added the first two).
+  await assertReachable(page.locator('[data-testid=queue-row-default] .row-actions button'), 3);
   await assertReachable(page.locator('[data-testid=task-detail] .detail-actions button'), 1);
   await shots.take(page, 'queues-drawer-1280');
   // The action works from there: Purge… opens its confirmation.
-  await page.locator('[data-testid=queue-row-default] .row-actions button').click();
+  await page.locator('[data-testid=queue-row-default] .row-actions button', { hasText: 'Purge' }).click();
   await page.getByRole('dialog').waitFor({ timeout: 10_000 });
   assert.deepEqual(problems, []);
   await page.context().close();
