@@ -11,7 +11,12 @@ import type * as Sitq from '../shared/index.js';
 import type * as Namespace from '../shared/bench/namespace.js';
 
 const { values, positionals } = parseArgs({
-  options: { type: { type: 'string', default: 'sqlite' }, tasks: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '6' }, subscribed: { type: 'boolean', default: false } },
+  options: {
+    type: { type: 'string', default: 'sqlite' },
+    tasks: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '6' },
+    subscribed: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 const TASKS = Number(values.tasks);
@@ -33,7 +38,14 @@ interface Build {
 
 async function load(dir: string, label: string, subscribe: boolean): Promise<Build> {
   const url = (p: string) => pathToFileURL(resolve(dir, p)).href;
-  return { label, subscribe, sitq: (await import(url('shared/index.js'))) as typeof Sitq, ns: (await import(url('shared/bench/namespace.js'))) as typeof Namespace, enqueue: [], processing: [] };
+  return {
+    label,
+    subscribe,
+    sitq: (await import(url('shared/index.js'))) as typeof Sitq,
+    ns: (await import(url('shared/bench/namespace.js'))) as typeof Namespace,
+    enqueue: [],
+    processing: [],
+  };
 }
 
 async function round(b: Build, n: number): Promise<void> {
@@ -42,14 +54,20 @@ async function round(b: Build, n: number): Promise<void> {
   await backend.connect();
   const queue = new b.sitq.TaskQueue(backend);
   let events = 0;
-  const stream = b.subscribe ? (queue as unknown as { events(): { ready: Promise<void>; on(e: 'event', f: () => void): void; close(): Promise<void> } }).events() : undefined;
+  const stream = b.subscribe
+    ? (queue as unknown as { events(): { ready: Promise<void>; on(e: 'event', f: () => void): void; close(): Promise<void> } }).events()
+    : undefined;
   if (stream) {
     stream.on('event', () => events++);
     await stream.ready;
   }
   try {
     const t0 = performance.now();
-    for (let i = 0; i < TASKS; i += 500) await queue.enqueueMany('sitq.echo', Array.from({ length: Math.min(500, TASKS - i) }, () => ({ n: i })));
+    for (let i = 0; i < TASKS; i += 500)
+      await queue.enqueueMany(
+        'sitq.echo',
+        Array.from({ length: Math.min(500, TASKS - i) }, () => ({ n: i })),
+      );
     b.enqueue.push(TASKS / ((performance.now() - t0) / 1000));
     let done = 0;
     let finished!: () => void;
@@ -72,11 +90,19 @@ async function round(b: Build, n: number): Promise<void> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, c) => a - c)[Math.floor(xs.length / 2)];
-const builds = [await load(positionals[0], 'A', false), await load(positionals[1], values.subscribed ? 'B+subscriber' : 'B', values.subscribed!)];
+const builds = [
+  await load(positionals[0], 'A', false),
+  await load(positionals[1], values.subscribed ? 'B+subscriber' : 'B', values.subscribed!),
+];
 for (let r = 0; r < Number(values.rounds); r++) {
   const order = r % 2 === 0 ? builds : [...builds].reverse();
   for (const b of order) await round(b, r);
 }
-for (const b of builds) console.log(`${values.type} ${b.label}: enqueue ${median(b.enqueue).toFixed(0)}/s, processing ${median(b.processing).toFixed(0)}/s (rounds: ${b.processing.map((x) => x.toFixed(0)).join(' ')})`);
+for (const b of builds)
+  console.log(
+    `${values.type} ${b.label}: enqueue ${median(b.enqueue).toFixed(0)}/s, processing ${median(b.processing).toFixed(0)}/s (rounds: ${b.processing.map((x) => x.toFixed(0)).join(' ')})`,
+  );
 const [a, c] = builds;
-console.log(`${values.type} change ${c.label} vs A: enqueue ${((median(c.enqueue) / median(a.enqueue) - 1) * 100).toFixed(1)} %, processing ${((median(c.processing) / median(a.processing) - 1) * 100).toFixed(1)} %`);
+console.log(
+  `${values.type} change ${c.label} vs A: enqueue ${((median(c.enqueue) / median(a.enqueue) - 1) * 100).toFixed(1)} %, processing ${((median(c.processing) / median(a.processing) - 1) * 100).toFixed(1)} %`,
+);

@@ -11,7 +11,10 @@ import { pathToFileURL } from 'node:url';
 import type * as Sitq from '../shared/index.js';
 import type * as Namespace from '../shared/bench/namespace.js';
 
-const { values, positionals } = parseArgs({ options: { samples: { type: 'string', default: '300' }, server: { type: 'string', default: 'nats://127.0.0.1:4222' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { samples: { type: 'string', default: '300' }, server: { type: 'string', default: 'nats://127.0.0.1:4222' } },
+  allowPositionals: true,
+});
 const samples = Number(values.samples);
 const WARMUP = 50;
 
@@ -64,7 +67,9 @@ const builds: Build[] = [];
 for (const dir of positionals) builds.push(await open(dir));
 for (let i = 0; i < WARMUP + samples; i++) for (const b of i % 2 ? [...builds].reverse() : builds) await sample(b, i >= WARMUP);
 for (const b of builds) {
-  console.log(`${b.dir}\tenqueue→start p50 ${p50(b.toStart)} ms\tenqueue call p50 ${p50(b.call)} ms\tdifference p50 ${p50(b.toStart.map((v, i) => v - b.call[i]))} ms`);
+  console.log(
+    `${b.dir}\tenqueue→start p50 ${p50(b.toStart)} ms\tenqueue call p50 ${p50(b.call)} ms\tdifference p50 ${p50(b.toStart.map((v, i) => v - b.call[i]))} ms`,
+  );
   await b.worker.stop({ timeout: 5000 });
   await b.backend.destroy();
   await b.backend.close();

@@ -11,7 +11,13 @@ import { parseArgs } from 'node:util';
 import { benchNamespace } from '../shared/bench/namespace.js';
 import { createBackend, silentLogger, TaskQueue, Worker, type BackendConfig } from '../shared/index.js';
 
-const { values } = parseArgs({ options: { type: { type: 'string', default: 'memory' }, tasks: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '6' } } });
+const { values } = parseArgs({
+  options: {
+    type: { type: 'string', default: 'memory' },
+    tasks: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '6' },
+  },
+});
 const TASKS = Number(values.tasks);
 const ROUNDS = Number(values.rounds);
 const CONFIGS: Record<string, BackendConfig> = {
@@ -34,13 +40,23 @@ async function round(observed: boolean): Promise<Figures> {
     const queue = new TaskQueue(backend, { history: observed, tracing: observed, logger: silentLogger });
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    for (let i = 0; i < TASKS; i += 500) await queue.enqueueMany('sitq.echo', Array.from({ length: Math.min(500, TASKS - i) }, () => ({ n: i })));
+    for (let i = 0; i < TASKS; i += 500)
+      await queue.enqueueMany(
+        'sitq.echo',
+        Array.from({ length: Math.min(500, TASKS - i) }, () => ({ n: i })),
+      );
     const enqueue = TASKS / ((performance.now() - t0) / 1000);
     const enqueueCpuUs = cpuUs(c0) / TASKS;
     let done = 0;
     let finished!: () => void;
     const all = new Promise<void>((r) => (finished = r));
-    const worker = new Worker(backend, { maxConcurrency: 10, pollInterval: 50, logger: silentLogger, history: observed, tracing: observed });
+    const worker = new Worker(backend, {
+      maxConcurrency: 10,
+      pollInterval: 50,
+      logger: silentLogger,
+      history: observed,
+      tracing: observed,
+    });
     worker.on('succeeded', () => {
       if (++done === TASKS) finished();
     });
@@ -79,5 +95,7 @@ for (const figure of FIGURES) {
   const on = median(runs.on[figure]);
   const unit = figure.endsWith('CpuUs') ? ' µs CPU/task' : '/s';
   const show = (n: number) => (figure.endsWith('CpuUs') ? n.toFixed(1) : String(Math.round(n)));
-  console.log(`${values.type} ${figure}: off ${show(off)}${unit}, on ${show(on)}${unit}, change ${(((on - off) / off) * 100).toFixed(1)} % (medians of ${ROUNDS}; off: ${runs.off[figure].map(show).join(' ')}; on: ${runs.on[figure].map(show).join(' ')})`);
+  console.log(
+    `${values.type} ${figure}: off ${show(off)}${unit}, on ${show(on)}${unit}, change ${(((on - off) / off) * 100).toFixed(1)} % (medians of ${ROUNDS}; off: ${runs.off[figure].map(show).join(' ')}; on: ${runs.on[figure].map(show).join(' ')})`,
+  );
 }

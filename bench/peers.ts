@@ -137,7 +137,9 @@ class GraphileWorkerPeer implements PeerDriver {
   /** Completed jobs are deleted: the completions are written once no job is left. */
   async confirmed(): Promise<void> {
     for (;;) {
-      const left = await this.utils!.withPgClient((client) => client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.schema}._private_jobs`));
+      const left = await this.utils!.withPgClient((client) =>
+        client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.schema}._private_jobs`),
+      );
       if (Number(left.rows[0].n) === 0) return;
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -173,7 +175,8 @@ export function peersFor(profiles: readonly LocalProfile[], concurrency: number)
   const out: { profile: string; driver: PeerDriver }[] = [];
   for (const p of profiles) {
     const c = p.config;
-    if (c.type === 'redis') out.push({ profile: p.name, driver: new BullMqPeer({ host: c.host ?? '127.0.0.1', port: c.port ?? 6379 }, concurrency) });
+    if (c.type === 'redis')
+      out.push({ profile: p.name, driver: new BullMqPeer({ host: c.host ?? '127.0.0.1', port: c.port ?? 6379 }, concurrency) });
     if (c.type === 'postgres') {
       const url = `postgres://${c.user ?? 'postgres'}@${c.host ?? '127.0.0.1'}:${c.port ?? 5432}/${c.database ?? 'postgres'}`;
       out.push({ profile: p.name, driver: new GraphileWorkerPeer(url, concurrency) });
@@ -238,7 +241,12 @@ class Counter {
 }
 
 /** The standard workload through one peer: warm-up, enqueue 1-by-1, batch, processing, idle latency. */
-export async function runPeer(profile: string, driver: PeerDriver, s: ResolvedBenchmarkOptions, progress: (phase: string) => void): Promise<PeerResult> {
+export async function runPeer(
+  profile: string,
+  driver: PeerDriver,
+  s: ResolvedBenchmarkOptions,
+  progress: (phase: string) => void,
+): Promise<PeerResult> {
   const payload = makePayload(s.payloadBytes);
   const counter = new Counter();
   await driver.setup();
@@ -263,7 +271,8 @@ export async function runPeer(profile: string, driver: PeerDriver, s: ResolvedBe
     progress('enqueue-batch');
     const batchCount = s.tasks - s.singleEnqueue;
     const b0 = performance.now();
-    for (let done = 0; done < batchCount; done += s.batchSize) await driver.addMany(new Array<object>(Math.min(s.batchSize, batchCount - done)).fill(payload));
+    for (let done = 0; done < batchCount; done += s.batchSize)
+      await driver.addMany(new Array<object>(Math.min(s.batchSize, batchCount - done)).fill(payload));
     const batch = { ...rate(batchCount, performance.now() - b0), batchSize: s.batchSize };
 
     progress('processing');

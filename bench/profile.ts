@@ -48,9 +48,20 @@ const program = new Command('node dist/bench/profile.js')
   .option('--concurrency <n>', 'worker concurrency', (v: string) => Number(v), 10)
   .option('--repeat <n>', 'run everything n times and show the median of each figure', (v: string) => Number(v), 1)
   .option('--cpuprofile <dir>', 'write a V8 CPU profile of each measured run (drain only) into this folder')
-  .option('--runs <names>', 'comma-separated subset of core, floor, worker (e.g. to --cpu-prof one)', (v: string) => v.split(','), ['core', 'floor', 'worker'])
+  .option('--runs <names>', 'comma-separated subset of core, floor, worker (e.g. to --cpu-prof one)', (v: string) => v.split(','), [
+    'core',
+    'floor',
+    'worker',
+  ])
   .parse(process.argv);
-const opts = program.opts<{ profiles?: string[]; tasks: number; concurrency: number; runs: string[]; repeat: number; cpuprofile?: string }>();
+const opts = program.opts<{
+  profiles?: string[];
+  tasks: number;
+  concurrency: number;
+  runs: string[];
+  repeat: number;
+  cpuprofile?: string;
+}>();
 
 const calls = (): Calls => ({ count: 0, items: 0, ms: 0 });
 async function timed<T>(c: Calls, items: number, fn: () => Promise<T>, size?: (r: T) => number): Promise<T> {
@@ -107,7 +118,9 @@ function postgresProbe(appNameLike: string): ServerProbe {
     async start() {
       const client = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
       await client.connect();
-      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1', [appNameLike]);
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1', [
+        appNameLike,
+      ]);
       await client.end();
       pids = rows.map((r) => r.pid);
       before = read();
@@ -186,11 +199,22 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
   const ack = calls();
   let next = 0;
   const record = (i: number) => ({
-    id: `t${i}`, queue: BENCH_QUEUE, name: 'sitq.echo', payload, serializer: 'json', priority: 0, runAt: 0, enqueuedAt: Date.now(),
-    maxAttempts: 3, backoff: { type: 'fixed' as const, baseMs: 1, maxMs: 1, jitter: 0 }, state: 'running' as const, attempts: 1,
+    id: `t${i}`,
+    queue: BENCH_QUEUE,
+    name: 'sitq.echo',
+    payload,
+    serializer: 'json',
+    priority: 0,
+    runAt: 0,
+    enqueuedAt: Date.now(),
+    maxAttempts: 3,
+    backoff: { type: 'fixed' as const, baseMs: 1, maxMs: 1, jitter: 0 },
+    state: 'running' as const,
+    attempts: 1,
   });
   const backend = {
-    kind: 'sqlite', address: 'memory (core only)',
+    kind: 'sqlite',
+    address: 'memory (core only)',
     async claim(r: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
       claim.count++;
       const out: ClaimedTask[] = [];
@@ -199,7 +223,14 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
         out.push({ lease: { taskId: `t${i}`, owner: r.workerId, token: 1 }, record: record(i) });
       }
       claim.items += out.length;
-      if (out.length === 0) await new Promise<void>((res) => { const t = setTimeout(res, r.waitMs ?? 0); r.signal?.addEventListener('abort', () => { clearTimeout(t); res(); }); });
+      if (out.length === 0)
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, r.waitMs ?? 0);
+          r.signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            res();
+          });
+        });
       return out;
     },
     async complete(c: readonly Completion[]) {
@@ -207,8 +238,12 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
       ack.items += c.length;
       return c.map(() => true);
     },
-    async renew(l: readonly unknown[]) { return l.map(() => true); },
-    async release() {}, async heartbeat() {}, async removeWorker() {},
+    async renew(l: readonly unknown[]) {
+      return l.map(() => true);
+    },
+    async release() {},
+    async heartbeat() {},
+    async removeWorker() {},
   } as unknown as Backend;
   const [perSec, us] = await cpu(`${profile}-core`, () => drain(backend, n, concurrency));
   return { profile, run: 'core', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: undefined, claim, ack };
@@ -221,7 +256,14 @@ async function drain(backend: Backend, n: number, concurrency: number): Promise<
   let first = 0;
   let last = 0;
   worker.on('started', () => (first ||= performance.now()));
-  const finished = new Promise<void>((resolve) => worker.on('succeeded', () => { if (++done === n) { last = performance.now(); resolve(); } }));
+  const finished = new Promise<void>((resolve) =>
+    worker.on('succeeded', () => {
+      if (++done === n) {
+        last = performance.now();
+        resolve();
+      }
+    }),
+  );
   await worker.start();
   await finished;
   await worker.stop();
@@ -246,7 +288,13 @@ async function floorRun(profile: string, config: BackendConfig, n: number, concu
     await probe?.start();
     cpuStart = process.cpuUsage();
   };
-  driver.claim = (max) => timed(claim, 0, () => rawClaim(max), (r) => r.length);
+  driver.claim = (max) =>
+    timed(
+      claim,
+      0,
+      () => rawClaim(max),
+      (r) => r.length,
+    );
   driver.ack = (h) => timed(ack, h.length, () => rawAck(h));
   driver.teardown = async () => {
     if (cpuStart) {
@@ -257,7 +305,15 @@ async function floorRun(profile: string, config: BackendConfig, n: number, concu
     await teardown();
   };
   const [m] = await cpu(`${profile}-floor`, () => runFloorLoop(driver, resolveFloorOptions({ tasks: n, concurrency })));
-  return { profile, run: 'floor', perSec: m.perSec, cpuUsPerTask: cpuUsed / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
+  return {
+    profile,
+    run: 'floor',
+    perSec: m.perSec,
+    cpuUsPerTask: cpuUsed / n,
+    serverCpuUsPerTask: server === undefined ? undefined : server / n,
+    claim,
+    ack,
+  };
 }
 
 async function workerRun(profile: string, config: BackendConfig, n: number, concurrency: number): Promise<Row> {
@@ -267,19 +323,34 @@ async function workerRun(profile: string, config: BackendConfig, n: number, conc
   try {
     const queue = new TaskQueue(backend);
     const payload = makePayload(64);
-    for (let i = 0; i < n; i += 500) await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(500, n - i)).fill(payload), { queue: BENCH_QUEUE });
+    for (let i = 0; i < n; i += 500)
+      await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(500, n - i)).fill(payload), { queue: BENCH_QUEUE });
     const claim = calls();
     const ack = calls();
     const rawClaim = backend.claim.bind(backend);
     const rawComplete = backend.complete.bind(backend);
-    backend.claim = (r) => timed(claim, 0, () => rawClaim(r), (x) => x.length);
+    backend.claim = (r) =>
+      timed(
+        claim,
+        0,
+        () => rawClaim(r),
+        (x) => x.length,
+      );
     backend.complete = (c) => timed(ack, c.length, () => rawComplete(c));
     const schema = ns.label.replace(/^schema /, '');
     const probe = probeFor(config, `%(${schema})`);
     await probe?.start();
     const [perSec, us] = await cpu(`${profile}-worker`, () => drain(backend, n, concurrency));
     const server = await probe?.stop();
-    return { profile, run: 'worker', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: server === undefined ? undefined : server / n, claim, ack };
+    return {
+      profile,
+      run: 'worker',
+      perSec,
+      cpuUsPerTask: us / n,
+      serverCpuUsPerTask: server === undefined ? undefined : server / n,
+      claim,
+      ack,
+    };
   } finally {
     await backend.destroy().catch(() => {});
     await backend.close();
@@ -310,7 +381,9 @@ const medianCalls = (list: Row[], f: (r: Row) => Calls): Calls => ({
   ms: medianOf(list, (r) => f(r).ms) ?? 0,
 });
 
-console.log(`${opts.tasks} tasks, concurrency ${opts.concurrency}${opts.repeat > 1 ? `, median of ${opts.repeat} runs` : ''}; load average ${loadavg()[0].toFixed(2)} at the end`);
+console.log(
+  `${opts.tasks} tasks, concurrency ${opts.concurrency}${opts.repeat > 1 ? `, median of ${opts.repeat} runs` : ''}; load average ${loadavg()[0].toFixed(2)} at the end`,
+);
 console.log('| profile | run | tasks/s | client CPU µs/task | server CPU µs/task | claims | acks / completes |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 const keys = [...new Set(rows.map((r) => `${r.profile}\u0000${r.run}`))];
@@ -318,5 +391,7 @@ for (const key of keys) {
   const list = rows.filter((r) => `${r.profile}\u0000${r.run}` === key);
   const r = list[0];
   const perSec = medianOf(list, (x) => x.perSec) ?? 0;
-  console.log(`| ${r.profile} | ${r.run} | ${perSec} | ${fmt(medianOf(list, (x) => x.cpuUsPerTask))} | ${fmt(medianOf(list, (x) => x.serverCpuUsPerTask))} | ${per(medianCalls(list, (x) => x.claim))} | ${per(medianCalls(list, (x) => x.ack))} |`);
+  console.log(
+    `| ${r.profile} | ${r.run} | ${perSec} | ${fmt(medianOf(list, (x) => x.cpuUsPerTask))} | ${fmt(medianOf(list, (x) => x.serverCpuUsPerTask))} | ${per(medianCalls(list, (x) => x.claim))} | ${per(medianCalls(list, (x) => x.ack))} |`,
+  );
 }

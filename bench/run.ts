@@ -27,23 +27,42 @@ const positive = (name: string) => (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
   return n;
 };
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const program = new Command('npm run bench --')
-  .description('Benchmarks sitq on the local servers (SQLite temp file, PostgreSQL 127.0.0.1:5432 db test, Redis 127.0.0.1:6379, NATS 127.0.0.1:4222).')
+  .description(
+    'Benchmarks sitq on the local servers (SQLite temp file, PostgreSQL 127.0.0.1:5432 db test, Redis 127.0.0.1:6379, NATS 127.0.0.1:4222).',
+  )
   .option('--profiles <names>', `comma-separated subset of ${LOCAL_PROFILES.map((p) => p.name).join(', ')}`, list)
   .option('--tasks <n>', 'measured tasks (default 10000; soak 100000)', positive('--tasks'))
   .option('--concurrency <n>', 'worker concurrency', positive('--concurrency'), 10)
   .option('--payload-bytes <n>', 'payload size', positive('--payload-bytes'), 64)
   .option('--rounds <n>', 'floor + enqueue + processing this many times; the median round is reported', positive('--rounds'), 3)
   .option('--no-floor', 'skip the raw floor')
-  .option('--no-observability', 'without the throughput history and OpenTelemetry spans (to measure what they cost: run once without, then with --compare)')
+  .option(
+    '--no-observability',
+    'without the throughput history and OpenTelemetry spans (to measure what they cost: run once without, then with --compare)',
+  )
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
-  .addOption(new Option('--scale', 'instead of the standard workload: enqueue, processing and inspection on an empty store and on one filled with waiting and finished tasks').conflicts(['sweep', 'soak']))
+  .addOption(
+    new Option(
+      '--scale',
+      'instead of the standard workload: enqueue, processing and inspection on an empty store and on one filled with waiting and finished tasks',
+    ).conflicts(['sweep', 'soak']),
+  )
   .option('--scale-waiting <n>', 'tasks left waiting in the filled store (--scale; default 1000000)', positive('--scale-waiting'))
   .option('--scale-finished <n>', 'tasks run to the end in the filled store (--scale; default 1000000)', positive('--scale-finished'))
-  .addOption(new Option('--peers', 'also run BullMQ on the Redis profile and graphile-worker on the PostgreSQL profile with the same workload (dev dependencies)').conflicts(['sweep', 'soak']))
+  .addOption(
+    new Option(
+      '--peers',
+      'also run BullMQ on the Redis profile and graphile-worker on the PostgreSQL profile with the same workload (dev dependencies)',
+    ).conflicts(['sweep', 'soak']),
+  )
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension) for the results; default <kind>-<date>')
   .option('--compare <file>', 'also compare with an earlier result file (writes <name>.compare.md)')
@@ -71,7 +90,8 @@ const opts = program.opts<{
 }>();
 
 const unknown = (opts.profiles ?? []).filter((n) => !LOCAL_PROFILES.some((p) => p.name === n));
-if (unknown.length) program.error(`unknown profile(s): ${unknown.join(', ')} (known: ${LOCAL_PROFILES.map((p) => p.name).join(', ')})`, { exitCode: 2 });
+if (unknown.length)
+  program.error(`unknown profile(s): ${unknown.join(', ')} (known: ${LOCAL_PROFILES.map((p) => p.name).join(', ')})`, { exitCode: 2 });
 
 const controller = new AbortController();
 process.once('SIGINT', () => {
@@ -117,11 +137,30 @@ process.exit(report.results.length + report.sweeps.length + report.soaks.length 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
   if (opts.scale) {
-    const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [], scales: [] };
+    const report: BenchReport = {
+      kind: 'report',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      versions: versionInfo(),
+      settings: undefined,
+      results: [],
+      skipped: [],
+      sweeps: [],
+      soaks: [],
+      scales: [],
+    };
     for (const p of reachable) {
       try {
         report.scales!.push(
-          await runScale(p.config, { profile: p.name, waiting: opts.scaleWaiting, finished: opts.scaleFinished, tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, ...hooks }),
+          await runScale(p.config, {
+            profile: p.name,
+            waiting: opts.scaleWaiting,
+            finished: opts.scaleFinished,
+            tasks: opts.tasks,
+            concurrency: opts.concurrency,
+            payloadBytes: opts.payloadBytes,
+            ...hooks,
+          }),
         );
       } catch (err) {
         if (controller.signal.aborted) throw err;
@@ -131,15 +170,45 @@ async function run(): Promise<BenchReport> {
     return report;
   }
   if (!opts.sweep && !opts.soak) {
-    const report = await compareProfiles(reachable, { tasks: opts.tasks, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, floor: opts.floor, observability: opts.observability, rounds: opts.rounds }, hooks);
+    const report = await compareProfiles(
+      reachable,
+      {
+        tasks: opts.tasks,
+        concurrency: opts.concurrency,
+        payloadBytes: opts.payloadBytes,
+        floor: opts.floor,
+        observability: opts.observability,
+        rounds: opts.rounds,
+      },
+      hooks,
+    );
     if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);
     return report;
   }
-  const report: BenchReport = { kind: 'report', date: new Date().toISOString(), machine: machineInfo(), versions: versionInfo(), settings: undefined, results: [], skipped: [], sweeps: [], soaks: [] };
+  const report: BenchReport = {
+    kind: 'report',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    versions: versionInfo(),
+    settings: undefined,
+    results: [],
+    skipped: [],
+    sweeps: [],
+    soaks: [],
+  };
   for (const p of reachable) {
     try {
       if (opts.sweep) report.sweeps.push(await sweepPools(p.config, { profile: p.name, payloadBytes: opts.payloadBytes, ...hooks }));
-      else report.soaks.push(await runSoak(p.config, { profile: p.name, tasks: opts.tasks ?? 100_000, concurrency: opts.concurrency, payloadBytes: opts.payloadBytes, ...hooks }));
+      else
+        report.soaks.push(
+          await runSoak(p.config, {
+            profile: p.name,
+            tasks: opts.tasks ?? 100_000,
+            concurrency: opts.concurrency,
+            payloadBytes: opts.payloadBytes,
+            ...hooks,
+          }),
+        );
     } catch (err) {
       if (controller.signal.aborted) throw err;
       report.skipped.push({ profile: p.name, reason: err instanceof Error ? err.message : String(err) });
@@ -149,14 +218,28 @@ async function run(): Promise<BenchReport> {
 }
 
 /** BullMQ and graphile-worker (loaded only for --peers) on the servers of the benchmarked profiles. */
-async function runPeers(settings: NonNullable<BenchReport['settings']>, skipped: BenchReport['skipped']): Promise<NonNullable<BenchReport['peers']>> {
+async function runPeers(
+  settings: NonNullable<BenchReport['settings']>,
+  skipped: BenchReport['skipped'],
+): Promise<NonNullable<BenchReport['peers']>> {
   const { peersFor, runPeer } = await import('./peers.js');
   const results: NonNullable<BenchReport['peers']> = [];
   for (const { profile, driver } of peersFor(reachable, settings.concurrency)) {
     if (controller.signal.aborted) throw new BenchmarkAbortedError('the peers');
     const t0 = performance.now();
     try {
-      results.push(await runPeer(profile, driver, settings, (phase) => progress({ profile: driver.peer, phase: phase as BenchProgress['phase'], round: 0, done: 0, total: 1, elapsedMs: Math.round(performance.now() - t0) })));
+      results.push(
+        await runPeer(profile, driver, settings, (phase) =>
+          progress({
+            profile: driver.peer,
+            phase: phase as BenchProgress['phase'],
+            round: 0,
+            done: 0,
+            total: 1,
+            elapsedMs: Math.round(performance.now() - t0),
+          }),
+        ),
+      );
     } catch (err) {
       if (controller.signal.aborted) throw err;
       skipped.push({ profile: driver.peer, reason: err instanceof Error ? err.message : String(err) });

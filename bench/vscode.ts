@@ -63,15 +63,22 @@ const program = new Command('npm run bench:vscode --')
   .description('Activation time of the VS Code extension in code-server: activate(), core start, first view.')
   .option('--runs <n>', 'code-server starts to measure', positive, 5)
   .option('--vsix <file>', 'an existing .vsix (default: package this checkout)')
-  .option('--idle <seconds>', 'how long the last run watches for tree change events while nothing changes (0: not at all)', (v) => Number(v), 60)
+  .option(
+    '--idle <seconds>',
+    'how long the last run watches for tree change events while nothing changes (0: not at all)',
+    (v) => Number(v),
+    60,
+  )
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension); default vscode-<date>');
 program.parse(process.argv);
 const opts = program.opts<{ runs: number; vsix?: string; out: string; name?: string; idle: number }>();
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-if (!existsSync(chromium)) program.error(`Chromium is not installed at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`, { exitCode: 2 });
-if (!codeServerInstalled()) program.error('code-server is not installed: run `bash scripts/install-code-server.sh` once (cached under ~/.cache)', { exitCode: 2 });
+if (!existsSync(chromium))
+  program.error(`Chromium is not installed at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`, { exitCode: 2 });
+if (!codeServerInstalled())
+  program.error('code-server is not installed: run `bash scripts/install-code-server.sh` once (cached under ~/.cache)', { exitCode: 2 });
 
 const scratch = mkdtempSync(join(tmpdir(), 'sitq-bench-vscode-'));
 const cleanup = () => rmSync(scratch, { recursive: true, force: true });
@@ -84,7 +91,10 @@ try {
   const vsix = opts.vsix ?? join(scratch, 'sitq.vsix');
   if (!opts.vsix) {
     process.stderr.write('packaging the extension…\n');
-    execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   const runs: Run[] = [];
   let hostNode = '';
@@ -97,7 +107,9 @@ try {
     hostNode = host;
     coreNode = core;
     idle = watched ?? idle;
-    process.stderr.write(`run ${i}/${opts.runs}: activation ${run.activationMs} ms, core ready ${run.coreReadyMs} ms, view ready ${run.viewReadyMs} ms${run.lazy ? '' : ' (NOT lazy)'}${watched ? `; idle ${watched.seconds} s: ${watched.events.length} tree change events` : ''}\n`);
+    process.stderr.write(
+      `run ${i}/${opts.runs}: activation ${run.activationMs} ms, core ready ${run.coreReadyMs} ms, view ready ${run.viewReadyMs} ms${run.lazy ? '' : ' (NOT lazy)'}${watched ? `; idle ${watched.seconds} s: ${watched.events.length} tree change events` : ''}\n`,
+    );
   }
   const date = new Date().toISOString();
   const report: VscodeBenchReport = {
@@ -135,7 +147,13 @@ async function measure(vsix: string, home: string, idleSeconds: number): Promise
     home,
     workspace,
     vsix,
-    settings: { 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false },
+    settings: {
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'chat.disableAIFeatures': true,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+    },
     env: { SITQ_TREE_EVENTS: treeEvents },
   });
   const browser = await launchBrowser();
@@ -148,17 +166,28 @@ async function measure(vsix: string, home: string, idleSeconds: number): Promise
     await wb.openContainer('sitq');
     // The first profile row once the core answered; "Restart Core" if it could not start.
     const profile = wb.treeRow('Backends', 'local');
-    await wb.page.locator('[id="workbench.view.extension.sitq"] .monaco-list-row').filter({ hasText: /^\s*(local|The sitq core is not running)/ }).first().waitFor({ timeout: 90_000 });
+    await wb.page
+      .locator('[id="workbench.view.extension.sitq"] .monaco-list-row')
+      .filter({ hasText: /^\s*(local|The sitq core is not running)/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
     const viewReadyMs = Math.round(performance.now() - clicked);
     if (!(await profile.isVisible())) throw new Error(`the sitq core did not start:\n${extensionLog(server.userDataDir)}`);
     // The log file is flushed a little after the lines are written.
     let log = extensionLog(server.userDataDir);
-    for (const end = Date.now() + 30_000; !/core ready in/.test(log) && Date.now() < end; log = extensionLog(server.userDataDir)) await wb.page.waitForTimeout(200);
+    for (const end = Date.now() + 30_000; !/core ready in/.test(log) && Date.now() < end; log = extensionLog(server.userDataDir))
+      await wb.page.waitForTimeout(200);
     const activated = /activated in ([\d.]+) ms \(module load ([\d.]+) ms\)/.exec(log);
     const ready = /core ready in (\d+) ms: Node (v[\d.]+)/.exec(log);
     if (!activated || !ready) throw new Error(`the extension's log lacks its activation or core-ready line:\n${log}`);
     const host = execFileSync(server.hostNode, ['--version'], { encoding: 'utf8' }).trim();
-    const run = { activationMs: Number(activated[1]), moduleLoadMs: Number(activated[2]), coreReadyMs: Number(ready[1]), viewReadyMs, lazy };
+    const run = {
+      activationMs: Number(activated[1]),
+      moduleLoadMs: Number(activated[2]),
+      coreReadyMs: Number(ready[1]),
+      viewReadyMs,
+      lazy,
+    };
     if (idleSeconds <= 0) return { run, host, core: ready[2] };
     return { run, host, core: ready[2], idle: await watchIdle(wb, treeEvents, idleSeconds) };
   } finally {
@@ -206,7 +235,12 @@ function toMarkdown(r: VscodeBenchReport): string {
     '',
     `Budget (issue 9): activation p50 ${r.activation.p50Ms} ms — ${r.activation.p50Ms <= 50 ? 'met' : 'NOT met'} (≤ 50 ms); core ready p50 ${r.coreReady.p50Ms} ms — ${r.coreReady.p50Ms <= 1000 ? 'met' : 'NOT met'} (≤ 1 s).`,
     '',
-    ...(r.idle ? [`Idle: ${r.idle.events.length} tree change events in ${r.idle.seconds} s with nothing changing (${r.idle.eventsPerMinute} per minute; budget 0): a profile expanded with its queue, an idle worker, health checked every 5 s.`, ''] : []),
+    ...(r.idle
+      ? [
+          `Idle: ${r.idle.events.length} tree change events in ${r.idle.seconds} s with nothing changing (${r.idle.eventsPerMinute} per minute; budget 0): a profile expanded with its queue, an idle worker, health checked every 5 s.`,
+          '',
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -105,6 +105,12 @@ export async function downloadElectron(pkg, onDownloading = () => {}) {
   }
   const path = installedElectron(pkg);
   if (code === 0 && path) return { path };
-  const last = output.trim().split('\n').find((l) => /Error|error:/.test(l)) ?? output.trim().split('\n').pop() ?? '';
+  const last =
+    output
+      .trim()
+      .split('\n')
+      .find((l) => /Error|error:/.test(l)) ??
+    output.trim().split('\n').pop() ??
+    '';
   return { reason: `downloading the Electron ${pkg.version} binary failed (exit ${code})${last ? `: ${last.trim().slice(0, 160)}` : ''}` };
 }

@@ -13,7 +13,9 @@ export interface PreventableEvent {
 }
 
 export interface SessionLike {
-  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+  setPermissionRequestHandler(
+    handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null,
+  ): void;
   setPermissionCheckHandler(handler: ((webContents: unknown, permission: string) => boolean) | null): void;
 }
 

@@ -27,8 +27,16 @@ export function registerIpc(ipcMain: IpcMainLike, target: RequestTarget): () => 
       throw new UntrustedSenderError(`refused ${IPC_REQUEST} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
     }
     if (!isRequestMessage(message)) {
-      const id = message && typeof message === 'object' && Number.isSafeInteger((message as { id?: unknown }).id) ? (message as { id: number }).id : 0;
-      return { type: 'response', id, ok: false, error: { name: 'ConfigurationError', message: 'expected a request { type: "request", id, method, params }' } } satisfies ResponseMessage;
+      const id =
+        message && typeof message === 'object' && Number.isSafeInteger((message as { id?: unknown }).id)
+          ? (message as { id: number }).id
+          : 0;
+      return {
+        type: 'response',
+        id,
+        ok: false,
+        error: { name: 'ConfigurationError', message: 'expected a request { type: "request", id, method, params }' },
+      } satisfies ResponseMessage;
     }
     return target.request(event.sender.id, message);
   });

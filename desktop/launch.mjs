@@ -11,7 +11,9 @@ import { downloadElectron, electronPackage, installedElectron } from './download
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (...p) => join(root, 'dist', ...p);
-const { values } = parseArgs({ options: { browser: { type: 'boolean' }, config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } } });
+const { values } = parseArgs({
+  options: { browser: { type: 'boolean' }, config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
+});
 
 function fail(message) {
   process.stderr.write(`sitq: ${message}\n`);
@@ -41,12 +43,15 @@ if (!values.config && !existsSync(configPath)) {
  */
 async function findElectron() {
   if (values.browser) return { reason: '--browser was given' };
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { reason: 'no display: DISPLAY and WAYLAND_DISPLAY are unset' };
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return { reason: 'no display: DISPLAY and WAYLAND_DISPLAY are unset' };
   const pkg = electronPackage();
   if (pkg.reason) return pkg;
   const path = installedElectron(pkg);
   if (path) return { path };
-  return downloadElectron(pkg, (host) => process.stdout.write(`sitq: downloading Electron ${pkg.version} from ${host} (once, about 100 MB)…\n`));
+  return downloadElectron(pkg, (host) =>
+    process.stdout.write(`sitq: downloading Electron ${pkg.version} from ${host} (once, about 100 MB)…\n`),
+  );
 }
 
 async function browserDashboard(reason) {
@@ -66,7 +71,10 @@ if (!electron.path) {
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
   const started = Date.now();
-  const child = spawn(electron.path, [dist('desktop', 'app', 'main.mjs'), `--config=${configPath}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
+  const child = spawn(electron.path, [dist('desktop', 'app', 'main.mjs'), `--config=${configPath}`], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

@@ -38,7 +38,12 @@ app.whenReady().then(async () => {
     createWindow: (options) => new BrowserWindow(options),
     forkCore: () => utilityProcess.fork(CORE, [], { serviceName: 'sitq core', stdio: 'inherit' }),
     openExternal: (url) => void shell.openExternal(url),
-    paths: { preload: here('./preload.cjs'), icon: join(UI_DIR, 'icon.png'), secretsFile: join(app.getPath('userData'), 'secrets.json'), configPath: configPath() },
+    paths: {
+      preload: here('./preload.cjs'),
+      icon: join(UI_DIR, 'icon.png'),
+      secretsFile: join(app.getPath('userData'), 'secrets.json'),
+      configPath: configPath(),
+    },
     version: app.getVersion(),
     log: (line) => console.warn(`sitq: ${line}`),
   });

@@ -22,14 +22,20 @@ export class SafeStorageSecretStore implements SecretStore {
     const backend = this.safeStorage.getSelectedStorageBackend?.();
     const label = `Electron safeStorage${backend ? ` (${backend})` : ''}`;
     if (!available) {
-      return { label, secure: false, writable: false, warning: 'No OS key store is available, so secrets cannot be stored here; use ${ENV_VAR} references in the profile instead.' };
+      return {
+        label,
+        secure: false,
+        writable: false,
+        warning: 'No OS key store is available, so secrets cannot be stored here; use ${ENV_VAR} references in the profile instead.',
+      };
     }
     if (backend === 'basic_text') {
       return {
         label,
         secure: false,
         writable: true,
-        warning: 'No OS key store was found (safeStorage fell back to "basic_text"): secrets are only obfuscated with a fixed key, not protected. Start GNOME Keyring or KWallet, or use ${ENV_VAR} references.',
+        warning:
+          'No OS key store was found (safeStorage fell back to "basic_text"): secrets are only obfuscated with a fixed key, not protected. Start GNOME Keyring or KWallet, or use ${ENV_VAR} references.',
       };
     }
     return { label, secure: true, writable: true };
@@ -42,7 +48,8 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   async set(key: string, value: string): Promise<void> {
-    if (!this.safeStorage.isEncryptionAvailable()) throw new Error('no OS key store is available to keep this secret; use a ${ENV_VAR} reference instead');
+    if (!this.safeStorage.isEncryptionAvailable())
+      throw new Error('no OS key store is available to keep this secret; use a ${ENV_VAR} reference instead');
     this.file.set(key, this.safeStorage.encryptString(value).toString('base64'));
   }
 

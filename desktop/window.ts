@@ -11,7 +11,6 @@ export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 /** The page's policy (shared/host/static.ts): only the app's own scripts and styles, no inline code, no eval, no network. */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ self: "'self'", connect: "'self'" });
 
-
 export interface WindowOptions {
   width: number;
   height: number;

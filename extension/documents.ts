@@ -70,7 +70,9 @@ export class SitqDocuments implements vscode.TextDocumentContentProvider, vscode
     if (detail && !FINAL.has(detail.state)) this.live.add(key);
     else this.live.delete(key);
     this.poll();
-    return detail ? taskText(target.profile, detail) : `# Task ${target.id}\n\nThere is no such task in ${target.profile} (it may have been purged).\n`;
+    return detail
+      ? taskText(target.profile, detail)
+      : `# Task ${target.id}\n\nThere is no such task in ${target.profile} (it may have been purged).\n`;
   }
 
   /** Re-reads a document and tells the editor if its text changed. */
@@ -97,7 +99,10 @@ export class SitqDocuments implements vscode.TextDocumentContentProvider, vscode
 }
 
 export function taskUri(profile: string, id: string, name: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: SCHEME, path: `/task/${encodeURIComponent(profile)}/${encodeURIComponent(id)}/${name} …${id.slice(-8)}.md` });
+  return vscode.Uri.from({
+    scheme: SCHEME,
+    path: `/task/${encodeURIComponent(profile)}/${encodeURIComponent(id)}/${name} …${id.slice(-8)}.md`,
+  });
 }
 
 export function workerUri(id: string): vscode.Uri {
@@ -135,7 +140,13 @@ export function taskText(profile: string, t: TaskDetail): string {
   if (t.errorName || t.errorMessage || t.errorStack) {
     out.push('', '## Error', '', '```text', t.errorStack ?? `${t.errorName ?? 'Error'}: ${t.errorMessage ?? ''}`, '```');
   }
-  out.push('', '## Options', '', `- serializer: ${t.serializer}`, `- backoff: ${t.backoff.type} from ${formatAge(t.backoff.baseMs)}, at most ${formatAge(t.backoff.maxMs)}, jitter ${Math.round(t.backoff.jitter * 100)} %`);
+  out.push(
+    '',
+    '## Options',
+    '',
+    `- serializer: ${t.serializer}`,
+    `- backoff: ${t.backoff.type} from ${formatAge(t.backoff.baseMs)}, at most ${formatAge(t.backoff.maxMs)}, jitter ${Math.round(t.backoff.jitter * 100)} %`,
+  );
   if (t.timeoutMs) out.push(`- timeout: ${formatAge(t.timeoutMs)}`);
   if (t.idempotencyKey) out.push(`- idempotency key: \`${t.idempotencyKey}\``);
   return `${out.join('\n')}\n`;

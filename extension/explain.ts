@@ -10,7 +10,8 @@ export function explain(message: string, kind?: BackendKind): string {
   const refused = /ECONNREFUSED\s+([^\s,;)]+)/.exec(message);
   if (refused) return `${label} at ${refused[1]} refused the connection. Is it running?`;
   // The NATS client's own words for the same (CONNECTION_REFUSED), after "<backend> at <address>:".
-  if (/\bCONNECTION_REFUSED\b/.test(message)) return `${label} at ${/\bat (\S+?):\s/.exec(message)?.[1] ?? address(message) ?? 'its address'} refused the connection. Is it running?`;
+  if (/\bCONNECTION_REFUSED\b/.test(message))
+    return `${label} at ${/\bat (\S+?):\s/.exec(message)?.[1] ?? address(message) ?? 'its address'} refused the connection. Is it running?`;
   const notFound = /(ENOTFOUND|EAI_AGAIN)\s+([^\s,;)]+)/.exec(message);
   if (notFound) return `${label}: the host ${notFound[2]} was not found. Check the profile's host name.`;
   if (/ETIMEDOUT|timed? ?out|within \d+ ?ms/i.test(message)) {

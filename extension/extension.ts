@@ -40,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): void {
       delete: async (key) => context.secrets.delete(key),
     },
     // User-level profiles: the user's settings, never the workspace's (they hold no secrets either way).
-    writeUserProfiles: (profiles) => Promise.resolve(vscode.workspace.getConfiguration('sitq').update('profiles', profiles, vscode.ConfigurationTarget.Global)),
+    writeUserProfiles: (profiles) =>
+      Promise.resolve(vscode.workspace.getConfiguration('sitq').update('profiles', profiles, vscode.ConfigurationTarget.Global)),
   });
   const model = new Model(core);
   const backends = new BackendsProvider(model);
@@ -59,7 +60,11 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   };
 
-  const backendsView = vscode.window.createTreeView('sitq.backends', { treeDataProvider: backends, showCollapseAll: true, canSelectMany: true });
+  const backendsView = vscode.window.createTreeView('sitq.backends', {
+    treeDataProvider: backends,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   context.subscriptions.push(
     log,
     backends,
@@ -149,7 +154,11 @@ function initOptions(context: vscode.ExtensionContext): InitOptions {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const configured = settings.get<string>('configPath')?.trim();
   const base = folder ?? context.globalStorageUri.fsPath;
-  const configPath = configured ? (configured.startsWith('/') || /^[A-Za-z]:[\\/]/.test(configured) ? configured : join(base, configured)) : join(base, 'sitq.config.json');
+  const configPath = configured
+    ? configured.startsWith('/') || /^[A-Za-z]:[\\/]/.test(configured)
+      ? configured
+      : join(base, configured)
+    : join(base, 'sitq.config.json');
   const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
   return {
     host: 'vscode',
@@ -168,7 +177,12 @@ function coreRuntime(): { command: string; label: string; env: NodeJS.ProcessEnv
   // A Node of the user's finds better-sqlite3 in the workspace (its `npm install sitq`), built for that Node.
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const nodeModules = folder ? join(folder, 'node_modules') : undefined;
-  if (nodePath) return { command: nodePath, label: `Node.js "${nodePath}" from sitq.nodePath`, env: { ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: nodeModules } };
+  if (nodePath)
+    return {
+      command: nodePath,
+      label: `Node.js "${nodePath}" from sitq.nodePath`,
+      env: { ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: nodeModules },
+    };
   return { command: process.execPath, label: `VS Code's runtime, Node ${process.version}`, env: { ELECTRON_RUN_AS_NODE: '1' } };
 }
 
@@ -180,6 +194,7 @@ function forkCore(root: string): CoreChild {
     main: join(root, 'dist', 'core', 'host', 'core-main.js'),
     cwd: folder ?? root,
     env: { ...process.env, ...runtime.env },
-    problem: (reason) => `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20 or newer.`,
+    problem: (reason) =>
+      `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20 or newer.`,
   });
 }

@@ -100,7 +100,9 @@ export class Model extends EventEmitter<ModelEvents> {
   /** Leaving `ready` forgets what the core had said (health, counts, workers: they died with it),
    *  so no view keeps showing a profile "healthy" from before the failure. */
   private setCore(next: CoreState): void {
-    const same = next.state === this.coreState.state && (next.state !== 'failed' || (this.coreState.state === 'failed' && next.reason === this.coreState.reason));
+    const same =
+      next.state === this.coreState.state &&
+      (next.state !== 'failed' || (this.coreState.state === 'failed' && next.reason === this.coreState.reason));
     if (same) return;
     const wasReady = this.coreState.state === 'ready';
     this.coreState = next;

@@ -22,8 +22,16 @@ export function createStatusBar(model: Model): vscode.Disposable {
     const status = worst?.status ?? 'unknown';
     const icon = { healthy: '$(pass-filled)', degraded: '$(warning)', unhealthy: '$(error)', unknown: '$(circle-outline)' }[status];
     item.text = `${icon} sitq`;
-    item.accessibilityInformation = { label: `sitq: ${status === 'unknown' ? 'health not known yet' : `worst health ${status}`}; opens the dashboard`, role: 'button' };
-    item.backgroundColor = status === 'unhealthy' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'degraded' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.accessibilityInformation = {
+      label: `sitq: ${status === 'unknown' ? 'health not known yet' : `worst health ${status}`}; opens the dashboard`,
+      role: 'button',
+    };
+    item.backgroundColor =
+      status === 'unhealthy'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : status === 'degraded'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     const lines = model.profiles.map((p) => {
       const h = model.health.get(p.name);
       return `${p.name}: ${h ? `${h.status}${h.latencyMs !== undefined ? ` (${h.latencyMs} ms)` : ''}${h.error ? ` — ${explain(h.error, p.kind)}` : ''}` : 'checking…'}`;

@@ -7,7 +7,17 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const svg = readFileSync(join(here, 'icon.svg'), 'utf8').replace('width="512" height="512"', 'width="1024" height="1024"');
-const browser = await chromium.launch({ executablePath: process.env.SITQ_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: process.env.SITQ_CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1024, height: 1024 } });
   await page.goto(`data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`);

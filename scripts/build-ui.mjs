@@ -44,32 +44,34 @@ for (const f of readdirSync(join(root, 'media', 'backends'))) cpSync(join(root, 
 const desktop = join(root, 'desktop');
 const desktopOut = join(root, 'dist', 'desktop', 'app');
 mkdirSync(desktopOut, { recursive: true });
-if (existsSync(join(desktop, 'main.ts'))) await build({
-  absWorkingDir: root,
-  entryPoints: { main: join(desktop, 'main.ts') },
-  outdir: desktopOut,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['electron'],
-  // The core runs in a utility process (the bundle below), not here: main stays small.
-  packages: 'external',
-  logLevel: 'warning',
-});
-if (existsSync(join(desktop, 'preload.ts'))) await build({
-  absWorkingDir: root,
-  entryPoints: { preload: join(desktop, 'preload.ts') },
-  outdir: desktopOut,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['electron'],
-  logLevel: 'warning',
-});
+if (existsSync(join(desktop, 'main.ts')))
+  await build({
+    absWorkingDir: root,
+    entryPoints: { main: join(desktop, 'main.ts') },
+    outdir: desktopOut,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+    // The core runs in a utility process (the bundle below), not here: main stays small.
+    packages: 'external',
+    logLevel: 'warning',
+  });
+if (existsSync(join(desktop, 'preload.ts')))
+  await build({
+    absWorkingDir: root,
+    entryPoints: { preload: join(desktop, 'preload.ts') },
+    outdir: desktopOut,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
 
 // The desktop app's core process: the same bundles as the VS Code extension's (pg, ioredis, nats
 // inside), which main forks with utilityProcess.fork and electron-builder packs. The packed app
@@ -80,7 +82,11 @@ if (existsSync(join(desktop, 'main.ts'))) {
 }
 
 if (check) {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'ui', 'tsconfig.json')], { stdio: 'inherit' });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'ui', 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 console.log(`ui: ${out}`);

@@ -12,7 +12,12 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 /** The entries of the core, relative to shared/. */
-export const CORE_ENTRIES = ['host/core-main.ts', 'service/worker-thread.ts', 'backends/sqlite/checkpoint-thread.ts', 'core/thread-entry.ts'];
+export const CORE_ENTRIES = [
+  'host/core-main.ts',
+  'service/worker-thread.ts',
+  'backends/sqlite/checkpoint-thread.ts',
+  'core/thread-entry.ts',
+];
 /** The folders of dist/shared the core reads at run time. */
 const CORE_ASSETS = ['backends/sqlite/migrations', 'backends/postgres/migrations', 'backends/redis/scripts'];
 
@@ -39,7 +44,9 @@ export async function bundleCore(root, outDir) {
   const noZodLocales = {
     name: 'no-zod-locales',
     setup(b) {
-      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+        /[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined,
+      );
       b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
     },
   };
@@ -54,7 +61,9 @@ export async function bundleCore(root, outDir) {
       target: 'node20',
       external: ['better-sqlite3', 'pg-native'],
       // Bundled CommonJS dependencies (pg, ioredis) call require() for Node's own modules.
-      banner: { js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);",
+      },
       plugins: [ownUrl(entry.split('/').length - 1), noZodLocales],
       // Smaller, with names kept for readable stack traces in the log.
       minifyWhitespace: true,

@@ -27,7 +27,11 @@ const pkg = electronPackage();
 if (pkg.reason) stop(pkg.reason);
 const builderCli = join(ROOT, 'node_modules', 'electron-builder', 'cli.js');
 if (!existsSync(builderCli)) stop('electron-builder is not installed (run npm install)');
-for (const file of [['dist', 'desktop', 'app', 'main.mjs'], ['dist', 'desktop', 'core', 'host', 'core-main.js'], ['dist', 'ui', 'index.html']]) {
+for (const file of [
+  ['dist', 'desktop', 'app', 'main.mjs'],
+  ['dist', 'desktop', 'core', 'host', 'core-main.js'],
+  ['dist', 'ui', 'index.html'],
+]) {
   if (!existsSync(join(ROOT, ...file))) stop(`${file.join('/')} is missing: run npm run build first`);
 }
 
@@ -40,7 +44,10 @@ const saved = mkdtempSync(join(tmpdir(), 'sitq-package-'));
 if (existsSync(nativeBuild)) copyFileSync(nativeBuild, join(saved, 'better_sqlite3.node'));
 let status;
 try {
-  const r = spawnSync(process.execPath, [builderCli, PLATFORM_FLAG, '--config', join(ROOT, 'electron-builder.yml'), '--publish', 'never'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [builderCli, PLATFORM_FLAG, '--config', join(ROOT, 'electron-builder.yml'), '--publish', 'never'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   status = r.status ?? 1;
 } finally {
   // electron-builder rebuilt better-sqlite3 for Electron in place; put Node's build back.

@@ -85,7 +85,19 @@ else log('dist/ui/index.html is missing: the dashboard webview will say so (buil
 // (the extension bundle) and `contributes`; the library is reached through `exports`.
 // The extension's bundles carry their dependencies: the manifest lists none.
 const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const { scripts: _rootScripts, devDependencies: _dev, dependencies: _deps, peerDependencies: _peers, peerDependenciesMeta: _peersMeta, files: _files, bin: _bin, allowScripts: _allow, types: _types, exports: _exports, ...manifest } = rootPkg;
+const {
+  scripts: _rootScripts,
+  devDependencies: _dev,
+  dependencies: _deps,
+  peerDependencies: _peers,
+  peerDependenciesMeta: _peersMeta,
+  files: _files,
+  bin: _bin,
+  allowScripts: _allow,
+  types: _types,
+  exports: _exports,
+  ...manifest
+} = rootPkg;
 writeFileSync(join(STAGE, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(join(ROOT, 'extension/README.md'), join(STAGE, 'README.md'));
 cpSync(join(ROOT, 'extension/media'), join(STAGE, 'media'), { recursive: true });
@@ -94,9 +106,19 @@ cpSync(join(ROOT, '.vscodeignore'), join(STAGE, '.vscodeignore'));
 
 // 6) vsce package.
 const out = outArg >= 0 ? resolve(args[outArg + 1]) : join(ROOT, 'release', `${manifest.name}-${manifest.version}.vsix`);
-const vsceArgs = ['package', '--no-dependencies', '--out', out, '--no-update-package-json', '--allow-missing-repository', '--no-rewrite-relative-links'];
+const vsceArgs = [
+  'package',
+  '--no-dependencies',
+  '--out',
+  out,
+  '--no-update-package-json',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+];
 if (!existsSync(join(STAGE, 'LICENSE'))) vsceArgs.push('--skip-license');
-const local = [join(ROOT, 'node_modules/.bin/vsce'), join(homedir(), '.cache/sitq-vscode-tools/node_modules/.bin/vsce')].find((p) => existsSync(p));
+const local = [join(ROOT, 'node_modules/.bin/vsce'), join(homedir(), '.cache/sitq-vscode-tools/node_modules/.bin/vsce')].find((p) =>
+  existsSync(p),
+);
 const [cmd, cmdArgs] = local ? [local, vsceArgs] : ['npx', ['--yes', `@vscode/vsce@${VSCE_VERSION}`, ...vsceArgs]];
 log(`${relative(ROOT, cmd) || cmd} ${cmdArgs.join(' ')}`);
 const result = spawnSync(cmd, cmdArgs, { cwd: STAGE, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -105,4 +127,3 @@ if (result.status !== 0) {
   process.exit(1);
 }
 console.log(out);
-

@@ -25,7 +25,8 @@ if (!cached) {
   const reason = await unreachable(UPDATE_API);
   if (reason) notRun(`VS Code cannot be downloaded here (${reason})`);
 }
-if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) notRun('no display for VS Code: DISPLAY and WAYLAND_DISPLAY are unset (run it under xvfb-run)');
+if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+  notRun('no display for VS Code: DISPLAY and WAYLAND_DISPLAY are unset (run it under xvfb-run)');
 
 const staged = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs')], { cwd: ROOT, stdio: 'inherit' });
 if (staged.status !== 0) process.exit(staged.status ?? 1);

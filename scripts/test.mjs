@@ -40,7 +40,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const servers =
   process.env.SITQ_TEST_SERVERS === 'off'
     ? undefined
-    : await (await import(new URL('../dist/test/helpers/suite-servers.js', import.meta.url).href)).startMissingServers((line) => console.log(line));
+    : await (
+        await import(new URL('../dist/test/helpers/suite-servers.js', import.meta.url).href)
+      ).startMissingServers((line) => console.log(line));
 
 const total = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const failedFiles = [];
@@ -52,14 +54,19 @@ for (const file of chosen) {
 await servers?.dispose();
 const failed = total.fail + total.cancelled;
 if (failedFiles.length) console.log(`\nfailed: ${failedFiles.join(', ')}`);
-console.log(`\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped${total.todo ? `, ${total.todo} todo (not yet built: see the test names)` : ""}`);
+console.log(
+  `\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped${total.todo ? `, ${total.todo} todo (not yet built: see the test names)` : ''}`,
+);
 process.exit(failedFiles.length ? 1 : 0);
 
 function runFile(file) {
   return new Promise((resolve) => {
     const counts = {};
     // Its own process group, so a kill reaches the test file's process too, not just the runner.
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     current = child;
     let buffer = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {

@@ -18,8 +18,7 @@ export interface FaultPayload {
 }
 
 export type WorkerNote =
-  | { type: 'backend-error'; at: number; name: string; message: string }
-  | { type: 'lease-lost'; at: number; taskId: string };
+  { type: 'backend-error'; at: number; name: string; message: string } | { type: 'lease-lost'; at: number; taskId: string };
 
 export type BackendErrorNote = Extract<WorkerNote, { type: 'backend-error' }>;
 
@@ -133,7 +132,10 @@ export function throughput(entries: readonly LedgerEntry[]): Map<number, number>
  * they never come back, or there was no rate before the fault to compare with.
  */
 export function recoveryMs(entries: readonly LedgerEntry[], from: number, drainedAt: number): number | undefined {
-  const ends = entries.filter((e) => e.phase === 'E').map((e) => e.at).sort((a, b) => a - b);
+  const ends = entries
+    .filter((e) => e.phase === 'E')
+    .map((e) => e.at)
+    .sort((a, b) => a - b);
   const before = ends.filter((t) => t < from);
   const span = before.length > 1 ? before[before.length - 1] - before[0] : 0;
   if (span < 200) return undefined;

@@ -80,7 +80,8 @@ export interface PgCtl {
 /** pg_ctl for the cluster in `dir`/data on 127.0.0.1:`port` (socket in `dir`, log in `dir`/log),
  *  with extra server `settings` (`name=value`). Failures name `label`. */
 export function pgCtl(dir: string, port: number, settings: readonly string[], label = `PostgreSQL on ${HOST}:${port}`): PgCtl {
-  const ctl = (what: string, ...args: string[]) => runPg('pg_ctl', ['-D', join(dir, 'data'), '-w', '-t', '60', '-l', join(dir, 'log'), ...args], `${what} ${label}`);
+  const ctl = (what: string, ...args: string[]) =>
+    runPg('pg_ctl', ['-D', join(dir, 'data'), '-w', '-t', '60', '-l', join(dir, 'log'), ...args], `${what} ${label}`);
   const flags = [`-p ${port}`, `-k ${dir}`, `-c listen_addresses=${HOST}`, '-c fsync=off', ...settings.map((s) => `-c ${s}`)].join(' ');
   return {
     start: () => ctl('starting', '-o', flags, 'start'),

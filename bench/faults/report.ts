@@ -13,7 +13,14 @@ function cells(r: FaultRow): string[] {
 export function toTable(rows: readonly FaultRow[]): string {
   const table = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) => r.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return table
+    .map((r) =>
+      r
+        .map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function mdRow(values: readonly string[]): string {
@@ -24,12 +31,21 @@ function mdRow(values: readonly string[]): string {
 export function toMarkdown(report: FaultReport): string {
   const lines: string[] = [];
   lines.push(`# sitq fault run, ${report.date.slice(0, 10)}`, '');
-  lines.push(`Command: \`${report.command}\` (target: ${report.target === 'private' ? 'throwaway servers started by the run' : 'the standard loopback services'})`, '');
+  lines.push(
+    `Command: \`${report.command}\` (target: ${report.target === 'private' ? 'throwaway servers started by the run' : 'the standard loopback services'})`,
+    '',
+  );
   const m = report.machine;
-  lines.push(`Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.platform}; Node ${report.versions.node}; sitq ${report.versions.sitq}${report.versions.commit ? ` (${report.versions.commit})` : ''}`, '');
+  lines.push(
+    `Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.platform}; Node ${report.versions.node}; sitq ${report.versions.sitq}${report.versions.commit ? ` (${report.versions.commit})` : ''}`,
+    '',
+  );
   lines.push(`Servers: ${report.servers.map((s) => `${s.backend} ${s.version} (${s.address})`).join('; ') || 'none'}`, '');
   const s = report.settings;
-  lines.push(`Load: ${s.tasks} tasks of ${s.taskMs} ms per run, ${s.workers} worker processes × concurrency ${s.concurrency}, lease ${s.lease} ms, drain limit ${s.drainTimeoutMs / 1000} s.`, '');
+  lines.push(
+    `Load: ${s.tasks} tasks of ${s.taskMs} ms per run, ${s.workers} worker processes × concurrency ${s.concurrency}, lease ${s.lease} ms, drain limit ${s.drainTimeoutMs / 1000} s.`,
+    '',
+  );
   lines.push(mdRow(HEAD), mdRow(HEAD.map((_, i) => (i >= 2 && i <= 6 ? '---:' : '---'))));
   for (const r of report.rows) lines.push(mdRow(cells(r)));
   lines.push('', '## Details', '');

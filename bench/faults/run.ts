@@ -25,7 +25,10 @@ const positive = (name: string) => (value: string) => {
   return n;
 };
 const oneOf = (name: string, known: readonly string[]) => (value: string) => {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.filter((v) => !known.includes(v));
   if (bad.length) throw new InvalidArgumentError(`unknown ${name}: ${bad.join(', ')} (known: ${known.join(', ')})`);
   return list;
@@ -78,7 +81,14 @@ if (opts.workers < 2) program.error('--workers must be 2 or more (the faults nee
 const log = (m: string) => {
   if (!opts.quiet) process.stderr.write(`faults: ${m}\n`);
 };
-const settings: RunSettings = { tasks: opts.tasks, taskMs: opts.taskMs, workers: opts.workers, concurrency: opts.concurrency, lease: opts.lease, drainTimeoutMs: opts.drainTimeout * 1000 };
+const settings: RunSettings = {
+  tasks: opts.tasks,
+  taskMs: opts.taskMs,
+  workers: opts.workers,
+  concurrency: opts.concurrency,
+  lease: opts.lease,
+  drainTimeoutMs: opts.drainTimeout * 1000,
+};
 const wanted = BACKENDS.filter((b) => !opts.backends || opts.backends.includes(b));
 const scenarios = SCENARIO_LIST.filter((s) => !opts.scenarios || opts.scenarios.includes(s.name));
 const ports: Record<ServerKind, number> = { postgres: opts.postgresPort, redis: opts.redisPort, nats: opts.natsPort };
@@ -128,7 +138,15 @@ try {
       }
       servers.push(server);
       if (!(await serverAnswers(server.host, server.port))) {
-        report.rows.push(...mine.map((s) => failedRow(kind, s.name, `no server answers at ${server.host}:${server.port} (start it with ../shared/services.sh, or use --private)`)));
+        report.rows.push(
+          ...mine.map((s) =>
+            failedRow(
+              kind,
+              s.name,
+              `no server answers at ${server.host}:${server.port} (start it with ../shared/services.sh, or use --private)`,
+            ),
+          ),
+        );
         continue;
       }
       target = { kind, config: server.config(), server };
@@ -140,7 +158,9 @@ try {
       if (interrupted) break;
       const row = await runScenario(target, scenario, settings, log);
       report.rows.push(row);
-      log(`${kind} ${scenario.name}: ${row.pass ? 'pass' : 'FAIL'} (lost ${row.lost}, duplicates ${row.duplicates}, ${(row.durationMs / 1000).toFixed(0)} s)`);
+      log(
+        `${kind} ${scenario.name}: ${row.pass ? 'pass' : 'FAIL'} (lost ${row.lost}, duplicates ${row.duplicates}, ${(row.durationMs / 1000).toFixed(0)} s)`,
+      );
     }
     if (opts.private && target.server) {
       await target.server.dispose();

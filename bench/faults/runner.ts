@@ -9,7 +9,17 @@ import { benchNamespace } from '../../shared/bench/namespace.js';
 import type { Backend } from '../../shared/core/backend.js';
 import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
-import { checkLedger, isBackendError, isLoad, FAULT_TASK, recoveryMs, timeline, type FaultPayload, type FinalState, type TaskKind } from './ledger.js';
+import {
+  checkLedger,
+  isBackendError,
+  isLoad,
+  FAULT_TASK,
+  recoveryMs,
+  timeline,
+  type FaultPayload,
+  type FinalState,
+  type TaskKind,
+} from './ledger.js';
 import { FaultProxy } from './proxy.js';
 import type { Injection, Scenario, ScenarioContext } from './scenarios.js';
 import type { ServerControl } from './servers.js';
@@ -71,9 +81,25 @@ async function finalStates(backend: Backend, deadline: number): Promise<Map<stri
   }
 }
 
-export async function runScenario(target: RunTarget, scenario: Scenario, settings: RunSettings, log: (m: string) => void): Promise<FaultRow> {
+export async function runScenario(
+  target: RunTarget,
+  scenario: Scenario,
+  settings: RunSettings,
+  log: (m: string) => void,
+): Promise<FaultRow> {
   const started = Date.now();
-  const row: FaultRow = { backend: target.kind, scenario: scenario.name, tasks: 0, lost: 0, duplicates: 0, extraRuns: 0, pass: false, checks: [], notes: [], durationMs: 0 };
+  const row: FaultRow = {
+    backend: target.kind,
+    scenario: scenario.name,
+    tasks: 0,
+    lost: 0,
+    duplicates: 0,
+    extraRuns: 0,
+    pass: false,
+    checks: [],
+    notes: [],
+    durationMs: 0,
+  };
   const ns = benchNamespace(target.config, 'faults');
   const dir = mkdtempSync(join(tmpdir(), `sitq-faults-${target.kind}-${scenario.name}-`));
   const backend = createBackend(ns.config);
@@ -116,7 +142,13 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
     }
     workers = new WorkerPool(workerConfig, dir, { count: settings.workers, concurrency: settings.concurrency, lease: settings.lease });
     const pool = workers;
-    const completed = () => new Set(pool.entries().filter((e) => e.phase === 'E').map((e) => e.taskId)).size;
+    const completed = () =>
+      new Set(
+        pool
+          .entries()
+          .filter((e) => e.phase === 'E')
+          .map((e) => e.taskId),
+      ).size;
     // Drained: nothing left waiting or running, and every task accounted for.
     const isDrained = async () => {
       try {
@@ -141,7 +173,18 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
       await patiently(() => add(kind, count, ms), Date.now() + 30_000);
       row.tasks = enqueued.size;
     };
-    const ctx: ScenarioContext = { kind: target.kind, config: ns.config, server: target.server, proxy, workers, settings, progress, enqueue, kindOf: (id) => enqueued.get(id), log };
+    const ctx: ScenarioContext = {
+      kind: target.kind,
+      config: ns.config,
+      server: target.server,
+      proxy,
+      workers,
+      settings,
+      progress,
+      enqueue,
+      kindOf: (id) => enqueued.get(id),
+      log,
+    };
 
     await progress(Math.floor(loadTotal * scenario.injectAt));
     let injection: Injection | undefined;
@@ -160,7 +203,12 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
         break;
       }
     }
-    if (drainedAt === undefined) row.checks.push({ name: 'the queue drained', ok: false, detail: `work was still waiting or running ${settings.drainTimeoutMs / 1000} s after the fault` });
+    if (drainedAt === undefined)
+      row.checks.push({
+        name: 'the queue drained',
+        ok: false,
+        detail: `work was still waiting or running ${settings.drainTimeoutMs / 1000} s after the fault`,
+      });
     await workers.stop();
 
     const entries = workers.entries();
@@ -174,7 +222,9 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
       if (drainedAt) row.drainMs = drainedAt - injection.at;
     }
     if (injection && scenario.recovery !== false) {
-      row.notes.push(`completions per second from 2 s before the fault to the drain: ${timeline(entries, injection.at - 2000, (drainedAt ?? Date.now()) + 1000)}`);
+      row.notes.push(
+        `completions per second from 2 s before the fault to the drain: ${timeline(entries, injection.at - 2000, (drainedAt ?? Date.now()) + 1000)}`,
+      );
     }
     if (injection?.after) row.checks.push(...injection.after(entries, final, enqueued));
     if (result.lost.length) {
@@ -186,29 +236,54 @@ export async function runScenario(target: RunTarget, scenario: Scenario, setting
       const lostSet = new Set(result.lost);
       const runs = entries.filter((e) => e.phase === 'S' && lostSet.has(e.taskId));
       const errors = new Map<string, number>();
-      for (const id of result.lost) errors.set(final.get(id)?.errorName ?? 'no error', (errors.get(final.get(id)?.errorName ?? 'no error') ?? 0) + 1);
+      for (const id of result.lost)
+        errors.set(final.get(id)?.errorName ?? 'no error', (errors.get(final.get(id)?.errorName ?? 'no error') ?? 0) + 1);
       row.notes.push(
         `lost tasks: ${runs.length} run(s) in all, ${runs.filter((e) => died.has(e.pid)).length} of them in a process that died; errors: ${[...errors].map(([k, n]) => `${n}× ${k}`).join(', ')}`,
       );
     }
-    if (result.longRepeated.length) row.checks.push({ name: 'no long task ran twice', ok: false, detail: `${result.longRepeated.length} long task(s) started more than once` });
-    else if (enqueued.size && [...enqueued.values()].includes('long')) row.checks.push({ name: 'no long task ran twice', ok: true, detail: 'each long task started once' });
+    if (result.longRepeated.length)
+      row.checks.push({
+        name: 'no long task ran twice',
+        ok: false,
+        detail: `${result.longRepeated.length} long task(s) started more than once`,
+      });
+    else if (enqueued.size && [...enqueued.values()].includes('long'))
+      row.checks.push({ name: 'no long task ran twice', ok: true, detail: 'each long task started once' });
     if (result.poisonNotDead.length || result.poisonOverrun.length) {
-      row.checks.push({ name: 'poison tasks end dead within their attempts', ok: false, detail: `${result.poisonNotDead.length} not dead, ${result.poisonOverrun.length} ran more than 3 times` });
+      row.checks.push({
+        name: 'poison tasks end dead within their attempts',
+        ok: false,
+        detail: `${result.poisonNotDead.length} not dead, ${result.poisonOverrun.length} ran more than 3 times`,
+      });
     }
     const errors = workers.notes.filter(isBackendError);
-    if (errors.length) row.notes.push(`workers reported ${errors.length} backend error(s); first: ${errors[0].name}: ${errors[0].message.slice(0, 160)}`);
+    if (errors.length)
+      row.notes.push(`workers reported ${errors.length} backend error(s); first: ${errors[0].name}: ${errors[0].message.slice(0, 160)}`);
     const expected = scenario.deaths === 'any' ? Infinity : scenario.deaths === 'one' ? 1 : 0;
     const crashes = scenario.deaths === 'one' ? workers.deaths.filter((d) => d.signal !== 'SIGKILL') : workers.deaths;
     if (expected !== Infinity) {
       row.checks.push({
         name: 'no worker process crashed',
         ok: workers.deaths.length <= expected && (scenario.deaths !== 'one' || crashes.length === 0),
-        detail: crashes.length || workers.deaths.length > expected ? `${workers.deaths.length} death(s); ${crashes[0] ? `first: ${crashLine(crashes[0].stderr)}` : ''}` : 'none',
+        detail:
+          crashes.length || workers.deaths.length > expected
+            ? `${workers.deaths.length} death(s); ${crashes[0] ? `first: ${crashLine(crashes[0].stderr)}` : ''}`
+            : 'none',
       });
     } else if (workers.deaths.length) row.notes.push(`${workers.deaths.length} worker process death(s) (replaced)`);
     const mine = harnessErrors.slice(harnessErrorsBefore);
-    if (mine.length) row.checks.push({ name: 'no uncaught error in the harness\'s own client', ok: false, detail: `${mine.length}: ${mine[0].name}: ${mine[0].message.slice(0, 200)} (${(mine[0].stack ?? '').split('\n').find((l) => l.includes(' at ') && !l.includes('node:internal'))?.trim() ?? ''})` });
+    if (mine.length)
+      row.checks.push({
+        name: "no uncaught error in the harness's own client",
+        ok: false,
+        detail: `${mine.length}: ${mine[0].name}: ${mine[0].message.slice(0, 200)} (${
+          (mine[0].stack ?? '')
+            .split('\n')
+            .find((l) => l.includes(' at ') && !l.includes('node:internal'))
+            ?.trim() ?? ''
+        })`,
+      });
   } catch (err) {
     row.error = (err as Error).message;
     log(`${target.kind} ${scenario.name}: ${row.error}`);

@@ -71,9 +71,17 @@ const ALL: readonly BackendKind[] = ['sqlite', ...SERVERS];
 /** The stall-detection settings the network-stall run gives its workers, and the time within which
  *  they promise to notice (the run allows this plus one lease). */
 export const DETECTION: Record<'postgres' | 'redis' | 'nats', { options: Record<string, unknown>; noticeMs: number; why: string }> = {
-  postgres: { options: { queryTimeout: 5000, keepAlive: 5000 }, noticeMs: 10_000, why: 'queryTimeout 5000 ms; keepAlive 5000 ms + 5 s for an idle LISTEN connection' },
+  postgres: {
+    options: { queryTimeout: 5000, keepAlive: 5000 },
+    noticeMs: 10_000,
+    why: 'queryTimeout 5000 ms; keepAlive 5000 ms + 5 s for an idle LISTEN connection',
+  },
   redis: { options: { socketTimeout: 5000 }, noticeMs: 5000, why: 'socketTimeout 5000 ms' },
-  nats: { options: { pingInterval: 3000, maxPingsOutstanding: 2 }, noticeMs: 9000, why: 'pingInterval 3000 ms × (maxPingsOutstanding 2 + 1)' },
+  nats: {
+    options: { pingInterval: 3000, maxPingsOutstanding: 2 },
+    noticeMs: 9000,
+    why: 'pingInterval 3000 ms × (maxPingsOutstanding 2 + 1)',
+  },
 };
 
 const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
@@ -94,7 +102,9 @@ const processKill: Scenario = {
     const t0 = Date.now();
     let victim: [number, string[]] | undefined;
     while (!victim && Date.now() - t0 < 20_000) {
-      victim = [...ctx.workers.inFlight()].find(([pid, ids]) => ctx.workers.pids.includes(pid) && ids.some((id) => ctx.kindOf(id) === 'slow'));
+      victim = [...ctx.workers.inFlight()].find(
+        ([pid, ids]) => ctx.workers.pids.includes(pid) && ids.some((id) => ctx.kindOf(id) === 'slow'),
+      );
       if (!victim) await sleep(100);
     }
     const waited = Date.now() - t0;
@@ -105,11 +115,15 @@ const processKill: Scenario = {
     return {
       at,
       checks: [],
-      notes: [`killed pid ${victimPid} with ${picked.length} task(s) in flight (picked after waiting ${waited} ms for a process running a slow task)`],
+      notes: [
+        `killed pid ${victimPid} with ${picked.length} task(s) in flight (picked after waiting ${waited} ms for a process running a slow task)`,
+      ],
       after(entries, final) {
         // Its runs in flight: started by it and never finished, from the whole ledger.
         const ended = new Set(entries.filter((e) => e.pid === victimPid && e.phase === 'E').map((e) => e.taskId));
-        const orphans = [...new Set(entries.filter((e) => e.pid === victimPid && e.phase === 'S' && !ended.has(e.taskId)).map((e) => e.taskId))];
+        const orphans = [
+          ...new Set(entries.filter((e) => e.pid === victimPid && e.phase === 'S' && !ended.has(e.taskId)).map((e) => e.taskId)),
+        ];
         const finishedLate = entries.filter((e) => e.pid === victimPid && e.phase === 'E' && e.at > at);
         const back = orphans.map((id) => entries.find((e) => e.phase === 'E' && e.taskId === id && e.pid !== victimPid)?.at);
         const missing = orphans.filter((id, i) => back[i] === undefined || final.get(id)?.state !== 'succeeded');
@@ -121,9 +135,11 @@ const processKill: Scenario = {
             `${orphans.length} task(s) started in pid ${victimPid} never finished there (${picked.length} in flight when it was picked); ${finishedLate.length} finished in it after the kill`,
           ),
           check(
-            'the killed process\'s tasks ran again within 2 leases + 5 s',
+            "the killed process's tasks ran again within 2 leases + 5 s",
             missing.length === 0 && latest <= bound,
-            missing.length ? `${missing.length} never ran again: ${missing.slice(0, 3).join(', ')}` : `the last came back ${latest} ms after the kill (lease ${ctx.settings.lease} ms, allowed ${bound} ms)`,
+            missing.length
+              ? `${missing.length} never ran again: ${missing.slice(0, 3).join(', ')}`
+              : `the last came back ${latest} ms after the kill (lease ${ctx.settings.lease} ms, allowed ${bound} ms)`,
           ),
         ];
       },
@@ -181,8 +197,18 @@ async function restartWithHealth(ctx: ScenarioContext, whenBack?: () => Promise<
   return {
     at: whenBack ? startedAt : at,
     checks: [
-      check('health unhealthy during the outage', down.length > 0 && down.every((s) => s.status === 'unhealthy'), `${down.length} sample(s) while down: ${[...new Set(down.map((s) => s.status))].join(', ') || 'none'}`),
-      check('health healthy after the restart', healthyAfter !== undefined, healthyAfter ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again` : 'no healthy sample within 30 s of the restart'),
+      check(
+        'health unhealthy during the outage',
+        down.length > 0 && down.every((s) => s.status === 'unhealthy'),
+        `${down.length} sample(s) while down: ${[...new Set(down.map((s) => s.status))].join(', ') || 'none'}`,
+      ),
+      check(
+        'health healthy after the restart',
+        healthyAfter !== undefined,
+        healthyAfter
+          ? `healthy ${healthyAfter.at - startedAt} ms after the server answered again`
+          : 'no healthy sample within 30 s of the restart',
+      ),
     ],
     notes: [`${server.label} stopped in ${stoppedAt - at} ms, down ${startedAt - stoppedAt} ms`],
     after(entries) {
@@ -193,7 +219,9 @@ async function restartWithHealth(ctx: ScenarioContext, whenBack?: () => Promise<
         check(
           'workers claim again by themselves after the restart',
           first !== Infinity,
-          first === Infinity ? 'no task started after the server was back' : `first task started ${first - startedAt} ms after the server answered again (${errors.length} backend error(s) reported after that moment)`,
+          first === Infinity
+            ? 'no task started after the server was back'
+            : `first task started ${first - startedAt} ms after the server answered again (${errors.length} backend error(s) reported after that moment)`,
         ),
       ];
     },
@@ -227,7 +255,13 @@ const idleRestart: Scenario = {
 /** Kills the connections; resolves with the role of each (`pool`, `listen`, ...). */
 async function killPostgres(ctx: ScenarioContext): Promise<string[]> {
   const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
-  const client = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
+  const client = new pg.Client({
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.user,
+    password: config.password,
+  });
   client.on('error', () => {}); // a failed query rejects; the event would only crash the run
   await client.connect();
   try {
@@ -244,7 +278,14 @@ async function killPostgres(ctx: ScenarioContext): Promise<string[]> {
 
 async function killRedis(ctx: ScenarioContext): Promise<string[]> {
   const config = ctx.config as Extract<BackendConfig, { type: 'redis' }>;
-  const admin = new Redis({ host: config.host, port: config.port, username: config.username, password: config.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const admin = new Redis({
+    host: config.host,
+    port: config.port,
+    username: config.username,
+    password: config.password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   admin.on('error', () => {});
   await admin.connect();
   try {
@@ -255,7 +296,8 @@ async function killRedis(ctx: ScenarioContext): Promise<string[]> {
     for (const line of list.split('\n')) {
       const id = /\bid=(\d+)/.exec(line)?.[1];
       const name = /\bname=(\S*)/.exec(line)?.[1] ?? '';
-      if (id && prefixes.some((p) => name.startsWith(p)) && Number(await admin.client('KILL', 'ID', id)) > 0) killed.push(name.split('-').at(-1) ?? name);
+      if (id && prefixes.some((p) => name.startsWith(p)) && Number(await admin.client('KILL', 'ID', id)) > 0)
+        killed.push(name.split('-').at(-1) ?? name);
     }
     return killed;
   } finally {
@@ -265,7 +307,7 @@ async function killRedis(ctx: ScenarioContext): Promise<string[]> {
 
 const connectionKill: Scenario = {
   name: 'connection-kill',
-  summary: 'the server drops the workers\' connections (PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)',
+  summary: "the server drops the workers' connections (PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)",
   backends: SERVERS,
   viaProxy: (kind) => kind === 'nats',
   injectAt: 0.3,
@@ -275,7 +317,7 @@ const connectionKill: Scenario = {
     let how: string;
     if (ctx.kind === 'postgres') {
       roles = await killPostgres(ctx);
-      how = 'pg_terminate_backend on every connection of the run\'s schema';
+      how = "pg_terminate_backend on every connection of the run's schema";
     } else if (ctx.kind === 'redis') {
       roles = await killRedis(ctx);
       how = 'CLIENT KILL ID on every worker connection';
@@ -297,7 +339,8 @@ const STALL_LIMIT_MS = 60_000;
 
 const networkStall: Scenario = {
   name: 'network-stall',
-  summary: 'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
+  summary:
+    'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
   backends: SERVERS,
   viaProxy: () => true,
   workerOptions: (kind) => (kind in DETECTION ? DETECTION[kind as keyof typeof DETECTION].options : {}),
@@ -323,12 +366,16 @@ const networkStall: Scenario = {
         check(
           `work resumed within ${allowed} ms (${detection.why}, plus one lease)`,
           recovered && recoveredAt - at <= allowed,
-          recovered ? `new work finished ${recoveredAt - at} ms after the stall began` : `no new work within ${STALL_LIMIT_MS / 1000} s; the stall was then ended by resetting the connections`,
+          recovered
+            ? `new work finished ${recoveredAt - at} ms after the stall began`
+            : `no new work within ${STALL_LIMIT_MS / 1000} s; the stall was then ended by resetting the connections`,
         ),
       ],
       notes: [
         `${stalled} connection(s) stalled; ${stillStalled} still stalled (never abandoned by the client) when ${recovered ? 'work resumed' : 'the limit was reached'}`,
-        firstError ? `first backend error ${firstError.at - at} ms after the stall: ${firstError.name}: ${firstError.message.slice(0, 160)}` : 'no backend error reported by a worker',
+        firstError
+          ? `first backend error ${firstError.at - at} ms after the stall: ${firstError.name}: ${firstError.message.slice(0, 160)}`
+          : 'no backend error reported by a worker',
       ],
     };
   },
@@ -347,7 +394,13 @@ const poolExhaustion: Scenario = {
   injectAt: 0.3,
   async inject(ctx) {
     const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
-    const locker = new pg.Client({ host: config.host, port: config.port, database: config.database, user: config.user, password: config.password });
+    const locker = new pg.Client({
+      host: config.host,
+      port: config.port,
+      database: config.database,
+      user: config.user,
+      password: config.password,
+    });
     locker.on('error', () => {});
     await locker.connect();
     // A caller of its own with one connection: the first call holds it (blocked on the lock), the
@@ -372,15 +425,24 @@ const poolExhaustion: Scenario = {
       await locker.query('commit');
       const hang = sleep(15_000).then(() => 'hung' as const);
       const results = await Promise.race([Promise.all(calls), hang]);
-      if (results === 'hung') return { at, checks: [check('no caller hangs', false, 'a probe call did not settle within 15 s of the lock ending')], notes: [] };
+      if (results === 'hung')
+        return { at, checks: [check('no caller hangs', false, 'a probe call did not settle within 15 s of the lock ending')], notes: [] };
       const refused = results.filter((r) => r.error);
       const clear = refused.filter((r) => r.error!.name === 'PoolTimeoutError' && r.ms <= 1000 + 2000);
       const workerTimeouts = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= at && n.name === 'PoolTimeoutError');
       return {
         at,
         checks: [
-          check('callers beyond the pool get PoolTimeoutError within poolTimeout + 2 s', refused.length >= 1 && clear.length === refused.length, refused.map((r) => `${r.error!.name} after ${r.ms} ms`).join('; ') || 'nobody was refused'),
-          check('the caller holding the connection finishes once the lock ends', results.some((r) => !r.error), results.map((r) => (r.error ? 'refused' : `answered after ${r.ms} ms`)).join('; ')),
+          check(
+            'callers beyond the pool get PoolTimeoutError within poolTimeout + 2 s',
+            refused.length >= 1 && clear.length === refused.length,
+            refused.map((r) => `${r.error!.name} after ${r.ms} ms`).join('; ') || 'nobody was refused',
+          ),
+          check(
+            'the caller holding the connection finishes once the lock ends',
+            results.some((r) => !r.error),
+            results.map((r) => (r.error ? 'refused' : `answered after ${r.ms} ms`)).join('; '),
+          ),
         ],
         notes: [
           `probe: ${refused[0]?.error?.message.slice(0, 200) ?? 'no error'}`,
@@ -415,7 +477,9 @@ const poison: Scenario = {
     const at = ctx.workers.deaths[0]?.at ?? Date.now();
     return {
       at,
-      checks: [check('a poison task killed its process', ctx.workers.deaths.length > 0, `${ctx.workers.deaths.length} process death(s) so far`)],
+      checks: [
+        check('a poison task killed its process', ctx.workers.deaths.length > 0, `${ctx.workers.deaths.length} process death(s) so far`),
+      ],
       notes: [],
       after(entries, final, enqueued) {
         const poisonIds = [...enqueued].filter(([, k]) => k === 'throw' || k === 'exit').map(([id]) => id);
@@ -431,7 +495,11 @@ const poison: Scenario = {
         const victims = [...enqueued].filter(([id, k]) => k === 'normal' && final.get(id)?.state === 'dead').map(([id]) => id);
         const runs = entries.filter((e) => e.phase === 'S' && victims.includes(e.taskId));
         return [
-          check('poison tasks ended dead', dead.length === poisonIds.length, `${dead.length} of ${poisonIds.length}: ${[...byError].map(([k, n]) => `${n}× ${k} attempt(s)`).join(', ')}`),
+          check(
+            'poison tasks ended dead',
+            dead.length === poisonIds.length,
+            `${dead.length} of ${poisonIds.length}: ${[...byError].map(([k, n]) => `${n}× ${k} attempt(s)`).join(', ')}`,
+          ),
           check(
             'no load task ended dead',
             victims.length === 0,
@@ -480,4 +548,13 @@ const longTask: Scenario = {
   },
 };
 
-export const SCENARIO_LIST: readonly Scenario[] = [processKill, serverRestart, idleRestart, connectionKill, networkStall, poolExhaustion, poison, longTask];
+export const SCENARIO_LIST: readonly Scenario[] = [
+  processKill,
+  serverRestart,
+  idleRestart,
+  connectionKill,
+  networkStall,
+  poolExhaustion,
+  poison,
+  longTask,
+];

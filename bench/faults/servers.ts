@@ -66,7 +66,12 @@ async function shell(command: string, what: string): Promise<void> {
 }
 
 /** A ServerControl from the bare actions; stop and start return once the port agrees. */
-function control(kind: ServerKind, port: number, label: string, actions: { stop(): Promise<void>; start(): Promise<void>; dispose(): Promise<void> }): ServerControl {
+function control(
+  kind: ServerKind,
+  port: number,
+  label: string,
+  actions: { stop(): Promise<void>; start(): Promise<void>; dispose(): Promise<void> },
+): ServerControl {
   return {
     kind,
     host: HOST,
@@ -146,7 +151,8 @@ function exited(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** `port` if it is free (a caller that needs that very port), else the first spare one. */
-const portFor = (kind: ServerKind, port: number | undefined) => (port === undefined ? freePort(kind) : freePortIn(port, port, `a private ${LABEL[kind]}`));
+const portFor = (kind: ServerKind, port: number | undefined) =>
+  port === undefined ? freePort(kind) : freePortIn(port, port, `a private ${LABEL[kind]}`);
 
 async function privatePostgres(wanted?: number): Promise<ServerControl> {
   const port = await portFor('postgres', wanted);

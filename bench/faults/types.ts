@@ -2,7 +2,16 @@
 import type { BackendKind } from '../../shared/backends/descriptors.js';
 import type { MachineInfo, VersionInfo } from '../../shared/bench/types.js';
 
-export const SCENARIOS = ['process-kill', 'server-restart', 'idle-restart', 'connection-kill', 'network-stall', 'pool-exhaustion', 'poison', 'long-task'] as const;
+export const SCENARIOS = [
+  'process-kill',
+  'server-restart',
+  'idle-restart',
+  'connection-kill',
+  'network-stall',
+  'pool-exhaustion',
+  'poison',
+  'long-task',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface RunSettings {

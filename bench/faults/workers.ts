@@ -50,7 +50,11 @@ export class WorkerPool {
   readonly deaths: WorkerDeath[] = [];
   private readonly ledgers: LedgerReader[] = [];
 
-  constructor(private readonly config: BackendConfig, private readonly dir: string, private readonly settings: WorkerSettings) {}
+  constructor(
+    private readonly config: BackendConfig,
+    private readonly dir: string,
+    private readonly settings: WorkerSettings,
+  ) {}
 
   async start(): Promise<void> {
     await Promise.all(Array.from({ length: this.settings.count }, (_, i) => this.launch(i)));
@@ -90,7 +94,9 @@ export class WorkerPool {
     const live = this.slots.map((s) => s.child).filter((c) => c.exitCode === null && c.signalCode === null);
     for (const c of live) c.kill('SIGTERM');
     const timer = setTimeout(() => live.forEach((c) => c.kill('SIGKILL')), 15_000);
-    await Promise.all(live.map((c) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())))));
+    await Promise.all(
+      live.map((c) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())))),
+    );
     clearTimeout(timer);
   }
 
@@ -123,7 +129,10 @@ export class WorkerPool {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
     return new Promise((resolve, reject) => {
       let ready = false;
-      const timer = setTimeout(() => reject(new WorkerProcessError(`worker process ${child.pid} did not become ready in ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new WorkerProcessError(`worker process ${child.pid} did not become ready in ${READY_TIMEOUT_MS / 1000} s`)),
+        READY_TIMEOUT_MS,
+      );
       let buffer = '';
       child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         buffer += chunk;
@@ -149,7 +158,11 @@ export class WorkerPool {
         this.deaths.push({ pid: child.pid ?? 0, at: Date.now(), code, signal, stderr: stderr.trim() });
         if (!ready) {
           clearTimeout(timer);
-          reject(new WorkerProcessError(`worker process exited with ${signal ?? code} before it was ready: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+          reject(
+            new WorkerProcessError(
+              `worker process exited with ${signal ?? code} before it was ready: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+            ),
+          );
           return;
         }
         // A supervisor's restart: the replacement takes the same slot.

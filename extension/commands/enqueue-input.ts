@@ -17,7 +17,10 @@ import {
 /** An input box's `validateInput`: undefined when the text is fine, else what is wrong. */
 export type TextCheck = (text: string) => string | undefined;
 
-const wholeNumber = (range: WholeNumberRange, option: string): TextCheck => (text) => checkTypedWholeNumber(range, text, option);
+const wholeNumber =
+  (range: WholeNumberRange, option: string): TextCheck =>
+  (text) =>
+    checkTypedWholeNumber(range, text, option);
 
 /** The checks of the enqueue steps, by the option each one sets. */
 export const enqueueInputChecks = {
@@ -32,4 +35,3 @@ export const enqueueInputChecks = {
 
 /** The worker's queue list, comma-separated. */
 export const queueListCheck: TextCheck = (text) => checkTypedQueueList(text);
-

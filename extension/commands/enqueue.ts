@@ -4,7 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { TaskDetail } from '../../shared/protocol/models.js';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, ENQUEUE_COUNT, MAX_ATTEMPTS, PRIORITY, DELAY_MS, parseWholeNumber, rangeExpected } from '../../shared/core/rules.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_QUEUE,
+  ENQUEUE_COUNT,
+  MAX_ATTEMPTS,
+  PRIORITY,
+  DELAY_MS,
+  parseWholeNumber,
+  rangeExpected,
+} from '../../shared/core/rules.js';
 import type { Ctx } from '../context.js';
 import { enqueueInputChecks, type TextCheck } from './enqueue-input.js';
 import { pickProfile } from './pick.js';
@@ -40,15 +49,30 @@ export async function enqueueFlow(ctx: Ctx, from?: unknown, payloadText?: string
   const example = ctx.model.host?.testTasks.find((t) => t.name === name)?.examplePayload;
   const payloadJson = payloadText ?? (await askPayload(title(2, 'the payload (JSON)'), example ?? '{}'));
   if (payloadJson === undefined) return;
-  const queue = await ask(title(3, 'into which queue?'), queueOf(from) ?? DEFAULT_QUEUE, enqueueInputChecks.queue, 'letters, digits, "_" or "-" (1-64)');
+  const queue = await ask(
+    title(3, 'into which queue?'),
+    queueOf(from) ?? DEFAULT_QUEUE,
+    enqueueInputChecks.queue,
+    'letters, digits, "_" or "-" (1-64)',
+  );
   if (queue === undefined) return;
   const count = await askWhole(title(4, 'how many?'), 1, enqueueInputChecks.count, rangeExpected(ENQUEUE_COUNT));
   if (count === undefined) return;
-  const delayMs = await askWhole(title(5, 'delay before it may run (ms)?'), 0, enqueueInputChecks.delay, `${rangeExpected(DELAY_MS)}; 0 runs it now`);
+  const delayMs = await askWhole(
+    title(5, 'delay before it may run (ms)?'),
+    0,
+    enqueueInputChecks.delay,
+    `${rangeExpected(DELAY_MS)}; 0 runs it now`,
+  );
   if (delayMs === undefined) return;
   const priority = await askWhole(title(6, 'priority (higher runs first)?'), 0, enqueueInputChecks.priority, rangeExpected(PRIORITY));
   if (priority === undefined) return;
-  const maxAttempts = await askWhole(title(7, 'how many attempts before it is dead?'), DEFAULT_MAX_ATTEMPTS, enqueueInputChecks.maxAttempts, rangeExpected(MAX_ATTEMPTS));
+  const maxAttempts = await askWhole(
+    title(7, 'how many attempts before it is dead?'),
+    DEFAULT_MAX_ATTEMPTS,
+    enqueueInputChecks.maxAttempts,
+    rangeExpected(MAX_ATTEMPTS),
+  );
   if (maxAttempts === undefined) return;
   await sendEnqueue(ctx, profile, { name, payloadJson, queue, count, delayMs, priority, maxAttempts });
 }
@@ -88,9 +112,20 @@ export async function enqueueAgain(ctx: Ctx, from: unknown): Promise<void> {
   const node = await taskFrom(ctx, from, 'Enqueue again');
   if (!node) return;
   const detail = await ctx.model.client.request('tasks.get', { profile: node.profile, id: node.row.id });
-  if (!detail) return void vscode.window.showWarningMessage(`${node.row.name} (${node.row.id}) is no longer in ${node.profile}: it may have been purged.`);
+  if (!detail)
+    return void vscode.window.showWarningMessage(
+      `${node.row.name} (${node.row.id}) is no longer in ${node.profile}: it may have been purged.`,
+    );
   const payloadJson = storedPayloadJson(detail);
-  const draft: EnqueueDraft = { name: detail.name, payloadJson, queue: detail.queue, count: 1, delayMs: 0, priority: detail.priority, maxAttempts: detail.maxAttempts };
+  const draft: EnqueueDraft = {
+    name: detail.name,
+    payloadJson,
+    queue: detail.queue,
+    count: 1,
+    delayMs: 0,
+    priority: detail.priority,
+    maxAttempts: detail.maxAttempts,
+  };
   await sendEnqueue(ctx, node.profile, draft, `a copy of ${detail.id}`);
 }
 
@@ -100,19 +135,27 @@ export function storedPayloadJson(detail: TaskDetail): string {
   try {
     return JSON.stringify(JSON.parse(detail.payloadText === '' ? 'null' : detail.payloadText));
   } catch {
-    throw new Error(`the payload of ${detail.id} is not JSON (serializer ${detail.serializer}): only JSON payloads can be copied from the editor`);
+    throw new Error(
+      `the payload of ${detail.id} is not JSON (serializer ${detail.serializer}): only JSON payloads can be copied from the editor`,
+    );
   }
 }
 
 export async function sendEnqueue(ctx: Ctx, profile: string, draft: EnqueueDraft, what?: string): Promise<void> {
-  const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Enqueuing ${draft.count} × ${draft.name}…` }, () =>
-    ctx.model.client.request('tasks.enqueue', { profile, ...draft }),
+  const out = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Enqueuing ${draft.count} × ${draft.name}…` },
+    () => ctx.model.client.request('tasks.enqueue', { profile, ...draft }),
   );
   const when = draft.delayMs > 0 ? `, delayed ${formatDelay(draft.delayMs)}` : '';
   const tasks = out.enqueued === 1 ? `${draft.name} (${out.firstId ?? '?'})` : `${out.enqueued} ${draft.name} tasks`;
-  ctx.log.info(`enqueued ${out.enqueued} × ${draft.name} into ${profile}/${draft.queue}${what ? ` as ${what}` : ''} (priority ${draft.priority}, ${draft.maxAttempts} attempts${when})`);
+  ctx.log.info(
+    `enqueued ${out.enqueued} × ${draft.name} into ${profile}/${draft.queue}${what ? ` as ${what}` : ''} (priority ${draft.priority}, ${draft.maxAttempts} attempts${when})`,
+  );
   const start = ctx.model.workers.some((w) => w.profile === profile && w.state === 'running') ? undefined : 'Start a Worker';
-  const choice = await vscode.window.showInformationMessage(`Enqueued ${what ? `${what}: ` : ''}${tasks} into ${profile} / ${draft.queue}${when}.`, ...(start ? [start] : []));
+  const choice = await vscode.window.showInformationMessage(
+    `Enqueued ${what ? `${what}: ` : ''}${tasks} into ${profile} / ${draft.queue}${when}.`,
+    ...(start ? [start] : []),
+  );
   if (choice === start) await vscode.commands.executeCommand('sitq.startWorker', { profile });
 }
 
@@ -131,7 +174,10 @@ function queueOf(from: unknown): string | undefined {
 async function askTaskName(ctx: Ctx, title: string): Promise<string | undefined> {
   const tasks = ctx.model.host?.testTasks ?? [];
   const picked = await vscode.window.showQuickPick(
-    [...tasks.map((t) => ({ label: t.name, detail: t.description })), { label: OTHER_TASK, detail: 'A task your own handlers define (defineTask)' }],
+    [
+      ...tasks.map((t) => ({ label: t.name, detail: t.description })),
+      { label: OTHER_TASK, detail: 'A task your own handlers define (defineTask)' },
+    ],
     { title, ignoreFocusOut: true },
   );
   if (!picked) return undefined;
@@ -144,7 +190,15 @@ async function askPayload(title: string, example: string): Promise<string | unde
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
   const items: (vscode.QuickPickItem & { source: 'type' | 'selection' | 'file' })[] = [
     { label: 'Type the JSON…', detail: `Starts from ${example.length > 60 ? `${example.slice(0, 57)}...` : example}`, source: 'type' },
-    ...(selection.trim() ? [{ label: "The editor's selection", detail: enqueueInputChecks.payload(selection) ?? selection.replace(/\s+/g, ' ').slice(0, 80), source: 'selection' as const }] : []),
+    ...(selection.trim()
+      ? [
+          {
+            label: "The editor's selection",
+            detail: enqueueInputChecks.payload(selection) ?? selection.replace(/\s+/g, ' ').slice(0, 80),
+            source: 'selection' as const,
+          },
+        ]
+      : []),
     { label: 'From a JSON file…', detail: 'Its whole content is the payload', source: 'file' },
   ];
   const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });

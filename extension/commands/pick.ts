@@ -23,7 +23,11 @@ export async function pickProfile(ctx: Ctx, from?: unknown, placeHolder = 'Which
   await ready(ctx);
   const profiles = ctx.model.profiles;
   if (profiles.length === 0) {
-    const add = await vscode.window.showInformationMessage('There is no sitq backend profile yet. Add one first.', 'Add a backend', 'Use a local SQLite file');
+    const add = await vscode.window.showInformationMessage(
+      'There is no sitq backend profile yet. Add one first.',
+      'Add a backend',
+      'Use a local SQLite file',
+    );
     if (add === 'Add a backend') await vscode.commands.executeCommand('sitq.addProfile');
     if (add === 'Use a local SQLite file') await vscode.commands.executeCommand('sitq.addLocalSqlite');
     return undefined;

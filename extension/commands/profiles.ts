@@ -14,7 +14,6 @@ import type { Ctx } from '../context.js';
 import { explain } from '../explain.js';
 import { pickProfile, ready } from './pick.js';
 
-
 export async function addProfile(ctx: Ctx): Promise<void> {
   await ready(ctx);
   const kindPick = await vscode.window.showQuickPick(
@@ -27,7 +26,12 @@ export async function addProfile(ctx: Ctx): Promise<void> {
   // The local-server presets say where a server usually listens; which database is the user's
   // to name (the preset's `test` is this project's own test database, not a default).
   const { database: _database, ...options } = preset?.options ?? {};
-  await guidedFlow(ctx, { name: uniqueName(ctx, preset?.name ?? kindPick.backend), kind: kindPick.backend, options, secrets: {} }, undefined, 1);
+  await guidedFlow(
+    ctx,
+    { name: uniqueName(ctx, preset?.name ?? kindPick.backend), kind: kindPick.backend, options, secrets: {} },
+    undefined,
+    1,
+  );
 }
 
 export async function addLocalSqlite(ctx: Ctx): Promise<void> {
@@ -35,12 +39,19 @@ export async function addLocalSqlite(ctx: Ctx): Promise<void> {
   const kind = DEFAULT_BACKEND_KIND;
   const fallback = descriptorOf(kind).preset!;
   const preset = presetFor(ctx, kind);
-  const draft: ProfileDraft = { name: uniqueName(ctx, fallback.name), kind, options: { ...(preset?.options ?? fallback.options) }, secrets: {} };
+  const draft: ProfileDraft = {
+    name: uniqueName(ctx, fallback.name),
+    kind,
+    options: { ...(preset?.options ?? fallback.options) },
+    secrets: {},
+  };
   // A second profile for the same file would only be a second name for the same queue.
   const file = sqliteFile(ctx, draft.options.path);
   const same = ctx.model.profiles.find((p) => p.kind === kind && file !== undefined && sqliteFile(ctx, p.options.path) === file);
   if (same) {
-    void vscode.window.showInformationMessage(`The profile "${same.name}" already uses the local SQLite file ${String(draft.options.path)}.`);
+    void vscode.window.showInformationMessage(
+      `The profile "${same.name}" already uses the local SQLite file ${String(draft.options.path)}.`,
+    );
     return;
   }
   await save(ctx, draft);
@@ -63,7 +74,9 @@ export async function editProfile(ctx: Ctx, from?: unknown): Promise<void> {
 export async function removeProfile(ctx: Ctx, from?: unknown): Promise<void> {
   const name = await pickProfile(ctx, from, 'Which profile do you want to remove?');
   if (!name) return;
-  const where = ctx.model.sources().user.includes(name) ? 'your user settings (sitq.profiles)' : (ctx.model.host?.configPath ?? 'the config file');
+  const where = ctx.model.sources().user.includes(name)
+    ? 'your user settings (sitq.profiles)'
+    : (ctx.model.host?.configPath ?? 'the config file');
   const sure = await vscode.window.showWarningMessage(
     `Remove the profile "${name}" from ${where}? Its stored secrets are deleted too; the queue's data stays where it is.`,
     { modal: true },
@@ -82,10 +95,16 @@ export async function testConnection(ctx: Ctx, from?: unknown): Promise<void> {
   );
   const kind = ctx.model.profile(name)?.kind;
   if (result.ok) {
-    void vscode.window.showInformationMessage(`${name}: connected in ${result.latencyMs} ms${result.serverVersion ? ` (${result.serverVersion})` : ''}.`);
+    void vscode.window.showInformationMessage(
+      `${name}: connected in ${result.latencyMs} ms${result.serverVersion ? ` (${result.serverVersion})` : ''}.`,
+    );
   } else {
     ctx.log.warn(`test ${name}: ${result.error ?? 'failed'}`);
-    const choice = await vscode.window.showErrorMessage(`${name}: ${explain(result.error ?? 'the connection failed', kind)}`, 'Edit Profile', 'Show Log');
+    const choice = await vscode.window.showErrorMessage(
+      `${name}: ${explain(result.error ?? 'the connection failed', kind)}`,
+      'Edit Profile',
+      'Show Log',
+    );
     if (choice === 'Edit Profile') await editProfile(ctx, { profile: name });
     if (choice === 'Show Log') ctx.log.show(true);
   }
@@ -127,7 +146,12 @@ async function guidedFlow(ctx: Ctx, draft: ProfileDraft, original?: ProfileView,
       [
         ...saves.map((s) => ({ ...s, field: undefined as FieldSpec | undefined })),
         { label: 'Advanced options', kind: vscode.QuickPickItemKind.Separator, field: undefined, target: undefined },
-        ...advanced.map((f) => ({ label: f.label, description: describeCurrent(draft, f, original), field: f as FieldSpec | undefined, target: undefined })),
+        ...advanced.map((f) => ({
+          label: f.label,
+          description: describeCurrent(draft, f, original),
+          field: f as FieldSpec | undefined,
+          target: undefined,
+        })),
       ],
       { title: `${label} profile (${total}/${total}): save, or set an advanced option`, ignoreFocusOut: true },
     );
@@ -170,7 +194,9 @@ async function askField(ctx: Ctx, draft: ProfileDraft, field: FieldSpec, title: 
   const current = secret ? '' : toText(draft.options[field.key]);
   const text = await vscode.window.showInputBox({
     title,
-    prompt: secret ? `${field.help ?? field.label}. Kept in VS Code's secret storage, never in the config file.${stored ? ' Leave empty to keep the stored one.' : ' Leave empty for none.'}` : (field.help ?? `${field.label} (leave empty for the default)`),
+    prompt: secret
+      ? `${field.help ?? field.label}. Kept in VS Code's secret storage, never in the config file.${stored ? ' Leave empty to keep the stored one.' : ' Leave empty for none.'}`
+      : (field.help ?? `${field.label} (leave empty for the default)`),
     placeHolder: field.placeholder,
     value: current,
     password: secret,
@@ -194,7 +220,11 @@ function withField(draft: ProfileDraft, field: FieldSpec, text: string): Profile
   }
   if (!v) delete next.options[field.key];
   else if (field.kind === 'number') next.options[field.key] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-  else if (field.kind === 'list') next.options[field.key] = v.split(',').map((s) => s.trim()).filter(Boolean);
+  else if (field.kind === 'list')
+    next.options[field.key] = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   else next.options[field.key] = v;
   return next;
 }
@@ -215,11 +245,14 @@ async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string, target
   const params = originalName ? { draft, originalName } : { draft };
   const issues = await ctx.model.client.request('profiles.validate', params);
   if (issues.length) {
-    void vscode.window.showErrorMessage(`The profile "${draft.name}" was not saved: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    void vscode.window.showErrorMessage(
+      `The profile "${draft.name}" was not saved: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    );
     return;
   }
-  const test = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${draft.name}…` }, () =>
-    ctx.model.client.request('profiles.test', params),
+  const test = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Connecting to ${draft.name}…` },
+    () => ctx.model.client.request('profiles.test', params),
   );
   if (!test.ok) {
     ctx.log.warn(`test ${draft.name}: ${test.error ?? 'failed'}`);
@@ -234,7 +267,9 @@ async function save(ctx: Ctx, draft: ProfileDraft, originalName?: string, target
   const toUser = originalName === undefined && target === 'user';
   const saved = toUser ? await ctx.core.saveUser(draft) : await ctx.model.client.request('profiles.save', params);
   ctx.log.info(`saved profile ${saved.name} (${saved.address})${toUser ? ' in the user settings' : ''}`);
-  void vscode.window.showInformationMessage(`Saved the ${BACKEND_LABELS[saved.kind]} profile "${saved.name}"${toUser ? ' in your user settings' : ''}${test.ok ? ` (connected in ${test.latencyMs} ms)` : ''}.`);
+  void vscode.window.showInformationMessage(
+    `Saved the ${BACKEND_LABELS[saved.kind]} profile "${saved.name}"${toUser ? ' in your user settings' : ''}${test.ok ? ` (connected in ${test.latencyMs} ms)` : ''}.`,
+  );
   await ctx.model.reload();
 }
 

@@ -47,24 +47,35 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.removeSchedule': ['Remove schedule', (node?: unknown) => removeSchedule(ctx, node)],
     'sitq.purge': ['Purge', (node?: unknown) => purge(ctx, node)],
     'sitq.openDashboard': ['Open dashboard', () => ctx.openDashboard()],
-    'sitq.refresh': ['Refresh', async () => {
-      await ctx.core.start();
-      await ctx.model.reload();
-      ctx.backends.refresh();
-    }],
+    'sitq.refresh': [
+      'Refresh',
+      async () => {
+        await ctx.core.start();
+        await ctx.model.reload();
+        ctx.backends.refresh();
+      },
+    ],
     'sitq.loadMore': ['Load more', (node: LoadMoreNode) => ctx.backends.loadMore(node)],
     'sitq.showLog': ['Show log', () => ctx.log.show(true)],
-    'sitq.restartCore': ['Restart core', async () => {
-      const info = await ctx.core.restart();
-      void vscode.window.showInformationMessage(`The sitq core restarted on Node ${info.node}.`);
-    }],
+    'sitq.restartCore': [
+      'Restart core',
+      async () => {
+        const info = await ctx.core.restart();
+        void vscode.window.showInformationMessage(`The sitq core restarted on Node ${info.node}.`);
+      },
+    ],
     'sitq.selectNode': ['Choose Node.js', () => selectNode(ctx)],
-    'sitq.openConfig': ['Open config', async () => {
-      await ctx.core.start();
-      const path = ctx.model.host?.configPath;
-      if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
-    }],
+    'sitq.openConfig': [
+      'Open config',
+      async () => {
+        await ctx.core.start();
+        const path = ctx.model.host?.configPath;
+        if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
+      },
+    ],
   };
-  const commands = Object.entries(table).map(([id, [title, body]]) => vscode.commands.registerCommand(id, guarded(ctx, title, body as (...a: unknown[]) => unknown)));
+  const commands = Object.entries(table).map(([id, [title, body]]) =>
+    vscode.commands.registerCommand(id, guarded(ctx, title, body as (...a: unknown[]) => unknown)),
+  );
   return [...commands, ...registerDebugging(ctx)];
 }

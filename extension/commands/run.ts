@@ -4,7 +4,11 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../context.js';
 import { explain } from '../explain.js';
 
-export function guarded<A extends unknown[]>(ctx: Ctx, title: string, body: (...args: A) => Promise<unknown> | unknown): (...args: A) => Promise<void> {
+export function guarded<A extends unknown[]>(
+  ctx: Ctx,
+  title: string,
+  body: (...args: A) => Promise<unknown> | unknown,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await body(...args);

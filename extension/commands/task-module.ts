@@ -18,17 +18,24 @@ export async function pickTaskModule(title: string): Promise<string | undefined 
   const folder = vscode.workspace.workspaceFolders?.[0];
   const configured = folder ? configuredTaskModule(folder) : undefined;
   const items: (vscode.QuickPickItem & { path?: string })[] = [
-    ...(configured ? [{ label: vscode.workspace.asRelativePath(configured), detail: 'your task module (setting sitq.taskModule)', path: configured }] : []),
+    ...(configured
+      ? [{ label: vscode.workspace.asRelativePath(configured), detail: 'your task module (setting sitq.taskModule)', path: configured }]
+      : []),
     { label: 'Built-in test tasks only', detail: 'sitq.echo, sitq.sleep, sitq.fail, sitq.cpu' },
-    ...candidates.filter((f) => f.fsPath !== configured).map((f) => ({ label: vscode.workspace.asRelativePath(f), detail: 'exports defineTask(...) definitions', path: f.fsPath })),
+    ...candidates
+      .filter((f) => f.fsPath !== configured)
+      .map((f) => ({ label: vscode.workspace.asRelativePath(f), detail: 'exports defineTask(...) definitions', path: f.fsPath })),
     { label: 'Browse…', detail: 'Pick a compiled JavaScript module that exports task definitions' },
   ];
   const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
   if (!picked) return null;
   if (picked.label === 'Browse…') {
-    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JavaScript module': ['js', 'mjs', 'cjs'] }, openLabel: 'Use these tasks' });
+    const uri = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'JavaScript module': ['js', 'mjs', 'cjs'] },
+      openLabel: 'Use these tasks',
+    });
     return uri?.[0]?.fsPath ?? null;
   }
   return picked.path;
 }
-

@@ -19,7 +19,12 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
     { title: 'Enqueue test tasks (1/3): which task?', ignoreFocusOut: true },
   );
   if (!task) return;
-  const count = await vscode.window.showInputBox({ prompt: 'Enqueue test tasks (2/3): how many?', value: '200', ignoreFocusOut: true, validateInput: enqueueInputChecks.count });
+  const count = await vscode.window.showInputBox({
+    prompt: 'Enqueue test tasks (2/3): how many?',
+    value: '200',
+    ignoreFocusOut: true,
+    validateInput: enqueueInputChecks.count,
+  });
   if (count === undefined) return;
   const queue = await vscode.window.showInputBox({
     title: 'Enqueue test tasks (3/3): into which queue?',
@@ -28,7 +33,15 @@ export async function enqueueTestTasks(ctx: Ctx, from?: unknown): Promise<void> 
     validateInput: enqueueInputChecks.queue,
   });
   if (!queue) return;
-  await sendEnqueue(ctx, profile, { name: task.label, payloadJson: task.payload, count: parseWholeNumber(count) ?? 1, queue, priority: 0, delayMs: 0, maxAttempts: DEFAULT_MAX_ATTEMPTS });
+  await sendEnqueue(ctx, profile, {
+    name: task.label,
+    payloadJson: task.payload,
+    count: parseWholeNumber(count) ?? 1,
+    queue,
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  });
 }
 
 /** The task rows a command acts on: the selection when the clicked row is part of it (VS Code
@@ -54,8 +67,14 @@ export async function requeueTask(ctx: Ctx, node: unknown, selection?: unknown):
   );
   if (sure !== 'Requeue') return;
   const missed = await each(ctx, tasks, 'tasks.requeue');
-  if (missed.length === 0) void vscode.window.showInformationMessage(tasks.length === 1 ? `Requeued ${one.row.name} (${one.row.id}).` : `Requeued ${tasks.length} tasks.`);
-  else void vscode.window.showWarningMessage(`${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not requeued: only dead or cancelled tasks can be, and ${missed.length === 1 ? 'it' : 'they'} may have changed meanwhile.`);
+  if (missed.length === 0)
+    void vscode.window.showInformationMessage(
+      tasks.length === 1 ? `Requeued ${one.row.name} (${one.row.id}).` : `Requeued ${tasks.length} tasks.`,
+    );
+  else
+    void vscode.window.showWarningMessage(
+      `${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not requeued: only dead or cancelled tasks can be, and ${missed.length === 1 ? 'it' : 'they'} may have changed meanwhile.`,
+    );
 }
 
 export async function cancelTask(ctx: Ctx, node: unknown, selection?: unknown): Promise<void> {
@@ -75,8 +94,14 @@ export async function cancelTask(ctx: Ctx, node: unknown, selection?: unknown): 
   );
   if (sure !== doIt) return;
   const missed = await each(ctx, tasks, 'tasks.cancel');
-  if (missed.length === 0) void vscode.window.showInformationMessage(tasks.length === 1 ? `Cancelled ${one.row.name} (${one.row.id}).` : `Cancelled ${tasks.length} tasks.`);
-  else void vscode.window.showWarningMessage(`${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not cancelled: only pending, delayed or running tasks can be, and ${missed.length === 1 ? 'it' : 'they'} may have finished meanwhile.`);
+  if (missed.length === 0)
+    void vscode.window.showInformationMessage(
+      tasks.length === 1 ? `Cancelled ${one.row.name} (${one.row.id}).` : `Cancelled ${tasks.length} tasks.`,
+    );
+  else
+    void vscode.window.showWarningMessage(
+      `${missed.join(', ')} ${missed.length === 1 ? 'was' : 'were'} not cancelled: only pending, delayed or running tasks can be, and ${missed.length === 1 ? 'it' : 'they'} may have finished meanwhile.`,
+    );
 }
 
 /** Runs requeue or cancel on each task; returns the ids it did not apply to. */
@@ -116,8 +141,15 @@ export async function purge(ctx: Ctx, from?: unknown): Promise<void> {
     { title: `Purge succeeded, dead and cancelled tasks from ${profile}${queue ? ` / ${queue}` : ''}`, ignoreFocusOut: true },
   );
   if (!age) return;
-  const sure = await vscode.window.showWarningMessage(`Delete ${age.label.toLowerCase()} from ${profile}${queue ? ` / ${queue}` : ' (every queue)'}? This cannot be undone.`, { modal: true }, 'Purge');
+  const sure = await vscode.window.showWarningMessage(
+    `Delete ${age.label.toLowerCase()} from ${profile}${queue ? ` / ${queue}` : ' (every queue)'}? This cannot be undone.`,
+    { modal: true },
+    'Purge',
+  );
   if (sure !== 'Purge') return;
-  const { deleted } = await ctx.model.client.request('tasks.purge', queue ? { profile, queue, olderThanMs: age.ms } : { profile, olderThanMs: age.ms });
+  const { deleted } = await ctx.model.client.request(
+    'tasks.purge',
+    queue ? { profile, queue, olderThanMs: age.ms } : { profile, olderThanMs: age.ms },
+  );
   void vscode.window.showInformationMessage(`Purged ${deleted} finished tasks from ${profile}.`);
 }

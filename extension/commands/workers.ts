@@ -11,7 +11,8 @@ import { pickTaskModule } from './task-module.js';
 export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
   const profile = await pickProfile(ctx, from, 'Run a worker on which profile?');
   if (!profile) return;
-  const known = ctx.model.queues.get(profile)?.queues.map((q) => q.queue) ?? (await ctx.model.refreshQueues(profile))?.queues.map((q) => q.queue) ?? [];
+  const known =
+    ctx.model.queues.get(profile)?.queues.map((q) => q.queue) ?? (await ctx.model.refreshQueues(profile))?.queues.map((q) => q.queue) ?? [];
   const queuesText = await vscode.window.showInputBox({
     title: 'Start a worker (1/3): which queues? (comma-separated)',
     value: known.length ? known.join(', ') : 'default',
@@ -24,13 +25,20 @@ export async function startWorker(ctx: Ctx, from?: unknown): Promise<void> {
   const taskModule = await pickTaskModule('Start a worker (3/3): which task handlers?');
   if (taskModule === null) return;
   const queues = queuesText.split(',').map((q) => q.trim());
-  const view = await ctx.model.client.request('workers.start', taskModule ? { profile, queues, concurrency, taskModule } : { profile, queues, concurrency });
-  ctx.log.info(`started worker ${view.id} on ${profile} (${queues.join(', ')}, concurrency ${concurrency}${taskModule ? `, tasks ${taskModule}` : ''})`);
+  const view = await ctx.model.client.request(
+    'workers.start',
+    taskModule ? { profile, queues, concurrency, taskModule } : { profile, queues, concurrency },
+  );
+  ctx.log.info(
+    `started worker ${view.id} on ${profile} (${queues.join(', ')}, concurrency ${concurrency}${taskModule ? `, tasks ${taskModule}` : ''})`,
+  );
   void vscode.commands.executeCommand('sitq.workers.focus');
 }
 
 export async function stopWorker(ctx: Ctx, node?: unknown, selection?: unknown): Promise<void> {
-  const chosen = (Array.isArray(selection) && selection.includes(node) ? selection : [node]).filter((n): n is WorkerNode => n instanceof WorkerNode && isLive(n.worker.state));
+  const chosen = (Array.isArray(selection) && selection.includes(node) ? selection : [node]).filter(
+    (n): n is WorkerNode => n instanceof WorkerNode && isLive(n.worker.state),
+  );
   let ids = chosen.map((n) => n.worker.id);
   if (ids.length === 0) {
     const running = ctx.model.workers.filter((w) => isLive(w.state));

@@ -31,14 +31,22 @@ function workspaceFolder(): vscode.WorkspaceFolder {
 async function taskModuleFor(folder: vscode.WorkspaceFolder, taskName: string): Promise<string | undefined> {
   const configured = configuredTaskModule(folder);
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`the task module ${configured} (setting sitq.taskModule) does not exist: build it, or change the setting`);
+    if (!existsSync(configured))
+      throw new Error(`the task module ${configured} (setting sitq.taskModule) does not exist: build it, or change the setting`);
     return configured;
   }
   const picked = await pickTaskModule(`Debug ${taskName}: which module exports its handler? (setting sitq.taskModule)`);
   if (picked === null) return undefined;
   if (picked === undefined) return '-';
-  const remember = await vscode.window.showInformationMessage(`Use ${vscode.workspace.asRelativePath(picked)} for debugging from now on (workspace setting sitq.taskModule)?`, 'Remember', 'Just this time');
-  if (remember === 'Remember') await vscode.workspace.getConfiguration('sitq', folder.uri).update('taskModule', vscode.workspace.asRelativePath(picked, false), vscode.ConfigurationTarget.Workspace);
+  const remember = await vscode.window.showInformationMessage(
+    `Use ${vscode.workspace.asRelativePath(picked)} for debugging from now on (workspace setting sitq.taskModule)?`,
+    'Remember',
+    'Just this time',
+  );
+  if (remember === 'Remember')
+    await vscode.workspace
+      .getConfiguration('sitq', folder.uri)
+      .update('taskModule', vscode.workspace.asRelativePath(picked, false), vscode.ConfigurationTarget.Workspace);
   return picked;
 }
 
@@ -53,7 +61,10 @@ export async function debugTask(ctx: Ctx, from: unknown): Promise<void> {
   const node = await taskFrom(ctx, from, 'Debug');
   if (!node) return;
   const detail = await ctx.model.client.request('tasks.get', { profile: node.profile, id: node.row.id });
-  if (!detail) return void vscode.window.showWarningMessage(`${node.row.name} (${node.row.id}) is no longer in ${node.profile}: it may have been purged.`);
+  if (!detail)
+    return void vscode.window.showWarningMessage(
+      `${node.row.name} (${node.row.id}) is no longer in ${node.profile}: it may have been purged.`,
+    );
   const payloadJson = storedPayloadJson(detail);
   const modulePath = await taskModuleFor(folder, detail.name);
   if (modulePath === undefined) return;
@@ -83,7 +94,9 @@ export async function debugTask(ctx: Ctx, from: unknown): Promise<void> {
     skipFiles: ['<node_internals>/**', runner],
     ...runtimeExecutable(),
   };
-  ctx.log.info(`debugging ${detail.name} (${detail.id}) from ${modulePath === '-' ? 'the built-in test tasks' : modulePath} with its stored payload`);
+  ctx.log.info(
+    `debugging ${detail.name} (${detail.id}) from ${modulePath === '-' ? 'the built-in test tasks' : modulePath} with its stored payload`,
+  );
   const started = await vscode.debug.startDebugging(folder, config);
   if (!started) throw new Error('VS Code did not start the Node debugger (is the built-in JavaScript Debugger extension disabled?)');
 }
@@ -101,7 +114,11 @@ function workspaceCli(folder: vscode.WorkspaceFolder): string {
   throw new Error('Debug Worker runs the sitq CLI of your project, which is not installed: run `npm install sitq` in the workspace folder');
 }
 
-export function workerDebugConfig(folder: vscode.WorkspaceFolder, profile: string, modulePath: string | undefined): vscode.DebugConfiguration {
+export function workerDebugConfig(
+  folder: vscode.WorkspaceFolder,
+  profile: string,
+  modulePath: string | undefined,
+): vscode.DebugConfiguration {
   return {
     type: 'node',
     request: 'launch',
@@ -149,7 +166,12 @@ export function registerDebugging(ctx: Ctx): vscode.Disposable[] {
       if (!own) return undefined;
       let paused: string | undefined;
       return {
-        onDidSendMessage: (m: { type?: string; event?: string; command?: string; body?: { reason?: string; stackFrames?: { source?: { path?: string }; line?: number }[] } }) => {
+        onDidSendMessage: (m: {
+          type?: string;
+          event?: string;
+          command?: string;
+          body?: { reason?: string; stackFrames?: { source?: { path?: string }; line?: number }[] };
+        }) => {
           if (m.type === 'event' && m.event === 'stopped') paused = m.body?.reason ?? 'paused';
           if (paused && m.type === 'response' && m.command === 'stackTrace') {
             const top = m.body?.stackFrames?.[0];

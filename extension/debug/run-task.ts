@@ -33,7 +33,13 @@ async function main(): Promise<number> {
   if (modulePath !== '-') for (const [name, handler] of await loadTaskModule(modulePath)) handlers.set(name, handler);
   const handler = handlers.get(task.name);
   if (!handler) {
-    console.error(new ConfigurationError({ option: 'sitq.taskModule', expected: `a module that exports a handler for "${task.name}" (it exports: ${[...handlers.keys()].join(', ')})`, given: modulePath }).message);
+    console.error(
+      new ConfigurationError({
+        option: 'sitq.taskModule',
+        expected: `a module that exports a handler for "${task.name}" (it exports: ${[...handlers.keys()].join(', ')})`,
+        given: modulePath,
+      }).message,
+    );
     return 2;
   }
   const controller = new AbortController();
@@ -49,7 +55,9 @@ async function main(): Promise<number> {
     progress: (value) => console.log('sitq: progress', value),
     log: (line) => console.log(`sitq: log: ${line}`),
   };
-  console.log(`sitq: running ${task.name} (${task.taskId}) with its stored payload, from ${modulePath === '-' ? 'the built-in test tasks' : modulePath}`);
+  console.log(
+    `sitq: running ${task.name} (${task.taskId}) with its stored payload, from ${modulePath === '-' ? 'the built-in test tasks' : modulePath}`,
+  );
   try {
     const result = await handler(task.payload, ctx);
     console.log('sitq: the handler returned', result);

@@ -8,7 +8,17 @@ import type { Model } from '../model.js';
 import { explain, explainCore } from '../explain.js';
 import { CalmTree } from './calm.js';
 import { ScheduleNode, SchedulesNode, readSchedules } from './schedules.js';
-import { LoadMoreNode, MessageNode, ProfileNode, QueueNode, StateNode, TaskNode, taskTooltip, type BackendsNode, type ProfileOrigin } from './nodes.js';
+import {
+  LoadMoreNode,
+  MessageNode,
+  ProfileNode,
+  QueueNode,
+  StateNode,
+  TaskNode,
+  taskTooltip,
+  type BackendsNode,
+  type ProfileOrigin,
+} from './nodes.js';
 
 const PAGE = 50;
 
@@ -80,14 +90,30 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
     const core = this.model.coreState;
     if (core.state === 'failed') {
       return [
-        new MessageNode('core:failed', 'The sitq core is not running', 'error', core.reason, { command: 'sitq.showLog', title: 'Show Log' }, undefined, explainCore(core.reason)),
+        new MessageNode(
+          'core:failed',
+          'The sitq core is not running',
+          'error',
+          core.reason,
+          { command: 'sitq.showLog', title: 'Show Log' },
+          undefined,
+          explainCore(core.reason),
+        ),
         new MessageNode('core:restart', 'Restart Core', 'debug-restart', undefined, { command: 'sitq.restartCore', title: 'Restart Core' }),
-        new MessageNode('core:node', 'Choose Node.js for the Core…', 'settings-gear', undefined, { command: 'sitq.selectNode', title: 'Choose Node.js' }),
+        new MessageNode('core:node', 'Choose Node.js for the Core…', 'settings-gear', undefined, {
+          command: 'sitq.selectNode',
+          title: 'Choose Node.js',
+        }),
       ];
     }
     // An empty list lets the view show its welcome content (Add a backend / Use a local SQLite file).
     if (this.model.profilesProblem) {
-      return [new MessageNode('problem', 'The config file could not be read', 'error', this.model.profilesProblem, { command: 'sitq.openConfig', title: 'Open config' })];
+      return [
+        new MessageNode('problem', 'The config file could not be read', 'error', this.model.profilesProblem, {
+          command: 'sitq.openConfig',
+          title: 'Open config',
+        }),
+      ];
     }
     return this.model.profiles.map((p) => this.profileRow(p.name)).filter((n): n is ProfileNode => !!n);
   }
@@ -109,7 +135,16 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
     const snap = this.model.queues.get(name) ?? (health?.status === 'unhealthy' ? undefined : await this.model.refreshQueues(name));
     if (!snap) {
       const why = health?.error ? explain(health.error, node.profile.kind) : (node.profile.problem ?? 'the backend did not answer');
-      return [new MessageNode(`unreachable:${name}`, why, 'warning', health?.error ?? why, { command: 'sitq.testConnection', title: 'Test connection', arguments: [node] }, node)];
+      return [
+        new MessageNode(
+          `unreachable:${name}`,
+          why,
+          'warning',
+          health?.error ?? why,
+          { command: 'sitq.testConnection', title: 'Test connection', arguments: [node] },
+          node,
+        ),
+      ];
     }
     return this.queueRows(node, snap);
   }
@@ -117,17 +152,32 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
   private queueRows(node: ProfileNode, snap: QueuesSnapshot): BackendsNode[] {
     const name = node.profile.name;
     const schedules = new SchedulesNode(node, name);
-    if (snap.queues.length === 0) return [schedules, new MessageNode(`empty:${name}`, 'No queues yet: enqueue test tasks', 'info', undefined, { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] }, node)];
+    if (snap.queues.length === 0)
+      return [
+        schedules,
+        new MessageNode(
+          `empty:${name}`,
+          'No queues yet: enqueue test tasks',
+          'info',
+          undefined,
+          { command: 'sitq.enqueueTestTasks', title: 'Enqueue test tasks', arguments: [node] },
+          node,
+        ),
+      ];
     return [schedules, ...snap.queues.map((q) => new QueueNode(node, name, q))];
   }
 
   private statesOf(node: QueueNode): StateNode[] {
-    return TASK_STATES.filter((s) => node.queue.counts[s] > 0).map((s) => new StateNode(node, node.profile, node.queue.queue, s, node.queue.counts[s]));
+    return TASK_STATES.filter((s) => node.queue.counts[s] > 0).map(
+      (s) => new StateNode(node, node.profile, node.queue.queue, s, node.queue.counts[s]),
+    );
   }
 
   private async tasksOf(node: StateNode): Promise<BackendsNode[]> {
     const limit = Math.min(this.pageSize.get(node.id) ?? PAGE, 1000);
-    const page = await this.model.client.request('tasks.list', { profile: node.profile, queue: node.queue, state: node.state, offset: 0, limit }).catch(() => undefined);
+    const page = await this.model.client
+      .request('tasks.list', { profile: node.profile, queue: node.queue, state: node.state, offset: 0, limit })
+      .catch(() => undefined);
     if (!page) return [];
     const rows: BackendsNode[] = page.rows.map((r) => new TaskNode(node, node.profile, r));
     if (page.total > page.rows.length && limit < 1000) rows.push(new LoadMoreNode(node, page.rows.length, page.total));
@@ -137,7 +187,17 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
   private async schedulesOf(node: SchedulesNode): Promise<BackendsNode[]> {
     try {
       const list = await readSchedules(this.model.client, node.profile);
-      if (list.length === 0) return [new MessageNode(`noschedules:${node.profile}`, 'No schedules', 'info', 'Create one with `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().', undefined, node)];
+      if (list.length === 0)
+        return [
+          new MessageNode(
+            `noschedules:${node.profile}`,
+            'No schedules',
+            'info',
+            'Create one with `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().',
+            undefined,
+            node,
+          ),
+        ];
       return list.map((s) => new ScheduleNode(node, node.profile, s));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

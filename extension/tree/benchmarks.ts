@@ -38,11 +38,16 @@ export class BenchmarksProvider extends CalmTree<BenchNode> {
 
   protected children(node?: BenchNode): BenchNode[] {
     if (node) return [];
-    return this.keepChildren(undefined, this.model.benchRuns.map((r) => new BenchNode(r)));
+    return this.keepChildren(
+      undefined,
+      this.model.benchRuns.map((r) => new BenchNode(r)),
+    );
   }
 
   private runsChanged(): void {
-    this.update(undefined, this.model.benchRuns.map((r) => new BenchNode(r)));
+    this.update(
+      undefined,
+      this.model.benchRuns.map((r) => new BenchNode(r)),
+    );
   }
-
 }

@@ -99,7 +99,8 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
     // hover (resolveTreeItem) is kept while the row shows the same.
     for (const key of Object.keys(fresh) as (keyof T)[]) if (key !== 'tooltip') known[key] = fresh[key];
     // A row's command that passes the row itself passes the long-lived one.
-    if (known.command?.arguments?.includes(fresh)) known.command = { ...known.command, arguments: known.command.arguments.map((a: unknown) => (a === fresh ? known : a)) };
+    if (known.command?.arguments?.includes(fresh))
+      known.command = { ...known.command, arguments: known.command.arguments.map((a: unknown) => (a === fresh ? known : a)) };
     if (look !== before) {
       known.tooltip = fresh.tooltip;
       this.looks.set(fresh.id, look);
@@ -213,7 +214,10 @@ export abstract class CalmTree<N extends Row> implements vscode.TreeDataProvider
 
 /** What a row shows: a change in any of these is worth an event, nothing else is. */
 function lookOf(item: vscode.TreeItem): string {
-  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}` : String(item.iconPath ?? '');
+  const icon =
+    item.iconPath instanceof vscode.ThemeIcon
+      ? `${item.iconPath.id}/${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}`
+      : String(item.iconPath ?? '');
   const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
   const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
   return JSON.stringify([label, item.description, icon, item.contextValue, item.collapsibleState, tooltip, item.command?.command]);

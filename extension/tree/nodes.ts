@@ -39,7 +39,10 @@ export class ProfileNode extends vscode.TreeItem {
     md.appendMarkdown(`**${profile.name}** · ${profile.kind}\n\n`);
     md.appendMarkdown(`\`${profile.address}\`\n\n`);
     if (origin.user) md.appendMarkdown('User-level profile, from your settings (`sitq.profiles`); available in every workspace.\n\n');
-    if (origin.hidesUser) md.appendMarkdown('$(warning) Your settings (`sitq.profiles`) have a profile of the same name: this one, from the project\'s config file, wins.\n\n');
+    if (origin.hidesUser)
+      md.appendMarkdown(
+        "$(warning) Your settings (`sitq.profiles`) have a profile of the same name: this one, from the project's config file, wins.\n\n",
+      );
     if (profile.problem) md.appendMarkdown(`$(error) ${escape(profile.problem)}\n\n`);
     if (health) {
       md.appendMarkdown(`Health: **${health.status}** (score ${health.score})`);
@@ -47,7 +50,10 @@ export class ProfileNode extends vscode.TreeItem {
       if (health.serverVersion) md.appendMarkdown(` · ${health.serverVersion}`);
       md.appendMarkdown('\n\n');
       if (health.error) md.appendMarkdown(`$(warning) ${escape(explain(health.error, profile.kind))}\n\n${escape(health.error)}\n\n`);
-      if (health.facts) md.appendMarkdown(`Lag ${formatAge(health.facts.lagMs)} · ${health.facts.liveWorkers} live workers · ${health.facts.deadTasks} dead tasks`);
+      if (health.facts)
+        md.appendMarkdown(
+          `Lag ${formatAge(health.facts.lagMs)} · ${health.facts.liveWorkers} live workers · ${health.facts.deadTasks} dead tasks`,
+        );
     }
     return md;
   }
@@ -56,7 +62,15 @@ export class ProfileNode extends vscode.TreeItem {
 export class MessageNode extends vscode.TreeItem {
   readonly kind = 'message' as const;
   declare id: string;
-  constructor(id: string, label: string, icon: string, detail?: string, command?: vscode.Command, readonly parent: BackendsNode | undefined = undefined, description?: string) {
+  constructor(
+    id: string,
+    label: string,
+    icon: string,
+    detail?: string,
+    command?: vscode.Command,
+    readonly parent: BackendsNode | undefined = undefined,
+    description?: string,
+  ) {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.id = id;
     this.iconPath = new vscode.ThemeIcon(icon, icon === 'error' ? new vscode.ThemeColor('testing.iconFailed') : undefined);

@@ -38,7 +38,10 @@ export class ScheduleNode extends vscode.TreeItem {
     super(schedule.name, vscode.TreeItemCollapsibleState.None);
     this.id = `schedule:${profile}:${schedule.name}`;
     this.description = describeSchedule(schedule);
-    this.iconPath = new vscode.ThemeIcon(schedule.paused ? 'debug-pause' : 'clock', schedule.paused ? new vscode.ThemeColor('disabledForeground') : undefined);
+    this.iconPath = new vscode.ThemeIcon(
+      schedule.paused ? 'debug-pause' : 'clock',
+      schedule.paused ? new vscode.ThemeColor('disabledForeground') : undefined,
+    );
     this.contextValue = `sitq.schedule.${schedule.paused ? 'paused' : 'active'}`;
     this.tooltip = scheduleTooltip(schedule);
   }

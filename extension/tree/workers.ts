@@ -47,12 +47,17 @@ export class WorkersProvider extends CalmTree<WorkerNode> {
 
   protected children(node?: WorkerNode): WorkerNode[] {
     if (node) return [];
-    return this.keepChildren(undefined, this.model.workers.map((w) => new WorkerNode(w)));
+    return this.keepChildren(
+      undefined,
+      this.model.workers.map((w) => new WorkerNode(w)),
+    );
   }
 
   /** The whole list when workers came or went, else only the rows whose numbers changed. */
   private workersChanged(): void {
-    this.update(undefined, this.model.workers.map((w) => new WorkerNode(w)));
+    this.update(
+      undefined,
+      this.model.workers.map((w) => new WorkerNode(w)),
+    );
   }
-
 }

@@ -43,7 +43,13 @@ export class DashboardPanel implements vscode.Disposable {
     });
   }
 
-  private static adopt(panel: vscode.WebviewPanel, core: CoreClient, uiRoot: vscode.Uri, log: vscode.LogOutputChannel, route?: string): DashboardPanel {
+  private static adopt(
+    panel: vscode.WebviewPanel,
+    core: CoreClient,
+    uiRoot: vscode.Uri,
+    log: vscode.LogOutputChannel,
+    route?: string,
+  ): DashboardPanel {
     panel.iconPath = vscode.Uri.joinPath(uiRoot, '..', '..', 'media', 'sitq.svg');
     DashboardPanel.current = new DashboardPanel(panel, core, uiRoot, log, route);
     return DashboardPanel.current;
@@ -65,7 +71,12 @@ export class DashboardPanel implements vscode.Disposable {
         try {
           this.session.send(m);
         } catch (err) {
-          void panel.webview.postMessage({ type: 'response', id: m.id, ok: false, error: { name: 'BridgeError', message: (err as Error).message } });
+          void panel.webview.postMessage({
+            type: 'response',
+            id: m.id,
+            ok: false,
+            error: { name: 'BridgeError', message: (err as Error).message },
+          });
         }
       }),
       panel.onDidDispose(() => this.dispose()),
@@ -99,15 +110,26 @@ export class DashboardPanel implements vscode.Disposable {
     // The UI's policy (shared/host/static.ts) with scripts by nonce only and no network: the page
     // talks to the core by postMessage. It refers to its own files relatively (icon.svg,
     // backends/*.svg): <base> points there. frame-ancestors is ignored in a <meta> policy.
-    const csp = contentSecurityPolicy({ self: webview.cspSource, script: `'nonce-${nonce}'`, connect: "'none'", base: webview.cspSource, frameAncestors: false });
+    const csp = contentSecurityPolicy({
+      self: webview.cspSource,
+      script: `'nonce-${nonce}'`,
+      connect: "'none'",
+      base: webview.cspSource,
+      frameAncestors: false,
+    });
     // Relative asset URLs become webview URIs; every script gets the nonce; the CSP goes first.
     const asUri = (rel: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.uiRoot, rel.replace(/^\.?\//, ''))).toString();
     let html = index
       .replace(/<meta[^>]+Content-Security-Policy[^>]*>/gi, '')
-      .replace(/(<(?:script|link|img)\b[^>]*?\s(?:src|href)=")(?!https?:|data:|#)([^"]+)"/gi, (_m, head: string, rel: string) => `${head}${asUri(rel)}"`)
+      .replace(
+        /(<(?:script|link|img)\b[^>]*?\s(?:src|href)=")(?!https?:|data:|#)([^"]+)"/gi,
+        (_m, head: string, rel: string) => `${head}${asUri(rel)}"`,
+      )
       .replace(/<script\b/gi, `<script nonce="${nonce}"`);
     const base = `${webview.asWebviewUri(this.uiRoot).toString().replace(/\/?$/, '/')}`;
-    const head = `<meta http-equiv="Content-Security-Policy" content="${csp}"><base href="${base}">` + (route ? `<script nonce="${nonce}">location.hash = ${JSON.stringify(`#/${route}`)};</script>` : '');
+    const head =
+      `<meta http-equiv="Content-Security-Policy" content="${csp}"><base href="${base}">` +
+      (route ? `<script nonce="${nonce}">location.hash = ${JSON.stringify(`#/${route}`)};</script>` : '');
     html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => `${h}${head}`) : `${head}${html}`;
     return html;
   }

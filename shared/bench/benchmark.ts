@@ -20,7 +20,16 @@ import { benchNamespace } from './namespace.js';
 import { BENCH_QUEUE, makePayload, resolveBenchmarkOptions } from './options.js';
 import { rate, round3, summarize } from './stats.js';
 import { checkTargets } from './targets.js';
-import type { BenchHooks, BenchmarkOptions, BenchmarkResult, BenchPhase, EnqueueFloorResult, FloorResult, ResolvedBenchmarkOptions, RoundResult } from './types.js';
+import type {
+  BenchHooks,
+  BenchmarkOptions,
+  BenchmarkResult,
+  BenchPhase,
+  EnqueueFloorResult,
+  FloorResult,
+  ResolvedBenchmarkOptions,
+  RoundResult,
+} from './types.js';
 import { enqueueInBatches, enqueueOneByOne, probeIdleLatency, type ProducerSettings } from './workload.js';
 
 type Report = (phase: BenchPhase, done: number, total: number) => void;
@@ -36,7 +45,11 @@ interface Run {
   signal: AbortSignal | undefined;
 }
 
-export async function runBenchmark(config: BackendConfig, options: BenchmarkOptions = {}, hooks: BenchHooks = {}): Promise<BenchmarkResult> {
+export async function runBenchmark(
+  config: BackendConfig,
+  options: BenchmarkOptions = {},
+  hooks: BenchHooks = {},
+): Promise<BenchmarkResult> {
   const settings = resolveBenchmarkOptions(options, config.type);
   const { signal } = hooks;
   const t0 = performance.now();
@@ -143,8 +156,12 @@ async function warmUp(run: Run): Promise<Set<string>> {
   await worker.start();
   const single = Math.min(50, settings.warmup);
   for (const id of (await enqueueOneByOne(queue, single, run.producer('warmup', settings.warmup))).ids) ids.add(id);
-  for (const id of (await enqueueInBatches(queue, settings.warmup - single, settings.batchSize, run.producer('warmup', settings.warmup))).ids) ids.add(id);
-  const done = await warm.waitFinished(settings.warmup, settings.stallTimeoutMs, run.signal, () => report('warmup', warm.finished, settings.warmup));
+  for (const id of (await enqueueInBatches(queue, settings.warmup - single, settings.batchSize, run.producer('warmup', settings.warmup)))
+    .ids)
+    ids.add(id);
+  const done = await warm.waitFinished(settings.warmup, settings.stallTimeoutMs, run.signal, () =>
+    report('warmup', warm.finished, settings.warmup),
+  );
   if (!done) run.errors.add('warm-up', `only ${warm.finished} of ${settings.warmup} warm-up tasks finished`);
   warm.detach();
   await worker.stop({ timeout: 5000 });
@@ -154,7 +171,12 @@ async function warmUp(run: Run): Promise<Set<string>> {
 async function measureFloor(config: BackendConfig, run: Run): Promise<FloorResult> {
   const { settings } = run;
   run.report('floor', 0, settings.tasks);
-  const floor = await rawFloor(config, { tasks: settings.tasks, concurrency: settings.concurrency, payloadBytes: settings.payloadBytes, signal: run.signal });
+  const floor = await rawFloor(config, {
+    tasks: settings.tasks,
+    concurrency: settings.concurrency,
+    payloadBytes: settings.payloadBytes,
+    signal: run.signal,
+  });
   run.report('floor', settings.tasks, settings.tasks);
   return floor;
 }
@@ -170,7 +192,12 @@ async function measureEnqueueFloor(config: BackendConfig, run: Run): Promise<Enq
 
 /** Enqueue phases (the raw enqueue floor right before the one-by-one enqueue), then a fresh
  *  worker drains the backlog. */
-async function measureRound(config: BackendConfig, run: Run, excluded: ReadonlySet<string>, floor: FloorResult | undefined): Promise<RoundResult> {
+async function measureRound(
+  config: BackendConfig,
+  run: Run,
+  excluded: ReadonlySet<string>,
+  floor: FloorResult | undefined,
+): Promise<RoundResult> {
   const { settings, queue } = run;
   const enqueueFloor = settings.floor && settings.singleEnqueue > 0 ? await measureEnqueueFloor(config, run) : undefined;
   const single = await enqueueOneByOne(queue, settings.singleEnqueue, run.producer('enqueue-single', settings.singleEnqueue));
@@ -182,9 +209,16 @@ async function measureRound(config: BackendConfig, run: Run, excluded: ReadonlyS
   collector.attach(worker);
   run.report('processing', 0, settings.tasks);
   await worker.start();
-  const complete = await collector.waitFinished(settings.tasks, settings.stallTimeoutMs, run.signal, () => run.report('processing', collector.finished, settings.tasks));
-  if (!complete) run.errors.add('processing', `stalled: ${settings.tasks - collector.finished} of ${settings.tasks} tasks not finished after ${settings.stallTimeoutMs} ms without progress`);
-  const ms = collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
+  const complete = await collector.waitFinished(settings.tasks, settings.stallTimeoutMs, run.signal, () =>
+    run.report('processing', collector.finished, settings.tasks),
+  );
+  if (!complete)
+    run.errors.add(
+      'processing',
+      `stalled: ${settings.tasks - collector.finished} of ${settings.tasks} tasks not finished after ${settings.stallTimeoutMs} ms without progress`,
+    );
+  const ms =
+    collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
   run.report('processing', collector.finished, settings.tasks);
   collector.detach();
   await worker.stop({ timeout: 5000 });
@@ -210,7 +244,14 @@ async function measureIdle(run: Run, excluded: ReadonlySet<string>): Promise<Ben
   await worker.start();
   run.report('idle-latency', 0, settings.idleSamples);
   try {
-    const idle = await probeIdleLatency(run.queue, collector, settings.idleSamples, settings.idleGapMs, settings.stallTimeoutMs, run.producer('idle-latency', settings.idleSamples));
+    const idle = await probeIdleLatency(
+      run.queue,
+      collector,
+      settings.idleSamples,
+      settings.idleGapMs,
+      settings.stallTimeoutMs,
+      run.producer('idle-latency', settings.idleSamples),
+    );
     return { toStart: idle.toStart.summary(), toFinish: idle.toFinish.summary(), enqueueCall: idle.enqueueCall.summary() };
   } catch (err) {
     if (err instanceof BenchmarkAbortedError) throw err;
@@ -224,7 +265,13 @@ async function measureIdle(run: Run, excluded: ReadonlySet<string>): Promise<Ben
 
 function newWorker(run: Run): Worker {
   const observed = run.settings.observability;
-  const worker = new Worker(run.backend, { queues: [BENCH_QUEUE], maxConcurrency: run.settings.concurrency, logger: silentLogger, history: observed, tracing: observed });
+  const worker = new Worker(run.backend, {
+    queues: [BENCH_QUEUE],
+    maxConcurrency: run.settings.concurrency,
+    logger: silentLogger,
+    history: observed,
+    tracing: observed,
+  });
   worker.on('warning', (message) => {
     if (!/ stopped$/.test(message)) run.errors.add('worker warning', message);
   });

@@ -123,7 +123,13 @@ export class TaskCollector {
     }
   }
 
-  private async waitLoop(target: number, stallMs: number, signal: AbortSignal | undefined, tick: (() => void) | undefined, tickMs: number): Promise<boolean> {
+  private async waitLoop(
+    target: number,
+    stallMs: number,
+    signal: AbortSignal | undefined,
+    tick: (() => void) | undefined,
+    tickMs: number,
+  ): Promise<boolean> {
     while (this.finished < target) {
       if (signal?.aborted) throw new BenchmarkAbortedError('the benchmark');
       if (performance.now() - this.lastProgressAt > stallMs) return false;

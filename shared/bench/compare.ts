@@ -6,7 +6,19 @@ import { runBenchmark } from './benchmark.js';
 import { BENCHMARK_FIGURES, SOAK_FIGURES, SWEEP_FIGURES, type Figure } from './figures.js';
 import { machineInfo, toReport, versionInfo } from './report.js';
 import { resolveBenchmarkOptions } from './options.js';
-import type { AnyBenchResult, BenchHooks, BenchmarkOptions, BenchmarkResult, BenchReport, ComparisonVerdict, FigureChange, LatencySummary, RunComparison, SoakResult, SweepCell } from './types.js';
+import type {
+  AnyBenchResult,
+  BenchHooks,
+  BenchmarkOptions,
+  BenchmarkResult,
+  BenchReport,
+  ComparisonVerdict,
+  FigureChange,
+  LatencySummary,
+  RunComparison,
+  SoakResult,
+  SweepCell,
+} from './types.js';
 
 export interface NamedProfile {
   name: string;
@@ -18,7 +30,11 @@ export interface NamedProfile {
  * in toMarkdown/toCsv). A profile that fails is listed under `skipped` with the reason; the others
  * still run. Cancelling stops at once and rejects with BenchmarkAbortedError.
  */
-export async function compareProfiles(profiles: readonly NamedProfile[], options: Omit<BenchmarkOptions, 'profile'> = {}, hooks: BenchHooks = {}): Promise<BenchReport> {
+export async function compareProfiles(
+  profiles: readonly NamedProfile[],
+  options: Omit<BenchmarkOptions, 'profile'> = {},
+  hooks: BenchHooks = {},
+): Promise<BenchReport> {
   const date = new Date().toISOString();
   const report: BenchReport = {
     kind: 'report',
@@ -57,7 +73,9 @@ const ROUND_RATES: Record<string, (round: BenchmarkResult['rounds'][number]) => 
   enqueueFloorRatio: (x) => x.enqueueFloorRatio,
 };
 
-const plusMinus = (share: number): Spread<unknown> => (_r, v) => [v * (1 - share), v * (1 + share)];
+const plusMinus =
+  (share: number): Spread<unknown> =>
+  (_r, v) => [v * (1 - share), v * (1 + share)];
 
 /**
  * The spread of a benchmark figure within its own run:
@@ -79,7 +97,19 @@ function benchmarkSpread(key: string): Spread<BenchmarkResult> {
   if (latency) {
     const [, prefix, pct] = latency;
     const pick = (r: BenchmarkResult): LatencySummary | undefined =>
-      prefix === 'enqueue.single' ? r.enqueue.single.latency : prefix === 'idle.toStart' ? r.idle.toStart : prefix === 'idle.toFinish' ? r.idle.toFinish : prefix === 'idle.enqueueCall' ? r.idle.enqueueCall : prefix === 'processing.toStart' ? r.processing.toStart : prefix === 'processing.toFinish' ? r.processing.toFinish : undefined;
+      prefix === 'enqueue.single'
+        ? r.enqueue.single.latency
+        : prefix === 'idle.toStart'
+          ? r.idle.toStart
+          : prefix === 'idle.toFinish'
+            ? r.idle.toFinish
+            : prefix === 'idle.enqueueCall'
+              ? r.idle.enqueueCall
+              : prefix === 'processing.toStart'
+                ? r.processing.toStart
+                : prefix === 'processing.toFinish'
+                  ? r.processing.toFinish
+                  : undefined;
     return (r, v) => {
       const s = pick(r);
       if (!s || s.count === 0) return [v, v];
@@ -121,7 +151,9 @@ function changeOf<T>(profile: string, prefix: string, f: Figure<T>, current: T, 
   const [eLow, eHigh] = spread(earlier, e);
   // Noise: the two runs' own ranges overlap, so this difference is one they show by themselves.
   const noise = c === e || (cLow <= eHigh && eLow <= cHigh);
-  const label = prefix ? `${prefix.replace(/^sweep\.pool(\d+)\.c(\d+)\.$/, 'pool $1, $2 in flight: ').replace(/^soak\.$/, '')}${f.label}` : f.label;
+  const label = prefix
+    ? `${prefix.replace(/^sweep\.pool(\d+)\.c(\d+)\.$/, 'pool $1, $2 in flight: ').replace(/^soak\.$/, '')}${f.label}`
+    : f.label;
   return { profile, figure: prefix + f.key, current: c, earlier: e, changePct, better, group: f.group, label, unit: unitOf(f.key), noise };
 }
 
@@ -135,7 +167,9 @@ export function verdictOf(changes: readonly FigureChange[]): ComparisonVerdict {
     [...list]
       .sort((a, b) => Math.abs(b.changePct ?? 0) - Math.abs(a.changePct ?? 0))
       .slice(0, 3)
-      .map((c) => `${c.label.replace(/ \([^)]*\)$/, '')} ${c.changePct === undefined ? '' : `${c.changePct > 0 ? '+' : ''}${c.changePct} %`}`.trim())
+      .map((c) =>
+        `${c.label.replace(/ \([^)]*\)$/, '')} ${c.changePct === undefined ? '' : `${c.changePct > 0 ? '+' : ''}${c.changePct} %`}`.trim(),
+      )
       .join(', ');
   const rest = changes.length - real.length;
   const parts = [];
@@ -145,7 +179,18 @@ export function verdictOf(changes: readonly FigureChange[]): ComparisonVerdict {
   return { tone, text: `${parts.join('; ')}. ${rest} other figure${rest === 1 ? '' : 's'} moved within the runs' own spread.` };
 }
 
-const WORKLOAD_KEYS = ['task', 'tasks', 'concurrency', 'payloadBytes', 'batchSize', 'warmup', 'singleEnqueue', 'idleSamples', 'floor', 'observability'] as const;
+const WORKLOAD_KEYS = [
+  'task',
+  'tasks',
+  'concurrency',
+  'payloadBytes',
+  'batchSize',
+  'warmup',
+  'singleEnqueue',
+  'idleSamples',
+  'floor',
+  'observability',
+] as const;
 
 /** What makes two runs not measure the same thing: different workloads, machines or load. */
 export function workloadDifferences(now: BenchReport, before: BenchReport): string[] {
@@ -156,9 +201,11 @@ export function workloadDifferences(now: BenchReport, before: BenchReport): stri
     for (const key of WORKLOAD_KEYS) if (a[key] !== b[key]) out.push(`${key}: ${String(b[key])} → ${String(a[key])}`);
   }
   if (now.machine.hostname !== before.machine.hostname) out.push(`machine: ${before.machine.hostname} → ${now.machine.hostname}`);
-  if (now.machine.cpus !== before.machine.cpus || now.machine.cpuModel !== before.machine.cpuModel) out.push(`CPUs: ${before.machine.cpus} × ${before.machine.cpuModel} → ${now.machine.cpus} × ${now.machine.cpuModel}`);
+  if (now.machine.cpus !== before.machine.cpus || now.machine.cpuModel !== before.machine.cpuModel)
+    out.push(`CPUs: ${before.machine.cpus} × ${before.machine.cpuModel} → ${now.machine.cpus} × ${now.machine.cpuModel}`);
   const [la, lb] = [now.machine.loadAverage, before.machine.loadAverage];
-  if (Math.abs(la - lb) >= 1 && Math.abs(la - lb) >= 0.5 * Math.min(la, lb)) out.push(`machine load at the start: ${lb.toFixed(1)} → ${la.toFixed(1)}`);
+  if (Math.abs(la - lb) >= 1 && Math.abs(la - lb) >= 0.5 * Math.min(la, lb))
+    out.push(`machine load at the start: ${lb.toFixed(1)} → ${la.toFixed(1)}`);
   return out;
 }
 
@@ -191,7 +238,8 @@ export function compareRuns(current: AnyBenchResult, earlier: AnyBenchResult): R
     for (const cell of x.cells) {
       const old = y.cells.find((c) => c.poolSize === cell.poolSize && c.concurrency === cell.concurrency);
       if (!old) continue;
-      for (const f of SWEEP_FIGURES) push(changeOf(x.profile, `sweep.pool${cell.poolSize}.c${cell.concurrency}.`, f, cell, old, sweepSpread(f.key)));
+      for (const f of SWEEP_FIGURES)
+        push(changeOf(x.profile, `sweep.pool${cell.poolSize}.c${cell.concurrency}.`, f, cell, old, sweepSpread(f.key)));
     }
   });
   function push(c: FigureChange | undefined) {

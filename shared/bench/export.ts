@@ -3,7 +3,17 @@
 import { BENCHMARK_FIGURES, mib, SOAK_FIGURES, SWEEP_FIGURES } from './figures.js';
 import { toReport } from './report.js';
 import { SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET } from './scale.js';
-import type { AnyBenchResult, BenchmarkResult, BenchReport, PeerResult, RunComparison, ScaleResult, SoakResult, SweepResult, TargetCheck } from './types.js';
+import type {
+  AnyBenchResult,
+  BenchmarkResult,
+  BenchReport,
+  PeerResult,
+  RunComparison,
+  ScaleResult,
+  SoakResult,
+  SweepResult,
+  TargetCheck,
+} from './types.js';
 
 const fmt = (x: number | undefined, digits = 0): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
@@ -13,7 +23,8 @@ const fmt = (x: number | undefined, digits = 0): string => {
 const num = (x: number | undefined) => (x === undefined ? '–' : Math.abs(x) >= 100 ? fmt(x) : fmt(x, Math.abs(x) >= 1 || x === 0 ? 2 : 3));
 const ms = (x: number | undefined) => fmt(x, x !== undefined && x >= 100 ? 0 : 2);
 const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-const table = (head: readonly string[], rows: readonly (readonly string[])[]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
+  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 const met = (t: TargetCheck) => (t.met === undefined ? 'not measured' : t.met ? 'met' : '**missed**');
 
 export function toMarkdown(result: AnyBenchResult | RunComparison): string {
@@ -21,7 +32,16 @@ export function toMarkdown(result: AnyBenchResult | RunComparison): string {
   const r = toReport(result);
   const out: string[] = [`# sitq benchmark, ${r.date}`, '', describeRun(r), ''];
   if (r.results.length) out.push(resultsMarkdown(r.results), '');
-  if (r.skipped.length) out.push('## Skipped', '', table(['profile', 'reason'], r.skipped.map((s) => [s.profile, s.reason])), '');
+  if (r.skipped.length)
+    out.push(
+      '## Skipped',
+      '',
+      table(
+        ['profile', 'reason'],
+        r.skipped.map((s) => [s.profile, s.reason]),
+      ),
+      '',
+    );
   for (const s of r.sweeps) out.push(sweepMarkdown(s), '');
   if (r.soaks.length) out.push(soakMarkdown(r.soaks), '');
   if (r.peers?.length) out.push(peersMarkdown(r.peers, r.results), '');
@@ -31,8 +51,12 @@ export function toMarkdown(result: AnyBenchResult | RunComparison): string {
 
 function describeRun(r: BenchReport): string {
   const m = r.machine;
-  const clients = Object.entries(r.versions.clients).map(([k, v]) => `${k} ${v}`).join(', ');
-  const servers = Object.entries(r.versions.servers).map(([k, v]) => `${k}: ${v}`).join('; ');
+  const clients = Object.entries(r.versions.clients)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const servers = Object.entries(r.versions.servers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
   const lines = [
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${fmt(m.memoryBytes / 2 ** 30, 1)} GiB, ${m.platform} ${m.arch} (${m.hostname}); load average ${fmt(m.loadAverage, 2)} at the start`,
     `- sitq ${r.versions.sitq}${r.versions.commit ? ` at ${r.versions.commit}` : ''}, Node ${r.versions.node}; clients: ${clients}`,
@@ -54,7 +78,20 @@ function describeRun(r: BenchReport): string {
 
 function resultsMarkdown(results: readonly BenchmarkResult[]): string {
   const throughput = table(
-    ['profile', 'server', 'connect ms', 'enqueue 1-by-1 /s', 'raw enqueue floor /s', 'enqueue / floor', 'enqueue batch /s', 'processing /s', 'raw floor /s', 'processing / floor', 'success', 'errors'],
+    [
+      'profile',
+      'server',
+      'connect ms',
+      'enqueue 1-by-1 /s',
+      'raw enqueue floor /s',
+      'enqueue / floor',
+      'enqueue batch /s',
+      'processing /s',
+      'raw floor /s',
+      'processing / floor',
+      'success',
+      'errors',
+    ],
     results.map((r) => [
       r.profile,
       r.serverVersion,
@@ -71,7 +108,20 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
     ]),
   );
   const latency = table(
-    ['profile', 'idle →start p50', 'p95', 'p99', 'max', 'enqueue call p50', 'idle →finish p50', 'p99', 'backlog →start p50', 'p99', 'backlog →finish p50', 'p99'],
+    [
+      'profile',
+      'idle →start p50',
+      'p95',
+      'p99',
+      'max',
+      'enqueue call p50',
+      'idle →finish p50',
+      'p99',
+      'backlog →start p50',
+      'p99',
+      'backlog →finish p50',
+      'p99',
+    ],
     results.map((r) => [
       r.profile,
       ms(r.idle.toStart.p50Ms),
@@ -114,9 +164,12 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
       '',
       '## Raw floors',
       '',
-      'Measured at the start of every round; the median counts, and the ratio is the median of each round\'s processing / floor.',
+      "Measured at the start of every round; the median counts, and the ratio is the median of each round's processing / floor.",
       '',
-      table(['profile', 'claim loop', 'tasks', 'runs /s', 'median /s', 'claim calls'], floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)])),
+      table(
+        ['profile', 'claim loop', 'tasks', 'runs /s', 'median /s', 'claim calls'],
+        floors.map((r) => [r.profile, r.floor!.method, fmt(r.floor!.tasks), runs(r), fmt(r.floor!.perSec), fmt(r.floor!.claimCalls)]),
+      ),
     );
   }
   const enqueueFloors = results.filter((r) => r.enqueueFloor);
@@ -130,7 +183,15 @@ function resultsMarkdown(results: readonly BenchmarkResult[]): string {
       '',
       table(
         ['profile', 'write', 'tasks', 'runs /s', 'median /s', 'call p50 ms', 'sitq call p50 ms'],
-        enqueueFloors.map((r) => [r.profile, r.enqueueFloor!.method, fmt(r.enqueueFloor!.tasks), runs(r), fmt(r.enqueueFloor!.perSec), ms(r.enqueueFloor!.latency.p50Ms), ms(r.enqueue.single.latency.p50Ms)]),
+        enqueueFloors.map((r) => [
+          r.profile,
+          r.enqueueFloor!.method,
+          fmt(r.enqueueFloor!.tasks),
+          runs(r),
+          fmt(r.enqueueFloor!.perSec),
+          ms(r.enqueueFloor!.latency.p50Ms),
+          ms(r.enqueue.single.latency.p50Ms),
+        ]),
       ),
     );
   }
@@ -149,12 +210,33 @@ function sweepMarkdown(s: SweepResult): string {
     return `${fmt(found.perSec)}/s, p50 ${ms(found.latency.p50Ms)} p99 ${ms(found.latency.p99Ms)} ms${found.errors ? `, ${found.errors} errors` : ''}`;
   };
   const head = [s.option ?? 'pool', ...concurrencies.map((c) => `${c} concurrent`)];
-  return [`## Pool sweep: ${s.profile} (${s.backend})`, '', s.note, '', table(head, pools.map((p) => [String(p), ...concurrencies.map((c) => cell(p, c))]))].join('\n');
+  return [
+    `## Pool sweep: ${s.profile} (${s.backend})`,
+    '',
+    s.note,
+    '',
+    table(
+      head,
+      pools.map((p) => [String(p), ...concurrencies.map((c) => cell(p, c))]),
+    ),
+  ].join('\n');
 }
 
 function soakMarkdown(soaks: readonly SoakResult[]): string {
-  const rows = soaks.map((s) => [s.profile, fmt(s.tasks), fmt(s.perSec), fmt(mib(s.rssStart), 1), fmt(mib(s.rssEnd), 1), fmt(mib(s.heapUsedStart), 1), fmt(mib(s.heapUsedEnd), 1), s.targets.every((t) => t.met) ? 'flat' : '**grew**']);
-  const samples = soaks.map((s) => `- ${s.profile}: heap / RSS after GC (MiB) at ${s.samples.map((x) => `${fmt(x.processed)}: ${fmt(mib(x.heapUsed), 1)} / ${fmt(mib(x.rss), 1)}`).join(', ')}`);
+  const rows = soaks.map((s) => [
+    s.profile,
+    fmt(s.tasks),
+    fmt(s.perSec),
+    fmt(mib(s.rssStart), 1),
+    fmt(mib(s.rssEnd), 1),
+    fmt(mib(s.heapUsedStart), 1),
+    fmt(mib(s.heapUsedEnd), 1),
+    s.targets.every((t) => t.met) ? 'flat' : '**grew**',
+  ]);
+  const samples = soaks.map(
+    (s) =>
+      `- ${s.profile}: heap / RSS after GC (MiB) at ${s.samples.map((x) => `${fmt(x.processed)}: ${fmt(mib(x.heapUsed), 1)} / ${fmt(mib(x.rss), 1)}`).join(', ')}`,
+  );
   return [
     '## Soak (worker memory)',
     '',
@@ -167,8 +249,22 @@ function soakMarkdown(soaks: readonly SoakResult[]): string {
 }
 
 function comparisonMarkdown(c: RunComparison): string {
-  const rows = c.changes.map((x) => [x.profile, x.figure, num(x.earlier), num(x.current), x.changePct === undefined ? '–' : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%${x.better === undefined ? '' : x.better ? ' (better)' : ' (worse)'}`]);
-  const out = [`# sitq benchmark comparison`, '', `Current run ${c.currentDate ?? '?'} against ${c.earlierDate ?? '?'}.`, '', table(['profile', 'figure', 'earlier', 'current', 'change'], rows)];
+  const rows = c.changes.map((x) => [
+    x.profile,
+    x.figure,
+    num(x.earlier),
+    num(x.current),
+    x.changePct === undefined
+      ? '–'
+      : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%${x.better === undefined ? '' : x.better ? ' (better)' : ' (worse)'}`,
+  ]);
+  const out = [
+    `# sitq benchmark comparison`,
+    '',
+    `Current run ${c.currentDate ?? '?'} against ${c.earlierDate ?? '?'}.`,
+    '',
+    table(['profile', 'figure', 'earlier', 'current', 'change'], rows),
+  ];
   if (c.unmatched.length) out.push('', `In one run only: ${c.unmatched.join(', ')}.`);
   return `${out.join('\n')}\n`;
 }
@@ -191,7 +287,10 @@ const csv = (rows: readonly (readonly (string | number | undefined)[])[]) => `${
  */
 export function toCsv(result: AnyBenchResult | RunComparison, options: { table?: CsvTable } = {}): string {
   if (result.kind === 'comparison') {
-    return csv([['profile', 'figure', 'earlier', 'current', 'changePct'], ...result.changes.map((x) => [x.profile, x.figure, x.earlier, x.current, x.changePct])]);
+    return csv([
+      ['profile', 'figure', 'earlier', 'current', 'changePct'],
+      ...result.changes.map((x) => [x.profile, x.figure, x.earlier, x.current, x.changePct]),
+    ]);
   }
   const r = toReport(result);
   const which = options.table ?? (r.results.length ? 'results' : r.sweeps.length ? 'sweeps' : r.soaks.length ? 'soaks' : 'results');
@@ -199,14 +298,36 @@ export function toCsv(result: AnyBenchResult | RunComparison, options: { table?:
     case 'sweeps':
       return csv([
         ['profile', 'backend', 'option', 'poolSize', 'concurrency', 'tasks', 'durationMs', ...SWEEP_FIGURES.map((f) => f.key), 'error'],
-        ...r.sweeps.flatMap((s) => s.cells.map((c) => [s.profile, s.backend, s.option ?? '', c.poolSize, c.concurrency, c.tasks, c.durationMs, ...SWEEP_FIGURES.map((f) => f.get(c)), c.error])),
+        ...r.sweeps.flatMap((s) =>
+          s.cells.map((c) => [
+            s.profile,
+            s.backend,
+            s.option ?? '',
+            c.poolSize,
+            c.concurrency,
+            c.tasks,
+            c.durationMs,
+            ...SWEEP_FIGURES.map((f) => f.get(c)),
+            c.error,
+          ]),
+        ),
       ]);
     case 'soaks':
-      return csv([['profile', 'backend', 'tasks', ...SOAK_FIGURES.map((f) => f.key)], ...r.soaks.map((s) => [s.profile, s.backend, s.tasks, ...SOAK_FIGURES.map((f) => f.get(s))])]);
+      return csv([
+        ['profile', 'backend', 'tasks', ...SOAK_FIGURES.map((f) => f.key)],
+        ...r.soaks.map((s) => [s.profile, s.backend, s.tasks, ...SOAK_FIGURES.map((f) => f.get(s))]),
+      ]);
     default:
       return csv([
         ['profile', 'backend', 'serverVersion', 'tasks', 'concurrency', ...BENCHMARK_FIGURES.map((f) => f.key)],
-        ...r.results.map((b) => [b.profile, b.backend, b.serverVersion, b.settings.tasks, b.settings.concurrency, ...BENCHMARK_FIGURES.map((f) => f.get(b))]),
+        ...r.results.map((b) => [
+          b.profile,
+          b.backend,
+          b.serverVersion,
+          b.settings.tasks,
+          b.settings.concurrency,
+          ...BENCHMARK_FIGURES.map((f) => f.get(b)),
+        ]),
       ]);
   }
 }
@@ -214,7 +335,8 @@ export function toCsv(result: AnyBenchResult | RunComparison, options: { table?:
 /** Each peer beside the sitq profile on the same server, with sitq / peer for every figure
  *  (above 1 = sitq ahead; for latencies the peer's p50 over sitq's). */
 function peersMarkdown(peers: readonly PeerResult[], results: readonly BenchmarkResult[]): string {
-  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '–');
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '–';
   const rows = peers.map((p) => {
     const sitq = results.find((r) => r.profile === p.profile);
     const idle = sitq && sitq.idle.toStart.count > 0 ? sitq.idle.toStart.p50Ms : undefined;
@@ -232,11 +354,17 @@ function peersMarkdown(peers: readonly PeerResult[], results: readonly Benchmark
   return [
     '## Peers',
     '',
-    'The same workload through other task queues on the same servers, in the same run (one round each, after sitq\'s). In brackets: sitq\'s figure on that server and sitq / peer (for the idle p50: peer / sitq), so above 1x means sitq is ahead.',
+    "The same workload through other task queues on the same servers, in the same run (one round each, after sitq's). In brackets: sitq's figure on that server and sitq / peer (for the idle p50: peer / sitq), so above 1x means sitq is ahead.",
     '',
-    table(['peer', 'server of', 'concurrency', 'enqueue 1-by-1 /s', 'enqueue batch /s', 'processing /s', 'idle →start p50 ms', 'p99 ms'], rows),
+    table(
+      ['peer', 'server of', 'concurrency', 'enqueue 1-by-1 /s', 'enqueue batch /s', 'processing /s', 'idle →start p50 ms', 'p99 ms'],
+      rows,
+    ),
     '',
-    table(['peer', 'settings'], peers.map((p) => [p.peer, p.settings])),
+    table(
+      ['peer', 'settings'],
+      peers.map((p) => [p.peer, p.settings]),
+    ),
   ].join('\n');
 }
 
@@ -254,7 +382,10 @@ function scaleMarkdown(scales: readonly ScaleResult[]): string {
       '',
       table(
         ['figure', 'empty /s', 'filled /s', 'filled / empty', `target >= ${SCALE_RATE_TARGET}x`],
-        [rateRow('enqueue 1-by-1', s.empty.enqueuePerSec, s.full.enqueuePerSec), rateRow('processing', s.empty.processingPerSec, s.full.processingPerSec)],
+        [
+          rateRow('enqueue 1-by-1', s.empty.enqueuePerSec, s.full.enqueuePerSec),
+          rateRow('processing', s.empty.processingPerSec, s.full.processingPerSec),
+        ],
       ),
       '',
       table(
@@ -266,7 +397,14 @@ function scaleMarkdown(scales: readonly ScaleResult[]): string {
       ),
       '',
     );
-    if (s.errors.length) out.push(table(['where', 'message', 'count'], s.errors.map((e) => [e.source, e.message, String(e.count)])), '');
+    if (s.errors.length)
+      out.push(
+        table(
+          ['where', 'message', 'count'],
+          s.errors.map((e) => [e.source, e.message, String(e.count)]),
+        ),
+        '',
+      );
   }
   return out.join('\n').trimEnd();
 }

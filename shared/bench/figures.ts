@@ -24,11 +24,41 @@ const latency = (prefix: string, label: string, group: string, pick: (r: Benchma
 
 export const BENCHMARK_FIGURES: Figure<BenchmarkResult>[] = [
   { key: 'connectMs', label: 'connect (ms)', group: 'Setup and single calls', higherIsBetter: false, get: (r) => r.connectMs },
-  { key: 'enqueue.single.perSec', label: 'enqueue 1-by-1 (/s)', group: 'Throughput', higherIsBetter: true, get: (r) => r.enqueue.single.perSec },
-  { key: 'enqueue.single.p50Ms', label: 'enqueue call p50 (ms)', group: 'Setup and single calls', higherIsBetter: false, get: (r) => r.enqueue.single.latency.p50Ms },
-  { key: 'enqueueFloor.perSec', label: 'raw enqueue floor (/s)', group: 'Throughput', higherIsBetter: true, get: (r) => r.enqueueFloor?.perSec },
-  { key: 'enqueueFloorRatio', label: 'enqueue 1-by-1 / enqueue floor', group: 'Throughput', higherIsBetter: true, get: (r) => r.enqueueFloorRatio },
-  { key: 'enqueue.batch.perSec', label: 'enqueue batch (/s)', group: 'Throughput', higherIsBetter: true, get: (r) => r.enqueue.batch.perSec },
+  {
+    key: 'enqueue.single.perSec',
+    label: 'enqueue 1-by-1 (/s)',
+    group: 'Throughput',
+    higherIsBetter: true,
+    get: (r) => r.enqueue.single.perSec,
+  },
+  {
+    key: 'enqueue.single.p50Ms',
+    label: 'enqueue call p50 (ms)',
+    group: 'Setup and single calls',
+    higherIsBetter: false,
+    get: (r) => r.enqueue.single.latency.p50Ms,
+  },
+  {
+    key: 'enqueueFloor.perSec',
+    label: 'raw enqueue floor (/s)',
+    group: 'Throughput',
+    higherIsBetter: true,
+    get: (r) => r.enqueueFloor?.perSec,
+  },
+  {
+    key: 'enqueueFloorRatio',
+    label: 'enqueue 1-by-1 / enqueue floor',
+    group: 'Throughput',
+    higherIsBetter: true,
+    get: (r) => r.enqueueFloorRatio,
+  },
+  {
+    key: 'enqueue.batch.perSec',
+    label: 'enqueue batch (/s)',
+    group: 'Throughput',
+    higherIsBetter: true,
+    get: (r) => r.enqueue.batch.perSec,
+  },
   { key: 'processing.perSec', label: 'processing (/s)', group: 'Throughput', higherIsBetter: true, get: (r) => r.processing.perSec },
   { key: 'floor.perSec', label: 'raw floor (/s)', group: 'Throughput', higherIsBetter: true, get: (r) => r.floor?.perSec },
   { key: 'floorRatio', label: 'processing / floor', group: 'Throughput', higherIsBetter: true, get: (r) => r.floorRatio },
@@ -42,10 +72,34 @@ export const BENCHMARK_FIGURES: Figure<BenchmarkResult>[] = [
 ];
 
 export const SWEEP_FIGURES: Figure<SweepCell>[] = [
-  { key: 'perSec', label: 'enqueue (/s)', group: 'Pool sweep', higherIsBetter: true, get: (c) => (c.error && c.tasks === 0 ? undefined : c.perSec) },
-  { key: 'p50Ms', label: 'p50 (ms)', group: 'Pool sweep', higherIsBetter: false, get: (c) => (c.latency.count ? c.latency.p50Ms : undefined) },
-  { key: 'p95Ms', label: 'p95 (ms)', group: 'Pool sweep', higherIsBetter: false, get: (c) => (c.latency.count ? c.latency.p95Ms : undefined) },
-  { key: 'p99Ms', label: 'p99 (ms)', group: 'Pool sweep', higherIsBetter: false, get: (c) => (c.latency.count ? c.latency.p99Ms : undefined) },
+  {
+    key: 'perSec',
+    label: 'enqueue (/s)',
+    group: 'Pool sweep',
+    higherIsBetter: true,
+    get: (c) => (c.error && c.tasks === 0 ? undefined : c.perSec),
+  },
+  {
+    key: 'p50Ms',
+    label: 'p50 (ms)',
+    group: 'Pool sweep',
+    higherIsBetter: false,
+    get: (c) => (c.latency.count ? c.latency.p50Ms : undefined),
+  },
+  {
+    key: 'p95Ms',
+    label: 'p95 (ms)',
+    group: 'Pool sweep',
+    higherIsBetter: false,
+    get: (c) => (c.latency.count ? c.latency.p95Ms : undefined),
+  },
+  {
+    key: 'p99Ms',
+    label: 'p99 (ms)',
+    group: 'Pool sweep',
+    higherIsBetter: false,
+    get: (c) => (c.latency.count ? c.latency.p99Ms : undefined),
+  },
   { key: 'errors', label: 'errors', group: 'Pool sweep', higherIsBetter: false, get: (c) => c.errors },
 ];
 

@@ -8,7 +8,14 @@ export { runSoak, type SoakOptions } from './soak.js';
 export { runScale, SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET, type ScaleOptions } from './scale.js';
 export { saveResult, loadResult, toReport, machineInfo, versionInfo, BenchResultFileError } from './report.js';
 export { toMarkdown, toCsv, type CsvTable } from './export.js';
-export { checkTargets, checkSoakTargets, ENQUEUE_FLOOR_RATIO_TARGET, FLOOR_RATIO_TARGET, IDLE_P50_TARGET_MS, P99_OVER_P50_TARGET } from './targets.js';
+export {
+  checkTargets,
+  checkSoakTargets,
+  ENQUEUE_FLOOR_RATIO_TARGET,
+  FLOOR_RATIO_TARGET,
+  IDLE_P50_TARGET_MS,
+  P99_OVER_P50_TARGET,
+} from './targets.js';
 export { BENCHMARK_FIGURES, SWEEP_FIGURES, SOAK_FIGURES, type Figure } from './figures.js';
 export { STANDARD_WORKLOAD, resolveBenchmarkOptions } from './options.js';
 export { percentile, summarize } from './stats.js';

@@ -23,7 +23,11 @@ export interface BenchNamespace {
 export function benchNamespace(config: BackendConfig, role = 'run'): BenchNamespace {
   const id = `${role}_${benchId()}`;
   const namespaced = registrationOf(config.type).namespace(optionsOf(config), id);
-  return { config: { ...namespaced.options, type: config.type } as BackendConfig, label: namespaced.label, removeFiles: () => namespaced.removeFiles() };
+  return {
+    config: { ...namespaced.options, type: config.type } as BackendConfig,
+    label: namespaced.label,
+    removeFiles: () => namespaced.removeFiles(),
+  };
 }
 
 /** For a config whose type is none of the registered ones (only possible from unchecked input). */

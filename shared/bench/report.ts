@@ -71,7 +71,8 @@ function sitqRoot(): { dir: string; version: string } | undefined {
 /** `abc1234`, with ` (+ uncommitted changes)` when the working tree differs; undefined outside git. */
 function gitCommit(dir: string): string | undefined {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     return git('status', '--porcelain', '--untracked-files=no') ? `${commit} (+ uncommitted changes)` : commit;
   } catch {

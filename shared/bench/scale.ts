@@ -78,7 +78,8 @@ export async function runScale(config: BackendConfig, options: ScaleOptions = {}
     collector.detach();
     await worker.stop({ timeout: 10_000 });
     if (!done) errors.add(phase, `stalled at ${collector.finished} of ${count}`);
-    const ms = collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
+    const ms =
+      collector.firstStartAt !== undefined && collector.lastFinishAt !== undefined ? collector.lastFinishAt - collector.firstStartAt : 0;
     return rate(collector.finished, ms).perSec;
   };
 
@@ -108,7 +109,9 @@ export async function runScale(config: BackendConfig, options: ScaleOptions = {}
     for (const state of ['pending', 'succeeded'] as TaskState[]) {
       const { total } = await queue.listTasks({ queue: BENCH_QUEUE, state, limit: 1 });
       await time(`listTasks ${state} first page`, () => queue.listTasks({ queue: BENCH_QUEUE, state, limit: PAGE }));
-      await time(`listTasks ${state} last page`, () => queue.listTasks({ queue: BENCH_QUEUE, state, limit: PAGE, offset: Math.max(0, total - PAGE) }));
+      await time(`listTasks ${state} last page`, () =>
+        queue.listTasks({ queue: BENCH_QUEUE, state, limit: PAGE, offset: Math.max(0, total - PAGE) }),
+      );
     }
     const { total } = await queue.listTasks({ queue: BENCH_QUEUE, limit: 1 });
     await time('listTasks all first page', () => queue.listTasks({ queue: BENCH_QUEUE, limit: PAGE }));
@@ -126,14 +129,18 @@ export async function runScale(config: BackendConfig, options: ScaleOptions = {}
     const f0 = performance.now();
     for (let done = 0; done < o.finished; done += o.fillBatch) {
       throwIfAborted(options.signal, 'the scale run');
-      const got = await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(o.fillBatch, o.finished - done)).fill(payload), { queue: BENCH_QUEUE });
+      const got = await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(o.fillBatch, o.finished - done)).fill(payload), {
+        queue: BENCH_QUEUE,
+      });
       if (done === 0) ids.finished = got[0];
       report('scale-fill', done, o.finished + o.waiting);
     }
     if (o.finished > 0) await drain(o.finished, o.fillConcurrency, 'scale-fill');
     for (let done = 0; done < o.waiting; done += o.fillBatch) {
       throwIfAborted(options.signal, 'the scale run');
-      const got = await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(o.fillBatch, o.waiting - done)).fill(payload), { queue: BENCH_QUEUE });
+      const got = await queue.enqueueMany('sitq.echo', new Array<unknown>(Math.min(o.fillBatch, o.waiting - done)).fill(payload), {
+        queue: BENCH_QUEUE,
+      });
       if (done === 0) ids.waiting = got[0];
       report('scale-fill', o.finished + done, o.finished + o.waiting);
     }

@@ -2,9 +2,7 @@
 import type { BackendConfig } from '../backends/index.js';
 
 export type ToSoakWorker =
-  | { type: 'start'; config: BackendConfig; concurrency: number; queue: string }
-  | { type: 'memory' }
-  | { type: 'stop' };
+  { type: 'start'; config: BackendConfig; concurrency: number; queue: string } | { type: 'memory' } | { type: 'stop' };
 
 export type FromSoakWorker =
   | { type: 'ready' }

@@ -83,7 +83,8 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
   const payload = makePayload(options.payloadBytes ?? 64);
   const { signal } = options;
   const t0 = performance.now();
-  const progress = (done: number, total: number) => options.onProgress?.({ profile, phase: 'processing', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
+  const progress = (done: number, total: number) =>
+    options.onProgress?.({ profile, phase: 'processing', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
   throwIfAborted(signal, 'the soak run');
 
   const ns = benchNamespace(config, 'soak');
@@ -93,7 +94,9 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
   try {
     await backend.connect();
     const queue = new TaskQueue(backend);
-    child = new SoakChild(fork(new URL('./soak-worker.js', import.meta.url), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    child = new SoakChild(
+      fork(new URL('./soak-worker.js', import.meta.url), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
     await child.request({ type: 'start', config: ns.config, concurrency, queue: BENCH_QUEUE }, 'ready');
 
     let enqueued = 0;

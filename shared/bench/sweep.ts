@@ -52,8 +52,17 @@ export async function sweepPools(config: BackendConfig, options: SweepOptions = 
   const profile = options.profile ?? config.type;
   const total = poolSizes.length * concurrencies.length;
   const t0 = performance.now();
-  const progress = (done: number) => options.onProgress?.({ profile, phase: 'enqueue-single', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
-  const result: SweepResult = { kind: 'sweep', profile, backend: config.type, option: setting.option, note: setting.note, startedAt: new Date().toISOString(), cells: [] };
+  const progress = (done: number) =>
+    options.onProgress?.({ profile, phase: 'enqueue-single', round: 0, done, total, elapsedMs: Math.round(performance.now() - t0) });
+  const result: SweepResult = {
+    kind: 'sweep',
+    profile,
+    backend: config.type,
+    option: setting.option,
+    note: setting.note,
+    startedAt: new Date().toISOString(),
+    cells: [],
+  };
 
   for (const poolSize of poolSizes) {
     throwIfAborted(options.signal, 'the pool sweep');
@@ -73,7 +82,16 @@ export async function sweepPools(config: BackendConfig, options: SweepOptions = 
       const message = err instanceof Error ? err.message : String(err);
       for (const concurrency of concurrencies) {
         if (!result.cells.some((c) => c.poolSize === poolSize && c.concurrency === concurrency)) {
-          result.cells.push({ poolSize, concurrency, tasks: 0, durationMs: 0, perSec: 0, latency: new Samples().summary(), errors: 1, error: message });
+          result.cells.push({
+            poolSize,
+            concurrency,
+            tasks: 0,
+            durationMs: 0,
+            perSec: 0,
+            latency: new Samples().summary(),
+            errors: 1,
+            error: message,
+          });
         }
       }
     } finally {

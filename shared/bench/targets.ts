@@ -7,7 +7,9 @@ export const FLOOR_RATIO_TARGET = 0.8;
 /** One-by-one enqueue rate as a share of the raw enqueue floor (plain single writes). */
 export const ENQUEUE_FLOOR_RATIO_TARGET = 0.8;
 /** Enqueue-to-start p50 on an idle worker, ms. */
-export const IDLE_P50_TARGET_MS: Record<BackendKind, number> = Object.fromEntries(BACKEND_DESCRIPTORS.map((d) => [d.kind, d.idleP50TargetMs])) as Record<BackendKind, number>;
+export const IDLE_P50_TARGET_MS: Record<BackendKind, number> = Object.fromEntries(
+  BACKEND_DESCRIPTORS.map((d) => [d.kind, d.idleP50TargetMs]),
+) as Record<BackendKind, number>;
 /** p99 within this many times p50. */
 export const P99_OVER_P50_TARGET = 5;
 /** "Flat" memory over a soak: heap after GC grows by at most this much from start to end... */
@@ -15,7 +17,9 @@ export const SOAK_HEAP_GROWTH_LIMIT = 8 * 1024 * 1024;
 /** ...and RSS by at most this share of its start value. */
 export const SOAK_RSS_GROWTH_LIMIT = 0.25;
 
-export function checkTargets(r: Pick<BenchmarkResult, 'backend' | 'floorRatio' | 'idle'> & Partial<Pick<BenchmarkResult, 'enqueueFloorRatio'>>): TargetCheck[] {
+export function checkTargets(
+  r: Pick<BenchmarkResult, 'backend' | 'floorRatio' | 'idle'> & Partial<Pick<BenchmarkResult, 'enqueueFloorRatio'>>,
+): TargetCheck[] {
   const p50Limit = IDLE_P50_TARGET_MS[r.backend];
   const idle = r.idle.toStart;
   const measured = idle.count > 0;

@@ -37,7 +37,19 @@ export interface BenchmarkOptions {
 
 export type ResolvedBenchmarkOptions = Required<BenchmarkOptions>;
 
-export type BenchPhase = 'connect' | 'floor' | 'enqueue-floor' | 'scale-empty' | 'scale-fill' | 'scale-full' | 'warmup' | 'enqueue-single' | 'enqueue-batch' | 'processing' | 'idle-latency' | 'cleanup';
+export type BenchPhase =
+  | 'connect'
+  | 'floor'
+  | 'enqueue-floor'
+  | 'scale-empty'
+  | 'scale-fill'
+  | 'scale-full'
+  | 'warmup'
+  | 'enqueue-single'
+  | 'enqueue-batch'
+  | 'processing'
+  | 'idle-latency'
+  | 'cleanup';
 
 export interface BenchProgress {
   profile: string;
@@ -291,7 +303,16 @@ export interface ScaleResult {
   profile: string;
   backend: BackendKind;
   startedAt: string;
-  settings: { waiting: number; finished: number; singleEnqueue: number; tasks: number; concurrency: number; payloadBytes: number; fillBatch: number; fillConcurrency: number };
+  settings: {
+    waiting: number;
+    finished: number;
+    singleEnqueue: number;
+    tasks: number;
+    concurrency: number;
+    payloadBytes: number;
+    fillBatch: number;
+    fillConcurrency: number;
+  };
   /** Filling: enqueueing and running the finished tasks, then enqueueing the waiting ones. */
   fillMs: number;
   empty: ScaleFigures;

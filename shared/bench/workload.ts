@@ -25,7 +25,11 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** Awaits TaskQueue.enqueue `n` times in a row; returns the ids, the rate and each call's latency. */
-export async function enqueueOneByOne(queue: TaskQueue, n: number, s: ProducerSettings): Promise<{ ids: string[]; figure: RateFigure & { latency: LatencySummary } }> {
+export async function enqueueOneByOne(
+  queue: TaskQueue,
+  n: number,
+  s: ProducerSettings,
+): Promise<{ ids: string[]; figure: RateFigure & { latency: LatencySummary } }> {
   const ids: string[] = [];
   const latency = new Samples(n);
   const t0 = performance.now();
@@ -45,10 +49,15 @@ export async function enqueueOneByOne(queue: TaskQueue, n: number, s: ProducerSe
 }
 
 /** TaskQueue.enqueueMany in batches of `batchSize`, awaited one after another. */
-export async function enqueueInBatches(queue: TaskQueue, n: number, batchSize: number, s: ProducerSettings): Promise<{ ids: string[]; figure: RateFigure & { batchSize: number } }> {
+export async function enqueueInBatches(
+  queue: TaskQueue,
+  n: number,
+  batchSize: number,
+  s: ProducerSettings,
+): Promise<{ ids: string[]; figure: RateFigure & { batchSize: number } }> {
   const ids: string[] = [];
   const t0 = performance.now();
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     throwIfAborted(s.signal, 'the benchmark');
     const size = Math.min(batchSize, n - done);
     const batch = new Array<unknown>(size).fill(s.payload);

@@ -7,7 +7,8 @@ import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from '../core/rules.js';
 export function wholeNumber(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}.`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}.`);
     return n;
   };
 }
@@ -28,9 +29,15 @@ export function duration(min = 0, max = 10 * 365 * 86_400_000): (value: string) 
 
 /** Comma-separated queue names. */
 export function queueList(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.find((n) => !QUEUE_NAME.test(n));
-  if (names.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected queue names (each ${QUEUE_NAME_EXPECTED}), separated by commas${bad !== undefined ? ` ("${bad}" is not one)` : ''}.`);
+  if (names.length === 0 || bad !== undefined)
+    throw new InvalidArgumentError(
+      `expected queue names (each ${QUEUE_NAME_EXPECTED}), separated by commas${bad !== undefined ? ` ("${bad}" is not one)` : ''}.`,
+    );
   return names;
 }
 

@@ -18,7 +18,10 @@ export interface Reachability {
 }
 
 /** Checks each profile (quickly, in parallel) and splits them into reachable and skipped-with-reason. */
-export async function splitReachable(targets: { name: string; profile?: Profile; error?: unknown }[], timeoutMs = 3000): Promise<Reachability> {
+export async function splitReachable(
+  targets: { name: string; profile?: Profile; error?: unknown }[],
+  timeoutMs = 3000,
+): Promise<Reachability> {
   const checks = await Promise.all(
     targets.map(async (t) => {
       if (!t.profile) return { t, reason: describeError(t.error).replace(/\n\s*/g, '; ') };
@@ -63,27 +66,45 @@ export function benchProgress(io: Io, json: boolean): { onProgress: (p: BenchPro
 
 export function resultsTable(io: Io, results: readonly BenchmarkResult[]): string {
   const c = io.colors;
-  return table(results, [
-    { header: 'PROFILE', value: (r) => r.profile },
-    { header: 'BACKEND', value: (r) => r.backend },
-    { header: 'PROCESS/S', value: (r) => Math.round(r.processing.perSec) },
-    { header: 'FLOOR/S', value: (r) => (r.floor ? Math.round(r.floor.perSec) : undefined) },
-    { header: 'RATIO', value: (r) => (r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}x` : '-'), align: 'right', color: (t, r) => (r.floorRatio === undefined ? t : r.floorRatio >= 0.8 ? c.green(t) : c.yellow(t)) },
-    { header: 'ENQ 1x1/S', value: (r) => Math.round(r.enqueue.single.perSec) },
-    { header: 'ENQ BATCH/S', value: (r) => Math.round(r.enqueue.batch.perSec) },
-    { header: 'START P50', value: (r) => (r.idle.toStart.count ? formatMs(r.idle.toStart.p50Ms) : '-'), align: 'right' },
-    { header: 'P99', value: (r) => (r.idle.toStart.count ? formatMs(r.idle.toStart.p99Ms) : '-'), align: 'right' },
-    { header: 'FINISH P50', value: (r) => (r.idle.toFinish.count ? formatMs(r.idle.toFinish.p50Ms) : '-'), align: 'right' },
-    { header: 'SUCCESS', value: (r) => `${(r.successRate * 100).toFixed(1)}%`, align: 'right', color: (t, r) => (r.successRate === 1 ? t : c.red(t)) },
-    { header: 'CONNECT', value: (r) => formatMs(r.connectMs), align: 'right' },
-  ], c);
+  return table(
+    results,
+    [
+      { header: 'PROFILE', value: (r) => r.profile },
+      { header: 'BACKEND', value: (r) => r.backend },
+      { header: 'PROCESS/S', value: (r) => Math.round(r.processing.perSec) },
+      { header: 'FLOOR/S', value: (r) => (r.floor ? Math.round(r.floor.perSec) : undefined) },
+      {
+        header: 'RATIO',
+        value: (r) => (r.floorRatio !== undefined ? `${r.floorRatio.toFixed(2)}x` : '-'),
+        align: 'right',
+        color: (t, r) => (r.floorRatio === undefined ? t : r.floorRatio >= 0.8 ? c.green(t) : c.yellow(t)),
+      },
+      { header: 'ENQ 1x1/S', value: (r) => Math.round(r.enqueue.single.perSec) },
+      { header: 'ENQ BATCH/S', value: (r) => Math.round(r.enqueue.batch.perSec) },
+      { header: 'START P50', value: (r) => (r.idle.toStart.count ? formatMs(r.idle.toStart.p50Ms) : '-'), align: 'right' },
+      { header: 'P99', value: (r) => (r.idle.toStart.count ? formatMs(r.idle.toStart.p99Ms) : '-'), align: 'right' },
+      { header: 'FINISH P50', value: (r) => (r.idle.toFinish.count ? formatMs(r.idle.toFinish.p50Ms) : '-'), align: 'right' },
+      {
+        header: 'SUCCESS',
+        value: (r) => `${(r.successRate * 100).toFixed(1)}%`,
+        align: 'right',
+        color: (t, r) => (r.successRate === 1 ? t : c.red(t)),
+      },
+      { header: 'CONNECT', value: (r) => formatMs(r.connectMs), align: 'right' },
+    ],
+    c,
+  );
 }
 
 export function printReport(io: Io, report: BenchReport): void {
   const c = io.colors;
   if (report.results.length) {
     io.out(resultsTable(io, report.results));
-    io.out(c.dim('PROCESS/S: first start to last confirmed completion · FLOOR/S: the simplest correct claim loop on the same server · START/FINISH: enqueue to handler start / to confirmed completion on an idle worker'));
+    io.out(
+      c.dim(
+        'PROCESS/S: first start to last confirmed completion · FLOOR/S: the simplest correct claim loop on the same server · START/FINISH: enqueue to handler start / to confirmed completion on an idle worker',
+      ),
+    );
     io.out();
     for (const line of targetLines(report)) io.out(c.dim(line));
     const errors = report.results.flatMap((r) => r.errors.map((e) => `${r.profile}: ${e.source}: ${e.message} (×${e.count})`));
@@ -113,7 +134,10 @@ export function targetLines(report: BenchReport): string[] {
     head,
     ...report.results.map((r) => {
       const measured = r.targets.filter((t) => t.met !== undefined);
-      const each = r.targets.map((t) => `${t.name} ${t.value === undefined ? 'not measured' : formatNumber(t.value)} (target ${t.threshold}${t.met === true ? ', within' : t.met === false ? ', outside' : ''})`);
+      const each = r.targets.map(
+        (t) =>
+          `${t.name} ${t.value === undefined ? 'not measured' : formatNumber(t.value)} (target ${t.threshold}${t.met === true ? ', within' : t.met === false ? ', outside' : ''})`,
+      );
       return `  ${r.profile}: ${measured.filter((t) => t.met).length} of ${measured.length} within · ${each.join('; ')}`;
     }),
   ];
@@ -129,17 +153,23 @@ export function printSkipped(io: Io, skipped: readonly { profile: string; reason
 export function printSweep(io: Io, s: SweepResult): void {
   io.out(io.colors.bold(`pool sweep: ${s.profile} (${s.backend}${s.option ? `, ${s.option}` : ''})`));
   io.out(io.colors.dim(s.note));
-  io.out(table(s.cells, [
-    { header: (s.option ?? 'pool').toUpperCase(), value: (x) => x.poolSize },
-    { header: 'CONCURRENCY', value: (x) => x.concurrency },
-    { header: 'TASKS', value: (x) => x.tasks },
-    { header: 'ENQUEUE/S', value: (x) => (x.error && x.tasks === 0 ? undefined : Math.round(x.perSec)) },
-    { header: 'P50', value: (x) => (x.latency.count ? formatMs(x.latency.p50Ms) : '-'), align: 'right' },
-    { header: 'P95', value: (x) => (x.latency.count ? formatMs(x.latency.p95Ms) : '-'), align: 'right' },
-    { header: 'P99', value: (x) => (x.latency.count ? formatMs(x.latency.p99Ms) : '-'), align: 'right' },
-    { header: 'ERRORS', value: (x) => x.errors },
-    { header: 'NOTE', value: (x) => x.error ?? '' },
-  ], io.colors));
+  io.out(
+    table(
+      s.cells,
+      [
+        { header: (s.option ?? 'pool').toUpperCase(), value: (x) => x.poolSize },
+        { header: 'CONCURRENCY', value: (x) => x.concurrency },
+        { header: 'TASKS', value: (x) => x.tasks },
+        { header: 'ENQUEUE/S', value: (x) => (x.error && x.tasks === 0 ? undefined : Math.round(x.perSec)) },
+        { header: 'P50', value: (x) => (x.latency.count ? formatMs(x.latency.p50Ms) : '-'), align: 'right' },
+        { header: 'P95', value: (x) => (x.latency.count ? formatMs(x.latency.p95Ms) : '-'), align: 'right' },
+        { header: 'P99', value: (x) => (x.latency.count ? formatMs(x.latency.p99Ms) : '-'), align: 'right' },
+        { header: 'ERRORS', value: (x) => x.errors },
+        { header: 'NOTE', value: (x) => x.error ?? '' },
+      ],
+      io.colors,
+    ),
+  );
 }
 
 export function printComparison(io: Io, cmp: RunComparison): void {
@@ -147,18 +177,25 @@ export function printComparison(io: Io, cmp: RunComparison): void {
   io.out(c.bold(`compared with the run of ${cmp.earlierDate ?? '?'}`));
   io.out(cmp.verdict.text);
   for (const d of cmp.workloadDifferences) io.out(c.yellow(`the runs differ: ${d}`));
-  io.out(table(cmp.changes, [
-    { header: 'PROFILE', value: (x) => x.profile },
-    { header: 'FIGURE', value: (x) => x.label },
-    { header: 'EARLIER', value: (x) => x.earlier },
-    { header: 'NOW', value: (x) => x.current },
-    {
-      header: 'CHANGE',
-      value: (x) => `${x.changePct === undefined ? '-' : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%`}${x.noise && x.changePct ? ' (noise)' : ''}`,
-      align: 'right',
-      color: (t, x) => (x.better === undefined || x.noise ? t : x.better ? c.green(t) : c.red(t)),
-    },
-  ], c));
+  io.out(
+    table(
+      cmp.changes,
+      [
+        { header: 'PROFILE', value: (x) => x.profile },
+        { header: 'FIGURE', value: (x) => x.label },
+        { header: 'EARLIER', value: (x) => x.earlier },
+        { header: 'NOW', value: (x) => x.current },
+        {
+          header: 'CHANGE',
+          value: (x) =>
+            `${x.changePct === undefined ? '-' : `${x.changePct > 0 ? '+' : ''}${x.changePct.toFixed(1)}%`}${x.noise && x.changePct ? ' (noise)' : ''}`,
+          align: 'right',
+          color: (t, x) => (x.better === undefined || x.noise ? t : x.better ? c.green(t) : c.red(t)),
+        },
+      ],
+      c,
+    ),
+  );
   if (cmp.unmatched.length) io.out(c.dim(`in one run only: ${cmp.unmatched.join(', ')}`));
 }
 

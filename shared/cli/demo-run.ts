@@ -12,7 +12,17 @@ import type { ProfileEntry } from '../config/schema.js';
 import { checkHealth, type HealthReport } from '../health/check.js';
 import type { HealthMetrics } from '../health/metrics.js';
 import { HealthMonitor } from '../health/monitor.js';
-import { benchProgress, commandLine, printReport, printSkipped, printSweep, resultsTable, saveOutputs, splitReachable, type Reachability } from './bench-view.js';
+import {
+  benchProgress,
+  commandLine,
+  printReport,
+  printSkipped,
+  printSweep,
+  resultsTable,
+  saveOutputs,
+  splitReachable,
+  type Reachability,
+} from './bench-view.js';
 import type { CliContext } from './context.js';
 import { CommandFailed } from './errors.js';
 import { formatMs, keyValues, table } from './format.js';
@@ -83,7 +93,12 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
     const sweepProgress = benchProgress(io, ctx.json);
     let sweep: SweepResult;
     try {
-      sweep = await sweepPools(sweepTarget.config, { profile: sweepTarget.name, tasksPerCell: flags.tasksPerCell, onProgress: sweepProgress.onProgress, signal: abort.signal });
+      sweep = await sweepPools(sweepTarget.config, {
+        profile: sweepTarget.name,
+        tasksPerCell: flags.tasksPerCell,
+        onProgress: sweepProgress.onProgress,
+        signal: abort.signal,
+      });
     } finally {
       sweepProgress.stop();
     }
@@ -95,9 +110,20 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
 
     heading(5, 'SUMMARY');
     report.command = scrub(redact(commandLine()), io.secrets);
-    const saved = flags.out ? saveOutputs(report, flags.out, report.command, `demo-${report.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`) : [];
+    const saved = flags.out
+      ? saveOutputs(report, flags.out, report.command, `demo-${report.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`)
+      : [];
     if (human) printSummary(io, report, monitoring.metrics, saved);
-    else io.json({ ok: true, reachable: reach.reachable.map((r) => ({ profile: r.name, type: r.config.type, serverVersion: r.serverVersion })), skipped: reach.skipped, report, ha, monitoring, saved });
+    else
+      io.json({
+        ok: true,
+        reachable: reach.reachable.map((r) => ({ profile: r.name, type: r.config.type, serverVersion: r.serverVersion })),
+        skipped: reach.skipped,
+        report,
+        ha,
+        monitoring,
+        saved,
+      });
     return 0;
   } catch (err) {
     if (err instanceof BenchmarkAbortedError || abort.signal.aborted) throw new CommandFailed('demo stopped before the end');
@@ -143,7 +169,13 @@ async function haSettings(reach: Reachability): Promise<HaEntry[]> {
     reach.reachable.map(async (r) => {
       const report = await checkHealth(r.profile, { timeoutMs: 3000, queueFacts: false });
       const { type, ...settings } = r.profile.backend;
-      return { profile: r.name, type, address: report.address, nodes: report.nodes, settings: redactValue(settings) as Record<string, unknown> };
+      return {
+        profile: r.name,
+        type,
+        address: report.address,
+        nodes: report.nodes,
+        settings: redactValue(settings) as Record<string, unknown>,
+      };
     }),
   );
 }
@@ -154,18 +186,35 @@ function printHa(io: Io, entries: HaEntry[]): void {
     io.out(`${c.bold(e.profile)} (${e.type}) ${c.dim(e.address)}`);
     const settings = Object.entries(e.settings).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
     if (settings.length) io.out(indent(keyValues(settings, c)));
-    io.out(indent(table(e.nodes, [
-      { header: 'NODE', value: (n) => n.address },
-      { header: 'ROLE', value: (n) => n.role },
-      { header: 'REACHABLE', value: (n) => (n.reachable ? 'yes' : 'no'), color: (t, n) => (n.reachable ? c.green(t) : c.red(t)) },
-      { header: 'SERVING', value: (n) => (n.serving ? 'yes' : '') },
-    ], c)));
+    io.out(
+      indent(
+        table(
+          e.nodes,
+          [
+            { header: 'NODE', value: (n) => n.address },
+            { header: 'ROLE', value: (n) => n.role },
+            { header: 'REACHABLE', value: (n) => (n.reachable ? 'yes' : 'no'), color: (t, n) => (n.reachable ? c.green(t) : c.red(t)) },
+            { header: 'SERVING', value: (n) => (n.serving ? 'yes' : '') },
+          ],
+          c,
+        ),
+      ),
+    );
     io.out();
   }
-  io.out(c.dim('Every node a profile lists is shown with its role; a profile with one node has no failover. Timeouts above bound how long a lost server can stall a call.'));
+  io.out(
+    c.dim(
+      'Every node a profile lists is shown with its role; a profile with one node has no failover. Timeouts above bound how long a lost server can stall a call.',
+    ),
+  );
 }
 
-async function monitor(ctx: CliContext, reach: Reachability, flags: DemoFlags, signal: AbortSignal): Promise<{ rounds: HealthReport[][]; metrics: HealthMetrics[] }> {
+async function monitor(
+  ctx: CliContext,
+  reach: Reachability,
+  flags: DemoFlags,
+  signal: AbortSignal,
+): Promise<{ rounds: HealthReport[][]; metrics: HealthMetrics[] }> {
   const { io } = ctx;
   const m = new HealthMonitor({ intervalMs: flags.interval, timeoutMs: 3000 });
   for (const r of reach.reachable) m.add(r.name, r.profile);
@@ -179,7 +228,9 @@ async function monitor(ctx: CliContext, reach: Reachability, flags: DemoFlags, s
         io.out(`health check round ${i + 1}:`);
         for (const r of reports) {
           const score = m.metrics(r.profile!)?.healthScore ?? 100;
-          io.out(`  ${r.profile!.padEnd(10)} ${statusColor(io, r.status.padEnd(9))} ${formatMs(r.responseTimeMs).padStart(9)}  score ${score.toFixed(1)}${r.error ? `  ${r.error}` : ''}`);
+          io.out(
+            `  ${r.profile!.padEnd(10)} ${statusColor(io, r.status.padEnd(9))} ${formatMs(r.responseTimeMs).padStart(9)}  score ${score.toFixed(1)}${r.error ? `  ${r.error}` : ''}`,
+          );
         }
       }
       if (i < flags.rounds - 1) await new Promise((res) => setTimeout(res, Math.max(0, flags.interval - (Date.now() - started))));
@@ -195,18 +246,26 @@ function printSummary(io: Io, report: BenchReport, metrics: HealthMetrics[], sav
   if (report.results.length) {
     io.out(resultsTable(io, report.results));
     const best = [...report.results].sort((a, b) => b.processing.perSec - a.processing.perSec)[0];
-    io.out(`fastest processing: ${c.bold(best.profile)} (${best.backend}) at ${Math.round(best.processing.perSec).toLocaleString('en-US')} tasks/s`);
+    io.out(
+      `fastest processing: ${c.bold(best.profile)} (${best.backend}) at ${Math.round(best.processing.perSec).toLocaleString('en-US')} tasks/s`,
+    );
   }
   io.out();
-  io.out(table(metrics, [
-    { header: 'PROFILE', value: (x) => x.profile },
-    { header: 'CHECKS', value: (x) => x.totalChecks },
-    { header: 'ERRORS', value: (x) => x.connectionErrors },
-    { header: 'SLOW', value: (x) => x.slowChecks },
-    { header: 'AVG', value: (x) => formatMs(x.avgResponseTimeMs), align: 'right' },
-    { header: 'P95', value: (x) => formatMs(x.p95ResponseTimeMs), align: 'right' },
-    { header: 'HEALTH SCORE', value: (x) => `${x.healthScore.toFixed(1)}/100`, align: 'right' },
-  ], c));
+  io.out(
+    table(
+      metrics,
+      [
+        { header: 'PROFILE', value: (x) => x.profile },
+        { header: 'CHECKS', value: (x) => x.totalChecks },
+        { header: 'ERRORS', value: (x) => x.connectionErrors },
+        { header: 'SLOW', value: (x) => x.slowChecks },
+        { header: 'AVG', value: (x) => formatMs(x.avgResponseTimeMs), align: 'right' },
+        { header: 'P95', value: (x) => formatMs(x.p95ResponseTimeMs), align: 'right' },
+        { header: 'HEALTH SCORE', value: (x) => `${x.healthScore.toFixed(1)}/100`, align: 'right' },
+      ],
+      c,
+    ),
+  );
   printSkipped(io, report.skipped);
   if (saved.length) io.out(`\nsaved ${saved.join(', ')}`);
   io.out();
@@ -215,5 +274,8 @@ function printSummary(io: Io, report: BenchReport, metrics: HealthMetrics[], sav
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `  ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }

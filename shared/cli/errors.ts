@@ -12,7 +12,10 @@ export class UsageError extends SitqError {}
 
 /** The operation ran and failed in a way already explained to the user; carries the exit code. */
 export class CommandFailed extends SitqError {
-  constructor(message: string, readonly exitCode: number = EXIT_FAILURE) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
     super(message);
   }
 }
@@ -27,7 +30,8 @@ export function exitCodeOf(err: unknown): number {
 /** The lines shown for an error (without the `sitq: ` prefix). */
 export function describeError(err: unknown, verbose = false): string {
   if (err instanceof ConfigurationError) {
-    const lines = err.issues.length > 1 ? ['invalid settings:', ...err.message.split('\n').map((l) => `  ${l}`)] : [`invalid setting: ${err.message}`];
+    const lines =
+      err.issues.length > 1 ? ['invalid settings:', ...err.message.split('\n').map((l) => `  ${l}`)] : [`invalid setting: ${err.message}`];
     return lines.join('\n');
   }
   if (err instanceof Error) {
@@ -39,7 +43,10 @@ export function describeError(err: unknown, verbose = false): string {
 
 /** A JSON form of an error for --json output. */
 export function errorJson(err: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+  const out: Record<string, unknown> = {
+    name: err instanceof Error ? err.name : 'Error',
+    message: err instanceof Error ? err.message : String(err),
+  };
   if (err instanceof ConfigurationError) out.issues = err.issues;
   out.exitCode = exitCodeOf(err);
   return out;

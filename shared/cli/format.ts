@@ -24,13 +24,17 @@ export function fitWidth(line: string, width: number): string {
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[], colors?: Colors): string {
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => visible(r[i]))));
-  const numeric = (c: Column<T>) => rows.some((r) => typeof c.value(r) === 'number') && rows.every((r) => ['number', 'undefined'].includes(typeof c.value(r)));
+  const numeric = (c: Column<T>) =>
+    rows.some((r) => typeof c.value(r) === 'number') && rows.every((r) => ['number', 'undefined'].includes(typeof c.value(r)));
   const rightAligned = columns.map((c) => c.align === 'right' || (c.align === undefined && numeric(c)));
   const pad = (text: string, i: number) => {
     const fill = ' '.repeat(Math.max(0, widths[i] - visible(text)));
     return rightAligned[i] ? fill + text : text + fill;
   };
-  const header = columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd();
+  const header = columns
+    .map((c, i) => pad(c.header, i))
+    .join('  ')
+    .trimEnd();
   const lines = [colors ? colors.bold(header) : header];
   rows.forEach((row, r) => {
     const line = columns.map((c, i) => {

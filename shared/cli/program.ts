@@ -43,7 +43,10 @@ export function buildProgram(app: App): Command {
   const program = new Command('sitq')
     .description('Run and inspect sitq task queues on SQLite, PostgreSQL, Redis and NATS JetStream.')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .option('-p, --profile <name>', 'profile to use: a name from sitq.config.json, a URL (redis://..., postgres://..., nats://..., sqlite:FILE) or inline JSON')
+    .option(
+      '-p, --profile <name>',
+      'profile to use: a name from sitq.config.json, a URL (redis://..., postgres://..., nats://..., sqlite:FILE) or inline JSON',
+    )
     .option('-c, --config <file>', 'config file (default: the nearest sitq.config.json from here up)')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--verbose', 'show stack traces on errors')
@@ -71,7 +74,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const json = opts.json || argv.includes('--json');
     if (err instanceof CommanderError) {
       // commander has already said what was wrong on stderr; scripts get it on stdout too
-      if (json && err.exitCode !== 0) io.json({ ok: false, error: { name: 'UsageError', message: err.message.replace(/^error: /, ''), exitCode: exitCodeOf(err) } });
+      if (json && err.exitCode !== 0)
+        io.json({ ok: false, error: { name: 'UsageError', message: err.message.replace(/^error: /, ''), exitCode: exitCodeOf(err) } });
       return exitCodeOf(err);
     }
     if (json) io.json({ ok: false, error: errorJson(err) });

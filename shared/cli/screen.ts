@@ -40,7 +40,8 @@ export class LiveScreen {
     this.lines = lines;
     const width = this.io.stdout.columns || 80;
     const height = this.io.stdout.rows || 24;
-    const shown = lines.length > height ? [...lines.slice(0, height - 1), `… ${lines.length - height + 1} more lines: enlarge the window`] : lines;
+    const shown =
+      lines.length > height ? [...lines.slice(0, height - 1), `… ${lines.length - height + 1} more lines: enlarge the window`] : lines;
     const frame = shown.map((l) => fitWidth(this.io.clean(l), width) + CLEAR_LINE_END).join('\n');
     this.io.stdout.write(HOME + frame + CLEAR_BELOW);
   }

@@ -31,14 +31,21 @@ export function parseInlineProfile(text: string): ProfileEntry {
       raw = JSON.parse(trimmed);
     } catch (err) {
       // The text is not echoed: half-parsed JSON cannot be redacted reliably.
-      throw new ConfigurationError({ option: 'profile', expected: `a profile name, a URL, or a JSON object (the JSON is malformed: ${(err as Error).message.replace(/ in JSON at position.*$/, '')})` });
+      throw new ConfigurationError({
+        option: 'profile',
+        expected: `a profile name, a URL, or a JSON object (the JSON is malformed: ${(err as Error).message.replace(/ in JSON at position.*$/, '')})`,
+      });
     }
     return parseOptions(profileEntrySchema, raw, `profiles.${INLINE_PROFILE_NAME}`) as ProfileEntry;
   }
   const registration = registrationForScheme(schemeOf(trimmed));
   if (!registration) {
     const schemes = registrations().flatMap((r) => r.urlSchemes.slice(0, 1).map((s) => `${s}:`));
-    throw new ConfigurationError({ option: 'profile', expected: `a profile name, a JSON object, or a URL starting with one of ${schemes.join(', ')}`, given: redact(trimmed) });
+    throw new ConfigurationError({
+      option: 'profile',
+      expected: `a profile name, a JSON object, or a URL starting with one of ${schemes.join(', ')}`,
+      given: redact(trimmed),
+    });
   }
   return { type: registration.descriptor.kind, ...registration.parseUrl(trimmed) };
 }

@@ -45,7 +45,8 @@ export function configJsonSchemaText(): string {
 
 const REFERENCE_ONLY = {
   pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$',
-  patternErrorMessage: 'A secret is never kept in settings: write a ${NAME} reference (VS Code\'s secret storage or the environment supplies it).',
+  patternErrorMessage:
+    "A secret is never kept in settings: write a ${NAME} reference (VS Code's secret storage or the environment supplies it).",
 };
 
 /** The `sitq.profiles` setting's schema for one profile: every backend's options, secrets as
@@ -82,7 +83,10 @@ export function settingsProfileSchema(): JsonSchema {
 export function packageJsonText(current: string): string {
   const pkg = JSON.parse(current) as { contributes: { configuration: { properties: Record<string, JsonSchema> } } };
   const setting = pkg.contributes.configuration.properties['sitq.profiles'];
-  setting.propertyNames = { pattern: PROFILE_NAME.source, patternErrorMessage: '1-64 letters, digits, \'.\', \'_\' or \'-\', starting with a letter or digit' };
+  setting.propertyNames = {
+    pattern: PROFILE_NAME.source,
+    patternErrorMessage: "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  };
   setting.additionalProperties = settingsProfileSchema();
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -94,7 +98,10 @@ const TABLE_END = '<!-- end generated -->';
 export function optionTable(): string {
   const rows = registrations().map((r) => {
     const d = r.descriptor;
-    const options = d.options.filter((o) => o.key !== 'connectTimeout').map((o) => `\`${o.key}\``).join(', ');
+    const options = d.options
+      .filter((o) => o.key !== 'connectTimeout')
+      .map((o) => `\`${o.key}\``)
+      .join(', ');
     return `| \`${d.kind}\` | ${d.label} | ${options}${d.docsNote ? `; ${d.docsNote}` : ''} |`;
   });
   return [TABLE_START, '| type | backend | options |', '| --- | --- | --- |', ...rows, TABLE_END].join('\n');

@@ -20,7 +20,10 @@ export interface LoadedConfig {
 /** No config file was given and none was found. A ConfigurationError, so tools treat it as a usage problem. */
 export class ConfigNotFoundError extends ConfigurationError {
   constructor(readonly searchedFrom: string) {
-    super({ option: CONFIG_FILE_NAME, expected: `a config file in ${searchedFrom} or a folder above it (run \`sitq init\` to write one, or pass --config FILE)` });
+    super({
+      option: CONFIG_FILE_NAME,
+      expected: `a config file in ${searchedFrom} or a folder above it (run \`sitq init\` to write one, or pass --config FILE)`,
+    });
   }
 }
 
@@ -57,7 +60,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigurationError({ option: path, expected: `a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    throw new ConfigurationError({
+      option: path,
+      expected: `a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    });
   }
   const { config, warnings } = parseConfig(text, path);
   return { path, dir: dirname(path), config, warnings };

@@ -34,21 +34,30 @@ export interface ResolveOptions {
 export function pickProfileName(config: SitqConfig, requested?: string): string {
   const names = Object.keys(config.profiles);
   if (requested !== undefined) {
-    if (!PROFILE_NAME.test(requested)) throw new ConfigurationError({ option: 'profile', expected: PROFILE_NAME_EXPECTED, given: requested });
+    if (!PROFILE_NAME.test(requested))
+      throw new ConfigurationError({ option: 'profile', expected: PROFILE_NAME_EXPECTED, given: requested });
     if (!config.profiles[requested]) {
-      throw new ConfigurationError({ option: 'profile', expected: `one of the profiles in the config (${names.join(', ') || 'none defined'})`, given: requested });
+      throw new ConfigurationError({
+        option: 'profile',
+        expected: `one of the profiles in the config (${names.join(', ') || 'none defined'})`,
+        given: requested,
+      });
     }
     return requested;
   }
   if (config.defaultProfile) return config.defaultProfile;
   if (names.length === 1) return names[0];
-  throw new ConfigurationError({ option: 'defaultProfile', expected: `a default profile, or a profile named with --profile (one of ${names.join(', ') || 'none defined'})` });
+  throw new ConfigurationError({
+    option: 'defaultProfile',
+    expected: `a default profile, or a profile named with --profile (one of ${names.join(', ') || 'none defined'})`,
+  });
 }
 
 /** Resolves and validates one named profile of a loaded config. */
 export async function resolveProfile(config: SitqConfig, name: string, options: ResolveOptions = {}): Promise<Profile> {
   const entry = config.profiles[name];
-  if (!entry) throw new ConfigurationError({ option: 'profile', expected: `one of ${Object.keys(config.profiles).join(', ')}`, given: name });
+  if (!entry)
+    throw new ConfigurationError({ option: 'profile', expected: `one of ${Object.keys(config.profiles).join(', ')}`, given: name });
   return resolveEntry(name, entry, options);
 }
 

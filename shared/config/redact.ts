@@ -52,7 +52,8 @@ export function redactValue<T>(value: T, path: readonly string[] = []): T {
   if (Array.isArray(value)) return value.map((v, i) => redactValue(v, [...path, String(i)])) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretField([...path, k]) && typeof v !== 'string' && v !== undefined ? MASK : redactValue(v, [...path, k]);
+    for (const [k, v] of Object.entries(value))
+      out[k] = isSecretField([...path, k]) && typeof v !== 'string' && v !== undefined ? MASK : redactValue(v, [...path, k]);
     return out as T;
   }
   return value;

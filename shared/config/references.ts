@@ -23,7 +23,10 @@ export class EnvSecretStore implements SecretStore {
     return this.env[key];
   }
   async set(key: string, _value?: string): Promise<void> {
-    throw new ConfigurationError({ option: key, expected: `to be set in the environment by you (export ${key}=...); the CLI cannot store secrets` });
+    throw new ConfigurationError({
+      option: key,
+      expected: `to be set in the environment by you (export ${key}=...); the CLI cannot store secrets`,
+    });
   }
   async delete(key: string): Promise<void> {
     throw new ConfigurationError({ option: key, expected: `to be unset in the environment by you (unset ${key})` });

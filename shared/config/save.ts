@@ -34,7 +34,11 @@ export async function saveConfig(path: string, config: SitqConfig, options: Save
   }
   if (refused.length) {
     throw new ConfigurationError(
-      refused.map((option) => ({ option, expected: 'a ${ENV_VAR} reference (sitq never writes a secret into the config file; set the variable in the environment or the host\'s secret store)' })),
+      refused.map((option) => ({
+        option,
+        expected:
+          "a ${ENV_VAR} reference (sitq never writes a secret into the config file; set the variable in the environment or the host's secret store)",
+      })),
     );
   }
   mkdirSync(dirname(path), { recursive: true });
@@ -74,7 +78,9 @@ function urlPassword(value: string): string | undefined {
 }
 
 function replaceUrlPassword(value: string, replacement: string): string {
-  return value.replace(URL_WITH_PASSWORD, (_all, head: string, _pw: string, tail: string) => (replacement ? `${head}${replacement}${tail}` : `${head.slice(0, -1)}${tail}`));
+  return value.replace(URL_WITH_PASSWORD, (_all, head: string, _pw: string, tail: string) =>
+    replacement ? `${head}${replacement}${tail}` : `${head.slice(0, -1)}${tail}`,
+  );
 }
 
 function getAt(obj: unknown, path: readonly string[]): unknown {

@@ -22,14 +22,10 @@ export const profileEntrySchema = z.looseObject({
 
 export const configFileSchema = z.strictObject({
   $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editor completion.'),
-  defaultProfile: z
-    .string()
-    .regex(PROFILE_NAME, PROFILE_NAME_EXPECTED)
-    .optional()
-    .describe('The profile used when a command names none.'),
+  defaultProfile: z.string().regex(PROFILE_NAME, PROFILE_NAME_EXPECTED).optional().describe('The profile used when a command names none.'),
   profiles: z
     .record(z.string().regex(PROFILE_NAME, PROFILE_NAME_EXPECTED), profileEntrySchema)
-    .describe('Named backends: a type plus that backend\'s options. String values may use ${ENV_VAR} references.'),
+    .describe("Named backends: a type plus that backend's options. String values may use ${ENV_VAR} references."),
 });
 
 /** A profile as the file stores it: a type, an optional description, and backend options whose

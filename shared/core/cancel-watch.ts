@@ -53,8 +53,15 @@ export interface CancelWatchOptions {
 export class CancelWatch {
   private readonly loop: Periodic;
 
-  constructor(private readonly backend: Backend, private readonly options: CancelWatchOptions) {
-    this.loop = new Periodic({ intervalMs: options.intervalMs ?? CANCEL_WATCH_INTERVAL_MS, tick: () => this.look(), onError: options.onError });
+  constructor(
+    private readonly backend: Backend,
+    private readonly options: CancelWatchOptions,
+  ) {
+    this.loop = new Periodic({
+      intervalMs: options.intervalMs ?? CANCEL_WATCH_INTERVAL_MS,
+      tick: () => this.look(),
+      onError: options.onError,
+    });
   }
 
   start(): void {

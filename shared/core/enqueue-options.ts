@@ -35,21 +35,35 @@ const backoffSchema = z.strictObject({
 });
 
 export const enqueueOptionsSchema = z.strictObject({
-  queue: z.string().refine((q) => queueNameIssue(q) === undefined, QUEUE_NAME_EXPECTED).optional(),
+  queue: z
+    .string()
+    .refine((q) => queueNameIssue(q) === undefined, QUEUE_NAME_EXPECTED)
+    .optional(),
   delay: wholeNumber(DELAY_MS).optional(),
   runAt: z.union([z.date(), z.number().int().min(0)], { error: 'a valid Date or epoch ms (a whole number >= 0)' }).optional(),
   maxAttempts: wholeNumber(MAX_ATTEMPTS).optional(),
   backoff: backoffSchema.optional(),
   priority: wholeNumber(PRIORITY).optional(),
   // PostgreSQL text cannot hold NUL, and a key must mean the same on every backend.
-  idempotencyKey: z.string().min(1).max(256).refine((k) => !k.includes('\0'), 'a key of 1-256 characters without NUL (\\0)').optional(),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((k) => !k.includes('\0'), 'a key of 1-256 characters without NUL (\\0)')
+    .optional(),
   timeout: wholeNumber(TIMEOUT_MS).optional(),
   headers: z
     .record(z.string(), z.string())
     .superRefine((h, ctx) => {
       const issue = headersIssue(h);
       // The issue's option is `headers` or `headers.<name>`: the name becomes the path.
-      if (issue) ctx.addIssue({ code: 'custom', message: issue.expected, input: issue.given, path: issue.option === 'headers' ? [] : [issue.option.slice('headers.'.length)] });
+      if (issue)
+        ctx.addIssue({
+          code: 'custom',
+          message: issue.expected,
+          input: issue.given,
+          path: issue.option === 'headers' ? [] : [issue.option.slice('headers.'.length)],
+        });
     })
     .optional(),
 });
@@ -113,7 +127,8 @@ export function resolveEnqueueOptions(options: EnqueueOptions | undefined, now: 
     throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'either delay or runAt, not both', given: o.runAt });
   }
   const runAt = o.runAt !== undefined ? (o.runAt instanceof Date ? o.runAt.getTime() : o.runAt) : now + (o.delay ?? 0);
-  if (!Number.isFinite(runAt)) throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'a valid date', given: String(o.runAt) });
+  if (!Number.isFinite(runAt))
+    throw new ConfigurationError({ option: 'enqueue options.runAt', expected: 'a valid date', given: String(o.runAt) });
   return {
     queue: o.queue ?? DEFAULT_QUEUE,
     priority: o.priority ?? 0,
@@ -133,7 +148,14 @@ export function assertTaskName(name: unknown): asserts name is string {
 }
 
 /** The record a backend stores for one task (name checked, options resolved, payload already bytes). */
-export function newTaskFrom(id: string, name: string, payload: Uint8Array, serializer: string, o: ResolvedEnqueueOptions, now: number): NewTask {
+export function newTaskFrom(
+  id: string,
+  name: string,
+  payload: Uint8Array,
+  serializer: string,
+  o: ResolvedEnqueueOptions,
+  now: number,
+): NewTask {
   const task: NewTask = {
     id,
     queue: o.queue,

@@ -65,7 +65,12 @@ export class ConnectionError extends SitqError {
 /** connect() found a store (file, schema, key prefix, stream) whose layout version is newer than
  *  this sitq knows: an older sitq could misread it, so it refuses (every backend, the same rule). */
 export class LayoutTooNewError extends ConnectionError {
-  constructor(backend: string, address: string, readonly found: number, readonly supported: number) {
+  constructor(
+    backend: string,
+    address: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
     super(backend, address, `the store holds sitq layout version ${found}, newer than this sitq knows (${supported}); upgrade sitq`);
   }
 }
@@ -75,14 +80,20 @@ export class SerializationError extends SitqError {}
 
 /** A task ran longer than its timeout; its AbortSignal was aborted. */
 export class TaskTimeoutError extends SitqError {
-  constructor(readonly taskName: string, readonly timeoutMs: number) {
+  constructor(
+    readonly taskName: string,
+    readonly timeoutMs: number,
+  ) {
     super(`task ${taskName} did not finish within ${timeoutMs} ms`);
   }
 }
 
 /** A worker was handed a task for which it has no handler. */
 export class UnknownTaskError extends SitqError {
-  constructor(readonly taskName: string, readonly known: readonly string[]) {
+  constructor(
+    readonly taskName: string,
+    readonly known: readonly string[],
+  ) {
     super(
       `no handler is registered for task "${taskName}" on this worker` +
         ` (it knows: ${known.length ? known.join(', ') : 'nothing'}); requeue it once a worker that has it runs`,
@@ -96,7 +107,10 @@ export class UnrecoverableError extends SitqError {}
 /** The task was cancelled while it ran (`TaskQueue.cancel`): the worker aborts the handler's
  *  `ctx.signal` with this error and reports nothing (the task is already `cancelled`). */
 export class TaskCancelledError extends SitqError {
-  constructor(readonly taskId: string, readonly taskName: string) {
+  constructor(
+    readonly taskId: string,
+    readonly taskName: string,
+  ) {
     super(`task ${taskName} (${taskId}) was cancelled while it ran`);
   }
 }
@@ -138,7 +152,10 @@ function cut(text: string, max: number): string {
 /** Turns anything thrown into the `{ name, message, stack }` that a task record keeps. */
 export function toTaskError(err: unknown): { name: string; message: string; stack?: string } {
   const e = describeThrown(err);
-  const out: { name: string; message: string; stack?: string } = { name: cut(e.name, ERROR_NAME_MAX_CHARS), message: cut(e.message, ERROR_MESSAGE_MAX_CHARS) };
+  const out: { name: string; message: string; stack?: string } = {
+    name: cut(e.name, ERROR_NAME_MAX_CHARS),
+    message: cut(e.message, ERROR_MESSAGE_MAX_CHARS),
+  };
   if (e.stack !== undefined) out.stack = cut(e.stack, ERROR_STACK_MAX_CHARS);
   return out;
 }
@@ -154,6 +171,7 @@ function describeThrown(err: unknown): { name: string; message: string; stack?: 
     json = undefined; // a cycle, a BigInt, a throwing toJSON: fall back to its kind
   }
   const message = json === undefined ? describeValue(err) : cut(json, THROWN_VALUE_MAX_CHARS);
-  const name = err && typeof err === 'object' && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
+  const name =
+    err && typeof err === 'object' && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
   return { name, message };
 }

@@ -75,7 +75,8 @@ export function wireLines(lines: readonly string[]): string[] {
 /** The events a report publishes: progress when it changed, the new log lines when there are any. */
 export function reportWire(report: TaskReport, queue: string, at: number, attempt: number | null = null): WireEvent[] {
   const out: WireEvent[] = [];
-  if (report.progressChanged && report.progress !== undefined) out.push(['p', report.lease.taskId, queue, at, attempt, JSON.stringify(report.progress)]);
+  if (report.progressChanged && report.progress !== undefined)
+    out.push(['p', report.lease.taskId, queue, at, attempt, JSON.stringify(report.progress)]);
   if (report.newLines.length > 0) out.push(['l', report.lease.taskId, queue, at, attempt, JSON.stringify(wireLines(report.newLines))]);
   return out;
 }
@@ -93,7 +94,16 @@ export function completionWire(c: Completion, queue: string, at: number, attempt
   }
 }
 
-const KINDS: Record<WireKind, TaskEventKind> = { e: 'enqueued', s: 'started', p: 'progress', l: 'log', r: 'retried', u: 'succeeded', d: 'dead', c: 'cancelled' };
+const KINDS: Record<WireKind, TaskEventKind> = {
+  e: 'enqueued',
+  s: 'started',
+  p: 'progress',
+  l: 'log',
+  r: 'retried',
+  u: 'succeeded',
+  d: 'dead',
+  c: 'cancelled',
+};
 
 /** The events of one message, in order; an unreadable message or event is skipped. */
 export function decodeWire(message: string | unknown[]): TaskEvent[] {
@@ -106,7 +116,14 @@ export function decodeWire(message: string | unknown[]): TaskEvent[] {
   if (!Array.isArray(items)) return [];
   const out: TaskEvent[] = [];
   for (const item of items) {
-    if (!Array.isArray(item) || typeof item[0] !== 'string' || !(item[0] in KINDS) || typeof item[1] !== 'string' || typeof item[2] !== 'string') continue;
+    if (
+      !Array.isArray(item) ||
+      typeof item[0] !== 'string' ||
+      !(item[0] in KINDS) ||
+      typeof item[1] !== 'string' ||
+      typeof item[2] !== 'string'
+    )
+      continue;
     const [letter, taskId, queue, at, attempt, extra] = item as WireEvent;
     const base: TaskEvent = { kind: KINDS[letter], taskId, queue, at: Number(at) };
     if (typeof attempt === 'number') base.attempt = attempt;
@@ -172,7 +189,10 @@ export class TaskEventStream extends EventEmitter<TaskEventEmitterEvents> implem
   ) {
     super();
     this.limit = filter.buffer ?? 10_000;
-    this.ready = subscribe({ events: (events) => this.take(events), gap: (reason) => this.push({ kind: 'gap', at: Date.now(), reason }) }).then((stop) => {
+    this.ready = subscribe({
+      events: (events) => this.take(events),
+      gap: (reason) => this.push({ kind: 'gap', at: Date.now(), reason }),
+    }).then((stop) => {
       this.unsubscribe = stop;
       if (this.closed) void stop();
     });

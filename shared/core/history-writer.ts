@@ -50,7 +50,10 @@ export class HistoryWriter {
    *  unreachable backend is not worth a warning every 2 s). */
   private failedFlushes = 0;
 
-  constructor(private readonly backend: Backend, private readonly options: HistoryWriterOptions) {
+  constructor(
+    private readonly backend: Backend,
+    private readonly options: HistoryWriterOptions,
+  ) {
     this.flushMs = options.flushMs ?? DEFAULT_HISTORY_FLUSH_MS;
   }
 
@@ -67,7 +70,9 @@ export class HistoryWriter {
 
   /** Writes everything recorded so far (one flush at a time). Never rejects. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow()).catch((err: unknown) => this.options.logger.warn(`throughput history: ${(err as Error).message}`));
+    this.flushing = this.flushing
+      .then(() => this.flushNow())
+      .catch((err: unknown) => this.options.logger.warn(`throughput history: ${(err as Error).message}`));
     return this.flushing;
   }
 
@@ -78,14 +83,20 @@ export class HistoryWriter {
     this.timer = undefined;
     for (;;) {
       const left = deadline - Date.now();
-      const done = await Promise.race([this.flush().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, left)).unref())]);
+      const done = await Promise.race([
+        this.flush().then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, left)).unref()),
+      ]);
       if (!done) break;
       if (this.pending.size === 0 && this.leftover.size === 0) return true;
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const lost = this.pending.size + this.leftover.size;
-    if (lost > 0) this.options.logger.warn(`throughput history: ${lost} batch(es) of counts could not be written before the deadline; they are not in the history`);
+    if (lost > 0)
+      this.options.logger.warn(
+        `throughput history: ${lost} batch(es) of counts could not be written before the deadline; they are not in the history`,
+      );
     return false;
   }
 
@@ -140,18 +151,23 @@ export class HistoryWriter {
     );
     if (failure !== undefined) {
       if (this.failedFlushes === 0) {
-        this.options.logger.warn(`throughput history: writing failed (${(failure as Error).message ?? String(failure)}); the counts are kept and written later`);
+        this.options.logger.warn(
+          `throughput history: writing failed (${(failure as Error).message ?? String(failure)}); the counts are kept and written later`,
+        );
       }
       this.failedFlushes += 1;
       this.startTimer();
     } else if (this.failedFlushes > 0) {
-      if (writes.size > 0) this.options.logger.warn(`throughput history: written again after ${this.failedFlushes} failed attempt(s); no counts were lost`);
+      if (writes.size > 0)
+        this.options.logger.warn(`throughput history: written again after ${this.failedFlushes} failed attempt(s); no counts were lost`);
       this.failedFlushes = 0;
     }
     if (this.pending.size > 0) this.startTimer();
     if (queues.size > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await this.prune([...queues]).catch((err: unknown) => this.options.logger.warn(`throughput history: deleting old entries failed: ${(err as Error).message}`));
+      await this.prune([...queues]).catch((err: unknown) =>
+        this.options.logger.warn(`throughput history: deleting old entries failed: ${(err as Error).message}`),
+      );
     }
   }
 

@@ -237,16 +237,23 @@ export function toPoint(at: number, c: HistoryCounts): HistoryPoint {
 }
 
 /** Checks a query's fields, naming the one that is wrong. */
-export function resolveHistoryQuery(query: HistoryQuery, now = Date.now()): Required<Pick<HistoryQuery, 'since' | 'until' | 'resolution'>> & { queue?: string } {
+export function resolveHistoryQuery(
+  query: HistoryQuery,
+  now = Date.now(),
+): Required<Pick<HistoryQuery, 'since' | 'until' | 'resolution'>> & { queue?: string } {
   const issues: { option: string; expected: string; given: unknown }[] = [];
-  if (query.queue !== undefined && !(typeof query.queue === 'string' && QUEUE_NAME.test(query.queue))) issues.push({ option: 'stats.queue', expected: QUEUE_NAME_EXPECTED, given: query.queue });
-  if (query.resolution !== undefined && query.resolution !== 'minute' && query.resolution !== 'hour') issues.push({ option: 'stats.resolution', expected: '"minute" or "hour"', given: query.resolution });
+  if (query.queue !== undefined && !(typeof query.queue === 'string' && QUEUE_NAME.test(query.queue)))
+    issues.push({ option: 'stats.queue', expected: QUEUE_NAME_EXPECTED, given: query.queue });
+  if (query.resolution !== undefined && query.resolution !== 'minute' && query.resolution !== 'hour')
+    issues.push({ option: 'stats.resolution', expected: '"minute" or "hour"', given: query.resolution });
   for (const f of ['since', 'until'] as const) {
-    if (query[f] !== undefined && !Number.isFinite(query[f])) issues.push({ option: `stats.${f}`, expected: 'an epoch time in ms', given: query[f] });
+    if (query[f] !== undefined && !Number.isFinite(query[f]))
+      issues.push({ option: `stats.${f}`, expected: 'an epoch time in ms', given: query[f] });
   }
   if (issues.length > 0) throw new ConfigurationError(issues);
   const until = query.until ?? now;
-  const resolution = query.resolution ?? (query.since === undefined || query.since >= now - HISTORY_RETENTION_MS.minute ? 'minute' : 'hour');
+  const resolution =
+    query.resolution ?? (query.since === undefined || query.since >= now - HISTORY_RETENTION_MS.minute ? 'minute' : 'hour');
   const step = STEP_MS[resolution];
   const defaultSince = resolution === 'minute' ? now - HOUR_MS : now - 24 * HOUR_MS;
   const since = Math.max(query.since ?? defaultSince, now - HISTORY_RETENTION_MS[resolution]);

@@ -83,7 +83,15 @@ export class ProgressReporter {
     let t = this.tasks.get(id);
     if (!t) {
       const r = claimed.record;
-      t = { claimed, progress: undefined, log: { lines: [], dropped: 0 }, sizes: [], progressChanged: false, newLines: [], seedFromStore: r.attempts > 1 || r.error !== undefined };
+      t = {
+        claimed,
+        progress: undefined,
+        log: { lines: [], dropped: 0 },
+        sizes: [],
+        progressChanged: false,
+        newLines: [],
+        seedFromStore: r.attempts > 1 || r.error !== undefined,
+      };
       this.tasks.set(id, t);
     }
     return t;
@@ -111,7 +119,12 @@ export class ProgressReporter {
     try {
       await Promise.all(batch.filter((t) => t.seedFromStore).map((t) => this.seed(t)));
       const reports: TaskReport[] = batch.map((t) => {
-        const report: TaskReport = { lease: t.claimed.lease, log: { lines: [...t.log.lines], dropped: t.log.dropped }, progressChanged: t.progressChanged, newLines: t.newLines };
+        const report: TaskReport = {
+          lease: t.claimed.lease,
+          log: { lines: [...t.log.lines], dropped: t.log.dropped },
+          progressChanged: t.progressChanged,
+          newLines: t.newLines,
+        };
         if (t.progress !== undefined) report.progress = t.progress;
         t.progressChanged = false;
         t.newLines = [];

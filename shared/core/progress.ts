@@ -33,14 +33,16 @@ export function checkProgress(value: unknown): TaskProgress {
     if (Number.isFinite(value) && value >= 0 && value <= 100) return value;
     throw new ConfigurationError({ option: 'ctx.progress', expected, given: value });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigurationError({ option: 'ctx.progress', expected, given: value });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigurationError({ option: 'ctx.progress', expected, given: value });
   let json: string;
   try {
     json = JSON.stringify(value);
   } catch (err) {
     throw new ConfigurationError({ option: 'ctx.progress', expected, given: `an object JSON cannot write (${(err as Error).message})` });
   }
-  if (utf8Length(json) > PROGRESS_MAX_BYTES) throw new ConfigurationError({ option: 'ctx.progress', expected, given: `${utf8Length(json)} bytes of JSON` });
+  if (utf8Length(json) > PROGRESS_MAX_BYTES)
+    throw new ConfigurationError({ option: 'ctx.progress', expected, given: `${utf8Length(json)} bytes of JSON` });
   return JSON.parse(json) as TaskProgress;
 }
 

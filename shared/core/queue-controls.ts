@@ -19,7 +19,15 @@
 // A worker none of whose queues has settings claims exactly as before (`active` is false); its only
 // cost is the settings read every SETTINGS_POLL_MS.
 import type { Backend } from './backend.js';
-import { flowSettings, parseSettingsLeniently, queueSettingsKey, rateStateKey, runningStateKey, type QueueSettings, type RateLimit } from './queue-settings.js';
+import {
+  flowSettings,
+  parseSettingsLeniently,
+  queueSettingsKey,
+  rateStateKey,
+  runningStateKey,
+  type QueueSettings,
+  type RateLimit,
+} from './queue-settings.js';
 import type { ClaimedTask } from './types.js';
 
 /** How often a worker reads its queues' settings: a pause is seen within this plus one claim. */
@@ -167,7 +175,13 @@ export class QueueControls {
   /** Takes what the limits of each of `queues` grant (up to `want`), claims them (with `plain`,
    *  which need no grant) for at most that many tasks, and settles each queue's grant with what
    *  started in it; sleeps instead when nothing is granted and there is no plain queue. */
-  private async claimLimited(queues: readonly string[], want: number, waitMs: number, claimAndBegin: ClaimAndBegin, plain: readonly string[] = []): Promise<{ begun: number; retryInMs: number; drained: string[] }> {
+  private async claimLimited(
+    queues: readonly string[],
+    want: number,
+    waitMs: number,
+    claimAndBegin: ClaimAndBegin,
+    plain: readonly string[] = [],
+  ): Promise<{ begun: number; retryInMs: number; drained: string[] }> {
     const grants = new Map<string, Grant>();
     let retryInMs = Infinity;
     for (const queue of queues) {
@@ -282,7 +296,8 @@ export class QueueControls {
         return { taken: 0, retryInMs: jitter(Math.max(1, Math.ceil(((least - tokens) * rate.perMs) / rate.max))) };
       }
       const taken = Math.min(want, Math.floor(tokens + 1e-9));
-      if (await this.host.backend.setState(key, JSON.stringify({ t: tokens - taken, at: now }), entry?.version ?? 0)) return { taken, retryInMs: 0 };
+      if (await this.host.backend.setState(key, JSON.stringify({ t: tokens - taken, at: now }), entry?.version ?? 0))
+        return { taken, retryInMs: 0 };
     }
     return { taken: 0, retryInMs: 1 };
   }
@@ -345,7 +360,9 @@ export class QueueControls {
         try {
           await this.writeOwn(q);
         } catch (err) {
-          this.host.warn(`updating the running-task slots of queue ${q} failed (they are rewritten at the next change, or expire with the lease): ${err instanceof Error ? err.message : String(err)}`);
+          this.host.warn(
+            `updating the running-task slots of queue ${q} failed (they are rewritten at the next change, or expire with the lease): ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       }
     }
@@ -365,7 +382,10 @@ export class QueueControls {
         this.written.delete(queue);
         return;
       }
-      const done = entry && Object.keys(table).length === 0 ? await this.host.backend.deleteState(key, entry.version) : (await this.host.backend.setState(key, JSON.stringify(table), entry?.version ?? 0)) !== null;
+      const done =
+        entry && Object.keys(table).length === 0
+          ? await this.host.backend.deleteState(key, entry.version)
+          : (await this.host.backend.setState(key, JSON.stringify(table), entry?.version ?? 0)) !== null;
       if (done) {
         if (n > 0) this.written.set(queue, n);
         else this.written.delete(queue);

@@ -55,7 +55,8 @@ const MAX_COUNT = 1_000_000_000;
 export function checkKeep(keep: unknown, option = 'keep'): KeepSettings {
   const issues: ConfigurationIssue[] = [];
   const out: KeepSettings = {};
-  if (typeof keep !== 'object' || keep === null || Array.isArray(keep)) throw new ConfigurationError({ option, expected: 'an object { succeeded?, dead?, cancelled? }', given: keep });
+  if (typeof keep !== 'object' || keep === null || Array.isArray(keep))
+    throw new ConfigurationError({ option, expected: 'an object { succeeded?, dead?, cancelled? }', given: keep });
   for (const [state, rule] of Object.entries(keep)) {
     if (!(KEEP_STATES as readonly string[]).includes(state)) {
       issues.push({ option: `${option}.${state}`, expected: `one of ${KEEP_STATES.join(', ')}` });
@@ -69,14 +70,18 @@ export function checkKeep(keep: unknown, option = 'keep'): KeepSettings {
     const r = rule as Record<string, unknown>;
     const checked: KeepRule = {};
     for (const field of Object.keys(r)) {
-      if (field !== 'maxAgeMs' && field !== 'maxCount') issues.push({ option: `${option}.${state}.${field}`, expected: 'maxAgeMs or maxCount' });
+      if (field !== 'maxAgeMs' && field !== 'maxCount')
+        issues.push({ option: `${option}.${state}.${field}`, expected: 'maxAgeMs or maxCount' });
     }
     if (r.maxAgeMs !== undefined) {
-      if (Number.isInteger(r.maxAgeMs) && (r.maxAgeMs as number) >= 0 && (r.maxAgeMs as number) <= MAX_AGE_MS) checked.maxAgeMs = r.maxAgeMs as number;
-      else issues.push({ option: `${option}.${state}.maxAgeMs`, expected: `a whole number of ms from 0 to ${MAX_AGE_MS}`, given: r.maxAgeMs });
+      if (Number.isInteger(r.maxAgeMs) && (r.maxAgeMs as number) >= 0 && (r.maxAgeMs as number) <= MAX_AGE_MS)
+        checked.maxAgeMs = r.maxAgeMs as number;
+      else
+        issues.push({ option: `${option}.${state}.maxAgeMs`, expected: `a whole number of ms from 0 to ${MAX_AGE_MS}`, given: r.maxAgeMs });
     }
     if (r.maxCount !== undefined) {
-      if (Number.isInteger(r.maxCount) && (r.maxCount as number) >= 0 && (r.maxCount as number) <= MAX_COUNT) checked.maxCount = r.maxCount as number;
+      if (Number.isInteger(r.maxCount) && (r.maxCount as number) >= 0 && (r.maxCount as number) <= MAX_COUNT)
+        checked.maxCount = r.maxCount as number;
       else issues.push({ option: `${option}.${state}.maxCount`, expected: `a whole number from 0 to ${MAX_COUNT}`, given: r.maxCount });
     }
     if (checked.maxAgeMs !== undefined || checked.maxCount !== undefined) out[state as keyof KeepSettings] = checked;
@@ -86,12 +91,16 @@ export function checkKeep(keep: unknown, option = 'keep'): KeepSettings {
 }
 
 function assertQueue(queue: unknown): asserts queue is string {
-  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) throw new ConfigurationError({ option: 'queue', expected: QUEUE_NAME_EXPECTED, given: queue });
+  if (typeof queue !== 'string' || !QUEUE_NAME.test(queue))
+    throw new ConfigurationError({ option: 'queue', expected: QUEUE_NAME_EXPECTED, given: queue });
 }
 
 /** A stored value that is not a JSON object (written by hand, or by something else). */
 export class BadQueueSettingsError extends SitqError {
-  constructor(readonly key: string, value: string) {
+  constructor(
+    readonly key: string,
+    value: string,
+  ) {
     super(`the queue settings under state key ${key} are not a JSON object (${describeValue(value)}); fix or delete that key`);
   }
 }
@@ -115,7 +124,10 @@ export async function readQueueSettings(backend: Backend, queue: string): Promis
 }
 
 /** Every queue that has settings, by name. A malformed entry is skipped and reported to `onBad`. */
-export async function listQueueSettings(backend: Backend, onBad?: (err: BadQueueSettingsError) => void): Promise<Map<string, QueueSettings>> {
+export async function listQueueSettings(
+  backend: Backend,
+  onBad?: (err: BadQueueSettingsError) => void,
+): Promise<Map<string, QueueSettings>> {
   const out = new Map<string, QueueSettings>();
   for (const entry of await backend.listState(QUEUE_SETTINGS_PREFIX)) {
     const queue = entry.key.slice(QUEUE_SETTINGS_PREFIX.length);
@@ -136,7 +148,11 @@ const MAX_ROUNDS = 20;
 /** Applies `change` to the queue's stored settings by compare-and-set (read, change, write if no
  *  one wrote in between, else again), so concurrent writers of other fields are kept. Answers the
  *  settings written. An empty result deletes the key. */
-export async function updateQueueSettings(backend: Backend, queue: string, change: (current: QueueSettings) => QueueSettings): Promise<QueueSettings> {
+export async function updateQueueSettings(
+  backend: Backend,
+  queue: string,
+  change: (current: QueueSettings) => QueueSettings,
+): Promise<QueueSettings> {
   assertQueue(queue);
   const key = queueSettingsKey(queue);
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -170,14 +186,18 @@ export const runningStateKey = (queue: string): string => `limits/${queue}/runni
 export function rateIssues(rate: unknown, option = 'rate'): RuleIssue[] {
   if (typeof rate !== 'object' || rate === null) return [{ option, expected: 'an object { max, perMs }', given: rate }];
   const r = rate as Record<string, unknown>;
-  return [rangeIssue(RATE_MAX, r.max, `${option}.max`), rangeIssue(RATE_PER_MS, r.perMs, `${option}.perMs`)].filter((i): i is RuleIssue => i !== undefined);
+  return [rangeIssue(RATE_MAX, r.max, `${option}.max`), rangeIssue(RATE_PER_MS, r.perMs, `${option}.perMs`)].filter(
+    (i): i is RuleIssue => i !== undefined,
+  );
 }
 
 export function limitsChangeIssues(change: unknown): RuleIssue[] {
-  if (typeof change !== 'object' || change === null) return [{ option: 'limits', expected: 'an object { rate?, maxRunning? }', given: change }];
+  if (typeof change !== 'object' || change === null)
+    return [{ option: 'limits', expected: 'an object { rate?, maxRunning? }', given: change }];
   const c = change as Record<string, unknown>;
   const issues: RuleIssue[] = [];
-  for (const k of Object.keys(c)) if (k !== 'rate' && k !== 'maxRunning') issues.push({ option: `limits.${k}`, expected: 'only rate and maxRunning', given: c[k] });
+  for (const k of Object.keys(c))
+    if (k !== 'rate' && k !== 'maxRunning') issues.push({ option: `limits.${k}`, expected: 'only rate and maxRunning', given: c[k] });
   if (c.rate !== undefined && c.rate !== null) issues.push(...rateIssues(c.rate, 'limits.rate'));
   if (c.maxRunning !== undefined && c.maxRunning !== null) {
     const issue = rangeIssue(MAX_RUNNING, c.maxRunning, 'limits.maxRunning');
@@ -235,6 +255,7 @@ export function parseRate(text: string): RateLimit | undefined {
 
 /** `{ max: 100, perMs: 1000 }` → `100/1s` (the largest unit that divides the period). */
 export function formatRate(rate: RateLimit): string {
-  for (const unit of ['d', 'h', 'm', 's'] as const) if (rate.perMs % UNIT_MS[unit] === 0) return `${rate.max}/${rate.perMs / UNIT_MS[unit]}${unit}`;
+  for (const unit of ['d', 'h', 'm', 's'] as const)
+    if (rate.perMs % UNIT_MS[unit] === 0) return `${rate.max}/${rate.perMs / UNIT_MS[unit]}${unit}`;
   return `${rate.max}/${rate.perMs}ms`;
 }

@@ -11,7 +11,20 @@ import { Tracing } from './tracing.js';
 import { newTaskId } from './ids.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Result } from './result.js';
-import { checkRuns, readSchedule, removeSchedule, scheduleKey, SCHEDULE_PREFIX, setSchedulePaused, toScheduleInfo, upsertSchedule, assertScheduleName, type ScheduleInfo, type ScheduleOptions, type ScheduleSpec } from './schedules.js';
+import {
+  checkRuns,
+  readSchedule,
+  removeSchedule,
+  scheduleKey,
+  SCHEDULE_PREFIX,
+  setSchedulePaused,
+  toScheduleInfo,
+  upsertSchedule,
+  assertScheduleName,
+  type ScheduleInfo,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from './schedules.js';
 import { jsonSerializer, serializerNamed, type Serializer } from './serializers.js';
 import { checkPayloadSizes } from './task-size.js';
 import {
@@ -88,7 +101,8 @@ export class TaskQueue {
     this.tracing = new Tracing(options.tracing !== false);
     if (options.history !== false) {
       const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
-      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'TaskQueue history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
+      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10))
+        throw new ConfigurationError({ option: 'TaskQueue history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
       this.history = new HistoryWriter(backend, { flushMs, logger: options.logger ?? consoleLogger });
     }
   }
@@ -139,9 +153,15 @@ export class TaskQueue {
     // item writes nothing.
     const resolved = resolveEnqueueOptions(options === undefined ? this.defaults : { ...this.defaults, ...options }, now);
     if (resolved.idempotencyKey !== undefined && payloads.length > 1) {
-      throw new ConfigurationError({ option: 'enqueue options.idempotencyKey', expected: 'one task per key (enqueue tasks with keys one at a time)', given: resolved.idempotencyKey });
+      throw new ConfigurationError({
+        option: 'enqueue options.idempotencyKey',
+        expected: 'one task per key (enqueue tasks with keys one at a time)',
+        given: resolved.idempotencyKey,
+      });
     }
-    const tasks = payloads.map((payload) => newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now));
+    const tasks = payloads.map((payload) =>
+      newTaskFrom(newTaskId(), name, this.serializer.serialize(payload), this.serializer.name, resolved, now),
+    );
     if (tasks.length === 0) return [];
     checkPayloadSizes(tasks, this.backend.taskSizeLimit(), this.backend.kind);
     const outcomes = await this.tracing.enqueue(tasks[0].queue, tasks, () => this.backend.enqueue(tasks));
@@ -158,7 +178,8 @@ export class TaskQueue {
    */
   async getResult<R>(id: TaskId<R>, options: { timeout?: number } = {}): Promise<Result<R> | null> {
     const timeout = options.timeout ?? 30_000;
-    if (!Number.isFinite(timeout) || timeout < 0) throw new ConfigurationError({ option: 'getResult timeout', expected: 'a number of ms >= 0', given: timeout });
+    if (!Number.isFinite(timeout) || timeout < 0)
+      throw new ConfigurationError({ option: 'getResult timeout', expected: 'a number of ms >= 0', given: timeout });
     const record = await this.backend.waitForFinish(id, timeout);
     return record ? new Result<R>(record) : null;
   }
@@ -201,12 +222,29 @@ export class TaskQueue {
    * enqueues one `task` with `payload` (serialized now, with this queue's serializer) and
    * `options`. Exactly one task per tick however many workers run; see docs/semantics.md.
    */
-  async schedule<P, R>(name: string, spec: ScheduleSpec, task: TaskRef<P, R>, payload: P, options?: ScheduleOptions): Promise<ScheduleInfo> {
+  async schedule<P, R>(
+    name: string,
+    spec: ScheduleSpec,
+    task: TaskRef<P, R>,
+    payload: P,
+    options?: ScheduleOptions,
+  ): Promise<ScheduleInfo> {
     assertScheduleName(name);
     const taskName = typeof task === 'string' ? task : task?.name;
     assertTaskName(taskName);
     const now = Date.now();
-    const { entry, record } = await upsertSchedule(this.backend, { name, spec, task: taskName, payload: this.serializer.serialize(payload), serializer: this.serializer.name, ...(options ? { options } : {}) }, now);
+    const { entry, record } = await upsertSchedule(
+      this.backend,
+      {
+        name,
+        spec,
+        task: taskName,
+        payload: this.serializer.serialize(payload),
+        serializer: this.serializer.name,
+        ...(options ? { options } : {}),
+      },
+      now,
+    );
     return toScheduleInfo(entry, record, now, checkRuns(undefined), decodePayload);
   }
 
@@ -215,7 +253,9 @@ export class TaskQueue {
     const runs = checkRuns(options.runs);
     const now = Date.now();
     const entries = await this.backend.listState(SCHEDULE_PREFIX);
-    return entries.filter((e) => !e.key.slice(SCHEDULE_PREFIX.length).includes('/')).map((e) => toScheduleInfo(e, readSchedule(e), now, runs, decodePayload));
+    return entries
+      .filter((e) => !e.key.slice(SCHEDULE_PREFIX.length).includes('/'))
+      .map((e) => toScheduleInfo(e, readSchedule(e), now, runs, decodePayload));
   }
 
   /** One schedule with its next `runs` tick times (default 5), or null when there is none. */
@@ -260,7 +300,10 @@ export class TaskQueue {
   async snapshot(filter: { queue?: string; taskId?: string } = {}): Promise<EventSnapshot> {
     const at = Date.now();
     if (filter.taskId !== undefined) return { at, task: await this.getTask(filter.taskId), running: [], counts: [] };
-    const [running, counts] = await Promise.all([this.listTasks({ queue: filter.queue, state: 'running', limit: 1000 }), this.backend.counts()]);
+    const [running, counts] = await Promise.all([
+      this.listTasks({ queue: filter.queue, state: 'running', limit: 1000 }),
+      this.backend.counts(),
+    ]);
     return { at, running: running.tasks, counts: filter.queue === undefined ? counts : counts.filter((c) => c.queue === filter.queue) };
   }
 
@@ -288,14 +331,23 @@ export class TaskQueue {
   async queues(): Promise<QueueStatus[]> {
     // A backend whose coordination state cannot be read (NATS until its state store lands) can hold
     // no settings: its queues are listed with none, as they are, instead of failing the listing.
-    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend).catch(() => new Map<string, QueueSettings>())]);
+    const [counts, settings] = await Promise.all([
+      this.backend.counts(),
+      listQueueSettings(this.backend).catch(() => new Map<string, QueueSettings>()),
+    ]);
     const byQueue = new Map<string, QueueCounts>(counts.map((c) => [c.queue, c]));
-    for (const queue of settings.keys()) if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });
+    for (const queue of settings.keys())
+      if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });
     return [...byQueue.values()]
       .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
       .map((c) => {
         const s = flowSettings(settings.get(c.queue) ?? {});
-        return { ...c, paused: s.paused === true, ...(s.rate ? { rate: s.rate } : {}), ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}) };
+        return {
+          ...c,
+          paused: s.paused === true,
+          ...(s.rate ? { rate: s.rate } : {}),
+          ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}),
+        };
       });
   }
 

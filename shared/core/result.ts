@@ -23,7 +23,8 @@ export class Result<R = unknown> {
     this.name = record.name;
     this.queue = record.queue;
     this.status = record.state as ResultStatus;
-    this.value = record.state === 'succeeded' && record.result ? (serializerNamed(record.serializer).deserialize(record.result) as R) : undefined;
+    this.value =
+      record.state === 'succeeded' && record.result ? (serializerNamed(record.serializer).deserialize(record.result) as R) : undefined;
     this.error = record.state === 'dead' ? record.error : undefined;
     this.attempts = record.attempts;
     this.enqueuedAt = record.enqueuedAt;

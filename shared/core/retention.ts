@@ -116,4 +116,3 @@ function limits(rule: KeepRule, now: number): { finishedBefore?: number; keepNew
   if (rule.maxCount !== undefined) out.keepNewest = rule.maxCount;
   return out;
 }
-

@@ -40,13 +40,24 @@ export const STATE_VALUE_MAX_BYTES = 64 * 1024;
 export function checkStateArgs(args: { key?: unknown; prefix?: unknown; value?: unknown; version?: unknown }): void {
   const issues: { option: string; expected: string; given: unknown }[] = [];
   if ('key' in args && !(typeof args.key === 'string' && args.key.length <= STATE_KEY_MAX_LENGTH && STATE_KEY.test(args.key))) {
-    issues.push({ option: 'state.key', expected: `"/"-separated words of letters, digits, "_", "-" or "=", at most ${STATE_KEY_MAX_LENGTH} characters`, given: args.key });
+    issues.push({
+      option: 'state.key',
+      expected: `"/"-separated words of letters, digits, "_", "-" or "=", at most ${STATE_KEY_MAX_LENGTH} characters`,
+      given: args.key,
+    });
   }
-  if ('prefix' in args && !(typeof args.prefix === 'string' && (args.prefix === '' || (args.prefix.endsWith('/') && STATE_KEY.test(args.prefix.slice(0, -1)))))) {
+  if (
+    'prefix' in args &&
+    !(typeof args.prefix === 'string' && (args.prefix === '' || (args.prefix.endsWith('/') && STATE_KEY.test(args.prefix.slice(0, -1)))))
+  ) {
     issues.push({ option: 'state.prefix', expected: 'an empty string or a state key followed by "/"', given: args.prefix });
   }
   if ('value' in args && !(typeof args.value === 'string' && utf8Length(args.value) <= STATE_VALUE_MAX_BYTES)) {
-    issues.push({ option: 'state.value', expected: `a string of at most ${STATE_VALUE_MAX_BYTES} bytes`, given: typeof args.value === 'string' ? `${utf8Length(args.value)} bytes` : args.value });
+    issues.push({
+      option: 'state.value',
+      expected: `a string of at most ${STATE_VALUE_MAX_BYTES} bytes`,
+      given: typeof args.value === 'string' ? `${utf8Length(args.value)} bytes` : args.value,
+    });
   }
   if ('version' in args && args.version !== undefined && !(Number.isInteger(args.version) && (args.version as number) >= 0)) {
     issues.push({ option: 'state.version', expected: 'a whole number >= 0', given: args.version });
@@ -94,7 +105,8 @@ export function headersIssue(value: unknown, option = 'headers'): RuleIssue | un
   if (entries.length > HEADERS_MAX_COUNT) return { option, expected, given: `${entries.length} headers` };
   let bytes = 0;
   for (const [name, v] of entries) {
-    if (!HEADER_NAME.test(name)) return { option: `${option}.${name}`, expected: 'a header name of 1-128 letters, digits, "_", "-" or "."', given: name };
+    if (!HEADER_NAME.test(name))
+      return { option: `${option}.${name}`, expected: 'a header name of 1-128 letters, digits, "_", "-" or "."', given: name };
     if (typeof v !== 'string' || v.includes('\0')) return { option: `${option}.${name}`, expected: 'a string without NUL (\\0)', given: v };
     bytes += utf8Length(name) + utf8Length(v);
   }
@@ -147,10 +159,12 @@ const message = (issue: RuleIssue | undefined): string | undefined => (issue ? i
 export const checkQueueName = (value: unknown, option = 'queue'): string | undefined => message(queueNameIssue(value, option));
 export const checkTaskName = (value: unknown, option = 'task name'): string | undefined => message(taskNameIssue(value, option));
 export const checkPriority = (value: unknown, option = 'priority'): string | undefined => message(rangeIssue(PRIORITY, value, option));
-export const checkMaxAttempts = (value: unknown, option = 'maxAttempts'): string | undefined => message(rangeIssue(MAX_ATTEMPTS, value, option));
+export const checkMaxAttempts = (value: unknown, option = 'maxAttempts'): string | undefined =>
+  message(rangeIssue(MAX_ATTEMPTS, value, option));
 export const checkDelay = (value: unknown, option = 'delay'): string | undefined => message(rangeIssue(DELAY_MS, value, option));
 export const checkTimeout = (value: unknown, option = 'timeout'): string | undefined => message(rangeIssue(TIMEOUT_MS, value, option));
-export const checkEnqueueCount = (value: unknown, option = 'count'): string | undefined => message(rangeIssue(ENQUEUE_COUNT, value, option));
+export const checkEnqueueCount = (value: unknown, option = 'count'): string | undefined =>
+  message(rangeIssue(ENQUEUE_COUNT, value, option));
 
 /** A whole number as typed into a form field or input box: " 12 " and "1e3" are 12 and 1000;
  *  "", "1.5" and "abc" are not whole numbers. */
@@ -206,10 +220,13 @@ export function listQueryIssues(query: { queue?: unknown; state?: unknown; limit
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   const offset = query.offset ?? 0;
   const whole = (v: unknown, range: WholeNumberRange) => typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max;
-  if (!whole(limit, LIST_LIMIT)) issues.push({ option: 'listTasks.limit', expected: `a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`, given: limit });
+  if (!whole(limit, LIST_LIMIT))
+    issues.push({ option: 'listTasks.limit', expected: `a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`, given: limit });
   if (!whole(offset, LIST_OFFSET)) issues.push({ option: 'listTasks.offset', expected: 'a whole number >= 0', given: offset });
-  if (query.state !== undefined && !isTaskState(query.state)) issues.push({ option: 'listTasks.state', expected: `one of ${TASK_STATES.join(', ')}`, given: query.state });
-  if (query.queue !== undefined && typeof query.queue !== 'string') issues.push({ option: 'listTasks.queue', expected: 'a queue name', given: query.queue });
+  if (query.state !== undefined && !isTaskState(query.state))
+    issues.push({ option: 'listTasks.state', expected: `one of ${TASK_STATES.join(', ')}`, given: query.state });
+  if (query.queue !== undefined && typeof query.queue !== 'string')
+    issues.push({ option: 'listTasks.queue', expected: 'a queue name', given: query.queue });
   return issues;
 }
 
@@ -224,13 +241,24 @@ export function checkListQuery(query: { queue?: string; state?: TaskState; limit
 export const PRUNE_LIMIT_MAX = 10_000;
 
 /** For every backend's prune: a ConfigurationError naming each bad argument. */
-export function checkPruneOptions(options: { queue?: unknown; state?: unknown; finishedBefore?: unknown; keepNewest?: unknown; limit?: unknown }): void {
+export function checkPruneOptions(options: {
+  queue?: unknown;
+  state?: unknown;
+  finishedBefore?: unknown;
+  keepNewest?: unknown;
+  limit?: unknown;
+}): void {
   const issues: { option: string; expected: string; given: unknown }[] = [];
   const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-  if (typeof options.queue !== 'string' || !QUEUE_NAME.test(options.queue)) issues.push({ option: 'prune.queue', expected: QUEUE_NAME_EXPECTED, given: options.queue });
-  if (typeof options.state !== 'string' || !FINISHED_STATES.includes(options.state as TaskState)) issues.push({ option: 'prune.state', expected: `one of ${FINISHED_STATES.join(', ')}`, given: options.state });
-  if (options.finishedBefore !== undefined && !(typeof options.finishedBefore === 'number' && Number.isFinite(options.finishedBefore))) issues.push({ option: 'prune.finishedBefore', expected: 'an epoch time in ms', given: options.finishedBefore });
-  if (options.keepNewest !== undefined && !whole(options.keepNewest, 0, Number.MAX_SAFE_INTEGER)) issues.push({ option: 'prune.keepNewest', expected: 'a whole number >= 0', given: options.keepNewest });
-  if (!whole(options.limit, 1, PRUNE_LIMIT_MAX)) issues.push({ option: 'prune.limit', expected: `a whole number from 1 to ${PRUNE_LIMIT_MAX}`, given: options.limit });
+  if (typeof options.queue !== 'string' || !QUEUE_NAME.test(options.queue))
+    issues.push({ option: 'prune.queue', expected: QUEUE_NAME_EXPECTED, given: options.queue });
+  if (typeof options.state !== 'string' || !FINISHED_STATES.includes(options.state as TaskState))
+    issues.push({ option: 'prune.state', expected: `one of ${FINISHED_STATES.join(', ')}`, given: options.state });
+  if (options.finishedBefore !== undefined && !(typeof options.finishedBefore === 'number' && Number.isFinite(options.finishedBefore)))
+    issues.push({ option: 'prune.finishedBefore', expected: 'an epoch time in ms', given: options.finishedBefore });
+  if (options.keepNewest !== undefined && !whole(options.keepNewest, 0, Number.MAX_SAFE_INTEGER))
+    issues.push({ option: 'prune.keepNewest', expected: 'a whole number >= 0', given: options.keepNewest });
+  if (!whole(options.limit, 1, PRUNE_LIMIT_MAX))
+    issues.push({ option: 'prune.limit', expected: `a whole number from 1 to ${PRUNE_LIMIT_MAX}`, given: options.limit });
   if (issues.length > 0) throw new ConfigurationError(issues);
 }

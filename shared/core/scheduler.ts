@@ -94,7 +94,10 @@ export class Scheduler {
         // A streak of failures (the server is down) is reported once, and retried less often.
         failures += 1;
         waitMs = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.min(failures - 1, 5));
-        if (failures === 1) this.logger.warn(`the scheduler could not read the schedules (it keeps trying, at most every ${MAX_BACKOFF_MS / 1000} s): ${(err as Error).message}`);
+        if (failures === 1)
+          this.logger.warn(
+            `the scheduler could not read the schedules (it keeps trying, at most every ${MAX_BACKOFF_MS / 1000} s): ${(err as Error).message}`,
+          );
       }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
@@ -143,7 +146,10 @@ export class Scheduler {
     if (s.paused) return null;
     const plan = planTicks(s, now);
     if (plan) {
-      if (plan.skipped > 0) this.logger.info(`schedule ${s.name}: ${plan.skipped}${plan.skipped > s.catchUpLimit ? '+' : ''} missed tick(s) skipped (catchUp: ${s.catchUp})`);
+      if (plan.skipped > 0)
+        this.logger.info(
+          `schedule ${s.name}: ${plan.skipped}${plan.skipped > s.catchUpLimit ? '+' : ''} missed tick(s) skipped (catchUp: ${s.catchUp})`,
+        );
       const decided: StoredSchedule = { ...s, lastTick: plan.lastTick, pending: plan.enqueue };
       const won = await this.backend.setState(current.key, writeScheduleValue(decided), current.version);
       if (!won) return now + RECHECK_AFTER_LOST_RACE_MS; // another scheduler decided this tick
@@ -157,7 +163,13 @@ export class Scheduler {
   /** Enqueues `ticks` (each under its key), then clears `pending` and records the last run with a
    *  compare-and-set at `entry`'s version. Null when that write lost (the ticks are enqueued all
    *  the same; whoever won saw them pending and confirmed them under the same keys). */
-  private async enqueueAndConfirm(entry: StateEntry, s: StoredSchedule, ticks: readonly number[], now: number, pass: SchedulerPass): Promise<{ entry: StateEntry; record: StoredSchedule } | null> {
+  private async enqueueAndConfirm(
+    entry: StateEntry,
+    s: StoredSchedule,
+    ticks: readonly number[],
+    now: number,
+    pass: SchedulerPass,
+  ): Promise<{ entry: StateEntry; record: StoredSchedule } | null> {
     const payload = Buffer.from(s.payload, 'base64');
     let lastRun = s.lastRun;
     for (const tick of ticks) {

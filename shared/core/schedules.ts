@@ -115,7 +115,10 @@ export interface ScheduleInfo {
 
 /** A stored schedule that cannot be read (written by a newer sitq, or damaged). */
 export class ScheduleRecordError extends SitqError {
-  constructor(readonly key: string, reason: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
     super(`the schedule record ${key} cannot be read: ${reason}`);
   }
 }
@@ -125,7 +128,8 @@ export function scheduleKey(name: string): string {
 }
 
 export function assertScheduleName(name: unknown, option = 'schedule name'): asserts name is string {
-  if (typeof name !== 'string' || !SCHEDULE_NAME.test(name)) throw new ConfigurationError({ option, expected: SCHEDULE_NAME_EXPECTED, given: name });
+  if (typeof name !== 'string' || !SCHEDULE_NAME.test(name))
+    throw new ConfigurationError({ option, expected: SCHEDULE_NAME_EXPECTED, given: name });
 }
 
 /** Checks a spec; answers the cron (croner) object for a cron spec. */
@@ -133,7 +137,8 @@ export function checkSpec(spec: unknown): ScheduleSpec {
   const fail = (option: string, expected: string, given: unknown): never => {
     throw new ConfigurationError({ option, expected, given });
   };
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return fail('schedule spec', '{ cron: "<pattern>", tz?: "<IANA zone>" } or { every: <ms> }', spec);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    return fail('schedule spec', '{ cron: "<pattern>", tz?: "<IANA zone>" } or { every: <ms> }', spec);
   const s = spec as Record<string, unknown>;
   const keys = Object.keys(s);
   if ('every' in s) {
@@ -144,9 +149,12 @@ export function checkSpec(spec: unknown): ScheduleSpec {
     }
     return { every };
   }
-  if (!('cron' in s) || keys.some((k) => k !== 'cron' && k !== 'tz')) return fail('schedule spec', '{ cron: "<pattern>", tz?: "<IANA zone>" } or { every: <ms> }', spec);
-  if (typeof s.cron !== 'string' || s.cron.trim() === '' || s.cron.length > 200) return fail('schedule spec.cron', 'a cron pattern of 5 fields (6 with seconds first)', s.cron);
-  if (s.tz !== undefined && !isTimeZone(s.tz)) return fail('schedule spec.tz', 'an IANA time zone name such as "Europe/Berlin" or "UTC"', s.tz);
+  if (!('cron' in s) || keys.some((k) => k !== 'cron' && k !== 'tz'))
+    return fail('schedule spec', '{ cron: "<pattern>", tz?: "<IANA zone>" } or { every: <ms> }', spec);
+  if (typeof s.cron !== 'string' || s.cron.trim() === '' || s.cron.length > 200)
+    return fail('schedule spec.cron', 'a cron pattern of 5 fields (6 with seconds first)', s.cron);
+  if (s.tz !== undefined && !isTimeZone(s.tz))
+    return fail('schedule spec.tz', 'an IANA time zone name such as "Europe/Berlin" or "UTC"', s.tz);
   const checked: ScheduleSpec = s.tz === undefined ? { cron: s.cron.trim() } : { cron: s.cron.trim(), tz: s.tz as string };
   let next: Date | null;
   try {
@@ -199,7 +207,9 @@ export class Ticks {
       const k = Math.floor((t - this.anchor) / this.every);
       return Array.from({ length: n }, (_, i) => this.anchor + (k - i) * this.every!);
     }
-    return this.cron!.previousRuns(n, new Date(t + 1)).map((d) => d.getTime()).filter((x) => x <= t);
+    return this.cron!.previousRuns(n, new Date(t + 1))
+      .map((d) => d.getTime())
+      .filter((x) => x <= t);
   }
 
   /** The next `n` ticks strictly after `t`. */
@@ -210,7 +220,7 @@ export class Ticks {
   /** Up to `max` ticks strictly after `from` and at or before `to`, ascending. */
   between(from: number, to: number, max: number): number[] {
     const out: number[] = [];
-    for (let at = from; out.length < max; ) {
+    for (let at = from; out.length < max;) {
       const tick = this.after(at);
       if (tick === null || tick > to) break;
       out.push(tick);
@@ -232,7 +242,10 @@ export interface TickPlan {
 /** Plans the due ticks of `s` at `now` (pure: the scheduler and the tests call it). Ticks reached
  *  within LATE_TICK_MS are on time and all enqueued (at most CATCH_UP_LIMIT.max of them); older ones
  *  follow the catch-up policy. */
-export function planTicks(s: Pick<StoredSchedule, 'spec' | 'anchor' | 'lastTick' | 'catchUp' | 'catchUpLimit'>, now: number): TickPlan | null {
+export function planTicks(
+  s: Pick<StoredSchedule, 'spec' | 'anchor' | 'lastTick' | 'catchUp' | 'catchUpLimit'>,
+  now: number,
+): TickPlan | null {
   const ticks = new Ticks(s.spec, s.anchor);
   const first = ticks.after(s.lastTick);
   if (first === null || first > now) return null;
@@ -242,7 +255,9 @@ export function planTicks(s: Pick<StoredSchedule, 'spec' | 'anchor' | 'lastTick'
   // so that "were any left out" is known.
   const missedForward = first < lateBefore ? ticks.between(s.lastTick, lateBefore - 1, s.catchUpLimit + 1) : [];
   const missedNewestFirst =
-    missedForward.length <= s.catchUpLimit ? missedForward.reverse() : ticks.atOrBefore(lateBefore - 1, s.catchUpLimit + 1).filter((t) => t > s.lastTick);
+    missedForward.length <= s.catchUpLimit
+      ? missedForward.reverse()
+      : ticks.atOrBefore(lateBefore - 1, s.catchUpLimit + 1).filter((t) => t > s.lastTick);
   let take: number[];
   switch (s.catchUp) {
     case 'all':
@@ -271,7 +286,16 @@ export function readSchedule(entry: StateEntry): StoredSchedule {
   if (typeof r !== 'object' || r === null) throw new ScheduleRecordError(entry.key, 'not an object');
   if (r.v !== 1) throw new ScheduleRecordError(entry.key, `record version ${String(r.v)} (this sitq reads version 1; upgrade sitq)`);
   const numbers = [r.createdAt, r.updatedAt, r.anchor, r.lastTick, r.catchUpLimit];
-  if (typeof r.name !== 'string' || typeof r.task !== 'string' || typeof r.payload !== 'string' || typeof r.serializer !== 'string' || typeof r.queue !== 'string' || numbers.some((n) => typeof n !== 'number') || !Array.isArray(r.pending) || !CATCH_UP_POLICIES.includes(r.catchUp as CatchUpPolicy)) {
+  if (
+    typeof r.name !== 'string' ||
+    typeof r.task !== 'string' ||
+    typeof r.payload !== 'string' ||
+    typeof r.serializer !== 'string' ||
+    typeof r.queue !== 'string' ||
+    numbers.some((n) => typeof n !== 'number') ||
+    !Array.isArray(r.pending) ||
+    !CATCH_UP_POLICIES.includes(r.catchUp as CatchUpPolicy)
+  ) {
     throw new ScheduleRecordError(entry.key, 'a field is missing or of the wrong type');
   }
   try {
@@ -285,7 +309,11 @@ export function readSchedule(entry: StateEntry): StoredSchedule {
 export function writeScheduleValue(s: StoredSchedule): string {
   const value = JSON.stringify(s);
   if (Buffer.byteLength(value) > STATE_VALUE_MAX_BYTES) {
-    throw new ConfigurationError({ option: 'schedule payload', expected: `a schedule record of at most ${STATE_VALUE_MAX_BYTES} bytes (the payload is stored base64 inside it)`, given: `${Buffer.byteLength(value)} bytes` });
+    throw new ConfigurationError({
+      option: 'schedule payload',
+      expected: `a schedule record of at most ${STATE_VALUE_MAX_BYTES} bytes (the payload is stored base64 inside it)`,
+      given: `${Buffer.byteLength(value)} bytes`,
+    });
   }
   return value;
 }
@@ -306,7 +334,11 @@ const WRITE_TRIES = 20;
 /** Reads, changes and compare-and-sets one schedule until it lands (a scheduler's tick may move the
  *  version between the read and the write). `change` answers the new record, or undefined to
  *  leave it; answers the written entry, or null when the schedule does not exist. */
-export async function updateSchedule(backend: Backend, name: string, change: (current: StoredSchedule | null, entry: StateEntry | null) => StoredSchedule | undefined): Promise<{ entry: StateEntry; record: StoredSchedule } | null> {
+export async function updateSchedule(
+  backend: Backend,
+  name: string,
+  change: (current: StoredSchedule | null, entry: StateEntry | null) => StoredSchedule | undefined,
+): Promise<{ entry: StateEntry; record: StoredSchedule } | null> {
   const key = scheduleKey(name);
   for (let i = 0; i < WRITE_TRIES; i++) {
     const entry = await backend.getState(key);
@@ -322,7 +354,11 @@ export async function updateSchedule(backend: Backend, name: string, change: (cu
 /** Creates the schedule, or replaces its definition. A changed spec restarts its ticks from `now`
  *  (no catch-up of the old spec's ticks); an unchanged one keeps its cursor and last run. A paused
  *  schedule stays paused unless `options.paused` says otherwise. */
-export async function upsertSchedule(backend: Backend, def: ScheduleDefinition, now: number): Promise<{ entry: StateEntry; record: StoredSchedule }> {
+export async function upsertSchedule(
+  backend: Backend,
+  def: ScheduleDefinition,
+  now: number,
+): Promise<{ entry: StateEntry; record: StoredSchedule }> {
   assertScheduleName(def.name);
   const spec = checkSpec(def.spec);
   const o = parseOptions(scheduleOptionsSchema, def.options ?? {}, 'schedule options');
@@ -364,7 +400,9 @@ export async function setSchedulePaused(backend: Backend, name: string, paused: 
   assertScheduleName(name);
   const result = await updateSchedule(backend, name, (current) => {
     if (!current || current.paused === paused) return undefined;
-    return paused ? { ...current, paused, updatedAt: now } : { ...current, paused, updatedAt: now, lastTick: Math.max(now, current.lastTick) };
+    return paused
+      ? { ...current, paused, updatedAt: now }
+      : { ...current, paused, updatedAt: now, lastTick: Math.max(now, current.lastTick) };
   });
   return result !== null;
 }
@@ -375,7 +413,13 @@ export async function removeSchedule(backend: Backend, name: string): Promise<bo
 }
 
 /** The view of a stored schedule with its next `runs` tick times after `now`. */
-export function toScheduleInfo(entry: StateEntry, s: StoredSchedule, now: number, runs: number, decode: (bytes: Uint8Array, serializer: string) => { value: unknown } | undefined): ScheduleInfo {
+export function toScheduleInfo(
+  entry: StateEntry,
+  s: StoredSchedule,
+  now: number,
+  runs: number,
+  decode: (bytes: Uint8Array, serializer: string) => { value: unknown } | undefined,
+): ScheduleInfo {
   const ticks = new Ticks(s.spec, s.anchor);
   const info: ScheduleInfo = {
     name: s.name,

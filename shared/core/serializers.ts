@@ -25,9 +25,14 @@ export const jsonSerializer: Serializer = {
     } catch (err) {
       // What the walk cannot see: a toJSON that returns a BigInt, a getter that throws, nesting
       // deeper than the stack (RangeError). The caller gets a SerializationError either way.
-      throw new SerializationError(`the JSON serializer cannot encode this value: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new SerializationError(`the JSON serializer cannot encode this value: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
-    if (problem) throw new SerializationError(`the JSON serializer cannot encode ${problem}; use the "v8" serializer for Dates, Maps, Sets, BigInt and typed arrays`);
+    if (problem)
+      throw new SerializationError(
+        `the JSON serializer cannot encode ${problem}; use the "v8" serializer for Dates, Maps, Sets, BigInt and typed arrays`,
+      );
     return Buffer.from(text, 'utf8');
   },
   deserialize(bytes) {

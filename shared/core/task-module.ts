@@ -10,7 +10,11 @@ export async function loadTaskModule(path: string): Promise<Map<string, TaskHand
   try {
     mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigurationError({ option: 'tasks module', expected: `a JavaScript module that loads (${(err as Error).message})`, given: path });
+    throw new ConfigurationError({
+      option: 'tasks module',
+      expected: `a JavaScript module that loads (${(err as Error).message})`,
+      given: path,
+    });
   }
   const handlers = new Map<string, TaskHandler>();
   const add = (value: unknown) => {
@@ -24,11 +28,20 @@ export async function loadTaskModule(path: string): Promise<Map<string, TaskHand
     else if (isDefinition(value)) add(value);
   }
   if (handlers.size === 0) {
-    throw new ConfigurationError({ option: 'tasks module', expected: 'exports of defineTask(...) definitions, or a default export of them', given: path });
+    throw new ConfigurationError({
+      option: 'tasks module',
+      expected: 'exports of defineTask(...) definitions, or a default export of them',
+      given: path,
+    });
   }
   return handlers;
 }
 
 function isDefinition(v: unknown): v is { name: string; handler: TaskHandler } {
-  return !!v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { handler?: unknown }).handler === 'function';
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    typeof (v as { name?: unknown }).name === 'string' &&
+    typeof (v as { handler?: unknown }).handler === 'function'
+  );
 }

@@ -12,7 +12,11 @@ export const SEARCH_MAX_LENGTH = 200;
 export function searchNeedle(search: unknown): string | undefined {
   if (search === undefined) return undefined;
   if (typeof search !== 'string' || search.length > SEARCH_MAX_LENGTH) {
-    throw new ConfigurationError({ option: 'listTasks.search', expected: `text of at most ${SEARCH_MAX_LENGTH} characters`, given: search });
+    throw new ConfigurationError({
+      option: 'listTasks.search',
+      expected: `text of at most ${SEARCH_MAX_LENGTH} characters`,
+      given: search,
+    });
   }
   const trimmed = search.trim();
   return trimmed === '' ? undefined : foldCase(trimmed);

@@ -43,7 +43,8 @@ export function toHandlerMap(tasks: TaskSet | undefined): Map<string, TaskHandle
   if (Array.isArray(tasks)) {
     for (const def of tasks as readonly TaskDefinition<never, unknown>[]) map.set(def.name, def.handler as TaskHandler);
   } else {
-    for (const [name, handler] of Object.entries(tasks as Record<string, TaskHandler<never, unknown>>)) map.set(name, handler as TaskHandler);
+    for (const [name, handler] of Object.entries(tasks as Record<string, TaskHandler<never, unknown>>))
+      map.set(name, handler as TaskHandler);
   }
   return map;
 }

@@ -4,7 +4,8 @@ import { defineTask, type TaskContext, type TaskDefinition } from './tasks.js';
 
 const numberOr = (value: unknown, key: string, fallback: number): number => {
   if (typeof value === 'number') return value;
-  if (value && typeof value === 'object' && typeof (value as Record<string, unknown>)[key] === 'number') return (value as Record<string, number>)[key];
+  if (value && typeof value === 'object' && typeof (value as Record<string, unknown>)[key] === 'number')
+    return (value as Record<string, number>)[key];
   return fallback;
 };
 
@@ -65,4 +66,10 @@ export const progressTask = defineTask('sitq.progress', async (payload: { steps?
   return { steps };
 });
 
-export const TEST_TASKS: readonly TaskDefinition<never, unknown>[] = [echoTask, sleepTask, failTask, cpuTask, progressTask] as unknown as readonly TaskDefinition<never, unknown>[];
+export const TEST_TASKS: readonly TaskDefinition<never, unknown>[] = [
+  echoTask,
+  sleepTask,
+  failTask,
+  cpuTask,
+  progressTask,
+] as unknown as readonly TaskDefinition<never, unknown>[];

@@ -52,8 +52,10 @@ export class ThreadPool {
 
   constructor(private readonly options: ThreadPoolOptions) {
     const size = options.size ?? Math.max(1, availableParallelism() - 1);
-    if (!Number.isInteger(size) || size < 1 || size > 256) throw new ConfigurationError({ option: 'worker.threads.size', expected: 'a whole number from 1 to 256', given: size });
-    if (typeof options.module !== 'string' || !options.module) throw new ConfigurationError({ option: 'worker.threads.module', expected: 'a path to a task module', given: options.module });
+    if (!Number.isInteger(size) || size < 1 || size > 256)
+      throw new ConfigurationError({ option: 'worker.threads.size', expected: 'a whole number from 1 to 256', given: size });
+    if (typeof options.module !== 'string' || !options.module)
+      throw new ConfigurationError({ option: 'worker.threads.module', expected: 'a path to a task module', given: options.module });
     this.size = size;
   }
 
@@ -71,10 +73,20 @@ export class ThreadPool {
 
   run(name: string, payload: Uint8Array, serializer: string, context: TaskContext): Promise<Uint8Array> {
     const { signal, taskId, queue, attempt, maxAttempts, headers } = context;
-    const plain: ThreadContext = headers ? { taskId, name: context.name, queue, attempt, maxAttempts, headers } : { taskId, name: context.name, queue, attempt, maxAttempts };
+    const plain: ThreadContext = headers
+      ? { taskId, name: context.name, queue, attempt, maxAttempts, headers }
+      : { taskId, name: context.name, queue, attempt, maxAttempts };
     return new Promise<Uint8Array>((resolve, reject) => {
       const id = this.nextId++;
-      const job: Job = { id, taskId, message: { type: 'run', id, name, payload, serializer, context: plain }, resolve, reject, signal, context };
+      const job: Job = {
+        id,
+        taskId,
+        message: { type: 'run', id, name, payload, serializer, context: plain },
+        resolve,
+        reject,
+        signal,
+        context,
+      };
       signal.addEventListener('abort', () => void this.abort(job), { once: true });
       this.queue.push(job);
       this.dispatch();
@@ -111,7 +123,13 @@ export class ThreadPool {
           });
           resolve(slot);
         } else if (msg.type === 'load-failed') {
-          reject(new ConfigurationError({ option: 'worker.threads.module', expected: `a module that loads in a worker thread (${msg.message})`, given: this.options.module }));
+          reject(
+            new ConfigurationError({
+              option: 'worker.threads.module',
+              expected: `a module that loads in a worker thread (${msg.message})`,
+              given: this.options.module,
+            }),
+          );
         } else if (msg.type === 'progress' || msg.type === 'log') {
           // The thread checked the value already; a task that has ended meanwhile is ignored.
           const job = slot.job;
@@ -121,7 +139,9 @@ export class ThreadPool {
         } else if (msg.type === 'done') {
           this.finish(slot, (job) => job.resolve(msg.result));
         } else {
-          const err = msg.unrecoverable ? new UnrecoverableError(msg.error.message) : Object.assign(new Error(msg.error.message), { name: msg.error.name, stack: msg.error.stack });
+          const err = msg.unrecoverable
+            ? new UnrecoverableError(msg.error.message)
+            : Object.assign(new Error(msg.error.message), { name: msg.error.name, stack: msg.error.stack });
           this.finish(slot, (job) => job.reject(err));
         }
       });

@@ -93,7 +93,10 @@ export class Tracing {
     const otel = this.api;
     if (!otel) return send();
     const tracer = otel.trace.getTracer(SCOPE);
-    const span = tracer.startSpan(`send ${queue}`, { kind: otel.SpanKind.PRODUCER, attributes: attributes(queue, { 'messaging.operation.type': 'send', 'messaging.batch.message_count': tasks.length }) });
+    const span = tracer.startSpan(`send ${queue}`, {
+      kind: otel.SpanKind.PRODUCER,
+      attributes: attributes(queue, { 'messaging.operation.type': 'send', 'messaging.batch.message_count': tasks.length }),
+    });
     const ctx = otel.trace.setSpan(otel.context.active(), span);
     const carrier: Record<string, string> = {};
     otel.propagation.inject(ctx, carrier);
@@ -116,24 +119,43 @@ export class Tracing {
     if (!otel || !hasProvider(otel)) return NOOP_TRACE;
     const tracer = otel.trace.getTracer(SCOPE);
     const parent = otel.propagation.extract(otel.ROOT_CONTEXT, record.headers ?? {});
-    const attrs = attributes(record.queue, { 'messaging.message.id': record.id, 'sitq.task.name': record.name, 'sitq.task.attempt': record.attempts });
+    const attrs = attributes(record.queue, {
+      'messaging.message.id': record.id,
+      'sitq.task.name': record.name,
+      'sitq.task.attempt': record.attempts,
+    });
     let runCtx: Otel.Context = parent;
     return {
       claimed(sentAt) {
-        tracer.startSpan(`receive ${record.queue}`, { kind: otel.SpanKind.CONSUMER, startTime: sentAt, attributes: { ...attrs, 'messaging.operation.type': 'receive' } }, parent).end();
+        tracer
+          .startSpan(
+            `receive ${record.queue}`,
+            { kind: otel.SpanKind.CONSUMER, startTime: sentAt, attributes: { ...attrs, 'messaging.operation.type': 'receive' } },
+            parent,
+          )
+          .end();
       },
       async run(fn) {
-        const span = tracer.startSpan(`process ${record.queue}`, { kind: otel.SpanKind.CONSUMER, attributes: { ...attrs, 'messaging.operation.type': 'process' } }, parent);
+        const span = tracer.startSpan(
+          `process ${record.queue}`,
+          { kind: otel.SpanKind.CONSUMER, attributes: { ...attrs, 'messaging.operation.type': 'process' } },
+          parent,
+        );
         runCtx = otel.trace.setSpan(parent, span);
         return within(otel, span, runCtx, fn);
       },
       settle(outcome) {
-        const span = tracer.startSpan(`settle ${record.queue}`, { kind: otel.SpanKind.INTERNAL, attributes: { ...attrs, 'messaging.operation.type': 'settle', 'sitq.task.outcome': outcome } }, runCtx);
+        const span = tracer.startSpan(
+          `settle ${record.queue}`,
+          { kind: otel.SpanKind.INTERNAL, attributes: { ...attrs, 'messaging.operation.type': 'settle', 'sitq.task.outcome': outcome } },
+          runCtx,
+        );
         return (accepted) => {
           if (accepted instanceof Error) fail(otel, span, accepted);
           else {
             span.setAttribute('sitq.report.accepted', accepted);
-            if (!accepted) span.setStatus({ code: otel.SpanStatusCode.ERROR, message: 'the lease was lost: another attempt owns the task' });
+            if (!accepted)
+              span.setStatus({ code: otel.SpanStatusCode.ERROR, message: 'the lease was lost: another attempt owns the task' });
           }
           span.end();
         };

@@ -25,7 +25,10 @@ function toIssues(issue: z.core.$ZodIssue, schema: z.ZodType, where: string): Co
     const known = knownKeysAt(schema, issue.path);
     return issue.keys.map((key) => {
       const meant = closest(key, known);
-      return { option: [path, key].filter(Boolean).join('.'), expected: meant ? `no such option; did you mean "${meant}"?` : 'no such option (check the spelling)' };
+      return {
+        option: [path, key].filter(Boolean).join('.'),
+        expected: meant ? `no such option; did you mean "${meant}"?` : 'no such option (check the spelling)',
+      };
     });
   }
   const result: ConfigurationIssue = { option: path || '(value)', expected: expectedFrom(issue) };
@@ -93,7 +96,9 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
     case 'invalid_union': {
       // A schema's own message wins; zod's default ("Invalid input") is replaced by the branches.
       if (issue.message && issue.message !== 'Invalid input') return issue.message;
-      const branches = [...new Set(issue.errors.map((list) => (list[0] ? expectedFrom(list[0]) : undefined)).filter((e): e is string => !!e))];
+      const branches = [
+        ...new Set(issue.errors.map((list) => (list[0] ? expectedFrom(list[0]) : undefined)).filter((e): e is string => !!e)),
+      ];
       return branches.length ? branches.join(' or ') : 'another kind of value';
     }
     default:

@@ -5,7 +5,16 @@ import { LEASE_EXPIRED_ERROR, type Backend } from './backend.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { CancelWatch } from './cancel-watch.js';
-import { ConfigurationError, LeaseLostError, SitqError, TaskCancelledError, TaskTimeoutError, UnknownTaskError, UnrecoverableError, toTaskError } from './errors.js';
+import {
+  ConfigurationError,
+  LeaseLostError,
+  SitqError,
+  TaskCancelledError,
+  TaskTimeoutError,
+  UnknownTaskError,
+  UnrecoverableError,
+  toTaskError,
+} from './errors.js';
 import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
@@ -106,10 +115,21 @@ class Running {
    *  last renewal that kept it) was sent, so the server's own expiry is never earlier. */
   leaseUntil: number;
 
-  constructor(readonly claimed: ClaimedTask, readonly startedAt: number, leaseUntil: number) {
+  constructor(
+    readonly claimed: ClaimedTask,
+    readonly startedAt: number,
+    leaseUntil: number,
+  ) {
     this.leaseUntil = leaseUntil;
     const { record } = claimed;
-    this.event = { taskId: record.id, name: record.name, queue: record.queue, attempt: record.attempts, at: startedAt, enqueuedAt: record.enqueuedAt };
+    this.event = {
+      taskId: record.id,
+      name: record.name,
+      queue: record.queue,
+      attempt: record.attempts,
+      at: startedAt,
+      enqueuedAt: record.enqueuedAt,
+    };
   }
 
   get signal(): AbortSignal {
@@ -227,7 +247,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.tracing = new Tracing(options.tracing !== false);
     if (options.history !== false) {
       const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
-      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10)) throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
+      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10))
+        throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
       this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
     }
     this.scheduler = options.schedules === false ? undefined : new Scheduler(backend, { logger: this.logger });
@@ -237,7 +258,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       onError: (err) => this.loopError(err, 'looking for cancelled tasks failed; retrying'),
     });
     this.retention =
-      options.retention === false ? undefined : new RetentionKeeper(backend, this.id, this.logger, (err) => this.loopError(err, 'retention failed; retrying at the next pass'), options.retention);
+      options.retention === false
+        ? undefined
+        : new RetentionKeeper(
+            backend,
+            this.id,
+            this.logger,
+            (err) => this.loopError(err, 'retention failed; retrying at the next pass'),
+            options.retention,
+          );
     this.completer = new Batcher(
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
@@ -251,7 +280,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       pollInterval: this.pollInterval,
       runningIn: (queue) => this.runningIn(queue),
       interruptClaim: () => this.interruptClaim(),
-      release: (tasks) => this.backend.release(tasks.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks of a paused queue failed; they return after their lease')),
+      release: (tasks) =>
+        this.backend
+          .release(tasks.map((c) => c.lease))
+          .catch((err) => this.backendError(err, 'handing back tasks of a paused queue failed; they return after their lease')),
       warn: (message) => this.logger.warn(message),
     });
   }
@@ -320,17 +352,31 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // A loop waiting for a free slot would otherwise wait for a running task to finish.
     this.wakeClaimLoop();
     await Promise.all([this.loopDone, this.scheduler?.stop()]);
-    if (this.pool) await this.releaseLeases(this.pool.takeQueued().map((id) => this.running.get(id)).filter(isDefined));
+    if (this.pool)
+      await this.releaseLeases(
+        this.pool
+          .takeQueued()
+          .map((id) => this.running.get(id))
+          .filter(isDefined),
+      );
     if (!(await this.waitForIdle(deadline - Date.now()))) {
       for (const r of this.running.values()) r.abort(new WorkerStoppedError());
       await this.waitForIdle(ABORT_GRACE_MS);
     }
     await this.cancelWatch.stop();
-    if (this.retention) await withinMs(this.retention.stop().catch((err) => this.loopError(err, 'giving up the retention lock failed; it expires')), Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
+    if (this.retention)
+      await withinMs(
+        this.retention.stop().catch((err) => this.loopError(err, 'giving up the retention lock failed; it expires')),
+        Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()),
+      );
     const flushBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
     const flushDeadline = Date.now() + flushBudget;
     const unflushed = await this.completer.drain(flushDeadline);
-    if (unflushed > 0) this.emit('warning', `worker ${this.id} stopped with ${unflushed} result(s) unrecorded after ${flushBudget} ms: the backend did not take them; those tasks run again after their lease`);
+    if (unflushed > 0)
+      this.emit(
+        'warning',
+        `worker ${this.id} stopped with ${unflushed} result(s) unrecorded after ${flushBudget} ms: the backend did not take them; those tasks run again after their lease`,
+      );
     // The history's last counts share the results' budget (so stop's bound above holds).
     await this.history?.stop(flushDeadline);
     for (const t of this.timers) clearInterval(t);
@@ -338,7 +384,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.pool) await this.pool.close();
     const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
     // Its maxRunning slots go back with it (queue-controls.ts).
-    const giveBackSlots = this.controls.finish().catch((err) => this.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
+    const giveBackSlots = this.controls
+      .finish()
+      .catch((err) => this.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
     // Bounded like the flush: a worker left registered disappears when its heartbeat expires, its
     // slots when their entry does.
     await withinMs(Promise.all([unregister, giveBackSlots]), Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
@@ -377,10 +425,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async claimAndBegin(queues: readonly string[], max: number, waitMs: number): Promise<string[]> {
     if (this.state !== 'running') return [];
     const claimSentAt = performance.now();
-    let claimed = await this.backend.claim({ workerId: this.id, queues, max, leaseMs: this.leaseMs, waitMs, signal: this.claimAbort.signal });
+    let claimed = await this.backend.claim({
+      workerId: this.id,
+      queues,
+      max,
+      leaseMs: this.leaseMs,
+      waitMs,
+      signal: this.claimAbort.signal,
+    });
     if (this.state !== 'running') {
       // Stop came while the claim was in flight: these never started, so they go back now.
-      await this.backend.release(claimed.map((c) => c.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+      await this.backend
+        .release(claimed.map((c) => c.lease))
+        .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
       return [];
     }
     if (this.controls.active) claimed = await this.controls.withoutPaused(claimed);
@@ -398,7 +455,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const start = this.running.size === 0 ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
     const back = claimed.filter((c) => !start.includes(c));
     if (back.length > 0) {
-      await this.backend.release(back.map((c) => c.lease)).catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
+      await this.backend
+        .release(back.map((c) => c.lease))
+        .catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
     }
     for (const c of start) this.begin(c, claimSentAt);
     return start.map((c) => c.record.queue);
@@ -459,7 +518,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         serializer = serializerNamed(record.serializer);
         payload = serializer.deserialize(record.payload);
       } catch (err) {
-        throw new UnrecoverableError(`the stored payload of task ${record.id} (${record.name}) could not be decoded with serializer "${record.serializer}": ${(err as Error).message}`, { cause: err });
+        throw new UnrecoverableError(
+          `the stored payload of task ${record.id} (${record.name}) could not be decoded with serializer "${record.serializer}": ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       const handler = this.handlers.get(record.name);
       const inPool = !handler && this.pool?.has(record.name);
@@ -486,7 +548,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         log: (line) => reporter.log(r.claimed, line),
       };
       if (record.headers) Object.assign(context, { headers: record.headers });
-      const work = () => (inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context));
+      const work = () =>
+        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context);
       const value = await r.race(r.trace ? r.trace.run(work) : work());
       let result: Uint8Array;
       try {
@@ -545,7 +608,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.report(r, { lease, outcome: 'retry', error, runAt: finishedAt + delay, finishedAt }, 'retried', error, finishedAt + delay);
   }
 
-  private async report(r: Running, completion: Completion, kind: 'succeeded' | 'dead' | 'retried', error?: TaskErrorInfo, nextRunAt?: number): Promise<void> {
+  private async report(
+    r: Running,
+    completion: Completion,
+    kind: 'succeeded' | 'dead' | 'retried',
+    error?: TaskErrorInfo,
+    nextRunAt?: number,
+  ): Promise<void> {
     let accepted: boolean;
     this.reporting.add(r);
     this.freeSlot(r);
@@ -586,7 +655,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const running = [...this.running.values(), ...this.reporting];
       if (running.length > 0) {
         const sentAt = performance.now();
-        const held = await this.backend.renew(running.map((r) => r.claimed.lease), this.leaseMs);
+        const held = await this.backend.renew(
+          running.map((r) => r.claimed.lease),
+          this.leaseMs,
+        );
         const lost: Running[] = [];
         held.forEach((ok, i) => {
           if (ok) running[i].leaseUntil = sentAt + this.leaseMs;
@@ -623,16 +695,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
    *  another worker holds it now), reported as `lease-lost`, never run here. */
   private async giveBackLapsed(r: Running): Promise<void> {
     const lateMs = Math.round(performance.now() - r.leaseUntil);
-    this.logger.warn(`task ${r.event.name} (${r.event.taskId}) was not started: its lease ran out ${lateMs >= 0 ? `${lateMs} ms ago` : 'about now'} before its handler could start (was this worker frozen?); it was handed back`);
+    this.logger.warn(
+      `task ${r.event.name} (${r.event.taskId}) was not started: its lease ran out ${lateMs >= 0 ? `${lateMs} ms ago` : 'about now'} before its handler could start (was this worker frozen?); it was handed back`,
+    );
     r.abort(new TaskReleasedError());
-    await this.backend.release([r.claimed.lease]).catch((err) => this.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
+    await this.backend
+      .release([r.claimed.lease])
+      .catch((err) => this.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
     this.emitTask('lease-lost', r.event, () => ({ ...r.event, at: Date.now() }));
   }
 
   private async releaseLeases(list: Running[]): Promise<void> {
     if (list.length === 0) return;
     for (const r of list) r.abort(new TaskReleasedError());
-    await this.backend.release(list.map((r) => r.claimed.lease)).catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+    await this.backend
+      .release(list.map((r) => r.claimed.lease))
+      .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
   }
 
   /** True once no task runs (at once if none does), false after `timeoutMs`. */
@@ -681,14 +759,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 }
 
-function validateWorkerOptions(queues: string[], maxConcurrency: number, pollInterval: number, leaseMs: number, taskTimeout: number | undefined): void {
+function validateWorkerOptions(
+  queues: string[],
+  maxConcurrency: number,
+  pollInterval: number,
+  leaseMs: number,
+  taskTimeout: number | undefined,
+): void {
   const issues = [];
   if (queues.length === 0) issues.push({ option: 'worker.queues', expected: 'at least one queue name', given: queues });
-  for (const q of queues) if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: QUEUE_NAME_EXPECTED, given: q });
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) issues.push({ option: 'worker.maxConcurrency', expected: 'a whole number from 1 to 10000', given: maxConcurrency });
-  if (!Number.isFinite(pollInterval) || pollInterval < 1) issues.push({ option: 'worker.pollInterval', expected: 'a number of ms >= 1', given: pollInterval });
-  if (!Number.isFinite(leaseMs) || leaseMs < 100) issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
-  if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1)) issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
+  for (const q of queues)
+    if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: QUEUE_NAME_EXPECTED, given: q });
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000)
+    issues.push({ option: 'worker.maxConcurrency', expected: 'a whole number from 1 to 10000', given: maxConcurrency });
+  if (!Number.isFinite(pollInterval) || pollInterval < 1)
+    issues.push({ option: 'worker.pollInterval', expected: 'a number of ms >= 1', given: pollInterval });
+  if (!Number.isFinite(leaseMs) || leaseMs < 100)
+    issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
+  if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1))
+    issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
   if (issues.length) throw new ConfigurationError(issues);
 }
 

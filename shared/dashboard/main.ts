@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const dashboard = await startDashboard({ port, config: values.config });
-  process.stdout.write(`sitq dashboard: ${dashboard.url}\n  config: ${dashboard.configPath}\n  (127.0.0.1 only; the URL holds this run's token; Ctrl-C stops)\n`);
+  process.stdout.write(
+    `sitq dashboard: ${dashboard.url}\n  config: ${dashboard.configPath}\n  (127.0.0.1 only; the URL holds this run's token; Ctrl-C stops)\n`,
+  );
   const stop = () => {
     void dashboard.close().then(() => process.exit(0));
   };

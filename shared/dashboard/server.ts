@@ -91,7 +91,8 @@ function handleHttp(req: IncomingMessage, res: ServerResponse, guard: Guard, uiD
   // Prometheus: /<token>/metrics, or /metrics with `Authorization: Bearer <token>`.
   const bearer = new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/metrics' && guard.bearerAllowed(req);
   const rest = bearer ? '/metrics' : guard.pathAfterToken(req.url ?? '/');
-  if (rest === undefined) return refuse(res, 403, 'Forbidden: open the dashboard with the URL it printed when it started (it holds a token).');
+  if (rest === undefined)
+    return refuse(res, 403, 'Forbidden: open the dashboard with the URL it printed when it started (it holds a token).');
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
   if (rest === '/metrics') return void serveMetrics(req, res, service);
   if (rest === '') {
@@ -118,7 +119,14 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, service: 
   }
 }
 
-function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, guard: Guard, wss: WebSocketServer, service: DashboardService): void {
+function handleUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  guard: Guard,
+  wss: WebSocketServer,
+  service: DashboardService,
+): void {
   const rest = guard.pathAfterToken(req.url ?? '/');
   if (!guard.hostAllowed(req) || rest !== '/ws' || !guard.originAllowed(req)) {
     socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -124,7 +124,8 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
     const slow = responseTimeMs > slowThresholdMs;
     const warnings: string[] = [];
     if (slow) warnings.push(`the server took ${responseTimeMs} ms to answer (slow above ${slowThresholdMs} ms)`);
-    for (const n of nodes) if (!n.reachable) warnings.push(`node ${n.address} (${n.role}) is unreachable${n.error ? `: ${clean(n.error, options)}` : ''}`);
+    for (const n of nodes)
+      if (!n.reachable) warnings.push(`node ${n.address} (${n.role}) is unreachable${n.error ? `: ${clean(n.error, options)}` : ''}`);
     const degraded = warnings.length > 0;
     warnings.push(...risks.map((r) => clean(r, options)));
     const report: HealthReport = {
@@ -170,7 +171,14 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
   }
 }
 
-function failedReport(kind: BackendKind, address: string, checkedAt: number, elapsedMs: number, err: unknown, options: HealthCheckOptions): HealthReport {
+function failedReport(
+  kind: BackendKind,
+  address: string,
+  checkedAt: number,
+  elapsedMs: number,
+  err: unknown,
+  options: HealthCheckOptions,
+): HealthReport {
   const report: HealthReport = {
     kind,
     address: redact(address),

@@ -40,7 +40,10 @@ export class MetricsTracker {
   private responseSum = 0;
   private readonly reports: HealthReport[] = [];
 
-  constructor(readonly profile: string, private readonly historySize: number) {}
+  constructor(
+    readonly profile: string,
+    private readonly historySize: number,
+  ) {}
 
   record(report: HealthReport): void {
     this.total++;
@@ -70,7 +73,12 @@ export class MetricsTracker {
       connectionErrors: this.errors,
       slowChecks: this.slow,
       avgResponseTimeMs: this.answered ? Math.round((this.responseSum / this.answered) * 100) / 100 : 0,
-      p95ResponseTimeMs: answered.length ? percentile([...answered].sort((x, y) => x - y), 95) : 0,
+      p95ResponseTimeMs: answered.length
+        ? percentile(
+            [...answered].sort((x, y) => x - y),
+            95,
+          )
+        : 0,
       healthScore: healthScore(this.total, this.errors, this.slow),
     };
     const last = this.last;

@@ -6,7 +6,14 @@ import type { Backend } from '../core/backend.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import type { Profile } from '../config/profiles.js';
 import { secretValuesIn } from '../config/secrets.js';
-import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_SLOW_THRESHOLD_MS, runCheck, type HealthReport, type HealthStatus, type HealthTarget } from './check.js';
+import {
+  DEFAULT_CHECK_TIMEOUT_MS,
+  DEFAULT_SLOW_THRESHOLD_MS,
+  runCheck,
+  type HealthReport,
+  type HealthStatus,
+  type HealthTarget,
+} from './check.js';
 import { MetricsTracker, type HealthMetrics } from './metrics.js';
 import { ConfigurationError } from '../core/errors.js';
 
@@ -61,16 +68,19 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
       timeoutMs: options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
       queueFacts: options.queueFacts ?? true,
     };
-    const bad = (option: string, expected: string, given: unknown) => new ConfigurationError({ option: `healthMonitor.${option}`, expected, given });
+    const bad = (option: string, expected: string, given: unknown) =>
+      new ConfigurationError({ option: `healthMonitor.${option}`, expected, given });
     if (!(this.options.intervalMs >= 10)) throw bad('intervalMs', 'a number of ms >= 10', options.intervalMs);
-    if (!Number.isInteger(this.options.historySize) || this.options.historySize < 1) throw bad('historySize', 'a whole number >= 1', options.historySize);
+    if (!Number.isInteger(this.options.historySize) || this.options.historySize < 1)
+      throw bad('historySize', 'a whole number >= 1', options.historySize);
     if (!(this.options.slowThresholdMs >= 0)) throw bad('slowThresholdMs', 'a number of ms >= 0', options.slowThresholdMs);
     if (!(this.options.timeoutMs >= 1)) throw bad('timeoutMs', 'a number of ms >= 1', options.timeoutMs);
   }
 
   /** Watches a profile (a Profile, a BackendConfig, or an open Backend the caller keeps owning). */
   add(name: string, target: HealthTarget): this {
-    if (this.watched.has(name)) throw new ConfigurationError({ option: 'healthMonitor.add', expected: 'a profile name not already watched', given: name });
+    if (this.watched.has(name))
+      throw new ConfigurationError({ option: 'healthMonitor.add', expected: 'a profile name not already watched', given: name });
     const isBackend = typeof (target as Backend).ping === 'function';
     const isProfile = !isBackend && typeof (target as Profile).backend === 'object';
     this.watched.set(name, {
@@ -140,14 +150,35 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   private async checkOne(w: Watched): Promise<HealthReport> {
     const owned = !!w.config;
     let report: HealthReport;
-    const opts = { slowThresholdMs: this.options.slowThresholdMs, timeoutMs: this.options.timeoutMs, queueFacts: this.options.queueFacts, profile: w.name, secrets: w.secrets };
+    const opts = {
+      slowThresholdMs: this.options.slowThresholdMs,
+      timeoutMs: this.options.timeoutMs,
+      queueFacts: this.options.queueFacts,
+      profile: w.name,
+      secrets: w.secrets,
+    };
     try {
       // The monitor keeps its connection between checks, so a check measures the server, not a handshake.
       if (owned && !w.backend) w.backend = createBackend(w.config!);
       report = await runCheck(w.backend!, opts, false);
     } catch (err) {
       // runCheck never throws; createBackend can (a bad config): that is an unhealthy check too.
-      report = { kind: w.config?.type ?? DEFAULT_BACKEND_KIND, address: '(invalid configuration)', status: 'unhealthy', responseTimeMs: 0, slow: false, error: (err as Error).message, warnings: [], checkedAt: Date.now(), nodes: [], queues: [], oldestPendingAgeMs: 0, liveWorkers: 0, deadTasks: 0, profile: w.name };
+      report = {
+        kind: w.config?.type ?? DEFAULT_BACKEND_KIND,
+        address: '(invalid configuration)',
+        status: 'unhealthy',
+        responseTimeMs: 0,
+        slow: false,
+        error: (err as Error).message,
+        warnings: [],
+        checkedAt: Date.now(),
+        nodes: [],
+        queues: [],
+        oldestPendingAgeMs: 0,
+        liveWorkers: 0,
+        deadTasks: 0,
+        profile: w.name,
+      };
     }
     if (owned && report.status === 'unhealthy' && w.backend) {
       // Start afresh next time: a broken connection is not reused.

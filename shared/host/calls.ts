@@ -7,7 +7,10 @@ import type { Reply } from './channel.js';
 const TIMEOUT_MS = 30_000;
 
 export class Calls {
-  private readonly pending = new PendingReplies({ timedOut: (what, ms) => new Error(`${what} got no answer within ${ms / 1000} s`), unref: true });
+  private readonly pending = new PendingReplies({
+    timedOut: (what, ms) => new Error(`${what} got no answer within ${ms / 1000} s`),
+    unref: true,
+  });
 
   /** Sends a call built for the new id and waits for its reply; `what` names it in a timeout. */
   call(post: (id: number) => void, what: string): Promise<unknown> {

@@ -130,7 +130,10 @@ export class CoreClient extends EventEmitter {
   /** Saves a profile into the user-level settings (its secrets into the secret store). */
   async saveUser(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
     await this.start();
-    const view = await this.calls.call((id) => this.post(originalName === undefined ? { t: 'saveUser', id, draft } : { t: 'saveUser', id, draft, originalName }), 'Saving the profile in settings');
+    const view = await this.calls.call(
+      (id) => this.post(originalName === undefined ? { t: 'saveUser', id, draft } : { t: 'saveUser', id, draft, originalName }),
+      'Saving the profile in settings',
+    );
     return view as ProfileView;
   }
 
@@ -185,7 +188,10 @@ export class CoreClient extends EventEmitter {
         if (raw.t === 'ready') {
           clearTimeout(timer);
           this.info = { node: raw.node, abi: raw.abi, sqlite: raw.sqlite };
-          this.options.log('info', `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); ${raw.sqlite.ok ? `SQLite from ${raw.sqlite.source}` : raw.sqlite.error}`);
+          this.options.log(
+            'info',
+            `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); ${raw.sqlite.ok ? `SQLite from ${raw.sqlite.source}` : raw.sqlite.error}`,
+          );
           for (const s of this.sessions.values()) this.openRemote(s);
           settled = true;
           resolve(this.info);
@@ -205,7 +211,10 @@ export class CoreClient extends EventEmitter {
         const detail = tail.slice(-5).join(' | ');
         // Before `ready`, any exit is a failed start, even with code 0 (a "node" that is not Node,
         // e.g. /bin/true): otherwise the start would wait forever and the views never say so.
-        const why = this.stopping || (code === 0 && wasRunning) ? undefined : `the sitq core ${wasRunning ? 'exited' : 'exited before it was ready'} (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`;
+        const why =
+          this.stopping || (code === 0 && wasRunning)
+            ? undefined
+            : `the sitq core ${wasRunning ? 'exited' : 'exited before it was ready'} (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`;
         if (why) {
           fail(why);
           if (wasRunning) this.emit('crashed', why);
@@ -229,14 +238,22 @@ export class CoreClient extends EventEmitter {
       case 'secret': {
         const store = this.options.secrets;
         const { op, key, value } = message;
-        answer(message.id, async () => (op === 'get' ? store.get(key) : op === 'set' ? store.set(key, value ?? '') : store.delete(key)), (r) => this.post(r));
+        answer(
+          message.id,
+          async () => (op === 'get' ? store.get(key) : op === 'set' ? store.set(key, value ?? '') : store.delete(key)),
+          (r) => this.post(r),
+        );
         return;
       }
       case 'writeUserProfiles':
-        answer(message.id, async () => {
-          if (!this.options.writeUserProfiles) throw new Error('this host keeps no user-level profiles');
-          await this.options.writeUserProfiles(message.profiles);
-        }, (r) => this.post(r));
+        answer(
+          message.id,
+          async () => {
+            if (!this.options.writeUserProfiles) throw new Error('this host keeps no user-level profiles');
+            await this.options.writeUserProfiles(message.profiles);
+          },
+          (r) => this.post(r),
+        );
         return;
       case 'reply':
         this.calls.settle(message);

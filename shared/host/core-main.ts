@@ -20,7 +20,9 @@ interface ParentPort {
 
 /** Electron's utility process gives `process.parentPort`; a Node child has `process.send`. */
 function parentPort(): ParentPort | undefined {
-  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort;
+  const electronPort = (
+    process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }
+  ).parentPort;
   if (electronPort) {
     return { post: (m) => electronPort.postMessage(m), onMessage: (l) => electronPort.on('message', (e) => l(e.data)) };
   }
@@ -82,7 +84,11 @@ function sqliteSupport(): SqliteSupport {
 /** Tells the host which profiles come from its settings (the tree marks them). */
 function sendSources(): void {
   const book = service?.profiles;
-  if (book) port.post({ t: 'sources', sources: { user: book.names().filter((n) => book.source(n) === 'user'), shadowed: book.shadowed(), problems: [...book.userProblems] } });
+  if (book)
+    port.post({
+      t: 'sources',
+      sources: { user: book.names().filter((n) => book.source(n) === 'user'), shadowed: book.shadowed(), problems: [...book.userProblems] },
+    });
 }
 
 function receive(message: ToCore): void {
@@ -93,7 +99,10 @@ function receive(message: ToCore): void {
     case 'open':
       if (service && !sessions.has(message.session)) {
         const id = message.session;
-        sessions.set(id, service.openSession((m) => port.post({ t: 'msg', session: id, m })));
+        sessions.set(
+          id,
+          service.openSession((m) => port.post({ t: 'msg', session: id, m })),
+        );
       }
       return;
     case 'close':
@@ -111,10 +120,14 @@ function receive(message: ToCore): void {
       return;
     case 'saveUser': {
       const book = service?.profiles;
-      answer(message.id, async () => {
-        if (!book) throw new Error('the sitq core is not initialised');
-        return book.save(message.draft, message.originalName, 'user');
-      }, port.post);
+      answer(
+        message.id,
+        async () => {
+          if (!book) throw new Error('the sitq core is not initialised');
+          return book.save(message.draft, message.originalName, 'user');
+        },
+        port.post,
+      );
       return;
     }
     case 'shutdown':

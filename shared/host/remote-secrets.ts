@@ -27,6 +27,9 @@ export class RemoteSecretStore implements SecretStore {
   }
 
   private ask(op: SecretOp, key: string, value?: string): Promise<unknown> {
-    return this.calls.call((id) => this.send(value === undefined ? { t: 'secret', id, op, key } : { t: 'secret', id, op, key, value }), `${this.label} (${op} ${key})`);
+    return this.calls.call(
+      (id) => this.send(value === undefined ? { t: 'secret', id, op, key } : { t: 'secret', id, op, key, value }),
+      `${this.label} (${op} ${key})`,
+    );
   }
 }

@@ -29,7 +29,11 @@ interface Snapshot {
 class StoredDurationHistogram extends Histogram<'queue'> {
   totals = new Map<string, HistoryCounts>();
 
-  constructor(private readonly metricName: string, private readonly metricHelp: string, registers: Registry[]) {
+  constructor(
+    private readonly metricName: string,
+    private readonly metricHelp: string,
+    registers: Registry[],
+  ) {
     super({ name: metricName, help: metricHelp, labelNames: ['queue'], buckets: DURATION_BUCKETS_MS.map((ms) => ms / 1000), registers });
   }
 
@@ -43,7 +47,8 @@ class StoredDurationHistogram extends Histogram<'queue'> {
     const values: { value: number; labels: Record<string, string>; metricName: string }[] = [];
     for (const [queue, c] of this.totals) {
       const h = c.duration;
-      for (const ms of DURATION_BUCKETS_MS) values.push({ metricName: `${name}_bucket`, labels: { le: String(ms / 1000), queue }, value: countAtOrBelow(h, ms) });
+      for (const ms of DURATION_BUCKETS_MS)
+        values.push({ metricName: `${name}_bucket`, labels: { le: String(ms / 1000), queue }, value: countAtOrBelow(h, ms) });
       values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', queue }, value: h.count });
       values.push({ metricName: `${name}_sum`, labels: { queue }, value: h.sumMs / 1000 });
       values.push({ metricName: `${name}_count`, labels: { queue }, value: h.count });
@@ -73,17 +78,43 @@ export class PrometheusMetrics {
   private readonly score: Gauge;
   private readonly responseTime: Gauge;
 
-  constructor(private readonly backend: Backend, private readonly options: PrometheusOptions = {}) {
+  constructor(
+    private readonly backend: Backend,
+    private readonly options: PrometheusOptions = {},
+  ) {
     this.tracker = new MetricsTracker(options.profile ?? 'default', 100);
     const registers = [this.registry];
-    this.tasksTotal = new Counter({ name: 'sitq_tasks_total', help: 'Task transitions since the history began, from the throughput history every worker and producer writes: enqueued, succeeded, failed (attempts), retried, dead.', labelNames: ['queue', 'state'], registers });
-    this.queueTasks = new Gauge({ name: 'sitq_queue_tasks', help: 'Tasks now in each state (pending, delayed, running, succeeded, dead, cancelled).', labelNames: ['queue', 'state'], registers });
-    this.duration = new StoredDurationHistogram('sitq_task_duration_seconds', 'Processing time of finished attempts (succeeded or failed), from the throughput history.', registers);
-    this.lag = new Gauge({ name: 'sitq_queue_lag_seconds', help: 'Age of the oldest pending task (how far behind the workers are); 0 when none waits.', labelNames: ['queue'], registers });
+    this.tasksTotal = new Counter({
+      name: 'sitq_tasks_total',
+      help: 'Task transitions since the history began, from the throughput history every worker and producer writes: enqueued, succeeded, failed (attempts), retried, dead.',
+      labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.queueTasks = new Gauge({
+      name: 'sitq_queue_tasks',
+      help: 'Tasks now in each state (pending, delayed, running, succeeded, dead, cancelled).',
+      labelNames: ['queue', 'state'],
+      registers,
+    });
+    this.duration = new StoredDurationHistogram(
+      'sitq_task_duration_seconds',
+      'Processing time of finished attempts (succeeded or failed), from the throughput history.',
+      registers,
+    );
+    this.lag = new Gauge({
+      name: 'sitq_queue_lag_seconds',
+      help: 'Age of the oldest pending task (how far behind the workers are); 0 when none waits.',
+      labelNames: ['queue'],
+      registers,
+    });
     this.workers = new Gauge({ name: 'sitq_workers', help: 'Workers whose heartbeat is within its lease.', registers });
-    this.up = new Gauge({ name: 'sitq_backend_up', help: '1 when the backend answered this scrape\'s health check, else 0.', registers });
-    this.score = new Gauge({ name: 'sitq_backend_health_score', help: 'Health score 0-100 over this process\'s last 100 checks: 100 - 50 x error rate - 20 x slow rate.', registers });
-    this.responseTime = new Gauge({ name: 'sitq_backend_response_time_seconds', help: 'The health check\'s ping round trip.', registers });
+    this.up = new Gauge({ name: 'sitq_backend_up', help: "1 when the backend answered this scrape's health check, else 0.", registers });
+    this.score = new Gauge({
+      name: 'sitq_backend_health_score',
+      help: "Health score 0-100 over this process's last 100 checks: 100 - 50 x error rate - 20 x slow rate.",
+      registers,
+    });
+    this.responseTime = new Gauge({ name: 'sitq_backend_response_time_seconds', help: "The health check's ping round trip.", registers });
   }
 
   get contentType(): string {
@@ -102,12 +133,19 @@ export class PrometheusMetrics {
   }
 
   private async read(): Promise<Snapshot> {
-    const report = await runCheck(this.backend, { slowThresholdMs: this.options.slowThresholdMs, timeoutMs: this.options.timeoutMs, profile: this.options.profile }, false);
+    const report = await runCheck(
+      this.backend,
+      { slowThresholdMs: this.options.slowThresholdMs, timeoutMs: this.options.timeoutMs, profile: this.options.profile },
+      false,
+    );
     this.tracker.record(report);
     let totals = new Map<string, HistoryCounts>();
     if (report.status !== 'unhealthy') {
       // A backend that answered the check but fails this read leaves the counters out of this scrape.
-      totals = await readTotals(this.backend, report.queues.map((q) => q.queue)).catch(() => new Map<string, HistoryCounts>());
+      totals = await readTotals(
+        this.backend,
+        report.queues.map((q) => q.queue),
+      ).catch(() => new Map<string, HistoryCounts>());
     }
     return { report, totals };
   }

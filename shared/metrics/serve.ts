@@ -17,7 +17,12 @@ export interface MetricsServer {
 export function parseListenAddress(text: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65_535) throw new ConfigurationError({ option: '--serve', expected: 'HOST:PORT (127.0.0.1:9464), :PORT for every interface, or PORT for 127.0.0.1', given: text });
+  if (!m || port > 65_535)
+    throw new ConfigurationError({
+      option: '--serve',
+      expected: 'HOST:PORT (127.0.0.1:9464), :PORT for every interface, or PORT for 127.0.0.1',
+      given: text,
+    });
   const host = m[1] === undefined ? '127.0.0.1' : m[1] === '' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, '');
   return { host, port };
 }

@@ -3,7 +3,16 @@
 import type { BenchmarkOptions, BenchProgress, BenchReport } from '../bench/types.js';
 
 export type { BenchmarkOptions, BenchProgress, BenchReport };
-export type { BenchmarkResult, LatencySummary, SweepResult, SweepCell, RunComparison, FigureChange, MachineInfo, TargetCheck } from '../bench/types.js';
+export type {
+  BenchmarkResult,
+  LatencySummary,
+  SweepResult,
+  SweepCell,
+  RunComparison,
+  FigureChange,
+  MachineInfo,
+  TargetCheck,
+} from '../bench/types.js';
 
 export type BenchRunState = 'running' | 'done' | 'cancelled' | 'failed';
 

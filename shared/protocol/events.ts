@@ -4,7 +4,10 @@ import type { EventStreamItem, HealthSample, LocalWorkerView, LogLine, ProfileHe
 
 export interface Events {
   /** The saved profiles changed (this UI or another one saved/deleted). */
-  'profiles.changed': { profiles: ProfileView[]; /** Set while the config file cannot be read (the list is the last good one). */ problem?: string };
+  'profiles.changed': {
+    profiles: ProfileView[];
+    /** Set while the config file cannot be read (the list is the last good one). */ problem?: string;
+  };
   /** A health check finished. */
   health: { health: ProfileHealth; sample: HealthSample };
   /** Counts for the watched profile (sent when they change, at most a few times a second). */

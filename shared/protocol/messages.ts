@@ -20,8 +20,7 @@ export interface ErrorPayload {
 }
 
 export type ResponseMessage<M extends Method = Method> =
-  | { type: 'response'; id: number; ok: true; result: ResultOf<M> }
-  | { type: 'response'; id: number; ok: false; error: ErrorPayload };
+  { type: 'response'; id: number; ok: true; result: ResultOf<M> } | { type: 'response'; id: number; ok: false; error: ErrorPayload };
 
 export interface EventMessage<E extends EventName = EventName> {
   type: 'event';
@@ -38,7 +37,14 @@ export type UiBoundMessage = ResponseMessage | EventMessage;
 export function isRequestMessage(value: unknown): value is RequestMessage {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
-  return v.type === 'request' && Number.isSafeInteger(v.id) && typeof v.method === 'string' && typeof v.params === 'object' && v.params !== null && !Array.isArray(v.params);
+  return (
+    v.type === 'request' &&
+    Number.isSafeInteger(v.id) &&
+    typeof v.method === 'string' &&
+    typeof v.params === 'object' &&
+    v.params !== null &&
+    !Array.isArray(v.params)
+  );
 }
 
 export function isUiBoundMessage(value: unknown): value is UiBoundMessage {

@@ -52,7 +52,10 @@ export interface Requests {
   'watch.set': { params: { profile: string | null }; result: { watching: string | null } };
   'queues.snapshot': { params: { profile: string }; result: QueuesSnapshot };
   /** `search` matches id, name, error or JSON payload text in the backend (ListTasksQuery.search). */
-  'tasks.list': { params: { profile: string; queue?: string; state?: TaskState; search?: string; offset: number; limit: number }; result: TaskPageView };
+  'tasks.list': {
+    params: { profile: string; queue?: string; state?: TaskState; search?: string; offset: number; limit: number };
+    result: TaskPageView;
+  };
   'tasks.get': { params: { profile: string; id: string }; result: TaskDetail | null };
   /** Follows one task or one queue's live events (a progress bar, a log tail): the host pushes
    *  them as `task.events` to this session until `tasks.unfollow` or another follow (one follow per
@@ -78,7 +81,10 @@ export interface Requests {
   'queues.resume': { params: { profile: string; queue: string }; result: QueueSettings };
   /** Sets (a value) or removes (null) the rate limit `{ max, perMs }` and `maxRunning`; an absent
    *  field is left as it is. Bad values are refused naming the field (limits.rate.max, ...). */
-  'queues.setLimits': { params: { profile: string; queue: string; rate?: RateLimitView | null; maxRunning?: number | null }; result: QueueSettings };
+  'queues.setLimits': {
+    params: { profile: string; queue: string; rate?: RateLimitView | null; maxRunning?: number | null };
+    result: QueueSettings;
+  };
 
   /** Every schedule of the profile by name, each with its next `runs` tick times (default 5). */
   'schedules.list': { params: { profile: string; runs?: number }; result: ScheduleView[] };
@@ -96,7 +102,10 @@ export interface Requests {
    *  enqueued / succeeded / failed / retried / dead counts and processing-time percentiles per
    *  minute (kept 24 h) or hour (kept 14 days). `since`/`until` are epoch ms; without `queue`, every
    *  queue that holds tasks. For the dashboard's and the extension's throughput charts. */
-  'stats.history': { params: { profile: string; queue?: string; since?: number; until?: number; resolution?: HistoryResolution }; result: HistoryReport };
+  'stats.history': {
+    params: { profile: string; queue?: string; since?: number; until?: number; resolution?: HistoryResolution };
+    result: HistoryReport;
+  };
   /** A queue's stored settings (pause, limits, retention `keep`); {} when none are stored. */
   'queues.settings': { params: { profile: string; queue: string }; result: QueueSettings };
   /** Sets a queue's retention (replaces its `keep` whole; `{}` removes it; the other settings

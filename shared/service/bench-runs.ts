@@ -60,7 +60,11 @@ export class BenchRuns implements BenchRunner {
     if (busy) throw new ConflictError(`a benchmark is already running (${busy.view.id}); cancel it or wait for it to finish`);
     const id = `run-${Date.now().toString(36)}-${++this.seq}`;
     const controller = new AbortController();
-    const run: Run = { view: { id, state: 'running', profiles: profiles.map((p) => p.name), startedAt: Date.now() }, controller, lastPush: 0 };
+    const run: Run = {
+      view: { id, state: 'running', profiles: profiles.map((p) => p.name), startedAt: Date.now() },
+      controller,
+      lastPush: 0,
+    };
     this.runs.set(id, run);
     this.trim();
     void this.execute(run, request, profiles, controller.signal);
@@ -92,7 +96,10 @@ export class BenchRuns implements BenchRunner {
     }
     const kind = (data as { kind?: unknown } | null)?.kind;
     if (kind !== 'report' && kind !== 'benchmark' && kind !== 'sweep' && kind !== 'soak') {
-      throw new ConfigurationError({ option: 'report file', expected: 'a sitq benchmark result (with "kind" report, benchmark, sweep or soak)' });
+      throw new ConfigurationError({
+        option: 'report file',
+        expected: 'a sitq benchmark result (with "kind" report, benchmark, sweep or soak)',
+      });
     }
     const report = toReport(data as AnyBenchResult);
     const run = this.adopt(report, `imported-${++this.seq}`);
@@ -158,7 +165,9 @@ export class BenchRuns implements BenchRunner {
 
   private adopt(report: BenchReport, id: string): Run {
     const started = Date.parse(report.date) || Date.now();
-    const names = [...new Set([...report.results.map((r) => r.profile), ...report.sweeps.map((s) => s.profile), ...report.soaks.map((s) => s.profile)])];
+    const names = [
+      ...new Set([...report.results.map((r) => r.profile), ...report.sweeps.map((s) => s.profile), ...report.soaks.map((s) => s.profile)]),
+    ];
     const run: Run = { view: { id, state: 'done', profiles: names, startedAt: started, finishedAt: started, report }, lastPush: 0 };
     this.runs.set(id, run);
     return run;

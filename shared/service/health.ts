@@ -81,7 +81,13 @@ export class ProfileHealthTracker {
       } catch (err) {
         if (this.monitor.profiles.includes(name)) await this.monitor.remove(name);
         this.fingerprints.delete(name);
-        const health: ProfileHealth = { profile: name, status: 'unhealthy', score: 0, checkedAt: Date.now(), error: (err as Error).message };
+        const health: ProfileHealth = {
+          profile: name,
+          status: 'unhealthy',
+          score: 0,
+          checkedAt: Date.now(),
+          error: (err as Error).message,
+        };
         this.problems.set(name, health);
         this.emit(health, { at: health.checkedAt!, status: 'unhealthy', error: health.error });
         continue;
@@ -103,7 +109,12 @@ export class ProfileHealthTracker {
     const report = this.monitor.latest(name);
     const metrics = this.monitor.metrics(name);
     if (!report || !metrics) return { profile: name, status: 'unknown', score: 100 };
-    const health: ProfileHealth = { profile: name, status: report.status, score: Math.round(metrics.healthScore), checkedAt: report.checkedAt };
+    const health: ProfileHealth = {
+      profile: name,
+      status: report.status,
+      score: Math.round(metrics.healthScore),
+      checkedAt: report.checkedAt,
+    };
     if (report.status !== 'unhealthy') {
       health.latencyMs = report.responseTimeMs;
       health.facts = { lagMs: report.oldestPendingAgeMs, liveWorkers: report.liveWorkers, deadTasks: report.deadTasks };

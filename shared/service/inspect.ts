@@ -4,7 +4,17 @@ import { inspect } from 'node:util';
 import { ConfigurationError } from '../core/errors.js';
 import { toTaskView, type TaskView } from '../core/task-view.js';
 import type { TaskRecord, WorkerInfo } from '../core/types.js';
-import type { BulkAction, BulkOutcome, BulkTarget, EnqueueRequest, QueuesSnapshot, TaskDetail, TaskPageView, TaskRow, TaskState } from '../protocol/models.js';
+import type {
+  BulkAction,
+  BulkOutcome,
+  BulkTarget,
+  EnqueueRequest,
+  QueuesSnapshot,
+  TaskDetail,
+  TaskPageView,
+  TaskRow,
+  TaskState,
+} from '../protocol/models.js';
 import type { Connection } from './connections.js';
 
 export async function snapshot(profile: string, c: Connection): Promise<QueuesSnapshot> {
@@ -28,11 +38,23 @@ export async function snapshot(profile: string, c: Connection): Promise<QueuesSn
 
 /** What changed in a snapshot, ignoring clocks that tick on their own. */
 export function snapshotSignature(s: QueuesSnapshot): string {
-  return JSON.stringify([s.queues.map((q) => [q.queue, q.counts, q.paused, q.rate, q.maxRunning]), s.workers.map((w) => [w.id, w.running, w.processed, w.failed])]);
+  return JSON.stringify([
+    s.queues.map((q) => [q.queue, q.counts, q.paused, q.rate, q.maxRunning]),
+    s.workers.map((w) => [w.id, w.running, w.processed, w.failed]),
+  ]);
 }
 
-export async function listTasks(c: Connection, query: { queue?: string; state?: TaskState; search?: string; offset: number; limit: number }): Promise<TaskPageView> {
-  const page = await c.backend.listTasks({ queue: query.queue || undefined, state: query.state, search: query.search, offset: query.offset, limit: query.limit });
+export async function listTasks(
+  c: Connection,
+  query: { queue?: string; state?: TaskState; search?: string; offset: number; limit: number },
+): Promise<TaskPageView> {
+  const page = await c.backend.listTasks({
+    queue: query.queue || undefined,
+    state: query.state,
+    search: query.search,
+    offset: query.offset,
+    limit: query.limit,
+  });
   return { rows: page.tasks.map(toRow), total: page.total, offset: query.offset, limit: query.limit };
 }
 

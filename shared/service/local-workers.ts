@@ -51,9 +51,20 @@ export class LocalWorkers {
     return [...this.get(id).log];
   }
 
-  start(profile: string, backend: BackendConfig, secrets: string[], options: { queues: string[]; concurrency: number; taskModule?: string }): LocalWorkerView {
+  start(
+    profile: string,
+    backend: BackendConfig,
+    secrets: string[],
+    options: { queues: string[]; concurrency: number; taskModule?: string },
+  ): LocalWorkerView {
     const id = `dash-${randomBytes(4).toString('hex')}`;
-    const data: WorkerThreadData = { id, backend, queues: options.queues, concurrency: options.concurrency, statsIntervalMs: this.statsIntervalMs };
+    const data: WorkerThreadData = {
+      id,
+      backend,
+      queues: options.queues,
+      concurrency: options.concurrency,
+      statsIntervalMs: this.statsIntervalMs,
+    };
     if (options.taskModule) data.taskModule = options.taskModule;
     const thread = new Thread(new URL('./worker-thread.js', import.meta.url), { workerData: data });
     const view: LocalWorkerView = {
@@ -69,7 +80,15 @@ export class LocalWorkers {
       ratePerSec: 0,
     };
     if (options.taskModule) view.taskModule = options.taskModule;
-    const entry: Entry = { view, thread, log: [], pendingLog: [], samples: [], secrets, exited: new Promise((r) => thread.once('exit', () => r())) };
+    const entry: Entry = {
+      view,
+      thread,
+      log: [],
+      pendingLog: [],
+      samples: [],
+      secrets,
+      exited: new Promise((r) => thread.once('exit', () => r())),
+    };
     this.entries.set(id, entry);
     thread.on('message', (m: FromThread) => this.receive(entry, m));
     thread.on('error', (err) => this.finish(entry, 'failed', err.message));
@@ -87,10 +106,13 @@ export class LocalWorkers {
     e.view.state = 'stopping';
     e.thread.postMessage({ type: 'stop', force } satisfies ToThread);
     if (e.killTimer) clearTimeout(e.killTimer);
-    e.killTimer = setTimeout(() => {
-      this.addLog(e, 'warn', 'the worker did not stop in time; its thread was terminated (its tasks return after their lease)');
-      void e.thread.terminate();
-    }, force ? FORCE_GRACE_MS : GRACEFUL_LIMIT_MS);
+    e.killTimer = setTimeout(
+      () => {
+        this.addLog(e, 'warn', 'the worker did not stop in time; its thread was terminated (its tasks return after their lease)');
+        void e.thread.terminate();
+      },
+      force ? FORCE_GRACE_MS : GRACEFUL_LIMIT_MS,
+    );
     e.killTimer.unref();
     this.changed();
     return { ...e.view };

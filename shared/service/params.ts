@@ -15,7 +15,10 @@ const state = z.enum(TASK_STATES as [TaskState, ...TaskState[]]);
 const search = z.string().max(SEARCH_MAX_LENGTH);
 // Shapes only: the values (pattern, zone, interval, name) are checked by the core with its messages.
 const scheduleName = z.string().min(1).max(200);
-const scheduleSpec = z.union([z.strictObject({ cron: z.string().max(200), tz: z.string().max(100).optional() }), z.strictObject({ every: z.number() })]);
+const scheduleSpec = z.union([
+  z.strictObject({ cron: z.string().max(200), tz: z.string().max(100).optional() }),
+  z.strictObject({ every: z.number() }),
+]);
 const runs = z.number().int().min(0).max(100).optional();
 
 const draft = z.strictObject({
@@ -138,7 +141,12 @@ export const PARAMS: Schemas = {
   'workers.log': z.strictObject({ id }),
   'workers.clear': empty,
   'bench.list': empty,
-  'bench.start': z.strictObject({ profiles: z.array(name).min(1).max(20), options: benchOptions, sweep: z.boolean(), sweepTasksPerCell: z.number().int().min(1).max(1_000_000).optional() }),
+  'bench.start': z.strictObject({
+    profiles: z.array(name).min(1).max(20),
+    options: benchOptions,
+    sweep: z.boolean(),
+    sweepTasksPerCell: z.number().int().min(1).max(1_000_000).optional(),
+  }),
   'bench.cancel': z.strictObject({ id }),
   'bench.get': z.strictObject({ id }),
   'bench.import': z.strictObject({ json: z.string().max(50_000_000) }),

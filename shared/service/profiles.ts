@@ -154,8 +154,10 @@ export class ProfileBook {
   validate(draft: ProfileDraft, originalName?: string): FieldIssue[] {
     const issues: FieldIssue[] = [];
     if (!PROFILE_NAME.test(draft.name)) issues.push({ field: 'name', message: `expected ${PROFILE_NAME_EXPECTED}` });
-    else if (draft.name !== originalName && this.has(draft.name)) issues.push({ field: 'name', message: `a profile named "${draft.name}" already exists` });
-    if (originalName !== undefined && !this.has(originalName)) issues.push({ field: 'name', message: `the profile "${originalName}" no longer exists` });
+    else if (draft.name !== originalName && this.has(draft.name))
+      issues.push({ field: 'name', message: `a profile named "${draft.name}" already exists` });
+    if (originalName !== undefined && !this.has(originalName))
+      issues.push({ field: 'name', message: `the profile "${originalName}" no longer exists` });
     const entry = this.entryFromDraft(draft, originalName);
     const { type, description, ...options } = entry;
     if (description !== undefined && (typeof description !== 'string' || description.length > 200)) {
@@ -257,7 +259,11 @@ export class ProfileBook {
    *  keeps a `${NAME}` reference; any other secret written out in full is refused. */
   private async saveUser(draft: ProfileDraft, originalName?: string): Promise<ProfileView> {
     const store = this.userStore;
-    if (!store) throw new ConfigurationError({ option: 'profiles', expected: 'user-level profiles supported by this host (save the profile in the config file instead)' });
+    if (!store)
+      throw new ConfigurationError({
+        option: 'profiles',
+        expected: 'user-level profiles supported by this host (save the profile in the config file instead)',
+      });
     const entry = this.entryFromDraft(draft, originalName);
     for (const [key, value] of Object.entries(draft.secrets)) {
       if (value === null) await this.forgetSecret(draft.name, key);
@@ -268,7 +274,12 @@ export class ProfileBook {
     }
     const plain = plainSecretFields(entry);
     if (plain.length) {
-      throw new ConfigurationError(plain.map((field) => ({ option: `${draft.name}.${field}`, expected: `a \${ENV_VAR} reference or the form's secret field (sitq never writes a secret into ${store.label})` })));
+      throw new ConfigurationError(
+        plain.map((field) => ({
+          option: `${draft.name}.${field}`,
+          expected: `a \${ENV_VAR} reference or the form's secret field (sitq never writes a secret into ${store.label})`,
+        })),
+      );
     }
     const next = { ...this.user };
     if (originalName !== undefined && originalName !== draft.name) delete next[originalName];
@@ -286,7 +297,11 @@ export class ProfileBook {
 
   /** Saving over a file that could not be read would throw away whatever the user wrote in it. */
   private refuseIfUnreadable(): void {
-    if (this.loadError) throw new ConfigurationError({ option: this.configPath, expected: `a config file that can be read; fix it first (${this.loadError})` });
+    if (this.loadError)
+      throw new ConfigurationError({
+        option: this.configPath,
+        expected: `a config file that can be read; fix it first (${this.loadError})`,
+      });
   }
 
   private adopt(config: SitqConfig): void {
@@ -346,7 +361,8 @@ export class ProfileBook {
       view.problem = (err as Error).message;
     }
     const plain = this.source(name) === 'user' ? plainSecretFields(entry) : [];
-    if (plain.length && this.userStore) view.problem ??= `${this.userStore.label} hold a secret written out in full (${plain.join(', ')}): edit the profile to move it to the secret store`;
+    if (plain.length && this.userStore)
+      view.problem ??= `${this.userStore.label} hold a secret written out in full (${plain.join(', ')}): edit the profile to move it to the secret store`;
     return view;
   }
 }

@@ -10,7 +10,13 @@ export function toScheduleView(s: ScheduleInfo): ScheduleView {
   // ScheduleInfo is plain data but for its payload (any value the serializer gave back).
   const { payload, version, ...plain } = s;
   const json = 'payload' in s ? JSON.stringify(payload) : undefined;
-  return { ...plain, spec: { ...s.spec }, lastRun: s.lastRun && { ...s.lastRun }, nextRuns: [...s.nextRuns], ...(json !== undefined ? { payloadJson: json } : {}) };
+  return {
+    ...plain,
+    spec: { ...s.spec },
+    lastRun: s.lastRun && { ...s.lastRun },
+    nextRuns: [...s.nextRuns],
+    ...(json !== undefined ? { payloadJson: json } : {}),
+  };
 }
 
 export async function listSchedules(c: Connection, runs: number | undefined): Promise<ScheduleView[]> {
@@ -28,7 +34,11 @@ export async function saveSchedule(c: Connection, draft: ScheduleDraft): Promise
   try {
     payload = JSON.parse(draft.payloadJson);
   } catch (err) {
-    throw new ConfigurationError({ option: 'payloadJson', expected: `JSON text (${(err as Error).message})`, given: draft.payloadJson.slice(0, 100) });
+    throw new ConfigurationError({
+      option: 'payloadJson',
+      expected: `JSON text (${(err as Error).message})`,
+      given: draft.payloadJson.slice(0, 100),
+    });
   }
   const options: ScheduleOptions = {};
   if (draft.queue !== undefined) options.queue = draft.queue;
@@ -49,6 +59,9 @@ export function previewSchedule(spec: ScheduleSpecView, runs: number | undefined
     return { nextRuns: new Ticks(checked, now).next(checkRuns(runs), now), issues: [] };
   } catch (err) {
     if (!(err instanceof ConfigurationError)) throw err;
-    return { nextRuns: [], issues: err.issues.map((i) => ({ field: i.option.replace(/^schedule /, ''), message: `expected ${i.expected}` })) };
+    return {
+      nextRuns: [],
+      issues: err.issues.map((i) => ({ field: i.option.replace(/^schedule /, ''), message: `expected ${i.expected}` })),
+    };
   }
 }

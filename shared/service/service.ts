@@ -78,7 +78,9 @@ export class DashboardService implements SessionHost {
       ...(options.userProfiles ? { userProfiles: options.userProfiles } : {}),
     });
     this.connections = new Connections(this.profiles);
-    this.health = new ProfileHealthTracker(this.profiles, (health, sample) => this.broadcast('health', { health, sample }), { intervalMs: options.healthIntervalMs });
+    this.health = new ProfileHealthTracker(this.profiles, (health, sample) => this.broadcast('health', { health, sample }), {
+      intervalMs: options.healthIntervalMs,
+    });
     this.workers = new LocalWorkers(
       {
         changed: (workers) => this.broadcast('workers', { workers }),
@@ -220,7 +222,11 @@ export class DashboardService implements SessionHost {
         ensureLocalFolder(profile.backend);
         const report = await checkHealth(profile, { queueFacts: false });
         const result = { ok: report.status !== 'unhealthy', latencyMs: report.responseTimeMs, address: report.address };
-        return { ...result, ...(report.serverVersion ? { serverVersion: report.serverVersion } : {}), ...(report.error ? { error: report.error } : {}) };
+        return {
+          ...result,
+          ...(report.serverVersion ? { serverVersion: report.serverVersion } : {}),
+          ...(report.error ? { error: report.error } : {}),
+        };
       },
 
       'health.list': () => this.health.list(),
@@ -285,7 +291,8 @@ export class DashboardService implements SessionHost {
 
       'queues.pause': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.pauseQueue(queue)),
       'queues.resume': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.resumeQueue(queue)),
-      'queues.setLimits': async ({ profile, queue, ...change }) => this.changed(profile, await (await conn(profile)).queue.setQueueLimits(queue, change)),
+      'queues.setLimits': async ({ profile, queue, ...change }) =>
+        this.changed(profile, await (await conn(profile)).queue.setQueueLimits(queue, change)),
 
       'schedules.list': async ({ profile, runs }) => listSchedules(await conn(profile), runs),
       'schedules.get': async ({ profile, name, runs }) => getSchedule(await conn(profile), name, runs),
@@ -299,7 +306,12 @@ export class DashboardService implements SessionHost {
       'workers.list': () => this.workers.list(),
       'workers.start': async ({ profile, queues, concurrency, taskModule }) => {
         const p = await this.profiles.resolve(profile);
-        return this.workers.start(profile, p.backend, p.secrets, taskModule ? { queues, concurrency, taskModule } : { queues, concurrency });
+        return this.workers.start(
+          profile,
+          p.backend,
+          p.secrets,
+          taskModule ? { queues, concurrency, taskModule } : { queues, concurrency },
+        );
       },
       'workers.stop': ({ id, force }) => this.workers.stop(id, force),
       'workers.log': ({ id }) => this.workers.log(id),

@@ -38,7 +38,11 @@ export class Session {
     if (!isRequestMessage(raw)) {
       const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
       // reply() catches its own failures (a closed session, the secret store): nothing to await here.
-      if (Number.isSafeInteger(id)) void this.reply(id as number, new ConfigurationError({ option: 'message', expected: 'a request { type: "request", id, method, params }' }));
+      if (Number.isSafeInteger(id))
+        void this.reply(
+          id as number,
+          new ConfigurationError({ option: 'message', expected: 'a request { type: "request", id, method, params }' }),
+        );
       return;
     }
     const { id, method, params } = raw;

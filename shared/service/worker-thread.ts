@@ -57,7 +57,9 @@ async function start(): Promise<void> {
     }
     worker = new Worker(backend, { id: data.id, queues: data.queues, maxConcurrency: data.concurrency, tasks, logger });
     worker.on('dead', (e) => logger.warn(`dead: ${describe(e)}: ${e.error?.name}: ${e.error?.message}`));
-    worker.on('retried', (e) => logger.info(`will retry: ${describe(e)}: ${e.error?.message} (next attempt at ${new Date(e.nextRunAt ?? e.at).toISOString()})`));
+    worker.on('retried', (e) =>
+      logger.info(`will retry: ${describe(e)}: ${e.error?.message} (next attempt at ${new Date(e.nextRunAt ?? e.at).toISOString()})`),
+    );
     worker.on('lease-lost', (e) => logger.warn(`lease lost: ${describe(e)}`));
     worker.on('warning', (m) => logger.info(m));
     await worker.start();

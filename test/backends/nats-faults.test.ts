@@ -30,7 +30,14 @@ interface FaultOutcome {
  *  is done and resolves when the fault is over. Asserts the ledger: every confirmed enqueue ran
  *  and finished, no enqueue failed (the backend re-sends what is safe), duplicates counted. */
 async function underLoad(servers: string, inject: (worker: NatsBackend) => Promise<void>, total = 300): Promise<FaultOutcome> {
-  const options: NatsOptions = { servers, streamName: freshStream(), reconnectWait: 100, pingInterval: 500, maxPingsOutstanding: 2, connectTimeout: 1000 };
+  const options: NatsOptions = {
+    servers,
+    streamName: freshStream(),
+    reconnectWait: 100,
+    pingInterval: 500,
+    maxPingsOutstanding: 2,
+    connectTimeout: 1000,
+  };
   const producer = new NatsBackend(options);
   const consumer = new NatsBackend(options);
   const queue = new TaskQueue(producer);
@@ -62,11 +69,16 @@ async function underLoad(servers: string, inject: (worker: NatsBackend) => Promi
     })();
     for (let i = 0; i < total; i += 10) {
       // No retry here: an enqueue that fails during the fault fails the test.
-      ids.push(...(await queue.enqueueMany('fault.work', Array.from({ length: Math.min(10, total - i) }, (_, k) => i + k))));
+      ids.push(
+        ...(await queue.enqueueMany(
+          'fault.work',
+          Array.from({ length: Math.min(10, total - i) }, (_, k) => i + k),
+        )),
+      );
       await sleep(10);
     }
     await fault;
-    await eventually('every task to finish', async () => ledger.runs.size === total && done.length >= total || undefined, 60_000, 50);
+    await eventually('every task to finish', async () => (ledger.runs.size === total && done.length >= total) || undefined, 60_000, 50);
     for (const id of ids) assert.equal((await producer.getTask(id))?.state, 'succeeded', `task ${id} was lost`);
     const next = done.find((at) => at >= faultOver);
     return { tasks: total, duplicates: ledger.duplicates, recoveryMs: next === undefined ? NaN : next - faultOver };
@@ -86,7 +98,12 @@ describe('nats: faults under load (private server)', { skip: binarySkip }, () =>
         await eventually('nodes() to show the outage', async () => !(await consumer.nodes())[0].reachable || undefined, 5000, 20);
         await sleep(500);
         await server.launch();
-        await eventually('nodes() to show the server serving again', async () => (await consumer.nodes())[0].serving || undefined, 10_000, 20);
+        await eventually(
+          'nodes() to show the server serving again',
+          async () => (await consumer.nodes())[0].serving || undefined,
+          10_000,
+          20,
+        );
       });
       t.diagnostic(`restart: ${JSON.stringify(outcome)}`);
     } finally {

@@ -99,12 +99,35 @@ function operatorSetup(dir: string, port: number): { config: string; creds: stri
   const opKey = operator.getPublicKey();
   const limits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
   const accountJwt = (kp: KeyPair, name: string, js: boolean) =>
-    jwt({ iss: opKey, sub: kp.getPublicKey(), name, nats: { limits: js ? { ...limits, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : limits, type: 'account', version: 2 } }, operator);
+    jwt(
+      {
+        iss: opKey,
+        sub: kp.getPublicKey(),
+        name,
+        nats: {
+          limits: js ? { ...limits, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : limits,
+          type: 'account',
+          version: 2,
+        },
+      },
+      operator,
+    );
   const credsFor = (acct: KeyPair, file: string) => {
     const user = nkeys.createUser();
-    const token = jwt({ iss: acct.getPublicKey(), sub: user.getPublicKey(), name: 'u', nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 } }, acct);
+    const token = jwt(
+      {
+        iss: acct.getPublicKey(),
+        sub: user.getPublicKey(),
+        name: 'u',
+        nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 },
+      },
+      acct,
+    );
     const seed = new TextDecoder().decode(user.getSeed());
-    writeFileSync(file, `-----BEGIN NATS USER JWT-----\n${token}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`);
+    writeFileSync(
+      file,
+      `-----BEGIN NATS USER JWT-----\n${token}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`,
+    );
     return file;
   };
   const config = join(dir, 'operator.conf');
@@ -119,7 +142,11 @@ function operatorSetup(dir: string, port: number): { config: string; creds: stri
       `jetstream { store_dir: "${join(dir, 'js')}" }`,
     ].join('\n'),
   );
-  return { config, creds: credsFor(account, join(dir, 'app.creds')), strangerCreds: credsFor(nkeys.createAccount(), join(dir, 'stranger.creds')) };
+  return {
+    config,
+    creds: credsFor(account, join(dir, 'app.creds')),
+    strangerCreds: credsFor(nkeys.createAccount(), join(dir, 'stranger.creds')),
+  };
 }
 
 /** Connects, enqueues and claims one task: the options work end to end. */
@@ -173,13 +200,24 @@ describe('nats: options', () => {
       [{ poolSize: 3 } as never, 'nats.poolSize'],
     ];
     for (const [options, option] of bad) {
-      assert.throws(() => new NatsBackend(options), (err: unknown) => err instanceof ConfigurationError && err.option === option, `no ConfigurationError for ${option}`);
+      assert.throws(
+        () => new NatsBackend(options),
+        (err: unknown) => err instanceof ConfigurationError && err.option === option,
+        `no ConfigurationError for ${option}`,
+      );
     }
-    assert.throws(() => new NatsBackend({ user: 'u', pass: 'hunter2', token: 'x' }), (err: unknown) => err instanceof ConfigurationError && !err.message.includes('hunter2'));
+    assert.throws(
+      () => new NatsBackend({ user: 'u', pass: 'hunter2', token: 'x' }),
+      (err: unknown) => err instanceof ConfigurationError && !err.message.includes('hunter2'),
+    );
   });
 
   it('address names the servers and the stream, never credentials', () => {
-    const b = new NatsBackend({ servers: ['nats://alice:s3cret@10.0.0.1:4222', '10.0.0.2:4223'], streamName: 'JOBS', token: 'secret-token' });
+    const b = new NatsBackend({
+      servers: ['nats://alice:s3cret@10.0.0.1:4222', '10.0.0.2:4223'],
+      streamName: 'JOBS',
+      token: 'secret-token',
+    });
     assert.equal(b.address, 'nats://10.0.0.1:4222, nats://10.0.0.2:4223 (stream JOBS)');
     assert.equal(new NatsBackend().address, 'nats://127.0.0.1:4222 (stream SITQ_TASKS)');
   });
@@ -265,7 +303,10 @@ describe('nats: options', () => {
     const user = nkeys.createUser();
     const server = await NatsServer.start((dir, port) => {
       const config = join(dir, 'nkey.conf');
-      writeFileSync(config, `listen: 127.0.0.1:${port}\nauthorization { users = [ { nkey: ${user.getPublicKey()} } ] }\njetstream { store_dir: "${join(dir, 'js')}" }\n`);
+      writeFileSync(
+        config,
+        `listen: 127.0.0.1:${port}\nauthorization { users = [ { nkey: ${user.getPublicKey()} } ] }\njetstream { store_dir: "${join(dir, 'js')}" }\n`,
+      );
       return ['-c', config];
     });
     try {
@@ -317,14 +358,28 @@ describe('nats: options', () => {
       await sleep(500);
       await server.launch();
       const after = newTask();
-      await eventually('an enqueue after the restart', async () => backend.enqueue([after]).then(() => true, () => false), 10_000, 100);
+      await eventually(
+        'an enqueue after the restart',
+        async () =>
+          backend.enqueue([after]).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        100,
+      );
       const got = await waiting.catch(() => [] as Awaited<typeof waiting>);
       const ids = new Set(got.map((c) => c.record.id));
-      await eventually('both tasks to be claimable again', async () => {
-        const more = await backend.claim({ ...claimOne, max: 2 }).catch(() => []);
-        for (const c of more) ids.add(c.record.id);
-        return ids.size === 2 || undefined;
-      }, 10_000, 100);
+      await eventually(
+        'both tasks to be claimable again',
+        async () => {
+          const more = await backend.claim({ ...claimOne, max: 2 }).catch(() => []);
+          for (const c of more) ids.add(c.record.id);
+          return ids.size === 2 || undefined;
+        },
+        10_000,
+        100,
+      );
       assert.deepEqual([...ids].sort(), [before.id, after.id].sort());
       // Its watches came back too: a delayed task from another process is moved on time.
       const producer = new NatsBackend({ servers: server.url, streamName });
@@ -344,7 +399,13 @@ describe('nats: options', () => {
 
   it('maxReconnectAttempts: gives up after that many attempts, and the next call connects anew', { skip: binarySkip }, async () => {
     const server = await NatsServer.start();
-    const backend = new NatsBackend({ servers: server.url, streamName: freshStream(), maxReconnectAttempts: 2, reconnectWait: 100, connectTimeout: 1000 });
+    const backend = new NatsBackend({
+      servers: server.url,
+      streamName: freshStream(),
+      maxReconnectAttempts: 2,
+      reconnectWait: 100,
+      connectTimeout: 1000,
+    });
     try {
       await backend.ping();
       await server.stop();
@@ -363,7 +424,13 @@ describe('nats: options', () => {
 
   it('pingInterval and maxPingsOutstanding notice a frozen server', { skip: binarySkip }, async () => {
     const server = await NatsServer.start();
-    const quick = new NatsBackend({ servers: server.url, streamName: freshStream(), pingInterval: 100, maxPingsOutstanding: 1, reconnectWait: 100 });
+    const quick = new NatsBackend({
+      servers: server.url,
+      streamName: freshStream(),
+      pingInterval: 100,
+      maxPingsOutstanding: 1,
+      reconnectWait: 100,
+    });
     const slow = new NatsBackend({ servers: server.url, streamName: freshStream() });
     try {
       await Promise.all([quick.connect(), slow.connect()]);
@@ -384,7 +451,7 @@ describe('nats: options', () => {
   });
 });
 
-describe('nats: tasks over the server\'s max_payload (1 MiB here)', { skip: sharedSkip }, () => {
+describe("nats: tasks over the server's max_payload (1 MiB here)", { skip: sharedSkip }, () => {
   const pad = (bytes: number) => 'x'.repeat(bytes);
 
   it('a payload of about 1 MB is refused at enqueue naming the limit, and the tasks beside it run', () =>
@@ -402,7 +469,10 @@ describe('nats: tasks over the server\'s max_payload (1 MiB here)', { skip: shar
       await worker.start();
       try {
         const results = await Promise.all(ids.map((id) => q.getResult(id, { timeout: 20_000 })));
-        assert.deepEqual(results.map((r) => r?.status), Array(5).fill('succeeded'));
+        assert.deepEqual(
+          results.map((r) => r?.status),
+          Array(5).fill('succeeded'),
+        );
       } finally {
         await worker.stop({ timeout: 2000 });
       }
@@ -411,7 +481,10 @@ describe('nats: tasks over the server\'s max_payload (1 MiB here)', { skip: shar
   it('enqueueMany with one item over the limit stores none of the batch', () =>
     withNats({}, async (backend) => {
       const q = new TaskQueue(backend);
-      await assert.rejects(q.enqueueMany('sitq.echo', [{ n: 1 }, { pad: pad(2 * 1024 * 1024) }, { n: 3 }]), (e: unknown) => e instanceof ConfigurationError && /payloads\[1\]/.test(e.message));
+      await assert.rejects(
+        q.enqueueMany('sitq.echo', [{ n: 1 }, { pad: pad(2 * 1024 * 1024) }, { n: 3 }]),
+        (e: unknown) => e instanceof ConfigurationError && /payloads\[1\]/.test(e.message),
+      );
       // The backend's own enqueue refuses too (a caller below TaskQueue).
       const big = newTask({ payload: new Uint8Array(2 * 1024 * 1024) });
       await assert.rejects(backend.enqueue([newTask(), big]), ConfigurationError);
@@ -446,10 +519,18 @@ describe('nats: read-your-writes when a node answers with an older copy (as afte
       const q = new TaskQueue(backend);
       const id = await q.enqueue('sitq.echo', { n: 1 });
       const [claimed] = await backend.claim(claimOne);
-      const runningCopy = await Requester.prototype.lastBySubject.call(requesterOf(backend), streamOf(backend), subjectOf(backend, id), true);
+      const runningCopy = await Requester.prototype.lastBySubject.call(
+        requesterOf(backend),
+        streamOf(backend),
+        subjectOf(backend, id),
+        true,
+      );
       assert.ok(runningCopy);
       const now = Date.now();
-      assert.deepEqual(await backend.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: now }]), [true]);
+      assert.deepEqual(
+        await backend.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: now }]),
+        [true],
+      );
       // The fault: the next three answers for this key come from a node that has not applied the
       // completion yet (a new leader still applying its log, a lagging replica).
       const original = Requester.prototype.lastBySubject;
@@ -479,7 +560,10 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
     try {
       assert.ok(await backend.setState('a/b', '1', 0));
       await backend.close();
-      await assert.rejects(backend.getState('a/b'), (err: unknown) => err instanceof ConnectionError && /closed.*connect\(\)/.test(err.message));
+      await assert.rejects(
+        backend.getState('a/b'),
+        (err: unknown) => err instanceof ConnectionError && /closed.*connect\(\)/.test(err.message),
+      );
       assert.equal((backend as unknown as { current: unknown }).current, undefined, 'the call opened a connection');
       await backend.connect();
       assert.equal((await backend.getState('a/b'))?.version, 1);
@@ -507,12 +591,21 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
         for await (const k of await kv.keys('s.>')) keys.push(k);
         assert.deepEqual(keys.sort(), ['s.limits.q=1.rate', 's.limits.q=10.rate', 's.limits=x']);
       });
-      assert.deepEqual((await backend.listState('limits/')).map((e) => [e.key, e.value, e.version]), [
-        ['limits/q=1/rate', 'b', 2],
-        ['limits/q=10/rate', 'c', 1],
-      ]);
-      assert.deepEqual((await backend.listState('limits/q=1/')).map((e) => e.key), ['limits/q=1/rate']);
-      assert.deepEqual((await backend.listState('')).map((e) => e.key), ['limits/q=1/rate', 'limits/q=10/rate', 'limits=x']);
+      assert.deepEqual(
+        (await backend.listState('limits/')).map((e) => [e.key, e.value, e.version]),
+        [
+          ['limits/q=1/rate', 'b', 2],
+          ['limits/q=10/rate', 'c', 1],
+        ],
+      );
+      assert.deepEqual(
+        (await backend.listState('limits/q=1/')).map((e) => e.key),
+        ['limits/q=1/rate'],
+      );
+      assert.deepEqual(
+        (await backend.listState('')).map((e) => e.key),
+        ['limits/q=1/rate', 'limits/q=10/rate', 'limits=x'],
+      );
     }));
 
   it('getState never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
@@ -555,13 +648,21 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       await b.claim({ ...claimOne, leaseMs: 1234 });
       await withClient(async (nc) => {
         const jsm = await nc.jetstreamManager();
-        const waits = async () => (await Promise.all(['q_default_0', 'q_default_4'].map((c) => jsm.consumers.info(stream, c)))).map((i) => [(i.config.ack_wait ?? 0) / 1e6, i.config.max_deliver, i.config.filter_subject]);
+        const waits = async () =>
+          (await Promise.all(['q_default_0', 'q_default_4'].map((c) => jsm.consumers.info(stream, c)))).map((i) => [
+            (i.config.ack_wait ?? 0) / 1e6,
+            i.config.max_deliver,
+            i.config.filter_subject,
+          ]);
         assert.deepEqual(await waits(), [
           [1234, -1, `${stream}.q.default.0`],
           [1234, -1, `${stream}.q.default.4`],
         ]);
         await b.claim({ ...claimOne, leaseMs: 2345 });
-        assert.deepEqual((await waits()).map((w) => w[0]), [2345, 2345]);
+        assert.deepEqual(
+          (await waits()).map((w) => w[0]),
+          [2345, 2345],
+        );
       });
     }));
 
@@ -626,13 +727,23 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
         const [c] = await a.claim(claimOne);
         assert.deepEqual(await b.renew([{ ...c.lease, token: c.lease.token + 1 }], 30_000), [false]);
         assert.deepEqual(await b.renew([c.lease], 30_000), [true]);
-        assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize('b'), finishedAt: Date.now() }]), [true]);
+        assert.deepEqual(
+          await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize('b'), finishedAt: Date.now() }]),
+          [true],
+        );
         // a's cached revision is stale now; its report is checked against the record and refused.
-        assert.deepEqual(await a.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]), [false]);
+        assert.deepEqual(
+          await a.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]),
+          [false],
+        );
         assert.equal((await a.getTask(c.lease.taskId))?.state, 'succeeded');
         await withClient(async (nc) => {
           const jsm = await nc.jetstreamManager();
-          await eventually('the message to be acked through the stored ack subject', async () => (await jsm.streams.info(streamName)).state.messages === 0, 3000);
+          await eventually(
+            'the message to be acked through the stored ack subject',
+            async () => (await jsm.streams.info(streamName)).state.messages === 0,
+            3000,
+          );
         });
       } finally {
         await b.close();
@@ -652,16 +763,30 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       let claimed = await b.claim({ ...claimOne, max: 10 });
       const held = claimed.find((c) => c.record.id === retried.id)!;
       const first = claimed.find((c) => c.record.id === twice.id);
-      await b.complete([{ lease: held.lease, outcome: 'retry', error: { name: 'E', message: 'x' }, runAt: Date.now() + 60_000, finishedAt: Date.now() }]);
+      await b.complete([
+        { lease: held.lease, outcome: 'retry', error: { name: 'E', message: 'x' }, runAt: Date.now() + 60_000, finishedAt: Date.now() },
+      ]);
       assert.equal(await b.cancel(retried.id), 'delayed');
       const runs = first ? [first] : [];
       for (let i = 0; i < 3; i++) {
         claimed = await b.claim({ ...claimOne, max: 10 });
         runs.push(...claimed);
-        await b.complete(claimed.map((c) => ({ lease: c.lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() })));
+        await b.complete(
+          claimed.map((c) => ({
+            lease: c.lease,
+            outcome: 'succeeded' as const,
+            result: jsonSerializer.serialize(1),
+            finishedAt: Date.now(),
+          })),
+        );
       }
-      if (first) await b.complete([{ lease: first.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
-      assert.deepEqual(runs.map((c) => c.record.id), [twice.id], 'a task ran twice, or a cancelled one ran');
+      if (first)
+        await b.complete([{ lease: first.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]);
+      assert.deepEqual(
+        runs.map((c) => c.record.id),
+        [twice.id],
+        'a task ran twice, or a cancelled one ran',
+      );
       await withClient(async (nc) => {
         const jsm = await nc.jetstreamManager();
         await eventually('every message to be gone', async () => (await jsm.streams.info(stream)).state.messages === 0, 3000);
@@ -681,11 +806,21 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       let left = tasks.length;
       while (left > 0) {
         const claimed = await b.claim({ ...claimOne, max: 50 });
-        await b.complete(claimed.map((c) => ({ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(c.record.id), finishedAt: Date.now() })));
+        await b.complete(
+          claimed.map((c) => ({
+            lease: c.lease,
+            outcome: 'succeeded',
+            result: jsonSerializer.serialize(c.record.id),
+            finishedAt: Date.now(),
+          })),
+        );
         left -= claimed.length;
       }
       const done = await Promise.all(waits);
-      assert.deepEqual(done.map((r) => r && jsonSerializer.deserialize(r.result!)), tasks.map((t) => t.id));
+      assert.deepEqual(
+        done.map((r) => r && jsonSerializer.deserialize(r.result!)),
+        tasks.map((t) => t.id),
+      );
     }));
 
   it('listings follow state changes made after an earlier listing', () =>
@@ -695,10 +830,16 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       assert.equal((await b.listTasks({ state: 'pending' })).total, 1);
       const [c] = await b.claim(claimOne);
       await b.complete([{ lease: c.lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() }]);
-      assert.deepEqual((await b.listTasks({ state: 'dead' })).tasks.map((t) => t.id), [task.id]);
+      assert.deepEqual(
+        (await b.listTasks({ state: 'dead' })).tasks.map((t) => t.id),
+        [task.id],
+      );
       assert.equal((await b.listTasks({ state: 'pending' })).total, 0);
       await b.requeue(task.id);
-      assert.deepEqual((await b.listTasks({ state: 'pending' })).tasks.map((t) => [t.id, t.finishedAt]), [[task.id, undefined]]);
+      assert.deepEqual(
+        (await b.listTasks({ state: 'pending' })).tasks.map((t) => [t.id, t.finishedAt]),
+        [[task.id, undefined]],
+      );
     }));
 
   it('counts and pages over 5,000 tasks stay quick after the first read', () =>
@@ -723,7 +864,7 @@ describe('nats: an enqueue that died halfway is finished by the next enqueue of 
   const keyOf = (queue: string, key: string) => metaKeys.idempotency(queue, key);
   const encode = (s: string) => new TextEncoder().encode(s);
 
-  it('a key whose record was never written: the record is written under the key\'s id and runs once', () =>
+  it("a key whose record was never written: the record is written under the key's id and runs once", () =>
     withNats({}, async (b) => {
       const orphanId = newTask().id;
       assert.ok((await sessionOf(b).meta.create(keyOf('default', 'k-dangling'), encode(orphanId))) !== null);
@@ -731,7 +872,10 @@ describe('nats: an enqueue that died halfway is finished by the next enqueue of 
       assert.deepEqual(outcome, { id: orphanId, created: false });
       assert.equal((await b.getTask(orphanId))?.state, 'pending');
       const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 3000 });
-      assert.deepEqual(claimed.map((c) => c.record.id), [orphanId]);
+      assert.deepEqual(
+        claimed.map((c) => c.record.id),
+        [orphanId],
+      );
       assert.deepEqual(await b.claim({ ...claimOne, max: 10, waitMs: 300 }), []);
     }));
 
@@ -744,15 +888,22 @@ describe('nats: an enqueue that died halfway is finished by the next enqueue of 
       assert.deepEqual(await b.claim({ ...claimOne, waitMs: 300 }), [], 'no message: nothing to claim');
       assert.deepEqual(await b.enqueue([newTask({ idempotencyKey: 'k-silent' })]), [{ id: t.id, created: false }]);
       const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 3000 });
-      assert.deepEqual(claimed.map((c) => c.record.id), [t.id]);
+      assert.deepEqual(
+        claimed.map((c) => c.record.id),
+        [t.id],
+      );
     }));
 
   it('a repeated enqueue of a task already published adds no second delivery', () =>
     withNats({}, async (b) => {
       const [first] = await b.enqueue([newTask({ idempotencyKey: 'k-twice' })]);
-      for (let i = 0; i < 3; i++) assert.deepEqual(await b.enqueue([newTask({ idempotencyKey: 'k-twice' })]), [{ id: first.id, created: false }]);
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(await b.enqueue([newTask({ idempotencyKey: 'k-twice' })]), [{ id: first.id, created: false }]);
       const claimed = await b.claim({ ...claimOne, max: 10, waitMs: 2000 });
-      assert.deepEqual(claimed.map((c) => c.record.id), [first.id]);
+      assert.deepEqual(
+        claimed.map((c) => c.record.id),
+        [first.id],
+      );
       assert.deepEqual(await b.claim({ ...claimOne, max: 10, waitMs: 500 }), []);
     }));
 });

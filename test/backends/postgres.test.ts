@@ -66,7 +66,9 @@ async function withPostgres<T>(options: PostgresOptions, fn: (backend: PostgresB
 }
 
 async function serverConnections(schema: string, role: 'pool' | 'listen'): Promise<number[]> {
-  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid', [`sitq ${role} (${schema})`]);
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid', [
+    `sitq ${role} (${schema})`,
+  ]);
   return rows.map((row) => row.pid);
 }
 
@@ -87,7 +89,9 @@ async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> 
 
 /** How many sitq LISTEN connections the server on `port` has. */
 async function listening(cluster: Cluster): Promise<number> {
-  const rows = await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'");
+  const rows = await cluster.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'sitq listen%'",
+  );
   return rows[0].n;
 }
 
@@ -145,12 +149,20 @@ describe('postgres backend', { skip }, () => {
     });
 
     it('describes its address without the password, from a connection string or from fields', () => {
-      const fromUrl = new PostgresBackend({ connectionString: 'postgresql://alice:s3cret@db.example:6432/jobs?sslmode=require', schema: 'q1' });
+      const fromUrl = new PostgresBackend({
+        connectionString: 'postgresql://alice:s3cret@db.example:6432/jobs?sslmode=require',
+        schema: 'q1',
+      });
       assert.equal(fromUrl.address, 'postgres://alice@db.example:6432/jobs (schema q1)');
       const fromFields = new PostgresBackend({ host: 'db.example', port: 5433, user: 'bob', password: 's3cret', database: 'work' });
       assert.equal(fromFields.address, 'postgres://bob@db.example:5433/work (schema sitq)');
       assert.ok(!fromFields.address.includes('s3cret'));
-      const ha = new PostgresBackend({ hosts: ['db1', 'db2:5433', '[::1]:5434', { host: 'db3' }], user: 'bob', password: 's3cret', database: 'work' });
+      const ha = new PostgresBackend({
+        hosts: ['db1', 'db2:5433', '[::1]:5434', { host: 'db3' }],
+        user: 'bob',
+        password: 's3cret',
+        database: 'work',
+      });
       assert.equal(ha.address, 'postgres://bob@db1:5432,db2:5433,[::1]:5434,db3:5432/work (schema sitq)');
     });
 
@@ -172,13 +184,19 @@ describe('postgres backend', { skip }, () => {
 
     it('a database that does not exist is a ConnectionError that says so', async () => {
       const backend = new PostgresBackend({ ...SERVER, database: 'sitq_no_such_database' });
-      await assert.rejects(backend.connect(), (err: unknown) => err instanceof ConnectionError && /sitq_no_such_database/.test(err.message) && /does not exist/.test(err.message));
+      await assert.rejects(
+        backend.connect(),
+        (err: unknown) => err instanceof ConnectionError && /sitq_no_such_database/.test(err.message) && /does not exist/.test(err.message),
+      );
       await backend.close();
     });
 
     it('connects with a connection string as with fields', async () => {
       const schema = freshSchema();
-      const backend = new PostgresBackend({ connectionString: `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${SERVER.database}`, schema });
+      const backend = new PostgresBackend({
+        connectionString: `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${SERVER.database}`,
+        schema,
+      });
       try {
         await backend.connect();
         assert.match((await backend.ping()).serverVersion, /^PostgreSQL \d+\.\d+$/);
@@ -196,10 +214,16 @@ describe('postgres backend', { skip }, () => {
           'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
           [schema],
         );
-        assert.deepEqual(rows.map((r) => r.table_name), ['migrations', 'state', 'tasks', 'workers']);
+        assert.deepEqual(
+          rows.map((r) => r.table_name),
+          ['migrations', 'state', 'tasks', 'workers'],
+        );
         const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
         assert.ok(MIGRATIONS.length >= 2);
-        assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
+        assert.deepEqual(
+          versions.rows.map((r) => r.version),
+          MIGRATIONS,
+        );
         await backend.destroy();
         const left = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
         assert.equal(left.rowCount, 0);
@@ -217,8 +241,12 @@ describe('postgres backend', { skip }, () => {
       await old.connect();
       try {
         await old.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
-        await old.query('CREATE TABLE migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-        for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => /^00[1-4]_.*\.sql$/.test(f)).sort()) {
+        await old.query(
+          'CREATE TABLE migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+        for (const file of readdirSync(MIGRATIONS_DIR)
+          .filter((f) => /^00[1-4]_.*\.sql$/.test(f))
+          .sort()) {
           await old.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
           await old.query('INSERT INTO migrations (version, name) VALUES ($1, $2)', [Number(file.slice(0, 3)), file]);
         }
@@ -226,15 +254,33 @@ describe('postgres backend', { skip }, () => {
         await old.query(
           `INSERT INTO tasks (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')`,
-          [task.id, task.queue, task.name, Buffer.from(task.payload), task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff)],
+          [
+            task.id,
+            task.queue,
+            task.name,
+            Buffer.from(task.payload),
+            task.serializer,
+            task.priority,
+            task.runAt,
+            task.enqueuedAt,
+            task.maxAttempts,
+            JSON.stringify(task.backoff),
+          ],
         );
         const backend = new PostgresBackend({ ...SERVER, schema });
         await backend.connect();
         try {
           assert.equal((await backend.getTask(task.id))?.state, 'pending');
-          assert.deepEqual(await backend.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
+          assert.deepEqual(await backend.setState('queues/default', '{"paused":true}', 0), {
+            key: 'queues/default',
+            value: '{"paused":true}',
+            version: 1,
+          });
           const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
-          assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS);
+          assert.deepEqual(
+            versions.rows.map((r) => r.version),
+            MIGRATIONS,
+          );
         } finally {
           await backend.destroy();
           await backend.close();
@@ -308,7 +354,11 @@ describe('postgres backend', { skip }, () => {
         await backend.ping();
         const afterRecycle = await serverConnections(schema, 'pool');
         assert.ok(afterRecycle.length >= 1);
-        assert.deepEqual(afterRecycle.filter((pid) => before.includes(pid)), [], 'a connection outlived poolRecycle');
+        assert.deepEqual(
+          afterRecycle.filter((pid) => before.includes(pid)),
+          [],
+          'a connection outlived poolRecycle',
+        );
       }));
 
     it('connectTimeout bounds a connect to a server that accepts but never answers', async () => {
@@ -352,24 +402,40 @@ describe('postgres backend', { skip }, () => {
         const c = newTask({ queue: 'c', priority: 9 });
         await backend.enqueue([a, b, c]);
         const got = await backend.claim({ workerId: 'w', queues: ['a', 'b'], max: 10, leaseMs: 10_000 });
-        assert.deepEqual(got.map((x) => x.record.id), [b.id, a.id]);
+        assert.deepEqual(
+          got.map((x) => x.record.id),
+          [b.id, a.id],
+        );
       }));
 
     it('claims and renewals are HOT updates (they touch no index), so the hot path stays cheap', () =>
       withPostgres({}, async (backend, schema) => {
         await backend.enqueue(Array.from({ length: 200 }, () => newTask()));
         const claimed = [];
-        for (let got; (got = await backend.claim({ workerId: 'w', queues: ['default'], max: 10, leaseMs: 60_000 })).length > 0; ) claimed.push(...got);
+        for (let got; (got = await backend.claim({ workerId: 'w', queues: ['default'], max: 10, leaseMs: 60_000 })).length > 0;)
+          claimed.push(...got);
         assert.equal(claimed.length, 200);
-        assert.ok((await backend.renew(claimed.map((c) => c.lease), 60_000)).every(Boolean));
+        assert.ok(
+          (
+            await backend.renew(
+              claimed.map((c) => c.lease),
+              60_000,
+            )
+          ).every(Boolean),
+        );
         // 400 updates (claim + renew); statistics reach pg_stat_user_tables within a second or so.
-        const hot = await eventually('the table statistics', async () => {
-          const { rows } = await admin.query<{ hot: number; all: number }>(
-            `SELECT n_tup_hot_upd::int AS hot, n_tup_upd::int AS all FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`,
-            [schema],
-          );
-          return rows[0]?.all >= 400 ? rows[0] : undefined;
-        }, 10_000, 200);
+        const hot = await eventually(
+          'the table statistics',
+          async () => {
+            const { rows } = await admin.query<{ hot: number; all: number }>(
+              `SELECT n_tup_hot_upd::int AS hot, n_tup_upd::int AS all FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`,
+              [schema],
+            );
+            return rows[0]?.all >= 400 ? rows[0] : undefined;
+          },
+          10_000,
+          200,
+        );
         assert.ok(hot.hot >= 0.9 * hot.all, `only ${hot.hot} of ${hot.all} updates were HOT`);
       }));
 
@@ -397,7 +463,9 @@ describe('postgres backend', { skip }, () => {
         await backend.enqueue([newTask()]);
         assert.equal((await backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 60_000 })).length, 1);
         // The one pooled connection that just claimed: enqueues and completions on it stay durable.
-        const { pool } = (backend as unknown as { session: { pool: { query(s: { text: string }): Promise<{ rows: { sync: string }[] }> } } }).session;
+        const { pool } = (
+          backend as unknown as { session: { pool: { query(s: { text: string }): Promise<{ rows: { sync: string }[] }> } } }
+        ).session;
         const { rows } = await pool.query({ text: `SELECT current_setting('synchronous_commit') AS sync` });
         assert.equal(rows[0]?.sync, 'on');
       }));
@@ -425,7 +493,7 @@ describe('postgres backend', { skip }, () => {
         assert.ok(late >= 0 && late < 250, `claimed ${late} ms after the due time`);
       }));
 
-    it('a waiting claimer takes over a crashed worker\'s task when its lease expires, not at the next poll', () =>
+    it("a waiting claimer takes over a crashed worker's task when its lease expires, not at the next poll", () =>
       withPostgres({}, async (backend) => {
         await backend.enqueue([newTask()]);
         const [lost] = await backend.claim({ workerId: 'crashed', queues: ['default'], max: 1, leaseMs: 300 });
@@ -477,10 +545,15 @@ describe('postgres backend', { skip }, () => {
           ]);
           // Reads go on at once: one whose pooled connection turns out dead is retried on a new one.
           assert.ok(Array.isArray(await backend.counts()));
-          await eventually('a new LISTEN connection', async () => {
-            const now = await serverConnections(schema, 'listen');
-            return now.length === 2 && !now.includes(listener); // the consumer's and the producer's
-          }, 10_000, 50);
+          await eventually(
+            'a new LISTEN connection',
+            async () => {
+              const now = await serverConnections(schema, 'listen');
+              return now.length === 2 && !now.includes(listener); // the consumer's and the producer's
+            },
+            10_000,
+            50,
+          );
           // A blocking claim is woken by the notification, well before the 1 s fallback poll.
           const waiting = backend.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 10_000, waitMs: 5000 });
           await sleep(200);
@@ -493,36 +566,46 @@ describe('postgres backend', { skip }, () => {
         }
       }));
 
-    it('survives a server restart: a running Worker and TaskQueue carry on by themselves, and LISTEN comes back', { skip: clusterSkip() }, async () => {
-      const cluster = await startPrimary();
-      const options = { host: cluster.host, port: cluster.port, user: 'postgres', database: 'postgres', connectTimeout: 1000 };
-      const queue = new TaskQueue(new PostgresBackend(options));
-      const worker = new Worker(new PostgresBackend(options), { tasks: [echo], maxConcurrency: 4, pollInterval: 500 });
-      const outage: Error[] = [];
-      worker.on('backend-error', (err) => outage.push(err));
-      try {
-        await queue.connect();
-        await worker.start();
-        assert.ok((await queue.getResult(await queue.enqueue(echo, 1), { timeout: 10_000 }))?.isSuccess());
+    it(
+      'survives a server restart: a running Worker and TaskQueue carry on by themselves, and LISTEN comes back',
+      { skip: clusterSkip() },
+      async () => {
+        const cluster = await startPrimary();
+        const options = { host: cluster.host, port: cluster.port, user: 'postgres', database: 'postgres', connectTimeout: 1000 };
+        const queue = new TaskQueue(new PostgresBackend(options));
+        const worker = new Worker(new PostgresBackend(options), { tasks: [echo], maxConcurrency: 4, pollInterval: 500 });
+        const outage: Error[] = [];
+        worker.on('backend-error', (err) => outage.push(err));
+        try {
+          await queue.connect();
+          await worker.start();
+          assert.ok((await queue.getResult(await queue.enqueue(echo, 1), { timeout: 10_000 }))?.isSuccess());
 
-        await cluster.stop();
-        const t0 = Date.now();
-        await assert.rejects(queue.enqueue(echo, 2), ConnectionError);
-        assert.ok(Date.now() - t0 < 3000, 'a query hung while the server was down');
-        await sleep(1500);
-        await cluster.start();
+          await cluster.stop();
+          const t0 = Date.now();
+          await assert.rejects(queue.enqueue(echo, 2), ConnectionError);
+          assert.ok(Date.now() - t0 < 3000, 'a query hung while the server was down');
+          await sleep(1500);
+          await cluster.start();
 
-        // No restart of anything: the same queue stores again, the same worker runs it.
-        const id = await eventually('enqueues to work again', () => queue.enqueue(echo, 3).catch(() => undefined), 15_000, 100);
-        assert.ok((await queue.getResult(id, { timeout: 20_000 }))?.isSuccess(), 'the worker did not run a task enqueued after the restart');
-        assert.ok(outage.length > 0 && outage.every((err) => err instanceof ConnectionError), 'the outage was not reported as ConnectionError');
-        await eventually('both LISTEN connections to return', async () => (await listening(cluster)) === 2, 15_000, 100);
-      } finally {
-        await worker.stop({ timeout: 5000 }).catch(() => {});
-        await queue.close();
-        await cluster.remove();
-      }
-    });
+          // No restart of anything: the same queue stores again, the same worker runs it.
+          const id = await eventually('enqueues to work again', () => queue.enqueue(echo, 3).catch(() => undefined), 15_000, 100);
+          assert.ok(
+            (await queue.getResult(id, { timeout: 20_000 }))?.isSuccess(),
+            'the worker did not run a task enqueued after the restart',
+          );
+          assert.ok(
+            outage.length > 0 && outage.every((err) => err instanceof ConnectionError),
+            'the outage was not reported as ConnectionError',
+          );
+          await eventually('both LISTEN connections to return', async () => (await listening(cluster)) === 2, 15_000, 100);
+        } finally {
+          await worker.stop({ timeout: 5000 }).catch(() => {});
+          await queue.close();
+          await cluster.remove();
+        }
+      },
+    );
 
     it('a silent network stall: calls fail within queryTimeout, the worker notices and carries on after, the LISTEN connection is replaced', async () => {
       const proxy = await FaultProxy.start(SERVER.host, SERVER.port);
@@ -536,23 +619,43 @@ describe('postgres backend', { skip }, () => {
       const queue = new TaskQueue(new PostgresBackend(direct));
       try {
         await worker.start();
-        await eventually('the worker\'s LISTEN connection', async () => (await serverConnections(schema, 'listen')).length === 1, 10_000, 50);
+        await eventually(
+          "the worker's LISTEN connection",
+          async () => (await serverConnections(schema, 'listen')).length === 1,
+          10_000,
+          50,
+        );
 
         proxy.stall({ holdNew: true });
         const stalledAt = Date.now();
         await assert.rejects(backend.counts(), (err: unknown) => err instanceof ConnectionError && /timeout/i.test(err.message));
         const failedAfter = Date.now() - stalledAt;
         assert.ok(failedAfter < 8000, `a call through the stalled link failed only after ${failedAfter} ms`);
-        await eventually('the worker to report the stall', async () => errors.some((e) => e.at >= stalledAt && e.err instanceof ConnectionError), 15_000, 50);
+        await eventually(
+          'the worker to report the stall',
+          async () => errors.some((e) => e.at >= stalledAt && e.err instanceof ConnectionError),
+          15_000,
+          50,
+        );
         // The keep-alive ping (every keepAlive ms, answered within 5 s) finds the silent LISTEN
         // connection and drops it: the server sees it close.
-        await eventually('the stalled LISTEN connection to be dropped', async () => (await serverConnections(schema, 'listen')).length === 0, 20_000, 100);
+        await eventually(
+          'the stalled LISTEN connection to be dropped',
+          async () => (await serverConnections(schema, 'listen')).length === 0,
+          20_000,
+          100,
+        );
 
         proxy.heal();
         await queue.connect();
         const id = await queue.enqueue(echo, 'after');
         assert.ok((await queue.getResult(id, { timeout: 30_000 }))?.isSuccess(), 'the worker did not recover from the stall');
-        await eventually('a new LISTEN connection through the healed link', async () => (await serverConnections(schema, 'listen')).length === 2, 20_000, 100);
+        await eventually(
+          'a new LISTEN connection through the healed link',
+          async () => (await serverConnections(schema, 'listen')).length === 2,
+          20_000,
+          100,
+        );
       } finally {
         await worker.stop({ timeout: 5000 }).catch(() => {});
         await queue.backend.destroy().catch(() => {});

@@ -94,9 +94,15 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         [{ cluster: { startupNodes: [] } }, /redis\.cluster\.startupNodes/],
         [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, host: 'b' }, /redis\.host: expected no host with cluster/],
         [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, db: 2 }, /redis\.db: expected database 0/],
-        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, maxConnections: 4 }, /redis\.maxConnections: expected cluster\.maxConnectionsPerNode/],
+        [
+          { cluster: { startupNodes: [{ host: 'a', port: 1 }] }, maxConnections: 4 },
+          /redis\.maxConnections: expected cluster\.maxConnectionsPerNode/,
+        ],
         [{ cluster: { startupNodes: [{ host: 'a', port: 1 }], maxConnectionsPerNode: 0 } }, /redis\.cluster\.maxConnectionsPerNode/],
-        [{ cluster: { startupNodes: [{ host: 'a', port: 1 }] }, sentinels: [{ host: 'a', port: 1 }], name: 'm' }, /either cluster or sentinels/],
+        [
+          { cluster: { startupNodes: [{ host: 'a', port: 1 }] }, sentinels: [{ host: 'a', port: 1 }], name: 'm' },
+          /either cluster or sentinels/,
+        ],
         [{ sentinels: [{ host: 'a', port: 1 }] }, /redis\.name: expected the master group name/],
         [{ sentinels: [{ host: 'a', port: 1 }], name: 'm', port: 6380 }, /redis\.port: expected no port with sentinels/],
         [{ name: 'm' }, /redis\.name: expected only together with sentinels/],
@@ -105,16 +111,31 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         [{ waitReplicas: -1 }, /redis\.waitReplicas/],
       ];
       for (const [options, message] of bad) {
-        assert.throws(() => new RedisBackend(options), (e: unknown) => e instanceof ConfigurationError && message.test(e.message), JSON.stringify(options));
+        assert.throws(
+          () => new RedisBackend(options),
+          (e: unknown) => e instanceof ConfigurationError && message.test(e.message),
+          JSON.stringify(options),
+        );
       }
-      assert.throws(() => new RedisBackend({ password: 'hunter2', port: 0 }), (e: unknown) => e instanceof ConfigurationError && !/hunter2/.test(e.message));
+      assert.throws(
+        () => new RedisBackend({ password: 'hunter2', port: 0 }),
+        (e: unknown) => e instanceof ConfigurationError && !/hunter2/.test(e.message),
+      );
     });
 
     it('address names scheme, user, host, port, db and prefix, never the password', () => {
       assert.equal(new RedisBackend().address, 'redis://127.0.0.1:6379/0 (prefix sitq:)');
       const b = new RedisBackend({ host: 'cache', port: 6380, db: 2, username: 'app', password: 'hunter2', tls: true, keyPrefix: 'x:' });
       assert.equal(b.address, 'rediss://app@cache:6380/2 (prefix x:)');
-      const cluster = new RedisBackend({ cluster: { startupNodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }] }, password: 'hunter2' });
+      const cluster = new RedisBackend({
+        cluster: {
+          startupNodes: [
+            { host: 'n1', port: 7000 },
+            { host: 'n2', port: 7001 },
+          ],
+        },
+        password: 'hunter2',
+      });
       assert.equal(cluster.address, 'redis://n1:7000,n2:7001 (cluster, prefix sitq:)');
       const sentinel = new RedisBackend({ sentinels: [{ host: 's1', port: 26379 }], name: 'main', sentinelPassword: 'hunter2', tls: true });
       assert.equal(sentinel.address, 'rediss://main/0 (sentinels s1:26379, prefix sitq:)');
@@ -143,9 +164,18 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
     it('waitReplicas: an enqueue no replica confirms fails with ConnectionError naming the option (the main server has no replica)', () =>
       withRedis({ waitReplicas: 1, waitTimeout: 200 }, async (b) => {
         const started = Date.now();
-        await assert.rejects(b.enqueue([newTask()]), (e: unknown) => e instanceof ConnectionError && /0 of redis\.waitReplicas=1 replicas confirmed it within redis\.waitTimeout=200 ms/.test(e.message));
+        await assert.rejects(
+          b.enqueue([newTask()]),
+          (e: unknown) =>
+            e instanceof ConnectionError &&
+            /0 of redis\.waitReplicas=1 replicas confirmed it within redis\.waitTimeout=200 ms/.test(e.message),
+        );
         assert.ok(Date.now() - started >= 150, 'it waited for the replicas (WAIT) before failing');
-        await assert.rejects(b.enqueue([newTask(), newTask({ queue: 'other' })]), ConnectionError, 'a batch over two queues is confirmed too');
+        await assert.rejects(
+          b.enqueue([newTask(), newTask({ queue: 'other' })]),
+          ConnectionError,
+          'a batch over two queues is confirmed too',
+        );
       }));
 
     it('db: keys go to the configured database', () =>
@@ -276,8 +306,14 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
     it('the raw floor refuses a cluster or sentinel profile instead of measuring 127.0.0.1:6379', async () => {
       const { floorDriver } = await import('../../shared/bench/floors/index.js');
       const node = { host: '127.0.0.1', port: 1 };
-      assert.throws(() => floorDriver({ type: 'redis', cluster: { startupNodes: [node] } }), (e: unknown) => e instanceof ConfigurationError && /redis\.cluster: expected one Redis server/.test(e.message));
-      assert.throws(() => floorDriver({ type: 'redis', sentinels: [node], name: 'm' }), (e: unknown) => e instanceof ConfigurationError && /redis\.sentinels: expected one Redis server/.test(e.message));
+      assert.throws(
+        () => floorDriver({ type: 'redis', cluster: { startupNodes: [node] } }),
+        (e: unknown) => e instanceof ConfigurationError && /redis\.cluster: expected one Redis server/.test(e.message),
+      );
+      assert.throws(
+        () => floorDriver({ type: 'redis', sentinels: [node], name: 'm' }),
+        (e: unknown) => e instanceof ConfigurationError && /redis\.sentinels: expected one Redis server/.test(e.message),
+      );
     });
   });
 
@@ -349,7 +385,10 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
           await admin.script('FLUSH');
           const [c] = await b.claim(claimOne);
           assert.ok(c);
-          assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]), [true]);
+          assert.deepEqual(
+            await b.complete([{ lease: c.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]),
+            [true],
+          );
         });
       }));
 
@@ -390,7 +429,10 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         await sleep(100);
         const t0 = Date.now();
         await b.enqueue([newTask(), newTask(), newTask()]);
-        assert.deepEqual((await Promise.all(claims)).map((c) => c.length), [1, 1, 1]);
+        assert.deepEqual(
+          (await Promise.all(claims)).map((c) => c.length),
+          [1, 1, 1],
+        );
         assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
       }));
 
@@ -402,7 +444,10 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         const a2 = newTask({ queue: 'a', priority: 1, runAt: now - 100 });
         await b.enqueue([a, c, a2]);
         const got = await b.claim({ ...claimOne, queues: ['a', 'c'], max: 3 });
-        assert.deepEqual(got.map((x) => x.record.id), [c.id, a2.id, a.id]);
+        assert.deepEqual(
+          got.map((x) => x.record.id),
+          [c.id, a2.id, a.id],
+        );
       }));
 
     it('keeps payloads and results byte for byte', () =>

@@ -42,21 +42,30 @@ if (runtimeHasNodeSqlite()) {
   });
 } else {
   const node = join(codeServerDir(), 'node_modules', 'node', 'bin', 'node');
-  const missing = existsSync(node) ? false : `no Node with node:sqlite here (Node ${process.version}); scripts/install-code-server.sh installs Node 24 at ${node}`;
+  const missing = existsSync(node)
+    ? false
+    : `no Node with node:sqlite here (Node ${process.version}); scripts/install-code-server.sh installs Node 24 at ${node}`;
   if (missing && IN_CI) throw new Error(missing);
-  test('the conformance suite on node:sqlite, under the Node 24 of the code-server install', { skip: missing, timeout: 20 * 60_000 }, async (t) => {
-    const self = fileURLToPath(import.meta.url);
-    // Without NODE_TEST_CONTEXT, which would make the child report in the runner's binary format.
-    const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
-    const child = spawn(node, ['--test', '--test-reporter=spec', self], { env: { ...env, SITQ_SQLITE_DRIVER: 'node:sqlite' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const count = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(out)?.[1] ?? NaN);
-    t.diagnostic(`Node 24 run: ${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
-    assert.equal(code, 0, `the node:sqlite run failed:\n${out.slice(-20_000)}`);
-    assert.ok(count('pass') > 20, `the conformance suite ran (${count('pass')} tests passed):\n${out.slice(-5000)}`);
-    assert.equal(count('fail'), 0);
-  });
+  test(
+    'the conformance suite on node:sqlite, under the Node 24 of the code-server install',
+    { skip: missing, timeout: 20 * 60_000 },
+    async (t) => {
+      const self = fileURLToPath(import.meta.url);
+      // Without NODE_TEST_CONTEXT, which would make the child report in the runner's binary format.
+      const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+      const child = spawn(node, ['--test', '--test-reporter=spec', self], {
+        env: { ...env, SITQ_SQLITE_DRIVER: 'node:sqlite' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const count = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(out)?.[1] ?? NaN);
+      t.diagnostic(`Node 24 run: ${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+      assert.equal(code, 0, `the node:sqlite run failed:\n${out.slice(-20_000)}`);
+      assert.ok(count('pass') > 20, `the conformance suite ran (${count('pass')} tests passed):\n${out.slice(-5000)}`);
+      assert.equal(count('fail'), 0);
+    },
+  );
 }

@@ -36,7 +36,12 @@ await exerciseBackend({
 });
 
 const claimAll = { workerId: 'w-test', queues: ['default'], max: 100, leaseMs: 30_000 };
-const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(null), finishedAt: Date.now() });
+const succeed = (lease: { taskId: string; owner: string; token: number }) => ({
+  lease,
+  outcome: 'succeeded' as const,
+  result: jsonSerializer.serialize(null),
+  finishedAt: Date.now(),
+});
 
 /** A connected backend on a new file, destroyed (file removed) afterwards. */
 async function withSqlite<T>(options: SqliteOptions, fn: (b: SqliteBackend, path: string) => Promise<T>): Promise<T> {
@@ -70,9 +75,22 @@ function insertBehindTheBacksBack(path: string, task: NewTask): void {
     path,
     `INSERT INTO sitq_tasks (id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
      VALUES (?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-    task.id, task.queue, task.name, task.payload, task.serializer, task.priority, task.runAt, task.enqueuedAt, task.maxAttempts, JSON.stringify(task.backoff),
+    task.id,
+    task.queue,
+    task.name,
+    task.payload,
+    task.serializer,
+    task.priority,
+    task.runAt,
+    task.enqueuedAt,
+    task.maxAttempts,
+    JSON.stringify(task.backoff),
   );
-  writeBehindTheBacksBack(path, `INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`, task.queue);
+  writeBehindTheBacksBack(
+    path,
+    `INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+    task.queue,
+  );
 }
 
 /** Runs an ES module snippet in a child process; resolves with its stdout. */
@@ -179,7 +197,10 @@ describe('sqlite backend', () => {
     it('a journalMode the file cannot switch to while others use it is a ConfigurationError', () =>
       withSqlite({}, async (_b, path) => {
         const other = new SqliteBackend({ path, journalMode: 'DELETE', connectTimeout: 300 });
-        await assert.rejects(other.connect(), (err: unknown) => err instanceof ConfigurationError && err.option === 'sqlite.journalMode' && /WAL/.test(err.message));
+        await assert.rejects(
+          other.connect(),
+          (err: unknown) => err instanceof ConfigurationError && err.option === 'sqlite.journalMode' && /WAL/.test(err.message),
+        );
       }));
 
     for (const synchronous of ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const) {
@@ -202,7 +223,10 @@ describe('sqlite backend', () => {
         locker.exec('BEGIN IMMEDIATE');
         try {
           const t0 = Date.now();
-          await assert.rejects(b.enqueue([newTask()]), (err: unknown) => err instanceof ConnectionError && /busyTimeout \(300 ms\)/.test(err.message));
+          await assert.rejects(
+            b.enqueue([newTask()]),
+            (err: unknown) => err instanceof ConnectionError && /busyTimeout \(300 ms\)/.test(err.message),
+          );
           const waited = Date.now() - t0;
           assert.ok(waited >= 250 && waited < 3000, `gave up after ${waited} ms, expected ~300`);
         } finally {
@@ -253,7 +277,10 @@ describe('sqlite backend', () => {
       const late = new SqliteBackend({ path, connectTimeout: 400, busyTimeout: 60_000 });
       try {
         const t0 = Date.now();
-        await assert.rejects(late.connect(), (err: unknown) => err instanceof ConnectionError && /connectTimeout \(400 ms\)/.test(err.message));
+        await assert.rejects(
+          late.connect(),
+          (err: unknown) => err instanceof ConnectionError && /connectTimeout \(400 ms\)/.test(err.message),
+        );
         const waited = Date.now() - t0;
         assert.ok(waited >= 350 && waited < 3000, `connect gave up after ${waited} ms, expected ~400`);
       } finally {
@@ -304,13 +331,19 @@ describe('sqlite backend', () => {
   describe('the file', () => {
     it('a path that cannot be opened is a ConnectionError naming SQLite and the path', async () => {
       const missing = new SqliteBackend({ path: join(DIR, 'nope', 'deeper', 'x.db') });
-      await assert.rejects(missing.connect(), (err: unknown) => err instanceof ConnectionError && /SQLite at sqlite:.*nope.*folder.*does not exist/.test(err.message));
+      await assert.rejects(
+        missing.connect(),
+        (err: unknown) => err instanceof ConnectionError && /SQLite at sqlite:.*nope.*folder.*does not exist/.test(err.message),
+      );
       const folder = join(DIR, `folder-${randomBytes(3).toString('hex')}`);
       mkdirSync(folder);
       await assert.rejects(new SqliteBackend({ path: folder }).connect(), ConnectionError);
       const junk = join(DIR, 'junk.db');
       writeFileSync(junk, 'this is not a database, '.repeat(100));
-      await assert.rejects(new SqliteBackend({ path: junk }).connect(), (err: unknown) => err instanceof ConnectionError && /not a database/.test(err.message));
+      await assert.rejects(
+        new SqliteBackend({ path: junk }).connect(),
+        (err: unknown) => err instanceof ConnectionError && /not a database/.test(err.message),
+      );
       assert.ok(existsSync(junk), 'a failed connect touched a file that is not ours');
     });
 
@@ -339,7 +372,10 @@ describe('sqlite backend', () => {
         const db = rawConnection(path);
         db.prepare(`UPDATE sitq_meta SET value = 99 WHERE key = 'schema_version'`).run();
         db.close();
-        await assert.rejects(new SqliteBackend({ path }).connect(), (err: unknown) => err instanceof ConnectionError && /version 99.*newer/.test(err.message));
+        await assert.rejects(
+          new SqliteBackend({ path }).connect(),
+          (err: unknown) => err instanceof ConnectionError && /version 99.*newer/.test(err.message),
+        );
       }));
 
     it('a file at schema version 3 (before migration 004 added the state table) is migrated on connect, keeping its tasks', async () => {
@@ -347,17 +383,26 @@ describe('sqlite backend', () => {
       const path = freshPath();
       const db = rawConnection(path);
       db.exec(`CREATE TABLE sitq_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID`);
-      for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => /^00[1-3]-.*\.sql$/.test(f)).sort()) db.exec(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+      for (const file of readdirSync(MIGRATIONS_DIR)
+        .filter((f) => /^00[1-3]-.*\.sql$/.test(f))
+        .sort())
+        db.exec(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
       db.exec(`INSERT INTO sitq_meta (key, value) VALUES ('schema_version', 3), ('next_seq', 1)`);
       db.close();
       const task = newTask();
       insertBehindTheBacksBack(path, task);
       await withSqlite({ path }, async (b) => {
         assert.equal((await b.getTask(task.id))?.state, 'pending');
-        assert.deepEqual(await b.setState('queues/default', '{"paused":true}', 0), { key: 'queues/default', value: '{"paused":true}', version: 1 });
+        assert.deepEqual(await b.setState('queues/default', '{"paused":true}', 0), {
+          key: 'queues/default',
+          value: '{"paused":true}',
+          version: 1,
+        });
         const after = rawConnection(path);
         assert.equal(after.prepare(`SELECT value FROM sitq_meta WHERE key = 'schema_version'`).pluck().get(), SCHEMA_VERSION);
-        assert.deepEqual(after.prepare(`SELECT key, value, version FROM sitq_state`).all(), [{ key: 'queues/default', value: '{"paused":true}', version: 1 }]);
+        assert.deepEqual(after.prepare(`SELECT key, value, version FROM sitq_state`).all(), [
+          { key: 'queues/default', value: '{"paused":true}', version: 1 },
+        ]);
         after.close();
       });
     });
@@ -523,7 +568,8 @@ describe('sqlite backend', () => {
         assert.ok(statSync(`${path}-wal`).size > 1_000_000);
         const started = Date.now();
         while (statSync(path).size < before + 1_000_000) {
-          if (Date.now() - started > 5000) throw new Error(`the database file stayed at ${statSync(path).size} bytes: no background checkpoint`);
+          if (Date.now() - started > 5000)
+            throw new Error(`the database file stayed at ${statSync(path).size} bytes: no background checkpoint`);
           await sleep(20);
         }
       }));
@@ -537,8 +583,14 @@ describe('sqlite backend', () => {
         const c5 = newTask({ queue: 'c', priority: 5, runAt: now });
         await b.enqueue([a1, b9, b1, c5]);
         const got = await b.claim({ ...claimAll, queues: ['a', 'b', 'a', 'b'], max: 10 });
-        assert.deepEqual(got.map((c) => c.record.id), [b9.id, b1.id, a1.id]);
-        assert.deepEqual((await b.claim({ ...claimAll, queues: ['c'] })).map((c) => c.record.id), [c5.id]);
+        assert.deepEqual(
+          got.map((c) => c.record.id),
+          [b9.id, b1.id, a1.id],
+        );
+        assert.deepEqual(
+          (await b.claim({ ...claimAll, queues: ['c'] })).map((c) => c.record.id),
+          [c5.id],
+        );
       }));
 
     it('claims as many as each call asks, whatever batch sizes follow one another, with the record as stored', () =>
@@ -547,7 +599,14 @@ describe('sqlite backend', () => {
         await b.enqueue(tasks);
         const sizes: number[] = [];
         const claimed = [];
-        for (const [queues, max] of [[['even'], 3], [['even'], 1], [['odd', 'even'], 2], [['even'], 3], [['odd'], 5], [['odd', 'even'], 4]] as const) {
+        for (const [queues, max] of [
+          [['even'], 3],
+          [['even'], 1],
+          [['odd', 'even'], 2],
+          [['even'], 3],
+          [['odd'], 5],
+          [['odd', 'even'], 4],
+        ] as const) {
           const got = await b.claim({ ...claimAll, queues: [...queues], max });
           sizes.push(got.length);
           claimed.push(...got);
@@ -555,7 +614,10 @@ describe('sqlite backend', () => {
         assert.deepEqual(sizes, [3, 1, 2, 3, 5, 4]);
         assert.equal(new Set(claimed.map((c) => c.record.id)).size, 18);
         // Highest priority first in every queue: the first even claim takes 18, 16, 14.
-        assert.deepEqual(claimed.slice(0, 3).map((c) => c.record.priority), [18, 16, 14]);
+        assert.deepEqual(
+          claimed.slice(0, 3).map((c) => c.record.priority),
+          [18, 16, 14],
+        );
         // What a claim returns is what getTask reads back from the row.
         for (const c of claimed) {
           const stored = await b.getTask(c.record.id);
@@ -575,8 +637,19 @@ describe('sqlite backend', () => {
         await b.enqueue(tasks);
         await b.enqueue([newTask({ runAt: Date.now() + 150 }), newTask({ queue: 'odd', runAt: Date.now() + 60_000 })]);
         const claimed = await b.claim({ ...claimAll, queues: ['even', 'odd'], max: 8, leaseMs: 200 });
-        await b.complete([succeed(claimed[0].lease), { lease: claimed[1].lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() }]);
-        await b.complete([{ lease: claimed[2].lease, outcome: 'retry', error: { name: 'E', message: 'again' }, runAt: Date.now() + 60_000, finishedAt: Date.now() }]);
+        await b.complete([
+          succeed(claimed[0].lease),
+          { lease: claimed[1].lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() },
+        ]);
+        await b.complete([
+          {
+            lease: claimed[2].lease,
+            outcome: 'retry',
+            error: { name: 'E', message: 'again' },
+            runAt: Date.now() + 60_000,
+            finishedAt: Date.now(),
+          },
+        ]);
         await b.release([claimed[3].lease]);
         await b.cancel(tasks[11].id);
         await b.requeue(claimed[1].record.id);
@@ -585,7 +658,11 @@ describe('sqlite backend', () => {
         await b.purge({ olderThanMs: 0 });
         const db = rawConnection(path);
         const truth = new Map<string, Record<string, number>>();
-        for (const r of db.prepare<[], { queue: string; state: TaskState; n: number }>('SELECT queue, state, count(*) AS n FROM sitq_tasks GROUP BY queue, state').all()) {
+        for (const r of db
+          .prepare<[], { queue: string; state: TaskState; n: number }>(
+            'SELECT queue, state, count(*) AS n FROM sitq_tasks GROUP BY queue, state',
+          )
+          .all()) {
           truth.set(r.queue, { ...(truth.get(r.queue) ?? {}), [r.state]: r.n });
         }
         db.close();
@@ -666,10 +743,16 @@ describe('sqlite backend', () => {
         };
         // Each limit is far above what an index gives and far below what a scan of 100,000 rows costs here.
         const claimed = await timed('a claim of 10', 40, () => b.claim({ ...claimAll, queues: ['main'], max: 10 }));
-        assert.deepEqual(claimed.map((c) => c.record.priority), Array(10).fill(9));
+        assert.deepEqual(
+          claimed.map((c) => c.record.priority),
+          Array(10).fill(9),
+        );
         await timed('a claim from two queues', 40, () => b.claim({ ...claimAll, queues: ['rare', 'main'], max: 10 }));
         const counts = await timed('counts', 40, () => b.counts());
-        assert.equal(counts.reduce((n, c) => n + Object.values(c.counts).reduce((x, y) => x + y, 0), 0), 100_000);
+        assert.equal(
+          counts.reduce((n, c) => n + Object.values(c.counts).reduce((x, y) => x + y, 0), 0),
+          100_000,
+        );
         await timed('listTasks by queue', 40, () => b.listTasks({ queue: 'rare', limit: 50 }));
         await timed('listTasks of dead tasks', 40, () => b.listTasks({ state: 'dead' }));
         await timed('listTasks page 100', 60, () => b.listTasks({ limit: 50, offset: 5000 }));

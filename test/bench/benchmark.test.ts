@@ -41,11 +41,27 @@ test('counts cover the measured tasks only; warm-up tasks appear nowhere', async
   assert.equal(r.floorRatio, Math.round((r.processing.perSec / r.floor.perSec) * 1000) / 1000);
   assert.equal(r.rounds.length, 1);
   assert.equal(r.rounds[0].succeeded, 300);
-  assert.ok(r.enqueueFloor && r.enqueueFloor.tasks === 100 && r.enqueueFloor.latency.count === 100 && r.enqueueFloor.perSec > 0, 'the raw enqueue floor writes as many tasks as the one-by-one enqueue');
+  assert.ok(
+    r.enqueueFloor && r.enqueueFloor.tasks === 100 && r.enqueueFloor.latency.count === 100 && r.enqueueFloor.perSec > 0,
+    'the raw enqueue floor writes as many tasks as the one-by-one enqueue',
+  );
   assert.equal(r.enqueueFloorRatio, Math.round((r.enqueue.single.perSec / r.enqueueFloor.perSec) * 1000) / 1000);
   assert.equal(r.rounds[0].enqueueFloorPerSec, r.enqueueFloor.perSec);
-  assert.deepEqual(r.targets.map((t) => t.name), ['processing rate vs raw floor', 'enqueue 1-by-1 vs raw enqueue floor', 'idle enqueue-to-start p50', 'idle enqueue-to-start p99 / p50']);
-  for (const phase of ['connect', 'floor', 'enqueue-floor', 'warmup', 'enqueue-single', 'enqueue-batch', 'processing', 'idle-latency', 'cleanup'] as const) {
+  assert.deepEqual(
+    r.targets.map((t) => t.name),
+    ['processing rate vs raw floor', 'enqueue 1-by-1 vs raw enqueue floor', 'idle enqueue-to-start p50', 'idle enqueue-to-start p99 / p50'],
+  );
+  for (const phase of [
+    'connect',
+    'floor',
+    'enqueue-floor',
+    'warmup',
+    'enqueue-single',
+    'enqueue-batch',
+    'processing',
+    'idle-latency',
+    'cleanup',
+  ] as const) {
     assert.ok(phases.includes(phase), `progress reported for ${phase}`);
   }
   assert.deepEqual(benchFiles(), before, 'temp files of the run and the floor are removed');
@@ -63,7 +79,10 @@ test('several rounds: each round counts its own tasks; headline rates are the me
   assert.equal(r.processing.perSec, median(r.rounds.map((x) => x.processingPerSec)));
   assert.equal(r.enqueue.single.perSec, median(r.rounds.map((x) => x.singleEnqueuePerSec)));
   assert.equal(r.floor?.perSec, median(r.rounds.map((x) => x.floorPerSec ?? 0)));
-  assert.deepEqual(r.floor?.runsPerSec, r.rounds.map((x) => x.floorPerSec));
+  assert.deepEqual(
+    r.floor?.runsPerSec,
+    r.rounds.map((x) => x.floorPerSec),
+  );
   assert.equal(r.floorRatio, Math.round(median(r.rounds.map((x) => x.processingPerSec / (x.floorPerSec ?? 1))) * 1000) / 1000);
 });
 
@@ -82,12 +101,16 @@ test('warm-up 0 and floor off: still exact counts, no floor figures', async () =
 test('cancelling mid-run rejects with BenchmarkAbortedError and still cleans up', async () => {
   const before = benchFiles();
   const controller = new AbortController();
-  const run = runBenchmark({ type: 'sqlite' }, { ...SMALL, tasks: 5000 }, {
-    signal: controller.signal,
-    onProgress: (p) => {
-      if (p.phase === 'enqueue-batch') controller.abort();
+  const run = runBenchmark(
+    { type: 'sqlite' },
+    { ...SMALL, tasks: 5000 },
+    {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'enqueue-batch') controller.abort();
+      },
     },
-  });
+  );
   await assert.rejects(run, BenchmarkAbortedError);
   assert.deepEqual(benchFiles(), before);
 });

@@ -5,7 +5,14 @@ import { test } from 'node:test';
 import { ErrorLog, TaskCollector } from '../../shared/bench/collector.js';
 import type { Worker, WorkerTaskEvent } from '../../shared/core/worker.js';
 
-const event = (taskId: string, enqueuedAt = Date.now() - 5): WorkerTaskEvent => ({ taskId, name: 'sitq.echo', queue: 'bench', attempt: 1, at: Date.now(), enqueuedAt });
+const event = (taskId: string, enqueuedAt = Date.now() - 5): WorkerTaskEvent => ({
+  taskId,
+  name: 'sitq.echo',
+  queue: 'bench',
+  attempt: 1,
+  at: Date.now(),
+  enqueuedAt,
+});
 
 test('events of excluded (warm-up) tasks are not counted, timed or reported', async () => {
   const fake = new EventEmitter();
@@ -31,8 +38,20 @@ test('events of excluded (warm-up) tasks are not counted, timed or reported', as
   assert.equal(c.dead, 1);
   assert.equal(c.toStart.length, 2);
   assert.equal(c.toFinish.length, 2);
-  assert.ok(c.toStart.values().every((ms) => ms >= 4), 'latency measured from enqueuedAt');
-  assert.deepEqual(errors.list().map((e) => [e.source, e.count]).sort(), [['task attempt failed', 1], ['task dead', 1]]);
+  assert.ok(
+    c.toStart.values().every((ms) => ms >= 4),
+    'latency measured from enqueuedAt',
+  );
+  assert.deepEqual(
+    errors
+      .list()
+      .map((e) => [e.source, e.count])
+      .sort(),
+    [
+      ['task attempt failed', 1],
+      ['task dead', 1],
+    ],
+  );
   c.detach();
   fake.emit('succeeded', event('t3'));
   assert.equal(c.succeeded, 1, 'detached: no more counting');

@@ -3,7 +3,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BENCHMARK_FIGURES, compareRuns, loadResult, saveResult, toCsv, toMarkdown, toReport, type BenchReport } from '../../shared/bench/index.js';
+import {
+  BENCHMARK_FIGURES,
+  compareRuns,
+  loadResult,
+  saveResult,
+  toCsv,
+  toMarkdown,
+  toReport,
+  type BenchReport,
+} from '../../shared/bench/index.js';
 import { fakeResult, fakeSweep } from './fixtures.js';
 
 /** RFC 4180 parsing, enough to check what toCsv writes. */
@@ -15,12 +24,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
+    else if (ch === ',') (row.push(cell), (cell = ''));
+    else if (ch === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''));
     else cell += ch;
   }
   assert.equal(cell + row.join(''), '', 'CSV ends with a newline');
@@ -32,7 +41,7 @@ function markdownTables(md: string): string[][] {
   let current: string[] | undefined;
   for (const line of md.split('\n')) {
     if (line.startsWith('|')) (current ??= []).push(line);
-    else if (current) tables.push(current), (current = undefined);
+    else if (current) (tables.push(current), (current = undefined));
   }
   if (current) tables.push(current);
   return tables;
@@ -64,7 +73,10 @@ test('toCsv of sweeps: one row per cell', () => {
   assert.equal(rows.length, 1 + 4);
   assert.deepEqual(rows[0].slice(0, 5), ['profile', 'backend', 'option', 'poolSize', 'concurrency']);
   for (const row of rows) assert.equal(row.length, rows[0].length);
-  assert.deepEqual(rows.slice(1).map((r) => `${r[3]}x${r[4]}`), ['1x5', '1x10', '5x5', '5x10']);
+  assert.deepEqual(
+    rows.slice(1).map((r) => `${r[3]}x${r[4]}`),
+    ['1x5', '1x10', '5x5', '5x10'],
+  );
 });
 
 test('toMarkdown: every table has a separator row and the same number of cells in each row', () => {
@@ -117,9 +129,23 @@ test('compareRuns: change in % per figure, direction-aware, unmatched profiles l
   const c = compareRuns(current, earlier);
   const find = (figure: string) => c.changes.find((x) => x.profile === 'redis-a' && x.figure === figure);
   // One round each: a rate's own spread is ±10 %, so +50 % is beyond it.
-  assert.deepEqual(find('processing.perSec'), { profile: 'redis-a', figure: 'processing.perSec', current: 15_000, earlier: 10_000, changePct: 50, better: true, group: 'Throughput', label: 'processing (/s)', unit: '/s', noise: false });
+  assert.deepEqual(find('processing.perSec'), {
+    profile: 'redis-a',
+    figure: 'processing.perSec',
+    current: 15_000,
+    earlier: 10_000,
+    changePct: 50,
+    better: true,
+    group: 'Throughput',
+    label: 'processing (/s)',
+    unit: '/s',
+    noise: false,
+  });
   const idle = find('idle.toStart.p50Ms');
-  assert.deepEqual([idle?.changePct, idle?.better, idle?.group, idle?.label, idle?.unit], [-50, true, 'Latency on an idle worker', 'idle enqueue→start p50 (ms)', 'ms']);
+  assert.deepEqual(
+    [idle?.changePct, idle?.better, idle?.group, idle?.label, idle?.unit],
+    [-50, true, 'Latency on an idle worker', 'idle enqueue→start p50 (ms)', 'ms'],
+  );
   assert.equal(find('connectMs')?.changePct, 0);
   assert.equal(find('connectMs')?.better, undefined);
   const cell = c.changes.find((x) => x.figure === 'sweep.pool5.c10.perSec');
@@ -137,7 +163,7 @@ test('compareRuns: change in % per figure, direction-aware, unmatched profiles l
   assert.equal(csv.length, c.changes.length + 1);
 });
 
-test('compareRuns: a change inside the runs\' own spread is noise; differing workloads are named', () => {
+test("compareRuns: a change inside the runs' own spread is noise; differing workloads are named", () => {
   const earlier = fakeResult('pg', 10_000, 1);
   earlier.rounds = [9_000, 10_000, 11_000].map((processingPerSec) => ({ ...earlier.rounds[0], processingPerSec }));
   const current = fakeResult('pg', 10_500, 1);

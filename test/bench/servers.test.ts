@@ -84,7 +84,10 @@ for (const c of CASES) {
     assert.deepEqual(r.errors, []);
     assert.ok(r.floor && r.floor.tasks === 200 && r.floor.perSec > 0);
     assert.match(r.serverVersion, /\d/);
-    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+    assert.deepEqual(
+      (await c.leftovers()).filter((n) => !before.includes(n)),
+      [],
+    );
   });
 
   test(`${c.server}: rawFloor drains exactly its backlog and cleans up`, { skip }, async () => {
@@ -94,17 +97,26 @@ for (const c of CASES) {
     assert.equal(f.tasks, 300);
     assert.ok(f.claimCalls >= Math.ceil(300 / 7), 'never more than concurrency per claim');
     assert.ok(f.perSec > 0);
-    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+    assert.deepEqual(
+      (await c.leftovers()).filter((n) => !before.includes(n)),
+      [],
+    );
   });
 
   test(`${c.server}: pool sweep covers every cell and cleans up`, { skip }, async () => {
     const before = await c.leftovers();
     const s = await sweepPools(c.config, { poolSizes: [1, 3], concurrencies: [2, 5], tasksPerCell: 30 });
     const pools = c.server === 'nats' ? [1] : [1, 3];
-    assert.deepEqual(s.cells.map((x) => `${x.poolSize}x${x.concurrency}`), pools.flatMap((p) => [`${p}x2`, `${p}x5`]));
+    assert.deepEqual(
+      s.cells.map((x) => `${x.poolSize}x${x.concurrency}`),
+      pools.flatMap((p) => [`${p}x2`, `${p}x5`]),
+    );
     for (const cell of s.cells) assert.deepEqual([cell.tasks, cell.errors, cell.latency.count], [30, 0, 30]);
     assert.equal(s.option, { postgres: 'poolSize', redis: 'maxConnections', nats: undefined }[c.server]);
     if (c.server === 'nats') assert.match(s.note, /NATS has no connection pool/);
-    assert.deepEqual((await c.leftovers()).filter((n) => !before.includes(n)), []);
+    assert.deepEqual(
+      (await c.leftovers()).filter((n) => !before.includes(n)),
+      [],
+    );
   });
 }

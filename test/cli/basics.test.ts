@@ -6,7 +6,23 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ANSI, json, sitq, tempProject } from './run.js';
 
-const COMMANDS = ['init', 'profiles', 'health', 'enqueue', 'worker', 'inspect', 'stats', 'metrics', 'requeue', 'cancel', 'purge', 'schedule', 'bench', 'sweep', 'demo'];
+const COMMANDS = [
+  'init',
+  'profiles',
+  'health',
+  'enqueue',
+  'worker',
+  'inspect',
+  'stats',
+  'metrics',
+  'requeue',
+  'cancel',
+  'purge',
+  'schedule',
+  'bench',
+  'sweep',
+  'demo',
+];
 
 describe('sitq: help and version', () => {
   const p = tempProject();
@@ -72,7 +88,10 @@ describe('sitq init and profiles', () => {
     assert.deepEqual([againJson.ok, againJson.created], [true, false]);
     const all = await sitq(['init', '--all'], { cwd: p.dir });
     assert.equal(all.code, 2);
-    assert.match(all.stderr, /already exists without the postgres, redis, nats profile\(s\) of --all; add them to it by hand, or replace it with `sitq init --all --force`/);
+    assert.match(
+      all.stderr,
+      /already exists without the postgres, redis, nats profile\(s\) of --all; add them to it by hand, or replace it with `sitq init --all --force`/,
+    );
     assert.equal(readFileSync(configPath, 'utf8'), before);
     const forced = await sitq(['init', '--all', '--force', '--json'], { cwd: p.dir });
     assert.equal(forced.code, 0, forced.stderr);
@@ -97,14 +116,25 @@ describe('sitq init and profiles', () => {
 });
 
 describe('sitq: bad input is a clear message, exit 2, and nothing written', () => {
-  const p = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'queue.db' }, bad: { type: 'postgres', poolSize: 0 } } });
+  const p = tempProject({
+    defaultProfile: 'local',
+    profiles: { local: { type: 'sqlite', path: 'queue.db' }, bad: { type: 'postgres', poolSize: 0 } },
+  });
   after(p.remove);
   const db = join(p.dir, 'queue.db');
 
   const cases: [string, string[], RegExp][] = [
     ['malformed JSON payload', ['enqueue', 'sitq.echo', '{"a":'], /payload is not valid JSON/],
-    ['--payload-file that does not exist', ['enqueue', 'sitq.echo', '--payload-file', 'nope.json'], /--payload-file nope\.json: cannot read it \(ENOENT\); expected a file with the JSON payload/],
-    ['a payload argument and --payload-file', ['enqueue', 'sitq.echo', '{}', '--payload-file', 'p.json'], /give the payload once: as an argument or with --payload-file, not both/],
+    [
+      '--payload-file that does not exist',
+      ['enqueue', 'sitq.echo', '--payload-file', 'nope.json'],
+      /--payload-file nope\.json: cannot read it \(ENOENT\); expected a file with the JSON payload/,
+    ],
+    [
+      'a payload argument and --payload-file',
+      ['enqueue', 'sitq.echo', '{}', '--payload-file', 'p.json'],
+      /give the payload once: as an argument or with --payload-file, not both/,
+    ],
     ['unknown profile', ['enqueue', 'sitq.echo', '--profile', 'nope'], /profile.*"nope"/],
     ['unknown flag', ['enqueue', 'sitq.echo', '--bogus'], /unknown option '--bogus'/],
     ['bad number', ['enqueue', 'sitq.echo', '--count', 'abc'], /--count.*'abc' is invalid.*whole number/],
@@ -168,7 +198,9 @@ describe('sitq: bad input is a clear message, exit 2, and nothing written', () =
       assert.equal(again.code, 0, again.all);
       assert.doesNotMatch(again.stdout, /Enqueued/);
       assert.match(again.stdout, new RegExp(`Not enqueued: task ${id} .*already has idempotency key "order-7"`));
-      const asJson = json<{ ids: string[]; created: boolean }>(await sitq(['enqueue', 'sitq.echo', '{}', '--key', 'order-7', '--json'], { cwd: q.dir }));
+      const asJson = json<{ ids: string[]; created: boolean }>(
+        await sitq(['enqueue', 'sitq.echo', '{}', '--key', 'order-7', '--json'], { cwd: q.dir }),
+      );
       assert.deepEqual(asJson.ids, [id]);
       assert.equal(asJson.created, false);
     } finally {

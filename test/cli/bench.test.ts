@@ -37,7 +37,11 @@ describe('sitq bench and sweep (SQLite)', () => {
     const jsonFile = files.find((f) => f.endsWith('.json'))!;
     assert.ok(jsonFile, files.join());
     assert.ok(files.includes(jsonFile.replace('.json', '.md')) && files.includes(jsonFile.replace('.json', '.csv')));
-    const saved = JSON.parse(readFileSync(join(cwd, 'results', jsonFile), 'utf8')) as { kind: string; command: string; results: { profile: string; successRate: number }[] };
+    const saved = JSON.parse(readFileSync(join(cwd, 'results', jsonFile), 'utf8')) as {
+      kind: string;
+      command: string;
+      results: { profile: string; successRate: number }[];
+    };
     assert.equal(saved.kind, 'report');
     assert.equal(saved.results[0].profile, 'local');
     assert.equal(saved.results[0].successRate, 1);
@@ -56,7 +60,10 @@ describe('sitq bench and sweep (SQLite)', () => {
     const r = await sitq(['bench', '--all', ...SMALL, '--no-floor', '--json'], { cwd });
     assert.equal(r.code, 0, r.all);
     const out = json<{ report: { results: { profile: string }[]; skipped: { profile: string; reason: string }[] } }>(r);
-    assert.deepEqual(out.report.results.map((x) => x.profile), ['local']);
+    assert.deepEqual(
+      out.report.results.map((x) => x.profile),
+      ['local'],
+    );
     assert.deepEqual(out.report.skipped.map((s) => s.profile).sort(), ['bus', 'cache', 'pg']);
     assert.ok(out.report.skipped.every((s) => /not reachable/.test(s.reason)));
   });
@@ -88,9 +95,18 @@ describe('sitq demo', () => {
   it('with only SQLite reachable: every step runs, and the skipped servers are named', async () => {
     const p = tempProject({ defaultProfile: 'local', profiles: closedPorts });
     try {
-      const r = await sitq(['demo', '-n', '100', '--rounds', '2', '--interval', '50ms', '--tasks-per-cell', '20'], { cwd: p.dir, timeoutMs: 180_000 });
+      const r = await sitq(['demo', '-n', '100', '--rounds', '2', '--interval', '50ms', '--tasks-per-cell', '20'], {
+        cwd: p.dir,
+        timeoutMs: 180_000,
+      });
       assert.equal(r.code, 0, r.all);
-      for (const heading of ['1. BACKEND PERFORMANCE BENCHMARK', '2. HIGH AVAILABILITY SETTINGS', '3. CONNECTION POOLING OPTIMIZATION', '4. BACKEND MONITORING', '5. SUMMARY']) {
+      for (const heading of [
+        '1. BACKEND PERFORMANCE BENCHMARK',
+        '2. HIGH AVAILABILITY SETTINGS',
+        '3. CONNECTION POOLING OPTIMIZATION',
+        '4. BACKEND MONITORING',
+        '5. SUMMARY',
+      ]) {
         assert.ok(r.stdout.includes(heading), `missing ${heading}`);
       }
       assert.match(r.stdout, /health check round 2:/);
@@ -125,14 +141,23 @@ describe('sitq demo', () => {
     for (const kind of ['postgres', 'redis', 'nats'] as const) if (!servers[kind]) configs[kind] = serverConfigs.fresh(kind);
     const p = tempProject({ defaultProfile: 'local', profiles: configs });
     try {
-      const r = await sitq(['demo', '-n', '100', '--rounds', '2', '--interval', '50ms', '--tasks-per-cell', '10', '--json'], { cwd: p.dir, timeoutMs: 300_000 });
+      const r = await sitq(['demo', '-n', '100', '--rounds', '2', '--interval', '50ms', '--tasks-per-cell', '10', '--json'], {
+        cwd: p.dir,
+        timeoutMs: 300_000,
+      });
       assert.equal(r.code, 0, r.all);
-      const out = json<{ report: { results: { profile: string; successRate: number }[]; sweeps: { profile: string }[] }; monitoring: { metrics: { profile: string; healthScore: number; connectionErrors: number }[] } }>(r);
+      const out = json<{
+        report: { results: { profile: string; successRate: number }[]; sweeps: { profile: string }[] };
+        monitoring: { metrics: { profile: string; healthScore: number; connectionErrors: number }[] };
+      }>(r);
       assert.deepEqual(out.report.results.map((x) => x.profile).sort(), Object.keys(configs).sort());
       assert.ok(out.report.results.every((x) => x.successRate === 1));
       assert.equal(out.report.sweeps.length, 1);
       // no check failed (a slow ping on a busy machine may cost a few points, never an error)
-      assert.ok(out.monitoring.metrics.every((m) => m.connectionErrors === 0 && m.healthScore >= 80), JSON.stringify(out.monitoring.metrics));
+      assert.ok(
+        out.monitoring.metrics.every((m) => m.connectionErrors === 0 && m.healthScore >= 80),
+        JSON.stringify(out.monitoring.metrics),
+      );
     } finally {
       for (const [name, config] of Object.entries(configs)) {
         if (name === 'local') continue;

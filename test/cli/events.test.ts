@@ -23,8 +23,14 @@ describe('sitq events and inspect --log', () => {
     assert.equal(worker.code, 0, worker.all);
     const r = await tail.done;
     assert.equal(r.code, 0, r.all);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; taskId: string; queue: string; progress?: unknown; lines?: string[] });
-    assert.deepEqual(events.map((e) => e.kind), ['enqueued', 'started', 'progress', 'log', 'succeeded']);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; taskId: string; queue: string; progress?: unknown; lines?: string[] });
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['enqueued', 'started', 'progress', 'log', 'succeeded'],
+    );
     assert.ok(events.every((e) => e.taskId === enqueued.ids[0] && e.queue === 'tailq'));
     assert.equal(events[2].progress, 40);
     assert.deepEqual(events[3].lines, ['step one', 'step two']);
@@ -33,7 +39,9 @@ describe('sitq events and inspect --log', () => {
     const text = await sitq(['inspect', enqueued.ids[0], '--log'], { cwd });
     assert.equal(text.code, 0, text.all);
     assert.equal(text.stdout, 'step one\nstep two\n');
-    const asJson = json<{ id: string; progress: unknown; log: string[]; logDropped: number }>(await sitq(['inspect', enqueued.ids[0], '--log', '--json'], { cwd }));
+    const asJson = json<{ id: string; progress: unknown; log: string[]; logDropped: number }>(
+      await sitq(['inspect', enqueued.ids[0], '--log', '--json'], { cwd }),
+    );
     assert.deepEqual(asJson, { id: enqueued.ids[0], state: 'succeeded', progress: 40, log: ['step one', 'step two'], logDropped: 0 });
     const shown = await sitq(['inspect', '--id', enqueued.ids[0]], { cwd });
     assert.match(shown.stdout, /progress: +40/);

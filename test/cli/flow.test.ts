@@ -25,18 +25,39 @@ describe('sitq pause / resume / limits', () => {
     assert.match(paused.stdout, /^paused queue emails \(profile local\)/m);
     assert.doesNotMatch(paused.all, ANSI);
     const listed = json<{ queues: { queue: string; paused: boolean }[] }>(await run('inspect', '--json'));
-    assert.deepEqual(listed.queues.map((q) => [q.queue, q.paused]), [['emails', true]]);
+    assert.deepEqual(
+      listed.queues.map((q) => [q.queue, q.paused]),
+      [['emails', true]],
+    );
     const table = await run('inspect');
     assert.match(table.stdout, /^emails\s.*\bpaused\s*$/m);
-    assert.deepEqual(json<FlowJson>(await run('resume', 'emails', '--json')), { ok: true, queue: 'emails', paused: false, rate: null, maxRunning: null, profile: 'local' });
-    assert.deepEqual(json<{ queues: unknown[] }>(await run('inspect', '--json')).queues, [], 'a resumed queue with no tasks and no settings is not listed');
+    assert.deepEqual(json<FlowJson>(await run('resume', 'emails', '--json')), {
+      ok: true,
+      queue: 'emails',
+      paused: false,
+      rate: null,
+      maxRunning: null,
+      profile: 'local',
+    });
+    assert.deepEqual(
+      json<{ queues: unknown[] }>(await run('inspect', '--json')).queues,
+      [],
+      'a resumed queue with no tasks and no settings is not listed',
+    );
   });
 
   it('limits: set a rate and a most-running, show them, remove one with off, both with --clear', async () => {
     const set = await run('limits', 'api', '--rate', '100/1s', '--max-running', '5');
     assert.equal(set.code, 0, set.all);
     assert.match(set.stdout, /^queue api \(profile local\): running; rate 100\/1s; at most 5 running$/m);
-    assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--json')), { ok: true, queue: 'api', paused: false, rate: { max: 100, perMs: 1000 }, maxRunning: 5, profile: 'local' });
+    assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--json')), {
+      ok: true,
+      queue: 'api',
+      paused: false,
+      rate: { max: 100, perMs: 1000 },
+      maxRunning: 5,
+      profile: 'local',
+    });
     const inspect = await run('inspect');
     assert.match(inspect.stdout, /^api\s.*100\/1s, max 5 running\s*$/m);
     assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--rate', '30/1m', '--json')).rate, { max: 30, perMs: 60_000 });

@@ -13,7 +13,10 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
   const run = (...args: string[]) => sitq([...args, '--profile', 'it'], { cwd: project.dir, timeoutMs: 120_000 });
 
   before(async () => {
-    writeFileSync(join(project.dir, 'sitq.config.json'), JSON.stringify({ defaultProfile: 'it', profiles: { it: { type: 'sqlite', path: join(project.dir, 'q.db') } } }));
+    writeFileSync(
+      join(project.dir, 'sitq.config.json'),
+      JSON.stringify({ defaultProfile: 'it', profiles: { it: { type: 'sqlite', path: join(project.dir, 'q.db') } } }),
+    );
     assert.equal((await run('enqueue', 'sitq.echo', '{"n":1}', '--count', '40')).code, 0);
     assert.equal((await run('enqueue', 'sitq.fail', '{"times":99}', '--count', '3', '--max-attempts', '2', '--queue', 'risky')).code, 0);
     // --until-empty: the worker stops once nothing is left, which writes its history.
@@ -22,7 +25,7 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
   });
   after(() => project.remove());
 
-  it('stats: a row per queue with the run\'s counts; --queue adds the minutes; --json has the series', async () => {
+  it("stats: a row per queue with the run's counts; --queue adds the minutes; --json has the series", async () => {
     const table = await run('stats');
     assert.equal(table.code, 0, table.all);
     assert.doesNotMatch(table.all, ANSI);
@@ -33,13 +36,23 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
     const one = await run('stats', '--queue', 'risky');
     assert.equal(one.code, 0, one.all);
     assert.match(one.stdout, /^MINUTE\s+ENQUEUED/m);
-    const report = json<{ resolution: string; queues: { queue: string; points: { at: number; enqueued: number; succeeded: number }[]; total: { succeeded: number; p50Ms: number | null } }[] }>(await run('stats', '--since', '2h', '--json'));
+    const report = json<{
+      resolution: string;
+      queues: {
+        queue: string;
+        points: { at: number; enqueued: number; succeeded: number }[];
+        total: { succeeded: number; p50Ms: number | null };
+      }[];
+    }>(await run('stats', '--since', '2h', '--json'));
     assert.equal(report.resolution, 'minute');
     const d = report.queues.find((q) => q.queue === 'default');
     assert.ok(d);
     // Dense: every minute from the one two hours ago (rounded down) to the current one.
     assert.ok(d.points.length === 121 || d.points.length === 120, `${d.points.length} minutes`);
-    assert.equal(d.points.reduce((n, p) => n + p.succeeded, 0), 40);
+    assert.equal(
+      d.points.reduce((n, p) => n + p.succeeded, 0),
+      40,
+    );
     assert.equal(d.total.succeeded, 40);
     assert.ok(d.total.p50Ms !== null && d.total.p50Ms >= 0);
     const days = json<{ resolution: string; queues: { points: unknown[] }[] }>(await run('stats', '--since', '3d', '--json'));
@@ -74,13 +87,22 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
         }
         assert.equal(target?.health, 'up', `target not up: ${target?.lastError}`);
         const succeeded = await prometheus.query('sitq_tasks_total{state="succeeded",queue="default"}');
-        assert.deepEqual(succeeded.map((s) => s.value), [40]);
+        assert.deepEqual(
+          succeeded.map((s) => s.value),
+          [40],
+        );
         const dead = await prometheus.query('sum(sitq_tasks_total{state="dead"})');
-        assert.deepEqual(dead.map((s) => s.value), [3]);
+        assert.deepEqual(
+          dead.map((s) => s.value),
+          [3],
+        );
         const p = await prometheus.query('histogram_quantile(0.5, sitq_task_duration_seconds_bucket{queue="default"})');
         assert.equal(p.length, 1);
         assert.ok(p[0].value >= 0 && p[0].value < 1, `median ${p[0].value} s`);
-        assert.deepEqual((await prometheus.query('sitq_backend_up')).map((s) => s.value), [1]);
+        assert.deepEqual(
+          (await prometheus.query('sitq_backend_up')).map((s) => s.value),
+          [1],
+        );
       } finally {
         await prometheus.close();
       }

@@ -24,10 +24,14 @@ async function storedPayload(id: string): Promise<unknown> {
 }
 
 describe('sitq enqueue with a large payload', () => {
-  it('such a payload does not fit in a command-line argument (why the other ways exist)', { skip: process.platform !== 'linux' && 'the per-argument limit checked is Linux\'s' }, () => {
-    const r = spawnSync(process.execPath, [MAIN, 'enqueue', 'sitq.echo', bigPayload(3_000_000, 'arg').text], { cwd });
-    assert.equal((r.error as NodeJS.ErrnoException | undefined)?.code, 'E2BIG');
-  });
+  it(
+    'such a payload does not fit in a command-line argument (why the other ways exist)',
+    { skip: process.platform !== 'linux' && "the per-argument limit checked is Linux's" },
+    () => {
+      const r = spawnSync(process.execPath, [MAIN, 'enqueue', 'sitq.echo', bigPayload(3_000_000, 'arg').text], { cwd });
+      assert.equal((r.error as NodeJS.ErrnoException | undefined)?.code, 'E2BIG');
+    },
+  );
 
   it('--payload-file FILE: 3 MB enqueued and stored intact', async () => {
     const p = bigPayload(3_000_000, 'file');

@@ -16,7 +16,12 @@ import { ROOT } from '../ui/build.js';
 function readmeBlocks(): string[][] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('npx sitq init'));
-  return blocks.map((b) => b.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l.startsWith('npx sitq ')));
+  return blocks.map((b) =>
+    b
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .filter((l) => l.startsWith('npx sitq ')),
+  );
 }
 
 interface LineResult {
@@ -27,7 +32,12 @@ interface LineResult {
 
 /** Runs one README line with sh in `cwd`; `health --watch` gets Ctrl-C once it has checked. */
 function runLine(line: string, cwd: string): Promise<LineResult> {
-  const child = spawn('sh', ['-c', line], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn('sh', ['-c', line], {
+    cwd,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let output = '';
   const watch = line.includes('--watch');
   const onData = (d: Buffer) => {
@@ -65,12 +75,16 @@ async function runBlock(lines: string[], cwd: string): Promise<LineResult[]> {
 const work = mkdtempSync(join(tmpdir(), 'sitq-readme-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the README\'s terminal blocks', () => {
+describe("the README's terminal blocks", () => {
   const [cloned, ownProject] = readmeBlocks();
 
   it('shows both blocks, each with init, enqueue, worker and health', () => {
     for (const block of [cloned, ownProject]) {
-      for (const cmd of ['init', 'enqueue', 'worker', 'health']) assert.ok(block?.some((l) => l.startsWith(`npx sitq ${cmd}`)), `${cmd} in ${block}`);
+      for (const cmd of ['init', 'enqueue', 'worker', 'health'])
+        assert.ok(
+          block?.some((l) => l.startsWith(`npx sitq ${cmd}`)),
+          `${cmd} in ${block}`,
+        );
     }
   });
 
@@ -106,7 +120,11 @@ describe('the README\'s terminal blocks', () => {
     // happen here: install without scripts, the same version as the project's, and its build.
     const sqlite = join(ROOT, 'node_modules', 'better-sqlite3');
     const version = (JSON.parse(readFileSync(join(sqlite, 'package.json'), 'utf8')) as { version: string }).version;
-    const install = spawnSync('npm', ['install', join(project, tgz), `better-sqlite3@${version}`, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+    const install = spawnSync(
+      'npm',
+      ['install', join(project, tgz), `better-sqlite3@${version}`, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+      { cwd: project, encoding: 'utf8', timeout: 300_000 },
+    );
     if (install.status !== 0) {
       const reason = `npm install of the packed tarball failed (is the npm registry reachable?): ${install.stderr.trim().split('\n').slice(-3).join(' ')}`;
       if (IN_CI) assert.fail(reason);

@@ -40,7 +40,11 @@ export class SitqProcess {
   readonly done: Promise<RunResult>;
 
   constructor(args: readonly string[], options: RunOptions) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     if (options.input !== undefined) this.child.stdin!.end(options.input);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
@@ -63,7 +67,10 @@ export class SitqProcess {
     const seen = () => (typeof text === 'string' ? (this.stdout + this.stderr).includes(text) : text.test(this.stdout + this.stderr));
     while (!seen()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
-      if (this.child.exitCode !== null) throw new Error(`sitq exited (${this.child.exitCode}) before printing ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      if (this.child.exitCode !== null)
+        throw new Error(
+          `sitq exited (${this.child.exitCode}) before printing ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }

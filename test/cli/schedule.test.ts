@@ -12,22 +12,52 @@ describe('sitq schedule (SQLite)', () => {
   after(() => project.remove());
 
   it('add, list, show, pause, resume, rm — human and --json', async () => {
-    const added = await run('schedule', 'add', 'nightly', 'sitq.echo', '{"report":"daily"}', '--cron', '30 2 * * *', '--tz', 'Europe/Berlin', '--queue', 'reports', '--catch-up', 'all', '--catch-up-limit', '10');
+    const added = await run(
+      'schedule',
+      'add',
+      'nightly',
+      'sitq.echo',
+      '{"report":"daily"}',
+      '--cron',
+      '30 2 * * *',
+      '--tz',
+      'Europe/Berlin',
+      '--queue',
+      'reports',
+      '--catch-up',
+      'all',
+      '--catch-up-limit',
+      '10',
+    );
     assert.equal(added.code, 0, added.all);
-    assert.match(added.stdout, /^Schedule nightly saved \(profile local\): sitq\.echo on queue reports, cron "30 2 \* \* \*" Europe\/Berlin$/m);
+    assert.match(
+      added.stdout,
+      /^Schedule nightly saved \(profile local\): sitq\.echo on queue reports, cron "30 2 \* \* \*" Europe\/Berlin$/m,
+    );
     assert.equal(added.stdout.match(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}\(/gm)?.length, 5, 'five next runs');
 
-    const every = json<{ ok: boolean; schedule: ScheduleInfo }>(await run('schedule', 'add', 'beat', 'sitq.echo', '--every', '5m', '--paused', '--json'));
+    const every = json<{ ok: boolean; schedule: ScheduleInfo }>(
+      await run('schedule', 'add', 'beat', 'sitq.echo', '--every', '5m', '--paused', '--json'),
+    );
     assert.equal(every.ok, true);
     assert.deepEqual(every.schedule.spec, { every: 300_000 });
     assert.equal(every.schedule.paused, true);
 
     const listed = json<{ schedules: ScheduleInfo[] }>(await run('schedule', 'list', '--runs', '2', '--json'));
-    assert.deepEqual(listed.schedules.map((s) => [s.name, s.paused, s.nextRuns.length]), [['beat', true, 2], ['nightly', false, 2]]);
+    assert.deepEqual(
+      listed.schedules.map((s) => [s.name, s.paused, s.nextRuns.length]),
+      [
+        ['beat', true, 2],
+        ['nightly', false, 2],
+      ],
+    );
     const nightly = listed.schedules[1];
     assert.deepEqual(nightly.payload, { report: 'daily' });
     assert.equal(nightly.catchUp, 'all');
-    assert.ok(nightly.nextRuns.every((t) => [0, 1].includes(new Date(t).getUTCHours())), '02:30 in Berlin is 00:30 or 01:30 UTC');
+    assert.ok(
+      nightly.nextRuns.every((t) => [0, 1].includes(new Date(t).getUTCHours())),
+      '02:30 in Berlin is 00:30 or 01:30 UTC',
+    );
 
     const table = await run('schedule', 'list');
     assert.equal(table.code, 0, table.all);
@@ -39,7 +69,12 @@ describe('sitq schedule (SQLite)', () => {
     assert.match(shown.stdout, /^catch-up: +all \(at most 10\)$/m);
     assert.match(shown.stdout, /^last run: +none yet$/m);
 
-    assert.deepEqual(json(await run('schedule', 'resume', 'beat', '--json')), { ok: true, profile: 'local', name: 'beat', action: 'resume' });
+    assert.deepEqual(json(await run('schedule', 'resume', 'beat', '--json')), {
+      ok: true,
+      profile: 'local',
+      name: 'beat',
+      action: 'resume',
+    });
     assert.match((await run('schedule', 'pause', 'beat')).stdout, /^paused schedule beat$/m);
     assert.match((await run('schedule', 'rm', 'beat')).stdout, /^removed schedule beat$/m);
     const gone = await run('schedule', 'rm', 'beat');
@@ -65,7 +100,10 @@ describe('sitq schedule (SQLite)', () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.all}`);
       assert.match(r.stderr, message, args.join(' '));
     }
-    assert.deepEqual(json<{ schedules: ScheduleInfo[] }>(await run('schedule', 'list', '--json')).schedules.map((s) => s.name), ['nightly']);
+    assert.deepEqual(
+      json<{ schedules: ScheduleInfo[] }>(await run('schedule', 'list', '--json')).schedules.map((s) => s.name),
+      ['nightly'],
+    );
   });
 
   it('a running `sitq worker` enqueues and runs the ticks of an every-second schedule', async () => {

@@ -59,7 +59,7 @@ async function destroy(config: BackendConfig): Promise<void> {
   await backend.close().catch(() => {});
 }
 
-describe('secrets never appear in the CLI\'s output', () => {
+describe("secrets never appear in the CLI's output", () => {
   before(async () => {
     if (!skip.redis) await withAdmin((a) => a.call('ACL', 'SETUSER', redisUser, 'on', `>${PW}`, `~${prefix}*`, `&${prefix}*`, '+@all'));
   });
@@ -68,7 +68,8 @@ describe('secrets never appear in the CLI\'s output', () => {
       await destroy({ type: 'redis', host: '127.0.0.1', port: 6379, keyPrefix: prefix });
       await withAdmin((a) => a.call('ACL', 'DELUSER', redisUser));
     }
-    if (!skip.postgres) await destroy({ type: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', schema: pgSchema });
+    if (!skip.postgres)
+      await destroy({ type: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', schema: pgSchema });
     if (!skip.nats) await destroy({ type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: natsStream });
     project.remove();
   });
@@ -88,7 +89,16 @@ describe('secrets never appear in the CLI\'s output', () => {
   });
 
   it('Redis with an ACL password: health, enqueue, worker, inspect (human and --json)', { skip: skip.redis }, async () => {
-    for (const args of [['health'], ['health', '--json'], ['enqueue', 'sitq.echo', '{"a":1}'], ['enqueue', 'sitq.echo', '--json'], ['worker', '--until-empty'], ['inspect'], ['inspect', '--json'], ['health', '--watch', '--rounds', '1', '--interval', '50ms']]) {
+    for (const args of [
+      ['health'],
+      ['health', '--json'],
+      ['enqueue', 'sitq.echo', '{"a":1}'],
+      ['enqueue', 'sitq.echo', '--json'],
+      ['worker', '--until-empty'],
+      ['inspect'],
+      ['inspect', '--json'],
+      ['health', '--watch', '--rounds', '1', '--interval', '50ms'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.all}`);
     }
@@ -103,7 +113,12 @@ describe('secrets never appear in the CLI\'s output', () => {
   });
 
   it('PostgreSQL with the password inside the connection string', { skip: skip.postgres }, async () => {
-    for (const args of [['health', '--profile', 'db'], ['enqueue', 'sitq.echo', '--profile', 'db'], ['inspect', '--profile', 'db', '--json'], ['worker', '--until-empty', '--profile', 'db']]) {
+    for (const args of [
+      ['health', '--profile', 'db'],
+      ['enqueue', 'sitq.echo', '--profile', 'db'],
+      ['inspect', '--profile', 'db', '--json'],
+      ['worker', '--until-empty', '--profile', 'db'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.all}`);
     }
@@ -112,14 +127,24 @@ describe('secrets never appear in the CLI\'s output', () => {
   });
 
   it('NATS with a token', { skip: skip.nats }, async () => {
-    for (const args of [['health', '--profile', 'bus'], ['enqueue', 'sitq.echo', '--profile', 'bus'], ['inspect', '--profile', 'bus']]) {
+    for (const args of [
+      ['health', '--profile', 'bus'],
+      ['enqueue', 'sitq.echo', '--profile', 'bus'],
+      ['inspect', '--profile', 'bus'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.all}`);
     }
   });
 
   it('unreachable servers: the errors name the address, never the password', async () => {
-    for (const args of [['health', '--profile', 'downdb'], ['inspect', '--profile', 'downdb', '--verbose'], ['health', '--profile', 'downcache', '--json'], ['health', '--all'], ['enqueue', 'sitq.echo', '--profile', 'downcache']]) {
+    for (const args of [
+      ['health', '--profile', 'downdb'],
+      ['inspect', '--profile', 'downdb', '--verbose'],
+      ['health', '--profile', 'downcache', '--json'],
+      ['health', '--all'],
+      ['enqueue', 'sitq.echo', '--profile', 'downcache'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.all}`);
     }

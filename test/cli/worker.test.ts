@@ -23,9 +23,17 @@ const SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version']
  * terminal's device path and sitq's pid, printed first). `onOutput` sees the output as it grows,
  * with those two.
  */
-function underTerminal(args: string, cwd: string, onOutput?: (output: string, tty: string, pid: number) => void): Promise<{ code: number | null; output: string }> {
+function underTerminal(
+  args: string,
+  cwd: string,
+  onOutput?: (output: string, tty: string, pid: number) => void,
+): Promise<{ code: number | null; output: string }> {
   const command = `tty; echo $$; stty cols 120 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} ${args}`;
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined } });
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined },
+  });
   let raw = '';
   const split = () => {
     const m = /^(.*)\r?\n(\d+)\r?\n/.exec(raw);
@@ -78,7 +86,9 @@ describe('sitq worker', () => {
     assert.match(r.stdout, /tasks .*math\.double/);
     assert.match(r.stdout, /tasks .*text\.upper/);
     assert.match(r.stdout, /stopped: 3 succeeded, 0 failed/);
-    const tasks = json<{ tasks: { name: string; result: unknown }[] }>(await sitq(['inspect', '--state', 'succeeded', '--json'], { cwd })).tasks;
+    const tasks = json<{ tasks: { name: string; result: unknown }[] }>(
+      await sitq(['inspect', '--state', 'succeeded', '--json'], { cwd }),
+    ).tasks;
     assert.deepEqual(tasks.find((t) => t.name === 'math.double')?.result, { doubled: 42 });
     assert.equal(tasks.find((t) => t.name === 'text.upper')?.result, 'SHOUT');
   });
@@ -87,7 +97,10 @@ describe('sitq worker', () => {
     assert.equal((await sitq(['enqueue', 'sitq.echo', '{"x":1}', '--count', '2'], { cwd })).code, 0);
     const r = await sitq(['worker', '--until-empty', '--json'], { cwd });
     assert.equal(r.code, 0, r.all);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string });
     assert.equal(events[0].event, 'worker-started');
     assert.equal(events.filter((e) => e.event === 'succeeded').length, 2);
     assert.equal(events[events.length - 1].event, 'worker-stopped');
@@ -120,7 +133,9 @@ describe('sitq worker', () => {
   });
 
   it('sitq cancel ID on a running task: the worker aborts it at once, the task ends cancelled', async () => {
-    const enqueued = json<{ ids: string[] }>(await sitq(['enqueue', 'sitq.sleep', '{"ms":60000}', '--queue', 'cancelme', '--json'], { cwd }));
+    const enqueued = json<{ ids: string[] }>(
+      await sitq(['enqueue', 'sitq.sleep', '{"ms":60000}', '--queue', 'cancelme', '--json'], { cwd }),
+    );
     const id = enqueued.ids[0];
     const worker = new SitqProcess(['worker', '--queues', 'cancelme'], { cwd });
     await worker.waitFor('started on local');
@@ -141,7 +156,7 @@ describe('sitq worker', () => {
     assert.match(done.stdout, /stopped: 0 succeeded, 0 failed/);
   });
 
-  it('sitq retention shows, sets and clears a queue\'s keep rules (human and --json); a bad rule exits 2', async () => {
+  it("sitq retention shows, sets and clears a queue's keep rules (human and --json); a bad rule exits 2", async () => {
     const none = json<{ keep: object; changed: boolean }>(await sitq(['retention', 'kept', '--json'], { cwd }));
     assert.deepEqual([none.keep, none.changed], [{}, false]);
     const set = json<{ keep: object }>(await sitq(['retention', 'kept', '--succeeded', '7d,1000', '--dead', '500', '--json'], { cwd }));
@@ -161,7 +176,7 @@ describe('sitq worker', () => {
     assert.deepEqual(cleared.keep, {});
   });
 
-  it('one Ctrl-C through npx (the terminal\'s signal, then npm\'s copy moments later) still stops gracefully', async () => {
+  it("one Ctrl-C through npx (the terminal's signal, then npm's copy moments later) still stops gracefully", async () => {
     assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}', '--queue', 'npx'], { cwd })).code, 0);
     const worker = new SitqProcess(['worker', '--queues', 'npx'], { cwd });
     await worker.waitFor('started on local');
@@ -193,10 +208,14 @@ describe('sitq worker', () => {
     await backend.connect();
     try {
       let reclaimed = 0;
-      await until('the task to be claimable again', async () => {
-        reclaimed = (await backend.claim({ workerId: 'w-test', queues: ['long'], max: 1, leaseMs: 30_000 })).length;
-        return reclaimed === 1;
-      }, 10_000);
+      await until(
+        'the task to be claimable again',
+        async () => {
+          reclaimed = (await backend.claim({ workerId: 'w-test', queues: ['long'], max: 1, leaseMs: 30_000 })).length;
+          return reclaimed === 1;
+        },
+        10_000,
+      );
     } finally {
       await backend.close();
     }
@@ -217,7 +236,10 @@ describe('sitq health --watch', () => {
     try {
       const r = await sitq(['health', '--watch', '--interval', '50ms', '--rounds', '2', '--json'], { cwd: down.dir });
       assert.equal(r.code, 1, r.all);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; metrics?: { healthScore: number; connectionErrors: number }[] });
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; status?: string; metrics?: { healthScore: number; connectionErrors: number }[] });
       assert.equal(lines.filter((l) => l.event === 'check' && l.status === 'unhealthy').length, 2);
       const metrics = lines[lines.length - 1];
       assert.equal(metrics.event, 'metrics');
@@ -229,7 +251,10 @@ describe('sitq health --watch', () => {
   });
 
   it('--all --watch into a pipe: one plain line per check, no screen control', async () => {
-    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
+    const mixed = tempProject({
+      defaultProfile: 'local',
+      profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } },
+    });
     try {
       const r = await sitq(['health', '--all', '--watch', '--interval', '200ms', '--rounds', '3'], { cwd: mixed.dir });
       assert.equal(r.code, 1, r.all);
@@ -245,95 +270,131 @@ describe('sitq health --watch', () => {
     }
   });
 
-  it('--all --watch on a terminal (a pseudo-terminal from script(1)): one table redrawn in place, then the metrics', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
-    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
-    try {
-      const r = await underTerminal(`health --all --watch --interval 200ms --rounds 3`, mixed.dir);
-      assert.equal(r.code, 1, r.output);
-      const out = r.output;
-      assert.ok(out.startsWith('\u001b[?1049h\u001b[?25l'), 'enters the alternate screen, cursor hidden');
-      const leave = out.lastIndexOf('\u001b[?25h\u001b[?1049l');
-      assert.ok(leave > 0, 'gives the terminal back');
-      const frames = out.slice(0, leave).split('\u001b[H').slice(1).map(plain);
-      assert.ok(frames.length >= 3, `${frames.length} frames`);
-      for (const frame of frames) {
-        // Every frame is the whole table: the title, the header, each profile once, in config order.
-        assert.match(frame, /^sitq health  2 profile\(s\), every 200 ms, at \d\d:\d\d:\d\d; Ctrl-C to stop$/m);
-        assert.match(frame, /^PROFILE +TYPE +STATUS +RESPONSE +SCORE +CHECKS +ERRORS +WORKERS +DEAD +LAG +CHECKED$/m);
-        assert.equal(frame.match(/^local /gm)?.length, 1, frame);
-        assert.equal(frame.match(/^down /gm)?.length, 1, frame);
-        assert.ok(frame.indexOf('\nlocal ') < frame.indexOf('\ndown '), frame);
-        assert.doesNotMatch(frame, /\d\d:\d\d:\d\d {2}(local|down) {2,}/, 'no line-per-check output');
-      }
-      const last = frames[frames.length - 1];
-      assert.match(last, /^local +sqlite +healthy +\S+ ms +100 +[3-9] +0 /m);
-      assert.match(last, /^down +redis +unhealthy +- +50 +[3-9] +[3-9] /m);
-      assert.match(last, /^down: redis at redis:\/\/127\.0\.0\.1:1/m);
-      // After the screen: the metrics table, on the normal screen.
-      assert.match(plain(out.slice(leave)), /PROFILE +CHECKS +ERRORS +SLOW +AVG +P95 +SCORE[\s\S]*\ndown +[3-9] +[3-9] /);
-    } finally {
-      mixed.remove();
-    }
-  });
-
-  it('--watch on a terminal that is resized redraws the table cut to the new width', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
-    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } } });
-    try {
-      let resizedAfter = -1;
-      const r = await underTerminal('health --all --watch --interval 300ms --rounds 4', mixed.dir, (output, tty) => {
-        const frames = output.split('\u001b[H').length - 1;
-        if (resizedAfter < 0 && frames >= 2) {
-          resizedAfter = frames;
-          spawnSync('stty', ['-F', tty, 'cols', '60']); // the kernel tells sitq with SIGWINCH
+  it(
+    '--all --watch on a terminal (a pseudo-terminal from script(1)): one table redrawn in place, then the metrics',
+    { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 },
+    async () => {
+      const mixed = tempProject({
+        defaultProfile: 'local',
+        profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } },
+      });
+      try {
+        const r = await underTerminal(`health --all --watch --interval 200ms --rounds 3`, mixed.dir);
+        assert.equal(r.code, 1, r.output);
+        const out = r.output;
+        assert.ok(out.startsWith('\u001b[?1049h\u001b[?25l'), 'enters the alternate screen, cursor hidden');
+        const leave = out.lastIndexOf('\u001b[?25h\u001b[?1049l');
+        assert.ok(leave > 0, 'gives the terminal back');
+        const frames = out.slice(0, leave).split('\u001b[H').slice(1).map(plain);
+        assert.ok(frames.length >= 3, `${frames.length} frames`);
+        for (const frame of frames) {
+          // Every frame is the whole table: the title, the header, each profile once, in config order.
+          assert.match(frame, /^sitq health  2 profile\(s\), every 200 ms, at \d\d:\d\d:\d\d; Ctrl-C to stop$/m);
+          assert.match(frame, /^PROFILE +TYPE +STATUS +RESPONSE +SCORE +CHECKS +ERRORS +WORKERS +DEAD +LAG +CHECKED$/m);
+          assert.equal(frame.match(/^local /gm)?.length, 1, frame);
+          assert.equal(frame.match(/^down /gm)?.length, 1, frame);
+          assert.ok(frame.indexOf('\nlocal ') < frame.indexOf('\ndown '), frame);
+          assert.doesNotMatch(frame, /\d\d:\d\d:\d\d {2}(local|down) {2,}/, 'no line-per-check output');
         }
-      });
-      const out = r.output.slice(0, r.output.lastIndexOf('\u001b[?25h\u001b[?1049l'));
-      const widths = out.split('\u001b[H').slice(1).map((f) => Math.max(...plain(f).split('\n').map((l) => l.length)));
-      assert.ok(resizedAfter >= 2, 'resized while the table was shown');
-      assert.ok(widths.slice(0, resizedAfter).some((w) => w > 60), `before: ${widths.join(' ')}`);
-      // A frame already on its way when the size changed may still be 120 wide; from the first
-      // narrow one on, every frame fits.
-      const narrow = widths.findIndex((w, i) => i >= resizedAfter && w <= 60);
-      assert.ok(narrow >= 0 && widths.slice(narrow).every((w) => w <= 60), `after: ${widths.join(' ')}`);
-      assert.match(plain(out.split('\u001b[H').pop()!), /^down +redis +unhealthy/m);
-    } finally {
-      mixed.remove();
-    }
-  });
+        const last = frames[frames.length - 1];
+        assert.match(last, /^local +sqlite +healthy +\S+ ms +100 +[3-9] +0 /m);
+        assert.match(last, /^down +redis +unhealthy +- +50 +[3-9] +[3-9] /m);
+        assert.match(last, /^down: redis at redis:\/\/127\.0\.0\.1:1/m);
+        // After the screen: the metrics table, on the normal screen.
+        assert.match(plain(out.slice(leave)), /PROFILE +CHECKS +ERRORS +SLOW +AVG +P95 +SCORE[\s\S]*\ndown +[3-9] +[3-9] /);
+      } finally {
+        mixed.remove();
+      }
+    },
+  );
 
-  it('--watch on a terminal forced out by a second Ctrl-C (exit 130) still gives the terminal back', { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 }, async () => {
-    // A server that accepts and never answers: the graceful stop waits for its check, so the
-    // second signal arrives while the table is still up.
-    const silent = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const hang = tempProject({ profiles: { hang: { type: 'redis', host: '127.0.0.1', port: (silent.address() as AddressInfo).port } } });
-    try {
-      let signalled = false;
-      const r = await underTerminal('health --all --watch --interval 300ms --timeout 20s', hang.dir, (output, _tty, pid) => {
-        if (signalled || !output.includes('\u001b[H')) return;
-        signalled = true;
-        // Once the first check has been hanging for a second: Ctrl-C, then Ctrl-C again.
-        const signal = () => {
-          try {
-            process.kill(pid, 'SIGTERM');
-          } catch {
-            // already gone: the exit code below says how
-          }
-        };
-        setTimeout(signal, 1000);
-        setTimeout(signal, 1000 + SAME_INTERRUPT_MS + 200);
+  it(
+    '--watch on a terminal that is resized redraws the table cut to the new width',
+    { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 },
+    async () => {
+      const mixed = tempProject({
+        defaultProfile: 'local',
+        profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'redis', host: '127.0.0.1', port: 1, connectTimeout: 300 } },
       });
-      assert.equal(r.code, 130, plain(r.output));
-      assert.ok(r.output.startsWith('\u001b[?1049h\u001b[?25l'));
-      assert.ok(r.output.trimEnd().endsWith('\u001b[?25h\u001b[?1049l'), JSON.stringify(r.output.slice(-80)));
-    } finally {
-      hang.remove();
-      silent.close();
-    }
-  });
+      try {
+        let resizedAfter = -1;
+        const r = await underTerminal('health --all --watch --interval 300ms --rounds 4', mixed.dir, (output, tty) => {
+          const frames = output.split('\u001b[H').length - 1;
+          if (resizedAfter < 0 && frames >= 2) {
+            resizedAfter = frames;
+            spawnSync('stty', ['-F', tty, 'cols', '60']); // the kernel tells sitq with SIGWINCH
+          }
+        });
+        const out = r.output.slice(0, r.output.lastIndexOf('\u001b[?25h\u001b[?1049l'));
+        const widths = out
+          .split('\u001b[H')
+          .slice(1)
+          .map((f) =>
+            Math.max(
+              ...plain(f)
+                .split('\n')
+                .map((l) => l.length),
+            ),
+          );
+        assert.ok(resizedAfter >= 2, 'resized while the table was shown');
+        assert.ok(
+          widths.slice(0, resizedAfter).some((w) => w > 60),
+          `before: ${widths.join(' ')}`,
+        );
+        // A frame already on its way when the size changed may still be 120 wide; from the first
+        // narrow one on, every frame fits.
+        const narrow = widths.findIndex((w, i) => i >= resizedAfter && w <= 60);
+        assert.ok(narrow >= 0 && widths.slice(narrow).every((w) => w <= 60), `after: ${widths.join(' ')}`);
+        assert.match(plain(out.split('\u001b[H').pop()!), /^down +redis +unhealthy/m);
+      } finally {
+        mixed.remove();
+      }
+    },
+  );
+
+  it(
+    '--watch on a terminal forced out by a second Ctrl-C (exit 130) still gives the terminal back',
+    { skip: !SCRIPT && 'needs util-linux script(1)', timeout: 60_000 },
+    async () => {
+      // A server that accepts and never answers: the graceful stop waits for its check, so the
+      // second signal arrives while the table is still up.
+      const silent = createServer((socket) => socket.on('error', () => {}));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const hang = tempProject({ profiles: { hang: { type: 'redis', host: '127.0.0.1', port: (silent.address() as AddressInfo).port } } });
+      try {
+        let signalled = false;
+        const r = await underTerminal('health --all --watch --interval 300ms --timeout 20s', hang.dir, (output, _tty, pid) => {
+          if (signalled || !output.includes('\u001b[H')) return;
+          signalled = true;
+          // Once the first check has been hanging for a second: Ctrl-C, then Ctrl-C again.
+          const signal = () => {
+            try {
+              process.kill(pid, 'SIGTERM');
+            } catch {
+              // already gone: the exit code below says how
+            }
+          };
+          setTimeout(signal, 1000);
+          setTimeout(signal, 1000 + SAME_INTERRUPT_MS + 200);
+        });
+        assert.equal(r.code, 130, plain(r.output));
+        assert.ok(r.output.startsWith('\u001b[?1049h\u001b[?25l'));
+        assert.ok(r.output.trimEnd().endsWith('\u001b[?25h\u001b[?1049l'), JSON.stringify(r.output.slice(-80)));
+      } finally {
+        hang.remove();
+        silent.close();
+      }
+    },
+  );
 
   it('health --all: one row per profile; an unreachable one is unhealthy and the exit code is 1', async () => {
-    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, down: { type: 'postgres', host: '127.0.0.1', port: 1, user: 'postgres', connectTimeout: 300 } } });
+    const mixed = tempProject({
+      defaultProfile: 'local',
+      profiles: {
+        local: { type: 'sqlite', path: 'q.db' },
+        down: { type: 'postgres', host: '127.0.0.1', port: 1, user: 'postgres', connectTimeout: 300 },
+      },
+    });
     try {
       const r = await sitq(['health', '--all'], { cwd: mixed.dir });
       assert.equal(r.code, 1, r.all);
@@ -346,7 +407,10 @@ describe('sitq health --watch', () => {
   });
 
   it('health --all: a profile with a bad option keeps its own type in the table', async () => {
-    const mixed = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'q.db' }, typo: { type: 'postgres', hots: ['127.0.0.1:5432'] } } });
+    const mixed = tempProject({
+      defaultProfile: 'local',
+      profiles: { local: { type: 'sqlite', path: 'q.db' }, typo: { type: 'postgres', hots: ['127.0.0.1:5432'] } },
+    });
     try {
       const r = await sitq(['health', '--all'], { cwd: mixed.dir });
       assert.equal(r.code, 1, r.all);

@@ -24,13 +24,17 @@ const skips: Record<(typeof KINDS)[number], string | false> = {
 for (const kind of KINDS) {
   describe(`sitq on ${kind}`, { skip: skips[kind] }, () => {
     const project = tempProject();
-    const backendConfig: BackendConfig = kind === 'sqlite' ? { type: 'sqlite', path: join(project.dir, 'data', 'queue.db') } : serverConfigs.fresh(kind);
+    const backendConfig: BackendConfig =
+      kind === 'sqlite' ? { type: 'sqlite', path: join(project.dir, 'data', 'queue.db') } : serverConfigs.fresh(kind);
     const { type, ...options } = backendConfig;
     const run = (...args: string[]) => sitq([...args, '--profile', 'it'], { cwd: project.dir });
 
     before(async () => {
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(project.dir, 'sitq.config.json'), JSON.stringify({ defaultProfile: 'it', profiles: { it: { type, ...options } } }));
+      writeFileSync(
+        join(project.dir, 'sitq.config.json'),
+        JSON.stringify({ defaultProfile: 'it', profiles: { it: { type, ...options } } }),
+      );
     });
     after(async () => {
       const backend = createBackend(backendConfig);
@@ -82,9 +86,13 @@ for (const kind of KINDS) {
       assert.equal(r.code, 0, r.all);
       assert.match(r.stdout, /^QUEUE\s+PENDING\s+DELAYED\s+RUNNING\s+SUCCEEDED\s+DEAD\s+CANCELLED/m);
       assert.match(r.stdout, /^default\s+0\s+0\s+0\s+5\s+0\s+0/m);
-      const all = json<{ queues: Counts[]; tasks: { id: string; state: string; name: string }[]; total: number }>(await run('inspect', '--json'));
+      const all = json<{ queues: Counts[]; tasks: { id: string; state: string; name: string }[]; total: number }>(
+        await run('inspect', '--json'),
+      );
       assert.equal(all.total, 7);
-      const dead = json<{ tasks: { id: string; state: string; error?: { message: string } }[]; total: number }>(await run('inspect', '--state', 'dead', '--json'));
+      const dead = json<{ tasks: { id: string; state: string; error?: { message: string } }[]; total: number }>(
+        await run('inspect', '--state', 'dead', '--json'),
+      );
       assert.equal(dead.total, 1);
       const one = await run('inspect', '--id', dead.tasks[0].id);
       assert.equal(one.code, 0, one.all);
@@ -139,7 +147,10 @@ for (const kind of KINDS) {
       assert.equal(r.code, 0, r.all);
       assert.match(r.stdout, /deleted \d+ finished task/);
       const left = json<{ tasks: { state: string }[] }>(await run('inspect', '--json'));
-      assert.ok(left.tasks.every((t) => !['succeeded', 'dead', 'cancelled'].includes(t.state)), JSON.stringify(left.tasks));
+      assert.ok(
+        left.tasks.every((t) => !['succeeded', 'dead', 'cancelled'].includes(t.state)),
+        JSON.stringify(left.tasks),
+      );
     });
   });
 }

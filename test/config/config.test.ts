@@ -80,7 +80,10 @@ describe('config file', () => {
   });
 
   it('an explicit --config that does not exist is named', () => {
-    const err = assert.throws(() => loadConfig({ path: 'nope.json', cwd: tempDir() }), (e: unknown) => e instanceof ConfigurationError && /nope\.json/.test(e.message));
+    const err = assert.throws(
+      () => loadConfig({ path: 'nope.json', cwd: tempDir() }),
+      (e: unknown) => e instanceof ConfigurationError && /nope\.json/.test(e.message),
+    );
     void err;
   });
 
@@ -100,7 +103,9 @@ describe('config file', () => {
   });
 
   it('structure problems: one issue per problem, naming the field, the value and what is expected', async () => {
-    const err = await configError(() => parseConfig(JSON.stringify({ defaultProfile: 'prod', profiles: { 'bad name!': { type: 'sqlite' }, db: { type: 'mysql' } } })));
+    const err = await configError(() =>
+      parseConfig(JSON.stringify({ defaultProfile: 'prod', profiles: { 'bad name!': { type: 'sqlite' }, db: { type: 'mysql' } } })),
+    );
     const options = err.issues.map((i) => i.option);
     assert.ok(options.includes('profiles.db.type'), options.join());
     const typeIssue = err.issues.find((i) => i.option === 'profiles.db.type')!;
@@ -121,14 +126,20 @@ describe('config file', () => {
 
   it('unknown top-level keys are rejected (a typo is not silently ignored)', async () => {
     const err = await configError(() => parseConfig(JSON.stringify({ profile: {}, profiles: {} })));
-    assert.ok(err.issues.some((i) => i.option === 'profile' && /did you mean "profiles"/.test(i.expected)), JSON.stringify(err.issues));
+    assert.ok(
+      err.issues.some((i) => i.option === 'profile' && /did you mean "profiles"/.test(i.expected)),
+      JSON.stringify(err.issues),
+    );
   });
 
   it('picks the asked profile, else the default, else the only one; an unknown name lists the known ones', async () => {
     const config: SitqConfig = { profiles: { a: { type: 'sqlite' }, b: { type: 'sqlite' } } };
     assert.equal(pickProfileName({ ...config, defaultProfile: 'b' }), 'b');
     assert.equal(pickProfileName({ profiles: { only: { type: 'sqlite' } } }), 'only');
-    assert.throws(() => pickProfileName(config), (e: unknown) => e instanceof ConfigurationError && /a, b/.test(e.message));
+    assert.throws(
+      () => pickProfileName(config),
+      (e: unknown) => e instanceof ConfigurationError && /a, b/.test(e.message),
+    );
     const err = await configError(() => pickProfileName(config, 'c'));
     assert.equal(err.issues[0].given, 'c');
     assert.match(err.message, /a, b/);
@@ -140,7 +151,7 @@ describe('config file', () => {
   });
 });
 
-describe('profile validation (the backend\'s own rules, renamed to the profile)', () => {
+describe("profile validation (the backend's own rules, renamed to the profile)", () => {
   it('each bad option is one issue naming profile, field, value given and what is expected', async () => {
     const config: SitqConfig = { profiles: { prod: { type: 'postgres', poolSize: 5000, port: 'x' } } };
     const err = await configError(() => resolveProfile(config, 'prod'));
@@ -197,8 +208,12 @@ describe('${VAR} references', () => {
     assert.match(err.message, /profiles\.p\.password/);
   });
 
-  it('a host\'s secret store supplies them', async () => {
-    const store: SecretStore = { get: async (k) => (k === 'VAULT_PW' ? 'from-vault' : undefined), set: async () => {}, delete: async () => {} };
+  it("a host's secret store supplies them", async () => {
+    const store: SecretStore = {
+      get: async (k) => (k === 'VAULT_PW' ? 'from-vault' : undefined),
+      set: async () => {},
+      delete: async () => {},
+    };
     const profile = await resolveEntry('p', { type: 'redis', password: '${VAULT_PW}' }, { secrets: store });
     assert.equal((profile.backend as { password: string }).password, 'from-vault');
   });
@@ -237,7 +252,10 @@ describe('secrets never shown', () => {
   });
 
   it('plain secrets in a profile are found (for warnings and for saveConfig)', () => {
-    assert.deepEqual(plainSecretFields({ type: 'postgres', password: 'x', connectionString: 'postgres://a:b@h/d' }), ['password', 'connectionString']);
+    assert.deepEqual(plainSecretFields({ type: 'postgres', password: 'x', connectionString: 'postgres://a:b@h/d' }), [
+      'password',
+      'connectionString',
+    ]);
     assert.deepEqual(plainSecretFields({ type: 'postgres', password: '${PW}', connectionString: 'postgres://a:${PW}@h/d' }), []);
   });
 
@@ -252,7 +270,10 @@ describe('secrets never shown', () => {
 describe('saveConfig', () => {
   const withSecret = (): SitqConfig => ({
     defaultProfile: 'prod',
-    profiles: { prod: { type: 'postgres', connectionString: 'postgres://app:hunter2@db/app' }, cache: { type: 'redis', password: 'pw-cache' } },
+    profiles: {
+      prod: { type: 'postgres', connectionString: 'postgres://app:hunter2@db/app' },
+      cache: { type: 'redis', password: 'pw-cache' },
+    },
   });
 
   it('refuses to write a secret, naming each field, and writes nothing', async () => {
@@ -263,10 +284,14 @@ describe('saveConfig', () => {
     assert.throws(() => readFileSync(path));
   });
 
-  it('moves secrets to the host\'s store and writes references instead', async () => {
+  it("moves secrets to the host's store and writes references instead", async () => {
     const path = join(tempDir(), 'sitq.config.json');
     const stored = new Map<string, string>();
-    const store: SecretStore = { get: async (k) => stored.get(k), set: async (k, v) => void stored.set(k, v), delete: async (k) => void stored.delete(k) };
+    const store: SecretStore = {
+      get: async (k) => stored.get(k),
+      set: async (k, v) => void stored.set(k, v),
+      delete: async (k) => void stored.delete(k),
+    };
     await saveConfig(path, withSecret(), { secretStore: store });
     const text = readFileSync(path, 'utf8');
     assert.ok(!text.includes('hunter2') && !text.includes('pw-cache'), text);
@@ -296,7 +321,14 @@ describe('saveConfig', () => {
 
 describe('inline profiles', () => {
   it('from URLs and JSON', () => {
-    assert.deepEqual(parseInlineProfile('redis://app:pw@cache:6380/2'), { type: 'redis', host: 'cache', port: 6380, db: 2, username: 'app', password: 'pw' });
+    assert.deepEqual(parseInlineProfile('redis://app:pw@cache:6380/2'), {
+      type: 'redis',
+      host: 'cache',
+      port: 6380,
+      db: 2,
+      username: 'app',
+      password: 'pw',
+    });
     assert.deepEqual(parseInlineProfile('postgres://u@h/db'), { type: 'postgres', connectionString: 'postgres://u@h/db' });
     assert.deepEqual(parseInlineProfile('sqlite:./q.db'), { type: 'sqlite', path: './q.db' });
     assert.deepEqual(parseInlineProfile('{"type":"sqlite","path":"x.db"}'), { type: 'sqlite', path: 'x.db' });

@@ -15,14 +15,21 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 describe('generated files', () => {
   for (const file of generatedFiles(ROOT)) {
     it(`${file.path} is current (else: npm run generate)`, () => {
-      assert.equal(readFileSync(`${ROOT}/${file.path}`, 'utf8'), file.expected, `${file.path} is stale: run npm run generate and commit the result`);
+      assert.equal(
+        readFileSync(`${ROOT}/${file.path}`, 'utf8'),
+        file.expected,
+        `${file.path} is stale: run npm run generate and commit the result`,
+      );
     });
   }
 });
 
 describe('backend registrations', () => {
   it('list the descriptors in the same order, each under its own kind', () => {
-    assert.deepEqual(registrations().map((r) => r.descriptor), [...BACKEND_DESCRIPTORS]);
+    assert.deepEqual(
+      registrations().map((r) => r.descriptor),
+      [...BACKEND_DESCRIPTORS],
+    );
   });
 
   for (const r of registrations()) {

@@ -28,9 +28,15 @@ const RETENTION_TASKS = Number(process.env.SITQ_RETENTION_TASKS ?? 10_000);
 const claimAll = { workerId: 'w-retention', queues: ['keep'], max: 1000, leaseMs: 60_000 };
 
 /** Puts `n` tasks of `queue` into `state`, finishing at `finishedAt(i)` (i in enqueue order). */
-async function finishTasks(b: Backend, n: number, state: FinishedState, finishedAt: (i: number) => number, queue = 'keep'): Promise<string[]> {
+async function finishTasks(
+  b: Backend,
+  n: number,
+  state: FinishedState,
+  finishedAt: (i: number) => number,
+  queue = 'keep',
+): Promise<string[]> {
   const ids: string[] = [];
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const batch = Array.from({ length: Math.min(1000, n - done) }, () => newTask({ queue, maxAttempts: 1 }));
     await b.enqueue(batch);
     const order = new Map(batch.map((t, k) => [t.id, done + k]));
@@ -112,7 +118,8 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         const next = await q.enqueue('sitq.echo', 7);
         assert.equal((await q.getResult(next, { timeout: 10_000 }))?.value, 7);
         assert.equal(w.info.running, 0);
-      }));
+      }),
+    );
 
     it('a completion or renewal sent after the cancel is refused (the lease is fenced)', { todo }, () =>
       withQueue(target, async (q, _startWorker, backend) => {
@@ -121,7 +128,12 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         const [claimed] = await backend.claim({ ...claimAll, queues: ['default'], max: 1 });
         assert.equal(await q.cancel(task.id), true);
         assert.ok(await backend.getState(cancelKey(task.id)), 'TaskQueue.cancel wrote the marker for the running task');
-        assert.deepEqual(await backend.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize('late'), finishedAt: Date.now() }]), [false]);
+        assert.deepEqual(
+          await backend.complete([
+            { lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize('late'), finishedAt: Date.now() },
+          ]),
+          [false],
+        );
         assert.deepEqual(await backend.renew([claimed.lease], 30_000), [false]);
         assert.equal((await backend.getTask(task.id))?.state, 'cancelled');
         assert.equal(await q.cancel(task.id), false, 'a finished task cannot be cancelled again');
@@ -130,30 +142,39 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         await backend.enqueue([waiting]);
         assert.equal(await q.cancel(waiting.id), true);
         assert.equal(await backend.getState(cancelKey(waiting.id)), null);
-      }));
+      }),
+    );
 
-    it('a worker in another process aborts a task cancelled here within 1 s', { todo, skip: target.sharedAcrossProcesses === false ? `${target.kind} keeps its tasks in one process` : false }, () =>
-      withBackend(target, async (backend, config) => {
-        const q = new TaskQueue(backend);
-        const ledger = join(mkdtempSync(join(tmpdir(), 'sitq-cancel-')), 'ledger');
-        const children: ChildProcess[] = [];
-        try {
-          // A 30 s lease: renewed every 10 s, so only the cancel marker can tell it in time.
-          await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '30000' }, children);
-          const id = await q.enqueue('test.ledger', { ms: 60_000 });
-          await eventually('the task to start in the worker process', async () => readLedger(ledger).some((l) => l[0] === id), 20_000);
-          const t0 = Date.now();
-          assert.equal(await q.cancel(id), true);
-          const line = await eventually('the worker process to abort it', async () => readLedger(ledger).find((l) => l[0] === id && l[1] === 'cancelled'), 10_000);
-          const seenMs = Number(line[2]) - t0;
-          console.log(`# cancel ${target.kind}: another process aborted the handler ${seenMs} ms after the cancel call`);
-          assert.ok(seenMs < 1000, `the other process aborted it ${seenMs} ms after the cancel call (expected < 1000)`);
-          assert.equal((await backend.getTask(id))?.state, 'cancelled');
-          assert.deepEqual(await stopAll(children), [0]);
-        } finally {
-          await stopAll(children);
-        }
-      }));
+    it(
+      'a worker in another process aborts a task cancelled here within 1 s',
+      { todo, skip: target.sharedAcrossProcesses === false ? `${target.kind} keeps its tasks in one process` : false },
+      () =>
+        withBackend(target, async (backend, config) => {
+          const q = new TaskQueue(backend);
+          const ledger = join(mkdtempSync(join(tmpdir(), 'sitq-cancel-')), 'ledger');
+          const children: ChildProcess[] = [];
+          try {
+            // A 30 s lease: renewed every 10 s, so only the cancel marker can tell it in time.
+            await startWorkerProcess(config, ledger, { SITQ_TEST_LEASE: '30000' }, children);
+            const id = await q.enqueue('test.ledger', { ms: 60_000 });
+            await eventually('the task to start in the worker process', async () => readLedger(ledger).some((l) => l[0] === id), 20_000);
+            const t0 = Date.now();
+            assert.equal(await q.cancel(id), true);
+            const line = await eventually(
+              'the worker process to abort it',
+              async () => readLedger(ledger).find((l) => l[0] === id && l[1] === 'cancelled'),
+              10_000,
+            );
+            const seenMs = Number(line[2]) - t0;
+            console.log(`# cancel ${target.kind}: another process aborted the handler ${seenMs} ms after the cancel call`);
+            assert.ok(seenMs < 1000, `the other process aborted it ${seenMs} ms after the cancel call (expected < 1000)`);
+            assert.equal((await backend.getTask(id))?.state, 'cancelled');
+            assert.deepEqual(await stopAll(children), [0]);
+          } finally {
+            await stopAll(children);
+          }
+        }),
+    );
 
     it('a worker whose marker went missing learns at its next lease renewal', { todo }, () =>
       withQueue(target, async (q, startWorker, backend) => {
@@ -162,7 +183,9 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         let reason: unknown;
         const hang = defineTask('test.hang', async (_p: null, ctx) => {
           started();
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((reason = ctx.signal.reason), resolve()), { once: true }));
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => ((reason = ctx.signal.reason), resolve()), { once: true }),
+          );
         });
         // Lease 1.5 s: renewed every 500 ms.
         await startWorker({ tasks: [hang], lease: 1500 });
@@ -172,7 +195,8 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         await eventually('the handler to be aborted', async () => reason, 10_000, 10);
         assert.ok(reason instanceof TaskCancelledError, `aborted with ${String(reason)}`);
         assert.equal((await backend.getTask(id))?.state, 'cancelled');
-      }));
+      }),
+    );
   });
 
   describe('retention', () => {
@@ -225,7 +249,8 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         assert.equal(await b.prune({ queue: 'keep', state: 'cancelled', keepNewest: 0, limit: 10 }), 1);
         const again = newTask({ queue: 'keep', idempotencyKey: 'k1' });
         assert.deepEqual(await b.enqueue([again]), [{ id: again.id, created: true }]);
-        const refuses = (p: Promise<unknown>, option: string) => assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option));
+        const refuses = (p: Promise<unknown>, option: string) =>
+          assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option));
         await refuses(b.prune({ queue: 'keep', state: 'pending' as FinishedState, limit: 10 }), 'prune.state');
         await refuses(b.prune({ queue: 'a b', state: 'dead', limit: 10 }), 'prune.queue');
         await refuses(b.prune({ queue: 'keep', state: 'dead', limit: 0 }), 'prune.limit');
@@ -242,7 +267,10 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         assert.deepEqual((await q.getQueueSettings('keep')).keep, { succeeded: { maxCount: 2 }, dead: { maxAgeMs: 60_000 } });
         const keeper = new RetentionKeeper(b, 'test-owner', silentLogger, (err) => assert.fail(String(err)));
         assert.deepEqual(await keeper.pass(), { held: true, deleted: 7, more: false });
-        assert.deepEqual([await countOf(b, 'keep', 'succeeded'), await countOf(b, 'keep', 'dead'), await countOf(b, 'keep', 'cancelled')], [2, 0, 2]);
+        assert.deepEqual(
+          [await countOf(b, 'keep', 'succeeded'), await countOf(b, 'keep', 'dead'), await countOf(b, 'keep', 'cancelled')],
+          [2, 0, 2],
+        );
         // Another owner cannot take the lock while it is held; the holder gives it up on stop.
         const other = new RetentionKeeper(b, 'other-owner', silentLogger, (err) => assert.fail(String(err)));
         assert.deepEqual(await other.pass(), { held: false, deleted: 0, more: false });
@@ -251,21 +279,44 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         assert.equal((await other.pass()).held, true);
         await other.stop();
         // {} removes the rule and keeps the queue's other settings.
-        await b.setState('queues/keep', JSON.stringify({ paused: true, keep: { dead: { maxCount: 1 } } }), (await b.getState('queues/keep'))!.version);
+        await b.setState(
+          'queues/keep',
+          JSON.stringify({ paused: true, keep: { dead: { maxCount: 1 } } }),
+          (await b.getState('queues/keep'))!.version,
+        );
         assert.deepEqual(await q.setRetention('keep', {}), { paused: true });
         await assert.rejects(
           q.setRetention('keep', { succeeded: { maxCount: -1, maxAgeMs: 1.5 } }),
-          (e: unknown) => e instanceof ConfigurationError && ['keep.succeeded.maxCount', 'keep.succeeded.maxAgeMs'].every((o) => e.issues.some((i) => i.option === o)),
+          (e: unknown) =>
+            e instanceof ConfigurationError &&
+            ['keep.succeeded.maxCount', 'keep.succeeded.maxAgeMs'].every((o) => e.issues.some((i) => i.option === o)),
         );
-        await assert.rejects(q.setRetention('keep', { running: { maxCount: 1 } } as never), (e: unknown) => e instanceof ConfigurationError && e.option === 'keep.running');
-      }));
+        await assert.rejects(
+          q.setRetention('keep', { running: { maxCount: 1 } } as never),
+          (e: unknown) => e instanceof ConfigurationError && e.option === 'keep.running',
+        );
+      }),
+    );
 
     it('workers enforce it continuously, one at a time (locks/retention), and hand over when the holder stops', { todo }, () =>
       withQueue(target, async (q, startWorker, b) => {
         await q.setRetention('flow', { succeeded: { maxCount: 5 } });
-        const workers = [await startWorker({ queues: ['flow'], retention: { intervalMs: 100 } }), await startWorker({ queues: ['flow'], retention: { intervalMs: 100 } })];
-        const ids = await q.enqueueMany('sitq.echo', Array.from({ length: 40 }, (_, i) => i), { queue: 'flow' });
-        await eventually('all 40 to finish', async () => (await b.counts()).find((c) => c.queue === 'flow')?.counts.pending === 0 && (await b.counts()).find((c) => c.queue === 'flow')?.counts.running === 0, 30_000);
+        const workers = [
+          await startWorker({ queues: ['flow'], retention: { intervalMs: 100 } }),
+          await startWorker({ queues: ['flow'], retention: { intervalMs: 100 } }),
+        ];
+        const ids = await q.enqueueMany(
+          'sitq.echo',
+          Array.from({ length: 40 }, (_, i) => i),
+          { queue: 'flow' },
+        );
+        await eventually(
+          'all 40 to finish',
+          async () =>
+            (await b.counts()).find((c) => c.queue === 'flow')?.counts.pending === 0 &&
+            (await b.counts()).find((c) => c.queue === 'flow')?.counts.running === 0,
+          30_000,
+        );
         await eventually('the queue to be down to 5 succeeded', async () => (await countOf(b, 'flow', 'succeeded')) === 5, 30_000);
         const holder = JSON.parse((await b.getState(lockKey(RETENTION_LOCK)))!.value) as { owner: string };
         const index = workers.findIndex((w) => w.id === holder.owner);
@@ -273,18 +324,27 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         // The holder stops: it gives the lock up and the other worker takes over.
         await workers[index].stop({ timeout: 1000 });
         const last = await q.enqueueMany('sitq.echo', [1, 2, 3], { queue: 'flow' });
-        await eventually('the other worker to take the lock', async () => {
-          const entry = await b.getState(lockKey(RETENTION_LOCK));
-          return entry !== null && (JSON.parse(entry.value) as { owner: string }).owner === workers[1 - index].id;
-        }, 30_000);
-        await eventually('the queue to be back at 5, the 3 new ones finished', async () => {
-          const counts = (await b.counts()).find((c) => c.queue === 'flow')?.counts;
-          return counts?.succeeded === 5 && counts.pending === 0 && counts.running === 0;
-        }, 30_000);
+        await eventually(
+          'the other worker to take the lock',
+          async () => {
+            const entry = await b.getState(lockKey(RETENTION_LOCK));
+            return entry !== null && (JSON.parse(entry.value) as { owner: string }).owner === workers[1 - index].id;
+          },
+          30_000,
+        );
+        await eventually(
+          'the queue to be back at 5, the 3 new ones finished',
+          async () => {
+            const counts = (await b.counts()).find((c) => c.queue === 'flow')?.counts;
+            return counts?.succeeded === 5 && counts.pending === 0 && counts.running === 0;
+          },
+          30_000,
+        );
         // The three enqueued after the first 40 had finished are the newest by finish time: kept.
         assert.deepEqual(await existing(b, last), last);
         assert.equal((await existing(b, ids)).length, 2);
-      }));
+      }),
+    );
 
     it(`keeps a queue of ${RETENTION_TASKS.toLocaleString('en-US')} finished tasks at its limit`, { todo, timeout: 30 * 60_000 }, () =>
       withQueue(target, async (q, _startWorker, b) => {
@@ -306,7 +366,11 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         const pruneMs = performance.now() - p0;
         assert.equal(deleted, extra);
         assert.equal(await countOf(b, 'keep', 'succeeded'), RETENTION_TASKS);
-        assert.deepEqual(await existing(b, ids.slice(extra - 3, extra + 3)), ids.slice(extra, extra + 3), 'the oldest went, the newest stayed');
+        assert.deepEqual(
+          await existing(b, ids.slice(extra - 3, extra + 3)),
+          ids.slice(extra, extra + 3),
+          'the oldest went, the newest stayed',
+        );
         // At its limit, a pass with nothing to delete is cheap, and new tasks bring it back there.
         const q0 = performance.now();
         assert.equal((await keeper.pass()).deleted, 0);
@@ -318,6 +382,7 @@ export function cancelRetentionSuite(target: ConformanceTarget, options: { state
         console.log(
           `# retention ${target.kind}: ${RETENTION_TASKS + extra} finished in ${fillMs} ms; ${extra} pruned in ${Math.round(pruneMs)} ms (${passes} passes); a pass at the limit ${idleMs.toFixed(1)} ms`,
         );
-      }));
+      }),
+    );
   });
 }

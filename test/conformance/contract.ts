@@ -13,7 +13,13 @@ export function contractSuite(target: ConformanceTarget): void {
   describe('contract', () => {
     it('stores a task and reads it back whole', () =>
       withBackend(target, async (b) => {
-        const task = newTask({ name: 'x.y', priority: 3, maxAttempts: 5, timeoutMs: 1234, payload: jsonSerializer.serialize({ a: [1, 'b'] }) });
+        const task = newTask({
+          name: 'x.y',
+          priority: 3,
+          maxAttempts: 5,
+          timeoutMs: 1234,
+          payload: jsonSerializer.serialize({ a: [1, 'b'] }),
+        });
         const [outcome] = await b.enqueue([task]);
         assert.deepEqual(outcome, { id: task.id, created: true });
         const rec = await b.getTask(task.id);
@@ -61,9 +67,15 @@ export function contractSuite(target: ConformanceTarget): void {
         await b.enqueue([earlier]);
         await b.enqueue([high]);
         const first = await b.claim({ ...claimAll, max: 2 });
-        assert.deepEqual(first.map((c) => c.record.id), [high.id, earlier.id]);
+        assert.deepEqual(
+          first.map((c) => c.record.id),
+          [high.id, earlier.id],
+        );
         const rest = await b.claim({ ...claimAll, max: 10 });
-        assert.deepEqual(rest.map((c) => c.record.id), [low1.id, low2.id]);
+        assert.deepEqual(
+          rest.map((c) => c.record.id),
+          [low1.id, low2.id],
+        );
         for (const c of [...first, ...rest]) {
           assert.equal(c.record.state, 'running');
           assert.equal(c.record.attempts, 1);
@@ -85,7 +97,10 @@ export function contractSuite(target: ConformanceTarget): void {
           assert.ok(batch.length > 0);
           got.push(...batch.map((c) => c.record.id));
         }
-        assert.deepEqual(got, tasks.map((t) => t.id));
+        assert.deepEqual(
+          got,
+          tasks.map((t) => t.id),
+        );
       }));
 
     it('never claims a delayed task early, and claims it once due', () =>
@@ -95,10 +110,15 @@ export function contractSuite(target: ConformanceTarget): void {
         await b.enqueue([task]);
         assert.equal((await b.counts()).find((q) => q.queue === 'default')?.counts.delayed, 1);
         assert.deepEqual(await b.claim(claimAll), []);
-        const claimed = await eventually('the delayed task to be claimable', async () => {
-          const c = await b.claim(claimAll);
-          return c.length ? c : undefined;
-        }, 5000, 10);
+        const claimed = await eventually(
+          'the delayed task to be claimable',
+          async () => {
+            const c = await b.claim(claimAll);
+            return c.length ? c : undefined;
+          },
+          5000,
+          10,
+        );
         assert.ok(Date.now() >= due, 'claimed before its runAt');
         assert.equal(claimed[0].record.id, task.id);
       }));
@@ -127,11 +147,17 @@ export function contractSuite(target: ConformanceTarget): void {
         const c = newTask({ queue: 'beta' });
         await b.enqueue([a, c]);
         const fromAlpha = await b.claim({ ...claimAll, queues: ['alpha'] });
-        assert.deepEqual(fromAlpha.map((x) => x.record.id), [a.id]);
+        assert.deepEqual(
+          fromAlpha.map((x) => x.record.id),
+          [a.id],
+        );
         assert.deepEqual(await b.claim({ ...claimAll, queues: ['alpha'] }), []);
         assert.deepEqual((await b.claim({ ...claimAll, queues: ['default'] })).length, 0);
         const fromBeta = await b.claim({ ...claimAll, queues: ['beta'] });
-        assert.deepEqual(fromBeta.map((x) => x.record.id), [c.id]);
+        assert.deepEqual(
+          fromBeta.map((x) => x.record.id),
+          [c.id],
+        );
         assert.deepEqual((await b.listQueues()).filter((q) => q === 'alpha' || q === 'beta').sort(), ['alpha', 'beta']);
       }));
 
@@ -155,7 +181,10 @@ export function contractSuite(target: ConformanceTarget): void {
         const rec = await b.getTask(task.id);
         assert.equal(rec?.state, 'succeeded');
         assert.equal(jsonSerializer.deserialize(rec!.result!), 'fresh');
-        assert.deepEqual(await b.complete([{ lease: second.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]), [false]);
+        assert.deepEqual(
+          await b.complete([{ lease: second.lease, outcome: 'dead', error: { name: 'E', message: 'late' }, finishedAt: Date.now() }]),
+          [false],
+        );
         assert.equal((await b.getTask(task.id))?.state, 'succeeded');
       }));
 
@@ -177,25 +206,40 @@ export function contractSuite(target: ConformanceTarget): void {
         await b.claim({ ...claimAll, leaseMs: 200 });
         await sleep(350);
         assert.deepEqual(await b.claim(claimAll), []);
-        const rec = await eventually('the task to be marked dead', async () => {
-          const r = await b.getTask(task.id);
-          return r?.state === 'dead' ? r : undefined;
-        }, 5000);
+        const rec = await eventually(
+          'the task to be marked dead',
+          async () => {
+            const r = await b.getTask(task.id);
+            return r?.state === 'dead' ? r : undefined;
+          },
+          5000,
+        );
         assert.equal(rec.error?.name, 'LeaseExpiredError');
       }));
 
-    it('a reclaimed lease is recorded as LeaseExpiredError on the task, replacing an earlier attempt\'s error', () =>
+    it("a reclaimed lease is recorded as LeaseExpiredError on the task, replacing an earlier attempt's error", () =>
       withBackend(target, async (b) => {
         const task = newTask({ maxAttempts: 5 });
         await b.enqueue([task]);
         const claimOne = async (leaseMs: number) =>
-          (await eventually('the task to be claimable', async () => {
-            const got = await b.claim({ ...claimAll, leaseMs });
-            return got.length > 0 ? got : undefined;
-          }, 5000))[0];
+          (
+            await eventually(
+              'the task to be claimable',
+              async () => {
+                const got = await b.claim({ ...claimAll, leaseMs });
+                return got.length > 0 ? got : undefined;
+              },
+              5000,
+            )
+          )[0];
         const first = await claimOne(30_000);
         const now = Date.now();
-        assert.deepEqual(await b.complete([{ lease: first.lease, outcome: 'retry', error: { name: 'Error', message: 'boom' }, runAt: now, finishedAt: now }]), [true]);
+        assert.deepEqual(
+          await b.complete([
+            { lease: first.lease, outcome: 'retry', error: { name: 'Error', message: 'boom' }, runAt: now, finishedAt: now },
+          ]),
+          [true],
+        );
         const second = await claimOne(200);
         assert.equal(second.record.error?.message, 'boom');
         // Its worker "dies": no report, the lease runs out, the next claim takes the task over.
@@ -214,8 +258,14 @@ export function contractSuite(target: ConformanceTarget): void {
         const claimed = await b.claim({ ...claimAll, max: 2 });
         await b.release(claimed.map((c) => c.lease));
         const again = await b.claim({ ...claimAll, workerId: 'w-other', max: 2 });
-        assert.deepEqual(again.map((c) => c.record.id), [t1.id, t2.id]);
-        assert.deepEqual(again.map((c) => c.record.attempts), [1, 1]);
+        assert.deepEqual(
+          again.map((c) => c.record.id),
+          [t1.id, t2.id],
+        );
+        assert.deepEqual(
+          again.map((c) => c.record.attempts),
+          [1, 1],
+        );
       }));
 
     it('retry makes a task delayed until its runAt; dead and succeeded finish it', () =>
@@ -226,7 +276,13 @@ export function contractSuite(target: ConformanceTarget): void {
         const lease = (id: string) => claimed.find((c) => c.record.id === id)!.lease;
         const now = Date.now();
         const accepted = await b.complete([
-          { lease: lease(r.id), outcome: 'retry', error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at x' }, runAt: now + 400, finishedAt: now },
+          {
+            lease: lease(r.id),
+            outcome: 'retry',
+            error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at x' },
+            runAt: now + 400,
+            finishedAt: now,
+          },
           { lease: lease(d.id), outcome: 'dead', error: { name: 'Error', message: 'fatal' }, finishedAt: now },
           { lease: lease(s.id), outcome: 'succeeded', result: jsonSerializer.serialize(7), finishedAt: now },
         ]);
@@ -243,10 +299,15 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(done?.state, 'succeeded');
         assert.ok(done?.startedAt && done.startedAt <= now + 1);
         assert.deepEqual(await b.claim(claimAll), []);
-        const again = await eventually('the retried task to be due', async () => {
-          const c = await b.claim(claimAll);
-          return c.length ? c : undefined;
-        }, 5000, 10);
+        const again = await eventually(
+          'the retried task to be due',
+          async () => {
+            const c = await b.claim(claimAll);
+            return c.length ? c : undefined;
+          },
+          5000,
+          10,
+        );
         assert.equal(again[0].record.id, r.id);
         assert.equal(again[0].record.attempts, 2);
         assert.ok(Date.now() >= now + 400);
@@ -271,7 +332,10 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(await b.cancel(running.id), null);
         // The running task's lease is fenced: its holder's renewal and report are refused.
         assert.deepEqual(await b.renew([held.lease], 30_000), [false]);
-        assert.deepEqual(await b.complete([{ lease: held.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]), [false]);
+        assert.deepEqual(
+          await b.complete([{ lease: held.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: Date.now() }]),
+          [false],
+        );
         await b.release([held.lease]);
         assert.equal((await b.getTask(running.id))?.state, 'cancelled');
         assert.deepEqual(await b.claim(claimAll), []);
@@ -312,7 +376,9 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.equal(page1.tasks.length, 3);
         const page3 = await b.listTasks({ queue: 'inspect', limit: 3, offset: 6 });
         assert.equal(page3.tasks.length, 2);
-        const allIds = new Set([...page1.tasks, ...(await b.listTasks({ queue: 'inspect', limit: 3, offset: 3 })).tasks, ...page3.tasks].map((t) => t.id));
+        const allIds = new Set(
+          [...page1.tasks, ...(await b.listTasks({ queue: 'inspect', limit: 3, offset: 3 })).tasks, ...page3.tasks].map((t) => t.id),
+        );
         assert.equal(allIds.size, 8, 'pages overlap or miss tasks');
         const pending = await b.listTasks({ queue: 'inspect', state: 'pending' });
         assert.equal(pending.total, 3);
@@ -332,14 +398,23 @@ export function contractSuite(target: ConformanceTarget): void {
         // The same text in a payload of another serializer is not searched (its bytes are not text).
         const binary = newTask({ queue: 'search', payload: v8Serializer.serialize({ to: 'alice@example.com' }), serializer: 'v8' });
         const failing = newTask({ queue: 'search', name: 'billing.charge', priority: 9 });
-        const batch = Array.from({ length: 12 }, (_, i) => newTask({ queue: 'search', payload: jsonSerializer.serialize({ tag: 'needle-batch', i }) }));
+        const batch = Array.from({ length: 12 }, (_, i) =>
+          newTask({ queue: 'search', payload: jsonSerializer.serialize({ tag: 'needle-batch', i }) }),
+        );
         const elsewhere = newTask({ queue: 'search-other', payload: jsonSerializer.serialize({ tag: 'needle-batch' }) });
         await b.enqueue([mail, resize, binary, failing]);
         await b.enqueue(batch);
         await b.enqueue([elsewhere]);
         const [claimed] = await b.claim({ ...claimAll, queues: ['search'], max: 1 });
         assert.equal(claimed.record.id, failing.id);
-        await b.complete([{ lease: claimed.lease, outcome: 'dead', error: { name: 'GatewayError', message: 'upstream PAYMENTS gateway timed out' }, finishedAt: Date.now() }]);
+        await b.complete([
+          {
+            lease: claimed.lease,
+            outcome: 'dead',
+            error: { name: 'GatewayError', message: 'upstream PAYMENTS gateway timed out' },
+            finishedAt: Date.now(),
+          },
+        ]);
 
         const ids = async (search: string, more: { state?: 'pending' | 'dead'; queue?: string } = {}) => {
           const page = await b.listTasks({ search, limit: 100, ...more });
@@ -359,11 +434,23 @@ export function contractSuite(target: ConformanceTarget): void {
 
         // Pages of matches: newest first, as without a search, none twice, none missed.
         const pages = [];
-        for (let offset = 0; offset < 15; offset += 5) pages.push(await b.listTasks({ queue: 'search', search: 'needle-batch', limit: 5, offset }));
-        assert.deepEqual(pages.map((p) => p.total), [12, 12, 12]);
-        assert.deepEqual(pages.map((p) => p.tasks.length), [5, 5, 2]);
-        const unsearched = (await b.listTasks({ queue: 'search', limit: 100 })).tasks.map((t) => t.id).filter((id) => batch.some((t) => t.id === id));
-        assert.deepEqual(pages.flatMap((p) => p.tasks.map((t) => t.id)), unsearched);
+        for (let offset = 0; offset < 15; offset += 5)
+          pages.push(await b.listTasks({ queue: 'search', search: 'needle-batch', limit: 5, offset }));
+        assert.deepEqual(
+          pages.map((p) => p.total),
+          [12, 12, 12],
+        );
+        assert.deepEqual(
+          pages.map((p) => p.tasks.length),
+          [5, 5, 2],
+        );
+        const unsearched = (await b.listTasks({ queue: 'search', limit: 100 })).tasks
+          .map((t) => t.id)
+          .filter((id) => batch.some((t) => t.id === id));
+        assert.deepEqual(
+          pages.flatMap((p) => p.tasks.map((t) => t.id)),
+          unsearched,
+        );
 
         // A blank search is no search; an over-long one is refused, naming the option.
         assert.equal((await b.listTasks({ queue: 'search', search: '   ', limit: 100 })).total, 16);
@@ -374,7 +461,11 @@ export function contractSuite(target: ConformanceTarget): void {
       withBackend(target, async (b) => {
         await b.enqueue([newTask()]);
         const refused = async (query: object, option: string) =>
-          assert.rejects(b.listTasks(query as ListTasksQuery), (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option), `${JSON.stringify(query)} → ${option}`);
+          assert.rejects(
+            b.listTasks(query as ListTasksQuery),
+            (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option),
+            `${JSON.stringify(query)} → ${option}`,
+          );
         await refused({ limit: 5000 }, 'listTasks.limit');
         await refused({ limit: 0 }, 'listTasks.limit');
         await refused({ limit: 2.5 }, 'listTasks.limit');
@@ -407,7 +498,18 @@ export function contractSuite(target: ConformanceTarget): void {
 
     it('tracks live workers by heartbeat', () =>
       withBackend(target, async (b) => {
-        const info = { id: 'w-hb', hostname: 'h', pid: 1, queues: ['default'], concurrency: 2, startedAt: Date.now(), seenAt: Date.now(), running: 1, processed: 5, failed: 0 };
+        const info = {
+          id: 'w-hb',
+          hostname: 'h',
+          pid: 1,
+          queues: ['default'],
+          concurrency: 2,
+          startedAt: Date.now(),
+          seenAt: Date.now(),
+          running: 1,
+          processed: 5,
+          failed: 0,
+        };
         await b.heartbeat(info, 400);
         const [seen] = await b.listWorkers();
         assert.equal(seen?.id, 'w-hb');
@@ -430,34 +532,53 @@ export function contractSuite(target: ConformanceTarget): void {
       }));
 
     const writeLayout = target.writeLayoutVersion;
-    it('refuses a store whose layout version is newer than this sitq knows, with LayoutTooNewError; an older sitq never misreads it', { skip: writeLayout ? false : `${target.kind}: this run gives no writeLayoutVersion (a backend that keeps nothing between processes has no stored layout)` }, async () => {
-      const config = target.freshConfig();
-      const first = createBackend(config);
-      await first.connect();
-      await first.close();
-      await writeLayout!(config, 999);
-      const second = createBackend(config);
-      try {
-        await assert.rejects(second.connect(), (err: unknown) => err instanceof LayoutTooNewError && err.found === 999 && /layout version 999, newer than this sitq knows/.test(err.message));
-      } finally {
-        await second.close();
-        await writeLayout!(config, 1).catch(() => {});
-        const cleanup = createBackend(config);
-        await cleanup.connect().then(() => cleanup.destroy()).catch(() => {});
-        await cleanup.close();
-      }
-    });
+    it(
+      'refuses a store whose layout version is newer than this sitq knows, with LayoutTooNewError; an older sitq never misreads it',
+      {
+        skip: writeLayout
+          ? false
+          : `${target.kind}: this run gives no writeLayoutVersion (a backend that keeps nothing between processes has no stored layout)`,
+      },
+      async () => {
+        const config = target.freshConfig();
+        const first = createBackend(config);
+        await first.connect();
+        await first.close();
+        await writeLayout!(config, 999);
+        const second = createBackend(config);
+        try {
+          await assert.rejects(
+            second.connect(),
+            (err: unknown) =>
+              err instanceof LayoutTooNewError && err.found === 999 && /layout version 999, newer than this sitq knows/.test(err.message),
+          );
+        } finally {
+          await second.close();
+          await writeLayout!(config, 1).catch(() => {});
+          const cleanup = createBackend(config);
+          await cleanup
+            .connect()
+            .then(() => cleanup.destroy())
+            .catch(() => {});
+          await cleanup.close();
+        }
+      },
+    );
 
     const unreachable = target.unreachableConfig;
-    it('fails to connect to an unreachable server with ConnectionError, within the connect timeout', { skip: unreachable ? false : `${target.kind} has no server that could be unreachable` }, async () => {
-      const backend = createBackend(unreachable!());
-      const t0 = Date.now();
-      await assert.rejects(backend.connect(), (err: unknown) => {
-        assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
-        return true;
-      });
-      assert.ok(Date.now() - t0 < 4000, `connect took ${Date.now() - t0} ms`);
-      await backend.close();
-    });
+    it(
+      'fails to connect to an unreachable server with ConnectionError, within the connect timeout',
+      { skip: unreachable ? false : `${target.kind} has no server that could be unreachable` },
+      async () => {
+        const backend = createBackend(unreachable!());
+        const t0 = Date.now();
+        await assert.rejects(backend.connect(), (err: unknown) => {
+          assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${String(err)}`);
+          return true;
+        });
+        assert.ok(Date.now() - t0 < 4000, `connect took ${Date.now() - t0} ms`);
+        await backend.close();
+      },
+    );
   });
 }

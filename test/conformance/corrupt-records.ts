@@ -15,7 +15,11 @@ import { eventually, newTask, withBackend, type ConformanceTarget } from './harn
 const CORRUPT: { what: string; task: Partial<NewTask>; reason: RegExp }[] = [
   { what: 'bytes that are not UTF-8', task: { payload: new Uint8Array([0xff, 0xfe, 0x00, 0xc3]) }, reason: /not valid JSON/ },
   { what: 'truncated JSON', task: { payload: Buffer.from('{"n": [1, 2', 'utf8') }, reason: /not valid JSON/ },
-  { what: 'v8 bytes that are garbage', task: { serializer: 'v8', payload: new Uint8Array([0x01, 0x02, 0x03, 0x04]) }, reason: /not a v8-serialized value/ },
+  {
+    what: 'v8 bytes that are garbage',
+    task: { serializer: 'v8', payload: new Uint8Array([0x01, 0x02, 0x03, 0x04]) },
+    reason: /not a v8-serialized value/,
+  },
   { what: 'a serializer from another version', task: { serializer: 'msgpack-v9' }, reason: /no serializer named "msgpack-v9"/ },
 ];
 

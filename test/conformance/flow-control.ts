@@ -53,13 +53,25 @@ interface FleetOptions {
 async function startFleet(target: ConformanceTarget, config: BackendConfig, options: FleetOptions): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'sitq-flow-'));
   const ledgers = Array.from({ length: options.workers }, (_, i) => join(dir, `ledger-${i}`));
-  const spans = () => ledgers.flatMap((l) => readLedger(l).filter((f) => f.length === 5).map(([id, attempt, who, start, end]) => ({ id, attempt: Number(attempt), who, start: Number(start), end: Number(end) })));
+  const spans = () =>
+    ledgers.flatMap((l) =>
+      readLedger(l)
+        .filter((f) => f.length === 5)
+        .map(([id, attempt, who, start, end]) => ({ id, attempt: Number(attempt), who, start: Number(start), end: Number(end) })),
+    );
   if (target.sharedAcrossProcesses === false) {
     const workers = await Promise.all(
       ledgers.map(async (ledger, i) => {
         const backend = createBackend(config);
         await backend.connect();
-        const worker = new Worker(backend, { tasks: [spanTask(ledger, i)], queues: [Q], maxConcurrency: options.concurrency, lease: options.lease ?? 10_000, pollInterval: options.poll ?? 1000, logger: silentLogger });
+        const worker = new Worker(backend, {
+          tasks: [spanTask(ledger, i)],
+          queues: [Q],
+          maxConcurrency: options.concurrency,
+          lease: options.lease ?? 10_000,
+          pollInterval: options.poll ?? 1000,
+          logger: silentLogger,
+        });
         await worker.start();
         return { worker, backend };
       }),
@@ -75,7 +87,12 @@ async function startFleet(target: ConformanceTarget, config: BackendConfig, opti
     };
   }
   const children: ChildProcess[] = [];
-  const env = { SITQ_TEST_QUEUES: Q, SITQ_TEST_CONCURRENCY: String(options.concurrency), SITQ_TEST_LEASE: String(options.lease ?? 10_000), SITQ_TEST_POLL: String(options.poll ?? 1000) };
+  const env = {
+    SITQ_TEST_QUEUES: Q,
+    SITQ_TEST_CONCURRENCY: String(options.concurrency),
+    SITQ_TEST_LEASE: String(options.lease ?? 10_000),
+    SITQ_TEST_POLL: String(options.poll ?? 1000),
+  };
   try {
     await Promise.all(ledgers.map((l) => startWorkerProcess(config, l, env, children)));
   } catch (err) {
@@ -88,12 +105,17 @@ async function startFleet(target: ConformanceTarget, config: BackendConfig, opti
     children,
     stop: async () => {
       const codes = await stopAll(children);
-      assert.deepEqual(codes, children.map(() => 0), 'a worker process crashed or hung on stop');
+      assert.deepEqual(
+        codes,
+        children.map(() => 0),
+        'a worker process crashed or hung on stop',
+      );
     },
   };
 }
 
-const fleetKind = (target: ConformanceTarget) => (target.sharedAcrossProcesses === false ? '4 workers in one process' : '4 worker processes');
+const fleetKind = (target: ConformanceTarget) =>
+  target.sharedAcrossProcesses === false ? '4 workers in one process' : '4 worker processes';
 
 /** Most runs at once: ends sort before starts at the same ms (a slot is given back only after the
  *  run's report, so a start at the same ms as an end is a later start). */
@@ -113,9 +135,17 @@ function mostAtOnce(spans: readonly Span[]): number {
 function assertRanOnceEach(spans: readonly Span[], ids: readonly string[]): void {
   const seen = new Map<string, number>();
   for (const s of spans) seen.set(s.id, (seen.get(s.id) ?? 0) + 1);
-  assert.deepEqual([...seen.values()].filter((n) => n > 1), [], 'some tasks ran more than once');
+  assert.deepEqual(
+    [...seen.values()].filter((n) => n > 1),
+    [],
+    'some tasks ran more than once',
+  );
   assert.deepEqual(new Set(seen.keys()), new Set(ids), 'the tasks that ran are not the tasks enqueued');
-  assert.deepEqual(spans.filter((s) => s.attempt !== 1).map((s) => `${s.id}: attempt ${s.attempt}`), [], 'a task used more than one attempt');
+  assert.deepEqual(
+    spans.filter((s) => s.attempt !== 1).map((s) => `${s.id}: attempt ${s.attempt}`),
+    [],
+    'a task used more than one attempt',
+  );
 }
 
 async function succeeded(q: TaskQueue, queue = Q): Promise<number> {
@@ -125,158 +155,235 @@ async function succeeded(q: TaskQueue, queue = Q): Promise<number> {
 export function flowControlSuite(target: ConformanceTarget, options: { todo?: string } = {}): void {
   const todo = options.todo;
   describe('flow control: pause, rate limit, maxRunning', () => {
-    it('settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too); other fields are kept; bad limits are refused naming the field', { todo }, () =>
-      withBackend(target, async (backend) => {
-        const q = new TaskQueue(backend);
-        assert.deepEqual(await q.getQueueSettings(Q), {});
-        // A field another part of sitq owns (retention's `keep`) survives every update.
-        await backend.setState(`queues/${Q}`, JSON.stringify({ keep: { succeeded: { maxCount: 10 } } }), 0);
-        assert.deepEqual(await q.pauseQueue(Q), { keep: { succeeded: { maxCount: 10 } }, paused: true });
-        assert.deepEqual(await q.setQueueLimits(Q, { rate: { max: 100, perMs: 1000 }, maxRunning: 5 }), { keep: { succeeded: { maxCount: 10 } }, paused: true, rate: { max: 100, perMs: 1000 }, maxRunning: 5 });
-        await q.enqueue('sitq.echo', null, { queue: 'other' });
-        assert.deepEqual(
-          (await q.queues()).map((s) => [s.queue, s.paused, s.rate, s.maxRunning, s.counts.pending]),
-          [
-            [Q, true, { max: 100, perMs: 1000 }, 5, 0],
-            ['other', false, undefined, undefined, 1],
-          ],
-        );
-        assert.deepEqual(await q.resumeQueue(Q), { keep: { succeeded: { maxCount: 10 } }, rate: { max: 100, perMs: 1000 }, maxRunning: 5 });
-        assert.deepEqual(await q.setQueueLimits(Q, { rate: null }), { keep: { succeeded: { maxCount: 10 } }, maxRunning: 5 });
-        assert.deepEqual(await q.setQueueLimits(Q, { maxRunning: null }), { keep: { succeeded: { maxCount: 10 } } });
-        // With nothing left, the entry goes: the queue is listed only while it has tasks.
-        await backend.setState(`queues/${Q}`, '{}', (await backend.getState(`queues/${Q}`))!.version);
-        await q.pauseQueue(Q);
-        await q.resumeQueue(Q);
-        assert.equal(await backend.getState(`queues/${Q}`), null);
-        assert.deepEqual((await q.queues()).map((s) => s.queue), ['other']);
-        const refuses = (p: Promise<unknown>, option: string) => assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option));
-        await refuses(q.setQueueLimits(Q, { rate: { max: 0, perMs: 1000 } }), 'limits.rate.max');
-        await refuses(q.setQueueLimits(Q, { rate: { max: 10, perMs: 1.5 } }), 'limits.rate.perMs');
-        await refuses(q.setQueueLimits(Q, { maxRunning: -1 }), 'limits.maxRunning');
-        await refuses(q.pauseQueue('a.b'), 'queue');
-        assert.equal(await backend.getState(`queues/${Q}`), null, 'a refused change wrote something');
-      }));
-
-    it(`pause is seen by every worker within 1 s (${fleetKind(target)}, claim wait 1 s); enqueue works while paused; resume restarts every worker within 1 s`, { todo }, () =>
-      withBackend(target, async (backend, config) => {
-        const q = new TaskQueue(backend);
-        const fleet = await startFleet(target, config, { workers: 4, concurrency: 3 });
-        let producing = true;
-        const enqueued: { id: string; at: number }[] = [];
-        const producer = (async () => {
-          while (producing) {
-            const at = Date.now();
-            enqueued.push({ id: await q.enqueue('test.span', { ms: 20 }, { queue: Q }), at });
-            await sleep(10);
-          }
-        })();
-        try {
-          await eventually(`every worker of the ${fleetKind(target)} to run tasks`, async () => new Set(fleet.spans().map((s) => s.who)).size === fleet.members.length, 30_000, 50);
+    it(
+      'settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too); other fields are kept; bad limits are refused naming the field',
+      { todo },
+      () =>
+        withBackend(target, async (backend) => {
+          const q = new TaskQueue(backend);
+          assert.deepEqual(await q.getQueueSettings(Q), {});
+          // A field another part of sitq owns (retention's `keep`) survives every update.
+          await backend.setState(`queues/${Q}`, JSON.stringify({ keep: { succeeded: { maxCount: 10 } } }), 0);
+          assert.deepEqual(await q.pauseQueue(Q), { keep: { succeeded: { maxCount: 10 } }, paused: true });
+          assert.deepEqual(await q.setQueueLimits(Q, { rate: { max: 100, perMs: 1000 }, maxRunning: 5 }), {
+            keep: { succeeded: { maxCount: 10 } },
+            paused: true,
+            rate: { max: 100, perMs: 1000 },
+            maxRunning: 5,
+          });
+          await q.enqueue('sitq.echo', null, { queue: 'other' });
+          assert.deepEqual(
+            (await q.queues()).map((s) => [s.queue, s.paused, s.rate, s.maxRunning, s.counts.pending]),
+            [
+              [Q, true, { max: 100, perMs: 1000 }, 5, 0],
+              ['other', false, undefined, undefined, 1],
+            ],
+          );
+          assert.deepEqual(await q.resumeQueue(Q), {
+            keep: { succeeded: { maxCount: 10 } },
+            rate: { max: 100, perMs: 1000 },
+            maxRunning: 5,
+          });
+          assert.deepEqual(await q.setQueueLimits(Q, { rate: null }), { keep: { succeeded: { maxCount: 10 } }, maxRunning: 5 });
+          assert.deepEqual(await q.setQueueLimits(Q, { maxRunning: null }), { keep: { succeeded: { maxCount: 10 } } });
+          // With nothing left, the entry goes: the queue is listed only while it has tasks.
+          await backend.setState(`queues/${Q}`, '{}', (await backend.getState(`queues/${Q}`))!.version);
           await q.pauseQueue(Q);
-          const pausedAt = Date.now();
-          await sleep(2500);
-          const lateStarts = fleet.spans().filter((s) => s.start > pausedAt + 1000);
-          assert.deepEqual(lateStarts.map((s) => `${s.who} started ${s.id} ${s.start - pausedAt} ms after the pause`), [], 'a worker started a task more than 1 s after the pause');
-          // Enqueueing went on: the tasks enqueued once every worker had seen the pause wait.
-          const waiting = enqueued.filter((e) => e.at > pausedAt + 1000);
-          assert.ok(waiting.length >= 20, `only ${waiting.length} tasks were enqueued while paused`);
-          const view = (await q.queues()).find((s) => s.queue === Q);
-          assert.equal(view?.paused, true);
-          assert.ok((view?.counts.pending ?? 0) >= waiting.length, `pending ${view?.counts.pending}, enqueued while paused ${waiting.length}`);
           await q.resumeQueue(Q);
-          const resumedAt = Date.now();
-          await eventually('every worker to start tasks again', async () => new Set(fleet.spans().filter((s) => s.start >= resumedAt).map((s) => s.who)).size === fleet.members.length, 15_000, 50);
-          const firstStart = new Map<string, number>();
-          for (const s of fleet.spans()) if (s.start >= resumedAt && s.start < (firstStart.get(s.who) ?? Infinity)) firstStart.set(s.who, s.start);
-          for (const [who, start] of firstStart) assert.ok(start - resumedAt <= 1000, `worker ${who} started again ${start - resumedAt} ms after resume`);
-          producing = false;
-          await producer;
-          await eventually('every task to succeed', async () => (await succeeded(q)) === enqueued.length, 60_000, 100);
-          assertRanOnceEach(fleet.spans(), enqueued.map((e) => e.id));
-        } finally {
-          producing = false;
-          await producer;
-          await fleet.stop();
-        }
-      }));
+          assert.equal(await backend.getState(`queues/${Q}`), null);
+          assert.deepEqual(
+            (await q.queues()).map((s) => s.queue),
+            ['other'],
+          );
+          const refuses = (p: Promise<unknown>, option: string) =>
+            assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option));
+          await refuses(q.setQueueLimits(Q, { rate: { max: 0, perMs: 1000 } }), 'limits.rate.max');
+          await refuses(q.setQueueLimits(Q, { rate: { max: 10, perMs: 1.5 } }), 'limits.rate.perMs');
+          await refuses(q.setQueueLimits(Q, { maxRunning: -1 }), 'limits.maxRunning');
+          await refuses(q.pauseQueue('a.b'), 'queue');
+          assert.equal(await backend.getState(`queues/${Q}`), null, 'a refused change wrote something');
+        }),
+    );
 
-    it(`rate 100 per 1 s, drained by ${fleetKind(target)} x concurrency 5: every 10 s window of starts is within ±5 % of 1,000; no task fails or uses a second attempt`, { todo }, (t) =>
-      withBackend(target, async (backend, config) => {
-        const q = new TaskQueue(backend);
-        const TASKS = Number(process.env.SITQ_FLOW_RATE_TASKS ?? 1200);
-        await q.setQueueLimits(Q, { rate: { max: 100, perMs: 1000 } });
-        const fleet = await startFleet(target, config, { workers: 4, concurrency: 5 });
-        try {
-          const ids = await q.enqueueMany('test.span', Array.from({ length: TASKS }, () => null), { queue: Q });
-          await eventually(`all ${TASKS} tasks to succeed`, async () => (await succeeded(q)) === TASKS, TASKS * 10 + 60_000, 200);
-          const spans = fleet.spans();
-          assertRanOnceEach(spans, ids);
-          const starts = spans.map((s) => s.start).sort((a, b) => a - b);
-          const last = starts[starts.length - 1];
-          assert.ok(last - starts[0] >= 10_000, `the drain took ${last - starts[0]} ms: no whole 10 s window`);
-          // Every window [s, s + 10 s) that starts at a start and ends by the last one.
-          const outside: string[] = [];
-          let checked = 0;
-          let fewest = Infinity;
-          let most = 0;
-          for (let i = 0, j = 0; i < starts.length && starts[i] + 10_000 <= last; i++) {
-            while (j < starts.length && starts[j] < starts[i] + 10_000) j++;
-            checked++;
-            const n = j - i;
-            fewest = Math.min(fewest, n);
-            most = Math.max(most, n);
-            if (n < 950 || n > 1050) outside.push(`${n} starts in the 10 s from +${starts[i] - starts[0]} ms`);
+    it(
+      `pause is seen by every worker within 1 s (${fleetKind(target)}, claim wait 1 s); enqueue works while paused; resume restarts every worker within 1 s`,
+      { todo },
+      () =>
+        withBackend(target, async (backend, config) => {
+          const q = new TaskQueue(backend);
+          const fleet = await startFleet(target, config, { workers: 4, concurrency: 3 });
+          let producing = true;
+          const enqueued: { id: string; at: number }[] = [];
+          const producer = (async () => {
+            while (producing) {
+              const at = Date.now();
+              enqueued.push({ id: await q.enqueue('test.span', { ms: 20 }, { queue: Q }), at });
+              await sleep(10);
+            }
+          })();
+          try {
+            await eventually(
+              `every worker of the ${fleetKind(target)} to run tasks`,
+              async () => new Set(fleet.spans().map((s) => s.who)).size === fleet.members.length,
+              30_000,
+              50,
+            );
+            await q.pauseQueue(Q);
+            const pausedAt = Date.now();
+            await sleep(2500);
+            const lateStarts = fleet.spans().filter((s) => s.start > pausedAt + 1000);
+            assert.deepEqual(
+              lateStarts.map((s) => `${s.who} started ${s.id} ${s.start - pausedAt} ms after the pause`),
+              [],
+              'a worker started a task more than 1 s after the pause',
+            );
+            // Enqueueing went on: the tasks enqueued once every worker had seen the pause wait.
+            const waiting = enqueued.filter((e) => e.at > pausedAt + 1000);
+            assert.ok(waiting.length >= 20, `only ${waiting.length} tasks were enqueued while paused`);
+            const view = (await q.queues()).find((s) => s.queue === Q);
+            assert.equal(view?.paused, true);
+            assert.ok(
+              (view?.counts.pending ?? 0) >= waiting.length,
+              `pending ${view?.counts.pending}, enqueued while paused ${waiting.length}`,
+            );
+            await q.resumeQueue(Q);
+            const resumedAt = Date.now();
+            await eventually(
+              'every worker to start tasks again',
+              async () =>
+                new Set(
+                  fleet
+                    .spans()
+                    .filter((s) => s.start >= resumedAt)
+                    .map((s) => s.who),
+                ).size === fleet.members.length,
+              15_000,
+              50,
+            );
+            const firstStart = new Map<string, number>();
+            for (const s of fleet.spans())
+              if (s.start >= resumedAt && s.start < (firstStart.get(s.who) ?? Infinity)) firstStart.set(s.who, s.start);
+            for (const [who, start] of firstStart)
+              assert.ok(start - resumedAt <= 1000, `worker ${who} started again ${start - resumedAt} ms after resume`);
+            producing = false;
+            await producer;
+            await eventually('every task to succeed', async () => (await succeeded(q)) === enqueued.length, 60_000, 100);
+            assertRanOnceEach(
+              fleet.spans(),
+              enqueued.map((e) => e.id),
+            );
+          } finally {
+            producing = false;
+            await producer;
+            await fleet.stop();
           }
-          t.diagnostic(`${checked} windows of 10 s: ${fewest} to ${most} starts`);
-          assert.deepEqual(outside.slice(0, 5), [], `${outside.length} of ${checked} windows are outside 950..1050`);
-          assert.ok(new Set(spans.map((s) => s.who)).size >= 2, 'only one worker ran tasks');
-        } finally {
-          await fleet.stop();
-        }
-      }));
+        }),
+    );
+
+    it(
+      `rate 100 per 1 s, drained by ${fleetKind(target)} x concurrency 5: every 10 s window of starts is within ±5 % of 1,000; no task fails or uses a second attempt`,
+      { todo },
+      (t) =>
+        withBackend(target, async (backend, config) => {
+          const q = new TaskQueue(backend);
+          const TASKS = Number(process.env.SITQ_FLOW_RATE_TASKS ?? 1200);
+          await q.setQueueLimits(Q, { rate: { max: 100, perMs: 1000 } });
+          const fleet = await startFleet(target, config, { workers: 4, concurrency: 5 });
+          try {
+            const ids = await q.enqueueMany(
+              'test.span',
+              Array.from({ length: TASKS }, () => null),
+              { queue: Q },
+            );
+            await eventually(`all ${TASKS} tasks to succeed`, async () => (await succeeded(q)) === TASKS, TASKS * 10 + 60_000, 200);
+            const spans = fleet.spans();
+            assertRanOnceEach(spans, ids);
+            const starts = spans.map((s) => s.start).sort((a, b) => a - b);
+            const last = starts[starts.length - 1];
+            assert.ok(last - starts[0] >= 10_000, `the drain took ${last - starts[0]} ms: no whole 10 s window`);
+            // Every window [s, s + 10 s) that starts at a start and ends by the last one.
+            const outside: string[] = [];
+            let checked = 0;
+            let fewest = Infinity;
+            let most = 0;
+            for (let i = 0, j = 0; i < starts.length && starts[i] + 10_000 <= last; i++) {
+              while (j < starts.length && starts[j] < starts[i] + 10_000) j++;
+              checked++;
+              const n = j - i;
+              fewest = Math.min(fewest, n);
+              most = Math.max(most, n);
+              if (n < 950 || n > 1050) outside.push(`${n} starts in the 10 s from +${starts[i] - starts[0]} ms`);
+            }
+            t.diagnostic(`${checked} windows of 10 s: ${fewest} to ${most} starts`);
+            assert.deepEqual(outside.slice(0, 5), [], `${outside.length} of ${checked} windows are outside 950..1050`);
+            assert.ok(new Set(spans.map((s) => s.who)).size >= 2, 'only one worker ran tasks');
+          } finally {
+            await fleet.stop();
+          }
+        }),
+    );
 
     // Concurrency 2 per worker: reaching 3 at once takes two workers, so the limit is shown to hold
     // across workers, not only within one.
-    it(`maxRunning 3 across ${fleetKind(target)} x concurrency 2: never more than 3 running at once (by the ledger), and 3 are reached; every task runs once, at its first attempt`, { todo }, () =>
-      withBackend(target, async (backend, config) => {
-        const q = new TaskQueue(backend);
-        await q.setQueueLimits(Q, { maxRunning: 3 });
-        const fleet = await startFleet(target, config, { workers: 4, concurrency: 2 });
-        try {
-          const ids = await q.enqueueMany('test.span', Array.from({ length: 90 }, () => ({ ms: 100 })), { queue: Q });
-          await eventually('all 90 tasks to succeed', async () => (await succeeded(q)) === 90, 60_000, 100);
-          const spans = fleet.spans();
-          assertRanOnceEach(spans, ids);
-          assert.equal(mostAtOnce(spans), 3);
-        } finally {
-          await fleet.stop();
-        }
-      }));
+    it(
+      `maxRunning 3 across ${fleetKind(target)} x concurrency 2: never more than 3 running at once (by the ledger), and 3 are reached; every task runs once, at its first attempt`,
+      { todo },
+      () =>
+        withBackend(target, async (backend, config) => {
+          const q = new TaskQueue(backend);
+          await q.setQueueLimits(Q, { maxRunning: 3 });
+          const fleet = await startFleet(target, config, { workers: 4, concurrency: 2 });
+          try {
+            const ids = await q.enqueueMany(
+              'test.span',
+              Array.from({ length: 90 }, () => ({ ms: 100 })),
+              { queue: Q },
+            );
+            await eventually('all 90 tasks to succeed', async () => (await succeeded(q)) === 90, 60_000, 100);
+            const spans = fleet.spans();
+            assertRanOnceEach(spans, ids);
+            assert.equal(mostAtOnce(spans), 3);
+          } finally {
+            await fleet.stop();
+          }
+        }),
+    );
 
-    it("maxRunning: the slots of a worker process killed with SIGKILL come back when its entry expires (its lease)", { todo, skip: target.sharedAcrossProcesses === false ? `${target.kind} keeps its tasks in one process: there is no process to kill` : false }, () =>
-      withBackend(target, async (backend, config) => {
-        const q = new TaskQueue(backend);
-        await q.setQueueLimits(Q, { maxRunning: 2 });
-        const dir = mkdtempSync(join(tmpdir(), 'sitq-flow-kill-'));
-        const children: ChildProcess[] = [];
-        try {
-          const env = { SITQ_TEST_QUEUES: Q, SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '2000' };
-          const victim = await startWorkerProcess(config, join(dir, 'victim'), env, children);
-          // One attempt each: when the victim's leases expire they end dead instead of taking the slots again.
-          await q.enqueueMany('test.ledger', [{ ms: 60_000 }, { ms: 60_000 }], { queue: Q, maxAttempts: 1 });
-          await eventually('the victim to hold both slots', async () => readLedger(join(dir, 'victim')).length === 2, 15_000, 50);
-          victim.kill('SIGKILL');
-          await exited(victim);
-          const killedAt = Date.now();
-          await startWorkerProcess(config, join(dir, 'rescuer'), env, children);
-          const ids = await q.enqueueMany('test.span', [null, null, null], { queue: Q });
-          await eventually('the rescuer to run the quick tasks', async () => readLedger(join(dir, 'rescuer')).filter((l) => ids.includes(l[0])).length === 3, 20_000, 50);
-          const waited = Date.now() - killedAt;
-          assert.ok(waited < 12_000, `the slots came back ${waited} ms after the kill (lease 2000)`);
-        } finally {
-          await stopAll(children);
-        }
-      }));
+    it(
+      'maxRunning: the slots of a worker process killed with SIGKILL come back when its entry expires (its lease)',
+      {
+        todo,
+        skip: target.sharedAcrossProcesses === false ? `${target.kind} keeps its tasks in one process: there is no process to kill` : false,
+      },
+      () =>
+        withBackend(target, async (backend, config) => {
+          const q = new TaskQueue(backend);
+          await q.setQueueLimits(Q, { maxRunning: 2 });
+          const dir = mkdtempSync(join(tmpdir(), 'sitq-flow-kill-'));
+          const children: ChildProcess[] = [];
+          try {
+            const env = { SITQ_TEST_QUEUES: Q, SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '2000' };
+            const victim = await startWorkerProcess(config, join(dir, 'victim'), env, children);
+            // One attempt each: when the victim's leases expire they end dead instead of taking the slots again.
+            await q.enqueueMany('test.ledger', [{ ms: 60_000 }, { ms: 60_000 }], { queue: Q, maxAttempts: 1 });
+            await eventually('the victim to hold both slots', async () => readLedger(join(dir, 'victim')).length === 2, 15_000, 50);
+            victim.kill('SIGKILL');
+            await exited(victim);
+            const killedAt = Date.now();
+            await startWorkerProcess(config, join(dir, 'rescuer'), env, children);
+            const ids = await q.enqueueMany('test.span', [null, null, null], { queue: Q });
+            await eventually(
+              'the rescuer to run the quick tasks',
+              async () => readLedger(join(dir, 'rescuer')).filter((l) => ids.includes(l[0])).length === 3,
+              20_000,
+              50,
+            );
+            const waited = Date.now() - killedAt;
+            assert.ok(waited < 12_000, `the slots came back ${waited} ms after the kill (lease 2000)`);
+          } finally {
+            await stopAll(children);
+          }
+        }),
+    );
   });
 }

@@ -41,7 +41,14 @@ export async function withBackend<T>(target: ConformanceTarget, fn: (backend: Ba
 }
 
 /** Runs `fn` with a connected queue and a helper that starts workers (all stopped afterwards). */
-export function withQueue(target: ConformanceTarget, fn: (q: TaskQueue, startWorker: (o?: WorkerOptions, beforeStart?: (w: Worker) => void) => Promise<Worker>, backend: Backend) => Promise<void>) {
+export function withQueue(
+  target: ConformanceTarget,
+  fn: (
+    q: TaskQueue,
+    startWorker: (o?: WorkerOptions, beforeStart?: (w: Worker) => void) => Promise<Worker>,
+    backend: Backend,
+  ) => Promise<void>,
+) {
   return withBackend(target, async (backend) => {
     const queue = new TaskQueue(backend);
     const workers: Worker[] = [];
@@ -82,7 +89,12 @@ export function newTask(overrides: Partial<NewTask> = {}): NewTask {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = 10_000,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -77,7 +77,14 @@ async function mixedRun(target: ConformanceTarget, backend: Backend, config: Bac
     await q.enqueueMany('test.mixed', all.slice(0, TASKS / 2), opts);
     if (target.sharedAcrossProcesses === false) {
       const workers = ledgers.map(
-        (l) => new Worker(backend, { tasks: [mixedTask((line) => appendFileSync(l, line))], maxConcurrency: 10, pollInterval: 50, logger: silentLogger, includeTestTasks: false }),
+        (l) =>
+          new Worker(backend, {
+            tasks: [mixedTask((line) => appendFileSync(l, line))],
+            maxConcurrency: 10,
+            pollInterval: 50,
+            logger: silentLogger,
+            includeTestTasks: false,
+          }),
       );
       await Promise.all(workers.map((w) => w.start()));
       try {
@@ -115,43 +122,67 @@ function sumPoints(points: HistoryPoint[]) {
 export function historySuite(target: ConformanceTarget, options: { todo?: string } = {}): void {
   const { todo } = options;
   describe('throughput history', () => {
-    it(`counts match the ledger exactly after ${TASKS.toLocaleString('en')} tasks of mixed outcomes on two workers`, { todo, timeout: 60_000 + TASKS * 60 }, () =>
-      withBackend(target, async (backend, config) => {
-        const startedAt = Date.now();
-        const q = new TaskQueue(backend, { logger: silentLogger });
-        const ledger = await mixedRun(target, backend, config, q);
-        const expected = payloads(TASKS);
-        const n = (k: MixedPayload['kind']) => expected.filter((p) => p.kind === k).length;
-        // The ledger is what the handlers did; it agrees with the payloads (each task ran as planned).
-        assert.deepEqual(
-          { succeeded: ledger.succeeded, retried: ledger.retried, dead: ledger.dead },
-          { succeeded: n('ok') + n('flaky'), retried: n('flaky') + n('bad'), dead: n('bad') + n('fatal') },
-        );
-        if (target.sharedAcrossProcesses !== false) assert.equal(ledger.pids.size, 2, 'both worker processes should have run tasks');
-        const want = { enqueued: TASKS, succeeded: ledger.succeeded, failed: ledger.failed, retried: ledger.retried, dead: ledger.dead, timed: ledger.succeeded + ledger.failed };
+    it(
+      `counts match the ledger exactly after ${TASKS.toLocaleString('en')} tasks of mixed outcomes on two workers`,
+      { todo, timeout: 60_000 + TASKS * 60 },
+      () =>
+        withBackend(target, async (backend, config) => {
+          const startedAt = Date.now();
+          const q = new TaskQueue(backend, { logger: silentLogger });
+          const ledger = await mixedRun(target, backend, config, q);
+          const expected = payloads(TASKS);
+          const n = (k: MixedPayload['kind']) => expected.filter((p) => p.kind === k).length;
+          // The ledger is what the handlers did; it agrees with the payloads (each task ran as planned).
+          assert.deepEqual(
+            { succeeded: ledger.succeeded, retried: ledger.retried, dead: ledger.dead },
+            { succeeded: n('ok') + n('flaky'), retried: n('flaky') + n('bad'), dead: n('bad') + n('fatal') },
+          );
+          if (target.sharedAcrossProcesses !== false) assert.equal(ledger.pids.size, 2, 'both worker processes should have run tasks');
+          const want = {
+            enqueued: TASKS,
+            succeeded: ledger.succeeded,
+            failed: ledger.failed,
+            retried: ledger.retried,
+            dead: ledger.dead,
+            timed: ledger.succeeded + ledger.failed,
+          };
 
-        // The minute series, the hour series and the running total all say the same.
-        const minutes = await q.stats({ queue: 'default', since: startedAt - 60_000, resolution: 'minute' });
-        assert.equal(minutes.resolution, 'minute');
-        assert.equal(minutes.queues.length, 1);
-        assert.deepEqual(sumPoints(minutes.queues[0].points), want);
-        const { total } = minutes.queues[0];
-        assert.deepEqual(sumPoints([total]), want);
-        const hours = await q.stats({ queue: 'default', since: startedAt - 3_600_000, resolution: 'hour' });
-        assert.deepEqual(sumPoints(hours.queues[0].points), want);
-        const totals = (await readTotals(backend, ['default'])).get('default');
-        assert.ok(totals, `${totalKey('default')} was not written`);
-        assert.deepEqual({ enqueued: totals.enqueued, succeeded: totals.succeeded, failed: totals.failed, retried: totals.retried, dead: totals.dead, timed: totals.duration.count }, want);
+          // The minute series, the hour series and the running total all say the same.
+          const minutes = await q.stats({ queue: 'default', since: startedAt - 60_000, resolution: 'minute' });
+          assert.equal(minutes.resolution, 'minute');
+          assert.equal(minutes.queues.length, 1);
+          assert.deepEqual(sumPoints(minutes.queues[0].points), want);
+          const { total } = minutes.queues[0];
+          assert.deepEqual(sumPoints([total]), want);
+          const hours = await q.stats({ queue: 'default', since: startedAt - 3_600_000, resolution: 'hour' });
+          assert.deepEqual(sumPoints(hours.queues[0].points), want);
+          const totals = (await readTotals(backend, ['default'])).get('default');
+          assert.ok(totals, `${totalKey('default')} was not written`);
+          assert.deepEqual(
+            {
+              enqueued: totals.enqueued,
+              succeeded: totals.succeeded,
+              failed: totals.failed,
+              retried: totals.retried,
+              dead: totals.dead,
+              timed: totals.duration.count,
+            },
+            want,
+          );
 
-        // Processing times: 5 % of the attempts took SLOW_MS, the rest next to nothing.
-        assert.ok(total.p50Ms !== null && total.p95Ms !== null && total.p99Ms !== null && total.maxMs !== null);
-        assert.ok(total.p50Ms < SLOW_MS / 2, `p50 ${total.p50Ms} ms: most attempts take no time`);
-        assert.ok(total.p99Ms >= SLOW_MS && total.maxMs >= SLOW_MS, `p99 ${total.p99Ms} ms, max ${total.maxMs} ms: 5 % of the attempts sleep ${SLOW_MS} ms`);
-        assert.ok(total.p50Ms <= total.p95Ms && total.p95Ms <= total.p99Ms && total.p99Ms <= total.maxMs);
-        // Every minute of the window is there, oldest first, one minute apart.
-        const ats = minutes.queues[0].points.map((p) => p.at);
-        assert.ok(ats.length >= 2 && ats.every((at, i) => i === 0 || at - ats[i - 1] === 60_000));
-      }));
+          // Processing times: 5 % of the attempts took SLOW_MS, the rest next to nothing.
+          assert.ok(total.p50Ms !== null && total.p95Ms !== null && total.p99Ms !== null && total.maxMs !== null);
+          assert.ok(total.p50Ms < SLOW_MS / 2, `p50 ${total.p50Ms} ms: most attempts take no time`);
+          assert.ok(
+            total.p99Ms >= SLOW_MS && total.maxMs >= SLOW_MS,
+            `p99 ${total.p99Ms} ms, max ${total.maxMs} ms: 5 % of the attempts sleep ${SLOW_MS} ms`,
+          );
+          assert.ok(total.p50Ms <= total.p95Ms && total.p95Ms <= total.p99Ms && total.p99Ms <= total.maxMs);
+          // Every minute of the window is there, oldest first, one minute apart.
+          const ats = minutes.queues[0].points.map((p) => p.at);
+          assert.ok(ats.length >= 2 && ats.every((at, i) => i === 0 || at - ats[i - 1] === 60_000));
+        }),
+    );
 
     it('a batch is one write per entry, not one per task; concurrent writers lose nothing', { todo }, () =>
       withBackend(target, async (backend) => {
@@ -176,6 +207,7 @@ export function historySuite(target: ConformanceTarget, options: { todo?: string
         await a.flushHistory();
         const report = await a.stats({ queue: 'hist' });
         assert.equal(report.queues[0].total.enqueued, 81);
-      }));
+      }),
+    );
   });
 }

@@ -14,7 +14,13 @@ const WORKER = fileURLToPath(new URL('../fixtures/worker-process.js', import.met
 
 /** Starts a worker process (test/fixtures/worker-process.ts unless `script` names another) and records it in `started` at once, so a test's finally can stop it
  *  even when it never became ready. */
-export function startWorkerProcess(config: BackendConfig, ledger: string, env: Record<string, string>, started: ChildProcess[], script = WORKER): Promise<ChildProcess> {
+export function startWorkerProcess(
+  config: BackendConfig,
+  ledger: string,
+  env: Record<string, string>,
+  started: ChildProcess[],
+  script = WORKER,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, SITQ_TEST_BACKEND: JSON.stringify(config), SITQ_TEST_LEDGER: ledger, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -51,7 +57,11 @@ export function exited(child: ChildProcess): Promise<number | null> {
 
 export function readLedger(path: string): string[][] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' '));
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '));
 }
 
 export function processesSuite(target: ConformanceTarget): void {
@@ -75,7 +85,10 @@ export function processesSuite(target: ConformanceTarget): void {
           const waited = Date.now() - killedAt;
           assert.ok(waited < 10_000, `the task came back after ${waited} ms (lease 2000)`);
           const runs = readLedger(ledger).filter((l) => l[0] === id);
-          assert.deepEqual(runs.map((l) => l[1]), ['1', '2']);
+          assert.deepEqual(
+            runs.map((l) => l[1]),
+            ['1', '2'],
+          );
           assert.notEqual(runs[0][2], runs[1][2]);
         } finally {
           await stopAll(children);
@@ -88,16 +101,35 @@ export function processesSuite(target: ConformanceTarget): void {
         const dir = mkdtempSync(join(tmpdir(), 'sitq-many-'));
         const ledgers = [0, 1, 2, 3].map((i) => join(dir, `ledger-${i}`));
         const ids = [];
-        for (let i = 0; i < 4; i++) ids.push(...(await q.enqueueMany('test.ledger', Array.from({ length: 250 }, () => null))));
+        for (let i = 0; i < 4; i++)
+          ids.push(
+            ...(await q.enqueueMany(
+              'test.ledger',
+              Array.from({ length: 250 }, () => null),
+            )),
+          );
         const children: ChildProcess[] = [];
         let codes: (number | null)[];
         try {
-          await Promise.all(ledgers.map((l) => startWorkerProcess(config, l, { SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '10000' }, children)));
-          for (let i = 0; i < 4; i++) ids.push(...(await q.enqueueMany('test.ledger', Array.from({ length: 250 }, () => null))));
-          await eventually('all 2,000 tasks to succeed', async () => {
-            const c = (await q.counts()).find((x) => x.queue === 'default');
-            return c?.counts.succeeded === 2000;
-          }, 90_000, 200);
+          await Promise.all(
+            ledgers.map((l) => startWorkerProcess(config, l, { SITQ_TEST_CONCURRENCY: '5', SITQ_TEST_LEASE: '10000' }, children)),
+          );
+          for (let i = 0; i < 4; i++)
+            ids.push(
+              ...(await q.enqueueMany(
+                'test.ledger',
+                Array.from({ length: 250 }, () => null),
+              )),
+            );
+          await eventually(
+            'all 2,000 tasks to succeed',
+            async () => {
+              const c = (await q.counts()).find((x) => x.queue === 'default');
+              return c?.counts.succeeded === 2000;
+            },
+            90_000,
+            200,
+          );
         } finally {
           codes = await stopAll(children);
         }
@@ -106,7 +138,11 @@ export function processesSuite(target: ConformanceTarget): void {
         const seen = new Map<string, number>();
         for (const [id] of runs) seen.set(id, (seen.get(id) ?? 0) + 1);
         assert.equal(seen.size, 2000, 'some tasks never ran');
-        assert.deepEqual([...seen.values()].filter((n) => n > 1), [], 'some tasks ran more than once');
+        assert.deepEqual(
+          [...seen.values()].filter((n) => n > 1),
+          [],
+          'some tasks ran more than once',
+        );
         assert.ok(ledgers.filter((l) => readLedger(l).length > 0).length >= 2, 'only one process did all the work');
         assert.deepEqual(new Set(ids), new Set(seen.keys()));
       }));

@@ -14,7 +14,11 @@ import { Worker } from '../../shared/core/worker.js';
 import { eventually, newTask, sleep, withBackend, type ConformanceTarget } from './harness.js';
 
 /** A connected queue and one started worker running `tasks` (stopped afterwards). */
-function withWorker(target: ConformanceTarget, tasks: Record<string, TaskHandler<never, unknown>>, fn: (q: TaskQueue, b: Backend, w: Worker) => Promise<void>) {
+function withWorker(
+  target: ConformanceTarget,
+  tasks: Record<string, TaskHandler<never, unknown>>,
+  fn: (q: TaskQueue, b: Backend, w: Worker) => Promise<void>,
+) {
   return withBackend(target, async (b) => {
     const w = new Worker(b, { tasks, queues: ['default', 'ev'], pollInterval: 100, logger: silentLogger });
     await w.start();
@@ -26,7 +30,13 @@ function withWorker(target: ConformanceTarget, tasks: Record<string, TaskHandler
   });
 }
 
-const report = (lease: TaskReport['lease'], lines: string[], progress?: number): TaskReport => ({ lease, progress, log: { lines, dropped: 0 }, progressChanged: progress !== undefined, newLines: lines });
+const report = (lease: TaskReport['lease'], lines: string[], progress?: number): TaskReport => ({
+  lease,
+  progress,
+  log: { lines, dropped: 0 },
+  progressChanged: progress !== undefined,
+  newLines: lines,
+});
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -58,11 +68,17 @@ export function progressEventsSuite(target: ConformanceTarget): void {
       withBackend(target, async (b) => {
         const q = new TaskQueue(b);
         const refused = (headers: unknown, option: RegExp) =>
-          assert.rejects(q.enqueue('sitq.echo', {}, { headers } as never), (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => option.test(i.option)));
+          assert.rejects(
+            q.enqueue('sitq.echo', {}, { headers } as never),
+            (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => option.test(i.option)),
+          );
         await refused({ 'bad name': 'x' }, /^enqueue options\.headers\.bad name$/);
         await refused({ a: 1 }, /^enqueue options\.headers\.a$/);
         await refused({ a: 'nul\0' }, /^enqueue options\.headers\.a$/);
-        await refused(Object.fromEntries(Array.from({ length: HEADERS_MAX_COUNT + 1 }, (_, i) => [`h${i}`, 'v'])), /^enqueue options\.headers$/);
+        await refused(
+          Object.fromEntries(Array.from({ length: HEADERS_MAX_COUNT + 1 }, (_, i) => [`h${i}`, 'v'])),
+          /^enqueue options\.headers$/,
+        );
         await refused({ big: 'x'.repeat(HEADERS_MAX_BYTES) }, /^enqueue options\.headers$/);
         await refused('traceparent', /^enqueue options\.headers$/);
         assert.equal((await b.listTasks({})).total, 0);
@@ -120,7 +136,11 @@ export function progressEventsSuite(target: ConformanceTarget): void {
           'obs.long': (_p: never, ctx) => ctx.log('é'.repeat(LOG_LINE_MAX_BYTES)),
         },
         async (q) => {
-          const [many, big, long] = await Promise.all([q.enqueue('obs.many', null), q.enqueue('obs.big', null), q.enqueue('obs.long', null)]);
+          const [many, big, long] = await Promise.all([
+            q.enqueue('obs.many', null),
+            q.enqueue('obs.big', null),
+            q.enqueue('obs.long', null),
+          ]);
           for (const id of [many, big, long]) assert.equal((await q.getResult(id, { timeout: 10_000 }))?.status, 'succeeded');
           const m = (await q.getTask(many))!;
           assert.equal(m.log?.length, LOG_MAX_LINES);
@@ -134,7 +154,10 @@ export function progressEventsSuite(target: ConformanceTarget): void {
           assert.equal(g.logDropped, 5);
           // A line longer than LOG_LINE_MAX_BYTES is cut (on a character boundary) and marked.
           const line = (await q.getTask(long))!.log![0];
-          assert.ok(Buffer.byteLength(line) <= LOG_LINE_MAX_BYTES && line.endsWith('…') && !line.includes('\uFFFD'), `cut line of ${Buffer.byteLength(line)} bytes`);
+          assert.ok(
+            Buffer.byteLength(line) <= LOG_LINE_MAX_BYTES && line.endsWith('…') && !line.includes('\uFFFD'),
+            `cut line of ${Buffer.byteLength(line)} bytes`,
+          );
         },
       ));
 
@@ -200,7 +223,10 @@ export function progressEventsSuite(target: ConformanceTarget): void {
         const task = newTask({ queue: 'rq' });
         await b.enqueue([task]);
         const [c] = await b.claim({ workerId: 'w1', queues: ['rq'], max: 1, leaseMs: 30_000 });
-        assert.deepEqual(await b.report([report(c.lease, ['a'], 5), report({ ...c.lease, token: c.lease.token + 7 }, ['stale'], 99)]), [true, false]);
+        assert.deepEqual(await b.report([report(c.lease, ['a'], 5), report({ ...c.lease, token: c.lease.token + 7 }, ['stale'], 99)]), [
+          true,
+          false,
+        ]);
         let t = (await b.getTask(task.id))!;
         assert.equal(t.progress, 5);
         assert.deepEqual(t.log, ['a']);
@@ -208,7 +234,10 @@ export function progressEventsSuite(target: ConformanceTarget): void {
         t = (await b.getTask(task.id))!;
         assert.equal('progress' in t, false);
         assert.deepEqual([t.log, t.logDropped], [['a', 'b'], 3]);
-        assert.deepEqual(await b.complete([{ lease: c.lease, outcome: 'succeeded', result: new Uint8Array([1]), finishedAt: Date.now() }]), [true]);
+        assert.deepEqual(
+          await b.complete([{ lease: c.lease, outcome: 'succeeded', result: new Uint8Array([1]), finishedAt: Date.now() }]),
+          [true],
+        );
         assert.deepEqual(await b.report([report(c.lease, ['late'], 100)]), [false]);
         t = (await b.getTask(task.id))!;
         assert.deepEqual([t.log, t.logDropped, t.progress], [['a', 'b'], 3, undefined]);
@@ -237,17 +266,39 @@ export function progressEventsSuite(target: ConformanceTarget): void {
             const flaky = await q.enqueue('ev.flaky', null, { queue: 'ev', maxAttempts: 2, backoff: { type: 'fixed', baseMs: 10 } });
             const doomed = await q.enqueue('ev.doomed', null, { queue: 'ev', maxAttempts: 1 });
             const later = await q.enqueue('sitq.echo', null, { queue: 'ev', delay: 60_000 });
-            const echoes = await q.enqueueMany('sitq.echo', Array.from({ length: 40 }, (_, i) => i), { queue: 'ev' });
+            const echoes = await q.enqueueMany(
+              'sitq.echo',
+              Array.from({ length: 40 }, (_, i) => i),
+              { queue: 'ev' },
+            );
             await q.enqueue('sitq.echo', 'elsewhere', { queue: 'other' });
             assert.equal(await q.cancel(later), true);
             for (const id of [flaky, doomed, ...echoes]) await q.getResult(id, { timeout: 20_000 });
-            const kinds = (id: string) => received.filter((r) => r.event.taskId === id).map((r) => r.event.kind + (r.event.attempt ? `#${r.event.attempt}` : ''));
+            const kinds = (id: string) =>
+              received.filter((r) => r.event.taskId === id).map((r) => r.event.kind + (r.event.attempt ? `#${r.event.attempt}` : ''));
             const want = {
-              [flaky]: ['enqueued', 'started#1', 'progress#1', 'log#1', 'failed#1', 'retried#1', 'started#2', 'progress#2', 'log#2', 'succeeded#2'],
+              [flaky]: [
+                'enqueued',
+                'started#1',
+                'progress#1',
+                'log#1',
+                'failed#1',
+                'retried#1',
+                'started#2',
+                'progress#2',
+                'log#2',
+                'succeeded#2',
+              ],
               [doomed]: ['enqueued', 'started#1', 'failed#1', 'dead#1'],
               [later]: ['enqueued', 'cancelled'],
             };
-            await eventually('the last events', async () => Object.entries(want).every(([id, kinds_]) => received.filter((r) => r.event.taskId === id).length >= kinds_.length) && received.filter((r) => r.event.kind === 'succeeded').length >= 41, 10_000);
+            await eventually(
+              'the last events',
+              async () =>
+                Object.entries(want).every(([id, kinds_]) => received.filter((r) => r.event.taskId === id).length >= kinds_.length) &&
+                received.filter((r) => r.event.kind === 'succeeded').length >= 41,
+              10_000,
+            );
             for (const [id, kinds_] of Object.entries(want)) assert.deepEqual(kinds(id), kinds_, id);
             for (const id of echoes) assert.deepEqual(kinds(id), ['enqueued', 'started#1', 'succeeded#1']);
             const flakyEvents = received.filter((r) => r.event.taskId === flaky).map((r) => r.event);
@@ -287,8 +338,14 @@ export function progressEventsSuite(target: ConformanceTarget): void {
         await reading;
         // Only this task's events; its enqueue (published just before the subscription was ready)
         // may or may not come, as delivery from before `ready` is not promised either way.
-        assert.ok(seen.every((e) => 'taskId' in e && e.taskId === other), JSON.stringify(seen));
-        assert.deepEqual(seen.map((e) => e.kind).filter((k) => k !== 'enqueued'), ['cancelled']);
+        assert.ok(
+          seen.every((e) => 'taskId' in e && e.taskId === other),
+          JSON.stringify(seen),
+        );
+        assert.deepEqual(
+          seen.map((e) => e.kind).filter((k) => k !== 'enqueued'),
+          ['cancelled'],
+        );
       }));
 
     it('a consumer that falls behind gets a gap, then resumes from a snapshot and live events', () =>
@@ -297,7 +354,11 @@ export function progressEventsSuite(target: ConformanceTarget): void {
         const stream = q.events({ queue: 'gap', buffer: 5 });
         await stream.ready;
         try {
-          const ids = await q.enqueueMany('sitq.echo', Array.from({ length: 20 }, (_, i) => i), { queue: 'gap' });
+          const ids = await q.enqueueMany(
+            'sitq.echo',
+            Array.from({ length: 20 }, (_, i) => i),
+            { queue: 'gap' },
+          );
           const it = stream[Symbol.asyncIterator]();
           await eventually('the buffer to fill', async () => {
             await sleep(50);
@@ -306,7 +367,10 @@ export function progressEventsSuite(target: ConformanceTarget): void {
           const first: EventStreamItem[] = [];
           // Five events fit; the other fifteen were dropped and a gap says so.
           for (let i = 0; i < 6; i++) first.push((await it.next()).value as EventStreamItem);
-          assert.deepEqual(first.slice(0, 5).map((e) => e.kind), Array(5).fill('enqueued'));
+          assert.deepEqual(
+            first.slice(0, 5).map((e) => e.kind),
+            Array(5).fill('enqueued'),
+          );
           assert.equal(first[5].kind, 'gap');
           assert.match((first[5] as { reason: string }).reason, /15 event\(s\) dropped/);
           // The snapshot has what the gap lost ...

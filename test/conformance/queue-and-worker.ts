@@ -55,7 +55,13 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         const w = new Worker(backend, { pollInterval: 200, logger: silentLogger });
         await w.start();
         try {
-          const payload = { when: new Date(0), m: new Map([['k', 1]]), s: new Set([1, 2]), big: 2n ** 70n, bytes: new Uint8Array([1, 2, 3]) };
+          const payload = {
+            when: new Date(0),
+            m: new Map([['k', 1]]),
+            s: new Set([1, 2]),
+            big: 2n ** 70n,
+            bytes: new Uint8Array([1, 2, 3]),
+          };
           const result = await q.getResult(await q.enqueue('sitq.echo', payload), { timeout: 10_000 });
           assert.deepEqual(result?.value, payload);
         } finally {
@@ -68,16 +74,22 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         await assert.rejects(q.enqueue('sitq.echo', { f: () => 1 }), SerializationError);
         await assert.rejects(q.enqueue('sitq.echo', { n: 10n }), SerializationError);
         await assert.rejects(q.enqueueMany('sitq.echo', [1, 2, { bad: Symbol('x') }]), SerializationError);
-        await assert.rejects(q.enqueue('sitq.echo', 1, { priority: 12 }), (e: unknown) => e instanceof ConfigurationError && /priority/.test(e.message) && /12/.test(e.message));
+        await assert.rejects(
+          q.enqueue('sitq.echo', 1, { priority: 12 }),
+          (e: unknown) => e instanceof ConfigurationError && /priority/.test(e.message) && /12/.test(e.message),
+        );
         await assert.rejects(q.enqueue('sitq.echo', 1, { queue: 'no spaces' }), ConfigurationError);
         await assert.rejects(q.enqueue('sitq.echo', 1, { delay: -5 }), ConfigurationError);
         await assert.rejects(q.enqueue('', 1), ConfigurationError);
-        await assert.rejects(q.enqueue('sitq.echo', 1, { nonsense: true } as never), (e: unknown) => e instanceof ConfigurationError && /nonsense/.test(e.message));
+        await assert.rejects(
+          q.enqueue('sitq.echo', 1, { nonsense: true } as never),
+          (e: unknown) => e instanceof ConfigurationError && /nonsense/.test(e.message),
+        );
         const totals = (await q.counts()).reduce((n, c) => n + Object.values(c.counts).reduce((a, b) => a + b, 0), 0);
         assert.equal(totals, 0, 'a rejected enqueue wrote something');
       }));
 
-    it('refuses a payload over the backend\'s size limit before writing anything; a result over it ends the task dead', () =>
+    it("refuses a payload over the backend's size limit before writing anything; a result over it ends the task dead", () =>
       withQueue(target, async (_q, startWorker, backend) => {
         // Values that say how many bytes they serialize to: a buffer that size, never written to,
         // so the OS does not commit its pages (a limit of about 1 GB costs no memory here).
@@ -86,7 +98,12 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.ok(Number.isInteger(limit.bytes) && limit.bytes > 0, `limit ${limit.bytes}`);
         await assert.rejects(q.enqueueMany('sitq.echo', [{ n: 1 }, { bytes: limit.bytes + 1 }, { n: 2 }]), (e: unknown) => {
           assert.ok(e instanceof ConfigurationError, String(e));
-          assert.match(e.message, new RegExp(`payloads\\[1\\]: expected a serialized payload of at most ${limit.bytes} bytes \\(the ${target.kind} backend's limit`));
+          assert.match(
+            e.message,
+            new RegExp(
+              `payloads\\[1\\]: expected a serialized payload of at most ${limit.bytes} bytes \\(the ${target.kind} backend's limit`,
+            ),
+          );
           return true;
         });
         assert.equal((await backend.listTasks({})).total, 0, 'part of the batch was stored');
@@ -126,9 +143,13 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         // back after its ack wait (30 s) instead of its 100-200 ms backoff. One way that happens
         // was found and fixed (a renewal's late in-progress ack reset the retry's delayed NAK);
         // this stays a todo on NATS until CI runs show it gone.
-        await t.test('the retries come back after their backoff, not after a lease', { todo: target.kind === 'nats' ? 'NATS: a retry occasionally waits its ack wait (seen in CI only)' : false }, () => {
-          assert.ok(tookMs < 10_000, `the retried task took ${tookMs} ms with 100 + 200 ms of backoff`);
-        });
+        await t.test(
+          'the retries come back after their backoff, not after a lease',
+          { todo: target.kind === 'nats' ? 'NATS: a retry occasionally waits its ack wait (seen in CI only)' : false },
+          () => {
+            assert.ok(tookMs < 10_000, `the retried task took ${tookMs} ms with 100 + 200 ms of backoff`);
+          },
+        );
         assert.equal(ok?.attempts, 3);
         const dead = await q.getResult(hopeless, { timeout: 45_000 });
         assert.equal(dead?.status, 'dead');
@@ -201,7 +222,10 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
           now--;
         });
         await startWorker({ tasks: [probe], maxConcurrency: 3 });
-        const ids = await q.enqueueMany(probe, Array.from({ length: 15 }, () => null));
+        const ids = await q.enqueueMany(
+          probe,
+          Array.from({ length: 15 }, () => null),
+        );
         await Promise.all(ids.map((id) => q.getResult(id, { timeout: 10_000 })));
         assert.equal(peak, 3);
       }));
@@ -221,17 +245,29 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         // that its next run then ended without a report.
         const [threw] = await backend.claim({ workerId: 'throwing-worker', queues: ['default'], max: 1, leaseMs: 30_000 });
         const failedAt = Date.now();
-        await backend.complete([{ lease: threw.lease, outcome: 'retry', error: { name: 'Error', message: 'thrown' }, runAt: failedAt, finishedAt: failedAt }]);
-        const held = await eventually('the three tasks to be claimed by the worker that will crash', async () => {
-          const got = await backend.claim({ workerId: 'crashed-worker', queues: ['default'], max: 3, leaseMs: 300 });
-          return got.length === 3 ? got : undefined;
-        }, 5000);
+        await backend.complete([
+          { lease: threw.lease, outcome: 'retry', error: { name: 'Error', message: 'thrown' }, runAt: failedAt, finishedAt: failedAt },
+        ]);
+        const held = await eventually(
+          'the three tasks to be claimed by the worker that will crash',
+          async () => {
+            const got = await backend.claim({ workerId: 'crashed-worker', queues: ['default'], max: 3, leaseMs: 300 });
+            return got.length === 3 ? got : undefined;
+          },
+          5000,
+        );
         assert.equal(held.length, 3);
         await sleep(400);
-        const fresh = await q.enqueueMany(probe, Array.from({ length: 6 }, () => null));
+        const fresh = await q.enqueueMany(
+          probe,
+          Array.from({ length: 6 }, () => null),
+        );
         await startWorker({ tasks: [probe], maxConcurrency: 4 });
         const results = await Promise.all([...crashed, ...fresh].map((id) => q.getResult(id, { timeout: 15_000 })));
-        assert.deepEqual(results.map((r) => r?.status), Array(9).fill('succeeded'));
+        assert.deepEqual(
+          results.map((r) => r?.status),
+          Array(9).fill('succeeded'),
+        );
         for (const id of crashed) {
           assert.equal(concurrencyAtStart.get(id), 1, 'a task back from an expired lease ran beside another task');
           assert.equal((await q.getTask(id))?.attempts, id === threw.record.id ? 3 : 2, 'a release cost an attempt');
@@ -298,7 +334,10 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         let started: WorkerTaskEvent[] = [];
         await startWorker({ maxConcurrency: 1 }, (w) => (started = collect(w, 'started')));
         await q.getResult(delayed, { timeout: 10_000 });
-        assert.deepEqual(started.map((e) => e.taskId), [high, low, delayed]);
+        assert.deepEqual(
+          started.map((e) => e.taskId),
+          [high, low, delayed],
+        );
         assert.ok(started[2].at >= runAt, `the delayed task started ${runAt - started[2].at} ms early`);
       }));
 

@@ -15,7 +15,14 @@ import { ConfigurationError } from '../../shared/core/errors.js';
 import { silentLogger } from '../../shared/core/logger.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { Scheduler, tickIdempotencyKey } from '../../shared/core/scheduler.js';
-import { readSchedule, scheduleKey, toScheduleInfo, upsertSchedule, type ScheduleOptions, type ScheduleSpec } from '../../shared/core/schedules.js';
+import {
+  readSchedule,
+  scheduleKey,
+  toScheduleInfo,
+  upsertSchedule,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from '../../shared/core/schedules.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { TaskRecord } from '../../shared/core/types.js';
 import { Worker } from '../../shared/core/worker.js';
@@ -42,7 +49,11 @@ async function tasksOf(b: Backend, queue: string): Promise<TaskRecord[]> {
 
 /** A schedule created as at `now` (the same code path as TaskQueue.schedule, with the clock given). */
 function defineAt(b: Backend, name: string, spec: ScheduleSpec, now: number, options: ScheduleOptions = {}) {
-  return upsertSchedule(b, { name, spec, task: 'sitq.echo', payload: jsonSerializer.serialize({ from: name }), serializer: 'json', options }, now);
+  return upsertSchedule(
+    b,
+    { name, spec, task: 'sitq.echo', payload: jsonSerializer.serialize({ from: name }), serializer: 'json', options },
+    now,
+  );
 }
 
 async function infoAt(b: Backend, name: string, now: number, runs = 5) {
@@ -54,7 +65,10 @@ async function infoAt(b: Backend, name: string, now: number, runs = 5) {
 function assertContiguous(ticks: readonly number[], step: number, what: string): void {
   const doubled = ticks.filter((t, i) => ticks.indexOf(t) !== i);
   assert.deepEqual(doubled, [], `${what}: ticks enqueued twice`);
-  const gaps = ticks.slice(1).map((t, i) => t - ticks[i]).filter((d) => d !== step);
+  const gaps = ticks
+    .slice(1)
+    .map((t, i) => t - ticks[i])
+    .filter((d) => d !== step);
   assert.deepEqual(gaps, [], `${what}: ticks missing (gaps between consecutive ticks, in ms)`);
 }
 
@@ -65,7 +79,13 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
       withBackend(target, async (b) => {
         const q = new TaskQueue(b);
         const before = Date.now();
-        const created = await q.schedule('nightly', { cron: '0 3 * * *', tz: 'UTC' }, 'sitq.echo', { report: 'daily' }, { queue: 'reports', priority: 5 });
+        const created = await q.schedule(
+          'nightly',
+          { cron: '0 3 * * *', tz: 'UTC' },
+          'sitq.echo',
+          { report: 'daily' },
+          { queue: 'reports', priority: 5 },
+        );
         assert.equal(created.name, 'nightly');
         assert.equal(created.queue, 'reports');
         assert.equal(created.catchUp, 'latest');
@@ -83,7 +103,13 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         assert.equal(got?.version, created.version);
 
         // Upsert by name: the same spec keeps its creation and cursor; the rest is replaced.
-        const replaced = await q.schedule('nightly', { cron: '0 3 * * *', tz: 'UTC' }, 'sitq.echo', { report: 'weekly' }, { queue: 'reports' });
+        const replaced = await q.schedule(
+          'nightly',
+          { cron: '0 3 * * *', tz: 'UTC' },
+          'sitq.echo',
+          { report: 'weekly' },
+          { queue: 'reports' },
+        );
         assert.equal(replaced.createdAt, created.createdAt);
         assert.equal(replaced.lastTick, created.lastTick);
         assert.deepEqual(replaced.payload, { report: 'weekly' });
@@ -91,7 +117,10 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         const every = await q.schedule('heartbeat', { every: 5 * MINUTE }, 'sitq.echo', null);
         assert.equal(every.nextRuns[1] - every.nextRuns[0], 5 * MINUTE);
         assert.ok(every.nextRuns[0] > every.createdAt && every.nextRuns[0] <= every.createdAt + 5 * MINUTE);
-        assert.deepEqual((await q.listSchedules()).map((s) => s.name), ['heartbeat', 'nightly']);
+        assert.deepEqual(
+          (await q.listSchedules()).map((s) => s.name),
+          ['heartbeat', 'nightly'],
+        );
         // A changed spec restarts the ticks from now; the creation time stays.
         const changed = await q.schedule('heartbeat', { every: 7 * MINUTE }, 'sitq.echo', null);
         assert.equal(changed.createdAt, every.createdAt);
@@ -114,14 +143,22 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         assert.equal(await q.removeSchedule('heartbeat'), false);
         assert.equal(await q.pauseSchedule('heartbeat'), false);
         assert.equal(await q.resumeSchedule('heartbeat'), false);
-        assert.deepEqual((await q.listSchedules()).map((s) => s.name), ['nightly']);
-      }));
+        assert.deepEqual(
+          (await q.listSchedules()).map((s) => s.name),
+          ['nightly'],
+        );
+      }),
+    );
 
     it('bad names, specs and options are refused with a ConfigurationError naming the option; nothing is stored', { todo }, () =>
       withBackend(target, async (b) => {
         const q = new TaskQueue(b);
         const refuses = (p: Promise<unknown>, option: string) =>
-          assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option), `expected an issue on ${option}`);
+          assert.rejects(
+            p,
+            (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option),
+            `expected an issue on ${option}`,
+          );
         await refuses(q.schedule('has space', { every: 1000 }, 'sitq.echo', null), 'schedule name');
         await refuses(q.schedule('a/b', { every: 1000 }, 'sitq.echo', null), 'schedule name');
         await refuses(q.schedule('x', { every: 999 }, 'sitq.echo', null), 'schedule spec.every');
@@ -137,7 +174,8 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         await refuses(q.getSchedule('a.b'), 'schedule name');
         await refuses(q.listSchedules({ runs: -1 }), 'runs');
         assert.deepEqual(await q.listSchedules(), []);
-      }));
+      }),
+    );
 
     it('each tick enqueues one task (runAt = the tick, key schedule:<name>:<tick>) however many schedulers pass', { todo }, () =>
       withBackend(target, async (b, config) => {
@@ -146,14 +184,25 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         const others = [createBackend(config), createBackend(config)];
         await Promise.all(others.map((o) => o.connect()));
         try {
-          const schedulers = [b, ...others].flatMap((x) => [new Scheduler(x, { logger: silentLogger }), new Scheduler(x, { logger: silentLogger })]);
+          const schedulers = [b, ...others].flatMap((x) => [
+            new Scheduler(x, { logger: silentLogger }),
+            new Scheduler(x, { logger: silentLogger }),
+          ]);
           assert.equal((await schedulers[0].runOnce(t0 + MINUTE - 1)).created, 0, 'nothing is due before the first tick');
           // Six schedulers over three connections pass at each of five ticks, all at once.
           for (let k = 1; k <= 5; k++) await Promise.all(schedulers.map((s) => s.runOnce(t0 + k * MINUTE + 500)));
           const tasks = await tasksOf(b, 'ticks');
-          assert.deepEqual(tasks.map((t) => t.runAt), [1, 2, 3, 4, 5].map((k) => t0 + k * MINUTE));
-          assert.deepEqual(tasks.map((t) => t.idempotencyKey), tasks.map((t) => tickIdempotencyKey('every-minute', t.runAt)));
-          assert.ok(tasks.every((t) => t.name === 'sitq.echo' && t.maxAttempts === 7 && jsonSerializer.deserialize(t.payload) !== undefined));
+          assert.deepEqual(
+            tasks.map((t) => t.runAt),
+            [1, 2, 3, 4, 5].map((k) => t0 + k * MINUTE),
+          );
+          assert.deepEqual(
+            tasks.map((t) => t.idempotencyKey),
+            tasks.map((t) => tickIdempotencyKey('every-minute', t.runAt)),
+          );
+          assert.ok(
+            tasks.every((t) => t.name === 'sitq.echo' && t.maxAttempts === 7 && jsonSerializer.deserialize(t.payload) !== undefined),
+          );
           const info = await infoAt(b, 'every-minute', t0 + 5 * MINUTE + 500);
           assert.equal(info.lastRun?.tick, t0 + 5 * MINUTE);
           assert.equal(info.lastRun?.taskId, tasks[4].id);
@@ -161,7 +210,8 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         } finally {
           await Promise.all(others.map((o) => o.close()));
         }
-      }));
+      }),
+    );
 
     it('a tick decided but not enqueued (the scheduler died between the two) is enqueued by the next scheduler, once', { todo }, () =>
       withBackend(target, async (b) => {
@@ -176,36 +226,60 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         const again = (await b.getState(entry.key))!;
         assert.ok(await b.setState(again.key, JSON.stringify({ ...readSchedule(again), pending: [tick] }), again.version));
         assert.equal((await new Scheduler(b, { logger: silentLogger }).runOnce(tick + 3000)).created, 0);
-        assert.deepEqual((await tasksOf(b, 'crash')).map((t) => t.runAt), [tick]);
+        assert.deepEqual(
+          (await tasksOf(b, 'crash')).map((t) => t.runAt),
+          [tick],
+        );
         assert.deepEqual(readSchedule((await b.getState(entry.key))!).pending, []);
-      }));
+      }),
+    );
 
-    it("catchUp after downtime: 'latest' enqueues the last missed tick, 'none' none, 'all' the last catchUpLimit; on-time ticks always run", { todo }, () =>
-      withBackend(target, async (b) => {
-        const t0 = Date.now();
-        await defineAt(b, 'latest', { every: MINUTE }, t0, { queue: 'latest' });
-        await defineAt(b, 'none', { every: MINUTE }, t0, { queue: 'none', catchUp: 'none' });
-        await defineAt(b, 'all', { every: MINUTE }, t0, { queue: 'all', catchUp: 'all', catchUpLimit: 4 });
-        const scheduler = new Scheduler(b, { logger: silentLogger });
-        // Ten ticks fell during downtime; the newest is 45 s old (> 30 s: missed).
-        await scheduler.runOnce(t0 + 10 * MINUTE + 45_000);
-        assert.deepEqual((await tasksOf(b, 'latest')).map((t) => t.runAt), [t0 + 10 * MINUTE]);
-        assert.deepEqual((await tasksOf(b, 'none')).map((t) => t.runAt), []);
-        assert.deepEqual((await tasksOf(b, 'all')).map((t) => t.runAt), [7, 8, 9, 10].map((k) => t0 + k * MINUTE));
-        // The next ticks, reached up to 29 s late (on time), run under every policy.
-        await scheduler.runOnce(t0 + 11 * MINUTE + 29_000);
-        await scheduler.runOnce(t0 + 12 * MINUTE + 1_000);
-        await scheduler.runOnce(t0 + 13 * MINUTE + 20_000);
-        for (const q of ['latest', 'none', 'all']) {
-          const ticks = (await tasksOf(b, q)).map((t) => t.runAt).filter((t) => t > t0 + 10 * MINUTE);
-          assert.deepEqual(ticks, [11, 12, 13].map((k) => t0 + k * MINUTE), `catchUp ${q}`);
-        }
-        // A downtime shorter than 30 s loses nothing under 'none' either.
-        const { record } = await defineAt(b, 'short', { every: 10_000 }, t0, { queue: 'short', catchUp: 'none' });
-        assert.equal(record.catchUp, 'none');
-        await scheduler.runOnce(t0 + 25_000);
-        assert.deepEqual((await tasksOf(b, 'short')).map((t) => t.runAt), [t0 + 10_000, t0 + 20_000]);
-      }));
+    it(
+      "catchUp after downtime: 'latest' enqueues the last missed tick, 'none' none, 'all' the last catchUpLimit; on-time ticks always run",
+      { todo },
+      () =>
+        withBackend(target, async (b) => {
+          const t0 = Date.now();
+          await defineAt(b, 'latest', { every: MINUTE }, t0, { queue: 'latest' });
+          await defineAt(b, 'none', { every: MINUTE }, t0, { queue: 'none', catchUp: 'none' });
+          await defineAt(b, 'all', { every: MINUTE }, t0, { queue: 'all', catchUp: 'all', catchUpLimit: 4 });
+          const scheduler = new Scheduler(b, { logger: silentLogger });
+          // Ten ticks fell during downtime; the newest is 45 s old (> 30 s: missed).
+          await scheduler.runOnce(t0 + 10 * MINUTE + 45_000);
+          assert.deepEqual(
+            (await tasksOf(b, 'latest')).map((t) => t.runAt),
+            [t0 + 10 * MINUTE],
+          );
+          assert.deepEqual(
+            (await tasksOf(b, 'none')).map((t) => t.runAt),
+            [],
+          );
+          assert.deepEqual(
+            (await tasksOf(b, 'all')).map((t) => t.runAt),
+            [7, 8, 9, 10].map((k) => t0 + k * MINUTE),
+          );
+          // The next ticks, reached up to 29 s late (on time), run under every policy.
+          await scheduler.runOnce(t0 + 11 * MINUTE + 29_000);
+          await scheduler.runOnce(t0 + 12 * MINUTE + 1_000);
+          await scheduler.runOnce(t0 + 13 * MINUTE + 20_000);
+          for (const q of ['latest', 'none', 'all']) {
+            const ticks = (await tasksOf(b, q)).map((t) => t.runAt).filter((t) => t > t0 + 10 * MINUTE);
+            assert.deepEqual(
+              ticks,
+              [11, 12, 13].map((k) => t0 + k * MINUTE),
+              `catchUp ${q}`,
+            );
+          }
+          // A downtime shorter than 30 s loses nothing under 'none' either.
+          const { record } = await defineAt(b, 'short', { every: 10_000 }, t0, { queue: 'short', catchUp: 'none' });
+          assert.equal(record.catchUp, 'none');
+          await scheduler.runOnce(t0 + 25_000);
+          assert.deepEqual(
+            (await tasksOf(b, 'short')).map((t) => t.runAt),
+            [t0 + 10_000, t0 + 20_000],
+          );
+        }),
+    );
 
     it('a cron schedule in Europe/Berlin across both DST changes of 2027 (injected clock)', { todo }, () =>
       withBackend(target, async (b) => {
@@ -221,16 +295,33 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         for (let t = spring + HOUR; t <= spring + 3 * 24 * HOUR; t += HOUR) await scheduler.runOnce(t);
         // 02:30 does not exist on the 28th: the fixed time runs at 03:00 CEST; the wildcard pattern
         // skips the missing hour.
-        assert.deepEqual(iso((await tasksOf(b, 'fixed')).map((t) => t.runAt)), ['2027-03-28T01:00', '2027-03-29T00:30', '2027-03-30T00:30']);
-        assert.deepEqual(iso((await tasksOf(b, 'wild')).map((t) => t.runAt)), ['2027-03-29T00:00', '2027-03-29T00:30', '2027-03-30T00:00', '2027-03-30T00:30']);
+        assert.deepEqual(iso((await tasksOf(b, 'fixed')).map((t) => t.runAt)), [
+          '2027-03-28T01:00',
+          '2027-03-29T00:30',
+          '2027-03-30T00:30',
+        ]);
+        assert.deepEqual(iso((await tasksOf(b, 'wild')).map((t) => t.runAt)), [
+          '2027-03-29T00:00',
+          '2027-03-29T00:30',
+          '2027-03-30T00:00',
+          '2027-03-30T00:30',
+        ]);
         // Autumn: 02:30 happens twice on the 31st; the fixed time runs once (the first), the
         // wildcard pattern on both passes through the hour.
         await defineAt(b, 'fixed-fall', { cron: '30 2 * * *', tz: 'Europe/Berlin' }, fall, { ...opts, queue: 'fixed-fall' });
         await defineAt(b, 'wild-fall', { cron: '*/30 2 * * *', tz: 'Europe/Berlin' }, fall, { ...opts, queue: 'wild-fall' });
         for (let t = fall + HOUR; t <= fall + 2 * 24 * HOUR; t += HOUR) await scheduler.runOnce(t);
         assert.deepEqual(iso((await tasksOf(b, 'fixed-fall')).map((t) => t.runAt)), ['2027-10-31T00:30', '2027-11-01T01:30']);
-        assert.deepEqual(iso((await tasksOf(b, 'wild-fall')).map((t) => t.runAt)), ['2027-10-31T00:00', '2027-10-31T00:30', '2027-10-31T01:00', '2027-10-31T01:30', '2027-11-01T01:00', '2027-11-01T01:30']);
-      }));
+        assert.deepEqual(iso((await tasksOf(b, 'wild-fall')).map((t) => t.runAt)), [
+          '2027-10-31T00:00',
+          '2027-10-31T00:30',
+          '2027-10-31T01:00',
+          '2027-10-31T01:30',
+          '2027-11-01T01:00',
+          '2027-11-01T01:30',
+        ]);
+      }),
+    );
 
     it('workers run the schedule: two workers in one process enqueue each second once; it survives both stopping', { todo }, () =>
       withBackend(target, async (b, config) => {
@@ -238,11 +329,19 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         await q.schedule('each-second', { every: 1000 }, 'sitq.echo', { hi: 1 }, { queue: 'sec' });
         const other = createBackend(config);
         await other.connect();
-        const start = () => [new Worker(b, { queues: ['sec'], logger: silentLogger, pollInterval: 100 }), new Worker(other, { queues: ['sec'], logger: silentLogger, pollInterval: 100 })];
+        const start = () => [
+          new Worker(b, { queues: ['sec'], logger: silentLogger, pollInterval: 100 }),
+          new Worker(other, { queues: ['sec'], logger: silentLogger, pollInterval: 100 }),
+        ];
         try {
           let workers = start();
           await Promise.all(workers.map((w) => w.start()));
-          await eventually('4 ticks enqueued and run', async () => (await tasksOf(b, 'sec')).filter((t) => t.state === 'succeeded').length >= 4, 30_000, 100);
+          await eventually(
+            '4 ticks enqueued and run',
+            async () => (await tasksOf(b, 'sec')).filter((t) => t.state === 'succeeded').length >= 4,
+            30_000,
+            100,
+          );
           await Promise.all(workers.map((w) => w.stop({ timeout: 5000 })));
           const stoppedAt = Date.now();
           const whileStopped = (await tasksOf(b, 'sec')).length;
@@ -251,7 +350,12 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
           // Every worker restarted: the ticks of the last 2.5 s (on time: < 30 s) and the next run.
           workers = start();
           await Promise.all(workers.map((w) => w.start()));
-          await eventually('ticks after the restart', async () => (await tasksOf(b, 'sec')).some((t) => t.runAt > stoppedAt + 3000 && t.state === 'succeeded'), 30_000, 100);
+          await eventually(
+            'ticks after the restart',
+            async () => (await tasksOf(b, 'sec')).some((t) => t.runAt > stoppedAt + 3000 && t.state === 'succeeded'),
+            30_000,
+            100,
+          );
           await Promise.all(workers.map((w) => w.stop({ timeout: 5000 })));
           const ticks = (await tasksOf(b, 'sec')).map((t) => t.runAt);
           assertContiguous(ticks, 1000, 'two in-process workers, stopped and restarted');
@@ -259,55 +363,81 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
         } finally {
           await other.close();
         }
-      }));
+      }),
+    );
 
     if (target.sharedAcrossProcesses === false) {
-      it('worker processes on one schedule', { skip: `${target.kind} keeps its state in one process: other processes cannot share its schedules` }, () => {});
+      it(
+        'worker processes on one schedule',
+        { skip: `${target.kind} keeps its state in one process: other processes cannot share its schedules` },
+        () => {},
+      );
       return;
     }
 
-    it(`4 worker processes × ${SOAK_MS / 1000} s on every: 1000, all killed (SIGKILL) halfway and restarted: exactly one task per tick`, { todo, timeout: SOAK_MS + 240_000 }, (t) =>
-      withBackend(target, async (b, config) => {
-        const q = new TaskQueue(b);
-        const dir = mkdtempSync(join(tmpdir(), 'sitq-sched-'));
-        const ledger = (i: number) => join(dir, `ledger-${i}`);
-        const created = await q.schedule('soak', { every: 1000 }, 'test.ledger', null);
-        const children: ChildProcess[] = [];
-        const env = { SITQ_TEST_CONCURRENCY: '2', SITQ_TEST_LEASE: '3000' };
-        let firstReadyAt = 0;
-        let killedAt = 0;
-        let restartedAt = 0;
-        try {
-          const first = await Promise.all([0, 1, 2, 3].map((i) => startWorkerProcess(config, ledger(i), env, children)));
-          firstReadyAt = Date.now();
-          await sleep(SOAK_MS / 2);
-          for (const child of first) child.kill('SIGKILL');
-          killedAt = Date.now();
-          await Promise.all(first.map(exited));
-          await sleep(2000);
-          await Promise.all([4, 5, 6, 7].map((i) => startWorkerProcess(config, ledger(i), env, children)));
-          restartedAt = Date.now();
-          await sleep(SOAK_MS / 2);
-          await eventually('a tick after the restart', async () => (await tasksOf(b, 'default')).some((t) => t.runAt > killedAt + 3000), 30_000, 200);
-        } finally {
-          const codes = await stopAll(children.filter((c) => c.signalCode === null));
-          assert.deepEqual(codes, [0, 0, 0, 0], 'a worker process crashed or hung on stop');
-        }
-        const tasks = await tasksOf(b, 'default');
-        const ticks = tasks.map((t) => t.runAt);
-        assertContiguous(ticks, 1000, `4 processes × ${SOAK_MS} ms`);
-        assert.ok(ticks[0] <= created.createdAt + 1000, 'the first tick was enqueued');
-        assert.ok(ticks.length >= Math.floor(SOAK_MS / 1000), `${ticks.length} ticks in ${SOAK_MS} ms + 2 s down`);
-        assert.deepEqual(tasks.map((t) => t.idempotencyKey), ticks.map((t) => tickIdempotencyKey('soak', t)));
-        // Every task ran (a run cut by SIGKILL runs again after its lease: at least once).
-        const ran = new Set([0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => readLedger(ledger(i))).map(([id]) => id));
-        const notRun = tasks.filter((t) => !ran.has(t.id) && t.runAt < Date.now() - 10_000);
-        assert.deepEqual(notRun.map((t) => t.id), [], 'tasks enqueued by the schedule that never ran');
-        // How late the live schedulers enqueued (the ticks before the first workers were ready and
-        // those of the downtime are enqueued when workers are there).
-        const live = (x: TaskRecord) => (x.runAt > firstReadyAt && x.runAt < killedAt - 1000) || x.runAt > restartedAt;
-        const late = tasks.filter(live).map((x) => x.enqueuedAt - x.runAt).sort((x, y) => x - y);
-        t.diagnostic(`${ticks.length} ticks, ${late.length} of them while workers ran (start-up ${Math.round((firstReadyAt - created.createdAt) / 100) / 10} s, restart gap ${Math.round((restartedAt - killedAt) / 100) / 10} s): enqueued after their tick by median ${late[late.length >> 1]} ms, p95 ${late[Math.floor(late.length * 0.95)]} ms, max ${late[late.length - 1]} ms`);
-      }));
+    it(
+      `4 worker processes × ${SOAK_MS / 1000} s on every: 1000, all killed (SIGKILL) halfway and restarted: exactly one task per tick`,
+      { todo, timeout: SOAK_MS + 240_000 },
+      (t) =>
+        withBackend(target, async (b, config) => {
+          const q = new TaskQueue(b);
+          const dir = mkdtempSync(join(tmpdir(), 'sitq-sched-'));
+          const ledger = (i: number) => join(dir, `ledger-${i}`);
+          const created = await q.schedule('soak', { every: 1000 }, 'test.ledger', null);
+          const children: ChildProcess[] = [];
+          const env = { SITQ_TEST_CONCURRENCY: '2', SITQ_TEST_LEASE: '3000' };
+          let firstReadyAt = 0;
+          let killedAt = 0;
+          let restartedAt = 0;
+          try {
+            const first = await Promise.all([0, 1, 2, 3].map((i) => startWorkerProcess(config, ledger(i), env, children)));
+            firstReadyAt = Date.now();
+            await sleep(SOAK_MS / 2);
+            for (const child of first) child.kill('SIGKILL');
+            killedAt = Date.now();
+            await Promise.all(first.map(exited));
+            await sleep(2000);
+            await Promise.all([4, 5, 6, 7].map((i) => startWorkerProcess(config, ledger(i), env, children)));
+            restartedAt = Date.now();
+            await sleep(SOAK_MS / 2);
+            await eventually(
+              'a tick after the restart',
+              async () => (await tasksOf(b, 'default')).some((t) => t.runAt > killedAt + 3000),
+              30_000,
+              200,
+            );
+          } finally {
+            const codes = await stopAll(children.filter((c) => c.signalCode === null));
+            assert.deepEqual(codes, [0, 0, 0, 0], 'a worker process crashed or hung on stop');
+          }
+          const tasks = await tasksOf(b, 'default');
+          const ticks = tasks.map((t) => t.runAt);
+          assertContiguous(ticks, 1000, `4 processes × ${SOAK_MS} ms`);
+          assert.ok(ticks[0] <= created.createdAt + 1000, 'the first tick was enqueued');
+          assert.ok(ticks.length >= Math.floor(SOAK_MS / 1000), `${ticks.length} ticks in ${SOAK_MS} ms + 2 s down`);
+          assert.deepEqual(
+            tasks.map((t) => t.idempotencyKey),
+            ticks.map((t) => tickIdempotencyKey('soak', t)),
+          );
+          // Every task ran (a run cut by SIGKILL runs again after its lease: at least once).
+          const ran = new Set([0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => readLedger(ledger(i))).map(([id]) => id));
+          const notRun = tasks.filter((t) => !ran.has(t.id) && t.runAt < Date.now() - 10_000);
+          assert.deepEqual(
+            notRun.map((t) => t.id),
+            [],
+            'tasks enqueued by the schedule that never ran',
+          );
+          // How late the live schedulers enqueued (the ticks before the first workers were ready and
+          // those of the downtime are enqueued when workers are there).
+          const live = (x: TaskRecord) => (x.runAt > firstReadyAt && x.runAt < killedAt - 1000) || x.runAt > restartedAt;
+          const late = tasks
+            .filter(live)
+            .map((x) => x.enqueuedAt - x.runAt)
+            .sort((x, y) => x - y);
+          t.diagnostic(
+            `${ticks.length} ticks, ${late.length} of them while workers ran (start-up ${Math.round((firstReadyAt - created.createdAt) / 100) / 10} s, restart gap ${Math.round((restartedAt - killedAt) / 100) / 10} s): enqueued after their tick by median ${late[late.length >> 1]} ms, p95 ${late[Math.floor(late.length * 0.95)]} ms, max ${late[late.length - 1]} ms`,
+          );
+        }),
+    );
   });
 }

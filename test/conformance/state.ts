@@ -19,12 +19,17 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
         // Creating again (expected 0) and writing with a stale version both lose.
         assert.equal(await b.setState('schedules/nightly', 'x', 0), null);
         assert.equal(await b.setState('schedules/nightly', 'x', 5), null);
-        assert.deepEqual(await b.setState('schedules/nightly', 'ünïcødé ✓', 1), { key: 'schedules/nightly', value: 'ünïcødé ✓', version: 2 });
+        assert.deepEqual(await b.setState('schedules/nightly', 'ünïcødé ✓', 1), {
+          key: 'schedules/nightly',
+          value: 'ünïcødé ✓',
+          version: 2,
+        });
         assert.equal((await b.getState('schedules/nightly'))?.value, 'ünïcødé ✓');
         // A key that does not exist cannot be updated.
         assert.equal(await b.setState('schedules/other', 'x', 1), null);
         assert.equal(await b.getState('schedules/other'), null);
-      }));
+      }),
+    );
 
     it('delete: any version, or only the expected one; a deleted key is created anew at version 1', { todo }, () =>
       withBackend(target, async (b) => {
@@ -37,19 +42,27 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
         assert.equal(await b.deleteState('q/a'), false);
         assert.deepEqual(await b.setState('q/a', '3', 0), { key: 'q/a', value: '3', version: 1 });
         assert.equal(await b.deleteState('q/a'), true);
-      }));
+      }),
+    );
 
     it('list by prefix, sorted by key; a prefix is whole words ("a/" does not match "ab/")', { todo }, () =>
       withBackend(target, async (b) => {
         for (const key of ['a/z', 'a/b', 'a/b/c', 'ab/x', 'b', 'a=1/y']) assert.ok(await b.setState(key, key.toUpperCase(), 0));
-        assert.deepEqual((await b.listState('a/')).map((e) => [e.key, e.value, e.version]), [
-          ['a/b', 'A/B', 1],
-          ['a/b/c', 'A/B/C', 1],
-          ['a/z', 'A/Z', 1],
-        ]);
-        assert.deepEqual((await b.listState('')).map((e) => e.key), ['a/b', 'a/b/c', 'a/z', 'a=1/y', 'ab/x', 'b']);
+        assert.deepEqual(
+          (await b.listState('a/')).map((e) => [e.key, e.value, e.version]),
+          [
+            ['a/b', 'A/B', 1],
+            ['a/b/c', 'A/B/C', 1],
+            ['a/z', 'A/Z', 1],
+          ],
+        );
+        assert.deepEqual(
+          (await b.listState('')).map((e) => e.key),
+          ['a/b', 'a/b/c', 'a/z', 'a=1/y', 'ab/x', 'b'],
+        );
         assert.deepEqual(await b.listState('none/'), []);
-      }));
+      }),
+    );
 
     it('bad keys, prefixes, values and versions are refused with a ConfigurationError naming the option', { todo }, () =>
       withBackend(target, async (b) => {
@@ -67,17 +80,28 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
         const big = 'é'.repeat(STATE_VALUE_MAX_BYTES / 2);
         assert.ok(await b.setState('ok', big, 0));
         assert.equal((await b.getState('ok'))?.value, big);
-      }));
+      }),
+    );
 
     it('a value is kept whole, whatever its characters (U+0000, astral, newlines, quotes, an empty string)', { todo }, () =>
       withBackend(target, async (b) => {
-        const values = ['', 'a\u0000b', '😀 𝄞 ✓', 'line 1\nline 2\r\n\t"quoted" \\ \'single\'', JSON.stringify({ at: 1, nested: { list: [1, 'two', null] } })];
+        const values = [
+          '',
+          'a\u0000b',
+          '😀 𝄞 ✓',
+          'line 1\nline 2\r\n\t"quoted" \\ \'single\'',
+          JSON.stringify({ at: 1, nested: { list: [1, 'two', null] } }),
+        ];
         for (const [i, value] of values.entries()) {
           assert.deepEqual(await b.setState(`v/${i}`, value, 0), { key: `v/${i}`, value, version: 1 });
           assert.deepEqual(await b.getState(`v/${i}`), { key: `v/${i}`, value, version: 1 });
         }
-        assert.deepEqual((await b.listState('v/')).map((e) => e.value), values);
-      }));
+        assert.deepEqual(
+          (await b.listState('v/')).map((e) => e.value),
+          values,
+        );
+      }),
+    );
 
     it('compare-and-set under concurrent writers on separate connections: every increment counted once', { todo }, () =>
       withBackend(target, async (b, config) => {
@@ -89,7 +113,7 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
           let lost = 0;
           await Promise.all(
             writers.map(async (w) => {
-              for (let done = 0; done < PER_WRITER; ) {
+              for (let done = 0; done < PER_WRITER;) {
                 const current = await w.getState('counter');
                 const next = String(Number(current?.value ?? 0) + 1);
                 if (await w.setState('counter', next, current?.version ?? 0)) done += 1;
@@ -104,6 +128,7 @@ export function stateSuite(target: ConformanceTarget, options: { todo?: string }
         } finally {
           await Promise.all(others.map((o) => o.close()));
         }
-      }));
+      }),
+    );
   });
 }

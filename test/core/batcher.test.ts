@@ -6,10 +6,13 @@ import { Batcher } from '../../shared/core/batcher.js';
 
 it('coalesces the calls of one tick into one flush, answering each in order', async () => {
   const flushes: number[][] = [];
-  const b = new Batcher<number, string>(async (items) => {
-    flushes.push(items);
-    return items.map((i) => `r${i}`);
-  }, () => {});
+  const b = new Batcher<number, string>(
+    async (items) => {
+      flushes.push(items);
+      return items.map((i) => `r${i}`);
+    },
+    () => {},
+  );
   assert.deepEqual(await Promise.all([b.add(1), b.add(2), b.add(3)]), ['r1', 'r2', 'r3']);
   assert.deepEqual(flushes, [[1, 2, 3]]);
 });

@@ -59,7 +59,10 @@ describe('history query and pruning', () => {
     assert.equal(resolveHistoryQuery({ since: now - HOUR_MS }, now).resolution, 'minute');
     assert.equal(resolveHistoryQuery({ since: now - 48 * HOUR_MS }, now).resolution, 'hour');
     assert.equal(resolveHistoryQuery({ since: 0, resolution: 'hour' }, now).since, now - 14 * 24 * HOUR_MS);
-    assert.throws(() => resolveHistoryQuery({ queue: 'a b' }), (e: unknown) => e instanceof ConfigurationError && /stats\.queue/.test(e.message));
+    assert.throws(
+      () => resolveHistoryQuery({ queue: 'a b' }),
+      (e: unknown) => e instanceof ConfigurationError && /stats\.queue/.test(e.message),
+    );
     assert.throws(() => resolveHistoryQuery({ resolution: 'day' as 'hour' }), /stats\.resolution/);
   });
 
@@ -76,10 +79,21 @@ describe('history query and pruning', () => {
       w.record('q', 'succeeded', now, 5);
       assert.equal(await w.stop(), true);
       const keys = (await backend.listState('history/q/')).map((e) => e.key);
-      assert.deepEqual(keys.sort(), ['history/q/all', historyKey('q', 'hour', now), historyKey('q', 'minute', now - 2 * MINUTE_MS), historyKey('q', 'minute', now)].sort());
+      assert.deepEqual(
+        keys.sort(),
+        [
+          'history/q/all',
+          historyKey('q', 'hour', now),
+          historyKey('q', 'minute', now - 2 * MINUTE_MS),
+          historyKey('q', 'minute', now),
+        ].sort(),
+      );
       const report = await readHistory(backend, { queue: 'q', since: now - 5 * MINUTE_MS });
       assert.equal(report.queues[0].points.length, 6);
-      assert.deepEqual(report.queues[0].points.map((p) => p.succeeded), [0, 0, 0, 1, 0, 1]);
+      assert.deepEqual(
+        report.queues[0].points.map((p) => p.succeeded),
+        [0, 0, 0, 1, 0, 1],
+      );
       assert.equal(report.queues[0].total.succeeded, 2);
     } finally {
       await backend.destroy();
@@ -95,7 +109,8 @@ describe('history query and pruning', () => {
     let refused = 0;
     const setState = backend.setState.bind(backend);
     let down = true;
-    backend.setState = (key, value, version) => (down ? (refused++, Promise.reject(new Error('the backend is closed'))) : setState(key, value, version));
+    backend.setState = (key, value, version) =>
+      down ? (refused++, Promise.reject(new Error('the backend is closed'))) : setState(key, value, version);
     try {
       const w = new HistoryWriter(backend, { logger, flushMs: 20 });
       w.record('q', 'succeeded', Date.now(), 5);

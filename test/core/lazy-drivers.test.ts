@@ -16,7 +16,10 @@ function driversLoadedAfter(body: string): string[] {
     ${body}
     const loaded = Object.keys(createRequire(import.meta.url).cache).map((p) => /node_modules\\/(pg|ioredis|nats|better-sqlite3)\\//.exec(p)?.[1]).filter(Boolean);
     console.log(JSON.stringify([...new Set(loaded)].sort()));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, SITQ_SQLITE_DRIVER: 'better-sqlite3' } });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, SITQ_SQLITE_DRIVER: 'better-sqlite3' },
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
 }
@@ -27,6 +30,9 @@ describe('lazy drivers', () => {
   });
 
   it('connecting a SQLite backend loads better-sqlite3 and nothing else', () => {
-    assert.deepEqual(driversLoadedAfter(`const b = sitq.createBackend({ type: 'sqlite', path: ':memory:' }); await b.connect(); await b.close();`), ['better-sqlite3']);
+    assert.deepEqual(
+      driversLoadedAfter(`const b = sitq.createBackend({ type: 'sqlite', path: ':memory:' }); await b.connect(); await b.close();`),
+      ['better-sqlite3'],
+    );
   });
 });

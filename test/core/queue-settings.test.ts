@@ -12,7 +12,8 @@ describe('queue settings', () => {
     assert.deepEqual(parseRate('30/1m'), { max: 30, perMs: 60_000 });
     assert.deepEqual(parseRate('5/1.5s'), { max: 5, perMs: 1500 });
     assert.deepEqual(parseRate('1/1d'), { max: 1, perMs: 86_400_000 });
-    for (const bad of ['100', '100/', '0/1s', '-1/1s', '1.5/1s', '1/2d', '1/0s', 'a/1s', '1/1x']) assert.equal(parseRate(bad), undefined, bad);
+    for (const bad of ['100', '100/', '0/1s', '-1/1s', '1.5/1s', '1/2d', '1/0s', 'a/1s', '1/1x'])
+      assert.equal(parseRate(bad), undefined, bad);
     assert.equal(formatRate({ max: 100, perMs: 1000 }), '100/1s');
     assert.equal(formatRate({ max: 30, perMs: 120_000 }), '30/2m');
     assert.equal(formatRate({ max: 5, perMs: 1500 }), '5/1500ms');
@@ -21,7 +22,11 @@ describe('queue settings', () => {
 
   it('a worker obeys the well-formed flow fields only; a stored value that is not an object reads as none', () => {
     const read = (text: string) => flowSettings(parseSettingsLeniently('queues/q', text));
-    assert.deepEqual(read('{"paused":true,"rate":{"max":5,"perMs":1000},"maxRunning":2,"keep":{"dead":{}}}'), { paused: true, rate: { max: 5, perMs: 1000 }, maxRunning: 2 });
+    assert.deepEqual(read('{"paused":true,"rate":{"max":5,"perMs":1000},"maxRunning":2,"keep":{"dead":{}}}'), {
+      paused: true,
+      rate: { max: 5, perMs: 1000 },
+      maxRunning: 2,
+    });
     assert.deepEqual(flowSettings({ paused: 'yes', rate: { max: 0, perMs: 1000 }, maxRunning: 1.5 } as unknown as QueueSettings), {});
     for (const text of ['[]', 'null', '3', 'not json']) assert.deepEqual(read(text), {}, text);
   });

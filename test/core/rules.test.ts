@@ -36,7 +36,11 @@ describe('one source of rules: the extension input boxes and the core agree', ()
   test('queue names', async () => {
     for (const q of QUEUES) {
       const box = enqueueInputChecks.queue(q) === undefined;
-      assert.equal(box, await coreAccepts('sitq.echo', { queue: q }), `queue ${JSON.stringify(q)}: box ${box ? 'accepts' : 'rejects'}, the core does not agree`);
+      assert.equal(
+        box,
+        await coreAccepts('sitq.echo', { queue: q }),
+        `queue ${JSON.stringify(q)}: box ${box ? 'accepts' : 'rejects'}, the core does not agree`,
+      );
     }
     assert.equal(enqueueInputChecks.queue('a.b'), 'queue: expected a queue name of 1-64 letters, digits, "_" or "-", got "a.b"');
   });
@@ -50,11 +54,18 @@ describe('one source of rules: the extension input boxes and the core agree', ()
     for (const [option, check] of fields) {
       for (const text of NUMBERS) {
         const box = check(text) === undefined;
-        assert.equal(box, await coreAccepts('sitq.echo', { [option]: typed(text) }), `${option} ${JSON.stringify(text)}: box ${box ? 'accepts' : 'rejects'}, the core does not agree`);
+        assert.equal(
+          box,
+          await coreAccepts('sitq.echo', { [option]: typed(text) }),
+          `${option} ${JSON.stringify(text)}: box ${box ? 'accepts' : 'rejects'}, the core does not agree`,
+        );
       }
     }
     assert.equal(enqueueInputChecks.priority('12'), 'priority: expected a priority: a whole number from 0 to 9, got 12');
-    assert.equal(enqueueInputChecks.maxAttempts('1.5'), 'maxAttempts: expected a number of attempts: a whole number from 1 to 1,000, got "1.5"');
+    assert.equal(
+      enqueueInputChecks.maxAttempts('1.5'),
+      'maxAttempts: expected a number of attempts: a whole number from 1 to 1,000, got "1.5"',
+    );
   });
 
   test('task names', async () => {
@@ -69,7 +80,10 @@ describe('one source of rules: the extension input boxes and the core agree', ()
       assert.equal(err.message, 'enqueue options.queue: expected a queue name of 1-64 letters, digits, "_" or "-", got "a.b"');
       return true;
     });
-    await assert.rejects(queue.enqueue('sitq.echo', null, { priority: 10 }), /enqueue options\.priority: expected a priority: a whole number from 0 to 9, got 10/);
+    await assert.rejects(
+      queue.enqueue('sitq.echo', null, { priority: 10 }),
+      /enqueue options\.priority: expected a priority: a whole number from 0 to 9, got 10/,
+    );
   });
 
   test('a worker queue list and the payload', () => {

@@ -49,7 +49,12 @@ describe('scheduler loop', () => {
         assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
         assert.match(logger.warnings[0], /could not read the schedules .*server down/);
         failing = false;
-        await eventually('a tick enqueued after the backend came back', async () => (await b.counts()).some((c) => c.queue === 'sq'), 15_000, 50);
+        await eventually(
+          'a tick enqueued after the backend came back',
+          async () => (await b.counts()).some((c) => c.queue === 'sq'),
+          15_000,
+          50,
+        );
       } finally {
         await scheduler.stop();
       }

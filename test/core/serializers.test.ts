@@ -23,7 +23,10 @@ describe('serializers', () => {
       [{ a: [{ ok: 1 }, { b: Symbol('s') }] }, /symbol at \$\.a\[1\]\.b/],
     ];
     for (const [value, message] of cases) {
-      assert.throws(() => jsonSerializer.serialize(value), (e: unknown) => e instanceof SerializationError && message.test(e.message));
+      assert.throws(
+        () => jsonSerializer.serialize(value),
+        (e: unknown) => e instanceof SerializationError && message.test(e.message),
+      );
     }
   });
 
@@ -41,7 +44,10 @@ describe('serializers', () => {
       root,
     ];
     for (const value of cases) {
-      assert.throws(() => jsonSerializer.serialize(value), (e: unknown) => e instanceof SerializationError && /JSON serializer cannot encode/.test(e.message));
+      assert.throws(
+        () => jsonSerializer.serialize(value),
+        (e: unknown) => e instanceof SerializationError && /JSON serializer cannot encode/.test(e.message),
+      );
     }
   });
 
@@ -55,7 +61,13 @@ describe('serializers', () => {
   });
 
   it('v8 round-trips Dates, Maps, Sets, BigInt, typed arrays and cycles', () => {
-    const value: Record<string, unknown> = { d: new Date(5), m: new Map([[1, 'a']]), s: new Set(['x']), b: 2n ** 80n, t: new Float64Array([1.5]) };
+    const value: Record<string, unknown> = {
+      d: new Date(5),
+      m: new Map([[1, 'a']]),
+      s: new Set(['x']),
+      b: 2n ** 80n,
+      t: new Float64Array([1.5]),
+    };
     value.self = value;
     const back = v8Serializer.deserialize(v8Serializer.serialize(value)) as Record<string, unknown>;
     assert.deepEqual(back.d, new Date(5));

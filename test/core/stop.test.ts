@@ -41,7 +41,10 @@ describe('Worker.stop', () => {
       await worker.stop({ timeout: 1500 });
       const took = Date.now() - t0;
       assert.ok(took < 1500 + 1000 + 1500, `stop took ${took} ms`);
-      assert.ok(warnings.some((w) => /stopped with 1 result\(s\) unrecorded/.test(w)), warnings.join('\n'));
+      assert.ok(
+        warnings.some((w) => /stopped with 1 result\(s\) unrecorded/.test(w)),
+        warnings.join('\n'),
+      );
       // Not recorded: the task is still running under its lease, and runs again once it expires.
       const [record] = (await producer.listTasks({})).tasks;
       assert.equal(record.state, 'running');

@@ -12,7 +12,16 @@ import { ThreadPool } from '../../shared/core/thread-pool.js';
 import { Worker } from '../../shared/core/worker.js';
 
 const MODULE = fileURLToPath(new URL('../fixtures/cpu-tasks.js', import.meta.url));
-const ctx = (signal: AbortSignal) => ({ taskId: 't', name: 'cpu.spin', queue: 'default', attempt: 1, maxAttempts: 1, signal, progress: () => {}, log: () => {} });
+const ctx = (signal: AbortSignal) => ({
+  taskId: 't',
+  name: 'cpu.spin',
+  queue: 'default',
+  attempt: 1,
+  maxAttempts: 1,
+  signal,
+  progress: () => {},
+  log: () => {},
+});
 
 describe('thread pool', () => {
   it('runs a module task on a thread and reports its errors', async () => {
@@ -22,7 +31,10 @@ describe('thread pool', () => {
       assert.deepEqual(pool.taskNames.sort(), ['cpu.boom', 'cpu.chatty', 'cpu.spin']);
       const bytes = await pool.run('cpu.spin', jsonSerializer.serialize({ ms: 20 }), 'json', ctx(new AbortController().signal));
       assert.deepEqual(jsonSerializer.deserialize(bytes), { spun: 20, threadLoop: true });
-      await assert.rejects(pool.run('cpu.boom', jsonSerializer.serialize(null), 'json', ctx(new AbortController().signal)), /boom in a thread/);
+      await assert.rejects(
+        pool.run('cpu.boom', jsonSerializer.serialize(null), 'json', ctx(new AbortController().signal)),
+        /boom in a thread/,
+      );
     } finally {
       await pool.close();
     }
@@ -34,7 +46,11 @@ describe('thread pool', () => {
     try {
       const progress: unknown[] = [];
       const lines: string[] = [];
-      const context = { ...ctx(new AbortController().signal), progress: (v: unknown) => void progress.push(v), log: (l: string) => void lines.push(l) };
+      const context = {
+        ...ctx(new AbortController().signal),
+        progress: (v: unknown) => void progress.push(v),
+        log: (l: string) => void lines.push(l),
+      };
       const bytes = await pool.run('cpu.chatty', jsonSerializer.serialize(null), 'json', context);
       assert.deepEqual(jsonSerializer.deserialize(bytes), { refused: 'ConfigurationError' });
       assert.deepEqual(progress, [{ done: 1, of: 2 }]);
@@ -72,7 +88,10 @@ describe('thread pool', () => {
       const r = await q.getResult(await q.enqueue('cpu.spin', { ms: 600 }), { timeout: 10_000 });
       assert.equal(r?.status, 'succeeded');
       await threaded.stop();
-      assert.deepEqual(warnings.filter((w) => w.includes('blocked')), []);
+      assert.deepEqual(
+        warnings.filter((w) => w.includes('blocked')),
+        [],
+      );
 
       const inline = new Worker(backend, { lease: 300, pollInterval: 50, logger: silentLogger });
       const inlineWarnings: string[] = [];
@@ -81,7 +100,10 @@ describe('thread pool', () => {
       const id = await q.enqueue('sitq.cpu', { ms: 600 });
       await q.getResult(id, { timeout: 10_000 });
       await inline.stop();
-      assert.ok(inlineWarnings.some((w) => w.includes('blocked') && w.includes('sitq.cpu') && w.includes(id)), inlineWarnings.join('\n'));
+      assert.ok(
+        inlineWarnings.some((w) => w.includes('blocked') && w.includes('sitq.cpu') && w.includes(id)),
+        inlineWarnings.join('\n'),
+      );
     } finally {
       await backend.destroy();
       await backend.close();

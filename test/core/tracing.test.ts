@@ -25,7 +25,11 @@ import { facts, registerSdk, tracedTask, type SdkSetup, type SpanFacts } from '.
 const TRACED_WORKER = fileURLToPath(new URL('../fixtures/traced-worker.js', import.meta.url));
 
 /** Starts "GET /signup" as the active span and enqueues inside it, as a web handler would. */
-async function enqueueInRequest(q: TaskQueue, payload: { fail?: boolean }, maxAttempts = 1): Promise<{ id: string; traceId: string; httpSpanId: string }> {
+async function enqueueInRequest(
+  q: TaskQueue,
+  payload: { fail?: boolean },
+  maxAttempts = 1,
+): Promise<{ id: string; traceId: string; httpSpanId: string }> {
   const span = trace.getTracer('app').startSpan('GET /signup', { kind: SpanKind.SERVER });
   try {
     const id = await context.with(trace.setSpan(context.active(), span), () => q.enqueue('test.traced', payload, { maxAttempts }));
@@ -63,7 +67,6 @@ function checkTrace(spans: SpanFacts[], traceId: string, httpSpanId: string, que
   return { send, receive, process, handler, settle };
 }
 
-
 describe('OpenTelemetry spans', () => {
   let sdk: SdkSetup;
   before(() => {
@@ -82,7 +85,11 @@ describe('OpenTelemetry spans', () => {
       const stored = await backend.getTask(ok.id);
       assert.match(stored?.headers?.traceparent ?? '', new RegExp(`^00-${ok.traceId}-[0-9a-f]{16}-01$`));
       await worker.start();
-      await eventually('both tasks to finish', async () => (await backend.getTask(bad.id))?.state === 'dead' && (await backend.getTask(ok.id))?.state === 'succeeded', 20_000);
+      await eventually(
+        'both tasks to finish',
+        async () => (await backend.getTask(bad.id))?.state === 'dead' && (await backend.getTask(ok.id))?.state === 'succeeded',
+        20_000,
+      );
       await worker.stop();
       const spans = sdk.exporter.getFinishedSpans().map(facts);
       const good = checkTrace(spans, ok.traceId, ok.httpSpanId);
@@ -133,13 +140,16 @@ describe('OpenTelemetry spans', () => {
       sdk.exporter.reset();
       const { id } = await enqueueInRequest(q, {});
       assert.equal((await backend.getTask(id))?.headers, undefined);
-      assert.deepEqual(sdk.exporter.getFinishedSpans().map((s) => s.name), ['GET /signup']);
+      assert.deepEqual(
+        sdk.exporter.getFinishedSpans().map((s) => s.name),
+        ['GET /signup'],
+      );
     } finally {
       await backend.close();
     }
   });
 
-  it('without @opentelemetry/api installed: a no-op (no header, no error); a caller\'s own traceparent is kept', async () => {
+  it("without @opentelemetry/api installed: a no-op (no header, no error); a caller's own traceparent is kept", async () => {
     const missing = Object.assign(new Error("Cannot find package '@opentelemetry/api'"), { code: 'ERR_MODULE_NOT_FOUND' });
     setTracingImporter(() => Promise.reject(missing));
     const backend = createBackend({ type: 'memory', name: `tracing-none-${process.pid}` });
@@ -159,11 +169,16 @@ describe('OpenTelemetry spans', () => {
     assert.equal(await tracingAvailable(), true);
   });
 
-  it('loaded as a bundler loads it (the package\'s ESM build, whose default export has no SpanKind): enqueue still works and traces', async () => {
+  it("loaded as a bundler loads it (the package's ESM build, whose default export has no SpanKind): enqueue still works and traces", async () => {
     // esbuild (the VS Code extension's and the desktop app's core bundles) takes the "module"
     // build: its default export is only { context, diag, metrics, propagation, trace }.
     const real = await import('@opentelemetry/api');
-    setTracingImporter(() => Promise.resolve({ ...real, default: { context: real.context, diag: real.diag, metrics: real.metrics, propagation: real.propagation, trace: real.trace } }));
+    setTracingImporter(() =>
+      Promise.resolve({
+        ...real,
+        default: { context: real.context, diag: real.diag, metrics: real.metrics, propagation: real.propagation, trace: real.trace },
+      }),
+    );
     const backend = createBackend({ type: 'memory', name: `tracing-esm-${process.pid}` });
     await backend.connect();
     try {
@@ -178,7 +193,7 @@ describe('OpenTelemetry spans', () => {
 });
 
 describe('OpenTelemetry without an SDK', () => {
-  it('a propagator but no tracer provider: enqueue passes the caller\'s context on; the worker still runs the task', async () => {
+  it("a propagator but no tracer provider: enqueue passes the caller's context on; the worker still runs the task", async () => {
     // The describe above shut its SDK down (trace.disable()); only a propagator and a context
     // manager are registered here, as an app that passes contexts through without recording does.
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());

@@ -16,7 +16,9 @@ describe('benchmarks over the protocol (SQLite)', () => {
     t = await tempDashboard();
     client = await connectClient(t.dashboard);
     client.on('bench', ({ run }) => runs.set(run.id, run));
-    await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'q.db') }, secrets: {} } });
+    await client.request('profiles.save', {
+      draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'q.db') }, secrets: {} },
+    });
   });
   after(async () => {
     client.close();
@@ -27,22 +29,39 @@ describe('benchmarks over the protocol (SQLite)', () => {
   afterEach(async () => {
     const running = (await client.request('bench.list', {})).filter((r) => r.state === 'running');
     for (const r of running) await client.request('bench.cancel', { id: r.id });
-    await eventually('no benchmark running', async () => (await client.request('bench.list', {})).every((r) => r.state !== 'running'), 120_000, 200);
+    await eventually(
+      'no benchmark running',
+      async () => (await client.request('bench.list', {})).every((r) => r.state !== 'running'),
+      120_000,
+      200,
+    );
   });
 
   it('pushes progress, refuses a second run, and cancels', { timeout: 300_000 }, async () => {
     // Generous ceilings: on a loaded machine the first progress and the cancel take their time.
-    const run = await client.request('bench.start', { profiles: ['local'], options: { tasks: 2_000_000, floor: false, warmup: 0, idleSamples: 0 }, sweep: false });
+    const run = await client.request('bench.start', {
+      profiles: ['local'],
+      options: { tasks: 2_000_000, floor: false, warmup: 0, idleSamples: 0 },
+      sweep: false,
+    });
     assert.equal(run.state, 'running');
     await eventually('a progress event', () => runs.get(run.id)?.progress?.done, 120_000);
     await assert.rejects(client.request('bench.start', { profiles: ['local'], options: {}, sweep: false }), /already running/);
     await client.request('bench.cancel', { id: run.id });
-    const final = await eventually('the cancelled state', () => (runs.get(run.id)?.state === 'cancelled' ? runs.get(run.id) : undefined), 120_000);
+    const final = await eventually(
+      'the cancelled state',
+      () => (runs.get(run.id)?.state === 'cancelled' ? runs.get(run.id) : undefined),
+      120_000,
+    );
     assert.ok(final.finishedAt);
   });
 
   it('exports a finished run as JSON, CSV and Markdown, and compares it with itself imported', { timeout: 300_000 }, async () => {
-    const run = await client.request('bench.start', { profiles: ['local'], options: { tasks: 200, floor: false, idleSamples: 20, warmup: 20 }, sweep: false });
+    const run = await client.request('bench.start', {
+      profiles: ['local'],
+      options: { tasks: 200, floor: false, idleSamples: 20, warmup: 20 },
+      sweep: false,
+    });
     await eventually('the run to finish', () => runs.get(run.id)?.state === 'done', 240_000);
     const json = await client.request('bench.export', { id: run.id, format: 'json' });
     assert.match(json.filename, /\.json$/);

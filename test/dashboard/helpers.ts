@@ -95,7 +95,12 @@ export async function connectClient(d: RunningDashboard): Promise<ProtocolClient
   return new ProtocolClient(transport, 60_000);
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -106,7 +111,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 }
 
 /** The next `event` the client receives that `match`es; rejects after `timeoutMs`. */
-export function nextEvent<E extends EventName>(client: ProtocolClient, event: E, match: (d: EventData<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventData<E>> {
+export function nextEvent<E extends EventName>(
+  client: ProtocolClient,
+  event: E,
+  match: (d: EventData<E>) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<EventData<E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
     const off = client.on(event, (d) => {
@@ -126,7 +136,9 @@ export function memoryProfileDashboard(profile: string): { readonly client: Prot
   before(async () => {
     t = await tempDashboard();
     client = await connectClient(t.dashboard);
-    await client.request('profiles.save', { draft: { name: profile, kind: 'memory', options: { name: `m-${randomBytes(4).toString('hex')}` }, secrets: {} } });
+    await client.request('profiles.save', {
+      draft: { name: profile, kind: 'memory', options: { name: `m-${randomBytes(4).toString('hex')}` }, secrets: {} },
+    });
   });
   after(async () => {
     client?.close();

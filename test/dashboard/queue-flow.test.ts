@@ -13,13 +13,26 @@ describe('dashboard service: queue flow control', () => {
 
   it('pause, limits, resume: each answers the settings; the snapshot and a watching session show them', async () => {
     await dashboard.client.request('watch.set', { profile });
-    const pushed = nextEvent(dashboard.client, 'queues', (d) => d.profile === profile && d.queues.some((q) => q.queue === 'emails' && q.paused && q.maxRunning === 5));
+    const pushed = nextEvent(
+      dashboard.client,
+      'queues',
+      (d) => d.profile === profile && d.queues.some((q) => q.queue === 'emails' && q.paused && q.maxRunning === 5),
+    );
     assert.deepEqual(await dashboard.client.request('queues.pause', { profile, queue: 'emails' }), { paused: true });
-    assert.deepEqual(await dashboard.client.request('queues.setLimits', { profile, queue: 'emails', rate: { max: 100, perMs: 1000 }, maxRunning: 5 }), { paused: true, rate: { max: 100, perMs: 1000 }, maxRunning: 5 });
+    assert.deepEqual(
+      await dashboard.client.request('queues.setLimits', { profile, queue: 'emails', rate: { max: 100, perMs: 1000 }, maxRunning: 5 }),
+      { paused: true, rate: { max: 100, perMs: 1000 }, maxRunning: 5 },
+    );
     const snap = await dashboard.client.request('queues.snapshot', { profile });
-    assert.deepEqual(snap.queues.map((q) => [q.queue, q.paused, q.rate, q.maxRunning]), [['emails', true, { max: 100, perMs: 1000 }, 5]]);
+    assert.deepEqual(
+      snap.queues.map((q) => [q.queue, q.paused, q.rate, q.maxRunning]),
+      [['emails', true, { max: 100, perMs: 1000 }, 5]],
+    );
     await pushed;
-    assert.deepEqual(await dashboard.client.request('queues.setLimits', { profile, queue: 'emails', rate: null }), { paused: true, maxRunning: 5 });
+    assert.deepEqual(await dashboard.client.request('queues.setLimits', { profile, queue: 'emails', rate: null }), {
+      paused: true,
+      maxRunning: 5,
+    });
     assert.deepEqual(await dashboard.client.request('queues.resume', { profile, queue: 'emails' }), { maxRunning: 5 });
     assert.deepEqual(await dashboard.client.request('queues.settings', { profile, queue: 'emails' }), { maxRunning: 5 });
     assert.deepEqual(await dashboard.client.request('queues.setLimits', { profile, queue: 'emails', maxRunning: null }), {});
@@ -27,9 +40,16 @@ describe('dashboard service: queue flow control', () => {
   });
 
   it('refuses bad limits and queue names with a ConfigurationError naming the field, and stores nothing', async () => {
-    await assert.rejects(dashboard.client.request('queues.setLimits', { profile, queue: 'api', rate: { max: 0, perMs: 1000 } }), (e: RemoteError) => e.issues.some((i) => i.option === 'limits.rate.max'));
-    await assert.rejects(dashboard.client.request('queues.setLimits', { profile, queue: 'api', maxRunning: 2.5 }), (e: RemoteError) => e.issues.some((i) => i.option === 'limits.maxRunning'));
-    await assert.rejects(dashboard.client.request('queues.pause', { profile, queue: 'a.b' }), (e: RemoteError) => e.issues.some((i) => i.option === 'queue'));
+    await assert.rejects(
+      dashboard.client.request('queues.setLimits', { profile, queue: 'api', rate: { max: 0, perMs: 1000 } }),
+      (e: RemoteError) => e.issues.some((i) => i.option === 'limits.rate.max'),
+    );
+    await assert.rejects(dashboard.client.request('queues.setLimits', { profile, queue: 'api', maxRunning: 2.5 }), (e: RemoteError) =>
+      e.issues.some((i) => i.option === 'limits.maxRunning'),
+    );
+    await assert.rejects(dashboard.client.request('queues.pause', { profile, queue: 'a.b' }), (e: RemoteError) =>
+      e.issues.some((i) => i.option === 'queue'),
+    );
     assert.deepEqual(await dashboard.client.request('queues.settings', { profile, queue: 'api' }), {});
   });
 });

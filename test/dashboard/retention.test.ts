@@ -27,7 +27,7 @@ describe('dashboard service: queue settings and cancel', () => {
     await t.close();
   });
 
-  it('reads and sets a queue\'s retention; {} removes it', async () => {
+  it("reads and sets a queue's retention; {} removes it", async () => {
     assert.deepEqual(await client.request('queues.settings', { profile, queue: 'reports' }), {});
     const keep = { succeeded: { maxAgeMs: 86_400_000, maxCount: 1000 }, dead: { maxCount: 50 } };
     assert.deepEqual(await client.request('queues.setRetention', { profile, queue: 'reports', keep }), { keep });
@@ -36,8 +36,14 @@ describe('dashboard service: queue settings and cancel', () => {
   });
 
   it('refuses a bad rule or queue with a ConfigurationError naming the field', async () => {
-    await assert.rejects(client.request('queues.setRetention', { profile, queue: 'reports', keep: { dead: { maxCount: -1 } } }), (e: RemoteError) => e.issues[0]?.option === 'keep.dead.maxCount');
-    await assert.rejects(client.request('queues.setRetention', { profile, queue: 'reports', keep: { running: { maxCount: 1 } } as never }), (e: RemoteError) => e.issues[0]?.option === 'keep.running');
+    await assert.rejects(
+      client.request('queues.setRetention', { profile, queue: 'reports', keep: { dead: { maxCount: -1 } } }),
+      (e: RemoteError) => e.issues[0]?.option === 'keep.dead.maxCount',
+    );
+    await assert.rejects(
+      client.request('queues.setRetention', { profile, queue: 'reports', keep: { running: { maxCount: 1 } } as never }),
+      (e: RemoteError) => e.issues[0]?.option === 'keep.running',
+    );
     await assert.rejects(client.request('queues.settings', { profile, queue: 'a b' }), (e: RemoteError) => e.issues[0]?.option === 'queue');
   });
 
@@ -49,7 +55,16 @@ describe('dashboard service: queue settings and cancel', () => {
     const cancelled = new Promise<void>((resolve) => worker.once('cancelled', () => resolve()));
     await worker.start();
     try {
-      const { firstId } = await client.request('tasks.enqueue', { profile, name: 'sitq.sleep', payloadJson: '{"ms":60000}', queue: 'ui', count: 1, priority: 0, delayMs: 0, maxAttempts: 1 });
+      const { firstId } = await client.request('tasks.enqueue', {
+        profile,
+        name: 'sitq.sleep',
+        payloadJson: '{"ms":60000}',
+        queue: 'ui',
+        count: 1,
+        priority: 0,
+        delayMs: 0,
+        maxAttempts: 1,
+      });
       const id = firstId!;
       for (let i = 0; i < 500 && (await backend.getTask(id))?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(await client.request('tasks.cancel', { profile, id }), { ok: true });

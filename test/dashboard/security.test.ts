@@ -16,12 +16,15 @@ interface Reply {
 
 function get(port: number, path: string, options: { host?: string; method?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { Host: options.host ?? `127.0.0.1:${port}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { Host: options.host ?? `127.0.0.1:${port}` } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -48,7 +51,15 @@ describe('browser dashboard: token, loopback, origin', () => {
 
   it('refuses every path without the right token', async () => {
     const { port, token } = t.dashboard;
-    for (const path of ['/', '/index.html', '/app.js', '/ws', `/${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}/`, `/${token.toUpperCase()}/`, '/favicon.ico']) {
+    for (const path of [
+      '/',
+      '/index.html',
+      '/app.js',
+      '/ws',
+      `/${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}/`,
+      `/${token.toUpperCase()}/`,
+      '/favicon.ico',
+    ]) {
       const r = await get(port, path);
       assert.equal(r.status, 403, `${path} should be refused`);
       assert.doesNotMatch(r.body, /<html|<script/i);
@@ -60,7 +71,11 @@ describe('browser dashboard: token, loopback, origin', () => {
     const r = await get(port, `/${token}/`);
     assert.equal(r.status, 200);
     assert.match(r.body, /<script type="module" src="app.js"><\/script>/);
-    assert.doesNotMatch(r.body, /<script>|<script [^>]*>[^<]|<style|\sstyle=|\son[a-z]+=/i, 'no inline script, style or handlers in the page');
+    assert.doesNotMatch(
+      r.body,
+      /<script>|<script [^>]*>[^<]|<style|\sstyle=|\son[a-z]+=/i,
+      'no inline script, style or handlers in the page',
+    );
     const csp = String(r.headers['content-security-policy']);
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
@@ -76,7 +91,12 @@ describe('browser dashboard: token, loopback, origin', () => {
 
   it('never serves files outside the UI folder', async () => {
     const { port, token } = t.dashboard;
-    for (const path of [`/${token}/../../package.json`, `/${token}/%2e%2e/%2e%2e/package.json`, `/${token}/..%2f..%2fpackage.json`, `/${token}/nope.js`]) {
+    for (const path of [
+      `/${token}/../../package.json`,
+      `/${token}/%2e%2e/%2e%2e/package.json`,
+      `/${token}/..%2f..%2fpackage.json`,
+      `/${token}/nope.js`,
+    ]) {
       const r = await get(port, path);
       assert.ok(r.status === 404 || r.status === 403, `${path} gave ${r.status}`);
       assert.doesNotMatch(r.body, /"name": "sitq"/);

@@ -49,7 +49,16 @@ describe('dashboard service: following a task live', () => {
     const items: EventStreamItem[] = [];
     const stop = client.on('task.events', (d) => d.profile === profile && items.push(...d.items));
     try {
-      const { firstId } = await client.request('tasks.enqueue', { profile, name: 'ui.steps', payloadJson: 'null', queue: 'live', count: 1, priority: 0, delayMs: 0, maxAttempts: 1 });
+      const { firstId } = await client.request('tasks.enqueue', {
+        profile,
+        name: 'ui.steps',
+        payloadJson: 'null',
+        queue: 'live',
+        count: 1,
+        priority: 0,
+        delayMs: 0,
+        maxAttempts: 1,
+      });
       const id = firstId!;
       assert.deepEqual(await client.request('tasks.follow', { profile, taskId: id }), { following: true });
       await eventually('the log event', () => items.some((e) => e.kind === 'log'));
@@ -59,10 +68,22 @@ describe('dashboard service: following a task live', () => {
       release();
       await eventually('the succeeded event', () => items.some((e) => e.kind === 'succeeded'));
       assert.ok(items.every((e) => e.kind !== 'gap' && e.taskId === id));
-      assert.deepEqual(items.map((e) => e.kind).filter((k) => k !== 'enqueued' && k !== 'started'), ['progress', 'log', 'succeeded']);
+      assert.deepEqual(
+        items.map((e) => e.kind).filter((k) => k !== 'enqueued' && k !== 'started'),
+        ['progress', 'log', 'succeeded'],
+      );
       assert.deepEqual(await client.request('tasks.unfollow', {}), { following: false });
       const before = items.length;
-      await client.request('tasks.enqueue', { profile, name: 'sitq.echo', payloadJson: '1', queue: 'live', count: 1, priority: 0, delayMs: 0, maxAttempts: 1 });
+      await client.request('tasks.enqueue', {
+        profile,
+        name: 'sitq.echo',
+        payloadJson: '1',
+        queue: 'live',
+        count: 1,
+        priority: 0,
+        delayMs: 0,
+        maxAttempts: 1,
+      });
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(items.length, before);
     } finally {
@@ -73,6 +94,8 @@ describe('dashboard service: following a task live', () => {
   });
 
   it('refuses a bad queue name, naming it', async () => {
-    await assert.rejects(client.request('tasks.follow', { profile, queue: 'a b' }), (e: RemoteError) => e.issues.some((i) => /queue/.test(i.option)));
+    await assert.rejects(client.request('tasks.follow', { profile, queue: 'a b' }), (e: RemoteError) =>
+      e.issues.some((i) => /queue/.test(i.option)),
+    );
   });
 });

@@ -75,8 +75,10 @@ describe('desktop app: main wiring with the real core process', () => {
     assert.match(hello.secretStore.warning ?? '', /basic_text/);
   });
 
-  it('keeps a typed secret encrypted in main, out of the config file and out of the core\'s answers', async () => {
-    await call('profiles.save', { draft: { name: 'desk', kind: 'postgres', options: { host: '127.0.0.1', database: 'test' }, secrets: { password: 'pg-pass-1234' } } });
+  it("keeps a typed secret encrypted in main, out of the config file and out of the core's answers", async () => {
+    await call('profiles.save', {
+      draft: { name: 'desk', kind: 'postgres', options: { host: '127.0.0.1', database: 'test' }, secrets: { password: 'pg-pass-1234' } },
+    });
     const config = readFileSync(join(dir, 'sitq.config.json'), 'utf8');
     assert.doesNotMatch(config, /pg-pass-1234/);
     assert.match(config, /\$\{SITQ_DESK_PASSWORD\}/);
@@ -91,8 +93,19 @@ describe('desktop app: main wiring with the real core process', () => {
     await call('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(dir, 'q.db') }, secrets: {} } });
     const test = await call('profiles.test', { name: 'local' });
     assert.equal(test.ok, true, test.error);
-    await call('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 5, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 3 });
-    await eventually('a health event sent to the window', () => win.webContents.sent.some((s) => s.channel === IPC_EVENT && (s.payload as { event?: string }).event === 'health'));
+    await call('tasks.enqueue', {
+      profile: 'local',
+      name: 'sitq.echo',
+      payloadJson: '{}',
+      count: 5,
+      queue: 'default',
+      priority: 0,
+      delayMs: 0,
+      maxAttempts: 3,
+    });
+    await eventually('a health event sent to the window', () =>
+      win.webContents.sent.some((s) => s.channel === IPC_EVENT && (s.payload as { event?: string }).event === 'health'),
+    );
     assert.equal((await call('tasks.list', { profile: 'local', offset: 0, limit: 10 })).total, 5);
   });
 

@@ -25,7 +25,8 @@ function refusing(node: string, dev: boolean): string[] {
   for (const [path, entry] of Object.entries(lock.packages)) {
     const range = path && !Array.isArray(entry.engines) ? entry.engines?.node : undefined;
     if (!range || !!entry.dev !== dev) continue;
-    if (!semver.satisfies(node, range, { includePrerelease: true })) out.push(`${path.replace(/^.*node_modules\//, '')}@${entry.version} (${range})`);
+    if (!semver.satisfies(node, range, { includePrerelease: true }))
+      out.push(`${path.replace(/^.*node_modules\//, '')}@${entry.version} (${range})`);
   }
   return out.sort();
 }
@@ -39,10 +40,18 @@ describe('engines against Node 20', () => {
     assert.deepEqual(refusing('20.0.0', false), []);
   });
 
-  it('the development tree accepts this Node 20, except the Electron 45 tool chain', { skip: process.versions.node.split('.')[0] !== '20' && 'runs on Node 20' }, () => {
-    const refused = refusing(process.versions.node, true);
-    assert.deepEqual(refused.map((r) => r.replace(/@[^@]+$/, '')), ELECTRON_TOOLCHAIN, refused.join('\n'));
-  });
+  it(
+    'the development tree accepts this Node 20, except the Electron 45 tool chain',
+    { skip: process.versions.node.split('.')[0] !== '20' && 'runs on Node 20' },
+    () => {
+      const refused = refusing(process.versions.node, true);
+      assert.deepEqual(
+        refused.map((r) => r.replace(/@[^@]+$/, '')),
+        ELECTRON_TOOLCHAIN,
+        refused.join('\n'),
+      );
+    },
+  );
 
   it('the Electron 45 tool chain loads and works on this Node anyway (require(esm), Node 20.19+)', async () => {
     const req = createRequire(join(ROOT, 'package.json'));

@@ -1,7 +1,17 @@
 // Stand-ins for the Electron objects the desktop code takes (see desktop/electron-types.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserWindowLike, IpcMainInvokeEventLike, IpcMainLike, PreventableEvent, SafeStorageLike, SessionLike, UtilityProcessLike, WebContentsLike, WebFrameLike } from '../../desktop/electron-types.js';
+import type {
+  BrowserWindowLike,
+  IpcMainInvokeEventLike,
+  IpcMainLike,
+  PreventableEvent,
+  SafeStorageLike,
+  SessionLike,
+  UtilityProcessLike,
+  WebContentsLike,
+  WebFrameLike,
+} from '../../desktop/electron-types.js';
 import { ROOT } from '../ui/build.js';
 
 type Listener = (...args: never[]) => unknown;
@@ -99,7 +109,10 @@ export function fakeSafeStorage(backend: string, available = true): SafeStorageL
 
 /** The core process started with plain Node (what utilityProcess.fork does in the app). */
 export function forkCoreWithNode(): UtilityProcessLike & { child: ChildProcess } {
-  const child = fork(join(ROOT, 'dist', 'desktop', 'core', 'host', 'core-main.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = fork(join(ROOT, 'dist', 'desktop', 'core', 'host', 'core-main.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
   return {
     child,
     postMessage: (m) => void child.send(m as object),

@@ -23,7 +23,7 @@ function setup() {
 
 const hello: RequestMessage = { type: 'request', id: 7, method: 'hello', params: {} };
 
-it('forwards a request from the app\'s own top frame to that window\'s session', async () => {
+it("forwards a request from the app's own top frame to that window's session", async () => {
   const { ipc, ours, seen } = setup();
   const response = await ipc.invoke(IPC_REQUEST, ours, topFrame('app://sitq/index.html#/queues'), hello);
   assert.deepEqual(response, { type: 'response', id: 7, ok: true, result: { echoed: 'hello' } });

@@ -33,7 +33,11 @@ async function startUntilFallback(env: Record<string, string | undefined>): Prom
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
   const started = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'desktop', 'launch.mjs'), '--port', '0'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'desktop', 'launch.mjs'), '--port', '0'], {
+    cwd,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -94,17 +98,24 @@ function noBinary(mirror: string): Record<string, string | undefined> {
 }
 
 describe('npm start where Electron cannot run', () => {
-  it('without a display: says so in one line and serves the browser dashboard', { skip: process.platform !== 'linux' && 'the display check is Linux-only', timeout: 90_000 }, async () => {
-    const r = await startUntilFallback({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined });
-    assert.equal(r.reason, 'no display: DISPLAY and WAYLAND_DISPLAY are unset');
-    assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
-    console.log(`# fallback without a display after ${r.ms} ms`);
-    assert.equal(r.stderr.trim(), '', 'nothing on stderr');
-  });
+  it(
+    'without a display: says so in one line and serves the browser dashboard',
+    { skip: process.platform !== 'linux' && 'the display check is Linux-only', timeout: 90_000 },
+    async () => {
+      const r = await startUntilFallback({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined });
+      assert.equal(r.reason, 'no display: DISPLAY and WAYLAND_DISPLAY are unset');
+      assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
+      console.log(`# fallback without a display after ${r.ms} ms`);
+      assert.equal(r.stderr.trim(), '', 'nothing on stderr');
+    },
+  );
 
   it('the binary is not downloaded and its host does not resolve: falls back, naming the download', { timeout: 90_000 }, async () => {
     const r = await startUntilFallback(noBinary('https://electron-mirror.invalid/'));
-    assert.match(r.reason, /^the Electron \d+\.\d+\.\d+ binary is not downloaded and cannot be: electron-mirror\.invalid: (ENOTFOUND|EAI_AGAIN)/);
+    assert.match(
+      r.reason,
+      /^the Electron \d+\.\d+\.\d+ binary is not downloaded and cannot be: electron-mirror\.invalid: (ENOTFOUND|EAI_AGAIN)/,
+    );
     assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
     // One line: the installer's own stack trace is not passed on.
     assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('sitq: Electron cannot start')).length, 1);
@@ -112,16 +123,23 @@ describe('npm start where Electron cannot run', () => {
     console.log(`# fallback with an unresolvable download host after ${r.ms} ms`);
   });
 
-  it('the download host accepts but never answers: falls back after the 4 s probe, not after a network timeout', { timeout: 90_000 }, async () => {
-    const server = await silentServer();
-    try {
-      const r = await startUntilFallback(noBinary(server.url));
-      assert.match(r.reason, /^the Electron \d+\.\d+\.\d+ binary is not downloaded and cannot be: 127\.0\.0\.1:\d+ did not answer within 4 s$/);
-      assert.ok(r.ms >= 4000, `waited for the probe (${r.ms} ms)`);
-      assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
-      console.log(`# fallback with a silent download host after ${r.ms} ms`);
-    } finally {
-      await server.close();
-    }
-  });
+  it(
+    'the download host accepts but never answers: falls back after the 4 s probe, not after a network timeout',
+    { timeout: 90_000 },
+    async () => {
+      const server = await silentServer();
+      try {
+        const r = await startUntilFallback(noBinary(server.url));
+        assert.match(
+          r.reason,
+          /^the Electron \d+\.\d+\.\d+ binary is not downloaded and cannot be: 127\.0\.0\.1:\d+ did not answer within 4 s$/,
+        );
+        assert.ok(r.ms >= 4000, `waited for the probe (${r.ms} ms)`);
+        assert.ok(r.ms < FALLBACK_CEILING_MS, `fallback after ${r.ms} ms`);
+        console.log(`# fallback with a silent download host after ${r.ms} ms`);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });

@@ -48,7 +48,10 @@ describe('desktop scripts where their downloads are impossible', () => {
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^sitq: package:desktop: cannot download what electron-builder needs \(the Electron \d+\.\d+\.\d+ zip and headers\): electron-mirror\.invalid: (ENOTFOUND|EAI_AGAIN)$/);
+    assert.match(
+      lines[0],
+      /^sitq: package:desktop: cannot download what electron-builder needs \(the Electron \d+\.\d+\.\d+ zip and headers\): electron-mirror\.invalid: (ENOTFOUND|EAI_AGAIN)$/,
+    );
     assert.ok(r.ms < 15_000, `stopped after ${r.ms} ms`);
     assert.equal(digest(), before, 'better-sqlite3 is untouched');
   });

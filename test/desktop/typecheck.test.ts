@@ -14,7 +14,7 @@ import { packageFile, toolSkip } from './tooling.js';
 
 const types = packageFile('electron', 'electron.d.ts');
 
-it('main.ts and preload.ts type-check against Electron\'s definitions', { skip: toolSkip(types), timeout: 120_000 }, () => {
+it("main.ts and preload.ts type-check against Electron's definitions", { skip: toolSkip(types), timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sitq-tsc-'));
   try {
     const config = {
@@ -32,7 +32,11 @@ it('main.ts and preload.ts type-check against Electron\'s definitions', { skip: 
       files: [join(ROOT, 'desktop', 'main.ts'), join(ROOT, 'desktop', 'preload.ts')],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config));
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json'), '--listFiles'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json'), '--listFiles'],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const files = r.stdout.split('\n').map((l) => l.trim());
     assert.ok(files.includes((types as { path: string }).path), `checked against ${(types as { path: string }).path}:\n${r.stdout}`);

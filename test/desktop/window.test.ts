@@ -61,7 +61,8 @@ describe('desktop window', () => {
   it('recognises only its own origin', () => {
     assert.equal(isAppUrl('app://sitq/index.html'), true);
     assert.equal(isAppUrl('app://sitq/'), true);
-    for (const url of ['app://other/index.html', 'https://sitq/', 'app://sitq.evil/', 'file:///app/index.html', 'not a url']) assert.equal(isAppUrl(url), false, url);
+    for (const url of ['app://other/index.html', 'https://sitq/', 'app://sitq.evil/', 'file:///app/index.html', 'not a url'])
+      assert.equal(isAppUrl(url), false, url);
   });
 
   it('serves the built UI on app:// with a strict CSP, and nothing outside it', () => {
@@ -74,7 +75,12 @@ describe('desktop window', () => {
     assert.equal(index.headers['Content-Security-Policy'], CONTENT_SECURITY_POLICY);
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval|\*/);
     assert.equal(appResponse(ui, 'app://sitq/app.js').headers['Content-Type'], 'text/javascript; charset=utf-8');
-    for (const url of ['app://sitq/../../etc/passwd', 'app://sitq/%2e%2e/%2e%2e/etc/passwd', 'app://other/index.html', 'app://sitq/missing.js']) {
+    for (const url of [
+      'app://sitq/../../etc/passwd',
+      'app://sitq/%2e%2e/%2e%2e/etc/passwd',
+      'app://other/index.html',
+      'app://sitq/missing.js',
+    ]) {
       assert.equal(appResponse(ui, url).status, 404, url);
     }
   });

@@ -39,8 +39,24 @@ describe('npm run faults on SQLite', () => {
   // Concurrency 1 here; the poison run below uses the default concurrency, where a process-killing
   // task is claimed together with others.
   it('process kill and poison: every row present, nothing lost, exit 0', async () => {
-    const { code, report, output } = await runFaults(['--backends', 'sqlite', '--scenarios', 'process-kill,poison', '--tasks', '400', '--concurrency', '1', '--task-ms', '10', '--lease', '2000']);
-    assert.deepEqual(report.rows.map((r) => `${r.backend} ${r.scenario}`), ['sqlite process-kill', 'sqlite poison']);
+    const { code, report, output } = await runFaults([
+      '--backends',
+      'sqlite',
+      '--scenarios',
+      'process-kill,poison',
+      '--tasks',
+      '400',
+      '--concurrency',
+      '1',
+      '--task-ms',
+      '10',
+      '--lease',
+      '2000',
+    ]);
+    assert.deepEqual(
+      report.rows.map((r) => `${r.backend} ${r.scenario}`),
+      ['sqlite process-kill', 'sqlite poison'],
+    );
     for (const row of report.rows) {
       assert.equal(row.error, undefined, `${row.scenario}: ${row.error}`);
       assert.equal(row.lost, 0, `${row.scenario} lost ${row.lost}: ${row.notes.join('; ')}`);
@@ -56,8 +72,22 @@ describe('npm run faults on SQLite', () => {
   });
 
   it('poison at concurrency 8: the tasks claimed with a process-killing task are not lost', async () => {
-    const { code, report, output } = await runFaults(['--backends', 'sqlite', '--scenarios', 'poison', '--tasks', '400', '--task-ms', '10', '--lease', '2000']);
-    assert.deepEqual(report.rows.map((r) => `${r.backend} ${r.scenario}`), ['sqlite poison']);
+    const { code, report, output } = await runFaults([
+      '--backends',
+      'sqlite',
+      '--scenarios',
+      'poison',
+      '--tasks',
+      '400',
+      '--task-ms',
+      '10',
+      '--lease',
+      '2000',
+    ]);
+    assert.deepEqual(
+      report.rows.map((r) => `${r.backend} ${r.scenario}`),
+      ['sqlite poison'],
+    );
     const row = report.rows[0];
     assert.equal(row.error, undefined, row.error);
     assert.equal(code, row.pass ? 0 : 1, output.slice(-2000));

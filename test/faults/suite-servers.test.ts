@@ -13,20 +13,32 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PORTS = { postgres: 5470, redis: 7110, nats: 4280 } as const;
 
 describe('the test runner starts missing servers itself', () => {
-  const missing = Object.keys(PORTS).map((k) => missingBinary(k as keyof typeof PORTS)).filter(Boolean);
-  it('starts a throwaway PostgreSQL, Redis and NATS on ports that do not answer, and removes them at the end', { skip: missing.length ? missing.join('; ') : false, timeout: 180_000 }, async () => {
-    for (const port of Object.values(PORTS)) assert.equal(await tcpReachable('127.0.0.1', port), false, `port ${port} is already in use`);
-    const env = { ...process.env, SITQ_TEST_POSTGRES_PORT: String(PORTS.postgres), SITQ_TEST_REDIS_PORT: String(PORTS.redis), SITQ_TEST_NATS_PORT: String(PORTS.nats) };
-    const child = spawn(process.execPath, ['scripts/test.mjs', 'core/stats'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, out);
-    assert.match(out, new RegExp(`started a throwaway PostgreSQL on 127\\.0\\.0\\.1:${PORTS.postgres}`));
-    assert.match(out, new RegExp(`started a throwaway Redis on 127\\.0\\.0\\.1:${PORTS.redis}`));
-    assert.match(out, new RegExp(`started a throwaway NATS on 127\\.0\\.0\\.1:${PORTS.nats}`));
-    assert.match(out, /sitq: \d+ passed, 0 failed/);
-    for (const port of Object.values(PORTS)) assert.equal(await tcpReachable('127.0.0.1', port), false, `the server on ${port} was left running`);
-  });
+  const missing = Object.keys(PORTS)
+    .map((k) => missingBinary(k as keyof typeof PORTS))
+    .filter(Boolean);
+  it(
+    'starts a throwaway PostgreSQL, Redis and NATS on ports that do not answer, and removes them at the end',
+    { skip: missing.length ? missing.join('; ') : false, timeout: 180_000 },
+    async () => {
+      for (const port of Object.values(PORTS)) assert.equal(await tcpReachable('127.0.0.1', port), false, `port ${port} is already in use`);
+      const env = {
+        ...process.env,
+        SITQ_TEST_POSTGRES_PORT: String(PORTS.postgres),
+        SITQ_TEST_REDIS_PORT: String(PORTS.redis),
+        SITQ_TEST_NATS_PORT: String(PORTS.nats),
+      };
+      const child = spawn(process.execPath, ['scripts/test.mjs', 'core/stats'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, out);
+      assert.match(out, new RegExp(`started a throwaway PostgreSQL on 127\\.0\\.0\\.1:${PORTS.postgres}`));
+      assert.match(out, new RegExp(`started a throwaway Redis on 127\\.0\\.0\\.1:${PORTS.redis}`));
+      assert.match(out, new RegExp(`started a throwaway NATS on 127\\.0\\.0\\.1:${PORTS.nats}`));
+      assert.match(out, /sitq: \d+ passed, 0 failed/);
+      for (const port of Object.values(PORTS))
+        assert.equal(await tcpReachable('127.0.0.1', port), false, `the server on ${port} was left running`);
+    },
+  );
 });

@@ -19,16 +19,61 @@ type Kind = 'whole' | 'duration' | 'queue' | 'queues' | 'list' | 'text';
 
 /** The flags with a value, per command, and what kind of value each takes. */
 const FLAGS: Record<string, [string, Kind][]> = {
-  enqueue: [['--count', 'whole'], ['--delay', 'duration'], ['--queue', 'queue'], ['--priority', 'whole'], ['--max-attempts', 'whole'], ['--timeout', 'duration']],
-  inspect: [['--queue', 'queue'], ['--limit', 'whole'], ['--offset', 'whole']],
-  purge: [['--older-than', 'duration'], ['--queue', 'queue']],
-  stats: [['--queue', 'queue'], ['--since', 'duration']],
+  enqueue: [
+    ['--count', 'whole'],
+    ['--delay', 'duration'],
+    ['--queue', 'queue'],
+    ['--priority', 'whole'],
+    ['--max-attempts', 'whole'],
+    ['--timeout', 'duration'],
+  ],
+  inspect: [
+    ['--queue', 'queue'],
+    ['--limit', 'whole'],
+    ['--offset', 'whole'],
+  ],
+  purge: [
+    ['--older-than', 'duration'],
+    ['--queue', 'queue'],
+  ],
+  stats: [
+    ['--queue', 'queue'],
+    ['--since', 'duration'],
+  ],
   metrics: [],
-  health: [['--interval', 'duration'], ['--rounds', 'whole'], ['--timeout', 'duration'], ['--slow', 'duration']],
-  worker: [['--concurrency', 'whole'], ['--queues', 'queues'], ['--lease', 'duration'], ['--poll', 'duration'], ['--task-timeout', 'duration'], ['--grace', 'duration']],
-  bench: [['--tasks', 'whole'], ['--concurrency', 'whole'], ['--payload-bytes', 'whole'], ['--warmup', 'whole'], ['--idle-samples', 'whole'], ['--rounds', 'whole']],
-  sweep: [['--pool-sizes', 'list'], ['--concurrency', 'list'], ['--tasks-per-cell', 'whole']],
-  demo: [['--tasks', 'whole'], ['--rounds', 'whole'], ['--interval', 'duration'], ['--tasks-per-cell', 'whole']],
+  health: [
+    ['--interval', 'duration'],
+    ['--rounds', 'whole'],
+    ['--timeout', 'duration'],
+    ['--slow', 'duration'],
+  ],
+  worker: [
+    ['--concurrency', 'whole'],
+    ['--queues', 'queues'],
+    ['--lease', 'duration'],
+    ['--poll', 'duration'],
+    ['--task-timeout', 'duration'],
+    ['--grace', 'duration'],
+  ],
+  bench: [
+    ['--tasks', 'whole'],
+    ['--concurrency', 'whole'],
+    ['--payload-bytes', 'whole'],
+    ['--warmup', 'whole'],
+    ['--idle-samples', 'whole'],
+    ['--rounds', 'whole'],
+  ],
+  sweep: [
+    ['--pool-sizes', 'list'],
+    ['--concurrency', 'list'],
+    ['--tasks-per-cell', 'whole'],
+  ],
+  demo: [
+    ['--tasks', 'whole'],
+    ['--rounds', 'whole'],
+    ['--interval', 'duration'],
+    ['--tasks-per-cell', 'whole'],
+  ],
   dashboard: [['--port', 'whole']],
   requeue: [],
   cancel: [],
@@ -47,7 +92,14 @@ const BAD: Record<Kind, string[]> = {
   text: [],
 };
 
-const GOOD: Record<Kind, string[]> = { whole: ['1', '5'], duration: ['100', '2s'], queue: ['default', 'emails'], queues: ['default', 'a,b'], list: ['1,2'], text: ['x'] };
+const GOOD: Record<Kind, string[]> = {
+  whole: ['1', '5'],
+  duration: ['100', '2s'],
+  queue: ['default', 'emails'],
+  queues: ['default', 'a,b'],
+  list: ['1,2'],
+  text: ['x'],
+};
 /** Flags whose range the kind's good values miss. */
 const GOOD_FOR: Record<string, string[]> = { 'demo --tasks': ['100'], 'stats --since': ['1h'] };
 
@@ -72,26 +124,38 @@ type Bad = { args: string[]; global?: string[]; names: RegExp };
 
 const badPart = (command: string): fc.Arbitrary<Bad> => {
   const options: fc.Arbitrary<Bad>[] = [
-    fc.constantFrom('--nope', '--count=', '-Z', '--priority=5=5', '---x', '--JSON').map((f) => ({ args: [f], names: /unknown option|too many|argument/i })),
+    fc
+      .constantFrom('--nope', '--count=', '-Z', '--priority=5=5', '---x', '--JSON')
+      .map((f) => ({ args: [f], names: /unknown option|too many|argument/i })),
   ];
   // Commands that open a profile: a broken --profile or --config stops them before anything opens.
   // (`profiles` lists the config's profiles, each with its problem if it has one: it reads
   // --config but no --profile, and a profile with bad options is a listed problem, not an error.)
   const globals = BAD_GLOBALS.filter(([flag, value]) => command !== 'profiles' || (flag === '--config' && value !== 'wrong-types.json'));
   if (!['init', 'dashboard', 'demo'].includes(command)) {
-    options.push(fc.constantFrom(...globals).map(([flag, value]) => ({ args: [], global: [flag, value], names: /profile|config|invalid setting|expected/i })));
+    options.push(
+      fc
+        .constantFrom(...globals)
+        .map(([flag, value]) => ({ args: [], global: [flag, value], names: /profile|config|invalid setting|expected/i })),
+    );
   }
   const flags = FLAGS[command];
   if (flags.length > 0) {
     options.push(
-      fc.constantFrom(...flags).chain(([flag, kind]) => fc.constantFrom(...BAD[kind]).map((v) => ({ args: [flag, v], names: new RegExp(flag.replace(/^--/, '').replace(/-/g, '[- ]')) }))),
+      fc
+        .constantFrom(...flags)
+        .chain(([flag, kind]) =>
+          fc.constantFrom(...BAD[kind]).map((v) => ({ args: [flag, v], names: new RegExp(flag.replace(/^--/, '').replace(/-/g, '[- ]')) })),
+        ),
       // A flag that needs a value, given none (last on the line).
       fc.constantFrom(...flags).map(([flag]) => ({ args: [flag], names: /argument missing|requires|expected/i })),
     );
   }
   if (command === 'enqueue') {
     options.push(
-      fc.constantFrom('{', '{"a":}', "{'a':1}", 'undefined', 'NaN', '[1,', '{"a":1}}', '\u00ff').map((p) => ({ args: ['sitq.echo', p], names: /payload|JSON/i })),
+      fc
+        .constantFrom('{', '{"a":}', "{'a':1}", 'undefined', 'NaN', '[1,', '{"a":1}}', '\u00ff')
+        .map((p) => ({ args: ['sitq.echo', p], names: /payload|JSON/i })),
       fc.constantFrom('', 'has space', 'n'.repeat(201), 'ü', 'a;b').map((t) => ({ args: [t], names: /task name|expected/i })),
       fc.constant({ args: ['sitq.echo', '{}', '--key', 'k', '--count', '2'], names: /--key/ }),
       fc.constant({ args: ['sitq.echo', '{}', '--key', 'k'.repeat(300)], names: /idempotencyKey/ }),
@@ -103,17 +167,34 @@ const badPart = (command: string): fc.Arbitrary<Bad> => {
 /** A plausible rest of the line for a command: its positional arguments and a valid flag or two. */
 const goodPart = (command: string): fc.Arbitrary<string[]> => {
   // purge's --older-than is required: given, so the malformed part is the only problem on the line.
-  const positional = command === 'enqueue' ? ['sitq.echo'] : command === 'requeue' || command === 'cancel' ? ['01J000000000000000000000'] : command === 'purge' ? ['--older-than', '1d'] : [];
+  const positional =
+    command === 'enqueue'
+      ? ['sitq.echo']
+      : command === 'requeue' || command === 'cancel'
+        ? ['01J000000000000000000000']
+        : command === 'purge'
+          ? ['--older-than', '1d']
+          : [];
   const flags = FLAGS[command];
   if (flags.length === 0) return fc.constant(positional);
-  return fc.uniqueArray(fc.constantFrom(...flags), { maxLength: 2, selector: ([f]) => f }).chain((chosen) =>
-    fc.tuple(...chosen.map(([flag, kind]) => fc.constantFrom(...(GOOD_FOR[`${command} ${flag}`] ?? GOOD[kind])).map((v) => [flag, v]))).map((pairs) => [...positional, ...pairs.flat()]),
-  );
+  return fc
+    .uniqueArray(fc.constantFrom(...flags), { maxLength: 2, selector: ([f]) => f })
+    .chain((chosen) =>
+      fc
+        .tuple(...chosen.map(([flag, kind]) => fc.constantFrom(...(GOOD_FOR[`${command} ${flag}`] ?? GOOD[kind])).map((v) => [flag, v])))
+        .map((pairs) => [...positional, ...pairs.flat()]),
+    );
 };
 
 const invocation = fc.constantFrom(...COMMANDS).chain((command) =>
   fc.tuple(fc.constant(command), goodPart(command), badPart(command), fc.boolean()).map(([c, good, bad, json]) => ({
-    argv: [...(bad.global ?? []), ...(json ? ['--json'] : []), c, ...(command === 'enqueue' && bad.args.length > 0 && !bad.args[0].startsWith('-') ? [] : good), ...bad.args],
+    argv: [
+      ...(bad.global ?? []),
+      ...(json ? ['--json'] : []),
+      c,
+      ...(command === 'enqueue' && bad.args.length > 0 && !bad.args[0].startsWith('-') ? [] : good),
+      ...bad.args,
+    ],
     names: bad.names,
     json,
   })),
@@ -137,7 +218,10 @@ describe('fuzz: CLI arguments', () => {
   const p = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: '.sitq/queue.db' } } });
   after(p.remove);
   writeFileSync(join(p.dir, 'broken.json'), '{"profiles": {"a": {"type": "sqlite",}}');
-  writeFileSync(join(p.dir, 'wrong-types.json'), JSON.stringify({ profiles: { a: { type: 'redis', port: 'x', db: -1, keyPrefix: 'a b' } } }));
+  writeFileSync(
+    join(p.dir, 'wrong-types.json'),
+    JSON.stringify({ profiles: { a: { type: 'redis', port: 'x', db: -1, keyPrefix: 'a b' } } }),
+  );
 
   it(`malformed command lines exit 2 naming the problem and write nothing (${RUNS} processes)`, async () => {
     const before = snapshot(p.dir);

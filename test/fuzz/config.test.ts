@@ -83,7 +83,9 @@ describe('fuzz: config loader', () => {
         if (loaded.ok) {
           for (const name of Object.keys(loaded.value.config.profiles)) {
             const t0 = performance.now();
-            const out = await expectTypedOutcome({ text, name }, () => resolveProfile(loaded.value.config, name, { secrets: store, baseDir: dir }));
+            const out = await expectTypedOutcome({ text, name }, () =>
+              resolveProfile(loaded.value.config, name, { secrets: store, baseDir: dir }),
+            );
             assert.ok(performance.now() - t0 < HANG_MS, 'resolveProfile hung');
             if (!out.ok) assertGoodConfigError(out.error as ConfigurationError);
           }
@@ -105,7 +107,8 @@ describe('fuzz: config loader', () => {
         const out = await expectTypedOutcome(entry, () => resolveEntry('fuzz', entry as never, { secrets: store, baseDir: DIR }));
         if (!out.ok) {
           assertGoodConfigError(out.error as ConfigurationError);
-          for (const issue of (out.error as ConfigurationError).issues) assert.match(issue.option, /^profiles\.fuzz/, 'the issue names the profile');
+          for (const issue of (out.error as ConfigurationError).issues)
+            assert.match(issue.option, /^profiles\.fuzz/, 'the issue names the profile');
         }
       }),
       { numRuns: RUNS * 2 },
@@ -113,20 +116,27 @@ describe('fuzz: config loader', () => {
   });
 
   it('cases the fuzzers found: an empty SQLite path is refused, not anchored to the folder', async () => {
-    await assert.rejects(resolveEntry('x', { type: 'sqlite', path: '' }, { baseDir: DIR }), (e: unknown) => e instanceof ConfigurationError && e.option === 'profiles.x.path');
+    await assert.rejects(
+      resolveEntry('x', { type: 'sqlite', path: '' }, { baseDir: DIR }),
+      (e: unknown) => e instanceof ConfigurationError && e.option === 'profiles.x.path',
+    );
   });
 
-  it('a postgres connectionString pg cannot parse is a sitq error, not pg\'s TypeError at connect', async () => {
+  it("a postgres connectionString pg cannot parse is a sitq error, not pg's TypeError at connect", async () => {
     const { createBackend } = await import('../../shared/backends/index.js');
-    const outcome = await expectTypedOutcome('postgres://u@h:99999999/x', async () => {
-      const profile = await resolveEntry('x', { type: 'postgres', connectionString: 'postgres://u@h:99999999/x', connectTimeout: 1000 });
-      const backend = createBackend(profile.backend);
-      try {
-        await backend.connect();
-      } finally {
-        await backend.close();
-      }
-    }, [ConfigurationError, ConnectionError]);
+    const outcome = await expectTypedOutcome(
+      'postgres://u@h:99999999/x',
+      async () => {
+        const profile = await resolveEntry('x', { type: 'postgres', connectionString: 'postgres://u@h:99999999/x', connectTimeout: 1000 });
+        const backend = createBackend(profile.backend);
+        try {
+          await backend.connect();
+        } finally {
+          await backend.close();
+        }
+      },
+      [ConfigurationError, ConnectionError],
+    );
     assert.equal(outcome.ok, false);
   });
 
@@ -135,13 +145,17 @@ describe('fuzz: config loader', () => {
       weirdString,
       fc.json().map((j) => (j.trimStart().startsWith('{') ? j : `{"type":${j}}`)),
       profileEntry.map((e) => JSON.stringify(e)),
-      fc.tuple(fc.constantFrom('redis://', 'rediss://', 'postgres://', 'nats://', 'tls://', 'sqlite:', 'REDIS://'), weirdString).map(([a, b]) => a + b),
+      fc
+        .tuple(fc.constantFrom('redis://', 'rediss://', 'postgres://', 'nats://', 'tls://', 'sqlite:', 'REDIS://'), weirdString)
+        .map(([a, b]) => a + b),
     );
     await checkProperty(
       fc.asyncProperty(inline, async (text) => {
         const parsed = await expectTypedOutcome(text, () => parseInlineProfile(text));
         if (!parsed.ok) return assertGoodConfigError(parsed.error as ConfigurationError);
-        const out = await expectTypedOutcome(text, () => resolveEntry('inline', parsed.value, { secrets: new MapSecretStore(), baseDir: DIR }));
+        const out = await expectTypedOutcome(text, () =>
+          resolveEntry('inline', parsed.value, { secrets: new MapSecretStore(), baseDir: DIR }),
+        );
         if (!out.ok) assertGoodConfigError(out.error as ConfigurationError);
       }),
       { numRuns: RUNS },
@@ -149,17 +163,24 @@ describe('fuzz: config loader', () => {
   });
 
   it('${VAR} references: substituted or a ConfigurationError naming the field; a secret substituted is listed for scrubbing', async () => {
-    const nested = fc.oneof(referenceString, fc.array(referenceString, { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'password', 'tls'), fc.oneof(referenceString, weirdValue), { maxKeys: 3 }));
+    const nested = fc.oneof(
+      referenceString,
+      fc.array(referenceString, { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'password', 'tls'), fc.oneof(referenceString, weirdValue), { maxKeys: 3 }),
+    );
     await checkProperty(
       fc.asyncProperty(nested, async (value) => {
         const secret = `${SECRET_MARK}ref`;
-        const out = await expectTypedOutcome(value, () => resolveReferences(value, new MapSecretStore(referenceEnv(secret)), 'profiles.fuzz'));
+        const out = await expectTypedOutcome(value, () =>
+          resolveReferences(value, new MapSecretStore(referenceEnv(secret)), 'profiles.fuzz'),
+        );
         if (!out.ok) {
           assertGoodConfigError(out.error as ConfigurationError);
           for (const issue of (out.error as ConfigurationError).issues) assert.match(issue.option, /^profiles\.fuzz/);
           return;
         }
-        if (JSON.stringify(out.value.value).includes(secret)) assert.ok(out.value.substituted.includes(secret), 'a substituted secret is not reported for scrubbing');
+        if (JSON.stringify(out.value.value).includes(secret))
+          assert.ok(out.value.substituted.includes(secret), 'a substituted secret is not reported for scrubbing');
         assert.ok(!JSON.stringify(out.value.value).includes('${MISSING}'), 'a missing variable was left in place silently');
       }),
       { numRuns: RUNS },

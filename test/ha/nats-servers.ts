@@ -131,8 +131,17 @@ export async function startCluster(
     const monitorPort = monitorBase + offset + i;
     const routes = Array.from({ length: size }, (_, j) => `nats://127.0.0.1:${routeBase + offset + j}`).filter((_, j) => j !== i);
     const args = [
-      ...natsServerArgs(port, join(dir, name)), '-m', String(monitorPort), '-n', name,
-      '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${routeBase + offset + i}`, '--routes', routes.join(','),
+      ...natsServerArgs(port, join(dir, name)),
+      '-m',
+      String(monitorPort),
+      '-n',
+      name,
+      '--cluster_name',
+      clusterName,
+      '--cluster',
+      `nats://127.0.0.1:${routeBase + offset + i}`,
+      '--routes',
+      routes.join(','),
       ...extraArgs,
     ];
     nodes.push(Object.assign(new NatsServer(port, join(dir, name), args), { name, monitorPort }));

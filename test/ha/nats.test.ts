@@ -95,13 +95,18 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
 
       // The worst case: the node the worker talks to also leads the work stream and the records
       // bucket, so both must elect a new leader while the worker moves to another node.
-      const serving = await until('the worker to report its serving node', 10_000, async () => (await workerBackend.nodes()).find((n) => n.serving));
+      const serving = await until('the worker to report its serving node', 10_000, async () =>
+        (await workerBackend.nodes()).find((n) => n.serving),
+      );
       const victim = nodes.find((n) => n.url === serving.address);
       assert.ok(victim, `serving node ${serving.address} is not one of the cluster's`);
       for (const name of buckets.slice(0, 2)) await leadOn(admin, jsm, name, victim.name);
       // nodes() says which server leads the work stream; the others hold its replicas.
       const roles = (list: { address: string; role: string }[]) => list.map((n) => `${n.address} ${n.role}`).sort();
-      assert.deepEqual(roles(await workerBackend.nodes()), roles(nodes.map((n) => ({ address: n.url, role: n === victim ? 'leader' : 'member' }))));
+      assert.deepEqual(
+        roles(await workerBackend.nodes()),
+        roles(nodes.map((n) => ({ address: n.url, role: n === victim ? 'leader' : 'member' }))),
+      );
 
       // Steady load: 10 tasks every 20 ms, while the fault happens.
       const producing = (async () => {
@@ -129,12 +134,18 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
         const list = await workerBackend.nodes();
         const dead = list.find((n) => n.address === victim.url);
         const newLeader = list.some((n) => n.role === 'leader' && n.reachable && n.address !== victim.url);
-        return dead && !dead.reachable && !dead.serving && dead.role !== 'leader' && newLeader && list.some((n) => n.serving && n.reachable) ? list : undefined;
+        return dead && !dead.reachable && !dead.serving && dead.role !== 'leader' && newLeader && list.some((n) => n.serving && n.reachable)
+          ? list
+          : undefined;
       });
       assert.equal(afterKill.length, 3);
 
       await producing;
-      await until('every enqueued task to be done', 120_000, async () => ids.length > 0 && ledger.runs.size >= TOTAL && succeededAt.length >= ids.length);
+      await until(
+        'every enqueued task to be done',
+        120_000,
+        async () => ids.length > 0 && ledger.runs.size >= TOTAL && succeededAt.length >= ids.length,
+      );
       const firstAfter = succeededAt.find((at) => at > killedAt) ?? NaN;
       const lost = [];
       for (const id of ids) {
@@ -144,7 +155,9 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
         // succeeded a moment later) or a write that was lost (it stays so). Both fail the test.
         await sleep(2000);
         const later = await workerBackend.getTask(id).catch((e: Error) => ({ state: `unreadable: ${e.message}` }));
-        lost.push(`${id}: ${rec?.state ?? 'missing'}, ${later?.state === 'succeeded' ? 'succeeded 2 s later (a stale read)' : `still ${later?.state ?? 'missing'} 2 s later (a lost write)`}`);
+        lost.push(
+          `${id}: ${rec?.state ?? 'missing'}, ${later?.state === 'succeeded' ? 'succeeded 2 s later (a stale read)' : `still ${later?.state ?? 'missing'} 2 s later (a lost write)`}`,
+        );
       }
       const duplicates = ledger.duplicates;
       t.diagnostic(
@@ -160,7 +173,10 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       // from the producer, which then stays quiet (only the worker can move the delayed one).
       const [urgent] = await queue.enqueueMany('ha.work', [TOTAL + 1], { priority: 7 });
       const [later] = await queue.enqueueMany('ha.work', [TOTAL + 2], { delay: 1500 });
-      for (const [id, value] of [[urgent, TOTAL + 1], [later, TOTAL + 2]] as const) {
+      for (const [id, value] of [
+        [urgent, TOTAL + 1],
+        [later, TOTAL + 2],
+      ] as const) {
         assert.equal((await queue.getResult(id, { timeout: 30_000 }))?.value, value, `task ${value} did not run after the kill`);
       }
 

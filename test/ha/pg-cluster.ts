@@ -17,7 +17,10 @@ const run = promisify(execFile);
 /** A skip message when the server binaries are missing outside CI; under CI=true missing
  *  binaries fail the run instead (CI installs them with ../shared/services.sh). */
 export function clusterSkip(): string | false {
-  return binariesSkip(PG_BIN !== undefined && existsSync(join(PG_BIN, 'pg_basebackup')), 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql');
+  return binariesSkip(
+    PG_BIN !== undefined && existsSync(join(PG_BIN, 'pg_basebackup')),
+    'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql',
+  );
 }
 
 const PORTS = { first: 5440, last: 5449 };
@@ -116,17 +119,40 @@ export async function startReplica(primary: Cluster, options: { synchronous?: bo
   const name = `replica_${port}`;
   const replica = control(dir, port, settings, primary.certificate);
   try {
-    await runPg('pg_basebackup', ['-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data'), '-R', '-X', 'stream', '--no-sync', '-d', `application_name=${name}`]);
+    await runPg('pg_basebackup', [
+      '-h',
+      HOST,
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      join(dir, 'data'),
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+      '-d',
+      `application_name=${name}`,
+    ]);
     await replica.start();
-    await waitUntil(`the replica on ${port} to stream from ${primary.port}`, async () =>
-      (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = $2', [name, 'streaming'])).length > 0);
+    await waitUntil(
+      `the replica on ${port} to stream from ${primary.port}`,
+      async () =>
+        (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = $2', [name, 'streaming'])).length >
+        0,
+    );
     if (options.synchronous) {
       // ALTER SYSTEM after the base backup: only the primary has it, so the promoted replica does
       // not wait for a standby it does not have.
       await primary.query(`ALTER SYSTEM SET synchronous_standby_names = '${name}'`);
       await primary.query('SELECT pg_reload_conf()');
-      await waitUntil('synchronous replication', async () =>
-        (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = $2', [name, 'sync'])).length > 0);
+      await waitUntil(
+        'synchronous replication',
+        async () =>
+          (await primary.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = $2', [name, 'sync']))
+            .length > 0,
+      );
     }
     return replica;
   } catch (err) {

@@ -150,23 +150,45 @@ describe('postgres high availability', { skip }, () => {
 
       const check = new PostgresBackend(config);
       try {
-        const unfinished = await eventually('every task to succeed', async () => {
-          const left: string[] = [];
-          for (const [key, id] of ids) if ((await check.getTask(id))?.state !== 'succeeded') left.push(key);
-          return left.length === 0 ? [] : undefined;
-        }, 60_000, 500).catch(() => undefined);
+        const unfinished = await eventually(
+          'every task to succeed',
+          async () => {
+            const left: string[] = [];
+            for (const [key, id] of ids) if ((await check.getTask(id))?.state !== 'succeeded') left.push(key);
+            return left.length === 0 ? [] : undefined;
+          },
+          60_000,
+          500,
+        ).catch(() => undefined);
         const lost = [...ids.keys()].filter((key) => !ledger.runs.has(key));
         assert.deepEqual(unfinished, [], `tasks not finished: lost ${lost.length} (${lost.slice(0, 5).join(', ')})`);
         assert.equal(ids.size, TOTAL);
         assert.equal(lost.length, 0);
         const repeats = ledger.duplicates;
         const nodes = await check.nodes();
-        assert.deepEqual(nodes.map((n) => [n.role, n.reachable, n.serving]), [['unknown', false, false], ['primary', true, true]]);
+        assert.deepEqual(
+          nodes.map((n) => [n.role, n.reachable, n.serving]),
+          [
+            ['unknown', false, false],
+            ['primary', true, true],
+          ],
+        );
         assert.deepEqual(consumer.primary, { host: replica.host, port: replica.port });
         // The LISTEN connections followed: the producer's and the worker's are on the new primary.
-        await eventually('the LISTEN connections on the new primary', async () =>
-          (await replica.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [`sitq listen (${config.schema})`]))[0].n >= 2, 20_000, 100);
-        t.diagnostic(`failover: writes resumed ${failoverMs} ms after the primary was killed; ${TOTAL} tasks, 0 lost, ${repeats} repeated (at-least-once), ${enqueueRetries} enqueue retries`);
+        await eventually(
+          'the LISTEN connections on the new primary',
+          async () =>
+            (
+              await replica.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+                `sitq listen (${config.schema})`,
+              ])
+            )[0].n >= 2,
+          20_000,
+          100,
+        );
+        t.diagnostic(
+          `failover: writes resumed ${failoverMs} ms after the primary was killed; ${TOTAL} tasks, 0 lost, ${repeats} repeated (at-least-once), ${enqueueRetries} enqueue retries`,
+        );
       } finally {
         await worker.stop({ timeout: 5000 }).catch(() => {});
         await check.destroy().catch(() => {});

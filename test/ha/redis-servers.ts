@@ -20,7 +20,10 @@ export const REDIS_CLI = '/usr/bin/redis-cli';
 
 /** A skip message when redis-server is not installed (outside CI); under CI=true that fails. */
 export function redisServerSkip(): string | false {
-  return binariesSkip(existsSync(REDIS_SERVER) && existsSync(REDIS_CLI), `${REDIS_SERVER} and ${REDIS_CLI} are needed to start private Redis servers (apt-get install redis-server)`);
+  return binariesSkip(
+    existsSync(REDIS_SERVER) && existsSync(REDIS_CLI),
+    `${REDIS_SERVER} and ${REDIS_CLI} are needed to start private Redis servers (apt-get install redis-server)`,
+  );
 }
 
 const running = new Set<ChildProcess>();
@@ -67,8 +70,11 @@ export class RedisProcess {
     if (sentinelConfig !== undefined) {
       // Sentinels rewrite their config file, so it must be a file of their own.
       const file = join(this.dir, 'sentinel.conf');
-      const listen = tls ? ['port 0', `tls-port ${this.port}`, ...pairs(redisTlsArgs(serverTlsFiles())), 'tls-replication yes'] : [`port ${this.port}`];
-      if (!existsSync(file)) writeFileSync(file, [...listen, 'bind 127.0.0.1', `dir ${this.dir}`, 'protected-mode no', sentinelConfig].join('\n'));
+      const listen = tls
+        ? ['port 0', `tls-port ${this.port}`, ...pairs(redisTlsArgs(serverTlsFiles())), 'tls-replication yes']
+        : [`port ${this.port}`];
+      if (!existsSync(file))
+        writeFileSync(file, [...listen, 'bind 127.0.0.1', `dir ${this.dir}`, 'protected-mode no', sentinelConfig].join('\n'));
       argv = [file, '--sentinel'];
     } else {
       argv = [...base, ...args];
@@ -94,7 +100,15 @@ export class RedisProcess {
 }
 
 async function ping(port: number, tls?: TlsOptions): Promise<boolean> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, connectTimeout: 500, maxRetriesPerRequest: 0, ...(tls ? { tls } : {}) });
+  const redis = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 0,
+    ...(tls ? { tls } : {}),
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -149,7 +163,15 @@ export interface LocalCluster {
 /** `ports.length` masters (no replicas), slots spread evenly, state ok on every node. With `tls`
  *  the nodes serve TLS only, to clients and to each other. */
 export async function startCluster(ports: readonly number[], options: { tls?: boolean } = {}): Promise<LocalCluster> {
-  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...(options.tls ? ['--tls-cluster', 'yes'] : [])];
+  const args = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    '2000',
+    ...(options.tls ? ['--tls-cluster', 'yes'] : []),
+  ];
   const nodes = ports.map((port) => new RedisProcess(port, { args, tls: options.tls }));
   const tls = nodes[0].clientTls;
   const stop = async () => {
@@ -157,13 +179,30 @@ export async function startCluster(ports: readonly number[], options: { tls?: bo
   };
   try {
     await Promise.all(nodes.map((n) => n.start()));
-    const create = spawnSync(REDIS_CLI, [...(tls ? cliTlsArgs() : []), '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const create = spawnSync(
+      REDIS_CLI,
+      [
+        ...(tls ? cliTlsArgs() : []),
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     for (const port of ports) {
-      await eventually(`cluster state ok on ${port}`, () => withAdmin(port, async (a) => /cluster_state:ok/.test((await a.cluster('INFO')) as string), tls), 30_000, 100);
+      await eventually(
+        `cluster state ok on ${port}`,
+        () => withAdmin(port, async (a) => /cluster_state:ok/.test((await a.cluster('INFO')) as string), tls),
+        30_000,
+        100,
+      );
     }
     return { nodes, startupNodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (err) {
@@ -210,20 +249,33 @@ export async function startSentinels(
   try {
     await master.start();
     await replica.start();
-    await eventually('the replica to sync', () => withAdmin(replicaPort, async (a) => /master_link_status:up/.test(await a.info('replication')), clientTls), 30_000, 100);
+    await eventually(
+      'the replica to sync',
+      () => withAdmin(replicaPort, async (a) => /master_link_status:up/.test(await a.info('replication')), clientTls),
+      30_000,
+      100,
+    );
     await Promise.all(sentinels.map((s) => s.start()));
     // Every sentinel knows the replica and the other sentinels before a test fails anything over.
     for (const s of sentinels) {
       await eventually(
         `sentinel ${s.port} to see the replica and its peers`,
         () =>
-          withAdmin(s.port, async (a) => {
-            // Linked, not just known: a peer's flags read `disconnected` until its link is up.
-            const flags = (list: unknown) => (list as string[][]).map((fields) => fields[fields.indexOf('flags') + 1]);
-            const replicas = flags(await a.call('SENTINEL', 'REPLICAS', name));
-            const peers = flags(await a.call('SENTINEL', 'SENTINELS', name));
-            return replicas.length === 1 && peers.length === sentinels.length - 1 && [...replicas, ...peers].every((f) => !/down|disconnected/.test(f));
-          }, clientTls),
+          withAdmin(
+            s.port,
+            async (a) => {
+              // Linked, not just known: a peer's flags read `disconnected` until its link is up.
+              const flags = (list: unknown) => (list as string[][]).map((fields) => fields[fields.indexOf('flags') + 1]);
+              const replicas = flags(await a.call('SENTINEL', 'REPLICAS', name));
+              const peers = flags(await a.call('SENTINEL', 'SENTINELS', name));
+              return (
+                replicas.length === 1 &&
+                peers.length === sentinels.length - 1 &&
+                [...replicas, ...peers].every((f) => !/down|disconnected/.test(f))
+              );
+            },
+            clientTls,
+          ),
         30_000,
         200,
       );

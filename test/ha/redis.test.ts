@@ -16,7 +16,17 @@ import { Worker } from '../../shared/core/worker.js';
 import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
-import { freshRedisPrefix, RedisProcess, redisServerSkip, startCluster, startSentinels, TEST_TLS_CLIENT, withAdmin, withRedisBackend, type LocalCluster } from './redis-servers.js';
+import {
+  freshRedisPrefix,
+  RedisProcess,
+  redisServerSkip,
+  startCluster,
+  startSentinels,
+  TEST_TLS_CLIENT,
+  withAdmin,
+  withRedisBackend,
+  type LocalCluster,
+} from './redis-servers.js';
 import { Ledger } from '../helpers/ledger.js';
 
 const CLUSTER_PORTS = [7000, 7001, 7002];
@@ -56,7 +66,12 @@ if (cluster) {
 
 const withBackend = withRedisBackend;
 
-const succeed = (lease: { taskId: string; owner: string; token: number }) => ({ lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() });
+const succeed = (lease: { taskId: string; owner: string; token: number }) => ({
+  lease,
+  outcome: 'succeeded' as const,
+  result: jsonSerializer.serialize(1),
+  finishedAt: Date.now(),
+});
 
 /** Workers on their own backends (as separate processes would be), each counting its runs. */
 async function startWorkers(count: number, options: RedisOptions, queues: string[], ledger: Ledger, lease = 10_000) {
@@ -90,7 +105,12 @@ async function startWorkers(count: number, options: RedisOptions, queues: string
     workers,
     /** Each worker's live numbers and latest backend errors, for a failure message. */
     describe: () =>
-      workers.map((w, i) => `worker ${i}: ${JSON.stringify({ running: w.info.running, processed: w.info.processed, failed: w.info.failed })}; latest errors: ${recentErrors[i].join(' | ') || 'none'}`).join('\n'),
+      workers
+        .map(
+          (w, i) =>
+            `worker ${i}: ${JSON.stringify({ running: w.info.running, processed: w.info.processed, failed: w.info.failed })}; latest errors: ${recentErrors[i].join(' | ') || 'none'}`,
+        )
+        .join('\n'),
     stop: async () => {
       await Promise.all(workers.map((w) => w.stop({ timeout: 2000 })));
       await Promise.all(backends.map((b) => b.close()));
@@ -114,7 +134,10 @@ async function enqueueRetrying(backend: Backend, tasks: NewTask[]): Promise<void
 
 /** Enqueues `batches` batches of `size` count tasks, 50 ms apart, running `fault` after batch
  *  `faultAfter`; answers every id enqueued. */
-async function loadWithFault(producer: Backend, o: { batches: number; size: number; faultAfter: number; fault: () => Promise<void> }): Promise<string[]> {
+async function loadWithFault(
+  producer: Backend,
+  o: { batches: number; size: number; faultAfter: number; fault: () => Promise<void> },
+): Promise<string[]> {
   const ids: string[] = [];
   for (let batch = 0; batch < o.batches; batch++) {
     const tasks = Array.from({ length: o.size }, () => countTask('default'));
@@ -152,7 +175,9 @@ async function sentinelState(setup: Awaited<ReturnType<typeof startSentinels>>):
     );
   }
   for (const server of [setup.master, setup.replica]) {
-    lines.push(`server ${server.port}: ` + (await ask(server.port, async (a) => /role:(\w+)/.exec(await a.info('replication'))?.[1] ?? '?')));
+    lines.push(
+      `server ${server.port}: ` + (await ask(server.port, async (a) => /role:(\w+)/.exec(await a.info('replication'))?.[1] ?? '?')),
+    );
   }
   return lines.join('\n');
 }
@@ -197,17 +222,26 @@ describe('redis cluster (3 local masters)', { skip }, () => {
       const mid = newTask({ queue: qc, priority: 3, runAt: now - 10 });
       await b.enqueue([low, high, mid]);
       const got = await b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 2, leaseMs: 30_000 });
-      assert.deepEqual(got.map((c) => c.record.id), [high.id, mid.id]);
+      assert.deepEqual(
+        got.map((c) => c.record.id),
+        [high.id, mid.id],
+      );
       // The surplus claimed from qa was handed back unstarted: claimable, attempt not counted.
       const rest = await b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 5, leaseMs: 30_000 });
-      assert.deepEqual(rest.map((c) => [c.record.id, c.record.attempts]), [[low.id, 1]]);
+      assert.deepEqual(
+        rest.map((c) => [c.record.id, c.record.attempts]),
+        [[low.id, 1]],
+      );
 
       const waiting = b.claim({ workerId: 'w', queues: [qa, qb, qc], max: 1, leaseMs: 30_000, waitMs: 15_000 });
       await sleep(300);
       const t0 = Date.now();
       const late = newTask({ queue: qc });
       await b.enqueue([late]);
-      assert.deepEqual((await waiting).map((c) => c.record.id), [late.id]);
+      assert.deepEqual(
+        (await waiting).map((c) => c.record.id),
+        [late.id],
+      );
       assert.ok(Date.now() - t0 < 5000, `the waiting claim took ${Date.now() - t0} ms to notice`);
     }));
 
@@ -215,12 +249,16 @@ describe('redis cluster (3 local masters)', { skip }, () => {
     withBackend({ ...clusterOptions(), cluster: { startupNodes: cluster!.startupNodes, maxConnectionsPerNode: 4 } }, async (b) => {
       const prefix = b.address.replace(/^.*prefix (.*)\)$/, '$1');
       const queues = await queuesOnEveryMaster(prefix, 1);
-      const claims = Array.from({ length: 9 }, (_, i) => b.claim({ workerId: 'w', queues: [queues[i % 3]], max: 1, leaseMs: 30_000, waitMs: 10_000 }));
+      const claims = Array.from({ length: 9 }, (_, i) =>
+        b.claim({ workerId: 'w', queues: [queues[i % 3]], max: 1, leaseMs: 30_000, waitMs: 10_000 }),
+      );
       const finishing = b.waitForFinish(newTask().id, 50); // opens the subscriber
       await sleep(500);
       await finishing;
       for (const port of CLUSTER_PORTS) {
-        const list = await withAdmin(port, async (a) => ((await a.client('LIST')) as string).split('\n').filter((l) => l.includes(b.clientName)));
+        const list = await withAdmin(port, async (a) =>
+          ((await a.client('LIST')) as string).split('\n').filter((l) => l.includes(b.clientName)),
+        );
         assert.ok(list.length <= 4, `${list.length} connections on ${port}`);
       }
       const tasks = Array.from({ length: 9 }, (_, i) => newTask({ queue: queues[i % 3] }));
@@ -250,7 +288,10 @@ describe('redis cluster (3 local masters)', { skip }, () => {
       assert.equal(ledger.duplicates, 0);
       const counts = await producer.counts();
       assert.deepEqual(counts.map((c) => c.queue).sort(), [...queues].sort());
-      assert.equal(counts.reduce((n, c) => n + c.counts.succeeded, 0), ids.length);
+      assert.equal(
+        counts.reduce((n, c) => n + c.counts.succeeded, 0),
+        ids.length,
+      );
       t.diagnostic(`cluster load: ${ids.length} tasks over ${queues.length} queues on 3 masters in ${seconds.toFixed(1)} s`);
     } finally {
       await workers.stop();
@@ -274,7 +315,8 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
     let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
     try {
       await producer.connect();
-      const row = (n: { address: string; role: string; reachable: boolean; serving: boolean }) => `${n.address} ${n.role}${n.reachable ? '' : ' unreachable'}${n.serving ? ' serving' : ''}`;
+      const row = (n: { address: string; role: string; reachable: boolean; serving: boolean }) =>
+        `${n.address} ${n.role}${n.reachable ? '' : ' unreachable'}${n.serving ? ' serving' : ''}`;
       assert.deepEqual((await producer.nodes()).map(row).sort(), [
         'redis://127.0.0.1:7010 master serving',
         'redis://127.0.0.1:7011 replica',
@@ -305,12 +347,19 @@ describe('redis sentinel (master + replica + 3 sentinels)', { skip }, () => {
       const enqueuedAll = Date.now();
       // A completion lost in the failover (acknowledged by the old master, not yet replicated)
       // leaves its task running on the new one: its lease runs out and it runs again.
-      await eventually('every task to succeed', async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0, 120_000, 500);
+      await eventually(
+        'every task to succeed',
+        async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0,
+        120_000,
+        500,
+      );
       const after = await eventually(
         'nodes() to show the promoted replica serving',
         async () => {
           const nodes = await producer.nodes();
-          return nodes.find((n) => n.role === 'master')?.address.endsWith('127.0.0.1:7011') && nodes.find((n) => n.serving) ? nodes : undefined;
+          return nodes.find((n) => n.role === 'master')?.address.endsWith('127.0.0.1:7011') && nodes.find((n) => n.serving)
+            ? nodes
+            : undefined;
         },
         30_000,
         500,
@@ -335,7 +384,12 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
     // is promoted, instead of taking writes its resync will drop (the setup docs recommend).
     const serverArgs = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '10'];
     const setup = await startSentinels(SENTINEL_SETUP.master, SENTINEL_SETUP.replica, SENTINEL_SETUP.sentinels, { serverArgs });
-    const options: RedisOptions = { sentinels: [{ host: '127.0.0.1', port: SENTINEL_SETUP.sentinels[0] }], name: setup.name, keyPrefix: freshPrefix(), waitReplicas: 1 };
+    const options: RedisOptions = {
+      sentinels: [{ host: '127.0.0.1', port: SENTINEL_SETUP.sentinels[0] }],
+      name: setup.name,
+      keyPrefix: freshPrefix(),
+      waitReplicas: 1,
+    };
     const ledger = new Ledger();
     const producer = new RedisBackend(options);
     let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
@@ -353,20 +407,30 @@ describe('redis sentinel switchover (SENTINEL FAILOVER, old master alive)', { sk
         },
       });
       // Writes wait (NOREPLICAS) until the old master has rejoined as the new one's replica.
-      await eventually('every task to succeed', async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0, 120_000, 500).catch(
-        async (err: Error) => {
-          const left = await unfinished(producer, ids).catch((e: Error) => [`unfinished() failed: ${e.message}`]);
-          const notRun = ids.filter((id) => !ledger.runs.has(id)).length;
-          throw new Error(
-            `${err.message}\n${notRun} of ${ids.length} never ran; ${left.length} not succeeded: ${left.slice(0, 10).join(', ')}\n${await sentinelState(setup)}\n${workers!.describe()}`,
-          );
-        },
-      );
+      await eventually(
+        'every task to succeed',
+        async () => ids.every((id) => ledger.runs.has(id)) && (await unfinished(producer, ids)).length === 0,
+        120_000,
+        500,
+      ).catch(async (err: Error) => {
+        const left = await unfinished(producer, ids).catch((e: Error) => [`unfinished() failed: ${e.message}`]);
+        const notRun = ids.filter((id) => !ledger.runs.has(id)).length;
+        throw new Error(
+          `${err.message}\n${notRun} of ${ids.length} never ran; ${left.length} not succeeded: ${left.slice(0, 10).join(', ')}\n${await sentinelState(setup)}\n${workers!.describe()}`,
+        );
+      });
       const settled = Date.now();
-      await eventually('the old master to be a replica', () => withAdmin(SENTINEL_SETUP.master, async (a) => /role:slave/.test(await a.info('replication'))), 30_000, 200);
+      await eventually(
+        'the old master to be a replica',
+        () => withAdmin(SENTINEL_SETUP.master, async (a) => /role:slave/.test(await a.info('replication'))),
+        30_000,
+        200,
+      );
       // Writes went to the promoted master (the demoted one refuses them).
       assert.equal((await producer.nodes()).find((n) => n.serving)?.address, 'redis://127.0.0.1:7011');
-      t.diagnostic(`sentinel switchover: ${ids.length} tasks, 0 lost, ${ledger.duplicates} run twice; all done ${((settled - switchedAt) / 1000).toFixed(1)} s after SENTINEL FAILOVER`);
+      t.diagnostic(
+        `sentinel switchover: ${ids.length} tasks, 0 lost, ${ledger.duplicates} run twice; all done ${((settled - switchedAt) / 1000).toFixed(1)} s after SENTINEL FAILOVER`,
+      );
     } finally {
       await workers?.stop();
       await producer.close();
@@ -386,7 +450,12 @@ describe('redis sentinel switchover, idle backend', { skip }, () => {
         await withAdmin(SENTINEL_SETUP.sentinels[0], (a) => a.call('SENTINEL', 'FAILOVER', setup.name));
         const t0 = Date.now();
         // Nothing is written meanwhile, so no READONLY/NOREPLICAS reply can be what moves it.
-        await eventually('the backend to be on the promoted master', async () => (await serving()) === 'redis://127.0.0.1:7011', 30_000, 200);
+        await eventually(
+          'the backend to be on the promoted master',
+          async () => (await serving()) === 'redis://127.0.0.1:7011',
+          30_000,
+          200,
+        );
         const moved = Date.now() - t0;
         const oldRole = await withAdmin(SENTINEL_SETUP.master, async (a) => /role:(\w+)/.exec(await a.info('replication'))![1]);
         assert.ok(moved < 5000 || oldRole === 'master', `took ${moved} ms, after the old master was demoted`);
@@ -420,7 +489,10 @@ describe('redis TLS with a cluster and with sentinels', { skip }, () => {
       await withBackend({ cluster, tls: TEST_TLS_CLIENT }, async (b) => {
         assert.match(b.address, /^rediss:\/\//);
         await roundTrip(b);
-        assert.deepEqual((await b.nodes()).map((n) => `${n.address} ${n.serving}`), TLS_CLUSTER_PORTS.map((p) => `rediss://127.0.0.1:${p} true`));
+        assert.deepEqual(
+          (await b.nodes()).map((n) => `${n.address} ${n.serving}`),
+          TLS_CLUSTER_PORTS.map((p) => `rediss://127.0.0.1:${p} true`),
+        );
       });
       // (ioredis's cluster client reports the refused handshake only as a closed connection.)
       const untrusted = new RedisBackend({ cluster, tls: true, connectTimeout: 3000 });
@@ -438,7 +510,10 @@ describe('redis TLS with a cluster and with sentinels', { skip }, () => {
       await withBackend({ sentinels, name: setup.name, tls: TEST_TLS_CLIENT }, async (b) => {
         await roundTrip(b);
         const nodes = await b.nodes();
-        assert.deepEqual(nodes.filter((n) => n.serving).map((n) => n.address), ['rediss://127.0.0.1:7045']);
+        assert.deepEqual(
+          nodes.filter((n) => n.serving).map((n) => n.address),
+          ['rediss://127.0.0.1:7045'],
+        );
       });
     } finally {
       await setup.stop();
@@ -485,7 +560,13 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
       await enqueueRetrying(producer, second);
       await eventually('the tasks enqueued after the restart to run', async () => second.every((x) => ledger.runs.has(x.id)), 60_000, 50);
       const recovered = Date.now() - up;
-      assert.deepEqual(await unfinished(producer, [...first, ...second].map((x) => x.id)), []);
+      assert.deepEqual(
+        await unfinished(
+          producer,
+          [...first, ...second].map((x) => x.id),
+        ),
+        [],
+      );
       assert.equal(ledger.duplicates, 0);
 
       // The restarted server knows none of the scripts: single calls and pipelines over several
@@ -528,7 +609,10 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
       assert.equal((await finishing)?.state, 'succeeded');
       const wake = newTask({ queue: 'idle' });
       await b.enqueue([wake]);
-      assert.deepEqual((await idle).map((x) => x.record.id), [wake.id]);
+      assert.deepEqual(
+        (await idle).map((x) => x.record.id),
+        [wake.id],
+      );
       assert.ok(Date.now() - t0 < 5000, `recovery took ${Date.now() - t0} ms`);
       const afterIds = (await connectionIds(b)).map((x) => x.id);
       assert.ok(!afterIds.some((id) => before.some((x) => x.id === id)), 'a killed connection is still listed');
@@ -546,7 +630,10 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
         const blockingBefore = (await connectionIds(b)).filter((c) => c.role === 'blocking');
         assert.equal(blockingBefore.length, 1);
         assert.deepEqual(await b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 300 }), []);
-        assert.deepEqual((await connectionIds(b)).filter((c) => c.role === 'blocking'), blockingBefore);
+        assert.deepEqual(
+          (await connectionIds(b)).filter((c) => c.role === 'blocking'),
+          blockingBefore,
+        );
         await b.waitForFinish(newTask().id, 10); // opens the subscriber
 
         // The link stalls: no bytes either way, no socket closed.
@@ -561,7 +648,16 @@ describe('redis faults (a private server on 7030)', { skip }, () => {
         proxy.heal();
         proxy.dropAll(); // the stalled sockets are dead for good: a real stall does not heal them
 
-        await eventually('the backend to answer again', () => b.ping().then(() => true, () => false), 20_000, 200);
+        await eventually(
+          'the backend to answer again',
+          () =>
+            b.ping().then(
+              () => true,
+              () => false,
+            ),
+          20_000,
+          200,
+        );
         const task = newTask();
         const waiting = b.claim({ workerId: 'w', queues: ['default'], max: 1, leaseMs: 30_000, waitMs: 10_000 });
         await sleep(200);

@@ -64,10 +64,11 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   const port = (server.address() as { port: number }).port;
   return {
     port,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -80,7 +81,21 @@ describe('checkHealth', () => {
       const [claimed] = await backend.claim({ workerId: 'w-1', queues: ['mail'], max: 1, leaseMs: 30_000 });
       await backend.complete([{ lease: claimed.lease, outcome: 'dead', error: { name: 'Error', message: 'x' }, finishedAt: Date.now() }]);
       const now = Date.now();
-      await backend.heartbeat({ id: 'w-1', hostname: 'h', pid: 1, queues: ['default'], concurrency: 1, startedAt: now, seenAt: now, running: 0, processed: 0, failed: 0 }, 30_000);
+      await backend.heartbeat(
+        {
+          id: 'w-1',
+          hostname: 'h',
+          pid: 1,
+          queues: ['default'],
+          concurrency: 1,
+          startedAt: now,
+          seenAt: now,
+          running: 0,
+          processed: 0,
+          failed: 0,
+        },
+        30_000,
+      );
 
       const report = await checkHealth(config, { profile: 'local', slowThresholdMs: RELAXED });
       assert.equal(report.status, 'healthy', report.error);
@@ -161,7 +176,10 @@ describe('checkHealth', () => {
         assert.equal(report.status, 'healthy', report.error);
         assert.equal(report.kind, kind);
         assert.ok(report.serverVersion && report.serverVersion.length > 0);
-        assert.equal(report.queues.reduce((n, q) => n + q.counts.pending, 0), 2);
+        assert.equal(
+          report.queues.reduce((n, q) => n + q.counts.pending, 0),
+          2,
+        );
         assert.ok(report.nodes.some((n) => n.serving));
       });
     });
@@ -193,7 +211,7 @@ describe('Redis persistence (private redis-server processes)', { skip: redisServ
 });
 
 describe('health score and percentiles', () => {
-  it('the seed\'s formula: 100 − 50 × errorRate − 20 × slowRate, floored at 0', () => {
+  it("the seed's formula: 100 − 50 × errorRate − 20 × slowRate, floored at 0", () => {
     assert.equal(healthScore(0, 0, 0), 100);
     assert.equal(healthScore(10, 0, 0), 100);
     assert.equal(healthScore(10, 10, 0), 50);
@@ -217,7 +235,8 @@ describe('HealthMonitor', () => {
     });
     monitor.start();
     const deadline = Date.now() + 10_000;
-    while ((monitor.metrics('local')!.totalChecks < 5 || monitor.metrics('down')!.totalChecks < 5) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((monitor.metrics('local')!.totalChecks < 5 || monitor.metrics('down')!.totalChecks < 5) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await monitor.stop();
 
     const local = monitor.metrics('local')!;
@@ -233,7 +252,10 @@ describe('HealthMonitor', () => {
     assert.equal(monitor.history('local').length, 3);
     assert.equal(monitor.history('down').length, 3);
     // one status change each: the first check (from undefined)
-    assert.deepEqual(changes.map((c) => `${c.profile}:${c.from}->${c.to}`).sort(), ['down:undefined->unhealthy', 'local:undefined->healthy']);
+    assert.deepEqual(changes.map((c) => `${c.profile}:${c.from}->${c.to}`).sort(), [
+      'down:undefined->unhealthy',
+      'local:undefined->healthy',
+    ]);
     assert.equal(checks.length, local.totalChecks + down.totalChecks);
     // stopped: no more checks
     const total = checks.length;

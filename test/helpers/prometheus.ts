@@ -66,7 +66,11 @@ export async function startPrometheus(target: ScrapeTarget): Promise<PrometheusS
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: sitq\n    metrics_path: ${target.metricsPath}${auth}\n    static_configs:\n      - targets: ['${target.address}']\n`,
   );
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
@@ -84,7 +88,10 @@ export async function startPrometheus(target: ScrapeTarget): Promise<PrometheusS
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${log}`);
-      const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`prometheus was not ready in 60 s: ${log}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -96,11 +103,15 @@ export async function startPrometheus(target: ScrapeTarget): Promise<PrometheusS
   return {
     url,
     async target() {
-      const body = (await (await fetch(`${url}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; lastError: string }[] } };
+      const body = (await (await fetch(`${url}/api/v1/targets`)).json()) as {
+        data: { activeTargets: { health: string; lastError: string }[] };
+      };
       return body.data.activeTargets[0];
     },
     async query(expr) {
-      const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
     close,

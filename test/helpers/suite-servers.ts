@@ -44,7 +44,9 @@ export async function startMissingServers(say: (line: string) => void): Promise<
       if (await tcpReachable('127.0.0.1', port, 1000)) return;
       const missing = missingBinary(kind);
       if (missing) {
-        say(`sitq: nothing answers on 127.0.0.1:${port} and ${missing}: its tests skip (or fail under CI=true); docker compose up -d starts all three`);
+        say(
+          `sitq: nothing answers on 127.0.0.1:${port} and ${missing}: its tests skip (or fail under CI=true); docker compose up -d starts all three`,
+        );
         return;
       }
       try {

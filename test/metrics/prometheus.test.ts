@@ -34,7 +34,10 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
     backend = createBackend({ type: 'sqlite', path: join(dir, 'q.db') });
     await backend.connect();
     const q = new TaskQueue(backend, { logger: silentLogger });
-    await q.enqueueMany('sitq.echo', Array.from({ length: 30 }, (_, i) => i));
+    await q.enqueueMany(
+      'sitq.echo',
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     await q.enqueueMany('sitq.fail', [{ times: 99 }, { times: 99 }], { maxAttempts: 1, queue: 'risky' });
     await q.enqueue('sitq.echo', 'later', { queue: 'risky', delay: 3_600_000 });
     await q.flushHistory();
@@ -67,7 +70,16 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
     const lint = promtoolCheck(text);
     assert.equal(lint.code, 0, lint.output);
     assert.equal(lint.output.trim(), '');
-    for (const name of ['sitq_tasks_total', 'sitq_queue_tasks', 'sitq_task_duration_seconds', 'sitq_queue_lag_seconds', 'sitq_workers', 'sitq_backend_up', 'sitq_backend_health_score', 'sitq_backend_response_time_seconds']) {
+    for (const name of [
+      'sitq_tasks_total',
+      'sitq_queue_tasks',
+      'sitq_task_duration_seconds',
+      'sitq_queue_lag_seconds',
+      'sitq_workers',
+      'sitq_backend_up',
+      'sitq_backend_health_score',
+      'sitq_backend_response_time_seconds',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.match(text, /^# TYPE sitq_tasks_total counter$/m);
@@ -83,7 +95,10 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
     assert.equal(sample(text, 'sitq_task_duration_seconds_count', 'queue="default"'), 30);
     assert.equal(sample(text, 'sitq_task_duration_seconds_bucket', 'le="+Inf",queue="default"'), 30);
     // Cumulative buckets never decrease.
-    const buckets = text.split('\n').filter((l) => l.startsWith('sitq_task_duration_seconds_bucket{') && l.includes('queue="default"')).map((l) => Number(l.split(' ')[1]));
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith('sitq_task_duration_seconds_bucket{') && l.includes('queue="default"'))
+      .map((l) => Number(l.split(' ')[1]));
     assert.ok(buckets.length === 23 && buckets.every((v, i) => i === 0 || v >= buckets[i - 1]), buckets.join(' '));
     assert.equal(sample(text, 'sitq_queue_lag_seconds', 'queue="default"'), 0);
     assert.equal(sample(text, 'sitq_workers'), 0);
@@ -121,7 +136,10 @@ describe('dashboard host /metrics', { skip }, () => {
   before(async () => {
     t = await tempDashboard();
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(t.dir, 'sitq.config.json'), JSON.stringify({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: join(t.dir, 'q.db') } } }));
+    writeFileSync(
+      join(t.dir, 'sitq.config.json'),
+      JSON.stringify({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: join(t.dir, 'q.db') } } }),
+    );
   });
   after(() => t.close());
 

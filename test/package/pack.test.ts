@@ -14,7 +14,8 @@ import { serverSkip } from '../helpers/servers.js';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const DIR = mkdtempSync(join(tmpdir(), 'sitq-pack-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
-const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
 
 /** The README's library example (its first ```ts block after "## The library"), types stripped. */
 function readmeExample(): string {
@@ -27,17 +28,21 @@ function readmeExample(): string {
 
 describe('the npm package', { skip: await serverSkip('postgres') }, () => {
   it('installed with only pg, runs the README example against PostgreSQL; the other drivers are absent and named when needed', () => {
-    const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', DIR], ROOT)) as { filename: string; entryCount: number }[];
+    const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', DIR], ROOT)) as {
+      filename: string;
+      entryCount: number;
+    }[];
     const project = join(DIR, 'app');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     npm(['install', '--no-audit', '--no-fund', '--prefer-offline', join(DIR, packed.filename), 'pg'], project);
-    for (const absent of ['better-sqlite3', 'ioredis', 'nats']) assert.equal(existsSync(join(project, 'node_modules', absent)), false, `${absent} is not installed`);
+    for (const absent of ['better-sqlite3', 'ioredis', 'nats'])
+      assert.equal(existsSync(join(project, 'node_modules', absent)), false, `${absent} is not installed`);
 
     const schema = `sitq_pack_${Date.now().toString(36)}`;
     const config = `{ type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', schema: '${schema}' }`;
     const example = readmeExample().replace(/createBackend\(\{[^}]*\}\)/, `createBackend(${config})`);
-    assert.match(example, new RegExp(schema), 'the example\'s createBackend call was pointed at PostgreSQL');
+    assert.match(example, new RegExp(schema), "the example's createBackend call was pointed at PostgreSQL");
     writeFileSync(
       join(project, 'example.mjs'),
       `${example}\nconsole.log('result', JSON.stringify(result?.value));\nawait backend.connect();\nawait backend.destroy();\nawait backend.close();\n` +
@@ -48,6 +53,9 @@ describe('the npm package', { skip: await serverSkip('postgres') }, () => {
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /^200$/m, 'the example printed result.value.width');
     assert.match(run.stdout, /^result \{"url":"a\.png","width":200\}$/m);
-    assert.match(run.stdout, /^redis: MissingDriverError the redis backend needs the npm package "ioredis", which is not installed: run npm install ioredis$/m);
+    assert.match(
+      run.stdout,
+      /^redis: MissingDriverError the redis backend needs the npm package "ioredis", which is not installed: run npm install ioredis$/m,
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('PendingReplies', () => {
   });
 
   it('fails a call whose reply is late with the error that names it', async () => {
-    await assert.rejects(table().call('profiles.list', 30, () => {}), /profiles\.list late after 30 ms/);
+    await assert.rejects(
+      table().call('profiles.list', 30, () => {}),
+      /profiles\.list late after 30 ms/,
+    );
   });
 
   it('fails a call at once with what its send threw', async () => {
@@ -81,7 +84,10 @@ describe('ProtocolClient', () => {
     transport.deliver({ type: 'response', id: second.id, ok: false, error: { name: 'NotFoundError', message: 'no such profile' } });
     transport.deliver({ type: 'response', id: first.id, ok: true, result: [] });
     assert.deepEqual(await ok, []);
-    const err = await bad.then(() => undefined, (e: unknown) => e);
+    const err = await bad.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof RemoteError);
     assert.equal(err.name, 'NotFoundError');
     assert.equal(err.message, 'no such profile');
@@ -91,9 +97,15 @@ describe('ProtocolClient', () => {
     const transport = new MemoryTransport();
     const client = new ProtocolClient(transport, 40);
     transport.failSends = true;
-    await assert.rejects(client.request('profiles.list', {}), (e: unknown) => e instanceof BridgeError && /could not send profiles\.list: socket closed/.test(e.message));
+    await assert.rejects(
+      client.request('profiles.list', {}),
+      (e: unknown) => e instanceof BridgeError && /could not send profiles\.list: socket closed/.test(e.message),
+    );
     transport.failSends = false;
-    await assert.rejects(client.request('profiles.list', {}), (e: unknown) => e instanceof BridgeError && /profiles\.list got no answer within 40 ms/.test(e.message));
+    await assert.rejects(
+      client.request('profiles.list', {}),
+      (e: unknown) => e instanceof BridgeError && /profiles\.list got no answer within 40 ms/.test(e.message),
+    );
     const inFlight = client.request('profiles.list', {}, { timeoutMs: 60_000 });
     transport.setState('closed');
     await assert.rejects(inFlight, (e: unknown) => e instanceof BridgeError && /connection to the host was lost/.test(e.message));

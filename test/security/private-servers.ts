@@ -36,8 +36,30 @@ export function makeCertificates(): Certificates {
   run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=sitq test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
   run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'server.pem');
-  return { dir, caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), ca: readFileSync(join(dir, 'ca.pem'), 'utf8') };
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.pem',
+  );
+  return {
+    dir,
+    caFile: join(dir, 'ca.pem'),
+    certFile: join(dir, 'server.pem'),
+    keyFile: join(dir, 'server.key'),
+    ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+  };
 }
 
 export interface PrivateServer {
@@ -78,7 +100,10 @@ export function startNats(options: { port: number; token?: string; tls?: Certifi
   const dir = mkdtempSync(join(tmpdir(), 'sitq-nats-'));
   const lines = ['listen: 127.0.0.1:' + options.port, `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`];
   if (options.token) lines.push(`authorization { token: ${JSON.stringify(options.token)} }`);
-  if (options.tls) lines.push(`tls { cert_file: ${JSON.stringify(options.tls.certFile)}, key_file: ${JSON.stringify(options.tls.keyFile)}, ca_file: ${JSON.stringify(options.tls.caFile)} }`);
+  if (options.tls)
+    lines.push(
+      `tls { cert_file: ${JSON.stringify(options.tls.certFile)}, key_file: ${JSON.stringify(options.tls.keyFile)}, ca_file: ${JSON.stringify(options.tls.caFile)} }`,
+    );
   const conf = join(dir, 'nats.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
   return startProcess('nats-server', ['-c', conf], options.port, dir);

@@ -97,13 +97,32 @@ describe('secrets never leave: a full run grepped for the passwords and tokens i
   before(async () => {
     mkdirSync(outDir);
     const profiles: SitqConfig['profiles'] = {
-      down: { type: 'postgres', host: '127.0.0.1', port: 1, user: 'app', database: 'app', password: '${SITQ_SEC_DOWN}', connectTimeout: 500 },
+      down: {
+        type: 'postgres',
+        host: '127.0.0.1',
+        port: 1,
+        user: 'app',
+        database: 'app',
+        password: '${SITQ_SEC_DOWN}',
+        connectTimeout: 500,
+      },
       // Written in plain text on purpose: the tools warn about it and must still never show it.
       plain: { type: 'redis', host: '127.0.0.1', port: 1, password: S.plain, connectTimeout: 500 },
     };
     if (!skipPg) {
-      profiles.db = { type: 'postgres', connectionString: `postgres://postgres:\${SITQ_SEC_PG}@${SERVERS.postgres.host}:${SERVERS.postgres.port}/test`, schema: pgSchema };
-      cleanup.push({ type: 'postgres', host: SERVERS.postgres.host, port: SERVERS.postgres.port, user: 'postgres', database: 'test', schema: pgSchema });
+      profiles.db = {
+        type: 'postgres',
+        connectionString: `postgres://postgres:\${SITQ_SEC_PG}@${SERVERS.postgres.host}:${SERVERS.postgres.port}/test`,
+        schema: pgSchema,
+      };
+      cleanup.push({
+        type: 'postgres',
+        host: SERVERS.postgres.host,
+        port: SERVERS.postgres.port,
+        user: 'postgres',
+        database: 'test',
+        schema: pgSchema,
+      });
       live.push('db');
     }
     if (!skipRedis) {
@@ -113,7 +132,12 @@ describe('secrets never leave: a full run grepped for the passwords and tokens i
     }
     if (!skipNats) {
       servers.push(await startNats({ port: NATS_PORT, token: S.nats }));
-      profiles.bus = { type: 'nats', servers: [`nats://127.0.0.1:${NATS_PORT}`], token: '${SITQ_SEC_NATS}', streamName: `SITQ_SEC_${id.toUpperCase()}` };
+      profiles.bus = {
+        type: 'nats',
+        servers: [`nats://127.0.0.1:${NATS_PORT}`],
+        token: '${SITQ_SEC_NATS}',
+        streamName: `SITQ_SEC_${id.toUpperCase()}`,
+      };
       live.push('bus');
     }
     originalConfig = JSON.stringify({ defaultProfile: live[0] ?? 'down', profiles }, null, 2);
@@ -123,7 +147,10 @@ describe('secrets never leave: a full run grepped for the passwords and tokens i
   after(async () => {
     for (const config of cleanup) {
       const b = createBackend(config);
-      await b.connect().then(() => b.destroy()).catch(() => {});
+      await b
+        .connect()
+        .then(() => b.destroy())
+        .catch(() => {});
       await b.close().catch(() => {});
     }
     for (const s of servers) await s.stop();
@@ -152,10 +179,35 @@ describe('secrets never leave: a full run grepped for the passwords and tokens i
       await cli(['worker', '--until-empty', '--profile', p]);
       await cli(['inspect', '--profile', p, '--json']);
       await cli(['inspect', '--profile', p]);
-      await cli(['bench', '--profile', p, '--tasks', '60', '--warmup', '5', '--idle-samples', '3', '--no-floor', '--out', join(outDir, `bench-${p}`)]);
+      await cli([
+        'bench',
+        '--profile',
+        p,
+        '--tasks',
+        '60',
+        '--warmup',
+        '5',
+        '--idle-samples',
+        '3',
+        '--no-floor',
+        '--out',
+        join(outDir, `bench-${p}`),
+      ]);
     }
     if (live.includes('cache')) {
-      await cli(['sweep', '--profile', 'cache', '--pool-sizes', '1,2', '--concurrency', '1', '--tasks-per-cell', '20', '--out', join(outDir, 'sweep')]);
+      await cli([
+        'sweep',
+        '--profile',
+        'cache',
+        '--pool-sizes',
+        '1,2',
+        '--concurrency',
+        '1',
+        '--tasks-per-cell',
+        '20',
+        '--out',
+        join(outDir, 'sweep'),
+      ]);
       // A password typed into an inline URL: right, and wrong.
       await cli(['health', '--profile', `redis://:${S.redis}@127.0.0.1:${REDIS_PORT}/0`]);
       await cli(['health', '--profile', `redis://:${S.url}@127.0.0.1:${REDIS_PORT}/0`, '--verbose'], 1);
@@ -164,114 +216,203 @@ describe('secrets never leave: a full run grepped for the passwords and tokens i
     if (live.includes('bus')) await cli(['health', '--profile', `nats://${S.url}@127.0.0.1:${NATS_PORT}`], 1);
 
     const written = filesUnder(outDir);
-    if (live.length > 0) assert.ok(written.some((f) => f.endsWith('.csv')) && written.some((f) => f.endsWith('.md')) && written.some((f) => f.endsWith('.json')), `bench --out wrote JSON, CSV and Markdown: ${written.join(', ')}`);
+    if (live.length > 0)
+      assert.ok(
+        written.some((f) => f.endsWith('.csv')) && written.some((f) => f.endsWith('.md')) && written.some((f) => f.endsWith('.json')),
+        `bench --out wrote JSON, CSV and Markdown: ${written.join(', ')}`,
+      );
     for (const f of written) if (statSync(f).size < 50_000_000) record(`file ${relative(dir, f)}`, readFileSync(f, 'utf8'));
     assertNoSecrets();
   });
 
-  it('the dashboard service: every frame it sent (events, worker logs, errors, exports) and the config it saved', { timeout: 600_000 }, async () => {
-    const store = new FileSecretStore(join(dir, 'dashboard-secrets.json'), { ...ENV });
-    const captured: string[] = [];
-    const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-    // The host's own log lines go to this process's stdout/stderr: keep a copy of them too.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (captured.push(String(chunk)), writes.out(chunk, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (captured.push(String(chunk)), writes.err(chunk, ...rest))) as typeof process.stderr.write;
-    let dashboard: RunningDashboard | undefined;
-    let client: ProtocolClient | undefined;
-    const frames: string[] = [];
-    try {
-      dashboard = await startDashboard({ port: 0, config: configPath, secrets: { store, info: store.info }, service: { healthIntervalMs: 500, countsIntervalMs: 200, configWatchIntervalMs: 200 } });
-      const { url, origin } = wsTarget(dashboard);
-      const transport = new NodeWsTransport(url, { Origin: origin });
-      transport.ws.on('message', (data) => frames.push(data.toString()));
-      await transport.opened;
-      client = new ProtocolClient(transport, 60_000);
-      const c = client;
-      const answer = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
-        try {
-          const v = await p;
-          record(`dashboard ${what}`, JSON.stringify(v));
-          return v;
-        } catch (err) {
-          record(`dashboard ${what} (error)`, `${(err as Error).message} ${JSON.stringify(err)}`);
-          return undefined;
-        }
-      };
+  it(
+    'the dashboard service: every frame it sent (events, worker logs, errors, exports) and the config it saved',
+    { timeout: 600_000 },
+    async () => {
+      const store = new FileSecretStore(join(dir, 'dashboard-secrets.json'), { ...ENV });
+      const captured: string[] = [];
+      const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+      // The host's own log lines go to this process's stdout/stderr: keep a copy of them too.
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (
+        captured.push(String(chunk)),
+        writes.out(chunk, ...rest)
+      )) as typeof process.stdout.write;
+      process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (
+        captured.push(String(chunk)),
+        writes.err(chunk, ...rest)
+      )) as typeof process.stderr.write;
+      let dashboard: RunningDashboard | undefined;
+      let client: ProtocolClient | undefined;
+      const frames: string[] = [];
+      try {
+        dashboard = await startDashboard({
+          port: 0,
+          config: configPath,
+          secrets: { store, info: store.info },
+          service: { healthIntervalMs: 500, countsIntervalMs: 200, configWatchIntervalMs: 200 },
+        });
+        const { url, origin } = wsTarget(dashboard);
+        const transport = new NodeWsTransport(url, { Origin: origin });
+        transport.ws.on('message', (data) => frames.push(data.toString()));
+        await transport.opened;
+        client = new ProtocolClient(transport, 60_000);
+        const c = client;
+        const answer = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
+          try {
+            const v = await p;
+            record(`dashboard ${what}`, JSON.stringify(v));
+            return v;
+          } catch (err) {
+            record(`dashboard ${what} (error)`, `${(err as Error).message} ${JSON.stringify(err)}`);
+            return undefined;
+          }
+        };
 
-      await answer('hello', c.request('hello', {}));
-      await answer('profiles.list', c.request('profiles.list', {}));
-      await eventually('health for every profile', async () => {
-        const h = await c.request('health.list', {});
-        return h.length >= live.length + 2 ? h : undefined;
-      }, 60_000);
-      await answer('health.list', c.request('health.list', {}));
-      await answer('health.history down', c.request('health.history', { profile: 'down' }));
-      await answer('ha.nodes down', c.request('ha.nodes', { profile: 'down' }));
-      await answer('profiles.test down', c.request('profiles.test', { name: 'down' }));
-      await answer('profiles.test plain', c.request('profiles.test', { name: 'plain' }));
-      // A secret typed into the form: stored in the host's store, never in the config file.
-      await answer('profiles.save', c.request('profiles.save', { draft: { name: 'typed', kind: 'postgres', options: { host: '127.0.0.1', port: 1, user: 'app', connectTimeout: 500 }, secrets: { password: S.form } } }));
-      await answer('profiles.test typed', c.request('profiles.test', { name: 'typed' }));
-      if (live.includes('cache')) {
-        await answer('profiles.test draft', c.request('profiles.test', { draft: { name: 'draft', kind: 'redis', options: { host: '127.0.0.1', port: REDIS_PORT }, secrets: { password: S.redis } } }));
-        await answer('profiles.test wrong', c.request('profiles.test', { draft: { name: 'draft', kind: 'redis', options: { host: '127.0.0.1', port: REDIS_PORT, connectTimeout: 1000 }, secrets: { password: S.url } } }));
-      }
-      for (const p of live) {
-        await answer(`watch.set ${p}`, c.request('watch.set', { profile: p }));
-        await answer(`tasks.enqueue ${p}`, c.request('tasks.enqueue', { profile: p, name: 'sitq.fail', payloadJson: '{"times":99}', count: 2, queue: 'dash', priority: 0, delayMs: 0, maxAttempts: 1 }));
-        const worker = await answer(`workers.start ${p}`, c.request('workers.start', { profile: p, queues: ['dash'], concurrency: 2 }));
-        await eventually(`the dashboard's tasks on ${p} to die`, async () => {
-          const page = await c.request('tasks.list', { profile: p, queue: 'dash', state: 'dead', offset: 0, limit: 50 });
-          return page.total >= 2 ? page : undefined;
-        }, 60_000);
-        const page = await answer(`tasks.list ${p}`, c.request('tasks.list', { profile: p, offset: 0, limit: 50 }));
-        const first = (page as { tasks?: { id: string }[] } | undefined)?.tasks?.[0];
-        if (first) await answer(`tasks.get ${p}`, c.request('tasks.get', { profile: p, id: first.id }));
-        await answer(`queues.snapshot ${p}`, c.request('queues.snapshot', { profile: p }));
-        await answer(`ha.nodes ${p}`, c.request('ha.nodes', { profile: p }));
-        if (worker) {
-          await answer(`workers.log ${p}`, c.request('workers.log', { id: worker.id }));
-          await answer(`workers.stop ${p}`, c.request('workers.stop', { id: worker.id, force: true }));
+        await answer('hello', c.request('hello', {}));
+        await answer('profiles.list', c.request('profiles.list', {}));
+        await eventually(
+          'health for every profile',
+          async () => {
+            const h = await c.request('health.list', {});
+            return h.length >= live.length + 2 ? h : undefined;
+          },
+          60_000,
+        );
+        await answer('health.list', c.request('health.list', {}));
+        await answer('health.history down', c.request('health.history', { profile: 'down' }));
+        await answer('ha.nodes down', c.request('ha.nodes', { profile: 'down' }));
+        await answer('profiles.test down', c.request('profiles.test', { name: 'down' }));
+        await answer('profiles.test plain', c.request('profiles.test', { name: 'plain' }));
+        // A secret typed into the form: stored in the host's store, never in the config file.
+        await answer(
+          'profiles.save',
+          c.request('profiles.save', {
+            draft: {
+              name: 'typed',
+              kind: 'postgres',
+              options: { host: '127.0.0.1', port: 1, user: 'app', connectTimeout: 500 },
+              secrets: { password: S.form },
+            },
+          }),
+        );
+        await answer('profiles.test typed', c.request('profiles.test', { name: 'typed' }));
+        if (live.includes('cache')) {
+          await answer(
+            'profiles.test draft',
+            c.request('profiles.test', {
+              draft: { name: 'draft', kind: 'redis', options: { host: '127.0.0.1', port: REDIS_PORT }, secrets: { password: S.redis } },
+            }),
+          );
+          await answer(
+            'profiles.test wrong',
+            c.request('profiles.test', {
+              draft: {
+                name: 'draft',
+                kind: 'redis',
+                options: { host: '127.0.0.1', port: REDIS_PORT, connectTimeout: 1000 },
+                secrets: { password: S.url },
+              },
+            }),
+          );
         }
+        for (const p of live) {
+          await answer(`watch.set ${p}`, c.request('watch.set', { profile: p }));
+          await answer(
+            `tasks.enqueue ${p}`,
+            c.request('tasks.enqueue', {
+              profile: p,
+              name: 'sitq.fail',
+              payloadJson: '{"times":99}',
+              count: 2,
+              queue: 'dash',
+              priority: 0,
+              delayMs: 0,
+              maxAttempts: 1,
+            }),
+          );
+          const worker = await answer(`workers.start ${p}`, c.request('workers.start', { profile: p, queues: ['dash'], concurrency: 2 }));
+          await eventually(
+            `the dashboard's tasks on ${p} to die`,
+            async () => {
+              const page = await c.request('tasks.list', { profile: p, queue: 'dash', state: 'dead', offset: 0, limit: 50 });
+              return page.total >= 2 ? page : undefined;
+            },
+            60_000,
+          );
+          const page = await answer(`tasks.list ${p}`, c.request('tasks.list', { profile: p, offset: 0, limit: 50 }));
+          const first = (page as { tasks?: { id: string }[] } | undefined)?.tasks?.[0];
+          if (first) await answer(`tasks.get ${p}`, c.request('tasks.get', { profile: p, id: first.id }));
+          await answer(`queues.snapshot ${p}`, c.request('queues.snapshot', { profile: p }));
+          await answer(`ha.nodes ${p}`, c.request('ha.nodes', { profile: p }));
+          if (worker) {
+            await answer(`workers.log ${p}`, c.request('workers.log', { id: worker.id }));
+            await answer(`workers.stop ${p}`, c.request('workers.stop', { id: worker.id, force: true }));
+          }
+        }
+        await answer('watch.set down', c.request('watch.set', { profile: 'down' }));
+        await answer('queues.snapshot down', c.request('queues.snapshot', { profile: 'down' }));
+        await answer(
+          'tasks.enqueue down',
+          c.request('tasks.enqueue', {
+            profile: 'down',
+            name: 'sitq.echo',
+            payloadJson: '{}',
+            count: 1,
+            queue: 'default',
+            priority: 0,
+            delayMs: 0,
+            maxAttempts: 1,
+          }),
+        );
+        const benchProfile = live[0];
+        if (benchProfile) {
+          const run = await c.request('bench.start', {
+            profiles: [benchProfile, 'down'],
+            options: { tasks: 60, floor: false, warmup: 5, idleSamples: 3 },
+            sweep: false,
+          });
+          await eventually(
+            'the dashboard benchmark to end',
+            async () => {
+              const list = await c.request('bench.list', {});
+              const r = list.find((x) => x.id === run.id);
+              return r && r.state !== 'running' ? r : undefined;
+            },
+            300_000,
+            200,
+          );
+          await answer('bench.get', c.request('bench.get', { id: run.id }));
+          for (const format of ['json', 'csv', 'markdown'] as const)
+            await answer(`bench.export ${format}`, c.request('bench.export', { id: run.id, format }));
+        }
+        // Let pushed events (health, counts, worker logs) arrive after the last requests.
+        await new Promise((r) => setTimeout(r, 1500));
+      } finally {
+        client?.close();
+        await dashboard?.close();
+        process.stdout.write = writes.out;
+        process.stderr.write = writes.err;
       }
-      await answer('watch.set down', c.request('watch.set', { profile: 'down' }));
-      await answer('queues.snapshot down', c.request('queues.snapshot', { profile: 'down' }));
-      await answer('tasks.enqueue down', c.request('tasks.enqueue', { profile: 'down', name: 'sitq.echo', payloadJson: '{}', count: 1, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 }));
-      const benchProfile = live[0];
-      if (benchProfile) {
-        const run = await c.request('bench.start', { profiles: [benchProfile, 'down'], options: { tasks: 60, floor: false, warmup: 5, idleSamples: 3 }, sweep: false });
-        await eventually('the dashboard benchmark to end', async () => {
-          const list = await c.request('bench.list', {});
-          const r = list.find((x) => x.id === run.id);
-          return r && r.state !== 'running' ? r : undefined;
-        }, 300_000, 200);
-        await answer('bench.get', c.request('bench.get', { id: run.id }));
-        for (const format of ['json', 'csv', 'markdown'] as const) await answer(`bench.export ${format}`, c.request('bench.export', { id: run.id, format }));
-      }
-      // Let pushed events (health, counts, worker logs) arrive after the last requests.
-      await new Promise((r) => setTimeout(r, 1500));
-    } finally {
-      client?.close();
-      await dashboard?.close();
-      process.stdout.write = writes.out;
-      process.stderr.write = writes.err;
-    }
-    assert.ok(frames.length > 10, 'the dashboard sent frames');
-    record('dashboard WebSocket frames', frames.join('\n'));
-    record('this process\'s stdout/stderr during the dashboard run', captured.join(''));
-    const file = readFileSync(configPath, 'utf8');
-    assert.match(file, /"typed"/, 'the form\'s profile was saved');
-    // Saving rewrote the whole file: the password the test had written in plain text went to the store too.
-    record('sitq.config.json after the dashboard saved a profile', file);
-    assert.equal(await store.get('SITQ_TYPED_PASSWORD'), S.form, 'the typed secret went to the host\'s store');
-    assertNoSecrets();
-  });
+      assert.ok(frames.length > 10, 'the dashboard sent frames');
+      record('dashboard WebSocket frames', frames.join('\n'));
+      record("this process's stdout/stderr during the dashboard run", captured.join(''));
+      const file = readFileSync(configPath, 'utf8');
+      assert.match(file, /"typed"/, "the form's profile was saved");
+      // Saving rewrote the whole file: the password the test had written in plain text went to the store too.
+      record('sitq.config.json after the dashboard saved a profile', file);
+      assert.equal(await store.get('SITQ_TYPED_PASSWORD'), S.form, "the typed secret went to the host's store");
+      assertNoSecrets();
+    },
+  );
 
-  it('the library: connection errors, health reports, profile resolution, and saveConfig\'s file', async () => {
+  it("the library: connection errors, health reports, profile resolution, and saveConfig's file", async () => {
     writeFileSync(configPath, originalConfig);
     const loaded = loadConfig({ path: configPath });
     record('config warnings', loaded.warnings.join('\n'));
-    assert.ok(loaded.warnings.some((w) => /profiles\.plain\.password/.test(w)), 'the plain-text password is warned about');
+    assert.ok(
+      loaded.warnings.some((w) => /profiles\.plain\.password/.test(w)),
+      'the plain-text password is warned about',
+    );
     const secrets = new MapSecretStore(new Map(Object.entries(ENV)));
     for (const name of ['down', 'plain', ...live]) {
       const profile = await resolveProfile(loaded.config, name, { secrets, baseDir: dir });

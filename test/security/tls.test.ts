@@ -75,7 +75,13 @@ function tlsServer(start: (certs: Certificates) => Promise<PrivateServer>): () =
 
 describe('TLS: Redis (private redis-server with --tls-port)', { skip: skipTls || missingTool('redis-server') }, () => {
   const certs = tlsServer((tls) => startRedis({ port: REDIS_TLS_PORT, tls }));
-  const base = () => ({ type: 'redis' as const, host: '127.0.0.1', port: REDIS_TLS_PORT, keyPrefix: `sitq-tls-${tag()}:`, connectTimeout: 3000 });
+  const base = () => ({
+    type: 'redis' as const,
+    host: '127.0.0.1',
+    port: REDIS_TLS_PORT,
+    keyPrefix: `sitq-tls-${tag()}:`,
+    connectTimeout: 3000,
+  });
 
   it('tls with the CA: a task makes the round trip; the address says rediss://', async () => {
     const config: BackendConfig = { ...base(), tls: { ca: certs().ca } };
@@ -91,7 +97,13 @@ describe('TLS: Redis (private redis-server with --tls-port)', { skip: skipTls ||
 
 describe('TLS: NATS (private nats-server with a tls block)', { skip: skipTls || missingTool('nats-server') }, () => {
   const certs = tlsServer((tls) => startNats({ port: NATS_TLS_PORT, tls }));
-  const base = () => ({ type: 'nats' as const, servers: [`nats://127.0.0.1:${NATS_TLS_PORT}`], streamName: `SITQ_TLS_${tag()}`, connectTimeout: 3000, maxReconnectAttempts: 0 });
+  const base = () => ({
+    type: 'nats' as const,
+    servers: [`nats://127.0.0.1:${NATS_TLS_PORT}`],
+    streamName: `SITQ_TLS_${tag()}`,
+    connectTimeout: 3000,
+    maxReconnectAttempts: 0,
+  });
 
   it('tls.caFile: a task makes the round trip', async () => {
     await roundTrip({ ...base(), tls: { caFile: certs().caFile } });
@@ -109,7 +121,15 @@ describe('TLS: NATS (private nats-server with a tls block)', { skip: skipTls || 
 
 describe('TLS: PostgreSQL', { skip: await serverSkip('postgres') }, () => {
   it('ssl reaches pg: the shared server (no TLS) refuses it with a ConnectionError; without ssl it connects', async () => {
-    const config: BackendConfig = { type: 'postgres', host: SERVERS.postgres.host, port: SERVERS.postgres.port, user: 'postgres', database: 'test', schema: `sitq_tls_${tag()}`, connectTimeout: 3000 };
+    const config: BackendConfig = {
+      type: 'postgres',
+      host: SERVERS.postgres.host,
+      port: SERVERS.postgres.port,
+      user: 'postgres',
+      database: 'test',
+      schema: `sitq_tls_${tag()}`,
+      connectTimeout: 3000,
+    };
     const err = await refused({ ...config, ssl: { rejectUnauthorized: true } });
     assert.match(err.message, /SSL|TLS/i, err.message);
     const backend = createBackend(config);

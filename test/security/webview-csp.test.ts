@@ -72,7 +72,13 @@ const log = { error() {}, warn() {}, info() {} };
 function cspOf(html: string): Map<string, string[]> {
   const metas = [...html.matchAll(/<meta[^>]+http-equiv="Content-Security-Policy"[^>]*content="([^"]*)"/gi)];
   assert.equal(metas.length, 1, 'exactly one CSP meta tag (a second one from the page would be merged unpredictably)');
-  return new Map(metas[0][1].split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...sources]) => [name, sources]));
+  return new Map(
+    metas[0][1]
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name, sources]),
+  );
 }
 
 describe('VS Code webview: nonce CSP', () => {
@@ -81,8 +87,19 @@ describe('VS Code webview: nonce CSP', () => {
     writeFileSync(fake, FAKE_VSCODE);
     const entry = join(DIR, 'entry.mjs');
     // One bundle holding both the panel and the stand-in, so the test sees the panels it creates.
-    writeFileSync(entry, `export * from ${JSON.stringify(join(ROOT, 'extension', 'webview', 'panel.ts'))};\nexport * as vscode from 'vscode';\n`);
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: join(DIR, 'panel.mjs'), alias: { vscode: fake }, logLevel: 'silent' });
+    writeFileSync(
+      entry,
+      `export * from ${JSON.stringify(join(ROOT, 'extension', 'webview', 'panel.ts'))};\nexport * as vscode from 'vscode';\n`,
+    );
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: join(DIR, 'panel.mjs'),
+      alias: { vscode: fake },
+      logLevel: 'silent',
+    });
     const mod = (await import(pathToFileURL(join(DIR, 'panel.mjs')).href)) as PanelModule & { vscode: FakeVscode };
     panelModule = mod;
     vscode = mod.vscode;
@@ -114,16 +131,21 @@ describe('VS Code webview: nonce CSP', () => {
     for (const directive of ['script-src', 'style-src', 'img-src', 'font-src', 'connect-src', 'base-uri', 'form-action']) {
       const sources = csp.get(directive);
       assert.ok(sources, `${directive} is set`);
-      for (const bad of ["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:']) assert.ok(!sources.includes(bad), `${directive} allows ${bad}`);
+      for (const bad of ["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:'])
+        assert.ok(!sources.includes(bad), `${directive} allows ${bad}`);
     }
     assert.deepEqual(csp.get('connect-src'), ["'none'"], 'the page fetches nothing: it talks to the core by postMessage only');
     assert.deepEqual(csp.get('form-action'), ["'none'"]);
     const scripts = [...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]);
     assert.ok(scripts.length >= 3, 'the page, inline and route scripts are all there');
     for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), `a script without the nonce: ${tag}`);
-    assert.doesNotMatch(html, /script-src \*/, 'the page\'s own CSP was removed');
+    assert.doesNotMatch(html, /script-src \*/, "the page's own CSP was removed");
     assert.match(html, /<script nonce="[^"]+" src="https:\/\/fake\.vscode-cdn\.net[^"]*app\.js"/, 'assets are loaded through webview URIs');
-    assert.deepEqual(panel.options.localResourceRoots?.map((u) => u.fsPath), [uiDir], 'only the UI folder is readable by the webview');
+    assert.deepEqual(
+      panel.options.localResourceRoots?.map((u) => u.fsPath),
+      [uiDir],
+      'only the UI folder is readable by the webview',
+    );
 
     // A new render has a new nonce.
     panelModule.DashboardPanel.show(core, vscode.Uri.file(uiDir), log, 'health');
@@ -142,16 +164,23 @@ describe('VS Code webview: nonce CSP', () => {
     panel.close();
   });
 
-  it('the real built dashboard UI gets the same policy', { skip: existsSync(join(ROOT, 'dist', 'ui', 'index.html')) ? false : 'dist/ui is not built (npm run build)' }, () => {
-    const uiDir = join(ROOT, 'dist', 'ui');
-    const panel = open(uiDir) as FakePanel & { close(): void };
-    const html = panel.webview.html;
-    const nonce = /^'nonce-(.+)'$/.exec(cspOf(html).get('script-src')?.[0] ?? '')?.[1];
-    assert.ok(nonce);
-    const scripts = [...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]);
-    assert.ok(scripts.length >= 1);
-    for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), `a script without the nonce: ${tag}`);
-    assert.ok(!/\son[a-z]+="/i.test(html.replace(/<script[\s\S]*?<\/script>/gi, '')), 'inline event handlers would be blocked by the CSP: none in the page');
-    panel.close();
-  });
+  it(
+    'the real built dashboard UI gets the same policy',
+    { skip: existsSync(join(ROOT, 'dist', 'ui', 'index.html')) ? false : 'dist/ui is not built (npm run build)' },
+    () => {
+      const uiDir = join(ROOT, 'dist', 'ui');
+      const panel = open(uiDir) as FakePanel & { close(): void };
+      const html = panel.webview.html;
+      const nonce = /^'nonce-(.+)'$/.exec(cspOf(html).get('script-src')?.[0] ?? '')?.[1];
+      assert.ok(nonce);
+      const scripts = [...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]);
+      assert.ok(scripts.length >= 1);
+      for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), `a script without the nonce: ${tag}`);
+      assert.ok(
+        !/\son[a-z]+="/i.test(html.replace(/<script[\s\S]*?<\/script>/gi, '')),
+        'inline event handlers would be blocked by the CSP: none in the page',
+      );
+      panel.close();
+    },
+  );
 });

@@ -11,7 +11,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // Without the background-networking flags Chromium keeps trying to reach the internet.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -57,7 +64,11 @@ export async function drawnPixels(page: Page, selector: string): Promise<number>
   return page.$$eval(`${selector} canvas`, (canvases) =>
     canvases.reduce((sum, c) => {
       // Runs in the page; typed structurally because the Node tsconfig has no DOM lib.
-      const canvas = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+      const canvas = c as unknown as {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+      };
       const ctx = canvas.getContext('2d');
       if (!ctx || canvas.width === 0) return sum;
       const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;

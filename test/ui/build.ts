@@ -7,7 +7,12 @@ import { join } from 'node:path';
 export const ROOT = process.cwd();
 
 export function ensureUiBuilt(): void {
-  const outputs = [['ui', 'index.html'], ['ui', 'app.js'], ['desktop', 'app', 'main.mjs'], ['desktop', 'app', 'preload.cjs']];
+  const outputs = [
+    ['ui', 'index.html'],
+    ['ui', 'app.js'],
+    ['desktop', 'app', 'main.mjs'],
+    ['desktop', 'app', 'preload.cjs'],
+  ];
   if (outputs.every((p) => existsSync(join(ROOT, 'dist', ...p)))) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit', cwd: ROOT });
   if (r.status !== 0) throw new Error('node scripts/build-ui.mjs failed');

@@ -35,14 +35,24 @@ before(async () => {
   await enqueue('sitq.sleep', '{"ms":80}', 10, 'emails', 1);
   // Retries wait out their backoff (1 s from the first failure).
   const worker = await client.request('workers.start', { profile, queues: ['default', 'emails'], concurrency: 4 });
-  await eventually('the tasks ran', async () => {
-    const qs = (await client.request('queues.snapshot', { profile })).queues;
-    const c = (q: string) => qs.find((x) => x.queue === q)?.counts;
-    return c('default')?.succeeded === 34 && c('default')?.dead === 3 && c('emails')?.succeeded === 10;
-  }, LONG, 200);
+  await eventually(
+    'the tasks ran',
+    async () => {
+      const qs = (await client.request('queues.snapshot', { profile })).queues;
+      const c = (q: string) => qs.find((x) => x.queue === q)?.counts;
+      return c('default')?.succeeded === 34 && c('default')?.dead === 3 && c('emails')?.succeeded === 10;
+    },
+    LONG,
+    200,
+  );
   // A stopping worker writes the counts it still holds.
   await client.request('workers.stop', { id: worker.id, force: false });
-  await eventually('the history stored', async () => (await client.request('stats.history', { profile })).queues.reduce((n, q) => n + q.total.succeeded, 0) === 44, LONG, 250);
+  await eventually(
+    'the history stored',
+    async () => (await client.request('stats.history', { profile })).queues.reduce((n, q) => n + q.total.succeeded, 0) === 44,
+    LONG,
+    250,
+  );
 });
 
 after(async () => {
@@ -52,58 +62,81 @@ after(async () => {
 const stat = (page: Page, id: string) => page.locator(`[data-testid=history-panel] [data-testid=${id}] .stat-value`);
 
 async function totalsAre(page: Page, want: Record<string, string>): Promise<void> {
-  for (const [id, value] of Object.entries(want)) await stat(page, id).filter({ hasText: new RegExp(`^${value}$`) }).waitFor({ timeout: LONG });
+  for (const [id, value] of Object.entries(want))
+    await stat(page, id)
+      .filter({ hasText: new RegExp(`^${value}$`) })
+      .waitFor({ timeout: LONG });
 }
 
-it('shows the stored history per queue and range, zooms, and adds throughput and failure rate to Health', { timeout: 300_000 }, async () => {
-  const { page, problems } = await strictPage(browser);
-  await page.goto(`${url}#/queues`);
-  const panel = page.locator('[data-testid=history-panel]');
-  // Every queue: the ledger's totals.
-  await totalsAre(page, { 'total-succeeded': '44', 'total-enqueued': '47', 'total-failed': '7', 'total-dead': '3' });
-  assert.equal(await panel.locator('[data-testid=throughput]').getAttribute('data-resolution'), 'minute');
-  // One queue, picked in the queue table (the panel follows the row).
-  await page.click('[data-testid=queue-row-default] td.card-main');
-  await panel.locator('h2').filter({ hasText: 'Throughput history of default' }).waitFor({ timeout: LONG });
-  await totalsAre(page, { 'total-succeeded': '34', 'total-enqueued': '37', 'total-failed': '7', 'total-dead': '3' });
-  await stat(page, 'total-p95').filter({ hasText: /ms$/ }).waitFor({ timeout: LONG });
-  const failuresWith = await drawnPixels(page, '[data-testid=chart-failures]');
-  await shots.take(page, 'queue-default');
-  // Two weeks: hour resolution, the same totals.
-  await page.click('[data-testid=range-twoWeeks]');
-  await panel.locator('[data-testid=throughput][data-resolution=hour]').waitFor({ timeout: LONG });
-  await totalsAre(page, { 'total-succeeded': '34', 'total-failed': '7', 'total-dead': '3' });
-  await page.click('[data-testid=range-hour]');
-  await panel.locator('[data-testid=throughput][data-resolution=minute]').waitFor({ timeout: LONG });
-  // The queue without failures draws less in the failures chart than the one with them.
-  await panel.locator('[data-testid=throughput-queue]').selectOption('emails');
-  await totalsAre(page, { 'total-succeeded': '10', 'total-failed': '0', 'total-dead': '0' });
-  const p95 = Number(/([\d.]+) ms/.exec(await stat(page, 'total-p95').innerText())?.[1]);
-  assert.ok(p95 >= 80 && p95 < 1000, `the sleeping queue's p95 (${p95} ms) is at least its 80 ms sleep`);
-  const failuresWithout = await drawnPixels(page, '[data-testid=chart-failures]');
-  assert.ok(failuresWith > failuresWithout + 100, `failures drawn for default (${failuresWith} px) beyond the empty chart of emails (${failuresWithout} px)`);
-  assert.equal(await page.locator('[data-testid=queue-row-emails]').getAttribute('class').then((c) => c?.includes('selected')), true, 'the queue table follows the pick');
-  // Zoom: a drag across the throughput chart narrows it; Reset zoom brings the whole range back.
-  const over = page.locator('[data-testid=chart-throughput] .u-over');
-  const box = (await over.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 8 });
-  await page.mouse.up();
-  await page.locator('[data-testid=zoom-reset]').waitFor({ timeout: LONG });
-  await shots.take(page, 'zoomed');
-  await page.click('[data-testid=zoom-reset]');
-  await page.locator('[data-testid=zoom-reset]').waitFor({ state: 'detached', timeout: LONG });
+it(
+  'shows the stored history per queue and range, zooms, and adds throughput and failure rate to Health',
+  { timeout: 300_000 },
+  async () => {
+    const { page, problems } = await strictPage(browser);
+    await page.goto(`${url}#/queues`);
+    const panel = page.locator('[data-testid=history-panel]');
+    // Every queue: the ledger's totals.
+    await totalsAre(page, { 'total-succeeded': '44', 'total-enqueued': '47', 'total-failed': '7', 'total-dead': '3' });
+    assert.equal(await panel.locator('[data-testid=throughput]').getAttribute('data-resolution'), 'minute');
+    // One queue, picked in the queue table (the panel follows the row).
+    await page.click('[data-testid=queue-row-default] td.card-main');
+    await panel.locator('h2').filter({ hasText: 'Throughput history of default' }).waitFor({ timeout: LONG });
+    await totalsAre(page, { 'total-succeeded': '34', 'total-enqueued': '37', 'total-failed': '7', 'total-dead': '3' });
+    await stat(page, 'total-p95').filter({ hasText: /ms$/ }).waitFor({ timeout: LONG });
+    const failuresWith = await drawnPixels(page, '[data-testid=chart-failures]');
+    await shots.take(page, 'queue-default');
+    // Two weeks: hour resolution, the same totals.
+    await page.click('[data-testid=range-twoWeeks]');
+    await panel.locator('[data-testid=throughput][data-resolution=hour]').waitFor({ timeout: LONG });
+    await totalsAre(page, { 'total-succeeded': '34', 'total-failed': '7', 'total-dead': '3' });
+    await page.click('[data-testid=range-hour]');
+    await panel.locator('[data-testid=throughput][data-resolution=minute]').waitFor({ timeout: LONG });
+    // The queue without failures draws less in the failures chart than the one with them.
+    await panel.locator('[data-testid=throughput-queue]').selectOption('emails');
+    await totalsAre(page, { 'total-succeeded': '10', 'total-failed': '0', 'total-dead': '0' });
+    const p95 = Number(/([\d.]+) ms/.exec(await stat(page, 'total-p95').innerText())?.[1]);
+    assert.ok(p95 >= 80 && p95 < 1000, `the sleeping queue's p95 (${p95} ms) is at least its 80 ms sleep`);
+    const failuresWithout = await drawnPixels(page, '[data-testid=chart-failures]');
+    assert.ok(
+      failuresWith > failuresWithout + 100,
+      `failures drawn for default (${failuresWith} px) beyond the empty chart of emails (${failuresWithout} px)`,
+    );
+    assert.equal(
+      await page
+        .locator('[data-testid=queue-row-emails]')
+        .getAttribute('class')
+        .then((c) => c?.includes('selected')),
+      true,
+      'the queue table follows the pick',
+    );
+    // Zoom: a drag across the throughput chart narrows it; Reset zoom brings the whole range back.
+    const over = page.locator('[data-testid=chart-throughput] .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.locator('[data-testid=zoom-reset]').waitFor({ timeout: LONG });
+    await shots.take(page, 'zoomed');
+    await page.click('[data-testid=zoom-reset]');
+    await page.locator('[data-testid=zoom-reset]').waitFor({ state: 'detached', timeout: LONG });
 
-  // Health: throughput and failure rate beside response time, every queue of the last hour.
-  await page.click('[data-testid=nav-health]');
-  await page.locator('[data-testid=health-throughput-total]').filter({ hasText: /^44 succeeded$/ }).waitFor({ timeout: LONG });
-  await page.locator('[data-testid=health-failure-total]').filter({ hasText: /^13\.7 % of 51 attempts$/ }).waitFor({ timeout: LONG });
-  assert.ok((await drawnPixels(page, '[data-testid=health-failure-rate]')) > 100);
-  await shots.take(page, 'health');
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+    // Health: throughput and failure rate beside response time, every queue of the last hour.
+    await page.click('[data-testid=nav-health]');
+    await page
+      .locator('[data-testid=health-throughput-total]')
+      .filter({ hasText: /^44 succeeded$/ })
+      .waitFor({ timeout: LONG });
+    await page
+      .locator('[data-testid=health-failure-total]')
+      .filter({ hasText: /^13\.7 % of 51 attempts$/ })
+      .waitFor({ timeout: LONG });
+    assert.ok((await drawnPixels(page, '[data-testid=health-failure-rate]')) > 100);
+    await shots.take(page, 'health');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
 for (const { width, dark } of SIZES_AND_THEMES) {
   it(`the history panel and Health fit at ${width} px, ${dark ? 'dark' : 'light'}`, { timeout: 120_000 }, async () => {
@@ -114,7 +147,10 @@ for (const { width, dark } of SIZES_AND_THEMES) {
     await shots.take(page, `queues-${tag}`);
     assert.deepEqual(await layoutProblems(page), [], `queues at ${tag}`);
     await page.click('[data-testid=nav-health]');
-    await page.locator('[data-testid=health-throughput-total]').filter({ hasText: /^44 succeeded$/ }).waitFor({ timeout: LONG });
+    await page
+      .locator('[data-testid=health-throughput-total]')
+      .filter({ hasText: /^44 succeeded$/ })
+      .waitFor({ timeout: LONG });
     await shots.take(page, `health-${tag}`);
     assert.deepEqual(await layoutProblems(page), [], `health at ${tag}`);
     assert.deepEqual(errors, []);

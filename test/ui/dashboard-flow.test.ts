@@ -78,39 +78,46 @@ describe('dashboard in Chromium, the operator flow per backend', () => {
   after(() => browser?.close());
 
   for (const [kind, target] of Object.entries(TARGETS)) {
-    it(`${kind}: profile form, test, 500 tasks, worker, counts to done, failed stack, benchmark, CSV`, { skip: target.skip, timeout: 600_000 }, async () => {
-      const t: TempDashboard = await tempDashboard();
-      const recipe = target.recipe(t.dir);
-      const { page, problems } = await strictPage(browser);
-      const shots = new Shots(freshArtifactDir(kind));
-      try {
-        await page.goto(t.dashboard.url);
-        await page.locator('[data-testid=connection-state]').filter({ hasText: 'Connected' }).waitFor();
-        await shots.take(page, 'empty');
-        await createProfile(page, recipe, shots);
-        await runTraffic(page, shots);
-        await checkHealthAndHa(page, recipe.name, shots);
-        await runBenchmark(page, recipe.name, shots, { sweep: target.sweep });
-        if (kind === 'sqlite') {
-          // The same screens in the dark theme.
-          await page.emulateMedia({ colorScheme: 'dark' });
-          await shots.take(page, 'bench-dark');
-          await page.click('[data-testid=nav-queues]');
-          await shots.take(page, 'queues-dark');
-          await page.emulateMedia({ colorScheme: 'light' });
+    it(
+      `${kind}: profile form, test, 500 tasks, worker, counts to done, failed stack, benchmark, CSV`,
+      { skip: target.skip, timeout: 600_000 },
+      async () => {
+        const t: TempDashboard = await tempDashboard();
+        const recipe = target.recipe(t.dir);
+        const { page, problems } = await strictPage(browser);
+        const shots = new Shots(freshArtifactDir(kind));
+        try {
+          await page.goto(t.dashboard.url);
+          await page.locator('[data-testid=connection-state]').filter({ hasText: 'Connected' }).waitFor();
+          await shots.take(page, 'empty');
+          await createProfile(page, recipe, shots);
+          await runTraffic(page, shots);
+          await checkHealthAndHa(page, recipe.name, shots);
+          await runBenchmark(page, recipe.name, shots, { sweep: target.sweep });
+          if (kind === 'sqlite') {
+            // The same screens in the dark theme.
+            await page.emulateMedia({ colorScheme: 'dark' });
+            await shots.take(page, 'bench-dark');
+            await page.click('[data-testid=nav-queues]');
+            await shots.take(page, 'queues-dark');
+            await page.emulateMedia({ colorScheme: 'light' });
+          }
+          await stopWorker(page);
+          assert.deepEqual(problems, []);
+        } catch (err) {
+          await shots.take(page, 'failure').catch(() => {});
+          throw err;
+        } finally {
+          await page.context().close();
+          await t.close();
+          const backend = createBackend(target.config(recipe));
+          await backend
+            .connect()
+            .then(() => backend.destroy())
+            .catch(() => {});
+          await backend.close().catch(() => {});
         }
-        await stopWorker(page);
-        assert.deepEqual(problems, []);
-      } catch (err) {
-        await shots.take(page, 'failure').catch(() => {});
-        throw err;
-      } finally {
-        await page.context().close();
-        await t.close();
-        const backend = createBackend(target.config(recipe));
-        await backend.connect().then(() => backend.destroy()).catch(() => {});
-        await backend.close().catch(() => {});
-      }
-    });
+      },
+    );
   }
 });

@@ -24,7 +24,9 @@ export async function uiFixture(artifacts: string): Promise<UiFixture> {
   const t = await tempDashboard();
   const client = await connectClient(t.dashboard);
   const shots = new Shots(freshArtifactDir(artifacts));
-  await client.request('profiles.save', { draft: { name: PROFILE, kind: 'sqlite', options: { path: join(t.dir, `${artifacts}.db`) }, secrets: {} } });
+  await client.request('profiles.save', {
+    draft: { name: PROFILE, kind: 'sqlite', options: { path: join(t.dir, `${artifacts}.db`) }, secrets: {} },
+  });
   return {
     browser,
     t,
@@ -39,10 +41,16 @@ export async function uiFixture(artifacts: string): Promise<UiFixture> {
 }
 
 /** 800, 1280 and 1920 px, each light and dark. */
-export const SIZES_AND_THEMES: readonly { width: number; dark: boolean }[] = [800, 1280, 1920].flatMap((width) => [false, true].map((dark) => ({ width, dark })));
+export const SIZES_AND_THEMES: readonly { width: number; dark: boolean }[] = [800, 1280, 1920].flatMap((width) =>
+  [false, true].map((dark) => ({ width, dark })),
+);
 
 /** A fresh page at `width` × 900 px in the light or dark theme, collecting the page's errors. */
-export async function sizedPage(browser: Browser, width: number, dark: boolean): Promise<{ page: Page; errors: string[]; tag: string; close(): Promise<void> }> {
+export async function sizedPage(
+  browser: Browser,
+  width: number,
+  dark: boolean,
+): Promise<{ page: Page; errors: string[]; tag: string; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: dark ? 'dark' : 'light' });
   const page = await context.newPage();
   const errors: string[] = [];

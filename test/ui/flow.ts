@@ -38,7 +38,10 @@ export async function createProfile(page: Page, recipe: ProfileRecipe, shots: Sh
   const bad = form.locator(`[data-testid=field-${recipe.bad.field}]`);
   const good = await bad.inputValue();
   await bad.fill(recipe.bad.value);
-  const error = form.locator('.field.has-error').filter({ has: page.locator(`[data-testid=field-${recipe.bad.field}]`) }).locator('.field-error');
+  const error = form
+    .locator('.field.has-error')
+    .filter({ has: page.locator(`[data-testid=field-${recipe.bad.field}]`) })
+    .locator('.field-error');
   await error.waitFor();
   assert.match(await error.innerText(), recipe.bad.message);
   assert.equal(await form.locator('[data-testid=profile-save]').isDisabled(), true);
@@ -54,7 +57,10 @@ export async function createProfile(page: Page, recipe: ProfileRecipe, shots: Sh
   await form.locator('[data-testid=profile-save]').click();
   await form.waitFor({ state: 'detached' });
   // Connected: healthy, or degraded when a busy machine answers slower than the 1 s threshold.
-  await page.locator(`[data-testid=profile-row-${recipe.name}] [data-testid=profile-status]`).filter({ hasText: /^\s*(healthy|degraded)\s*$/i }).waitFor({ timeout: LONG });
+  await page
+    .locator(`[data-testid=profile-row-${recipe.name}] [data-testid=profile-status]`)
+    .filter({ hasText: /^\s*(healthy|degraded)\s*$/i })
+    .waitFor({ timeout: LONG });
   assert.equal(await page.locator('[data-testid=profile-picker]').inputValue(), recipe.name);
   await shots.take(page, 'profiles');
 }
@@ -65,7 +71,10 @@ async function enqueue(page: Page, task: string, count: number, payload: string,
   await page.fill('[data-testid=enqueue-count]', String(count));
   await page.fill('[data-testid=enqueue-attempts]', String(attempts));
   await page.click('[data-testid=enqueue-submit]');
-  await page.locator('[data-testid=enqueue-result]').filter({ hasText: `Enqueued ${count} × ${task}` }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=enqueue-result]')
+    .filter({ hasText: `Enqueued ${count} × ${task}` })
+    .waitFor({ timeout: LONG });
 }
 
 async function countOf(page: Page, queue: string, state: string): Promise<number> {
@@ -77,7 +86,10 @@ export async function runTraffic(page: Page, shots: Shots): Promise<void> {
   await page.click('[data-testid=nav-enqueue]');
   // An invalid payload is caught as it is typed.
   await page.fill('[data-testid=enqueue-payload]', '{ "hello": ');
-  await page.locator('.field.has-error .field-error').filter({ hasText: /JSON|Unexpected|Expected/ }).waitFor();
+  await page
+    .locator('.field.has-error .field-error')
+    .filter({ hasText: /JSON|Unexpected|Expected/ })
+    .waitFor();
   assert.equal(await page.locator('[data-testid=enqueue-submit]').isDisabled(), true);
   await shots.take(page, 'enqueue-invalid-json');
   await enqueue(page, 'sitq.echo', 500, '{ "hello": "world" }', 3);
@@ -104,12 +116,19 @@ export async function runTraffic(page: Page, shots: Shots): Promise<void> {
   await page.locator('[data-testid=count-default-succeeded]').filter({ hasText: '500' }).waitFor({ timeout: LONG });
   await page.locator('[data-testid=count-default-dead]').filter({ hasText: '3' }).waitFor({ timeout: LONG });
   assert.equal(await countOf(page, 'default', 'pending'), 0);
-  assert.equal(await page.evaluate(() => (globalThis as unknown as { sitqNoReload?: boolean }).sitqNoReload), true, 'the page was reloaded');
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as { sitqNoReload?: boolean }).sitqNoReload),
+    true,
+    'the page was reloaded',
+  );
   await shots.take(page, 'queues-done');
 
   await page.click('[data-testid=chip-dead]');
   // The filtered page has arrived when the pager says so (the unfiltered rows show until then).
-  await page.locator('[data-testid=pager-range]').filter({ hasText: /^1–3 of 3$/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=pager-range]')
+    .filter({ hasText: /^1–3 of 3$/ })
+    .waitFor({ timeout: LONG });
   assert.equal(await page.locator('[data-testid=task-row][data-state=dead]').count(), 3);
   await page.locator('[data-testid=task-row]').first().click();
   const stack = page.locator('[data-testid=task-stack]');
@@ -127,7 +146,10 @@ export async function runTraffic(page: Page, shots: Shots): Promise<void> {
 
 export async function checkHealthAndHa(page: Page, profile: string, shots: Shots): Promise<void> {
   await page.click('[data-testid=nav-health]');
-  await page.locator('[data-testid=status-strip] .strip-healthy, [data-testid=status-strip] .strip-degraded').nth(1).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=status-strip] .strip-healthy, [data-testid=status-strip] .strip-degraded')
+    .nth(1)
+    .waitFor({ timeout: LONG });
   assert.ok((await drawnPixels(page, '[data-testid=health-chart]')) > 200, 'the health chart drew nothing');
   await shots.take(page, 'health');
   await page.click('[data-testid=nav-ha]');
@@ -170,13 +192,20 @@ export async function runBenchmark(page: Page, profile: string, shots: Shots, op
 
   // Export JSON, load it back as an earlier run, and compare the two figure by figure.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-json]')]);
-  await page.setInputFiles('[data-testid=bench-import]', { name: json.suggestedFilename(), mimeType: 'application/json', buffer: readFileSync(await json.path()) });
+  await page.setInputFiles('[data-testid=bench-import]', {
+    name: json.suggestedFilename(),
+    mimeType: 'application/json',
+    buffer: readFileSync(await json.path()),
+  });
   await page.locator('[data-testid=toast-success]').filter({ hasText: 'Imported' }).waitFor();
   const select = page.locator('[data-testid=compare-select]');
   await select.locator('option').nth(1).waitFor({ state: 'attached' });
   await select.selectOption({ index: 1 });
   // The same run imported back: nothing changed, and the comparison says so first.
-  await page.locator('[data-testid=comparison-verdict]').filter({ hasText: /No real change/ }).waitFor();
+  await page
+    .locator('[data-testid=comparison-verdict]')
+    .filter({ hasText: /No real change/ })
+    .waitFor();
   await page.check('[data-testid=comparison-show-noise]');
   const rows = page.locator('[data-testid=comparison-row]');
   await rows.first().waitFor();

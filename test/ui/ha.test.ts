@@ -30,15 +30,31 @@ after(async () => {
   await browser?.close();
   if (!skip) {
     const b = createBackend({ type: 'nats', servers: ['nats://127.0.0.1:4222'], streamName: stream });
-    await b.connect().then(() => b.destroy()).catch(() => {});
+    await b
+      .connect()
+      .then(() => b.destroy())
+      .catch(() => {});
     await b.close().catch(() => {});
   }
 });
 
 it('shows which node serves and which is unreachable', { skip, timeout: 120_000 }, async () => {
-  await client.request('profiles.save', { draft: { name: 'cluster', kind: 'nats', options: { servers: ['nats://127.0.0.1:4222', 'nats://127.0.0.1:1'], streamName: stream, connectTimeout: 2000 }, secrets: {} } });
+  await client.request('profiles.save', {
+    draft: {
+      name: 'cluster',
+      kind: 'nats',
+      options: { servers: ['nats://127.0.0.1:4222', 'nats://127.0.0.1:1'], streamName: stream, connectTimeout: 2000 },
+      secrets: {},
+    },
+  });
   const nodes = await client.request('ha.nodes', { profile: 'cluster' });
-  assert.deepEqual(nodes.map((n) => [n.reachable, n.serving]), [[true, true], [false, false]]);
+  assert.deepEqual(
+    nodes.map((n) => [n.reachable, n.serving]),
+    [
+      [true, true],
+      [false, false],
+    ],
+  );
 
   const { page, problems } = await strictPage(browser);
   const shots = new Shots(freshArtifactDir('ha'));
@@ -49,7 +65,10 @@ it('shows which node serves and which is unreachable', { skip, timeout: 120_000 
   assert.match(await section.innerText(), /2 configured/);
   await shots.take(page, 'ha-nodes');
   await page.click('[data-testid=nav-profiles]');
-  await page.locator('[data-testid=profile-row-cluster] [data-testid=profile-status]').filter({ hasText: /degraded/i }).waitFor({ timeout: 30_000 });
+  await page
+    .locator('[data-testid=profile-row-cluster] [data-testid=profile-status]')
+    .filter({ hasText: /degraded/i })
+    .waitFor({ timeout: 30_000 });
   await shots.take(page, 'profiles-degraded');
   assert.deepEqual(problems, []);
   await page.context().close();

@@ -24,19 +24,56 @@ before(async () => {
   t = await tempDashboard();
   client = await connectClient(t.dashboard);
   shots = new Shots(freshArtifactDir('layout'));
-  await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'layout.db') }, secrets: {} } });
+  await client.request('profiles.save', {
+    draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'layout.db') }, secrets: {} },
+  });
   // A second profile with long texts: the widest row the profiles table has to fit.
   await client.request('profiles.save', {
-    draft: { name: 'production-postgres-eu', kind: 'postgres', description: 'the main cluster', options: { host: 'db-primary.internal.example.com', port: 5432, database: 'orders', user: 'app', schema: 'sitq', connectTimeout: 500 }, secrets: {} },
+    draft: {
+      name: 'production-postgres-eu',
+      kind: 'postgres',
+      description: 'the main cluster',
+      options: {
+        host: 'db-primary.internal.example.com',
+        port: 5432,
+        database: 'orders',
+        user: 'app',
+        schema: 'sitq',
+        connectTimeout: 500,
+      },
+      secrets: {},
+    },
   });
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.fail', payloadJson: '{"message":"a rather long error message that keeps going and going for a while"}', count: 3, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 });
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 3, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.fail',
+    payloadJson: '{"message":"a rather long error message that keeps going and going for a while"}',
+    count: 3,
+    queue: 'default',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.echo',
+    payloadJson: '{}',
+    count: 3,
+    queue: 'default',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  });
   const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 2 });
-  await eventually('the tasks ran', async () => {
-    const snap = await client.request('queues.snapshot', { profile: 'local' });
-    const counts = snap.queues.find((q) => q.queue === 'default')?.counts;
-    return counts && counts.dead === 3 && counts.succeeded === 3;
-  }, 30_000);
+  await eventually(
+    'the tasks ran',
+    async () => {
+      const snap = await client.request('queues.snapshot', { profile: 'local' });
+      const counts = snap.queues.find((q) => q.queue === 'default')?.counts;
+      return counts && counts.dead === 3 && counts.succeeded === 3;
+    },
+    30_000,
+  );
   await client.request('workers.stop', { id: worker.id, force: false });
 });
 
@@ -77,8 +114,15 @@ it('shows a loading state, never "No profiles yet", until the first profile list
   await page.locator('[data-testid=profile-row-local]').waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('[data-testid=profiles-loading]').count(), 0);
   const seen = await page.evaluate<string[]>('window.__seen');
-  assert.ok(seen.some((text) => /Loading profiles/.test(text)), 'the loading state was shown');
-  assert.deepEqual(seen.filter((text) => /No profiles yet/.test(text)), [], 'no "No profiles yet" before the list arrived');
+  assert.ok(
+    seen.some((text) => /Loading profiles/.test(text)),
+    'the loading state was shown',
+  );
+  assert.deepEqual(
+    seen.filter((text) => /No profiles yet/.test(text)),
+    [],
+    'no "No profiles yet" before the list arrived',
+  );
   assert.deepEqual(problems, []);
   await page.context().close();
 });
@@ -88,7 +132,8 @@ it('keeps every row action on screen at 1280 px, with the task drawer open too',
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${t.dashboard.url}#/profiles`);
   await page.locator('[data-testid=profile-row-production-postgres-eu] [data-testid=profile-error]').waitFor({ timeout: 30_000 });
-  for (const row of ['local', 'production-postgres-eu']) await assertReachable(page.locator(`[data-testid=profile-row-${row}] .row-actions button`), 5);
+  for (const row of ['local', 'production-postgres-eu'])
+    await assertReachable(page.locator(`[data-testid=profile-row-${row}] .row-actions button`), 5);
   await shots.take(page, 'profiles-1280');
 
   await page.goto(`${t.dashboard.url}#/queues`);
@@ -125,7 +170,10 @@ async function assertReachable(buttons: Locator, expected: number): Promise<void
   const list = await buttons.evaluateAll((els) =>
     els.map((e) => {
       const el = e as unknown as El;
-      const g = globalThis as unknown as { innerWidth: number; document: { documentElement: El; elementFromPoint(x: number, y: number): unknown } };
+      const g = globalThis as unknown as {
+        innerWidth: number;
+        document: { documentElement: El; elementFromPoint(x: number, y: number): unknown };
+      };
       const r = el.getBoundingClientRect();
       const clip = (el.closest('.table-wrap') ?? el.closest('.drawer') ?? g.document.documentElement).getBoundingClientRect();
       const hit = g.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);

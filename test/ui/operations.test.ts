@@ -24,7 +24,9 @@ before(async () => {
   t = await tempDashboard();
   client = await connectClient(t.dashboard);
   shots = new Shots(freshArtifactDir('operations'));
-  await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'ops.db') }, secrets: {} } });
+  await client.request('profiles.save', {
+    draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'ops.db') }, secrets: {} },
+  });
 });
 
 after(async () => {
@@ -34,7 +36,16 @@ after(async () => {
 });
 
 const enqueue = (name: string, payloadJson: string, count: number, more: { queue?: string; delayMs?: number } = {}) =>
-  client.request('tasks.enqueue', { profile: 'local', name, payloadJson, count, queue: more.queue ?? 'default', priority: 0, delayMs: more.delayMs ?? 0, maxAttempts: 1 });
+  client.request('tasks.enqueue', {
+    profile: 'local',
+    name,
+    payloadJson,
+    count,
+    queue: more.queue ?? 'default',
+    priority: 0,
+    delayMs: more.delayMs ?? 0,
+    maxAttempts: 1,
+  });
 
 async function counts(queue: string) {
   return (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === queue)?.counts;
@@ -58,19 +69,28 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   // Search in the backend: the payload's text finds the one task (it is not on the first page of
   // 50: 60 newer tasks came after it... and the search does not need it to be).
   await page.fill('[data-testid=task-search]', 'NEEDLE-4711');
-  await page.locator('[data-testid=pager-range]').filter({ hasText: /^1–1 of 1$/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=pager-range]')
+    .filter({ hasText: /^1–1 of 1$/ })
+    .waitFor({ timeout: LONG });
   assert.equal(await page.locator('[data-testid=task-row]').count(), 1);
   await shots.take(page, 'search-payload');
   // The error text finds the three dead ones.
   await page.fill('[data-testid=task-search]', 'card declined');
-  await page.locator('[data-testid=pager-range]').filter({ hasText: /^1–3 of 3$/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=pager-range]')
+    .filter({ hasText: /^1–3 of 3$/ })
+    .waitFor({ timeout: LONG });
   assert.equal(await page.locator('[data-testid=task-row][data-state=dead]').count(), 3);
   await page.fill('[data-testid=task-search]', '');
 
   // An open dead task, requeued while the worker runs: the panel follows it through its new run
   // to its second death, with no click.
   await page.click('[data-testid=chip-dead]');
-  await page.locator('[data-testid=pager-range]').filter({ hasText: /^1–3 of 3$/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=pager-range]')
+    .filter({ hasText: /^1–3 of 3$/ })
+    .waitFor({ timeout: LONG });
   await page.locator('[data-testid=task-row]').first().click();
   const detail = page.locator('[data-testid=task-detail]');
   await detail.locator('[data-testid=task-state][data-state=dead]').waitFor({ timeout: LONG });
@@ -78,7 +98,12 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   await page.click('[data-testid=task-requeue]');
   await confirm(page);
   await page.locator('[data-testid=toast-success]').filter({ hasText: 'Task requeued' }).waitFor({ timeout: LONG });
-  await eventually('the panel shows the new run', async () => (await detail.locator('dt:text-is("Started") + dd').innerText()) !== startedBefore, LONG, 100);
+  await eventually(
+    'the panel shows the new run',
+    async () => (await detail.locator('dt:text-is("Started") + dd').innerText()) !== startedBefore,
+    LONG,
+    100,
+  );
   await detail.locator('[data-testid=task-state][data-state=dead]').waitFor({ timeout: LONG });
   assert.equal(await detail.locator('[data-testid=task-cancel]').count(), 0, 'no Cancel button on a dead task');
   await detail.locator('[data-testid=task-requeue]').waitFor();
@@ -92,10 +117,14 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   await page.click('[data-testid=bulk-filter]');
   await confirm(page);
   await page.locator('[data-testid=toast-success]').filter({ hasText: 'Requeued 3 task(s)' }).waitFor({ timeout: LONG });
-  await eventually('the requeued tasks ran again', async () => {
-    const c = await counts('default');
-    return c?.dead === 3 && c.pending === 0 && c.running === 0;
-  }, LONG);
+  await eventually(
+    'the requeued tasks ran again',
+    async () => {
+      const c = await counts('default');
+      return c?.dead === 3 && c.pending === 0 && c.running === 0;
+    },
+    LONG,
+  );
 
   // Cancel every waiting task of another queue (delayed ones), then requeue two of them by selection.
   await enqueue('sitq.echo', '{}', 30, { queue: 'later', delayMs: 3_600_000 });

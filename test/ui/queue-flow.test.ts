@@ -34,7 +34,17 @@ after(async () => {
   await f?.close();
 });
 
-const enqueueSleep = (count: number, ms: number) => client.request('tasks.enqueue', { profile, name: 'sitq.sleep', payloadJson: JSON.stringify({ ms }), count, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 });
+const enqueueSleep = (count: number, ms: number) =>
+  client.request('tasks.enqueue', {
+    profile,
+    name: 'sitq.sleep',
+    payloadJson: JSON.stringify({ ms }),
+    count,
+    queue: 'default',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  });
 const counts = async () => (await client.request('queues.snapshot', { profile })).queues.find((q) => q.queue === 'default')?.counts;
 
 it('pauses and resumes a queue, and sets and removes its limits, from its row', { timeout: 300_000 }, async () => {
@@ -51,7 +61,12 @@ it('pauses and resumes a queue, and sets and removes its limits, from its row', 
   await page.locator('[data-testid=queue-resume-default]').waitFor({ timeout: LONG });
   assert.equal((await client.request('queues.settings', { profile, queue: 'default' })).paused, true);
   workerId = (await client.request('workers.start', { profile, queues: ['default'], concurrency: 4 })).id;
-  await eventually('the worker running', async () => (await client.request('workers.list', {})).find((w) => w.id === workerId)?.state === 'running', LONG, 100);
+  await eventually(
+    'the worker running',
+    async () => (await client.request('workers.list', {})).find((w) => w.id === workerId)?.state === 'running',
+    LONG,
+    100,
+  );
   await new Promise((r) => setTimeout(r, 3000));
   const paused = await counts();
   assert.equal(paused?.pending, 20, 'every task still pending after 3 s of a paused queue');
@@ -68,7 +83,10 @@ it('pauses and resumes a queue, and sets and removes its limits, from its row', 
   const dialog = page.locator('[data-testid=limits-dialog]');
   await dialog.waitFor({ timeout: LONG });
   await page.fill('[data-testid=limits-rate]', 'lots');
-  await dialog.locator('.field-error').filter({ hasText: /N\/PERIOD/ }).waitFor({ timeout: LONG });
+  await dialog
+    .locator('.field-error')
+    .filter({ hasText: /N\/PERIOD/ })
+    .waitFor({ timeout: LONG });
   assert.equal(await page.locator('[data-testid=limits-save]').isDisabled(), true);
   await page.fill('[data-testid=limits-rate]', '2/1s');
   await page.fill('[data-testid=limits-max-running]', '2');
@@ -82,11 +100,16 @@ it('pauses and resumes a queue, and sets and removes its limits, from its row', 
   // 6 tasks of 1.5 s at 2 a second: never more than 2 running at once.
   await enqueueSleep(6, 1500);
   let most = 0;
-  await eventually('the limited tasks drained', async () => {
-    const c = await counts();
-    most = Math.max(most, c?.running ?? 0);
-    return c?.succeeded === 26;
-  }, LONG, 100);
+  await eventually(
+    'the limited tasks drained',
+    async () => {
+      const c = await counts();
+      most = Math.max(most, c?.running ?? 0);
+      return c?.succeeded === 26;
+    },
+    LONG,
+    100,
+  );
   assert.ok(most >= 1 && most <= 2, `at most 2 running at once (saw ${most})`);
   await shots.take(page, 'limited');
 

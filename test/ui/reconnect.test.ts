@@ -40,7 +40,16 @@ it('shows a lost connection and recovers without a reload', { timeout: 120_000 }
     ws.connectToServer();
     live.push(ws);
   });
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 2, queue: 'before', priority: 0, delayMs: 0, maxAttempts: 3 });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.echo',
+    payloadJson: '{}',
+    count: 2,
+    queue: 'before',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 3,
+  });
   await page.goto(`${t.dashboard.url}#/queues`);
   await page.locator('[data-testid=count-before-pending]').filter({ hasText: '2' }).waitFor();
   await page.evaluate(() => ((globalThis as unknown as { sitqNoReload: boolean }).sitqNoReload = true));
@@ -53,7 +62,16 @@ it('shows a lost connection and recovers without a reload', { timeout: 120_000 }
   await shots.take(page, 'connection-lost');
 
   // Work done while the page is cut off...
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 7, queue: 'later', priority: 0, delayMs: 0, maxAttempts: 3 });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.echo',
+    payloadJson: '{}',
+    count: 7,
+    queue: 'later',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 3,
+  });
 
   // ...is on screen once the host is reachable again.
   hostUp = true;
@@ -62,7 +80,11 @@ it('shows a lost connection and recovers without a reload', { timeout: 120_000 }
   await page.locator('[data-testid=count-later-pending]').filter({ hasText: '7' }).waitFor({ timeout: 15_000 });
   await page.locator('[data-testid=pager-range]').filter({ hasText: 'of 9' }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('[data-testid=task-list-error]').count(), 0);
-  assert.equal(await page.evaluate(() => (globalThis as unknown as { sitqNoReload?: boolean }).sitqNoReload), true, 'the page was reloaded');
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as { sitqNoReload?: boolean }).sitqNoReload),
+    true,
+    'the page was reloaded',
+  );
   await shots.take(page, 'recovered');
   assert.deepEqual(problems, []);
   await page.context().close();

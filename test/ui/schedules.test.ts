@@ -54,16 +54,26 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   for (const text of await previewRuns(page).allInnerTexts()) assert.match(text, /\d\d:(00|15|30|45):00/, `a quarter-hour run: ${text}`);
   // A wrong minute names the field, clears the runs and blocks saving.
   await typeInto(page, '[data-testid=schedule-cron]', '61 * * * *');
-  await page.locator('[data-testid=schedule-form] .field-error').filter({ hasText: /cron pattern/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=schedule-form] .field-error')
+    .filter({ hasText: /cron pattern/ })
+    .waitFor({ timeout: LONG });
   assert.equal(await previewRuns(page).count(), 0);
   assert.equal(await page.locator('[data-testid=schedule-save]').isDisabled(), true);
   // 03:00 in Berlin, shown in Berlin's time.
   await typeInto(page, '[data-testid=schedule-cron]', '0 3 * * *');
   await typeInto(page, '[data-testid=schedule-tz]', 'Europe/Berlin');
-  await page.locator('[data-testid=schedule-form] [data-testid=schedule-preview-run]').filter({ hasText: '03:00:00 Europe/Berlin' }).nth(4).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=schedule-form] [data-testid=schedule-preview-run]')
+    .filter({ hasText: '03:00:00 Europe/Berlin' })
+    .nth(4)
+    .waitFor({ timeout: LONG });
   // A zone that does not exist is named as the problem.
   await typeInto(page, '[data-testid=schedule-tz]', 'Europe/Nowhere');
-  await page.locator('[data-testid=schedule-form] .field-error').filter({ hasText: /IANA time zone/ }).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=schedule-form] .field-error')
+    .filter({ hasText: /IANA time zone/ })
+    .waitFor({ timeout: LONG });
   await typeInto(page, '[data-testid=schedule-tz]', 'Europe/Berlin');
   await previewRuns(page).nth(4).waitFor({ timeout: LONG });
   await shots.take(page, 'form-cron');
@@ -83,8 +93,14 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   // The preview says which spec it answers: wait for the one of 1 second.
   await page.locator(`[data-testid=schedule-preview][data-for='{"every":1000}']`).waitFor({ timeout: LONG });
   assert.equal(await previewRuns(page).count(), 5);
-  const times = (await previewRuns(page).allInnerTexts()).map((s) => /(\d\d):(\d\d):(\d\d)/.exec(s)!.slice(1).map(Number)).map(([h, m, s]) => h * 3600 + m * 60 + s);
-  assert.deepEqual(times.slice(1).map((x, i) => (x - times[i] + 86_400) % 86_400), [1, 1, 1, 1], 'one second apart');
+  const times = (await previewRuns(page).allInnerTexts())
+    .map((s) => /(\d\d):(\d\d):(\d\d)/.exec(s)!.slice(1).map(Number))
+    .map(([h, m, s]) => h * 3600 + m * 60 + s);
+  assert.deepEqual(
+    times.slice(1).map((x, i) => (x - times[i] + 86_400) % 86_400),
+    [1, 1, 1, 1],
+    'one second apart',
+  );
   await page.fill('[data-testid=schedule-payload]', '{"beat":true}');
   await page.click('[data-testid=schedule-save]');
   await page.locator('[data-testid=schedule-form]').waitFor({ state: 'detached', timeout: LONG });
@@ -113,13 +129,22 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   await new Promise((r) => setTimeout(r, 2500));
   const tasksWhilePaused = (await client.request('tasks.list', { profile, queue: 'default', offset: 0, limit: 1 })).total;
   await new Promise((r) => setTimeout(r, 3000));
-  assert.equal((await client.request('tasks.list', { profile, queue: 'default', offset: 0, limit: 1 })).total, tasksWhilePaused, 'no task enqueued while paused');
+  assert.equal(
+    (await client.request('tasks.list', { profile, queue: 'default', offset: 0, limit: 1 })).total,
+    tasksWhilePaused,
+    'no task enqueued while paused',
+  );
   await shots.take(page, 'paused');
   await heartbeat.locator('[data-testid=schedule-resume]').click();
   await heartbeat.locator('[data-testid=schedule-pause]').waitFor({ timeout: LONG });
   assert.equal(await heartbeat.locator('[data-testid=schedule-paused]').count(), 0);
   assert.equal((await client.request('schedules.get', { profile, name: 'heartbeat' }))?.paused, false);
-  await eventually('a tick after resuming', async () => (await client.request('tasks.list', { profile, queue: 'default', offset: 0, limit: 1 })).total > tasksWhilePaused, LONG, 250);
+  await eventually(
+    'a tick after resuming',
+    async () => (await client.request('tasks.list', { profile, queue: 'default', offset: 0, limit: 1 })).total > tasksWhilePaused,
+    LONG,
+    250,
+  );
 
   // Edit: the form opens with the schedule's values; the change is saved under the same name.
   await nightly.locator('[data-testid=schedule-edit]').click();
@@ -127,10 +152,20 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   assert.equal(await page.inputValue('[data-testid=schedule-tz]'), 'Europe/Berlin');
   assert.equal(await page.locator('[data-testid=schedule-name]').isDisabled(), true);
   await typeInto(page, '[data-testid=schedule-cron]', '30 4 * * 1');
-  await page.locator('[data-testid=schedule-form] [data-testid=schedule-preview-run]').filter({ hasText: /^Mon .*04:30:00 Europe\/Berlin/ }).nth(4).waitFor({ timeout: LONG });
+  await page
+    .locator('[data-testid=schedule-form] [data-testid=schedule-preview-run]')
+    .filter({ hasText: /^Mon .*04:30:00 Europe\/Berlin/ })
+    .nth(4)
+    .waitFor({ timeout: LONG });
   await page.click('[data-testid=schedule-save]');
-  await nightly.locator('[data-testid=schedule-next]').filter({ hasText: /^Mon .*04:30:00 Europe\/Berlin/ }).waitFor({ timeout: LONG });
-  assert.deepEqual((await client.request('schedules.get', { profile, name: 'quarterly-report' }))?.spec, { cron: '30 4 * * 1', tz: 'Europe/Berlin' });
+  await nightly
+    .locator('[data-testid=schedule-next]')
+    .filter({ hasText: /^Mon .*04:30:00 Europe\/Berlin/ })
+    .waitFor({ timeout: LONG });
+  assert.deepEqual((await client.request('schedules.get', { profile, name: 'quarterly-report' }))?.spec, {
+    cron: '30 4 * * 1',
+    tz: 'Europe/Berlin',
+  });
 
   // Remove asks first; cancelling keeps it, confirming removes it.
   await heartbeat.locator('[data-testid=schedule-remove]').click();
@@ -146,12 +181,25 @@ it('previews, creates, links the last run, pauses, resumes, edits and removes a 
   await page.context().close();
 });
 
-
 for (const { width, dark } of SIZES_AND_THEMES) {
   it(`the Schedules screen and its form fit at ${width} px, ${dark ? 'dark' : 'light'}`, { timeout: 120_000 }, async () => {
     if (!(await client.request('schedules.get', { profile, name: 'every-six-hours-with-a-long-name' }))) {
-      await client.request('schedules.save', { profile, name: 'every-six-hours-with-a-long-name', spec: { every: 6 * 3_600_000 }, task: 'sitq.sleep', payloadJson: '{"ms":10}', queue: 'notifications-and-reminders' });
-      await client.request('schedules.save', { profile, name: 'paused-one', spec: { cron: '*/5 * * * *' }, task: 'sitq.echo', payloadJson: '{}', paused: true });
+      await client.request('schedules.save', {
+        profile,
+        name: 'every-six-hours-with-a-long-name',
+        spec: { every: 6 * 3_600_000 },
+        task: 'sitq.sleep',
+        payloadJson: '{"ms":10}',
+        queue: 'notifications-and-reminders',
+      });
+      await client.request('schedules.save', {
+        profile,
+        name: 'paused-one',
+        spec: { cron: '*/5 * * * *' },
+        task: 'sitq.echo',
+        payloadJson: '{}',
+        paused: true,
+      });
     }
     const { page, errors, tag, close } = await sizedPage(browser, width, dark);
     await page.goto(`${url}#/schedules`);

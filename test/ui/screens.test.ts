@@ -26,28 +26,86 @@ before(async () => {
   t = await tempDashboard();
   client = await connectClient(t.dashboard);
   shots = new Shots(freshArtifactDir('screens'));
-  await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', description: 'the embedded default', options: { path: join(t.dir, 'screens.db') }, secrets: {} } });
+  await client.request('profiles.save', {
+    draft: {
+      name: 'local',
+      kind: 'sqlite',
+      description: 'the embedded default',
+      options: { path: join(t.dir, 'screens.db') },
+      secrets: {},
+    },
+  });
   // A long name and address, and a server that is not there (port 9 is closed on loopback).
   await client.request('profiles.save', {
-    draft: { name: 'production-postgres-eu', kind: 'postgres', description: 'the main cluster', options: { host: '127.0.0.1', port: 9, database: 'orders_production_eu_west', user: 'app', schema: 'sitq', connectTimeout: 500 }, secrets: {} },
+    draft: {
+      name: 'production-postgres-eu',
+      kind: 'postgres',
+      description: 'the main cluster',
+      options: { host: '127.0.0.1', port: 9, database: 'orders_production_eu_west', user: 'app', schema: 'sitq', connectTimeout: 500 },
+      secrets: {},
+    },
   });
-  const fail = { profile: 'local', name: 'sitq.fail', payloadJson: '{"message":"a rather long error message that keeps going and going for a while, as real ones do"}', count: 3, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 };
+  const fail = {
+    profile: 'local',
+    name: 'sitq.fail',
+    payloadJson: '{"message":"a rather long error message that keeps going and going for a while, as real ones do"}',
+    count: 3,
+    queue: 'default',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  };
   await client.request('tasks.enqueue', fail);
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{"order":"A-1001"}', count: 40, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 1 });
-  await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 12, queue: 'notifications-and-reminders', priority: 0, delayMs: 0, maxAttempts: 1 });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.echo',
+    payloadJson: '{"order":"A-1001"}',
+    count: 40,
+    queue: 'default',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  });
+  await client.request('tasks.enqueue', {
+    profile: 'local',
+    name: 'sitq.echo',
+    payloadJson: '{}',
+    count: 12,
+    queue: 'notifications-and-reminders',
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 1,
+  });
   const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 4 });
-  await eventually('the tasks ran', async () => {
-    const counts = (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts;
-    return counts && counts.dead === 3 && counts.succeeded === 40;
-  }, LONG);
+  await eventually(
+    'the tasks ran',
+    async () => {
+      const counts = (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts;
+      return counts && counts.dead === 3 && counts.succeeded === 40;
+    },
+    LONG,
+  );
   await client.request('workers.stop', { id: worker.id, force: false });
   for (let i = 0; i < 2; i++) {
-    const run = await client.request('bench.start', { profiles: ['local'], options: { tasks: 200, floor: true, idleSamples: 20, warmup: 20 }, sweep: false });
-    await eventually('the benchmark to finish', async () => (await client.request('bench.list', {})).find((r) => r.id === run.id)?.state === 'done', 180_000, 250);
+    const run = await client.request('bench.start', {
+      profiles: ['local'],
+      options: { tasks: 200, floor: true, idleSamples: 20, warmup: 20 },
+      sweep: false,
+    });
+    await eventually(
+      'the benchmark to finish',
+      async () => (await client.request('bench.list', {})).find((r) => r.id === run.id)?.state === 'done',
+      180_000,
+      250,
+    );
     lastRun = run.id;
   }
   // An older report of another workload (999 tasks), imported to be compared with.
-  const report = JSON.parse((await client.request('bench.export', { id: lastRun, format: 'json' })).content) as { date: string; settings?: { tasks: number }; results: { settings: { tasks: number } }[] };
+  const report = JSON.parse((await client.request('bench.export', { id: lastRun, format: 'json' })).content) as {
+    date: string;
+    settings?: { tasks: number };
+    results: { settings: { tasks: number } }[];
+  };
   report.date = '2026-01-02T03:04:05.000Z';
   if (report.settings) report.settings.tasks = 999;
   for (const r of report.results) r.settings.tasks = 999;
@@ -74,7 +132,11 @@ const SIZES: { width: number; dark: boolean }[] = [
 
 for (const { width, dark } of SIZES) {
   it(`every screen fits at ${width} px, ${dark ? 'dark' : 'light'}`, { timeout: 240_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: dark ? 'dark' : 'light', acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width, height: 900 },
+      colorScheme: dark ? 'dark' : 'light',
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -91,17 +153,28 @@ for (const { width, dark } of SIZES) {
     await page.goto(`${t.dashboard.url}#/profiles`);
     await page.locator('[data-testid=profile-picker]').selectOption('local');
     await page.locator('[data-testid=profile-row-production-postgres-eu] [data-testid=profile-error]').waitFor({ timeout: LONG });
-    await page.locator('[data-testid=profile-row-local] [data-testid=profile-status]').filter({ hasText: /healthy|degraded/ }).waitFor({ timeout: LONG });
+    await page
+      .locator('[data-testid=profile-row-local] [data-testid=profile-status]')
+      .filter({ hasText: /healthy|degraded/ })
+      .waitFor({ timeout: LONG });
     const sidebar = (await page.locator('[data-testid=sidebar]').boundingBox())?.width ?? 0;
     if (width < 1024) assert.ok(sidebar < 80, `the sidebar is collapsed at ${width} px (${sidebar} px wide)`);
     else assert.ok(sidebar > 150, `the sidebar shows its labels at ${width} px (${sidebar} px wide)`);
     await check('profiles');
     // The toggle shows the labels on a narrow window (and collapses them on a wide one), and back.
     await page.click('[data-testid=nav-toggle]');
-    await page.waitForFunction(([narrow]) => {
-      const w = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { width: number } } | null } }).document.querySelector('[data-testid=sidebar]')?.getBoundingClientRect().width ?? 0;
-      return narrow ? w > 150 : w < 80;
-    }, [width < 1024]);
+    await page.waitForFunction(
+      ([narrow]) => {
+        const w =
+          (
+            globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { width: number } } | null } }
+          ).document
+            .querySelector('[data-testid=sidebar]')
+            ?.getBoundingClientRect().width ?? 0;
+        return narrow ? w > 150 : w < 80;
+      },
+      [width < 1024],
+    );
     await check('profiles-nav-toggled');
     await page.click('[data-testid=nav-toggle]');
     // The profile form (a dialog) with its advanced options open.

@@ -25,11 +25,28 @@ try {
   await client.request('profiles.save', { draft: { name: 'big', kind: 'sqlite', options: { path: join(t.dir, 'big.db') }, secrets: {} } });
   const [, enqueueMs] = await timed(async () => {
     for (let done = 0; done < TOTAL; done += BATCH) {
-      await client.request('tasks.enqueue', { profile: 'big', name: 'sitq.echo', payloadJson: '{"n":1}', count: Math.min(BATCH, TOTAL - done), queue: 'bulk', priority: 0, delayMs: 0, maxAttempts: 3 }, { timeoutMs: 300_000 });
+      await client.request(
+        'tasks.enqueue',
+        {
+          profile: 'big',
+          name: 'sitq.echo',
+          payloadJson: '{"n":1}',
+          count: Math.min(BATCH, TOTAL - done),
+          queue: 'bulk',
+          priority: 0,
+          delayMs: 0,
+          maxAttempts: 3,
+        },
+        { timeoutMs: 300_000 },
+      );
     }
   });
   results.enqueueMs = enqueueMs;
-  for (const [name, offset] of [['firstPage', 0], ['middlePage', Math.floor(TOTAL / 2)], ['lastPage', TOTAL - 50]] as const) {
+  for (const [name, offset] of [
+    ['firstPage', 0],
+    ['middlePage', Math.floor(TOTAL / 2)],
+    ['lastPage', TOTAL - 50],
+  ] as const) {
     const [page, ms] = await timed(() => client.request('tasks.list', { profile: 'big', queue: 'bulk', offset, limit: 50 }));
     if (page.total !== TOTAL || page.rows.length !== 50) throw new Error(`${name}: got ${page.rows.length} of ${page.total}`);
     results[`${name}Ms`] = ms;
@@ -57,10 +74,26 @@ try {
       })`) as Promise<number>;
     await page.goto(`${t.dashboard.url}#/profiles`);
     await page.locator('[data-testid=profile-row-big]').waitFor({ timeout: 60_000 });
-    results.browserOpenQueuesMs = await until(`location.hash = '#/queues'`, '[data-testid=pager-range]', `of ${TOTAL.toLocaleString('en-US')}`);
-    results.browserLastPageMs = await until(`document.querySelector('[data-testid=page-last]').click()`, '[data-testid=pager-range]', `${(TOTAL - 49).toLocaleString('en-US')}–`);
-    results.browserFilterMs = await until(`document.querySelector('[data-testid=chip-pending]').click()`, '[data-testid=pager-range]', '1–50 of');
-    results.browserNextPageMs = await until(`document.querySelector('[data-testid=page-next]').click()`, '[data-testid=pager-range]', '51–100 of');
+    results.browserOpenQueuesMs = await until(
+      `location.hash = '#/queues'`,
+      '[data-testid=pager-range]',
+      `of ${TOTAL.toLocaleString('en-US')}`,
+    );
+    results.browserLastPageMs = await until(
+      `document.querySelector('[data-testid=page-last]').click()`,
+      '[data-testid=pager-range]',
+      `${(TOTAL - 49).toLocaleString('en-US')}–`,
+    );
+    results.browserFilterMs = await until(
+      `document.querySelector('[data-testid=chip-pending]').click()`,
+      '[data-testid=pager-range]',
+      '1–50 of',
+    );
+    results.browserNextPageMs = await until(
+      `document.querySelector('[data-testid=page-next]').click()`,
+      '[data-testid=pager-range]',
+      '51–100 of',
+    );
     results.domRows = await page.locator('[data-testid=task-row]').count();
     await page.screenshot({ path: join(artifactDir('bench'), 'task-list-100k.png'), fullPage: true });
   } finally {
@@ -72,4 +105,7 @@ try {
 }
 console.log(`task list with ${TOTAL.toLocaleString('en-US')} tasks (SQLite, page of 50):`);
 for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(22)} ${v}`);
-writeFileSync(join(artifactDir('bench'), 'task-list-100k.json'), `${JSON.stringify({ tasks: TOTAL, date: new Date().toISOString(), ...results }, null, 2)}\n`);
+writeFileSync(
+  join(artifactDir('bench'), 'task-list-100k.json'),
+  `${JSON.stringify({ tasks: TOTAL, date: new Date().toISOString(), ...results }, null, 2)}\n`,
+);

@@ -75,7 +75,18 @@ async function loadWorkersTree(): Promise<{ module: WorkersModule; cleanup: () =
 }
 
 function worker(id: string, state: LocalWorkerView['state'], succeeded = 0): LocalWorkerView {
-  return { id, profile: 'local', queues: ['default'], concurrency: 2, state, startedAt: 0, running: 0, succeeded, failed: 0, ratePerSec: 0 };
+  return {
+    id,
+    profile: 'local',
+    queues: ['default'],
+    concurrency: 2,
+    state,
+    startedAt: 0,
+    running: 0,
+    succeeded,
+    failed: 0,
+    ratePerSec: 0,
+  };
 }
 
 /** Longer than the tree's debounce (150 ms), with room for a loaded machine. */
@@ -102,7 +113,11 @@ test('the Workers tree sends only the change events VS Code needs', async (t) =>
     await settle();
     assert.deepEqual(events.splice(0), [], 'no second refresh of a list VS Code is fetching again');
     const rows = tree.getChildren();
-    assert.deepEqual(rows.map((r) => [r.id, r.description]), [['worker:a', '0 running · 1 done · 0 failed · 0/s']], 'the list VS Code gets is the current one');
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.description]),
+      [['worker:a', '0 running · 1 done · 0 failed · 0/s']],
+      'the list VS Code gets is the current one',
+    );
   });
 
   await t.test('then a change of its numbers refreshes that row only, and nothing changing sends nothing', async () => {
@@ -129,6 +144,9 @@ test('the Workers tree sends only the change events VS Code needs', async (t) =>
     assert.deepEqual(events.splice(0), ['(root)']);
     const rows = tree.getChildren();
     assert.equal(rows[0], first, 'the same row object (VS Code maps its handle to it)');
-    assert.deepEqual(rows.map((r) => r.id), ['worker:a', 'worker:b']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['worker:a', 'worker:b'],
+    );
   });
 });

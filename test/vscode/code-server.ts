@@ -20,7 +20,11 @@ export function codeServerInstalled(): boolean {
 
 /** Runs the install script (a no-op when the cache is complete); returns the folder. */
 export function installCodeServer(repoRoot: string): string {
-  const out = execFileSync('bash', [join(repoRoot, 'scripts/install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SITQ_CODE_SERVER_DIR: codeServerDir() } });
+  const out = execFileSync('bash', [join(repoRoot, 'scripts/install-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SITQ_CODE_SERVER_DIR: codeServerDir() },
+  });
   return out.trim().split('\n').pop() ?? codeServerDir();
 }
 
@@ -73,7 +77,19 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const port = await freePort();
   const child: ChildProcess = spawn(
     hostNode,
-    [entry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', options.workspace],
+    [
+      entry,
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      options.workspace,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   const log = options.log ?? (() => {});
@@ -84,7 +100,10 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode} before answering`);
-    const ok = await fetch(url, { redirect: 'manual' }).then(() => true, () => false);
+    const ok = await fetch(url, { redirect: 'manual' }).then(
+      () => true,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -51,7 +51,13 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     cleanup: async () => {
       for (const config of namespaces) {
         const backend = createBackend({ ...config, connectTimeout: 3000 } as BackendConfig);
-        await backend.connect().then(() => backend.destroy(), () => undefined).finally(() => backend.close().catch(() => undefined));
+        await backend
+          .connect()
+          .then(
+            () => backend.destroy(),
+            () => undefined,
+          )
+          .finally(() => backend.close().catch(() => undefined));
       }
     },
   });
@@ -114,9 +120,37 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   });
 
   await step('adds PostgreSQL, Redis and NATS profiles and sees each healthy', async () => {
-    const [pg, redis, nats] = namespaces as [Extract<BackendConfig, { type: 'postgres' }>, Extract<BackendConfig, { type: 'redis' }>, Extract<BackendConfig, { type: 'nats' }>];
-    await addProfile(wb, 'PostgreSQL', 'pg', [['Host', '127.0.0.1'], ['Port', '5432'], ['Database', 'test'], ['User', 'postgres'], ['Password', '']], [['Schema', pg.schema!]]);
-    await addProfile(wb, 'Redis', 'redis', [['Host', '127.0.0.1'], ['Port', '6379'], ['Database number', '0'], ['ACL user', ''], ['Password', '']], [['Key prefix', redis.keyPrefix!]]);
+    const [pg, redis, nats] = namespaces as [
+      Extract<BackendConfig, { type: 'postgres' }>,
+      Extract<BackendConfig, { type: 'redis' }>,
+      Extract<BackendConfig, { type: 'nats' }>,
+    ];
+    await addProfile(
+      wb,
+      'PostgreSQL',
+      'pg',
+      [
+        ['Host', '127.0.0.1'],
+        ['Port', '5432'],
+        ['Database', 'test'],
+        ['User', 'postgres'],
+        ['Password', ''],
+      ],
+      [['Schema', pg.schema!]],
+    );
+    await addProfile(
+      wb,
+      'Redis',
+      'redis',
+      [
+        ['Host', '127.0.0.1'],
+        ['Port', '6379'],
+        ['Database number', '0'],
+        ['ACL user', ''],
+        ['Password', ''],
+      ],
+      [['Key prefix', redis.keyPrefix!]],
+    );
     await addProfile(wb, 'NATS JetStream', 'nats', [['Servers', 'nats://127.0.0.1:4222']], [['Stream name', nats.streamName!]]);
     for (const name of ['pg', 'redis', 'nats']) await wb.treeRow('Backends', name, 'healthy').waitFor({ timeout: 60_000 });
     await shot('05-tree-four-backends');
@@ -124,7 +158,16 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
 
   await step('a Redis profile on a closed port shows unhealthy with a useful message', async () => {
     const port = await freePort();
-    await startAddProfile(wb, 'Redis', 'redis-down', [['Host', '127.0.0.1'], ['Port', String(port)]], [['Connect timeout', '1000']]);
+    await startAddProfile(
+      wb,
+      'Redis',
+      'redis-down',
+      [
+        ['Host', '127.0.0.1'],
+        ['Port', String(port)],
+      ],
+      [['Connect timeout', '1000']],
+    );
     const message = `Redis at 127.0.0.1:${port} refused the connection. Is it running?`;
     await wb.notification(message).waitFor({ timeout: 30_000 });
     await shot('06-notification-refused');
@@ -173,12 +216,14 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.page.keyboard.press('Control+S');
     const saved = () => {
       try {
-        return (JSON.parse(readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>)['sitq.profiles'];
+        return (JSON.parse(readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>)[
+          'sitq.profiles'
+        ];
       } catch {
         return undefined;
       }
     };
-    for (const end = Date.now() + 15_000; saved() === undefined && Date.now() < end; ) await wb.page.waitForTimeout(200);
+    for (const end = Date.now() + 15_000; saved() === undefined && Date.now() < end;) await wb.page.waitForTimeout(200);
     assert.deepEqual(saved(), { 'team-redis': teamRedis }, 'settings.json was saved as typed');
     await wb.runCommand('View: Close Editor');
     const row = wb.treeRow('Backends', 'team-redis', '(user)', 'healthy');
@@ -188,14 +233,31 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
 
   await step('adds a profile into the user settings: the password goes to the secret storage, not into settings', async () => {
     const password = `e2e-s3cret-${suffix}`;
-    await startAddProfile(wb, 'PostgreSQL', 'team-pg', [['Host', '127.0.0.1'], ['Port', '5432'], ['Database', 'test'], ['User', 'postgres'], ['Password', password]], [['Schema', userPg.schema!]], 'Save in user settings');
+    await startAddProfile(
+      wb,
+      'PostgreSQL',
+      'team-pg',
+      [
+        ['Host', '127.0.0.1'],
+        ['Port', '5432'],
+        ['Database', 'test'],
+        ['User', 'postgres'],
+        ['Password', password],
+      ],
+      [['Schema', userPg.schema!]],
+      'Save in user settings',
+    );
     await wb.notification(/Saved the PostgreSQL profile "team-pg" in your user settings/).waitFor({ timeout: 30_000 });
     await wb.treeRow('Backends', 'team-pg', '(user)', 'healthy').waitFor({ timeout: 60_000 });
     const settings = readFileSync(join(server!.userDataDir, 'User', 'settings.json'), 'utf8');
     assert.match(settings, /"team-pg"/);
     assert.match(settings, /\$\{SITQ_TEAM_PG_PASSWORD\}/);
     assert.doesNotMatch(settings, new RegExp(password));
-    assert.doesNotMatch(readFileSync(join(workspace, 'sitq.config.json'), 'utf8'), /team-pg|team-redis/, 'user-level profiles stay out of the project file');
+    assert.doesNotMatch(
+      readFileSync(join(workspace, 'sitq.config.json'), 'utf8'),
+      /team-pg|team-redis/,
+      'user-level profiles stay out of the project file',
+    );
   });
 
   await step('requeues a dead task, cancels a pending one, enqueues one again from its menu and purges the finished ones', async () => {
@@ -203,7 +265,10 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     const backend = createBackend(userRedis);
     await backend.connect();
     try {
-      await new TaskQueue(backend).enqueueMany('sitq.fail', [{ message: 'boom' }, { message: 'boom' }], { queue: 'chores', maxAttempts: 1 });
+      await new TaskQueue(backend).enqueueMany('sitq.fail', [{ message: 'boom' }, { message: 'boom' }], {
+        queue: 'chores',
+        maxAttempts: 1,
+      });
     } finally {
       await backend.close();
     }
@@ -255,7 +320,10 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     // Purge the queue's finished tasks from its context menu: the age, then the confirmation.
     await wb.contextMenu(wb.treeRow('Backends', 'chores'), /Purge Finished Tasks/);
     await wb.answer('Purge succeeded, dead and cancelled tasks from team-redis / chores', 'All finished tasks', { pick: true });
-    await wb.page.locator('.monaco-dialog-box').filter({ hasText: /cannot be undone/ }).waitFor({ timeout: 30_000 });
+    await wb.page
+      .locator('.monaco-dialog-box')
+      .filter({ hasText: /cannot be undone/ })
+      .waitFor({ timeout: 30_000 });
     await shot('14-dialog-purge');
     await wb.confirm(/Delete all finished tasks from team-redis \/ chores/, 'Purge');
     await wb.notification(/Purged 2 finished tasks from team-redis/).waitFor({ timeout: 30_000 });
@@ -274,7 +342,11 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     await wb.answer('tasks per cell', '100');
     const progress = wb.notification(/Pool sweep on team-pg/);
     await progress.waitFor({ timeout: 30_000 });
-    assert.equal(await progress.locator('.monaco-button', { hasText: 'Cancel' }).count(), 1, 'the sweep can be cancelled from its notification');
+    assert.equal(
+      await progress.locator('.monaco-button', { hasText: 'Cancel' }).count(),
+      1,
+      'the sweep can be cancelled from its notification',
+    );
     const heatmap = wb.webview().locator('[data-testid="sweep-heatmap"]');
     await heatmap.waitFor({ timeout: 300_000 });
     assert.match((await heatmap.textContent()) ?? '', /team-pg/);
@@ -284,7 +356,11 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
   });
 
   await step('the status bar shows the worst health and opens the dashboard', async () => {
-    const item = wb.page.locator('#workbench\\.parts\\.statusbar [id="sitq.sitq.sitq.health"], #workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'sitq' }).first();
+    const item = wb.page
+      .locator('#workbench\\.parts\\.statusbar [id="sitq.sitq.sitq.health"], #workbench\\.parts\\.statusbar .statusbar-item', {
+        hasText: 'sitq',
+      })
+      .first();
     await item.waitFor({ timeout: 10_000 });
     assert.match((await item.getAttribute('aria-label')) ?? (await item.textContent()) ?? '', /error|sitq/);
     await item.click();
@@ -315,27 +391,45 @@ test('the VS Code extension in a real VS Code (code-server)', { skip: skip || se
     const activated = /activated in ([\d.]+) ms/.exec(log);
     assert.ok(activated, 'the extension logs its activation time');
     const ms = Number(activated[1]);
-    t.diagnostic(`activation: ${ms} ms (extension host Node ${execFileSync(server!.hostNode, ['--version'], { encoding: 'utf8' }).trim()})`);
+    t.diagnostic(
+      `activation: ${ms} ms (extension host Node ${execFileSync(server!.hostNode, ['--version'], { encoding: 'utf8' }).trim()})`,
+    );
     assert.ok(ms < 1000, `activation took ${ms} ms`);
     const ready = /core ready in (\d+) ms: Node (v[\d.]+) \(ABI (\d+)\); SQLite from (\S+)/.exec(log);
     assert.ok(ready, `the core started with SQLite available:\n${log}`);
     t.diagnostic(`core: ready in ${ready[1]} ms on Node ${ready[2]} ABI ${ready[3]}, SQLite on ${ready[4]}`);
     assert.equal(ready[3], '137', 'the core runs in the extension host’s Node 24');
     assert.equal(ready[4], 'node:sqlite', 'SQLite runs on the runtime’s node:sqlite, no native build');
-    writeFileSync(join(ARTIFACTS, 'activation.json'), `${JSON.stringify({ activationMs: ms, coreReadyMs: Number(ready[1]), coreNode: ready[2], coreAbi: ready[3] }, null, 2)}\n`);
+    writeFileSync(
+      join(ARTIFACTS, 'activation.json'),
+      `${JSON.stringify({ activationMs: ms, coreReadyMs: Number(ready[1]), coreNode: ready[2], coreAbi: ready[3] }, null, 2)}\n`,
+    );
   });
 });
 
 /** The guided add-profile flow as a person does it: pick the kind, name it, answer the fields
  *  asked (values from `fields` by label, the offered default otherwise), set the `advanced`
  *  options from the last step's list, save. */
-async function addProfile(wb: Workbench, kind: string, name: string, fields: [string, string][], advanced: [string, string][]): Promise<void> {
+async function addProfile(
+  wb: Workbench,
+  kind: string,
+  name: string,
+  fields: [string, string][],
+  advanced: [string, string][],
+): Promise<void> {
   await startAddProfile(wb, kind, name, fields, advanced);
   await wb.notification(new RegExp(`Saved the .* profile "${name}"`)).waitFor({ timeout: 30_000 });
 }
 
 /** Everything up to pressing Save (the connection test and its notification follow). */
-async function startAddProfile(wb: Workbench, kind: string, name: string, fields: [string, string][], advanced: [string, string][], saveAs = 'Save'): Promise<void> {
+async function startAddProfile(
+  wb: Workbench,
+  kind: string,
+  name: string,
+  fields: [string, string][],
+  advanced: [string, string][],
+  saveAs = 'Save',
+): Promise<void> {
   await wb.runCommand('sitq: Add Backend…');
   await wb.answer('which backend?', kind, { pick: true });
   await wb.answer('name', name);
@@ -365,7 +459,7 @@ async function startAddProfile(wb: Workbench, kind: string, name: string, fields
 }
 
 async function waitForQuickInput(wb: Workbench): Promise<string> {
-  for (const end = Date.now() + 20_000; Date.now() < end; ) {
+  for (const end = Date.now() + 20_000; Date.now() < end;) {
     const text = await wb.quickInputText();
     if (text.trim()) return text;
     await wb.page.waitForTimeout(100);
@@ -380,9 +474,10 @@ async function waitForQuickInput(wb: Workbench): Promise<string> {
 async function stopWorkerFromRow(wb: Workbench, row: Locator, profile: string): Promise<void> {
   await wb.inlineAction(row, 'Stop Worker');
   const stopped = wb.treeRow('Workers', profile, 'stopped');
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
     if (await stopped.isVisible()) return;
-    if (/Stop which worker\?/.test(await wb.quickInputText())) throw new Error(`Stop Worker on the ${profile} row arrived without its row: it asked "Stop which worker?"`);
+    if (/Stop which worker\?/.test(await wb.quickInputText()))
+      throw new Error(`Stop Worker on the ${profile} row arrived without its row: it asked "Stop which worker?"`);
     await wb.page.waitForTimeout(200);
   }
   throw new Error(`the ${profile} worker's row did not turn 'stopped' within 60 s of Stop Worker`);
@@ -390,7 +485,7 @@ async function stopWorkerFromRow(wb: Workbench, row: Locator, profile: string): 
 
 /** Presses End in the focused list until `row` is rendered (rows arrive asynchronously). */
 async function endOfList(wb: Workbench, row: Locator): Promise<void> {
-  for (const end = Date.now() + 30_000; Date.now() < end; ) {
+  for (const end = Date.now() + 30_000; Date.now() < end;) {
     await wb.page.keyboard.press('End');
     if (await row.isVisible()) return;
     await wb.page.waitForTimeout(300);

@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 interface TestElectron {
-  runTests(options: { extensionDevelopmentPath: string; extensionTestsPath: string; launchArgs?: string[]; version?: string }): Promise<number>;
+  runTests(options: {
+    extensionDevelopmentPath: string;
+    extensionTestsPath: string;
+    launchArgs?: string[];
+    version?: string;
+  }): Promise<number>;
 }
 
 function load(): TestElectron | undefined {

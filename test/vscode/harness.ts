@@ -16,12 +16,16 @@ export function codeServerSkipReason(): string | false {
     return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
   }
   // The first install takes about 8 minutes: CI does it, a developer is told how.
-  if (!codeServerInstalled() && !IN_CI) return 'code-server is not installed: run `bash scripts/install-code-server.sh` once (about 8 minutes; cached under ~/.cache)';
+  if (!codeServerInstalled() && !IN_CI)
+    return 'code-server is not installed: run `bash scripts/install-code-server.sh` once (about 8 minutes; cached under ~/.cache)';
   return false;
 }
 
 /** `step(name, body)`: a subtest that keeps a screenshot (`failed-<name>`) when it fails. */
-export function screenshotSteps(t: TestContext, shot: (name: string) => Promise<void>): (name: string, body: () => Promise<void>) => Promise<void> {
+export function screenshotSteps(
+  t: TestContext,
+  shot: (name: string) => Promise<void>,
+): (name: string, body: () => Promise<void>) => Promise<void> {
   return (name, body) =>
     t.test(name, async () => {
       try {
@@ -34,7 +38,12 @@ export function screenshotSteps(t: TestContext, shot: (name: string) => Promise<
 }
 
 /** Closes the browser and code-server, keeping the extension's log and code-server's output. */
-export async function closeWorkbench(browser: Browser | undefined, server: CodeServer | undefined, artifacts: string, codeLog: readonly string[]): Promise<void> {
+export async function closeWorkbench(
+  browser: Browser | undefined,
+  server: CodeServer | undefined,
+  artifacts: string,
+  codeLog: readonly string[],
+): Promise<void> {
   await browser?.close().catch(() => undefined);
   await server?.stop().catch(() => undefined);
   if (server) writeFileSync(join(artifacts, 'sitq.log'), extensionLog(server.userDataDir));

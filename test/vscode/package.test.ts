@@ -25,7 +25,7 @@ after(() => rmSync(DIR, { recursive: true, force: true }));
 
 /** One entry of a zip file, as text (local file headers: stored or deflated). */
 function zipEntry(zip: Buffer, name: string): string {
-  for (let at = 0; at + 30 <= zip.length && zip.readUInt32LE(at) === 0x04034b50; ) {
+  for (let at = 0; at + 30 <= zip.length && zip.readUInt32LE(at) === 0x04034b50;) {
     const method = zip.readUInt16LE(at + 8);
     const size = zip.readUInt32LE(at + 18);
     const nameLength = zip.readUInt16LE(at + 26);
@@ -51,13 +51,19 @@ describe('the packaged .vsix', () => {
   let vsix: string;
   before(() => {
     vsix = join(DIR, 'sitq.vsix');
-    execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   });
 
   it('is one package for every platform: no target, no node_modules, no native module', (t) => {
     const staged = files(STAGE);
     t.diagnostic(`${staged.length} files staged, .vsix ${(statSync(vsix).size / 1e6).toFixed(2)} MB`);
-    assert.deepEqual(staged.filter((f) => f.includes('node_modules/') || f.endsWith('.node')), []);
+    assert.deepEqual(
+      staged.filter((f) => f.includes('node_modules/') || f.endsWith('.node')),
+      [],
+    );
     assert.equal(existsSync(join(STAGE, 'dist', 'core', 'host', 'core-main.js')), true);
     const manifest = JSON.parse(readFileSync(join(STAGE, 'package.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(manifest.dependencies, undefined, 'the bundles carry their dependencies');
@@ -68,70 +74,126 @@ describe('the packaged .vsix', () => {
 
   it('bundles the core without zod locales, CLI-only libraries or a static better-sqlite3 import', () => {
     const inputs = Object.keys(JSON.parse(readFileSync(join(ROOT, 'release', 'core-inputs.json'), 'utf8')) as Record<string, number>);
-    assert.deepEqual(inputs.filter((i) => /zod\/.*locales\/(?!en\.js)/.test(i)), [], 'only zod\'s English messages');
+    assert.deepEqual(
+      inputs.filter((i) => /zod\/.*locales\/(?!en\.js)/.test(i)),
+      [],
+      "only zod's English messages",
+    );
     for (const cliOnly of ['commander', 'cli-progress', 'picocolors', 'node_modules/ws/', 'better-sqlite3']) {
-      assert.deepEqual(inputs.filter((i) => i.includes(cliOnly)), [], `${cliOnly} is not in the core`);
+      assert.deepEqual(
+        inputs.filter((i) => i.includes(cliOnly)),
+        [],
+        `${cliOnly} is not in the core`,
+      );
     }
     for (const bundle of files(join(STAGE, 'dist', 'core')).filter((f) => f.endsWith('.js'))) {
       const source = readFileSync(join(STAGE, bundle), 'utf8');
-      const imported = [...source.matchAll(/(?<!["'\w.$])(?:from|import\s*\(?)\s*["']([^"'./][^"']*)["']/g)].map((m) => m[1]).filter((s) => !s.startsWith('node:'));
+      const imported = [...source.matchAll(/(?<!["'\w.$])(?:from|import\s*\(?)\s*["']([^"'./][^"']*)["']/g)]
+        .map((m) => m[1])
+        .filter((s) => !s.startsWith('node:'));
       assert.deepEqual(imported, [], `${bundle} imports only Node's own modules`);
     }
   });
 
-  it('with a Node 20 of the user\'s (sitq.nodePath) its core takes better-sqlite3 from the workspace\'s node_modules', { timeout: 60_000 }, async () => {
-    // As extension.ts starts it for a sitq.nodePath Node: NODE_PATH is the workspace's node_modules
-    // (here this checkout's, whose better-sqlite3 is built for this Node 20).
-    const installed = join(DIR, 'extension-node20');
-    cpSync(STAGE, installed, { recursive: true });
-    const core = new CoreClient({
-      fork: () => forkNodeCore({ command: process.execPath, main: join(installed, 'dist', 'core', 'host', 'core-main.js'), cwd: DIR, env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: join(ROOT, 'node_modules') } }),
-      init: () => ({ host: 'vscode', configPath: join(DIR, 'sitq20.config.json'), version: '0.0.0-test', secretStore: { label: 'test', secure: true, writable: true } }),
-      secrets: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
-      log: () => {},
-    });
-    try {
-      const info = await core.start();
-      assert.equal(info.node, process.version);
-      assert.equal(info.sqlite.ok, true, info.sqlite.error);
-      assert.match(info.sqlite.source ?? '', /^better-sqlite3/);
-    } finally {
-      await core.stop();
-    }
-  });
+  it(
+    "with a Node 20 of the user's (sitq.nodePath) its core takes better-sqlite3 from the workspace's node_modules",
+    { timeout: 60_000 },
+    async () => {
+      // As extension.ts starts it for a sitq.nodePath Node: NODE_PATH is the workspace's node_modules
+      // (here this checkout's, whose better-sqlite3 is built for this Node 20).
+      const installed = join(DIR, 'extension-node20');
+      cpSync(STAGE, installed, { recursive: true });
+      const core = new CoreClient({
+        fork: () =>
+          forkNodeCore({
+            command: process.execPath,
+            main: join(installed, 'dist', 'core', 'host', 'core-main.js'),
+            cwd: DIR,
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined, NODE_PATH: join(ROOT, 'node_modules') },
+          }),
+        init: () => ({
+          host: 'vscode',
+          configPath: join(DIR, 'sitq20.config.json'),
+          version: '0.0.0-test',
+          secretStore: { label: 'test', secure: true, writable: true },
+        }),
+        secrets: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
+        log: () => {},
+      });
+      try {
+        const info = await core.start();
+        assert.equal(info.node, process.version);
+        assert.equal(info.sqlite.ok, true, info.sqlite.error);
+        assert.match(info.sqlite.source ?? '', /^better-sqlite3/);
+      } finally {
+        await core.stop();
+      }
+    },
+  );
 
-  const node24Missing = existsSync(NODE_24) ? false : `code-server's Node 24 is not installed at ${NODE_24} (bash scripts/install-code-server.sh)`;
-  it('its core starts in VS Code\'s runtime away from this checkout and works a SQLite queue on node:sqlite', { skip: node24Missing, timeout: 120_000 }, async () => {
-    const installed = join(DIR, 'extension');
-    cpSync(STAGE, installed, { recursive: true });
-    const core = new CoreClient({
-      fork: () => forkNodeCore({ command: NODE_24, main: join(installed, 'dist', 'core', 'host', 'core-main.js'), cwd: DIR, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }),
-      init: () => ({ host: 'vscode', configPath: join(DIR, 'sitq.config.json'), benchDir: join(DIR, 'bench'), version: '0.0.0-test', secretStore: { label: 'test', secure: true, writable: true } }),
-      secrets: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
-      log: () => {},
-    });
-    try {
-      const info = await core.start();
-      assert.equal(info.sqlite.ok, true, info.sqlite.error);
-      assert.match(info.sqlite.source ?? '', /^node:sqlite/);
-      const client = new ProtocolClient(core.openSession());
-      for (const end = Date.now() + 10_000; client.state !== 'open'; ) {
-        assert.ok(Date.now() < end, 'the session opens');
-        await new Promise((r) => setTimeout(r, 25));
+  const node24Missing = existsSync(NODE_24)
+    ? false
+    : `code-server's Node 24 is not installed at ${NODE_24} (bash scripts/install-code-server.sh)`;
+  it(
+    "its core starts in VS Code's runtime away from this checkout and works a SQLite queue on node:sqlite",
+    { skip: node24Missing, timeout: 120_000 },
+    async () => {
+      const installed = join(DIR, 'extension');
+      cpSync(STAGE, installed, { recursive: true });
+      const core = new CoreClient({
+        fork: () =>
+          forkNodeCore({
+            command: NODE_24,
+            main: join(installed, 'dist', 'core', 'host', 'core-main.js'),
+            cwd: DIR,
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+          }),
+        init: () => ({
+          host: 'vscode',
+          configPath: join(DIR, 'sitq.config.json'),
+          benchDir: join(DIR, 'bench'),
+          version: '0.0.0-test',
+          secretStore: { label: 'test', secure: true, writable: true },
+        }),
+        secrets: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
+        log: () => {},
+      });
+      try {
+        const info = await core.start();
+        assert.equal(info.sqlite.ok, true, info.sqlite.error);
+        assert.match(info.sqlite.source ?? '', /^node:sqlite/);
+        const client = new ProtocolClient(core.openSession());
+        for (const end = Date.now() + 10_000; client.state !== 'open';) {
+          assert.ok(Date.now() < end, 'the session opens');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await client.request('profiles.save', {
+          draft: { name: 'local', kind: 'sqlite', options: { path: join(DIR, 'q.db') }, secrets: {} },
+        });
+        await client.request('tasks.enqueue', {
+          profile: 'local',
+          name: 'sitq.echo',
+          payloadJson: '{}',
+          count: 20,
+          queue: 'default',
+          priority: 0,
+          delayMs: 0,
+          maxAttempts: 3,
+        });
+        // The worker runs on the bundled worker thread, its SQLite connection on node:sqlite too.
+        const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 4 });
+        let done = 0;
+        for (const end = Date.now() + 60_000; done < 20 && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+          done =
+            (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts.succeeded ??
+            0;
+        }
+        assert.equal(done, 20);
+        await client.request('workers.stop', { id: worker.id, force: false });
+        client.close();
+      } finally {
+        await core.stop();
       }
-      await client.request('profiles.save', { draft: { name: 'local', kind: 'sqlite', options: { path: join(DIR, 'q.db') }, secrets: {} } });
-      await client.request('tasks.enqueue', { profile: 'local', name: 'sitq.echo', payloadJson: '{}', count: 20, queue: 'default', priority: 0, delayMs: 0, maxAttempts: 3 });
-      // The worker runs on the bundled worker thread, its SQLite connection on node:sqlite too.
-      const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 4 });
-      let done = 0;
-      for (const end = Date.now() + 60_000; done < 20 && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-        done = (await client.request('queues.snapshot', { profile: 'local' })).queues.find((q) => q.queue === 'default')?.counts.succeeded ?? 0;
-      }
-      assert.equal(done, 20);
-      await client.request('workers.stop', { id: worker.id, force: false });
-      client.close();
-    } finally {
-      await core.stop();
-    }
-  });
+    },
+  );
 });

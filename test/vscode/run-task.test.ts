@@ -52,5 +52,8 @@ test('built-in test tasks run without a module; an unknown name says what the mo
   assert.match(echo.stdout, /returned \{ hello: 1 \}/);
   const unknown = run(join(dir, 'tasks.mjs'), { name: 'images.resize', payload: null });
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /sitq\.taskModule: expected a module that exports a handler for "images\.resize" \(it exports: .*fixture\.boom\)/);
+  assert.match(
+    unknown.stderr,
+    /sitq\.taskModule: expected a module that exports a handler for "images\.resize" \(it exports: .*fixture\.boom\)/,
+  );
 });

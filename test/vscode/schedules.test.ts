@@ -19,7 +19,7 @@ const skip = codeServerSkipReason();
 
 /** Polls the backend (not the UI) until `check` holds: what a menu action wrote. */
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  for (const end = Date.now() + ms; !(await check()); ) {
+  for (const end = Date.now() + ms; !(await check());) {
     if (Date.now() > end) throw new Error(`${what}: not so within ${ms / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -107,7 +107,10 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
     await s.shot('running-task-progress');
     await wb.inlineAction(row, 'Cancel Task');
     await wb.confirm(/Cancel fixture\.hold .*Its worker stops its handler/, 'Cancel Task');
-    await Promise.race([abortedNow, new Promise((_, no) => setTimeout(() => no(new Error('the handler was not aborted within 60 s')), 60_000))]);
+    await Promise.race([
+      abortedNow,
+      new Promise((_, no) => setTimeout(() => no(new Error('the handler was not aborted within 60 s')), 60_000)),
+    ]);
     await until('the task is cancelled in the backend', async () => (await queue.getTask(id))?.state === 'cancelled');
   });
 

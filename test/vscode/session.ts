@@ -64,7 +64,10 @@ export async function openVscode(t: TestContext, options: SessionOptions): Promi
 
   // The artifact users install, built from this checkout.
   const vsix = join(home, 'sitq.vsix');
-  execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/package-extension.mjs'), '--out', vsix], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   server = await startCodeServer({
     home,
     workspace,

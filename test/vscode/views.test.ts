@@ -95,7 +95,10 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     const cell = view.locator('.table tbody tr:not(:last-child) td').first();
     await cell.waitFor({ timeout: 60_000 });
     // The colour of the tables' rules (the --sq-grid they draw with), read from a probe element.
-    type Probe = { createElement(t: string): { style: { borderBottom: string }; remove(): void }; getComputedStyle(e: unknown): Record<string, string> };
+    type Probe = {
+      createElement(t: string): { style: { borderBottom: string }; remove(): void };
+      getComputedStyle(e: unknown): Record<string, string>;
+    };
     const gridColour = (body: Locator) =>
       body.evaluate((b) => {
         const w = globalThis as unknown as Probe & { document: Probe };
@@ -122,7 +125,10 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     const light = await look();
     t.diagnostic(`light theme: ${JSON.stringify(light)}`);
     assert.ok(contrast(light.brand, light.sidebar) >= 4.5, `the title ${light.brand} on ${light.sidebar} is hard to read`);
-    assert.ok(contrast(light.current, blend(light.currentBg, light.sidebar)) >= 4.5, `the current screen's link ${light.current} on ${light.currentBg} is hard to read`);
+    assert.ok(
+      contrast(light.current, blend(light.currentBg, light.sidebar)) >= 4.5,
+      `the current screen's link ${light.current} on ${light.currentBg} is hard to read`,
+    );
     assert.ok(contrast(light.grid, light.page) < 2, `table rules ${light.grid} on ${light.page}`);
     await s.shot('dashboard-light');
     // In a dark theme the table rules are faint, not near-white lines.
@@ -132,7 +138,10 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     t.diagnostic(`dark theme: ${JSON.stringify(dark)}`);
     assert.ok(contrast(dark.grid, dark.page) < 2, `table rules ${dark.grid} on ${dark.page} stand out like white lines`);
     assert.ok(contrast(dark.brand, dark.sidebar) >= 4.5, `the title ${dark.brand} on ${dark.sidebar} is hard to read`);
-    assert.ok(contrast(dark.current, blend(dark.currentBg, dark.sidebar)) >= 4.5, `the current screen's link ${dark.current} on ${dark.currentBg} is hard to read`);
+    assert.ok(
+      contrast(dark.current, blend(dark.currentBg, dark.sidebar)) >= 4.5,
+      `the current screen's link ${dark.current} on ${dark.currentBg} is hard to read`,
+    );
     await s.shot('dashboard-dark');
     // The rest runs in the dark theme.
     await wb.runCommand('View: Close All Editors');
@@ -159,7 +168,8 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     await wb.runCommand('sitq: Add Backend…');
     await wb.answer('which backend?', 'PostgreSQL', { pick: true });
     await wb.answer('name', 'pg-check');
-    for (const field of ['Host', 'Port', 'Database', 'User', 'Password']) await wb.answer(new RegExp(`\\): ${field}`), field === 'Database' ? 'app' : null);
+    for (const field of ['Host', 'Port', 'Database', 'User', 'Password'])
+      await wb.answer(new RegExp(`\\): ${field}`), field === 'Database' ? 'app' : null);
     await wb.waitForQuickInput(`(${total}/${total}): save, or set an advanced option`);
     const hosts = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Hosts/ }).first();
     await hosts.waitFor({ timeout: 10_000 });
@@ -200,14 +210,21 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     await wb.answer('which task handlers?', 'Built-in test tasks only', { pick: true });
     const busyRow = wb.treeRow('Workers', 'local · busy', 'running');
     await busyRow.waitFor({ timeout: 60_000 });
-    await enqueue('sitq.sleep', Array.from({ length: 120 }, () => ({ ms: 100 })), 'busy');
+    await enqueue(
+      'sitq.sleep',
+      Array.from({ length: 120 }, () => ({ ms: 100 })),
+      'busy',
+    );
     await wb.treeRow('Workers', 'local · busy', /[1-9]\d* done/).waitFor({ timeout: 60_000 });
     const idle = wb.treeRow('Workers', 'local · default');
     await idle.hover();
-    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Worker dash-/ }).first();
+    const hover = wb.page
+      .locator('.monaco-hover, .workbench-hover')
+      .filter({ hasText: /Worker dash-/ })
+      .first();
     await hover.waitFor({ state: 'visible', timeout: 10_000 });
     const busyBefore = await busyRow.textContent();
-    for (const end = Date.now() + 3000; Date.now() < end; ) {
+    for (const end = Date.now() + 3000; Date.now() < end;) {
       assert.ok(await hover.isVisible(), 'the tooltip is still up');
       await wb.page.waitForTimeout(100);
     }
@@ -261,7 +278,9 @@ test('the sitq views in a real VS Code (code-server)', { skip, timeout: 10 * 60_
     await wb.expand(held);
     const pending = wb.treeRow('Backends', /^\s*pending\s*3/);
     await wb.expand(pending);
-    const rows = wb.page.locator('[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="Backends"]) .monaco-list-row').filter({ hasText: /^\s*sitq\.echo/ });
+    const rows = wb.page
+      .locator('[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="Backends"]) .monaco-list-row')
+      .filter({ hasText: /^\s*sitq\.echo/ });
     await rows.nth(2).waitFor({ timeout: 30_000 });
     await rows.nth(0).click();
     await rows.nth(1).click({ modifiers: ['Control'] });
@@ -357,8 +376,15 @@ async function chooseTheme(s: VscodeSession, name: string): Promise<void> {
   await page.keyboard.press('F1');
   await s.wb.quickInput().fill('>Preferences: Color Theme');
   // The row that is exactly this command (not "Browse Color Themes in Marketplace").
-  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme(?![\w ]*Marketplace)/ }).first().click();
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: new RegExp(`^\\s*(Default )?${name}\\b`) }).first();
+  await page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ hasText: /^\s*Preferences: Color Theme(?![\w ]*Marketplace)/ })
+    .first()
+    .click();
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ hasText: new RegExp(`^\\s*(Default )?${name}\\b`) })
+    .first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
 }

@@ -3,7 +3,14 @@
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -25,7 +32,9 @@ export class Workbench {
 
   /** Opens a view container from the activity bar by its title. */
   async openContainer(title: string): Promise<void> {
-    const item = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+    const item = this.page
+      .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`)
+      .first();
     await item.waitFor({ timeout: 30_000 });
     const expanded = await item.getAttribute('aria-expanded').catch(() => null);
     if (expanded !== 'true') await item.click();
@@ -78,24 +87,33 @@ export class Workbench {
     const input = this.quickInput();
     if (value !== null) {
       await input.fill(value);
-      if (options.pick) await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: value }).first().waitFor({ timeout: 10_000 });
+      if (options.pick)
+        await this.page
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: value })
+          .first()
+          .waitFor({ timeout: 10_000 });
     }
     if (!options.pick) await this.page.waitForTimeout(400);
     text = await this.quickInputText();
     // Pressed on the input itself: the extension checks the answer (in its core) before it
     // takes it, so the next step may take a moment to appear.
     await input.press('Enter');
-    for (const end = Date.now() + 30_000; Date.now() < end; ) {
+    for (const end = Date.now() + 30_000; Date.now() < end;) {
       if ((await this.quickInputText()) !== text) return;
       await this.page.waitForTimeout(100);
     }
-    const message = await this.page.locator('.quick-input-widget .quick-input-message').first().textContent().catch(() => '');
+    const message = await this.page
+      .locator('.quick-input-widget .quick-input-message')
+      .first()
+      .textContent()
+      .catch(() => '');
     throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
   }
 
   /** Waits for the quick input whose title, prompt or placeholder matches; returns that text. */
   async waitForQuickInput(expected: string | RegExp): Promise<string> {
-    const matches = (text: string) => (typeof expected === 'string' ? text.toLowerCase().includes(expected.toLowerCase()) : expected.test(text));
+    const matches = (text: string) =>
+      typeof expected === 'string' ? text.toLowerCase().includes(expected.toLowerCase()) : expected.test(text);
     const deadline = Date.now() + 30_000;
     let text = await this.quickInputText();
     while (!matches(text)) {
@@ -121,7 +139,10 @@ export class Workbench {
   treeRowNamed(view: string, name: string): Locator {
     // A row's text is its label followed by its description: the label must be all of `name`.
     const label = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z.-])`);
-    return this.page.locator(`[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`).filter({ hasText: label }).first();
+    return this.page
+      .locator(`[id="workbench.view.extension.sitq"] .pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`)
+      .filter({ hasText: label })
+      .first();
   }
 
   /** Collapses or expands one view of the sitq container (its header), e.g. to give Backends room. */
@@ -163,7 +184,7 @@ export class Workbench {
   async expand(row: Locator): Promise<void> {
     if ((await row.getAttribute('aria-expanded')) !== 'false') return;
     await row.locator('.monaco-tl-twistie').click();
-    for (const end = Date.now() + 30_000; (await row.getAttribute('aria-expanded')) !== 'true'; ) {
+    for (const end = Date.now() + 30_000; (await row.getAttribute('aria-expanded')) !== 'true';) {
       if (Date.now() > end) throw new Error('the tree row did not expand');
       await this.page.waitForTimeout(100);
     }

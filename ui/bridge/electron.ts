@@ -21,7 +21,12 @@ export class ElectronTransport implements Transport {
     this.api.request(message).then(
       (response) => this.deliver(response),
       (err: unknown) =>
-        this.deliver({ type: 'response', id: message.id, ok: false, error: { name: 'BridgeError', message: err instanceof Error ? err.message : String(err) } }),
+        this.deliver({
+          type: 'response',
+          id: message.id,
+          ok: false,
+          error: { name: 'BridgeError', message: err instanceof Error ? err.message : String(err) },
+        }),
     );
   }
 

@@ -33,10 +33,26 @@ export function palette(): Palette {
 
 /** Axis styling shared by every chart. */
 export function axis(p: Palette, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
-  return { stroke: p.muted, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, font: '11px system-ui, sans-serif', ...extra };
+  return {
+    stroke: p.muted,
+    grid: { stroke: p.grid, width: 1 },
+    ticks: { stroke: p.grid, width: 1 },
+    font: '11px system-ui, sans-serif',
+    ...extra,
+  };
 }
 
-export function UChart({ build, data, height = 220, testid }: { build: (width: number, p: Palette) => ChartOptions; data: uPlot.AlignedData; height?: number; testid?: string }) {
+export function UChart({
+  build,
+  data,
+  height = 220,
+  testid,
+}: {
+  build: (width: number, p: Palette) => ChartOptions;
+  data: uPlot.AlignedData;
+  height?: number;
+  testid?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -90,7 +106,10 @@ export function groupedBars(seriesCount: number, seriesIndex: number): uPlot.Ser
   // Unit 1 = scale value: each bar starts at its category minus half the group, plus its slot.
   return uPlot.paths.bars!({
     disp: {
-      x0: { unit: 1 as uPlot.Series.BarsPathBuilderFacetUnit, values: (u) => (u.data[0] as number[]).map((x) => x - group / 2 + seriesIndex * width) },
+      x0: {
+        unit: 1 as uPlot.Series.BarsPathBuilderFacetUnit,
+        values: (u) => (u.data[0] as number[]).map((x) => x - group / 2 + seriesIndex * width),
+      },
       size: { unit: 1 as uPlot.Series.BarsPathBuilderFacetUnit, values: (u) => (u.data[0] as number[]).map(() => width * 0.92) },
     },
   });

@@ -3,7 +3,13 @@ import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { HealthStatus, TaskState } from '../../shared/protocol/models.js';
 
-export function StatusDot({ status, title }: { status: HealthStatus | 'running' | 'stopped' | 'failed' | 'starting' | 'stopping'; title?: string }) {
+export function StatusDot({
+  status,
+  title,
+}: {
+  status: HealthStatus | 'running' | 'stopped' | 'failed' | 'starting' | 'stopping';
+  title?: string;
+}) {
   return <span class={`dot dot-${status}`} title={title ?? status} aria-label={title ?? status} role="img" />;
 }
 
@@ -11,7 +17,19 @@ export function StateBadge({ state }: { state: TaskState }) {
   return <span class={`badge state-${state}`}>{state}</span>;
 }
 
-export function Panel({ title, actions, children, class: cls, testid }: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; class?: string; testid?: string }) {
+export function Panel({
+  title,
+  actions,
+  children,
+  class: cls,
+  testid,
+}: {
+  title?: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+  testid?: string;
+}) {
   return (
     <section class={`panel ${cls ?? ''}`} data-testid={testid}>
       {(title || actions) && (
@@ -34,7 +52,19 @@ export function Empty({ title, children }: { title: string; children?: Component
   );
 }
 
-export function Stat({ label, value, hint, tone, testid }: { label: string; value: ComponentChildren; hint?: string; tone?: string; testid?: string }) {
+export function Stat({
+  label,
+  value,
+  hint,
+  tone,
+  testid,
+}: {
+  label: string;
+  value: ComponentChildren;
+  hint?: string;
+  tone?: string;
+  testid?: string;
+}) {
   return (
     <div class={`stat ${tone ? `tone-${tone}` : ''}`} title={hint} data-testid={testid}>
       <div class="stat-value">{value}</div>
@@ -43,7 +73,19 @@ export function Stat({ label, value, hint, tone, testid }: { label: string; valu
   );
 }
 
-export function Field({ label, error, help, children, htmlFor }: { label: string; error?: string; help?: string; children: ComponentChildren; htmlFor?: string }) {
+export function Field({
+  label,
+  error,
+  help,
+  children,
+  htmlFor,
+}: {
+  label: string;
+  error?: string;
+  help?: string;
+  children: ComponentChildren;
+  htmlFor?: string;
+}) {
   return (
     <div class={`field ${error ? 'has-error' : ''}`}>
       <label for={htmlFor}>{label}</label>

@@ -4,7 +4,21 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from './common.js';
 
-export function Modal({ title, onClose, children, footer, wide, testid }: { title: string; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean; testid?: string }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  footer,
+  wide,
+  testid,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  footer?: ComponentChildren;
+  wide?: boolean;
+  testid?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
   close.current = onClose;

@@ -137,42 +137,68 @@ export function Shell({ route, children }: { route: RouteId; children: Component
     <div class={`shell ${collapsed ? 'nav-collapsed' : ''}`}>
       <nav class="sidebar" aria-label="Main" data-testid="sidebar">
         <div class="sidebar-inner">
-        <div class="brand">
-          <img src="icon.svg" alt="" width={28} height={28} />
-          <div class="brand-text">
-            <div class="brand-name">sitq</div>
-            <div class="brand-sub">{hello ? `v${hello.version} · ${hello.host}` : 'dashboard'}</div>
+          <div class="brand">
+            <img src="icon.svg" alt="" width={28} height={28} />
+            <div class="brand-text">
+              <div class="brand-name">sitq</div>
+              <div class="brand-sub">{hello ? `v${hello.version} · ${hello.host}` : 'dashboard'}</div>
+            </div>
           </div>
-        </div>
-        <ul>
-          {ROUTES.map((r) => (
-            <li key={r.id}>
-              <a href={`#/${r.id}`} class={route === r.id ? 'active' : ''} aria-current={route === r.id ? 'page' : undefined} data-testid={`nav-${r.id}`} onClick={routeClick(r.id)} title={collapsed ? r.label : undefined}>
-                <Icon name={r.icon} />
-                <span class="nav-label">{r.label}</span>
-              </a>
-            </li>
-          ))}
-        </ul>
-        <div class="sidebar-foot">
-          <button class="link" onClick={nextTheme} title={`Theme: ${theme} (auto follows the system)`}>
-            <Icon name="theme" /> <span class="nav-label">Theme: {theme}</span>
-          </button>
-          <div class={`conn conn-${connection}`} data-testid="connection-state">
-            <StatusDot status={connection === 'open' ? 'healthy' : connection === 'connecting' ? 'degraded' : 'unhealthy'} />
-            <span class="nav-label">{refused ? 'Restarted: open its new URL' : connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Reconnecting…' : 'Disconnected'}</span>
+          <ul>
+            {ROUTES.map((r) => (
+              <li key={r.id}>
+                <a
+                  href={`#/${r.id}`}
+                  class={route === r.id ? 'active' : ''}
+                  aria-current={route === r.id ? 'page' : undefined}
+                  data-testid={`nav-${r.id}`}
+                  onClick={routeClick(r.id)}
+                  title={collapsed ? r.label : undefined}
+                >
+                  <Icon name={r.icon} />
+                  <span class="nav-label">{r.label}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div class="sidebar-foot">
+            <button class="link" onClick={nextTheme} title={`Theme: ${theme} (auto follows the system)`}>
+              <Icon name="theme" /> <span class="nav-label">Theme: {theme}</span>
+            </button>
+            <div class={`conn conn-${connection}`} data-testid="connection-state">
+              <StatusDot status={connection === 'open' ? 'healthy' : connection === 'connecting' ? 'degraded' : 'unhealthy'} />
+              <span class="nav-label">
+                {refused
+                  ? 'Restarted: open its new URL'
+                  : connection === 'open'
+                    ? 'Connected'
+                    : connection === 'connecting'
+                      ? 'Reconnecting…'
+                      : 'Disconnected'}
+              </span>
+            </div>
           </div>
-        </div>
         </div>
       </nav>
       <div class="main">
         <header class="topbar">
-          <button class="icon-button nav-toggle" onClick={toggleNav} aria-expanded={!collapsed} aria-label={collapsed ? 'Show the navigation labels' : 'Collapse the navigation'} data-testid="nav-toggle">
+          <button
+            class="icon-button nav-toggle"
+            onClick={toggleNav}
+            aria-expanded={!collapsed}
+            aria-label={collapsed ? 'Show the navigation labels' : 'Collapse the navigation'}
+            data-testid="nav-toggle"
+          >
             <Icon name="menu" />
           </button>
           <label class="picker">
             <span>Profile</span>
-            <select value={selected ?? ''} onChange={(e) => app.select((e.target as HTMLSelectElement).value || null)} data-testid="profile-picker" disabled={profiles.length === 0}>
+            <select
+              value={selected ?? ''}
+              onChange={(e) => app.select((e.target as HTMLSelectElement).value || null)}
+              data-testid="profile-picker"
+              disabled={profiles.length === 0}
+            >
               {profiles.length === 0 && <option value="">no profiles yet</option>}
               {profiles.map((p) => (
                 <option key={p.name} value={p.name}>
@@ -193,8 +219,9 @@ export function Shell({ route, children }: { route: RouteId; children: Component
         </header>
         {refused ? (
           <div class="banner banner-error sticky" role="alert" data-testid="connection-refused">
-            The dashboard was restarted, so this page's link no longer works ({refused}). Open the new URL it printed when it started (<span class="mono">sitq dashboard</span> or{' '}
-            <span class="mono">npm start</span> shows it); what you see here is no longer updated.
+            The dashboard was restarted, so this page's link no longer works ({refused}). Open the new URL it printed when it started (
+            <span class="mono">sitq dashboard</span> or <span class="mono">npm start</span> shows it); what you see here is no longer
+            updated.
           </div>
         ) : (
           connection !== 'open' && (

@@ -75,7 +75,9 @@ export class App {
       this.store.set((s) => ({ logs: { ...s.logs, [id]: [...(s.logs[id] ?? []), ...lines].slice(-LOG_KEEP) } })),
     );
     this.client.on('bench', ({ run }) =>
-      this.store.set((s) => ({ benchRuns: [run, ...s.benchRuns.filter((r) => r.id !== run.id)].sort((a, b) => b.startedAt - a.startedAt) })),
+      this.store.set((s) => ({
+        benchRuns: [run, ...s.benchRuns.filter((r) => r.id !== run.id)].sort((a, b) => b.startedAt - a.startedAt),
+      })),
     );
     if (transport.state === 'open') void this.bootstrap();
   }

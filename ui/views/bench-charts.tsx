@@ -40,7 +40,10 @@ export function ThroughputChart({ results }: { results: BenchmarkResult[] }) {
     }),
     [names.join('|')],
   );
-  const data = useMemo((): uPlot.AlignedData => [names.map((_n, i) => i), ...THROUGHPUT.map((t) => results.map((r) => t.get(r) ?? null))], [results]);
+  const data = useMemo(
+    (): uPlot.AlignedData => [names.map((_n, i) => i), ...THROUGHPUT.map((t) => results.map((r) => t.get(r) ?? null))],
+    [results],
+  );
   return <UChart build={build} data={data} height={260} testid="chart-throughput" />;
 }
 
@@ -56,16 +59,28 @@ export function LatencyChart({ results, which }: { results: BenchmarkResult[]; w
         axis(p, { splits: () => PCTS.map((_p, i) => i), values: (_u, vals) => vals.map((v) => PCTS[v] ?? ''), grid: { show: false } }),
         axis(p, { label: 'ms (log)', labelSize: 14, size: 60 }),
       ],
-      series: [{ label: 'percentile', value: (_u, v) => (v == null ? '' : (PCTS[v] ?? '')) }, ...results.map((r, i) => ({ label: r.profile, stroke: p.series[i % p.series.length], width: 2, points: { show: true, size: 6 }, value: (_u: uPlot, v: number | null) => fmtMs(v ?? undefined) }))],
+      series: [
+        { label: 'percentile', value: (_u, v) => (v == null ? '' : (PCTS[v] ?? '')) },
+        ...results.map((r, i) => ({
+          label: r.profile,
+          stroke: p.series[i % p.series.length],
+          width: 2,
+          points: { show: true, size: 6 },
+          value: (_u: uPlot, v: number | null) => fmtMs(v ?? undefined),
+        })),
+      ],
     }),
     [results.map((r) => r.profile).join('|'), which],
   );
   const data = useMemo((): uPlot.AlignedData => {
     const pick = (r: BenchmarkResult) => (which === 'idle' ? r.idle.toStart : r.processing.toStart);
-    return [PCTS.map((_p, i) => i), ...results.map((r) => {
-      const s = pick(r);
-      return s.count ? [s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => Math.max(v, 0.001)) : PCTS.map(() => null);
-    })];
+    return [
+      PCTS.map((_p, i) => i),
+      ...results.map((r) => {
+        const s = pick(r);
+        return s.count ? [s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => Math.max(v, 0.001)) : PCTS.map(() => null);
+      }),
+    ];
   }, [results, which]);
   return <UChart build={build} data={data} height={240} testid={`chart-latency-${which}`} />;
 }
@@ -116,7 +131,8 @@ export function ResultsTable({ report }: { report: BenchReport }) {
                   <div class="muted small">{fmtMs(r.idle.toStart.count ? r.idle.toStart.p99Ms : undefined)}</div>
                 </td>
                 <td class="num" data-label="Success">
-                  {(r.successRate * 100).toFixed(1)} %<div class={`small ${errors ? 'error-text' : 'muted'}`}>{errors ? `${fmtInt(errors)} error(s)` : 'no errors'}</div>
+                  {(r.successRate * 100).toFixed(1)} %
+                  <div class={`small ${errors ? 'error-text' : 'muted'}`}>{errors ? `${fmtInt(errors)} error(s)` : 'no errors'}</div>
                 </td>
                 <td class="card-full" data-label="Targets">
                   <TargetsNote targets={r.targets} load={report.machine} />
@@ -136,7 +152,12 @@ export function TargetsNote({ targets, load }: { targets: TargetCheck[]; load: P
   const measured = targets.filter((t) => t.met !== undefined);
   const met = measured.filter((t) => t.met === true).length;
   const busy = load.loadAverage >= load.cpus * 0.7;
-  const title = targets.map((t) => `${t.met === true ? 'within' : t.met === false ? 'outside' : 'not measured:'} ${t.name} ${t.threshold}${t.value !== undefined ? ` (measured ${t.value})` : ''}`).join('\n');
+  const title = targets
+    .map(
+      (t) =>
+        `${t.met === true ? 'within' : t.met === false ? 'outside' : 'not measured:'} ${t.name} ${t.threshold}${t.value !== undefined ? ` (measured ${t.value})` : ''}`,
+    )
+    .join('\n');
   return (
     <span class="targets-note" title={title} data-testid="targets-note">
       <span class="info-text">
@@ -181,7 +202,11 @@ export function SweepHeatmap({ sweep }: { sweep: SweepResult }) {
                 if (!cell) return <td key={conc} />;
                 const level = Math.min(9, Math.floor((cell.perSec / max) * 9.999));
                 return (
-                  <td key={conc} class={`num heat-${cell.error ? 'err' : level}`} title={cell.error ?? `${fmtInt(cell.perSec)}/s, p50 ${fmtMs(cell.latency.p50Ms)}, p99 ${fmtMs(cell.latency.p99Ms)}`}>
+                  <td
+                    key={conc}
+                    class={`num heat-${cell.error ? 'err' : level}`}
+                    title={cell.error ?? `${fmtInt(cell.perSec)}/s, p50 ${fmtMs(cell.latency.p50Ms)}, p99 ${fmtMs(cell.latency.p99Ms)}`}
+                  >
                     {cell.error ? 'error' : fmtInt(cell.perSec)}
                   </td>
                 );

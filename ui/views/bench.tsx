@@ -26,7 +26,12 @@ export function BenchView() {
             <ul class="run-list">
               {runs.map((r) => (
                 <li key={r.id}>
-                  <button class={`run-item ${shown === r.id ? 'selected' : ''}`} onClick={() => setOpenId(r.id)} data-testid="bench-run-item" data-state={r.state}>
+                  <button
+                    class={`run-item ${shown === r.id ? 'selected' : ''}`}
+                    onClick={() => setOpenId(r.id)}
+                    data-testid="bench-run-item"
+                    data-state={r.state}
+                  >
                     <span class={`badge run-${r.state}`}>{r.state}</span>
                     <span>{r.profiles.join(', ')}</span>
                     <span class="muted small">{fmtTime(r.startedAt)}</span>
@@ -37,7 +42,9 @@ export function BenchView() {
           )}
         </Panel>
       </div>
-      <div class="bench-main">{shown ? <RunResult id={shown} runs={runs} /> : <Empty title="Run a benchmark to see its results here" />}</div>
+      <div class="bench-main">
+        {shown ? <RunResult id={shown} runs={runs} /> : <Empty title="Run a benchmark to see its results here" />}
+      </div>
     </div>
   );
 }
@@ -92,7 +99,10 @@ function RunForm({ disabled, onStarted }: { disabled: boolean; onStarted: (id: s
     setBusy(true);
     try {
       const options = { tasks: Number(tasks), concurrency: Number(concurrency), payloadBytes: Number(payloadBytes), floor };
-      const run = await app.client.request('bench.start', sweep ? { profiles: chosen, options, sweep, sweepTasksPerCell: Number(cells) } : { profiles: chosen, options, sweep });
+      const run = await app.client.request(
+        'bench.start',
+        sweep ? { profiles: chosen, options, sweep, sweepTasksPerCell: Number(cells) } : { profiles: chosen, options, sweep },
+      );
       onStarted(run.id);
     } catch (err) {
       app.toast('error', `Could not start the benchmark: ${(err as Error).message}`);
@@ -108,31 +118,67 @@ function RunForm({ disabled, onStarted }: { disabled: boolean; onStarted: (id: s
           <legend>Profiles (measured one after another)</legend>
           {profiles.map((p) => (
             <label key={p.name} class="inline-check">
-              <input type="checkbox" checked={chosen.includes(p.name)} onChange={(e) => setChosen((c) => ((e.target as HTMLInputElement).checked ? [...c, p.name] : c.filter((x) => x !== p.name)))} data-testid={`bench-profile-${p.name}`} />
+              <input
+                type="checkbox"
+                checked={chosen.includes(p.name)}
+                onChange={(e) =>
+                  setChosen((c) => ((e.target as HTMLInputElement).checked ? [...c, p.name] : c.filter((x) => x !== p.name)))
+                }
+                data-testid={`bench-profile-${p.name}`}
+              />
               {p.name}
             </label>
           ))}
         </fieldset>
         <div class="form-grid compact">
           <Field label="Tasks" error={errors.tasks} htmlFor="bn-tasks">
-            <input id="bn-tasks" inputMode="numeric" value={tasks} onInput={(e) => setTasks((e.target as HTMLInputElement).value)} data-testid="bench-tasks" />
+            <input
+              id="bn-tasks"
+              inputMode="numeric"
+              value={tasks}
+              onInput={(e) => setTasks((e.target as HTMLInputElement).value)}
+              data-testid="bench-tasks"
+            />
           </Field>
           <Field label="Concurrency" error={errors.concurrency} htmlFor="bn-conc">
-            <input id="bn-conc" inputMode="numeric" value={concurrency} onInput={(e) => setConcurrency((e.target as HTMLInputElement).value)} />
+            <input
+              id="bn-conc"
+              inputMode="numeric"
+              value={concurrency}
+              onInput={(e) => setConcurrency((e.target as HTMLInputElement).value)}
+            />
           </Field>
           <Field label="Payload bytes" error={errors.payloadBytes} htmlFor="bn-bytes">
-            <input id="bn-bytes" inputMode="numeric" value={payloadBytes} onInput={(e) => setPayloadBytes((e.target as HTMLInputElement).value)} />
+            <input
+              id="bn-bytes"
+              inputMode="numeric"
+              value={payloadBytes}
+              onInput={(e) => setPayloadBytes((e.target as HTMLInputElement).value)}
+            />
           </Field>
         </div>
         <label class="inline-check">
-          <input type="checkbox" checked={floor} onChange={(e) => setFloor((e.target as HTMLInputElement).checked)} /> measure the raw floor too
+          <input type="checkbox" checked={floor} onChange={(e) => setFloor((e.target as HTMLInputElement).checked)} /> measure the raw floor
+          too
         </label>
         <label class="inline-check">
-          <input type="checkbox" checked={sweep} onChange={(e) => setSweep((e.target as HTMLInputElement).checked)} data-testid="bench-sweep" /> sweep pool sizes
+          <input
+            type="checkbox"
+            checked={sweep}
+            onChange={(e) => setSweep((e.target as HTMLInputElement).checked)}
+            data-testid="bench-sweep"
+          />{' '}
+          sweep pool sizes
         </label>
         {sweep && (
           <Field label="Sweep: tasks per cell" error={errors.cells} help="Pool sizes 1–50 × 5–50 enqueues in flight" htmlFor="bn-cells">
-            <input id="bn-cells" inputMode="numeric" value={cells} onInput={(e) => setCells((e.target as HTMLInputElement).value)} data-testid="bench-sweep-cells" />
+            <input
+              id="bn-cells"
+              inputMode="numeric"
+              value={cells}
+              onInput={(e) => setCells((e.target as HTMLInputElement).value)}
+              data-testid="bench-sweep-cells"
+            />
           </Field>
         )}
         <div class="form-actions">
@@ -156,7 +202,11 @@ function Progress({ run }: { run: BenchRunSummary }) {
       </div>
       <progress max={p?.total || 1} value={p?.done ?? 0} />
       <div class="form-actions">
-        <button class="danger-text" onClick={() => void app.client.request('bench.cancel', { id: run.id }).catch((err: Error) => app.toast('error', err.message))} data-testid="bench-cancel">
+        <button
+          class="danger-text"
+          onClick={() => void app.client.request('bench.cancel', { id: run.id }).catch((err: Error) => app.toast('error', err.message))}
+          data-testid="bench-cancel"
+        >
           Cancel run
         </button>
       </div>
@@ -179,7 +229,9 @@ function RunResult({ id, runs }: { id: string; runs: BenchRunSummary[] }) {
   useEffect(() => {
     setComparison(null);
     if (!earlier) return;
-    void app.client.request('bench.compare', { id, earlierId: earlier }).then(setComparison, (err: Error) => app.toast('error', err.message));
+    void app.client
+      .request('bench.compare', { id, earlierId: earlier })
+      .then(setComparison, (err: Error) => app.toast('error', err.message));
   }, [id, earlier]);
 
   const exportAs = async (format: ExportFormat) => {
@@ -193,7 +245,11 @@ function RunResult({ id, runs }: { id: string; runs: BenchRunSummary[] }) {
   if (!run) return <p class="muted">Loading…</p>;
   if (run.state === 'running') return <Empty title="This run is in progress" />;
   if (!run.report) {
-    return <Banner kind={run.state === 'failed' ? 'error' : 'info'}>{run.state === 'cancelled' ? 'This run was cancelled.' : `This run failed: ${run.error ?? 'unknown error'}`}</Banner>;
+    return (
+      <Banner kind={run.state === 'failed' ? 'error' : 'info'}>
+        {run.state === 'cancelled' ? 'This run was cancelled.' : `This run failed: ${run.error ?? 'unknown error'}`}
+      </Banner>
+    );
   }
   const report = run.report;
   const others = runs.filter((r) => r.id !== id && r.state === 'done');
@@ -218,7 +274,9 @@ function RunResult({ id, runs }: { id: string; runs: BenchRunSummary[] }) {
         }
       >
         <p class="muted small">
-          {report.settings ? `${fmtInt(report.settings.tasks)} × ${report.settings.task}, concurrency ${report.settings.concurrency}, ${report.settings.payloadBytes} B payload · ` : ''}
+          {report.settings
+            ? `${fmtInt(report.settings.tasks)} × ${report.settings.task}, concurrency ${report.settings.concurrency}, ${report.settings.payloadBytes} B payload · `
+            : ''}
           {report.machine.cpuModel} × {report.machine.cpus} · Node {report.versions.node}
         </p>
         {run.error && <Banner kind="warning">{run.error}</Banner>}
@@ -307,12 +365,19 @@ function Comparison({ comparison }: { comparison: RunComparison }) {
       </div>
       {comparison.workloadDifferences.length > 0 && (
         <Banner kind="warning" testid="comparison-workload">
-          The two runs did not measure the same thing, so their figures are not directly comparable: {comparison.workloadDifferences.join('; ')}.
+          The two runs did not measure the same thing, so their figures are not directly comparable:{' '}
+          {comparison.workloadDifferences.join('; ')}.
         </Banner>
       )}
       {comparison.unmatched.length > 0 && <p class="muted small">In one run only: {comparison.unmatched.join(', ')}</p>}
       <label class="inline-check small">
-        <input type="checkbox" checked={showNoise} onChange={(e) => setShowNoise((e.target as HTMLInputElement).checked)} data-testid="comparison-show-noise" /> show the {noise} figure{noise === 1 ? '' : 's'} that moved only within the runs' spread
+        <input
+          type="checkbox"
+          checked={showNoise}
+          onChange={(e) => setShowNoise((e.target as HTMLInputElement).checked)}
+          data-testid="comparison-show-noise"
+        />{' '}
+        show the {noise} figure{noise === 1 ? '' : 's'} that moved only within the runs' spread
       </label>
       {[...groups].map(([title, changes]) => {
         const shown = showNoise ? changes : changes.filter((c) => !c.noise);
@@ -340,8 +405,13 @@ function Comparison({ comparison }: { comparison: RunComparison }) {
                       <td class="num" data-label="Now">
                         {fmtFigure(c.current, c.unit)}
                       </td>
-                      <td class={`num ${c.noise || c.better === undefined ? 'muted' : c.better ? 'ok-text' : 'error-text'}`} data-label="Change">
-                        {c.changePct === undefined ? '–' : `${c.changePct > 0 ? '+' : ''}${Math.abs(c.changePct) >= 100 ? Math.round(c.changePct) : c.changePct.toFixed(1)} %`}
+                      <td
+                        class={`num ${c.noise || c.better === undefined ? 'muted' : c.better ? 'ok-text' : 'error-text'}`}
+                        data-label="Change"
+                      >
+                        {c.changePct === undefined
+                          ? '–'
+                          : `${c.changePct > 0 ? '+' : ''}${Math.abs(c.changePct) >= 100 ? Math.round(c.changePct) : c.changePct.toFixed(1)} %`}
                         {c.noise && c.changePct ? ' · noise' : c.better === true ? ' · better' : c.better === false ? ' · worse' : ''}
                       </td>
                     </tr>

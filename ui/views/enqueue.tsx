@@ -4,7 +4,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { RemoteError } from '../../shared/protocol/messages.js';
 import { Banner, Empty, Field, Panel } from '../components/common.js';
 import { routeClick } from '../components/shell.js';
-import { DELAY_MS, ENQUEUE_COUNT, MAX_ATTEMPTS, PRIORITY, checkPayloadJson, checkQueueName, checkTaskName, checkTypedWholeNumber } from '../../shared/core/rules.js';
+import {
+  DELAY_MS,
+  ENQUEUE_COUNT,
+  MAX_ATTEMPTS,
+  PRIORITY,
+  checkPayloadJson,
+  checkQueueName,
+  checkTaskName,
+  checkTypedWholeNumber,
+} from '../../shared/core/rules.js';
 import { fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
@@ -25,7 +34,16 @@ export function EnqueueView() {
   const app = useApp();
   const selected = useAppState((s) => s.selected);
   const testTasks = useAppState((s) => s.hello?.testTasks ?? []);
-  const [form, setForm] = useState<Form>({ task: 'sitq.echo', customName: '', payload: '{\n  "hello": "world"\n}', count: '1', queue: 'default', priority: '0', delay: '0', maxAttempts: '3' });
+  const [form, setForm] = useState<Form>({
+    task: 'sitq.echo',
+    customName: '',
+    payload: '{\n  "hello": "world"\n}',
+    count: '1',
+    queue: 'default',
+    priority: '0',
+    delay: '0',
+    maxAttempts: '3',
+  });
   const [hostIssues, setHostIssues] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [last, setLast] = useState<string | null>(null);
@@ -56,14 +74,24 @@ export function EnqueueView() {
     try {
       const r = await app.client.request(
         'tasks.enqueue',
-        { profile: selected, name, payloadJson: form.payload, count: Number(form.count), queue: form.queue, priority: Number(form.priority), delayMs: Number(form.delay), maxAttempts: Number(form.maxAttempts) },
+        {
+          profile: selected,
+          name,
+          payloadJson: form.payload,
+          count: Number(form.count),
+          queue: form.queue,
+          priority: Number(form.priority),
+          delayMs: Number(form.delay),
+          maxAttempts: Number(form.maxAttempts),
+        },
         { timeoutMs: 120_000 },
       );
       const text = `Enqueued ${fmtInt(r.enqueued)} × ${name} to ${form.queue} on ${selected}`;
       setLast(text);
       app.toast('success', text);
     } catch (error) {
-      if (error instanceof RemoteError && error.issues.length) setHostIssues(Object.fromEntries(error.issues.map((i) => [fieldOf(i.option), `expected ${i.expected}`])));
+      if (error instanceof RemoteError && error.issues.length)
+        setHostIssues(Object.fromEntries(error.issues.map((i) => [fieldOf(i.option), `expected ${i.expected}`])));
       else app.toast('error', `Could not enqueue: ${(error as Error).message}`);
     } finally {
       setBusy(false);
@@ -95,31 +123,76 @@ export function EnqueueView() {
           </Field>
           {form.task === OTHER && (
             <Field label="Task name" error={err('name')} htmlFor="eq-name">
-              <input id="eq-name" value={form.customName} onInput={(e) => set({ customName: (e.target as HTMLInputElement).value })} placeholder="email.send" data-testid="enqueue-name" />
+              <input
+                id="eq-name"
+                value={form.customName}
+                onInput={(e) => set({ customName: (e.target as HTMLInputElement).value })}
+                placeholder="email.send"
+                data-testid="enqueue-name"
+              />
             </Field>
           )}
           <Field label="Count" error={err('count')} htmlFor="eq-count">
-            <input id="eq-count" inputMode="numeric" value={form.count} onInput={(e) => set({ count: (e.target as HTMLInputElement).value })} data-testid="enqueue-count" />
+            <input
+              id="eq-count"
+              inputMode="numeric"
+              value={form.count}
+              onInput={(e) => set({ count: (e.target as HTMLInputElement).value })}
+              data-testid="enqueue-count"
+            />
           </Field>
           <Field label="Queue" error={err('queue')} htmlFor="eq-queue">
-            <input id="eq-queue" value={form.queue} onInput={(e) => set({ queue: (e.target as HTMLInputElement).value })} data-testid="enqueue-queue" />
+            <input
+              id="eq-queue"
+              value={form.queue}
+              onInput={(e) => set({ queue: (e.target as HTMLInputElement).value })}
+              data-testid="enqueue-queue"
+            />
           </Field>
           <Field label="Priority (0–9, higher first)" error={err('priority')} htmlFor="eq-prio">
-            <input id="eq-prio" inputMode="numeric" value={form.priority} onInput={(e) => set({ priority: (e.target as HTMLInputElement).value })} data-testid="enqueue-priority" />
+            <input
+              id="eq-prio"
+              inputMode="numeric"
+              value={form.priority}
+              onInput={(e) => set({ priority: (e.target as HTMLInputElement).value })}
+              data-testid="enqueue-priority"
+            />
           </Field>
           <Field label="Delay (ms)" error={err('delay')} htmlFor="eq-delay">
-            <input id="eq-delay" inputMode="numeric" value={form.delay} onInput={(e) => set({ delay: (e.target as HTMLInputElement).value })} data-testid="enqueue-delay" />
+            <input
+              id="eq-delay"
+              inputMode="numeric"
+              value={form.delay}
+              onInput={(e) => set({ delay: (e.target as HTMLInputElement).value })}
+              data-testid="enqueue-delay"
+            />
           </Field>
           <Field label="Max attempts" error={err('maxAttempts')} htmlFor="eq-attempts">
-            <input id="eq-attempts" inputMode="numeric" value={form.maxAttempts} onInput={(e) => set({ maxAttempts: (e.target as HTMLInputElement).value })} data-testid="enqueue-attempts" />
+            <input
+              id="eq-attempts"
+              inputMode="numeric"
+              value={form.maxAttempts}
+              onInput={(e) => set({ maxAttempts: (e.target as HTMLInputElement).value })}
+              data-testid="enqueue-attempts"
+            />
           </Field>
         </div>
         <Field label="Payload (JSON)" error={err('payload')} htmlFor="eq-payload">
-          <textarea id="eq-payload" class="code-input" rows={8} spellcheck={false} value={form.payload} onInput={(e) => set({ payload: (e.target as HTMLTextAreaElement).value })} data-testid="enqueue-payload" />
+          <textarea
+            id="eq-payload"
+            class="code-input"
+            rows={8}
+            spellcheck={false}
+            value={form.payload}
+            onInput={(e) => set({ payload: (e.target as HTMLTextAreaElement).value })}
+            data-testid="enqueue-payload"
+          />
         </Field>
         <div class="form-actions">
           <button class="primary" type="submit" disabled={!valid || busy} data-testid="enqueue-submit">
-            {busy ? 'Enqueuing…' : `Enqueue ${/^\d+$/.test(form.count) ? fmtInt(Number(form.count)) : ''} task${form.count === '1' ? '' : 's'}`}
+            {busy
+              ? 'Enqueuing…'
+              : `Enqueue ${/^\d+$/.test(form.count) ? fmtInt(Number(form.count)) : ''} task${form.count === '1' ? '' : 's'}`}
           </button>
           {last && (
             <span class="ok-text" data-testid="enqueue-result">

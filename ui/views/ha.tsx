@@ -33,7 +33,10 @@ export function HaView() {
         return (
           <section key={p.name} class="ha-profile" data-testid={`ha-${p.name}`}>
             <h3>
-              {p.name} <span class="muted">{BACKEND_LABELS[p.kind]} · {p.hostCount} configured</span>
+              {p.name}{' '}
+              <span class="muted">
+                {BACKEND_LABELS[p.kind]} · {p.hostCount} configured
+              </span>
             </h3>
             {typeof list === 'string' ? (
               <div class="error-text">{list}</div>

@@ -24,7 +24,10 @@ export function HealthView() {
     if (!selected) return;
     setHistory([]);
     let alive = true;
-    void app.client.request('health.history', { profile: selected }).then((h) => alive && setHistory(h), () => {});
+    void app.client.request('health.history', { profile: selected }).then(
+      (h) => alive && setHistory(h),
+      () => {},
+    );
     const off = app.client.on('health', ({ health: h, sample }) => {
       if (h.profile === selected) setHistory((prev) => [...prev, sample].slice(-KEEP));
     });
@@ -44,12 +47,32 @@ export function HealthView() {
       axes: [
         axis(p),
         // No answered check: no milliseconds to show, so the axis stays unnumbered.
-        axis(p, { label: 'ms (answered checks)', labelSize: 14, size: 50, values: (u, vals) => vals.map((v) => (v == null || !u.data[1]?.some((x) => x != null) ? '' : String(+v.toFixed(2)))) }),
+        axis(p, {
+          label: 'ms (answered checks)',
+          labelSize: 14,
+          size: 50,
+          values: (u, vals) => vals.map((v) => (v == null || !u.data[1]?.some((x) => x != null) ? '' : String(+v.toFixed(2)))),
+        }),
       ],
       series: [
         {},
-        { label: 'response time', stroke: p.series[0], width: 2, fill: `${p.series[0]}22`, points: { show: true, size: 4 }, value: (_u, v) => (v == null ? '–' : `${v.toFixed(2)} ms`) },
-        { label: 'failed check (no answer)', scale: 'failed', stroke: p.bad, width: 0, paths: () => null, points: { show: true, size: 10, fill: p.bad, stroke: p.bad }, value: (_u, v) => (v == null ? '–' : 'no answer') },
+        {
+          label: 'response time',
+          stroke: p.series[0],
+          width: 2,
+          fill: `${p.series[0]}22`,
+          points: { show: true, size: 4 },
+          value: (_u, v) => (v == null ? '–' : `${v.toFixed(2)} ms`),
+        },
+        {
+          label: 'failed check (no answer)',
+          scale: 'failed',
+          stroke: p.bad,
+          width: 0,
+          paths: () => null,
+          points: { show: true, size: 10, fill: p.bad, stroke: p.bad },
+          value: (_u, v) => (v == null ? '–' : 'no answer'),
+        },
       ],
     }),
     [],
@@ -76,11 +99,20 @@ export function HealthView() {
       <Panel title={`Health of ${selected}`} testid="health">
         <HealthState status={h?.status} error={h?.error} streak={streak} since={since} latencyMs={h?.latencyMs} />
         <div class="stats">
-          <Stat label="score (0–100)" value={h ? String(h.score) : '–'} tone={h ? (h.score >= 90 ? 'good' : h.score >= 60 ? 'warn' : 'bad') : undefined} testid="health-score" />
+          <Stat
+            label="score (0–100)"
+            value={h ? String(h.score) : '–'}
+            tone={h ? (h.score >= 90 ? 'good' : h.score >= 60 ? 'warn' : 'bad') : undefined}
+            testid="health-score"
+          />
           <Stat
             label={`avg response, ${answered.length} answered`}
             value={average === undefined ? 'no answer' : fmtMs(average)}
-            hint={average === undefined ? 'No check in this window got an answer, so there is no response time to average' : 'Mean response time of the checks that answered, over the window shown'}
+            hint={
+              average === undefined
+                ? 'No check in this window got an answer, so there is no response time to average'
+                : 'Mean response time of the checks that answered, over the window shown'
+            }
             testid="health-average"
           />
           <Stat label="queue lag" value={h?.facts ? fmtMs(h.facts.lagMs) : '–'} hint="Age of the oldest pending task" />
@@ -98,11 +130,17 @@ export function HealthView() {
         </div>
         <div class="status-strip" aria-label="Status of recent checks" data-testid="status-strip">
           {history.map((s, i) => (
-            <span key={i} class={`strip-cell strip-${s.status}`} title={`${fmtClock(s.at)} ${s.status}${s.latencyMs !== undefined ? ` ${s.latencyMs.toFixed(2)} ms` : ''}${s.error ? `: ${s.error}` : ''}`} />
+            <span
+              key={i}
+              class={`strip-cell strip-${s.status}`}
+              title={`${fmtClock(s.at)} ${s.status}${s.latencyMs !== undefined ? ` ${s.latencyMs.toFixed(2)} ms` : ''}${s.error ? `: ${s.error}` : ''}`}
+            />
           ))}
         </div>
         <p class="muted small">
-          {history.length} check{history.length === 1 ? '' : 's'} shown, {history.length - answered.length} without an answer (red marks along the bottom). The score is 100 − 50 × the share of failed checks − 20 × the share of slow ones, since monitoring began: a server that never answers scores 50.
+          {history.length} check{history.length === 1 ? '' : 's'} shown, {history.length - answered.length} without an answer (red marks
+          along the bottom). The score is 100 − 50 × the share of failed checks − 20 × the share of slow ones, since monitoring began: a
+          server that never answers scores 50.
         </p>
       </Panel>
       <Panel title="All profiles">
@@ -125,7 +163,19 @@ export function HealthView() {
 }
 
 /** The profile's state in words, first: what a user needs before any figure. */
-function HealthState({ status, error, streak, since, latencyMs }: { status: HealthStatus | undefined; error?: string; streak: number; since?: number; latencyMs?: number }) {
+function HealthState({
+  status,
+  error,
+  streak,
+  since,
+  latencyMs,
+}: {
+  status: HealthStatus | undefined;
+  error?: string;
+  streak: number;
+  since?: number;
+  latencyMs?: number;
+}) {
   const state = status ?? 'unknown';
   const headline =
     state === 'unhealthy'

@@ -10,7 +10,8 @@ import { Banner, Field } from '../components/common.js';
 import { Modal } from '../components/modal.js';
 import { useApp, useAppState } from '../state/app.js';
 
-export type FormMode = { kind: 'add'; preset?: ProfileDraft } | { kind: 'edit'; profile: ProfileView } | { kind: 'duplicate'; profile: ProfileView };
+export type FormMode =
+  { kind: 'add'; preset?: ProfileDraft } | { kind: 'edit'; profile: ProfileView } | { kind: 'duplicate'; profile: ProfileView };
 
 interface FormState {
   name: string;
@@ -25,16 +26,29 @@ interface FormState {
   removeSecrets: Record<string, boolean>;
 }
 
-
 function initialState(mode: FormMode, taken: string[]): FormState {
   if (mode.kind === 'add') {
     const p = mode.preset;
     const kind = p?.kind ?? DEFAULT_BACKEND_KIND;
-    return { name: p ? uniqueName(p.name, taken) : '', kind, description: p?.description ?? '', ...valuesFrom(kind, p?.options ?? {}), secrets: {}, removeSecrets: {} };
+    return {
+      name: p ? uniqueName(p.name, taken) : '',
+      kind,
+      description: p?.description ?? '',
+      ...valuesFrom(kind, p?.options ?? {}),
+      secrets: {},
+      removeSecrets: {},
+    };
   }
   const { profile } = mode;
   const name = mode.kind === 'edit' ? profile.name : uniqueName(`${profile.name}-copy`, taken);
-  return { name, kind: profile.kind, description: profile.description ?? '', ...valuesFrom(profile.kind, profile.options), secrets: {}, removeSecrets: {} };
+  return {
+    name,
+    kind: profile.kind,
+    description: profile.description ?? '',
+    ...valuesFrom(profile.kind, profile.options),
+    secrets: {},
+    removeSecrets: {},
+  };
 }
 
 function uniqueName(base: string, taken: string[]): string {
@@ -70,7 +84,11 @@ function toDraft(s: FormState, base: Record<string, unknown>, secretKeys: string
     const raw = (s.values[f.key] ?? '').trim();
     if (raw === '') continue;
     if (f.kind === 'number') options[f.key] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
-    else if (f.kind === 'list') options[f.key] = raw.split(',').map((x) => x.trim()).filter(Boolean);
+    else if (f.kind === 'list')
+      options[f.key] = raw
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     else options[f.key] = raw;
   }
   const secrets: Record<string, string | null> = {};
@@ -155,7 +173,12 @@ export function ProfileForm({ mode, onClose }: { mode: FormMode; onClose: () => 
   const basic = fields.filter((f) => !f.advanced);
   const advanced = fields.filter((f) => f.advanced);
   const advancedHasError = advanced.some((f) => issueFor(f.key));
-  const title = mode.kind === 'edit' ? `Edit profile ${mode.profile.name}` : mode.kind === 'duplicate' ? `Duplicate ${mode.profile.name}` : 'Add a profile';
+  const title =
+    mode.kind === 'edit'
+      ? `Edit profile ${mode.profile.name}`
+      : mode.kind === 'duplicate'
+        ? `Duplicate ${mode.profile.name}`
+        : 'Add a profile';
 
   return (
     <Modal
@@ -168,7 +191,9 @@ export function ProfileForm({ mode, onClose }: { mode: FormMode; onClose: () => 
           <div class="foot-left">
             {test && (
               <span class={test.ok ? 'ok-text' : 'error-text'} data-testid="test-result">
-                {test.ok ? `Connected in ${test.latencyMs.toFixed(1)} ms · ${test.serverVersion ?? ''}` : `Failed: ${test.error ?? 'no answer'}`}
+                {test.ok
+                  ? `Connected in ${test.latencyMs.toFixed(1)} ms · ${test.serverVersion ?? ''}`
+                  : `Failed: ${test.error ?? 'no answer'}`}
               </span>
             )}
           </div>
@@ -183,10 +208,24 @@ export function ProfileForm({ mode, onClose }: { mode: FormMode; onClose: () => 
     >
       <div class="form-grid">
         <Field label="Name" error={issueFor('name')} htmlFor="pf-name">
-          <input id="pf-name" value={state.name} onInput={(e) => set({ name: (e.target as HTMLInputElement).value })} data-testid="field-name" autocomplete="off" spellcheck={false} />
+          <input
+            id="pf-name"
+            value={state.name}
+            onInput={(e) => set({ name: (e.target as HTMLInputElement).value })}
+            data-testid="field-name"
+            autocomplete="off"
+            spellcheck={false}
+          />
         </Field>
         <Field label="Backend" htmlFor="pf-kind">
-          <select id="pf-kind" value={state.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value as BackendKind, values: {}, checks: {}, secrets: {}, removeSecrets: {} })} data-testid="field-kind">
+          <select
+            id="pf-kind"
+            value={state.kind}
+            onChange={(e) =>
+              set({ kind: (e.target as HTMLSelectElement).value as BackendKind, values: {}, checks: {}, secrets: {}, removeSecrets: {} })
+            }
+            data-testid="field-kind"
+          >
             {BACKEND_KINDS.map((k) => (
               <option key={k} value={k}>
                 {BACKEND_LABELS[k]}
@@ -229,20 +268,43 @@ export function ProfileForm({ mode, onClose }: { mode: FormMode; onClose: () => 
   );
 }
 
-function FieldInput({ spec, state, set, error, stored }: { spec: FieldSpec; state: FormState; set: (p: Partial<FormState>) => void; error?: string; stored: boolean }) {
+function FieldInput({
+  spec,
+  state,
+  set,
+  error,
+  stored,
+}: {
+  spec: FieldSpec;
+  state: FormState;
+  set: (p: Partial<FormState>) => void;
+  error?: string;
+  stored: boolean;
+}) {
   const id = `pf-${spec.key}`;
   const testid = `field-${spec.key}`;
   if (spec.kind === 'boolean') {
     return (
       <Field label={spec.label} error={error} help={spec.help} htmlFor={id}>
-        <input id={id} type="checkbox" checked={!!state.checks[spec.key]} onChange={(e) => set({ checks: { ...state.checks, [spec.key]: (e.target as HTMLInputElement).checked } })} data-testid={testid} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={!!state.checks[spec.key]}
+          onChange={(e) => set({ checks: { ...state.checks, [spec.key]: (e.target as HTMLInputElement).checked } })}
+          data-testid={testid}
+        />
       </Field>
     );
   }
   if (spec.kind === 'choice') {
     return (
       <Field label={spec.label} error={error} help={spec.help} htmlFor={id}>
-        <select id={id} value={state.values[spec.key] ?? ''} onChange={(e) => set({ values: { ...state.values, [spec.key]: (e.target as HTMLSelectElement).value } })} data-testid={testid}>
+        <select
+          id={id}
+          value={state.values[spec.key] ?? ''}
+          onChange={(e) => set({ values: { ...state.values, [spec.key]: (e.target as HTMLSelectElement).value } })}
+          data-testid={testid}
+        >
           <option value="">(default)</option>
           {spec.choices?.map((c) => (
             <option key={c} value={c}>
@@ -256,7 +318,12 @@ function FieldInput({ spec, state, set, error, stored }: { spec: FieldSpec; stat
   if (spec.kind === 'secret') {
     const removing = !!state.removeSecrets[spec.key];
     return (
-      <Field label={spec.label} error={error} help={stored ? (removing ? 'The stored value will be removed on save.' : 'A value is stored; leave empty to keep it.') : spec.help} htmlFor={id}>
+      <Field
+        label={spec.label}
+        error={error}
+        help={stored ? (removing ? 'The stored value will be removed on save.' : 'A value is stored; leave empty to keep it.') : spec.help}
+        htmlFor={id}
+      >
         <div class="secret-row">
           <input
             id={id}
@@ -270,7 +337,12 @@ function FieldInput({ spec, state, set, error, stored }: { spec: FieldSpec; stat
           />
           {stored && (
             <label class="inline-check">
-              <input type="checkbox" checked={removing} onChange={(e) => set({ removeSecrets: { ...state.removeSecrets, [spec.key]: (e.target as HTMLInputElement).checked } })} /> remove
+              <input
+                type="checkbox"
+                checked={removing}
+                onChange={(e) => set({ removeSecrets: { ...state.removeSecrets, [spec.key]: (e.target as HTMLInputElement).checked } })}
+              />{' '}
+              remove
             </label>
           )}
         </div>

@@ -27,7 +27,8 @@ export function ProfilesView() {
       title: `Delete profile ${p.name}?`,
       body: (
         <p>
-          The profile is removed from <span class="mono">{hello?.configPath}</span> and its stored secrets are deleted. The tasks in the backend are not touched.
+          The profile is removed from <span class="mono">{hello?.configPath}</span> and its stored secrets are deleted. The tasks in the
+          backend are not touched.
         </p>
       ),
       confirm: 'Delete profile',
@@ -91,90 +92,92 @@ export function ProfilesView() {
           </Empty>
         ) : (
           <TableWrap>
-          <table class="table profiles-table">
-            <thead>
-              <tr>
-                <th>Status</th>
-                <th>Profile</th>
-                <th>Address</th>
-                <th class="num">Response</th>
-                <th class="num">Score</th>
-                <th class="num" title="Age of the oldest pending task">Lag</th>
-                <th class="num">Workers</th>
-                <th class="num">Dead</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {profiles.map((p) => {
-                const h = health[p.name];
-                return (
-                  <tr key={p.name} class={p.name === selected ? 'selected' : ''} data-testid={`profile-row-${p.name}`}>
-                    <td>
-                      <span class={`status status-${h?.status ?? 'unknown'}`} data-testid="profile-status">
-                        <StatusDot status={h?.status ?? 'unknown'} title={h?.error} />
-                        {h?.status ?? 'checking'}
-                      </span>
-                    </td>
-                    <td class="profile-cell card-main">
-                      <button class="link strong" onClick={() => app.select(p.name)} title="Make this the current profile">
-                        {p.name}
-                      </button>
-                      {p.isDefault && <span class="tag">default</span>}
-                      <div class="muted small">
-                        {BACKEND_LABELS[p.kind]}
-                        {p.description ? ` · ${p.description}` : ''}
-                      </div>
-                      {p.problem && <div class="error-text small">{p.problem}</div>}
-                      {h?.error && h.status !== 'healthy' && (
-                        <div class="error-text small" data-testid="profile-error">
-                          {h.error}
+            <table class="table profiles-table">
+              <thead>
+                <tr>
+                  <th>Status</th>
+                  <th>Profile</th>
+                  <th>Address</th>
+                  <th class="num">Response</th>
+                  <th class="num">Score</th>
+                  <th class="num" title="Age of the oldest pending task">
+                    Lag
+                  </th>
+                  <th class="num">Workers</th>
+                  <th class="num">Dead</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {profiles.map((p) => {
+                  const h = health[p.name];
+                  return (
+                    <tr key={p.name} class={p.name === selected ? 'selected' : ''} data-testid={`profile-row-${p.name}`}>
+                      <td>
+                        <span class={`status status-${h?.status ?? 'unknown'}`} data-testid="profile-status">
+                          <StatusDot status={h?.status ?? 'unknown'} title={h?.error} />
+                          {h?.status ?? 'checking'}
+                        </span>
+                      </td>
+                      <td class="profile-cell card-main">
+                        <button class="link strong" onClick={() => app.select(p.name)} title="Make this the current profile">
+                          {p.name}
+                        </button>
+                        {p.isDefault && <span class="tag">default</span>}
+                        <div class="muted small">
+                          {BACKEND_LABELS[p.kind]}
+                          {p.description ? ` · ${p.description}` : ''}
                         </div>
-                      )}
-                    </td>
-                    <td class="mono small address-cell card-line2 card-full">{p.address}</td>
-                    <td class="num card-line2" data-label="Response">
-                      {fmtMs(h?.latencyMs)}
-                    </td>
-                    <td class="num card-line2" data-label="Score" title={h?.checkedAt ? `checked ${fmtAgo(h.checkedAt)}` : undefined}>
-                      <span class={`score ${scoreTone(h?.score)}`} data-testid="profile-score">
-                        {h ? h.score : '–'}
-                      </span>
-                    </td>
-                    <td class="num card-line2" data-label="Lag">
-                      {h?.facts ? fmtMs(h.facts.lagMs) : '–'}
-                    </td>
-                    <td class="num card-line2" data-label="Workers">
-                      {h?.facts?.liveWorkers ?? '–'}
-                    </td>
-                    <td class="num card-line2" data-label="Dead">
-                      {h?.facts?.deadTasks ?? '–'}
-                    </td>
-                    <td class="row-actions">
-                      <button onClick={() => test(p)} disabled={testing === p.name} data-testid="profile-row-test">
-                        {testing === p.name ? 'Testing…' : 'Test'}
-                      </button>
-                      <button
-                        onClick={() => {
-                          app.select(p.name);
-                          navigate('queues');
-                        }}
-                      >
-                        Queues
-                      </button>
-                      <button onClick={() => setForm({ kind: 'edit', profile: p })} data-testid="profile-edit">
-                        Edit
-                      </button>
-                      <button onClick={() => setForm({ kind: 'duplicate', profile: p })}>Duplicate</button>
-                      <button class="danger-text" onClick={() => remove(p)} data-testid="profile-delete">
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                        {p.problem && <div class="error-text small">{p.problem}</div>}
+                        {h?.error && h.status !== 'healthy' && (
+                          <div class="error-text small" data-testid="profile-error">
+                            {h.error}
+                          </div>
+                        )}
+                      </td>
+                      <td class="mono small address-cell card-line2 card-full">{p.address}</td>
+                      <td class="num card-line2" data-label="Response">
+                        {fmtMs(h?.latencyMs)}
+                      </td>
+                      <td class="num card-line2" data-label="Score" title={h?.checkedAt ? `checked ${fmtAgo(h.checkedAt)}` : undefined}>
+                        <span class={`score ${scoreTone(h?.score)}`} data-testid="profile-score">
+                          {h ? h.score : '–'}
+                        </span>
+                      </td>
+                      <td class="num card-line2" data-label="Lag">
+                        {h?.facts ? fmtMs(h.facts.lagMs) : '–'}
+                      </td>
+                      <td class="num card-line2" data-label="Workers">
+                        {h?.facts?.liveWorkers ?? '–'}
+                      </td>
+                      <td class="num card-line2" data-label="Dead">
+                        {h?.facts?.deadTasks ?? '–'}
+                      </td>
+                      <td class="row-actions">
+                        <button onClick={() => test(p)} disabled={testing === p.name} data-testid="profile-row-test">
+                          {testing === p.name ? 'Testing…' : 'Test'}
+                        </button>
+                        <button
+                          onClick={() => {
+                            app.select(p.name);
+                            navigate('queues');
+                          }}
+                        >
+                          Queues
+                        </button>
+                        <button onClick={() => setForm({ kind: 'edit', profile: p })} data-testid="profile-edit">
+                          Edit
+                        </button>
+                        <button onClick={() => setForm({ kind: 'duplicate', profile: p })}>Duplicate</button>
+                        <button class="danger-text" onClick={() => remove(p)} data-testid="profile-delete">
+                          Delete
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
           </TableWrap>
         )}
       </Panel>

@@ -15,7 +15,11 @@ export function FlowTags({ q }: { q: QueueView }) {
   return (
     <>
       {q.paused && (
-        <span class="tag tag-warn" data-testid={`queue-paused-${q.queue}`} title="No worker claims from this queue until it is resumed; enqueueing still works">
+        <span
+          class="tag tag-warn"
+          data-testid={`queue-paused-${q.queue}`}
+          title="No worker claims from this queue until it is resumed; enqueueing still works"
+        >
           paused
         </span>
       )}
@@ -41,7 +45,12 @@ export function PauseButton({ profile, q }: { profile: string; q: QueueView }) {
     setBusy(true);
     try {
       await app.client.request(q.paused ? 'queues.resume' : 'queues.pause', { profile, queue: q.queue });
-      app.toast('success', q.paused ? `Resumed ${q.queue}: workers claim from it again` : `Paused ${q.queue}: workers stop claiming within a second; running tasks finish`);
+      app.toast(
+        'success',
+        q.paused
+          ? `Resumed ${q.queue}: workers claim from it again`
+          : `Paused ${q.queue}: workers stop claiming within a second; running tasks finish`,
+      );
     } catch (err) {
       app.toast('error', (err as Error).message);
     } finally {
@@ -79,7 +88,11 @@ export function LimitsDialog({ profile, q, onClose }: { profile: string; q: Queu
       app.toast('success', clear ? `Removed the limits of ${q.queue}` : `Saved the limits of ${q.queue}`);
       onClose();
     } catch (err) {
-      setHostError(err instanceof RemoteError && err.issues.length ? err.issues.map((i) => `${i.option}: expected ${i.expected}`).join('; ') : (err as Error).message);
+      setHostError(
+        err instanceof RemoteError && err.issues.length
+          ? err.issues.map((i) => `${i.option}: expected ${i.expected}`).join('; ')
+          : (err as Error).message,
+      );
     } finally {
       setBusy(false);
     }
@@ -105,11 +118,29 @@ export function LimitsDialog({ profile, q, onClose }: { profile: string; q: Queu
       }
     >
       <p class="muted">Across every worker of every process. Tasks over a limit wait as pending: they never fail and use no attempt.</p>
-      <Field label="Rate (starts per period)" error={rateProblem} help="Such as 100/1s, 10/500ms, 1000/1m; empty: no rate limit." htmlFor="limits-rate">
-        <input id="limits-rate" class="mono" value={rate} onInput={(e) => setRate((e.target as HTMLInputElement).value)} placeholder="100/1s" data-testid="limits-rate" />
+      <Field
+        label="Rate (starts per period)"
+        error={rateProblem}
+        help="Such as 100/1s, 10/500ms, 1000/1m; empty: no rate limit."
+        htmlFor="limits-rate"
+      >
+        <input
+          id="limits-rate"
+          class="mono"
+          value={rate}
+          onInput={(e) => setRate((e.target as HTMLInputElement).value)}
+          placeholder="100/1s"
+          data-testid="limits-rate"
+        />
       </Field>
       <Field label="Most running at once" error={runningProblem} help="Empty: no limit." htmlFor="limits-running">
-        <input id="limits-running" inputMode="numeric" value={maxRunning} onInput={(e) => setMaxRunning((e.target as HTMLInputElement).value)} data-testid="limits-max-running" />
+        <input
+          id="limits-running"
+          inputMode="numeric"
+          value={maxRunning}
+          onInput={(e) => setMaxRunning((e.target as HTMLInputElement).value)}
+          data-testid="limits-max-running"
+        />
       </Field>
       {hostError && (
         <div class="error-text" role="alert" data-testid="limits-error">

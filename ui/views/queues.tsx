@@ -44,23 +44,51 @@ export function QueuesView() {
             </Empty>
           ) : (
             <TableWrap>
-              <QueueTable profile={selected} queues={queues} filter={filter} setFilter={setFilter} purge={(q) => setPurging(q)} limits={(q) => setLimitsOf(q)} />
+              <QueueTable
+                profile={selected}
+                queues={queues}
+                filter={filter}
+                setFilter={setFilter}
+                purge={(q) => setPurging(q)}
+                limits={(q) => setLimitsOf(q)}
+              />
             </TableWrap>
           )}
         </Panel>
-        <HistoryPanel profile={selected} queue={filter.queue || undefined} setQueue={(q) => setFilter({ ...filter, queue: q ?? '' })} queues={queues?.map((q) => q.queue) ?? []} />
+        <HistoryPanel
+          profile={selected}
+          queue={filter.queue || undefined}
+          setQueue={(q) => setFilter({ ...filter, queue: q ?? '' })}
+          queues={queues?.map((q) => q.queue) ?? []}
+        />
         <Panel title="Tasks">
           <TaskList profile={selected} filter={filter} setFilter={setFilter} openTask={setOpenId} openId={openId} />
         </Panel>
       </div>
       {openId && <TaskDetailPanel profile={selected} id={openId} onClose={() => setOpenId(null)} onChanged={() => setBump((n) => n + 1)} />}
-      {limitsOf !== null && queues?.some((q) => q.queue === limitsOf) && <LimitsDialog profile={selected} q={queues.find((q) => q.queue === limitsOf)!} onClose={() => setLimitsOf(null)} />}
+      {limitsOf !== null && queues?.some((q) => q.queue === limitsOf) && (
+        <LimitsDialog profile={selected} q={queues.find((q) => q.queue === limitsOf)!} onClose={() => setLimitsOf(null)} />
+      )}
       {purging !== undefined && <PurgeDialog profile={selected} queue={purging} onClose={() => setPurging(undefined)} />}
     </div>
   );
 }
 
-function QueueTable({ profile, queues, filter, setFilter, purge, limits }: { profile: string; queues: QueueView[]; filter: TaskFilter; setFilter: (f: TaskFilter) => void; purge: (queue: string) => void; limits: (queue: string) => void }) {
+function QueueTable({
+  profile,
+  queues,
+  filter,
+  setFilter,
+  purge,
+  limits,
+}: {
+  profile: string;
+  queues: QueueView[];
+  filter: TaskFilter;
+  setFilter: (f: TaskFilter) => void;
+  purge: (queue: string) => void;
+  limits: (queue: string) => void;
+}) {
   const sum = (s: (typeof TASK_STATES_UI)[number]) => queues.reduce((n, q) => n + q.counts[s], 0);
   return (
     <table class="table queue-table" data-testid="queue-table">
@@ -80,13 +108,24 @@ function QueueTable({ profile, queues, filter, setFilter, purge, limits }: { pro
       </thead>
       <tbody>
         {queues.map((q) => (
-          <tr key={q.queue} class={`clickable ${filter.queue === q.queue ? 'selected' : ''} ${q.paused ? 'paused-row' : ''}`} onClick={() => setFilter({ ...filter, queue: filter.queue === q.queue ? '' : q.queue })} data-testid={`queue-row-${q.queue}`} data-paused={q.paused ? 'true' : 'false'}>
+          <tr
+            key={q.queue}
+            class={`clickable ${filter.queue === q.queue ? 'selected' : ''} ${q.paused ? 'paused-row' : ''}`}
+            onClick={() => setFilter({ ...filter, queue: filter.queue === q.queue ? '' : q.queue })}
+            data-testid={`queue-row-${q.queue}`}
+            data-paused={q.paused ? 'true' : 'false'}
+          >
             <td class="card-main">
               <span class="strong">{q.queue}</span>
               <FlowTags q={q} />
             </td>
             {TASK_STATES_UI.map((s) => (
-              <td key={s} class={`num card-line2 ${q.counts[s] > 0 ? `count-${s}` : 'muted'}`} data-label={s} data-testid={`count-${q.queue}-${s}`}>
+              <td
+                key={s}
+                class={`num card-line2 ${q.counts[s] > 0 ? `count-${s}` : 'muted'}`}
+                data-label={s}
+                data-testid={`count-${q.queue}-${s}`}
+              >
                 {fmtInt(q.counts[s])}
               </td>
             ))}
@@ -172,7 +211,8 @@ function PurgeDialog({ profile, queue, onClose }: { profile: string; queue: stri
       }
     >
       <p>
-        Deletes succeeded, dead and cancelled tasks from <span class="strong">{profile}</span>. Pending, delayed and running tasks are kept. This cannot be undone.
+        Deletes succeeded, dead and cancelled tasks from <span class="strong">{profile}</span>. Pending, delayed and running tasks are kept.
+        This cannot be undone.
       </p>
       <label class="inline">
         Finished
@@ -191,7 +231,17 @@ function PurgeDialog({ profile, queue, onClose }: { profile: string; queue: stri
 const HISTORY_OPEN_KEY = 'sitq.historyOpen';
 
 /** Throughput history of the selected queue (the queue row picked above) or of every queue. */
-function HistoryPanel({ profile, queue, setQueue, queues }: { profile: string; queue: string | undefined; setQueue: (q: string | undefined) => void; queues: string[] }) {
+function HistoryPanel({
+  profile,
+  queue,
+  setQueue,
+  queues,
+}: {
+  profile: string;
+  queue: string | undefined;
+  setQueue: (q: string | undefined) => void;
+  queues: string[];
+}) {
   const [open, setOpen] = useState(() => {
     try {
       return window.localStorage.getItem(HISTORY_OPEN_KEY) !== 'false';
@@ -218,7 +268,11 @@ function HistoryPanel({ profile, queue, setQueue, queues }: { profile: string; q
         </button>
       }
     >
-      {open ? <ThroughputCharts profile={profile} queue={queue} range={range} setRange={setRange} queues={queues} setQueue={setQueue} /> : <p class="muted small">Tasks finished, failures and processing times per minute or hour, from the backend.</p>}
+      {open ? (
+        <ThroughputCharts profile={profile} queue={queue} range={range} setRange={setRange} queues={queues} setQueue={setQueue} />
+      ) : (
+        <p class="muted small">Tasks finished, failures and processing times per minute or hour, from the backend.</p>
+      )}
     </Panel>
   );
 }

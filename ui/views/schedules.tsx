@@ -4,7 +4,15 @@
 // the core's own cron and time-zone rules). The list is read again whenever the profile's counts
 // change (a tick enqueues a task, which moves them) and at least every few seconds.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { MAX_ATTEMPTS, PRIORITY, TIMEOUT_MS, checkPayloadJson, checkQueueName, checkTaskName, checkTypedWholeNumber } from '../../shared/core/rules.js';
+import {
+  MAX_ATTEMPTS,
+  PRIORITY,
+  TIMEOUT_MS,
+  checkPayloadJson,
+  checkQueueName,
+  checkTaskName,
+  checkTypedWholeNumber,
+} from '../../shared/core/rules.js';
 import { RemoteError } from '../../shared/protocol/messages.js';
 import type { CatchUpPolicyView, ScheduleDraft, SchedulePreview, ScheduleSpecView, ScheduleView } from '../../shared/protocol/models.js';
 import { Banner, Empty, Field, Panel, TableWrap } from '../components/common.js';
@@ -62,7 +70,10 @@ export function SchedulesView() {
       if (!ok) return;
     }
     try {
-      const r = await app.client.request(kind === 'pause' ? 'schedules.pause' : kind === 'resume' ? 'schedules.resume' : 'schedules.remove', { profile: selected, name: s.name });
+      const r = await app.client.request(
+        kind === 'pause' ? 'schedules.pause' : kind === 'resume' ? 'schedules.resume' : 'schedules.remove',
+        { profile: selected, name: s.name },
+      );
       if (r.ok) app.toast('success', kind === 'pause' ? `Paused ${s.name}` : kind === 'resume' ? `Resumed ${s.name}` : `Removed ${s.name}`);
       else app.toast('error', `The schedule ${s.name} no longer exists`);
     } catch (err) {
@@ -108,7 +119,12 @@ export function SchedulesView() {
                 </thead>
                 <tbody>
                   {list.map((s) => (
-                    <tr key={s.name} data-testid={`schedule-row-${s.name}`} data-paused={s.paused ? 'true' : 'false'} class={s.paused ? 'paused-row' : ''}>
+                    <tr
+                      key={s.name}
+                      data-testid={`schedule-row-${s.name}`}
+                      data-paused={s.paused ? 'true' : 'false'}
+                      class={s.paused ? 'paused-row' : ''}
+                    >
                       <td class="card-main">
                         <span class="strong">{s.name}</span>
                         {s.paused && (
@@ -123,14 +139,30 @@ export function SchedulesView() {
                       <td class="card-line2" data-label="task">
                         <span class="mono">{s.task}</span> <span class="muted">→ {s.queue}</span>
                       </td>
-                      <td class="card-line2 nowrap" data-label="next" data-testid="schedule-next" title={s.nextRuns.map((at) => zoned(at, tzOf(s.spec))).join('\n')}>
-                        {s.nextRuns.length === 0 ? <span class="muted">none</span> : <>{zoned(s.nextRuns[0], tzOf(s.spec))} <span class="muted">({fmtAgo(s.nextRuns[0])})</span></>}
+                      <td
+                        class="card-line2 nowrap"
+                        data-label="next"
+                        data-testid="schedule-next"
+                        title={s.nextRuns.map((at) => zoned(at, tzOf(s.spec))).join('\n')}
+                      >
+                        {s.nextRuns.length === 0 ? (
+                          <span class="muted">none</span>
+                        ) : (
+                          <>
+                            {zoned(s.nextRuns[0], tzOf(s.spec))} <span class="muted">({fmtAgo(s.nextRuns[0])})</span>
+                          </>
+                        )}
                       </td>
                       <td class="card-line2" data-label="last" data-testid="schedule-last">
                         {s.lastRun ? (
                           <>
                             <span class="nowrap">{fmtAgo(s.lastRun.enqueuedAt)}</span>{' '}
-                            <button class="link mono" onClick={() => setOpenTask(s.lastRun!.taskId)} title={`Tick ${fmtTime(s.lastRun.tick)}: open its task`} data-testid="schedule-last-task">
+                            <button
+                              class="link mono"
+                              onClick={() => setOpenTask(s.lastRun!.taskId)}
+                              title={`Tick ${fmtTime(s.lastRun.tick)}: open its task`}
+                              data-testid="schedule-last-task"
+                            >
                               {s.lastRun.taskId.slice(0, 10)}…
                             </button>
                           </>
@@ -205,7 +237,17 @@ function zoned(at: number, tz: string | undefined): string {
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!tz || tz === local) return `${weekday(at)} ${fmtTime(at).slice(0, 19)}`;
   try {
-    const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', weekday: 'short' }).formatToParts(new Date(at));
+    const parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      weekday: 'short',
+    }).formatToParts(new Date(at));
     const p = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
     return `${p('weekday')} ${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${tz}`;
   } catch {
@@ -234,9 +276,34 @@ interface FormState {
 }
 
 function initialForm(s: ScheduleView | undefined): FormState {
-  const base: FormState = { name: '', kind: 'cron', cron: '*/5 * * * *', tz: '', every: '5', unit: 60_000, task: 'sitq.echo', queue: 'default', payload: '{}', priority: '', maxAttempts: '', timeout: '', catchUp: 'latest', catchUpLimit: '', paused: false };
+  const base: FormState = {
+    name: '',
+    kind: 'cron',
+    cron: '*/5 * * * *',
+    tz: '',
+    every: '5',
+    unit: 60_000,
+    task: 'sitq.echo',
+    queue: 'default',
+    payload: '{}',
+    priority: '',
+    maxAttempts: '',
+    timeout: '',
+    catchUp: 'latest',
+    catchUpLimit: '',
+    paused: false,
+  };
   if (!s) return base;
-  const form: FormState = { ...base, name: s.name, task: s.task, queue: s.queue, payload: s.payloadJson ?? '', catchUp: s.catchUp, catchUpLimit: String(s.catchUpLimit), paused: s.paused };
+  const form: FormState = {
+    ...base,
+    name: s.name,
+    task: s.task,
+    queue: s.queue,
+    payload: s.payloadJson ?? '',
+    catchUp: s.catchUp,
+    catchUpLimit: String(s.catchUpLimit),
+    paused: s.paused,
+  };
   if (s.priority !== undefined) form.priority = String(s.priority);
   if (s.maxAttempts !== undefined) form.maxAttempts = String(s.maxAttempts);
   if (s.timeout !== undefined) form.timeout = String(s.timeout);
@@ -263,7 +330,17 @@ const ZONES: string[] = (() => {
   }
 })();
 
-function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string; original?: ScheduleView; onClose: () => void; onSaved: (s: ScheduleView) => void }) {
+function ScheduleForm({
+  profile,
+  original,
+  onClose,
+  onSaved,
+}: {
+  profile: string;
+  original?: ScheduleView;
+  onClose: () => void;
+  onSaved: (s: ScheduleView) => void;
+}) {
   const app = useApp();
   const testTasks = useAppState((s) => s.hello?.testTasks ?? []);
   const [f, setF] = useState<FormState>(() => initialForm(original));
@@ -290,7 +367,9 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
     const timer = setTimeout(() => {
       app.client.request('schedules.preview', { spec, runs: 5 }).then(
         (p) => mine === seq.current && setAnswered({ key, preview: p }),
-        (err: unknown) => mine === seq.current && setAnswered({ key, preview: { nextRuns: [], issues: [{ field: 'spec', message: (err as Error).message }] } }),
+        (err: unknown) =>
+          mine === seq.current &&
+          setAnswered({ key, preview: { nextRuns: [], issues: [{ field: 'spec', message: (err as Error).message }] } }),
       );
     }, 120);
     return () => clearTimeout(timer);
@@ -309,16 +388,28 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
     priority: f.priority.trim() ? checkTypedWholeNumber(PRIORITY, f.priority, 'priority') : undefined,
     maxAttempts: f.maxAttempts.trim() ? checkTypedWholeNumber(MAX_ATTEMPTS, f.maxAttempts, 'attempts') : undefined,
     timeout: f.timeout.trim() ? checkTypedWholeNumber(TIMEOUT_MS, f.timeout, 'timeout') : undefined,
-    catchUpLimit: f.catchUpLimit.trim() ? checkTypedWholeNumber({ min: 1, max: 1000, what: 'a number of ticks' }, f.catchUpLimit, 'catch-up limit') : undefined,
+    catchUpLimit: f.catchUpLimit.trim()
+      ? checkTypedWholeNumber({ min: 1, max: 1000, what: 'a number of ticks' }, f.catchUpLimit, 'catch-up limit')
+      : undefined,
   };
   const err = (k: string) => problems[k] ?? hostIssues[k];
-  const valid = Object.values(problems).every((p) => p === undefined) && spec !== undefined && preview !== undefined && preview.issues.length === 0;
+  const valid =
+    Object.values(problems).every((p) => p === undefined) && spec !== undefined && preview !== undefined && preview.issues.length === 0;
   const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
   const save = async (e: Event) => {
     e.preventDefault();
     if (!valid || !spec) return;
-    const draft: ScheduleDraft = { profile, name: f.name.trim(), spec, task: f.task.trim(), payloadJson: f.payload, queue: f.queue.trim(), catchUp: f.catchUp, paused: f.paused };
+    const draft: ScheduleDraft = {
+      profile,
+      name: f.name.trim(),
+      spec,
+      task: f.task.trim(),
+      payloadJson: f.payload,
+      queue: f.queue.trim(),
+      catchUp: f.catchUp,
+      paused: f.paused,
+    };
     if (f.priority.trim()) draft.priority = Number(f.priority);
     if (f.maxAttempts.trim()) draft.maxAttempts = Number(f.maxAttempts);
     if (f.timeout.trim()) draft.timeoutMs = Number(f.timeout);
@@ -327,7 +418,8 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
     try {
       onSaved(await app.client.request('schedules.save', draft));
     } catch (error) {
-      if (error instanceof RemoteError && error.issues.length) setHostIssues(Object.fromEntries(error.issues.map((i) => [fieldOf(i.option), `expected ${i.expected}`])));
+      if (error instanceof RemoteError && error.issues.length)
+        setHostIssues(Object.fromEntries(error.issues.map((i) => [fieldOf(i.option), `expected ${i.expected}`])));
       else app.toast('error', `Could not save the schedule: ${(error as Error).message}`);
     } finally {
       setBusy(false);
@@ -352,26 +444,73 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
     >
       <form class="schedule-form" onSubmit={save} novalidate>
         <div class="form-grid">
-          <Field label="Name" error={err('name')} help={original ? 'A schedule is known by its name; to rename, create a new one and remove this.' : 'Letters, digits, _ - ='} htmlFor="sf-name">
-            <input id="sf-name" value={f.name} disabled={!!original} onInput={(e) => set({ name: (e.target as HTMLInputElement).value })} placeholder="nightly-report" data-testid="schedule-name" />
+          <Field
+            label="Name"
+            error={err('name')}
+            help={original ? 'A schedule is known by its name; to rename, create a new one and remove this.' : 'Letters, digits, _ - ='}
+            htmlFor="sf-name"
+          >
+            <input
+              id="sf-name"
+              value={f.name}
+              disabled={!!original}
+              onInput={(e) => set({ name: (e.target as HTMLInputElement).value })}
+              placeholder="nightly-report"
+              data-testid="schedule-name"
+            />
           </Field>
           <fieldset class="checks kind-choice">
             <legend>Runs</legend>
             <label class="inline-check">
-              <input type="radio" name="sf-kind" checked={f.kind === 'cron'} onChange={() => set({ kind: 'cron' })} data-testid="schedule-kind-cron" /> on a cron pattern
+              <input
+                type="radio"
+                name="sf-kind"
+                checked={f.kind === 'cron'}
+                onChange={() => set({ kind: 'cron' })}
+                data-testid="schedule-kind-cron"
+              />{' '}
+              on a cron pattern
             </label>
             <label class="inline-check">
-              <input type="radio" name="sf-kind" checked={f.kind === 'every'} onChange={() => set({ kind: 'every' })} data-testid="schedule-kind-every" /> every so often
+              <input
+                type="radio"
+                name="sf-kind"
+                checked={f.kind === 'every'}
+                onChange={() => set({ kind: 'every' })}
+                data-testid="schedule-kind-every"
+              />{' '}
+              every so often
             </label>
           </fieldset>
         </div>
         {f.kind === 'cron' ? (
           <div class="form-grid">
-            <Field label="Cron pattern" error={err('cron')} help="minute hour day-of-month month day-of-week (a sixth field first for seconds)" htmlFor="sf-cron">
-              <input id="sf-cron" class="mono" value={f.cron} spellcheck={false} onInput={(e) => set({ cron: (e.target as HTMLInputElement).value })} placeholder="0 3 * * *" data-testid="schedule-cron" />
+            <Field
+              label="Cron pattern"
+              error={err('cron')}
+              help="minute hour day-of-month month day-of-week (a sixth field first for seconds)"
+              htmlFor="sf-cron"
+            >
+              <input
+                id="sf-cron"
+                class="mono"
+                value={f.cron}
+                spellcheck={false}
+                onInput={(e) => set({ cron: (e.target as HTMLInputElement).value })}
+                placeholder="0 3 * * *"
+                data-testid="schedule-cron"
+              />
             </Field>
             <Field label="Time zone" error={err('tz')} help={`Empty: UTC. Yours: ${localZone}.`} htmlFor="sf-tz">
-              <input id="sf-tz" list="sf-zones" value={f.tz} spellcheck={false} onInput={(e) => set({ tz: (e.target as HTMLInputElement).value })} placeholder="UTC" data-testid="schedule-tz" />
+              <input
+                id="sf-tz"
+                list="sf-zones"
+                value={f.tz}
+                spellcheck={false}
+                onInput={(e) => set({ tz: (e.target as HTMLInputElement).value })}
+                placeholder="UTC"
+                data-testid="schedule-tz"
+              />
               <datalist id="sf-zones">
                 {ZONES.map((z) => (
                   <option key={z} value={z} />
@@ -381,10 +520,26 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
           </div>
         ) : (
           <div class="form-grid">
-            <Field label="Every" error={err('every')} help="At least 1 second; ticks count from when the schedule is created." htmlFor="sf-every">
+            <Field
+              label="Every"
+              error={err('every')}
+              help="At least 1 second; ticks count from when the schedule is created."
+              htmlFor="sf-every"
+            >
               <div class="every-row">
-                <input id="sf-every" inputMode="decimal" value={f.every} onInput={(e) => set({ every: (e.target as HTMLInputElement).value })} data-testid="schedule-every" />
-                <select value={String(f.unit)} onChange={(e) => set({ unit: Number((e.target as HTMLSelectElement).value) })} aria-label="Unit" data-testid="schedule-every-unit">
+                <input
+                  id="sf-every"
+                  inputMode="decimal"
+                  value={f.every}
+                  onInput={(e) => set({ every: (e.target as HTMLInputElement).value })}
+                  data-testid="schedule-every"
+                />
+                <select
+                  value={String(f.unit)}
+                  onChange={(e) => set({ unit: Number((e.target as HTMLSelectElement).value) })}
+                  aria-label="Unit"
+                  data-testid="schedule-every-unit"
+                >
                   {UNITS.map((u) => (
                     <option key={u.ms} value={String(u.ms)}>
                       {u.label}
@@ -409,15 +564,27 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
             <ol class="preview-runs">
               {preview.nextRuns.map((at) => (
                 <li key={at} data-testid="schedule-preview-run">
-                  <span class="mono">{zoned(at, 'cron' in spec ? (spec.tz ?? 'UTC') : undefined)}</span> <span class="muted">{fmtAgo(at)}</span>
+                  <span class="mono">{zoned(at, 'cron' in spec ? (spec.tz ?? 'UTC') : undefined)}</span>{' '}
+                  <span class="muted">{fmtAgo(at)}</span>
                 </li>
               ))}
             </ol>
           )}
         </div>
         <div class="form-grid">
-          <Field label="Task" error={err('task')} htmlFor="sf-task" help={testTasks.find((t) => t.name === f.task)?.description ?? 'A task name your workers know.'}>
-            <input id="sf-task" list="sf-tasks" value={f.task} onInput={(e) => set({ task: (e.target as HTMLInputElement).value })} data-testid="schedule-task" />
+          <Field
+            label="Task"
+            error={err('task')}
+            htmlFor="sf-task"
+            help={testTasks.find((t) => t.name === f.task)?.description ?? 'A task name your workers know.'}
+          >
+            <input
+              id="sf-task"
+              list="sf-tasks"
+              value={f.task}
+              onInput={(e) => set({ task: (e.target as HTMLInputElement).value })}
+              data-testid="schedule-task"
+            />
             <datalist id="sf-tasks">
               {testTasks.map((t) => (
                 <option key={t.name} value={t.name} />
@@ -425,24 +592,75 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
             </datalist>
           </Field>
           <Field label="Queue" error={err('queue')} htmlFor="sf-queue">
-            <input id="sf-queue" value={f.queue} onInput={(e) => set({ queue: (e.target as HTMLInputElement).value })} data-testid="schedule-queue" />
+            <input
+              id="sf-queue"
+              value={f.queue}
+              onInput={(e) => set({ queue: (e.target as HTMLInputElement).value })}
+              data-testid="schedule-queue"
+            />
           </Field>
         </div>
-        <Field label="Payload (JSON)" error={err('payload')} help={original && original.payloadJson === undefined ? `The stored payload (serializer ${original.serializer}) cannot be shown here; saving replaces it with this.` : undefined} htmlFor="sf-payload">
-          <textarea id="sf-payload" class="code-input" rows={4} spellcheck={false} value={f.payload} onInput={(e) => set({ payload: (e.target as HTMLTextAreaElement).value })} data-testid="schedule-payload" />
+        <Field
+          label="Payload (JSON)"
+          error={err('payload')}
+          help={
+            original && original.payloadJson === undefined
+              ? `The stored payload (serializer ${original.serializer}) cannot be shown here; saving replaces it with this.`
+              : undefined
+          }
+          htmlFor="sf-payload"
+        >
+          <textarea
+            id="sf-payload"
+            class="code-input"
+            rows={4}
+            spellcheck={false}
+            value={f.payload}
+            onInput={(e) => set({ payload: (e.target as HTMLTextAreaElement).value })}
+            data-testid="schedule-payload"
+          />
         </Field>
         <div class="form-grid compact">
           <Field label="Priority (0–9)" error={err('priority')} help="Empty: 0" htmlFor="sf-prio">
-            <input id="sf-prio" inputMode="numeric" value={f.priority} onInput={(e) => set({ priority: (e.target as HTMLInputElement).value })} />
+            <input
+              id="sf-prio"
+              inputMode="numeric"
+              value={f.priority}
+              onInput={(e) => set({ priority: (e.target as HTMLInputElement).value })}
+            />
           </Field>
           <Field label="Max attempts" error={err('maxAttempts')} help="Empty: 3" htmlFor="sf-attempts">
-            <input id="sf-attempts" inputMode="numeric" value={f.maxAttempts} onInput={(e) => set({ maxAttempts: (e.target as HTMLInputElement).value })} />
+            <input
+              id="sf-attempts"
+              inputMode="numeric"
+              value={f.maxAttempts}
+              onInput={(e) => set({ maxAttempts: (e.target as HTMLInputElement).value })}
+            />
           </Field>
           <Field label="Timeout (ms)" error={err('timeout')} help="Empty: none" htmlFor="sf-timeout">
-            <input id="sf-timeout" inputMode="numeric" value={f.timeout} onInput={(e) => set({ timeout: (e.target as HTMLInputElement).value })} />
+            <input
+              id="sf-timeout"
+              inputMode="numeric"
+              value={f.timeout}
+              onInput={(e) => set({ timeout: (e.target as HTMLInputElement).value })}
+            />
           </Field>
-          <Field label="After downtime" htmlFor="sf-catchup" help={f.catchUp === 'latest' ? 'Runs the latest missed tick once.' : f.catchUp === 'none' ? 'Skips missed ticks.' : 'Runs every missed tick, up to the limit.'}>
-            <select id="sf-catchup" value={f.catchUp} onChange={(e) => set({ catchUp: (e.target as HTMLSelectElement).value as CatchUpPolicyView })}>
+          <Field
+            label="After downtime"
+            htmlFor="sf-catchup"
+            help={
+              f.catchUp === 'latest'
+                ? 'Runs the latest missed tick once.'
+                : f.catchUp === 'none'
+                  ? 'Skips missed ticks.'
+                  : 'Runs every missed tick, up to the limit.'
+            }
+          >
+            <select
+              id="sf-catchup"
+              value={f.catchUp}
+              onChange={(e) => set({ catchUp: (e.target as HTMLSelectElement).value as CatchUpPolicyView })}
+            >
               <option value="latest">run the latest missed tick</option>
               <option value="none">skip missed ticks</option>
               <option value="all">run every missed tick</option>
@@ -450,12 +668,23 @@ function ScheduleForm({ profile, original, onClose, onSaved }: { profile: string
           </Field>
           {f.catchUp === 'all' && (
             <Field label="Catch-up limit" error={err('catchUpLimit')} help="Empty: 100" htmlFor="sf-limit">
-              <input id="sf-limit" inputMode="numeric" value={f.catchUpLimit} onInput={(e) => set({ catchUpLimit: (e.target as HTMLInputElement).value })} />
+              <input
+                id="sf-limit"
+                inputMode="numeric"
+                value={f.catchUpLimit}
+                onInput={(e) => set({ catchUpLimit: (e.target as HTMLInputElement).value })}
+              />
             </Field>
           )}
         </div>
         <label class="inline-check">
-          <input type="checkbox" checked={f.paused} onChange={(e) => set({ paused: (e.target as HTMLInputElement).checked })} data-testid="schedule-start-paused" /> paused (no tasks until resumed)
+          <input
+            type="checkbox"
+            checked={f.paused}
+            onChange={(e) => set({ paused: (e.target as HTMLInputElement).checked })}
+            data-testid="schedule-start-paused"
+          />{' '}
+          paused (no tasks until resumed)
         </label>
         {hostIssues.other && <Banner kind="error">{hostIssues.other}</Banner>}
         {/* Enter in a field saves, as in the other forms. */}
@@ -470,6 +699,16 @@ function fieldOf(option: string): string {
   if (option === 'schedule name') return 'name';
   if (option === 'payloadJson') return 'payload';
   const last = option.split('.').pop() ?? option;
-  const map: Record<string, string> = { cron: 'cron', tz: 'tz', every: 'every', queue: 'queue', priority: 'priority', maxAttempts: 'maxAttempts', timeout: 'timeout', catchUpLimit: 'catchUpLimit', task: 'task' };
+  const map: Record<string, string> = {
+    cron: 'cron',
+    tz: 'tz',
+    every: 'every',
+    queue: 'queue',
+    priority: 'priority',
+    maxAttempts: 'maxAttempts',
+    timeout: 'timeout',
+    catchUpLimit: 'catchUpLimit',
+    task: 'task',
+  };
   return map[last] ?? (option === 'task name' ? 'task' : 'other');
 }

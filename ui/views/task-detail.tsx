@@ -9,7 +9,17 @@ import { fmtClock, fmtDuration, fmtTime } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 import { useReload } from '../state/reload.js';
 
-export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: string; id: string; onClose: () => void; onChanged: () => void }) {
+export function TaskDetailPanel({
+  profile,
+  id,
+  onClose,
+  onChanged,
+}: {
+  profile: string;
+  id: string;
+  onClose: () => void;
+  onChanged: () => void;
+}) {
   const app = useApp();
   const [task, setTask] = useState<TaskDetail | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -64,10 +74,29 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
   const act = async (kind: 'requeue' | 'cancel') => {
     const ok = await confirm(
       kind === 'requeue'
-        ? { title: 'Requeue this task?', body: <p>The task becomes pending now with its attempts reset to 0; a worker will run it again.</p>, confirm: 'Requeue' }
+        ? {
+            title: 'Requeue this task?',
+            body: <p>The task becomes pending now with its attempts reset to 0; a worker will run it again.</p>,
+            confirm: 'Requeue',
+          }
         : task?.state === 'running'
-          ? { title: 'Cancel this running task?', body: <p>The worker running it is told within a second: its handler's signal is aborted and the task ends cancelled. You can requeue it later.</p>, confirm: 'Cancel task', danger: true }
-          : { title: 'Cancel this task?', body: <p>The task will not run. You can requeue it later.</p>, confirm: 'Cancel task', danger: true },
+          ? {
+              title: 'Cancel this running task?',
+              body: (
+                <p>
+                  The worker running it is told within a second: its handler's signal is aborted and the task ends cancelled. You can
+                  requeue it later.
+                </p>
+              ),
+              confirm: 'Cancel task',
+              danger: true,
+            }
+          : {
+              title: 'Cancel this task?',
+              body: <p>The task will not run. You can requeue it later.</p>,
+              confirm: 'Cancel task',
+              danger: true,
+            },
     );
     if (!ok) return;
     try {
@@ -104,7 +133,9 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
               {task.id}
             </div>
             <div class="muted tiny" data-testid="task-live">
-              {connection === 'open' ? `live · read ${readAt ? fmtClock(readAt) : '–'}` : `not updating (no connection) · read ${readAt ? fmtClock(readAt) : '–'}`}
+              {connection === 'open'
+                ? `live · read ${readAt ? fmtClock(readAt) : '–'}`
+                : `not updating (no connection) · read ${readAt ? fmtClock(readAt) : '–'}`}
             </div>
             <div class="detail-actions">
               {(task.state === 'dead' || task.state === 'cancelled') && (
@@ -186,7 +217,9 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
                 )}
               </section>
             )}
-            {(task.log !== undefined || task.state === 'running') && <TaskLog lines={task.log ?? []} dropped={task.logDropped ?? 0} running={task.state === 'running'} />}
+            {(task.log !== undefined || task.state === 'running') && (
+              <TaskLog lines={task.log ?? []} dropped={task.logDropped ?? 0} running={task.state === 'running'} />
+            )}
             {task.decodeError && <Banner kind="warning">The stored payload could not be decoded: {task.decodeError}</Banner>}
             <section class="detail-section">
               <h3>Payload</h3>
@@ -214,14 +247,26 @@ export function TaskDetailPanel({ profile, id, onClose, onChanged }: { profile: 
 function TaskProgressBar({ progress, state }: { progress: TaskProgress; state: TaskDetail['state'] }) {
   const percent = typeof progress === 'number' ? progress : undefined;
   return (
-    <section class="detail-section task-progress" data-testid="task-progress" data-value={percent === undefined ? undefined : String(percent)}>
-      <h3>
-        Progress{state !== 'running' && <span class="muted small"> (last reported)</span>}
-      </h3>
+    <section
+      class="detail-section task-progress"
+      data-testid="task-progress"
+      data-value={percent === undefined ? undefined : String(percent)}
+    >
+      <h3>Progress{state !== 'running' && <span class="muted small"> (last reported)</span>}</h3>
       {percent !== undefined ? (
         <div class="progress-row">
-          <div class="progress-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-label="Task progress">
-            <div class={`progress-fill ${state === 'running' ? 'live' : ''}`} style={{ width: `${Math.max(0, Math.min(100, percent))}%` }} />
+          <div
+            class="progress-bar"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            aria-label="Task progress"
+          >
+            <div
+              class={`progress-fill ${state === 'running' ? 'live' : ''}`}
+              style={{ width: `${Math.max(0, Math.min(100, percent))}%` }}
+            />
           </div>
           <span class="progress-text nowrap" data-testid="task-progress-text">
             {Number.isInteger(percent) ? percent : percent.toFixed(1)} %
@@ -266,7 +311,9 @@ function TaskLog({ lines, dropped, running }: { lines: string[]; dropped: number
         )}
       </h3>
       {lines.length === 0 ? (
-        <p class="muted small">{running ? 'Nothing logged yet (ctx.log lines appear here as the handler writes them).' : 'Nothing logged.'}</p>
+        <p class="muted small">
+          {running ? 'Nothing logged yet (ctx.log lines appear here as the handler writes them).' : 'Nothing logged.'}
+        </p>
       ) : (
         <pre class="code task-log" ref={box} onScroll={onScroll} data-testid="task-log">
           {lines.join('\n')}

@@ -25,7 +25,19 @@ export interface TaskFilter {
   state: TaskState | '';
 }
 
-export function TaskList({ profile, filter, setFilter, openTask, openId }: { profile: string; filter: TaskFilter; setFilter: (f: TaskFilter) => void; openTask: (id: string) => void; openId: string | null }) {
+export function TaskList({
+  profile,
+  filter,
+  setFilter,
+  openTask,
+  openId,
+}: {
+  profile: string;
+  filter: TaskFilter;
+  setFilter: (f: TaskFilter) => void;
+  openTask: (id: string) => void;
+  openId: string | null;
+}) {
   const app = useApp();
   const snap = useAppState((s) => s.queues);
   const connection = useAppState((s) => s.connection);
@@ -47,7 +59,14 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     const mine = ++seq.current;
     lastLoad.current = Date.now();
     setLoading(true);
-    const query = { profile, offset, limit, ...(filter.queue ? { queue: filter.queue } : {}), ...(filter.state ? { state: filter.state } : {}), ...(search ? { search } : {}) };
+    const query = {
+      profile,
+      offset,
+      limit,
+      ...(filter.queue ? { queue: filter.queue } : {}),
+      ...(filter.state ? { state: filter.state } : {}),
+      ...(search ? { search } : {}),
+    };
     app.client.request('tasks.list', query).then(
       (p) => {
         if (mine !== seq.current) return;
@@ -86,15 +105,36 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
   const runBulk = async (action: BulkAction, target: BulkTarget, what: string) => {
     const ok = await confirm(
       action === 'requeue'
-        ? { title: `Requeue ${what}?`, body: <p>Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they are.</p>, confirm: 'Requeue' }
-        : { title: `Cancel ${what}?`, body: <p>Each pending or delayed task is cancelled and will not run; a running one is stopped (its worker aborts the handler within a second) and ends cancelled. Finished tasks are left as they are. You can requeue them later.</p>, confirm: 'Cancel tasks', danger: true },
+        ? {
+            title: `Requeue ${what}?`,
+            body: (
+              <p>
+                Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they are.
+              </p>
+            ),
+            confirm: 'Requeue',
+          }
+        : {
+            title: `Cancel ${what}?`,
+            body: (
+              <p>
+                Each pending or delayed task is cancelled and will not run; a running one is stopped (its worker aborts the handler within a
+                second) and ends cancelled. Finished tasks are left as they are. You can requeue them later.
+              </p>
+            ),
+            confirm: 'Cancel tasks',
+            danger: true,
+          },
     );
     if (!ok) return;
     setBusy(true);
     try {
       const r = await app.client.request('tasks.bulk', { profile, action, target }, { timeoutMs: 120_000 });
       const verb = action === 'requeue' ? 'Requeued' : 'Cancelled';
-      app.toast('success', `${verb} ${fmtInt(r.changed)} task(s)${r.skipped ? `; ${fmtInt(r.skipped)} skipped (their state did not allow it)` : ''}`);
+      app.toast(
+        'success',
+        `${verb} ${fmtInt(r.changed)} task(s)${r.skipped ? `; ${fmtInt(r.skipped)} skipped (their state did not allow it)` : ''}`,
+      );
       setPicked(new Set());
       load();
     } catch (err) {
@@ -109,12 +149,15 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     if (!snap || snap.profile !== profile) return;
     const wait = REFRESH_MS - (Date.now() - lastLoad.current);
     if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      // The latest load, not this render's: the filter may have changed while the timer ran, and
-      // a stale filter's page would replace the rows shown (and the ones ticked) with other tasks.
-      if (app.client.state === 'open') latestLoad.current();
-    }, Math.max(0, wait));
+    timer.current = setTimeout(
+      () => {
+        timer.current = undefined;
+        // The latest load, not this render's: the filter may have changed while the timer ran, and
+        // a stale filter's page would replace the rows shown (and the ones ticked) with other tasks.
+        if (app.client.state === 'open') latestLoad.current();
+      },
+      Math.max(0, wait),
+    );
   }, [snap?.at]);
 
   useEffect(() => () => timer.current && clearTimeout(timer.current), []);
@@ -138,15 +181,26 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
     });
   const pickedRows = rows.filter((r) => picked.has(r.id));
   const scope = `${filter.queue ? ` in ${filter.queue}` : ''}${search ? ` matching “${search}”` : ''}`;
-  const filterTarget: BulkTarget | undefined = filter.state ? { state: filter.state, ...(filter.queue ? { queue: filter.queue } : {}), ...(search ? { search } : {}) } : undefined;
-  const filterAction: BulkAction | undefined = filter.state && REQUEUABLE.includes(filter.state) ? 'requeue' : filter.state && CANCELLABLE.includes(filter.state) ? 'cancel' : undefined;
+  const filterTarget: BulkTarget | undefined = filter.state
+    ? { state: filter.state, ...(filter.queue ? { queue: filter.queue } : {}), ...(search ? { search } : {}) }
+    : undefined;
+  const filterAction: BulkAction | undefined =
+    filter.state && REQUEUABLE.includes(filter.state)
+      ? 'requeue'
+      : filter.state && CANCELLABLE.includes(filter.state)
+        ? 'cancel'
+        : undefined;
 
   return (
     <div class="task-list" data-testid="task-list">
       <div class="toolbar">
         <label class="inline">
           Queue
-          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: (e.target as HTMLSelectElement).value })} data-testid="filter-queue">
+          <select
+            value={filter.queue}
+            onChange={(e) => setFilter({ ...filter, queue: (e.target as HTMLSelectElement).value })}
+            data-testid="filter-queue"
+          >
             <option value="">all queues</option>
             {snap?.queues.map((q) => (
               <option key={q.queue} value={q.queue}>
@@ -156,11 +210,24 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
           </select>
         </label>
         <div class="chips" role="tablist" aria-label="State">
-          <button role="tab" class={`chip ${filter.state === '' ? 'on' : ''}`} aria-selected={filter.state === ''} onClick={() => setFilter({ ...filter, state: '' })} data-testid="chip-all">
+          <button
+            role="tab"
+            class={`chip ${filter.state === '' ? 'on' : ''}`}
+            aria-selected={filter.state === ''}
+            onClick={() => setFilter({ ...filter, state: '' })}
+            data-testid="chip-all"
+          >
             all <span class="chip-count">{fmtInt(all)}</span>
           </button>
           {TASK_STATES_UI.map((s) => (
-            <button role="tab" key={s} class={`chip chip-${s} ${filter.state === s ? 'on' : ''}`} aria-selected={filter.state === s} onClick={() => setFilter({ ...filter, state: s })} data-testid={`chip-${s}`}>
+            <button
+              role="tab"
+              key={s}
+              class={`chip chip-${s} ${filter.state === s ? 'on' : ''}`}
+              aria-selected={filter.state === s}
+              onClick={() => setFilter({ ...filter, state: s })}
+              data-testid={`chip-${s}`}
+            >
               {s} <span class="chip-count">{fmtInt(totals[s] ?? 0)}</span>
             </button>
           ))}
@@ -184,10 +251,19 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
               <span class="strong" data-testid="bulk-count">
                 {fmtInt(picked.size)} selected
               </span>
-              <button onClick={() => runBulk('requeue', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)} disabled={busy || !pickedRows.some((r) => REQUEUABLE.includes(r.state))} data-testid="bulk-requeue">
+              <button
+                onClick={() => runBulk('requeue', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)}
+                disabled={busy || !pickedRows.some((r) => REQUEUABLE.includes(r.state))}
+                data-testid="bulk-requeue"
+              >
                 Requeue
               </button>
-              <button class="danger-text" onClick={() => runBulk('cancel', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)} disabled={busy || !pickedRows.some((r) => CANCELLABLE.includes(r.state))} data-testid="bulk-cancel">
+              <button
+                class="danger-text"
+                onClick={() => runBulk('cancel', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)}
+                disabled={busy || !pickedRows.some((r) => CANCELLABLE.includes(r.state))}
+                data-testid="bulk-cancel"
+              >
                 Cancel
               </button>
               <button class="link" onClick={() => setPicked(new Set())}>
@@ -217,8 +293,14 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
         </div>
       )}
       {page && page.rows.length === 0 ? (
-        <Empty title={search ? `No task matches “${search}”` : filter.state || filter.queue ? 'No tasks match this filter' : 'No tasks yet'}>
-          <p>{search ? 'The search looks at ids, task names, error names and messages, and JSON payload text, ignoring case.' : 'Enqueue some test tasks to see them here.'}</p>
+        <Empty
+          title={search ? `No task matches “${search}”` : filter.state || filter.queue ? 'No tasks match this filter' : 'No tasks yet'}
+        >
+          <p>
+            {search
+              ? 'The search looks at ids, task names, error names and messages, and JSON payload text, ignoring case.'
+              : 'Enqueue some test tasks to see them here.'}
+          </p>
         </Empty>
       ) : (
         <TableWrap>
@@ -226,7 +308,13 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
             <thead>
               <tr>
                 <th class="pick">
-                  <input type="checkbox" checked={allPicked} onChange={() => setPicked(allPicked ? new Set() : new Set(rows.map((r) => r.id)))} aria-label="Select every task on this page" data-testid="pick-page" />
+                  <input
+                    type="checkbox"
+                    checked={allPicked}
+                    onChange={() => setPicked(allPicked ? new Set() : new Set(rows.map((r) => r.id)))}
+                    aria-label="Select every task on this page"
+                    data-testid="pick-page"
+                  />
                 </th>
                 <th>State</th>
                 <th>Task</th>
@@ -241,9 +329,21 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
             </thead>
             <tbody>
               {page?.rows.map((r) => (
-                <tr key={r.id} class={`clickable ${openId === r.id ? 'selected' : ''}`} onClick={() => openTask(r.id)} data-testid="task-row" data-state={r.state}>
+                <tr
+                  key={r.id}
+                  class={`clickable ${openId === r.id ? 'selected' : ''}`}
+                  onClick={() => openTask(r.id)}
+                  data-testid="task-row"
+                  data-state={r.state}
+                >
                   <td class="pick" onClick={(e) => e.stopPropagation()}>
-                    <input type="checkbox" checked={picked.has(r.id)} onChange={() => toggle(r.id)} aria-label={`Select ${r.id}`} data-testid="task-pick" />
+                    <input
+                      type="checkbox"
+                      checked={picked.has(r.id)}
+                      onChange={() => toggle(r.id)}
+                      aria-label={`Select ${r.id}`}
+                      data-testid="task-pick"
+                    />
                   </td>
                   <td class="cell-state">
                     <StateBadge state={r.state} />
@@ -263,7 +363,11 @@ export function TaskList({ profile, filter, setFilter, openTask, openId }: { pro
                     {fmtAgo(r.enqueuedAt, now)}
                   </td>
                   <td class="num small" data-label="Ran">
-                    {r.startedAt !== undefined && r.finishedAt !== undefined ? fmtDuration(r.finishedAt - r.startedAt) : r.state === 'running' ? '…' : '–'}
+                    {r.startedAt !== undefined && r.finishedAt !== undefined
+                      ? fmtDuration(r.finishedAt - r.startedAt)
+                      : r.state === 'running'
+                        ? '…'
+                        : '–'}
                   </td>
                   <td class="error-text small ellipsis cell-error card-full" title={r.error}>
                     {r.error ?? ''}

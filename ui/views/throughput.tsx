@@ -38,7 +38,13 @@ export function useHistory(profile: string, queue: string | undefined, range: Ra
     const now = Date.now();
     lastRead.current = now;
     try {
-      const report = await app.client.request('stats.history', { profile, ...(queue ? { queue } : {}), since: now - r.ms, until: now, resolution: r.resolution });
+      const report = await app.client.request('stats.history', {
+        profile,
+        ...(queue ? { queue } : {}),
+        since: now - r.ms,
+        until: now,
+        resolution: r.resolution,
+      });
       if (keyRef.current === asked) setState({ key: asked, report });
     } catch (err) {
       if (keyRef.current === asked) setState({ key: asked, error: (err as Error).message });
@@ -64,7 +70,20 @@ export function useHistory(profile: string, queue: string | undefined, range: Ra
 export function sumQueues(report: HistoryReport): HistoryPoint[] {
   const first = report.queues[0]?.points ?? [];
   return first.map((p, i) => {
-    const out: HistoryPoint = { ...p, enqueued: 0, succeeded: 0, failed: 0, retried: 0, dead: 0, timed: 0, meanMs: null, p50Ms: null, p95Ms: null, p99Ms: null, maxMs: null };
+    const out: HistoryPoint = {
+      ...p,
+      enqueued: 0,
+      succeeded: 0,
+      failed: 0,
+      retried: 0,
+      dead: 0,
+      timed: 0,
+      meanMs: null,
+      p50Ms: null,
+      p95Ms: null,
+      p99Ms: null,
+      maxMs: null,
+    };
     for (const q of report.queues) {
       const x = q.points[i];
       if (!x) continue;
@@ -82,18 +101,40 @@ export function sumQueues(report: HistoryReport): HistoryPoint[] {
 function totals(report: HistoryReport, queue: string | undefined) {
   const qs = queue ? report.queues.filter((q) => q.queue === queue) : report.queues;
   const sum = (k: 'enqueued' | 'succeeded' | 'failed' | 'retried' | 'dead') => qs.reduce((n, q) => n + q.total[k], 0);
-  return { enqueued: sum('enqueued'), succeeded: sum('succeeded'), failed: sum('failed'), retried: sum('retried'), dead: sum('dead'), p95: queue ? qs[0]?.total.p95Ms : undefined, p99: queue ? qs[0]?.total.p99Ms : undefined };
+  return {
+    enqueued: sum('enqueued'),
+    succeeded: sum('succeeded'),
+    failed: sum('failed'),
+    retried: sum('retried'),
+    dead: sum('dead'),
+    p95: queue ? qs[0]?.total.p95Ms : undefined,
+    p99: queue ? qs[0]?.total.p99Ms : undefined,
+  };
 }
 
 const unitOf = (r: HistoryResolution) => (r === 'minute' ? 'min' : 'h');
 
 /** A time chart, zoomable along x (drag; double-click resets), its cursor shared with the others. */
-function timeChart(p: Palette, label: string, series: uPlot.Series[], values?: (v: number) => string, onZoom?: (zoomed: boolean) => void): ChartOptions {
+function timeChart(
+  p: Palette,
+  label: string,
+  series: uPlot.Series[],
+  values?: (v: number) => string,
+  onZoom?: (zoomed: boolean) => void,
+): ChartOptions {
   return {
     legend: { show: true },
     cursor: { drag: { x: true, y: false, setScale: true }, sync: { key: 'sitq-history' } },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, (max ?? 1) * 1.15)] } },
-    axes: [axis(p), axis(p, { label, labelSize: 14, size: 56, ...(values ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : values(v))) } : {}) })],
+    axes: [
+      axis(p),
+      axis(p, {
+        label,
+        labelSize: 14,
+        size: 56,
+        ...(values ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : values(v))) } : {}),
+      }),
+    ],
     series: [{}, ...series],
     hooks: onZoom
       ? {
@@ -111,24 +152,56 @@ function timeChart(p: Palette, label: string, series: uPlot.Series[], values?: (
   };
 }
 
-export function ThroughputCharts({ profile, queue, range, setRange, queues, setQueue }: { profile: string; queue: string | undefined; range: RangeId; setRange: (r: RangeId) => void; queues: string[]; setQueue: (q: string | undefined) => void }) {
+export function ThroughputCharts({
+  profile,
+  queue,
+  range,
+  setRange,
+  queues,
+  setQueue,
+}: {
+  profile: string;
+  queue: string | undefined;
+  range: RangeId;
+  setRange: (r: RangeId) => void;
+  queues: string[];
+  setQueue: (q: string | undefined) => void;
+}) {
   const { report, error } = useHistory(profile, queue, range);
   const [zoomed, setZoomed] = useState(false);
   const [resetKey, setResetKey] = useState(0);
   useEffect(() => setZoomed(false), [profile, queue, range]);
 
-  const points = useMemo(() => (report ? (queue ? (report.queues.find((q) => q.queue === queue)?.points ?? []) : sumQueues(report)) : []), [report, queue]);
+  const points = useMemo(
+    () => (report ? (queue ? (report.queues.find((q) => q.queue === queue)?.points ?? []) : sumQueues(report)) : []),
+    [report, queue],
+  );
   const res = report?.resolution ?? RANGES.find((r) => r.id === range)!.resolution;
   const unit = unitOf(res);
-  const perSeries = (p: Palette, label: string, i: number, color?: string): uPlot.Series => ({ label, stroke: color ?? p.series[i], width: 2, fill: `${color ?? p.series[i]}18`, points: { show: false }, value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/${unit}`) });
+  const perSeries = (p: Palette, label: string, i: number, color?: string): uPlot.Series => ({
+    label,
+    stroke: color ?? p.series[i],
+    width: 2,
+    fill: `${color ?? p.series[i]}18`,
+    points: { show: false },
+    value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/${unit}`),
+  });
 
   const onZoom = useCallback((z: boolean) => setZoomed(z), []);
   const buildThroughput = useCallback(
-    (_w: number, p: Palette) => timeChart(p, `tasks / ${unit}`, [perSeries(p, 'succeeded', 1, p.good), perSeries(p, 'enqueued', 0)], undefined, onZoom),
+    (_w: number, p: Palette) =>
+      timeChart(p, `tasks / ${unit}`, [perSeries(p, 'succeeded', 1, p.good), perSeries(p, 'enqueued', 0)], undefined, onZoom),
     [unit, resetKey],
   );
   const buildFailures = useCallback(
-    (_w: number, p: Palette) => timeChart(p, `attempts / ${unit}`, [perSeries(p, 'failed attempts', 2, p.warn), perSeries(p, 'retried', 3), perSeries(p, 'dead', 4, p.bad)], undefined, onZoom),
+    (_w: number, p: Palette) =>
+      timeChart(
+        p,
+        `attempts / ${unit}`,
+        [perSeries(p, 'failed attempts', 2, p.warn), perSeries(p, 'retried', 3), perSeries(p, 'dead', 4, p.bad)],
+        undefined,
+        onZoom,
+      ),
     [unit, resetKey],
   );
   const latencySeries = queue ? ['p50', 'p95', 'p99'] : (report?.queues.map((q) => q.queue).slice(0, 6) ?? []);
@@ -137,7 +210,14 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
       timeChart(
         p,
         queue ? 'processing time (ms)' : 'p95 per queue (ms)',
-        latencySeries.map((name, i) => ({ label: queue ? name : `${name} p95`, stroke: p.series[i % p.series.length], width: 2, points: { show: true, size: 3 }, spanGaps: false, value: (_u: uPlot, v: number | null) => (v == null ? '–' : fmtMs(v)) })),
+        latencySeries.map((name, i) => ({
+          label: queue ? name : `${name} p95`,
+          stroke: p.series[i % p.series.length],
+          width: 2,
+          points: { show: true, size: 3 },
+          spanGaps: false,
+          value: (_u: uPlot, v: number | null) => (v == null ? '–' : fmtMs(v)),
+        })),
         (v) => String(+v.toFixed(1)),
         onZoom,
       ),
@@ -146,7 +226,10 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
 
   const xs = points.map((x) => x.at / 1000);
   const throughput = useMemo((): uPlot.AlignedData => [xs, points.map((x) => x.succeeded), points.map((x) => x.enqueued)], [points]);
-  const failures = useMemo((): uPlot.AlignedData => [xs, points.map((x) => x.failed), points.map((x) => x.retried), points.map((x) => x.dead)], [points]);
+  const failures = useMemo(
+    (): uPlot.AlignedData => [xs, points.map((x) => x.failed), points.map((x) => x.retried), points.map((x) => x.dead)],
+    [points],
+  );
   const latency = useMemo((): uPlot.AlignedData => {
     if (!report) return [[]];
     if (queue) return [xs, points.map((x) => x.p50Ms), points.map((x) => x.p95Ms), points.map((x) => x.p99Ms)];
@@ -159,7 +242,11 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
       <div class="toolbar">
         <label class="inline">
           Queue
-          <select value={queue ?? ''} onChange={(e) => setQueue((e.target as HTMLSelectElement).value || undefined)} data-testid="throughput-queue">
+          <select
+            value={queue ?? ''}
+            onChange={(e) => setQueue((e.target as HTMLSelectElement).value || undefined)}
+            data-testid="throughput-queue"
+          >
             <option value="">all queues</option>
             {queues.map((q) => (
               <option key={q} value={q}>
@@ -170,7 +257,13 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
         </label>
         <div class="chips" role="group" aria-label="Time range">
           {RANGES.map((r) => (
-            <button key={r.id} class={`chip ${range === r.id ? 'on' : ''}`} aria-pressed={range === r.id} onClick={() => setRange(r.id)} data-testid={`range-${r.id}`}>
+            <button
+              key={r.id}
+              class={`chip ${range === r.id ? 'on' : ''}`}
+              aria-pressed={range === r.id}
+              onClick={() => setRange(r.id)}
+              data-testid={`range-${r.id}`}
+            >
               {r.label}
             </button>
           ))}
@@ -184,7 +277,12 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
       </div>
       {error && <Banner kind="error">Could not read the history: {error}</Banner>}
       <div class="stats" data-testid="throughput-totals">
-        <Stat label={`succeeded, ${RANGES.find((r) => r.id === range)!.label.toLowerCase()}`} value={t ? fmtInt(t.succeeded) : '–'} tone="good" testid="total-succeeded" />
+        <Stat
+          label={`succeeded, ${RANGES.find((r) => r.id === range)!.label.toLowerCase()}`}
+          value={t ? fmtInt(t.succeeded) : '–'}
+          tone="good"
+          testid="total-succeeded"
+        />
         <Stat label="enqueued" value={t ? fmtInt(t.enqueued) : '–'} testid="total-enqueued" />
         <Stat label="failed attempts" value={t ? fmtInt(t.failed) : '–'} tone={t?.failed ? 'warn' : undefined} testid="total-failed" />
         <Stat label="dead" value={t ? fmtInt(t.dead) : '–'} tone={t?.dead ? 'bad' : undefined} testid="total-dead" />
@@ -204,7 +302,10 @@ export function ThroughputCharts({ profile, queue, range, setRange, queues, setQ
           <UChart build={buildLatency} data={latency} height={200} testid="chart-latency" />
         </figure>
       </div>
-      <p class="muted small">Per {res === 'minute' ? 'minute' : 'hour'}, as the workers of every process stored it. Drag across a chart to zoom in; double-click or Reset zoom to see the whole range.</p>
+      <p class="muted small">
+        Per {res === 'minute' ? 'minute' : 'hour'}, as the workers of every process stored it. Drag across a chart to zoom in; double-click
+        or Reset zoom to see the whole range.
+      </p>
     </div>
   );
 }
@@ -218,20 +319,45 @@ export function HealthThroughput({ profile }: { profile: string }) {
   const buildRate = useCallback(
     (_w: number, p: Palette) =>
       timeChart(p, 'tasks / min', [
-        { label: 'succeeded', stroke: p.good, width: 2, fill: `${p.good}18`, points: { show: false }, value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/min`) },
-        { label: 'failed attempts', stroke: p.warn, width: 2, points: { show: false }, value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/min`) },
+        {
+          label: 'succeeded',
+          stroke: p.good,
+          width: 2,
+          fill: `${p.good}18`,
+          points: { show: false },
+          value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/min`),
+        },
+        {
+          label: 'failed attempts',
+          stroke: p.warn,
+          width: 2,
+          points: { show: false },
+          value: (_u, v) => (v == null ? '–' : `${fmtInt(v)}/min`),
+        },
       ]),
     [],
   );
   const buildFailure = useCallback(
     (_w: number, p: Palette): ChartOptions => ({
-      ...timeChart(p, 'failed attempts (%)', [{ label: 'failure rate', stroke: p.bad, width: 2, fill: `${p.bad}18`, points: { show: true, size: 3 }, value: (_u, v) => (v == null ? 'no attempts' : `${v.toFixed(1)} %`) }]),
+      ...timeChart(p, 'failed attempts (%)', [
+        {
+          label: 'failure rate',
+          stroke: p.bad,
+          width: 2,
+          fill: `${p.bad}18`,
+          points: { show: true, size: 3 },
+          value: (_u, v) => (v == null ? 'no attempts' : `${v.toFixed(1)} %`),
+        },
+      ]),
       scales: { x: { time: true }, y: { range: [0, 100] } },
     }),
     [],
   );
   const rate = useMemo((): uPlot.AlignedData => [xs, points.map((x) => x.succeeded), points.map((x) => x.failed)], [points]);
-  const failure = useMemo((): uPlot.AlignedData => [xs, points.map((x) => (x.succeeded + x.failed > 0 ? (100 * x.failed) / (x.succeeded + x.failed) : null))], [points]);
+  const failure = useMemo(
+    (): uPlot.AlignedData => [xs, points.map((x) => (x.succeeded + x.failed > 0 ? (100 * x.failed) / (x.succeeded + x.failed) : null))],
+    [points],
+  );
   const done = points.reduce((n, x) => n + x.succeeded, 0);
   const failed = points.reduce((n, x) => n + x.failed, 0);
   return (
@@ -250,7 +376,11 @@ export function HealthThroughput({ profile }: { profile: string }) {
         <figcaption>
           Failure rate, last hour{' '}
           <span class="muted" data-testid="health-failure-total">
-            {report ? (done + failed > 0 ? `${((100 * failed) / (done + failed)).toFixed(1)} % of ${fmtInt(done + failed)} attempts` : 'no attempts') : ''}
+            {report
+              ? done + failed > 0
+                ? `${((100 * failed) / (done + failed)).toFixed(1)} % of ${fmtInt(done + failed)} attempts`
+                : 'no attempts'
+              : ''}
           </span>
         </figcaption>
         <UChart build={buildFailure} data={failure} height={240} testid="health-failure-rate" />

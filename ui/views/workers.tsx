@@ -58,50 +58,50 @@ export function WorkersView() {
             <p class="muted">No live worker heartbeats in this backend.</p>
           ) : (
             <TableWrap>
-            <table class="table">
-              <thead>
-                <tr>
-                  <th>Worker</th>
-                  <th>Host / pid</th>
-                  <th>Queues</th>
-                  <th class="num">Concurrency</th>
-                  <th class="num">Running</th>
-                  <th class="num">Succeeded</th>
-                  <th class="num">Failed</th>
-                  <th>Started</th>
-                  <th>Seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                {registered.map((w) => (
-                  <tr key={w.id}>
-                    <td class="mono card-main">{w.id}</td>
-                    <td data-label="Host / pid">
-                      {w.hostname} / {w.pid}
-                    </td>
-                    <td data-label="Queues">{w.queues.join(', ')}</td>
-                    <td class="num card-line2" data-label="Concurrency">
-                      {w.concurrency}
-                    </td>
-                    <td class="num card-line2" data-label="Running">
-                      {w.running}
-                    </td>
-                    <td class="num card-line2" data-label="Succeeded">
-                      {fmtInt(w.processed)}
-                    </td>
-                    <td class="num card-line2" data-label="Failed">
-                      {fmtInt(w.failed)}
-                    </td>
-                    <td class="small card-line2" data-label="Started">
-                      {fmtAgo(w.startedAt)}
-                    </td>
-                    <td class="small card-line2" data-label="Seen">
-                      {fmtAgo(w.seenAt)}
-                    </td>
+              <table class="table">
+                <thead>
+                  <tr>
+                    <th>Worker</th>
+                    <th>Host / pid</th>
+                    <th>Queues</th>
+                    <th class="num">Concurrency</th>
+                    <th class="num">Running</th>
+                    <th class="num">Succeeded</th>
+                    <th class="num">Failed</th>
+                    <th>Started</th>
+                    <th>Seen</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {registered.map((w) => (
+                    <tr key={w.id}>
+                      <td class="mono card-main">{w.id}</td>
+                      <td data-label="Host / pid">
+                        {w.hostname} / {w.pid}
+                      </td>
+                      <td data-label="Queues">{w.queues.join(', ')}</td>
+                      <td class="num card-line2" data-label="Concurrency">
+                        {w.concurrency}
+                      </td>
+                      <td class="num card-line2" data-label="Running">
+                        {w.running}
+                      </td>
+                      <td class="num card-line2" data-label="Succeeded">
+                        {fmtInt(w.processed)}
+                      </td>
+                      <td class="num card-line2" data-label="Failed">
+                        {fmtInt(w.failed)}
+                      </td>
+                      <td class="small card-line2" data-label="Started">
+                        {fmtAgo(w.startedAt)}
+                      </td>
+                      <td class="small card-line2" data-label="Seen">
+                        {fmtAgo(w.seenAt)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </TableWrap>
           )}
         </Panel>
@@ -117,7 +117,10 @@ function StartWorker({ profile }: { profile: string }) {
   const [concurrency, setConcurrency] = useState('10');
   const [module, setModule] = useState('');
   const [busy, setBusy] = useState(false);
-  const names = queues.split(',').map((q) => q.trim()).filter(Boolean);
+  const names = queues
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
   // The core's own rule (shared/core/rules.ts), as the worker applies it.
   const queueError = names.length === 0 ? 'expected at least one queue' : checkTypedQueueList(names.join(','));
   const n = Number(concurrency);
@@ -128,7 +131,12 @@ function StartWorker({ profile }: { profile: string }) {
     e.preventDefault();
     setBusy(true);
     try {
-      const w = await app.client.request('workers.start', { profile, queues: names, concurrency: n, ...(module.trim() ? { taskModule: module.trim() } : {}) });
+      const w = await app.client.request('workers.start', {
+        profile,
+        queues: names,
+        concurrency: n,
+        ...(module.trim() ? { taskModule: module.trim() } : {}),
+      });
       app.toast('success', `Worker ${w.id} starting on ${profile}`);
     } catch (err) {
       app.toast('error', `Could not start a worker: ${(err as Error).message}`);
@@ -140,14 +148,40 @@ function StartWorker({ profile }: { profile: string }) {
   return (
     <Panel title={`Start a local worker on ${profile}`} testid="start-worker">
       <form class="form-grid" onSubmit={start} novalidate>
-        <Field label="Queues (comma-separated)" error={queueError} help={known.length ? `Known: ${known.join(', ')}` : undefined} htmlFor="wk-queues">
-          <input id="wk-queues" value={queues} onInput={(e) => setQueues((e.target as HTMLInputElement).value)} data-testid="worker-queues" />
+        <Field
+          label="Queues (comma-separated)"
+          error={queueError}
+          help={known.length ? `Known: ${known.join(', ')}` : undefined}
+          htmlFor="wk-queues"
+        >
+          <input
+            id="wk-queues"
+            value={queues}
+            onInput={(e) => setQueues((e.target as HTMLInputElement).value)}
+            data-testid="worker-queues"
+          />
         </Field>
         <Field label="Concurrency" error={concurrencyError} htmlFor="wk-conc">
-          <input id="wk-conc" inputMode="numeric" value={concurrency} onInput={(e) => setConcurrency((e.target as HTMLInputElement).value)} data-testid="worker-concurrency" />
+          <input
+            id="wk-conc"
+            inputMode="numeric"
+            value={concurrency}
+            onInput={(e) => setConcurrency((e.target as HTMLInputElement).value)}
+            data-testid="worker-concurrency"
+          />
         </Field>
-        <Field label="Task module (optional)" help="A .js file exporting defineTask(...) definitions; the built-in test tasks are always known." htmlFor="wk-mod">
-          <input id="wk-mod" value={module} placeholder="/path/to/tasks.js" onInput={(e) => setModule((e.target as HTMLInputElement).value)} spellcheck={false} />
+        <Field
+          label="Task module (optional)"
+          help="A .js file exporting defineTask(...) definitions; the built-in test tasks are always known."
+          htmlFor="wk-mod"
+        >
+          <input
+            id="wk-mod"
+            value={module}
+            placeholder="/path/to/tasks.js"
+            onInput={(e) => setModule((e.target as HTMLInputElement).value)}
+            spellcheck={false}
+          />
         </Field>
         <div class="form-actions align-end">
           <button class="primary" type="submit" disabled={busy || !!queueError || !!concurrencyError} data-testid="worker-start">
@@ -182,7 +216,9 @@ function WorkerCard({ w, logOpen, toggleLog }: { w: LocalWorkerView; logOpen: bo
   return (
     <div class={`worker-card wstate-${w.state}`} data-testid="worker-card" data-state={w.state}>
       <div class="worker-head">
-        <StatusDot status={w.state === 'running' ? 'healthy' : w.state === 'failed' ? 'unhealthy' : w.state === 'stopped' ? 'unknown' : 'degraded'} />
+        <StatusDot
+          status={w.state === 'running' ? 'healthy' : w.state === 'failed' ? 'unhealthy' : w.state === 'stopped' ? 'unknown' : 'degraded'}
+        />
         <span class="mono strong">{w.id}</span>
         <span class="muted">
           {w.state} · {w.profile} · {w.queues.join(', ')} · concurrency {w.concurrency}

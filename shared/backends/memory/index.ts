@@ -58,7 +58,7 @@ export class MemoryBackend implements Backend {
 
   /** No server limit: a cap of its own so one task cannot take the process's memory. */
   taskSizeLimit(): TaskSizeLimit {
-    return { bytes: MEMORY_TASK_BYTES, source: 'the memory backend\'s own cap of 256 MiB per task (it keeps tasks in this process)' };
+    return { bytes: MEMORY_TASK_BYTES, source: "the memory backend's own cap of 256 MiB per task (it keeps tasks in this process)" };
   }
 
   async ping(): Promise<ServerInfo> {
@@ -80,7 +80,8 @@ export class MemoryBackend implements Backend {
 
   async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
     if (request.queues.length === 0) throw new ConfigurationError({ option: 'claim.queues', expected: 'at least one queue', given: [] });
-    if (!Number.isInteger(request.max) || request.max < 1) throw new ConfigurationError({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
+    if (!Number.isInteger(request.max) || request.max < 1)
+      throw new ConfigurationError({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
     const deadline = Date.now() + (request.waitMs ?? 0);
     for (;;) {
       const store = this.use();

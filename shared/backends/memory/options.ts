@@ -11,7 +11,10 @@ export interface MemoryOptions {
 }
 
 const schema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'a store name of 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'a store name of 1-100 letters, digits, ".", "_", ":" or "-"')
+    .optional(),
   connectTimeout: z.number().int().min(1).max(600_000).optional(),
 });
 

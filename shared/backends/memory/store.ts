@@ -72,7 +72,10 @@ export class MemoryStore {
   private expireLease(entry: Entry, now: number): void {
     const r = entry.record;
     // Recorded on a reclaim too: the next worker then knows this task may kill its process.
-    r.error = { name: LEASE_EXPIRED_ERROR, message: `the lease of worker ${r.leaseOwner ?? '?'} expired on attempt ${r.attempts} of ${r.maxAttempts}; the worker is presumed dead` };
+    r.error = {
+      name: LEASE_EXPIRED_ERROR,
+      message: `the lease of worker ${r.leaseOwner ?? '?'} expired on attempt ${r.attempts} of ${r.maxAttempts}; the worker is presumed dead`,
+    };
     delete r.leaseOwner;
     delete r.leaseExpiresAt;
     if (r.attempts >= r.maxAttempts) {

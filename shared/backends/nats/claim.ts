@@ -69,7 +69,9 @@ export class Claimer {
     }
     sources.sort((a, b) => b.level - a.level);
     await Promise.all(
-      sources.filter((src) => this.s.topology.ackWaitOf(src.consumer) === undefined).map((src) => this.s.topology.ensureConsumer(src, req.leaseMs)),
+      sources
+        .filter((src) => this.s.topology.ackWaitOf(src.consumer) === undefined)
+        .map((src) => this.s.topology.ensureConsumer(src, req.leaseMs)),
     );
     return sources;
   }
@@ -139,18 +141,19 @@ export class Claimer {
       this.s.scheduler.on('added', onDelayed);
       this.s.events.on('reconnected', finish);
       // Each pull's outcome is handled when it settles; nothing waits for the chain itself.
-      pulls.forEach((p, i) =>
-        void p.result.then((result) => {
-          if (finished) {
-            // Woken by something else after this pull had already brought messages: give them back.
-            for (const d of result.deliveries) this.handBack(d);
-            return;
-          }
-          settled[i] = this.checked(sources[i], result);
-          // Let pulls answered in the same instant settle too, so priorities are compared.
-          if (result.deliveries.length > 0) setImmediate(finish);
-          else if (settled.every(Boolean)) finish();
-        }),
+      pulls.forEach(
+        (p, i) =>
+          void p.result.then((result) => {
+            if (finished) {
+              // Woken by something else after this pull had already brought messages: give them back.
+              for (const d of result.deliveries) this.handBack(d);
+              return;
+            }
+            settled[i] = this.checked(sources[i], result);
+            // Let pulls answered in the same instant settle too, so priorities are compared.
+            if (result.deliveries.length > 0) setImmediate(finish);
+            else if (settled.every(Boolean)) finish();
+          }),
       );
     });
   }
@@ -172,7 +175,13 @@ export class Claimer {
     const handedBack = Promise.all(ordered.slice(req.max).map((d) => nakConfirmed(this.s.requester, d.ackSubject)));
     const now = Date.now();
     const outcomes = await Promise.all(chosen.map((d) => this.takeOne(d, req, now)));
-    await Promise.all([handedBack, this.adjustLeases(fetched.map((f) => f.source), req.leaseMs)]);
+    await Promise.all([
+      handedBack,
+      this.adjustLeases(
+        fetched.map((f) => f.source),
+        req.leaseMs,
+      ),
+    ]);
     const claimed = outcomes.filter((c): c is ClaimedTask => c !== null);
     return { claimed, handled: claimed.length < chosen.length };
   }
@@ -224,7 +233,9 @@ export class Claimer {
    *  pull, so a longer wait never postpones the redelivery of an already expired lease). */
   private async adjustLeases(sources: Source[], leaseMs: number): Promise<void> {
     await Promise.all(
-      sources.filter((src) => this.s.topology.ackWaitOf(src.consumer) !== leaseMs).map((src) => this.s.topology.ensureConsumer(src, leaseMs)),
+      sources
+        .filter((src) => this.s.topology.ackWaitOf(src.consumer) !== leaseMs)
+        .map((src) => this.s.topology.ensureConsumer(src, leaseMs)),
     );
   }
 }
@@ -274,7 +285,12 @@ function leaseExpiredError(rec: StoredTask): NonNullable<StoredTask['error']> {
 
 function expiredRecord(rec: StoredTask, now: number): StoredTask {
   const error = leaseExpiredError(rec);
-  const next: StoredTask = { ...withoutLease(rec), state: 'dead', finishedAt: now, error: { ...error, message: `${error.message}, so the task is not run again` } };
+  const next: StoredTask = {
+    ...withoutLease(rec),
+    state: 'dead',
+    finishedAt: now,
+    error: { ...error, message: `${error.message}, so the task is not run again` },
+  };
   delete next.ackSubject;
   return next;
 }

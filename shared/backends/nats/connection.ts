@@ -2,7 +2,7 @@
 // client's errors into ConnectionError with a redacted address.
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import type {ConnectionOptions, NatsConnection} from 'nats';
+import type { ConnectionOptions, NatsConnection } from 'nats';
 import { natsDriver } from './driver.js';
 import { ConnectionError, SitqError } from '../../core/errors.js';
 import { redactServer, type ResolvedNatsOptions } from './options.js';
@@ -38,7 +38,8 @@ export function isConnectionFailure(err: unknown): boolean {
 export function toNatsError(err: unknown, address: string, doing: string): Error {
   if (err instanceof SitqError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (isConnectionFailure(err)) return new ConnectionError(BACKEND, address, `${doing} failed: ${describeFailure(err, message)}`, { cause: err });
+  if (isConnectionFailure(err))
+    return new ConnectionError(BACKEND, address, `${doing} failed: ${describeFailure(err, message)}`, { cause: err });
   return new SitqError(`${BACKEND} at ${address}: ${doing} failed: ${message}`, { cause: err });
 }
 

@@ -39,7 +39,10 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
   const outcomes: EnqueueOutcome[] = [];
   for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
   const now = Date.now();
-  publishEvents(s, tasks.flatMap((t, i) => (outcomes[i]?.created ? [['e', t.id, t.queue, now, null, null] as WireEvent] : [])));
+  publishEvents(
+    s,
+    tasks.flatMap((t, i) => (outcomes[i]?.created ? [['e', t.id, t.queue, now, null, null] as WireEvent] : [])),
+  );
   return outcomes;
 }
 
@@ -94,7 +97,12 @@ async function makeClaimable(s: Session, written: readonly { rec: StoredTask; re
 
 /** For each task whose key named an earlier enqueue's task: that task as it must be made
  *  claimable again (see the top of this file), or nothing when it is underway or done. */
-async function finishEarlierEnqueues(s: Session, tasks: readonly NewTask[], outcomes: readonly EnqueueOutcome[], now: number): Promise<{ rec: StoredTask; rev: number; body: Uint8Array }[]> {
+async function finishEarlierEnqueues(
+  s: Session,
+  tasks: readonly NewTask[],
+  outcomes: readonly EnqueueOutcome[],
+  now: number,
+): Promise<{ rec: StoredTask; rev: number; body: Uint8Array }[]> {
   const owners = new Map<string, NewTask>();
   const batchIds = new Set(tasks.map((t) => t.id));
   tasks.forEach((t, i) => {
@@ -106,7 +114,14 @@ async function finishEarlierEnqueues(s: Session, tasks: readonly NewTask[], outc
       const last = await s.requester.lastBySubject(s.names.taskStream, s.names.taskSubject(id), true);
       if (last === null) {
         // The key was taken and the record never written: write it now from this task's fields.
-        const rec: StoredTask = { ...t, id, state: t.runAt > now ? 'delayed' : 'pending', attempts: 0, token: 0, idemKey: metaKeys.idempotency(t.queue, t.idempotencyKey!) };
+        const rec: StoredTask = {
+          ...t,
+          id,
+          state: t.runAt > now ? 'delayed' : 'pending',
+          attempts: 0,
+          token: 0,
+          idemKey: metaKeys.idempotency(t.queue, t.idempotencyKey!),
+        };
         const body = encodeRecord(rec);
         const rev = await s.store.write(rec, 0, body);
         return rev === null ? null : { rec, rev, body }; // null: the earlier producer wrote it meanwhile

@@ -3,7 +3,7 @@
 // last one leaves. A write whose summary says finished (or a purge) wakes the waiters of that
 // task, which then read the record once. One consumer for any number of waits, instead of one
 // KV watch per task.
-import type {JetStreamClient, JetStreamSubscription, JsMsg} from 'nats';
+import type { JetStreamClient, JetStreamSubscription, JsMsg } from 'nats';
 import { natsDriver } from './driver.js';
 import { isFinished } from '../../core/types.js';
 import type { Names } from './names.js';

@@ -122,7 +122,10 @@ export class NatsBackend implements Backend {
    *  max_payload (1 MiB unless the server is configured otherwise), known once connected. */
   taskSizeLimit(): TaskSizeLimit {
     const maxPayload = this.current?.nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD;
-    return { bytes: Math.max(0, maxPayload - TASK_RECORD_RESERVE_BYTES), source: `the server's max_payload of ${maxPayload} bytes per message, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
+    return {
+      bytes: Math.max(0, maxPayload - TASK_RECORD_RESERVE_BYTES),
+      source: `the server's max_payload of ${maxPayload} bytes per message, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
+    };
   }
 
   async ping(): Promise<ServerInfo> {
@@ -147,7 +150,12 @@ export class NatsBackend implements Backend {
     };
     const probeMs = Math.min(2000, this.options.connectTimeout);
     const [cluster, probes] = await Promise.all([
-      live?.connected ? withinMs(STREAM_INFO_LIMIT_MS, live.jsm.streams.info(live.session.names.stream)).then((si) => si?.cluster, () => undefined) : undefined,
+      live?.connected
+        ? withinMs(STREAM_INFO_LIMIT_MS, live.jsm.streams.info(live.session.names.stream)).then(
+            (si) => si?.cluster,
+            () => undefined,
+          )
+        : undefined,
       Promise.all(
         // eslint-disable-next-line @typescript-eslint/await-thenable -- the list mixes answers known at once (plain values) with probes; Promise.all takes both
         this.options.servers.map((url) =>
@@ -239,7 +247,9 @@ export class NatsBackend implements Backend {
 
   purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
     if (!Number.isFinite(options?.olderThanMs) || options.olderThanMs < 0) {
-      return Promise.reject(new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs }));
+      return Promise.reject(
+        new ConfigurationError({ option: 'purge olderThanMs', expected: 'a number of ms >= 0', given: options?.olderThanMs }),
+      );
     }
     return this.run('purge', (live) => purgeFinished(live.session, live.view, options.olderThanMs, options.queue));
   }
@@ -310,7 +320,8 @@ export class NatsBackend implements Backend {
   }
 
   private open(): Promise<Live> {
-    if (this.closed) return Promise.reject(new ConnectionError('NATS JetStream', this.address, 'the backend is closed (call connect() to use it again)'));
+    if (this.closed)
+      return Promise.reject(new ConnectionError('NATS JetStream', this.address, 'the backend is closed (call connect() to use it again)'));
     this.opening ??= withTimeout(this.start(), this.options.connectTimeout, this.address).then(
       (live) => (this.current = live),
       (err: unknown) => {
@@ -341,7 +352,20 @@ export class NatsBackend implements Backend {
       setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
       const events = new EventEmitter<{ reconnected: [] }>();
       events.setMaxListeners(0);
-      const session: Session = { nc, requester, names, store, meta, levels, scheduler, publisher, topology, held: new HeldLeases(), lifetime: controller.signal, events };
+      const session: Session = {
+        nc,
+        requester,
+        names,
+        store,
+        meta,
+        levels,
+        scheduler,
+        publisher,
+        topology,
+        held: new HeldLeases(),
+        lifetime: controller.signal,
+        events,
+      };
       const live: Live = {
         session,
         nc,
@@ -429,6 +453,9 @@ function withTimeout(work: Promise<Live>, ms: number, address: string): Promise<
     }, ms);
   });
   // Setup that finishes after we gave up must not leave a connection open.
-  work.then((live) => (gaveUp ? shutdown(live) : undefined), () => {});
+  work.then(
+    (live) => (gaveUp ? shutdown(live) : undefined),
+    () => {},
+  );
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,7 @@
 // The first read replays one small header per task; later reads cost one round trip.
 import type { PruneOptions } from '../../core/backend.js';
 import { checkListQuery } from '../../core/rules.js';
-import type {JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg} from 'nats';
+import type { JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg } from 'nats';
 import { natsDriver } from './driver.js';
 import { emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
@@ -69,7 +69,9 @@ export class TaskView {
     await this.catchUp();
     const now = Date.now();
     const listed = this.newestFirst().filter(
-      (e) => (query.queue === undefined || e.queue === query.queue) && (query.state === undefined || visibleState(e.state, e.runAt, now) === query.state),
+      (e) =>
+        (query.queue === undefined || e.queue === query.queue) &&
+        (query.state === undefined || visibleState(e.state, e.runAt, now) === query.state),
     );
     const read = async (entries: readonly Entry[]) =>
       (await Promise.all(entries.map((e) => this.store.get(e.id)))).map((v) => (v === null ? null : publicRecord(v.rec, now)));
@@ -165,9 +167,8 @@ export class TaskView {
     this.seenSeq = Math.max(this.seenSeq, m.seq);
     if (this.waiters.length) {
       const still = [];
-      for (const w of this.waiters) (w.seq <= this.seenSeq ? w.resolve() : still.push(w));
+      for (const w of this.waiters) w.seq <= this.seenSeq ? w.resolve() : still.push(w);
       this.waiters = still;
     }
   }
 }
-

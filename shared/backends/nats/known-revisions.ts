@@ -27,7 +27,11 @@ export class KnownRevisions {
     while ((m?.seq ?? 0) < floor) {
       if (Date.now() >= deadline) {
         if (!m || m.seq === 0) return m;
-        throw new ConnectionError('NATS JetStream', this.address, `the server answered revision ${m.seq} of ${what}, older than revision ${floor} this client already saw, and did not catch up within ${CATCH_UP_MS} ms`);
+        throw new ConnectionError(
+          'NATS JetStream',
+          this.address,
+          `the server answered revision ${m.seq} of ${what}, older than revision ${floor} this client already saw, and did not catch up within ${CATCH_UP_MS} ms`,
+        );
       }
       await new Promise((r) => setTimeout(r, CATCH_UP_PAUSE_MS));
       m = await again();

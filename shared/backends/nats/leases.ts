@@ -61,7 +61,10 @@ export async function complete(s: Session, completions: readonly Completion[]): 
     else if (c.runAt > Date.now()) answer.nak(s.nc, subject, c.runAt - Date.now());
     else readyNow.push(nakConfirmed(s.requester, subject)); // claimable when this returns
   });
-  publishEvents(s, done.flatMap((d, i) => (d ? [completionWire(completions[i], d.before.queue, now, d.before.attempts)] : [])));
+  publishEvents(
+    s,
+    done.flatMap((d, i) => (d ? [completionWire(completions[i], d.before.queue, now, d.before.attempts)] : [])),
+  );
   await Promise.all(readyNow);
   return done.map((d) => d !== null);
 }
@@ -118,9 +121,13 @@ export async function report(s: Session, reports: readonly TaskReport[]): Promis
  *  in stream order so they are redelivered first, in their old places. */
 export async function release(s: Session, leases: readonly Lease[]): Promise<void> {
   const done = await Promise.all(
-    leases.map((l) => updateUnderLease(s, l, (rec) => ({ ...withoutLease(rec), state: 'pending', attempts: Math.max(0, rec.attempts - 1) }))),
+    leases.map((l) =>
+      updateUnderLease(s, l, (rec) => ({ ...withoutLease(rec), state: 'pending', attempts: Math.max(0, rec.attempts - 1) })),
+    ),
   );
-  const back = done.filter((d): d is NonNullable<typeof d> => d !== null).sort((a, b) => (a.before.leaseSeq ?? 0) - (b.before.leaseSeq ?? 0));
+  const back = done
+    .filter((d): d is NonNullable<typeof d> => d !== null)
+    .sort((a, b) => (a.before.leaseSeq ?? 0) - (b.before.leaseSeq ?? 0));
   const naks: Promise<void>[] = [];
   for (const d of back) {
     s.held.forget(d.before.id);

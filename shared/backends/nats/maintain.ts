@@ -67,7 +67,16 @@ export async function requeueTask(s: Session, taskId: string): Promise<boolean> 
   publishEvents(s, [['e', taskId, rec.queue, Date.now(), null, null]]);
   await s.levels.ensure([[rec.queue, rec.priority]]);
   await s.publisher.publish([
-    { taskId, queue: rec.queue, level: rec.priority, runAt: rec.runAt, order: rev, msgId: `${taskId}:${rev}`, rev, body: encodeRecord(rec) },
+    {
+      taskId,
+      queue: rec.queue,
+      level: rec.priority,
+      runAt: rec.runAt,
+      order: rev,
+      msgId: `${taskId}:${rev}`,
+      rev,
+      body: encodeRecord(rec),
+    },
   ]);
   return true;
 }
@@ -84,7 +93,11 @@ export async function pruneFinished(s: Session, view: TaskView, options: PruneOp
   return deleteFinished(s, view, await view.oldestFinished(options));
 }
 
-async function deleteFinished(s: Session, view: TaskView, candidates: readonly { id: string; rev: number; idemKey?: string }[]): Promise<number> {
+async function deleteFinished(
+  s: Session,
+  view: TaskView,
+  candidates: readonly { id: string; rev: number; idemKey?: string }[],
+): Promise<number> {
   let purged = 0;
   for (let i = 0; i < candidates.length; i += PURGE_CHUNK) {
     const chunk = candidates.slice(i, i + PURGE_CHUNK);

@@ -117,7 +117,11 @@ export class Meta {
   /** Every current key under `prefix` once (small sets: workers). */
   async snapshot(prefix: string): Promise<MetaEntry[]> {
     const entries = new Map<string, MetaEntry>();
-    const w = await this.watch(prefix, (e) => entries.set(e.key, e), (k) => entries.delete(k));
+    const w = await this.watch(
+      prefix,
+      (e) => entries.set(e.key, e),
+      (k) => entries.delete(k),
+    );
     await w.ready;
     w.stop();
     return [...entries.values()];

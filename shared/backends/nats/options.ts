@@ -80,7 +80,10 @@ const serverUrl = z.string().refine(isServerUrl, 'a server URL like nats://host:
 const schema = z.strictObject({
   servers: z.union([serverUrl, z.array(serverUrl).min(1)]).optional(),
   // Stream names become subject tokens and KV bucket names: no dots, wildcards or spaces.
-  streamName: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'a stream name of 1-48 letters, digits, "_" or "-"').optional(),
+  streamName: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,48}$/, 'a stream name of 1-48 letters, digits, "_" or "-"')
+    .optional(),
   replicas: z.number().int().min(1).max(5).optional(),
   maxReconnectAttempts: z.number().int().min(-1).max(1_000_000).optional(),
   reconnectWait: ms(0, 600_000).optional(),
@@ -90,7 +93,10 @@ const schema = z.strictObject({
   pass: z.string().optional(),
   token: z.string().min(1).optional(),
   credsFile: z.string().min(1).optional(),
-  nkey: z.string().regex(/^SU[A-Z2-7]{56}$/, 'an NKey user seed (58 characters starting with SU)').optional(),
+  nkey: z
+    .string()
+    .regex(/^SU[A-Z2-7]{56}$/, 'an NKey user seed (58 characters starting with SU)')
+    .optional(),
   tls: z.union([z.boolean(), tlsSchema]).optional(),
   connectTimeout: ms(1, 600_000).optional(),
 });

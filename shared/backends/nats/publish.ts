@@ -53,7 +53,13 @@ export class WorkPublisher {
         this.requester.publish(
           this.names.workSubject(item.queue, item.level),
           item.body ?? new Uint8Array(0),
-          headersOf({ 'Nats-Msg-Id': item.msgId, [HEADER.id]: item.taskId, [HEADER.rev]: item.rev, [HEADER.runAt]: item.runAt, [HEADER.order]: item.order }),
+          headersOf({
+            'Nats-Msg-Id': item.msgId,
+            [HEADER.id]: item.taskId,
+            [HEADER.rev]: item.rev,
+            [HEADER.runAt]: item.runAt,
+            [HEADER.order]: item.order,
+          }),
         ),
       ),
     );

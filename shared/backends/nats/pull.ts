@@ -4,7 +4,7 @@
 // once with a NAK, never left to time out). Immediate pulls go through one long-lived inbox per
 // consumer, one at a time (no subscribe/unsubscribe per claim); waiting pulls, which a claim
 // may walk away from, each get their own inbox.
-import type {Msg, MsgHdrs, NatsConnection, Subscription} from 'nats';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { natsDriver } from './driver.js';
 import type { Requester } from './requester.js';
 
@@ -135,7 +135,9 @@ export class PullChannel {
     return new Promise<PullResult>((settle) => {
       const timer = setTimeout(() => this.finish(false, false), LOCAL_MARGIN_MS);
       this.current = { batch, deliveries: [], settle, timer };
-      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.source.consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: this.inbox });
+      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.source.consumer}`, JSON.stringify({ batch, no_wait: true }), {
+        reply: this.inbox,
+      });
     });
   }
 

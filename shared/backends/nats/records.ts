@@ -43,7 +43,9 @@ const decoder = new TextDecoder();
 export function encodeRecord(rec: StoredTask): Uint8Array {
   const { payload, result } = rec;
   // One copy of the record (undefined fields are left out of the JSON): this runs for every write.
-  const meta = encoder.encode(JSON.stringify({ ...rec, payload: undefined, result: undefined, payloadLength: payload.length, resultLength: result?.length }));
+  const meta = encoder.encode(
+    JSON.stringify({ ...rec, payload: undefined, result: undefined, payloadLength: payload.length, resultLength: result?.length }),
+  );
   const out = new Uint8Array(4 + meta.length + payload.length + (result?.length ?? 0));
   new DataView(out.buffer).setUint32(0, meta.length);
   out.set(meta, 4);
@@ -55,7 +57,10 @@ export function encodeRecord(rec: StoredTask): Uint8Array {
 export function decodeRecord(bytes: Uint8Array): StoredTask {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const metaLength = view.getUint32(0);
-  const meta = JSON.parse(decoder.decode(bytes.subarray(4, 4 + metaLength))) as StoredTask & { payloadLength: number; resultLength?: number };
+  const meta = JSON.parse(decoder.decode(bytes.subarray(4, 4 + metaLength))) as StoredTask & {
+    payloadLength: number;
+    resultLength?: number;
+  };
   const { payloadLength, resultLength, ...rec } = meta;
   const start = 4 + metaLength;
   // Copies, so a record never pins the whole message buffer.

@@ -12,7 +12,11 @@ export const natsRegistration: BackendRegistration<'nats', NatsOptions> = {
   urlSchemes: ['nats', 'tls'],
   parseUrl(text) {
     const servers = text.trim().split(',');
-    for (const server of servers) parseProfileUrl(/^[a-z]+:\/\//i.test(server) ? server : `nats://${server}`, 'valid nats://host:port server URLs, separated by commas');
+    for (const server of servers)
+      parseProfileUrl(
+        /^[a-z]+:\/\//i.test(server) ? server : `nats://${server}`,
+        'valid nats://host:port server URLs, separated by commas',
+      );
     return { servers };
   },
   create: (options) => new NatsBackend(options),

@@ -2,7 +2,7 @@
 // token and one sweeper enforces timeouts, so a batch of N JetStream publishes (KV CAS writes,
 // work messages) costs N small messages each way and no per-request timer or subscription —
 // about three times the rate of the client's js.publish on this machine.
-import type {Msg, MsgHdrs, NatsConnection, Subscription} from 'nats';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { natsDriver } from './driver.js';
 import { ConnectionError } from '../../core/errors.js';
 
@@ -129,7 +129,11 @@ export class Requester {
       const reply = await this.request(subject, data, headers, { retry: true });
       resent ||= isResent(reply);
       statusCheck(reply, subject);
-      const body = parseJson(reply.data) as { seq?: number; duplicate?: boolean; error?: { code: number; err_code: number; description: string } };
+      const body = parseJson(reply.data) as {
+        seq?: number;
+        duplicate?: boolean;
+        error?: { code: number; err_code: number; description: string };
+      };
       if (body.error?.code === 503 && Date.now() < giveUpAt) {
         // "JetStream system temporarily unavailable": nothing was stored; ask again.
         await sleep(NO_RESPONDER_PAUSE_MS);
@@ -150,15 +154,25 @@ export class Requester {
     const code = reply.headers?.code ?? 0;
     if (code === 404) return null;
     statusCheck(reply, stream);
-    return { data: reply.data, seq: Number(reply.headers?.get('Nats-Sequence')), operation: reply.headers?.get('KV-Operation') || undefined };
+    return {
+      data: reply.data,
+      seq: Number(reply.headers?.get('Nats-Sequence')),
+      operation: reply.headers?.get('KV-Operation') || undefined,
+    };
   }
 
   private async lastFromLeader(stream: string, subject: string): Promise<StoredMsg | null> {
-    const reply = await this.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, { retry: true });
+    const reply = await this.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), undefined, {
+      retry: true,
+    });
     statusCheck(reply, stream);
-    const body = parseJson(reply.data) as { message?: { seq: number; data?: string; hdrs?: string }; error?: { code: number; err_code: number; description: string } };
+    const body = parseJson(reply.data) as {
+      message?: { seq: number; data?: string; hdrs?: string };
+      error?: { code: number; err_code: number; description: string };
+    };
     if (body.error?.code === 404) return null;
-    if (body.error || !body.message) throw new JsApiError(body.error?.code ?? 0, body.error?.err_code ?? 0, body.error?.description ?? 'no message in the reply');
+    if (body.error || !body.message)
+      throw new JsApiError(body.error?.code ?? 0, body.error?.err_code ?? 0, body.error?.description ?? 'no message in the reply');
     const { seq, data, hdrs } = body.message;
     const operation = hdrs ? /\r\nKV-Operation:\s*(\S+)/i.exec(Buffer.from(hdrs, 'base64').toString('latin1'))?.[1] : undefined;
     return { data: data ? new Uint8Array(Buffer.from(data, 'base64')) : new Uint8Array(0), seq, operation };
@@ -244,7 +258,13 @@ export class Requester {
         continue;
       }
       this.pending.delete(token);
-      p.reject(new ConnectionError('NATS JetStream', this.address, `no reply within ${this.timeoutMs} ms${p.resent ? ' (asked again, no reply either)' : ''}`));
+      p.reject(
+        new ConnectionError(
+          'NATS JetStream',
+          this.address,
+          `no reply within ${this.timeoutMs} ms${p.resent ? ' (asked again, no reply either)' : ''}`,
+        ),
+      );
     }
   }
 

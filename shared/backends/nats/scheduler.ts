@@ -20,7 +20,6 @@ export interface DelayedEntry {
   rev: number;
 }
 
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -106,7 +105,15 @@ export class Scheduler extends EventEmitter<{ added: [entry: DelayedEntry] }> {
     if (due.length === 0) return;
     try {
       await this.publisher.publish(
-        due.map((e) => ({ taskId: e.id, queue: e.queue, level: e.level, runAt: e.runAt, order: e.order, msgId: `${e.id}:d${e.rev}`, backdated: now - e.runAt > ORDER_TOLERANCE_MS })),
+        due.map((e) => ({
+          taskId: e.id,
+          queue: e.queue,
+          level: e.level,
+          runAt: e.runAt,
+          order: e.order,
+          msgId: `${e.id}:d${e.rev}`,
+          backdated: now - e.runAt > ORDER_TOLERANCE_MS,
+        })),
       );
     } catch (err) {
       for (const e of due) this.add(e); // try again on the next claim

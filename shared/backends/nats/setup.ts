@@ -1,6 +1,6 @@
 // Server-side structures: the work-queue stream, the two KV buckets, and one durable pull
 // consumer per queue and priority level whose ack wait is the lease.
-import type {ConsumerConfig, JetStreamClient, JetStreamManager, KV} from 'nats';
+import type { ConsumerConfig, JetStreamClient, JetStreamManager, KV } from 'nats';
 import { natsDriver } from './driver.js';
 import type { Names } from './names.js';
 import type { Source } from './pull.js';
@@ -38,7 +38,13 @@ export class Topology {
         })
         .catch(async (e: unknown) => {
           // Another process created it between our two calls.
-          if (!(await this.jsm.streams.info(name).then(() => true, () => false))) throw e;
+          if (
+            !(await this.jsm.streams.info(name).then(
+              () => true,
+              () => false,
+            ))
+          )
+            throw e;
         });
     }
     const [tasks, meta] = await Promise.all([

@@ -44,7 +44,8 @@ export function clientConfig(options: ResolvedPostgresOptions, role: 'pool' | 'l
 // SQLSTATEs that mean "cannot talk to this server" rather than "the query is wrong": connection
 // exceptions, shutdowns, too many connections, authentication failures, no such database.
 const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300|28|3D000)/;
-const CONNECTION_MESSAGE = /Connection terminated|Query read timeout|after calling end on the pool|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
+const CONNECTION_MESSAGE =
+  /Connection terminated|Query read timeout|after calling end on the pool|connection timeout|timeout expired|Client has encountered a connection error|not queryable|does not support SSL|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE/i;
 
 export function isConnectionFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

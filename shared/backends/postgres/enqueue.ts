@@ -52,7 +52,10 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
     ],
   });
   const outcomes = rows.map((row, i) => ({ id: row.id ?? '', created: row.created, queue: tasks[i].queue, key: tasks[i].idempotencyKey }));
-  await resolveTakenKeys(ctx, outcomes.filter((o) => o.id === '' && o.key !== undefined));
+  await resolveTakenKeys(
+    ctx,
+    outcomes.filter((o) => o.id === '' && o.key !== undefined),
+  );
   return outcomes.map(({ id, created }) => ({ id, created }));
 }
 
@@ -67,7 +70,22 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
         RETURNING queue, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
       )
       SELECT pg_notify($13, 'q:' || queue) FROM inserted`,
-    values: [t.id, t.queue, t.name, t.payload, t.serializer, t.priority, t.runAt, t.enqueuedAt, t.maxAttempts, t.backoff, t.timeoutMs ?? null, t.idempotencyKey ?? null, channel, t.headers ?? null],
+    values: [
+      t.id,
+      t.queue,
+      t.name,
+      t.payload,
+      t.serializer,
+      t.priority,
+      t.runAt,
+      t.enqueuedAt,
+      t.maxAttempts,
+      t.backoff,
+      t.timeoutMs ?? null,
+      t.idempotencyKey ?? null,
+      channel,
+      t.headers ?? null,
+    ],
   });
   if (rows.length === 1) return { id: t.id, created: true };
   // Only an idempotency key can make the insert a no-op (a duplicate id fails loudly instead).

@@ -64,7 +64,9 @@ export class FinishPoller {
       }
       const due = [...this.waiters].filter((waiter) => waiter.dueAt <= now);
       if (due.length === 0) return;
-      const finished = await this.finishedAmong([...new Set(due.map((waiter) => waiter.taskId))]).catch(() => new Map<string, TaskRecord>());
+      const finished = await this.finishedAmong([...new Set(due.map((waiter) => waiter.taskId))]).catch(
+        () => new Map<string, TaskRecord>(),
+      );
       const after = Date.now();
       for (const waiter of due) {
         const record = finished.get(waiter.taskId);

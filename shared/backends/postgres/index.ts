@@ -87,7 +87,10 @@ export class PostgresBackend implements Backend {
 
   /** bytea values travel to and from pg as hex text: one value must fit in a JavaScript string. */
   taskSizeLimit(): TaskSizeLimit {
-    return { bytes: POSTGRES_TASK_BYTES, source: `a bytea value travels as hex text (two characters a byte) and a JavaScript string holds at most 2^29-24 characters: 128 MiB, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
+    return {
+      bytes: POSTGRES_TASK_BYTES,
+      source: `a bytea value travels as hex text (two characters a byte) and a JavaScript string holds at most 2^29-24 characters: 128 MiB, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
+    };
   }
 
   async ping(): Promise<ServerInfo> {
@@ -108,7 +111,10 @@ export class PostgresBackend implements Backend {
     const { hosts } = this.options;
     if (hosts) {
       // Connecting first finds the primary (so `serving` is known); each host is then asked itself.
-      const serving = await this.open().then((s) => s.locator?.serving, () => undefined);
+      const serving = await this.open().then(
+        (s) => s.locator?.serving,
+        () => undefined,
+      );
       return nodeStatuses(await probeHosts(this.options, hosts), serving, (server) => describeTarget(this.options.target, [server]));
     }
     const node: NodeStatus = { address: this.serverAddress, role: 'unknown', reachable: false, serving: false };

@@ -65,7 +65,10 @@ export async function report(ctx: Context, reports: readonly TaskReport[]): Prom
       ctx.tables.channel,
     ],
   });
-  return held(reports.map((r) => r.lease), rows);
+  return held(
+    reports.map((r) => r.lease),
+    rows,
+  );
 }
 
 export async function complete(ctx: Context, completions: readonly Completion[]): Promise<boolean[]> {
@@ -89,8 +92,13 @@ export async function complete(ctx: Context, completions: readonly Completion[])
           lease_owner = NULL, lease_expires_at = NULL
         FROM l WHERE ${LEASE_MATCH}
         RETURNING t.id, t.token, t.queue, t.state,
-          ${eventNotify('$9', "CASE l.outcome WHEN 'succeeded' THEN 'u' WHEN 'dead' THEN 'd' ELSE 'r' END", 't', 't.attempts',
-            `CASE WHEN l.outcome = 'succeeded' THEN NULL ELSE (l.error || CASE WHEN l.outcome = 'retry' THEN jsonb_build_object('runAt', l.run_at) ELSE '{}'::jsonb END)::text END`)} AS event
+          ${eventNotify(
+            '$9',
+            "CASE l.outcome WHEN 'succeeded' THEN 'u' WHEN 'dead' THEN 'd' ELSE 'r' END",
+            't',
+            't.attempts',
+            `CASE WHEN l.outcome = 'succeeded' THEN NULL ELSE (l.error || CASE WHEN l.outcome = 'retry' THEN jsonb_build_object('runAt', l.run_at) ELSE '{}'::jsonb END)::text END`,
+          )} AS event
       ), woke AS (
         -- Retries are work again (now or at their run_at): wake that queue's waiting claimers.
         -- Finished tasks notify nobody: waitForFinish polls (finish.ts), keeping NOTIFY off the

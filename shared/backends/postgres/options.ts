@@ -77,7 +77,11 @@ const schema = z.strictObject({
   poolTimeout: ms(3_600_000).min(1).optional(),
   poolRecycle: ms(7 * 24 * 3_600_000).optional(),
   connectTimeout: ms(600_000).min(1).optional(),
-  hosts: z.array(z.union([z.string().min(1), z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional() })])).min(1).max(32).optional(),
+  hosts: z
+    .array(z.union([z.string().min(1), z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional() })]))
+    .min(1)
+    .max(32)
+    .optional(),
   failoverTimeout: ms(3_600_000).min(1).optional(),
   queryTimeout: ms(3_600_000).optional(),
   keepAlive: ms(3_600_000).optional(),
@@ -149,22 +153,35 @@ export function resolveOptions(input: PostgresOptions | undefined): ResolvedPost
   }
   // libpq's multi-host URLs (postgres://u@h1:5432,h2:5432/db) are not understood by pg.
   if (options.connectionString && /^postgres(ql)?:\/\/[^/?#]*,/.test(options.connectionString)) {
-    throw new ConfigurationError({ option: 'postgres.connectionString', expected: 'one host; for a primary and its replicas use hosts (with user, password, database as fields)' });
+    throw new ConfigurationError({
+      option: 'postgres.connectionString',
+      expected: 'one host; for a primary and its replicas use hosts (with user, password, database as fields)',
+    });
   }
   // pg would throw a bare TypeError at connect; the value is not echoed (it may hold a password).
   if (options.connectionString && !pgParsesUrl(options.connectionString)) {
-    throw new ConfigurationError({ option: 'postgres.connectionString', expected: 'a URL pg can parse (a port of 1-65535; percent-encode special characters in the user and password)' });
+    throw new ConfigurationError({
+      option: 'postgres.connectionString',
+      expected: 'a URL pg can parse (a port of 1-65535; percent-encode special characters in the user and password)',
+    });
   }
   const hosts = options.hosts?.map((entry, i) => {
     const host = parseHost(entry);
-    if (!host) throw new ConfigurationError({ option: `postgres.hosts.${i}`, expected: 'host:port (e.g. "db1:5432", "[::1]:5432") or { host, port }',
-      // user:password@host is not a host: never echo what may hold a password.
-      ...(typeof entry === 'string' && entry.includes('@') ? {} : { given: entry }) });
+    if (!host)
+      throw new ConfigurationError({
+        option: `postgres.hosts.${i}`,
+        expected: 'host:port (e.g. "db1:5432", "[::1]:5432") or { host, port }',
+        // user:password@host is not a host: never echo what may hold a password.
+        ...(typeof entry === 'string' && entry.includes('@') ? {} : { given: entry }),
+      });
     return host;
   });
   const clash = hosts ? (['connectionString', 'host', 'port'] as const).find((key) => options[key] !== undefined) : undefined;
   if (clash) {
-    throw new ConfigurationError({ option: `postgres.${clash}`, expected: 'not together with hosts (hosts lists every server; user, password, database and ssl apply to each)' });
+    throw new ConfigurationError({
+      option: `postgres.${clash}`,
+      expected: 'not together with hosts (hosts lists every server; user, password, database and ssl apply to each)',
+    });
   }
   if (!hosts && options.failoverTimeout !== undefined) {
     throw new ConfigurationError({ option: 'postgres.failoverTimeout', expected: 'only together with hosts (a primary and its replicas)' });

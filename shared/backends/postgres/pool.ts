@@ -195,7 +195,10 @@ export class Pool {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // The queued request stays in pg's queue; hand its connection straight back when it comes.
-        pending.then((client) => client.release(), () => {});
+        pending.then(
+          (client) => client.release(),
+          () => {},
+        );
         reject(new PoolTimeoutError(this.address, this.options.poolSize, this.options.maxOverflow, this.options.poolTimeout));
       }, this.options.poolTimeout);
     });

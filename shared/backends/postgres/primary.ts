@@ -40,7 +40,11 @@ const RETRY_MAX_MS = 1000;
 /** One short-lived connection to `server`: is it the primary? Bounded by `timeoutMs`. */
 export async function probe(options: ResolvedPostgresOptions, server: HostAddress, timeoutMs: number): Promise<Probe> {
   const limit = Math.max(1, Math.min(timeoutMs, options.connectTimeout));
-  const client = new (pgDriver().Client)({ ...clientConfig(options, 'probe', server), connectionTimeoutMillis: limit, query_timeout: limit });
+  const client = new (pgDriver().Client)({
+    ...clientConfig(options, 'probe', server),
+    connectionTimeoutMillis: limit,
+    query_timeout: limit,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -120,11 +124,15 @@ export class PrimaryLocator {
       const found = round.find((a) => a.role === 'primary');
       if (found) return this.use(found.server);
       for (const answer of round) {
-        if (answer.role !== 'unknown' || budget >= this.options.connectTimeout || !answers.has(answer.server)) answers.set(answer.server, answer);
+        if (answer.role !== 'unknown' || budget >= this.options.connectTimeout || !answers.has(answer.server))
+          answers.set(answer.server, answer);
       }
       const left = deadline - Date.now();
       if (left <= 0 || this.closing.signal.aborted) {
-        const tried = [...answers.values()].map((a) => ({ host: formatHost(a.server), answer: a.role === 'replica' ? 'replica' : `unreachable: ${a.error ?? 'no answer'}` }));
+        const tried = [...answers.values()].map((a) => ({
+          host: formatHost(a.server),
+          answer: a.role === 'replica' ? 'replica' : `unreachable: ${a.error ?? 'no answer'}`,
+        }));
         throw new NoPrimaryError(this.address, tried, Date.now() - started, limit.name);
       }
       // Rejects (AbortError) on close(); the check above then ends the search.
@@ -148,7 +156,11 @@ export function sameHost(a: HostAddress, b: HostAddress): boolean {
 }
 
 /** A NodeStatus per host: what each one answered, and which one writes go to. */
-export function nodeStatuses(probes: readonly Probe[], serving: HostAddress | undefined, describe: (server: HostAddress) => string): NodeStatus[] {
+export function nodeStatuses(
+  probes: readonly Probe[],
+  serving: HostAddress | undefined,
+  describe: (server: HostAddress) => string,
+): NodeStatus[] {
   return probes.map((p) => {
     const node: NodeStatus = {
       address: describe(p.server),

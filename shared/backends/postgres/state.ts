@@ -14,15 +14,27 @@ const toEntry = (row: StateRow): StateEntry => ({ key: row.key, value: row.value
 const bytes = (value: string): Buffer => Buffer.from(value, 'utf8');
 
 export async function getState(ctx: Context, key: string): Promise<StateEntry | null> {
-  const { rows } = await ctx.pool.query<StateRow>({ name: 'sitq_state_get', text: `SELECT ${COLUMNS} FROM ${ctx.tables.state} WHERE key = $1`, values: [key] });
+  const { rows } = await ctx.pool.query<StateRow>({
+    name: 'sitq_state_get',
+    text: `SELECT ${COLUMNS} FROM ${ctx.tables.state} WHERE key = $1`,
+    values: [key],
+  });
   return rows[0] ? toEntry(rows[0]) : null;
 }
 
 export async function setState(ctx: Context, key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
   const statement =
     expectedVersion === 0
-      ? { name: 'sitq_state_create', text: `INSERT INTO ${ctx.tables.state} (key, value, version) VALUES ($1, $2, 1) ON CONFLICT (key) DO NOTHING RETURNING ${COLUMNS}`, values: [key, bytes(value)] }
-      : { name: 'sitq_state_update', text: `UPDATE ${ctx.tables.state} SET value = $2, version = version + 1 WHERE key = $1 AND version = $3 RETURNING ${COLUMNS}`, values: [key, bytes(value), expectedVersion] };
+      ? {
+          name: 'sitq_state_create',
+          text: `INSERT INTO ${ctx.tables.state} (key, value, version) VALUES ($1, $2, 1) ON CONFLICT (key) DO NOTHING RETURNING ${COLUMNS}`,
+          values: [key, bytes(value)],
+        }
+      : {
+          name: 'sitq_state_update',
+          text: `UPDATE ${ctx.tables.state} SET value = $2, version = version + 1 WHERE key = $1 AND version = $3 RETURNING ${COLUMNS}`,
+          values: [key, bytes(value), expectedVersion],
+        };
   const { rows } = await ctx.pool.query<StateRow>(statement);
   return rows[0] ? toEntry(rows[0]) : null;
 }
@@ -41,6 +53,9 @@ export async function listState(ctx: Context, prefix: string): Promise<StateEntr
   const { rows } =
     prefix === ''
       ? await ctx.pool.query<StateRow>({ text: `SELECT ${COLUMNS} FROM ${ctx.tables.state} ORDER BY key` })
-      : await ctx.pool.query<StateRow>({ text: `SELECT ${COLUMNS} FROM ${ctx.tables.state} WHERE key >= $1 AND key < $2 ORDER BY key`, values: [prefix, `${prefix.slice(0, -1)}0`] });
+      : await ctx.pool.query<StateRow>({
+          text: `SELECT ${COLUMNS} FROM ${ctx.tables.state} WHERE key >= $1 AND key < $2 ORDER BY key`,
+          values: [prefix, `${prefix.slice(0, -1)}0`],
+        });
   return rows.map(toEntry);
 }

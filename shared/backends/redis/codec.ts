@@ -45,7 +45,16 @@ function fixedPart(t: NewTask): FixedPart {
 
 /** enqueue.lua's 8 arguments for one task. */
 export function taskArgs(t: NewTask): ScriptArg[] {
-  return [t.id, JSON.stringify(fixedPart(t)), asBuffer(t.payload), t.priority, t.runAt, t.maxAttempts, t.enqueuedAt, t.idempotencyKey ?? ''];
+  return [
+    t.id,
+    JSON.stringify(fixedPart(t)),
+    asBuffer(t.payload),
+    t.priority,
+    t.runAt,
+    t.maxAttempts,
+    t.enqueuedAt,
+    t.idempotencyKey ?? '',
+  ];
 }
 
 export function leaseArgs(lease: Lease): ScriptArg[] {
@@ -95,7 +104,13 @@ export function decodeStored(h: Record<string, Buffer>, now: number): TaskRecord
   const runAt = num('runAt') ?? fixed.enqueuedAt;
   const running = stored === 'running';
   return withOptional(
-    { ...fixed, payload: h.payload ?? Buffer.alloc(0), runAt, state: stored === 'delayed' && runAt <= now ? 'pending' : stored, attempts: num('attempts') ?? 0 },
+    {
+      ...fixed,
+      payload: h.payload ?? Buffer.alloc(0),
+      runAt,
+      state: stored === 'delayed' && runAt <= now ? 'pending' : stored,
+      attempts: num('attempts') ?? 0,
+    },
     {
       startedAt: num('startedAt'),
       finishedAt: num('finishedAt'),
@@ -118,7 +133,11 @@ export type ClaimReply = (Buffer | number)[];
 
 /** The task starting at `at` in a claim reply. The parsed `m` becomes the record itself (no copy:
  *  this runs once per claimed task). */
-export function decodeClaimed(reply: ClaimReply, at: number, lease: { owner: string; now: number; expiresAt: number }): { record: TaskRecord; token: number } {
+export function decodeClaimed(
+  reply: ClaimReply,
+  at: number,
+  lease: { owner: string; now: number; expiresAt: number },
+): { record: TaskRecord; token: number } {
   const record = JSON.parse((reply[at] as Buffer).toString('utf8')) as TaskRecord;
   record.payload = reply[at + 1] as Buffer;
   record.runAt = reply[at + 2] as number;

@@ -22,7 +22,8 @@ const BACKEND = 'redis';
 const QUIT_GRACE_MS = 1000;
 
 /** Errors that mean "the server could not be reached or answered too late", not a bad command. */
-const CONNECTION_FAILURE = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|Socket timeout|Command timed out|Stream isn't writeable|NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|NOPERM|LOADING|certificate|SSL|TLS|self.signed|handshake/i;
+const CONNECTION_FAILURE =
+  /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|Socket timeout|Command timed out|Stream isn't writeable|NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|NOPERM|LOADING|certificate|SSL|TLS|self.signed|handshake/i;
 
 export function isConnectionFailure(err: unknown): boolean {
   return err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || CONNECTION_FAILURE.test(err.message));
@@ -346,7 +347,10 @@ export class RedisConnections {
       clusterNodeRetryStrategy: this.retryStrategy(established),
       scaleReads: 'master',
     };
-    return new Cluster(t.startupNodes.map((n) => ({ host: n.host, port: n.port })), options);
+    return new Cluster(
+      t.startupNodes.map((n) => ({ host: n.host, port: n.port })),
+      options,
+    );
   }
 
   private async open(role: Role): Promise<RedisClient> {
@@ -361,7 +365,10 @@ export class RedisConnections {
     if (isClusterClient(conn)) conn.on('node error', (err: Error) => (lastError = err));
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within the connect timeout of ${this.options.connectTimeout} ms`)), this.options.connectTimeout);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within the connect timeout of ${this.options.connectTimeout} ms`)),
+        this.options.connectTimeout,
+      );
     });
     try {
       await Promise.race([conn.connect(), overall]);
@@ -369,7 +376,9 @@ export class RedisConnections {
       return conn;
     } catch (err) {
       conn.disconnect();
-      const generic = /^(Connection is closed\.|None of startup nodes is available|All sentinels are unreachable)/.test((err as Error).message);
+      const generic = /^(Connection is closed\.|None of startup nodes is available|All sentinels are unreachable)/.test(
+        (err as Error).message,
+      );
       const reason = lastError && generic ? `${(err as Error).message.replace(/\.$/, '')}: ${lastError.message}` : (err as Error).message;
       throw new ConnectionError(BACKEND, this.address, `could not connect (${role} connection): ${reason}`, { cause: lastError ?? err });
     } finally {

@@ -38,7 +38,13 @@ export class EventSubscriber {
     if (!this.subscribed) {
       const opening = this.connections.subscriber(() => this.reset(true));
       if (!opening) {
-        return Promise.reject(new ConfigurationError({ option: 'maxConnections', expected: 'at least 3 for events (one connection is the subscriber)', given: 'fewer' }));
+        return Promise.reject(
+          new ConfigurationError({
+            option: 'maxConnections',
+            expected: 'at least 3 for events (one connection is the subscriber)',
+            given: 'fewer',
+          }),
+        );
       }
       this.subscribed = opening.then(async (conn) => {
         conn.on('message', (channel: string, message: string) => {

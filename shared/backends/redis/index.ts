@@ -133,7 +133,10 @@ export class RedisBackend implements Backend {
 
   /** One Redis string holds at most proto-max-bulk-len bytes (512 MiB unless the server lowers it). */
   taskSizeLimit(): TaskSizeLimit {
-    return { bytes: REDIS_MAX_BULK_BYTES - TASK_RECORD_RESERVE_BYTES, source: `Redis's default proto-max-bulk-len of ${REDIS_MAX_BULK_BYTES} bytes, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
+    return {
+      bytes: REDIS_MAX_BULK_BYTES - TASK_RECORD_RESERVE_BYTES,
+      source: `Redis's default proto-max-bulk-len of ${REDIS_MAX_BULK_BYTES} bytes, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
+    };
   }
 
   /** A Redis with neither RDB snapshots (`save ""`) nor the append-only file keeps nothing on
@@ -183,7 +186,9 @@ export class RedisBackend implements Backend {
         for (const t of tasks) args.push(...taskArgs(t));
         args.push(tasks[0].queue);
         const command = this.connections.command;
-        const flat = (await runScript(command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (string | number)[];
+        const flat = (await runScript(command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (
+          string | number
+        )[];
         await this.confirmOnReplicas(command, tasks.length);
         return tasks.map((_, j) => ({ id: String(flat[j * 2]), created: Number(flat[j * 2 + 1]) === 1 }));
       }
@@ -194,7 +199,11 @@ export class RedisBackend implements Backend {
       // The id -> queue index lives outside the queue's slot, so it is written beside the script
       // (same round trip), never over an existing entry.
       for (const t of tasks) batch.add(taskQueue, (p) => p.hsetnx(taskQueue, t.id, t.queue));
-      const chunks = chunkByQueue(tasks.map((task, index) => ({ task, index })), (x) => x.task.queue, ENQUEUE_CHUNK);
+      const chunks = chunkByQueue(
+        tasks.map((task, index) => ({ task, index })),
+        (x) => x.task.queue,
+        ENQUEUE_CHUNK,
+      );
       for (const { queue, items } of chunks) {
         const args: ScriptArg[] = [this.keys.finishedChannel, items.length, ...items.flatMap((x) => taskArgs(x.task))];
         batch.add(this.keys.ready(queue), (p) => queueScript(p, 'enqueue', [this.keys.ready(queue)], args));
@@ -271,12 +280,18 @@ export class RedisBackend implements Backend {
     // then enqueue order) and hand the rest straight back (release keeps their place and does
     // not count the attempt). Which queue's task wins a tie cannot matter more than that.
     const all = replies.flatMap((r) => r.tasks);
-    all.sort((a, b) => b.record.priority - a.record.priority || a.record.runAt - b.record.runAt || a.record.enqueuedAt - b.record.enqueuedAt);
+    all.sort(
+      (a, b) => b.record.priority - a.record.priority || a.record.runAt - b.record.runAt || a.record.enqueuedAt - b.record.enqueuedAt,
+    );
     const surplus = all.splice(request.max);
     // If the release fails too, the surplus comes back when its lease runs out.
     if (surplus.length > 0) await this.release(surplus.map((t) => t.lease)).catch(() => {});
     const dues = replies.map((r) => r.nextAt).filter((at) => at >= 0);
-    return { tasks: all, now: Math.min(...replies.map((r) => r.now)), nextAt: all.length > 0 || dues.length === 0 ? -1 : Math.min(...dues) };
+    return {
+      tasks: all,
+      now: Math.min(...replies.map((r) => r.now)),
+      nextAt: all.length > 0 || dues.length === 0 ? -1 : Math.min(...dues),
+    };
   }
 
   private claimed(reply: ClaimReply, at: number, lease: { owner: string; now: number; expiresAt: number }): ClaimedTask {
@@ -290,14 +305,24 @@ export class RedisBackend implements Backend {
       return Promise.reject(new ConfigurationError({ option: 'renew.leaseMs', expected: 'a number of ms >= 1', given: leaseMs }));
     }
     return this.io('renew', async () => {
-      const replies = await this.perQueue('renew', leases.map((l) => l.taskId), (i) => leaseArgs(leases[i]), (n) => [leaseMs, n]);
+      const replies = await this.perQueue(
+        'renew',
+        leases.map((l) => l.taskId),
+        (i) => leaseArgs(leases[i]),
+        (n) => [leaseMs, n],
+      );
       return replies.map((r) => r === 1);
     });
   }
 
   report(reports: readonly TaskReport[]): Promise<boolean[]> {
     return this.io('report', async () => {
-      const replies = await this.perQueue('report', reports.map((r) => r.lease.taskId), (i) => reportArgs(reports[i]), (n) => [n]);
+      const replies = await this.perQueue(
+        'report',
+        reports.map((r) => r.lease.taskId),
+        (i) => reportArgs(reports[i]),
+        (n) => [n],
+      );
       return replies.map((r) => r === 1);
     });
   }
@@ -305,7 +330,12 @@ export class RedisBackend implements Backend {
   complete(completions: readonly Completion[]): Promise<boolean[]> {
     return this.io('complete', async () => {
       const ids = completions.map((c) => c.lease.taskId);
-      const replies = await this.perQueue('complete', ids, (i) => completionArgs(completions[i]), (n) => [n]);
+      const replies = await this.perQueue(
+        'complete',
+        ids,
+        (i) => completionArgs(completions[i]),
+        (n) => [n],
+      );
       for (const id of ids) this.directory.forget(id);
       return replies.map((r) => r === 1);
     });
@@ -314,7 +344,12 @@ export class RedisBackend implements Backend {
   release(leases: readonly Lease[]): Promise<void> {
     return this.io('release', async () => {
       const ids = leases.map((l) => l.taskId);
-      await this.perQueue('release', ids, (i) => leaseArgs(leases[i]), (n) => [n]);
+      await this.perQueue(
+        'release',
+        ids,
+        (i) => leaseArgs(leases[i]),
+        (n) => [n],
+      );
       for (const id of ids) this.directory.forget(id);
     });
   }
@@ -323,11 +358,18 @@ export class RedisBackend implements Backend {
    * Runs one batch script per queue in one pipeline: `head(n)` are the arguments after the channel,
    * `item(i)` those of item i. Answers per item the script's 1/0 (0 for unknown ids).
    */
-  private async perQueue(script: ScriptName, ids: readonly string[], item: (i: number) => ScriptArg[], head: (n: number) => ScriptArg[]): Promise<number[]> {
+  private async perQueue(
+    script: ScriptName,
+    ids: readonly string[],
+    item: (i: number) => ScriptArg[],
+    head: (n: number) => ScriptArg[],
+  ): Promise<number[]> {
     const answers = new Array<number>(ids.length).fill(0);
     if (ids.length === 0) return answers;
     const queues = await this.directory.queuesOf(ids);
-    const known = ids.map((id, index) => ({ index, queue: queues.get(id) })).filter((x): x is { index: number; queue: string } => x.queue !== undefined);
+    const known = ids
+      .map((id, index) => ({ index, queue: queues.get(id) }))
+      .filter((x): x is { index: number; queue: string } => x.queue !== undefined);
     const groups = chunkByQueue(known, (x) => x.queue, Infinity);
     if (groups.length === 0) return answers;
     const calls = groups.map(({ queue, items }) => ({
@@ -389,7 +431,13 @@ export class RedisBackend implements Backend {
     }
     return this.io('prune', async () => {
       const { queue, state, finishedBefore, keepNewest, limit } = options;
-      const args = [this.keys.finishedChannel, state, finishedBefore === undefined ? '' : Math.floor(finishedBefore), keepNewest ?? '', limit];
+      const args = [
+        this.keys.finishedChannel,
+        state,
+        finishedBefore === undefined ? '' : Math.floor(finishedBefore),
+        keepNewest ?? '',
+        limit,
+      ];
       const ids = (await runScript(this.connections.command, 'prune', [this.keys.ready(queue)], args)) as string[];
       if (ids.length > 0) await this.connections.command.hdel(this.keys.taskQueue, ...ids);
       return ids.length;
@@ -398,7 +446,9 @@ export class RedisBackend implements Backend {
 
   purge(options: { olderThanMs: number; queue?: string }): Promise<number> {
     if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
-      return Promise.reject(new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs }));
+      return Promise.reject(
+        new ConfigurationError({ option: 'purge.olderThanMs', expected: 'a number of ms >= 0', given: options.olderThanMs }),
+      );
     }
     return this.io('purge', async () => {
       const queues = options.queue !== undefined ? [options.queue] : await this.reads.listQueues();
@@ -525,9 +575,12 @@ function checkClaim(request: ClaimRequest & { waitMs?: number }): void {
     throw new ConfigurationError({ option: 'claim.queues', expected: 'at least one queue name', given: request.queues });
   }
   request.queues.forEach((q, i) => checkQueueName(q, `claim.queues.${i}`));
-  if (!Number.isInteger(request.max) || request.max < 1) throw new ConfigurationError({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
-  if (!Number.isFinite(request.leaseMs) || request.leaseMs < 1) throw new ConfigurationError({ option: 'claim.leaseMs', expected: 'a number of ms >= 1', given: request.leaseMs });
-  if (request.waitMs !== undefined && !(request.waitMs >= 0)) throw new ConfigurationError({ option: 'claim.waitMs', expected: 'a number of ms >= 0', given: request.waitMs });
+  if (!Number.isInteger(request.max) || request.max < 1)
+    throw new ConfigurationError({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
+  if (!Number.isFinite(request.leaseMs) || request.leaseMs < 1)
+    throw new ConfigurationError({ option: 'claim.leaseMs', expected: 'a number of ms >= 1', given: request.leaseMs });
+  if (request.waitMs !== undefined && !(request.waitMs >= 0))
+    throw new ConfigurationError({ option: 'claim.waitMs', expected: 'a number of ms >= 0', given: request.waitMs });
 }
 
 /** Groups items by queue (keeping their order), in chunks of at most `size`. */

@@ -154,9 +154,11 @@ function checkTopology(o: ParsedOptions): void {
   }
   if (o.cluster) {
     if (o.db !== undefined && o.db !== 0) conflict('db', 'database 0 (Redis Cluster has only one)', o.db);
-    if (o.maxConnections !== undefined) conflict('maxConnections', 'cluster.maxConnectionsPerNode instead (with cluster the budget is per node)', o.maxConnections);
+    if (o.maxConnections !== undefined)
+      conflict('maxConnections', 'cluster.maxConnectionsPerNode instead (with cluster the budget is per node)', o.maxConnections);
   }
-  if (o.cluster && o.waitReplicas) conflict('waitReplicas', '0 with cluster (a batch spans several masters, each with its own replicas)', o.waitReplicas);
+  if (o.cluster && o.waitReplicas)
+    conflict('waitReplicas', '0 with cluster (a batch spans several masters, each with its own replicas)', o.waitReplicas);
   if (o.waitTimeout !== undefined && !o.waitReplicas) conflict('waitTimeout', 'only together with waitReplicas >= 1', o.waitTimeout);
   if (o.sentinels && o.name === undefined) conflict('name', 'the master group name the sentinels watch', undefined);
   if (!o.sentinels) {

@@ -39,7 +39,8 @@ export class RedisReads {
     const queues = await this.listQueues();
     if (queues.length === 0) return [];
     const batch = new Batch();
-    for (const q of queues) batch.add(this.keys.ready(q), (p) => queueScript(p, 'counts', [this.keys.ready(q)], [this.keys.finishedChannel]));
+    for (const q of queues)
+      batch.add(this.keys.ready(q), (p) => queueScript(p, 'counts', [this.keys.ready(q)], [this.keys.finishedChannel]));
     const replies = (await batch.run(this.connections.command)) as number[][];
     return queues.map((queue, i) => {
       const r = replies[i];
@@ -57,7 +58,8 @@ export class RedisReads {
     const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
     if (queues.length === 0) return { tasks: [], total: 0 };
     // A search reads every candidate's record in pipelined pages (Redis has no substring index).
-    if (needle !== undefined) return searchCandidates((await this.index(queues, query, 0, -1)).rows, (rows) => this.records(rows), needle, { offset, limit });
+    if (needle !== undefined)
+      return searchCandidates((await this.index(queues, query, 0, -1)).rows, (rows) => this.records(rows), needle, { offset, limit });
     const from = queues.length === 1 ? offset : 0;
     const { rows, total } = await this.index(queues, query, from, offset + limit - 1);
     const page = queues.length > 1 ? rows.slice(offset, offset + limit) : rows;
@@ -85,7 +87,8 @@ export class RedisReads {
     queues.forEach((queue, i) => {
       total += Number(replies[i * 3 + 1]);
       const flat = replies[i * 3 + 2] as string[];
-      for (let j = 0; j + 1 < flat.length; j += 2) rows.push({ queue, member: flat[j], id: indexes[i].idOf(flat[j]), score: Number(flat[j + 1]) });
+      for (let j = 0; j + 1 < flat.length; j += 2)
+        rows.push({ queue, member: flat[j], id: indexes[i].idOf(flat[j]), score: Number(flat[j + 1]) });
     });
     // Scores of one index mean the same in every queue; ties go as ZREVRANGE orders them.
     if (queues.length > 1) rows.sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));

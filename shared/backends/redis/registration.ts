@@ -18,7 +18,8 @@ export const redisRegistration: BackendRegistration<'redis', RedisOptions> = {
     if (url.port) options.port = Number(url.port);
     const db = url.pathname.replace(/^\//, '');
     if (db) {
-      if (!/^\d+$/.test(db)) throw new ConfigurationError({ option: 'profile', expected: 'a database number after the port (redis://host:port/0)', given: db });
+      if (!/^\d+$/.test(db))
+        throw new ConfigurationError({ option: 'profile', expected: 'a database number after the port (redis://host:port/0)', given: db });
       options.db = Number(db);
     }
     if (url.username) options.username = decodeURIComponent(url.username);

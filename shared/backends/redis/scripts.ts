@@ -59,11 +59,23 @@ function scriptFn(target: RedisClient | ChainableCommander, name: ScriptName, bi
 }
 
 /** Runs a script now. `binary` returns bulk strings as Buffers (for task records). */
-export function runScript(redis: RedisClient, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], binary = false): Promise<unknown> {
+export function runScript(
+  redis: RedisClient,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  binary = false,
+): Promise<unknown> {
   return scriptFn(redis, name, binary)(keys.length, ...keys, ...args) as Promise<unknown>;
 }
 
 /** Adds a script call to a pipeline (its reply comes back from `exec`). */
-export function queueScript(pipeline: ChainableCommander, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], binary = false): void {
+export function queueScript(
+  pipeline: ChainableCommander,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  binary = false,
+): void {
   scriptFn(pipeline, name, binary)(keys.length, ...keys, ...args);
 }

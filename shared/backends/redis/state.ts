@@ -27,7 +27,9 @@ export class StateStore {
   }
 
   async set(key: string, value: string, expectedVersion: number): Promise<StateEntry | null> {
-    const version = Number(await runScript(this.connections.command, 'state_set', this.stateKeys, [NO_CHANNEL, key, value, expectedVersion]));
+    const version = Number(
+      await runScript(this.connections.command, 'state_set', this.stateKeys, [NO_CHANNEL, key, value, expectedVersion]),
+    );
     return version === 0 ? null : { key, value, version };
   }
 

@@ -63,7 +63,9 @@ export class Claimer {
     private readonly recheckMs: number,
     private readonly events: EventLog,
   ) {
-    this.promote = db.prepare(`UPDATE sitq_tasks INDEXED BY sitq_tasks_delayed SET state = 'pending' WHERE state = 'delayed' AND run_at <= ? RETURNING queue`);
+    this.promote = db.prepare(
+      `UPDATE sitq_tasks INDEXED BY sitq_tasks_delayed SET state = 'pending' WHERE state = 'delayed' AND run_at <= ? RETURNING queue`,
+    );
     this.expire = db.prepare(`
       UPDATE sitq_tasks INDEXED BY sitq_tasks_leases SET
         state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
@@ -77,7 +79,9 @@ export class Claimer {
     this.outlook = db.prepare(`
       SELECT (SELECT min(run_at) FROM sitq_tasks INDEXED BY sitq_tasks_delayed WHERE state = 'delayed') AS delayed,
              (SELECT min(lease_expires_at) FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running') AS lease`);
-    this.anyDue = db.prepare(`SELECT EXISTS (SELECT 1 FROM sitq_tasks INDEXED BY sitq_tasks_delayed WHERE state = 'delayed' AND run_at <= ?) AS due`);
+    this.anyDue = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM sitq_tasks INDEXED BY sitq_tasks_delayed WHERE state = 'delayed' AND run_at <= ?) AS due`,
+    );
     this.claimTx = writeTransaction(db, (request: ClaimRequest, now: number) => this.claimNow(request, now));
     this.promoteTx = writeTransaction(db, (now: number) => {
       const counts = this.counts.batch();
@@ -141,7 +145,17 @@ export class Claimer {
       promoted = this.promoteDue(now, counts);
       for (const row of this.expire.all(now, now)) {
         counts.moved(row.queue, 'running', row.state);
-        if (row.state === 'dead' && this.events.wanted(now)) this.events.append([['d', row.id, row.queue, now, null, JSON.stringify({ name: LEASE_EXPIRED_ERROR, message: 'the lease expired on the last attempt' })]]);
+        if (row.state === 'dead' && this.events.wanted(now))
+          this.events.append([
+            [
+              'd',
+              row.id,
+              row.queue,
+              now,
+              null,
+              JSON.stringify({ name: LEASE_EXPIRED_ERROR, message: 'the lease expired on the last attempt' }),
+            ],
+          ]);
         if (row.state === 'dead') died.push(row.id);
         else reclaimedIn.add(row.queue);
       }
@@ -163,7 +177,8 @@ export class Claimer {
       return toClaimedTask(row, queue, writes);
     });
     counts.write();
-    if (claimed.length > 0 && this.events.wanted(now)) this.events.append(claimed.map(({ record: r }): WireEvent => ['s', r.id, r.queue, now, r.attempts, null]));
+    if (claimed.length > 0 && this.events.wanted(now))
+      this.events.append(claimed.map(({ record: r }): WireEvent => ['s', r.id, r.queue, now, r.attempts, null]));
     return { claimed, promoted, reclaimedIn, died, nextDueAt: this.dueAt };
   }
 

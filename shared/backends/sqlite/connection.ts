@@ -138,20 +138,34 @@ export function toConnectionError(
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     const waited = waitOption === 'connectTimeout' ? options.connectTimeout : options.busyTimeout;
-    return new ConnectionError(BACKEND_NAME, address, `the database stayed locked by another connection for more than ${waitOption} (${waited} ms)`, { cause: err });
+    return new ConnectionError(
+      BACKEND_NAME,
+      address,
+      `the database stayed locked by another connection for more than ${waitOption} (${waited} ms)`,
+      { cause: err },
+    );
   }
   // better-sqlite3 checks the folder itself and throws a TypeError before SQLite is involved;
   // node:sqlite lets SQLite fail with SQLITE_CANTOPEN.
   const folderMissing = options.path !== ':memory:' && !existsSync(dirname(options.path));
   if ((err instanceof TypeError && /directory does not exist/.test(message)) || (code === 'SQLITE_CANTOPEN' && folderMissing)) {
-    return new ConnectionError(BACKEND_NAME, address, `cannot open the database: the folder of ${options.path} does not exist`, { cause: err });
+    return new ConnectionError(BACKEND_NAME, address, `cannot open the database: the folder of ${options.path} does not exist`, {
+      cause: err,
+    });
   }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_FULL') {
+  if (
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_IOERR' ||
+    code === 'SQLITE_CORRUPT' ||
+    code === 'SQLITE_FULL'
+  ) {
     return new ConnectionError(BACKEND_NAME, address, `${message} (${code})`, { cause: err });
   }
   return err;
 }
-
 
 /**
  * Wraps `fn` in BEGIN IMMEDIATE … COMMIT: the write lock is taken up front (waiting up to

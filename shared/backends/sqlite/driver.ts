@@ -33,7 +33,9 @@ export interface Transaction<F extends AnyFunction> {
 export interface Database {
   // `{}` as in better-sqlite3: named parameters are one object; inference from the field types needs this shape.
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  prepare<Params extends unknown[] | {} = unknown[], Result = unknown>(sql: string): Params extends unknown[] ? Statement<Params, Result> : Statement<[Params], Result>;
+  prepare<Params extends unknown[] | {} = unknown[], Result = unknown>(
+    sql: string,
+  ): Params extends unknown[] ? Statement<Params, Result> : Statement<[Params], Result>;
   transaction<F extends AnyFunction>(fn: F): Transaction<F>;
   exec(sql: string): unknown;
   /** `PRAGMA <sql>`: the rows, or with `simple` the first column of the first row. */
@@ -97,8 +99,17 @@ export function sqliteErrorCode(err: unknown): string | undefined {
 }
 
 const PRIMARY_CODES: Record<number, string> = {
-  1: 'SQLITE_ERROR', 3: 'SQLITE_PERM', 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 8: 'SQLITE_READONLY', 10: 'SQLITE_IOERR',
-  11: 'SQLITE_CORRUPT', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN', 19: 'SQLITE_CONSTRAINT', 26: 'SQLITE_NOTADB',
+  1: 'SQLITE_ERROR',
+  3: 'SQLITE_PERM',
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  8: 'SQLITE_READONLY',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  19: 'SQLITE_CONSTRAINT',
+  26: 'SQLITE_NOTADB',
 };
 
 // ---- better-sqlite3 ------------------------------------------------------------------------
@@ -110,7 +121,10 @@ function openBetterSqlite3(path: string, options: OpenOptions): Database {
   try {
     Driver = require('better-sqlite3') as BetterSqlite3Class;
   } catch (err) {
-    throw new Error(`SQLite is unavailable: Node ${process.version} has no node:sqlite (Node 22.16 or newer has it) and better-sqlite3 does not load here; install better-sqlite3 or use a newer Node. (${firstLine(err)})`, { cause: err });
+    throw new Error(
+      `SQLite is unavailable: Node ${process.version} has no node:sqlite (Node 22.16 or newer has it) and better-sqlite3 does not load here; install better-sqlite3 or use a newer Node. (${firstLine(err)})`,
+      { cause: err },
+    );
   }
   return new Driver(path, { timeout: options.timeout, fileMustExist: options.fileMustExist === true });
 }
@@ -152,7 +166,8 @@ function nodeSqlite(): NodeSqliteModule | undefined {
 
 function openNodeSqlite(path: string, options: OpenOptions): Database {
   const mod = nodeSqlite();
-  if (!mod) throw new Error(`SITQ_SQLITE_DRIVER asks for node:sqlite, which Node ${process.version} does not have (Node 22.16 or newer has it)`);
+  if (!mod)
+    throw new Error(`SITQ_SQLITE_DRIVER asks for node:sqlite, which Node ${process.version} does not have (Node 22.16 or newer has it)`);
   if (options.fileMustExist && path !== ':memory:' && !existsSync(path)) {
     throw Object.assign(new Error(`unable to open database file: ${path} does not exist`), { code: 'SQLITE_CANTOPEN' });
   }

@@ -39,7 +39,9 @@ export class Producer {
     this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE queue = ? AND idempotency_key = ?`);
     this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed', 'running')`);
     // A running task's lease goes: its holder's reports no longer match (fenced).
-    this.cancelStmt = db.prepare(`UPDATE sitq_tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = ?`);
+    this.cancelStmt = db.prepare(
+      `UPDATE sitq_tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = ?`,
+    );
     // Read, then update with the state re-checked: safe here, as the write lock is held throughout.
     this.cancelTx = writeTransaction(db, (taskId: string, now: number) => {
       const row = this.waitingState.get(taskId);

@@ -118,7 +118,8 @@ export class EventReader {
         const rows = this.after.all(this.lastSeq);
         if (rows.length === 0) break;
         if (rows[0].seq > this.lastSeq + 1 && this.lastSeq > 0) {
-          for (const sink of this.sinks) sink.gap(`events ${this.lastSeq + 1}-${rows[0].seq - 1} were pruned before this subscriber read them`);
+          for (const sink of this.sinks)
+            sink.gap(`events ${this.lastSeq + 1}-${rows[0].seq - 1} were pruned before this subscriber read them`);
         }
         this.lastSeq = rows[rows.length - 1].seq;
         const events = rows.flatMap((row) => decodeWire(row.body));

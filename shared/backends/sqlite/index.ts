@@ -26,7 +26,15 @@ import {
 import { Claimer, type ClaimResult } from './claim.js';
 import { acquireCheckpointer, releaseCheckpointer } from './checkpointer.js';
 import { ClaimedQueues, Counts } from './counts.js';
-import { BACKEND_NAME, holdsFileAlone, openDatabase, openForDestroy, readPragmas, toConnectionError, type AppliedPragmas } from './connection.js';
+import {
+  BACKEND_NAME,
+  holdsFileAlone,
+  openDatabase,
+  openForDestroy,
+  readPragmas,
+  toConnectionError,
+  type AppliedPragmas,
+} from './connection.js';
 import { Producer } from './enqueue.js';
 import { Inspector } from './inspect.js';
 import { Maintainer } from './maintain.js';
@@ -114,7 +122,10 @@ export class SqliteBackend implements Backend {
 
   /** A row (payload, result and the rest) holds at most SQLITE_MAX_LENGTH bytes. */
   taskSizeLimit(): TaskSizeLimit {
-    return { bytes: SQLITE_MAX_LENGTH - TASK_RECORD_RESERVE_BYTES, source: `SQLite's SQLITE_MAX_LENGTH of ${SQLITE_MAX_LENGTH} bytes per row, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields` };
+    return {
+      bytes: SQLITE_MAX_LENGTH - TASK_RECORD_RESERVE_BYTES,
+      source: `SQLite's SQLITE_MAX_LENGTH of ${SQLITE_MAX_LENGTH} bytes per row, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
+    };
   }
 
   async ping(): Promise<ServerInfo> {
@@ -372,7 +383,9 @@ export class SqliteBackend implements Backend {
 function checkClaim(request: ClaimRequest, queues: string[]): void {
   const issues = [];
   if (queues.length === 0) issues.push({ option: 'claim.queues', expected: 'at least one queue', given: request.queues });
-  if (!Number.isInteger(request.max) || request.max < 1) issues.push({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
-  if (!Number.isFinite(request.leaseMs) || request.leaseMs <= 0) issues.push({ option: 'claim.leaseMs', expected: 'a number of ms > 0', given: request.leaseMs });
+  if (!Number.isInteger(request.max) || request.max < 1)
+    issues.push({ option: 'claim.max', expected: 'a whole number >= 1', given: request.max });
+  if (!Number.isFinite(request.leaseMs) || request.leaseMs <= 0)
+    issues.push({ option: 'claim.leaseMs', expected: 'a number of ms > 0', given: request.leaseMs });
   if (issues.length > 0) throw new ConfigurationError(issues);
 }

@@ -34,7 +34,10 @@ const FAILED_CONDITION = `state IN ('dead', 'cancelled')`;
 export class Inspector {
   private readonly byId: Statement<[string], TaskRow>;
   private readonly pages = new Map<string, Statement<[PageParams], TaskRow>>();
-  private readonly searches = new Map<string, { page: Statement<[SearchParams], TaskRow>; total: Statement<[SearchParams], { n: number }> }>();
+  private readonly searches = new Map<
+    string,
+    { page: Statement<[SearchParams], TaskRow>; total: Statement<[SearchParams], { n: number }> }
+  >();
   private readonly stored: Statement<[], { queue: string; state: StoredState; n: number }>;
   private readonly running: Statement<[], { queue: string; n: number }>;
   /** Stored counts and running tasks, read in one snapshot so that they agree. */
@@ -45,7 +48,9 @@ export class Inspector {
   constructor(private readonly db: Database) {
     this.byId = db.prepare(`SELECT * FROM sitq_tasks WHERE id = ?`);
     this.stored = db.prepare(`SELECT queue, state, n FROM sitq_counts WHERE n <> 0`);
-    this.running = db.prepare(`SELECT queue, count(*) AS n FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running' GROUP BY queue`);
+    this.running = db.prepare(
+      `SELECT queue, count(*) AS n FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running' GROUP BY queue`,
+    );
     this.snapshot = db.transaction(() => this.readCounts());
     // The oldest runAt among a queue's pending tasks, without reading them all: hop from one
     // priority to the next along the ready index and take each priority's first (earliest) entry.
@@ -79,7 +84,10 @@ export class Inspector {
       // page and once for the count, in one read transaction so the two agree.
       const statements = this.search(byQueue, query.state);
       const params = { ...pageParams, search: needle };
-      return this.db.transaction(() => ({ tasks: statements.page.all(params).map(toRecord), total: statements.total.get(params)?.n ?? 0 }))();
+      return this.db.transaction(() => ({
+        tasks: statements.page.all(params).map(toRecord),
+        total: statements.total.get(params)?.n ?? 0,
+      }))();
     }
     const rows = this.page(byQueue, query.state).all(pageParams);
     let total = 0;
@@ -165,6 +173,4 @@ export class Inspector {
     }
     return statement;
   }
-
 }
-

@@ -70,7 +70,9 @@ export class Reporter {
       });
       const now = Date.now();
       if (this.events.wanted(now)) {
-        this.events.append(reports.flatMap((r, i) => (held[i] ? this.withTask(r.lease.taskId, (queue, attempt) => reportWire(r, queue, now, attempt)) : [])));
+        this.events.append(
+          reports.flatMap((r, i) => (held[i] ? this.withTask(r.lease.taskId, (queue, attempt) => reportWire(r, queue, now, attempt)) : [])),
+        );
       }
       return held;
     });
@@ -153,13 +155,20 @@ export class Reporter {
       if (knownQueue !== undefined) counts.moved(knownQueue, 'running', c.outcome);
       else (c.outcome === 'succeeded' ? succeeded : dead).push(taskId);
     }
-    for (const [ids, state] of [[succeeded, 'succeeded'], [dead, 'dead']] as const) {
+    for (const [ids, state] of [
+      [succeeded, 'succeeded'],
+      [dead, 'dead'],
+    ] as const) {
       if (ids.length === 0) continue;
       for (const { queue, n } of this.queuesOf.all(JSON.stringify(ids))) counts.moved(queue, 'running', state, n);
     }
     counts.write();
     if (this.events.wanted(now)) {
-      this.events.append(completions.flatMap((c, i) => (result.accepted[i] ? this.withTask(c.lease.taskId, (queue, attempt) => [completionWire(c, queue, now, attempt)]) : [])));
+      this.events.append(
+        completions.flatMap((c, i) =>
+          result.accepted[i] ? this.withTask(c.lease.taskId, (queue, attempt) => [completionWire(c, queue, now, attempt)]) : [],
+        ),
+      );
     }
     return result;
   }

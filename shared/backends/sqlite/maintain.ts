@@ -62,9 +62,13 @@ export class Maintainer {
 
     // Retention: the oldest finished tasks of one queue and state, off sitq_tasks_finished; the
     // count comes from sitq_counts (exact at every commit), so nothing is counted by scanning.
-    const finishedCount = db.prepare<[queue: string, state: string], { n: number }>(`SELECT n FROM sitq_counts WHERE queue = ? AND state = ?`);
+    const finishedCount = db.prepare<[queue: string, state: string], { n: number }>(
+      `SELECT n FROM sitq_counts WHERE queue = ? AND state = ?`,
+    );
     const OLDEST = `SELECT id FROM sitq_tasks INDEXED BY sitq_tasks_finished WHERE queue = ? AND state = ? AND state IN ('succeeded', 'dead', 'cancelled')`;
-    const pruneOldest = db.prepare<[queue: string, state: string, limit: number]>(`DELETE FROM sitq_tasks WHERE id IN (${OLDEST} ORDER BY finished_at, id LIMIT ?)`);
+    const pruneOldest = db.prepare<[queue: string, state: string, limit: number]>(
+      `DELETE FROM sitq_tasks WHERE id IN (${OLDEST} ORDER BY finished_at, id LIMIT ?)`,
+    );
     const pruneBefore = db.prepare<[queue: string, state: string, cutoff: number, limit: number]>(
       `DELETE FROM sitq_tasks WHERE id IN (${OLDEST} AND finished_at < ? ORDER BY finished_at, id LIMIT ?)`,
     );
@@ -74,7 +78,8 @@ export class Maintainer {
         const over = (finishedCount.get(queue, state)?.n ?? 0) - keepNewest;
         if (over > 0) deleted += pruneOldest.run(queue, state, Math.min(limit, over)).changes;
       }
-      if (finishedBefore !== undefined && deleted < limit) deleted += pruneBefore.run(queue, state, finishedBefore, limit - deleted).changes;
+      if (finishedBefore !== undefined && deleted < limit)
+        deleted += pruneBefore.run(queue, state, finishedBefore, limit - deleted).changes;
       const counts = this.counts.batch();
       counts.add(queue, state, -deleted);
       counts.write();

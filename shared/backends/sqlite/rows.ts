@@ -153,7 +153,24 @@ export function byClaimOrder(a: ClaimedTuple, b: ClaimedTuple): number {
 }
 
 export function toClaimedTask(values: ClaimedTuple, queue: string, writes: ClaimWrites): ClaimedTask {
-  const [id, , name, payload, serializer, priority, runAt, enqueuedAt, maxAttempts, backoff, timeoutMs, idempotencyKey, attempts, token, error, headers] = values;
+  const [
+    id,
+    ,
+    name,
+    payload,
+    serializer,
+    priority,
+    runAt,
+    enqueuedAt,
+    maxAttempts,
+    backoff,
+    timeoutMs,
+    idempotencyKey,
+    attempts,
+    token,
+    error,
+    headers,
+  ] = values;
   const record: TaskRecord = {
     id,
     queue,

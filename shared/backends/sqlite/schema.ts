@@ -4,7 +4,14 @@ import type { Database } from './driver.js';
 import { readFileSync } from 'node:fs';
 
 /** Applied in order; migration N (1-based) brings the schema to version N. Never edit a shipped one. */
-const MIGRATIONS = ['001-initial.sql', '002-idempotency-per-queue.sql', '003-headers-progress-log.sql', '004-state.sql', '005-retention.sql', '006-events.sql'] as const;
+const MIGRATIONS = [
+  '001-initial.sql',
+  '002-idempotency-per-queue.sql',
+  '003-headers-progress-log.sql',
+  '004-state.sql',
+  '005-retention.sql',
+  '006-events.sql',
+] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -36,7 +43,9 @@ export function migrate(db: Database): void {
     const current = storedVersion(db);
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) db.exec(readMigration(MIGRATIONS[version - 1]));
     if (current !== SCHEMA_VERSION) {
-      db.prepare(`INSERT INTO sitq_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(SCHEMA_VERSION);
+      db.prepare(
+        `INSERT INTO sitq_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ).run(SCHEMA_VERSION);
     }
     db.prepare(`INSERT INTO sitq_meta (key, value) VALUES ('next_seq', 1) ON CONFLICT (key) DO NOTHING`).run();
   }).immediate();

@@ -20,15 +20,22 @@ export class StateStore {
     this.get = db.prepare(`SELECT key, value, version FROM sitq_state WHERE key = ?`);
     // A key range, so the primary key answers it (a prefix ends in "/", so it is whole words).
     this.list = db.prepare(`SELECT key, value, version FROM sitq_state WHERE key >= ? AND key < ? ORDER BY key`);
-    const create = db.prepare<[key: string, value: string]>(`INSERT INTO sitq_state (key, value, version) VALUES (?, ?, 1) ON CONFLICT (key) DO NOTHING`);
-    const update = db.prepare<[value: string, key: string, expected: number]>(`UPDATE sitq_state SET value = ?, version = version + 1 WHERE key = ? AND version = ?`);
+    const create = db.prepare<[key: string, value: string]>(
+      `INSERT INTO sitq_state (key, value, version) VALUES (?, ?, 1) ON CONFLICT (key) DO NOTHING`,
+    );
+    const update = db.prepare<[value: string, key: string, expected: number]>(
+      `UPDATE sitq_state SET value = ?, version = version + 1 WHERE key = ? AND version = ?`,
+    );
     const remove = db.prepare<[key: string]>(`DELETE FROM sitq_state WHERE key = ?`);
     const removeAt = db.prepare<[key: string, expected: number]>(`DELETE FROM sitq_state WHERE key = ? AND version = ?`);
     this.setTx = writeTransaction(db, (key: string, value: string, expected: number) => {
       const written = expected === 0 ? create.run(key, value) : update.run(value, key, expected);
       return written.changes === 1 ? { key, value, version: expected + 1 } : null;
     });
-    this.deleteTx = writeTransaction(db, (key: string, expected: number | undefined) => (expected === undefined ? remove.run(key) : removeAt.run(key, expected)).changes === 1);
+    this.deleteTx = writeTransaction(
+      db,
+      (key: string, expected: number | undefined) => (expected === undefined ? remove.run(key) : removeAt.run(key, expected)).changes === 1,
+    );
   }
 
   read(key: string): StateEntry | null {

@@ -21,7 +21,10 @@ export async function rawFloor(config: BackendConfig, options: FloorOptions = {}
 }
 
 /** The raw enqueue floor: `tasks` (default 10,000) plain single-row writes awaited one at a time. */
-export async function rawEnqueueFloor(config: BackendConfig, options: Omit<FloorOptions, 'concurrency' | 'stallTimeoutMs'> = {}): Promise<EnqueueFloorResult> {
+export async function rawEnqueueFloor(
+  config: BackendConfig,
+  options: Omit<FloorOptions, 'concurrency' | 'stallTimeoutMs'> = {},
+): Promise<EnqueueFloorResult> {
   const driver = floorDriver(config);
   const measured = await runEnqueueFloor(driver, resolveFloorOptions(options));
   return { kind: config.type, method: driver.enqueueMethod, ...measured };

@@ -32,7 +32,9 @@ export async function runFloorLoop<H>(driver: FloorDriver<H>, o: ResolvedFloorOp
       claimCalls++;
       if (claimed.length === 0) {
         if (performance.now() - lastProgress > o.stallTimeoutMs) {
-          throw new FloorStalledError(`the raw floor (${driver.method}) claimed nothing for ${o.stallTimeoutMs} ms with ${o.tasks - acked} tasks left`);
+          throw new FloorStalledError(
+            `the raw floor (${driver.method}) claimed nothing for ${o.stallTimeoutMs} ms with ${o.tasks - acked} tasks left`,
+          );
         }
         await sleep(1, o.signal, 'the raw floor');
         continue;
@@ -52,7 +54,10 @@ export async function runFloorLoop<H>(driver: FloorDriver<H>, o: ResolvedFloorOp
  * The raw enqueue floor: `tasks` plain single writes awaited one after another on a fresh, empty
  * namespace, timed like the benchmark's one-by-one enqueue (per call, and the whole run).
  */
-export async function runEnqueueFloor<H>(driver: FloorDriver<H>, o: ResolvedFloorOptions): Promise<RateFigure & { latency: LatencySummary }> {
+export async function runEnqueueFloor<H>(
+  driver: FloorDriver<H>,
+  o: ResolvedFloorOptions,
+): Promise<RateFigure & { latency: LatencySummary }> {
   try {
     const payload = Buffer.alloc(o.payloadBytes, 0x78);
     await driver.setup(0, payload);

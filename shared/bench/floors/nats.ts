@@ -25,7 +25,12 @@ export class NatsFloor implements FloorDriver<JsMsg> {
     this.nc = nc;
     const jsm = await nc.jetstreamManager();
     const subject = `${this.stream}.jobs`;
-    await jsm.streams.add({ name: this.stream, subjects: [subject], retention: natsDriver().RetentionPolicy.Workqueue, storage: natsDriver().StorageType.File });
+    await jsm.streams.add({
+      name: this.stream,
+      subjects: [subject],
+      retention: natsDriver().RetentionPolicy.Workqueue,
+      storage: natsDriver().StorageType.File,
+    });
     await jsm.consumers.add(this.stream, { durable_name: 'floor', ack_policy: natsDriver().AckPolicy.Explicit, ack_wait: 30_000_000_000 });
     const js = nc.jetstream();
     this.js = js;

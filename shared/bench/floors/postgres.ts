@@ -12,7 +12,8 @@ import { benchId } from '../bench-id.js';
 import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class PostgresFloor implements FloorDriver<string> {
-  readonly method = 'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease (committed asynchronously), UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
+  readonly method =
+    'UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING claims a batch under a lease (committed asynchronously), UPDATE … WHERE id = ANY($1) AND owner = $2 acks it';
   readonly enqueueMethod = 'INSERT INTO jobs (payload) VALUES ($1) (one prepared statement, autocommit, durable commit)';
   private readonly owner = `floor-${benchId()}`;
   private client: pg.Client | undefined;
@@ -28,7 +29,9 @@ export class PostgresFloor implements FloorDriver<string> {
     await client.connect();
     const jobs = `${this.schema}.jobs`;
     await client.query(`CREATE SCHEMA ${this.schema}`);
-    await client.query(`CREATE TABLE ${jobs} (id bigserial PRIMARY KEY, state smallint NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, owner text, lease_expires_at timestamptz, payload bytea NOT NULL)`);
+    await client.query(
+      `CREATE TABLE ${jobs} (id bigserial PRIMARY KEY, state smallint NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, owner text, lease_expires_at timestamptz, payload bytea NOT NULL)`,
+    );
     await client.query(`CREATE INDEX ON ${jobs} (id) WHERE state = 0`);
     await client.query(`INSERT INTO ${jobs} (payload) SELECT $1::bytea FROM generate_series(1, $2::int)`, [payload, tasks]);
     await client.query(`ANALYZE ${jobs}`);

@@ -41,7 +41,14 @@ export class RedisFloor implements FloorDriver<string> {
 
   async setup(tasks: number, payload: Buffer): Promise<void> {
     const o = this.resolved;
-    const io: IoRedisOptions = { host: o.host, port: o.port, db: o.db, connectTimeout: o.socketConnectTimeout, lazyConnect: true, maxRetriesPerRequest: 1 };
+    const io: IoRedisOptions = {
+      host: o.host,
+      port: o.port,
+      db: o.db,
+      connectTimeout: o.socketConnectTimeout,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    };
     if (o.username !== undefined) io.username = o.username;
     if (o.password !== undefined) io.password = o.password;
     if (o.tls) io.tls = o.tls;

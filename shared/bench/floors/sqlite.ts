@@ -12,7 +12,8 @@ import { LEASE_MS, type FloorDriver } from './types.js';
 
 export class SqliteFloor implements FloorDriver<number> {
   readonly method = 'UPDATE … RETURNING claims a batch under a lease, UPDATE … WHERE id IN (…) AND owner = ? acks it (one statement each)';
-  readonly enqueueMethod = 'INSERT INTO jobs … VALUES (…) (one prepared statement, autocommit, the profile\'s journal and synchronous settings)';
+  readonly enqueueMethod =
+    "INSERT INTO jobs … VALUES (…) (one prepared statement, autocommit, the profile's journal and synchronous settings)";
   private db: Database | undefined;
   /** By batch size: a bound LIMIT would make SQLite re-prepare the statement on every claim (see claim). */
   private readonly claimStmts = new Map<number, Statement<[string, number], { id: number; payload: Uint8Array }>>();
@@ -33,18 +34,24 @@ export class SqliteFloor implements FloorDriver<number> {
     db.pragma(`journal_mode = ${o.journalMode}`);
     db.pragma(`synchronous = ${o.synchronous}`);
     db.pragma(`cache_size = ${o.cacheSize}`);
-    db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL, owner TEXT, lease_expires_at INTEGER, payload BLOB NOT NULL)`);
+    db.exec(
+      `CREATE TABLE jobs (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL, owner TEXT, lease_expires_at INTEGER, payload BLOB NOT NULL)`,
+    );
     db.exec(`CREATE INDEX jobs_pending ON jobs (id) WHERE state = 0`);
     const insert = db.prepare<[Buffer]>(`INSERT INTO jobs (state, attempts, payload) VALUES (0, 0, ?)`);
     this.insertStmt = insert;
     db.transaction(() => {
       for (let i = 0; i < tasks; i++) insert.run(payload);
     })();
-    this.ackStmt = db.prepare(`UPDATE jobs SET state = 2, owner = NULL, lease_expires_at = NULL WHERE state = 1 AND owner = ? AND id IN (SELECT value FROM json_each(?))`);
+    this.ackStmt = db.prepare(
+      `UPDATE jobs SET state = 2, owner = NULL, lease_expires_at = NULL WHERE state = 1 AND owner = ? AND id IN (SELECT value FROM json_each(?))`,
+    );
   }
 
   async claim(max: number): Promise<number[]> {
-    return this.claimStatement(max).all(this.owner, Date.now() + LEASE_MS).map((r) => r.id);
+    return this.claimStatement(max)
+      .all(this.owner, Date.now() + LEASE_MS)
+      .map((r) => r.id);
   }
 
   /**

@@ -25,7 +25,7 @@ interface BenchFlags {
 export function register(program: Command, app: App): void {
   program
     .command('bench')
-    .description('benchmark a profile (or --all): enqueue rates, processing rate against the server\'s raw floor, latency percentiles')
+    .description("benchmark a profile (or --all): enqueue rates, processing rate against the server's raw floor, latency percentiles")
     .option('--all', 'every profile of the config whose server answers (the others are listed as skipped)')
     .option('-n, --tasks <n>', 'tasks measured (warm-up excluded)', wholeNumber(1, 10_000_000), 10_000)
     .option('-C, --concurrency <n>', 'worker concurrency', wholeNumber(1, 10_000), 10)
@@ -34,7 +34,12 @@ export function register(program: Command, app: App): void {
     .option('--warmup <n>', 'tasks run first and excluded from every figure', wholeNumber(0, 1_000_000), 200)
     .option('--idle-samples <n>', 'one-at-a-time latency samples on an idle worker', wholeNumber(0, 1_000_000), 500)
     .option('--no-floor', 'skip measuring the raw floor')
-    .option('--rounds <n>', 'run floor + enqueue + processing this many times and report the median round (steadier on a busy machine)', wholeNumber(1, 100), 1)
+    .option(
+      '--rounds <n>',
+      'run floor + enqueue + processing this many times and report the median round (steadier on a busy machine)',
+      wholeNumber(1, 100),
+      1,
+    )
     .option('-o, --out <dir>', 'save the results there as JSON, Markdown and CSV')
     .option('--compare <file>', 'compare with an earlier saved result (change in % per figure)')
     .action(
@@ -42,11 +47,18 @@ export function register(program: Command, app: App): void {
         const { io } = ctx;
         // The harness and the drivers load only when a benchmark runs (start-up stays quick).
         const { BenchmarkAbortedError, compareProfiles, compareRuns, loadResult } = await import('../../bench/index.js');
-        const { benchProgress, benchTargets, commandLine, printComparison, printReport, printSkipped, saveOutputs } = await import('../bench-view.js');
+        const { benchProgress, benchTargets, commandLine, printComparison, printReport, printSkipped, saveOutputs } =
+          await import('../bench-view.js');
         const earlier = flags.compare ? loadResult(flags.compare) : undefined;
         const options: Omit<BenchmarkOptions, 'profile'> = {
-          tasks: flags.tasks, concurrency: flags.concurrency, payloadBytes: flags.payloadBytes, task: flags.task,
-          warmup: flags.warmup, idleSamples: flags.idleSamples, floor: flags.floor, rounds: flags.rounds,
+          tasks: flags.tasks,
+          concurrency: flags.concurrency,
+          payloadBytes: flags.payloadBytes,
+          task: flags.task,
+          warmup: flags.warmup,
+          idleSamples: flags.idleSamples,
+          floor: flags.floor,
+          rounds: flags.rounds,
         };
         const { reachable, skipped } = await benchTargets(ctx, flags.all);
         if (reachable.length === 0) {
@@ -62,8 +74,17 @@ export function register(program: Command, app: App): void {
         const progress = benchProgress(io, ctx.json);
         let report: BenchReport;
         try {
-          if (!ctx.json) io.err(io.errColors.dim(`benchmarking ${reachable.map((r) => r.name).join(', ')}: ${flags.tasks} × ${flags.task}, concurrency ${flags.concurrency}`));
-          report = await compareProfiles(reachable.map(({ name, config }) => ({ name, config })), options, { onProgress: progress.onProgress, signal: abort.signal });
+          if (!ctx.json)
+            io.err(
+              io.errColors.dim(
+                `benchmarking ${reachable.map((r) => r.name).join(', ')}: ${flags.tasks} × ${flags.task}, concurrency ${flags.concurrency}`,
+              ),
+            );
+          report = await compareProfiles(
+            reachable.map(({ name, config }) => ({ name, config })),
+            options,
+            { onProgress: progress.onProgress, signal: abort.signal },
+          );
         } catch (err) {
           if (err instanceof BenchmarkAbortedError) throw new CommandFailed('benchmark cancelled; nothing was saved');
           throw err;

@@ -7,7 +7,7 @@ import { onInterrupt } from '../signals.js';
 export function register(program: Command, app: App): void {
   program
     .command('dashboard')
-    .description('serve the dashboard on 127.0.0.1 and print the URL (with this run\'s token) that opens it; Ctrl-C stops')
+    .description("serve the dashboard on 127.0.0.1 and print the URL (with this run's token) that opens it; Ctrl-C stops")
     .option('--port <n>', 'TCP port on 127.0.0.1 (default: a free one)', wholeNumber(0, 65_535), 0)
     .action(
       app.action(async (ctx, flags: { port: number }) => {

@@ -19,4 +19,3 @@ export function register(program: Command, app: App): void {
     .option('-o, --out <dir>', 'also save the benchmark and sweep results there (JSON, Markdown, CSV)')
     .action(app.action(async (ctx, flags: DemoFlags) => (await import('../demo-run.js')).demo(ctx, flags)));
 }
-

@@ -33,7 +33,10 @@ export function register(program: Command, app: App): void {
     .description('add a task (or --count copies of it) to a queue')
     .argument('<task>', 'task name, e.g. sitq.echo, sitq.sleep, sitq.fail, sitq.cpu, or one of your own')
     .argument('[payload]', 'the payload as JSON (default null), e.g. \'{"ms":100}\'; - reads it from standard input')
-    .option('-f, --payload-file <file>', 'read the JSON payload from a file (- for standard input): for payloads too large for a command line')
+    .option(
+      '-f, --payload-file <file>',
+      'read the JSON payload from a file (- for standard input): for payloads too large for a command line',
+    )
     .option('-n, --count <n>', 'enqueue this many copies (in batches of 1000)', wholeNumber(1, 10_000_000), 1)
     .option('-d, --delay <ms>', 'run no earlier than this long from now (500ms, 2s, 5m, ...)', duration(0))
     .option('-q, --queue <queue>', 'queue name (default "default")', queueName)
@@ -67,7 +70,11 @@ export function register(program: Command, app: App): void {
         const started = performance.now();
         for (let done = 0; done < flags.count; done += BATCH) {
           const n = Math.min(BATCH, flags.count - done);
-          const outcomes = await queue.enqueueWithOutcomes(task, Array.from({ length: n }, () => payload), options);
+          const outcomes = await queue.enqueueWithOutcomes(
+            task,
+            Array.from({ length: n }, () => payload),
+            options,
+          );
           for (const o of outcomes) {
             ids.push(o.id);
             if (!o.created) existed = true;
@@ -81,30 +88,55 @@ export function register(program: Command, app: App): void {
         const queueNameUsed = options.queue ?? 'default';
 
         if (flags.wait === undefined || flags.wait === false) {
-          if (ctx.json) io.json({ ok: true, profile: profile.name, task, queue: queueNameUsed, count: ids.length, ids, ...(flags.key !== undefined ? { created: !existed } : {}) });
-          else if (existed) io.out(`Not enqueued: task ${ids[0]} on queue ${queueNameUsed} (profile ${profile.name}) already has idempotency key ${JSON.stringify(flags.key)}`);
+          if (ctx.json)
+            io.json({
+              ok: true,
+              profile: profile.name,
+              task,
+              queue: queueNameUsed,
+              count: ids.length,
+              ids,
+              ...(flags.key !== undefined ? { created: !existed } : {}),
+            });
+          else if (existed)
+            io.out(
+              `Not enqueued: task ${ids[0]} on queue ${queueNameUsed} (profile ${profile.name}) already has idempotency key ${JSON.stringify(flags.key)}`,
+            );
           else if (ids.length === 1) io.out(`Enqueued ${task} on queue ${queueNameUsed} (profile ${profile.name}): ${ids[0]}`);
-          else io.out(`Enqueued ${ids.length.toLocaleString('en-US')} × ${task} on queue ${queueNameUsed} (profile ${profile.name}) in ${formatMs(elapsed)}: ${ids[0]} … ${ids[ids.length - 1]}`);
+          else
+            io.out(
+              `Enqueued ${ids.length.toLocaleString('en-US')} × ${task} on queue ${queueNameUsed} (profile ${profile.name}) in ${formatMs(elapsed)}: ${ids[0]} … ${ids[ids.length - 1]}`,
+            );
           return;
         }
 
         const timeout = flags.wait === true ? 30_000 : flags.wait;
         const deadline = Date.now() + timeout;
         const results = await Promise.all(ids.map((id) => queue.getResult(id, { timeout: Math.max(0, deadline - Date.now()) })));
-        const summary = results.map((r, i) => (r ? { id: ids[i], status: r.status, attempts: r.attempts, value: r.value, error: r.error } : { id: ids[i], status: 'unfinished' as const }));
+        const summary = results.map((r, i) =>
+          r
+            ? { id: ids[i], status: r.status, attempts: r.attempts, value: r.value, error: r.error }
+            : { id: ids[i], status: 'unfinished' as const },
+        );
         const allOk = summary.every((s) => s.status === 'succeeded');
         if (ctx.json) io.json({ ok: allOk, profile: profile.name, task, queue: queueNameUsed, count: ids.length, results: summary });
         else {
           for (const s of summary.slice(0, 20)) {
             const c = io.colors;
             if (s.status === 'succeeded') io.out(`${s.id}  ${c.green('succeeded')}  ${preview(s.value)}`);
-            else if (s.status === 'unfinished') io.out(`${s.id}  ${c.yellow('not finished')} after ${formatMs(timeout)} (is a worker running? sitq worker)`);
+            else if (s.status === 'unfinished')
+              io.out(`${s.id}  ${c.yellow('not finished')} after ${formatMs(timeout)} (is a worker running? sitq worker)`);
             else io.out(`${s.id}  ${c.red(s.status)}  ${'error' in s && s.error ? `${s.error.name}: ${s.error.message}` : ''}`);
           }
-          if (summary.length > 20) io.out(`… and ${summary.length - 20} more: ${summary.filter((s) => s.status === 'succeeded').length} succeeded in all`);
+          if (summary.length > 20)
+            io.out(`… and ${summary.length - 20} more: ${summary.filter((s) => s.status === 'succeeded').length} succeeded in all`);
         }
         if (allOk) return 0;
-        io.err(io.errColors.red(`sitq: ${summary.some((s) => s.status === 'unfinished') ? 'not every task finished in time' : 'not every task succeeded'}`));
+        io.err(
+          io.errColors.red(
+            `sitq: ${summary.some((s) => s.status === 'unfinished') ? 'not every task finished in time' : 'not every task succeeded'}`,
+          ),
+        );
         return 1;
       }),
     );
@@ -117,12 +149,20 @@ export async function readPayload(argument: string | undefined, file: string | u
 }
 
 /** The payload's JSON text and where it came from (for messages; '' for the argument): the argument, a file, or standard input (`-`). */
-async function payloadSource(argument: string | undefined, file: string | undefined, cwd: string): Promise<{ text: string | undefined; from: string }> {
-  if (file !== undefined && argument !== undefined) throw new UsageError(`give the payload once: as an argument or with --payload-file, not both (got ${preview(argument, 20)} and --payload-file ${file})`);
+async function payloadSource(
+  argument: string | undefined,
+  file: string | undefined,
+  cwd: string,
+): Promise<{ text: string | undefined; from: string }> {
+  if (file !== undefined && argument !== undefined)
+    throw new UsageError(
+      `give the payload once: as an argument or with --payload-file, not both (got ${preview(argument, 20)} and --payload-file ${file})`,
+    );
   const source = file ?? (argument === '-' ? '-' : undefined);
   if (source === undefined) return { text: argument, from: '' };
   if (source === '-') {
-    if (process.stdin.isTTY) throw new UsageError('the payload is to be read from standard input (-), which is a terminal: pipe or redirect the JSON into sitq');
+    if (process.stdin.isTTY)
+      throw new UsageError('the payload is to be read from standard input (-), which is a terminal: pipe or redirect the JSON into sitq');
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return { text: Buffer.concat(chunks).toString('utf8'), from: ' from standard input' };
@@ -130,7 +170,9 @@ async function payloadSource(argument: string | undefined, file: string | undefi
   try {
     return { text: await readFile(resolve(cwd, source), 'utf8'), from: ` in ${source}` };
   } catch (err) {
-    throw new UsageError(`--payload-file ${source}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a file with the JSON payload`);
+    throw new UsageError(
+      `--payload-file ${source}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a file with the JSON payload`,
+    );
   }
 }
 

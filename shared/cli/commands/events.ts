@@ -18,7 +18,9 @@ interface EventsFlags {
 export function register(program: Command, app: App): void {
   program
     .command('events')
-    .description('a live tail of task events (enqueued, started, progress, log, failed, retried, succeeded, dead, cancelled) from every process; Ctrl-C to stop')
+    .description(
+      'a live tail of task events (enqueued, started, progress, log, failed, retried, succeeded, dead, cancelled) from every process; Ctrl-C to stop',
+    )
     .option('-q, --queue <queue>', 'only this queue', queueName)
     .option('--task <id>', 'only this task')
     .option('--count <n>', 'stop after this many events', wholeNumber(1, 1_000_000_000))
@@ -30,7 +32,11 @@ export function register(program: Command, app: App): void {
         const stream = queue.events({ queue: flags.queue, taskId: flags.task });
         await stream.ready;
         // On stderr, so a --json consumer reads only events on stdout.
-        io.err(io.errColors.dim(`listening for events on ${profile.name} (${queue.backend.address})${flags.queue ? ` queue ${flags.queue}` : ''}; Ctrl-C to stop`));
+        io.err(
+          io.errColors.dim(
+            `listening for events on ${profile.name} (${queue.backend.address})${flags.queue ? ` queue ${flags.queue}` : ''}; Ctrl-C to stop`,
+          ),
+        );
         const dispose = onInterrupt(() => void stream.close());
         let seen = 0;
         try {
@@ -58,6 +64,13 @@ function describe(io: Io, e: EventStreamItem): string {
   else if (e.kind === 'log') detail = (e.lines ?? []).join('\n    ');
   else if (e.error) detail = `${e.error.name}: ${e.error.message}`;
   if (e.kind === 'retried' && e.runAt) detail = `next try ${formatTime(e.runAt, true)}`;
-  const kind = e.kind === 'succeeded' ? c.green(e.kind) : e.kind === 'dead' || e.kind === 'failed' ? c.red(e.kind) : e.kind === 'cancelled' ? c.yellow(e.kind) : e.kind;
+  const kind =
+    e.kind === 'succeeded'
+      ? c.green(e.kind)
+      : e.kind === 'dead' || e.kind === 'failed'
+        ? c.red(e.kind)
+        : e.kind === 'cancelled'
+          ? c.yellow(e.kind)
+          : e.kind;
   return `${time} ${kind.padEnd(9 + (kind.length - e.kind.length))} ${e.queue} ${e.taskId}${attempt}${detail ? `  ${detail}` : ''}`;
 }

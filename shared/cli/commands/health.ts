@@ -25,7 +25,7 @@ interface HealthOptions {
 export function register(program: Command, app: App): void {
   program
     .command('health')
-    .description('check that a profile\'s backend answers, how fast, and what its queues hold')
+    .description("check that a profile's backend answers, how fast, and what its queues hold")
     .option('--all', 'check every profile of the config')
     .option('-w, --watch', 'keep checking every --interval until Ctrl-C (or --rounds), then show the metrics')
     .option('--interval <ms>', 'time between checks with --watch (500ms, 5s, ...)', duration(10), 5000)
@@ -55,9 +55,20 @@ async function chooseProfiles(ctx: CliContext, all: boolean | undefined): Promis
 
 function unusable(t: Target): HealthReport {
   return {
-    profile: t.name, kind: t.type, address: '-', status: 'unhealthy', responseTimeMs: 0, slow: false,
-    error: describeError(t.error).replace(/\n\s*/g, '; '), warnings: [], checkedAt: Date.now(), nodes: [], queues: [],
-    oldestPendingAgeMs: 0, liveWorkers: 0, deadTasks: 0,
+    profile: t.name,
+    kind: t.type,
+    address: '-',
+    status: 'unhealthy',
+    responseTimeMs: 0,
+    slow: false,
+    error: describeError(t.error).replace(/\n\s*/g, '; '),
+    warnings: [],
+    checkedAt: Date.now(),
+    nodes: [],
+    queues: [],
+    oldestPendingAgeMs: 0,
+    liveWorkers: 0,
+    deadTasks: 0,
   };
 }
 
@@ -65,7 +76,9 @@ async function once(ctx: CliContext, targets: Target[], opts: HealthOptions): Pr
   const { io } = ctx;
   const { checkHealth } = await import('../../health/check.js');
   const reports = await Promise.all(
-    targets.map((t) => (t.profile ? checkHealth(t.profile, { timeoutMs: opts.timeout, slowThresholdMs: opts.slow }) : Promise.resolve(unusable(t)))),
+    targets.map((t) =>
+      t.profile ? checkHealth(t.profile, { timeoutMs: opts.timeout, slowThresholdMs: opts.slow }) : Promise.resolve(unusable(t)),
+    ),
   );
   const failed = reports.some((r) => r.status === 'unhealthy');
   if (ctx.json) {
@@ -88,48 +101,73 @@ export function statusColor(io: Io, status: string): string {
 }
 
 function summaryTable(io: Io, reports: HealthReport[]): string {
-  return table(reports, [
-    { header: 'PROFILE', value: (r) => r.profile },
-    { header: 'TYPE', value: (r) => r.kind },
-    { header: 'STATUS', value: (r) => r.status, color: (t, r) => t.replace(r.status, statusColor(io, r.status)) },
-    { header: 'RESPONSE', value: (r) => formatMs(r.responseTimeMs), align: 'right' },
-    { header: 'SERVER', value: (r) => r.serverVersion },
-    { header: 'WORKERS', value: (r) => (r.status === 'unhealthy' ? undefined : r.liveWorkers) },
-    { header: 'DEAD', value: (r) => (r.status === 'unhealthy' ? undefined : r.deadTasks) },
-    { header: 'LAG', value: (r) => (r.status === 'unhealthy' ? undefined : r.oldestPendingAgeMs ? formatMs(r.oldestPendingAgeMs) : '0'), align: 'right' },
-  ], io.colors);
+  return table(
+    reports,
+    [
+      { header: 'PROFILE', value: (r) => r.profile },
+      { header: 'TYPE', value: (r) => r.kind },
+      { header: 'STATUS', value: (r) => r.status, color: (t, r) => t.replace(r.status, statusColor(io, r.status)) },
+      { header: 'RESPONSE', value: (r) => formatMs(r.responseTimeMs), align: 'right' },
+      { header: 'SERVER', value: (r) => r.serverVersion },
+      { header: 'WORKERS', value: (r) => (r.status === 'unhealthy' ? undefined : r.liveWorkers) },
+      { header: 'DEAD', value: (r) => (r.status === 'unhealthy' ? undefined : r.deadTasks) },
+      {
+        header: 'LAG',
+        value: (r) => (r.status === 'unhealthy' ? undefined : r.oldestPendingAgeMs ? formatMs(r.oldestPendingAgeMs) : '0'),
+        align: 'right',
+      },
+    ],
+    io.colors,
+  );
 }
 
 function details(io: Io, r: HealthReport): void {
   io.out();
-  io.out(keyValues([
-    ['address', r.address],
-    ['checked at', formatTime(r.checkedAt)],
-    ['connect', r.connectTimeMs !== undefined ? formatMs(r.connectTimeMs) : undefined],
-    ['error', r.error ? io.colors.red(r.error) : undefined],
-  ], io.colors));
+  io.out(
+    keyValues(
+      [
+        ['address', r.address],
+        ['checked at', formatTime(r.checkedAt)],
+        ['connect', r.connectTimeMs !== undefined ? formatMs(r.connectTimeMs) : undefined],
+        ['error', r.error ? io.colors.red(r.error) : undefined],
+      ],
+      io.colors,
+    ),
+  );
   for (const w of r.warnings) io.warn(w);
   if (r.nodes.length > 1) {
     io.out();
-    io.out(table(r.nodes, [
-      { header: 'NODE', value: (n) => n.address },
-      { header: 'ROLE', value: (n) => n.role },
-      { header: 'REACHABLE', value: (n) => (n.reachable ? 'yes' : 'no') },
-      { header: 'SERVING', value: (n) => (n.serving ? 'yes' : '') },
-    ], io.colors));
+    io.out(
+      table(
+        r.nodes,
+        [
+          { header: 'NODE', value: (n) => n.address },
+          { header: 'ROLE', value: (n) => n.role },
+          { header: 'REACHABLE', value: (n) => (n.reachable ? 'yes' : 'no') },
+          { header: 'SERVING', value: (n) => (n.serving ? 'yes' : '') },
+        ],
+        io.colors,
+      ),
+    );
   }
   if (r.queues.length) {
     io.out();
-    io.out(table(r.queues, [
-      { header: 'QUEUE', value: (q) => q.queue },
-      { header: 'PENDING', value: (q) => q.counts.pending },
-      { header: 'DELAYED', value: (q) => q.counts.delayed },
-      { header: 'RUNNING', value: (q) => q.counts.running },
-      { header: 'SUCCEEDED', value: (q) => q.counts.succeeded },
-      { header: 'DEAD', value: (q) => q.counts.dead },
-      { header: 'CANCELLED', value: (q) => q.counts.cancelled },
-      { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
-    ], io.colors));
+    io.out(
+      table(
+        r.queues,
+        [
+          { header: 'QUEUE', value: (q) => q.queue },
+          { header: 'PENDING', value: (q) => q.counts.pending },
+          { header: 'DELAYED', value: (q) => q.counts.delayed },
+          { header: 'RUNNING', value: (q) => q.counts.running },
+          { header: 'SUCCEEDED', value: (q) => q.counts.succeeded },
+          { header: 'DEAD', value: (q) => q.counts.dead },
+          { header: 'CANCELLED', value: (q) => q.counts.cancelled },
+          { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
+        ],
+        io.colors,
+      ),
+    );
   }
 }
 
@@ -160,8 +198,13 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
       redraw ??= setTimeout(draw, 30);
       return;
     }
-    const detail = r.status === 'unhealthy' ? io.colors.red(r.error ?? '') : `${r.serverVersion ?? ''}  workers ${r.liveWorkers}  dead ${r.deadTasks}  lag ${formatMs(r.oldestPendingAgeMs)}`;
-    io.out(`${formatTime(r.checkedAt)}  ${r.profile!.padEnd(12)}  ${statusColor(io, r.status.padEnd(9))}  ${formatMs(r.responseTimeMs).padStart(9)}  score ${String(m?.healthScore ?? 100).padStart(5)}  ${detail}`);
+    const detail =
+      r.status === 'unhealthy'
+        ? io.colors.red(r.error ?? '')
+        : `${r.serverVersion ?? ''}  workers ${r.liveWorkers}  dead ${r.deadTasks}  lag ${formatMs(r.oldestPendingAgeMs)}`;
+    io.out(
+      `${formatTime(r.checkedAt)}  ${r.profile!.padEnd(12)}  ${statusColor(io, r.status.padEnd(9))}  ${formatMs(r.responseTimeMs).padStart(9)}  score ${String(m?.healthScore ?? 100).padStart(5)}  ${detail}`,
+    );
   });
   monitor.on('status-change', (change) => {
     if (change.from === undefined || ctx.json) return;
@@ -187,7 +230,8 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
   if (screen) {
     screen.start();
     draw();
-  } else if (!ctx.json) io.err(io.errColors.dim(`checking ${monitor.profiles.join(', ')} every ${formatMs(opts.interval)}; Ctrl-C to stop`));
+  } else if (!ctx.json)
+    io.err(io.errColors.dim(`checking ${monitor.profiles.join(', ')} every ${formatMs(opts.interval)}; Ctrl-C to stop`));
   monitor.start();
   await stopped;
   await monitor.stop();
@@ -202,16 +246,22 @@ async function watch(ctx: CliContext, targets: Target[], opts: HealthOptions): P
   if (ctx.json) io.json({ event: 'metrics', metrics });
   else {
     io.out();
-    io.out(table(metrics, [
-      { header: 'PROFILE', value: (m) => m.profile },
-      { header: 'CHECKS', value: (m) => m.totalChecks },
-      { header: 'ERRORS', value: (m) => m.connectionErrors },
-      { header: 'SLOW', value: (m) => m.slowChecks },
-      // Checks that never answered have no response time: no average of nothing is printed.
-      { header: 'AVG', value: (m) => (m.totalChecks > m.connectionErrors ? formatMs(m.avgResponseTimeMs) : '-'), align: 'right' },
-      { header: 'P95', value: (m) => (m.totalChecks > m.connectionErrors ? formatMs(m.p95ResponseTimeMs) : '-'), align: 'right' },
-      { header: 'SCORE', value: (m) => m.healthScore },
-    ], io.colors));
+    io.out(
+      table(
+        metrics,
+        [
+          { header: 'PROFILE', value: (m) => m.profile },
+          { header: 'CHECKS', value: (m) => m.totalChecks },
+          { header: 'ERRORS', value: (m) => m.connectionErrors },
+          { header: 'SLOW', value: (m) => m.slowChecks },
+          // Checks that never answered have no response time: no average of nothing is printed.
+          { header: 'AVG', value: (m) => (m.totalChecks > m.connectionErrors ? formatMs(m.avgResponseTimeMs) : '-'), align: 'right' },
+          { header: 'P95', value: (m) => (m.totalChecks > m.connectionErrors ? formatMs(m.p95ResponseTimeMs) : '-'), align: 'right' },
+          { header: 'SCORE', value: (m) => m.healthScore },
+        ],
+        io.colors,
+      ),
+    );
   }
   disposeInterrupt();
   return metrics.some((m) => m.lastStatus === 'unhealthy') ? 1 : 0;
@@ -224,21 +274,34 @@ function watchFrame(io: Io, monitor: Monitor, latest: Map<string, HealthReport>,
   const c = io.colors;
   const rows = monitor.profiles.map((name) => ({ name, r: latest.get(name), m: monitor.metrics(name) }));
   const lines = [
-    c.bold('sitq health') + c.dim(`  ${monitor.profiles.length} profile(s), every ${formatMs(interval)}, at ${formatClock(Date.now())}; Ctrl-C to stop`),
+    c.bold('sitq health') +
+      c.dim(`  ${monitor.profiles.length} profile(s), every ${formatMs(interval)}, at ${formatClock(Date.now())}; Ctrl-C to stop`),
     '',
-    ...table(rows, [
-      { header: 'PROFILE', value: (x) => x.name },
-      { header: 'TYPE', value: (x) => x.r?.kind },
-      { header: 'STATUS', value: (x) => x.r?.status ?? 'checking', color: (t, x) => (x.r ? t.replace(x.r.status, statusColor(io, x.r.status)) : c.dim(t)) },
-      { header: 'RESPONSE', value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.responseTimeMs) : undefined), align: 'right' },
-      { header: 'SCORE', value: (x) => (x.r ? x.m?.healthScore : undefined), align: 'right' },
-      { header: 'CHECKS', value: (x) => x.m?.totalChecks ?? 0, align: 'right' },
-      { header: 'ERRORS', value: (x) => x.m?.connectionErrors ?? 0, align: 'right' },
-      { header: 'WORKERS', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.liveWorkers : undefined), align: 'right' },
-      { header: 'DEAD', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.deadTasks : undefined), align: 'right' },
-      { header: 'LAG', value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.oldestPendingAgeMs) : undefined), align: 'right' },
-      { header: 'CHECKED', value: (x) => (x.r ? formatClock(x.r.checkedAt) : undefined) },
-    ], c).split('\n'),
+    ...table(
+      rows,
+      [
+        { header: 'PROFILE', value: (x) => x.name },
+        { header: 'TYPE', value: (x) => x.r?.kind },
+        {
+          header: 'STATUS',
+          value: (x) => x.r?.status ?? 'checking',
+          color: (t, x) => (x.r ? t.replace(x.r.status, statusColor(io, x.r.status)) : c.dim(t)),
+        },
+        {
+          header: 'RESPONSE',
+          value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.responseTimeMs) : undefined),
+          align: 'right',
+        },
+        { header: 'SCORE', value: (x) => (x.r ? x.m?.healthScore : undefined), align: 'right' },
+        { header: 'CHECKS', value: (x) => x.m?.totalChecks ?? 0, align: 'right' },
+        { header: 'ERRORS', value: (x) => x.m?.connectionErrors ?? 0, align: 'right' },
+        { header: 'WORKERS', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.liveWorkers : undefined), align: 'right' },
+        { header: 'DEAD', value: (x) => (x.r && x.r.status !== 'unhealthy' ? x.r.deadTasks : undefined), align: 'right' },
+        { header: 'LAG', value: (x) => (x.r && x.r.status !== 'unhealthy' ? formatMs(x.r.oldestPendingAgeMs) : undefined), align: 'right' },
+        { header: 'CHECKED', value: (x) => (x.r ? formatClock(x.r.checkedAt) : undefined) },
+      ],
+      c,
+    ).split('\n'),
   ];
   const errors = rows.filter((x) => x.r?.error);
   if (errors.length) lines.push('', ...errors.map((x) => `${x.name}: ${c.red(x.r!.error!)}`));

@@ -21,7 +21,27 @@ import * as stats from './stats.js';
 import * as sweep from './sweep.js';
 import * as worker from './worker.js';
 
-const COMMANDS = [init, profiles, health, enqueue, worker, inspect, events, stats, metrics, requeue, cancel, purge, retention, queueFlow, schedule, bench, sweep, demo, dashboard];
+const COMMANDS = [
+  init,
+  profiles,
+  health,
+  enqueue,
+  worker,
+  inspect,
+  events,
+  stats,
+  metrics,
+  requeue,
+  cancel,
+  purge,
+  retention,
+  queueFlow,
+  schedule,
+  bench,
+  sweep,
+  demo,
+  dashboard,
+];
 
 export function registerCommands(program: Command, app: App): void {
   for (const command of COMMANDS) command.register(program, app);

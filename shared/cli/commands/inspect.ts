@@ -58,28 +58,44 @@ export function register(program: Command, app: App): void {
         const c = io.colors;
         io.out(c.dim(`profile ${profile.name} (${queue.backend.address})`));
         io.out();
-        io.out(queues.length ? table(queues, [
-          { header: 'QUEUE', value: (q) => q.queue },
-          { header: 'PENDING', value: (q) => q.counts.pending },
-          { header: 'DELAYED', value: (q) => q.counts.delayed },
-          { header: 'RUNNING', value: (q) => q.counts.running },
-          { header: 'SUCCEEDED', value: (q) => q.counts.succeeded },
-          { header: 'DEAD', value: (q) => q.counts.dead, color: (t, q) => (q.counts.dead ? c.red(t) : t) },
-          { header: 'CANCELLED', value: (q) => q.counts.cancelled },
-          { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
-          { header: 'FLOW', value: (q) => flowSummary(q), color: (t, q) => (q.paused ? c.yellow(t) : t) },
-        ], c) : 'no queues yet');
+        io.out(
+          queues.length
+            ? table(
+                queues,
+                [
+                  { header: 'QUEUE', value: (q) => q.queue },
+                  { header: 'PENDING', value: (q) => q.counts.pending },
+                  { header: 'DELAYED', value: (q) => q.counts.delayed },
+                  { header: 'RUNNING', value: (q) => q.counts.running },
+                  { header: 'SUCCEEDED', value: (q) => q.counts.succeeded },
+                  { header: 'DEAD', value: (q) => q.counts.dead, color: (t, q) => (q.counts.dead ? c.red(t) : t) },
+                  { header: 'CANCELLED', value: (q) => q.counts.cancelled },
+                  { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
+                  { header: 'FLOW', value: (q) => flowSummary(q), color: (t, q) => (q.paused ? c.yellow(t) : t) },
+                ],
+                c,
+              )
+            : 'no queues yet',
+        );
         io.out();
-        io.out(workers.length ? table(workers, [
-          { header: 'WORKER', value: (w) => w.id },
-          { header: 'HOST', value: (w) => `${w.hostname}:${w.pid}` },
-          { header: 'QUEUES', value: (w) => w.queues.join(',') },
-          { header: 'CONCURRENCY', value: (w) => w.concurrency },
-          { header: 'RUNNING', value: (w) => w.running },
-          { header: 'PROCESSED', value: (w) => w.processed },
-          { header: 'FAILED', value: (w) => w.failed },
-          { header: 'SEEN', value: (w) => `${formatMs(Date.now() - w.seenAt)} ago`, align: 'right' },
-        ], c) : 'no live workers');
+        io.out(
+          workers.length
+            ? table(
+                workers,
+                [
+                  { header: 'WORKER', value: (w) => w.id },
+                  { header: 'HOST', value: (w) => `${w.hostname}:${w.pid}` },
+                  { header: 'QUEUES', value: (w) => w.queues.join(',') },
+                  { header: 'CONCURRENCY', value: (w) => w.concurrency },
+                  { header: 'RUNNING', value: (w) => w.running },
+                  { header: 'PROCESSED', value: (w) => w.processed },
+                  { header: 'FAILED', value: (w) => w.failed },
+                  { header: 'SEEN', value: (w) => `${formatMs(Date.now() - w.seenAt)} ago`, align: 'right' },
+                ],
+                c,
+              )
+            : 'no live workers',
+        );
         io.out();
         const filter = [flags.queue && `queue ${flags.queue}`, flags.state && `state ${flags.state}`].filter(Boolean).join(', ');
         io.out(c.bold(`tasks${filter ? ` (${filter})` : ''}: ${page.total} in all, newest first`));
@@ -106,42 +122,66 @@ export function stateColor(io: Io, state: TaskState, text: string = state): stri
 }
 
 function taskTable(io: Io, tasks: TaskView[]): string {
-  return table(tasks, [
-    { header: 'ID', value: (t) => t.id },
-    { header: 'NAME', value: (t) => t.name },
-    { header: 'QUEUE', value: (t) => t.queue },
-    { header: 'STATE', value: (t) => t.state, color: (text, t) => stateColor(io, t.state, text) },
-    { header: 'TRIES', value: (t) => `${t.attempts}/${t.maxAttempts}`, align: 'right' },
-    { header: 'ENQUEUED', value: (t) => formatTime(t.enqueuedAt) },
-    { header: 'DETAIL', value: (t) => (t.error && t.state !== 'succeeded' ? `${t.error.name}: ${t.error.message}`.slice(0, 60) : t.state === 'succeeded' ? preview(t.result, 40) : t.state === 'delayed' ? `runs ${formatTime(t.runAt)}` : '') },
-  ], io.colors);
+  return table(
+    tasks,
+    [
+      { header: 'ID', value: (t) => t.id },
+      { header: 'NAME', value: (t) => t.name },
+      { header: 'QUEUE', value: (t) => t.queue },
+      { header: 'STATE', value: (t) => t.state, color: (text, t) => stateColor(io, t.state, text) },
+      { header: 'TRIES', value: (t) => `${t.attempts}/${t.maxAttempts}`, align: 'right' },
+      { header: 'ENQUEUED', value: (t) => formatTime(t.enqueuedAt) },
+      {
+        header: 'DETAIL',
+        value: (t) =>
+          t.error && t.state !== 'succeeded'
+            ? `${t.error.name}: ${t.error.message}`.slice(0, 60)
+            : t.state === 'succeeded'
+              ? preview(t.result, 40)
+              : t.state === 'delayed'
+                ? `runs ${formatTime(t.runAt)}`
+                : '',
+      },
+    ],
+    io.colors,
+  );
 }
 
 function showTask(io: Io, t: TaskView): void {
-  io.out(keyValues([
-    ['id', t.id],
-    ['name', t.name],
-    ['queue', t.queue],
-    ['state', stateColor(io, t.state)],
-    ['attempts', `${t.attempts} of ${t.maxAttempts}`],
-    ['priority', t.priority],
-    ['enqueued', formatTime(t.enqueuedAt, true)],
-    ['run at', formatTime(t.runAt, true)],
-    ['started', t.startedAt ? formatTime(t.startedAt, true) : undefined],
-    ['finished', t.finishedAt ? formatTime(t.finishedAt, true) : undefined],
-    ['took', t.startedAt && t.finishedAt ? formatMs(t.finishedAt - t.startedAt) : undefined],
-    ['lease', t.leaseOwner ? `${t.leaseOwner} until ${formatTime(t.leaseExpiresAt, true)}` : undefined],
-    ['timeout', t.timeoutMs ? formatMs(t.timeoutMs) : undefined],
-    ['idempotency key', t.idempotencyKey],
-    ['serializer', t.serializer],
-    ['payload', JSON.stringify(t.payload)],
-    ['result', t.result !== undefined ? JSON.stringify(t.result) : undefined],
-    ['error', t.error ? `${t.error.name}: ${t.error.message}` : undefined],
-    ['progress', t.progress !== undefined ? JSON.stringify(t.progress) : undefined],
-    ['log', t.log ? `${t.log.length} line(s)${t.logDropped ? `, ${t.logDropped} older dropped` : ''} (sitq inspect ${t.id} --log)` : undefined],
-    ['headers', t.headers ? JSON.stringify(t.headers) : undefined],
-    ['decode error', t.decodeError],
-  ], io.colors));
+  io.out(
+    keyValues(
+      [
+        ['id', t.id],
+        ['name', t.name],
+        ['queue', t.queue],
+        ['state', stateColor(io, t.state)],
+        ['attempts', `${t.attempts} of ${t.maxAttempts}`],
+        ['priority', t.priority],
+        ['enqueued', formatTime(t.enqueuedAt, true)],
+        ['run at', formatTime(t.runAt, true)],
+        ['started', t.startedAt ? formatTime(t.startedAt, true) : undefined],
+        ['finished', t.finishedAt ? formatTime(t.finishedAt, true) : undefined],
+        ['took', t.startedAt && t.finishedAt ? formatMs(t.finishedAt - t.startedAt) : undefined],
+        ['lease', t.leaseOwner ? `${t.leaseOwner} until ${formatTime(t.leaseExpiresAt, true)}` : undefined],
+        ['timeout', t.timeoutMs ? formatMs(t.timeoutMs) : undefined],
+        ['idempotency key', t.idempotencyKey],
+        ['serializer', t.serializer],
+        ['payload', JSON.stringify(t.payload)],
+        ['result', t.result !== undefined ? JSON.stringify(t.result) : undefined],
+        ['error', t.error ? `${t.error.name}: ${t.error.message}` : undefined],
+        ['progress', t.progress !== undefined ? JSON.stringify(t.progress) : undefined],
+        [
+          'log',
+          t.log
+            ? `${t.log.length} line(s)${t.logDropped ? `, ${t.logDropped} older dropped` : ''} (sitq inspect ${t.id} --log)`
+            : undefined,
+        ],
+        ['headers', t.headers ? JSON.stringify(t.headers) : undefined],
+        ['decode error', t.decodeError],
+      ],
+      io.colors,
+    ),
+  );
   if (t.error?.stack) io.out(io.colors.dim(t.error.stack));
 }
 
@@ -158,6 +198,10 @@ function showLog(io: Io, t: TaskView, json: boolean): void {
 
 /** `paused, 100/1s, max 5 running`, or `-` for a queue without flow control. */
 function flowSummary(q: QueueStatus): string {
-  const parts = [...(q.paused ? ['paused'] : []), ...(q.rate ? [formatRate(q.rate)] : []), ...(q.maxRunning !== undefined ? [`max ${q.maxRunning} running`] : [])];
+  const parts = [
+    ...(q.paused ? ['paused'] : []),
+    ...(q.rate ? [formatRate(q.rate)] : []),
+    ...(q.maxRunning !== undefined ? [`max ${q.maxRunning} running`] : []),
+  ];
   return parts.join(', ') || '-';
 }

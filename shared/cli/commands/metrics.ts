@@ -7,7 +7,7 @@ import { onInterrupt } from '../signals.js';
 export function register(program: Command, app: App): void {
   program
     .command('metrics')
-    .description('print the profile\'s Prometheus metrics, or serve them at /metrics with --serve HOST:PORT until Ctrl-C')
+    .description("print the profile's Prometheus metrics, or serve them at /metrics with --serve HOST:PORT until Ctrl-C")
     .option('--serve <address>', 'listen on HOST:PORT (127.0.0.1:9464; :PORT for every interface) and answer GET /metrics')
     .action(
       app.action(async (ctx, flags: { serve?: string }) => {

@@ -25,7 +25,11 @@ export function register(program: Command, app: App): void {
             address: profile ? redact(createBackend(profile.backend).address) : undefined,
             options: redactValue(entry),
             ok: !error,
-            problem: error ? describeError(error).replace(/^invalid settings?:\s*/, '').replace(/\n\s*/g, '; ') : undefined,
+            problem: error
+              ? describeError(error)
+                  .replace(/^invalid settings?:\s*/, '')
+                  .replace(/\n\s*/g, '; ')
+              : undefined,
           };
         });
         if (ctx.json) {
@@ -34,12 +38,18 @@ export function register(program: Command, app: App): void {
         }
         const c = io.colors;
         io.out(c.dim(`from ${path}`));
-        io.out(table(rows, [
-          { header: 'PROFILE', value: (r) => (r.default ? `${r.name} *` : r.name) },
-          { header: 'TYPE', value: (r) => r.type },
-          { header: 'ADDRESS', value: (r) => r.address ?? '-' },
-          { header: 'STATUS', value: (r) => (r.ok ? 'ok' : `unusable: ${r.problem}`), color: (t, r) => (r.ok ? c.green(t) : c.red(t)) },
-        ], c));
+        io.out(
+          table(
+            rows,
+            [
+              { header: 'PROFILE', value: (r) => (r.default ? `${r.name} *` : r.name) },
+              { header: 'TYPE', value: (r) => r.type },
+              { header: 'ADDRESS', value: (r) => r.address ?? '-' },
+              { header: 'STATUS', value: (r) => (r.ok ? 'ok' : `unusable: ${r.problem}`), color: (t, r) => (r.ok ? c.green(t) : c.red(t)) },
+            ],
+            c,
+          ),
+        );
         if (rows.some((r) => r.default)) io.out(c.dim('* default profile'));
         return rows.every((r) => r.ok) ? 0 : 1;
       }),

@@ -9,7 +9,11 @@ export function register(program: Command, app: App): void {
   program
     .command('purge')
     .description('delete finished tasks (succeeded, dead, cancelled) that finished more than --older-than ago')
-    .requiredOption('--older-than <ms>', 'age of the finished tasks to delete: ms, or 30s, 15m, 12h, 7d; 0 deletes every finished task', duration(0))
+    .requiredOption(
+      '--older-than <ms>',
+      'age of the finished tasks to delete: ms, or 30s, 15m, 12h, 7d; 0 deletes every finished task',
+      duration(0),
+    )
     .option('-q, --queue <queue>', 'only in this queue', queueName)
     .action(
       app.action(async (ctx, flags: { olderThan: number; queue?: string }) => {
@@ -17,7 +21,10 @@ export function register(program: Command, app: App): void {
         const queue = new TaskQueue(await ctx.connect(profile));
         const deleted = await queue.purge({ olderThanMs: flags.olderThan, ...(flags.queue ? { queue: flags.queue } : {}) });
         if (ctx.json) ctx.io.json({ ok: true, deleted, olderThanMs: flags.olderThan, queue: flags.queue ?? null, profile: profile.name });
-        else ctx.io.out(`deleted ${deleted} finished task(s) older than ${formatMs(flags.olderThan)}${flags.queue ? ` in queue ${flags.queue}` : ''}`);
+        else
+          ctx.io.out(
+            `deleted ${deleted} finished task(s) older than ${formatMs(flags.olderThan)}${flags.queue ? ` in queue ${flags.queue}` : ''}`,
+          );
       }),
     );
 }

@@ -2,7 +2,15 @@
 // a queue's flow control, stored on the backend and obeyed by every worker (shared/core/queue-controls.ts).
 import { InvalidArgumentError, type Command } from 'commander';
 import { TaskQueue } from '../../core/queue.js';
-import { formatRate, MAX_RUNNING, parseRate, RATE_TEXT_EXPECTED, type QueueLimitsChange, type QueueSettings, type RateLimit } from '../../core/queue-settings.js';
+import {
+  formatRate,
+  MAX_RUNNING,
+  parseRate,
+  RATE_TEXT_EXPECTED,
+  type QueueLimitsChange,
+  type QueueSettings,
+  type RateLimit,
+} from '../../core/queue-settings.js';
 import { queueName, wholeNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import type { App } from '../program.js';
@@ -26,7 +34,11 @@ function maxRunningFlag(value: string): number | Off {
 
 /** `paused; rate 100/1s; at most 5 running` — or `no flow control`. */
 export function describeSettings(s: QueueSettings): string {
-  const parts = [s.paused ? 'paused' : 'running', s.rate ? `rate ${formatRate(s.rate)}` : 'no rate limit', s.maxRunning !== undefined ? `at most ${s.maxRunning} running` : 'no running limit'];
+  const parts = [
+    s.paused ? 'paused' : 'running',
+    s.rate ? `rate ${formatRate(s.rate)}` : 'no rate limit',
+    s.maxRunning !== undefined ? `at most ${s.maxRunning} running` : 'no running limit',
+  ];
   return parts.join('; ');
 }
 
@@ -42,7 +54,12 @@ async function openQueue(ctx: CliContext): Promise<{ queue: TaskQueue; profile: 
 
 export function register(program: Command, app: App): void {
   const switches = [
-    { command: 'pause', description: 'stop every worker claiming from a queue (within a second; running tasks finish; enqueueing still works)', done: 'paused', note: ': workers stop claiming from it within a second' },
+    {
+      command: 'pause',
+      description: 'stop every worker claiming from a queue (within a second; running tasks finish; enqueueing still works)',
+      done: 'paused',
+      note: ': workers stop claiming from it within a second',
+    },
     { command: 'resume', description: 'let workers claim from a paused queue again', done: 'resumed', note: '' },
   ] as const;
   for (const s of switches) {
@@ -62,14 +79,21 @@ export function register(program: Command, app: App): void {
 
   program
     .command('limits')
-    .description("show or set a queue's rate limit and most running tasks, across every worker and process (tasks over a limit wait; they do not fail)")
+    .description(
+      "show or set a queue's rate limit and most running tasks, across every worker and process (tasks over a limit wait; they do not fail)",
+    )
     .argument('<queue>', 'queue name', queueName)
     .option('--rate <n/period>', `most task starts per period: ${RATE_TEXT_EXPECTED}; "${OFF}" removes it`, rateFlag)
-    .option('--max-running <n>', `most tasks of the queue running at once (${MAX_RUNNING.min} to ${MAX_RUNNING.max.toLocaleString('en-US')}); "${OFF}" removes it`, maxRunningFlag)
+    .option(
+      '--max-running <n>',
+      `most tasks of the queue running at once (${MAX_RUNNING.min} to ${MAX_RUNNING.max.toLocaleString('en-US')}); "${OFF}" removes it`,
+      maxRunningFlag,
+    )
     .option('--clear', 'remove both limits')
     .action(
       app.action(async (ctx, name: string, flags: { rate?: RateLimit | Off; maxRunning?: number | Off; clear?: boolean }) => {
-        if (flags.clear && (flags.rate !== undefined || flags.maxRunning !== undefined)) throw new UsageError('--clear removes both limits: give it alone, or use --rate off / --max-running off');
+        if (flags.clear && (flags.rate !== undefined || flags.maxRunning !== undefined))
+          throw new UsageError('--clear removes both limits: give it alone, or use --rate off / --max-running off');
         const change: QueueLimitsChange = flags.clear ? { rate: null, maxRunning: null } : {};
         if (flags.rate !== undefined) change.rate = flags.rate === OFF ? null : flags.rate;
         if (flags.maxRunning !== undefined) change.maxRunning = flags.maxRunning === OFF ? null : flags.maxRunning;

@@ -42,7 +42,7 @@ type Flags = { succeeded?: KeepRule | 'none'; dead?: KeepRule | 'none'; cancelle
 export function register(program: Command, app: App): void {
   program
     .command('retention')
-    .description("show or set how many finished tasks a queue keeps (the workers delete the rest continuously)")
+    .description('show or set how many finished tasks a queue keeps (the workers delete the rest continuously)')
     .argument('<queue>', 'queue name', queueName)
     .option('--succeeded <rule>', 'succeeded tasks: an age (7d), a count (1000), both (7d,1000) or none', keepRule)
     .option('--dead <rule>', 'dead tasks: an age, a count, both or none', keepRule)

@@ -26,14 +26,17 @@ interface AddFlags {
 }
 
 function catchUpPolicy(value: string): CatchUpPolicy {
-  if (!(CATCH_UP_POLICIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${CATCH_UP_POLICIES.join(', ')}.`);
+  if (!(CATCH_UP_POLICIES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${CATCH_UP_POLICIES.join(', ')}.`);
   return value as CatchUpPolicy;
 }
 
 const runsOption = ['--runs <n>', 'how many next run times to show (default 5)', wholeNumber(0, 100)] as const;
 
 export function register(program: Command, app: App): void {
-  const schedule = program.command('schedule').description('recurring tasks: cron or fixed-interval schedules stored in the backend and run by the workers');
+  const schedule = program
+    .command('schedule')
+    .description('recurring tasks: cron or fixed-interval schedules stored in the backend and run by the workers');
 
   schedule
     .command('add')
@@ -54,9 +57,15 @@ export function register(program: Command, app: App): void {
     .option('--paused', 'create it paused (sitq schedule resume starts it)')
     .action(
       app.action(async (ctx, name: string, task: string, payloadText: string | undefined, flags: AddFlags) => {
-        if ((flags.cron === undefined) === (flags.every === undefined)) throw new UsageError('give exactly one of --cron <pattern> or --every <ms>');
+        if ((flags.cron === undefined) === (flags.every === undefined))
+          throw new UsageError('give exactly one of --cron <pattern> or --every <ms>');
         if (flags.tz !== undefined && flags.cron === undefined) throw new UsageError('--tz goes with --cron');
-        const spec: ScheduleSpec = flags.every !== undefined ? { every: flags.every } : flags.tz !== undefined ? { cron: flags.cron!, tz: flags.tz } : { cron: flags.cron! };
+        const spec: ScheduleSpec =
+          flags.every !== undefined
+            ? { every: flags.every }
+            : flags.tz !== undefined
+              ? { cron: flags.cron!, tz: flags.tz }
+              : { cron: flags.cron! };
         const payload = await readPayload(payloadText, flags.payloadFile, ctx.io.cwd);
         const options: ScheduleOptions = {};
         if (flags.queue !== undefined) options.queue = flags.queue;
@@ -70,7 +79,9 @@ export function register(program: Command, app: App): void {
         const saved = await queue.schedule(name, spec, task, payload, options);
         if (ctx.json) ctx.io.json({ ok: true, profile, schedule: saved });
         else {
-          ctx.io.out(`Schedule ${saved.name} saved (profile ${profile}): ${task} on queue ${saved.queue}, ${describeSpec(saved.spec)}${saved.paused ? ', paused' : ''}`);
+          ctx.io.out(
+            `Schedule ${saved.name} saved (profile ${profile}): ${task} on queue ${saved.queue}, ${describeSpec(saved.spec)}${saved.paused ? ', paused' : ''}`,
+          );
           showNextRuns(ctx.io, saved);
         }
       }),
@@ -91,15 +102,19 @@ export function register(program: Command, app: App): void {
         const c = ctx.io.colors;
         ctx.io.out(
           schedules.length
-            ? table(schedules, [
-                { header: 'NAME', value: (s) => s.name },
-                { header: 'WHEN', value: (s) => describeSpec(s.spec) },
-                { header: 'TASK', value: (s) => s.task },
-                { header: 'QUEUE', value: (s) => s.queue },
-                { header: 'STATE', value: (s) => (s.paused ? 'paused' : 'active'), color: (t, s) => (s.paused ? c.yellow(t) : t) },
-                { header: 'NEXT RUN', value: (s) => (s.nextRuns.length ? formatTime(s.nextRuns[0]) : '-') },
-                { header: 'LAST RUN', value: (s) => (s.lastRun ? `${formatTime(s.lastRun.tick)} ${s.lastRun.taskId}` : '-') },
-              ], c)
+            ? table(
+                schedules,
+                [
+                  { header: 'NAME', value: (s) => s.name },
+                  { header: 'WHEN', value: (s) => describeSpec(s.spec) },
+                  { header: 'TASK', value: (s) => s.task },
+                  { header: 'QUEUE', value: (s) => s.queue },
+                  { header: 'STATE', value: (s) => (s.paused ? 'paused' : 'active'), color: (t, s) => (s.paused ? c.yellow(t) : t) },
+                  { header: 'NEXT RUN', value: (s) => (s.nextRuns.length ? formatTime(s.nextRuns[0]) : '-') },
+                  { header: 'LAST RUN', value: (s) => (s.lastRun ? `${formatTime(s.lastRun.tick)} ${s.lastRun.taskId}` : '-') },
+                ],
+                c,
+              )
             : `no schedules in profile ${profile} (add one: sitq schedule add NAME TASK --every 5m)`,
         );
       }),
@@ -119,25 +134,30 @@ export function register(program: Command, app: App): void {
           ctx.io.json({ ok: true, profile, schedule: s });
           return;
         }
-        ctx.io.out(keyValues([
-          ['name', s.name],
-          ['when', describeSpec(s.spec)],
-          ['task', s.task],
-          ['payload', 'payload' in s ? preview(s.payload, 200) : `(stored with serializer ${s.serializer})`],
-          ['queue', s.queue],
-          ['state', s.paused ? 'paused' : 'active'],
-          ['catch-up', s.catchUp === 'all' ? `all (at most ${s.catchUpLimit})` : s.catchUp],
-          ['created', formatTime(s.createdAt)],
-          ['updated', formatTime(s.updatedAt)],
-          ['last run', s.lastRun ? `${formatTime(s.lastRun.tick)} → task ${s.lastRun.taskId}` : 'none yet'],
-        ], ctx.io.colors));
+        ctx.io.out(
+          keyValues(
+            [
+              ['name', s.name],
+              ['when', describeSpec(s.spec)],
+              ['task', s.task],
+              ['payload', 'payload' in s ? preview(s.payload, 200) : `(stored with serializer ${s.serializer})`],
+              ['queue', s.queue],
+              ['state', s.paused ? 'paused' : 'active'],
+              ['catch-up', s.catchUp === 'all' ? `all (at most ${s.catchUpLimit})` : s.catchUp],
+              ['created', formatTime(s.createdAt)],
+              ['updated', formatTime(s.updatedAt)],
+              ['last run', s.lastRun ? `${formatTime(s.lastRun.tick)} → task ${s.lastRun.taskId}` : 'none yet'],
+            ],
+            ctx.io.colors,
+          ),
+        );
         showNextRuns(ctx.io, s);
       }),
     );
 
   for (const [verb, description, done] of [
-    ['pause', 'stop enqueuing a schedule\'s ticks (tasks already enqueued stay)', 'paused'],
-    ['resume', 'enqueue a paused schedule\'s ticks again, from the next one (ticks while paused are skipped)', 'resumed'],
+    ['pause', "stop enqueuing a schedule's ticks (tasks already enqueued stay)", 'paused'],
+    ['resume', "enqueue a paused schedule's ticks again, from the next one (ticks while paused are skipped)", 'resumed'],
     ['rm', 'delete a schedule (tasks it enqueued stay)', 'removed'],
   ] as const) {
     schedule
@@ -147,7 +167,12 @@ export function register(program: Command, app: App): void {
       .action(
         app.action(async (ctx, name: string) => {
           const { queue, profile } = await open(ctx);
-          const ok = verb === 'pause' ? await queue.pauseSchedule(name) : verb === 'resume' ? await queue.resumeSchedule(name) : await queue.removeSchedule(name);
+          const ok =
+            verb === 'pause'
+              ? await queue.pauseSchedule(name)
+              : verb === 'resume'
+                ? await queue.resumeSchedule(name)
+                : await queue.removeSchedule(name);
           if (!ok) throw new CommandFailed(`no schedule named ${name} in profile ${profile}`);
           if (ctx.json) ctx.io.json({ ok: true, profile, name, action: verb });
           else ctx.io.out(`${done} schedule ${name}`);

@@ -18,15 +18,26 @@ function resolution(value: string): 'minute' | 'hour' {
 export function register(program: Command, app: App): void {
   program
     .command('stats')
-    .description('throughput history from the backend: enqueued, succeeded, failed, retried and dead tasks and processing-time percentiles per queue')
+    .description(
+      'throughput history from the backend: enqueued, succeeded, failed, retried and dead tasks and processing-time percentiles per queue',
+    )
     .option('-q, --queue <queue>', 'one queue, with a row per period that saw activity', queueName)
-    .option('--since <age>', 'how far back: 15m, 1h, 24h, 14d (minutes are kept 24 h, hours 14 days)', duration(60_000, 14 * 86_400_000), 3_600_000)
+    .option(
+      '--since <age>',
+      'how far back: 15m, 1h, 24h, 14d (minutes are kept 24 h, hours 14 days)',
+      duration(60_000, 14 * 86_400_000),
+      3_600_000,
+    )
     .option('--resolution <r>', 'minute or hour (default: minute up to 24 h, else hour)', resolution)
     .action(
       app.action(async (ctx, flags: { queue?: string; since: number; resolution?: 'minute' | 'hour' }) => {
         const profile = await ctx.profile();
         const queue = new TaskQueue(await ctx.connect(profile), { history: false });
-        const report = await queue.stats({ since: Date.now() - flags.since, ...(flags.queue ? { queue: flags.queue } : {}), ...(flags.resolution ? { resolution: flags.resolution } : {}) });
+        const report = await queue.stats({
+          since: Date.now() - flags.since,
+          ...(flags.queue ? { queue: flags.queue } : {}),
+          ...(flags.resolution ? { resolution: flags.resolution } : {}),
+        });
         if (ctx.json) {
           ctx.io.json({ ok: true, profile: profile.name, ...report });
           return 0;
@@ -65,5 +76,12 @@ function printReport(out: (text?: string) => void, report: HistoryReport, perPer
   const active = report.queues[0].points.filter((p) => p.enqueued + p.succeeded + p.failed > 0).slice(-MAX_PERIOD_ROWS);
   out();
   if (active.length === 0) out(`no activity in queue ${report.queues[0].queue} in this window`);
-  else out(table(active, columns({ header: report.resolution === 'minute' ? 'MINUTE' : 'HOUR', value: (p) => formatTime(p.at).slice(0, 16) }), colors));
+  else
+    out(
+      table(
+        active,
+        columns({ header: report.resolution === 'minute' ? 'MINUTE' : 'HOUR', value: (p) => formatTime(p.at).slice(0, 16) }),
+        colors,
+      ),
+    );
 }

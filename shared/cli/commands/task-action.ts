@@ -9,7 +9,9 @@ export async function taskAction(ctx: CliContext, id: string, action: 'requeue' 
   const ok = action === 'requeue' ? await queue.requeue(id) : await queue.cancel(id);
   if (!ok) {
     const task = await queue.getTask(id);
-    throw new CommandFailed(task ? `task ${id} is ${task.state}; only a ${allowed} task can be ${done}` : `no task with id ${id} in profile ${profile.name}`);
+    throw new CommandFailed(
+      task ? `task ${id} is ${task.state}; only a ${allowed} task can be ${done}` : `no task with id ${id} in profile ${profile.name}`,
+    );
   }
   if (ctx.json) ctx.io.json({ ok: true, id, action, profile: profile.name });
   else ctx.io.out(`${done} ${id}`);

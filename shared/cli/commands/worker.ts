@@ -28,13 +28,15 @@ interface WorkerFlags {
 export function register(program: Command, app: App): void {
   program
     .command('worker')
-    .description('run tasks: the built-in test tasks plus the handlers your --tasks module exports (Ctrl-C stops gracefully; a second Ctrl-C forces)')
+    .description(
+      'run tasks: the built-in test tasks plus the handlers your --tasks module exports (Ctrl-C stops gracefully; a second Ctrl-C forces)',
+    )
     .option('-t, --tasks <module>', 'a JavaScript module exporting defineTask(...) definitions (or a default array/object of them)')
     .option('-C, --concurrency <n>', 'most tasks running at once', wholeNumber(1, 10_000), 10)
     .option('-q, --queues <names>', 'queues to take from, comma-separated', queueList, ['default'])
     .option('--lease <ms>', 'lease length: a task whose worker stops renewing is handed out again after this (default 30s)', duration(100))
     .option('--poll <ms>', 'longest wait for new work in one claim when idle (default 1s)', duration(1))
-    .option('--task-timeout <ms>', 'default time limit per attempt (a task\'s own timeout wins)', duration(1))
+    .option('--task-timeout <ms>', "default time limit per attempt (a task's own timeout wins)", duration(1))
     .option('--grace <ms>', 'on stop, how long running tasks may take to finish before they are aborted', duration(0), 30_000)
     .option('--until-empty', 'stop once the queues hold no pending, delayed or running task')
     .option('--quiet', 'print only the start and the end, not every task')
@@ -60,7 +62,14 @@ export function register(program: Command, app: App): void {
         if (!flags.quiet) attachTaskOutput(worker, io, ctx.json);
 
         await worker.start();
-        const intro = { workerId: worker.id, profile: profile.name, address: backend.address, queues: flags.queues, concurrency: flags.concurrency, tasks: worker.taskNames };
+        const intro = {
+          workerId: worker.id,
+          profile: profile.name,
+          address: backend.address,
+          queues: flags.queues,
+          concurrency: flags.concurrency,
+          tasks: worker.taskNames,
+        };
         if (ctx.json) emit('worker-started', intro);
         else {
           io.out(`worker ${worker.id} started on ${profile.name} (${backend.address})`);
@@ -71,7 +80,8 @@ export function register(program: Command, app: App): void {
         const stopRequested = new AbortController();
         const dispose = onInterrupt(
           () => {
-            if (!ctx.json) io.err(`stopping: waiting up to ${formatMs(flags.grace)} for ${worker.info.running} running task(s); Ctrl-C again to force`);
+            if (!ctx.json)
+              io.err(`stopping: waiting up to ${formatMs(flags.grace)} for ${worker.info.running} running task(s); Ctrl-C again to force`);
             stopRequested.abort();
           },
           () => {
@@ -96,7 +106,10 @@ function attachTaskOutput(worker: Worker, io: Io, json: boolean): void {
   const c = io.colors;
   const line = (kind: string, e: WorkerTaskEvent, text: string) => {
     if (json) io.json({ event: kind, ...e });
-    else io.out(`${formatTime(e.at, true)}  ${text}  ${e.name}  ${e.taskId}  ${e.queue}${e.durationMs !== undefined ? `  ${formatMs(e.durationMs)}` : ''}${e.error ? `  ${e.error.name}: ${e.error.message}` : ''}`);
+    else
+      io.out(
+        `${formatTime(e.at, true)}  ${text}  ${e.name}  ${e.taskId}  ${e.queue}${e.durationMs !== undefined ? `  ${formatMs(e.durationMs)}` : ''}${e.error ? `  ${e.error.name}: ${e.error.message}` : ''}`,
+      );
   };
   worker.on('succeeded', (e) => line('succeeded', e, c.green('ok   ')));
   worker.on('retried', (e) => line('retried', e, c.yellow('retry')));
@@ -116,7 +129,9 @@ async function watchForEmpty(backend: Backend, worker: Worker, queues: string[],
     if (stop.signal.aborted) return;
     try {
       const counts = await backend.counts();
-      const left = counts.filter((q) => queues.includes(q.queue)).reduce((n, q) => n + q.counts.pending + q.counts.delayed + q.counts.running, 0);
+      const left = counts
+        .filter((q) => queues.includes(q.queue))
+        .reduce((n, q) => n + q.counts.pending + q.counts.delayed + q.counts.running, 0);
       if (left === 0 && worker.info.running === 0) stop.abort();
     } catch {
       // the worker reports backend trouble itself; keep watching

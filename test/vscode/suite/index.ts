@@ -21,7 +21,14 @@ export async function run(): Promise<void> {
   await extension.activate();
   assert.ok(extension.isActive);
   const commands = await vscode.commands.getCommands(true);
-  for (const id of ['sitq.addProfile', 'sitq.addLocalSqlite', 'sitq.enqueueTestTasks', 'sitq.startWorker', 'sitq.runBenchmark', 'sitq.openDashboard']) {
+  for (const id of [
+    'sitq.addProfile',
+    'sitq.addLocalSqlite',
+    'sitq.enqueueTestTasks',
+    'sitq.startWorker',
+    'sitq.runBenchmark',
+    'sitq.openDashboard',
+  ]) {
     assert.ok(commands.includes(id), `${id} is registered`);
   }
   if (!vscode.workspace.workspaceFolders?.length) mkdtempSync(`${tmpdir()}/sitq-electron-`);
