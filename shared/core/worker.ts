@@ -223,7 +223,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private timers: NodeJS.Timeout[] = [];
   private maintenanceBusy = false;
   /** Set while a task that came back from an expired lease runs alone, or while the worker waits
-   *  for its running tasks to finish so that such a task can run alone next. */
+   *  for its running tasks to finish (their results recorded) so that such a task can run alone next. */
   private isolating = false;
   private startedAt = 0;
   /** Pause, rate limit and maxRunning of this worker's queues (queue-controls.ts). */
@@ -397,7 +397,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async claimLoop(): Promise<void> {
     let pause = 0;
     while (this.state === 'running') {
-      if (this.isolating && this.running.size === 0) this.isolating = false;
+      if (this.isolating && this.quiet) this.isolating = false;
       const free = this.maxConcurrency - this.running.size;
       // At most maxConcurrency completions in flight: a backend that takes claims but not
       // completions cannot make the worker hold ever more leases.
@@ -423,7 +423,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** One claim; starts what it got and answers the queue of each task started. */
   private async claimAndBegin(queues: readonly string[], max: number, waitMs: number): Promise<string[]> {
-    if (this.state !== 'running') return [];
+    // A round of flow-controlled claims (queue-controls.ts) may call this several times: once a
+    // suspect is isolating the worker, the rest of the round claims nothing.
+    if (this.state !== 'running' || this.isolating) return [];
     const claimSentAt = performance.now();
     let claimed = await this.backend.claim({
       workerId: this.id,
@@ -451,8 +453,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // claim goes back unstarted (a release costs no attempt).
     // With other tasks still running, the suspects go back and the rest start; no claim follows
     // until the running tasks are done, so that the next claim can run a suspect alone.
+    // "Done" includes their results being recorded: a suspect that kills the process before a
+    // finished task's batched completion is written would cost that task an attempt too.
     this.isolating = true;
-    const start = this.running.size === 0 ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
+    const start = this.quiet ? [suspect] : claimed.filter((c) => !cameBackFromExpiredLease(c));
     const back = claimed.filter((c) => !start.includes(c));
     if (back.length > 0) {
       await this.backend
@@ -461,6 +465,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     for (const c of start) this.begin(c, claimSentAt);
     return start.map((c) => c.record.queue);
+  }
+
+  /** Nothing runs and every finished task's result is recorded (or given up). */
+  private get quiet(): boolean {
+    return this.running.size === 0 && this.reporting.size === 0;
   }
 
   /** Queue settings changed: the claim now waiting ends (empty), so the next one obeys them. */
