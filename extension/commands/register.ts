@@ -13,7 +13,8 @@ import { cancelTask, copyTaskId, enqueueTestTasks, openTask, purge, requeueTask 
 import { clearStoppedWorkers, showWorkerLog, startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
 import { pauseSchedule, removeSchedule, resumeSchedule } from './schedules.js';
-import { pauseQueue, resumeQueue } from './queues.js';
+import { pauseQueue, resumeQueue, setQueueLimits, setRetention } from './queues.js';
+import { addSchedule, editSchedule } from './schedule-form.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const table: Record<string, [string, (...args: never[]) => unknown]> = {
@@ -42,6 +43,10 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.copyTaskId': ['Copy task id', (node: unknown, selection?: unknown) => copyTaskId(node, selection)],
     'sitq.pauseQueue': ['Pause queue', (node?: unknown) => pauseQueue(ctx, node)],
     'sitq.resumeQueue': ['Resume queue', (node?: unknown) => resumeQueue(ctx, node)],
+    'sitq.setQueueLimits': ['Set queue limits', (node?: unknown) => setQueueLimits(ctx, node)],
+    'sitq.setRetention': ['Set retention', (node?: unknown) => setRetention(ctx, node)],
+    'sitq.addSchedule': ['Add schedule', (node?: unknown) => addSchedule(ctx, node)],
+    'sitq.editSchedule': ['Edit schedule', (node?: unknown) => editSchedule(ctx, node)],
     'sitq.pauseSchedule': ['Pause schedule', (node?: unknown) => pauseSchedule(ctx, node)],
     'sitq.resumeSchedule': ['Resume schedule', (node?: unknown) => resumeSchedule(ctx, node)],
     'sitq.removeSchedule': ['Remove schedule', (node?: unknown) => removeSchedule(ctx, node)],

@@ -191,10 +191,10 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
         return [
           new MessageNode(
             `noschedules:${node.profile}`,
-            'No schedules',
+            'No schedules: add one',
             'info',
-            'Create one with `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().',
-            undefined,
+            "Add Schedule… (this group's menu), `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().",
+            { command: 'sitq.addSchedule', title: 'Add Schedule…', arguments: [node] },
             node,
           ),
         ];

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ProfileHealth, ProfileView, QueueView, TaskDetail, TaskProgress, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
+import { formatDurationText, formatRate, type KeepRule } from '../../shared/core/queue-settings.js';
 import { explain } from '../explain.js';
 import type { ScheduleNode, SchedulesNode } from './schedules.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
@@ -91,7 +92,8 @@ export class QueueNode extends vscode.TreeItem {
   ) {
     super(queue.queue, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `queue:${profile}:${queue.queue}`;
-    this.description = queue.paused ? `paused · ${formatCounts(queue.counts)}` : formatCounts(queue.counts);
+    const limits = describeLimits(queue);
+    this.description = `${queue.paused ? 'paused · ' : ''}${formatCounts(queue.counts)}${limits ? ` · ${limits}` : ''}`;
     this.iconPath = new vscode.ThemeIcon(queue.paused ? 'debug-pause' : 'list-unordered');
     // `sitq.queue.paused` / `sitq.queue.active`: the menus offer Resume or Pause.
     this.contextValue = `sitq.queue.${queue.paused ? 'paused' : 'active'}`;
@@ -102,6 +104,23 @@ export class QueueNode extends vscode.TreeItem {
     const q = this.queue;
     return `${q.queue}: ${formatCounts(q.counts, true)}${q.oldestPendingAgeMs ? `\noldest pending: ${formatAge(q.oldestPendingAgeMs)}` : ''}`;
   }
+}
+
+/** `rate 100/1s, at most 3 running`, or '' when the queue has no limits. */
+export function describeLimits(s: { rate?: { max: number; perMs: number }; maxRunning?: number }): string {
+  const parts: string[] = [];
+  if (s.rate) parts.push(`rate ${formatRate(s.rate)}`);
+  if (s.maxRunning !== undefined) parts.push(`at most ${s.maxRunning} running`);
+  return parts.join(', ');
+}
+
+/** `7d, at most 1000` / `all`: what one retention rule keeps. */
+export function describeKeepRule(rule: KeepRule | undefined): string {
+  if (!rule || (rule.maxAgeMs === undefined && rule.maxCount === undefined)) return 'all';
+  const parts: string[] = [];
+  if (rule.maxAgeMs !== undefined) parts.push(`${formatDurationText(rule.maxAgeMs)}`);
+  if (rule.maxCount !== undefined) parts.push(`at most ${rule.maxCount}`);
+  return parts.join(', ');
 }
 
 const STATE_ICONS: Record<TaskState, [string, string | undefined]> = {

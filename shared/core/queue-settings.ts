@@ -253,6 +253,35 @@ export function parseRate(text: string): RateLimit | undefined {
   return rateIssues(rate).length === 0 ? rate : undefined;
 }
 
+/** `500ms`, `30s`, `5m`, `1.5h`, `7d` → ms; undefined when it is not a number with a unit. */
+export function parseDurationText(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/.exec(text);
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]]) : undefined;
+}
+
+/** ms → the text parseDurationText reads back, in the largest unit that divides it (`7d`, `90s`). */
+export function formatDurationText(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms > 0 && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
+export const KEEP_RULE_EXPECTED = 'an age with a unit (30s, 12h, 7d), a count (1000), both separated by a comma (7d,1000), or none';
+
+/** A retention rule as the CLI and the extension take it: `7d` → { maxAgeMs }, `1000` →
+ *  { maxCount }, `7d,1000` → both, `none` → 'none' (no rule); else `bad` is the part that is not one. */
+export function parseKeepRule(text: string): { rule: KeepRule | 'none' } | { bad: string } {
+  if (text.trim() === 'none') return { rule: 'none' };
+  const rule: KeepRule = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const age = parseDurationText(part);
+    const count = /^\d+$/.test(part) ? Number(part) : undefined;
+    if (count !== undefined && count <= MAX_COUNT && rule.maxCount === undefined) rule.maxCount = count;
+    else if (age !== undefined && age <= MAX_AGE_MS && rule.maxAgeMs === undefined) rule.maxAgeMs = age;
+    else return { bad: part };
+  }
+  return { rule };
+}
+
 /** `{ max: 100, perMs: 1000 }` → `100/1s` (the largest unit that divides the period). */
 export function formatRate(rate: RateLimit): string {
   for (const unit of ['d', 'h', 'm', 's'] as const)

@@ -110,6 +110,19 @@ export class Workbench {
     throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
   }
 
+  /** Types `value` into the visible input box (not accepting it) and waits until its title, prompt
+   *  or message matches `expected` (an as-you-type check or preview); returns that text. */
+  async typeAndSee(value: string, expected: RegExp): Promise<string> {
+    await this.quickInput().fill(value);
+    for (const end = Date.now() + 30_000; ;) {
+      const text = await this.quickInputText();
+      if (expected.test(text)) return text;
+      if (Date.now() > end)
+        throw new Error(`typing ${JSON.stringify(value)} showed no ${String(expected)} (showing: ${JSON.stringify(text)})`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
   /** Waits for the quick input whose title, prompt or placeholder matches; returns that text. */
   async waitForQuickInput(expected: string | RegExp): Promise<string> {
     const matches = (text: string) =>
