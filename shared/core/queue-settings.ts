@@ -47,8 +47,10 @@ export function queueSettingsKey(queue: string): string {
 }
 
 /** The longest age a keep rule takes: 100 years. */
-const MAX_AGE_MS = 100 * 365 * 86_400_000;
-const MAX_COUNT = 1_000_000_000;
+export const MAX_AGE_MS = 100 * 365 * 86_400_000;
+/** The largest count a keep rule takes. */
+export const MAX_COUNT = 1_000_000_000;
+export const KEEP_COUNT: WholeNumberRange = { min: 0, max: MAX_COUNT, what: 'a number of tasks' };
 
 /** A ConfigurationError naming `option.<state>.<field>` unless `keep` is a well-formed KeepSettings;
  *  answers it without empty rules. */
@@ -280,6 +282,26 @@ export function parseKeepRule(text: string): { rule: KeepRule | 'none' } | { bad
     else return { bad: part };
   }
   return { rule };
+}
+
+export const AGE_TEXT_EXPECTED = 'an age with a unit: 30s, 12h, 7d, 1.5h (up to 100 years)';
+
+/** A keep rule's age as the dashboard's form takes it: parseDurationText within the rule's range. */
+export function parseAge(text: string): number | undefined {
+  const ms = parseDurationText(text);
+  return ms !== undefined && ms <= MAX_AGE_MS ? ms : undefined;
+}
+
+/** The stored keep rules for a listing, without empty rules; undefined when the queue has none or
+ *  they are malformed (written by hand: the listing must not fail on them). */
+export function keepSettings(s: QueueSettings): KeepSettings | undefined {
+  if (s.keep === undefined) return undefined;
+  try {
+    const keep = checkKeep(s.keep);
+    return Object.keys(keep).length > 0 ? keep : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `{ max: 100, perMs: 1000 }` → `100/1s` (the largest unit that divides the period). */
