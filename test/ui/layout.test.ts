@@ -3,7 +3,7 @@
 //   "No profiles yet" for profiles that exist (the list is held back on the wire to make the gap
 //   wide enough to see);
 // - at 800, 1280 and 1920 px, light and dark, every row action (a profile's Test…Delete, a queue's
-//   Pause, Limits… and Purge…, the open task's Requeue) can be scrolled to and is then inside the
+//   Pause, Limits…, Retention… and Purge…, the open task's Requeue) can be scrolled to and is then inside the
 //   window and its table, and is what a click there hits; with the task drawer open too (beside
 //   the tables from 1100 px; below that it slides over them, so the row actions are checked again
 //   once it is closed).
@@ -138,22 +138,22 @@ for (const { width, dark } of SIZES_AND_THEMES) {
       await shots.take(page, `profiles-${tag}`);
 
       await page.goto(`${t.dashboard.url}#/queues`);
-      // Pause, Limits… and Purge… (issue 12 added the first two).
+      // Pause, Limits…, Retention… and Purge… (issue 12 added the first three).
       const queueActions = page.locator('[data-testid=queue-row-default] .row-actions button');
       await queueActions.first().waitFor({ timeout: 30_000 });
-      await assertReachable(queueActions, 3, `queue row at ${tag}`);
+      await assertReachable(queueActions, 4, `queue row at ${tag}`);
       // Opening a task from the list (under the history charts) scrolls the window down to it.
       await page.locator('[data-testid=task-row][data-state=dead]').first().click();
       await page.locator('[data-testid=task-detail] .detail-actions button', { hasText: 'Requeue' }).waitFor({ timeout: 20_000 });
       await assertReachable(page.locator('[data-testid=task-detail] .detail-actions button'), 1, `task drawer at ${tag}`);
       if (width >= DRAWER_BESIDE_FROM) {
-        await assertReachable(queueActions, 3, `queue row beside the drawer at ${tag}`);
+        await assertReachable(queueActions, 4, `queue row beside the drawer at ${tag}`);
         await shots.take(page, `queues-drawer-${tag}`);
       } else {
         await shots.take(page, `queues-drawer-${tag}`);
         await page.locator('[data-testid=task-detail] button[aria-label="Close task detail"]').click();
         await page.locator('[data-testid=task-detail]').waitFor({ state: 'detached', timeout: 10_000 });
-        await assertReachable(queueActions, 3, `queue row after closing the drawer at ${tag}`);
+        await assertReachable(queueActions, 4, `queue row after closing the drawer at ${tag}`);
       }
       // The action works from there: Purge… opens its confirmation.
       await queueActions.filter({ hasText: 'Purge' }).click();
