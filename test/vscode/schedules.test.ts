@@ -3,7 +3,8 @@
 // row's context menu change the backend (read back here) and the row; Remove asks first. A running
 // task's row shows its progress and offers Cancel, which stops its handler; a queue row's inline
 // Pause and Resume. Then the forms: Add Schedule… and Edit Schedule… typed into their input boxes,
-// Set Queue Limits… and Set Retention… on a queue row. SQLite: no server.
+// Set Queue Limits… and Set Retention… on a queue row; Show Task Log filling an editor while a task
+// logs; the queue row's throughput tooltip. SQLite: no server.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,11 +15,33 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { defineTask } from '../../shared/core/tasks.js';
 import { Worker } from '../../shared/core/worker.js';
 import { codeServerSkipReason } from './harness.js';
-import { openVscode } from './session.js';
+import { openVscode, treeEvents } from './session.js';
 
 const skip = codeServerSkipReason();
 
 /** Polls the backend (not the UI) until `check` holds: what a menu action wrote. */
+/** Gates a test opens, by name: a handler waits on one until the test opens it. */
+const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+function gate(name: string): { opened: Promise<void>; open: () => void } {
+  let g = gates.get(name);
+  if (!g) {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    gates.set(name, (g = { opened, open }));
+  }
+  return g;
+}
+
+/** Logs three lines, waits for `<tag>:half`, logs three more, waits for `<tag>:end`, succeeds. */
+const chatty = defineTask('fixture.chatty', async ({ tag }: { tag: string }, ctx) => {
+  const wait = (name: string) =>
+    Promise.race([gate(`${tag}:${name}`).opened, new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }))]);
+  for (let i = 1; i <= 3; i++) ctx.log(`${tag} line ${i}`);
+  await wait('half');
+  for (let i = 4; i <= 6; i++) ctx.log(`${tag} line ${i}`);
+  await wait('end');
+});
+
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   for (const end = Date.now() + ms; !(await check());) {
     if (Date.now() > end) throw new Error(`${what}: not so within ${ms / 1000} s`);
@@ -94,7 +117,7 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
       aborted();
     });
     // No scheduler: the paused 'nightly' must stay the only thing that enqueues nothing.
-    worker = new Worker(backend!, { tasks: [hold], queues: ['long'], pollInterval: 100, logger: silentLogger, schedules: false });
+    worker = new Worker(backend!, { tasks: [hold, chatty], queues: ['long'], pollInterval: 100, logger: silentLogger, schedules: false });
     await worker.start();
     const id = await queue.enqueue(hold, null, { queue: 'long', maxAttempts: 1 });
     await until('the task runs with its progress stored', async () => {
@@ -190,7 +213,48 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
   });
 
   const longRow = () => wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/);
+  const openTaskLog = async (tag: string): Promise<string> => {
+    const id = await queue.enqueue(chatty, { tag }, { queue: 'long', maxAttempts: 1 });
+    await until(`${tag} runs and has logged 3 lines`, async () => (await queue.getTask(id))?.log?.length === 3);
+    await wb.expand(longRow());
+    await wb.expand(wb.treeRowNamed('Backends', 'running'));
+    await wb.contextMenu(wb.treeRow('Backends', 'fixture.chatty', `…${id.slice(-8)}`), /^Show Task Log/);
+    await wb.waitForEditorText(
+      new RegExp(`${tag} line 1\\n${tag} line 2\\n${tag} line 3\\n--- running \\(attempt 1 of 1\\): following its log ---`),
+    );
+    return id;
+  };
+  const extensionLogHas = (line: string) => until(`the extension's log says "${line}"`, async () => s.log().includes(line), 30_000);
+
+  await s.step("Show Task Log fills an editor while the task logs and ends with the task's final state", async () => {
+    const id = await openTaskLog('a');
+    await extensionLogHas(`task log ${id}: following`);
+    gate('a:half').open();
+    // Lines logged after the editor opened, shown with no click.
+    await wb.waitForEditorText(/a line 3\na line 4\na line 5\na line 6\n--- running/);
+    await s.shot('task-log-live');
+    gate('a:end').open();
+    await wb.waitForEditorText(/a line 6\n=== succeeded \(attempt 1 of 1, ran .+\) ===/);
+    await extensionLogHas(`task log ${id}: stopped following (it is succeeded)`);
+    await s.shot('task-log-final');
+  });
+
+  await s.step('closing a task log stops following the task', async () => {
+    const id = await openTaskLog('b');
+    await extensionLogHas(`task log ${id}: following`);
+    await wb.runCommand('View: Close Editor');
+    await extensionLogHas(`task log ${id}: stopped following (its editor was closed)`);
+    gate('b:half').open();
+    gate('b:end').open();
+    await until('b succeeds', async () => (await queue.getTask(id))?.state === 'succeeded');
+  });
+
   await s.step('Set Queue Limits… checks the rate as typed, stores both limits, and the row shows them', async () => {
+    // The history of the two tasks above is written every 2 s: the tooltip below must find it.
+    await until('the last hour of long has 2 succeeded tasks', async () => {
+      const report = await queue.stats({ queue: 'long', since: Date.now() - 3_600_000, resolution: 'minute' });
+      return report.queues.find((q) => q.queue === 'long')?.total.succeeded === 2;
+    });
     await wb.contextMenu(longRow(), /^Set Queue Limits/);
     await wb.waitForQuickInput(/Limits of queue long in local \(1\/2\)/);
     await wb.typeAndSee('fast', /limits\.rate: expected a rate as N\/PERIOD/);
@@ -203,6 +267,22 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
       return settings.rate?.max === 100 && settings.rate.perMs === 1000 && settings.maxRunning === 3;
     });
     await wb.treeRow('Backends', /^\s*long\s*\d.* · rate 100\/1s, at most 3 running/).waitFor({ timeout: 30_000 });
+  });
+
+  await s.step("the queue row's tooltip has the last hour's throughput and its limits", async () => {
+    await wb.page.mouse.move(5, 5);
+    const eventsBefore = treeEvents(s).length;
+    await longRow().hover();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Last hour' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = (await hover.textContent()) ?? '';
+    assert.match(text, /Last hour: 2 succeeded \(0\.0\d\/min\) · \d+ failed \(\d+\.\d\d\/min\) · p95 \d/);
+    assert.match(text, /Limits: rate 100\/1s, at most 3 running/);
+    assert.match(text, /Keeps: succeeded all · dead all · cancelled all/);
+    // Read on hover (resolveTreeItem): the tree sent no change event for it.
+    assert.deepEqual(treeEvents(s).slice(eventsBefore), [], 'no tree change event while the tooltip was read');
+    await s.shot('queue-tooltip');
+    await wb.page.mouse.move(5, 5);
   });
 
   await s.step(

@@ -123,6 +123,27 @@ export class Workbench {
     }
   }
 
+  /** The lines the active editor shows, top to bottom (Monaco draws only those in view). */
+  async editorText(): Promise<string> {
+    return this.page.evaluate<string>(`(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      if (!editor) return '';
+      const lines = [...editor.querySelectorAll('.view-lines .view-line')].map((l) => [parseFloat(l.style.top) || 0, l.textContent.replace(/\\u00a0/g, ' ')]);
+      return lines.sort((a, b) => a[0] - b[0]).map((l) => l[1]).join('\\n');
+    })()`);
+  }
+
+  /** Waits until the active editor's text matches; returns it. */
+  async waitForEditorText(expected: RegExp, ms = 60_000): Promise<string> {
+    for (const end = Date.now() + ms; ;) {
+      const text = await this.editorText();
+      if (expected.test(text)) return text;
+      if (Date.now() > end)
+        throw new Error(`the editor shows no ${String(expected)} within ${ms / 1000} s (showing: ${JSON.stringify(text)})`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
   /** Waits for the quick input whose title, prompt or placeholder matches; returns that text. */
   async waitForQuickInput(expected: string | RegExp): Promise<string> {
     const matches = (text: string) =>
