@@ -148,8 +148,7 @@ export interface Backend {
   waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null>;
   listQueues(): Promise<string[]>;
   counts(): Promise<QueueCounts[]>;
-  /** Newest first (by enqueue order); limit 1..1000 (default 50). The records carry no log (`log`,
-   *  `logDropped`): getTask has it (progress.ts `withoutLog`). */
+  /** Newest first (by enqueue order); limit 1..1000 (default 50). */
   listTasks(query: ListTasksQuery): Promise<TaskPage>;
 
   // --- events ------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 //
 // - Settings (`queues/<queue>`) are read every SETTINGS_POLL_MS; a change ends the claim now
 //   waiting (so a paused queue's task is not taken by a claim sent before the pause was seen) and
-//   wakes a worker sleeping on a paused or limited queue (so resume takes effect at once).
+//   wakes a worker sleeping on a paused or limited queue (so resume takes effect at once);
+//   refreshNow() reads them at once (the dashboard, after it changed them). Tasks a claim brings back
+//   after a change are held to the new settings (admit).
 // - Rate `{ max, perMs }`: a token bucket in `limits/<queue>/rate` (`{ t, at }`: tokens at epoch ms
 //   `at`), refilled at max per perMs, created empty, holding at most burst(rate) tokens — a quarter of
 //   max (at least 1), so starts are spread over the period rather than bunched at its start, while
@@ -47,16 +49,33 @@ export interface QueueControlsHost {
   runningIn(queue: string): number;
   /** Settings changed: end the claim now waiting, so the next claim sees them. */
   interruptClaim(): void;
+  /** Whether another claim may be sent in this round (the worker is running and not isolating a
+   *  task that came back from an expired lease). */
+  mayClaim(): boolean;
   /** Gives claimed, unstarted tasks back (no attempt counted). */
   release(tasks: readonly ClaimedTask[]): Promise<void>;
   warn(message: string): void;
 }
 
-/** Claims up to `max` tasks from `queues` (waiting up to `waitMs` for one), starts them, and
- *  answers the queue of each task it started. */
-export type ClaimAndBegin = (queues: readonly string[], max: number, waitMs: number) => Promise<string[]>;
+/** The settings a claim was decided on (QueueControls.snapshot): compared after the claim, so that
+ *  tasks a claim brings back after a change obey the new settings (QueueControls.admit). */
+export type SettingsSnapshot = ReadonlyMap<string, QueueSettings>;
+
+/** Claims up to `max` tasks from `queues` (waiting up to `waitMs` for one), decided on the settings
+ *  `seen`, starts them, and answers the queue of each task it started. */
+export type ClaimAndBegin = (queues: readonly string[], max: number, waitMs: number, seen: SettingsSnapshot) => Promise<string[]>;
+
+/** What admit() lets a claim start, and how to settle the grants it took once they started. */
+export interface Admission {
+  start: ClaimedTask[];
+  /** Call once with the queue of each task started (of `start`). */
+  settle(started: readonly string[]): Promise<void>;
+}
 
 interface Grant {
+  /** The rate its tokens came from: they go back only while the rate is unchanged (a changed rate
+   *  starts a new bucket). */
+  rate?: RateLimit;
   /** Tasks the queue's limits allow this claim. */
   granted: number;
   /** Of those, slots reserved in the maxRunning table. */
@@ -72,13 +91,18 @@ interface Bucket {
 type SlotTable = Record<string, { n: number; exp: number }>;
 
 const isLimited = (s: QueueSettings | undefined): boolean => !!s && (s.rate !== undefined || s.maxRunning !== undefined);
+const sameRate = (a: RateLimit | undefined, b: RateLimit | undefined): boolean => a?.max === b?.max && a?.perMs === b?.perMs;
+const sameLimits = (a: QueueSettings | undefined, b: QueueSettings | undefined): boolean =>
+  a?.maxRunning === b?.maxRunning && sameRate(a?.rate, b?.rate);
 
 export class QueueControls {
   /** Settings of this worker's queues that have any flow control. */
-  private settings = new Map<string, QueueSettings>();
+  private settings: SettingsSnapshot = new Map<string, QueueSettings>();
   private signature = '';
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** The settings read in progress: reads run one at a time, so an older read never lands last. */
+  private reading: Promise<boolean> = Promise.resolve(false);
   private stopped = false;
   private wakeSleeper: (() => void) | undefined;
   private lastReadError: string | undefined;
@@ -97,11 +121,24 @@ export class QueueControls {
     return this.settings.size > 0;
   }
 
+  /** The settings now in force; replaced (never changed in place) when they change. */
+  get snapshot(): SettingsSnapshot {
+    return this.settings;
+  }
+
   /** Reads the settings once (so a paused queue is never claimed at start), then polls them. */
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => void this.tick(), SETTINGS_POLL_MS);
     this.timer.unref();
+  }
+
+  /** Reads the settings now rather than at the next poll (a tool that changed them asks for it):
+   *  once it resolves, every claim obeys what was stored before the call — a claim waiting is
+   *  ended, a sleeper woken, and tasks a claim sent earlier brings back are admitted under them. */
+  async refreshNow(): Promise<void> {
+    if (this.stopped) return;
+    if (await this.refresh()) this.changed();
   }
 
   /** Stops polling and ends a sleep; the slot table entries stay until finish(). */
@@ -125,12 +162,70 @@ export class QueueControls {
     if (this.settings.get(queue)?.maxRunning !== undefined || this.written.has(queue)) this.markDirty(queue);
   }
 
-  /** The tasks of queues that are paused now go back unstarted; the rest are returned. */
-  async withoutPaused(claimed: ClaimedTask[]): Promise<ClaimedTask[]> {
-    const back = claimed.filter((c) => this.settings.get(c.record.queue)?.paused === true);
-    if (back.length === 0) return claimed;
-    await this.host.release(back);
-    return claimed.filter((c) => !back.includes(c));
+  /**
+   * The tasks a claim decided on `seen` may start under the settings now in force. Tasks of a queue
+   * paused now go back unstarted (no attempt). Where a queue's limits changed while the claim was
+   * in flight, its tasks are held to the new ones: a queue claimed without limits takes a grant now
+   * (slots, then tokens) for what it brought; one whose maxRunning went down gives back what the
+   * slot table no longer has room for; one whose rate changed takes tokens from the new bucket.
+   * Tasks beyond that go back unstarted too.
+   */
+  async admit(claimed: ClaimedTask[], seen: SettingsSnapshot): Promise<Admission> {
+    const none: Admission = { start: claimed, settle: () => Promise.resolve() };
+    if (claimed.length === 0 || (this.settings === seen && !this.active)) return none;
+    const now = this.settings;
+    const back = new Set(claimed.filter((c) => now.get(c.record.queue)?.paused === true));
+    const grants = new Map<string, { grant: Grant; s: QueueSettings }>();
+    if (now !== seen) {
+      for (const queue of new Set(claimed.map((c) => c.record.queue))) {
+        const s = now.get(queue);
+        const before = seen.get(queue);
+        if (s?.paused || !isLimited(s) || sameLimits(before, s)) continue;
+        const tasks = claimed.filter((c) => c.record.queue === queue);
+        const keep = await this.admitChanged(queue, s!, before, tasks.length, grants);
+        for (const c of tasks.slice(keep)) back.add(c);
+      }
+    }
+    if (back.size > 0) await this.host.release([...back]);
+    return {
+      start: back.size === 0 ? claimed : claimed.filter((c) => !back.has(c)),
+      settle: async (started) => {
+        for (const [queue, { grant, s }] of grants) await this.settle(queue, s, grant, started.filter((q) => q === queue).length);
+      },
+    };
+  }
+
+  /** How many of `count` tasks of `queue`, claimed under `before`, the limits `s` let start now;
+   *  a grant taken for them goes into `grants`. */
+  private async admitChanged(
+    queue: string,
+    s: QueueSettings,
+    before: QueueSettings | undefined,
+    count: number,
+    grants: Map<string, { grant: Grant; s: QueueSettings }>,
+  ): Promise<number> {
+    if (!isLimited(before)) {
+      const grant = await this.grant(queue, s, count);
+      if (grant.granted > 0) grants.set(queue, { grant, s });
+      return grant.granted;
+    }
+    let keep = count;
+    if (s.maxRunning !== undefined && s.maxRunning < (before!.maxRunning ?? Infinity)) {
+      // This claim's tasks are in the worker's own count already (reserved by its grant).
+      const entry = await this.host.backend.getState(runningStateKey(queue));
+      const others = Object.values(liveHolders(entry ? parseTable(entry.value) : {}, Date.now(), this.host.workerId)).reduce(
+        (sum, h) => sum + h.n,
+        0,
+      );
+      const mine = this.host.runningIn(queue) + (this.reserved.get(queue) ?? 0);
+      keep = Math.max(0, count - Math.max(0, others + mine - s.maxRunning));
+    }
+    if (s.rate && keep > 0 && !sameRate(before!.rate, s.rate)) {
+      const tokens = await this.takeTokens(queue, s.rate, keep);
+      if (tokens.taken > 0) grants.set(queue, { grant: { rate: s.rate, granted: tokens.taken, slots: 0, retryInMs: 0 }, s });
+      keep = tokens.taken;
+    }
+    return keep;
   }
 
   /**
@@ -142,34 +237,38 @@ export class QueueControls {
    * slot of each queue while it waits.
    */
   async claim(free: number, claimAndBegin: ClaimAndBegin): Promise<void> {
-    const open = this.host.queues.filter((q) => this.settings.get(q)?.paused !== true);
+    const seen = this.settings;
+    const open = this.host.queues.filter((q) => seen.get(q)?.paused !== true);
     if (open.length === 0) {
       await this.sleep(this.host.pollInterval);
       return;
     }
-    const plain = open.filter((q) => !isLimited(this.settings.get(q)));
-    const limited = open.filter((q) => isLimited(this.settings.get(q)));
+    const plain = open.filter((q) => !isLimited(seen.get(q)));
+    const limited = open.filter((q) => isLimited(seen.get(q)));
     if (limited.length === 0) {
-      await claimAndBegin(plain, free, this.host.pollInterval);
+      await claimAndBegin(plain, free, this.host.pollInterval, seen);
       return;
     }
+    // Each further claim of the round is sent only while the round's premises hold: the settings it
+    // was planned on, room left, and no task that came back from an expired lease running alone.
+    const goOn = (begun: number) => begun < free && !this.stopped && this.settings === seen && this.host.mayClaim();
     let begun = 0;
     let retryInMs = Infinity;
     /** Limited queues that granted more than they had ready: the ones to wait on for new work. */
     const drained: string[] = [];
     for (const queue of limited) {
-      if (begun >= free || this.stopped) return;
-      const round = await this.claimLimited([queue], free - begun, 0, claimAndBegin);
+      if (!goOn(begun)) return;
+      const round = await this.claimLimited([queue], free - begun, 0, claimAndBegin, seen);
       begun += round.begun;
       retryInMs = Math.min(retryInMs, round.retryInMs);
       drained.push(...round.drained);
     }
-    if (plain.length > 0 && begun < free && !this.stopped) begun += (await claimAndBegin(plain, free - begun, 0)).length;
-    if (begun > 0 || this.stopped) return;
+    if (plain.length > 0 && goOn(begun)) begun += (await claimAndBegin(plain, free - begun, 0, seen)).length;
+    if (begun > 0 || !goOn(begun)) return;
     const waitMs = Math.min(this.host.pollInterval, retryInMs);
     // Queues held back by their limits are not asked again before their retry time.
     if (drained.length === 0 && plain.length === 0) await this.sleep(waitMs);
-    else await this.claimLimited(drained, 1, waitMs, claimAndBegin, plain);
+    else await this.claimLimited(drained, 1, waitMs, claimAndBegin, seen, plain);
   }
 
   /** Takes what the limits of each of `queues` grant (up to `want`), claims them (with `plain`,
@@ -180,12 +279,13 @@ export class QueueControls {
     want: number,
     waitMs: number,
     claimAndBegin: ClaimAndBegin,
+    seen: SettingsSnapshot,
     plain: readonly string[] = [],
   ): Promise<{ begun: number; retryInMs: number; drained: string[] }> {
     const grants = new Map<string, Grant>();
     let retryInMs = Infinity;
     for (const queue of queues) {
-      const grant = await this.grant(queue, this.settings.get(queue)!, want);
+      const grant = await this.grant(queue, seen.get(queue)!, want);
       if (grant.granted > 0) grants.set(queue, grant);
       else retryInMs = Math.min(retryInMs, grant.retryInMs);
     }
@@ -198,7 +298,7 @@ export class QueueControls {
     let started: string[] = [];
     const drained: string[] = [];
     try {
-      started = await claimAndBegin(claimable, max, waitMs);
+      started = await claimAndBegin(claimable, max, waitMs, seen);
     } finally {
       for (const [queue, grant] of grants) {
         const n = started.filter((q) => q === queue).length;
@@ -213,10 +313,7 @@ export class QueueControls {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      if (await this.refresh()) {
-        this.host.interruptClaim();
-        this.wake();
-      }
+      if (await this.refresh()) this.changed();
       // Slot-table entries live until `exp`: renewed well before (a third of the lease).
       if (Date.now() - this.renewedAt > this.host.leaseMs / 3) {
         this.renewedAt = Date.now();
@@ -227,9 +324,25 @@ export class QueueControls {
     }
   }
 
-  /** Reads the worker's queues' settings; answers whether they changed. On a failed read the last
-   *  known settings stay (logged once per distinct error, not every poll). */
-  private async refresh(): Promise<boolean> {
+  /** New settings are in force: the claim waiting ends (so the next one obeys them), a sleeper
+   *  wakes, and where a queue has a maxRunning the worker's entry in its slot table is rewritten
+   *  with what it runs (tasks begun before the limit existed count against it). */
+  private changed(): void {
+    this.host.interruptClaim();
+    this.wake();
+    for (const [queue, s] of this.settings) if (s.maxRunning !== undefined && this.host.runningIn(queue) > 0) this.markDirty(queue);
+  }
+
+  /** Reads the worker's queues' settings, after any read in progress; answers whether they changed. */
+  private refresh(): Promise<boolean> {
+    const next = this.reading.then(() => this.read());
+    this.reading = next;
+    return next;
+  }
+
+  /** One read of the settings. On a failed read the last known settings stay (logged once per
+   *  distinct error, not every poll). */
+  private async read(): Promise<boolean> {
     let entries;
     try {
       entries = await Promise.all(this.host.queues.map((q) => this.host.backend.getState(queueSettingsKey(q))));
@@ -268,17 +381,18 @@ export class QueueControls {
       slots = tokens.taken;
       this.markDirty(queue);
     }
-    return { granted: tokens.taken, slots, retryInMs: tokens.retryInMs };
+    return { rate: s.rate, granted: tokens.taken, slots, retryInMs: tokens.retryInMs };
   }
 
-  /** After a claim: unused tokens go back to the bucket; reserved slots become the started tasks'
-   *  (counted by runningIn) and the rest are given back. */
+  /** After a claim: unused tokens go back to the bucket (if its rate is still the one they came
+   *  from); reserved slots become the started tasks' (counted by runningIn), the rest are given back. */
   private async settle(queue: string, s: QueueSettings, grant: Grant, started: number): Promise<void> {
     if (grant.slots > 0) {
       this.reserved.set(queue, (this.reserved.get(queue) ?? 0) - grant.slots);
       if (started < grant.slots) this.markDirty(queue);
     }
-    if (s.rate && started < grant.granted) await this.returnTokens(queue, s.rate, grant.granted - started);
+    if (s.rate && grant.rate && sameRate(grant.rate, s.rate) && started < grant.granted)
+      await this.returnTokens(queue, s.rate, grant.granted - started);
   }
 
   private async takeTokens(queue: string, rate: RateLimit, want: number): Promise<{ taken: number; retryInMs: number }> {

@@ -32,7 +32,6 @@ import {
   assertLimitsChange,
   checkKeep,
   flowSettings,
-  keepSettings,
   listQueueSettings,
   rateStateKey,
   readQueueSettings,
@@ -53,8 +52,6 @@ export interface QueueStatus extends QueueCounts {
   paused: boolean;
   rate?: RateLimit;
   maxRunning?: number;
-  /** Its retention rules (setRetention). */
-  keep?: KeepSettings;
 }
 
 /** What snapshot() read: the state a consumer of events() resumes from after a gap. */
@@ -330,7 +327,7 @@ export class TaskQueue {
   }
 
   /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
-   *  its limits and retention. */
+   *  its limits. */
   async queues(): Promise<QueueStatus[]> {
     // A backend whose coordination state cannot be read (NATS until its state store lands) can hold
     // no settings: its queues are listed with none, as they are, instead of failing the listing.
@@ -344,15 +341,12 @@ export class TaskQueue {
     return [...byQueue.values()]
       .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
       .map((c) => {
-        const stored = settings.get(c.queue) ?? {};
-        const s = flowSettings(stored);
-        const keep = keepSettings(stored);
+        const s = flowSettings(settings.get(c.queue) ?? {});
         return {
           ...c,
           paused: s.paused === true,
           ...(s.rate ? { rate: s.rate } : {}),
           ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}),
-          ...(keep ? { keep } : {}),
         };
       });
   }

@@ -20,7 +20,7 @@ import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
 import { Tracing, type TaskTrace } from './tracing.js';
-import { QueueControls } from './queue-controls.js';
+import { QueueControls, type SettingsSnapshot } from './queue-controls.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { serializerNamed, type Serializer } from './serializers.js';
@@ -280,10 +280,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       pollInterval: this.pollInterval,
       runningIn: (queue) => this.runningIn(queue),
       interruptClaim: () => this.interruptClaim(),
+      mayClaim: () => this.state === 'running' && !this.isolating,
       release: (tasks) =>
         this.backend
           .release(tasks.map((c) => c.lease))
-          .catch((err) => this.backendError(err, 'handing back tasks of a paused queue failed; they return after their lease')),
+          .catch((err) => this.backendError(err, 'handing back tasks a pause or limit held back failed; they return after their lease')),
       warn: (message) => this.logger.warn(message),
     });
   }
@@ -409,8 +410,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       try {
-        if (this.controls.active) await this.controls.claim(free, (queues, max, waitMs) => this.claimAndBegin(queues, max, waitMs));
-        else await this.claimAndBegin(this.queues, free, this.pollInterval);
+        const seen = this.controls.snapshot;
+        if (this.controls.active)
+          await this.controls.claim(free, (queues, max, waitMs, planned) => this.claimAndBegin(queues, max, waitMs, planned));
+        else await this.claimAndBegin(this.queues, free, this.pollInterval, seen);
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
@@ -421,13 +424,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
-  /** One claim; starts what it got and answers the queue of each task started. */
-  private async claimAndBegin(queues: readonly string[], max: number, waitMs: number): Promise<string[]> {
+  /** One claim, decided on the queue settings `seen`; starts what the settings now in force admit
+   *  of what it got and answers the queue of each task started. */
+  private async claimAndBegin(queues: readonly string[], max: number, waitMs: number, seen: SettingsSnapshot): Promise<string[]> {
     // A round of flow-controlled claims (queue-controls.ts) may call this several times: once a
     // suspect is isolating the worker, the rest of the round claims nothing.
     if (this.state !== 'running' || this.isolating) return [];
     const claimSentAt = performance.now();
-    let claimed = await this.backend.claim({
+    const claimed = await this.backend.claim({
       workerId: this.id,
       queues,
       max,
@@ -442,7 +446,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
         .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
       return [];
     }
-    if (this.controls.active) claimed = await this.controls.withoutPaused(claimed);
+    // Settings may have changed while the claim was in flight (a pause, a new limit): they bind it.
+    const admission = await this.controls.admit(claimed, seen);
+    let started: string[] = [];
+    try {
+      started = await this.beginClaimed(admission.start, claimSentAt);
+      return started;
+    } finally {
+      await admission.settle(started);
+    }
+  }
+
+  /** Starts claimed tasks, one that came back from an expired lease alone; answers the queue of
+   *  each task started. */
+  private async beginClaimed(claimed: ClaimedTask[], claimSentAt: number): Promise<string[]> {
     const suspect = claimed.find(cameBackFromExpiredLease);
     if (!suspect) {
       for (const c of claimed) this.begin(c, claimSentAt);
@@ -470,6 +487,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Nothing runs and every finished task's result is recorded (or given up). */
   private get quiet(): boolean {
     return this.running.size === 0 && this.reporting.size === 0;
+  }
+
+  /** Reads this worker's queue settings now instead of at the next poll (every 250 ms): once it
+   *  resolves, no task starts here against settings stored before the call — the claim waiting is
+   *  ended, a sleeping round woken, and tasks a claim sent earlier brings back are held to them.
+   *  Tasks already running go on. The dashboard calls it on its own workers after it changes a
+   *  queue's pause or limits. */
+  async refreshQueueSettings(): Promise<void> {
+    if (this.state !== 'running') return;
+    await this.controls.refreshNow();
   }
 
   /** Queue settings changed: the claim now waiting ends (empty), so the next one obeys them. */

@@ -15,6 +15,8 @@ const FORCE_GRACE_MS = 3000;
 /** A graceful stop waits for running tasks up to 30 s in the thread; then the thread is ended. */
 const GRACEFUL_LIMIT_MS = 40_000;
 const RATE_WINDOW_MS = 5000;
+/** How long a settings change waits for each local worker to have read it (refreshSettings). */
+const REFRESH_WAIT_MS = 2000;
 
 interface Entry {
   view: LocalWorkerView;
@@ -25,6 +27,8 @@ interface Entry {
   exited: Promise<void>;
   killTimer?: NodeJS.Timeout;
   secrets: string[];
+  /** Settings refreshes asked of the thread, by request number, answered with settings-refreshed. */
+  refreshes: Map<number, () => void>;
 }
 
 export interface LocalWorkersEvents {
@@ -36,6 +40,7 @@ export class LocalWorkers {
   private readonly entries = new Map<string, Entry>();
   private flushTimer: NodeJS.Timeout | undefined;
   private dirty = false;
+  private nextRequest = 1;
 
   constructor(
     private readonly events: LocalWorkersEvents,
@@ -88,6 +93,7 @@ export class LocalWorkers {
       samples: [],
       secrets,
       exited: new Promise((r) => thread.once('exit', () => r())),
+      refreshes: new Map(),
     };
     this.entries.set(id, entry);
     thread.on('message', (m: FromThread) => this.receive(entry, m));
@@ -116,6 +122,39 @@ export class LocalWorkers {
     e.killTimer.unref();
     this.changed();
     return { ...e.view };
+  }
+
+  /**
+   * Has every live worker on `profile` read its queues' settings now (after the service changed
+   * them): resolves once each has, so a pause or limit set from a tool binds the workers that tool
+   * runs before its request is answered. A worker that does not answer within REFRESH_WAIT_MS is
+   * logged and left to its own poll (every 250 ms); that is not an error of the change.
+   */
+  async refreshSettings(profile: string): Promise<void> {
+    const live = [...this.entries.values()].filter(
+      (e) => e.view.profile === profile && (e.view.state === 'starting' || e.view.state === 'running'),
+    );
+    await Promise.all(live.map((e) => this.refreshOne(e)));
+  }
+
+  private refreshOne(e: Entry): Promise<void> {
+    const request = this.nextRequest++;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        e.refreshes.delete(request);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        if (e.view.state === 'starting' || e.view.state === 'running')
+          this.addLog(e, 'warn', `did not read the changed queue settings within ${REFRESH_WAIT_MS} ms; it reads them at its next poll`);
+        done();
+      }, REFRESH_WAIT_MS);
+      e.refreshes.set(request, done);
+      // An exited thread never answers.
+      void e.exited.then(done);
+      e.thread.postMessage({ type: 'refresh-settings', request } satisfies ToThread);
+    });
   }
 
   /** Forced stop of everything still running; resolves when every thread has ended. */
@@ -157,6 +196,9 @@ export class LocalWorkers {
         break;
       case 'stopped':
         this.addLog(e, 'info', 'stopped');
+        break;
+      case 'settings-refreshed':
+        e.refreshes.get(m.request)?.();
         break;
     }
     if (shown(e.view) !== before) this.changed();

@@ -195,6 +195,14 @@ export class DashboardService implements SessionHost {
     return result;
   }
 
+  /** A queue's pause or limits changed: this service's own workers on the profile read them before
+   *  the answer goes out (workers elsewhere see them at their next poll, within 250 ms). Retention
+   *  (`keep`) needs no such step: it binds no claim, and the retention pass reads it each time. */
+  private async flowChanged<T>(profile: string, result: T): Promise<T> {
+    await this.workers.refreshSettings(profile);
+    return this.changed(profile, result);
+  }
+
   private createHandlers(): Handlers {
     const conn = (profile: string) => this.connections.get(profile);
     const bench = this.bench;
@@ -289,10 +297,10 @@ export class DashboardService implements SessionHost {
         return out;
       },
 
-      'queues.pause': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.pauseQueue(queue)),
-      'queues.resume': async ({ profile, queue }) => this.changed(profile, await (await conn(profile)).queue.resumeQueue(queue)),
+      'queues.pause': async ({ profile, queue }) => this.flowChanged(profile, await (await conn(profile)).queue.pauseQueue(queue)),
+      'queues.resume': async ({ profile, queue }) => this.flowChanged(profile, await (await conn(profile)).queue.resumeQueue(queue)),
       'queues.setLimits': async ({ profile, queue, ...change }) =>
-        this.changed(profile, await (await conn(profile)).queue.setQueueLimits(queue, change)),
+        this.flowChanged(profile, await (await conn(profile)).queue.setQueueLimits(queue, change)),
 
       'schedules.list': async ({ profile, runs }) => listSchedules(await conn(profile), runs),
       'schedules.get': async ({ profile, name, runs }) => getSchedule(await conn(profile), name, runs),

@@ -18,14 +18,16 @@ export interface WorkerThreadData {
   statsIntervalMs: number;
 }
 
-export type ToThread = { type: 'stop'; force: boolean };
+export type ToThread = { type: 'stop'; force: boolean } | { type: 'refresh-settings'; request: number };
 
 export type FromThread =
   | { type: 'started'; taskNames: string[] }
   | { type: 'stats'; running: number; succeeded: number; failed: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
   | { type: 'failed'; error: string }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** The worker has read its queues' settings (answers refresh-settings). */
+  | { type: 'settings-refreshed'; request: number };
 
 const port = parentPort;
 if (!port) throw new Error('worker-thread.js runs only as a worker thread');
@@ -45,6 +47,9 @@ function postStats(): void {
 }
 
 const describe = (e: WorkerTaskEvent) => `${e.name} ${e.taskId} (attempt ${e.attempt}, queue ${e.queue})`;
+
+/** Settles when start() has (or failed): a settings refresh asked for meanwhile waits for it. */
+let starting: Promise<void> = Promise.resolve();
 
 async function start(): Promise<void> {
   try {
@@ -74,7 +79,14 @@ async function start(): Promise<void> {
 }
 
 port.on('message', (m: ToThread) => {
-  if (m.type !== 'stop') return;
+  if (m.type === 'refresh-settings') {
+    // A worker still starting reads the settings as it starts; answered once it has.
+    void starting
+      .then(() => worker?.refreshQueueSettings())
+      .catch((err: unknown) => logger.warn(`reading queue settings failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => post({ type: 'settings-refreshed', request: m.request }));
+    return;
+  }
   void (async () => {
     logger.info(m.force ? 'force stop: aborting running tasks (they will be retried)' : 'stopping: finishing running tasks');
     await worker?.stop({ timeout: m.force ? 0 : 30_000 });
@@ -86,4 +98,4 @@ port.on('message', (m: ToThread) => {
   })();
 });
 
-void start();
+starting = start();

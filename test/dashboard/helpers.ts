@@ -10,6 +10,7 @@ import { startDashboard, type RunningDashboard, type StartDashboardOptions } fro
 import { ProtocolClient, type ConnectionState, type Transport } from '../../shared/protocol/client.js';
 import type { EventData, EventName } from '../../shared/protocol/events.js';
 import type { HostBoundMessage } from '../../shared/protocol/messages.js';
+import type { TaskRow } from '../../shared/protocol/models.js';
 import { FileSecretStore } from '../../shared/service/file-secrets.js';
 
 export interface TempDashboard {
@@ -150,4 +151,18 @@ export function memoryProfileDashboard(profile: string): { readonly client: Prot
       return client;
     },
   };
+}
+
+/** The most runs whose [startedAt, finishedAt] (as the store recorded them) overlap at one moment. */
+export function mostAtOnce(runs: readonly TaskRow[]): number {
+  const edges = runs.flatMap((r) => [
+    { at: r.startedAt!, d: 1 },
+    { at: r.finishedAt!, d: -1 },
+  ]);
+  // At a tie, an end goes first: a task started as another ended did not run beside it.
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let most = 0;
+  for (const e of edges) most = Math.max(most, (now += e.d));
+  return most;
 }
