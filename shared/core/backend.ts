@@ -16,7 +16,7 @@
 //   `running`, so its holder's reports are refused the same way (the lease is fenced).
 // - Enqueue, complete and requeue wake a waiting claimer of that queue where the server allows it.
 
-import type { EventSink, Unsubscribe } from './events.js';
+import type { EventSink, Unsubscribe } from './event-types.js';
 import type { TaskReport } from './progress.js';
 import type { TaskSizeLimit } from './task-size.js';
 import type {

@@ -15,17 +15,10 @@ import { ConfigurationError, SitqError } from './errors.js';
 import { enqueueOptionsSchema } from './enqueue-options.js';
 import { STATE_VALUE_MAX_BYTES } from './rules.js';
 import { parseOptions } from './validate.js';
+import type { CatchUpPolicy, ScheduleFields, ScheduleInfo, ScheduleSpec } from './schedule-types.js';
 
-/** When a schedule fires: a cron pattern (5 fields, or 6 with seconds first) read in time zone `tz`
- *  (IANA name; default UTC), or a fixed interval of `every` ms counted from when the schedule was
- *  created (or its spec last changed). */
-export type ScheduleSpec = { cron: string; tz?: string } | { every: number };
+export type { CatchUpPolicy, ScheduleFields, ScheduleInfo, ScheduleSpec } from './schedule-types.js';
 
-/** What happens to ticks the scheduler reaches more than LATE_TICK_MS after their time (every
- *  worker was down or the schedule's queue was not served): `'latest'` enqueues the most recent one
- *  of them (unless a tick is due on time anyway), `'none'` skips them all, `'all'` enqueues them, at
- *  most `catchUpLimit` (the most recent ones). */
-export type CatchUpPolicy = 'latest' | 'none' | 'all';
 export const CATCH_UP_POLICIES: readonly CatchUpPolicy[] = ['latest', 'none', 'all'];
 
 /** A tick the scheduler reaches within this many ms of its time is on time and is always enqueued;
@@ -54,63 +47,17 @@ const scheduleOptionsSchema = enqueueOptionsSchema.omit({ delay: true, runAt: tr
 export type ScheduleOptions = z.input<typeof scheduleOptionsSchema>;
 
 /** The record stored as JSON under `schedules/<name>`. */
-export interface StoredSchedule {
+export interface StoredSchedule extends ScheduleFields {
   v: 1;
-  name: string;
-  spec: ScheduleSpec;
-  task: string;
   /** The serialized payload, base64. */
   payload: string;
-  serializer: string;
-  queue: string;
-  priority?: number;
-  maxAttempts?: number;
   backoff?: { type?: 'exponential' | 'fixed'; baseMs?: number; maxMs?: number; jitter?: number };
-  timeout?: number;
-  catchUp: CatchUpPolicy;
-  catchUpLimit: number;
-  paused: boolean;
-  createdAt: number;
-  updatedAt: number;
   /** For `every`: ticks fall on anchor + k × every. */
   anchor: number;
-  /** Every tick at or before this epoch ms has been handled. */
-  lastTick: number;
   /** Ticks decided but not yet confirmed enqueued (see the top of this file). */
   pending: number[];
   /** The latest tick enqueued and its task. */
   lastRun?: { tick: number; taskId: string; enqueuedAt: number };
-}
-
-/** A schedule as the library and the tools show it. */
-export interface ScheduleInfo {
-  name: string;
-  spec: ScheduleSpec;
-  task: string;
-  queue: string;
-  /** The serializer the payload was stored with, and the payload decoded when that serializer is
-   *  known in this process (absent otherwise). */
-  serializer: string;
-  payload?: unknown;
-  /** How each task is enqueued, when the schedule sets it (else the queue's defaults apply). */
-  priority?: number;
-  maxAttempts?: number;
-  /** Per-attempt time limit (ms). */
-  timeout?: number;
-  catchUp: CatchUpPolicy;
-  catchUpLimit: number;
-  paused: boolean;
-  createdAt: number;
-  updatedAt: number;
-  /** Every tick at or before this epoch ms has been handled (enqueued or skipped). */
-  lastTick: number;
-  /** The latest tick enqueued and its task id; null before the first. */
-  lastRun: { tick: number; taskId: string; enqueuedAt: number } | null;
-  /** The next tick times (epoch ms) after now, ascending; empty for a pattern with no more matches.
-   *  A paused schedule shows the ticks it would run once resumed. */
-  nextRuns: number[];
-  /** The state entry's version (grows with every change, including each tick). */
-  version: number;
 }
 
 /** A stored schedule that cannot be read (written by a newer sitq, or damaged). */

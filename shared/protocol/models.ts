@@ -4,8 +4,8 @@
 import type { NodeStatus } from '../core/backend.js';
 import type { BackendKind } from '../backends/descriptors.js';
 import type { TaskState, WorkerInfo } from '../core/types.js';
-import type { CatchUpPolicy, ScheduleInfo, ScheduleSpec } from '../core/schedules.js';
-import type { EventStreamItem } from '../core/events.js';
+import type { CatchUpPolicy, ScheduleInfo, ScheduleSpec } from '../core/schedule-types.js';
+import type { EventStreamItem } from '../core/event-types.js';
 import type { TaskProgress } from '../core/progress.js';
 
 export type { BackendKind, NodeStatus, TaskState, WorkerInfo, EventStreamItem, TaskProgress };
@@ -225,7 +225,7 @@ export interface EnqueueRequest {
 
 // --- schedules (TaskQueue.schedule & co.; see docs/semantics.md) -----------------------------
 
-export type { CatchUpPolicy as CatchUpPolicyView, ScheduleSpec as ScheduleSpecView } from '../core/schedules.js';
+export type { CatchUpPolicy as CatchUpPolicyView, ScheduleSpec as ScheduleSpecView } from '../core/schedule-types.js';
 
 /** One schedule as the tools show it: the core's ScheduleInfo (see its fields' docs in
  *  shared/core/schedules.ts), with the payload as JSON text; `payloadJson` is absent when the
