@@ -27,8 +27,8 @@ const CHECK = `(() => {
   for (const box of document.querySelectorAll('.panel, .drawer, .topbar, .modal')) {
     if (visible(box) && box.scrollWidth > box.clientWidth + 1) problems.push(name(box).slice(0, 80) + ' spills ' + (box.scrollWidth - box.clientWidth) + ' px out');
   }
-  // Cells of one row, and the items of a row of controls, never cover each other.
-  for (const row of document.querySelectorAll('tr, .panel-head, .topbar, .toolbar, .pager, .worker-head, .detail-actions')) {
+  // Cells of one row, and the items of a row of controls (a dialog's title bar and buttons too), never cover each other.
+  for (const row of document.querySelectorAll('tr, .panel-head, .topbar, .toolbar, .pager, .worker-head, .detail-actions, .modal-head, .modal-foot')) {
     if (!visible(row)) continue;
     const items = [...row.children].filter(visible);
     for (let i = 0; i < items.length; i++) {
