@@ -14,6 +14,7 @@ import type { Ctx } from './context.js';
 import { explain } from './explain.js';
 import { SCHEME, SitqDocuments } from './documents.js';
 import { createStatusBar } from './status.js';
+import { LOG_SCHEME, TaskLogDocuments } from './task-log.js';
 import { BackendsProvider } from './tree/backends.js';
 import { BenchmarksProvider } from './tree/benchmarks.js';
 import { WorkersProvider } from './tree/workers.js';
@@ -48,12 +49,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const workers = new WorkersProvider(model);
   const benchmarks = new BenchmarksProvider(model);
   const documents = new SitqDocuments(model);
+  const taskLogs = new TaskLogDocuments(core, log);
   const ctx: Ctx = {
     extension: context,
     core,
     model,
     log,
     backends,
+    taskLogs,
     openDashboard: async (route) => {
       await core?.start();
       DashboardPanel.show(core!, vscode.Uri.joinPath(context.extensionUri, 'dist', 'ui'), log, route);
@@ -78,6 +81,8 @@ export function activate(context: vscode.ExtensionContext): void {
     DashboardPanel.serializer(core, vscode.Uri.joinPath(context.extensionUri, 'dist', 'ui'), log),
     documents,
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
+    taskLogs,
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, taskLogs),
     ...registerCommands(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('sitq.nodePath') || e.affectsConfiguration('sitq.configPath')) {

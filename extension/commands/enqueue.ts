@@ -171,18 +171,18 @@ function queueOf(from: unknown): string | undefined {
   return typeof queue === 'string' ? queue : undefined;
 }
 
-async function askTaskName(ctx: Ctx, title: string): Promise<string | undefined> {
-  const tasks = ctx.model.host?.testTasks ?? [];
+/** The task to enqueue: a built-in test task, or any name typed; `current` (Edit Schedule) comes
+ *  first, so Enter keeps it. */
+export async function askTaskName(ctx: Ctx, title: string, current?: string): Promise<string | undefined> {
+  const tasks = (ctx.model.host?.testTasks ?? []).map((t) => ({ label: t.name, detail: t.description }));
+  const first = current === undefined ? [] : [tasks.find((t) => t.label === current) ?? { label: current, detail: 'Its current task' }];
   const picked = await vscode.window.showQuickPick(
-    [
-      ...tasks.map((t) => ({ label: t.name, detail: t.description })),
-      { label: OTHER_TASK, detail: 'A task your own handlers define (defineTask)' },
-    ],
+    [...first, ...tasks.filter((t) => t.label !== current), { label: OTHER_TASK, detail: 'A task your own handlers define (defineTask)' }],
     { title, ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   if (picked.label !== OTHER_TASK) return picked.label;
-  return ask(title, '', enqueueInputChecks.task, 'the name your defineTask(...) gives it, e.g. images.resize');
+  return ask(title, current ?? '', enqueueInputChecks.task, 'the name your defineTask(...) gives it, e.g. images.resize');
 }
 
 async function askPayload(title: string, example: string): Promise<string | undefined> {

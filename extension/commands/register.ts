@@ -8,12 +8,13 @@ import { cancelBenchmark, openBenchmark, runBenchmark } from './bench.js';
 import { addLocalSqlite, addProfile, editProfile, removeProfile, testConnection } from './profiles.js';
 import { guarded } from './run.js';
 import { debugTask, debugWorker, registerDebugging } from '../debug/debug-task.js';
-import { enqueueAgain, enqueueFlow, enqueueSelection } from './enqueue.js';
+import { enqueueAgain, enqueueFlow, enqueueSelection, taskFrom } from './enqueue.js';
 import { cancelTask, copyTaskId, enqueueTestTasks, openTask, purge, requeueTask } from './tasks.js';
 import { clearStoppedWorkers, showWorkerLog, startWorker, stopWorker } from './workers.js';
 import { selectNode } from './node.js';
 import { pauseSchedule, removeSchedule, resumeSchedule } from './schedules.js';
-import { pauseQueue, resumeQueue } from './queues.js';
+import { pauseQueue, resumeQueue, setQueueLimits, setRetention } from './queues.js';
+import { addSchedule, editSchedule } from './schedule-form.js';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   const table: Record<string, [string, (...args: never[]) => unknown]> = {
@@ -42,6 +43,17 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'sitq.copyTaskId': ['Copy task id', (node: unknown, selection?: unknown) => copyTaskId(node, selection)],
     'sitq.pauseQueue': ['Pause queue', (node?: unknown) => pauseQueue(ctx, node)],
     'sitq.resumeQueue': ['Resume queue', (node?: unknown) => resumeQueue(ctx, node)],
+    'sitq.setQueueLimits': ['Set queue limits', (node?: unknown) => setQueueLimits(ctx, node)],
+    'sitq.setRetention': ['Set retention', (node?: unknown) => setRetention(ctx, node)],
+    'sitq.showTaskLog': [
+      'Show task log',
+      async (node?: unknown) => {
+        const task = await taskFrom(ctx, node, 'Show the log of');
+        if (task) await ctx.taskLogs.show(task.profile, task.row.id, task.row.name);
+      },
+    ],
+    'sitq.addSchedule': ['Add schedule', (node?: unknown) => addSchedule(ctx, node)],
+    'sitq.editSchedule': ['Edit schedule', (node?: unknown) => editSchedule(ctx, node)],
     'sitq.pauseSchedule': ['Pause schedule', (node?: unknown) => pauseSchedule(ctx, node)],
     'sitq.resumeSchedule': ['Resume schedule', (node?: unknown) => resumeSchedule(ctx, node)],
     'sitq.removeSchedule': ['Remove schedule', (node?: unknown) => removeSchedule(ctx, node)],

@@ -21,6 +21,7 @@ import {
 } from './nodes.js';
 
 const PAGE = 50;
+const HOUR_MS = 3_600_000;
 
 export class BackendsProvider extends CalmTree<BackendsNode> {
   /** How many tasks each expanded state group shows ("load more" adds a page). */
@@ -78,12 +79,31 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
   async resolveTreeItem(item: vscode.TreeItem, node: BackendsNode): Promise<vscode.TreeItem> {
     if (item.tooltip) return item;
     if (node instanceof ProfileNode) item.tooltip = node.describe();
-    else if (node instanceof QueueNode) item.tooltip = node.describe();
+    else if (node instanceof QueueNode) item.tooltip = await this.queueTooltip(node);
     else if (node instanceof TaskNode) {
       const detail = await this.model.client.request('tasks.get', { profile: node.profile, id: node.row.id }).catch(() => null);
       item.tooltip = taskTooltip(node.row, detail);
     }
     return item;
+  }
+
+  /** A queue's hover: its last hour of throughput (stats.history by minute) and its stored
+   *  settings, read when the tooltip is about to show, so the tree never changes for them. */
+  private async queueTooltip(node: QueueNode): Promise<vscode.MarkdownString> {
+    const { profile } = node;
+    const { queue } = node.queue;
+    try {
+      const [report, settings] = await Promise.all([
+        this.model.client.request('stats.history', { profile, queue, since: Date.now() - HOUR_MS, resolution: 'minute' }),
+        this.model.client.request('queues.settings', { profile, queue }),
+      ]);
+      return node.describe(
+        report.queues.find((q) => q.queue === queue),
+        settings,
+      );
+    } catch (err) {
+      return node.describe(undefined, undefined, err instanceof Error ? err.message : String(err));
+    }
   }
 
   private roots(): BackendsNode[] {
@@ -191,10 +211,10 @@ export class BackendsProvider extends CalmTree<BackendsNode> {
         return [
           new MessageNode(
             `noschedules:${node.profile}`,
-            'No schedules',
+            'No schedules: add one',
             'info',
-            'Create one with `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().',
-            undefined,
+            "Add Schedule… (this group's menu), `sitq schedule add NAME TASK --every 5m` or TaskQueue.schedule().",
+            { command: 'sitq.addSchedule', title: 'Add Schedule…', arguments: [node] },
             node,
           ),
         ];

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import type { ProfileHealth, ProfileView, QueueView, TaskDetail, TaskProgress, TaskRow } from '../../shared/protocol/models.js';
 import type { TaskState } from '../../shared/core/types.js';
+import type { QueueHistory } from '../../shared/core/history.js';
+import { KEEP_STATES, formatDurationText, formatRate, type KeepRule, type QueueSettings } from '../../shared/core/queue-settings.js';
 import { explain } from '../explain.js';
 import type { ScheduleNode, SchedulesNode } from './schedules.js';
 import { describeHealth, healthColor, kindIcon, formatCounts, formatAge } from '../format.js';
@@ -91,17 +93,57 @@ export class QueueNode extends vscode.TreeItem {
   ) {
     super(queue.queue, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `queue:${profile}:${queue.queue}`;
-    this.description = queue.paused ? `paused · ${formatCounts(queue.counts)}` : formatCounts(queue.counts);
+    const limits = describeLimits(queue);
+    this.description = `${queue.paused ? 'paused · ' : ''}${formatCounts(queue.counts)}${limits ? ` · ${limits}` : ''}`;
     this.iconPath = new vscode.ThemeIcon(queue.paused ? 'debug-pause' : 'list-unordered');
     // `sitq.queue.paused` / `sitq.queue.active`: the menus offer Resume or Pause.
     this.contextValue = `sitq.queue.${queue.paused ? 'paused' : 'active'}`;
   }
 
-  /** Built on hover: the oldest pending task's age changes all the time. */
-  describe(): string {
+  /** Built on hover (resolveTreeItem): the counts with the oldest pending task's age, which changes
+   *  all the time, and the last hour's throughput and the stored settings, which cost a request. */
+  describe(history: QueueHistory | undefined, settings: QueueSettings | undefined, problem?: string): vscode.MarkdownString {
     const q = this.queue;
-    return `${q.queue}: ${formatCounts(q.counts, true)}${q.oldestPendingAgeMs ? `\noldest pending: ${formatAge(q.oldestPendingAgeMs)}` : ''}`;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${q.queue}**${q.paused ? ' · paused' : ''}\n\n`);
+    md.appendMarkdown(
+      `${formatCounts(q.counts, true)}${q.oldestPendingAgeMs ? ` · oldest pending ${formatAge(q.oldestPendingAgeMs)}` : ''}\n\n`,
+    );
+    if (!problem) md.appendMarkdown(`${history ? describeThroughput(history) : 'Last hour: no task finished'}\n\n`);
+    if (settings) {
+      md.appendMarkdown(`Limits: ${describeLimits(settings) || 'none'}\n\n`);
+      md.appendMarkdown(`Keeps: ${KEEP_STATES.map((s) => `${s} ${describeKeepRule(settings.keep?.[s])}`).join(' · ')}\n\n`);
+    }
+    if (problem) md.appendMarkdown(`The throughput and settings could not be read: ${escape(problem)}`);
+    return md;
   }
+}
+
+/** `Last hour: 42 succeeded (0.70/min) · 3 failed (0.05/min) · p95 1.2 s`: the queue's history
+ *  (stats.history by minute) over its window. */
+export function describeThroughput(h: QueueHistory): string {
+  const t = h.total;
+  const minutes = Math.max(1, h.points.length);
+  const perMin = (n: number) => `${(n / minutes).toFixed(2)}/min`;
+  const p95 = t.p95Ms === null ? 'p95 –' : `p95 ${formatAge(t.p95Ms)}`;
+  return `Last hour: ${t.succeeded} succeeded (${perMin(t.succeeded)}) · ${t.failed} failed (${perMin(t.failed)}) · ${p95}`;
+}
+
+/** `rate 100/1s, at most 3 running`, or '' when the queue has no limits. */
+export function describeLimits(s: { rate?: { max: number; perMs: number }; maxRunning?: number }): string {
+  const parts: string[] = [];
+  if (s.rate) parts.push(`rate ${formatRate(s.rate)}`);
+  if (s.maxRunning !== undefined) parts.push(`at most ${s.maxRunning} running`);
+  return parts.join(', ');
+}
+
+/** `7d, at most 1000` / `all`: what one retention rule keeps. */
+export function describeKeepRule(rule: KeepRule | undefined): string {
+  if (!rule || (rule.maxAgeMs === undefined && rule.maxCount === undefined)) return 'all';
+  const parts: string[] = [];
+  if (rule.maxAgeMs !== undefined) parts.push(`${formatDurationText(rule.maxAgeMs)}`);
+  if (rule.maxCount !== undefined) parts.push(`at most ${rule.maxCount}`);
+  return parts.join(', ');
 }
 
 const STATE_ICONS: Record<TaskState, [string, string | undefined]> = {

@@ -67,7 +67,7 @@ function formatEvery(ms: number): string {
 }
 
 /** Today's ticks by their time of day, later ones with their date too (local time). */
-function formatTime(epochMs: number): string {
+export function formatTime(epochMs: number): string {
   const d = new Date(epochMs);
   const time = d.toLocaleTimeString(undefined, { hour12: false });
   return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString()} ${time}`;

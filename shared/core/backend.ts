@@ -148,7 +148,8 @@ export interface Backend {
   waitForFinish(taskId: string, timeoutMs: number): Promise<TaskRecord | null>;
   listQueues(): Promise<string[]>;
   counts(): Promise<QueueCounts[]>;
-  /** Newest first (by enqueue order); limit 1..1000 (default 50). */
+  /** Newest first (by enqueue order); limit 1..1000 (default 50). The records carry no log (`log`,
+   *  `logDropped`): getTask has it (progress.ts `withoutLog`). */
   listTasks(query: ListTasksQuery): Promise<TaskPage>;
 
   // --- events ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // progress value may be, how the log is bounded) live here once; every backend stores the result
 // as the worker hands it over (TaskReport), fenced by the lease like a renewal.
 import { ConfigurationError } from './errors.js';
-import type { Lease } from './types.js';
+import type { Lease, TaskRecord } from './types.js';
 
 /** A number from 0 to 100, or a small JSON object (`{ done: 3, of: 10 }`). */
 export type TaskProgress = number | { [key: string]: unknown };
@@ -93,4 +93,13 @@ export interface TaskReport {
   progressChanged: boolean;
   /** The lines added since the last report (already in `log`). */
   newLines: string[];
+}
+
+/** A task as listings (`Backend.listTasks`) return it: without its log (`log`, `logDropped`), which
+ *  only `getTask` carries — a page of 1,000 tasks could otherwise carry 64 MiB of log lines to a
+ *  table that shows none of them. */
+export function withoutLog(record: TaskRecord): TaskRecord {
+  if (record.log === undefined && record.logDropped === undefined) return record;
+  const { log: _log, logDropped: _dropped, ...rest } = record;
+  return rest;
 }

@@ -47,8 +47,10 @@ export function queueSettingsKey(queue: string): string {
 }
 
 /** The longest age a keep rule takes: 100 years. */
-const MAX_AGE_MS = 100 * 365 * 86_400_000;
-const MAX_COUNT = 1_000_000_000;
+export const MAX_AGE_MS = 100 * 365 * 86_400_000;
+/** The largest count a keep rule takes. */
+export const MAX_COUNT = 1_000_000_000;
+export const KEEP_COUNT: WholeNumberRange = { min: 0, max: MAX_COUNT, what: 'a number of tasks' };
 
 /** A ConfigurationError naming `option.<state>.<field>` unless `keep` is a well-formed KeepSettings;
  *  answers it without empty rules. */
@@ -251,6 +253,55 @@ export function parseRate(text: string): RateLimit | undefined {
   if (!m) return undefined;
   const rate = { max: Number(m[1]), perMs: Math.round(Number(m[2] ?? 1) * UNIT_MS[m[3]]) };
   return rateIssues(rate).length === 0 ? rate : undefined;
+}
+
+/** `500ms`, `30s`, `5m`, `1.5h`, `7d` → ms; undefined when it is not a number with a unit. */
+export function parseDurationText(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/.exec(text);
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]]) : undefined;
+}
+
+/** ms → the text parseDurationText reads back, in the largest unit that divides it (`7d`, `90s`). */
+export function formatDurationText(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms > 0 && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
+export const KEEP_RULE_EXPECTED = 'an age with a unit (30s, 12h, 7d), a count (1000), both separated by a comma (7d,1000), or none';
+
+/** A retention rule as the CLI and the extension take it: `7d` → { maxAgeMs }, `1000` →
+ *  { maxCount }, `7d,1000` → both, `none` → 'none' (no rule); else `bad` is the part that is not one. */
+export function parseKeepRule(text: string): { rule: KeepRule | 'none' } | { bad: string } {
+  if (text.trim() === 'none') return { rule: 'none' };
+  const rule: KeepRule = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const age = parseDurationText(part);
+    const count = /^\d+$/.test(part) ? Number(part) : undefined;
+    if (count !== undefined && count <= MAX_COUNT && rule.maxCount === undefined) rule.maxCount = count;
+    else if (age !== undefined && age <= MAX_AGE_MS && rule.maxAgeMs === undefined) rule.maxAgeMs = age;
+    else return { bad: part };
+  }
+  return { rule };
+}
+
+export const AGE_TEXT_EXPECTED = 'an age with a unit: 30s, 12h, 7d, 1.5h (up to 100 years)';
+
+/** A keep rule's age as the dashboard's form takes it: parseDurationText within the rule's range. */
+export function parseAge(text: string): number | undefined {
+  const ms = parseDurationText(text);
+  return ms !== undefined && ms <= MAX_AGE_MS ? ms : undefined;
+}
+
+/** The stored keep rules for a listing, without empty rules; undefined when the queue has none or
+ *  they are malformed (written by hand: the listing must not fail on them). */
+export function keepSettings(s: QueueSettings): KeepSettings | undefined {
+  if (s.keep === undefined) return undefined;
+  try {
+    const keep = checkKeep(s.keep);
+    return Object.keys(keep).length > 0 ? keep : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `{ max: 100, perMs: 1000 }` → `100/1s` (the largest unit that divides the period). */

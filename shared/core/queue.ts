@@ -32,6 +32,7 @@ import {
   assertLimitsChange,
   checkKeep,
   flowSettings,
+  keepSettings,
   listQueueSettings,
   rateStateKey,
   readQueueSettings,
@@ -52,6 +53,8 @@ export interface QueueStatus extends QueueCounts {
   paused: boolean;
   rate?: RateLimit;
   maxRunning?: number;
+  /** Its retention rules (setRetention). */
+  keep?: KeepSettings;
 }
 
 /** What snapshot() read: the state a consumer of events() resumes from after a gap. */
@@ -327,7 +330,7 @@ export class TaskQueue {
   }
 
   /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
-   *  its limits. */
+   *  its limits and retention. */
   async queues(): Promise<QueueStatus[]> {
     // A backend whose coordination state cannot be read (NATS until its state store lands) can hold
     // no settings: its queues are listed with none, as they are, instead of failing the listing.
@@ -341,12 +344,15 @@ export class TaskQueue {
     return [...byQueue.values()]
       .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
       .map((c) => {
-        const s = flowSettings(settings.get(c.queue) ?? {});
+        const stored = settings.get(c.queue) ?? {};
+        const s = flowSettings(stored);
+        const keep = keepSettings(stored);
         return {
           ...c,
           paused: s.paused === true,
           ...(s.rate ? { rate: s.rate } : {}),
           ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}),
+          ...(keep ? { keep } : {}),
         };
       });
   }

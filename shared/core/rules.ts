@@ -28,6 +28,10 @@ export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const QUEUE_NAME_EXPECTED = 'a queue name of 1-64 letters, digits, "_" or "-"';
 export const DEFAULT_QUEUE = 'default';
 
+/** A schedule name: one state-key word ("nightly-report", "sync_users"). */
+export const SCHEDULE_NAME = /^[A-Za-z0-9_=-]{1,128}$/;
+export const SCHEDULE_NAME_EXPECTED = '1-128 letters, digits, "_", "-" or "="';
+
 /** A coordination-state key: "/"-separated words of letters, digits, "_", "-" and "=" (a form every
  *  backend stores as is, JetStream KV included), at most 255 characters. */
 export const STATE_KEY = /^[A-Za-z0-9_=-]+(?:\/[A-Za-z0-9_=-]+)*$/;
@@ -157,6 +161,8 @@ export function rangeIssue(range: WholeNumberRange, value: unknown, option: stri
 const message = (issue: RuleIssue | undefined): string | undefined => (issue ? issueMessage(issue) : undefined);
 
 export const checkQueueName = (value: unknown, option = 'queue'): string | undefined => message(queueNameIssue(value, option));
+export const checkScheduleName = (value: unknown, option = 'name'): string | undefined =>
+  message(typeof value === 'string' && SCHEDULE_NAME.test(value) ? undefined : { option, expected: SCHEDULE_NAME_EXPECTED, given: value });
 export const checkTaskName = (value: unknown, option = 'task name'): string | undefined => message(taskNameIssue(value, option));
 export const checkPriority = (value: unknown, option = 'priority'): string | undefined => message(rangeIssue(PRIORITY, value, option));
 export const checkMaxAttempts = (value: unknown, option = 'maxAttempts'): string | undefined =>

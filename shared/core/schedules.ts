@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Backend, StateEntry } from './backend.js';
 import { ConfigurationError, SitqError } from './errors.js';
 import { enqueueOptionsSchema } from './enqueue-options.js';
-import { STATE_VALUE_MAX_BYTES } from './rules.js';
+import { SCHEDULE_NAME, SCHEDULE_NAME_EXPECTED, STATE_VALUE_MAX_BYTES } from './rules.js';
 import { parseOptions } from './validate.js';
 import type { CatchUpPolicy, ScheduleFields, ScheduleInfo, ScheduleSpec } from './schedule-types.js';
 
@@ -28,9 +28,8 @@ export const DEFAULT_CATCH_UP_LIMIT = 100;
 export const CATCH_UP_LIMIT = { min: 1, max: 1000 } as const;
 /** The shortest `every`: the scheduler looks at most once a second when idle. */
 export const EVERY_MS = { min: 1000, max: 366 * 24 * 3600 * 1000 } as const;
-/** A schedule name: one state-key word ("nightly-report", "sync_users"). */
-export const SCHEDULE_NAME = /^[A-Za-z0-9_=-]{1,128}$/;
-export const SCHEDULE_NAME_EXPECTED = '1-128 letters, digits, "_", "-" or "="';
+// The name's rule lives in rules.ts, where the extension's input boxes read it too.
+export { SCHEDULE_NAME, SCHEDULE_NAME_EXPECTED } from './rules.js';
 export const SCHEDULE_PREFIX = 'schedules/';
 /** How many next runs getSchedule/listSchedules answer by default. */
 export const DEFAULT_NEXT_RUNS = 5;

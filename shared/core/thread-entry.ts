@@ -5,6 +5,7 @@ import { serializerNamed } from './serializers.js';
 import { loadTaskModule } from './task-module.js';
 import { checkProgress } from './progress.js';
 import type { TaskContext } from './tasks.js';
+import { withTraceHeaders } from './tracing.js';
 import type { FromThread, ThreadContext } from './thread-pool.js';
 
 const port = parentPort!;
@@ -18,14 +19,15 @@ try {
       const serializer = serializerNamed(msg.serializer);
       const handler = handlers.get(msg.name);
       if (!handler) throw new UnrecoverableError(`the thread module has no task "${msg.name}"`);
+      const { trace, ...fields } = msg.context;
       const context: TaskContext = {
-        ...msg.context,
+        ...fields,
         signal: new AbortController().signal,
         // Checked here, so a bad value throws in the handler as it does on the main thread.
         progress: (value) => send({ type: 'progress', id: msg.id, value: checkProgress(value) }),
         log: (line) => send({ type: 'log', id: msg.id, line: String(line) }),
       };
-      const value = await handler(serializer.deserialize(msg.payload), context);
+      const value = await withTraceHeaders(trace, async () => handler(serializer.deserialize(msg.payload), context));
       send({ type: 'done', id: msg.id, result: serializer.serialize(value) });
     } catch (err) {
       send({ type: 'error', id: msg.id, error: toTaskError(err), unrecoverable: err instanceof UnrecoverableError });

@@ -6,6 +6,7 @@ import { Worker as Thread } from 'node:worker_threads';
 import { ConfigurationError, SitqError, UnrecoverableError } from './errors.js';
 import type { TaskProgress } from './progress.js';
 import type { TaskContext } from './tasks.js';
+import { activeTraceHeaders } from './tracing.js';
 import type { TaskErrorInfo } from './types.js';
 
 export interface ThreadPoolOptions {
@@ -17,7 +18,10 @@ export interface ThreadPoolOptions {
 
 /** The context's plain data (its functions stay here: a thread's ctx.progress and ctx.log come
  *  back as messages). */
-export type ThreadContext = Pick<TaskContext, 'taskId' | 'name' | 'queue' | 'attempt' | 'maxAttempts' | 'headers'>;
+export type ThreadContext = Pick<TaskContext, 'taskId' | 'name' | 'queue' | 'attempt' | 'maxAttempts' | 'headers'> & {
+  /** The process span's context as W3C headers (tracing.ts), when tracing is on. */
+  trace?: Record<string, string>;
+};
 type ToThread = { type: 'run'; id: number; name: string; payload: Uint8Array; serializer: string; context: ThreadContext };
 export type FromThread =
   | { type: 'ready'; names: string[] }
@@ -76,6 +80,9 @@ export class ThreadPool {
     const plain: ThreadContext = headers
       ? { taskId, name: context.name, queue, attempt, maxAttempts, headers }
       : { taskId, name: context.name, queue, attempt, maxAttempts };
+    // The worker runs this inside the task's process span: the thread continues that trace.
+    const trace = activeTraceHeaders();
+    if (trace) plain.trace = trace;
     return new Promise<Uint8Array>((resolve, reject) => {
       const id = this.nextId++;
       const job: Job = {

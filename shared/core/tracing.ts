@@ -13,6 +13,10 @@
 //   process <queue>  CONSUMER  the handler's run, child of the task's context; the handler runs
 //                              with it active, so its own spans are its children
 //   settle <queue>   INTERNAL  the report of the outcome, child of the run span
+// A handler on a worker thread (`threads`) gets the process span's context too: the thread pool
+// sends it along as W3C headers (activeTraceHeaders) and the thread runs the handler inside it
+// (withTraceHeaders), so spans the handler makes there are children of process — where the task
+// module registers an SDK in its thread, as each thread has its own OpenTelemetry globals.
 import type * as Otel from '@opentelemetry/api';
 import type { NewTask, TaskRecord } from './types.js';
 import { headersIssue } from './rules.js';
@@ -190,4 +194,23 @@ function fail(otel: Api, span: Otel.Span, err: unknown): void {
   const error = err instanceof Error ? err : new Error(String(err));
   span.recordException(error);
   span.setStatus({ code: otel.SpanStatusCode.ERROR, message: error.message });
+}
+
+/** The active context as W3C trace headers (traceparent, tracestate), for a handler run on a worker
+ *  thread; undefined when tracing is off or there is no active span. */
+export function activeTraceHeaders(): Record<string, string> | undefined {
+  const otel = api;
+  if (!otel || !otel.trace.getSpan(otel.context.active())) return undefined;
+  const carrier: Record<string, string> = {};
+  otel.propagation.inject(otel.context.active(), carrier);
+  return Object.keys(carrier).length > 0 ? carrier : undefined;
+}
+
+/** Runs `fn` inside the context `headers` carry (on a worker thread: see activeTraceHeaders); just
+ *  runs it without headers or without the API. */
+export async function withTraceHeaders<T>(headers: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!headers) return fn();
+  const otel = await loadApi();
+  if (!otel) return fn();
+  return otel.context.with(otel.propagation.extract(otel.ROOT_CONTEXT, headers), fn);
 }

@@ -7,6 +7,7 @@ import type { TaskState, WorkerInfo } from '../core/types.js';
 import type { CatchUpPolicy, ScheduleInfo, ScheduleSpec } from '../core/schedule-types.js';
 import type { EventStreamItem } from '../core/event-types.js';
 import type { TaskProgress } from '../core/progress.js';
+import type { KeepSettings } from '../core/queue-settings.js';
 
 export type { BackendKind, NodeStatus, TaskState, WorkerInfo, EventStreamItem, TaskProgress };
 
@@ -136,6 +137,8 @@ export interface QueueView {
   rate?: RateLimitView;
   /** At most this many of the queue's tasks running at once across every worker (queues.setLimits). */
   maxRunning?: number;
+  /** How long and how many of its finished tasks per state it keeps (queues.setRetention). */
+  keep?: KeepSettings;
 }
 
 export interface RateLimitView {

@@ -30,6 +30,7 @@ export async function snapshot(profile: string, c: Connection): Promise<QueuesSn
         paused: q.paused,
         ...(q.rate ? { rate: { ...q.rate } } : {}),
         ...(q.maxRunning !== undefined ? { maxRunning: q.maxRunning } : {}),
+        ...(q.keep ? { keep: structuredClone(q.keep) } : {}),
       }))
       .sort((a, b) => a.queue.localeCompare(b.queue)),
     workers: workers.map((w: WorkerInfo) => ({ ...w, queues: [...w.queues] })),
@@ -39,7 +40,7 @@ export async function snapshot(profile: string, c: Connection): Promise<QueuesSn
 /** What changed in a snapshot, ignoring clocks that tick on their own. */
 export function snapshotSignature(s: QueuesSnapshot): string {
   return JSON.stringify([
-    s.queues.map((q) => [q.queue, q.counts, q.paused, q.rate, q.maxRunning]),
+    s.queues.map((q) => [q.queue, q.counts, q.paused, q.rate, q.maxRunning, q.keep]),
     s.workers.map((w) => [w.id, w.running, w.processed, w.failed]),
   ]);
 }

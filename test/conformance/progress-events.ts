@@ -123,7 +123,7 @@ export function progressEventsSuite(target: ConformanceTarget): void {
       );
     });
 
-    it(`the log keeps the last ${LOG_MAX_LINES} lines and ${LOG_MAX_BYTES} bytes, and counts what it dropped`, () =>
+    it(`the log keeps the last ${LOG_MAX_LINES} lines and ${LOG_MAX_BYTES} bytes, and counts what it dropped; listings leave it out`, () =>
       withWorker(
         target,
         {
@@ -135,7 +135,7 @@ export function progressEventsSuite(target: ConformanceTarget): void {
           },
           'obs.long': (_p: never, ctx) => ctx.log('é'.repeat(LOG_LINE_MAX_BYTES)),
         },
-        async (q) => {
+        async (q, b) => {
           const [many, big, long] = await Promise.all([
             q.enqueue('obs.many', null),
             q.enqueue('obs.big', null),
@@ -158,6 +158,14 @@ export function progressEventsSuite(target: ConformanceTarget): void {
             Buffer.byteLength(line) <= LOG_LINE_MAX_BYTES && line.endsWith('…') && !line.includes('\uFFFD'),
             `cut line of ${Buffer.byteLength(line)} bytes`,
           );
+          // Listings leave the log out (getTask above has it), with and without a search.
+          for (const listed of [(await b.listTasks({ limit: 1000 })).tasks, (await b.listTasks({ search: many })).tasks]) {
+            const m2 = listed.find((t) => t.id === many);
+            assert.ok(m2, 'the task is listed');
+            assert.equal(m2.state, 'succeeded');
+            assert.equal('log' in m2, false, 'a listing carries no log');
+            assert.equal('logDropped' in m2, false);
+          }
         },
       ));
 

@@ -23,6 +23,7 @@ import { startWorkerProcess, stopAll } from '../conformance/processes.js';
 import { facts, registerSdk, tracedTask, type SdkSetup, type SpanFacts } from '../helpers/otel.js';
 
 const TRACED_WORKER = fileURLToPath(new URL('../fixtures/traced-worker.js', import.meta.url));
+const TRACED_THREAD_TASKS = fileURLToPath(new URL('../fixtures/traced-thread-tasks.js', import.meta.url));
 
 /** Starts "GET /signup" as the active span and enqueues inside it, as a web handler would. */
 async function enqueueInRequest(
@@ -129,6 +130,40 @@ describe('OpenTelemetry spans', () => {
       await stopAll(children);
       await backend.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on a worker thread: the handler runs inside the process span, so its own spans are children', async () => {
+    const backend = createBackend({ type: 'memory', name: `tracing-thread-${process.pid}` });
+    await backend.connect();
+    const q = new TaskQueue(backend, { logger: silentLogger, history: false });
+    const worker = new Worker(backend, { threads: { module: TRACED_THREAD_TASKS, size: 1 }, pollInterval: 20, logger: silentLogger });
+    try {
+      await worker.start();
+      const span = trace.getTracer('app').startSpan('GET /report', { kind: SpanKind.SERVER });
+      const id = await context.with(trace.setSpan(context.active(), span), () => q.enqueue('test.traced-thread', null));
+      span.end();
+      const result = await q.getResult(id, { timeout: 30_000 });
+      assert.equal(result?.status, 'succeeded', JSON.stringify(result));
+      const inThread = (result as { value: SpanFacts | null }).value;
+      assert.ok(inThread, 'the thread recorded its span');
+      await eventually(
+        'the process span to end',
+        async () =>
+          sdk.exporter
+            .getFinishedSpans()
+            .some((s) => s.name === 'process default' && s.spanContext().traceId === span.spanContext().traceId),
+        10_000,
+      );
+      const processSpan = sdk.exporter
+        .getFinishedSpans()
+        .find((s) => s.name === 'process default' && s.spanContext().traceId === span.spanContext().traceId)!;
+      assert.equal(inThread.traceId, span.spanContext().traceId, 'one trace from the request into the thread');
+      assert.equal(inThread.parentSpanId, processSpan.spanContext().spanId, "the thread's span is a child of process");
+    } finally {
+      await worker.stop();
+      await backend.destroy();
+      await backend.close();
     }
   });
 

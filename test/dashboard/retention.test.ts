@@ -27,12 +27,16 @@ describe('dashboard service: queue settings and cancel', () => {
     await t.close();
   });
 
-  it("reads and sets a queue's retention; {} removes it", async () => {
+  it("reads and sets a queue's retention, shown in the queue listing; {} removes it", async () => {
     assert.deepEqual(await client.request('queues.settings', { profile, queue: 'reports' }), {});
     const keep = { succeeded: { maxAgeMs: 86_400_000, maxCount: 1000 }, dead: { maxCount: 50 } };
     assert.deepEqual(await client.request('queues.setRetention', { profile, queue: 'reports', keep }), { keep });
     assert.deepEqual(await client.request('queues.settings', { profile, queue: 'reports' }), { keep });
+    // The queue listing (each row of the dashboard's queue table) carries the rules too.
+    const row = async () => (await client.request('queues.snapshot', { profile })).queues.find((q) => q.queue === 'reports');
+    assert.deepEqual((await row())?.keep, keep);
     assert.deepEqual(await client.request('queues.setRetention', { profile, queue: 'reports', keep: {} }), {});
+    assert.equal(await row(), undefined);
   });
 
   it('refuses a bad rule or queue with a ConfigurationError naming the field', async () => {

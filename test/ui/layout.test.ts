@@ -2,31 +2,28 @@
 // - before the first profile list arrives the profiles screen says it is loading; it never shows
 //   "No profiles yet" for profiles that exist (the list is held back on the wire to make the gap
 //   wide enough to see);
-// - at 1280 px every row action (a profile's Test…Delete, a queue's Purge…, the open task's
-//   Requeue) is on screen and clickable, also with the task drawer open.
+// - at 800, 1280 and 1920 px, light and dark, every row action (a profile's Test…Delete, a queue's
+//   Pause, Limits…, Retention… and Purge…, the open task's Requeue) can be scrolled to and is then inside the
+//   window and its table, and is what a click there hits; with the task drawer open too (beside
+//   the tables from 1100 px; below that it slides over them, so the row actions are checked again
+//   once it is closed).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser, Locator } from 'playwright-core';
 import type { ProtocolClient } from '../../shared/protocol/client.js';
-import { connectClient, eventually, tempDashboard, type TempDashboard } from '../dashboard/helpers.js';
-import { Shots, freshArtifactDir, launchChromium, strictPage } from './browser.js';
-import { ensureUiBuilt } from './build.js';
+import { eventually, type TempDashboard } from '../dashboard/helpers.js';
+import { strictPage, type Shots } from './browser.js';
+import { PROFILE, SIZES_AND_THEMES, sizedPage, uiFixture, type UiFixture } from './fixture.js';
 
+let f: UiFixture;
 let browser: Browser;
 let t: TempDashboard;
 let client: ProtocolClient;
 let shots: Shots;
 
 before(async () => {
-  ensureUiBuilt();
-  browser = await launchChromium();
-  t = await tempDashboard();
-  client = await connectClient(t.dashboard);
-  shots = new Shots(freshArtifactDir('layout'));
-  await client.request('profiles.save', {
-    draft: { name: 'local', kind: 'sqlite', options: { path: join(t.dir, 'layout.db') }, secrets: {} },
-  });
+  f = await uiFixture('layout');
+  ({ browser, t, client, shots } = f);
   // A second profile with long texts: the widest row the profiles table has to fit.
   await client.request('profiles.save', {
     draft: {
@@ -45,7 +42,7 @@ before(async () => {
     },
   });
   await client.request('tasks.enqueue', {
-    profile: 'local',
+    profile: PROFILE,
     name: 'sitq.fail',
     payloadJson: '{"message":"a rather long error message that keeps going and going for a while"}',
     count: 3,
@@ -55,7 +52,7 @@ before(async () => {
     maxAttempts: 1,
   });
   await client.request('tasks.enqueue', {
-    profile: 'local',
+    profile: PROFILE,
     name: 'sitq.echo',
     payloadJson: '{}',
     count: 3,
@@ -64,11 +61,11 @@ before(async () => {
     delayMs: 0,
     maxAttempts: 1,
   });
-  const worker = await client.request('workers.start', { profile: 'local', queues: ['default'], concurrency: 2 });
+  const worker = await client.request('workers.start', { profile: PROFILE, queues: ['default'], concurrency: 2 });
   await eventually(
     'the tasks ran',
     async () => {
-      const snap = await client.request('queues.snapshot', { profile: 'local' });
+      const snap = await client.request('queues.snapshot', { profile: PROFILE });
       const counts = snap.queues.find((q) => q.queue === 'default')?.counts;
       return counts && counts.dead === 3 && counts.succeeded === 3;
     },
@@ -78,9 +75,7 @@ before(async () => {
 });
 
 after(async () => {
-  client?.close();
-  await t?.close();
-  await browser?.close();
+  await f?.close();
 });
 
 it('shows a loading state, never "No profiles yet", until the first profile list arrives', { timeout: 60_000 }, async () => {
@@ -127,63 +122,101 @@ it('shows a loading state, never "No profiles yet", until the first profile list
   await page.context().close();
 });
 
-it('keeps every row action on screen at 1280 px, with the task drawer open too', { timeout: 90_000 }, async () => {
-  const { page, problems } = await strictPage(browser);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(`${t.dashboard.url}#/profiles`);
-  await page.locator('[data-testid=profile-row-production-postgres-eu] [data-testid=profile-error]').waitFor({ timeout: 30_000 });
-  for (const row of ['local', 'production-postgres-eu'])
-    await assertReachable(page.locator(`[data-testid=profile-row-${row}] .row-actions button`), 5);
-  await shots.take(page, 'profiles-1280');
+/** Below this width the task drawer slides over the tables (app.css) instead of standing beside them. */
+const DRAWER_BESIDE_FROM = 1100;
 
-  await page.goto(`${t.dashboard.url}#/queues`);
-  await page.locator('[data-testid=task-row][data-state=dead]').first().click();
-  await page.locator('[data-testid=task-detail] .detail-actions button', { hasText: 'Requeue' }).waitFor({ timeout: 20_000 });
-  // Pause, Limits… and Purge… (issue 12 added the first two).
-  await assertReachable(page.locator('[data-testid=queue-row-default] .row-actions button'), 3);
-  await assertReachable(page.locator('[data-testid=task-detail] .detail-actions button'), 1);
-  await shots.take(page, 'queues-drawer-1280');
-  // The action works from there: Purge… opens its confirmation.
-  await page.locator('[data-testid=queue-row-default] .row-actions button', { hasText: 'Purge' }).click();
-  await page.getByRole('dialog').waitFor({ timeout: 10_000 });
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+for (const { width, dark } of SIZES_AND_THEMES) {
+  it(
+    `keeps every row action reachable at ${width} px, ${dark ? 'dark' : 'light'}, with the task drawer open too`,
+    { timeout: 90_000 },
+    async () => {
+      const { page, errors, tag, close } = await sizedPage(browser, width, dark);
+      await page.goto(`${t.dashboard.url}#/profiles`);
+      await page.locator('[data-testid=profile-row-production-postgres-eu] [data-testid=profile-error]').waitFor({ timeout: 30_000 });
+      for (const row of [PROFILE, 'production-postgres-eu'])
+        await assertReachable(page.locator(`[data-testid=profile-row-${row}] .row-actions button`), 5, `profile ${row} at ${tag}`);
+      await shots.take(page, `profiles-${tag}`);
+
+      await page.goto(`${t.dashboard.url}#/queues`);
+      // Pause, Limits…, Retention… and Purge… (issue 12 added the first three).
+      const queueActions = page.locator('[data-testid=queue-row-default] .row-actions button');
+      await queueActions.first().waitFor({ timeout: 30_000 });
+      await assertReachable(queueActions, 4, `queue row at ${tag}`);
+      // Opening a task from the list (under the history charts) scrolls the window down to it.
+      await page.locator('[data-testid=task-row][data-state=dead]').first().click();
+      await page.locator('[data-testid=task-detail] .detail-actions button', { hasText: 'Requeue' }).waitFor({ timeout: 20_000 });
+      await assertReachable(page.locator('[data-testid=task-detail] .detail-actions button'), 1, `task drawer at ${tag}`);
+      if (width >= DRAWER_BESIDE_FROM) {
+        await assertReachable(queueActions, 4, `queue row beside the drawer at ${tag}`);
+        await shots.take(page, `queues-drawer-${tag}`);
+      } else {
+        await shots.take(page, `queues-drawer-${tag}`);
+        await page.locator('[data-testid=task-detail] button[aria-label="Close task detail"]').click();
+        await page.locator('[data-testid=task-detail]').waitFor({ state: 'detached', timeout: 10_000 });
+        await assertReachable(queueActions, 4, `queue row after closing the drawer at ${tag}`);
+      }
+      // The action works from there: Purge… opens its confirmation.
+      await queueActions.filter({ hasText: 'Purge' }).click();
+      await page.locator('[data-testid=purge-dialog]').waitFor({ timeout: 10_000 });
+      assert.deepEqual(errors, []);
+      await close();
+    },
+  );
+}
 
 interface Box {
   left: number;
   right: number;
   top: number;
+  bottom: number;
   width: number;
   height: number;
 }
 /** The few DOM calls used here, typed structurally (this Node project has no DOM lib). */
 interface El {
+  tagName: string;
+  className: unknown;
   textContent: string | null;
   getBoundingClientRect(): Box;
   closest(selector: string): El | null;
   contains(other: unknown): boolean;
 }
 
-/** Each button is inside the viewport and its table's visible area, and is what a click there hits. */
-async function assertReachable(buttons: Locator, expected: number): Promise<void> {
-  const list = await buttons.evaluateAll((els) =>
-    els.map((e) => {
+/**
+ * Each button, scrolled to as a user would (a row far up the page is not a covered row), is inside
+ * the window and its table's or drawer's visible area, and is what a click at its centre hits.
+ */
+async function assertReachable(buttons: Locator, expected: number, where: string): Promise<void> {
+  const texts = (await buttons.allTextContents()).map((s) => s.trim());
+  assert.equal(texts.length, expected, `${where}: ${expected} actions expected, found ${texts.join(', ')}`);
+  for (let i = 0; i < expected; i++) {
+    const button = buttons.nth(i);
+    await button.scrollIntoViewIfNeeded();
+    const b = await button.evaluate((e) => {
       const el = e as unknown as El;
       const g = globalThis as unknown as {
         innerWidth: number;
-        document: { documentElement: El; elementFromPoint(x: number, y: number): unknown };
+        innerHeight: number;
+        document: { documentElement: El; elementFromPoint(x: number, y: number): El | null };
       };
       const r = el.getBoundingClientRect();
       const clip = (el.closest('.table-wrap') ?? el.closest('.drawer') ?? g.document.documentElement).getBoundingClientRect();
       const hit = g.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
       return {
         text: (el.textContent ?? '').trim(),
-        inside: r.width > 0 && r.left >= clip.left - 0.5 && r.right <= clip.right + 0.5 && r.right <= g.innerWidth,
-        onTop: !!hit && (hit === e || el.contains(hit)),
+        inside:
+          r.width > 0 &&
+          r.left >= clip.left - 0.5 &&
+          r.right <= clip.right + 0.5 &&
+          r.left >= 0 &&
+          r.right <= g.innerWidth &&
+          r.top >= 0 &&
+          r.bottom <= g.innerHeight,
+        onTop: !!hit && (hit === el || el.contains(hit)),
+        box: [r.left, r.top, r.width, r.height].map(Math.round),
+        hit: hit ? `${hit.tagName.toLowerCase()}.${String(hit.className).trim().split(/\s+/).join('.')}` : 'nothing',
       };
-    }),
-  );
-  assert.equal(list.length, expected, `${expected} actions expected, found ${list.map((b) => b.text).join(', ')}`);
-  for (const b of list) assert.ok(b.inside && b.onTop, `the "${b.text}" action is cut off or covered (${JSON.stringify(b)})`);
+    });
+    assert.ok(b.inside && b.onTop, `${where}: the "${b.text}" action is cut off or covered (${JSON.stringify(b)})`);
+  }
 }

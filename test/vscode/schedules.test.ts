@@ -2,7 +2,9 @@
 // Schedules group lists its schedules (name, next run, paused); Pause, Resume and Remove from a
 // row's context menu change the backend (read back here) and the row; Remove asks first. A running
 // task's row shows its progress and offers Cancel, which stops its handler; a queue row's inline
-// Pause and Resume. SQLite: no server.
+// Pause and Resume. Then the forms: Add Schedule… and Edit Schedule… typed into their input boxes,
+// Set Queue Limits… and Set Retention… on a queue row; Show Task Log filling an editor while a task
+// logs; the queue row's throughput tooltip. SQLite: no server.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,11 +15,33 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { defineTask } from '../../shared/core/tasks.js';
 import { Worker } from '../../shared/core/worker.js';
 import { codeServerSkipReason } from './harness.js';
-import { openVscode } from './session.js';
+import { openVscode, treeEvents } from './session.js';
 
 const skip = codeServerSkipReason();
 
 /** Polls the backend (not the UI) until `check` holds: what a menu action wrote. */
+/** Gates a test opens, by name: a handler waits on one until the test opens it. */
+const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+function gate(name: string): { opened: Promise<void>; open: () => void } {
+  let g = gates.get(name);
+  if (!g) {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    gates.set(name, (g = { opened, open }));
+  }
+  return g;
+}
+
+/** Logs three lines, waits for `<tag>:half`, logs three more, waits for `<tag>:end`, succeeds. */
+const chatty = defineTask('fixture.chatty', async ({ tag }: { tag: string }, ctx) => {
+  const wait = (name: string) =>
+    Promise.race([gate(`${tag}:${name}`).opened, new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }))]);
+  for (let i = 1; i <= 3; i++) ctx.log(`${tag} line ${i}`);
+  await wait('half');
+  for (let i = 4; i <= 6; i++) ctx.log(`${tag} line ${i}`);
+  await wait('end');
+});
+
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   for (const end = Date.now() + ms; !(await check());) {
     if (Date.now() > end) throw new Error(`${what}: not so within ${ms / 1000} s`);
@@ -93,7 +117,7 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
       aborted();
     });
     // No scheduler: the paused 'nightly' must stay the only thing that enqueues nothing.
-    worker = new Worker(backend!, { tasks: [hold], queues: ['long'], pollInterval: 100, logger: silentLogger, schedules: false });
+    worker = new Worker(backend!, { tasks: [hold, chatty], queues: ['long'], pollInterval: 100, logger: silentLogger, schedules: false });
     await worker.start();
     const id = await queue.enqueue(hold, null, { queue: 'long', maxAttempts: 1 });
     await until('the task runs with its progress stored', async () => {
@@ -126,4 +150,166 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
     await row.waitFor({ state: 'detached', timeout: 30_000 });
     await wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/).waitFor({ timeout: 30_000 });
   });
+  /** Each step's title as it is shown, to check the counter only goes up. */
+  const titles: string[] = [];
+  const step = async (expected: RegExp, value: string | null, options: { pick?: boolean } = {}) => {
+    titles.push((await wb.waitForQuickInput(expected)).split('\n')[0]);
+    await wb.answer(expected, value, options);
+  };
+
+  await s.step('Add Schedule… takes each field in turn, previews the next runs and names the field of each mistake', async () => {
+    titles.length = 0;
+    await wb.contextMenu(wb.treeRowNamed('Backends', 'Schedules'), /^Add Schedule/);
+    await wb.waitForQuickInput(/Add Schedule to local \(1\/6\): name/);
+    await wb.typeAndSee('bad name!', /name: expected 1-128 letters/);
+    await step(/\(1\/6\): name/, 'hourly');
+    await wb.waitForQuickInput(/\(2\/6\): when/);
+    await wb.typeAndSee('61 * * * *', /spec\.cron: expected a cron pattern/);
+    await wb.typeAndSee('every soon', /spec\.every: expected every and a duration/);
+    await wb.typeAndSee('*/5 * * * *', /Next runs \(UTC pattern; shown in local time\): .+, .+, .+/);
+    await s.shot('schedule-form-preview');
+    await step(/\(2\/6\): when/, null);
+    await wb.waitForQuickInput(/\(3\/6\): in which time zone/);
+    await wb.typeAndSee('Mars/Olympus', /spec\.tz: expected/);
+    await wb.typeAndSee('Europe/Berlin', /Next runs \(Europe\/Berlin pattern/);
+    await step(/\(3\/6\): in which time zone/, null);
+    await step(/\(4\/6\): which task/, 'sitq.echo', { pick: true });
+    await wb.waitForQuickInput(/\(5\/6\): the payload/);
+    await wb.typeAndSee('{bad', /payload: expected JSON/);
+    await step(/\(5\/6\): the payload/, '{"n": 3}');
+    await wb.waitForQuickInput(/\(6\/6\): into which queue/);
+    await wb.typeAndSee('a.b', /queue: expected a queue name/);
+    await step(/\(6\/6\): into which queue/, 'reports');
+    assert.deepEqual(
+      titles.map((t) => /\((\d+)\/(\d+)\)/.exec(t)?.slice(1).join('/')),
+      ['1/6', '2/6', '3/6', '4/6', '5/6', '6/6'],
+    );
+    await until('hourly is stored', async () => (await queue.getSchedule('hourly')) !== null);
+    const stored = (await queue.getSchedule('hourly'))!;
+    assert.deepEqual(stored.spec, { cron: '*/5 * * * *', tz: 'Europe/Berlin' });
+    assert.deepEqual([stored.task, stored.payload, stored.queue, stored.paused], ['sitq.echo', { n: 3 }, 'reports', false]);
+    await wb.treeRow('Backends', /^\s*hourly\s*next .* · cron \*\/5 \* \* \* \* \(Europe\/Berlin\) → reports/).waitFor({ timeout: 30_000 });
+  });
+
+  await s.step('Edit Schedule… starts from what is stored; an every schedule skips the time zone, the counter goes on', async () => {
+    titles.length = 0;
+    await wb.contextMenu(wb.treeRow('Backends', /^\s*hourly\s*next/), /^Edit Schedule/);
+    const first = await wb.waitForQuickInput(/Edit Schedule hourly in local \(1\/5\): when/);
+    assert.equal(await wb.quickInput().inputValue(), '*/5 * * * *', `the stored pattern is the starting value (${first})`);
+    await wb.typeAndSee('every 10m', /Next runs: .+, .+, .+/);
+    await step(/\(1\/5\): when/, null);
+    await step(/\(3\/5\): which task/, null);
+    await step(/\(4\/5\): the payload/, null);
+    await step(/\(5\/5\): into which queue/, null);
+    assert.deepEqual(
+      titles.map((t) => /\((\d+)\/(\d+)\)/.exec(t)?.slice(1).join('/')),
+      ['1/5', '3/5', '4/5', '5/5'],
+    );
+    await until('hourly runs every 10 min in the backend', async () => 'every' in ((await queue.getSchedule('hourly'))?.spec ?? {}));
+    const stored = (await queue.getSchedule('hourly'))!;
+    assert.deepEqual(stored.spec, { every: 600_000 });
+    assert.deepEqual([stored.task, stored.payload, stored.queue, stored.paused], ['sitq.echo', { n: 3 }, 'reports', false]);
+    await wb.treeRow('Backends', /^\s*hourly\s*next .* · every 10 min → reports/).waitFor({ timeout: 30_000 });
+  });
+
+  const longRow = () => wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/);
+  const openTaskLog = async (tag: string): Promise<string> => {
+    const id = await queue.enqueue(chatty, { tag }, { queue: 'long', maxAttempts: 1 });
+    await until(`${tag} runs and has logged 3 lines`, async () => (await queue.getTask(id))?.log?.length === 3);
+    await wb.expand(longRow());
+    await wb.expand(wb.treeRowNamed('Backends', 'running'));
+    await wb.contextMenu(wb.treeRow('Backends', 'fixture.chatty', `…${id.slice(-8)}`), /^Show Task Log/);
+    await wb.waitForEditorText(
+      new RegExp(`${tag} line 1\\n${tag} line 2\\n${tag} line 3\\n--- running \\(attempt 1 of 1\\): following its log ---`),
+    );
+    return id;
+  };
+  const extensionLogHas = (line: string) => until(`the extension's log says "${line}"`, async () => s.log().includes(line), 30_000);
+
+  await s.step("Show Task Log fills an editor while the task logs and ends with the task's final state", async () => {
+    const id = await openTaskLog('a');
+    await extensionLogHas(`task log ${id}: following`);
+    gate('a:half').open();
+    // Lines logged after the editor opened, shown with no click.
+    await wb.waitForEditorText(/a line 3\na line 4\na line 5\na line 6\n--- running/);
+    await s.shot('task-log-live');
+    gate('a:end').open();
+    await wb.waitForEditorText(/a line 6\n=== succeeded \(attempt 1 of 1, ran .+\) ===/);
+    await extensionLogHas(`task log ${id}: stopped following (it is succeeded)`);
+    await s.shot('task-log-final');
+  });
+
+  await s.step('closing a task log stops following the task', async () => {
+    const id = await openTaskLog('b');
+    await extensionLogHas(`task log ${id}: following`);
+    await wb.runCommand('View: Close Editor');
+    await extensionLogHas(`task log ${id}: stopped following (its editor was closed)`);
+    gate('b:half').open();
+    gate('b:end').open();
+    await until('b succeeds', async () => (await queue.getTask(id))?.state === 'succeeded');
+  });
+
+  await s.step('Set Queue Limits… checks the rate as typed, stores both limits, and the row shows them', async () => {
+    // The history of the two tasks above is written every 2 s: the tooltip below must find it.
+    await until('the last hour of long has 2 succeeded tasks', async () => {
+      const report = await queue.stats({ queue: 'long', since: Date.now() - 3_600_000, resolution: 'minute' });
+      return report.queues.find((q) => q.queue === 'long')?.total.succeeded === 2;
+    });
+    await wb.contextMenu(longRow(), /^Set Queue Limits/);
+    await wb.waitForQuickInput(/Limits of queue long in local \(1\/2\)/);
+    await wb.typeAndSee('fast', /limits\.rate: expected a rate as N\/PERIOD/);
+    await wb.answer(/\(1\/2\)/, '100/1s');
+    await wb.waitForQuickInput(/\(2\/2\): how many may run at once/);
+    await wb.typeAndSee('0', /limits\.maxRunning: expected a number of running tasks/);
+    await wb.answer(/\(2\/2\)/, '3');
+    await until('the limits are stored', async () => {
+      const settings = await queue.getQueueSettings('long');
+      return settings.rate?.max === 100 && settings.rate.perMs === 1000 && settings.maxRunning === 3;
+    });
+    await wb.treeRow('Backends', /^\s*long\s*\d.* · rate 100\/1s, at most 3 running/).waitFor({ timeout: 30_000 });
+  });
+
+  await s.step("the queue row's tooltip has the last hour's throughput and its limits", async () => {
+    await wb.page.mouse.move(5, 5);
+    const eventsBefore = treeEvents(s).length;
+    await longRow().hover();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Last hour' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = (await hover.textContent()) ?? '';
+    assert.match(text, /Last hour: 2 succeeded \(0\.0\d\/min\) · \d+ failed \(\d+\.\d\d\/min\) · p95 \d/);
+    assert.match(text, /Limits: rate 100\/1s, at most 3 running/);
+    assert.match(text, /Keeps: succeeded all · dead all · cancelled all/);
+    // Read on hover (resolveTreeItem): the tree sent no change event for it.
+    assert.deepEqual(treeEvents(s).slice(eventsBefore), [], 'no tree change event while the tooltip was read');
+    await s.shot('queue-tooltip');
+    await wb.page.mouse.move(5, 5);
+  });
+
+  await s.step(
+    'Set Retention… takes a rule per finished state, checked as typed; Set Queue Limits… with empty boxes clears the limits',
+    async () => {
+      await wb.contextMenu(longRow(), /^Set Retention/);
+      await step(/Retention of queue long in local \(1\/3\): succeeded/, '7d,1000');
+      await wb.waitForQuickInput(/\(2\/3\): dead/);
+      await wb.typeAndSee('lots', /keep\.dead: expected an age with a unit.*"lots" is not one/);
+      await step(/\(2\/3\): dead/, '30d');
+      await step(/\(3\/3\): cancelled/, '');
+      await until('the retention is stored', async () => (await queue.getQueueSettings('long')).keep?.dead !== undefined);
+      assert.deepEqual((await queue.getQueueSettings('long')).keep, {
+        succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 },
+        dead: { maxAgeMs: 30 * 86_400_000 },
+      });
+      await wb.contextMenu(longRow(), /^Set Queue Limits/);
+      await wb.answer(/Limits of queue long in local \(1\/2\)/, '');
+      await wb.answer(/\(2\/2\)/, '');
+      await until('the limits are removed', async () => {
+        const settings = await queue.getQueueSettings('long');
+        return settings.rate === undefined && settings.maxRunning === undefined && settings.keep !== undefined;
+      });
+      await wb
+        .treeRow('Backends', /^\s*long\s*(?!paused)\S/)
+        .filter({ hasNotText: 'rate 100/1s' })
+        .waitFor({ timeout: 30_000 });
+    },
+  );
 });

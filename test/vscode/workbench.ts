@@ -110,6 +110,40 @@ export class Workbench {
     throw new Error(`the answer ${JSON.stringify(value)} to ${String(expected)} was not accepted${message ? `: ${message}` : ''}`);
   }
 
+  /** Types `value` into the visible input box (not accepting it) and waits until its title, prompt
+   *  or message matches `expected` (an as-you-type check or preview); returns that text. */
+  async typeAndSee(value: string, expected: RegExp): Promise<string> {
+    await this.quickInput().fill(value);
+    for (const end = Date.now() + 30_000; ;) {
+      const text = await this.quickInputText();
+      if (expected.test(text)) return text;
+      if (Date.now() > end)
+        throw new Error(`typing ${JSON.stringify(value)} showed no ${String(expected)} (showing: ${JSON.stringify(text)})`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The lines the active editor shows, top to bottom (Monaco draws only those in view). */
+  async editorText(): Promise<string> {
+    return this.page.evaluate<string>(`(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      if (!editor) return '';
+      const lines = [...editor.querySelectorAll('.view-lines .view-line')].map((l) => [parseFloat(l.style.top) || 0, l.textContent.replace(/\\u00a0/g, ' ')]);
+      return lines.sort((a, b) => a[0] - b[0]).map((l) => l[1]).join('\\n');
+    })()`);
+  }
+
+  /** Waits until the active editor's text matches; returns it. */
+  async waitForEditorText(expected: RegExp, ms = 60_000): Promise<string> {
+    for (const end = Date.now() + ms; ;) {
+      const text = await this.editorText();
+      if (expected.test(text)) return text;
+      if (Date.now() > end)
+        throw new Error(`the editor shows no ${String(expected)} within ${ms / 1000} s (showing: ${JSON.stringify(text)})`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
   /** Waits for the quick input whose title, prompt or placeholder matches; returns that text. */
   async waitForQuickInput(expected: string | RegExp): Promise<string> {
     const matches = (text: string) =>

@@ -64,6 +64,13 @@ export function PauseButton({ profile, q }: { profile: string; q: QueueView }) {
   );
 }
 
+/** What the host refused, naming each field it names (a RemoteError's issues). */
+export function hostProblem(err: unknown): string {
+  return err instanceof RemoteError && err.issues.length
+    ? err.issues.map((i) => `${i.option}: expected ${i.expected}`).join('; ')
+    : (err as Error).message;
+}
+
 export function LimitsDialog({ profile, q, onClose }: { profile: string; q: QueueView; onClose: () => void }) {
   const app = useApp();
   const [rate, setRate] = useState(q.rate ? formatRate(q.rate) : '');
@@ -88,11 +95,7 @@ export function LimitsDialog({ profile, q, onClose }: { profile: string; q: Queu
       app.toast('success', clear ? `Removed the limits of ${q.queue}` : `Saved the limits of ${q.queue}`);
       onClose();
     } catch (err) {
-      setHostError(
-        err instanceof RemoteError && err.issues.length
-          ? err.issues.map((i) => `${i.option}: expected ${i.expected}`).join('; ')
-          : (err as Error).message,
-      );
+      setHostError(hostProblem(err));
     } finally {
       setBusy(false);
     }

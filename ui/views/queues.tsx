@@ -10,6 +10,7 @@ import { TaskDetailPanel } from './task-detail.js';
 import { TaskList, type TaskFilter } from './task-list.js';
 import { TASK_STATES_UI } from './task-states.js';
 import { FlowTags, LimitsDialog, PauseButton } from './queue-flow.js';
+import { RetentionDialog, RetentionTags } from './queue-retention.js';
 import { ThroughputCharts, type RangeId } from './throughput.js';
 
 export function QueuesView() {
@@ -18,7 +19,8 @@ export function QueuesView() {
   const [filter, setFilter] = useState<TaskFilter>({ queue: '', state: '' });
   const [openId, setOpenId] = useState<string | null>(null);
   const [purging, setPurging] = useState<string | null | undefined>(undefined);
-  const [limitsOf, setLimitsOf] = useState<string | null>(null);
+  /** The queue whose Limits or Retention dialog is open. */
+  const [settingsOf, setSettingsOf] = useState<{ dialog: QueueDialog; queue: string } | null>(null);
   const [, setBump] = useState(0);
 
   if (!selected) return <Empty title="Pick or add a profile first" />;
@@ -50,7 +52,7 @@ export function QueuesView() {
                 filter={filter}
                 setFilter={setFilter}
                 purge={(q) => setPurging(q)}
-                limits={(q) => setLimitsOf(q)}
+                openDialog={(dialog, queue) => setSettingsOf({ dialog, queue })}
               />
             </TableWrap>
           )}
@@ -66,9 +68,7 @@ export function QueuesView() {
         </Panel>
       </div>
       {openId && <TaskDetailPanel profile={selected} id={openId} onClose={() => setOpenId(null)} onChanged={() => setBump((n) => n + 1)} />}
-      {limitsOf !== null && queues?.some((q) => q.queue === limitsOf) && (
-        <LimitsDialog profile={selected} q={queues.find((q) => q.queue === limitsOf)!} onClose={() => setLimitsOf(null)} />
-      )}
+      {settingsOf && <QueueSettingsDialog profile={selected} queues={queues} open={settingsOf} onClose={() => setSettingsOf(null)} />}
       {purging !== undefined && <PurgeDialog profile={selected} queue={purging} onClose={() => setPurging(undefined)} />}
     </div>
   );
@@ -80,14 +80,14 @@ function QueueTable({
   filter,
   setFilter,
   purge,
-  limits,
+  openDialog,
 }: {
   profile: string;
   queues: QueueView[];
   filter: TaskFilter;
   setFilter: (f: TaskFilter) => void;
   purge: (queue: string) => void;
-  limits: (queue: string) => void;
+  openDialog: (dialog: QueueDialog, queue: string) => void;
 }) {
   const sum = (s: (typeof TASK_STATES_UI)[number]) => queues.reduce((n, q) => n + q.counts[s], 0);
   return (
@@ -118,6 +118,7 @@ function QueueTable({
             <td class="card-main">
               <span class="strong">{q.queue}</span>
               <FlowTags q={q} />
+              <RetentionTags q={q} />
             </td>
             {TASK_STATES_UI.map((s) => (
               <td
@@ -137,11 +138,20 @@ function QueueTable({
               <button
                 onClick={(e) => {
                   e.stopPropagation();
-                  limits(q.queue);
+                  openDialog('limits', q.queue);
                 }}
                 data-testid={`queue-limits-${q.queue}`}
               >
                 Limits…
+              </button>
+              <button
+                onClick={(e) => {
+                  e.stopPropagation();
+                  openDialog('retention', q.queue);
+                }}
+                data-testid={`queue-retention-${q.queue}`}
+              >
+                Retention…
               </button>
               <button
                 onClick={(e) => {
@@ -170,6 +180,29 @@ function QueueTable({
         </tfoot>
       )}
     </table>
+  );
+}
+
+type QueueDialog = 'limits' | 'retention';
+
+/** A queue's Limits or Retention dialog, on the queue's live row (gone with the queue). */
+function QueueSettingsDialog({
+  profile,
+  queues,
+  open,
+  onClose,
+}: {
+  profile: string;
+  queues: QueueView[] | undefined;
+  open: { dialog: QueueDialog; queue: string };
+  onClose: () => void;
+}) {
+  const q = queues?.find((v) => v.queue === open.queue);
+  if (!q) return null;
+  return open.dialog === 'limits' ? (
+    <LimitsDialog profile={profile} q={q} onClose={onClose} />
+  ) : (
+    <RetentionDialog profile={profile} q={q} onClose={onClose} />
   );
 }
 

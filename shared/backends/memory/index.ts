@@ -4,7 +4,7 @@
 // runs against it), except that other processes cannot see its tasks. See DESIGN.md.
 import type { Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo, StateEntry } from '../../core/backend.js';
 import type { EventSink, Unsubscribe } from '../../core/events.js';
-import type { TaskReport } from '../../core/progress.js';
+import { withoutLog, type TaskReport } from '../../core/progress.js';
 import type { TaskSizeLimit } from '../../core/task-size.js';
 
 /** The most bytes of payload plus result one task may hold. */
@@ -161,7 +161,7 @@ export class MemoryBackend implements Backend {
       .filter((e) => (queue === undefined || e.record.queue === queue) && (state === undefined || e.record.state === state))
       .filter((e) => needle === undefined || matchesSearch(e.record, needle))
       .sort((a, b) => b.seq - a.seq);
-    return { tasks: matching.slice(offset, offset + limit).map((e) => copyRecord(e.record)), total: matching.length };
+    return { tasks: matching.slice(offset, offset + limit).map((e) => withoutLog(copyRecord(e.record))), total: matching.length };
   }
 
   async subscribe(sink: EventSink): Promise<Unsubscribe> {

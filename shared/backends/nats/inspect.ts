@@ -9,6 +9,7 @@ import type { JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg } 
 import { natsDriver } from './driver.js';
 import { emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
+import { withoutLog } from '../../core/progress.js';
 import { searchCandidates, searchNeedle } from '../../core/task-search.js';
 import { parseSummary, publicRecord, SUMMARY_HEADER, visibleState, type RecordStore, type Summary } from './records.js';
 
@@ -76,8 +77,11 @@ export class TaskView {
     const read = async (entries: readonly Entry[]) =>
       (await Promise.all(entries.map((e) => this.store.get(e.id)))).map((v) => (v === null ? null : publicRecord(v.rec, now)));
     // A search reads each listed task's record (the local view holds summaries only).
-    if (needle !== undefined) return searchCandidates(listed, read, needle, { offset, limit });
-    const tasks = (await read(listed.slice(offset, offset + limit))).filter((r): r is TaskRecord => r !== null);
+    if (needle !== undefined) {
+      const found = await searchCandidates(listed, read, needle, { offset, limit });
+      return { tasks: found.tasks.map(withoutLog), total: found.total };
+    }
+    const tasks = (await read(listed.slice(offset, offset + limit))).filter((r): r is TaskRecord => r !== null).map(withoutLog);
     return { tasks, total: listed.length };
   }
 

@@ -3,7 +3,7 @@ import { checkListQuery } from '../../core/rules.js';
 import { emptyCounts, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
 import type { Context } from './claim.js';
 import { toRecord } from './rows.js';
-import { NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
+import { LISTING_COLUMNS, NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
 import { searchNeedle } from '../../core/task-search.js';
 
 export async function getTask(ctx: Context, taskId: string): Promise<TaskRecord | null> {
@@ -58,7 +58,7 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const [page, total] = await Promise.all([
     ctx.pool.queryArrays({
-      text: `SELECT ${RECORD_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,
+      text: `SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,
       values,
     }),
     ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),

@@ -8,6 +8,7 @@ import type { TaskDirectory } from './directory.js';
 import type { RedisKeys } from './keys.js';
 import { Batch } from './batch.js';
 import { queueScript } from './scripts.js';
+import { withoutLog } from '../../core/progress.js';
 import { searchCandidates, searchNeedle } from '../../core/task-search.js';
 
 interface Row {
@@ -58,13 +59,18 @@ export class RedisReads {
     const queues = query.queue !== undefined ? [query.queue] : await this.listQueues();
     if (queues.length === 0) return { tasks: [], total: 0 };
     // A search reads every candidate's record in pipelined pages (Redis has no substring index).
-    if (needle !== undefined)
-      return searchCandidates((await this.index(queues, query, 0, -1)).rows, (rows) => this.records(rows), needle, { offset, limit });
+    if (needle !== undefined) {
+      const found = await searchCandidates((await this.index(queues, query, 0, -1)).rows, (rows) => this.records(rows), needle, {
+        offset,
+        limit,
+      });
+      return { tasks: found.tasks.map(withoutLog), total: found.total };
+    }
     const from = queues.length === 1 ? offset : 0;
     const { rows, total } = await this.index(queues, query, from, offset + limit - 1);
     const page = queues.length > 1 ? rows.slice(offset, offset + limit) : rows;
     if (page.length === 0) return { tasks: [], total };
-    const tasks = (await this.records(page)).filter((r): r is TaskRecord => r !== null);
+    const tasks = (await this.records(page)).filter((r): r is TaskRecord => r !== null).map(withoutLog);
     return { tasks, total };
   }
 

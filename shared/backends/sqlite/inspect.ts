@@ -45,8 +45,16 @@ export class Inspector {
   private readonly oldestPending: Statement<[{ queue: string }], { oldest: number | null }>;
   private readonly queues: Statement<[], { queue: string }>;
 
+  /** The columns a listing reads. */
+  private readonly listing: string;
+
   constructor(private readonly db: Database) {
     this.byId = db.prepare(`SELECT * FROM sitq_tasks WHERE id = ?`);
+    // Listings leave the log out (Backend.listTasks): every column but it, read from the schema.
+    const columns = db.prepare(`PRAGMA table_info(sitq_tasks)`).all() as { name: string }[];
+    this.listing = columns
+      .map((c) => (c.name === 'log' ? 'NULL AS log' : c.name === 'log_dropped' ? '0 AS log_dropped' : c.name))
+      .join(', ');
     this.stored = db.prepare(`SELECT queue, state, n FROM sitq_counts WHERE n <> 0`);
     this.running = db.prepare(
       `SELECT queue, count(*) AS n FROM sitq_tasks INDEXED BY sitq_tasks_leases WHERE state = 'running' GROUP BY queue`,
@@ -144,7 +152,7 @@ export class Inspector {
       if (state !== undefined) where.push(`state = '${state}'`);
       const filter = `WHERE ${where.join(' AND ')}`;
       statements = {
-        page: this.db.prepare(`SELECT * FROM sitq_tasks ${filter} ORDER BY id DESC LIMIT :limit OFFSET :offset`),
+        page: this.db.prepare(`SELECT ${this.listing} FROM sitq_tasks ${filter} ORDER BY id DESC LIMIT :limit OFFSET :offset`),
         total: this.db.prepare(`SELECT count(*) AS n FROM sitq_tasks ${filter}`),
       };
       this.searches.set(key, statements);
@@ -167,7 +175,7 @@ export class Inspector {
       const index =
         state !== undefined && INDEXED_STATES.has(state) ? 'INDEXED BY sitq_tasks_failed' : byQueue ? 'INDEXED BY sitq_tasks_queue' : '';
       statement = this.db.prepare(
-        `SELECT * FROM sitq_tasks ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT :limit OFFSET :offset`,
+        `SELECT ${this.listing} FROM sitq_tasks ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT :limit OFFSET :offset`,
       );
       this.pages.set(key, statement);
     }

@@ -3,30 +3,17 @@
 // longer ago), a count (`1000`: keep the newest that many), both (`7d,1000`), or `none`. The
 // workers enforce it continuously (one at a time); see docs/semantics.md, "Retention".
 import { InvalidArgumentError, type Command } from 'commander';
-import { KEEP_STATES, type KeepRule, type KeepSettings } from '../../core/queue-settings.js';
+import { KEEP_RULE_EXPECTED, KEEP_STATES, parseKeepRule, type KeepRule, type KeepSettings } from '../../core/queue-settings.js';
 import { TaskQueue } from '../../core/queue.js';
-import { duration, queueName, wholeNumber } from '../args.js';
+import { queueName } from '../args.js';
 import { formatMs, formatNumber } from '../format.js';
 import type { App } from '../program.js';
 
-const RULE_EXPECTED = 'an age with a unit (30s, 12h, 7d), a count (1000), both separated by a comma (7d,1000), or none';
-const age = duration(0);
-const count = wholeNumber(0, 1_000_000_000);
-
 /** `7d` → { maxAgeMs }, `1000` → { maxCount }, `7d,1000` → both, `none` → 'none' (no rule). */
 export function keepRule(value: string): KeepRule | 'none' {
-  if (value.trim() === 'none') return 'none';
-  const rule: KeepRule = {};
-  for (const part of value.split(',').map((p) => p.trim())) {
-    try {
-      if (/^\d+$/.test(part) && rule.maxCount === undefined) rule.maxCount = count(part);
-      else if (/^\d+(?:\.\d+)?\s*(ms|s|m|min|h|d)$/.test(part) && rule.maxAgeMs === undefined) rule.maxAgeMs = age(part);
-      else throw new InvalidArgumentError(RULE_EXPECTED);
-    } catch {
-      throw new InvalidArgumentError(`expected ${RULE_EXPECTED}; "${part}" is not one.`);
-    }
-  }
-  return rule;
+  const parsed = parseKeepRule(value);
+  if ('bad' in parsed) throw new InvalidArgumentError(`expected ${KEEP_RULE_EXPECTED}; "${parsed.bad}" is not one.`);
+  return parsed.rule;
 }
 
 function describeRule(rule: KeepRule | undefined): string {
