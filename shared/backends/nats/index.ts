@@ -338,9 +338,9 @@ export class NatsBackend implements Backend {
       const jsm = await nc.jetstreamManager();
       const js = nc.jetstream();
       const names = new Names(this.options.streamName);
-      const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, this.options.replicas > 1);
       const topology = new Topology(jsm, js, names, this.options.replicas);
-      const { meta: metaKv } = await topology.ensure();
+      const { meta: metaKv, replicated } = await topology.ensure();
+      const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, replicated);
       await checkLayout(metaKv, this.address);
       const meta = new Meta(requester, names, metaKv);
       const store = new RecordStore(requester, names, this.address);

@@ -20,8 +20,6 @@ export interface MetaWatch {
   stop(): void;
 }
 
-const EXPECTED = 'Nats-Expected-Last-Subject-Sequence';
-
 export class Meta {
   /** Called when a watch ends without stop() (its consumer could not be recreated after a
    *  node loss): the session starts its watches afresh. */
@@ -50,7 +48,7 @@ export class Meta {
   /** Compare-and-set on the key's revision; null when it moved on. */
   async cas(key: string, value: Uint8Array, expectedRev: number): Promise<number | null> {
     try {
-      return (await this.requester.publish(this.names.metaSubject(key), value, headersOf({ [EXPECTED]: expectedRev }))).seq;
+      return await this.requester.compareAndSet(this.names.metaSubject(key), value, expectedRev);
     } catch (err) {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
       if (!err.ambiguous) return null;
@@ -74,9 +72,10 @@ export class Meta {
 
   /** Removes a key (with its history); with `expectedRev`, only if it is still at that revision. */
   async remove(key: string, expectedRev?: number): Promise<boolean> {
-    const h = headersOf({ 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub', [EXPECTED]: expectedRev });
+    const purge = { 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub' };
     try {
-      await this.requester.publish(this.names.metaSubject(key), new Uint8Array(0), h);
+      if (expectedRev === undefined) await this.requester.publish(this.names.metaSubject(key), new Uint8Array(0), headersOf(purge));
+      else await this.requester.compareAndSet(this.names.metaSubject(key), new Uint8Array(0), expectedRev, purge);
       return true;
     } catch (err) {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;

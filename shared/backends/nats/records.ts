@@ -4,7 +4,7 @@
 import type { TaskRecord, TaskState } from '../../core/types.js';
 import type { Names } from './names.js';
 import { KnownRevisions } from './known-revisions.js';
-import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
+import { CAS_CONFLICT, JsApiError, type Requester, type StoredMsg } from './requester.js';
 
 /** What the bucket stores: the public record plus the lease bookkeeping. */
 export interface StoredTask extends TaskRecord {
@@ -121,44 +121,49 @@ export class RecordStore {
    *  to any copy (after a conflict, or to settle a lost reply). Never older than a revision this
    *  client has written or read (it asks again, then fails with ConnectionError). */
   async get(id: string, fresh = false): Promise<Versioned | null> {
-    const stream = this.names.taskStream;
-    const subject = this.names.taskSubject(id);
-    const first = await this.requester.lastBySubject(stream, subject, fresh);
-    const m = await this.known.atLeast(id, `task ${id}`, first, () => this.requester.lastBySubject(stream, subject, true));
-    if (m) this.note(id, m.seq);
+    const m = await this.last(id, fresh);
     if (!m || m.operation === 'DEL' || m.operation === 'PURGE' || m.data.length === 0) return null;
     return { rec: decodeRecord(m.data), rev: m.seq };
   }
 
-  private note(id: string, rev: number): void {
-    this.known.note(id, rev);
+  /** The key's last message, never older than a revision this client knows. */
+  private async last(id: string, fresh: boolean): Promise<StoredMsg | null> {
+    const stream = this.names.taskStream;
+    const subject = this.names.taskSubject(id);
+    const first = await this.requester.lastBySubject(stream, subject, fresh);
+    const m = await this.known.atLeast(id, `task ${id}`, first, () => this.requester.lastBySubject(stream, subject, true));
+    if (m) this.known.note(id, m.seq);
+    return m;
   }
 
   /** Compare-and-set: writes only if the key is still at `expectedRev` (0 = does not exist).
    *  Resolves to the new revision, or null when someone else wrote first. `encoded` saves a
    *  second encoding when the caller also publishes the record. */
   async write(rec: StoredTask, expectedRev: number, encoded = encodeRecord(rec)): Promise<number | null> {
-    const h = headersOf({ 'Nats-Expected-Last-Subject-Sequence': expectedRev, [SUMMARY_HEADER]: summaryOf(rec) });
     try {
-      const { seq } = await this.requester.publish(this.names.taskSubject(rec.id), encoded, h);
-      this.note(rec.id, seq);
+      const seq = await this.requester.compareAndSet(this.names.taskSubject(rec.id), encoded, expectedRev, {
+        [SUMMARY_HEADER]: summaryOf(rec),
+      });
+      this.known.note(rec.id, seq);
       return seq;
     } catch (err) {
       if (!(err instanceof JsApiError && err.errCode === CAS_CONFLICT)) throw err;
+      // The write that won exists: reads from now on (the caller's re-read) must not show less.
+      if (err.winner !== undefined) this.known.note(rec.id, err.winner);
       if (!err.ambiguous) return null;
       // Sent twice (a reply was lost): the conflict may be with our own first copy.
-      const now = await this.requester.lastBySubject(this.names.taskStream, this.names.taskSubject(rec.id), true);
-      if (!now || !sameBytes(now.data, encoded)) return null;
-      this.note(rec.id, now.seq);
-      return now.seq;
+      const now = await this.last(rec.id, true);
+      return now && sameBytes(now.data, encoded) ? now.seq : null;
     }
   }
 
   /** Removes a record (and its history) if it is still at `expectedRev`. */
   async purge(id: string, expectedRev: number): Promise<boolean> {
-    const h = headersOf({ 'KV-Operation': 'PURGE', 'Nats-Rollup': 'sub', 'Nats-Expected-Last-Subject-Sequence': expectedRev });
     try {
-      await this.requester.publish(this.names.taskSubject(id), new Uint8Array(0), h);
+      await this.requester.compareAndSet(this.names.taskSubject(id), new Uint8Array(0), expectedRev, {
+        'KV-Operation': 'PURGE',
+        'Nats-Rollup': 'sub',
+      });
       this.known.forget(id);
       return true;
     } catch (err) {

@@ -8,13 +8,15 @@ import { ConnectionError } from '../../core/errors.js';
 
 /** JetStream refused a write: `errCode` 10071 is a failed expected-sequence check (CAS).
  *  `ambiguous`: the request was sent more than once (its first reply was lost), so an earlier
- *  copy may have been applied — a CAS conflict may be our own write. */
+ *  copy may have been applied — a CAS conflict may be our own write. `winner`: the revision that
+ *  another write made at the same expected revision was stored at (compareAndSet). */
 export class JsApiError extends Error {
   constructor(
     readonly code: number,
     readonly errCode: number,
     description: string,
     readonly ambiguous = false,
+    readonly winner?: number,
   ) {
     super(description);
     this.name = 'JsApiError';
@@ -22,10 +24,13 @@ export class JsApiError extends Error {
 }
 
 export const CAS_CONFLICT = 10071;
+const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
 
 export interface PubAck {
   seq: number;
   duplicate: boolean;
+  /** Sent more than once (a reply was lost): an earlier copy may be what was stored. */
+  resent: boolean;
 }
 
 /** The last message on a subject, as a direct or a leader get returns it. */
@@ -89,7 +94,7 @@ export class Requester {
     /** One attempt's reply timeout. */
     private readonly timeoutMs: number,
     private readonly address: string,
-    /** The streams have replicas (reads go to the leader). */
+    /** The streams have replicas: reads go to the leader, compare-and-sets are fenced (compareAndSet). */
     private readonly replicated = false,
   ) {
     this.inbox = natsDriver().createInbox();
@@ -141,8 +146,38 @@ export class Requester {
         continue;
       }
       if (body.error) throw new JsApiError(body.error.code, body.error.err_code, body.error.description, resent);
-      return { seq: body.seq ?? 0, duplicate: body.duplicate === true };
+      return { seq: body.seq ?? 0, duplicate: body.duplicate === true, resent };
     }
+  }
+
+  /** A compare-and-set write to a KV key: stored only if the key's last revision is `expectedRev`
+   *  (0: it has none). Resolves to the new revision; a refusal throws JsApiError CAS_CONFLICT.
+   *  With replicas, nats-server 2.9 checks the expected revision only on the stream leader,
+   *  against what it has applied, before proposing the write — not when the write is applied — so
+   *  two writes made at one revision that reach the leader before the first is applied (a renewal
+   *  and a completion, re-sent together to a new leader after a failover) are both stored. Each
+   *  such write therefore also carries `Nats-Msg-Id: cas:<expectedRev>` (stream sequences are
+   *  unique in a stream): the duplicate check runs when a write is applied, in log order on every
+   *  replica, so only the first write made at a revision is stored and the others are answered as
+   *  duplicates, refused here, for the bucket's duplicate window (2 min by default; a new leader
+   *  applies its log in seconds). A create (`expectedRev` 0) is checked when applied already. */
+  async compareAndSet(
+    subject: string,
+    data: Uint8Array,
+    expectedRev: number,
+    extra: Record<string, string | number | undefined> = {},
+  ): Promise<number> {
+    const fence = this.replicated && expectedRev > 0 ? `cas:${expectedRev}` : undefined;
+    const ack = await this.publish(
+      subject,
+      data,
+      headersOf({ ...extra, [EXPECTED_LAST_SUBJECT_SEQUENCE]: expectedRev, 'Nats-Msg-Id': fence }),
+    );
+    if (ack.duplicate) {
+      const why = `revision ${expectedRev} was already replaced (by revision ${ack.seq})`;
+      throw new JsApiError(400, CAS_CONFLICT, why, ack.resent, ack.seq);
+    }
+    return ack.seq;
   }
 
   /** The last message on `subject`; null if none. A direct get (allow_direct) where only one

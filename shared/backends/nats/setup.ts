@@ -20,8 +20,10 @@ export class Topology {
     private readonly replicas = 1,
   ) {}
 
-  /** Creates whatever is missing; existing structures are used as they are. */
-  async ensure(): Promise<{ tasks: KV; meta: KV }> {
+  /** Creates whatever is missing; existing structures are used as they are. `replicated`: a KV
+   *  bucket has more than one copy (as created, or as changed by hand since), whatever `replicas`
+   *  this client was given: reads and compare-and-sets must then allow for it (requester.ts). */
+  async ensure(): Promise<{ tasks: KV; meta: KV; replicated: boolean }> {
     const name = this.names.stream;
     try {
       await this.jsm.streams.info(name);
@@ -51,7 +53,8 @@ export class Topology {
       this.js.views.kv(this.names.taskBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
       this.js.views.kv(this.names.metaBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
     ]);
-    return { tasks, meta };
+    const buckets = await Promise.all([this.names.taskStream, this.names.metaStream].map((b) => this.jsm.streams.info(b)));
+    return { tasks, meta, replicated: buckets.some((info) => info.config.num_replicas > 1) };
   }
 
   /** Makes sure the level's consumer exists with ack wait = `leaseMs` (one call the first time
