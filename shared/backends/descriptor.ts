@@ -42,6 +42,9 @@ export interface BackendDescriptor<K extends string = string> {
   readonly detail: string;
   /** Whether the backend talks to a server (false: a file or this process). */
   readonly needsServer: boolean;
+  /** True when its tasks live in the process that holds the backend (`memory`): no other process
+   *  sees them, so nothing that runs a worker in a process of its own (a soak) can use it. */
+  readonly inProcess?: boolean;
   /** Words at the start of an error message that name this backend (`postgres`, `postgresql`). */
   readonly messagePrefix: RegExp;
   readonly options: readonly OptionSpec[];

@@ -3,6 +3,7 @@
 // --expose-gc, and reports its RSS and heap after a forced GC: after the warm-up, every tenth of
 // the run, and at the end. The producer keeps a bounded backlog ahead of it.
 import { fork, type ChildProcess } from 'node:child_process';
+import { descriptorOf } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
 import { SitqError } from '../core/errors.js';
 import { TaskQueue } from '../core/queue.js';
@@ -72,6 +73,9 @@ class SoakChild {
 }
 
 export async function runSoak(config: BackendConfig, options: SoakOptions = {}): Promise<SoakResult> {
+  const descriptor = descriptorOf(config.type);
+  if (descriptor.inProcess)
+    throw new SoakWorkerError(`${descriptor.label} keeps its tasks in one process, and a soak's worker runs in a process of its own`);
   const tasks = options.tasks ?? 100_000;
   const concurrency = options.concurrency ?? 10;
   const warmup = options.warmup ?? 2000;

@@ -7,6 +7,7 @@ export const memoryDescriptor: BackendDescriptor<'memory'> = {
   icon: 'symbol-variable',
   detail: "This process's memory: for unit tests; nothing is kept",
   needsServer: false,
+  inProcess: true,
   messagePrefix: /^\s*memory\b/i,
   namespaceOption: 'name',
   idleP50TargetMs: 1,
