@@ -4,7 +4,9 @@
 // can be open at once). Each pushed event of the task, or a gap, reads the task again (one read at
 // a time): delivery is at most once and the stored log is the truth, so nothing is pieced together
 // from events. The follow stops when the task is finished, when no editor tab shows the log any
-// more, or when VS Code closes the document; showing it again follows again.
+// more, or when VS Code closes the document; showing it again follows again. Like the dashboard's
+// log tail, an editor opens on the newest line and keeps to it as lines come, unless the user
+// scrolled up.
 import * as vscode from 'vscode';
 import { ProtocolClient } from '../shared/protocol/client.js';
 import type { TaskDetail } from '../shared/protocol/models.js';
@@ -26,6 +28,8 @@ interface TaskLog {
   reading: boolean;
   readAgain: boolean;
   finished: boolean;
+  /** The document's line count when it last changed (to tell whether an editor was at its end). */
+  lines: number;
 }
 
 export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -39,6 +43,17 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.subscriptions = [
+      vscode.workspace.onDidChangeTextDocument(({ document }) => {
+        const entry = this.logs.get(document.uri.toString());
+        if (!entry) return;
+        const before = entry.lines;
+        entry.lines = document.lineCount;
+        for (const editor of vscode.window.visibleTextEditors) {
+          // An editor that showed the end before the lines came keeps showing it.
+          const end = editor.visibleRanges.at(-1)?.end.line ?? 0;
+          if (editor.document === document && end >= before - 3) revealEnd(editor);
+        }
+      }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         const entry = this.logs.get(doc.uri.toString());
         if (!entry) return;
@@ -64,7 +79,9 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
     // A document VS Code kept after its tab closed is shown again without asking this provider.
     if (known && !known.client && !known.finished) this.follow(known);
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: false });
+    const entry = this.logs.get(uri.toString());
+    if (entry) entry.lines = doc.lineCount;
+    revealEnd(await vscode.window.showTextDocument(doc, { preview: false }));
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
@@ -84,6 +101,7 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
         reading: false,
         readAgain: false,
         finished: false,
+        lines: 0,
       };
       this.logs.set(key, entry);
       this.follow(entry, first);
@@ -155,6 +173,11 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
       entry.reading = false;
     }
   }
+}
+
+function revealEnd(editor: vscode.TextEditor): void {
+  const last = editor.document.lineCount - 1;
+  editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
 }
 
 export function taskLogUri(profile: string, id: string, name: string): vscode.Uri {

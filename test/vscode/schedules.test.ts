@@ -19,7 +19,6 @@ import { openVscode, treeEvents } from './session.js';
 
 const skip = codeServerSkipReason();
 
-/** Polls the backend (not the UI) until `check` holds: what a menu action wrote. */
 /** Gates a test opens, by name: a handler waits on one until the test opens it. */
 const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
 function gate(name: string): { opened: Promise<void>; open: () => void } {
@@ -32,16 +31,19 @@ function gate(name: string): { opened: Promise<void>; open: () => void } {
   return g;
 }
 
-/** Logs three lines, waits for `<tag>:half`, logs three more, waits for `<tag>:end`, succeeds. */
+/** Logs 50 lines (more than the editor shows), waits for `<tag>:half`, logs 50 more, waits for
+ *  `<tag>:end`, succeeds. */
 const chatty = defineTask('fixture.chatty', async ({ tag }: { tag: string }, ctx) => {
-  const wait = (name: string) =>
-    Promise.race([gate(`${tag}:${name}`).opened, new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }))]);
-  for (let i = 1; i <= 3; i++) ctx.log(`${tag} line ${i}`);
+  // An aborted handler (its worker stopping) waits no more.
+  const aborted = new Promise<void>((r) => (ctx.signal.aborted ? r() : ctx.signal.addEventListener('abort', () => r(), { once: true })));
+  const wait = (name: string) => Promise.race([gate(`${tag}:${name}`).opened, aborted]);
+  for (let i = 1; i <= 50; i++) ctx.log(`${tag} line ${i}`);
   await wait('half');
-  for (let i = 4; i <= 6; i++) ctx.log(`${tag} line ${i}`);
+  for (let i = 51; i <= 100; i++) ctx.log(`${tag} line ${i}`);
   await wait('end');
 });
 
+/** Polls the backend (not the UI) until `check` holds: what a menu action wrote. */
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   for (const end = Date.now() + ms; !(await check());) {
     if (Date.now() > end) throw new Error(`${what}: not so within ${ms / 1000} s`);
@@ -57,6 +59,8 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
     // The database's folder too: this test writes the schedules before the extension opens it.
     files: { 'sitq.config.json': JSON.stringify({ profiles: { local: { type: 'sqlite', path: '.sitq/queue.db' } } }), '.sitq/.keep': '' },
     cleanup: async () => {
+      // A step that failed may have left a handler waiting for its gate.
+      for (const g of gates.values()) g.open();
       await worker?.stop({ timeout: 5000 });
       await backend?.close();
     },
@@ -215,13 +219,15 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
   const longRow = () => wb.treeRow('Backends', /^\s*long\s*(?!paused)\S/);
   const openTaskLog = async (tag: string): Promise<string> => {
     const id = await queue.enqueue(chatty, { tag }, { queue: 'long', maxAttempts: 1 });
-    await until(`${tag} runs and has logged 3 lines`, async () => (await queue.getTask(id))?.log?.length === 3);
+    await until(`${tag} runs and has logged 50 lines`, async () => (await queue.getTask(id))?.log?.length === 50);
     await wb.expand(longRow());
     await wb.expand(wb.treeRowNamed('Backends', 'running'));
     await wb.contextMenu(wb.treeRow('Backends', 'fixture.chatty', `…${id.slice(-8)}`), /^Show Task Log/);
-    await wb.waitForEditorText(
-      new RegExp(`${tag} line 1\\n${tag} line 2\\n${tag} line 3\\n--- running \\(attempt 1 of 1\\): following its log ---`),
+    const text = await wb.waitForEditorText(
+      new RegExp(`${tag} line 49\\n${tag} line 50\\n--- running \\(attempt 1 of 1\\): following its log ---`),
     );
+    // 52 lines, more than the editor shows: it opened on the newest, its header is out of view.
+    assert.doesNotMatch(text, /^# fixture\.chatty/m, 'the log opens on its newest line');
     return id;
   };
   const extensionLogHas = (line: string) => until(`the extension's log says "${line}"`, async () => s.log().includes(line), 30_000);
@@ -230,11 +236,11 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
     const id = await openTaskLog('a');
     await extensionLogHas(`task log ${id}: following`);
     gate('a:half').open();
-    // Lines logged after the editor opened, shown with no click.
-    await wb.waitForEditorText(/a line 3\na line 4\na line 5\na line 6\n--- running/);
+    // Lines logged after the editor opened, shown with no click: the editor keeps to the newest.
+    await wb.waitForEditorText(/a line 99\na line 100\n--- running/);
     await s.shot('task-log-live');
     gate('a:end').open();
-    await wb.waitForEditorText(/a line 6\n=== succeeded \(attempt 1 of 1, ran .+\) ===/);
+    await wb.waitForEditorText(/a line 100\n=== succeeded \(attempt 1 of 1, ran .+\) ===/);
     await extensionLogHas(`task log ${id}: stopped following (it is succeeded)`);
     await s.shot('task-log-final');
   });
