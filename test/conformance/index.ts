@@ -16,6 +16,13 @@ import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
 
+/** On NATS the rate test is todo: on the loaded 2-core machine (load average 11-14) its 4 worker
+ *  processes x concurrency 5 drain at most about 120 tasks/s with no limit at all, and their first
+ *  seconds (fresh processes, new consumers) run well under 100/s, so the first 10 s windows hold
+ *  910-960 starts whatever the limiter does; later windows hold 976-1,030. The other flow-control
+ *  tests run for real on NATS. */
+const NATS_RATE_TODO = 'NATS: under heavy load the fleet itself starts barely 100 tasks/s (its first 10 s: 910-960)';
+
 export async function exerciseBackend(target: ConformanceTarget): Promise<void> {
   const skip = target.server ? await serverSkip(target.server) : false;
   describe(`conformance: ${target.kind}`, { skip }, () => {
@@ -32,10 +39,6 @@ export async function exerciseBackend(target: ConformanceTarget): Promise<void> 
     historySuite(target);
     schedulesSuite(target);
     cancelRetentionSuite(target);
-    // On NATS the rate test started 41-73 tasks/s of the 100 asked (4 processes on the loaded
-    // 2-core machine, once the state store landed): not yet investigated, so it stays todo there.
-    flowControlSuite(target, {
-      todo: target.kind === 'nats' ? 'NATS: the rate limit test reached 41-73 starts/s of 100 (not yet investigated)' : undefined,
-    });
+    flowControlSuite(target, { rateTodo: target.kind === 'nats' ? NATS_RATE_TODO : undefined });
   });
 }
