@@ -3,9 +3,8 @@
 // worker's log, which grows as the core sends its lines. Polling happens only while such a
 // document is open.
 import * as vscode from 'vscode';
-import type { TaskDetail } from '../shared/protocol/models.js';
 import type { Model } from './model.js';
-import { formatAge } from './format.js';
+import { taskText } from './task-text.js';
 
 export const SCHEME = 'sitq';
 const FINAL = new Set(['succeeded', 'dead', 'cancelled']);
@@ -114,40 +113,4 @@ function parse(uri: vscode.Uri): Target | undefined {
   if (kind === 'task' && a && b) return { kind: 'task', profile: decodeURIComponent(a), id: decodeURIComponent(b) };
   if (kind === 'worker' && a) return { kind: 'worker', id: decodeURIComponent(a) };
   return undefined;
-}
-
-/** The task as a Markdown document. */
-export function taskText(profile: string, t: TaskDetail): string {
-  const time = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '—');
-  const out: string[] = [
-    `# ${t.name}`,
-    '',
-    `- id: \`${t.id}\``,
-    `- profile: ${profile} · queue: ${t.queue}`,
-    `- state: **${t.state}** · attempt ${t.attempts} of ${t.maxAttempts} · priority ${t.priority}`,
-    '',
-    '## Timings',
-    '',
-    `- enqueued: ${time(t.enqueuedAt)}`,
-    `- runs at: ${time(t.runAt)}`,
-    `- started: ${time(t.startedAt)}`,
-    `- finished: ${time(t.finishedAt)}${t.finishedAt && t.startedAt ? ` (ran ${formatAge(t.finishedAt - t.startedAt)})` : ''}`,
-  ];
-  if (t.leaseExpiresAt) out.push(`- lease: ${t.leaseOwner ?? 'a worker'} until ${time(t.leaseExpiresAt)}`);
-  out.push('', '## Payload', '', '```json', t.payloadText, '```');
-  if (t.decodeError) out.push('', `The payload could not be decoded: ${t.decodeError}`);
-  if (t.resultText !== undefined) out.push('', '## Result', '', '```json', t.resultText, '```');
-  if (t.errorName || t.errorMessage || t.errorStack) {
-    out.push('', '## Error', '', '```text', t.errorStack ?? `${t.errorName ?? 'Error'}: ${t.errorMessage ?? ''}`, '```');
-  }
-  out.push(
-    '',
-    '## Options',
-    '',
-    `- serializer: ${t.serializer}`,
-    `- backoff: ${t.backoff.type} from ${formatAge(t.backoff.baseMs)}, at most ${formatAge(t.backoff.maxMs)}, jitter ${Math.round(t.backoff.jitter * 100)} %`,
-  );
-  if (t.timeoutMs) out.push(`- timeout: ${formatAge(t.timeoutMs)}`);
-  if (t.idempotencyKey) out.push(`- idempotency key: \`${t.idempotencyKey}\``);
-  return `${out.join('\n')}\n`;
 }

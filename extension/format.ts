@@ -48,9 +48,4 @@ export function formatCounts(c: StateCountsView, full = false): string {
   return parts.length ? parts.join(' · ') : 'empty';
 }
 
-export function formatAge(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
-}
+export { formatAge } from './task-text.js';
