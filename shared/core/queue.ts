@@ -15,6 +15,7 @@ import {
   checkRuns,
   readSchedule,
   removeSchedule,
+  ScheduleRecordError,
   scheduleKey,
   SCHEDULE_PREFIX,
   setSchedulePaused,
@@ -251,14 +252,23 @@ export class TaskQueue {
     return toScheduleInfo(entry, record, now, checkRuns(undefined), decodePayload);
   }
 
-  /** Every schedule, by name, each with its next `runs` tick times (default 5). */
-  async listSchedules(options: { runs?: number } = {}): Promise<ScheduleInfo[]> {
+  /** Every schedule, by name, each with its next `runs` tick times (default 5). A record that
+   *  cannot be read (damaged, or written by a newer sitq) is left out, so the others are still
+   *  listed, and handed to `onDamaged` as a ScheduleRecordError naming its state key. */
+  async listSchedules(options: { runs?: number; onDamaged?: (err: ScheduleRecordError) => void } = {}): Promise<ScheduleInfo[]> {
     const runs = checkRuns(options.runs);
     const now = Date.now();
     const entries = await this.backend.listState(SCHEDULE_PREFIX);
-    return entries
-      .filter((e) => !e.key.slice(SCHEDULE_PREFIX.length).includes('/'))
-      .map((e) => toScheduleInfo(e, readSchedule(e), now, runs, decodePayload));
+    const out: ScheduleInfo[] = [];
+    for (const e of entries) {
+      if (e.key.slice(SCHEDULE_PREFIX.length).includes('/')) continue;
+      try {
+        out.push(toScheduleInfo(e, readSchedule(e), now, runs, decodePayload));
+      } catch (err) {
+        options.onDamaged?.(err instanceof ScheduleRecordError ? err : new ScheduleRecordError(e.key, (err as Error).message));
+      }
+    }
+    return out;
   }
 
   /** One schedule with its next `runs` tick times (default 5), or null when there is none. */

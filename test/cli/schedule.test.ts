@@ -2,7 +2,9 @@
 // output, exit codes (0 ok, 1 unknown schedule, 2 bad usage), and a `sitq worker` running a
 // schedule's ticks. What the backends guarantee is the conformance suite's (test/conformance/schedules.ts).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createBackend } from '../../shared/backends/index.js';
 import { json, SitqProcess, sitq, tempProject } from './run.js';
 import type { ScheduleInfo } from '../../shared/core/schedules.js';
 
@@ -126,5 +128,31 @@ describe('sitq schedule (SQLite)', () => {
       worker.child.kill('SIGTERM');
       await worker.done;
     }
+  });
+
+  it('list names a damaged schedule record on stderr (and in --json `damaged`), lists the rest and exits 0', async () => {
+    assert.equal((await run('schedule', 'add', 'kept', 'sitq.echo', '--every', '1h')).code, 0);
+    const backend = createBackend({ type: 'sqlite', path: join(project.dir, 'data', 'queue.db') });
+    await backend.connect();
+    try {
+      assert.ok(await backend.setState('schedules/mangled', 'not json', 0));
+    } finally {
+      await backend.close();
+    }
+    const human = await run('schedule', 'list');
+    assert.equal(human.code, 0, human.all);
+    assert.match(human.stderr, /warning: the schedule record schedules\/mangled cannot be read: not JSON .*\(left out\)/);
+    assert.doesNotMatch(human.stdout, /mangled/);
+    const listed = json<{ schedules: ScheduleInfo[]; damaged: { key: string; message: string }[] }>(
+      await run('schedule', 'list', '--json'),
+    );
+    assert.ok(
+      listed.schedules.some((x) => x.name === 'kept'),
+      'the readable schedules are listed',
+    );
+    assert.deepEqual(
+      listed.damaged.map((d) => d.key),
+      ['schedules/mangled'],
+    );
   });
 });

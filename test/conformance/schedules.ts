@@ -17,6 +17,7 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { Scheduler, tickIdempotencyKey } from '../../shared/core/scheduler.js';
 import {
   readSchedule,
+  ScheduleRecordError,
   scheduleKey,
   toScheduleInfo,
   upsertSchedule,
@@ -148,6 +149,41 @@ export function schedulesSuite(target: ConformanceTarget, options: { todo?: stri
           ['nightly'],
         );
       }),
+    );
+
+    it(
+      'listSchedules leaves out a damaged record and one of a newer version, naming each key in a ScheduleRecordError; the rest are listed',
+      { todo },
+      () =>
+        withBackend(target, async (b) => {
+          const q = new TaskQueue(b);
+          await q.schedule('hourly', { every: HOUR }, 'sitq.echo', null);
+          assert.ok(await b.setState(scheduleKey('broken'), '{"v":1,"name":', 0));
+          assert.ok(await b.setState(scheduleKey('future'), JSON.stringify({ v: 2, name: 'future' }), 0));
+          const damaged: ScheduleRecordError[] = [];
+          const listed = await q.listSchedules({ onDamaged: (err) => damaged.push(err) });
+          assert.deepEqual(
+            listed.map((s) => s.name),
+            ['hourly'],
+          );
+          assert.ok(damaged.every((e) => e instanceof ScheduleRecordError));
+          assert.deepEqual(
+            damaged.map((e) => e.key),
+            [scheduleKey('broken'), scheduleKey('future')],
+          );
+          assert.match(damaged[0].message, /schedules\/broken.*not JSON/);
+          assert.match(damaged[1].message, /schedules\/future.*record version 2/);
+          // Without a callback the damaged ones are left out all the same.
+          assert.deepEqual(
+            (await q.listSchedules()).map((s) => s.name),
+            ['hourly'],
+          );
+          // getSchedule of a damaged one still fails with the error naming it.
+          await assert.rejects(
+            q.getSchedule('broken'),
+            (e: unknown) => e instanceof ScheduleRecordError && e.key === scheduleKey('broken'),
+          );
+        }),
     );
 
     it('bad names, specs and options are refused with a ConfigurationError naming the option; nothing is stored', { todo }, () =>

@@ -2,7 +2,14 @@
 // every worker (TaskQueue.schedule & co.; docs/semantics.md says what is guaranteed).
 import { InvalidArgumentError, type Command } from 'commander';
 import { TaskQueue } from '../../core/queue.js';
-import { CATCH_UP_POLICIES, type CatchUpPolicy, type ScheduleInfo, type ScheduleOptions, type ScheduleSpec } from '../../core/schedules.js';
+import {
+  CATCH_UP_POLICIES,
+  type CatchUpPolicy,
+  type ScheduleInfo,
+  type ScheduleOptions,
+  type ScheduleRecordError,
+  type ScheduleSpec,
+} from '../../core/schedules.js';
 import { duration, queueName, wholeNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CommandFailed, UsageError } from '../errors.js';
@@ -94,11 +101,15 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, flags: { runs?: number }) => {
         const { queue, profile } = await open(ctx);
-        const schedules = await queue.listSchedules(flags.runs === undefined ? {} : { runs: flags.runs });
+        // A damaged record is named and skipped: the others are still listed.
+        const damaged: { key: string; message: string }[] = [];
+        const onDamaged = (err: ScheduleRecordError) => damaged.push({ key: err.key, message: err.message });
+        const schedules = await queue.listSchedules(flags.runs === undefined ? { onDamaged } : { runs: flags.runs, onDamaged });
         if (ctx.json) {
-          ctx.io.json({ ok: true, profile, schedules });
+          ctx.io.json(damaged.length ? { ok: true, profile, schedules, damaged } : { ok: true, profile, schedules });
           return;
         }
+        for (const d of damaged) ctx.io.warn(`${d.message} (left out)`);
         const c = ctx.io.colors;
         ctx.io.out(
           schedules.length
