@@ -1,9 +1,10 @@
-// `sitq pause`, `sitq resume`, `sitq limits` as processes, on a SQLite project (the settings live in
-// the coordination-state store and the commands only call TaskQueue, which the conformance suite
-// runs on every backend): human and --json output, exit codes, and what `sitq inspect` shows.
+// `sitq pause`, `sitq resume`, `sitq limits` as processes, on each backend (SQLite, and PostgreSQL,
+// Redis and NATS on a fresh namespace of the shared server): human and --json output, exit codes,
+// and what `sitq inspect` shows.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { ANSI, json, sitq, tempProject } from './run.js';
+import { describe, it } from 'node:test';
+import { backendProject, CLI_KINDS, cliSkips } from './backends.js';
+import { ANSI, json } from './run.js';
 
 interface FlowJson {
   ok: boolean;
@@ -14,72 +15,73 @@ interface FlowJson {
   profile: string;
 }
 
-describe('sitq pause / resume / limits', () => {
-  const project = tempProject({ defaultProfile: 'local', profiles: { local: { type: 'sqlite', path: 'data/queue.db' } } });
-  const run = (...args: string[]) => sitq(args, { cwd: project.dir });
-  after(() => project.remove());
+const skips = await cliSkips();
 
-  it('pause and resume a queue (human and --json); inspect shows it paused while it is, an empty queue too', async () => {
-    const paused = await run('pause', 'emails');
-    assert.equal(paused.code, 0, paused.all);
-    assert.match(paused.stdout, /^paused queue emails \(profile local\)/m);
-    assert.doesNotMatch(paused.all, ANSI);
-    const listed = json<{ queues: { queue: string; paused: boolean }[] }>(await run('inspect', '--json'));
-    assert.deepEqual(
-      listed.queues.map((q) => [q.queue, q.paused]),
-      [['emails', true]],
-    );
-    const table = await run('inspect');
-    assert.match(table.stdout, /^emails\s.*\bpaused\s*$/m);
-    assert.deepEqual(json<FlowJson>(await run('resume', 'emails', '--json')), {
-      ok: true,
-      queue: 'emails',
-      paused: false,
-      rate: null,
-      maxRunning: null,
-      profile: 'local',
+for (const kind of CLI_KINDS)
+  describe(`sitq pause / resume / limits on ${kind}`, { skip: skips[kind] }, () => {
+    const { run } = backendProject(kind, 'local');
+
+    it('pause and resume a queue (human and --json); inspect shows it paused while it is, an empty queue too', async () => {
+      const paused = await run('pause', 'emails');
+      assert.equal(paused.code, 0, paused.all);
+      assert.match(paused.stdout, /^paused queue emails \(profile local\)/m);
+      assert.doesNotMatch(paused.all, ANSI);
+      const listed = json<{ queues: { queue: string; paused: boolean }[] }>(await run('inspect', '--json'));
+      assert.deepEqual(
+        listed.queues.map((q) => [q.queue, q.paused]),
+        [['emails', true]],
+      );
+      const table = await run('inspect');
+      assert.match(table.stdout, /^emails\s.*\bpaused\s*$/m);
+      assert.deepEqual(json<FlowJson>(await run('resume', 'emails', '--json')), {
+        ok: true,
+        queue: 'emails',
+        paused: false,
+        rate: null,
+        maxRunning: null,
+        profile: 'local',
+      });
+      assert.deepEqual(
+        json<{ queues: unknown[] }>(await run('inspect', '--json')).queues,
+        [],
+        'a resumed queue with no tasks and no settings is not listed',
+      );
     });
-    assert.deepEqual(
-      json<{ queues: unknown[] }>(await run('inspect', '--json')).queues,
-      [],
-      'a resumed queue with no tasks and no settings is not listed',
-    );
-  });
 
-  it('limits: set a rate and a most-running, show them, remove one with off, both with --clear', async () => {
-    const set = await run('limits', 'api', '--rate', '100/1s', '--max-running', '5');
-    assert.equal(set.code, 0, set.all);
-    assert.match(set.stdout, /^queue api \(profile local\): running; rate 100\/1s; at most 5 running$/m);
-    assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--json')), {
-      ok: true,
-      queue: 'api',
-      paused: false,
-      rate: { max: 100, perMs: 1000 },
-      maxRunning: 5,
-      profile: 'local',
+    it('limits: set a rate and a most-running, show them, remove one with off, both with --clear', async () => {
+      const set = await run('limits', 'api', '--rate', '100/1s', '--max-running', '5');
+      assert.equal(set.code, 0, set.all);
+      assert.match(set.stdout, /^queue api \(profile local\): running; rate 100\/1s; at most 5 running$/m);
+      assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--json')), {
+        ok: true,
+        queue: 'api',
+        paused: false,
+        rate: { max: 100, perMs: 1000 },
+        maxRunning: 5,
+        profile: 'local',
+      });
+      const inspect = await run('inspect');
+      assert.match(inspect.stdout, /^api\s.*100\/1s, max 5 running\s*$/m);
+      assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--rate', '30/1m', '--json')).rate, { max: 30, perMs: 60_000 });
+      const off = json<FlowJson>(await run('limits', 'api', '--rate', 'off', '--json'));
+      assert.deepEqual([off.rate, off.maxRunning], [null, 5]);
+      const cleared = json<FlowJson>(await run('limits', 'api', '--clear', '--json'));
+      assert.deepEqual([cleared.rate, cleared.maxRunning], [null, null]);
+      assert.match((await run('limits', 'api')).stdout, /running; no rate limit; no running limit/);
     });
-    const inspect = await run('inspect');
-    assert.match(inspect.stdout, /^api\s.*100\/1s, max 5 running\s*$/m);
-    assert.deepEqual(json<FlowJson>(await run('limits', 'api', '--rate', '30/1m', '--json')).rate, { max: 30, perMs: 60_000 });
-    const off = json<FlowJson>(await run('limits', 'api', '--rate', 'off', '--json'));
-    assert.deepEqual([off.rate, off.maxRunning], [null, 5]);
-    const cleared = json<FlowJson>(await run('limits', 'api', '--clear', '--json'));
-    assert.deepEqual([cleared.rate, cleared.maxRunning], [null, null]);
-    assert.match((await run('limits', 'api')).stdout, /running; no rate limit; no running limit/);
-  });
 
-  it('bad values exit 2 naming the flag, and change nothing', async () => {
-    for (const [args, pattern] of [
-      [['limits', 'api', '--rate', '100'], /--rate.*N\/PERIOD/],
-      [['limits', 'api', '--rate', '0/1s'], /--rate/],
-      [['limits', 'api', '--max-running', '0'], /--max-running/],
-      [['limits', 'api', '--clear', '--rate', '1/s'], /--clear/],
-      [['pause', 'a.b'], /queue name/],
-    ] as const) {
-      const r = await run(...args);
-      assert.equal(r.code, 2, `${args.join(' ')}: ${r.all}`);
-      assert.match(r.stderr, pattern, args.join(' '));
-    }
-    assert.match((await run('limits', 'api')).stdout, /no rate limit; no running limit/);
+    it('bad values exit 2 naming the flag, and change nothing', async () => {
+      for (const [args, pattern] of [
+        [['limits', 'api', '--rate', '100'], /--rate.*N\/PERIOD/],
+        [['limits', 'api', '--rate', '0/1s'], /--rate/],
+        [['limits', 'api', '--max-running', '0'], /--max-running/],
+        [['limits', 'api', '--clear', '--rate', '1/s'], /--clear/],
+        [['pause', 'a.b'], /queue name/],
+      ] as const) {
+        const r = await run(...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.all}`);
+        assert.match(r.stderr, pattern, args.join(' '));
+      }
+      assert.match((await run('limits', 'api')).stdout, /no rate limit; no running limit/);
+    });
   });
-});

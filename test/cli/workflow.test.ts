@@ -1,48 +1,21 @@
 // The CLI's day-to-day commands as processes, on all four backends against the real servers:
 // enqueue → health → worker → inspect → requeue / cancel / purge, each in a fresh namespace.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
-import { serverSkip } from '../helpers/servers.js';
-import { serverConfigs } from '../health/configs.js';
-import { ANSI, json, sitq, tempProject } from './run.js';
+import { describe, it } from 'node:test';
+import { backendProject, CLI_KINDS, cliSkips } from './backends.js';
+import { ANSI, json, SitqProcess } from './run.js';
 
 interface Counts {
   queue: string;
   counts: Record<string, number>;
 }
 
-const KINDS = ['sqlite', 'postgres', 'redis', 'nats'] as const;
-const skips: Record<(typeof KINDS)[number], string | false> = {
-  sqlite: false,
-  postgres: await serverSkip('postgres'),
-  redis: await serverSkip('redis'),
-  nats: await serverSkip('nats'),
-};
+const skips = await cliSkips();
 
-for (const kind of KINDS) {
+for (const kind of CLI_KINDS) {
   describe(`sitq on ${kind}`, { skip: skips[kind] }, () => {
-    const project = tempProject();
-    const backendConfig: BackendConfig =
-      kind === 'sqlite' ? { type: 'sqlite', path: join(project.dir, 'data', 'queue.db') } : serverConfigs.fresh(kind);
-    const { type, ...options } = backendConfig;
-    const run = (...args: string[]) => sitq([...args, '--profile', 'it'], { cwd: project.dir });
-
-    before(async () => {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(
-        join(project.dir, 'sitq.config.json'),
-        JSON.stringify({ defaultProfile: 'it', profiles: { it: { type, ...options } } }),
-      );
-    });
-    after(async () => {
-      const backend = createBackend(backendConfig);
-      await backend.connect().catch(() => {});
-      await backend.destroy().catch(() => {});
-      await backend.close();
-      project.remove();
-    });
+    const project = backendProject(kind, 'it');
+    const run = (...args: string[]) => project.run(...args, '--profile', 'it');
 
     it('enqueue: one task, many, delayed, on another queue (human and --json)', async () => {
       const one = await run('enqueue', 'sitq.echo', '{"hello":"world"}');
