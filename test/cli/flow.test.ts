@@ -1,6 +1,6 @@
-// `sitq pause`, `sitq resume`, `sitq limits` as processes, on each backend (SQLite, and PostgreSQL,
-// Redis and NATS on a fresh namespace of the shared server): human and --json output, exit codes,
-// and what `sitq inspect` shows.
+// `sitq pause`, `sitq resume`, `sitq limits` and `sitq retention` as processes, on each backend
+// (SQLite, and PostgreSQL, Redis and NATS on a fresh namespace of the shared server): human and
+// --json output, exit codes, and what `sitq inspect` shows.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendProject, CLI_KINDS, cliSkips } from './backends.js';
@@ -18,7 +18,7 @@ interface FlowJson {
 const skips = await cliSkips();
 
 for (const kind of CLI_KINDS)
-  describe(`sitq pause / resume / limits on ${kind}`, { skip: skips[kind] }, () => {
+  describe(`sitq pause / resume / limits / retention on ${kind}`, { skip: skips[kind] }, () => {
     const { run } = backendProject(kind, 'local');
 
     it('pause and resume a queue (human and --json); inspect shows it paused while it is, an empty queue too', async () => {
@@ -83,5 +83,25 @@ for (const kind of CLI_KINDS)
         assert.match(r.stderr, pattern, args.join(' '));
       }
       assert.match((await run('limits', 'api')).stdout, /no rate limit; no running limit/);
+    });
+
+    it("sitq retention shows, sets and clears a queue's keep rules (human and --json); a bad rule exits 2", async () => {
+      const none = json<{ keep: object; changed: boolean }>(await run('retention', 'kept', '--json'));
+      assert.deepEqual([none.keep, none.changed], [{}, false]);
+      const set = json<{ keep: object }>(await run('retention', 'kept', '--succeeded', '7d,1000', '--dead', '500', '--json'));
+      assert.deepEqual(set.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, dead: { maxCount: 500 } });
+      const shown = await run('retention', 'kept');
+      assert.equal(shown.code, 0, shown.all);
+      assert.match(shown.stdout, /succeeded +keep finished within 7\.0 d, at most the newest 1,000/);
+      assert.match(shown.stdout, /dead +keep the newest 500/);
+      assert.match(shown.stdout, /cancelled +keep all/);
+      // A state not named keeps its rule; `none` removes one.
+      const changed = json<{ keep: object }>(await run('retention', 'kept', '--dead', 'none', '--cancelled', '1h', '--json'));
+      assert.deepEqual(changed.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, cancelled: { maxAgeMs: 3_600_000 } });
+      const bad = await run('retention', 'kept', '--dead', 'lots');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--dead.*"lots" is not one/);
+      const cleared = json<{ keep: object }>(await run('retention', 'kept', '--clear', '--json'));
+      assert.deepEqual(cleared.keep, {});
     });
   });

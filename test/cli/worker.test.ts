@@ -156,26 +156,6 @@ describe('sitq worker', () => {
     assert.match(done.stdout, /stopped: 0 succeeded, 0 failed/);
   });
 
-  it("sitq retention shows, sets and clears a queue's keep rules (human and --json); a bad rule exits 2", async () => {
-    const none = json<{ keep: object; changed: boolean }>(await sitq(['retention', 'kept', '--json'], { cwd }));
-    assert.deepEqual([none.keep, none.changed], [{}, false]);
-    const set = json<{ keep: object }>(await sitq(['retention', 'kept', '--succeeded', '7d,1000', '--dead', '500', '--json'], { cwd }));
-    assert.deepEqual(set.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, dead: { maxCount: 500 } });
-    const shown = await sitq(['retention', 'kept'], { cwd });
-    assert.equal(shown.code, 0, shown.all);
-    assert.match(shown.stdout, /succeeded +keep finished within 7\.0 d, at most the newest 1,000/);
-    assert.match(shown.stdout, /dead +keep the newest 500/);
-    assert.match(shown.stdout, /cancelled +keep all/);
-    // A state not named keeps its rule; `none` removes one.
-    const changed = json<{ keep: object }>(await sitq(['retention', 'kept', '--dead', 'none', '--cancelled', '1h', '--json'], { cwd }));
-    assert.deepEqual(changed.keep, { succeeded: { maxAgeMs: 7 * 86_400_000, maxCount: 1000 }, cancelled: { maxAgeMs: 3_600_000 } });
-    const bad = await sitq(['retention', 'kept', '--dead', 'lots'], { cwd });
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--dead.*"lots" is not one/);
-    const cleared = json<{ keep: object }>(await sitq(['retention', 'kept', '--clear', '--json'], { cwd }));
-    assert.deepEqual(cleared.keep, {});
-  });
-
   it("one Ctrl-C through npx (the terminal's signal, then npm's copy moments later) still stops gracefully", async () => {
     assert.equal((await sitq(['enqueue', 'sitq.sleep', '{"ms":1500}', '--queue', 'npx'], { cwd })).code, 0);
     const worker = new SitqProcess(['worker', '--queues', 'npx'], { cwd });
