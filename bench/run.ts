@@ -134,21 +134,25 @@ if (opts.compare) {
 }
 process.exit(report.results.length + report.sweeps.length + report.soaks.length + (report.scales?.length ?? 0) > 0 ? 0 : 1);
 
+/** A report with this machine's facts and nothing measured yet (the sweep, soak and scale runs fill it). */
+function emptyReport(): BenchReport {
+  return {
+    kind: 'report',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    versions: versionInfo(),
+    settings: undefined,
+    results: [],
+    skipped: [],
+    sweeps: [],
+    soaks: [],
+  };
+}
+
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };
   if (opts.scale) {
-    const report: BenchReport = {
-      kind: 'report',
-      date: new Date().toISOString(),
-      machine: machineInfo(),
-      versions: versionInfo(),
-      settings: undefined,
-      results: [],
-      skipped: [],
-      sweeps: [],
-      soaks: [],
-      scales: [],
-    };
+    const report: BenchReport = { ...emptyReport(), scales: [] };
     for (const p of reachable) {
       try {
         report.scales!.push(
@@ -185,17 +189,7 @@ async function run(): Promise<BenchReport> {
     if (opts.peers && report.settings) report.peers = await runPeers(report.settings, report.skipped);
     return report;
   }
-  const report: BenchReport = {
-    kind: 'report',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    versions: versionInfo(),
-    settings: undefined,
-    results: [],
-    skipped: [],
-    sweeps: [],
-    soaks: [],
-  };
+  const report = emptyReport();
   for (const p of reachable) {
     try {
       if (opts.sweep) report.sweeps.push(await sweepPools(p.config, { profile: p.name, payloadBytes: opts.payloadBytes, ...hooks }));
