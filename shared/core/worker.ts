@@ -15,72 +15,25 @@ import {
   UnrecoverableError,
   toTaskError,
 } from './errors.js';
-import { RetentionKeeper, type RetentionOptions } from './retention.js';
-import { QUEUE_NAME, QUEUE_NAME_EXPECTED } from './rules.js';
+import { RetentionKeeper } from './retention.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
-import { Tracing, type TaskTrace } from './tracing.js';
+import { Tracing } from './tracing.js';
 import { QueueControls, type SettingsSnapshot } from './queue-controls.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { serializerNamed, type Serializer } from './serializers.js';
 import { checkResultSize } from './task-size.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { toHandlerMap, type TaskContext, type TaskHandler, type TaskSet } from './tasks.js';
+import { toHandlerMap, type TaskContext, type TaskHandler } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
-import { ThreadPool, type ThreadPoolOptions } from './thread-pool.js';
-import type { ClaimedTask, Completion, Lease, TaskErrorInfo, WorkerInfo } from './types.js';
+import { ThreadPool } from './thread-pool.js';
+import type { ClaimedTask, Completion, TaskErrorInfo, WorkerInfo } from './types.js';
+import { Running, TaskReleasedError, WorkerStoppedError, type WorkerTaskEvent } from './running-task.js';
+import { validateWorkerOptions, type WorkerOptions } from './worker-options.js';
 
-export interface WorkerOptions {
-  /** Handlers by name: `[defineTask(...)]` or `{ 'email.send': handler }`. */
-  tasks?: TaskSet;
-  /** Queues to take from. Default `['default']`. */
-  queues?: readonly string[];
-  /** Most tasks running at once. Default 10. */
-  maxConcurrency?: number;
-  /** Longest wait for new work in one claim when idle (ms). Default 1000. */
-  pollInterval?: number;
-  /** Lease length (ms): a task whose worker stops renewing is handed out again after this. Default 30 s. */
-  lease?: number;
-  /** Default per-task timeout (ms); a task's own `timeout` wins. Default none. */
-  taskTimeout?: number;
-  /** Also run the built-in test tasks (sitq.echo, sitq.sleep, sitq.fail, sitq.cpu). Default true. */
-  includeTestTasks?: boolean;
-  /** Run the handlers exported by a module on a pool of worker threads (CPU-bound work). */
-  threads?: ThreadPoolOptions;
-  logger?: Logger;
-  /** Stable id (default random), shown by the tools. */
-  id?: string;
-  /** Throughput history (succeeded, failed, retried, dead and processing times per queue and
-   *  minute, read with `TaskQueue.stats`): counted in memory and merged into the backend every
-   *  `flushInterval` ms (default 2000) and on stop. Default on; `false` writes none. */
-  history?: boolean | { flushInterval?: number };
-  /** OpenTelemetry spans (receive, process, settle) continuing the trace context the task carries,
-   *  when `@opentelemetry/api` is installed (a no-op without it, or without an SDK registered).
-   *  Default on; `false` makes none. See docs/metrics.md. */
-  tracing?: boolean;
-  /** Run the scheduler that enqueues the due ticks of the backend's schedules (every worker may:
-   *  each tick is enqueued once however many run it). Default true. */
-  schedules?: boolean;
-  /** Retention (each queue's `keep` settings): how often this worker takes its turn, or `false`
-   *  to leave it to other workers. One worker at a time does it (core/retention.ts). */
-  retention?: RetentionOptions | false;
-}
-
-export interface WorkerTaskEvent {
-  taskId: string;
-  name: string;
-  queue: string;
-  attempt: number;
-  /** Epoch ms of the event. */
-  at: number;
-  enqueuedAt: number;
-  /** Run time so far (finished events). */
-  durationMs?: number;
-  error?: TaskErrorInfo;
-  /** For retried: when the next attempt may start. */
-  nextRunAt?: number;
-}
+export type { WorkerTaskEvent } from './running-task.js';
+export type { WorkerOptions } from './worker-options.js';
 
 type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost' | 'cancelled';
 
@@ -100,74 +53,6 @@ export interface WorkerEvents {
   /** A backend call failed; the worker keeps going and retries. */
   'backend-error': [Error];
   warning: [string];
-}
-
-/** One claimed task. Its AbortController is made only if the handler reads `ctx.signal`: at
- *  thousands of tasks a second, creating one per task was the worker's largest cost. */
-class Running {
-  private controller: AbortController | undefined;
-  private abortedWith: unknown;
-  private rejectRun: ((reason: unknown) => void) | undefined;
-  readonly event: WorkerTaskEvent;
-  /** Its OpenTelemetry spans (a no-op when tracing is off). */
-  trace: TaskTrace | undefined;
-  /** performance.now() by which the lease surely still holds: counted from when the claim (or the
-   *  last renewal that kept it) was sent, so the server's own expiry is never earlier. */
-  leaseUntil: number;
-
-  constructor(
-    readonly claimed: ClaimedTask,
-    readonly startedAt: number,
-    leaseUntil: number,
-  ) {
-    this.leaseUntil = leaseUntil;
-    const { record } = claimed;
-    this.event = {
-      taskId: record.id,
-      name: record.name,
-      queue: record.queue,
-      attempt: record.attempts,
-      at: startedAt,
-      enqueuedAt: record.enqueuedAt,
-    };
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.abortedWith !== undefined) this.controller.abort(this.abortedWith);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.abortedWith !== undefined) return;
-    this.abortedWith = reason;
-    this.controller?.abort(reason);
-    this.rejectRun?.(reason);
-  }
-
-  /** Settles with the work, or rejects as soon as the task is aborted. */
-  race<T>(work: Promise<T>): Promise<T> {
-    if (this.abortedWith !== undefined) return Promise.reject(this.abortedWith);
-    return new Promise<T>((resolve, reject) => {
-      this.rejectRun = reject;
-      work.then(resolve, reject);
-    });
-  }
-}
-
-class WorkerStoppedError extends SitqError {
-  constructor() {
-    super('the worker was stopped before the task finished');
-  }
-}
-
-/** A claimed task given back unstarted on stop: not a failure, nothing to report. */
-class TaskReleasedError extends SitqError {
-  constructor() {
-    super('the task was given back unstarted');
-  }
 }
 
 /** How long aborted tasks get to end after a stop's timeout. */
@@ -793,28 +678,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.logger.warn(`${what}: ${error.message}`);
     if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);
   }
-}
-
-function validateWorkerOptions(
-  queues: string[],
-  maxConcurrency: number,
-  pollInterval: number,
-  leaseMs: number,
-  taskTimeout: number | undefined,
-): void {
-  const issues = [];
-  if (queues.length === 0) issues.push({ option: 'worker.queues', expected: 'at least one queue name', given: queues });
-  for (const q of queues)
-    if (typeof q !== 'string' || !QUEUE_NAME.test(q)) issues.push({ option: 'worker.queues', expected: QUEUE_NAME_EXPECTED, given: q });
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000)
-    issues.push({ option: 'worker.maxConcurrency', expected: 'a whole number from 1 to 10000', given: maxConcurrency });
-  if (!Number.isFinite(pollInterval) || pollInterval < 1)
-    issues.push({ option: 'worker.pollInterval', expected: 'a number of ms >= 1', given: pollInterval });
-  if (!Number.isFinite(leaseMs) || leaseMs < 100)
-    issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
-  if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1))
-    issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
-  if (issues.length) throw new ConfigurationError(issues);
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

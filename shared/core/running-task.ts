@@ -1,0 +1,88 @@
+// One task a Worker has claimed, while it runs: its event fields, its lazily made abort signal,
+// the lease deadline, and the errors a stop ends it with.
+import { SitqError } from './errors.js';
+import type { TaskTrace } from './tracing.js';
+import type { ClaimedTask, TaskErrorInfo } from './types.js';
+
+export interface WorkerTaskEvent {
+  taskId: string;
+  name: string;
+  queue: string;
+  attempt: number;
+  /** Epoch ms of the event. */
+  at: number;
+  enqueuedAt: number;
+  /** Run time so far (finished events). */
+  durationMs?: number;
+  error?: TaskErrorInfo;
+  /** For retried: when the next attempt may start. */
+  nextRunAt?: number;
+}
+
+/** One claimed task. Its AbortController is made only if the handler reads `ctx.signal`: at
+ *  thousands of tasks a second, creating one per task was the worker's largest cost. */
+export class Running {
+  private controller: AbortController | undefined;
+  private abortedWith: unknown;
+  private rejectRun: ((reason: unknown) => void) | undefined;
+  readonly event: WorkerTaskEvent;
+  /** Its OpenTelemetry spans (a no-op when tracing is off). */
+  trace: TaskTrace | undefined;
+  /** performance.now() by which the lease surely still holds: counted from when the claim (or the
+   *  last renewal that kept it) was sent, so the server's own expiry is never earlier. */
+  leaseUntil: number;
+
+  constructor(
+    readonly claimed: ClaimedTask,
+    readonly startedAt: number,
+    leaseUntil: number,
+  ) {
+    this.leaseUntil = leaseUntil;
+    const { record } = claimed;
+    this.event = {
+      taskId: record.id,
+      name: record.name,
+      queue: record.queue,
+      attempt: record.attempts,
+      at: startedAt,
+      enqueuedAt: record.enqueuedAt,
+    };
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith !== undefined) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortedWith !== undefined) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.rejectRun?.(reason);
+  }
+
+  /** Settles with the work, or rejects as soon as the task is aborted. */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.abortedWith !== undefined) return Promise.reject(this.abortedWith);
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRun = reject;
+      work.then(resolve, reject);
+    });
+  }
+}
+
+export class WorkerStoppedError extends SitqError {
+  constructor() {
+    super('the worker was stopped before the task finished');
+  }
+}
+
+/** A claimed task given back unstarted on stop: not a failure, nothing to report. */
+export class TaskReleasedError extends SitqError {
+  constructor() {
+    super('the task was given back unstarted');
+  }
+}
