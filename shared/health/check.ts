@@ -4,7 +4,7 @@
 import type { Backend, NodeStatus } from '../core/backend.js';
 import { DEFAULT_BACKEND_KIND, kindOf, type BackendKind } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
-import type { QueueCounts } from '../core/types.js';
+import type { QueueCounts, WorkerInfo } from '../core/types.js';
 import type { Profile } from '../config/profiles.js';
 import { redact, scrub } from '../config/redact.js';
 import { secretValuesIn } from '../config/secrets.js';
@@ -43,6 +43,9 @@ export interface HealthReport {
   oldestPendingAgeMs: number;
   /** Workers whose heartbeat is within its lease. */
   liveWorkers: number;
+  /** Those workers per queue they serve (a worker serving several queues counts under each);
+   *  absent when the check read no queue facts or failed. */
+  liveWorkersByQueue?: Record<string, number>;
   /** Tasks in state `dead`, all queues. */
   deadTasks: number;
 }
@@ -143,6 +146,7 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
       liveWorkers: workers.length,
       deadTasks: queues.reduce((sum, q) => sum + q.counts.dead, 0),
     };
+    if (!facts) report.liveWorkersByQueue = workersByQueue(workers);
     if (connectTimeMs !== undefined) report.connectTimeMs = connectTimeMs;
     if (options.profile !== undefined) report.profile = options.profile;
     return report;
@@ -169,6 +173,13 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
       void work.catch(() => {}).finally(() => backend.close().catch(() => {}));
     }
   }
+}
+
+/** Live workers per queue, from the queues each heartbeat names (a worker counts under each). */
+function workersByQueue(workers: readonly WorkerInfo[]): Record<string, number> {
+  const byQueue = Object.create(null) as Record<string, number>; // a queue may be named __proto__
+  for (const w of workers) for (const queue of new Set(w.queues ?? [])) byQueue[queue] = (byQueue[queue] ?? 0) + 1;
+  return byQueue;
 }
 
 function failedReport(

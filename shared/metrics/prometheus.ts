@@ -74,6 +74,7 @@ export class PrometheusMetrics {
   private readonly duration: StoredDurationHistogram;
   private readonly lag: Gauge<'queue'>;
   private readonly workers: Gauge;
+  private readonly queueWorkers: Gauge<'queue'>;
   private readonly up: Gauge;
   private readonly score: Gauge;
   private readonly responseTime: Gauge;
@@ -108,6 +109,15 @@ export class PrometheusMetrics {
       registers,
     });
     this.workers = new Gauge({ name: 'sitq_workers', help: 'Workers whose heartbeat is within its lease.', registers });
+    // Per queue in a metric of its own: a worker serving several queues counts under each, so a
+    // sum over a `queue` label on sitq_workers would count it several times (Prometheus's rule:
+    // the sum over a metric's labels must mean something).
+    this.queueWorkers = new Gauge({
+      name: 'sitq_queue_workers',
+      help: 'Workers whose heartbeat is within its lease, per queue they serve (a worker serving several queues counts under each); 0 for a queue with tasks and no worker.',
+      labelNames: ['queue'],
+      registers,
+    });
     this.up = new Gauge({ name: 'sitq_backend_up', help: "1 when the backend answered this scrape's health check, else 0.", registers });
     this.score = new Gauge({
       name: 'sitq_backend_health_score',
@@ -155,16 +165,19 @@ export class PrometheusMetrics {
     this.up.set(answered ? 1 : 0);
     this.score.set(this.tracker.metrics().healthScore);
     this.responseTime.set(report.responseTimeMs / 1000);
-    for (const m of [this.tasksTotal, this.queueTasks, this.lag, this.workers]) m.reset();
+    for (const m of [this.tasksTotal, this.queueTasks, this.lag, this.workers, this.queueWorkers]) m.reset();
     this.duration.totals = totals;
     if (!answered) return;
     this.workers.set(report.liveWorkers);
     for (const q of report.queues) this.applyQueue(q);
+    // After the queues' zeros: a queue served by workers but holding no task is shown too.
+    for (const [queue, n] of Object.entries(report.liveWorkersByQueue ?? {})) this.queueWorkers.set({ queue }, n);
     for (const [queue, c] of totals) for (const state of COUNTED) this.tasksTotal.inc({ queue, state }, c[state]);
   }
 
   private applyQueue(q: QueueCounts): void {
     for (const state of TASK_STATES) this.queueTasks.set({ queue: q.queue, state }, q.counts[state]);
     this.lag.set({ queue: q.queue }, q.oldestPendingAgeMs / 1000);
+    this.queueWorkers.set({ queue: q.queue }, 0);
   }
 }

@@ -67,6 +67,9 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
     const r = await run('metrics');
     assert.equal(r.code, 0, r.all);
     assert.match(r.stdout, /^sitq_tasks_total\{queue="default",state="succeeded"\} 40$/m);
+    // The worker has stopped: both queues it served say 0 workers.
+    assert.match(r.stdout, /^sitq_queue_workers\{queue="default"\} 0$/m);
+    assert.match(r.stdout, /^sitq_queue_workers\{queue="risky"\} 0$/m);
     const lint = promtoolCheck(r.stdout);
     assert.equal(lint.code, 0, lint.output);
   });
@@ -102,6 +105,10 @@ describe('sitq stats and sitq metrics (SQLite)', () => {
         assert.deepEqual(
           (await prometheus.query('sitq_backend_up')).map((s) => s.value),
           [1],
+        );
+        assert.deepEqual(
+          (await prometheus.query('sitq_queue_workers{queue="risky"}')).map((s) => s.value),
+          [0],
         );
       } finally {
         await prometheus.close();

@@ -502,7 +502,7 @@ export function contractSuite(target: ConformanceTarget): void {
           id: 'w-hb',
           hostname: 'h',
           pid: 1,
-          queues: ['default'],
+          queues: ['default', 'mail'],
           concurrency: 2,
           startedAt: Date.now(),
           seenAt: Date.now(),
@@ -514,6 +514,8 @@ export function contractSuite(target: ConformanceTarget): void {
         const [seen] = await b.listWorkers();
         assert.equal(seen?.id, 'w-hb');
         assert.equal(seen.processed, 5);
+        // The queues it serves come back as written: the health check and sitq_queue_workers count by them.
+        assert.deepEqual(seen.queues, ['default', 'mail']);
         await sleep(600);
         assert.deepEqual(await b.listWorkers(), [], 'a worker outlived its heartbeat');
         await b.heartbeat(info, 10_000);

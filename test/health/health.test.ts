@@ -86,7 +86,7 @@ describe('checkHealth', () => {
           id: 'w-1',
           hostname: 'h',
           pid: 1,
-          queues: ['default'],
+          queues: ['default', 'mail'],
           concurrency: 1,
           startedAt: now,
           seenAt: now,
@@ -106,6 +106,7 @@ describe('checkHealth', () => {
       assert.ok(report.connectTimeMs !== undefined);
       assert.equal(report.deadTasks, 1);
       assert.equal(report.liveWorkers, 1);
+      assert.deepEqual({ ...report.liveWorkersByQueue }, { default: 1, mail: 1 });
       assert.ok(report.oldestPendingAgeMs >= 4900, String(report.oldestPendingAgeMs));
       const byQueue = Object.fromEntries(report.queues.map((q) => [q.queue, q.counts]));
       assert.equal(byQueue.default.pending, 2);

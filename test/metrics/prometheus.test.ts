@@ -63,8 +63,21 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
 
   it('every metric, with the values of the run; promtool check metrics finds nothing', async () => {
     const metrics = new PrometheusMetrics(backend, { profile: 'local' });
+    // A second worker (its heartbeat only) serving a queue that holds no task and one the first
+    // serves too: per queue each counts under every queue it serves; sitq_workers counts each once.
+    const now = Date.now();
+    const other = { id: 'w-other', hostname: 'h', pid: 1, queues: ['idle', 'risky'], concurrency: 1, startedAt: now, seenAt: now };
+    await backend.heartbeat({ ...other, running: 0, processed: 0, failed: 0 }, 60_000);
     const live = await metrics.metrics();
-    assert.equal(sample(live, 'sitq_workers'), 1);
+    assert.equal(sample(live, 'sitq_workers'), 2);
+    assert.equal(sample(live, 'sitq_queue_workers', 'queue="default"'), 1);
+    assert.equal(sample(live, 'sitq_queue_workers', 'queue="risky"'), 2);
+    assert.equal(sample(live, 'sitq_queue_workers', 'queue="idle"'), 1);
+    assert.match(live, /^# TYPE sitq_queue_workers gauge$/m);
+    const liveLint = promtoolCheck(live);
+    assert.equal(liveLint.code, 0, liveLint.output);
+    assert.equal(liveLint.output.trim(), '');
+    await backend.removeWorker(other.id);
     await worker.stop();
     const text = await metrics.metrics();
     const lint = promtoolCheck(text);
@@ -76,6 +89,7 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
       'sitq_task_duration_seconds',
       'sitq_queue_lag_seconds',
       'sitq_workers',
+      'sitq_queue_workers',
       'sitq_backend_up',
       'sitq_backend_health_score',
       'sitq_backend_response_time_seconds',
@@ -102,6 +116,11 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
     assert.ok(buckets.length === 23 && buckets.every((v, i) => i === 0 || v >= buckets[i - 1]), buckets.join(' '));
     assert.equal(sample(text, 'sitq_queue_lag_seconds', 'queue="default"'), 0);
     assert.equal(sample(text, 'sitq_workers'), 0);
+    // A queue with tasks and no live worker says 0 (what an alert on "nobody serves it" looks for);
+    // one with neither drops out.
+    assert.equal(sample(text, 'sitq_queue_workers', 'queue="default"'), 0);
+    assert.equal(sample(text, 'sitq_queue_workers', 'queue="risky"'), 0);
+    assert.equal(sample(text, 'sitq_queue_workers', 'queue="idle"'), undefined);
     assert.equal(sample(text, 'sitq_backend_up'), 1);
     assert.equal(sample(text, 'sitq_backend_health_score'), 100);
   });
