@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, protocol, safeStorage, shell, utilityProcess } from 'electron';
+import { coreCompileCacheEnv } from '../shared/host/node-child.js';
 import { appResponse } from './app-protocol.js';
 import { startDesktop, type DesktopApp } from './desktop-app.js';
 import { APP_SCHEME, hardenWebContents } from './window.js';
@@ -36,7 +37,12 @@ app.whenReady().then(async () => {
     ipcMain,
     safeStorage,
     createWindow: (options) => new BrowserWindow(options),
-    forkCore: () => utilityProcess.fork(CORE, [], { serviceName: 'sitq core', stdio: 'inherit' }),
+    forkCore: () =>
+      utilityProcess.fork(CORE, [], {
+        serviceName: 'sitq core',
+        stdio: 'inherit',
+        env: { ...process.env, ...coreCompileCacheEnv(join(app.getPath('userData'), 'compile-cache')) },
+      }),
     openExternal: (url) => void shell.openExternal(url),
     paths: {
       preload: here('./preload.cjs'),

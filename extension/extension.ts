@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   void vscode.commands.executeCommand('setContext', 'sitq.state', 'starting');
 
   core = new CoreClient({
-    fork: () => forkCore(root),
+    fork: () => forkCore(root, join(context.globalStorageUri.fsPath, 'compile-cache')),
     init: () => initOptions(context),
     describe: () => `the sitq core (${coreRuntime().label})`,
     log: (level, message) => log[level](message),
@@ -191,7 +191,7 @@ function coreRuntime(): { command: string; label: string; env: NodeJS.ProcessEnv
   return { command: process.execPath, label: `VS Code's runtime, Node ${process.version}`, env: { ELECTRON_RUN_AS_NODE: '1' } };
 }
 
-function forkCore(root: string): CoreChild {
+function forkCore(root: string, compileCacheDir: string): CoreChild {
   const runtime = coreRuntime();
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return forkNodeCore({
@@ -199,6 +199,7 @@ function forkCore(root: string): CoreChild {
     main: join(root, 'dist', 'core', 'host', 'core-main.js'),
     cwd: folder ?? root,
     env: { ...process.env, ...runtime.env },
+    compileCacheDir,
     problem: (reason) =>
       `${runtime.label} could not start the sitq core (${reason}). Clear the "sitq.nodePath" setting to use VS Code's own runtime, or point it at a Node.js 20 or newer.`,
   });

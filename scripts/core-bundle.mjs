@@ -1,13 +1,14 @@
 // The core process as esbuild bundles, shared by the two hosts that ship it: the VS Code extension
 // (scripts/package-extension.mjs → release/vscode/dist/core) and the desktop app (scripts/build-ui.mjs
-// → dist/desktop/core, which Electron's main forks and electron-builder packs). One ESM bundle per
+// → dist/desktop/core, which Electron's main forks and electron-builder packs). One ESM file per
 // entry, laid out as under shared/ (host/core-main.js and the worker-thread entries the core starts
-// by `new URL('./x.js', import.meta.url)`), the drivers (pg, ioredis, nats) bundled in, so the core
-// needs no node_modules. Each module's `import.meta.url` is rewritten to its own place in that
-// layout, so the SQL and Lua files it reads next to itself are found where they are copied.
-// better-sqlite3 stays out: the driver loads it only where the runtime has no node:sqlite.
-// Run `node scripts/build.mjs` first (the SQL and Lua files are taken from dist/shared).
-import { cpSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+// by `new URL('./x.js', import.meta.url)`), the code they share in chunks/, and the drivers (pg,
+// ioredis, nats) bundled in as chunks of their own that load on first use, so the core needs no
+// node_modules and compiles no driver it does not use. Each module's `import.meta.url` is rewritten
+// to its own place in that layout, so the SQL and Lua files it reads next to itself are found where
+// they are copied. better-sqlite3 stays out: the driver loads it only where the runtime has no
+// node:sqlite. Run `node scripts/build.mjs` first (the SQL and Lua files are taken from dist/shared).
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,19 +27,23 @@ const CORE_ASSETS = ['backends/sqlite/migrations', 'backends/postgres/migrations
 export async function bundleCore(root, outDir) {
   const shared = join(root, 'shared');
   /** Rewrites `import.meta.url` in a module of shared/ to where that module would be in the
-   *  layout, seen from a bundle `depth` folders below the core's root. */
-  const ownUrl = (depth) => ({
+   *  layout: `new URL('./<its path>', CORE_ROOT)`. Which output file a module lands in (an entry
+   *  or a shared chunk) is only known after the build, so CORE_ROOT is a placeholder that each
+   *  output file gets as its own way up to the core's root (see below). */
+  const ownUrl = {
     name: 'own-import-meta-url',
     setup(b) {
       b.onLoad({ filter: /[\\/]shared[\\/].*\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
         const rel = relative(shared, args.path).split('\\').join('/').replace(/\.ts$/, '.js');
-        const base = `new URL(${JSON.stringify('../'.repeat(depth) || './')}, import.meta.url)`;
-        return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, ${base}).href`), loader: 'ts' };
+        return {
+          contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, ${CORE_ROOT}).href`),
+          loader: 'ts',
+        };
       });
     },
-  });
+  };
   /** zod re-exports every locale as `z.locales`; sitq uses only English (zod's default), so the
    *  other ~60 stay out of the bundle. */
   const noZodLocales = {
@@ -50,33 +55,48 @@ export async function bundleCore(root, outDir) {
       b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
     },
   };
-  const inputs = new Map();
-  for (const entry of CORE_ENTRIES) {
-    const result = await build({
-      entryPoints: [join(shared, entry)],
-      outfile: join(outDir, entry.replace(/\.ts$/, '.js')),
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external: ['better-sqlite3', 'pg-native'],
-      // Bundled CommonJS dependencies (pg, ioredis) call require() for Node's own modules.
-      banner: {
-        js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);",
-      },
-      plugins: [ownUrl(entry.split('/').length - 1), noZodLocales],
-      // Smaller, with names kept for readable stack traces in the log.
-      minifyWhitespace: true,
-      minifySyntax: true,
-      metafile: true,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
-    for (const [input, info] of Object.entries(result.metafile.inputs)) inputs.set(input, info.bytes);
+  // One build of all entries with code splitting: what two entries share is one chunk, and each
+  // driver package (pg, ioredis, nats), which the backends load with import() on first use, is a
+  // chunk of its own. So the core process starts by compiling only what it runs — it used to
+  // compile one 1.5 MB file, every driver included, before it could say ready (issue 9's budget).
+  const result = await build({
+    entryPoints: Object.fromEntries(CORE_ENTRIES.map((entry) => [entry.replace(/\.ts$/, ''), join(shared, entry)])),
+    outdir: outDir,
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['better-sqlite3', 'pg-native'],
+    // Bundled CommonJS dependencies (pg, ioredis) call require() for Node's own modules.
+    banner: {
+      js: "import { createRequire as __sitqCreateRequire } from 'node:module'; const require = __sitqCreateRequire(import.meta.url);",
+    },
+    plugins: [ownUrl, noZodLocales],
+    // Smaller, with names kept for readable stack traces in the log.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    write: false,
+  });
+  rmSync(outDir, { recursive: true, force: true });
+  for (const file of result.outputFiles) {
+    const depth = relative(outDir, file.path).split(/[\\/]/).length - 1;
+    const up = `new URL(${JSON.stringify('../'.repeat(depth) || './')}, import.meta.url)`;
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.text.replaceAll(CORE_ROOT, up));
   }
+  const inputs = new Map();
+  for (const [input, info] of Object.entries(result.metafile.inputs)) inputs.set(input, info.bytes);
   for (const dir of CORE_ASSETS) copyTree(join(root, 'dist/shared', dir), join(outDir, dir), () => true);
   return inputs;
 }
+
+/** The placeholder for the core's root folder (a URL) in the bundles' sources. */
+const CORE_ROOT = '__SITQ_CORE_ROOT__';
 
 /** Copies the files under `from` for which `keep(relative path)` holds to the same place under `to`. */
 export function copyTree(from, to, keep) {

@@ -4,6 +4,7 @@
 // with ELECTRON_RUN_AS_NODE, or a Node the user named) by the extension host; it talks through
 // whichever parent port it has. Why a separate process: desktop/README.md, extension/README.md.
 import { mkdirSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { describeDriver } from '../backends/sqlite/driver.js';
 import { isRequestMessage } from '../protocol/messages.js';
 import { BenchRuns } from '../service/bench-runs.js';
@@ -70,6 +71,10 @@ function start(options: InitOptions): void {
   if (userProfiles) service.setUserProfiles(userProfiles.profiles);
   sendSources();
   port.post({ t: 'ready', node: process.version, abi: process.versions.modules, sqlite: sqliteSupport() });
+  // The host usually stops the core with a kill, and Node writes its compile cache (the host's
+  // NODE_COMPILE_CACHE, node-child.ts) only at a normal exit: write it now, once the host has its
+  // ready, so the next start finds it. Node 22.10 and newer; an older runtime has no cache to write.
+  setImmediate(() => (nodeModule as { flushCompileCache?: () => void }).flushCompileCache?.());
 }
 
 function sqliteSupport(): SqliteSupport {
