@@ -50,8 +50,19 @@ export interface ProfileSources {
   problems: string[];
 }
 
+/** Where a core's start went, in ms since its process started (performance.now() in the core):
+ *  the host logs it beside its own spawn-to-ready time. */
+export interface CoreStartup {
+  /** The runtime's bootstrap and the core's modules loaded and evaluated. */
+  loadedMs: number;
+  /** The host's init message arrived. */
+  initMs: number;
+  /** The service was built and ready was sent. */
+  readyMs: number;
+}
+
 export type FromCore =
-  | { t: 'ready'; node: string; abi: string; sqlite: SqliteSupport }
+  | { t: 'ready'; node: string; abi: string; sqlite: SqliteSupport; startup?: CoreStartup }
   | { t: 'msg'; session: number; m: UiBoundMessage }
   | { t: 'secret'; id: number; op: SecretOp; key: string; value?: string }
   /** Write this object as the user-level profiles setting (no secret in it). */

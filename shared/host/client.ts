@@ -190,7 +190,7 @@ export class CoreClient extends EventEmitter {
           this.info = { node: raw.node, abi: raw.abi, sqlite: raw.sqlite };
           this.options.log(
             'info',
-            `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); ${raw.sqlite.ok ? `SQLite from ${raw.sqlite.source}` : raw.sqlite.error}`,
+            `core ready in ${Date.now() - spawnedAt} ms: Node ${raw.node} (ABI ${raw.abi}); ${raw.sqlite.ok ? `SQLite from ${raw.sqlite.source}` : raw.sqlite.error}${raw.startup ? `; in the core: modules loaded at ${raw.startup.loadedMs} ms, init at ${raw.startup.initMs} ms, ready at ${raw.startup.readyMs} ms` : ''}`,
           );
           for (const s of this.sessions.values()) this.openRemote(s);
           settled = true;

@@ -14,6 +14,9 @@ import { answer, Calls } from './calls.js';
 import { isToCore, type FromCore, type InitOptions, type SqliteSupport, type ToCore } from './channel.js';
 import { RemoteSecretStore } from './remote-secrets.js';
 
+/** When this module's imports were loaded and evaluated (the first line that runs after them). */
+const loadedMs = performance.now();
+
 interface ParentPort {
   post(message: FromCore): void;
   onMessage(listener: (message: unknown) => void): void;
@@ -50,6 +53,7 @@ const sessions = new Map<number, Session>();
 let service: DashboardService | undefined;
 
 function start(options: InitOptions): void {
+  const initMs = performance.now();
   if (options.benchDir) mkdirSync(options.benchDir, { recursive: true });
   const userProfiles = options.userProfiles;
   service = new DashboardService({
@@ -70,7 +74,9 @@ function start(options: InitOptions): void {
   });
   if (userProfiles) service.setUserProfiles(userProfiles.profiles);
   sendSources();
-  port.post({ t: 'ready', node: process.version, abi: process.versions.modules, sqlite: sqliteSupport() });
+  const sqlite = sqliteSupport();
+  const startup = { loadedMs: Math.round(loadedMs), initMs: Math.round(initMs), readyMs: Math.round(performance.now()) };
+  port.post({ t: 'ready', node: process.version, abi: process.versions.modules, sqlite, startup });
   // The host usually stops the core with a kill, and Node writes its compile cache (the host's
   // NODE_COMPILE_CACHE, node-child.ts) only at a normal exit: write it now, once the host has its
   // ready, so the next start finds it. Node 22.10 and newer; an older runtime has no cache to write.
