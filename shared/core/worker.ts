@@ -106,7 +106,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private loopDone: Promise<void> = Promise.resolve();
   private slotWaiter: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private maintenanceBusy = false;
+  /** The maintenance round in flight (lease renewals, then the heartbeat), if any. */
+  private maintenance: Promise<void> | undefined;
   /** Set while a task that came back from an expired lease runs alone, or while the worker waits
    *  for its running tasks to finish (their results recorded) so that such a task can run alone next. */
   private isolating = false;
@@ -268,6 +269,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.pool) await this.pool.close();
+    const lastBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
+    const lastDeadline = Date.now() + lastBudget;
+    // A heartbeat still on its way (a slow server, an election) would be stored after the removal
+    // below and list this stopped worker again until it expired: the removal waits for it, within
+    // the same budget as the removal (so stop's bound holds; past it, the beat expires by itself).
+    if (this.maintenance) await withinMs(this.maintenance, lastBudget);
     const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
     // Its maxRunning slots go back with it (queue-controls.ts).
     const giveBackSlots = this.controls
@@ -275,7 +282,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       .catch((err) => this.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
     // Bounded like the flush: a worker left registered disappears when its heartbeat expires, its
     // slots when their entry does.
-    await withinMs(Promise.all([unregister, giveBackSlots]), Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()));
+    await withinMs(Promise.all([unregister, giveBackSlots]), Math.max(0, lastDeadline - Date.now()));
     this.state = 'stopped';
     this.emit('warning', `worker ${this.id} stopped`);
   }
@@ -569,9 +576,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** Renews every running task's lease and the worker's heartbeat in one go. */
-  private async maintain(): Promise<void> {
-    if (this.maintenanceBusy || this.state === 'stopped') return;
-    this.maintenanceBusy = true;
+  private maintain(): Promise<void> {
+    if (this.maintenance || this.state === 'stopped') return this.maintenance ?? Promise.resolve();
+    this.maintenance = this.maintainRound().finally(() => (this.maintenance = undefined));
+    return this.maintenance;
+  }
+
+  private async maintainRound(): Promise<void> {
     try {
       const running = [...this.running.values(), ...this.reporting];
       if (running.length > 0) {
@@ -590,8 +601,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.backend.heartbeat(this.info, this.leaseMs);
     } catch (err) {
       this.backendError(err, 'renewing leases failed; retrying');
-    } finally {
-      this.maintenanceBusy = false;
     }
   }
 

@@ -275,6 +275,58 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         for (const id of fresh) assert.equal((await q.getTask(id))?.attempts, 1, 'a handed-back task lost an attempt');
       }));
 
+    it('a heartbeat still on its way when the worker stops does not list the stopped worker again', () =>
+      withBackend(target, async (backend) => {
+        // The worker's maintenance round (renewals, then its heartbeat) can still be waiting on a
+        // slow server — an election — when stop() unregisters the worker. Here one heartbeat is
+        // held until the worker has been removed, or for 1 s: a stop that removed the worker
+        // without waiting for it had the beat stored after the removal, listing the stopped
+        // worker again until the beat expired (lease 3 s).
+        let holdNext = false;
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        let markHeld!: () => void;
+        const held = new Promise<void>((r) => (markHeld = r));
+        let heldBeat: Promise<void> = Promise.resolve();
+        const slow = new Proxy(backend, {
+          get(t, key) {
+            if (key === 'heartbeat')
+              return (...args: Parameters<Backend['heartbeat']>) => {
+                if (!holdNext) return t.heartbeat(...args);
+                holdNext = false;
+                markHeld();
+                heldBeat = released.then(() => t.heartbeat(...args));
+                return heldBeat;
+              };
+            if (key === 'removeWorker')
+              return async (workerId: string) => {
+                await t.removeWorker(workerId);
+                release();
+                await heldBeat; // settled already unless it was held past the removal
+              };
+            const value = Reflect.get(t, key, t) as unknown;
+            return typeof value === 'function' ? value.bind(t) : value;
+          },
+        });
+        const worker = new Worker(slow, { lease: 3000, pollInterval: 100, logger: silentLogger });
+        await worker.start();
+        assert.deepEqual(
+          (await backend.listWorkers()).map((w) => w.id),
+          [worker.id],
+        );
+        holdNext = true;
+        await held; // the next maintenance round (every lease / 3) is now waiting on its heartbeat
+        const stopping = worker.stop({ timeout: 5000 });
+        const timer = setTimeout(release, 1000);
+        await stopping;
+        clearTimeout(timer);
+        assert.deepEqual(
+          (await backend.listWorkers()).map((w) => w.id),
+          [],
+          'a heartbeat sent before stop() was stored after the worker was removed',
+        );
+      }));
+
     it('a worker frozen past its lease between claim and start gives the claim back instead of running it', () =>
       withQueue(target, async (q, startWorker, backend) => {
         // Worker A's claim answers, then A is "frozen" (as under SIGSTOP) for longer than its lease
