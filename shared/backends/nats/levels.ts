@@ -65,8 +65,13 @@ export class LevelRegistry extends EventEmitter<{ added: [queue: string] }> {
     for (const [queue, level] of pairs) if (!this.queues.get(queue)?.has(level)) missing.set(`${queue}.${level}`, [queue, level]);
     await Promise.all(
       [...missing.values()].map(async ([queue, level]) => {
-        const rev = await this.meta.create(metaKeys.level(queue, level), CLEAR);
-        this.apply(queue, level, false, rev ?? 0);
+        const key = metaKeys.level(queue, level);
+        const rev = await this.meta.create(key, CLEAR);
+        if (rev !== null) return this.apply(queue, level, false, rev);
+        // Someone registered it first, and may have marked it out of order: take what it holds
+        // (an "in order" assumed here would undo a mark the watch had already brought).
+        const { seq, entry } = await this.meta.last(key, true);
+        this.apply(queue, level, (entry?.value.length ?? 0) > 0, entry ? seq : 0);
       }),
     );
   }
@@ -77,6 +82,10 @@ export class LevelRegistry extends EventEmitter<{ added: [queue: string] }> {
     if (state?.outOfOrder) return;
     if (state) state.outOfOrder = true;
     else this.apply(queue, level, true, 0);
+    // Unconditional: the mark only ever needs to be set. A copy of it sent again after a lost
+    // reply and stored late (even after a clear) leaves the level marked, which costs a sorted
+    // look-ahead until a claim clears it again; it can never clear a mark. Clears are
+    // compare-and-sets on the mark's revision (below), so one that did not see this mark fails.
     const rev = await this.meta.put(metaKeys.level(queue, level), FLAG);
     this.apply(queue, level, true, rev);
   }
@@ -94,7 +103,9 @@ export class LevelRegistry extends EventEmitter<{ added: [queue: string] }> {
     let levels = this.queues.get(queue);
     if (!levels) this.queues.set(queue, (levels = new Map()));
     const known = levels.get(level);
-    if (known && rev !== 0 && known.rev >= rev) return; // an older write seen late
+    // An older write seen late, or a state without a revision (assumed before the server
+    // answered) for a level the watch has reported already: the known state stands.
+    if (known && (rev === 0 || known.rev >= rev)) return;
     levels.set(level, { outOfOrder, rev: rev || known?.rev || 0 });
     if (!known) this.emit('added', queue);
   }
