@@ -23,6 +23,7 @@ import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { FaultProxy } from '../../bench/faults/proxy.js';
 import { NatsServer, natsServerSkip, selfSignedCert, stopAll } from '../ha/nats-servers.js';
+import { replayLateMetaWrites } from '../ha/nats-replays.js';
 import { Ledger } from '../helpers/ledger.js';
 import { silentLogger } from '../../shared/core/logger.js';
 
@@ -579,6 +580,16 @@ describe('nats: compare-and-set fence on replicated buckets (issue 11, item 5)',
       } finally {
         fenced.close();
       }
+    }));
+});
+
+describe('nats: late copies of META writes (issue 11, NATS HA)', { skip: sharedSkip }, () => {
+  // A write sent again after a lost reply can be stored after later writes to its key. Each META
+  // write that is not a plain compare-and-set is sent again after the write it must not undo
+  // (test/ha/nats-replays.ts; also run on a 3-replica cluster in test/ha/nats.test.ts).
+  it('a heartbeat after the removal, a freed idempotency key after its new owner, a delayed-index entry after the move: each is refused', () =>
+    withNats({}, async (backend, streamName) => {
+      assert.deepEqual(await withClient((nc) => replayLateMetaWrites(backend, nc, streamName)), []);
     }));
 });
 

@@ -17,6 +17,7 @@ import { silentLogger } from '../../shared/core/logger.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { ClaimedTask, Completion } from '../../shared/core/types.js';
 import { newTask } from '../conformance/harness.js';
+import { replayLateMetaWrites } from './nats-replays.js';
 
 const skip = natsServerSkip('the NATS cluster tests');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -297,6 +298,35 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       await admin?.close().catch(() => {});
       await worker.destroy().catch(() => {});
       await Promise.all([worker.close(), other.close()]);
+      await stopAll();
+    }
+  });
+
+  // The writes to META that are not plain compare-and-sets (heartbeats, an idempotency key's
+  // removal, a delayed task's index entry), each sent again after the write it must not undo, as
+  // the requester does after a lost reply: on 3-replica buckets, where compare-and-sets also carry
+  // the Nats-Msg-Id fence (test/ha/nats-replays.ts; the single-server run is in
+  // test/backends/nats.test.ts).
+  it('late copies of META writes undo nothing on replicated buckets', async () => {
+    const nodes = await startCluster(3);
+    const streamName = `SITQ_LATE_${randomBytes(4).toString('hex').toUpperCase()}`;
+    const backend = new NatsBackend({
+      servers: nodes.map((n) => n.url),
+      streamName,
+      replicas: 3,
+      reconnectWait: 250,
+      connectTimeout: 10_000,
+    });
+    let admin: NatsConnection | undefined;
+    try {
+      await until('the cluster to accept the R3 stream', 30_000, () => backend.connect().then(() => true));
+      admin = await connect({ servers: nodes.map((n) => n.url) });
+      assert.equal((await (await admin.jetstreamManager()).streams.info(`KV_${streamName}_META`)).config.num_replicas, 3);
+      assert.deepEqual(await replayLateMetaWrites(backend, admin, streamName), []);
+    } finally {
+      await admin?.close().catch(() => {});
+      await backend.destroy().catch(() => {});
+      await backend.close();
       await stopAll();
     }
   });

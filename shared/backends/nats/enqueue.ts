@@ -89,7 +89,11 @@ async function makeClaimable(s: Session, written: readonly { rec: StoredTask; re
     ),
     ...later.map(async ({ rec, rev }) => {
       const entry = { queue: rec.queue, level: rec.priority, runAt: rec.runAt, order: rev };
-      const entryRev = await s.meta.put(metaKeys.delayed(rec.id), encodeEntry(entry));
+      // Not a compare-and-set (a repeated enqueue writes the same entry again), but one write per
+      // record revision: a copy sent again after a lost reply, stored after the scheduler moved
+      // the task and removed the entry, would index it again and publish a second message. (That
+      // second message would only be dropped by the claim's compare-and-set, but costs a delivery.)
+      const entryRev = await s.meta.put(metaKeys.delayed(rec.id), encodeEntry(entry), `d:${rec.id}:${rev}`);
       s.scheduler.add({ id: rec.id, ...entry, rev: entryRev });
     }),
   ]);

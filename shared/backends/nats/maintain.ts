@@ -12,6 +12,7 @@ import { answer } from './pull.js';
 import { encodeRecord, publicRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
 
 const MAX_CONFLICTS = 5;
+const encoder = new TextEncoder();
 /** Records deleted per round of concurrent requests. */
 const PURGE_CHUNK = 500;
 
@@ -47,6 +48,9 @@ export async function cancelTask(s: Session, taskId: string): Promise<CancelledF
   if (done.before.ackSubject) answer.term(s.nc, done.before.ackSubject);
   else if (done.before.state === 'delayed') {
     s.scheduler.forget(taskId);
+    // Unconditional, and safe so: nothing writes this task's index entry after its cancel (a
+    // requeue publishes a message), and an entry that outlived it only publishes a message that a
+    // claim drops (the record is finished).
     await s.meta.remove(metaKeys.delayed(taskId));
   }
   return done.before.state as CancelledFrom;
@@ -105,7 +109,10 @@ async function deleteFinished(
       chunk.map(async (e) => {
         if (!(await s.store.purge(e.id, e.rev))) return false;
         view.forget(e.id);
-        if (e.idemKey) await s.meta.remove(e.idemKey);
+        // Only while it still names this task, by its revision: an unconditional removal sent again
+        // after a lost reply could land after a new enqueue took the key, and let a third enqueue
+        // with that key in (a duplicate).
+        if (e.idemKey) await s.meta.removeIfHolds(e.idemKey, encoder.encode(e.id));
         return true;
       }),
     );

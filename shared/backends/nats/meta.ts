@@ -41,8 +41,12 @@ export class Meta {
     return this.cas(key, value, current.seq);
   }
 
-  async put(key: string, value: Uint8Array): Promise<number> {
-    return (await this.requester.publish(this.names.metaSubject(key), value)).seq;
+  /** An unconditional write. With `msgId`, the server stores one write per id within the bucket's
+   *  duplicate window (a copy sent again after a lost reply is answered with the first's revision).
+   *  Each caller says why a copy or a reordering cannot break what it keeps. */
+  async put(key: string, value: Uint8Array, msgId?: string): Promise<number> {
+    const headers = msgId === undefined ? undefined : headersOf({ 'Nats-Msg-Id': msgId });
+    return (await this.requester.publish(this.names.metaSubject(key), value, headers)).seq;
   }
 
   /** Compare-and-set on the key's revision; null when it moved on. */
@@ -83,6 +87,14 @@ export class Meta {
       const now = await this.requester.lastBySubject(this.names.metaStream, this.names.metaSubject(key), true);
       return !now || isDeleted(now.operation);
     }
+  }
+
+  /** Removes `key` if it still holds `value`, at the revision read (from the leader): a late copy
+   *  of the removal cannot take away a value written after it. */
+  async removeIfHolds(key: string, value: Uint8Array): Promise<boolean> {
+    const { entry } = await this.last(key, true);
+    if (!entry || !sameBytes(entry.value, value)) return false;
+    return this.remove(key, entry.rev);
   }
 
   /** Calls `onPut`/`onDelete` for every current key under `prefix` and every later change. */
