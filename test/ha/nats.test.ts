@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
+import { CAS_CONFLICT, JsApiError, Requester } from '../../shared/backends/nats/requester.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { Worker } from '../../shared/core/worker.js';
 import { natsServerSkip, selfSignedCert, startCluster, stopAll, waitHealthy, type ClusterNode } from './nats-servers.js';
@@ -323,6 +324,36 @@ describe('nats: 3-node JetStream cluster', { skip }, () => {
       admin = await connect({ servers: nodes.map((n) => n.url) });
       assert.equal((await (await admin.jetstreamManager()).streams.info(`KV_${streamName}_META`)).config.num_replicas, 3);
       assert.deepEqual(await replayLateMetaWrites(backend, admin, streamName), []);
+
+      // The case issue 11's first log left unexplained: a completion sent twice (its reply late in
+      // an election) with a renewal of its lease between the copies, all three made at one
+      // revision and sent back to back to the leader. Unfenced, nats-server 2.9 stored all three
+      // (100 of 100 keys): the renewal acknowledged after the completion, the record left by the
+      // unlogged second copy. Fenced, the first is stored and both others are refused as
+      // conflicts naming it.
+      const bucket = await admin.jetstream().views.kv(`${streamName}_RACE`, { history: 1, replicas: 3 });
+      const fenced = new Requester(admin, 10_000, 'test', true);
+      const encode = (v: string) => new TextEncoder().encode(v);
+      const stored: string[] = [];
+      try {
+        for (let i = 0; i < 50; i++) {
+          const subject = `$KV.${streamName}_RACE.k${i}`;
+          const rev = await bucket.put(`k${i}`, encode('running'));
+          const [completion, renewal, copy] = await Promise.allSettled([
+            fenced.compareAndSet(subject, encode('succeeded'), rev),
+            fenced.compareAndSet(subject, encode('renewed'), rev),
+            fenced.compareAndSet(subject, encode('succeeded'), rev),
+          ]);
+          const won = [completion, renewal, copy].filter((r) => r.status === 'fulfilled');
+          if (won.length !== 1 || completion.status !== 'fulfilled') stored.push(`k${i}: ${won.length} of 3 stored`);
+          for (const r of [renewal, copy])
+            if (r.status === 'rejected' && !(r.reason instanceof JsApiError && r.reason.errCode === CAS_CONFLICT))
+              stored.push(`k${i}: ${String(r.reason)}`);
+        }
+      } finally {
+        fenced.close();
+      }
+      assert.deepEqual(stored, [], 'a second write at one revision was stored');
     } finally {
       await admin?.close().catch(() => {});
       await backend.destroy().catch(() => {});
