@@ -5,16 +5,16 @@
 //   floor   the raw claim loop (shared/bench/floors),
 //   worker  the Worker on the real backend,
 // the rate, this process's CPU per task, claim and ack/complete calls with their mean time and
-// size, and the server's CPU per task where it can be read (PostgreSQL: the backend processes of
-// the run's connections; Redis: INFO commandstats; NATS: the whole nats-server process).
+// size, and the server's CPU per task where the backend's kit can read it (its serverCpu:
+// PostgreSQL the backend processes of the run's connections, Redis INFO commandstats, NATS the
+// whole nats-server process).
 import { Command } from 'commander';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import { createBackend, type BackendConfig } from '../shared/backends/index.js';
+import { createBackend, kitOf, optionsOf, type BackendConfig } from '../shared/backends/index.js';
+import type { ServerCpuProbe } from '../shared/backends/kit.js';
 import type { Backend } from '../shared/core/backend.js';
 import { jsonSerializer } from '../shared/core/serializers.js';
 import { silentLogger } from '../shared/core/logger.js';
@@ -93,102 +93,11 @@ async function cpu<T>(label: string, fn: () => Promise<T>): Promise<[T, number]>
   return [r, used.user + used.system];
 }
 
-// --- server CPU probes -------------------------------------------------------------------------
+// --- server CPU --------------------------------------------------------------------------------
 
-type ServerProbe = { start(): Promise<void>; stop(): Promise<number | undefined> };
-
-function procCpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100; // utime + stime, 100 Hz ticks
-}
-
-function safeCpuUs(pid: number): number {
-  try {
-    return procCpuUs(pid);
-  } catch {
-    return 0; // the connection closed
-  }
-}
-
-function postgresProbe(appNameLike: string): ServerProbe {
-  let pids: number[] = [];
-  let before = 0;
-  const read = () => pids.reduce((n, pid) => n + safeCpuUs(pid), 0);
-  return {
-    async start() {
-      const client = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
-      await client.connect();
-      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1', [
-        appNameLike,
-      ]);
-      await client.end();
-      pids = rows.map((r) => r.pid);
-      before = read();
-    },
-    async stop() {
-      return pids.length ? read() - before : undefined;
-    },
-  };
-}
-
-function redisProbe(): ServerProbe {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  const total = async () => {
-    const info = await redis.info('commandstats');
-    let us = 0;
-    for (const m of info.matchAll(/cmdstat_[^:]+:calls=\d+,usec=(\d+)/g)) us += Number(m[1]);
-    return us;
-  };
-  let before = 0;
-  return {
-    async start() {
-      if (redis.status !== 'ready') await redis.connect();
-      before = await total();
-    },
-    async stop() {
-      const after = await total();
-      redis.disconnect();
-      return after - before;
-    },
-  };
-}
-
-/** The whole nats-server process: other clients' work shows up too (read it as an upper bound). */
-function natsProbe(): ServerProbe {
-  const pid = findPid('nats-server', ':4222');
-  let before = 0;
-  return {
-    async start() {
-      before = pid ? procCpuUs(pid) : 0;
-    },
-    async stop() {
-      return pid ? procCpuUs(pid) - before : undefined;
-    },
-  };
-}
-
-/** The process named `comm` whose command line mentions `port` (or has no -p/--port at all: the
- *  default port), so a test's throwaway server on another port is not taken for the local one. */
-function findPid(comm: string, port: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const portArg = cmdline.findIndex((a) => a === '-p' || a === '--port');
-      if (portArg < 0 || `:${cmdline[portArg + 1]}` === port) return Number(entry);
-    } catch {
-      // the process is gone
-    }
-  }
-  return 0;
-}
-
-function probeFor(config: BackendConfig, appNameLike: string): ServerProbe | undefined {
-  if (config.type === 'postgres') return postgresProbe(appNameLike);
-  if (config.type === 'redis') return redisProbe();
-  if (config.type === 'nats') return natsProbe();
-  return undefined;
+/** The kit's probe of the server's CPU during `run` (`options`: the run's own, with its namespace). */
+async function probeFor(config: BackendConfig, run: 'floor' | 'worker', options = config): Promise<ServerCpuProbe | undefined> {
+  return (await kitOf(config.type)).serverCpu?.(run, optionsOf(options));
 }
 
 // --- the three runs ----------------------------------------------------------------------------
@@ -274,7 +183,7 @@ async function floorRun(profile: string, config: BackendConfig, n: number, concu
   const driver = floorDriver(config);
   const claim = calls();
   const ack = calls();
-  const probe = probeFor(config, '%sitq_bench_floor_%');
+  const probe = await probeFor(config, 'floor');
   const setup = driver.setup.bind(driver);
   const teardown = driver.teardown.bind(driver);
   const rawClaim = driver.claim.bind(driver);
@@ -337,8 +246,7 @@ async function workerRun(profile: string, config: BackendConfig, n: number, conc
         (x) => x.length,
       );
     backend.complete = (c) => timed(ack, c.length, () => rawComplete(c));
-    const schema = ns.label.replace(/^schema /, '');
-    const probe = probeFor(config, `%(${schema})`);
+    const probe = await probeFor(config, 'worker', ns.config);
     await probe?.start();
     const [perSec, us] = await cpu(`${profile}-worker`, () => drain(backend, n, concurrency));
     const server = await probe?.stop();

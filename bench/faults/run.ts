@@ -6,18 +6,25 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import { createBackend, kitOf, optionsOf, type BackendConfig } from '../../shared/backends/index.js';
 import { machineInfo, versionInfo } from '../../shared/bench/index.js';
 import { dateStamp } from '../../shared/bench/report.js';
-import type { BackendKind } from '../../shared/backends/descriptors.js';
+import { BACKEND_KINDS, descriptorOf, type BackendKind } from '../../shared/backends/descriptors.js';
+import type { BackendKit } from '../../shared/backends/kit.js';
 import { serverAnswers } from '../profiles.js';
 import { toMarkdown, toTable } from './report.js';
 import { harnessErrors, runScenario, type RunTarget } from './runner.js';
 import { SCENARIO_LIST } from './scenarios.js';
-import { mainServer, MAIN_PORTS, privateServer, type ServerControl, type ServerKind } from './servers.js';
+import { mainServer, privateServer, serverBackends, type ServerControl } from './servers.js';
 import { SCENARIOS, type FaultReport, type FaultRow, type RunSettings } from './types.js';
 
-const BACKENDS: readonly BackendKind[] = ['sqlite', 'postgres', 'redis', 'nats'];
+// Every backend whose tasks other processes can see (the workers run in processes of their own);
+// what the run knows about each comes from its kit.
+const BACKENDS: readonly BackendKind[] = BACKEND_KINDS.filter((kind) => !descriptorOf(kind).inProcess);
+const KITS = new Map<BackendKind, BackendKit>();
+for (const kind of BACKENDS) KITS.set(kind, await kitOf(kind));
+const SERVER_BACKENDS = (await serverBackends()).filter((b) => BACKENDS.includes(b.kind));
+const portOption = (kind: BackendKind) => `${kind}Port`;
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
@@ -37,10 +44,10 @@ const oneOf = (name: string, known: readonly string[]) => (value: string) => {
 const program = new Command('npm run faults --')
   .description(
     'Injects faults while worker processes drain a load, on every backend, and checks that no task is lost. ' +
-      'Default targets: the standard services on 127.0.0.1 (PostgreSQL 5432 db test, Redis 6379, NATS 4222); the ' +
+      `Default targets: the standard services on 127.0.0.1 (${SERVER_BACKENDS.map((b) => [b.server.label, b.mainPort, b.server.note].filter(Boolean).join(' ')).join(', ')}); the ` +
       'server-restart scenario stops and restarts them (started again with ../shared/services.sh; override with ' +
-      'SITQ_FAULTS_STOP_<POSTGRES|REDIS|NATS> and SITQ_FAULTS_START_<...> shell commands). --private runs on ' +
-      'throwaway servers started on spare ports instead (PostgreSQL 5450-5459, Redis 7050-7099, NATS 4250-4269).',
+      `SITQ_FAULTS_STOP_<${SERVER_BACKENDS.map((b) => b.kind.toUpperCase()).join('|')}> and SITQ_FAULTS_START_<...> shell commands). --private runs on ` +
+      `throwaway servers started on spare ports instead (${SERVER_BACKENDS.map((b) => `${b.server.label} ${b.server.privatePorts.join('-')}`).join(', ')}).`,
   )
   .option('--private', 'start throwaway servers for the run and remove them afterwards')
   .option('--backends <names>', `comma-separated subset of ${BACKENDS.join(', ')}`, oneOf('backend', BACKENDS))
@@ -50,10 +57,10 @@ const program = new Command('npm run faults --')
   .option('--workers <n>', 'worker processes (2 or more)', positive('--workers'), 2)
   .option('--concurrency <n>', 'tasks at once per worker process', positive('--concurrency'), 8)
   .option('--lease <ms>', 'worker lease (ms)', positive('--lease'), 3000)
-  .option('--drain-timeout <s>', 'longest wait for a run to drain after its fault (s)', positive('--drain-timeout'), 180)
-  .option('--postgres-port <n>', 'port of the main PostgreSQL', positive('--postgres-port'), MAIN_PORTS.postgres)
-  .option('--redis-port <n>', 'port of the main Redis', positive('--redis-port'), MAIN_PORTS.redis)
-  .option('--nats-port <n>', 'port of the main NATS', positive('--nats-port'), MAIN_PORTS.nats)
+  .option('--drain-timeout <s>', 'longest wait for a run to drain after its fault (s)', positive('--drain-timeout'), 180);
+for (const b of SERVER_BACKENDS)
+  program.option(`--${b.kind}-port <n>`, `port of the main ${b.server.label}`, positive(`--${b.kind}-port`), b.mainPort);
+program
   .option('--out <dir>', 'where results go', 'bench/results')
   .option('--name <name>', 'file name (without extension); default faults-<date>')
   .option('--quiet', 'no progress on stderr');
@@ -69,13 +76,11 @@ const opts = program.opts<{
   concurrency: number;
   lease: number;
   drainTimeout: number;
-  postgresPort: number;
-  redisPort: number;
-  natsPort: number;
   out: string;
   name?: string;
   quiet?: boolean;
 }>();
+const ports = opts as unknown as Record<string, number>;
 if (opts.workers < 2) program.error('--workers must be 2 or more (the faults need a survivor)', { exitCode: 2 });
 
 const log = (m: string) => {
@@ -91,7 +96,6 @@ const settings: RunSettings = {
 };
 const wanted = BACKENDS.filter((b) => !opts.backends || opts.backends.includes(b));
 const scenarios = SCENARIO_LIST.filter((s) => !opts.scenarios || opts.scenarios.includes(s.name));
-const ports: Record<ServerKind, number> = { postgres: opts.postgresPort, redis: opts.redisPort, nats: opts.natsPort };
 
 // A client of the harness that throws outside any call (an 'error' event nobody handles) is a
 // finding of the current run, not a reason to abandon the others.
@@ -123,15 +127,16 @@ const report: FaultReport = {
 try {
   for (const kind of wanted) {
     if (interrupted) break;
-    const mine = scenarios.filter((s) => s.backends.includes(kind));
+    const kit = KITS.get(kind)!;
+    const mine = scenarios.filter((s) => s.supports(kit));
     if (mine.length === 0) continue;
     let target: RunTarget;
-    if (kind === 'sqlite') target = { kind, config: { type: 'sqlite' } };
+    // A backend without a server runs on its defaults, in the namespace the run gives it.
+    if (!kit.server) target = { kind, kit, config: { type: kind } as BackendConfig };
     else {
       let server: ServerControl;
       try {
-        const serverKind = kind as ServerKind;
-        server = opts.private ? await privateServer(serverKind) : mainServer(serverKind, ports[serverKind]);
+        server = opts.private ? await privateServer(kind) : await mainServer(kind, ports[portOption(kind)]);
       } catch (err) {
         report.rows.push(...mine.map((s) => failedRow(kind, s.name, `no server: ${(err as Error).message}`)));
         continue;
@@ -149,9 +154,9 @@ try {
         );
         continue;
       }
-      target = { kind, config: server.config(), server };
+      target = { kind, kit, config: server.config(), server };
     }
-    const version = await serverVersion(target.config);
+    const version = await serverVersion(target.config, kit);
     report.servers.push({ backend: kind, address: target.server?.label ?? 'temp file', version });
     log(`${kind}: ${version} (${target.server?.label ?? 'temp file'})`);
     for (const scenario of mine) {
@@ -181,8 +186,9 @@ process.stdout.write(`${toTable(report.rows)}\n\nwrote ${relative(process.cwd(),
 const ok = report.rows.length > 0 && report.rows.every((r) => r.pass) && !interrupted;
 process.exit(ok ? 0 : 1);
 
-async function serverVersion(config: BackendConfig): Promise<string> {
-  const backend = createBackend(config.type === 'sqlite' ? { type: 'sqlite', path: ':memory:' } : config);
+async function serverVersion(config: BackendConfig, kit: BackendKit): Promise<string> {
+  const options = optionsOf(config);
+  const backend = createBackend({ type: config.type, ...(kit.versionOptions?.(options) ?? options) } as BackendConfig);
   try {
     await backend.connect();
     return (await backend.ping()).serverVersion;

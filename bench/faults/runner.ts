@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import { createBackend, optionsOf, type BackendConfig } from '../../shared/backends/index.js';
+import type { BackendKit } from '../../shared/backends/kit.js';
 import { benchNamespace } from '../../shared/bench/namespace.js';
 import type { Backend } from '../../shared/core/backend.js';
 import type { BackendKind } from '../../shared/backends/descriptors.js';
@@ -43,17 +44,17 @@ function crashLine(stderr: string): string {
 
 export interface RunTarget {
   kind: BackendKind;
+  /** What the run knows about the backend (its folder's kit.ts). */
+  kit: BackendKit;
   /** Connection settings (no namespace yet). */
   config: BackendConfig;
   server?: ServerControl;
 }
 
 /** The same connection, through the proxy on 127.0.0.1:port. */
-function proxied(config: BackendConfig, port: number): BackendConfig {
-  if (config.type === 'postgres') return { ...config, host: '127.0.0.1', port };
-  if (config.type === 'redis') return { ...config, host: '127.0.0.1', port };
-  if (config.type === 'nats') return { ...config, servers: [`nats://127.0.0.1:${port}`] };
-  return config;
+function proxied(config: BackendConfig, kit: BackendKit, port: number): BackendConfig {
+  if (!kit.server) return config;
+  return { type: config.type, ...kit.server.reroute(optionsOf(config), '127.0.0.1', port) } as BackendConfig;
 }
 
 /** Retries a harness call through an outage (the harness is a client like any other). */
@@ -135,10 +136,10 @@ export async function runScenario(
     const loadTotal = [...enqueued.values()].filter(isLoad).length;
     // (tasks a scenario enqueues during its fault are added to `enqueued` and checked the same way)
 
-    let workerConfig: BackendConfig = { ...ns.config, ...(scenario.workerOptions?.(target.kind) ?? {}) } as BackendConfig;
-    if (scenario.viaProxy?.(target.kind) && target.server) {
+    let workerConfig: BackendConfig = { ...ns.config, ...(scenario.workerOptions?.(target.kit) ?? {}) } as BackendConfig;
+    if (scenario.viaProxy?.(target.kit) && target.server) {
       proxy = await FaultProxy.start(target.server.host, target.server.port);
-      workerConfig = proxied(workerConfig, proxy.port);
+      workerConfig = proxied(workerConfig, target.kit, proxy.port);
     }
     workers = new WorkerPool(workerConfig, dir, { count: settings.workers, concurrency: settings.concurrency, lease: settings.lease });
     const pool = workers;
@@ -175,6 +176,7 @@ export async function runScenario(
     };
     const ctx: ScenarioContext = {
       kind: target.kind,
+      kit: target.kit,
       config: ns.config,
       server: target.server,
       proxy,

@@ -1,10 +1,9 @@
 // The faults, one per scenario: what the run does to the workers, the server or the network, and
 // what it checks beyond "nothing lost". A scenario's inject() starts once the load is under way.
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
+import { createBackend, optionsOf, type BackendConfig } from '../../shared/backends/index.js';
 import type { BackendKind } from '../../shared/backends/descriptors.js';
+import type { BackendKit } from '../../shared/backends/kit.js';
 import { checkHealth, type HealthStatus } from '../../shared/health/check.js';
 import type { EnqueueOptions } from '../../shared/core/enqueue-options.js';
 import { isBackendError, type FinalState, type LedgerEntry, type TaskKind } from './ledger.js';
@@ -15,6 +14,8 @@ import type { WorkerPool } from './workers.js';
 
 export interface ScenarioContext {
   kind: BackendKind;
+  /** What the run knows about the backend (its folder's kit.ts). */
+  kit: BackendKit;
   /** The namespaced config the harness itself uses (direct, never through the proxy). */
   config: BackendConfig;
   server?: ServerControl;
@@ -50,11 +51,12 @@ export interface Scenario {
   name: ScenarioName;
   /** One line for the report. */
   summary: string;
-  backends: readonly BackendKind[];
+  /** Whether the scenario applies to the backend of this kit. */
+  supports(kit: BackendKit): boolean;
   /** Workers of this backend connect through the fault proxy (it costs throughput: only where needed). */
-  viaProxy?(kind: BackendKind): boolean;
+  viaProxy?(kit: BackendKit): boolean;
   /** Settings the workers get on top of the connection (shorter detection, a small pool). */
-  workerOptions?(kind: BackendKind): Record<string, unknown>;
+  workerOptions?(kit: BackendKit): Record<string, unknown>;
   extraTasks?(settings: RunSettings): ExtraTasks[];
   /** Worker processes the fault itself ends: any other death is a failure (an uncaught error). */
   deaths?: 'one' | 'any';
@@ -65,24 +67,8 @@ export interface Scenario {
   inject(ctx: ScenarioContext): Promise<Injection>;
 }
 
-const SERVERS: readonly BackendKind[] = ['postgres', 'redis', 'nats'];
-const ALL: readonly BackendKind[] = ['sqlite', ...SERVERS];
-
-/** The stall-detection settings the network-stall run gives its workers, and the time within which
- *  they promise to notice (the run allows this plus one lease). */
-export const DETECTION: Record<'postgres' | 'redis' | 'nats', { options: Record<string, unknown>; noticeMs: number; why: string }> = {
-  postgres: {
-    options: { queryTimeout: 5000, keepAlive: 5000 },
-    noticeMs: 10_000,
-    why: 'queryTimeout 5000 ms; keepAlive 5000 ms + 5 s for an idle LISTEN connection',
-  },
-  redis: { options: { socketTimeout: 5000 }, noticeMs: 5000, why: 'socketTimeout 5000 ms' },
-  nats: {
-    options: { pingInterval: 3000, maxPingsOutstanding: 2 },
-    noticeMs: 9000,
-    why: 'pingInterval 3000 ms × (maxPingsOutstanding 2 + 1)',
-  },
-};
+const ALL = () => true;
+const SERVERS = (kit: BackendKit) => kit.server !== undefined;
 
 const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
 
@@ -91,7 +77,7 @@ const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok,
 const processKill: Scenario = {
   name: 'process-kill',
   summary: 'SIGKILL one worker process mid-task; its claimed tasks must run elsewhere once their lease ends',
-  backends: ALL,
+  supports: ALL,
   deaths: 'one',
   injectAt: 0.15,
   // A few slow tasks among the load: a kill that finds one mid-run cannot miss (20 ms tasks end
@@ -231,7 +217,7 @@ async function restartWithHealth(ctx: ScenarioContext, whenBack?: () => Promise<
 const serverRestart: Scenario = {
   name: 'server-restart',
   summary: `stop the server, leave it down ${OUTAGE_MS / 1000} s, start it again; workers reconnect by themselves; health is unhealthy during the outage, healthy after`,
-  backends: SERVERS,
+  supports: SERVERS,
   injectAt: 0.25,
   inject: (ctx) => restartWithHealth(ctx),
 };
@@ -241,7 +227,7 @@ const IDLE_MS = 2000;
 const idleRestart: Scenario = {
   name: 'idle-restart',
   summary: `the load is done and the workers wait for work (blocking claims, LISTEN, subscriptions) for ${IDLE_MS / 1000} s; the server restarts; then a fifth of the load is enqueued: idle workers must pick it up by themselves`,
-  backends: SERVERS,
+  supports: SERVERS,
   injectAt: 1,
   async inject(ctx) {
     await sleep(IDLE_MS);
@@ -252,80 +238,18 @@ const idleRestart: Scenario = {
 
 // --- connections killed by the server ------------------------------------------------------------
 
-/** Kills the connections; resolves with the role of each (`pool`, `listen`, ...). */
-async function killPostgres(ctx: ScenarioContext): Promise<string[]> {
-  const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
-  const client = new pg.Client({
-    host: config.host,
-    port: config.port,
-    database: config.database,
-    user: config.user,
-    password: config.password,
-  });
-  client.on('error', () => {}); // a failed query rejects; the event would only crash the run
-  await client.connect();
-  try {
-    // Every connection of this run's schema: the workers' pools and LISTEN clients (and the harness's own).
-    const result = await client.query<{ name: string }>(
-      `select application_name as name from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid() and pg_terminate_backend(pid)`,
-      [`%(${config.schema})`],
-    );
-    return result.rows.map((r) => r.name.split(' ')[1] ?? r.name);
-  } finally {
-    await client.end();
-  }
-}
-
-async function killRedis(ctx: ScenarioContext): Promise<string[]> {
-  const config = ctx.config as Extract<BackendConfig, { type: 'redis' }>;
-  const admin = new Redis({
-    host: config.host,
-    port: config.port,
-    username: config.username,
-    password: config.password,
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-  });
-  admin.on('error', () => {});
-  await admin.connect();
-  try {
-    const list = (await admin.client('LIST')) as string;
-    // Worker connections are named sitq-<pid>-<random>-<role>.
-    const prefixes = ctx.workers.pids.map((pid) => `sitq-${pid}-`);
-    const killed: string[] = [];
-    for (const line of list.split('\n')) {
-      const id = /\bid=(\d+)/.exec(line)?.[1];
-      const name = /\bname=(\S*)/.exec(line)?.[1] ?? '';
-      if (id && prefixes.some((p) => name.startsWith(p)) && Number(await admin.client('KILL', 'ID', id)) > 0)
-        killed.push(name.split('-').at(-1) ?? name);
-    }
-    return killed;
-  } finally {
-    admin.disconnect();
-  }
-}
-
 const connectionKill: Scenario = {
   name: 'connection-kill',
-  summary: "the server drops the workers' connections (PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)",
-  backends: SERVERS,
-  viaProxy: (kind) => kind === 'nats',
+  summary:
+    "the server drops the workers' connections (each backend's kit says how: PostgreSQL pg_terminate_backend, Redis CLIENT KILL, NATS: reset through the proxy)",
+  supports: (kit) => kit.connectionKill !== undefined,
+  viaProxy: (kit) => kit.connectionKill?.viaProxy ?? false,
   injectAt: 0.3,
   async inject(ctx) {
     const at = Date.now();
-    let roles: string[];
-    let how: string;
-    if (ctx.kind === 'postgres') {
-      roles = await killPostgres(ctx);
-      how = "pg_terminate_backend on every connection of the run's schema";
-    } else if (ctx.kind === 'redis') {
-      roles = await killRedis(ctx);
-      how = 'CLIENT KILL ID on every worker connection';
-    } else {
-      // NATS 2.9 has no server-side kick of a client: the proxy resets every worker connection.
-      roles = Array.from({ length: ctx.proxy!.dropAll() }, () => 'client');
-      how = 'every worker connection reset (RST) at the proxy';
-    }
+    const kill = ctx.kit.connectionKill!;
+    const roles = await kill.kill({ options: optionsOf(ctx.config), workerPids: ctx.workers.pids, proxy: ctx.proxy });
+    const how = kill.how;
     const byRole = new Map<string, number>();
     for (const r of roles) byRole.set(r, (byRole.get(r) ?? 0) + 1);
     const detail = `${roles.length} connection(s) (${[...byRole].map(([r, n]) => `${n} ${r}`).join(', ')}): ${how}`;
@@ -341,13 +265,15 @@ const networkStall: Scenario = {
   name: 'network-stall',
   summary:
     'the proxy between workers and server stops forwarding on every open connection without closing it; the workers must notice within their ping/timeout settings and reconnect',
-  backends: SERVERS,
+  supports: (kit) => kit.server !== undefined && kit.stallDetection !== undefined,
   viaProxy: () => true,
-  workerOptions: (kind) => (kind in DETECTION ? DETECTION[kind as keyof typeof DETECTION].options : {}),
+  // The stall-detection settings from the backend's kit, and the time within which they promise
+  // to notice (the run allows this plus one lease).
+  workerOptions: (kit) => kit.stallDetection?.options ?? {},
   injectAt: 0.3,
   async inject(ctx) {
     const proxy = ctx.proxy!;
-    const detection = DETECTION[ctx.kind as 'postgres' | 'redis' | 'nats'];
+    const detection = ctx.kit.stallDetection!;
     const at = Date.now();
     const stalled = proxy.stall();
     const before = ctx.workers.entries().filter((e) => e.phase === 'E').length;
@@ -381,36 +307,26 @@ const networkStall: Scenario = {
   },
 };
 
-// --- pool exhaustion (PostgreSQL) --------------------------------------------------------------
+// --- pool exhaustion (backends with a pool: PostgreSQL) -----------------------------------------
 
-const POOL = { poolSize: 2, maxOverflow: 0, poolTimeout: 2000 };
 const LOCK_MS = 6000;
 
 const poolExhaustion: Scenario = {
   name: 'pool-exhaustion',
-  summary: `workers with poolSize ${POOL.poolSize}, maxOverflow 0, poolTimeout ${POOL.poolTimeout} ms; the tasks table is locked for ${LOCK_MS / 1000} s so every connection is held; callers must get PoolTimeoutError in time and nothing may hang`,
-  backends: ['postgres'],
-  workerOptions: () => POOL,
+  summary: `workers with a small pool (PostgreSQL: poolSize 2, maxOverflow 0, poolTimeout 2000 ms; the kit's poolExhaustion); the tasks table is locked for ${LOCK_MS / 1000} s so every connection is held; callers must get PoolTimeoutError in time and nothing may hang`,
+  supports: (kit) => kit.poolExhaustion !== undefined,
+  workerOptions: (kit) => kit.poolExhaustion?.workerOptions ?? {},
   injectAt: 0.3,
   async inject(ctx) {
-    const config = ctx.config as Extract<BackendConfig, { type: 'postgres' }>;
-    const locker = new pg.Client({
-      host: config.host,
-      port: config.port,
-      database: config.database,
-      user: config.user,
-      password: config.password,
-    });
-    locker.on('error', () => {});
-    await locker.connect();
+    const pool = ctx.kit.poolExhaustion!;
+    const locker = await pool.locker(optionsOf(ctx.config));
     // A caller of its own with one connection: the first call holds it (blocked on the lock), the
     // others must be refused after poolTimeout.
-    const probe = createBackend({ ...config, poolSize: 1, maxOverflow: 0, poolTimeout: 1000 });
+    const probe = createBackend({ ...ctx.config, ...pool.probeOptions } as BackendConfig);
     await probe.connect();
     const at = Date.now();
     try {
-      await locker.query('begin');
-      await locker.query(`lock table ${config.schema}.tasks in access exclusive mode`);
+      await locker.lock();
       const calls = [0, 1, 2].map(async (i) => {
         await sleep(i * 50);
         const t0 = Date.now();
@@ -422,13 +338,13 @@ const poolExhaustion: Scenario = {
         }
       });
       await sleep(LOCK_MS);
-      await locker.query('commit');
+      await locker.release();
       const hang = sleep(15_000).then(() => 'hung' as const);
       const results = await Promise.race([Promise.all(calls), hang]);
       if (results === 'hung')
         return { at, checks: [check('no caller hangs', false, 'a probe call did not settle within 15 s of the lock ending')], notes: [] };
       const refused = results.filter((r) => r.error);
-      const clear = refused.filter((r) => r.error!.name === 'PoolTimeoutError' && r.ms <= 1000 + 2000);
+      const clear = refused.filter((r) => r.error!.name === 'PoolTimeoutError' && r.ms <= pool.probeTimeoutMs + 2000);
       const workerTimeouts = ctx.workers.notes.filter(isBackendError).filter((n) => n.at >= at && n.name === 'PoolTimeoutError');
       return {
         at,
@@ -450,7 +366,7 @@ const poolExhaustion: Scenario = {
         ],
       };
     } finally {
-      await locker.end().catch(() => {});
+      await locker.close().catch(() => {});
       await probe.close();
     }
   },
@@ -463,7 +379,7 @@ const POISON_ATTEMPTS = 3;
 const poison: Scenario = {
   name: 'poison',
   summary: `poison tasks among the load (5 always throw, 2 kill their process; maxAttempts ${POISON_ATTEMPTS}): each ends dead after its attempts, the rest of the load is unaffected`,
-  backends: ALL,
+  supports: ALL,
   extraTasks: () => [
     { kind: 'throw', count: 5, ms: 0, options: { maxAttempts: POISON_ATTEMPTS, backoff: { type: 'fixed', baseMs: 200 } } },
     { kind: 'exit', count: 2, ms: 0, options: { maxAttempts: POISON_ATTEMPTS } },
@@ -518,7 +434,7 @@ const poison: Scenario = {
 const longTask: Scenario = {
   name: 'long-task',
   summary: 'tasks that run 3 leases + 1 s among the load; their worker renews the lease, so none may run twice',
-  backends: SERVERS,
+  supports: SERVERS,
   extraTasks: (s) => [{ kind: 'long', count: 4, ms: 3 * s.lease + 1000, options: { priority: 9 } }],
   recovery: false,
   injectAt: 0,

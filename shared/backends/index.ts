@@ -5,6 +5,7 @@
 import type { Backend } from '../core/backend.js';
 import { ConfigurationError } from '../core/errors.js';
 import { BACKEND_KINDS, type BackendKind } from './descriptors.js';
+import type { BackendKit } from './kit.js';
 import { memoryRegistration } from './memory/registration.js';
 import { natsRegistration } from './nats/registration.js';
 import { postgresRegistration } from './postgres/registration.js';
@@ -48,6 +49,12 @@ export function registrations(): BackendRegistration<BackendKind, Record<string,
 export function optionsOf(config: { type: string }): Record<string, unknown> {
   const { type: _type, ...options } = config;
   return options;
+}
+
+/** What the project's tools know about `kind` (its folder's kit.ts; see kit.ts), loaded on this
+ *  call; an empty kit for a backend that has none. */
+export async function kitOf(kind: BackendKind): Promise<BackendKit> {
+  return (await registrationOf(kind).kit?.()) ?? {};
 }
 
 export function createBackend(config: BackendConfig): Backend {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { FloorDriver } from '../bench/floors/types.js';
 import type { Backend } from '../core/backend.js';
 import type { BackendDescriptor } from './descriptor.js';
+import type { BackendKit } from './kit.js';
 
 /** A copy of a backend's options pointing at a namespace of its own (a benchmark, a test). */
 export interface Namespaced<O> {
@@ -42,6 +43,9 @@ export interface BackendRegistration<K extends string, O> {
   resolvePaths?(options: O, baseDir: string): O;
   /** Creates what a profile explicitly names on this machine (a SQLite file's folder) before it connects. */
   prepareLocal?(options: O): void;
+  /** What the project's tools (fault tool, profiler, test runner) know about this backend: its
+   *  folder's kit.ts, loaded only when a tool asks (`() => loadKit(import.meta.url)`). */
+  kit?(): Promise<BackendKit<O>>;
 }
 
 /** The options type of a registration. */

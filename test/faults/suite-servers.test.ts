@@ -12,10 +12,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // Outside every range the other tests and the fault tool use.
 const PORTS = { postgres: 5470, redis: 7110, nats: 4280 } as const;
 
+const missing = (await Promise.all(Object.keys(PORTS).map((k) => missingBinary(k as keyof typeof PORTS)))).filter(Boolean);
+
 describe('the test runner starts missing servers itself', () => {
-  const missing = Object.keys(PORTS)
-    .map((k) => missingBinary(k as keyof typeof PORTS))
-    .filter(Boolean);
   it(
     'starts a throwaway PostgreSQL, Redis and NATS on ports that do not answer, and removes them at the end',
     { skip: missing.length ? missing.join('; ') : false, timeout: 180_000 },

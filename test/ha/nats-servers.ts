@@ -8,7 +8,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { natsServerArgs } from '../../bench/faults/server-args.js';
+import { natsServerArgs } from '../../shared/backends/nats/kit.js';
 import { binariesSkip, endProcess, untilListening } from '../helpers/processes.js';
 import { tcpReachable } from '../helpers/servers.js';
 import { writeSelfSignedCert } from '../helpers/tls.js';

@@ -7,8 +7,8 @@ import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../bench/faults/pg-server.js';
-import { freePortIn } from '../../bench/faults/server-args.js';
+import { initdb, PG_BIN, pgCtl, postgresDir, postgresOwner, runPg } from '../../shared/backends/postgres/server.js';
+import { freePortIn } from '../../shared/backends/servers.js';
 import { binariesSkip } from '../helpers/processes.js';
 import { writeSelfSignedCert } from '../helpers/tls.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type ConnectionOptions as TlsOptions } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redisServerArgs, redisTlsArgs, type RedisTlsFiles } from '../../bench/faults/server-args.js';
+import { redisServerArgs, redisTlsArgs, type RedisTlsFiles } from '../../shared/backends/redis/kit.js';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
 import { eventually } from '../conformance/harness.js';
 import { binariesSkip, endProcess } from '../helpers/processes.js';

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisServerArgs } from '../../bench/faults/server-args.js';
+import { redisServerArgs } from '../../shared/backends/redis/kit.js';
 import { endProcess, untilListening } from '../helpers/processes.js';
 
 /** Why a private server cannot be started here (a skip message), or false when it can. */

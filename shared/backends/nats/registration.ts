@@ -1,5 +1,6 @@
 // The NATS JetStream backend's registration (see ../registration.ts).
 import { NatsFloor } from '../../bench/floors/nats.js';
+import { loadKit } from '../kit.js';
 import type { BackendRegistration } from '../registration.js';
 import { parseProfileUrl } from '../url.js';
 import { natsDescriptor } from './descriptor.js';
@@ -28,5 +29,6 @@ export const natsRegistration: BackendRegistration<'nats', NatsOptions> = {
     note: 'NATS has no connection pool: one connection multiplexes every request. Only the concurrency axis is measured (pool size shown as 1).',
     apply: (options) => options,
   },
+  kit: () => loadKit(import.meta.url),
   floor: (options) => new NatsFloor(options),
 };

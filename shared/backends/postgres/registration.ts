@@ -1,5 +1,6 @@
 // The PostgreSQL backend's registration (see ../registration.ts).
 import { PostgresFloor } from '../../bench/floors/postgres.js';
+import { loadKit } from '../kit.js';
 import type { BackendRegistration } from '../registration.js';
 import { parseProfileUrl } from '../url.js';
 import { postgresDescriptor } from './descriptor.js';
@@ -23,5 +24,6 @@ export const postgresRegistration: BackendRegistration<'postgres', PostgresOptio
     note: 'PostgreSQL poolSize with maxOverflow 0, so the pool size is the number of connections enqueues can use.',
     apply: (options, size) => ({ ...options, poolSize: size, maxOverflow: 0 }),
   },
+  kit: () => loadKit(import.meta.url),
   floor: (options) => new PostgresFloor(options),
 };

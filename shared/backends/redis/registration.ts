@@ -1,6 +1,7 @@
 // The Redis backend's registration (see ../registration.ts).
 import { RedisFloor } from '../../bench/floors/redis.js';
 import { ConfigurationError } from '../../core/errors.js';
+import { loadKit } from '../kit.js';
 import type { BackendRegistration } from '../registration.js';
 import { parseProfileUrl } from '../url.js';
 import { redisDescriptor } from './descriptor.js';
@@ -36,5 +37,6 @@ export const redisRegistration: BackendRegistration<'redis', RedisOptions> = {
     note: 'Redis maxConnections. Enqueues always travel on the one command connection (ioredis pipelines them); the other connections serve waiting claims and result notifications, so this setting is not expected to change enqueue figures.',
     apply: (options, size) => ({ ...options, maxConnections: size }),
   },
+  kit: () => loadKit(import.meta.url),
   floor: (options) => new RedisFloor(options),
 };

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SqliteFloor } from '../../bench/floors/sqlite.js';
+import { loadKit } from '../kit.js';
 import type { BackendRegistration } from '../registration.js';
 import { sqliteDescriptor } from './descriptor.js';
 import { removeSqliteFiles } from './files.js';
@@ -25,6 +26,7 @@ export const sqliteRegistration: BackendRegistration<'sqlite', SqliteOptions> = 
     note: 'SQLite has no connection pool: one synchronous connection per backend. Only the concurrency axis is measured (pool size shown as 1).',
     apply: (options) => options,
   },
+  kit: () => loadKit(import.meta.url),
   floor: (options) => new SqliteFloor(options),
   resolvePaths(options, baseDir) {
     // An empty path stays empty, so the backend's own check rejects it (resolved, it would name the folder).

@@ -1,5 +1,5 @@
-// Throwaway PostgreSQL servers from initdb and pg_ctl, for the fault tool (--private) and the HA
-// tests (test/ha/pg-cluster.ts): the newest installed binaries, run as the postgres user when we
+// Throwaway PostgreSQL servers from initdb and pg_ctl, for the kit (the fault tool's --private,
+// the test runner) and the HA tests (test/ha/pg-cluster.ts): the newest installed binaries, run as the postgres user when we
 // are root (initdb and postgres refuse root), in a temp dir that user owns, listening on
 // 127.0.0.1 only with trust authentication and fsync off (nothing in them outlives the run).
 import { execFile, execFileSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SitqError } from '../../shared/core/errors.js';
+import { SitqError } from '../../core/errors.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
