@@ -1,0 +1,184 @@
+// The NATS backend's records and coordination state in its KV buckets, against the real server on
+// 127.0.0.1:4222: read-your-writes when a node answers with an older copy, the compare-and-set
+// fence, late copies of META writes, and the state API (where it lives, what close() and
+// destroy() leave). Split from nats.test.ts, which keeps the conformance suite and the options.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NatsBackend } from '../../shared/backends/nats/index.js';
+import { CAS_CONFLICT, JsApiError, Requester } from '../../shared/backends/nats/requester.js';
+import { ConnectionError } from '../../shared/core/errors.js';
+import { TaskQueue } from '../../shared/core/queue.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
+import { serverSkip } from '../helpers/servers.js';
+import { replayLateMetaWrites } from '../ha/nats-replays.js';
+import { freshStream, claimOne, withNats, sessionOf, requesterOf, streamOf, subjectOf, withClient } from './nats-helpers.js';
+
+const sharedSkip = await serverSkip('nats');
+
+describe('nats: read-your-writes when a node answers with an older copy (as after a failover)', { skip: sharedSkip }, () => {
+  it('getTask never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
+    withNats({}, async (backend) => {
+      const q = new TaskQueue(backend);
+      const id = await q.enqueue('sitq.echo', { n: 1 });
+      const [claimed] = await backend.claim(claimOne);
+      const runningCopy = await Requester.prototype.lastBySubject.call(
+        requesterOf(backend),
+        streamOf(backend),
+        subjectOf(backend, id),
+        true,
+      );
+      assert.ok(runningCopy);
+      const now = Date.now();
+      assert.deepEqual(
+        await backend.complete([{ lease: claimed.lease, outcome: 'succeeded', result: jsonSerializer.serialize(1), finishedAt: now }]),
+        [true],
+      );
+      // The fault: the next three answers for this key come from a node that has not applied the
+      // completion yet (a new leader still applying its log, a lagging replica).
+      const original = Requester.prototype.lastBySubject;
+      let stale = 3;
+      Requester.prototype.lastBySubject = async function (this: Requester, stream: string, subject: string, fresh?: boolean) {
+        if (subject.endsWith(id) && stale > 0) {
+          stale--;
+          return runningCopy;
+        }
+        return original.call(this, stream, subject, fresh);
+      };
+      try {
+        const seen = await backend.getTask(id);
+        assert.equal(seen?.state, 'succeeded', 'an older copy of the record was returned after this client completed the task');
+        assert.equal(stale, 0);
+      } finally {
+        Requester.prototype.lastBySubject = original;
+      }
+    }));
+});
+
+describe('nats: compare-and-set fence on replicated buckets (issue 11, item 5)', { skip: sharedSkip }, () => {
+  // nats-server 2.9 checks a clustered expected revision only before proposing, so a replicated
+  // bucket's compare-and-sets also carry Nats-Msg-Id cas:<revision> (test/ha/nats.test.ts races them
+  // on a cluster). A single server applies the de-duplication first too: the reply handling is
+  // checked here without a cluster.
+  it('a second write made at the same revision comes back as a duplicate and is refused as a conflict naming the write that won', () =>
+    withNats({}, async (backend) => {
+      const fenced = new Requester(sessionOf(backend).nc, 5000, 'test', true);
+      try {
+        const subject = subjectOf(backend, 'fence');
+        const rev = await fenced.compareAndSet(subject, new TextEncoder().encode('0'), 0);
+        const [first, second] = await Promise.allSettled([
+          fenced.compareAndSet(subject, new TextEncoder().encode('a'), rev),
+          fenced.compareAndSet(subject, new TextEncoder().encode('b'), rev),
+        ]);
+        assert.equal(first.status, 'fulfilled');
+        assert.equal(second.status, 'rejected');
+        const err = second.reason as JsApiError;
+        assert.ok(err instanceof JsApiError && err.errCode === CAS_CONFLICT, `not a conflict: ${String(err)}`);
+        assert.equal(err.winner, first.value);
+        assert.equal(err.ambiguous, false);
+        const last = await fenced.lastBySubject(streamOf(backend), subject);
+        assert.equal(last?.seq, first.value);
+        assert.equal(new TextDecoder().decode(last?.data), 'a');
+      } finally {
+        fenced.close();
+      }
+    }));
+});
+
+describe('nats: late copies of META writes (issue 11, NATS HA)', { skip: sharedSkip }, () => {
+  // A write sent again after a lost reply can be stored after later writes to its key. Each META
+  // write that is not a plain compare-and-set is sent again after the write it must not undo
+  // (test/ha/nats-replays.ts; also run on a 3-replica cluster in test/ha/nats.test.ts).
+  it('a heartbeat after the removal, a freed idempotency key after its new owner, a delayed-index entry after the move: each is refused', () =>
+    withNats({}, async (backend, streamName) => {
+      assert.deepEqual(await withClient((nc) => replayLateMetaWrites(backend, nc, streamName)), []);
+    }));
+});
+
+describe('nats: coordination state', { skip: sharedSkip }, () => {
+  it('after close() a call fails instead of opening a connection nothing would close (a timer of a TaskQueue or Worker writing its history); connect() opens again; after destroy() the next call starts afresh', async () => {
+    const streamName = freshStream();
+    const backend = new NatsBackend({ servers: 'nats://127.0.0.1:4222', streamName });
+    await backend.connect();
+    try {
+      assert.ok(await backend.setState('a/b', '1', 0));
+      await backend.close();
+      await assert.rejects(
+        backend.getState('a/b'),
+        (err: unknown) => err instanceof ConnectionError && /closed.*connect\(\)/.test(err.message),
+      );
+      assert.equal((backend as unknown as { current: unknown }).current, undefined, 'the call opened a connection');
+      await backend.connect();
+      assert.equal((await backend.getState('a/b'))?.version, 1);
+      await backend.destroy();
+      assert.equal(await backend.getState('a/b'), null);
+    } finally {
+      await backend.destroy().catch(() => {});
+      await backend.close();
+    }
+  });
+
+  it('lives in the META bucket under s., "/" as "." so a prefix is a subject filter; "=" is kept; the version travels in the value', () =>
+    withNats({}, async (backend, streamName) => {
+      assert.ok(await backend.setState('limits/q=1/rate', 'a', 0));
+      assert.ok(await backend.setState('limits/q=1/rate', 'b', 1));
+      assert.ok(await backend.setState('limits/q=10/rate', 'c', 0));
+      assert.ok(await backend.setState('limits=x', 'd', 0));
+      await withClient(async (nc) => {
+        const kv = await nc.jetstream().views.kv(`${streamName}_META`);
+        const raw = await kv.get('s.limits.q=1.rate');
+        assert.equal(new TextDecoder().decode(raw?.value), '2:b');
+        // A KV revision is the stream's sequence: not the contract's version.
+        assert.ok((raw?.revision ?? 0) > 2, `revision ${raw?.revision}`);
+        const keys: string[] = [];
+        for await (const k of await kv.keys('s.>')) keys.push(k);
+        assert.deepEqual(keys.sort(), ['s.limits.q=1.rate', 's.limits.q=10.rate', 's.limits=x']);
+      });
+      assert.deepEqual(
+        (await backend.listState('limits/')).map((e) => [e.key, e.value, e.version]),
+        [
+          ['limits/q=1/rate', 'b', 2],
+          ['limits/q=10/rate', 'c', 1],
+        ],
+      );
+      assert.deepEqual(
+        (await backend.listState('limits/q=1/')).map((e) => e.key),
+        ['limits/q=1/rate'],
+      );
+      assert.deepEqual(
+        (await backend.listState('')).map((e) => e.key),
+        ['limits/q=1/rate', 'limits/q=10/rate', 'limits=x'],
+      );
+    }));
+
+  it('getState never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
+    withNats({}, async (backend) => {
+      assert.ok(await backend.setState('queues/default', '{"paused":false}', 0));
+      const session = sessionOf(backend);
+      const subject = session.names.metaSubject('s.queues.default');
+      const olderCopy = await Requester.prototype.lastBySubject.call(session.requester, session.names.metaStream, subject, true);
+      assert.ok(olderCopy);
+      assert.ok(await backend.setState('queues/default', '{"paused":true}', 1));
+      // The fault: the next three answers for this key come from a node that has not applied the
+      // second write yet (a new leader still applying its log, a lagging replica).
+      const original = Requester.prototype.lastBySubject;
+      let stale = 3;
+      Requester.prototype.lastBySubject = async function (this: Requester, stream: string, subj: string, fresh?: boolean) {
+        if (subj === subject && stale > 0) {
+          stale--;
+          return olderCopy;
+        }
+        return original.call(this, stream, subj, fresh);
+      };
+      try {
+        assert.deepEqual(await backend.getState('queues/default'), { key: 'queues/default', value: '{"paused":true}', version: 2 });
+        assert.equal(stale, 0);
+        // After a delete, the older copy is not taken for the entry either.
+        assert.equal(await backend.deleteState('queues/default', 2), true);
+        stale = 3;
+        assert.equal(await backend.getState('queues/default'), null);
+        assert.equal(stale, 0);
+      } finally {
+        Requester.prototype.lastBySubject = original;
+      }
+    }));
+});
