@@ -1,0 +1,126 @@
+// Helpers the SQLite backend's test files share: a temp folder of files (removed when the file's
+// tests end), a connected backend on a new file, a raw connection of the test's own that writes
+// behind the backend's back, and a child process running a module snippet.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteBackend, type SqliteOptions } from '../../shared/backends/sqlite/index.js';
+import { ConfigurationError } from '../../shared/core/errors.js';
+import { jsonSerializer } from '../../shared/core/serializers.js';
+import type { NewTask } from '../../shared/core/types.js';
+import { newTask } from '../conformance/harness.js';
+
+export const DIR = mkdtempSync(join(tmpdir(), 'sitq-sqlite-test-'));
+after(() => rmSync(DIR, { recursive: true, force: true }));
+export const freshPath = () => join(DIR, `t-${randomBytes(5).toString('hex')}.db`);
+
+export const claimAll = { workerId: 'w-test', queues: ['default'], max: 100, leaseMs: 30_000 };
+export const succeed = (lease: { taskId: string; owner: string; token: number }) => ({
+  lease,
+  outcome: 'succeeded' as const,
+  result: jsonSerializer.serialize(null),
+  finishedAt: Date.now(),
+});
+
+/** A connected backend on a new file, destroyed (file removed) afterwards. */
+export async function withSqlite<T>(options: SqliteOptions, fn: (b: SqliteBackend, path: string) => Promise<T>): Promise<T> {
+  const path = options.path ?? freshPath();
+  const backend = new SqliteBackend({ ...options, path });
+  await backend.connect();
+  try {
+    return await fn(backend, path);
+  } finally {
+    await backend.destroy().catch(() => {});
+    await backend.close();
+  }
+}
+
+/** A plain better-sqlite3 connection of the test's own, for looking at (and locking) the file. */
+export function rawConnection(path: string): BetterSqlite3.Database {
+  return new BetterSqlite3(path, { timeout: 0 });
+}
+
+/** Writes to the file as another process's backend would (row and count in one transaction), but
+ *  from a connection of the test's own: no in-process wake-up reaches the backend under test. */
+export function writeBehindTheBacksBack(path: string, sql: string, ...args: unknown[]): void {
+  const db = rawConnection(path);
+  db.pragma('busy_timeout = 5000');
+  db.transaction(() => db.prepare(sql).run(...args))();
+  db.close();
+}
+
+export function insertBehindTheBacksBack(path: string, task: NewTask): void {
+  writeBehindTheBacksBack(
+    path,
+    `INSERT INTO sitq_tasks (id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
+     VALUES (?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+    task.id,
+    task.queue,
+    task.name,
+    task.payload,
+    task.serializer,
+    task.priority,
+    task.runAt,
+    task.enqueuedAt,
+    task.maxAttempts,
+    JSON.stringify(task.backoff),
+  );
+  writeBehindTheBacksBack(
+    path,
+    `INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+    task.queue,
+  );
+}
+
+/** Runs an ES module snippet in a child process; resolves with its stdout. */
+export function runChild(code: string, timeoutMs = 60_000, started?: { ready: () => void; go: Promise<void> }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    if (started) {
+      // Barrier: the child prints READY once connected and waits for a line on stdin.
+      void started.go.then(() => child.stdin.end('go\n'));
+    } else child.stdin.end();
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (started && out.startsWith('READY\n')) {
+        out = out.slice('READY\n'.length);
+        started.ready();
+        started = undefined;
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`child exited with ${code}: ${err}`));
+    });
+  });
+}
+
+export const BACKEND_MODULE = new URL('../../shared/backends/sqlite/index.js', import.meta.url).href;
+export const MIGRATIONS_DIR = new URL('../../shared/backends/sqlite/migrations/', import.meta.url);
+
+export function rejectsWithConfiguration(options: SqliteOptions, option: RegExp): void {
+  assert.throws(
+    () => new SqliteBackend(options),
+    (err: unknown) => err instanceof ConfigurationError && option.test(err.option),
+    `expected a ConfigurationError naming ${option} for ${JSON.stringify(options)}`,
+  );
+}
+
+export async function roundTrip(b: SqliteBackend): Promise<void> {
+  const task = newTask();
+  await b.enqueue([task]);
+  const [claimed] = await b.claim(claimAll);
+  assert.equal(claimed?.record.id, task.id);
+  assert.deepEqual(await b.complete([succeed(claimed.lease)]), [true]);
+  assert.equal((await b.getTask(task.id))?.state, 'succeeded');
+}
