@@ -1,14 +1,19 @@
 // Backend tests run against real servers. Outside CI an unreachable server skips its tests with a
 // message saying what to start; under CI=true it fails the run.
 import { connect } from 'node:net';
+import { descriptorOf, type BackendKind } from '../../shared/backends/descriptors.js';
 
 export const IN_CI = process.env.CI === 'true';
 
-export const SERVERS = {
-  postgres: { host: '127.0.0.1', port: 5432, label: 'PostgreSQL' },
-  redis: { host: '127.0.0.1', port: 6379, label: 'Redis' },
-  nats: { host: '127.0.0.1', port: 4222, label: 'NATS JetStream' },
-} as const;
+/** Where the tests find a backend's server: its descriptor's local address, with its label. */
+export function localServer(kind: BackendKind): { host: string; port: number; label: string } {
+  const d = descriptorOf(kind);
+  if (!d.localServer) throw new Error(`the ${kind} backend has no server`);
+  return { ...d.localServer, label: d.label };
+}
+
+/** The servers the backend-specific tests talk to (a shorthand for localServer). */
+export const SERVERS = { postgres: localServer('postgres'), redis: localServer('redis'), nats: localServer('nats') } as const;
 
 export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -25,8 +30,8 @@ export function tcpReachable(host: string, port: number, timeoutMs = 1000): Prom
 
 /** Resolves to a skip message (string) when the server is down outside CI, to false when it is up;
  *  throws under CI when it is down. Use as `test('x', { skip: await serverSkip('redis') }, ...)`. */
-export async function serverSkip(name: keyof typeof SERVERS): Promise<string | false> {
-  const { host, port, label } = SERVERS[name];
+export async function serverSkip(name: BackendKind): Promise<string | false> {
+  const { host, port, label } = localServer(name);
   // Under CI a "down" verdict fails the run, so it is given time: on a loaded machine a blocked
   // event loop can let the 1 s timer fire before the (long done) connect is seen.
   if (await tcpReachable(host, port, IN_CI ? 5000 : 1000)) return false;
