@@ -4,7 +4,9 @@
 // read its server's CPU. Each backend's folder may have a `kit.ts` exporting `kit`; its
 // registration points to it with `kit: () => loadKit(import.meta.url)`. Nothing imports a kit
 // statically, so `import { TaskQueue } from 'sitq'` (and the bundles of the core process) load
-// none of it. This file holds only types and the loader.
+// none of it, and the npm package leaves the kits out (package.json's `files`): a library user's
+// kit() call would fail, and only the tools, run from a checkout, make it. This file holds only
+// types and the loader.
 import type { BackendConfig } from './index.js';
 
 /** A server the tools control: the standard service on its port or a throwaway one. */
