@@ -17,8 +17,15 @@ import { ROOT } from '../ui/build.js';
 
 const BUNDLE = join(ROOT, 'dist', 'desktop', 'core');
 const CORE_MAIN = join(BUNDLE, 'host', 'core-main.js');
-/** How each driver package shows in a bundle: esbuild keeps a CommonJS module's path as its key. */
-const DRIVERS = { pg: /node_modules\/pg\//, ioredis: /node_modules\/ioredis\//, nats: /node_modules\/nats\// };
+/** The packages the core loads on first use (the drivers when a profile of theirs connects,
+ *  prom-client at the first /metrics scrape), as each shows in a bundle: esbuild keeps a CommonJS
+ *  module's path as its key. */
+const DRIVERS = {
+  pg: /node_modules\/pg\//,
+  ioredis: /node_modules\/ioredis\//,
+  nats: /node_modules\/nats\//,
+  'prom-client': /node_modules\/prom-client\//,
+};
 
 /** The files a start of core-main.js loads: it and everything it imports statically, transitively. */
 function staticGraph(entry: string): string[] {
@@ -38,7 +45,7 @@ describe(
   'the bundled core (what the .vsix and the desktop app ship)',
   { skip: existsSync(CORE_MAIN) ? false : `${CORE_MAIN} is not built` },
   () => {
-    test('starting it compiles no driver: pg, ioredis and nats are chunks loaded on first use', () => {
+    test('starting it compiles no driver: pg, ioredis, nats and prom-client are chunks loaded on first use', () => {
       const graph = staticGraph(CORE_MAIN);
       assert.ok(graph.length > 1, `core-main.js imports its shared chunks (${graph.length} files)`);
       for (const file of graph) {
