@@ -59,6 +59,15 @@ export interface WorkerEvents {
 const ABORT_GRACE_MS = 5_000;
 /** The least time a stop gives its final report of results, even when the timeout is used up. */
 const FINAL_FLUSH_MIN_MS = 1_000;
+/**
+ * A change in the number of running tasks goes out in a heartbeat this many ms later (the tasks
+ * one claim brings start together and go in one), so the tools show it within about a second, not
+ * at the next lease renewal (lease / 3: 10 s by default).
+ */
+const RUNNING_REPORT_DELAY_MS = 250;
+/** At most one such heartbeat per this many ms (a worker whose count moves all the time, with
+ *  short tasks, writes once a second), and none while the count the backend has is right. */
+const RUNNING_REPORT_GAP_MS = 1000;
 
 /** `promise`'s value, or `fallback` after `ms` (the promise keeps running; its outcome is ignored). */
 async function withinMs<T>(promise: Promise<T>, ms: number, fallback?: T): Promise<T | undefined> {
@@ -108,6 +117,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private timers: NodeJS.Timeout[] = [];
   /** The maintenance round in flight (lease renewals, then the heartbeat), if any. */
   private maintenance: Promise<void> | undefined;
+  /** Heartbeats go out one after the other (each reads the numbers as it is sent), so a slow one
+   *  never lands after a newer one (on NATS each is a compare-and-set on the worker's last). */
+  private beats: Promise<void> = Promise.resolve();
+  private lastRunningReportAt = 0;
+  /** The running count the last heartbeat the backend took carried. */
+  private reportedRunning = 0;
+  private runningReport: NodeJS.Timeout | undefined;
+  private heartbeatsOff = false;
   /** Set while a task that came back from an expired lease runs alone, or while the worker waits
    *  for its running tasks to finish (their results recorded) so that such a task can run alone next. */
   private isolating = false;
@@ -203,7 +220,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.startedAt = Date.now();
     if (this.pool) await this.pool.start();
     await this.tracing.ready();
-    await this.backend.heartbeat(this.info, this.leaseMs);
+    await this.heartbeat();
     await this.controls.start();
     const every = Math.max(20, Math.floor(this.leaseMs / 3));
     this.timers.push(setInterval(() => void this.maintain(), every));
@@ -274,7 +291,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // A heartbeat still on its way (a slow server, an election) would be stored after the removal
     // below and list this stopped worker again until it expired: the removal waits for it, within
     // the same budget as the removal (so stop's bound holds; past it, the beat expires by itself).
-    if (this.maintenance) await withinMs(this.maintenance, lastBudget);
+    // So would a running-count heartbeat (runningChanged): none starts from here on.
+    this.heartbeatsOff = true;
+    clearTimeout(this.runningReport);
+    await withinMs(Promise.all([this.maintenance, this.beats]), lastBudget);
     const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
     // Its maxRunning slots go back with it (queue-controls.ts).
     const giveBackSlots = this.controls
@@ -413,6 +433,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     running.trace = this.tracing.task(record);
     running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
     this.running.set(record.id, running);
+    this.runningChanged();
     this.emitTask('claimed', running.event);
     void this.execute(running).finally(() => {
       this.freeSlot(running);
@@ -422,7 +443,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** The task no longer runs: its slot is free for the next claim. Idempotent. */
   private freeSlot(r: Running): void {
-    if (this.running.get(r.event.taskId) === r) this.running.delete(r.event.taskId);
+    if (this.running.get(r.event.taskId) === r) {
+      this.running.delete(r.event.taskId);
+      this.runningChanged();
+    }
     if (this.running.size === 0) for (const wake of [...this.idleWaiters]) wake();
     this.wakeClaimLoop();
   }
@@ -598,10 +622,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
         });
         for (const r of lost) await this.leaseRefused(r);
       }
-      await this.backend.heartbeat(this.info, this.leaseMs);
+      await this.heartbeat();
     } catch (err) {
       this.backendError(err, 'renewing leases failed; retrying');
     }
+  }
+
+  /** Sends the worker's live numbers, after any heartbeat still on its way. */
+  private heartbeat(): Promise<void> {
+    const sent = this.beats.then(async () => {
+      if (this.heartbeatsOff) return;
+      const info = this.info;
+      await this.backend.heartbeat(info, this.leaseMs);
+      this.reportedRunning = info.running;
+    });
+    this.beats = sent.catch(() => {});
+    return sent;
+  }
+
+  /** The running count changed: a heartbeat carries it (RUNNING_REPORT_DELAY_MS, RUNNING_REPORT_GAP_MS). */
+  private runningChanged(): void {
+    if (this.runningReport || this.heartbeatsOff) return;
+    this.runningReport = setTimeout(
+      () => {
+        this.runningReport = undefined;
+        if (this.heartbeatsOff || this.running.size === this.reportedRunning) return;
+        this.lastRunningReportAt = Date.now();
+        this.heartbeat().catch((err) => this.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'));
+      },
+      Math.max(RUNNING_REPORT_DELAY_MS, this.lastRunningReportAt + RUNNING_REPORT_GAP_MS - Date.now()),
+    );
   }
 
   /** A renewal was refused: the task was cancelled (its marker not seen yet), or its lease lost. */
