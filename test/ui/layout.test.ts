@@ -14,6 +14,7 @@ import type { ProtocolClient } from '../../shared/protocol/client.js';
 import { eventually, type TempDashboard } from '../dashboard/helpers.js';
 import { strictPage, type Shots } from './browser.js';
 import { PROFILE, SIZES_AND_THEMES, sizedPage, uiFixture, type UiFixture } from './fixture.js';
+import { reach } from './layout-check.js';
 
 let f: UiFixture;
 let browser: Browser;
@@ -164,24 +165,6 @@ for (const { width, dark } of SIZES_AND_THEMES) {
   );
 }
 
-interface Box {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-  width: number;
-  height: number;
-}
-/** The few DOM calls used here, typed structurally (this Node project has no DOM lib). */
-interface El {
-  tagName: string;
-  className: unknown;
-  textContent: string | null;
-  getBoundingClientRect(): Box;
-  closest(selector: string): El | null;
-  contains(other: unknown): boolean;
-}
-
 /**
  * Each button, scrolled to as a user would (a row far up the page is not a covered row), is inside
  * the window and its table's or drawer's visible area, and is what a click at its centre hits.
@@ -190,33 +173,7 @@ async function assertReachable(buttons: Locator, expected: number, where: string
   const texts = (await buttons.allTextContents()).map((s) => s.trim());
   assert.equal(texts.length, expected, `${where}: ${expected} actions expected, found ${texts.join(', ')}`);
   for (let i = 0; i < expected; i++) {
-    const button = buttons.nth(i);
-    await button.scrollIntoViewIfNeeded();
-    const b = await button.evaluate((e) => {
-      const el = e as unknown as El;
-      const g = globalThis as unknown as {
-        innerWidth: number;
-        innerHeight: number;
-        document: { documentElement: El; elementFromPoint(x: number, y: number): El | null };
-      };
-      const r = el.getBoundingClientRect();
-      const clip = (el.closest('.table-wrap') ?? el.closest('.drawer') ?? g.document.documentElement).getBoundingClientRect();
-      const hit = g.document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-      return {
-        text: (el.textContent ?? '').trim(),
-        inside:
-          r.width > 0 &&
-          r.left >= clip.left - 0.5 &&
-          r.right <= clip.right + 0.5 &&
-          r.left >= 0 &&
-          r.right <= g.innerWidth &&
-          r.top >= 0 &&
-          r.bottom <= g.innerHeight,
-        onTop: !!hit && (hit === el || el.contains(hit)),
-        box: [r.left, r.top, r.width, r.height].map(Math.round),
-        hit: hit ? `${hit.tagName.toLowerCase()}.${String(hit.className).trim().split(/\s+/).join('.')}` : 'nothing',
-      };
-    });
+    const b = await reach(buttons.nth(i));
     assert.ok(b.inside && b.onTop, `${where}: the "${b.text}" action is cut off or covered (${JSON.stringify(b)})`);
   }
 }
