@@ -8,6 +8,7 @@ import { useConfirm } from '../components/modal.js';
 import { fmtClock, fmtDuration, fmtTime } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 import { useReload } from '../state/reload.js';
+import { CANCEL_RUNNING_TEXT } from './task-states.js';
 
 export function TaskDetailPanel({
   profile,
@@ -82,12 +83,7 @@ export function TaskDetailPanel({
         : task?.state === 'running'
           ? {
               title: 'Cancel this running task?',
-              body: (
-                <p>
-                  The worker running it is told within a second: its handler's signal is aborted and the task ends cancelled. You can
-                  requeue it later.
-                </p>
-              ),
+              body: <p>{CANCEL_RUNNING_TEXT}</p>,
               confirm: 'Cancel task',
               danger: true,
             }

@@ -4,9 +4,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BulkAction, BulkTarget } from '../../shared/protocol/models.js';
 import { BridgeError } from '../../shared/protocol/messages.js';
-import { TASK_STATES_UI, type TaskPageView, type TaskState } from './task-states.js';
+import { CANCEL_RUNNING_TEXT, TASK_STATES_UI, type TaskPageView, type TaskState } from './task-states.js';
 import { Empty, StateBadge, TableWrap } from '../components/common.js';
-import { useConfirm } from '../components/modal.js';
+import { useConfirm, type ConfirmOptions } from '../components/modal.js';
 import { fmtAgo, fmtDuration, fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
@@ -102,29 +102,32 @@ export function TaskList({
     return () => clearTimeout(t);
   }, [searchText]);
 
-  const runBulk = async (action: BulkAction, target: BulkTarget, what: string) => {
+  /** `ask` replaces the bulk wording where the target is one task (a running task's row Cancel…). */
+  const runBulk = async (action: BulkAction, target: BulkTarget, what: string, ask?: ConfirmOptions) => {
     const ok = await confirm(
-      action === 'requeue'
-        ? {
-            title: `Requeue ${what}?`,
-            body: (
-              <p>
-                Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they are.
-              </p>
-            ),
-            confirm: 'Requeue',
-          }
-        : {
-            title: `Cancel ${what}?`,
-            body: (
-              <p>
-                Each pending or delayed task is cancelled and will not run; a running one is stopped (its worker aborts the handler within a
-                second) and ends cancelled. Finished tasks are left as they are. You can requeue them later.
-              </p>
-            ),
-            confirm: 'Cancel tasks',
-            danger: true,
-          },
+      ask ??
+        (action === 'requeue'
+          ? {
+              title: `Requeue ${what}?`,
+              body: (
+                <p>
+                  Each dead or cancelled task becomes pending now with its attempts reset to 0. Tasks in any other state are left as they
+                  are.
+                </p>
+              ),
+              confirm: 'Requeue',
+            }
+          : {
+              title: `Cancel ${what}?`,
+              body: (
+                <p>
+                  Each pending or delayed task is cancelled and will not run; a running one is stopped (its worker aborts the handler within
+                  a second) and ends cancelled. Finished tasks are left as they are. You can requeue them later.
+                </p>
+              ),
+              confirm: 'Cancel tasks',
+              danger: true,
+            }),
     );
     if (!ok) return;
     setBusy(true);
@@ -378,7 +381,12 @@ export function TaskList({
                         class="danger-text"
                         onClick={(e) => {
                           e.stopPropagation();
-                          void runBulk('cancel', { ids: [r.id] }, `the running task ${r.name}`);
+                          void runBulk('cancel', { ids: [r.id] }, `the running task ${r.name}`, {
+                            title: `Cancel the running task ${r.name}?`,
+                            body: <p>{CANCEL_RUNNING_TEXT}</p>,
+                            confirm: 'Cancel task',
+                            danger: true,
+                          });
                         }}
                         data-testid="task-row-cancel"
                       >
