@@ -167,7 +167,14 @@ const READ_DIALOG = `(dialog) => {
   return {
     problems,
     title: clean((dialog.querySelector('.modal-head h2') || {}).textContent),
-    body: clean((dialog.querySelector('.modal-body') || {}).textContent),
+    // Block by block, without the choices of a select (a user reads the one chosen).
+    body: [...((dialog.querySelector('.modal-body') || {}).children || [])]
+      .map((block) => {
+        const copy = block.cloneNode(true);
+        for (const choice of copy.querySelectorAll('option')) choice.remove();
+        return clean(copy.textContent);
+      })
+      .join(' '),
     buttons: [...dialog.querySelectorAll('button')].map((b) => clean(b.textContent) || b.getAttribute('aria-label') || ''),
   };
 }`;

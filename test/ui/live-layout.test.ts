@@ -2,7 +2,8 @@
 // screen usable from 800 px): the Workers screen's registered-workers table with two live workers
 // in it (heartbeats, running tasks), and the confirmation dialogs of a queue's Purge… and of
 // cancelling a running task, from its row's Cancel… and from the task drawer. Each at 800, 1280
-// and 1920 px, light and dark, from bounding boxes (test/ui/layout-check.ts); every dialog is left
+// and 1920 px, light and dark, from bounding boxes (test/ui/layout-check.ts; the dialogs' texts,
+// buttons and hit test with dialogProblems); every dialog is left
 // with Cancel or Escape, so nothing is purged or cancelled. Screenshots in
 // test-artifacts/ui/live-layout/.
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import type { ProtocolClient } from '../../shared/protocol/client.js';
 import { eventually } from '../dashboard/helpers.js';
 import type { Shots } from './browser.js';
 import { PROFILE, SIZES_AND_THEMES, sizedPage, uiFixture, type UiFixture } from './fixture.js';
-import { layoutProblems } from './layout-check.js';
+import { dialogProblems, layoutProblems } from './layout-check.js';
 
 let f: UiFixture;
 let browser: Browser;
@@ -25,6 +26,10 @@ const profile = PROFILE;
 /** A long queue name: the widest Queues cell the registered-workers table has to fit. */
 const LONG_QUEUE = 'nightly-report-generation-eu-west';
 const RUNNING = 4;
+/** A running task's cancel dialog, from its row or its drawer, says the same. */
+const CANCEL_RUNNING =
+  /^The worker running it is told within a second: its handler's signal is aborted and the task ends cancelled\. You can requeue it later\.$/;
+const CANCEL_BUTTONS = ['Close', 'Cancel', 'Cancel task'];
 
 before(async () => {
   f = await uiFixture('live-layout');
@@ -85,7 +90,17 @@ for (const { width, dark } of SIZES_AND_THEMES) {
     const purge = page.locator('[data-testid=purge-dialog]');
     await purge.waitFor({ timeout: LONG });
     await shots.take(page, `purge-${tag}`);
-    assert.deepEqual(await layoutProblems(page), [], `purge dialog at ${tag}`);
+    assert.deepEqual(
+      await dialogProblems(page, purge, {
+        title: 'Purge finished tasks of default?',
+        body: new RegExp(
+          `^Deletes succeeded, dead and cancelled tasks from ${profile}\\. Pending, delayed and running tasks are kept\\. This cannot be undone\\. Finished`,
+        ),
+        buttons: ['Close', 'Cancel', 'Purge'],
+      }),
+      [],
+      `purge dialog at ${tag}`,
+    );
     await purge.getByRole('button', { name: 'Cancel', exact: true }).click();
     await purge.waitFor({ state: 'detached', timeout: LONG });
 
@@ -94,7 +109,11 @@ for (const { width, dark } of SIZES_AND_THEMES) {
     const confirm = page.locator('[data-testid=confirm]');
     await confirm.waitFor({ timeout: LONG });
     await shots.take(page, `cancel-row-${tag}`);
-    assert.deepEqual(await layoutProblems(page), [], `row cancel dialog at ${tag}`);
+    assert.deepEqual(
+      await dialogProblems(page, confirm, { title: 'Cancel the running task sitq.sleep?', body: CANCEL_RUNNING, buttons: CANCEL_BUTTONS }),
+      [],
+      `row cancel dialog at ${tag}`,
+    );
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached', timeout: LONG });
 
@@ -103,7 +122,11 @@ for (const { width, dark } of SIZES_AND_THEMES) {
     await page.locator('[data-testid=task-cancel]').click();
     await confirm.waitFor({ timeout: LONG });
     await shots.take(page, `cancel-drawer-${tag}`);
-    assert.deepEqual(await layoutProblems(page), [], `drawer cancel dialog at ${tag}`);
+    assert.deepEqual(
+      await dialogProblems(page, confirm, { title: 'Cancel this running task?', body: CANCEL_RUNNING, buttons: CANCEL_BUTTONS }),
+      [],
+      `drawer cancel dialog at ${tag}`,
+    );
     await confirm.getByRole('button', { name: 'Cancel', exact: true }).click();
     await confirm.waitFor({ state: 'detached', timeout: LONG });
 
