@@ -1,186 +1,23 @@
-// `npm run bench -- --peers`: the same workload through BullMQ on the same Redis and through
-// graphile-worker on the same PostgreSQL, in the same run, so sitq's figures can be read beside
-// theirs on one machine. Dev dependencies only (this file is not part of the published library).
-// Each peer runs with its own recommended settings (stated in `settings` and in bench/README.md),
-// in a namespace of its own that is removed afterwards.
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { Queue, Worker as BullWorker, type ConnectionOptions } from 'bullmq';
-import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
-import pg from 'pg';
+// `npm run bench -- --peers`: the same workload through another library on the same server (each
+// backend's kit names its peer: BullMQ on Redis, graphile-worker on PostgreSQL; see
+// shared/backends/<kind>/peer.ts), in the same run, so sitq's figures can be read beside theirs on
+// one machine. Dev dependencies only (neither this file nor the peers are part of the published
+// library). Each peer runs with its own recommended settings (stated in `settings` and in
+// bench/README.md), in a namespace of its own that is removed afterwards.
+import { kitOf, optionsOf } from '../shared/backends/index.js';
+import type { PeerDriver } from '../shared/backends/kit.js';
 import type { PeerResult, ResolvedBenchmarkOptions } from '../shared/bench/index.js';
 import { makePayload } from '../shared/bench/options.js';
 import { rate, summarize } from '../shared/bench/stats.js';
 import type { LocalProfile } from './profiles.js';
 
-const require = createRequire(import.meta.url);
-const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
-
-/** What the runner needs from a peer: add one, add many, run a worker that reports starts and
- *  confirmed completions. */
-interface PeerDriver {
-  readonly peer: string;
-  readonly settings: string;
-  setup(): Promise<void>;
-  add(payload: object): Promise<void>;
-  addMany(payloads: object[]): Promise<void>;
-  startWorker(concurrency: number, on: { start: () => void; finish: () => void }): Promise<void>;
-  /** Resolves once every finished job's completion is written on the server, for a peer whose
-   *  finish event can come before that (batched completions). */
-  confirmed?(): Promise<void>;
-  stopWorker(): Promise<void>;
-  teardown(): Promise<void>;
-}
-
-class BullMqPeer implements PeerDriver {
-  readonly peer = `BullMQ ${versionOf('bullmq')}`;
-  readonly settings: string;
-  private readonly prefix = `sitq-bench-bull-${randomBytes(5).toString('hex')}`;
-  private readonly name = 'bench';
-  private queue: Queue | undefined;
-  private worker: BullWorker | undefined;
-
-  constructor(
-    private readonly connection: ConnectionOptions,
-    concurrency: number,
-  ) {
-    this.settings =
-      `Queue.add / addBulk; Worker with concurrency ${concurrency}, its defaults otherwise (completed jobs kept, as sitq keeps finished tasks; ` +
-      `maxRetriesPerRequest null on the worker's connection, as BullMQ requires); prefix ${this.prefix}`;
-  }
-
-  async setup(): Promise<void> {
-    this.queue = new Queue(this.name, { connection: this.connection, prefix: this.prefix });
-    await this.queue.waitUntilReady();
-  }
-
-  async add(payload: object): Promise<void> {
-    await this.queue!.add('sitq.echo', payload);
-  }
-
-  async addMany(payloads: object[]): Promise<void> {
-    await this.queue!.addBulk(payloads.map((data) => ({ name: 'sitq.echo', data })));
-  }
-
-  async startWorker(concurrency: number, on: { start: () => void; finish: () => void }): Promise<void> {
-    const worker = new BullWorker(this.name, async (job) => job.data, {
-      connection: { ...this.connection, maxRetriesPerRequest: null },
-      prefix: this.prefix,
-      concurrency,
-    });
-    worker.on('active', on.start);
-    // 'completed' is emitted once the job was moved to completed on the server.
-    worker.on('completed', on.finish);
-    this.worker = worker;
-    await worker.waitUntilReady();
-  }
-
-  async stopWorker(): Promise<void> {
-    await this.worker?.close();
-    this.worker = undefined;
-  }
-
-  async teardown(): Promise<void> {
-    await this.stopWorker().catch(() => {});
-    await this.queue?.obliterate({ force: true }).catch(() => {});
-    await this.queue?.close().catch(() => {});
-  }
-}
-
-class GraphileWorkerPeer implements PeerDriver {
-  readonly peer = `graphile-worker ${versionOf('graphile-worker')}`;
-  readonly settings: string;
-  private readonly schema = `sitq_bench_gw_${randomBytes(5).toString('hex')}`;
-  private utils: WorkerUtils | undefined;
-  private runner: Runner | undefined;
-
-  constructor(
-    private readonly connectionString: string,
-    private readonly concurrency: number,
-  ) {
-    this.settings =
-      `run() with concurrency ${concurrency}, maxPoolSize ${concurrency + 1}, and the batching its performance page recommends ` +
-      `(localQueue size 500, completeJobBatchDelay 0, failJobBatchDelay 0); addJob / addJobs; schema ${this.schema}`;
-  }
-
-  async setup(): Promise<void> {
-    this.utils = await makeWorkerUtils({ connectionString: this.connectionString, schema: this.schema });
-    await this.utils.migrate();
-  }
-
-  async add(payload: object): Promise<void> {
-    await this.utils!.addJob('sitq.echo', payload);
-  }
-
-  async addMany(payloads: object[]): Promise<void> {
-    await this.utils!.addJobs(payloads.map((payload) => ({ identifier: 'sitq.echo', payload })));
-  }
-
-  async startWorker(concurrency: number, on: { start: () => void; finish: () => void }): Promise<void> {
-    const runner = await run({
-      connectionString: this.connectionString,
-      schema: this.schema,
-      concurrency,
-      maxPoolSize: concurrency + 1,
-      noHandleSignals: true,
-      logger: quietLogger(),
-      taskList: { 'sitq.echo': async () => {} },
-      preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    });
-    runner.events.on('job:start', on.start);
-    // With batched completions 'job:complete' is emitted when the completion is queued, before it
-    // is written (see confirmed()).
-    runner.events.on('job:complete', on.finish);
-    this.runner = runner;
-  }
-
-  /** Completed jobs are deleted: the completions are written once no job is left. */
-  async confirmed(): Promise<void> {
-    for (;;) {
-      const left = await this.utils!.withPgClient((client) =>
-        client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.schema}._private_jobs`),
-      );
-      if (Number(left.rows[0].n) === 0) return;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  }
-
-  async stopWorker(): Promise<void> {
-    await this.runner?.stop();
-    this.runner = undefined;
-  }
-
-  async teardown(): Promise<void> {
-    await this.stopWorker().catch(() => {});
-    await Promise.resolve(this.utils?.release()).catch(() => {});
-    const client = new pg.Client({ connectionString: this.connectionString });
-    try {
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-}
-
-function quietLogger(): Logger {
-  // graphile-worker logs every job start at info level; keep warnings and errors only.
-  return new Logger(() => (level: string, message: string) => {
-    if (level === 'error' || level === 'warning') process.stderr.write(`graphile-worker ${level}: ${message}\n`);
-  });
-}
-
-/** The peers for the profiles that were benchmarked: BullMQ for Redis, graphile-worker for PostgreSQL. */
-export function peersFor(profiles: readonly LocalProfile[], concurrency: number): { profile: string; driver: PeerDriver }[] {
+/** The peers of the profiles that were benchmarked, each from its backend's kit (BullMQ for Redis,
+ *  graphile-worker for PostgreSQL); a backend whose kit names none has no peer. */
+export async function peersFor(profiles: readonly LocalProfile[], concurrency: number): Promise<{ profile: string; driver: PeerDriver }[]> {
   const out: { profile: string; driver: PeerDriver }[] = [];
   for (const p of profiles) {
-    const c = p.config;
-    if (c.type === 'redis')
-      out.push({ profile: p.name, driver: new BullMqPeer({ host: c.host ?? '127.0.0.1', port: c.port ?? 6379 }, concurrency) });
-    if (c.type === 'postgres') {
-      const url = `postgres://${c.user ?? 'postgres'}@${c.host ?? '127.0.0.1'}:${c.port ?? 5432}/${c.database ?? 'postgres'}`;
-      out.push({ profile: p.name, driver: new GraphileWorkerPeer(url, concurrency) });
-    }
+    const peer = (await kitOf(p.config.type)).peer;
+    if (peer) out.push({ profile: p.name, driver: await peer(optionsOf(p.config), concurrency) });
   }
   return out;
 }

@@ -218,7 +218,7 @@ async function runPeers(
 ): Promise<NonNullable<BenchReport['peers']>> {
   const { peersFor, runPeer } = await import('./peers.js');
   const results: NonNullable<BenchReport['peers']> = [];
-  for (const { profile, driver } of peersFor(reachable, settings.concurrency)) {
+  for (const { profile, driver } of await peersFor(reachable, settings.concurrency)) {
     if (controller.signal.aborted) throw new BenchmarkAbortedError('the peers');
     const t0 = performance.now();
     try {

@@ -1,13 +1,33 @@
 // A backend's kit: what the project's own tools (the fault tool, the profiler, the test runner)
 // know about a backend beyond the library's registration — how to reach, stop and start its
 // server, how its clients notice a dead connection, how to drop or exhaust its connections, how to
-// read its server's CPU. Each backend's folder may have a `kit.ts` exporting `kit`; its
+// read its server's CPU, which peer library the profiler compares it with. Each backend's folder may have a `kit.ts` exporting `kit`; its
 // registration points to it with `kit: () => loadKit(import.meta.url)`. Nothing imports a kit
 // statically, so `import { TaskQueue } from 'sitq'` (and the bundles of the core process) load
 // none of it, and the npm package leaves the kits out (package.json's `files`): a library user's
 // kit() call would fail, and only the tools, run from a checkout, make it. This file holds only
 // types and the loader.
 import type { BackendConfig } from './index.js';
+
+/** A peer library the profiler runs the same workload through (`npm run bench -- --peers`): add
+ *  one, add many, run a worker that reports starts and confirmed completions. Its module (the
+ *  folder's peer.ts) imports a dev dependency, so a kit loads it only when asked. */
+export interface PeerDriver {
+  /** Name and version: `BullMQ 5.1.0`. */
+  readonly peer: string;
+  /** The settings it runs with, for the report. */
+  readonly settings: string;
+  setup(): Promise<void>;
+  add(payload: object): Promise<void>;
+  addMany(payloads: object[]): Promise<void>;
+  startWorker(concurrency: number, on: { start: () => void; finish: () => void }): Promise<void>;
+  /** Resolves once every finished job's completion is written on the server, for a peer whose
+   *  finish event can come before that (batched completions). */
+  confirmed?(): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** Stops the worker and removes the peer's namespace. */
+  teardown(): Promise<void>;
+}
 
 /** A server the tools control: the standard service on its port or a throwaway one. */
 export interface ServerControl {
@@ -105,6 +125,9 @@ export interface BackendKit<O = Record<string, unknown>> {
   /** bench/profile.ts: the server's CPU during the floor run or the worker run (`options` carry
    *  the run's namespace). Undefined when it cannot be read. */
   serverCpu?(run: 'floor' | 'worker', options: O): ServerCpuProbe;
+  /** bench/peers.ts: the peer library on the server `options` name (no namespace), in a namespace
+   *  of its own. Undefined: no peer to compare with. */
+  peer?(options: O, concurrency: number): Promise<PeerDriver>;
 }
 
 /** The kit next to a registration: `kit: () => loadKit(import.meta.url)`. The path is made at

@@ -1,6 +1,8 @@
 // The machinery the backends' kits (kit.ts) share to run servers for the tools: a spare port, a
 // ServerControl whose stop and start return once the port agrees, throwaway server processes that
-// never outlive this process, and reading a process's CPU. Loaded only through a kit.
+// never outlive this process, reading a process's CPU, and the version of the peer library a kit
+// compares with. Loaded only through a kit.
+import { createRequire } from 'node:module';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -10,6 +12,11 @@ import type { BackendConfig } from './index.js';
 import type { ServerControl } from './kit.js';
 
 const run = promisify(execFile);
+
+/** The installed version of the dev dependency `name` (a peer library: `bullmq`). */
+export function packageVersion(name: string): string {
+  return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+}
 
 /** Where the tools' servers listen. */
 export const HOST = '127.0.0.1';

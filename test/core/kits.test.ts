@@ -1,6 +1,7 @@
 // The backends' kits (shared/backends/<kind>/kit.ts: what the fault tool, the profiler and the
 // test runner know about a backend) load only when a tool asks for one: importing sitq resolves
-// none of them, nor the server machinery they share.
+// none of them, nor the server machinery they share; and a kit loads its peer library (BullMQ,
+// graphile-worker: dev dependencies) only when the profiler asks for the peer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,53 +15,78 @@ const INDEX = fileURLToPath(new URL('../../shared/index.js', import.meta.url));
 const DIR = mkdtempSync(join(tmpdir(), 'sitq-kits-test-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
 
-// A module resolve hook that prints every module of shared/backends it resolves.
+/** The peer libraries, dev dependencies that a library user does not have. */
+const PEER_PACKAGES = ['bullmq', 'graphile-worker'];
+
+// A module resolve hook that prints every module of shared/backends it resolves, and the peer
+// libraries by name.
 const HOOKS = join(DIR, 'hooks.mjs');
 writeFileSync(
   HOOKS,
   `export async function resolve(specifier, context, next) {
     const r = await next(specifier, context);
     if (r.url.startsWith(${JSON.stringify(pathToFileURL(BACKENDS).href)})) console.log('RESOLVED ' + r.url.slice(${pathToFileURL(BACKENDS).href.length}));
+    if (${JSON.stringify(PEER_PACKAGES)}.includes(specifier)) console.log('RESOLVED ' + specifier);
     return r;
   }`,
 );
 const REGISTER = join(DIR, 'register.mjs');
 writeFileSync(REGISTER, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(HOOKS).href)});`);
 
-/** The modules under shared/backends a fresh Node resolves while running `body` (after importing sitq). */
-function backendModulesAfter(body: string): string[] {
-  const script = `const sitq = await import(${JSON.stringify(INDEX)}); ${body}`;
+/** What a fresh Node prints while running `body` (after importing sitq, as `sitq`, and the
+ *  registry, as `registry`): the modules under shared/backends and the peer libraries it resolves
+ *  (`modules`), and the last line the script logs (`out`). */
+function run(body: string): { modules: string[]; out: string } {
+  const script = `const sitq = await import(${JSON.stringify(INDEX)});
+    const registry = await import(${JSON.stringify(join(BACKENDS, 'index.js'))}); ${body}`;
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(REGISTER).href, '--input-type=module', '-e', script], {
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('RESOLVED '))
-    .map((l) => l.slice('RESOLVED '.length));
+  const lines = r.stdout.trim().split('\n');
+  return {
+    modules: lines.filter((l) => l.startsWith('RESOLVED ')).map((l) => l.slice('RESOLVED '.length)),
+    out: lines.filter((l) => !l.startsWith('RESOLVED ')).pop() ?? '',
+  };
 }
+
+/** Kits, the server machinery, the peers and the peer libraries; the kit loader (kit.js) is not one. */
+const toolModules = (modules: string[]) =>
+  modules
+    .filter((m) => /(^|\/)(kit|servers|server|peer)\.js$/.test(m) && m !== 'kit.js')
+    .concat(modules.filter((m) => PEER_PACKAGES.includes(m)));
 
 describe('backend kits', () => {
   it('importing sitq and creating a backend of every kind resolves no kit and no server machinery', () => {
-    const modules = backendModulesAfter(`for (const type of sitq.BACKEND_KINDS) sitq.createBackend({ type });`);
+    const { modules } = run(`for (const type of sitq.BACKEND_KINDS) sitq.createBackend({ type });`);
     assert.ok(modules.includes('postgres/registration.js'), `the hook saw the registry: ${modules.join(', ')}`);
-    assert.deepEqual(
-      modules.filter((m) => /(^|\/)(kit|servers|server)\.js$/.test(m) && m !== 'kit.js'),
-      [],
-      'only the kit loader (kit.js) may load with the library',
-    );
+    assert.deepEqual(toolModules(modules), [], 'only the kit loader (kit.js) may load with the library');
   });
 
   it("kitOf loads a backend's kit on request: the server backends have a server, SQLite has none", () => {
-    const script = `const { kitOf } = await import(${JSON.stringify(join(BACKENDS, 'index.js'))});
-      const out = {};
-      for (const kind of ['sqlite', 'postgres', 'redis', 'nats', 'memory']) out[kind] = Object.keys(await kitOf(kind)).sort();
-      console.log(JSON.stringify(out));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const kits = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, string[]>;
+    const { modules, out } = run(`const out = {};
+      for (const kind of ['sqlite', 'postgres', 'redis', 'nats', 'memory']) out[kind] = Object.keys(await registry.kitOf(kind)).sort();
+      console.log(JSON.stringify(out));`);
+    const kits = JSON.parse(out) as Record<string, string[]>;
     for (const kind of ['postgres', 'redis', 'nats']) assert.ok(kits[kind].includes('server'), `${kind}: ${kits[kind].join(', ')}`);
     assert.deepEqual(kits.sqlite, ['versionOptions']);
     assert.deepEqual(kits.memory, []);
+    for (const kind of ['postgres', 'redis']) assert.ok(kits[kind].includes('peer'), `${kind} names a peer: ${kits[kind].join(', ')}`);
+    assert.deepEqual(
+      toolModules(modules).filter((m) => m.endsWith('peer.js') || PEER_PACKAGES.includes(m)),
+      [],
+      'loading a kit loads no peer library',
+    );
+  });
+
+  it("a kit's peer() loads its peer library (the driver connects only in setup)", () => {
+    const { modules, out } = run(`const names = [];
+      for (const kind of ['redis', 'postgres']) names.push((await (await registry.kitOf(kind)).peer({}, 4)).peer);
+      console.log(JSON.stringify(names));`);
+    const names = JSON.parse(out) as string[];
+    assert.match(names[0]!, /^BullMQ \d/);
+    assert.match(names[1]!, /^graphile-worker \d/);
+    for (const m of ['redis/peer.js', 'bullmq', 'postgres/peer.js', 'graphile-worker'])
+      assert.ok(modules.includes(m), `${m} loaded: ${modules.join(', ')}`);
   });
 });

@@ -31,7 +31,16 @@ describe('the npm package', { skip: await serverSkip('postgres') }, () => {
     const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', DIR], ROOT)) as {
       filename: string;
       entryCount: number;
+      files: { path: string }[];
     }[];
+    // The tools' code stays out: the kits, the peers they name (which import dev dependencies) and
+    // the server machinery; only the kit loader ships.
+    const toolFiles = packed.files.map((f) => f.path).filter((p) => /backends\/(\w+\/(kit|peer)|servers|postgres\/server)\./.test(p));
+    assert.deepEqual(toolFiles, [], 'the package holds no kit, peer or server machinery');
+    assert.ok(
+      packed.files.some((f) => f.path === 'dist/shared/backends/kit.js'),
+      'the kit loader ships',
+    );
     const project = join(DIR, 'app');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));

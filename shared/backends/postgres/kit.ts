@@ -1,6 +1,7 @@
 // The PostgreSQL backend's kit for the project's tools (see ../kit.ts): the standard service and
 // throwaway clusters (./server.ts), connection kills with pg_terminate_backend, a lock that holds
-// every pooled connection, and the server CPU of a run's backend processes.
+// every pooled connection, the server CPU of a run's backend processes, and graphile-worker as the
+// profiler's peer (./peer.ts, loaded on request: graphile-worker is a dev dependency).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -129,6 +130,12 @@ export const kit: BackendKit<PostgresOptions> = {
         close: () => client.end(),
       };
     },
+  },
+  async peer(options, concurrency) {
+    const { GraphileWorkerPeer } = await import('./peer.js');
+    const { host = HOST, port = 5432, user = 'postgres', password, database = 'postgres' } = options;
+    const auth = encodeURIComponent(user) + (password === undefined ? '' : `:${encodeURIComponent(password)}`);
+    return new GraphileWorkerPeer(options.connectionString ?? `postgres://${auth}@${host}:${port}/${database}`, concurrency);
   },
   // The floor's connections are named `sitq_bench_floor_...`, a backend's `sitq <role> (<schema>)`.
   serverCpu: (run, options) => backendProcessesCpu(run === 'floor' ? '%sitq_bench_floor_%' : `%(${options.schema})`),

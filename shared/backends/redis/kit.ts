@@ -1,6 +1,7 @@
 // The Redis backend's kit for the project's tools (see ../kit.ts): redis-server's command line
 // (also used by the HA and security tests' servers), the standard service stopped with
-// SHUTDOWN SAVE, connection kills with CLIENT KILL, and the server CPU from INFO commandstats.
+// SHUTDOWN SAVE, connection kills with CLIENT KILL, the server CPU from INFO commandstats, and
+// BullMQ as the profiler's peer (./peer.ts, loaded on request: bullmq is a dev dependency).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,11 @@ export const kit: BackendKit<RedisOptions> = {
         admin.disconnect();
       }
     },
+  },
+  async peer(options, concurrency) {
+    const { BullMqPeer } = await import('./peer.js');
+    const { host = HOST, port = 6379, username, password } = options;
+    return new BullMqPeer({ host, port, username, password }, concurrency);
   },
   serverCpu() {
     const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
