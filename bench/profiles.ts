@@ -1,6 +1,6 @@
-// The local default profiles `npm run bench` tries, and a quick "does its server answer" probe
-// so an absent server is skipped in a second instead of failing after a connect timeout.
-import { connect } from 'node:net';
+// The local default profiles `npm run bench` tries, each with the address to probe (portAnswers in
+// shared/backends/servers.ts) so an absent server is skipped in a second instead of failing after
+// a connect timeout.
 import type { BackendConfig } from '../shared/backends/index.js';
 import { BACKEND_DESCRIPTORS } from '../shared/backends/descriptors.js';
 import type { NamedProfile } from '../shared/bench/index.js';
@@ -17,16 +17,3 @@ export const LOCAL_PROFILES: readonly LocalProfile[] = BACKEND_DESCRIPTORS.map((
   if (d.localServer) profile.probe = { ...d.localServer };
   return profile;
 });
-
-export function serverAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}

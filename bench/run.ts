@@ -20,7 +20,8 @@ import {
   type BenchReport,
 } from '../shared/bench/index.js';
 import { dateStamp } from '../shared/bench/report.js';
-import { LOCAL_PROFILES, serverAnswers, type LocalProfile } from './profiles.js';
+import { portAnswers } from '../shared/backends/servers.js';
+import { LOCAL_PROFILES, type LocalProfile } from './profiles.js';
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
@@ -106,7 +107,7 @@ const wanted = LOCAL_PROFILES.filter((p) => !opts.profiles || opts.profiles.incl
 const reachable: LocalProfile[] = [];
 const skipped: { profile: string; reason: string }[] = [];
 for (const p of wanted) {
-  if (!p.probe || (await serverAnswers(p.probe.host, p.probe.port))) reachable.push(p);
+  if (!p.probe || (await portAnswers(p.probe.host, p.probe.port))) reachable.push(p);
   else skipped.push({ profile: p.name, reason: `no server answers at ${p.probe.host}:${p.probe.port}` });
 }
 for (const s of skipped) process.stderr.write(`skipping ${s.profile}: ${s.reason}\n`);

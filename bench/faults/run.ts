@@ -11,7 +11,7 @@ import { machineInfo, versionInfo } from '../../shared/bench/index.js';
 import { dateStamp } from '../../shared/bench/report.js';
 import { BACKEND_KINDS, descriptorOf, type BackendKind } from '../../shared/backends/descriptors.js';
 import type { BackendKit } from '../../shared/backends/kit.js';
-import { serverAnswers } from '../profiles.js';
+import { portAnswers } from '../../shared/backends/servers.js';
 import { toMarkdown, toTable } from './report.js';
 import { harnessErrors, runScenario, type RunTarget } from './runner.js';
 import { SCENARIO_LIST } from './scenarios.js';
@@ -142,7 +142,7 @@ try {
         continue;
       }
       servers.push(server);
-      if (!(await serverAnswers(server.host, server.port))) {
+      if (!(await portAnswers(server.host, server.port))) {
         report.rows.push(
           ...mine.map((s) =>
             failedRow(

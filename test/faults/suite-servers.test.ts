@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { missingBinary } from '../helpers/suite-servers.js';
-import { tcpReachable } from '../helpers/servers.js';
+import { portAnswers } from '../../shared/backends/servers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // Outside every range the other tests and the fault tool use.
@@ -19,7 +19,7 @@ describe('the test runner starts missing servers itself', () => {
     'starts a throwaway PostgreSQL, Redis and NATS on ports that do not answer, and removes them at the end',
     { skip: missing.length ? missing.join('; ') : false, timeout: 180_000 },
     async () => {
-      for (const port of Object.values(PORTS)) assert.equal(await tcpReachable('127.0.0.1', port), false, `port ${port} is already in use`);
+      for (const port of Object.values(PORTS)) assert.equal(await portAnswers('127.0.0.1', port), false, `port ${port} is already in use`);
       const env = {
         ...process.env,
         SITQ_TEST_POSTGRES_PORT: String(PORTS.postgres),
@@ -37,7 +37,7 @@ describe('the test runner starts missing servers itself', () => {
       assert.match(out, new RegExp(`started a throwaway NATS on 127\\.0\\.0\\.1:${PORTS.nats}`));
       assert.match(out, /sitq: \d+ passed, 0 failed/);
       for (const port of Object.values(PORTS))
-        assert.equal(await tcpReachable('127.0.0.1', port), false, `the server on ${port} was left running`);
+        assert.equal(await portAnswers('127.0.0.1', port), false, `the server on ${port} was left running`);
     },
   );
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerArgs } from '../../shared/backends/nats/kit.js';
 import { binariesSkip, endProcess, untilListening } from '../helpers/processes.js';
-import { tcpReachable } from '../helpers/servers.js';
+import { portAnswers } from '../../shared/backends/servers.js';
 import { writeSelfSignedCert } from '../helpers/tls.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -185,7 +185,7 @@ function httpStatus(url: string): Promise<number> {
 async function freeRun(size: number, span: number, bases: number[]): Promise<number> {
   for (let offset = 0; offset + size <= span; offset++) {
     const ports = bases.flatMap((b) => Array.from({ length: size }, (_, i) => b + offset + i));
-    const busy = await Promise.all(ports.map((p) => tcpReachable('127.0.0.1', p, 200)));
+    const busy = await Promise.all(ports.map((p) => portAnswers('127.0.0.1', p, 200)));
     if (!busy.some(Boolean)) return offset;
   }
   throw new Error(`no ${size} free ports in a row from ${bases.join(', ')}`);

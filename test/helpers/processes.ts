@@ -2,7 +2,8 @@
 // tests' servers): whether their binaries are there, waiting until one listens, and ending one.
 import type { ChildProcess } from 'node:child_process';
 import { SitqError } from '../../shared/core/errors.js';
-import { IN_CI, tcpReachable } from './servers.js';
+import { portAnswers } from '../../shared/backends/servers.js';
+import { IN_CI } from './servers.js';
 
 export class ServerStartError extends SitqError {}
 
@@ -20,7 +21,7 @@ const exited = (child: ChildProcess) => child.exitCode !== null || child.signalC
  *  `child` exits first or `timeoutMs` passes. */
 export async function untilListening(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await tcpReachable('127.0.0.1', port, 200))) {
+  while (!(await portAnswers('127.0.0.1', port, 200))) {
     if (exited(child)) throw new ServerStartError(`the process exited before it listened on port ${port}`);
     if (Date.now() > deadline) throw new ServerStartError(`nothing listened on port ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));

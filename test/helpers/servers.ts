@@ -1,7 +1,7 @@
 // Backend tests run against real servers. Outside CI an unreachable server skips its tests with a
 // message saying what to start; under CI=true it fails the run.
-import { connect } from 'node:net';
 import { descriptorOf, type BackendKind } from '../../shared/backends/descriptors.js';
+import { portAnswers } from '../../shared/backends/servers.js';
 
 export const IN_CI = process.env.CI === 'true';
 
@@ -15,27 +15,14 @@ export function localServer(kind: BackendKind): { host: string; port: number; la
 /** The servers the backend-specific tests talk to (a shorthand for localServer). */
 export const SERVERS = { postgres: localServer('postgres'), redis: localServer('redis'), nats: localServer('nats') } as const;
 
-export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 /** Resolves to a skip message (string) when the server is down outside CI, to false when it is up;
  *  throws under CI when it is down. Use as `test('x', { skip: await serverSkip('redis') }, ...)`. */
 export async function serverSkip(name: BackendKind): Promise<string | false> {
   const { host, port, label } = localServer(name);
   // Under CI a "down" verdict fails the run, so it is given time: on a loaded machine a blocked
   // event loop can let the 1 s timer fire before the (long done) connect is seen.
-  if (await tcpReachable(host, port, IN_CI ? 5000 : 1000)) return false;
-  if (IN_CI && (await tcpReachable(host, port, 5000))) return false;
+  if (await portAnswers(host, port, IN_CI ? 5000 : 1000)) return false;
+  if (IN_CI && (await portAnswers(host, port, 5000))) return false;
   const message = `${label} is not reachable at ${host}:${port} (and npm test could not start one: is it installed?); start it with docker compose up -d or ../shared/services.sh`;
   if (IN_CI) throw new Error(`${message} (CI=true: a backend whose server is down fails the run)`);
   return message;

@@ -7,7 +7,7 @@
 // which only the test of this starter uses (the tests themselves talk to the defaults).
 import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { privateServer, serverBackends, type ServerBackend, type ServerControl } from '../../bench/faults/servers.js';
-import { tcpReachable } from './servers.js';
+import { portAnswers } from '../../shared/backends/servers.js';
 
 /** Why a throwaway server of this kind cannot be started here, or undefined if it can. */
 export async function missingBinary(kind: BackendKind): Promise<string | undefined> {
@@ -32,7 +32,7 @@ export async function startMissingServers(say: (line: string) => void): Promise<
   await Promise.all(
     (await serverBackends()).map(async (backend) => {
       const port = suitePort(backend);
-      if (await tcpReachable('127.0.0.1', port, 1000)) return;
+      if (await portAnswers('127.0.0.1', port, 1000)) return;
       const missing = backend.server.missing();
       if (missing) {
         say(
