@@ -3,6 +3,10 @@ const nf = new Intl.NumberFormat('en-US');
 
 export const fmtInt = (n: number): string => nf.format(Math.round(n));
 
+/** "1 task", "2 tasks", "1,200 finished tasks": a count with its noun (plural with an s). */
+export const fmtCount = (n: number, noun: string, adjective = ''): string =>
+  `${fmtInt(n)} ${adjective ? `${adjective} ` : ''}${noun}${Math.round(n) === 1 ? '' : 's'}`;
+
 export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   if (ms < 1) return `${ms.toFixed(2)} ms`;

@@ -137,7 +137,7 @@ for (const { width, dark } of SIZES_AND_THEMES) {
       `requeue-all-dead-${tag}`,
       () => page.locator('[data-testid=bulk-filter]', { hasText: `Requeue all ${DEAD} dead` }).click({ timeout: LONG }),
       {
-        title: `Requeue all ${DEAD} dead task(s)?`,
+        title: `Requeue all ${DEAD} dead tasks?`,
         body: /^Each dead or cancelled task becomes pending now with its attempts reset to 0\./,
         buttons: CANCEL_CONFIRM('Requeue'),
       },
@@ -153,7 +153,7 @@ for (const { width, dark } of SIZES_AND_THEMES) {
       `requeue-selection-${tag}`,
       () => page.locator('[data-testid=bulk-requeue]').click(),
       {
-        title: 'Requeue 2 selected task(s)?',
+        title: 'Requeue 2 selected tasks?',
         body: /^Each dead or cancelled task becomes pending now with its attempts reset to 0\. Tasks in any other state are left as they are\.$/,
         buttons: CANCEL_CONFIRM('Requeue'),
       },
@@ -183,7 +183,7 @@ for (const { width, dark } of SIZES_AND_THEMES) {
       `cancel-all-pending-${tag}`,
       () => page.locator('[data-testid=bulk-filter]', { hasText: `Cancel all ${PENDING} pending` }).click({ timeout: LONG }),
       {
-        title: `Cancel all ${PENDING} pending task(s)?`,
+        title: `Cancel all ${PENDING} pending tasks?`,
         body: /^Each pending or delayed task is cancelled and will not run;/,
         buttons: CANCEL_CONFIRM('Cancel tasks'),
       },

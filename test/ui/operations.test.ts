@@ -116,7 +116,7 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   await shots.take(page, 'bulk-filter');
   await page.click('[data-testid=bulk-filter]');
   await confirm(page);
-  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Requeued 3 task(s)' }).waitFor({ timeout: LONG });
+  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Requeued 3 tasks' }).waitFor({ timeout: LONG });
   await eventually(
     'the requeued tasks ran again',
     async () => {
@@ -134,7 +134,7 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   await cancelAll.waitFor({ timeout: LONG });
   await cancelAll.click();
   await confirm(page);
-  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Cancelled 30 task(s)' }).waitFor({ timeout: LONG });
+  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Cancelled 30 tasks' }).waitFor({ timeout: LONG });
   assert.equal((await counts('later'))?.cancelled, 30);
   await page.click('[data-testid=chip-cancelled]');
   // The cancelled page has arrived when its rows say so (the delayed page's rows show until then).
@@ -148,7 +148,7 @@ it('follows an open task live, searches, acts in bulk and clears stopped workers
   await shots.take(page, 'bulk-selection');
   await page.click('[data-testid=bulk-requeue]');
   await confirm(page);
-  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Requeued 2 task(s)' }).waitFor({ timeout: LONG });
+  await page.locator('[data-testid=toast-success]').filter({ hasText: 'Requeued 2 tasks' }).waitFor({ timeout: LONG });
   const later = await counts('later');
   assert.deepEqual([later?.cancelled, later?.pending], [28, 2]);
 

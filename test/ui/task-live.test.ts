@@ -152,7 +152,7 @@ it(
     await row.locator('[data-testid=task-row-cancel]').click();
     await page.locator('[data-testid=confirm]').waitFor({ timeout: LONG });
     await page.click('[data-testid=confirm-ok]');
-    await page.locator('[data-testid=toast-success]').filter({ hasText: 'Cancelled 1 task(s)' }).waitFor({ timeout: LONG });
+    await page.locator('[data-testid=toast-success]').filter({ hasText: 'Cancelled 1 task' }).waitFor({ timeout: LONG });
     await page.locator('[data-testid=task-row][data-state=cancelled]').filter({ hasText: other }).waitFor({ timeout: LONG });
     assert.equal((await client.request('tasks.get', { profile, id: other }))?.state, 'cancelled');
     assert.deepEqual(problems, []);

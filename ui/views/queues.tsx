@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import type { QueueView } from '../../shared/protocol/models.js';
 import { Empty, Panel, TableWrap } from '../components/common.js';
 import { Modal } from '../components/modal.js';
-import { fmtInt, fmtMs } from '../format.js';
+import { fmtCount, fmtInt, fmtMs } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 import { TaskDetailPanel } from './task-detail.js';
 import { TaskList, type TaskFilter } from './task-list.js';
@@ -221,7 +221,7 @@ function PurgeDialog({ profile, queue, onClose }: { profile: string; queue: stri
     setBusy(true);
     try {
       const r = await app.client.request('tasks.purge', queue ? { profile, queue, olderThanMs: age } : { profile, olderThanMs: age });
-      app.toast('success', `Purged ${fmtInt(r.deleted)} finished task(s)`);
+      app.toast('success', `Purged ${fmtCount(r.deleted, 'task', 'finished')}`);
       onClose();
     } catch (err) {
       app.toast('error', (err as Error).message);

@@ -7,7 +7,7 @@ import { BridgeError } from '../../shared/protocol/messages.js';
 import { CANCEL_RUNNING_TEXT, TASK_STATES_UI, type TaskPageView, type TaskState } from './task-states.js';
 import { Empty, StateBadge, TableWrap } from '../components/common.js';
 import { useConfirm, type ConfirmOptions } from '../components/modal.js';
-import { fmtAgo, fmtDuration, fmtInt } from '../format.js';
+import { fmtAgo, fmtCount, fmtDuration, fmtInt } from '../format.js';
 import { useApp, useAppState } from '../state/app.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -136,7 +136,7 @@ export function TaskList({
       const verb = action === 'requeue' ? 'Requeued' : 'Cancelled';
       app.toast(
         'success',
-        `${verb} ${fmtInt(r.changed)} task(s)${r.skipped ? `; ${fmtInt(r.skipped)} skipped (their state did not allow it)` : ''}`,
+        `${verb} ${fmtCount(r.changed, 'task')}${r.skipped ? `; ${fmtInt(r.skipped)} skipped (their state did not allow it)` : ''}`,
       );
       setPicked(new Set());
       load();
@@ -255,7 +255,7 @@ export function TaskList({
                 {fmtInt(picked.size)} selected
               </span>
               <button
-                onClick={() => runBulk('requeue', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)}
+                onClick={() => runBulk('requeue', { ids: [...picked] }, fmtCount(picked.size, 'task', 'selected'))}
                 disabled={busy || !pickedRows.some((r) => REQUEUABLE.includes(r.state))}
                 data-testid="bulk-requeue"
               >
@@ -263,7 +263,7 @@ export function TaskList({
               </button>
               <button
                 class="danger-text"
-                onClick={() => runBulk('cancel', { ids: [...picked] }, `${fmtInt(picked.size)} selected task(s)`)}
+                onClick={() => runBulk('cancel', { ids: [...picked] }, fmtCount(picked.size, 'task', 'selected'))}
                 disabled={busy || !pickedRows.some((r) => CANCELLABLE.includes(r.state))}
                 data-testid="bulk-cancel"
               >
@@ -278,7 +278,7 @@ export function TaskList({
             filterTarget && (
               <button
                 class={filterAction === 'cancel' ? 'danger-text' : ''}
-                onClick={() => runBulk(filterAction, filterTarget, `all ${fmtInt(total)} ${filter.state} task(s)${scope}`)}
+                onClick={() => runBulk(filterAction, filterTarget, `all ${fmtCount(total, 'task', filter.state)}${scope}`)}
                 disabled={busy}
                 data-testid="bulk-filter"
               >
