@@ -1,14 +1,16 @@
-// `node dist/bench/events-ab.js [--type sqlite|redis|postgres|nats] [--tasks 5000] [--rounds 6] <dist> <dist>`:
+// `node dist/bench/events-ab.js [--type sqlite|redis|postgres|nats|memory] [--tasks 5000] [--rounds 6] <dist> <dist>`:
 // the standard workload's two rates (batch enqueue, one worker at concurrency 10 draining sitq.echo)
 // for two builds in ONE process, rounds taken in turn (A, B, B, A, …) so both see the same moments
 // of a loaded machine (separate runs minutes apart differ by 2x here). Built for issue 13's events:
 // A = the build before them, B = with them, and B again with a live events() subscriber
 // (`--subscribed`), the cost when someone listens. A build is a compiled tree (its dist folder).
+// The backend is the local profile of that kind (bench/profiles.ts), in a namespace of its own.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sitq from '../shared/index.js';
 import type * as Namespace from '../shared/bench/namespace.js';
+import { localProfile } from './profiles.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -16,16 +18,16 @@ const { values, positionals } = parseArgs({
     tasks: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '6' },
     subscribed: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
 });
+if (values.help || positionals.length !== 2) {
+  console.log('usage: node dist/bench/events-ab.js [--type <kind>] [--tasks 5000] [--rounds 6] [--subscribed] <A dist> <B dist>');
+  process.exit(values.help ? 0 : 1);
+}
 const TASKS = Number(values.tasks);
-const CONFIGS: Record<string, Sitq.BackendConfig> = {
-  sqlite: { type: 'sqlite', path: `${process.env.TMPDIR ?? '/tmp'}/sitq-events-ab-${process.pid}.db` },
-  redis: { type: 'redis', host: '127.0.0.1', port: 6379 },
-  postgres: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' },
-  nats: { type: 'nats', servers: ['nats://127.0.0.1:4222'] },
-};
+const CONFIG = localProfile(values.type).config;
 
 interface Build {
   label: string;
@@ -49,7 +51,7 @@ async function load(dir: string, label: string, subscribe: boolean): Promise<Bui
 }
 
 async function round(b: Build, n: number): Promise<void> {
-  const ns = b.ns.benchNamespace(CONFIGS[values.type!], `evab${n}`);
+  const ns = b.ns.benchNamespace(CONFIG, `evab${n}`);
   const backend = b.sitq.createBackend(ns.config);
   await backend.connect();
   const queue = new b.sitq.TaskQueue(backend);
@@ -86,6 +88,7 @@ async function round(b: Build, n: number): Promise<void> {
     await stream?.close();
     await backend.destroy();
     await backend.close();
+    ns.removeFiles();
   }
 }
 

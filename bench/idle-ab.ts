@@ -1,7 +1,8 @@
-// `node dist/bench/idle-ab.js [--samples 300] <dist dir> <dist dir> ...`: idle enqueue→start on
-// NATS for two or more builds in ONE process, samples taken in turn (A, B, B, A, …), so every
-// build sees the same moment of a loaded machine — separate processes minutes apart differ by 2x
-// on this machine for the same build. Each build gets its own namespace and one idle worker
+// `node dist/bench/idle-ab.js [--type nats] [--samples 300] <dist dir> <dist dir> ...`: idle
+// enqueue→start on the local profile of --type (bench/profiles.ts; NATS by default) for two or
+// more builds in ONE process, samples taken in turn (A, B, B, A, …), so every build sees the same
+// moment of a loaded machine — separate processes minutes apart differ by 2x on this machine for
+// the same build. Each build gets its own namespace and one idle worker
 // (concurrency 10), 50 warm-up samples, a 2 ms gap; prints p50 of enqueue→start, of the enqueue
 // call, and of the difference (the worker's part). A build is a compiled tree, e.g.
 // `git worktree add --detach /tmp/old <commit>`, node_modules copied, `node scripts/build.mjs`.
@@ -10,16 +11,27 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sitq from '../shared/index.js';
 import type * as Namespace from '../shared/bench/namespace.js';
+import { localProfile } from './profiles.js';
 
 const { values, positionals } = parseArgs({
-  options: { samples: { type: 'string', default: '300' }, server: { type: 'string', default: 'nats://127.0.0.1:4222' } },
+  options: {
+    samples: { type: 'string', default: '300' },
+    type: { type: 'string', default: 'nats' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
   allowPositionals: true,
 });
+if (values.help || positionals.length === 0) {
+  console.log('usage: node dist/bench/idle-ab.js [--type <kind>] [--samples 300] <dist dir> <dist dir> ...');
+  process.exit(values.help ? 0 : 1);
+}
+const CONFIG = localProfile(values.type).config;
 const samples = Number(values.samples);
 const WARMUP = 50;
 
 interface Build {
   dir: string;
+  removeFiles: () => void;
   backend: Sitq.Backend;
   queue: Sitq.TaskQueue;
   worker: Sitq.Worker;
@@ -32,11 +44,20 @@ async function open(dir: string): Promise<Build> {
   const url = (p: string) => pathToFileURL(resolve(dir, p)).href;
   const sitq = (await import(url('shared/index.js'))) as typeof Sitq;
   const { benchNamespace } = (await import(url('shared/bench/namespace.js'))) as typeof Namespace;
-  const ns = benchNamespace({ type: 'nats', servers: [values.server] }, 'ab');
+  const ns = benchNamespace(CONFIG, 'ab');
   const backend = sitq.createBackend(ns.config);
   await backend.connect();
   const worker = new sitq.Worker(backend, { queues: ['bench'], maxConcurrency: 10, logger: sitq.silentLogger });
-  const build: Build = { dir, backend, queue: new sitq.TaskQueue(backend), worker, next: undefined, toStart: [], call: [] };
+  const build: Build = {
+    dir,
+    removeFiles: ns.removeFiles,
+    backend,
+    queue: new sitq.TaskQueue(backend),
+    worker,
+    next: undefined,
+    toStart: [],
+    call: [],
+  };
   worker.on('started', () => build.next?.started(performance.now()));
   worker.on('succeeded', () => build.next?.finished());
   await worker.start();
@@ -73,4 +94,5 @@ for (const b of builds) {
   await b.worker.stop({ timeout: 5000 });
   await b.backend.destroy();
   await b.backend.close();
+  b.removeFiles();
 }

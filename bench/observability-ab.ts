@@ -1,4 +1,4 @@
-// `node dist/bench/observability-ab.js [--type memory|sqlite|redis] [--tasks 20000] [--rounds 6]`:
+// `node dist/bench/observability-ab.js [--type memory|sqlite|postgres|redis|nats] [--tasks 20000] [--rounds 6]`:
 // what the throughput history and the (no-SDK) OpenTelemetry calls cost a worker, measured in ONE
 // process with the two settings taken in turn (off, on, on, off, …) so both see the same moments of
 // a loaded machine. Each round enqueues `tasks` sitq.echo in batches of 500 (the producer counting
@@ -6,25 +6,27 @@
 // processing rates of each setting and the change, and the process's CPU time per task in each
 // phase (user + system, which a loaded machine disturbs far less than wall time). On `memory` the
 // backend costs nearly nothing, so the change is the largest share of a worker's time the feature
-// can take.
+// can take. The backend is the local profile of that kind (bench/profiles.ts).
 import { parseArgs } from 'node:util';
 import { benchNamespace } from '../shared/bench/namespace.js';
-import { createBackend, silentLogger, TaskQueue, Worker, type BackendConfig } from '../shared/index.js';
+import { createBackend, silentLogger, TaskQueue, Worker } from '../shared/index.js';
+import { localProfile } from './profiles.js';
 
 const { values } = parseArgs({
   options: {
     type: { type: 'string', default: 'memory' },
     tasks: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '6' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log('usage: node dist/bench/observability-ab.js [--type <kind>] [--tasks 20000] [--rounds 6]');
+  process.exit(0);
+}
 const TASKS = Number(values.tasks);
 const ROUNDS = Number(values.rounds);
-const CONFIGS: Record<string, BackendConfig> = {
-  memory: { type: 'memory', name: 'observability-ab' },
-  sqlite: { type: 'sqlite', path: `${process.env.TMPDIR ?? '/tmp'}/sitq-observability-ab-${process.pid}.db` },
-  redis: { type: 'redis', host: '127.0.0.1', port: 6379 },
-};
+const CONFIG = localProfile(values.type).config;
 
 type Figures = { enqueue: number; processing: number; enqueueCpuUs: number; processingCpuUs: number };
 const cpuUs = (since: NodeJS.CpuUsage) => {
@@ -33,7 +35,7 @@ const cpuUs = (since: NodeJS.CpuUsage) => {
 };
 
 async function round(observed: boolean): Promise<Figures> {
-  const ns = benchNamespace(CONFIGS[values.type], `ab${observed ? 'on' : 'off'}`);
+  const ns = benchNamespace(CONFIG, `ab${observed ? 'on' : 'off'}`);
   const backend = createBackend(ns.config);
   await backend.connect();
   try {

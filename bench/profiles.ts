@@ -17,3 +17,10 @@ export const LOCAL_PROFILES: readonly LocalProfile[] = BACKEND_DESCRIPTORS.map((
   if (d.localServer) profile.probe = { ...d.localServer };
   return profile;
 });
+
+/** The local profile `name` (a backend kind), for the A/B scripts' --type. */
+export function localProfile(name: string): LocalProfile {
+  const profile = LOCAL_PROFILES.find((p) => p.name === name);
+  if (!profile) throw new Error(`--type ${name}: one of ${LOCAL_PROFILES.map((p) => p.name).join(', ')}`);
+  return profile;
+}
