@@ -128,12 +128,21 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
 
 /** The sitq extension's LogOutputChannel file(s) under a code-server user-data folder ('' if none yet). */
 export function extensionLog(userDataDir: string): string {
+  return logFiles(userDataDir, 'sitq.log');
+}
+
+/** The extension host's own log (which extensions it activated, and when its startup ended). */
+export function extensionHostLog(userDataDir: string): string {
+  return logFiles(userDataDir, 'remoteexthost.log');
+}
+
+function logFiles(userDataDir: string, fileName: string): string {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name === 'sitq.log') found.push(path);
+      else if (name === fileName) found.push(path);
     }
   };
   if (existsSync(join(userDataDir, 'logs'))) walk(join(userDataDir, 'logs'));
