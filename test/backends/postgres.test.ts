@@ -13,7 +13,7 @@ import { defineTask } from '../../shared/core/tasks.js';
 import { Worker } from '../../shared/core/worker.js';
 import { FaultProxy } from '../../bench/faults/proxy.js';
 import { exerciseBackend } from '../conformance/index.js';
-import { eventually, newTask, sleep } from '../conformance/harness.js';
+import { eventually, newTask, sleep, withConnected } from '../conformance/harness.js';
 import { serverSkip, SERVERS } from '../helpers/servers.js';
 import { clusterSkip, startPrimary, type Cluster } from '../ha/pg-cluster.js';
 
@@ -55,14 +55,7 @@ let admin: pg.Client;
 /** A connected backend in a fresh schema; destroyed and closed after `fn`. */
 async function withPostgres<T>(options: PostgresOptions, fn: (backend: PostgresBackend, schema: string) => Promise<T>): Promise<T> {
   const schema = freshSchema();
-  const backend = new PostgresBackend({ ...SERVER, schema, ...options });
-  await backend.connect();
-  try {
-    return await fn(backend, schema);
-  } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close();
-  }
+  return withConnected(new PostgresBackend({ ...SERVER, schema, ...options }), (backend) => fn(backend, schema));
 }
 
 async function serverConnections(schema: string, role: 'pool' | 'listen'): Promise<number[]> {

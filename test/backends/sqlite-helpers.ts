@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteBackend, type SqliteOptions } from '../../shared/backends/sqlite/index.js';
+import { INSERT_COLUMNS, insertValues } from '../../shared/backends/sqlite/rows.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask } from '../../shared/core/types.js';
-import { newTask } from '../conformance/harness.js';
+import { newTask, withConnected } from '../conformance/harness.js';
 
 export const DIR = mkdtempSync(join(tmpdir(), 'sitq-sqlite-test-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
@@ -30,14 +31,7 @@ export const succeed = (lease: { taskId: string; owner: string; token: number })
 /** A connected backend on a new file, destroyed (file removed) afterwards. */
 export async function withSqlite<T>(options: SqliteOptions, fn: (b: SqliteBackend, path: string) => Promise<T>): Promise<T> {
   const path = options.path ?? freshPath();
-  const backend = new SqliteBackend({ ...options, path });
-  await backend.connect();
-  try {
-    return await fn(backend, path);
-  } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close();
-  }
+  return withConnected(new SqliteBackend({ ...options, path }), (backend) => fn(backend, path));
 }
 
 /** A plain better-sqlite3 connection of the test's own, for looking at (and locking) the file. */
@@ -45,36 +39,28 @@ export function rawConnection(path: string): BetterSqlite3.Database {
   return new BetterSqlite3(path, { timeout: 0 });
 }
 
-/** Writes to the file as another process's backend would (row and count in one transaction), but
- *  from a connection of the test's own: no in-process wake-up reaches the backend under test. */
-export function writeBehindTheBacksBack(path: string, sql: string, ...args: unknown[]): void {
+/** Runs `write` in one transaction on a connection of the test's own: as another process's
+ *  backend would write the file, but no in-process wake-up reaches the backend under test. */
+function behindTheBacksBack(path: string, write: (db: BetterSqlite3.Database) => void): void {
   const db = rawConnection(path);
   db.pragma('busy_timeout = 5000');
-  db.transaction(() => db.prepare(sql).run(...args))();
+  db.transaction(() => write(db))();
   db.close();
 }
 
+/** One statement, written behind the backend's back. */
+export function writeBehindTheBacksBack(path: string, sql: string, ...args: unknown[]): void {
+  behindTheBacksBack(path, (db) => db.prepare(sql).run(...args));
+}
+
+/** A pending task, row and count in one transaction, inserted as the backend's enqueue does
+ *  (its columns and values from rows.ts), behind its back. */
 export function insertBehindTheBacksBack(path: string, task: NewTask): void {
-  writeBehindTheBacksBack(
-    path,
-    `INSERT INTO sitq_tasks (id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, state)
-     VALUES (?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-    task.id,
-    task.queue,
-    task.name,
-    task.payload,
-    task.serializer,
-    task.priority,
-    task.runAt,
-    task.enqueuedAt,
-    task.maxAttempts,
-    JSON.stringify(task.backoff),
-  );
-  writeBehindTheBacksBack(
-    path,
-    `INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`,
-    task.queue,
-  );
+  const values = insertValues(task, 1_000_000, 'pending');
+  behindTheBacksBack(path, (db) => {
+    db.prepare(`INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`).run(...values);
+    db.prepare(`INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`).run(task.queue);
+  });
 }
 
 /** Runs an ES module snippet in a child process; resolves with its stdout. */

@@ -5,7 +5,7 @@ import type { BackendKind } from '../../shared/backends/descriptors.js';
 import { DEFAULT_BACKOFF } from '../../shared/core/backoff.js';
 import { newTaskId } from '../../shared/core/ids.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
-import type { NewTask } from '../../shared/core/types.js';
+import type { NewTask, WorkerInfo } from '../../shared/core/types.js';
 import { silentLogger } from '../../shared/core/logger.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { Worker, type WorkerOptions } from '../../shared/core/worker.js';
@@ -27,17 +27,21 @@ export interface ConformanceTarget {
   writeLayoutVersion?(config: BackendConfig, version: number): Promise<void>;
 }
 
-/** Runs `fn` with a connected backend in a fresh namespace, then destroys and closes it. */
-export async function withBackend<T>(target: ConformanceTarget, fn: (backend: Backend, config: BackendConfig) => Promise<T>): Promise<T> {
-  const config = target.freshConfig();
-  const backend = createBackend(config);
+/** Connects `backend`, runs `fn` with it, then destroys (its namespace) and closes it. */
+export async function withConnected<B extends Backend, T>(backend: B, fn: (backend: B) => Promise<T>): Promise<T> {
   await backend.connect();
   try {
-    return await fn(backend, config);
+    return await fn(backend);
   } finally {
     await backend.destroy().catch(() => {});
     await backend.close();
   }
+}
+
+/** Runs `fn` with a connected backend in a fresh namespace, then destroys and closes it. */
+export async function withBackend<T>(target: ConformanceTarget, fn: (backend: Backend, config: BackendConfig) => Promise<T>): Promise<T> {
+  const config = target.freshConfig();
+  return withConnected(createBackend(config), (backend) => fn(backend, config));
 }
 
 /** Runs `fn` with a connected queue and a helper that starts workers (all stopped afterwards). */
@@ -82,6 +86,23 @@ export function newTask(overrides: Partial<NewTask> = {}): NewTask {
     enqueuedAt: now,
     maxAttempts: 3,
     backoff: { ...DEFAULT_BACKOFF },
+    ...overrides,
+  };
+}
+
+/** A worker's heartbeat record, seen now, idle; override what the test cares about. */
+export function workerInfo(overrides: Partial<WorkerInfo> & Pick<WorkerInfo, 'id'>): WorkerInfo {
+  const now = Date.now();
+  return {
+    hostname: 'h',
+    pid: 1,
+    queues: ['default'],
+    concurrency: 1,
+    startedAt: now,
+    seenAt: now,
+    running: 0,
+    processed: 0,
+    failed: 0,
     ...overrides,
   };
 }

@@ -15,8 +15,7 @@ import type { Msg, NatsConnection } from 'nats';
 import type { NatsBackend } from '../../shared/backends/nats/index.js';
 import { metaKeys } from '../../shared/backends/nats/names.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
-import type { WorkerInfo } from '../../shared/core/types.js';
-import { newTask } from '../conformance/harness.js';
+import { newTask, workerInfo } from '../conformance/harness.js';
 
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,18 +51,7 @@ export async function replayLateMetaWrites(backend: NatsBackend, admin: NatsConn
   try {
     // 1. Heartbeats, then the worker's removal; each heartbeat sent again.
     const now = Date.now();
-    const info: WorkerInfo = {
-      id: `w-replay-${now}`,
-      hostname: 'h',
-      pid: 1,
-      queues: ['replay'],
-      concurrency: 1,
-      startedAt: now,
-      seenAt: now,
-      running: 0,
-      processed: 0,
-      failed: 0,
-    };
+    const info = workerInfo({ id: `w-replay-${now}`, queues: ['replay'] });
     await backend.heartbeat(info, 60_000);
     await backend.heartbeat({ ...info, seenAt: Date.now() }, 60_000);
     await backend.removeWorker(info.id);

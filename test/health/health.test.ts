@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
 import { checkHealth, healthScore, HealthMonitor, type HealthReport, type StatusChange } from '../../shared/health/index.js';
-import { newTask } from '../conformance/harness.js';
+import { newTask, workerInfo } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { serverConfigs } from './configs.js';
 import { RedisProcess, redisServerSkip } from '../ha/redis-servers.js';
@@ -80,22 +80,7 @@ describe('checkHealth', () => {
       await backend.enqueue([newTask({ enqueuedAt: old, runAt: old }), newTask(), newTask({ queue: 'mail' }), newTask({ queue: 'mail' })]);
       const [claimed] = await backend.claim({ workerId: 'w-1', queues: ['mail'], max: 1, leaseMs: 30_000 });
       await backend.complete([{ lease: claimed.lease, outcome: 'dead', error: { name: 'Error', message: 'x' }, finishedAt: Date.now() }]);
-      const now = Date.now();
-      await backend.heartbeat(
-        {
-          id: 'w-1',
-          hostname: 'h',
-          pid: 1,
-          queues: ['default', 'mail'],
-          concurrency: 1,
-          startedAt: now,
-          seenAt: now,
-          running: 0,
-          processed: 0,
-          failed: 0,
-        },
-        30_000,
-      );
+      await backend.heartbeat(workerInfo({ id: 'w-1', queues: ['default', 'mail'] }), 30_000);
 
       const report = await checkHealth(config, { profile: 'local', slowThresholdMs: RELAXED });
       assert.equal(report.status, 'healthy', report.error);

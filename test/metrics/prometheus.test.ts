@@ -13,6 +13,7 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { Worker } from '../../shared/core/worker.js';
 import { PrometheusMetrics } from '../../shared/metrics/prometheus.js';
 import { parseListenAddress } from '../../shared/metrics/serve.js';
+import { workerInfo } from '../conformance/harness.js';
 import { tempDashboard, type TempDashboard } from '../dashboard/helpers.js';
 import { prometheusSkip, promtoolCheck } from '../helpers/prometheus.js';
 
@@ -65,9 +66,8 @@ describe('Prometheus exporter on SQLite', { skip }, () => {
     const metrics = new PrometheusMetrics(backend, { profile: 'local' });
     // A second worker (its heartbeat only) serving a queue that holds no task and one the first
     // serves too: per queue each counts under every queue it serves; sitq_workers counts each once.
-    const now = Date.now();
-    const other = { id: 'w-other', hostname: 'h', pid: 1, queues: ['idle', 'risky'], concurrency: 1, startedAt: now, seenAt: now };
-    await backend.heartbeat({ ...other, running: 0, processed: 0, failed: 0 }, 60_000);
+    const other = workerInfo({ id: 'w-other', queues: ['idle', 'risky'] });
+    await backend.heartbeat(other, 60_000);
     const live = await metrics.metrics();
     assert.equal(sample(live, 'sitq_workers'), 2);
     assert.equal(sample(live, 'sitq_queue_workers', 'queue="default"'), 1);
