@@ -312,9 +312,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     while (this.state === 'running') {
       if (this.isolating && this.quiet) this.isolating = false;
       const free = this.maxConcurrency - this.running.size;
-      // At most maxConcurrency completions in flight: a backend that takes claims but not
-      // completions cannot make the worker hold ever more leases.
-      if (free <= 0 || this.isolating || this.reporting.size >= this.maxConcurrency) {
+      // The next claim goes out while the last batch's completions are being written (claim and
+      // report overlap instead of taking turns: on a loaded machine each round trip costs tens of
+      // ms), but only while at most maxConcurrency completions are in flight: a backend that takes
+      // claims but not completions cannot make the worker hold more than 2 x maxConcurrency leases.
+      if (free <= 0 || this.isolating || this.reporting.size > this.maxConcurrency) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
         // Tasks reported in one batch finish in the same tick: let them all free their slots, so
         // the next claim asks for the whole batch instead of one task at a time.
