@@ -92,6 +92,9 @@ export const MAX_ATTEMPTS: WholeNumberRange = { min: 1, max: 1000, what: 'a numb
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DELAY_MS: WholeNumberRange = { min: 0, max: MAX_DELAY_MS, what: 'a delay in ms' };
 export const TIMEOUT_MS: WholeNumberRange = { min: 1, max: MAX_DELAY_MS, what: 'a timeout in ms' };
+/** A schedule's `catchUpLimit` (catch-up policy 'all'): how many missed ticks it enqueues at most. */
+export const CATCH_UP_LIMIT: WholeNumberRange = { min: 1, max: 1000, what: 'a number of ticks' };
+export const DEFAULT_CATCH_UP_LIMIT = 100;
 /** Task headers (`EnqueueOptions.headers`): small string pairs that travel with the task, such as
  *  the W3C trace context (`traceparent`, `tracestate`) an OpenTelemetry span continues from.
  *  Names are letters, digits, "_", "-" and "." (HTTP header names sitq can store anywhere); values

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Backend, StateEntry } from './backend.js';
 import { ConfigurationError, SitqError } from './errors.js';
 import { enqueueOptionsSchema } from './enqueue-options.js';
-import { SCHEDULE_NAME, SCHEDULE_NAME_EXPECTED, STATE_VALUE_MAX_BYTES } from './rules.js';
+import { CATCH_UP_LIMIT, DEFAULT_CATCH_UP_LIMIT, SCHEDULE_NAME, SCHEDULE_NAME_EXPECTED, STATE_VALUE_MAX_BYTES } from './rules.js';
 import { parseOptions } from './validate.js';
 import type { CatchUpPolicy, ScheduleFields, ScheduleInfo, ScheduleSpec } from './schedule-types.js';
 
@@ -24,8 +24,8 @@ export const CATCH_UP_POLICIES: readonly CatchUpPolicy[] = ['latest', 'none', 'a
 /** A tick the scheduler reaches within this many ms of its time is on time and is always enqueued;
  *  an older one counts as missed and the catch-up policy decides. */
 export const LATE_TICK_MS = 30_000;
-export const DEFAULT_CATCH_UP_LIMIT = 100;
-export const CATCH_UP_LIMIT = { min: 1, max: 1000 } as const;
+// The catch-up limit's rule lives in rules.ts, where the dashboard's form and the extension read it too.
+export { CATCH_UP_LIMIT, DEFAULT_CATCH_UP_LIMIT } from './rules.js';
 /** The shortest `every`: the scheduler looks at most once a second when idle. */
 export const EVERY_MS = { min: 1000, max: 366 * 24 * 3600 * 1000 } as const;
 // The name's rule lives in rules.ts, where the extension's input boxes read it too.

@@ -4,6 +4,7 @@
 // refusals shown on the field they name. Split from schedules.tsx, which keeps the list.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
+  CATCH_UP_LIMIT,
   MAX_ATTEMPTS,
   PRIORITY,
   TIMEOUT_MS,
@@ -151,9 +152,7 @@ export function ScheduleForm({
     priority: f.priority.trim() ? checkTypedWholeNumber(PRIORITY, f.priority, 'priority') : undefined,
     maxAttempts: f.maxAttempts.trim() ? checkTypedWholeNumber(MAX_ATTEMPTS, f.maxAttempts, 'attempts') : undefined,
     timeout: f.timeout.trim() ? checkTypedWholeNumber(TIMEOUT_MS, f.timeout, 'timeout') : undefined,
-    catchUpLimit: f.catchUpLimit.trim()
-      ? checkTypedWholeNumber({ min: 1, max: 1000, what: 'a number of ticks' }, f.catchUpLimit, 'catch-up limit')
-      : undefined,
+    catchUpLimit: f.catchUpLimit.trim() ? checkTypedWholeNumber(CATCH_UP_LIMIT, f.catchUpLimit, 'catch-up limit') : undefined,
   };
   const err = (k: string) => problems[k] ?? hostIssues[k];
   const valid =
