@@ -1,21 +1,44 @@
 // Add Schedule… and Edit Schedule…: the dashboard's schedule form as input boxes, one field per
-// step (name, when, time zone, task, payload, queue). The "when" and time-zone steps ask the core
+// step (name, when, time zone, task, payload, queue, priority, attempts, timeout, catch-up and its
+// limit), the options TaskQueue.schedule() takes. The "when" and time-zone steps ask the core
 // for the next runs as you type (schedules.preview, the core's own cron and time-zone rules) and
-// show them under the input; every problem names its field (spec.cron, spec.tz, payload, …). The
-// step count is fixed when the flow starts, so the counter only goes up (an `every` schedule has
-// no time zone: its counter skips that step). Edit keeps the name (a schedule is known by it) and
-// every field the form does not ask (priority, attempts, timeout, catch-up, paused).
+// show them under the input; the numbers are checked against the core's ranges (rules.ts, as the
+// dashboard's form does); every problem names its field (spec.cron, spec.tz, payload, priority, …).
+// The step count is fixed when the flow starts, so the counter only goes up (an `every` schedule
+// has no time zone, and only catch-up `all` has a limit: the counter skips those steps). Edit
+// starts every step from what is stored, keeps the name (a schedule is known by it) and whether it
+// is paused. An empty number means the default (priority 0, 3 attempts, no timeout).
 import * as vscode from 'vscode';
-import { DEFAULT_QUEUE, checkPayloadJson, checkQueueName, checkScheduleName } from '../../shared/core/rules.js';
+import {
+  CATCH_UP_LIMIT,
+  DEFAULT_CATCH_UP_LIMIT,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_QUEUE,
+  MAX_ATTEMPTS,
+  PRIORITY,
+  TIMEOUT_MS,
+  checkPayloadJson,
+  checkQueueName,
+  checkScheduleName,
+  checkTypedWholeNumber,
+  parseWholeNumber,
+  type WholeNumberRange,
+} from '../../shared/core/rules.js';
 import { formatDurationText, parseDurationText } from '../../shared/core/queue-settings.js';
-import type { ScheduleDraft, ScheduleSpecView, ScheduleView } from '../../shared/protocol/models.js';
+import type { CatchUpPolicyView, ScheduleDraft, ScheduleSpecView, ScheduleView } from '../../shared/protocol/models.js';
 import type { ProtocolClient } from '../../shared/protocol/client.js';
 import type { Ctx } from '../context.js';
 import { SchedulesNode, ScheduleNode, describeSchedule, formatTime } from '../tree/schedules.js';
 import { askTaskName } from './enqueue.js';
 import { pickProfile } from './pick.js';
 
-type Step = 'name' | 'when' | 'tz' | 'task' | 'payload' | 'queue';
+type Step = 'name' | 'when' | 'tz' | 'task' | 'payload' | 'queue' | 'priority' | 'attempts' | 'timeout' | 'catchUp' | 'catchUpLimit';
+
+const CATCH_UP: Record<CatchUpPolicyView, string> = {
+  latest: 'Runs the latest missed tick once',
+  none: 'Skips missed ticks',
+  all: 'Runs every missed tick, up to a limit',
+};
 
 const EVERY_EXPECTED = 'every and a duration with a unit: every 30s, every 5m, every 1h';
 const WHEN_PROMPT = `A cron pattern (0 3 * * *, or 6 fields with seconds first) or ${EVERY_EXPECTED}`;
@@ -45,7 +68,10 @@ export async function editSchedule(ctx: Ctx, from: unknown): Promise<void> {
 }
 
 async function scheduleFlow(ctx: Ctx, profile: string, original: ScheduleView | undefined): Promise<void> {
-  const steps: Step[] = original ? ['when', 'tz', 'task', 'payload', 'queue'] : ['name', 'when', 'tz', 'task', 'payload', 'queue'];
+  const steps: Step[] = [
+    ...(original ? [] : ['name' as const]),
+    ...(['when', 'tz', 'task', 'payload', 'queue', 'priority', 'attempts', 'timeout', 'catchUp', 'catchUpLimit'] as const),
+  ];
   const heading = original ? `Edit Schedule ${original.name} in ${profile}` : `Add Schedule to ${profile}`;
   const title = (step: Step, what: string) => `${heading} (${steps.indexOf(step) + 1}/${steps.length}): ${what}`;
   const client = ctx.model.client;
@@ -96,6 +122,45 @@ async function scheduleFlow(ctx: Ctx, profile: string, original: ScheduleView | 
     (t) => checkQueueName(t.trim()),
   );
   if (queue === undefined) return;
+  const priority = await askNumber(
+    title('priority', 'priority?'),
+    original?.priority,
+    PRIORITY,
+    'priority',
+    'Higher runs first: 0-9; empty: 0',
+  );
+  if (priority === null) return;
+  const maxAttempts = await askNumber(
+    title('attempts', 'how many attempts?'),
+    original?.maxAttempts,
+    MAX_ATTEMPTS,
+    'maxAttempts',
+    `Runs of a task before it is dead: 1-1,000; empty: ${DEFAULT_MAX_ATTEMPTS}`,
+  );
+  if (maxAttempts === null) return;
+  const timeoutMs = await askNumber(
+    title('timeout', 'timeout per attempt (ms)?'),
+    original?.timeout,
+    TIMEOUT_MS,
+    'timeout',
+    'A time limit for each attempt, in ms (e.g. 30000); empty: none',
+  );
+  if (timeoutMs === null) return;
+  const catchUp = await askCatchUp(title('catchUp', 'after downtime?'), original?.catchUp ?? 'latest', original !== undefined);
+  if (catchUp === undefined) return;
+  // A limit stored for `all` stays when another policy is chosen (as in the dashboard's form).
+  let catchUpLimit = catchUp !== 'all' ? original?.catchUpLimit : undefined;
+  if (catchUp === 'all') {
+    const limit = await askNumber(
+      title('catchUpLimit', 'run at most how many missed ticks?'),
+      original?.catchUpLimit ?? DEFAULT_CATCH_UP_LIMIT,
+      CATCH_UP_LIMIT,
+      'catchUpLimit',
+      `The most recent missed ticks it runs: 1-1,000; empty: ${DEFAULT_CATCH_UP_LIMIT}`,
+    );
+    if (limit === null) return;
+    catchUpLimit = limit;
+  }
 
   const draft: ScheduleDraft = {
     profile,
@@ -104,7 +169,13 @@ async function scheduleFlow(ctx: Ctx, profile: string, original: ScheduleView | 
     task,
     payloadJson: payloadJson.trim() === '' ? 'null' : payloadJson,
     queue: queue.trim(),
-    ...(original ? kept(original) : {}),
+    catchUp,
+    ...(priority !== undefined ? { priority } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(catchUpLimit !== undefined ? { catchUpLimit } : {}),
+    // Edit keeps whether it is paused (Pause and Resume change that).
+    ...(original ? { paused: original.paused } : {}),
   };
   const saved = await client.request('schedules.save', draft);
   // The profile's Schedules group is read again (if it is shown), whichever way the flow started.
@@ -114,16 +185,35 @@ async function scheduleFlow(ctx: Ctx, profile: string, original: ScheduleView | 
   vscode.window.setStatusBarMessage(`${original ? 'Saved' : 'Added'} schedule ${saved.name}: ${describeSchedule(saved)}`, 5000);
 }
 
-/** What Edit keeps as stored: the fields the steps do not ask. */
-function kept(s: ScheduleView): Partial<ScheduleDraft> {
-  return {
-    ...(s.priority !== undefined ? { priority: s.priority } : {}),
-    ...(s.maxAttempts !== undefined ? { maxAttempts: s.maxAttempts } : {}),
-    ...(s.timeout !== undefined ? { timeoutMs: s.timeout } : {}),
-    catchUp: s.catchUp,
-    catchUpLimit: s.catchUpLimit,
-    paused: s.paused,
-  };
+/** A whole number in `range` (checked with the core's rule, naming `option`), starting from
+ *  `current`; undefined when left empty (the default), null when the flow was cancelled. */
+async function askNumber(
+  title: string,
+  current: number | undefined,
+  range: WholeNumberRange,
+  option: string,
+  prompt: string,
+): Promise<number | undefined | null> {
+  const text = await input(title, current === undefined ? '' : String(current), prompt, (t) =>
+    t.trim() === '' ? undefined : checkTypedWholeNumber(range, t, option),
+  );
+  if (text === undefined) return null;
+  return parseWholeNumber(text);
+}
+
+/** The catch-up policy; the current one (or the default, latest) comes first. */
+async function askCatchUp(title: string, current: CatchUpPolicyView, editing: boolean): Promise<CatchUpPolicyView | undefined> {
+  const order: CatchUpPolicyView[] = [current, ...(['latest', 'none', 'all'] as const).filter((p) => p !== current)];
+  const picked = await vscode.window.showQuickPick(
+    order.map((policy) => ({
+      label: policy,
+      description: policy === current ? (editing ? 'its current policy' : 'the default') : undefined,
+      detail: CATCH_UP[policy],
+      policy,
+    })),
+    { title, ignoreFocusOut: true },
+  );
+  return picked?.policy;
 }
 
 /** `every 5m` → { every }, anything else → { cron } (the preview says whether it is one). */

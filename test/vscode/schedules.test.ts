@@ -164,55 +164,96 @@ test('schedules and running tasks in the Backends tree (code-server)', { skip, t
   await s.step('Add Schedule… takes each field in turn, previews the next runs and names the field of each mistake', async () => {
     titles.length = 0;
     await wb.contextMenu(wb.treeRowNamed('Backends', 'Schedules'), /^Add Schedule/);
-    await wb.waitForQuickInput(/Add Schedule to local \(1\/6\): name/);
+    await wb.waitForQuickInput(/Add Schedule to local \(1\/11\): name/);
     await wb.typeAndSee('bad name!', /name: expected 1-128 letters/);
-    await step(/\(1\/6\): name/, 'hourly');
-    await wb.waitForQuickInput(/\(2\/6\): when/);
+    await step(/\(1\/11\): name/, 'hourly');
+    await wb.waitForQuickInput(/\(2\/11\): when/);
     await wb.typeAndSee('61 * * * *', /spec\.cron: expected a cron pattern/);
     await wb.typeAndSee('every soon', /spec\.every: expected every and a duration/);
     await wb.typeAndSee('*/5 * * * *', /Next runs \(UTC pattern; shown in local time\): .+, .+, .+/);
     await s.shot('schedule-form-preview');
-    await step(/\(2\/6\): when/, null);
-    await wb.waitForQuickInput(/\(3\/6\): in which time zone/);
+    await step(/\(2\/11\): when/, null);
+    await wb.waitForQuickInput(/\(3\/11\): in which time zone/);
     await wb.typeAndSee('Mars/Olympus', /spec\.tz: expected/);
     await wb.typeAndSee('Europe/Berlin', /Next runs \(Europe\/Berlin pattern/);
-    await step(/\(3\/6\): in which time zone/, null);
-    await step(/\(4\/6\): which task/, 'sitq.echo', { pick: true });
-    await wb.waitForQuickInput(/\(5\/6\): the payload/);
+    await step(/\(3\/11\): in which time zone/, null);
+    await step(/\(4\/11\): which task/, 'sitq.echo', { pick: true });
+    await wb.waitForQuickInput(/\(5\/11\): the payload/);
     await wb.typeAndSee('{bad', /payload: expected JSON/);
-    await step(/\(5\/6\): the payload/, '{"n": 3}');
-    await wb.waitForQuickInput(/\(6\/6\): into which queue/);
+    await step(/\(5\/11\): the payload/, '{"n": 3}');
+    await wb.waitForQuickInput(/\(6\/11\): into which queue/);
     await wb.typeAndSee('a.b', /queue: expected a queue name/);
-    await step(/\(6\/6\): into which queue/, 'reports');
+    await step(/\(6\/11\): into which queue/, 'reports');
+    // The numbers: checked with the core's ranges as typed, each mistake naming the option.
+    await wb.waitForQuickInput(/\(7\/11\): priority/);
+    assert.equal(await wb.quickInput().inputValue(), '', 'a new schedule starts with the default priority (empty)');
+    await wb.typeAndSee('10', /priority: expected a priority: a whole number from 0 to 9/);
+    await step(/\(7\/11\): priority/, '7');
+    await wb.waitForQuickInput(/\(8\/11\): how many attempts/);
+    await wb.typeAndSee('0', /maxAttempts: expected a number of attempts: a whole number from 1 to 1,000/);
+    await step(/\(8\/11\): how many attempts/, '5');
+    await wb.waitForQuickInput(/\(9\/11\): timeout/);
+    await wb.typeAndSee('1.5', /timeout: expected a timeout in ms/);
+    await step(/\(9\/11\): timeout/, '30000');
+    await step(/\(10\/11\): after downtime/, 'all', { pick: true });
+    await wb.waitForQuickInput(/\(11\/11\): run at most how many missed ticks/);
+    assert.equal(await wb.quickInput().inputValue(), '100', 'the catch-up limit starts at its default');
+    await wb.typeAndSee('1001', /catchUpLimit: expected a number of ticks: a whole number from 1 to 1,000/);
+    await step(/\(11\/11\): run at most/, '20');
     assert.deepEqual(
       titles.map((t) => /\((\d+)\/(\d+)\)/.exec(t)?.slice(1).join('/')),
-      ['1/6', '2/6', '3/6', '4/6', '5/6', '6/6'],
+      ['1/11', '2/11', '3/11', '4/11', '5/11', '6/11', '7/11', '8/11', '9/11', '10/11', '11/11'],
     );
     await until('hourly is stored', async () => (await queue.getSchedule('hourly')) !== null);
     const stored = (await queue.getSchedule('hourly'))!;
     assert.deepEqual(stored.spec, { cron: '*/5 * * * *', tz: 'Europe/Berlin' });
     assert.deepEqual([stored.task, stored.payload, stored.queue, stored.paused], ['sitq.echo', { n: 3 }, 'reports', false]);
+    assert.deepEqual([stored.priority, stored.maxAttempts, stored.timeout, stored.catchUp, stored.catchUpLimit], [7, 5, 30_000, 'all', 20]);
     await wb.treeRow('Backends', /^\s*hourly\s*next .* · cron \*\/5 \* \* \* \* \(Europe\/Berlin\) → reports/).waitFor({ timeout: 30_000 });
   });
 
   await s.step('Edit Schedule… starts from what is stored; an every schedule skips the time zone, the counter goes on', async () => {
     titles.length = 0;
     await wb.contextMenu(wb.treeRow('Backends', /^\s*hourly\s*next/), /^Edit Schedule/);
-    const first = await wb.waitForQuickInput(/Edit Schedule hourly in local \(1\/5\): when/);
+    const first = await wb.waitForQuickInput(/Edit Schedule hourly in local \(1\/10\): when/);
     assert.equal(await wb.quickInput().inputValue(), '*/5 * * * *', `the stored pattern is the starting value (${first})`);
     await wb.typeAndSee('every 10m', /Next runs: .+, .+, .+/);
-    await step(/\(1\/5\): when/, null);
-    await step(/\(3\/5\): which task/, null);
-    await step(/\(4\/5\): the payload/, null);
-    await step(/\(5\/5\): into which queue/, null);
+    await step(/\(1\/10\): when/, null);
+    await step(/\(3\/10\): which task/, null);
+    await step(/\(4\/10\): the payload/, null);
+    await step(/\(5\/10\): into which queue/, null);
+    // Each number starts from its stored value: changed, kept, emptied (the default again).
+    for (const [n, what, stored, answer] of [
+      [6, 'priority', '7', '2'],
+      [7, 'how many attempts', '5', null],
+      [8, 'timeout', '30000', ''],
+    ] as const) {
+      await wb.waitForQuickInput(new RegExp(`\\(${n}/10\\): ${what}`));
+      assert.equal(await wb.quickInput().inputValue(), stored, `the stored ${what} is the starting value`);
+      await step(new RegExp(`\\(${n}/10\\): ${what}`), answer);
+    }
+    // The stored policy is offered first; Enter keeps it.
+    await wb.waitForQuickInput(/\(9\/10\): after downtime/);
+    const firstRow = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
+    await firstRow.waitFor({ timeout: 10_000 });
+    assert.match((await firstRow.textContent()) ?? '', /^\s*all\s*its current policy/, 'the stored catch-up policy comes first');
+    await step(/\(9\/10\): after downtime/, null);
+    await wb.waitForQuickInput(/\(10\/10\): run at most how many missed ticks/);
+    assert.equal(await wb.quickInput().inputValue(), '20', 'the stored catch-up limit is the starting value');
+    await step(/\(10\/10\): run at most/, '50');
     assert.deepEqual(
       titles.map((t) => /\((\d+)\/(\d+)\)/.exec(t)?.slice(1).join('/')),
-      ['1/5', '3/5', '4/5', '5/5'],
+      ['1/10', '3/10', '4/10', '5/10', '6/10', '7/10', '8/10', '9/10', '10/10'],
     );
     await until('hourly runs every 10 min in the backend', async () => 'every' in ((await queue.getSchedule('hourly'))?.spec ?? {}));
     const stored = (await queue.getSchedule('hourly'))!;
     assert.deepEqual(stored.spec, { every: 600_000 });
     assert.deepEqual([stored.task, stored.payload, stored.queue, stored.paused], ['sitq.echo', { n: 3 }, 'reports', false]);
+    // An emptied timeout is the default again (none); the rest as answered.
+    assert.deepEqual(
+      [stored.priority, stored.maxAttempts, stored.timeout, stored.catchUp, stored.catchUpLimit],
+      [2, 5, undefined, 'all', 50],
+    );
     await wb.treeRow('Backends', /^\s*hourly\s*next .* · every 10 min → reports/).waitFor({ timeout: 30_000 });
   });
 
