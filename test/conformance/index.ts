@@ -16,12 +16,16 @@ import { stateSuite } from './state.js';
 
 export type { ConformanceTarget } from './harness.js';
 
-/** On NATS the rate test is todo: on the loaded 2-core machine (load average 11-14) its 4 worker
- *  processes x concurrency 5 drain at most about 120 tasks/s with no limit at all, and their first
- *  seconds (fresh processes, new consumers) run well under 100/s, so the first 10 s windows hold
- *  910-960 starts whatever the limiter does; later windows hold 976-1,030. The other flow-control
- *  tests run for real on NATS. */
-const NATS_RATE_TODO = 'NATS: under heavy load the fleet itself starts barely 100 tasks/s (its first 10 s: 910-960)';
+/** On NATS the rate test is still todo, though no longer for the fleet's speed: since the claim no
+ *  longer waits for the last batch's completions and a token take serves two claims, the 4 worker
+ *  processes x concurrency 5 have room to spare at the limit (one of them spent 25 ms of a 70 ms
+ *  claim round taking tokens, was 157 of 245). It passed 11 of 13 runs on the loaded machine
+ *  (windows 961-1,042); the 2 failures (897-1,004 and 920-991) came from a stall of the whole fleet
+ *  of about a second while other agents' builds and fleets ran, which the bucket (a quarter second
+ *  of tokens) cannot make up; the fleets of main showed the same dips then (60-80 starts in a
+ *  second). The other flow-control tests run for real on NATS. */
+const NATS_RATE_TODO =
+  'NATS: a stall of the whole fleet of about a second on the loaded machine (2 of 13 runs) loses more than 5 % of a window';
 
 export async function exerciseBackend(target: ConformanceTarget): Promise<void> {
   const skip = target.server ? await serverSkip(target.server) : false;
