@@ -86,3 +86,24 @@ export class TaskReleasedError extends SitqError {
     super('the task was given back unstarted');
   }
 }
+
+/** The task events a Worker emits (its `on(...)` names). */
+export type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost' | 'cancelled';
+
+export interface WorkerEvents {
+  claimed: [WorkerTaskEvent];
+  started: [WorkerTaskEvent];
+  succeeded: [WorkerTaskEvent];
+  /** An attempt failed (it is then either retried or dead). */
+  failed: [WorkerTaskEvent];
+  retried: [WorkerTaskEvent];
+  dead: [WorkerTaskEvent];
+  /** A report was refused because the lease had been lost; another attempt owns the task. */
+  'lease-lost': [WorkerTaskEvent];
+  /** The task was cancelled while it ran: its handler's signal was aborted with
+   *  TaskCancelledError and nothing is reported (the task is already `cancelled`). */
+  cancelled: [WorkerTaskEvent];
+  /** A backend call failed; the worker keeps going and retries. */
+  'backend-error': [Error];
+  warning: [string];
+}

@@ -29,58 +29,25 @@ import { toHandlerMap, type TaskContext, type TaskHandler } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool } from './thread-pool.js';
 import type { ClaimedTask, Completion, TaskErrorInfo, WorkerInfo } from './types.js';
-import { Running, TaskReleasedError, WorkerStoppedError, type WorkerTaskEvent } from './running-task.js';
+import {
+  Running,
+  TaskReleasedError,
+  WorkerStoppedError,
+  type TaskEventName,
+  type WorkerEvents,
+  type WorkerTaskEvent,
+} from './running-task.js';
+import { abortableSleep, watchEventLoop, withinMs } from './timers.js';
+import { Heartbeats } from './worker-heartbeats.js';
 import { validateWorkerOptions, type WorkerOptions } from './worker-options.js';
 
-export type { WorkerTaskEvent } from './running-task.js';
+export type { WorkerEvents, WorkerTaskEvent } from './running-task.js';
 export type { WorkerOptions } from './worker-options.js';
-
-type TaskEventName = 'claimed' | 'started' | 'succeeded' | 'failed' | 'retried' | 'dead' | 'lease-lost' | 'cancelled';
-
-export interface WorkerEvents {
-  claimed: [WorkerTaskEvent];
-  started: [WorkerTaskEvent];
-  succeeded: [WorkerTaskEvent];
-  /** An attempt failed (it is then either retried or dead). */
-  failed: [WorkerTaskEvent];
-  retried: [WorkerTaskEvent];
-  dead: [WorkerTaskEvent];
-  /** A report was refused because the lease had been lost; another attempt owns the task. */
-  'lease-lost': [WorkerTaskEvent];
-  /** The task was cancelled while it ran: its handler's signal was aborted with
-   *  TaskCancelledError and nothing is reported (the task is already `cancelled`). */
-  cancelled: [WorkerTaskEvent];
-  /** A backend call failed; the worker keeps going and retries. */
-  'backend-error': [Error];
-  warning: [string];
-}
 
 /** How long aborted tasks get to end after a stop's timeout. */
 const ABORT_GRACE_MS = 5_000;
 /** The least time a stop gives its final report of results, even when the timeout is used up. */
 const FINAL_FLUSH_MIN_MS = 1_000;
-/**
- * A change in the number of running tasks goes out in a heartbeat this many ms later (the tasks
- * one claim brings start together and go in one), so the tools show it within about a second, not
- * at the next lease renewal (lease / 3: 10 s by default).
- */
-const RUNNING_REPORT_DELAY_MS = 250;
-/** At most one such heartbeat per this many ms (a worker whose count moves all the time, with
- *  short tasks, writes once a second), and none while the count the backend has is right. */
-const RUNNING_REPORT_GAP_MS = 1000;
-
-/** `promise`'s value, or `fallback` after `ms` (the promise keeps running; its outcome is ignored). */
-async function withinMs<T>(promise: Promise<T>, ms: number, fallback?: T): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<T | undefined>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
@@ -117,14 +84,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private timers: NodeJS.Timeout[] = [];
   /** The maintenance round in flight (lease renewals, then the heartbeat), if any. */
   private maintenance: Promise<void> | undefined;
-  /** Heartbeats go out one after the other (each reads the numbers as it is sent), so a slow one
-   *  never lands after a newer one (on NATS each is a compare-and-set on the worker's last). */
-  private beats: Promise<void> = Promise.resolve();
-  private lastRunningReportAt = 0;
-  /** The running count the last heartbeat the backend took carried. */
-  private reportedRunning = 0;
-  private runningReport: NodeJS.Timeout | undefined;
-  private heartbeatsOff = false;
+  private readonly heartbeats: Heartbeats;
   /** Set while a task that came back from an expired lease runs alone, or while the worker waits
    *  for its running tasks to finish (their results recorded) so that such a task can run alone next. */
   private isolating = false;
@@ -141,6 +101,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.maxConcurrency = options.maxConcurrency ?? 10;
     this.pollInterval = options.pollInterval ?? 1000;
     this.leaseMs = options.lease ?? 30_000;
+    this.heartbeats = new Heartbeats({
+      send: async () => {
+        const info = this.info;
+        await this.backend.heartbeat(info, this.leaseMs);
+        return info.running;
+      },
+      running: () => this.running.size,
+      onError: (err) => this.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
+    });
     this.taskTimeout = options.taskTimeout;
     this.logger = options.logger ?? consoleLogger;
     validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout);
@@ -220,7 +189,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.startedAt = Date.now();
     if (this.pool) await this.pool.start();
     await this.tracing.ready();
-    await this.heartbeat();
+    await this.heartbeats.beat();
     await this.controls.start();
     const every = Math.max(20, Math.floor(this.leaseMs / 3));
     this.timers.push(setInterval(() => void this.maintain(), every));
@@ -292,9 +261,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // below and list this stopped worker again until it expired: the removal waits for it, within
     // the same budget as the removal (so stop's bound holds; past it, the beat expires by itself).
     // So would a running-count heartbeat (runningChanged): none starts from here on.
-    this.heartbeatsOff = true;
-    clearTimeout(this.runningReport);
-    await withinMs(Promise.all([this.maintenance, this.beats]), lastBudget);
+    await withinMs(Promise.all([this.maintenance, this.heartbeats.stop()]), lastBudget);
     const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
     // Its maxRunning slots go back with it (queue-controls.ts).
     const giveBackSlots = this.controls
@@ -435,7 +402,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     running.trace = this.tracing.task(record);
     running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
     this.running.set(record.id, running);
-    this.runningChanged();
+    this.heartbeats.runningChanged();
     this.emitTask('claimed', running.event);
     void this.execute(running).finally(() => {
       this.freeSlot(running);
@@ -447,7 +414,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private freeSlot(r: Running): void {
     if (this.running.get(r.event.taskId) === r) {
       this.running.delete(r.event.taskId);
-      this.runningChanged();
+      this.heartbeats.runningChanged();
     }
     if (this.running.size === 0) for (const wake of [...this.idleWaiters]) wake();
     this.wakeClaimLoop();
@@ -624,36 +591,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         });
         for (const r of lost) await this.leaseRefused(r);
       }
-      await this.heartbeat();
+      await this.heartbeats.beat();
     } catch (err) {
       this.backendError(err, 'renewing leases failed; retrying');
     }
-  }
-
-  /** Sends the worker's live numbers, after any heartbeat still on its way. */
-  private heartbeat(): Promise<void> {
-    const sent = this.beats.then(async () => {
-      if (this.heartbeatsOff) return;
-      const info = this.info;
-      await this.backend.heartbeat(info, this.leaseMs);
-      this.reportedRunning = info.running;
-    });
-    this.beats = sent.catch(() => {});
-    return sent;
-  }
-
-  /** The running count changed: a heartbeat carries it (RUNNING_REPORT_DELAY_MS, RUNNING_REPORT_GAP_MS). */
-  private runningChanged(): void {
-    if (this.runningReport || this.heartbeatsOff) return;
-    this.runningReport = setTimeout(
-      () => {
-        this.runningReport = undefined;
-        if (this.heartbeatsOff || this.running.size === this.reportedRunning) return;
-        this.lastRunningReportAt = Date.now();
-        this.heartbeat().catch((err) => this.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'));
-      },
-      Math.max(RUNNING_REPORT_DELAY_MS, this.lastRunningReportAt + RUNNING_REPORT_GAP_MS - Date.now()),
-    );
   }
 
   /** A renewal was refused: the task was cancelled (its marker not seen yet), or its lease lost. */
@@ -739,36 +680,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.logger.warn(`${what}: ${error.message}`);
     if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    // The listener goes when the sleep ends, so a long outage does not pile them up on the signal.
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Calls `onBlocked` when a timer fires far later than asked: the loop was blocked in between. */
-function watchEventLoop(leaseMs: number, onBlocked: (blockedMs: number) => void): NodeJS.Timeout {
-  const tick = 100;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const blocked = Math.round(now - last - tick);
-    last = now;
-    if (blocked > leaseMs / 3) onBlocked(blocked);
-  }, tick);
-  timer.unref();
-  return timer;
 }
 
 /** How much lease a handler must still have to start: a tenth of it, at most 1 s (the next renewal

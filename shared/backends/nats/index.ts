@@ -24,6 +24,7 @@ import type {
   TaskRecord,
   WorkerInfo,
 } from '../../core/types.js';
+import { withinMs } from '../../core/timers.js';
 import { Claimer, type ClaimArgs } from './claim.js';
 import { hostPort, openConnection, probeServer, toNatsError } from './connection.js';
 import { HeldLeases, type Session } from './context.js';
@@ -65,13 +66,6 @@ interface Live {
 
 /** How long nodes() waits for the work stream's info (its leader and replicas). */
 const STREAM_INFO_LIMIT_MS = 500;
-
-/** `promise`'s value, or undefined if it takes longer than `ms`. */
-function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** nats-server's default max_payload. */
 const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -151,7 +145,7 @@ export class NatsBackend implements Backend {
     const probeMs = Math.min(2000, this.options.connectTimeout);
     const [cluster, probes] = await Promise.all([
       live?.connected
-        ? withinMs(STREAM_INFO_LIMIT_MS, live.jsm.streams.info(live.session.names.stream)).then(
+        ? withinMs(live.jsm.streams.info(live.session.names.stream), STREAM_INFO_LIMIT_MS).then(
             (si) => si?.cluster,
             () => undefined,
           )
