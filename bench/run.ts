@@ -8,14 +8,13 @@ import {
   BenchmarkAbortedError,
   compareProfiles,
   compareRuns,
+  emptyReport,
   loadResult,
-  machineInfo,
   runScale,
   runSoak,
   saveResult,
   sweepPools,
   toMarkdown,
-  versionInfo,
   type BenchProgress,
   type BenchReport,
 } from '../shared/bench/index.js';
@@ -134,21 +133,6 @@ if (opts.compare) {
   process.stdout.write(`wrote ${relative(process.cwd(), comparePath)}\n`);
 }
 process.exit(report.results.length + report.sweeps.length + report.soaks.length + (report.scales?.length ?? 0) > 0 ? 0 : 1);
-
-/** A report with this machine's facts and nothing measured yet (the sweep, soak and scale runs fill it). */
-function emptyReport(): BenchReport {
-  return {
-    kind: 'report',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    versions: versionInfo(),
-    settings: undefined,
-    results: [],
-    skipped: [],
-    sweeps: [],
-    soaks: [],
-  };
-}
 
 async function run(): Promise<BenchReport> {
   const hooks = { onProgress: progress, signal: controller.signal };

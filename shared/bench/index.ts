@@ -6,7 +6,7 @@ export { sweepPools, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, type Sweep
 export { rawEnqueueFloor, rawFloor, type FloorOptions } from './floors/index.js';
 export { runSoak, type SoakOptions } from './soak.js';
 export { runScale, SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET, type ScaleOptions } from './scale.js';
-export { saveResult, loadResult, toReport, machineInfo, versionInfo, BenchResultFileError } from './report.js';
+export { saveResult, loadResult, toReport, machineInfo, versionInfo, emptyReport, BenchResultFileError } from './report.js';
 export { toMarkdown, toCsv, type CsvTable } from './export.js';
 export {
   checkTargets,

@@ -147,3 +147,18 @@ export function loadResult(path: string): BenchReport {
   }
   return toReport(data as AnyBenchResult);
 }
+
+/** A report with this machine's facts and nothing measured yet (the sweep, soak and scale runs fill it). */
+export function emptyReport(): BenchReport {
+  return {
+    kind: 'report',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    versions: versionInfo(),
+    settings: undefined,
+    results: [],
+    skipped: [],
+    sweeps: [],
+    soaks: [],
+  };
+}

@@ -46,7 +46,7 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, flags: SweepFlags) => {
         const { io } = ctx;
-        const { BenchmarkAbortedError, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, machineInfo, sweepPools, versionInfo } =
+        const { BenchmarkAbortedError, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, emptyReport, sweepPools, versionInfo } =
           await import('../../bench/index.js');
         const { benchProgress, benchTargets, commandLine, printSkipped, printSweep, saveOutputs } = await import('../bench-view.js');
         const { reachable, skipped } = await benchTargets(ctx, flags.all);
@@ -58,17 +58,7 @@ export function register(program: Command, app: App): void {
         const abort = new AbortController();
         const dispose = onInterrupt(() => abort.abort());
         const progress = benchProgress(io, ctx.json);
-        const report: BenchReport = {
-          kind: 'report',
-          date: new Date().toISOString(),
-          machine: machineInfo(),
-          versions: versionInfo(),
-          settings: undefined,
-          results: [],
-          skipped,
-          sweeps: [],
-          soaks: [],
-        };
+        const report: BenchReport = { ...emptyReport(), skipped };
         try {
           for (const r of reachable) {
             report.sweeps.push(
