@@ -12,6 +12,7 @@ import { CoreClient } from '../../shared/host/client.js';
 import { forkNodeCore } from '../../shared/host/node-child.js';
 import { ProtocolClient } from '../../shared/protocol/client.js';
 import type { QueuesSnapshot } from '../../shared/protocol/models.js';
+import { eventually } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { ROOT } from '../ui/build.js';
 
@@ -82,7 +83,7 @@ describe(
       before(async () => {
         await core.start();
         client = new ProtocolClient(core.openSession());
-        await waitFor(() => client.state === 'open', 20_000);
+        await eventually('the session to open', async () => client.state === 'open', 20_000);
       });
       after(async () => {
         client?.close();
@@ -109,7 +110,7 @@ describe(
           await client.request('profiles.save', { draft: { name: p.name, kind: p.kind, options: p.options, secrets: {} } });
           const watcher = new ProtocolClient(core.openSession());
           try {
-            await waitFor(() => watcher.state === 'open', 20_000);
+            await eventually('the watching session to open', async () => watcher.state === 'open', 20_000);
             let last: QueuesSnapshot | undefined;
             watcher.on('queues', (snap) => (last = snap));
             await watcher.request('watch.set', { profile: p.name });
@@ -125,7 +126,11 @@ describe(
             });
             const worker = await client.request('workers.start', { profile: p.name, queues: [queue], concurrency: 4 });
             try {
-              await waitFor(() => last?.queues.find((q) => q.queue === queue)?.counts.succeeded === 20, 60_000);
+              await eventually(
+                `20 tasks succeeded on ${p.kind}`,
+                async () => last?.queues.find((q) => q.queue === queue)?.counts.succeeded === 20,
+                60_000,
+              );
             } finally {
               await client.request('workers.stop', { id: worker.id, force: true });
             }
@@ -137,10 +142,3 @@ describe(
     });
   },
 );
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !check();) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
