@@ -46,13 +46,22 @@ const servers =
 
 const total = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const failedFiles = [];
+const wallMs = new Map(); // per file, for the closing list of the slowest (where CI's time goes)
 for (const file of chosen) {
+  const started = Date.now();
   const counts = await runFile(file);
+  wallMs.set(file, Date.now() - started);
   for (const key of Object.keys(total)) total[key] += counts[key] ?? 0;
   if ((counts.fail ?? 0) > 0 || (counts.cancelled ?? 0) > 0) failedFiles.push(file);
 }
 await servers?.dispose();
 const failed = total.fail + total.cancelled;
+const slowest = [...wallMs].sort((a, b) => b[1] - a[1]).slice(0, 15);
+if (slowest.length > 1) {
+  const totalS = [...wallMs.values()].reduce((a, b) => a + b, 0) / 1000;
+  console.log(`\nslowest files (of ${wallMs.size}, ${Math.round(totalS)} s in all):`);
+  for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(7)} s  ${relative(root, file)}`);
+}
 if (failedFiles.length) console.log(`\nfailed: ${failedFiles.join(', ')}`);
 console.log(
   `\nsitq: ${total.pass} passed, ${failed} failed, ${total.skipped} skipped${total.todo ? `, ${total.todo} todo (not yet built: see the test names)` : ''}`,
