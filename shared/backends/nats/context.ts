@@ -7,6 +7,7 @@ import type { Names } from './names.js';
 import type { WorkPublisher } from './publish.js';
 import type { RecordStore, Versioned } from './records.js';
 import type { Requester } from './requester.js';
+import type { EventOutbox } from './events.js';
 import type { Scheduler } from './scheduler.js';
 import type { Topology } from './setup.js';
 import type { Lease } from '../../core/types.js';
@@ -22,6 +23,8 @@ export interface Session {
   readonly publisher: WorkPublisher;
   readonly topology: Topology;
   readonly held: HeldLeases;
+  /** Events waiting to share the next request's socket write (events.ts). */
+  readonly outbox: EventOutbox;
   /** Aborted by close(): waiting claims return empty. */
   readonly lifetime: AbortSignal;
   /** `reconnected`: pulls waiting on the server were lost with the old connection. */

@@ -2,7 +2,7 @@
 // durable pull consumer per queue and priority level; the consumer's ack wait is the lease);
 // their records live in a KV bucket, the source of truth, changed only by compare-and-set on
 // the key's revision. See DESIGN.md for how each rule of the contract is met.
-import { subscribeEvents } from './events.js';
+import { EventOutbox, eventSubject, subscribeEvents } from './events.js';
 import { loadNats } from './driver.js';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { EventSink, Unsubscribe } from '../../core/events.js';
@@ -346,6 +346,8 @@ export class NatsBackend implements Backend {
       setMaxListeners(0, controller.signal); // every waiting claim and waitForFinish listens
       const events = new EventEmitter<{ reconnected: [] }>();
       events.setMaxListeners(0);
+      const outbox = new EventOutbox(nc, (queue) => eventSubject(names.stream, queue));
+      requester.beforeSend = () => outbox.flush();
       const session: Session = {
         nc,
         requester,
@@ -357,6 +359,7 @@ export class NatsBackend implements Backend {
         publisher,
         topology,
         held: new HeldLeases(),
+        outbox,
         lifetime: controller.signal,
         events,
       };
@@ -433,6 +436,7 @@ async function shutdown(live: Live): Promise<void> {
   live.session.scheduler.stop();
   live.view.stop();
   live.finishes.stop();
+  live.session.outbox.close();
   live.requester.close();
   await live.nc.close().catch(() => {});
 }

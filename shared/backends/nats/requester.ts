@@ -88,6 +88,9 @@ export class Requester {
   private closed = false;
   /** Until then, re-sends use the short reply timeout (see TROUBLE_WINDOW_MS). */
   private troubleUntil = 0;
+  /** Called right before each request is published: the session's event outbox goes out in the
+   *  same socket write (events.ts). */
+  beforeSend: (() => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -245,6 +248,7 @@ export class Requester {
   }
 
   private send(token: string, p: Pending): void {
+    this.beforeSend?.();
     try {
       this.nc.publish(p.subject, p.data, { reply: `${this.inbox}.${token}`, headers: p.headers });
     } catch (err) {
