@@ -67,8 +67,8 @@ async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<Enqu
 }
 
 /** Publishes the work message of each ready task (earlier runAt first, then the given order) and
- *  indexes each delayed one. */
-async function makeClaimable(s: Session, written: readonly { rec: StoredTask; rev: number; body: Uint8Array }[]): Promise<void> {
+ *  indexes each delayed one. A retry comes back the same way (leases.ts). */
+export async function makeClaimable(s: Session, written: readonly { rec: StoredTask; rev: number; body: Uint8Array }[]): Promise<void> {
   const ready = written.filter((w) => w.rec.state !== 'delayed');
   const later = written.filter((w) => w.rec.state === 'delayed');
   // Within one batch, earlier runAt first (then batch order, kept by the stable sort).

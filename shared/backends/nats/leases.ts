@@ -10,7 +10,8 @@ import { publishEvents } from './events.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Session } from './context.js';
 import { answer, nakConfirmed } from './pull.js';
-import { withoutLease, type StoredTask, type Versioned } from './records.js';
+import { makeClaimable } from './enqueue.js';
+import { encodeRecord, withoutLease, type StoredTask, type Versioned } from './records.js';
 
 /** Compare-and-set retries when another writer got in between (rare: a reclaim, a cancel). */
 const MAX_CONFLICTS = 5;
@@ -49,35 +50,56 @@ export async function updateUnderLease(
 export async function complete(s: Session, completions: readonly Completion[]): Promise<boolean[]> {
   const now = Date.now();
   const done = await Promise.all(completions.map((c) => updateUnderLease(s, c.lease, (rec) => finished(rec, c, now))));
-  const readyNow: Promise<void>[] = [];
+  const retries: Promise<void>[] = [];
   done.forEach((d, i) => {
     if (!d) return;
     s.held.forget(d.before.id);
     const subject = d.before.ackSubject;
-    if (!subject) return;
     const c = completions[i];
-    if (c.outcome === 'succeeded') answer.ack(s.nc, subject);
-    else if (c.outcome === 'dead') answer.term(s.nc, subject);
-    else if (c.runAt > Date.now()) answer.nak(s.nc, subject, c.runAt - Date.now());
-    else readyNow.push(nakConfirmed(s.requester, subject)); // claimable when this returns
+    if (c.outcome === 'retry')
+      retries.push(retryLater(s, d.after, subject)); // claimable (when due) once this returns
+    else if (subject && c.outcome === 'succeeded') answer.ack(s.nc, subject);
+    else if (subject) answer.term(s.nc, subject);
   });
   publishEvents(
     s,
     done.flatMap((d, i) => (d ? [completionWire(completions[i], d.before.queue, now, d.before.attempts)] : [])),
   );
-  await Promise.all(readyNow);
+  await Promise.all(retries);
   return done.map((d) => d !== null);
+}
+
+/**
+ * A retry comes back as a new work message, as an enqueue does: published now when it is due, else
+ * indexed in the delayed index and published when due. Only then is the delivery it ran from
+ * acknowledged. It is not a delayed NAK of that delivery: nats-server before 2.11 can lose the
+ * redelivery of a NAKed message for a whole ack wait, when the redelivery falls due while the
+ * consumer's only waiting pull has just expired (it takes the message off its redelivery queue,
+ * finds no valid pull, and leaves it pending: nats-server 8272e749, "if a message was pulled from
+ * rdq but did not have a valid waiting request we would not redeliver until ackWait expired"), and
+ * every claim that waits sends pulls that expire. A new message is never lost so (the server puts a
+ * first delivery back). If the message or index entry cannot be written, the held delivery brings
+ * the task back instead (a delayed NAK, or after its ack wait).
+ */
+async function retryLater(s: Session, after: Versioned, held: string | undefined): Promise<void> {
+  const back = makeClaimable(s, [{ ...after, body: encodeRecord(after.rec) }]);
+  if (!held) return back;
+  try {
+    await back;
+  } catch {
+    // Not failed for it: the record is written, and a copy that was stored after all is dropped
+    // by the claim that finds the task running under the other delivery.
+    answer.nak(s.nc, held, Math.max(0, after.rec.runAt - Date.now()));
+    return;
+  }
+  answer.ack(s.nc, held);
 }
 
 function finished(rec: StoredTask, c: Completion, now: number): StoredTask {
   // One fresh object per completion, without `delete` (see withoutLease).
-  const { leaseOwner: _o, leaseExpiresAt: _e, leaseSeq: _s, finishedAt: _f, ackSubject, ...base } = rec;
-  if (c.outcome === 'retry') {
-    // The same delivery comes back after the backoff (a delayed NAK): keep its ack subject.
-    const next: StoredTask = { ...base, state: c.runAt > now ? 'delayed' : 'pending', runAt: c.runAt, error: c.error };
-    if (ackSubject !== undefined) next.ackSubject = ackSubject;
-    return next;
-  }
+  const { leaseOwner: _o, leaseExpiresAt: _e, leaseSeq: _s, finishedAt: _f, ackSubject: _a, ...base } = rec;
+  // A retry comes back as a new message (retryLater): the delivery it ran from is answered.
+  if (c.outcome === 'retry') return { ...base, state: c.runAt > now ? 'delayed' : 'pending', runAt: c.runAt, error: c.error };
   if (c.outcome === 'succeeded') return { ...base, state: 'succeeded', result: c.result, finishedAt: c.finishedAt };
   return { ...base, state: 'dead', error: c.error, finishedAt: c.finishedAt };
 }
@@ -88,7 +110,7 @@ export async function renew(s: Session, leases: readonly Lease[], leaseMs: numbe
     const d = await updateUnderLease(s, l, (rec) => ({ ...rec, leaseExpiresAt: now + leaseMs }));
     if (!d) return false;
     // Told to the server right after this write, not after the whole batch: a completion or a
-    // release of this task can only follow the write, so its NAK (a retry's backoff) always
+    // release of this task can only follow the write, so its answer (a release's NAK) always
     // reaches the server after this in-progress and is not reset to a full ack wait by it.
     s.held.remember(d.after);
     if (d.before.ackSubject) answer.working(s.nc, d.before.ackSubject);

@@ -48,9 +48,10 @@ export async function cancelTask(s: Session, taskId: string): Promise<CancelledF
   if (done.before.ackSubject) answer.term(s.nc, done.before.ackSubject);
   else if (done.before.state === 'delayed') {
     s.scheduler.forget(taskId);
-    // Unconditional, and safe so: nothing writes this task's index entry after its cancel (a
-    // requeue publishes a message), and an entry that outlived it only publishes a message that a
-    // claim drops (the record is finished).
+    // Unconditional, and safe so: only a retry recorded before the cancel can write this task's
+    // index entry after it (a requeue publishes a message), and an entry that outlives the cancel
+    // only publishes a message that a claim drops (the record is finished, or runs under another
+    // delivery once requeued).
     await s.meta.remove(metaKeys.delayed(taskId));
   }
   return done.before.state as CancelledFrom;
