@@ -2,6 +2,12 @@ import type { BackoffOptions } from './types.js';
 
 // Frozen: tasks enqueued without their own backoff share this object.
 export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ type: 'exponential', baseMs: 1000, maxMs: 5 * 60_000, jitter: 0.2 });
+const DEFAULT_BACKOFF_JSON = JSON.stringify(DEFAULT_BACKOFF);
+
+/** A task's backoff as JSON text, as the backends store it; the shared default's text is made once. */
+export function backoffJson(backoff: BackoffOptions): string {
+  return backoff === DEFAULT_BACKOFF ? DEFAULT_BACKOFF_JSON : JSON.stringify(backoff);
+}
 
 /** Delay before retry number `attempt` (1 = the retry after the first failure). */
 export function backoffDelay(options: BackoffOptions, attempt: number, random: () => number = Math.random): number {

@@ -141,10 +141,15 @@ export function resolveEnqueueOptions(options: EnqueueOptions | undefined, now: 
   };
 }
 
+/** The last name assertTaskName passed: a producer names the same task call after call. */
+let lastTaskName: string | undefined;
+
 /** Throws unless `name` is a valid task name. */
 export function assertTaskName(name: unknown): asserts name is string {
+  if (name === lastTaskName) return;
   const issue = taskNameIssue(name);
   if (issue) throw new ConfigurationError(issue);
+  lastTaskName = name as string;
 }
 
 /** The record a backend stores for one task (name checked, options resolved, payload already bytes). */

@@ -40,6 +40,8 @@ export interface HistoryWriterOptions {
 export class HistoryWriter {
   /** Counts not yet written, by queue and minute ("queue minute"). */
   private pending = new Map<string, HistoryCounts>();
+  /** The slot record() used last, so a run of calls for one queue builds its key once a minute. */
+  private last = { queue: '', minute: -1, slot: '' };
   /** Counts whose write failed, by state key: written again by the next flush. */
   private leftover = new Map<string, HistoryCounts>();
   private timer: NodeJS.Timeout | undefined;
@@ -59,9 +61,15 @@ export class HistoryWriter {
 
   /** Counts one transition at `at` (epoch ms); `durationMs` for a finished attempt. Cheap: memory only. */
   record(queue: string, event: HistoryEvent, at: number, durationMs?: number, count = 1): void {
-    const slot = `${queue} ${Math.floor(at / MINUTE_MS)}`;
-    let c = this.pending.get(slot);
-    if (!c) this.pending.set(slot, (c = emptyCounts()));
+    const minute = Math.floor(at / MINUTE_MS);
+    // Most calls count the same queue in the same minute as the last: its slot is kept.
+    let c = queue === this.last.queue && minute === this.last.minute ? this.pending.get(this.last.slot) : undefined;
+    if (!c) {
+      const slot = `${queue} ${minute}`;
+      this.last = { queue, minute, slot };
+      c = this.pending.get(slot);
+      if (!c) this.pending.set(slot, (c = emptyCounts()));
+    }
     c[event] += count;
     if (event === 'retried' || event === 'dead') c.failed += count;
     if (durationMs !== undefined) observe(c.duration, durationMs);

@@ -136,8 +136,8 @@ export class TaskQueue {
 
   /** Stores one task and returns its id. Nothing is written if the payload or options are bad. */
   async enqueue<P, R>(task: TaskRef<P, R>, payload: P, options?: EnqueueOptions): Promise<TaskId<R>> {
-    const [id] = await this.enqueueMany(task, [payload], options);
-    return id;
+    const [outcome] = await this.enqueueWithOutcomes(task, [payload], options);
+    return outcome.id as TaskId<R>;
   }
 
   /** Stores many tasks of one kind in one round trip; ids come back in payload order. */

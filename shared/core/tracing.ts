@@ -93,23 +93,23 @@ export class Tracing {
   /** The producer's span around `send`, whose context goes into each task's headers (a header the
    *  caller set wins; a task whose headers would exceed their bound is sent without it). */
   async enqueue<T>(queue: string, tasks: NewTask[], send: () => Promise<T>): Promise<T> {
-    await this.ready();
+    if (this.enabled && api === undefined) await loadApi();
     const otel = this.api;
     if (!otel) return send();
+    // Without a tracer provider the span would be a no-op one carrying the caller's span context
+    // (NoopTracer), so its context propagates exactly as the caller's own does: inject that and
+    // make no span (every enqueue without an SDK paid for a span, a context and a `with`).
+    if (!hasProvider(otel)) {
+      carryContext(otel, otel.context.active(), tasks);
+      return send();
+    }
     const tracer = otel.trace.getTracer(SCOPE);
     const span = tracer.startSpan(`send ${queue}`, {
       kind: otel.SpanKind.PRODUCER,
       attributes: attributes(queue, { 'messaging.operation.type': 'send', 'messaging.batch.message_count': tasks.length }),
     });
     const ctx = otel.trace.setSpan(otel.context.active(), span);
-    const carrier: Record<string, string> = {};
-    otel.propagation.inject(ctx, carrier);
-    if (Object.keys(carrier).length > 0) {
-      for (const t of tasks) {
-        const headers = { ...carrier, ...t.headers };
-        if (headersIssue(headers) === undefined) t.headers = headers;
-      }
-    }
+    carryContext(otel, ctx, tasks);
     if (tasks.length === 1) span.setAttribute('messaging.message.id', tasks[0].id);
     return within(otel, span, ctx, send);
   }
@@ -165,6 +165,18 @@ export class Tracing {
         };
       },
     };
+  }
+}
+
+/** Puts `ctx` into each task's headers as the registered propagator writes it (a header the caller
+ *  set wins; a task whose headers would exceed their bound is sent without it). */
+function carryContext(otel: Api, ctx: Otel.Context, tasks: NewTask[]): void {
+  const carrier: Record<string, string> = {};
+  otel.propagation.inject(ctx, carrier);
+  if (Object.keys(carrier).length === 0) return;
+  for (const t of tasks) {
+    const headers = { ...carrier, ...t.headers };
+    if (headersIssue(headers) === undefined) t.headers = headers;
   }
 }
 
