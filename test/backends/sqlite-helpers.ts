@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteBackend, type SqliteOptions } from '../../shared/backends/sqlite/index.js';
-import { INSERT_COLUMNS, insertValues } from '../../shared/backends/sqlite/rows.js';
+import { INSERT_COLUMNS, INSERT_VALUES, insertValues } from '../../shared/backends/sqlite/rows.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask } from '../../shared/core/types.js';
@@ -56,9 +56,9 @@ export function writeBehindTheBacksBack(path: string, sql: string, ...args: unkn
 /** A pending task, row and count in one transaction, inserted as the backend's enqueue does
  *  (its columns and values from rows.ts), behind its back. */
 export function insertBehindTheBacksBack(path: string, task: NewTask): void {
-  const values = insertValues(task, 1_000_000, 'pending');
+  const values = insertValues(task, 'pending');
   behindTheBacksBack(path, (db) => {
-    db.prepare(`INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`).run(...values);
+    db.prepare(`INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`).run(...values);
     db.prepare(`INSERT INTO sitq_counts (queue, state, n) VALUES (?, 'pending', 1) ON CONFLICT DO UPDATE SET n = n + 1`).run(task.queue);
   });
 }

@@ -7,7 +7,7 @@ import type { CancelledFrom } from '../../core/backend.js';
 import type { EnqueueOutcome, NewTask, TaskState } from '../../core/types.js';
 import { writeTransaction } from './connection.js';
 import type { Counts } from './counts.js';
-import { INSERT_COLUMNS, insertValues, type InsertTuple } from './rows.js';
+import { INSERT_COLUMNS, INSERT_VALUES, insertValues, type InsertTuple } from './rows.js';
 
 export interface EnqueueResult {
   outcomes: EnqueueOutcome[];
@@ -18,7 +18,6 @@ export interface EnqueueResult {
 }
 
 export class Producer {
-  private readonly reserveSeq: Statement<[count: number], { next: number }>;
   private readonly insert: Statement<InsertTuple>;
   private readonly byKey: Statement<[queue: string, key: string], { id: string }>;
   private readonly waitingState: Statement<[id: string], { queue: string; state: TaskState }>;
@@ -31,10 +30,9 @@ export class Producer {
     private readonly counts: Counts,
     private readonly events: EventLog,
   ) {
-    // Enqueue order comes from a counter, not rowid: VACUUM may renumber rowids.
-    this.reserveSeq = db.prepare(`UPDATE sitq_meta SET value = value + ? WHERE key = 'next_seq' RETURNING value AS next`);
+    // The enqueue order (seq) is computed by the INSERT itself (rows.ts).
     this.insert = db.prepare(`
-      INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${Array(15).fill('?').join(', ')})
+      INSERT INTO sitq_tasks (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})
       ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`);
     this.byKey = db.prepare(`SELECT id FROM sitq_tasks WHERE queue = ? AND idempotency_key = ?`);
     this.waitingState = db.prepare(`SELECT queue, state FROM sitq_tasks WHERE id = ? AND state IN ('pending', 'delayed', 'running')`);
@@ -66,16 +64,13 @@ export class Producer {
   }
 
   private enqueueNow(tasks: readonly NewTask[], now: number): EnqueueResult {
-    // The counter holds the next free number; this batch takes the `tasks.length` numbers from it.
-    const next = this.reserveSeq.get(tasks.length)?.next ?? tasks.length + 1;
-    let seq = next - tasks.length;
     const outcomes: EnqueueOutcome[] = [];
     const queues = new Set<string>();
     const counts = this.counts.batch();
     let dueAt = Infinity;
     for (const task of tasks) {
       const state: TaskState = task.runAt > now ? 'delayed' : 'pending';
-      if (this.insert.run(...insertValues(task, seq++, state)).changes === 1) {
+      if (this.insert.run(...insertValues(task, state)).changes === 1) {
         outcomes.push({ id: task.id, created: true });
         queues.add(task.queue);
         counts.add(task.queue, state, 1);

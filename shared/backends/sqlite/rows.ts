@@ -1,4 +1,5 @@
 // The shape of a sitq_tasks row and its mapping to and from the core's TaskRecord.
+import { backoffJson } from '../../core/backoff.js';
 import type { TaskProgress } from '../../core/progress.js';
 import type { BackoffOptions, ClaimedTask, NewTask, TaskErrorInfo, TaskRecord, TaskState } from '../../core/types.js';
 
@@ -31,13 +32,20 @@ export interface TaskRow {
   log_dropped: number;
 }
 
-/** The INSERT in enqueue.ts binds these, in this order (positional: binding by name is slower). */
+/** The INSERT in enqueue.ts binds these, in this order, all but `seq` (which the INSERT computes)
+ *  (positional: binding by name is slower). */
 export const INSERT_COLUMNS =
   'id, seq, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, state, headers';
 
+/** The VALUES of that INSERT: `seq` (enqueue order) is one more than the seq of the table's last row
+ *  by rowid. A new row always takes a rowid above every other (max + 1), so rowid order is
+ *  insertion order among the rows that exist — VACUUM renumbers rowids but keeps their order — and
+ *  the last row holds the highest seq. (It was a counter in sitq_meta: one more statement, and one
+ *  more page written by every enqueue's commit, about a fifth of its time.) */
+export const INSERT_VALUES = `?, coalesce((SELECT seq FROM sitq_tasks ORDER BY rowid DESC LIMIT 1), 0) + 1, ${Array(13).fill('?').join(', ')}`;
+
 export type InsertTuple = [
   id: string,
-  seq: number,
   queue: string,
   name: string,
   payload: Uint8Array,
@@ -53,10 +61,9 @@ export type InsertTuple = [
   headers: string | null,
 ];
 
-export function insertValues(task: NewTask, seq: number, state: TaskState): InsertTuple {
+export function insertValues(task: NewTask, state: TaskState): InsertTuple {
   return [
     task.id,
-    seq,
     task.queue,
     task.name,
     task.payload,
@@ -65,7 +72,7 @@ export function insertValues(task: NewTask, seq: number, state: TaskState): Inse
     task.runAt,
     task.enqueuedAt,
     task.maxAttempts,
-    JSON.stringify(task.backoff),
+    backoffJson(task.backoff),
     task.timeoutMs ?? null,
     task.idempotencyKey ?? null,
     state,

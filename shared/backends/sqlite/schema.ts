@@ -47,6 +47,8 @@ export function migrate(db: Database): void {
         `INSERT INTO sitq_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ).run(SCHEMA_VERSION);
     }
+    // The enqueue-order counter of earlier builds (seq now comes from the last row: rows.ts
+    // INSERT_VALUES); this build neither reads nor writes it, an older process sharing the file does.
     db.prepare(`INSERT INTO sitq_meta (key, value) VALUES ('next_seq', 1) ON CONFLICT (key) DO NOTHING`).run();
   }).immediate();
 }
