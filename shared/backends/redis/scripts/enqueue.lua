@@ -8,6 +8,7 @@
 local base = base_of(KEYS[1])
 local n = tonumber(ARGV[2])
 local now = now_ms()
+event_now = now -- the events' time: the clock read once per call
 local first_seq = redis.call('INCRBY', base .. 'seq', n) - n
 local index_key = KEYS[3]
 local queue_name = ARGV[3 + n * 8]
