@@ -12,6 +12,7 @@ import {
   loadResult,
   runScale,
   runSoak,
+  WORKER_NODE_FLAGS,
   saveResult,
   sweepPools,
   toMarkdown,
@@ -49,6 +50,11 @@ const program = new Command('npm run bench --')
   )
   .addOption(new Option('--sweep', 'run the pool sweep instead of the standard workload').conflicts('soak'))
   .option('--soak', 'run the soak (worker memory over 100,000 tasks) instead of the standard workload')
+  .option(
+    '--soak-node-flags <flags>',
+    `Node flags of the soak's worker process, space-separated, or "none" for Node's defaults (a library user's own process); default "${WORKER_NODE_FLAGS.join(' ')}"`,
+    (value: string) => (value.trim() === 'none' ? [] : value.trim().split(/\s+/)),
+  )
   .addOption(
     new Option(
       '--scale',
@@ -79,6 +85,7 @@ const opts = program.opts<{
   observability: boolean;
   sweep?: boolean;
   soak?: boolean;
+  soakNodeFlags?: string[];
   peers?: boolean;
   scale?: boolean;
   scaleWaiting?: number;
@@ -185,6 +192,7 @@ async function run(): Promise<BenchReport> {
             tasks: opts.tasks ?? 100_000,
             concurrency: opts.concurrency,
             payloadBytes: opts.payloadBytes,
+            workerNodeFlags: opts.soakNodeFlags,
             ...hooks,
           }),
         );

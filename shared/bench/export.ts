@@ -225,6 +225,7 @@ function sweepMarkdown(s: SweepResult): string {
 function soakMarkdown(soaks: readonly SoakResult[]): string {
   const rows = soaks.map((s) => [
     s.profile,
+    s.workerNodeFlags?.length ? s.workerNodeFlags.map((f) => `\`${f}\``).join(' ') : 'none',
     fmt(s.tasks),
     fmt(s.perSec),
     fmt(mib(s.rssStart), 1),
@@ -240,9 +241,22 @@ function soakMarkdown(soaks: readonly SoakResult[]): string {
   return [
     '## Soak (worker memory)',
     '',
-    'The worker runs in a process of its own; memory is read after a forced GC.',
+    'The worker runs in a process of its own (`node --expose-gc` and the flags shown); memory is read after a forced GC.',
     '',
-    table(['profile', 'tasks', 'processing /s', 'RSS start MiB', 'RSS end MiB', 'heap start MiB', 'heap end MiB', 'memory'], rows),
+    table(
+      [
+        'profile',
+        'worker node flags',
+        'tasks',
+        'processing /s',
+        'RSS start MiB',
+        'RSS end MiB',
+        'heap start MiB',
+        'heap end MiB',
+        'memory',
+      ],
+      rows,
+    ),
     '',
     ...samples,
   ].join('\n');

@@ -4,7 +4,7 @@ export { runBenchmark } from './benchmark.js';
 export { compareProfiles, compareRuns, type NamedProfile } from './compare.js';
 export { sweepPools, DEFAULT_POOL_SIZES, DEFAULT_SWEEP_CONCURRENCIES, type SweepOptions } from './sweep.js';
 export { rawEnqueueFloor, rawFloor, type FloorOptions } from './floors/index.js';
-export { runSoak, type SoakOptions } from './soak.js';
+export { runSoak, WORKER_NODE_FLAGS, type SoakOptions } from './soak.js';
 export { runScale, SCALE_CALL_TARGET_MS, SCALE_RATE_TARGET, type ScaleOptions } from './scale.js';
 export { saveResult, loadResult, toReport, machineInfo, versionInfo, emptyReport, BenchResultFileError } from './report.js';
 export { toMarkdown, toCsv, type CsvTable } from './export.js';

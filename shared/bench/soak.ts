@@ -1,7 +1,7 @@
 // runSoak: a long run (100,000 tasks by default) to show a worker's memory stays flat. The worker
 // runs in a process of its own (so the producer's memory is not counted) started with
-// --expose-gc, and reports its RSS and heap after a forced GC: after the warm-up, every tenth of
-// the run, and at the end. The producer keeps a bounded backlog ahead of it.
+// --expose-gc and WORKER_NODE_FLAGS, and reports its RSS and heap after a forced GC: after the
+// warm-up, every tenth of the run, and at the end. The producer keeps a bounded backlog ahead of it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { descriptorOf } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
@@ -14,6 +14,18 @@ import type { FromSoakWorker, ToSoakWorker } from './soak-messages.js';
 import { rate } from './stats.js';
 import { checkSoakTargets } from './targets.js';
 import type { BenchProgress, SoakResult } from './types.js';
+
+/**
+ * The Node flags of a worker process sitq starts itself (this soak's worker; `sitq worker` takes
+ * them through NODE_OPTIONS, see shared/cli/README.md). V8 grows a busy process's young generation
+ * to two 16 MiB semi-spaces (it doubles whenever the bytes that survived scavenges since the last
+ * growth exceed its size, which a long-running worker always reaches) and keeps them while the
+ * process allocates: 31.5 MiB of a worker's ~100 MiB RSS, beside 13-17 MiB of live heap. A 1 MiB
+ * semi-space holds it at 2 MiB; processing speed did not change in interleaved runs
+ * (bench/README.md, "Worker RSS"). A library user's own process keeps Node's default unless it
+ * passes the flag.
+ */
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
 export interface SoakOptions {
   /** Measured tasks. Default 100,000. */
@@ -28,6 +40,9 @@ export interface SoakOptions {
   /** Memory samples besides the first (evenly spaced). Default 10. */
   samples?: number;
   profile?: string;
+  /** Node flags of the worker process besides --expose-gc. Default WORKER_NODE_FLAGS; `[]` runs
+   *  it with Node's defaults, as a library user's own process is. */
+  workerNodeFlags?: readonly string[];
   /** Gives up when the worker finishes nothing for this long (ms). Default 60,000. */
   stallTimeoutMs?: number;
   onProgress?: (progress: BenchProgress) => void;
@@ -84,6 +99,7 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
   const stallMs = options.stallTimeoutMs ?? 60_000;
   const profile = options.profile ?? config.type;
   const task = options.task ?? 'sitq.echo';
+  const workerNodeFlags = [...(options.workerNodeFlags ?? WORKER_NODE_FLAGS)];
   const payload = makePayload(options.payloadBytes ?? 64);
   const { signal } = options;
   const t0 = performance.now();
@@ -99,7 +115,10 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
     await backend.connect();
     const queue = new TaskQueue(backend);
     child = new SoakChild(
-      fork(new URL('./soak-worker.js', import.meta.url), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(new URL('./soak-worker.js', import.meta.url), [], {
+        execArgv: ['--expose-gc', ...workerNodeFlags],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
     );
     await child.request({ type: 'start', config: ns.config, concurrency, queue: BENCH_QUEUE }, 'ready');
 
@@ -146,6 +165,7 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
       startedAt,
       tasks,
       concurrency,
+      workerNodeFlags,
       durationMs: figure.durationMs,
       perSec: figure.perSec,
       succeeded: last.processed - first.processed,

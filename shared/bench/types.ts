@@ -235,6 +235,9 @@ export interface SoakResult {
   startedAt: string;
   tasks: number;
   concurrency: number;
+  /** Node flags the worker process ran with besides --expose-gc (absent in results from before
+   *  they were recorded: none then). */
+  workerNodeFlags?: string[];
   durationMs: number;
   perSec: number;
   succeeded: number;

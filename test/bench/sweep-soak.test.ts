@@ -1,7 +1,7 @@
 // The pool sweep and the soak run on SQLite (no server needed); server sweeps are in servers.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BenchmarkAbortedError, runSoak, sweepPools, toCsv, toMarkdown } from '../../shared/bench/index.js';
+import { BenchmarkAbortedError, runSoak, sweepPools, toCsv, toMarkdown, WORKER_NODE_FLAGS } from '../../shared/bench/index.js';
 import { inPrivateTmpdir } from '../helpers/private-tmpdir.js';
 
 // Each run gets a temp folder of its own (TMPDIR), so another benchmark on the machine writing
@@ -65,6 +65,9 @@ test('soak: the worker runs in its own process; memory sampled after warm-up, ev
     ['worker heap after GC, end - start', 'worker RSS growth, end vs start'],
   );
   assert.match(toMarkdown(s), /## Soak \(worker memory\)/);
+  // The worker process ran with the flags sitq gives its own worker processes, and says so.
+  assert.deepEqual(s.workerNodeFlags, [...WORKER_NODE_FLAGS]);
+  assert.match(toMarkdown(s), /\| sqlite \| `--max-semi-space-size=1` \| 1,000 \|/);
   assert.ok(
     [...seen].some(isBenchDb),
     `the soak wrote its SQLite file to the private temp folder (saw ${[...seen].join(', ') || 'nothing'})`,
