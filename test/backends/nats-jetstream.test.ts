@@ -4,6 +4,7 @@
 // conformance suite and the options.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createInbox } from 'nats';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
 import { metaKeys } from '../../shared/backends/nats/names.js';
 import type { StoredTask } from '../../shared/backends/nats/records.js';
@@ -158,6 +159,58 @@ describe('nats: JetStream mechanics', { skip: sharedSkip }, () => {
       await b.enqueue([first, second]);
       const urgent = newTask({ runAt: now - 60_000 }); // backdated: enqueued after, due before
       await b.enqueue([urgent]);
+      const got = [];
+      for (let i = 0; i < 3; i++) got.push((await b.claim(claimOne))[0]?.record.id);
+      assert.deepEqual(got, [urgent.id, first.id, second.id]);
+    }));
+
+  it('a pull refused with 408 Requests Pending is not the whole backlog: the level stays out of order and is claimed by runAt', () =>
+    withNats({}, async (b, stream) => {
+      const now = Date.now();
+      const [first, second] = [newTask({ runAt: now, enqueuedAt: now }), newTask({ runAt: now, enqueuedAt: now })];
+      await b.enqueue([first, second]);
+      const urgent = newTask({ runAt: now - 60_000 }); // backdated: marks the level out of order
+      await b.enqueue([urgent]);
+      const s = sessionOf(b);
+      assert.equal(s.levels.isOutOfOrder('default', 0), true);
+      const consumer = s.names.consumer('default', 0);
+      await s.topology.ensureConsumer({ queue: 'default', level: 0, consumer }, claimOne.leaseMs);
+      await withClient(async (nc) => {
+        const jsm = await nc.jetstreamManager();
+        const next = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`;
+        const reply = (request: object) => {
+          const sub = nc.subscribe(createInbox(), { max: 1 });
+          nc.publish(next, JSON.stringify(request), { reply: sub.getSubject() });
+          return (async () => {
+            for await (const m of sub) return m;
+            throw new Error('no reply');
+          })();
+        };
+        // Hold open the moment between a message's arrival and its delivery to a waiting pull
+        // (in production: an enqueue or a NAK-back while another worker's claim waits): a holder
+        // keeps the first message at the consumer's max_ack_pending of 1, so the other two wait
+        // undelivered while another worker's pull for 64 waits on the consumer.
+        await jsm.consumers.update(stream, consumer, { max_ack_pending: 1 });
+        const held = await reply({ batch: 1, no_wait: true });
+        assert.equal(held.headers?.get('Sitq-Id'), first.id);
+        const waiter = nc.subscribe(createInbox());
+        nc.publish(next, JSON.stringify({ batch: 64, expires: 60_000 * 1e6 }), { reply: waiter.getSubject() });
+        await nc.flush();
+        // What an immediate pull is answered now: refused, two messages waiting.
+        const probe = await reply({ batch: 64, no_wait: true });
+        assert.deepEqual([probe.headers?.code, probe.headers?.description], [408, 'Requests Pending']);
+        assert.deepEqual(await b.claim(claimOne), []);
+        // A read of the mark sent after the claim is served after any clear the claim sent.
+        const mark = await s.meta.last(metaKeys.level('default', 0), true);
+        assert.equal(mark.entry?.value.length, 1, 'the claim cleared the out-of-order mark');
+        assert.equal(s.levels.isOutOfOrder('default', 0), true);
+        // Let the consumer go: the waiting pull leaves first, the held message goes back.
+        waiter.unsubscribe();
+        await nc.flush();
+        await jsm.consumers.update(stream, consumer, { max_ack_pending: -1 });
+        nc.publish(held.reply!, '-NAK');
+        await nc.flush();
+      });
       const got = [];
       for (let i = 0; i < 3; i++) got.push((await b.claim(claimOne))[0]?.record.id);
       assert.deepEqual(got, [urgent.id, first.id, second.id]);

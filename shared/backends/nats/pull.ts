@@ -167,12 +167,19 @@ function isDelivery(m: Msg): boolean {
   return m.reply?.startsWith('$JS.ACK.') === true;
 }
 
-/** How a status message ends a pull: 404 no messages / 408 request over mean the backlog is
- *  exhausted, 503 that the consumer is missing; 100 (heartbeat) does not end it. */
+/** How a status message ends a pull (nats-server 2.9, consumer.go). Only the server's word that
+ *  nothing more is waiting makes the pull _exhausted_ (its batch held the level's whole backlog):
+ *  `404 No Messages` (nothing pending when the request came) or `408 Request Timeout` (a one-shot
+ *  pull that got messages reached the end of the stream, or a waiting pull expired with nothing).
+ *  Not `408 Requests Pending`: messages are waiting, but the pulls already waiting on the consumer
+ *  (another worker's claim) asked for more than there are, so this request was refused unserved.
+ *  Nor `408 Interest Expired` or a 409 (refused, leadership change, consumer deleted). 503: the
+ *  consumer is missing. 100 (heartbeat) does not end it. */
 function statusEnd(m: Msg): { exhausted: boolean; missing: boolean } | null {
   const code = m.headers?.code ?? 0;
   if (code === 100) return null;
-  return { exhausted: code === 404 || code === 408, missing: code === 503 };
+  const exhausted = code === 404 || (code === 408 && m.headers?.description === 'Request Timeout');
+  return { exhausted, missing: code === 503 };
 }
 
 function toDelivery(m: Msg, source: Source): Delivery {
