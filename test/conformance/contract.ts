@@ -391,6 +391,55 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.deepEqual(after?.counts, { pending: 3, delayed: 1, running: 1, succeeded: 0, dead: 0, cancelled: 0 });
       }));
 
+    it('a page near the end of a listing (read from the other end) is the same slice of the newest-first order', () =>
+      withBackend(target, async (b) => {
+        // Tasks in every state, in two queues, several sharing an enqueue time (a tie the order breaks).
+        const at = Date.now();
+        const tied = Array.from({ length: 9 }, () => newTask({ queue: 'paging', enqueuedAt: at, runAt: at }));
+        const later = Array.from({ length: 14 }, (_, i) => newTask({ queue: i % 3 === 0 ? 'paging-other' : 'paging' }));
+        const delayed = Array.from({ length: 3 }, () => newTask({ queue: 'paging', runAt: Date.now() + 60_000 }));
+        const soonDue = Array.from({ length: 2 }, () => newTask({ queue: 'paging', runAt: Date.now() + 200 }));
+        await b.enqueue(tied);
+        await b.enqueue(later);
+        await b.enqueue([...delayed, ...soonDue]);
+        const claimed = await b.claim({ ...claimAll, queues: ['paging'], max: 8 });
+        assert.equal(claimed.length, 8);
+        await b.complete([
+          ...claimed
+            .slice(0, 4)
+            .map((c) => ({ lease: c.lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: Date.now() })),
+          { lease: claimed[4].lease, outcome: 'dead', error: { name: 'E', message: 'x' }, finishedAt: Date.now() },
+        ]);
+        await b.cancel(later[1].id);
+        await sleep(400); // soonDue's time has come: they read as pending (or were promoted to it)
+
+        const queueCounts = (await b.counts()).find((c) => c.queue === 'paging')?.counts;
+        for (const queue of ['paging', undefined]) {
+          for (const state of [undefined, 'pending', 'delayed', 'running', 'succeeded', 'dead', 'cancelled'] as const) {
+            const filter = { queue, state };
+            const whole = await b.listTasks({ ...filter, limit: 1000 });
+            const ids = whole.tasks.map((t) => t.id);
+            assert.equal(whole.total, ids.length, `total of ${JSON.stringify(filter)}`);
+            if (queue !== undefined && state !== undefined)
+              assert.equal(queueCounts?.[state], ids.length, `counts() against the listing of ${state}`);
+            for (const limit of [1, 4, 7]) {
+              for (let offset = 0; offset <= ids.length + 1; offset++) {
+                const page = await b.listTasks({ ...filter, limit, offset });
+                assert.equal(page.total, ids.length, `total of ${JSON.stringify(filter)} at offset ${offset}`);
+                assert.deepEqual(
+                  page.tasks.map((t) => t.id),
+                  ids.slice(offset, offset + limit),
+                  `${JSON.stringify(filter)} limit ${limit} offset ${offset}`,
+                );
+              }
+            }
+          }
+        }
+        const all = await b.listTasks({ queue: 'paging', limit: 1000 });
+        assert.equal(all.total, 23);
+        for (const t of tied) assert.ok(all.tasks.some((r) => r.id === t.id));
+      }));
+
     it('searches tasks by id, name, error or JSON payload text, ignoring case, in pages and with the filters', () =>
       withBackend(target, async (b) => {
         const mail = newTask({ queue: 'search', name: 'mail.send', payload: jsonSerializer.serialize({ to: 'Alice@Example.com' }) });

@@ -1,7 +1,9 @@
 // Reading: single tasks, pages of tasks, per-queue counts, queue names. Counts and paging totals
 // come from the sitq_counts table (see counts.ts) and a live count of running tasks, so they cost
-// the same with 100 or 1,000,000 tasks.
+// the same with 100 or 1,000,000 tasks; a page is read from the nearer end of its listing
+// (core/paging.ts), so the last page costs what the first does.
 import { checkListQuery } from '../../core/rules.js';
+import { newestFirst, pageWindow } from '../../core/paging.js';
 import type { Database, Statement } from './driver.js';
 import { searchNeedle } from '../../core/task-search.js';
 import {
@@ -97,13 +99,19 @@ export class Inspector {
         total: statements.total.get(params)?.n ?? 0,
       }))();
     }
-    const rows = this.page(byQueue, query.state).all(pageParams);
-    let total = 0;
-    for (const [queue, counts] of this.snapshot()) {
-      if (byQueue && queue !== query.queue) continue;
-      total += query.state !== undefined ? counts[query.state] : Object.values(counts).reduce((a, b) => a + b, 0);
-    }
-    return { tasks: rows.map(toRecord), total };
+    // The total first, then the page from the nearer end (core/paging.ts): OFFSET walks every
+    // skipped index entry. One read transaction, so the page agrees with the total it was placed by.
+    return this.db.transaction(() => {
+      let total = 0;
+      for (const [queue, counts] of this.readCounts()) {
+        if (byQueue && queue !== query.queue) continue;
+        total += query.state !== undefined ? counts[query.state] : Object.values(counts).reduce((a, b) => a + b, 0);
+      }
+      const window = pageWindow(total, offset, limit);
+      if (window.limit === 0) return { tasks: [], total };
+      const rows = this.page(byQueue, query.state, window.oldestFirst).all({ ...pageParams, offset: window.offset, limit: window.limit });
+      return { tasks: newestFirst(window, rows).map(toRecord), total };
+    })();
   }
 
   counts(now: number): QueueCounts[] {
@@ -160,25 +168,39 @@ export class Inspector {
     return statements;
   }
 
-  /** Newest first. The state is written into the SQL (it is one of six checked names) so that the
-   *  planner can match the partial index for dead and cancelled tasks. */
-  private page(byQueue: boolean, state: TaskState | undefined): Statement<[PageParams], TaskRow> {
-    const key = `${byQueue}:${state ?? ''}`;
+  /** Newest first, or oldest first for a page nearer the end. */
+  private page(byQueue: boolean, state: TaskState | undefined, oldestFirst: boolean): Statement<[PageParams], TaskRow> {
+    const key = `${byQueue}:${state ?? ''}:${oldestFirst}`;
     let statement = this.pages.get(key);
     if (!statement) {
-      const where: string[] = [];
-      if (byQueue) where.push('queue = :queue');
-      // `+state` keeps the planner off the claim-side partial indexes, which are not in id order.
-      // For dead and cancelled, the partial index's own condition is repeated word for word: SQLite
-      // uses a partial index only when the query's WHERE contains it.
-      if (state !== undefined) where.push(INDEXED_STATES.has(state) ? `${FAILED_CONDITION} AND state = '${state}'` : `+state = '${state}'`);
-      const index =
-        state !== undefined && INDEXED_STATES.has(state) ? 'INDEXED BY sitq_tasks_failed' : byQueue ? 'INDEXED BY sitq_tasks_queue' : '';
+      const { index, where } = listingPath(byQueue, state);
       statement = this.db.prepare(
-        `SELECT ${this.listing} FROM sitq_tasks ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT :limit OFFSET :offset`,
+        `SELECT ${this.listing} FROM sitq_tasks ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${oldestFirst ? 'ASC' : 'DESC'} LIMIT :limit OFFSET :offset`,
       );
       this.pages.set(key, statement);
     }
     return statement;
   }
+}
+
+/**
+ * The index a listing walks in id order, and its conditions. The state is written into the SQL
+ * (it is one of six checked names), and a partial index's own condition is repeated word for word:
+ * SQLite uses a partial index only when the query's WHERE contains it.
+ * - pending tasks of a queue: sitq_tasks_pending (queue, id), which holds nothing else, so a page
+ *   costs the same however many finished tasks sit at either end of the queue;
+ * - running tasks: the leases index, which holds only them (as many as the workers' concurrency),
+ *   sorted by id;
+ * - dead and cancelled: sitq_tasks_failed (state, id);
+ * - any other filter walks the queue's index (queue, id), or the primary key, skipping the tasks
+ *   in other states (`+state` keeps the planner off the claim-side indexes, not in id order).
+ */
+function listingPath(byQueue: boolean, state: TaskState | undefined): { index: string; where: string[] } {
+  const where: string[] = byQueue ? ['queue = :queue'] : [];
+  if (state === 'pending' && byQueue) return { index: 'INDEXED BY sitq_tasks_pending', where: [...where, `state = 'pending'`] };
+  if (state === 'running') return { index: 'INDEXED BY sitq_tasks_leases', where: [...where, `state = 'running'`] };
+  if (state !== undefined && INDEXED_STATES.has(state))
+    return { index: 'INDEXED BY sitq_tasks_failed', where: [...where, `${FAILED_CONDITION} AND state = '${state}'`] };
+  if (state !== undefined) where.push(`+state = '${state}'`);
+  return { index: byQueue ? 'INDEXED BY sitq_tasks_queue' : '', where };
 }

@@ -11,6 +11,7 @@ const MIGRATIONS = [
   '004-state.sql',
   '005-retention.sql',
   '006-events.sql',
+  '007-pending-listing.sql',
 ] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
