@@ -2,33 +2,29 @@
 // ordered consumer on the records bucket (last value per key, then every change), started on
 // the first read and kept up to date afterwards. Each read first waits until the view has
 // caught up with the bucket's last write, so it sees everything written before it was called.
-// The first read replays one small header per task; later reads cost one round trip.
+// The first read replays one small header per task; later reads cost one round trip. The view
+// keeps its entries indexed per queue and state as they change (task-index.ts), so a count costs
+// a lookup per queue and state and a page the page, not a walk of every task.
 import type { PruneOptions } from '../../core/backend.js';
 import { checkListQuery } from '../../core/rules.js';
 import type { JetStreamClient, JetStreamManager, JetStreamSubscription, JsMsg } from 'nats';
 import { natsDriver } from './driver.js';
-import { emptyCounts, isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
+import { isFinished, type ListTasksQuery, type QueueCounts, type TaskRecord } from '../../core/types.js';
 import type { Names } from './names.js';
 import { withoutLog } from '../../core/progress.js';
 import { searchCandidates, searchNeedle } from '../../core/task-search.js';
-import { parseSummary, publicRecord, SUMMARY_HEADER, visibleState, type RecordStore, type Summary } from './records.js';
-
-interface Entry extends Summary {
-  id: string;
-  rev: number;
-}
+import { parseSummary, publicRecord, SUMMARY_HEADER, type RecordStore } from './records.js';
+import { TaskIndex, type Entry } from './task-index.js';
 
 /** Longest a read waits for the view to catch up before answering with what it has. */
 const CATCH_UP_MS = 5000;
 
 export class TaskView {
-  private readonly entries = new Map<string, Entry>();
+  private readonly index = new TaskIndex();
   private sub: JetStreamSubscription | undefined;
   private starting: Promise<void> | undefined;
   private seenSeq = 0;
   private waiters: { seq: number; resolve: () => void }[] = [];
-  /** Ids newest first; rebuilt only when tasks appear or disappear. */
-  private sorted: Entry[] | undefined;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -48,20 +44,8 @@ export class TaskView {
   async counts(extraQueues: readonly string[]): Promise<QueueCounts[]> {
     await this.catchUp();
     const now = Date.now();
-    const byQueue = new Map<string, QueueCounts>();
-    const row = (queue: string) => {
-      let r = byQueue.get(queue);
-      if (!r) byQueue.set(queue, (r = { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
-      return r;
-    };
-    for (const q of extraQueues) row(q);
-    for (const e of this.entries.values()) {
-      const r = row(e.queue);
-      const state = visibleState(e.state, e.runAt, now);
-      r.counts[state]++;
-      if (state === 'pending') r.oldestPendingAgeMs = Math.max(r.oldestPendingAgeMs, now - e.runAt);
-    }
-    return [...byQueue.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+    this.index.settle(now);
+    return this.index.counts(extraQueues, now);
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: TaskRecord[]; total: number }> {
@@ -69,27 +53,24 @@ export class TaskView {
     const needle = searchNeedle(query.search);
     await this.catchUp();
     const now = Date.now();
-    const listed = this.newestFirst().filter(
-      (e) =>
-        (query.queue === undefined || e.queue === query.queue) &&
-        (query.state === undefined || visibleState(e.state, e.runAt, now) === query.state),
-    );
-    const read = async (entries: readonly Entry[]) =>
-      (await Promise.all(entries.map((e) => this.store.get(e.id)))).map((v) => (v === null ? null : publicRecord(v.rec, now)));
+    this.index.settle(now);
+    const listed = this.index.listing(query.queue, query.state);
+    const read = async (entries: readonly { entry: Entry }[]) =>
+      (await Promise.all(entries.map((l) => this.store.get(l.entry.id)))).map((v) => (v === null ? null : publicRecord(v.rec, now)));
     // A search reads each listed task's record (the local view holds summaries only).
     if (needle !== undefined) {
-      const found = await searchCandidates(listed, read, needle, { offset, limit });
+      const found = await searchCandidates(listed?.toArray() ?? [], read, needle, { offset, limit });
       return { tasks: found.tasks.map(withoutLog), total: found.total };
     }
-    const tasks = (await read(listed.slice(offset, offset + limit))).filter((r): r is TaskRecord => r !== null).map(withoutLog);
-    return { tasks, total: listed.length };
+    const tasks = (await read(listed?.slice(offset, limit) ?? [])).filter((r): r is TaskRecord => r !== null).map(withoutLog);
+    return { tasks, total: listed?.size ?? 0 };
   }
 
   /** Finished tasks older than `olderThanMs`: ids with the revision to delete them at. */
   async finishedBefore(olderThanMs: number, queue: string | undefined): Promise<Entry[]> {
     await this.catchUp();
     const cutoff = Date.now() - olderThanMs;
-    return [...this.entries.values()].filter(
+    return [...this.index.entries()].filter(
       (e) => isFinished(e.state) && (e.finishedAt ?? 0) <= cutoff && (queue === undefined || e.queue === queue),
     );
   }
@@ -98,7 +79,7 @@ export class TaskView {
    *  state beyond its keepNewest newest or finished before finishedBefore, at most limit. */
   async oldestFinished({ queue, state, finishedBefore, keepNewest, limit }: PruneOptions): Promise<Entry[]> {
     await this.catchUp();
-    const matching = [...this.entries.values()]
+    const matching = [...this.index.entries()]
       .filter((e) => e.queue === queue && e.state === state)
       .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let n = keepNewest === undefined ? 0 : matching.length - keepNewest;
@@ -110,12 +91,7 @@ export class TaskView {
   }
 
   forget(id: string): void {
-    if (this.entries.delete(id)) this.sorted = undefined;
-  }
-
-  private newestFirst(): Entry[] {
-    this.sorted ??= [...this.entries.values()].sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return this.sorted;
+    this.index.delete(id);
   }
 
   private async catchUp(): Promise<void> {
@@ -158,15 +134,8 @@ export class TaskView {
     const summary = m.headers?.get(SUMMARY_HEADER);
     if (op === 'DEL' || op === 'PURGE' || !summary) this.forget(id);
     else {
-      const known = this.entries.get(id);
-      if (!known) {
-        this.entries.set(id, { ...parseSummary(summary), id, rev: m.seq });
-        this.sorted = undefined;
-      } else if (known.rev < m.seq) {
-        // Updated in place: the sorted listing holds this same object, and its id (the sort key)
-        // never changes, so the listing stays valid and shows the new state.
-        Object.assign(known, parseSummary(summary), { id, rev: m.seq });
-      }
+      const known = this.index.get(id);
+      if (!known || known.rev < m.seq) this.index.put({ ...parseSummary(summary), id, rev: m.seq }, Date.now());
     }
     this.seenSeq = Math.max(this.seenSeq, m.seq);
     if (this.waiters.length) {
