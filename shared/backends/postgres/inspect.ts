@@ -1,6 +1,18 @@
-// Reading: single tasks, listings and per-queue counts.
+// Reading: single tasks, listings and per-queue counts. Counts and listing totals sum the count rows
+// that the tasks table's triggers write (migration 007), and a page is read from the nearer end of
+// its listing, so neither walks every task.
 import { checkListQuery } from '../../core/rules.js';
-import { emptyCounts, type ListTasksQuery, type QueueCounts, type TaskPage, type TaskRecord, type TaskState } from '../../core/types.js';
+import {
+  emptyCounts,
+  isFinished,
+  type ListTasksQuery,
+  type QueueCounts,
+  type StateCounts,
+  type TaskPage,
+  type TaskRecord,
+  type TaskState,
+} from '../../core/types.js';
+import { newestFirst, pageWindow } from '../../core/paging.js';
 import type { Context } from './claim.js';
 import { toRecord } from './rows.js';
 import { LISTING_COLUMNS, NOW, RECORD_COLUMNS, stateCondition } from './sql.js';
@@ -16,26 +28,54 @@ export async function getTask(ctx: Context, taskId: string): Promise<TaskRecord 
 }
 
 export async function listQueues(ctx: Context): Promise<string[]> {
-  const { rows } = await ctx.pool.query<{ queue: string }>({ text: `SELECT DISTINCT queue FROM ${ctx.tables.tasks} ORDER BY queue` });
-  return rows.map((row) => row.queue);
+  return [...(await storedCounts(ctx)).keys()].sort(byteOrder);
+}
+
+/**
+ * Per queue with any task, its counts: the sums of the count rows (migration 007), with delayed
+ * tasks due by now read as pending (as RECORD_COLUMNS reads them). O(count rows), a few per queue
+ * and state, not O(tasks).
+ */
+async function storedCounts(ctx: Context, queue?: string): Promise<Map<string, StateCounts>> {
+  const { rows } = await ctx.pool.query<{ queue: string; state: TaskState; n: number; due: number }>({
+    text: `SELECT queue, state, sum(n)::bigint AS n, coalesce(sum(n) FILTER (WHERE state = 'delayed' AND run_at <= ${NOW}), 0)::bigint AS due
+      FROM ${ctx.tables.counts} ${queue !== undefined ? 'WHERE queue = $1' : ''} GROUP BY queue, state`,
+    values: queue !== undefined ? [queue] : [],
+  });
+  const byQueue = new Map<string, StateCounts>();
+  for (const row of rows) {
+    if (row.n === 0) continue;
+    let counts = byQueue.get(row.queue);
+    if (!counts) byQueue.set(row.queue, (counts = emptyCounts()));
+    counts[row.state] += row.n - row.due;
+    counts.pending += row.due;
+  }
+  for (const [name, counts] of byQueue) if (Object.values(counts).every((n) => n === 0)) byQueue.delete(name);
+  return byQueue;
 }
 
 export async function counts(ctx: Context): Promise<QueueCounts[]> {
-  const { rows } = await ctx.pool.query<{ queue: string; state: TaskState; n: number; oldest_age: number | null }>({
-    text: `SELECT t.queue, s.state, count(*) AS n,
-        ${NOW} - min(t.run_at) FILTER (WHERE s.state = 'pending') AS oldest_age
-      FROM ${ctx.tables.tasks} t,
-        LATERAL (SELECT CASE WHEN t.state = 'delayed' AND t.run_at <= ${NOW} THEN 'pending' ELSE t.state END AS state) s
-      GROUP BY t.queue, s.state ORDER BY t.queue`,
+  const byQueue = await storedCounts(ctx);
+  return Promise.all(
+    [...byQueue.keys()].sort(byteOrder).map(async (queue) => {
+      const counts = byQueue.get(queue) ?? emptyCounts();
+      return { queue, counts, oldestPendingAgeMs: counts.pending > 0 ? await oldestPendingAge(ctx, queue) : 0 };
+    }),
+  );
+}
+
+/** The age of a queue's oldest task that reads as pending: per priority level (0-9) the first
+ *  not running and due entry of tasks_unfinished in run_at order, as nextDueIn (claim.ts) reads it. */
+async function oldestPendingAge(ctx: Context, queue: string): Promise<number> {
+  const { rows } = await ctx.pool.query<{ age: number | null }>({
+    name: 'sitq_oldest_pending',
+    text: `SELECT ${NOW} - min(d.run_at) AS age FROM generate_series(0, 9) AS p(priority),
+        LATERAL (SELECT t.run_at FROM ${ctx.tables.tasks} t
+          WHERE t.queue = $1 AND t.priority = p.priority AND t.finished_at IS NULL AND t.state <> 'running' AND t.run_at <= ${NOW}
+          ORDER BY t.run_at LIMIT 1) d`,
+    values: [queue],
   });
-  const byQueue = new Map<string, QueueCounts>();
-  for (const row of rows) {
-    let entry = byQueue.get(row.queue);
-    if (!entry) byQueue.set(row.queue, (entry = { queue: row.queue, counts: emptyCounts(), oldestPendingAgeMs: 0 }));
-    entry.counts[row.state] = row.n;
-    if (row.oldest_age !== null) entry.oldestPendingAgeMs = Math.max(0, row.oldest_age);
-  }
-  return [...byQueue.values()];
+  return Math.max(0, rows[0]?.age ?? 0);
 }
 
 export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<TaskPage> {
@@ -49,21 +89,55 @@ export async function listTasks(ctx: Context, query: ListTasksQuery): Promise<Ta
   if (query.state !== undefined) {
     if (query.state !== 'pending' && query.state !== 'delayed') values.push(query.state);
     where.push(stateCondition(query.state, `$${values.length}`));
+    // Implied by the state; written out so that the planner walks tasks_unfinished_id or
+    // tasks_finished_id (migration 007), which hold only the queue's tasks of that side.
+    where.push(isFinished(query.state) ? 't.finished_at IS NOT NULL' : 't.finished_at IS NULL');
   }
   const needle = searchNeedle(query.search);
   if (needle !== undefined) {
+    // A search reads every task of the filter (no index helps a substring), for the page and the count.
     values.push(needle);
     where.push(searchCondition(`$${values.length}`));
+    const filter = `WHERE ${where.join(' AND ')}`;
+    const [page, total] = await Promise.all([
+      ctx.pool.queryArrays({
+        text: `SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ${order(false)} LIMIT ${limit} OFFSET ${offset}`,
+        values,
+      }),
+      ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),
+    ]);
+    return { tasks: page.map(toRecord), total: total.rows[0]?.n ?? 0 };
   }
+  // The total from the counts, then the page from the nearer end (core/paging.ts).
+  let total = 0;
+  for (const counts of (await storedCounts(ctx, query.queue)).values()) {
+    total += query.state !== undefined ? counts[query.state] : Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+  const window = pageWindow(total, offset, limit);
+  if (window.limit === 0) return { tasks: [], total };
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const [page, total] = await Promise.all([
-    ctx.pool.queryArrays({
-      text: `SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ORDER BY t.id DESC LIMIT ${limit} OFFSET ${offset}`,
-      values,
-    }),
-    ctx.pool.query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${ctx.tables.tasks} t ${filter}`, values }),
-  ]);
-  return { tasks: page.map(toRecord), total: total.rows[0]?.n ?? 0 };
+  const page = `LIMIT ${window.limit} OFFSET ${window.offset}`;
+  // All of a queue's tasks: its unfinished and its finished ones merged in id order, each side off
+  // its own index, so neither side's tasks are walked past to reach the other's.
+  const text =
+    query.queue !== undefined && query.state === undefined
+      ? `SELECT * FROM (
+          SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} AND t.finished_at IS NULL
+          UNION ALL
+          SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} AND t.finished_at IS NOT NULL
+        ) t ${order(window.oldestFirst)} ${page}`
+      : `SELECT ${LISTING_COLUMNS} FROM ${ctx.tables.tasks} t ${filter} ${order(window.oldestFirst)} ${page}`;
+  const rows = await ctx.pool.queryArrays({ text, values });
+  return { tasks: newestFirst(window, rows).map(toRecord), total };
+}
+
+function order(oldestFirst: boolean): string {
+  return `ORDER BY t.id ${oldestFirst ? 'ASC' : 'DESC'}`;
+}
+
+/** COLLATE "C" order, as the queue column sorts. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** task-search.ts's rule in SQL: id, name, the error's name or message, or a JSON payload's text

@@ -73,12 +73,14 @@ export interface Tables {
   workers: string;
   /** The coordination state (state.ts). */
   state: string;
+  /** Per-queue, per-state count changes, summed by readers (migration 007, inspect.ts). */
+  counts: string;
   channel: string;
 }
 
 export function tablesOf(schema: string): Tables {
   const q = quoteIdent(schema);
-  return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, state: `${q}.state`, channel: channelOf(schema) };
+  return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, state: `${q}.state`, counts: `${q}.counts`, channel: channelOf(schema) };
 }
 
 /** A notification of one task event (core/events.ts's wire form) on the schema's channel, for a
