@@ -209,7 +209,7 @@ describe('postgres backend', { skip }, () => {
         );
         assert.deepEqual(
           rows.map((r) => r.table_name),
-          ['migrations', 'state', 'tasks', 'workers'],
+          ['counts', 'migrations', 'state', 'tasks', 'workers'],
         );
         const versions = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
         assert.ok(MIGRATIONS.length >= 2);
@@ -264,6 +264,8 @@ describe('postgres backend', { skip }, () => {
         await backend.connect();
         try {
           assert.equal((await backend.getTask(task.id))?.state, 'pending');
+          // Migration 007 counted the tasks already there.
+          assert.equal((await backend.counts()).find((q) => q.queue === task.queue)?.counts.pending, 1);
           assert.deepEqual(await backend.setState('queues/default', '{"paused":true}', 0), {
             key: 'queues/default',
             value: '{"paused":true}',
@@ -283,6 +285,61 @@ describe('postgres backend', { skip }, () => {
         await old.end();
       }
     });
+
+    it('counts stay exact while claims, completions and folds of the count rows run at once (migration 007)', () =>
+      withPostgres({}, async (backend, schema) => {
+        const queues = ['fold-a', 'fold-b'];
+        for (let i = 0; i < 20; i++) await backend.enqueue(Array.from({ length: 15 }, (_, j) => newTask({ queue: queues[j % 2] })));
+        await backend.enqueue([newTask({ queue: 'fold-a', runAt: Date.now() + 60_000 })]);
+        const folder = new pg.Client(SERVER);
+        await folder.connect();
+        let working = true;
+        try {
+          const folds = (async () => {
+            while (working) await folder.query(`SELECT "${schema}".fold_counts()`);
+          })();
+          await Promise.all(
+            Array.from({ length: 4 }, async (_, w) => {
+              for (;;) {
+                const claimed = await backend.claim({ workerId: `w${w}`, queues, max: 5, leaseMs: 30_000 });
+                if (claimed.length === 0) return;
+                const finishedAt = Date.now();
+                await backend.complete(
+                  claimed.map((c, i) =>
+                    i === 0
+                      ? { lease: c.lease, outcome: 'dead' as const, error: { name: 'E', message: 'x' }, finishedAt }
+                      : { lease: c.lease, outcome: 'succeeded' as const, result: new Uint8Array(), finishedAt },
+                  ),
+                );
+              }
+            }),
+          );
+          await backend.enqueue([newTask({ queue: 'fold-a', runAt: Date.now() + 300 })]);
+          await sleep(400); // due now, unclaimed: it reads as pending
+          await backend.prune({ queue: 'fold-b', state: 'succeeded', keepNewest: 10, limit: 1000 });
+          working = false;
+          await folds;
+          const { rows } = await admin.query<{ queue: string; state: string; n: number }>(
+            `SELECT queue, CASE WHEN state = 'delayed' AND run_at <= (extract(epoch from now()) * 1000)::bigint THEN 'pending' ELSE state END AS state,
+               count(*)::int AS n FROM "${schema}".tasks GROUP BY 1, 2`,
+          );
+          const counted = await backend.counts();
+          for (const queue of queues) {
+            const expected = { pending: 0, delayed: 0, running: 0, succeeded: 0, dead: 0, cancelled: 0 };
+            for (const row of rows) if (row.queue === queue) expected[row.state as keyof typeof expected] = row.n;
+            assert.deepEqual(counted.find((q) => q.queue === queue)?.counts, expected, queue);
+          }
+          assert.equal(counted.find((q) => q.queue === 'fold-a')?.counts.pending, 1);
+          assert.equal(counted.find((q) => q.queue === 'fold-b')?.counts.succeeded, 10);
+          // A fold leaves a few rows per queue and state (and one per future due time of a delayed task).
+          await folder.query(`SELECT "${schema}".fold_counts()`);
+          const left = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".counts`);
+          assert.ok(left.rows[0].n <= 8, `${left.rows[0].n} count rows after a fold`);
+        } finally {
+          working = false;
+          await folder.end();
+        }
+      }));
 
     it('several backends connecting to a new schema at once migrate it exactly once', async () => {
       const schema = freshSchema();
