@@ -48,41 +48,35 @@ BEGIN
     FROM gone GROUP BY 1, 2, 3 HAVING sum(n) <> 0;
 END $$;
 
-CREATE FUNCTION count_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+CREATE FUNCTION count_changes() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO counts (queue, state, run_at, n)
-    SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, count(*) FROM new_rows GROUP BY 1, 2, 3;
+  -- Each statement's moves: its old rows leave their (queue, state), its new rows enter theirs.
+  -- Renewals and progress reports change no state: their -1s and +1s cancel and nothing is written.
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO counts (queue, state, run_at, n)
+      SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, count(*) FROM new_rows GROUP BY 1, 2, 3;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO counts (queue, state, run_at, n)
+      SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, -count(*) FROM old_rows GROUP BY 1, 2, 3;
+  ELSE
+    INSERT INTO counts (queue, state, run_at, n)
+      SELECT queue, state, run_at, sum(n) FROM (
+        SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END AS run_at, -1 AS n FROM old_rows
+        UNION ALL
+        SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, 1 FROM new_rows
+      ) moved GROUP BY 1, 2, 3 HAVING sum(n) <> 0;
+  END IF;
   IF random() < 1.0 / 256 THEN PERFORM fold_counts(); END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION count_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  -- Renewals and progress reports change no state: their +1s and -1s cancel and nothing is written.
-  INSERT INTO counts (queue, state, run_at, n)
-    SELECT queue, state, run_at, sum(n) FROM (
-      SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END AS run_at, -1 AS n FROM old_rows
-      UNION ALL
-      SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, 1 FROM new_rows
-    ) moved GROUP BY 1, 2, 3 HAVING sum(n) <> 0;
-  IF random() < 1.0 / 256 THEN PERFORM fold_counts(); END IF;
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION count_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  INSERT INTO counts (queue, state, run_at, n)
-    SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, -count(*) FROM old_rows GROUP BY 1, 2, 3;
-  IF random() < 1.0 / 256 THEN PERFORM fold_counts(); END IF;
-  RETURN NULL;
-END $$;
-
+-- One trigger per event: a trigger with transition tables may have only one.
 CREATE TRIGGER tasks_count_inserted AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE PROCEDURE count_inserted();
+  FOR EACH STATEMENT EXECUTE PROCEDURE count_changes();
 CREATE TRIGGER tasks_count_updated AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE PROCEDURE count_updated();
+  FOR EACH STATEMENT EXECUTE PROCEDURE count_changes();
 CREATE TRIGGER tasks_count_deleted AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE PROCEDURE count_deleted();
+  FOR EACH STATEMENT EXECUTE PROCEDURE count_changes();
 
 -- Listings by queue in id order (newest first), split at finished_at like tasks_unfinished and
 -- tasks_finished: a page of a queue's waiting or running tasks walks only its unfinished ones, a
