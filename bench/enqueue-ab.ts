@@ -10,10 +10,8 @@
 // compiled tree, e.g. `git worktree add --detach /tmp/old <commit>`, node_modules linked,
 // `npm run build` there.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as Sitq from '../shared/index.js';
-import type * as Namespace from '../shared/bench/namespace.js';
+import { loadBuild } from './builds.js';
 import { floorDriver } from '../shared/bench/floors/index.js';
 import { BENCH_QUEUE, makePayload } from '../shared/bench/options.js';
 import { localProfile } from './profiles.js';
@@ -51,9 +49,7 @@ interface Build {
 }
 
 async function open(dir: string): Promise<Build> {
-  const url = (p: string) => pathToFileURL(resolve(dir, p)).href;
-  const sitq = (await import(url('shared/index.js'))) as typeof Sitq;
-  const { benchNamespace } = (await import(url('shared/bench/namespace.js'))) as typeof Namespace;
+  const { sitq, benchNamespace } = await loadBuild(dir);
   const ns = benchNamespace(CONFIG, 'enqab');
   const backend = sitq.createBackend(ns.config);
   await backend.connect();

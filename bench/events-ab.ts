@@ -6,10 +6,7 @@
 // (`--subscribed`), the cost when someone listens. A build is a compiled tree (its dist folder).
 // The backend is the local profile of that kind (bench/profiles.ts), in a namespace of its own.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as Sitq from '../shared/index.js';
-import type * as Namespace from '../shared/bench/namespace.js';
+import { loadBuild, type LoadedBuild } from './builds.js';
 import { localProfile } from './profiles.js';
 
 const { values, positionals } = parseArgs({
@@ -29,29 +26,25 @@ if (values.help || positionals.length !== 2) {
 const TASKS = Number(values.tasks);
 const CONFIG = localProfile(values.type).config;
 
-interface Build {
+interface Build extends LoadedBuild {
   label: string;
-  sitq: typeof Sitq;
-  ns: typeof Namespace;
   subscribe: boolean;
   enqueue: number[];
   processing: number[];
 }
 
 async function load(dir: string, label: string, subscribe: boolean): Promise<Build> {
-  const url = (p: string) => pathToFileURL(resolve(dir, p)).href;
   return {
+    ...(await loadBuild(dir)),
     label,
     subscribe,
-    sitq: (await import(url('shared/index.js'))) as typeof Sitq,
-    ns: (await import(url('shared/bench/namespace.js'))) as typeof Namespace,
     enqueue: [],
     processing: [],
   };
 }
 
 async function round(b: Build, n: number): Promise<void> {
-  const ns = b.ns.benchNamespace(CONFIG, `evab${n}`);
+  const ns = b.benchNamespace(CONFIG, `evab${n}`);
   const backend = b.sitq.createBackend(ns.config);
   await backend.connect();
   const queue = new b.sitq.TaskQueue(backend);

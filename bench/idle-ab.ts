@@ -7,10 +7,8 @@
 // call, and of the difference (the worker's part). A build is a compiled tree, e.g.
 // `git worktree add --detach /tmp/old <commit>`, node_modules copied, `node scripts/build.mjs`.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as Sitq from '../shared/index.js';
-import type * as Namespace from '../shared/bench/namespace.js';
+import { loadBuild } from './builds.js';
 import { localProfile } from './profiles.js';
 
 const { values, positionals } = parseArgs({
@@ -41,9 +39,7 @@ interface Build {
 }
 
 async function open(dir: string): Promise<Build> {
-  const url = (p: string) => pathToFileURL(resolve(dir, p)).href;
-  const sitq = (await import(url('shared/index.js'))) as typeof Sitq;
-  const { benchNamespace } = (await import(url('shared/bench/namespace.js'))) as typeof Namespace;
+  const { sitq, benchNamespace } = await loadBuild(dir);
   const ns = benchNamespace(CONFIG, 'ab');
   const backend = sitq.createBackend(ns.config);
   await backend.connect();
