@@ -91,9 +91,11 @@ export class Tracing {
   }
 
   /** The producer's span around `send`, whose context goes into each task's headers (a header the
-   *  caller set wins; a task whose headers would exceed their bound is sent without it). */
-  async enqueue<T>(queue: string, tasks: NewTask[], send: () => Promise<T>): Promise<T> {
-    if (this.enabled && api === undefined) await loadApi();
+   *  caller set wins; a task whose headers would exceed their bound is sent without it). Not an
+   *  async function: without an SDK (the common case) the caller gets send()'s own promise, one
+   *  promise and its turn of the microtask queue less per enqueue. */
+  enqueue<T>(queue: string, tasks: NewTask[], send: () => Promise<T>): Promise<T> {
+    if (this.enabled && api === undefined) return loadApi().then(() => this.enqueue(queue, tasks, send));
     const otel = this.api;
     if (!otel) return send();
     // Without a tracer provider the span would be a no-op one carrying the caller's span context

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { RedisBackend, type RedisOptions } from '../../shared/backends/redis/index.js';
+import { bytesArg } from '../../shared/backends/redis/codec.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import { FaultProxy } from '../../bench/faults/proxy.js';
@@ -460,5 +462,35 @@ describe('redis backend', { skip: await serverSkip('redis') }, () => {
         await b.complete([{ lease: c.lease, outcome: 'succeeded', result: bytes.slice().reverse(), finishedAt: Date.now() }]);
         assert.deepEqual([...(await b.getTask(task.id))!.result!], [...bytes].reverse());
       }));
+
+    it('sends a payload that is valid UTF-8 as text and any other as bytes, stored byte for byte either way', async () => {
+      // The argument ioredis writes is the same bytes: a string's UTF-8 encoding, or the Buffer.
+      const sent = (arg: ReturnType<typeof bytesArg>) => (typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg);
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            fc.string({ unit: 'binary' }).map((s) => Buffer.from(s, 'utf8')),
+          ),
+          (bytes) => assert.deepEqual(sent(bytesArg(bytes)), Buffer.from(bytes)),
+        ),
+      );
+      const payloads = [
+        Buffer.from('\ufeff{"emoji":"\u{1F600}","accents":"éàü"}', 'utf8'), // a BOM stays
+        Buffer.from([0xc0, 0x80]), // an overlong NUL: not UTF-8
+        Buffer.from([0xed, 0xa0, 0x80]), // an encoded surrogate: not UTF-8
+        Buffer.alloc(0),
+        Buffer.from('é'.repeat(20_000), 'utf8'), // over the text limit: sent as bytes
+      ];
+      assert.equal(typeof bytesArg(payloads[0]), 'string');
+      assert.ok(Buffer.isBuffer(bytesArg(payloads[1])) && Buffer.isBuffer(bytesArg(payloads[4])));
+      await withRedis({}, async (b) => {
+        for (const payload of payloads) {
+          const task = newTask({ payload, serializer: 'raw' });
+          await b.enqueue([task]);
+          assert.deepEqual(Buffer.from((await b.getTask(task.id))!.payload), payload);
+        }
+      });
+    });
   });
 });

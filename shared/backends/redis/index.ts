@@ -175,8 +175,10 @@ export class RedisBackend implements Backend {
 
   // --- producing -------------------------------------------------------------------------------
 
-  enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
-    return this.io('enqueue', async () => {
+  // The producer's hot path: one async function with the error mapping of io() inlined (not a
+  // closure inside io's own async frame: one promise and microtask turn less per call).
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    try {
       if (tasks.length === 0) return [];
       for (const t of tasks) checkQueueName(t.queue, 'task.queue');
       // One server and one queue (every single enqueue): one script call does it all.
@@ -189,43 +191,51 @@ export class RedisBackend implements Backend {
         const flat = (await runScript(command, 'enqueue', [this.keys.ready(tasks[0].queue), queues, taskQueue], args)) as (
           string | number
         )[];
-        await this.confirmOnReplicas(command, tasks.length);
+        if (this.options.waitReplicas > 0) await this.confirmOnReplicas(command, tasks.length);
         return tasks.map((_, j) => ({ id: String(flat[j * 2]), created: Number(flat[j * 2 + 1]) === 1 }));
       }
-      const command = this.connections.command;
-      const batch = new Batch();
-      const { queues, taskQueue } = this.keys;
-      batch.add(queues, (p) => p.sadd(queues, ...new Set(tasks.map((t) => t.queue))));
-      // The id -> queue index lives outside the queue's slot, so it is written beside the script
-      // (same round trip), never over an existing entry.
-      for (const t of tasks) batch.add(taskQueue, (p) => p.hsetnx(taskQueue, t.id, t.queue));
-      const chunks = chunkByQueue(
-        tasks.map((task, index) => ({ task, index })),
-        (x) => x.task.queue,
-        ENQUEUE_CHUNK,
-      );
-      for (const { queue, items } of chunks) {
-        const args: ScriptArg[] = [this.keys.finishedChannel, items.length, ...items.flatMap((x) => taskArgs(x.task))];
-        batch.add(this.keys.ready(queue), (p) => queueScript(p, 'enqueue', [this.keys.ready(queue)], args));
-      }
-      const replies = await batch.run(command);
-      const indexed = replies.slice(1, 1 + tasks.length) as number[];
-      const outcomes: EnqueueOutcome[] = new Array(tasks.length);
-      const unused: string[] = [];
-      chunks.forEach(({ items }, c) => {
-        const flat = replies[1 + tasks.length + c] as (string | number)[];
-        items.forEach(({ task, index }, j) => {
-          const id = String(flat[j * 2]);
-          const created = Number(flat[j * 2 + 1]) === 1;
-          outcomes[index] = { id, created };
-          // An idempotency hit: the id written to the index above was never stored.
-          if (!created && id !== task.id && indexed[index] === 1) unused.push(task.id);
-        });
+      return await this.enqueueSpread(tasks);
+    } catch (err) {
+      throw toConnectionError(err, this.address, 'enqueue');
+    }
+  }
+
+  /** Tasks of several queues, or more than one script call takes, or on a cluster: the queue
+   *  registrations and id index beside one script call per queue chunk, in one pipeline. */
+  private async enqueueSpread(tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
+    const command = this.connections.command;
+    const batch = new Batch();
+    const { queues, taskQueue } = this.keys;
+    batch.add(queues, (p) => p.sadd(queues, ...new Set(tasks.map((t) => t.queue))));
+    // The id -> queue index lives outside the queue's slot, so it is written beside the script
+    // (same round trip), never over an existing entry.
+    for (const t of tasks) batch.add(taskQueue, (p) => p.hsetnx(taskQueue, t.id, t.queue));
+    const chunks = chunkByQueue(
+      tasks.map((task, index) => ({ task, index })),
+      (x) => x.task.queue,
+      ENQUEUE_CHUNK,
+    );
+    for (const { queue, items } of chunks) {
+      const args: ScriptArg[] = [this.keys.finishedChannel, items.length, ...items.flatMap((x) => taskArgs(x.task)), queue];
+      batch.add(this.keys.ready(queue), (p) => queueScript(p, 'enqueue', [this.keys.ready(queue)], args));
+    }
+    const replies = await batch.run(command);
+    const indexed = replies.slice(1, 1 + tasks.length) as number[];
+    const outcomes: EnqueueOutcome[] = new Array(tasks.length);
+    const unused: string[] = [];
+    chunks.forEach(({ items }, c) => {
+      const flat = replies[1 + tasks.length + c] as (string | number)[];
+      items.forEach(({ task, index }, j) => {
+        const id = String(flat[j * 2]);
+        const created = Number(flat[j * 2 + 1]) === 1;
+        outcomes[index] = { id, created };
+        // An idempotency hit: the id written to the index above was never stored.
+        if (!created && id !== task.id && indexed[index] === 1) unused.push(task.id);
       });
-      if (unused.length > 0) await command.hdel(this.keys.taskQueue, ...unused);
-      await this.confirmOnReplicas(command, tasks.length);
-      return outcomes;
     });
+    if (unused.length > 0) await command.hdel(this.keys.taskQueue, ...unused);
+    await this.confirmOnReplicas(command, tasks.length);
+    return outcomes;
   }
 
   async cancel(taskId: string): Promise<CancelledFrom | null> {

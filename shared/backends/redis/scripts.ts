@@ -45,17 +45,29 @@ function scriptSources(): Map<ScriptName, string> {
 
 const commandName = (name: ScriptName) => `sitq_${name}`;
 
+/** Each script's method names on a connection (text and Buffer replies), made once instead of
+ *  per call. */
+const METHOD_NAMES = new Map<ScriptName, readonly [string, string]>(
+  SCRIPT_NAMES.map((name) => [name, [commandName(name), `${commandName(name)}Buffer`]]),
+);
+
 /** Makes every script callable on this connection (and on its pipelines). */
 export function defineScripts(redis: RedisClient): void {
   for (const [name, lua] of scriptSources()) redis.defineCommand(commandName(name), { lua });
 }
 
-type ScriptFn = (numKeys: number, ...args: ScriptArg[]) => unknown;
+type ScriptFn = (this: RedisClient | ChainableCommander, numKeys: number, ...args: ScriptArg[]) => unknown;
 
-function scriptFn(target: RedisClient | ChainableCommander, name: ScriptName, binary: boolean): ScriptFn {
-  const fn = (target as unknown as Record<string, ScriptFn | undefined>)[commandName(name) + (binary ? 'Buffer' : '')];
+function callScript(
+  target: RedisClient | ChainableCommander,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  binary: boolean,
+): unknown {
+  const fn = (target as unknown as Record<string, ScriptFn | undefined>)[METHOD_NAMES.get(name)![binary ? 1 : 0]];
   if (!fn) throw new Error(`Lua script ${name} is not defined on this connection`);
-  return fn.bind(target);
+  return fn.call(target, keys.length, ...keys, ...args);
 }
 
 /** Runs a script now. `binary` returns bulk strings as Buffers (for task records). */
@@ -66,7 +78,7 @@ export function runScript(
   args: readonly ScriptArg[],
   binary = false,
 ): Promise<unknown> {
-  return scriptFn(redis, name, binary)(keys.length, ...keys, ...args) as Promise<unknown>;
+  return callScript(redis, name, keys, args, binary) as Promise<unknown>;
 }
 
 /** Adds a script call to a pipeline (its reply comes back from `exec`). */
@@ -77,5 +89,5 @@ export function queueScript(
   args: readonly ScriptArg[],
   binary = false,
 ): void {
-  scriptFn(pipeline, name, binary)(keys.length, ...keys, ...args);
+  callScript(pipeline, name, keys, args, binary);
 }

@@ -1,10 +1,12 @@
 -- Stores new tasks of one queue.
 -- KEYS[1] ready key. ARGV: channel, n, then per task: id, m (JSON), payload, priority, runAt,
--- maxAttempts, enqueuedAt, idempotencyKey ('' = none).
+-- maxAttempts, enqueuedAt, idempotencyKey ('' = none), then the queue's name.
 -- On one server (not a cluster, where they live in other slots) also KEYS[2] the queue list and
--- KEYS[3] the id -> queue index, and after the tasks ARGV the queue's name: the script then
--- registers the queue and indexes each created task itself, so an enqueue is one command.
+-- KEYS[3] the id -> queue index: the script then registers the queue and indexes each created
+-- task itself, so an enqueue is one command.
 -- Returns per task: id, created (1/0). A known idempotency key (or id) answers the existing id.
+-- The hot path of every producer: the `all` entries go out as one ZADD, and the events name the
+-- queue given (not matched out of the key, as event() does).
 local base = base_of(KEYS[1])
 local n = tonumber(ARGV[2])
 local now = now_ms()
@@ -13,6 +15,7 @@ local first_seq = redis.call('INCRBY', base .. 'seq', n) - n
 local index_key = KEYS[3]
 local queue_name = ARGV[3 + n * 8]
 local out = {}
+local all = {}
 local ready = false
 for i = 0, n - 1 do
   local o = 3 + i * 8
@@ -37,7 +40,8 @@ for i = 0, n - 1 do
       fields[#fields + 1] = idem
       redis.call('HSET', base .. 'idem', idem, id)
     end
-    zset_later(base .. 'all', id, ARGV[o + 6])
+    all[#all + 1] = ARGV[o + 6]
+    all[#all + 1] = id
     if index_key then redis.call('HSETNX', index_key, id, queue_name) end
     if run_at <= now then
       make_ready(base, tkey, id, ready_score(priority, run_at), seq, fields)
@@ -45,11 +49,12 @@ for i = 0, n - 1 do
     else
       make_delayed(base, tkey, id, run_at, fields)
     end
-    event('e', base, id)
+    queue_event('e', queue_name, id)
     out[#out + 1] = id
     out[#out + 1] = 1
   end
 end
+if #all > 0 then bulk('ZADD', base .. 'all', all, 1000) end
 flush()
 if KEYS[2] then redis.call('SADD', KEYS[2], queue_name) end
 if ready then wake(base) end

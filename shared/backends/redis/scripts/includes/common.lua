@@ -67,11 +67,16 @@ local finished_ids = {}  -- published once per script
 local events = {}        -- task events (core/events.ts's wire form), published once per script
 local event_now = nil
 
--- A task event: kind letter, the task's id and queue (read from base '<prefix>{q:<queue>}:'),
--- the attempt (or nil) and the kind's extra (or nil).
-local function event(kind, base, id, attempt, extra)
+-- A task event: kind letter, the task's id and queue name, the attempt (or nil) and the kind's
+-- extra (or nil).
+local function queue_event(kind, queue, id, attempt, extra)
   event_now = event_now or now_ms()
-  events[#events + 1] = { kind, id, string.match(base, '{q:([^}]*)}:$'), event_now, attempt or cjson.null, extra or cjson.null }
+  events[#events + 1] = { kind, id, queue, event_now, attempt or cjson.null, extra or cjson.null }
+end
+
+-- The same with the queue read from base '<prefix>{q:<queue>}:'.
+local function event(kind, base, id, attempt, extra)
+  queue_event(kind, string.match(base, '{q:([^}]*)}:$'), id, attempt, extra)
 end
 
 local function zset_later(key, member, score)
@@ -108,10 +113,12 @@ local function flush()
   end
 end
 
--- HSET of `fields` followed by `extra` (both flat field/value lists).
+-- HSET of `fields` and `extra` (both flat field/value lists; `extra`, the longer one when given,
+-- is extended in place).
 local function hset(tkey, fields, extra)
   if extra then
-    for _, v in ipairs(extra) do fields[#fields + 1] = v end
+    for _, v in ipairs(fields) do extra[#extra + 1] = v end
+    fields = extra
   end
   redis.call('HSET', tkey, unpack(fields))
 end
