@@ -54,10 +54,14 @@ export class ProgressReporter {
   }
 
   /** Before `taskId`'s completion: writes its unsent changes (waiting at most SETTLE_MS), then
-   *  forgets it. Nothing to do, and no await, for a task that never reported. */
-  async settle(taskId: string): Promise<void> {
+   *  forgets it. Undefined — nothing to wait for, not even a promise — for a task that never
+   *  reported (the worker's hot path). */
+  settle(taskId: string): Promise<void> | undefined {
     const t = this.tasks.get(taskId);
-    if (!t) return;
+    return t ? this.settleTracked(taskId, t) : undefined;
+  }
+
+  private async settleTracked(taskId: string, t: Tracked): Promise<void> {
     const deadline = Date.now() + SETTLE_MS;
     try {
       // A write in flight may hold an older copy of this task: wait for it, then write once more.

@@ -116,6 +116,15 @@ export class Tracing {
     return within(otel, span, ctx, send);
   }
 
+  /** Whether claimed tasks get spans now: tracing is on, the API loaded and a tracer provider
+   *  registered. Without a provider every span would be a no-op, so the worker asks this once per
+   *  claim and gives its tasks no trace at all then (bench/observability-ab.ts measured the
+   *  difference); a provider registered later is seen from the next claim. */
+  active(): boolean {
+    const otel = this.api;
+    return otel !== undefined && hasProvider(otel);
+  }
+
   /** A claimed task's trace, continuing the context its headers carry. */
   task(record: TaskRecord): TaskTrace {
     const otel = this.api;

@@ -28,7 +28,7 @@ import { ProgressReporter } from './progress-reporter.js';
 import { toHandlerMap, type TaskContext, type TaskHandler } from './tasks.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool } from './thread-pool.js';
-import type { ClaimedTask, Completion, TaskErrorInfo, WorkerInfo } from './types.js';
+import type { ClaimedTask, Completion, TaskErrorInfo, TaskRecord, WorkerInfo } from './types.js';
 import {
   Running,
   TaskReleasedError,
@@ -327,6 +327,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
       return [];
     }
+    // No queue settings, none stored since the claim was sent: nothing to hold back (admit's own
+    // first check, without its promise and settle function per claim).
+    if (!this.controls.active && this.controls.snapshot === seen) return this.beginClaimed(claimed, claimSentAt);
     // Settings may have changed while the claim was in flight (a pause, a new limit): they bind it.
     const admission = await this.controls.admit(claimed, seen);
     let started: string[] = [];
@@ -341,9 +344,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Starts claimed tasks, one that came back from an expired lease alone; answers the queue of
    *  each task started. */
   private async beginClaimed(claimed: ClaimedTask[], claimSentAt: number): Promise<string[]> {
+    // Asked once per claim, not per task: a tracer provider registered later is seen from the next claim.
+    const traced = this.tracing.active();
     const suspect = claimed.find(cameBackFromExpiredLease);
     if (!suspect) {
-      for (const c of claimed) this.begin(c, claimSentAt);
+      for (const c of claimed) this.begin(c, claimSentAt, traced);
       return claimed.map((c) => c.record.queue);
     }
     // A task whose last run ended without a report may have killed its process. It runs alone,
@@ -361,7 +366,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         .release(back.map((c) => c.lease))
         .catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
     }
-    for (const c of start) this.begin(c, claimSentAt);
+    for (const c of start) this.begin(c, claimSentAt, traced);
     return start.map((c) => c.record.queue);
   }
 
@@ -396,18 +401,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return n;
   }
 
-  private begin(claimed: ClaimedTask, claimSentAt: number): void {
+  /** Starts one claimed task; `traced`: it gets spans (Tracing.active, asked once per claim). */
+  private begin(claimed: ClaimedTask, claimSentAt: number, traced: boolean): void {
     const { record } = claimed;
     const running = new Running(claimed, Date.now(), claimSentAt + this.leaseMs);
-    running.trace = this.tracing.task(record);
-    running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
+    if (traced) {
+      running.trace = this.tracing.task(record);
+      running.trace.claimed(running.startedAt - (performance.now() - claimSentAt));
+    }
     this.running.set(record.id, running);
     this.heartbeats.runningChanged();
-    this.emitTask('claimed', running.event);
-    void this.execute(running).finally(() => {
-      this.freeSlot(running);
-      if (this.controls.active) this.controls.taskEnded(record.queue);
-    });
+    if (this.listening('claimed')) this.emit('claimed', running.event);
+    // execute() frees the slot itself as it ends (no .finally() chain per task).
+    void this.execute(running);
   }
 
   /** The task no longer runs: its slot is free for the next claim. Idempotent. */
@@ -427,6 +433,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async execute(r: Running): Promise<void> {
+    try {
+      await this.run(r);
+    } finally {
+      this.freeSlot(r);
+      if (this.controls.active) this.controls.taskEnded(r.event.queue);
+    }
+  }
+
+  /** Runs the handler and reports its outcome (never rejects: a failure is reported as one). */
+  private async run(r: Running): Promise<void> {
     const { record, lease } = r.claimed;
     const timeoutMs = record.timeoutMs ?? this.taskTimeout;
     const timer = timeoutMs ? setTimeout(() => r.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
@@ -454,7 +470,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.giveBackLapsed(r);
         return;
       }
-      this.emitTask('started', r.event, () => ({ ...r.event, at: Date.now() }));
+      if (this.listening('started')) this.emit('started', { ...r.event, at: Date.now() });
       const reporter = this.progressReporter;
       const context: TaskContext = {
         taskId: record.id,
@@ -469,9 +485,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
         log: (line) => reporter.log(r.claimed, line),
       };
       if (record.headers) Object.assign(context, { headers: record.headers });
-      const work = () =>
-        inPool ? this.pool!.run(record.name, record.payload, record.serializer, context) : this.runInline(handler!, payload, context);
-      const value = await r.race(r.trace ? r.trace.run(work) : work());
+      const inline = inPool ? undefined : handler;
+      const value = await r.race(
+        r.trace
+          ? r.trace.run(() => this.startHandler(inline, record, payload, context))
+          : this.startHandler(inline, record, payload, context),
+      );
       let result: Uint8Array;
       try {
         result = inPool ? (value as Uint8Array) : serializer.serialize(value);
@@ -486,6 +505,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /** Starts the task's handler: `handler` inline, or (undefined) the one on the thread pool. */
+  private startHandler(handler: TaskHandler | undefined, record: TaskRecord, payload: unknown, context: TaskContext): Promise<unknown> {
+    if (handler) return this.runInline(handler, payload, context);
+    return this.pool!.run(record.name, record.payload, record.serializer, context);
   }
 
   /** Calls an inline handler; a synchronous stretch long enough to starve lease renewal is
@@ -508,13 +533,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (err instanceof TaskCancelledError) {
       // The backend already holds it `cancelled` with its lease fenced: nothing to report.
       this.progressReporter.forget(r.event.taskId);
-      this.emitTask('cancelled', r.event, () => ({ ...r.event, at: Date.now(), durationMs: Date.now() - r.startedAt }));
+      this.emitTask('cancelled', () => ({ ...r.event, at: Date.now(), durationMs: Date.now() - r.startedAt }));
       return;
     }
     const { record, lease } = r.claimed;
     const error = toTaskError(err);
     const finishedAt = Date.now();
-    this.emitTask('failed', r.event, () => ({ ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error }));
+    this.emitTask('failed', () => ({ ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error }));
     if (err instanceof LeaseLostError) {
       this.progressReporter.forget(record.id);
       return; // another attempt owns it; nothing to report
@@ -542,7 +567,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const settled = r.trace?.settle(kind);
     try {
       // The handler's last progress and log lines go first: a completion ends the lease they need.
-      await this.progressReporter.settle(r.event.taskId);
+      // (Nothing to wait for, and no await, when the handler reported none.)
+      const progress = this.progressReporter.settle(r.event.taskId);
+      if (progress) await progress;
       accepted = await this.completer.add(completion);
       settled?.(accepted);
     } catch (err) {
@@ -552,20 +579,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.reporting.delete(r);
       this.wakeClaimLoop();
     }
-    const event = () => {
-      const e: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
-      if (error) e.error = error;
-      if (nextRunAt !== undefined) e.nextRunAt = nextRunAt;
-      return e;
-    };
-    if (!accepted) {
-      this.emitTask('lease-lost', r.event, event);
-      return;
+    const emitted = accepted ? kind : 'lease-lost';
+    if (accepted) {
+      if (kind === 'succeeded') this.stats.processed++;
+      else this.stats.failed++;
+      this.history?.record(r.event.queue, kind, completion.finishedAt, completion.finishedAt - r.startedAt);
     }
-    if (kind === 'succeeded') this.stats.processed++;
-    else this.stats.failed++;
-    this.history?.record(r.event.queue, kind, completion.finishedAt, completion.finishedAt - r.startedAt);
-    this.emitTask(kind, r.event, event);
+    if (!this.listening(emitted)) return;
+    const e: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
+    if (error) e.error = error;
+    if (nextRunAt !== undefined) e.nextRunAt = nextRunAt;
+    this.emit(emitted, e);
   }
 
   /** Renews every running task's lease and the worker's heartbeat in one go. */
@@ -605,7 +629,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     r.abort(new LeaseLostError(r.event.taskId));
-    this.emitTask('lease-lost', r.event, () => ({ ...r.event, at: Date.now() }));
+    this.emitTask('lease-lost', () => ({ ...r.event, at: Date.now() }));
   }
 
   /** Aborts a running task that was cancelled (CancelWatch, or a refused renewal). */
@@ -625,7 +649,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.backend
       .release([r.claimed.lease])
       .catch((err) => this.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
-    this.emitTask('lease-lost', r.event, () => ({ ...r.event, at: Date.now() }));
+    this.emitTask('lease-lost', () => ({ ...r.event, at: Date.now() }));
   }
 
   private async releaseLeases(list: Running[]): Promise<void> {
@@ -660,9 +684,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('warning', message);
   }
 
-  /** Emits a task event, building its object only when someone listens (the hot path). */
-  private emitTask(kind: TaskEventName, base: WorkerTaskEvent, make?: () => WorkerTaskEvent): void {
-    if (this.listenerCount(kind) > 0) this.emit(kind, make ? make() : base);
+  /** Whether anyone listens to `kind`: the hot path builds an event only then. */
+  private listening(kind: TaskEventName): boolean {
+    return this.listenerCount(kind) > 0;
+  }
+
+  /** Emits a task event, building its object only when someone listens (the paths off the hot one;
+   *  the hot ones ask listening() first, so as not to make the `make` closure per task either). */
+  private emitTask(kind: TaskEventName, make: () => WorkerTaskEvent): void {
+    if (this.listening(kind)) this.emit(kind, make());
   }
 
   /** A background loop's failure (cancel watch, retention): logged, the same message at most once

@@ -31,17 +31,18 @@ export class Counts {
 }
 
 export class CountBatch {
-  private readonly deltas = new Map<string, { queue: string; state: StoredState; delta: number }>();
+  /** Deltas by queue, then stored state: no key string is built per move (a completion moves
+   *  every task of its batch, and two concatenated keys per task were most of this class's cost). */
+  private readonly deltas = new Map<string, Partial<Record<StoredState, number>>>();
 
   constructor(private readonly upsert: Statement<[queue: string, state: StoredState, delta: number]>) {}
 
   add(queue: string, state: TaskState, delta: number): void {
     if (delta === 0) return;
     const stored = storedState(state);
-    const key = `${queue}\u0000${stored}`;
-    const entry = this.deltas.get(key);
-    if (entry) entry.delta += delta;
-    else this.deltas.set(key, { queue, state: stored, delta });
+    let byState = this.deltas.get(queue);
+    if (!byState) this.deltas.set(queue, (byState = {}));
+    byState[stored] = (byState[stored] ?? 0) + delta;
   }
 
   moved(queue: string, from: TaskState, to: TaskState, n = 1): void {
@@ -51,7 +52,12 @@ export class CountBatch {
   }
 
   write(): void {
-    for (const { queue, state, delta } of this.deltas.values()) if (delta !== 0) this.upsert.run(queue, state, delta);
+    for (const [queue, byState] of this.deltas) {
+      for (const state in byState) {
+        const delta = byState[state as StoredState]!;
+        if (delta !== 0) this.upsert.run(queue, state as StoredState, delta);
+      }
+    }
     this.deltas.clear();
   }
 }

@@ -68,6 +68,12 @@ interface Session {
 
 /** SQLite's default (and better-sqlite3's) limit on one row or value, in bytes. */
 const SQLITE_MAX_LENGTH = 1_000_000_000;
+/** One object for every call: every enqueue and every result is checked against it, and its
+ *  message text was built anew each time. Frozen, as callers share it. */
+const TASK_SIZE_LIMIT: TaskSizeLimit = Object.freeze({
+  bytes: SQLITE_MAX_LENGTH - TASK_RECORD_RESERVE_BYTES,
+  source: `SQLite's SQLITE_MAX_LENGTH of ${SQLITE_MAX_LENGTH} bytes per row, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
+});
 
 export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
@@ -122,10 +128,7 @@ export class SqliteBackend implements Backend {
 
   /** A row (payload, result and the rest) holds at most SQLITE_MAX_LENGTH bytes. */
   taskSizeLimit(): TaskSizeLimit {
-    return {
-      bytes: SQLITE_MAX_LENGTH - TASK_RECORD_RESERVE_BYTES,
-      source: `SQLite's SQLITE_MAX_LENGTH of ${SQLITE_MAX_LENGTH} bytes per row, less ${TASK_RECORD_RESERVE_BYTES} for the task's other fields`,
-    };
+    return TASK_SIZE_LIMIT;
   }
 
   async ping(): Promise<ServerInfo> {
