@@ -30,6 +30,7 @@ import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool } from './thread-pool.js';
 import type { ClaimedTask, Completion, TaskErrorInfo, TaskRecord, WorkerInfo } from './types.js';
 import {
+  HandlerContext,
   Running,
   TaskReleasedError,
   WorkerStoppedError,
@@ -422,7 +423,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.running.delete(r.event.taskId);
       this.heartbeats.runningChanged();
     }
-    if (this.running.size === 0) for (const wake of [...this.idleWaiters]) wake();
+    if (this.running.size === 0 && this.idleWaiters.size > 0) for (const wake of [...this.idleWaiters]) wake();
     this.wakeClaimLoop();
   }
 
@@ -471,20 +472,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return;
       }
       if (this.listening('started')) this.emit('started', { ...r.event, at: Date.now() });
-      const reporter = this.progressReporter;
-      const context: TaskContext = {
-        taskId: record.id,
-        name: record.name,
-        queue: record.queue,
-        attempt: record.attempts,
-        maxAttempts: record.maxAttempts,
-        get signal() {
-          return r.signal;
-        },
-        progress: (value) => reporter.progress(r.claimed, value),
-        log: (line) => reporter.log(r.claimed, line),
-      };
-      if (record.headers) Object.assign(context, { headers: record.headers });
+      const context = new HandlerContext(r, this.progressReporter);
       const inline = inPool ? undefined : handler;
       const value = await r.race(
         r.trace
