@@ -8,6 +8,10 @@ import type { Counts } from './counts.js';
 
 const FINISHED = `state IN ('succeeded', 'dead', 'cancelled') AND finished_at <= ?`;
 
+/** sitq_tasks_finished's condition, word for word as in migration 008 (so SQLite may use the index).
+ *  ORs, not an IN list: see that migration. */
+const FINISHED_CONDITION = `state = 'succeeded' OR state = 'dead' OR state = 'cancelled'`;
+
 export class Maintainer {
   private readonly requeueTx: (taskId: string, now: number) => string | undefined;
   private readonly purgeTx: (cutoff: number, queue: string | undefined) => number;
@@ -65,7 +69,7 @@ export class Maintainer {
     const finishedCount = db.prepare<[queue: string, state: string], { n: number }>(
       `SELECT n FROM sitq_counts WHERE queue = ? AND state = ?`,
     );
-    const OLDEST = `SELECT id FROM sitq_tasks INDEXED BY sitq_tasks_finished WHERE queue = ? AND state = ? AND state IN ('succeeded', 'dead', 'cancelled')`;
+    const OLDEST = `SELECT id FROM sitq_tasks INDEXED BY sitq_tasks_finished WHERE queue = ? AND state = ? AND (${FINISHED_CONDITION})`;
     const pruneOldest = db.prepare<[queue: string, state: string, limit: number]>(
       `DELETE FROM sitq_tasks WHERE id IN (${OLDEST} ORDER BY finished_at, id LIMIT ?)`,
     );

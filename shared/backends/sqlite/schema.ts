@@ -12,6 +12,7 @@ const MIGRATIONS = [
   '005-retention.sql',
   '006-events.sql',
   '007-pending-listing.sql',
+  '008-finished-index-or.sql',
 ] as const;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
