@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresBackend, PoolTimeoutError, type PostgresOptions } from '../../shared/backends/postgres/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import type { QueueCounts } from '../../shared/core/types.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -55,6 +56,38 @@ async function lockTasks(schema: string): Promise<{ release(): Promise<void> }> 
       await locker.end();
     },
   };
+}
+
+/** Runs `fn` while a connection of its own folds the schema's count rows in a loop (fold_counts()). */
+async function whileFolding(schema: string, fn: () => Promise<void>): Promise<void> {
+  const folder = new pg.Client(SERVER);
+  await folder.connect();
+  let working = true;
+  const folds = (async () => {
+    while (working) await folder.query(`SELECT "${schema}".fold_counts()`);
+  })();
+  try {
+    await fn();
+  } finally {
+    working = false;
+    await folds.catch(() => {});
+    await folder.end();
+  }
+}
+
+/** counts() of each queue equals a GROUP BY over its tasks (a due delayed task reads as pending). */
+async function assertCountsExact(backend: PostgresBackend, schema: string, queues: readonly string[]): Promise<QueueCounts[]> {
+  const { rows } = await admin().query<{ queue: string; state: string; n: number }>(
+    `SELECT queue, CASE WHEN state = 'delayed' AND run_at <= (extract(epoch from now()) * 1000)::bigint THEN 'pending' ELSE state END AS state,
+       count(*)::int AS n FROM "${schema}".tasks GROUP BY 1, 2`,
+  );
+  const counted = await backend.counts();
+  for (const queue of queues) {
+    const expected = { pending: 0, delayed: 0, running: 0, succeeded: 0, dead: 0, cancelled: 0 };
+    for (const row of rows) if (row.queue === queue) expected[row.state as keyof typeof expected] = row.n;
+    assert.deepEqual(counted.find((q) => q.queue === queue)?.counts, expected, queue);
+  }
+  return counted;
 }
 
 function rejectsWithConfiguration(options: PostgresOptions, option: RegExp): void {
@@ -252,13 +285,7 @@ describe('postgres backend', { skip }, () => {
         const queues = ['fold-a', 'fold-b'];
         for (let i = 0; i < 20; i++) await backend.enqueue(Array.from({ length: 15 }, (_, j) => newTask({ queue: queues[j % 2] })));
         await backend.enqueue([newTask({ queue: 'fold-a', runAt: Date.now() + 60_000 })]);
-        const folder = new pg.Client(SERVER);
-        await folder.connect();
-        let working = true;
-        try {
-          const folds = (async () => {
-            while (working) await folder.query(`SELECT "${schema}".fold_counts()`);
-          })();
+        await whileFolding(schema, async () => {
           await Promise.all(
             Array.from({ length: 4 }, async (_, w) => {
               for (;;) {
@@ -278,28 +305,49 @@ describe('postgres backend', { skip }, () => {
           await backend.enqueue([newTask({ queue: 'fold-a', runAt: Date.now() + 300 })]);
           await sleep(400); // due now, unclaimed: it reads as pending
           await backend.prune({ queue: 'fold-b', state: 'succeeded', keepNewest: 10, limit: 1000 });
-          working = false;
-          await folds;
-          const { rows } = await admin().query<{ queue: string; state: string; n: number }>(
-            `SELECT queue, CASE WHEN state = 'delayed' AND run_at <= (extract(epoch from now()) * 1000)::bigint THEN 'pending' ELSE state END AS state,
-               count(*)::int AS n FROM "${schema}".tasks GROUP BY 1, 2`,
+        });
+        const counted = await assertCountsExact(backend, schema, queues);
+        assert.equal(counted.find((q) => q.queue === 'fold-a')?.counts.pending, 1);
+        assert.equal(counted.find((q) => q.queue === 'fold-b')?.counts.succeeded, 10);
+        // A fold leaves a few rows per queue and state (and one per future due time of a delayed task).
+        await admin().query(`SELECT "${schema}".fold_counts()`);
+        const left = await admin().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".counts`);
+        assert.ok(left.rows[0].n <= 8, `${left.rows[0].n} count rows after a fold`);
+      }));
+
+    it('enqueues count their own tasks, exactly while folds run, and fold now and then (migration 008)', () =>
+      withPostgres({}, async (backend, schema) => {
+        const triggers = await admin().query<{ tgname: string }>(
+          `SELECT tgname FROM pg_trigger WHERE tgrelid = '"${schema}".tasks'::regclass AND NOT tgisinternal ORDER BY 1`,
+        );
+        assert.deepEqual(
+          triggers.rows.map((r) => r.tgname),
+          ['tasks_count_deleted', 'tasks_count_updated'],
+        );
+        await whileFolding(schema, async () => {
+          const soon = Date.now() + 60_000;
+          await Promise.all(
+            Array.from({ length: 10 }, async (_, w) => {
+              for (let i = 0; i < 30; i++) {
+                const queue = ['count-a', 'count-b'][(w + i) % 2];
+                if (i % 10 === 0) await backend.enqueue([newTask({ queue }), newTask({ queue: 'count-c', runAt: soon + i })]);
+                else await backend.enqueue([newTask(i % 3 === 0 ? { queue, runAt: soon } : { queue })]);
+              }
+            }),
           );
-          const counted = await backend.counts();
-          for (const queue of queues) {
-            const expected = { pending: 0, delayed: 0, running: 0, succeeded: 0, dead: 0, cancelled: 0 };
-            for (const row of rows) if (row.queue === queue) expected[row.state as keyof typeof expected] = row.n;
-            assert.deepEqual(counted.find((q) => q.queue === queue)?.counts, expected, queue);
-          }
-          assert.equal(counted.find((q) => q.queue === 'fold-a')?.counts.pending, 1);
-          assert.equal(counted.find((q) => q.queue === 'fold-b')?.counts.succeeded, 10);
-          // A fold leaves a few rows per queue and state (and one per future due time of a delayed task).
-          await folder.query(`SELECT "${schema}".fold_counts()`);
-          const left = await admin().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".counts`);
-          assert.ok(left.rows[0].n <= 8, `${left.rows[0].n} count rows after a fold`);
-        } finally {
-          working = false;
-          await folder.end();
-        }
+          // A taken idempotency key inserts nothing, so it counts nothing.
+          await backend.enqueue([newTask({ queue: 'count-a', idempotencyKey: 'k' })]);
+          assert.equal((await backend.enqueue([newTask({ queue: 'count-a', idempotencyKey: 'k' })]))[0].created, false);
+        });
+        await assertCountsExact(backend, schema, ['count-a', 'count-b', 'count-c']);
+        // With nothing but enqueues, the enqueues fold the count rows themselves (about one in 256):
+        // 3,000 of them leave far fewer rows (all folded away: one in 8e-6 runs).
+        await admin().query(`SELECT "${schema}".fold_counts()`);
+        for (let i = 0; i < 3000; i += 20)
+          await Promise.all(Array.from({ length: 20 }, () => backend.enqueue([newTask({ queue: 'count-d' })])));
+        const left = await admin().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".counts`);
+        assert.ok(left.rows[0].n < 3000, `${left.rows[0].n} count rows after 3,000 enqueues`);
+        assert.equal((await backend.counts()).find((q) => q.queue === 'count-d')?.counts.pending, 3000);
       }));
 
     it('several backends connecting to a new schema at once migrate it exactly once', async () => {

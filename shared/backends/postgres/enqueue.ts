@@ -2,13 +2,36 @@
 // which also reads back the ids of tasks whose idempotency key was already taken and notifies the
 // queues that got work. A single task (every `enqueue` call) takes a plain INSERT ... VALUES
 // instead: no arrays to build and unpack, no joins, one notification.
+// Both count the tasks they insert themselves (a `counts` row per queue, state and delayed run_at,
+// in the same statement; migration 008 says why not a trigger), and about one enqueue in 256 then
+// folds the count rows, as the UPDATE and DELETE triggers do for the statements they count.
 import type { EnqueueOutcome, NewTask } from '../../core/types.js';
 import type { Context } from './claim.js';
-import { eventNotify, NOW } from './sql.js';
+import { eventNotify, NOW, quoteIdent } from './sql.js';
+
+/** The share of enqueues that fold the count rows afterwards (the triggers' share, 007). */
+const FOLD_CHANCE = 1 / 256;
+
+/** The count rows of the tasks a statement's `inserted` returned (queue, state, run_at). */
+function countInserted(counts: string): string {
+  return `INSERT INTO ${counts} (queue, state, run_at, n)
+        SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, count(*) FROM inserted GROUP BY 1, 2, 3`;
+}
 
 export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   if (tasks.length === 0) return [];
-  if (tasks.length === 1) return [await enqueueOne(ctx, tasks[0])];
+  const outcomes = tasks.length === 1 ? [await enqueueOne(ctx, tasks[0])] : await enqueueMany(ctx, tasks);
+  if (Math.random() < FOLD_CHANCE) await foldCounts(ctx);
+  return outcomes;
+}
+
+/** Folds the count rows (fold_counts(), 007). The tasks are stored whatever happens here: a fold
+ *  that fails leaves the rows to the next one, and the enqueue is not failed for it. */
+async function foldCounts(ctx: Context): Promise<void> {
+  await ctx.pool.query({ text: `SELECT ${quoteIdent(ctx.tables.schema)}.fold_counts()` }).catch(() => undefined);
+}
+
+async function enqueueMany(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   const { tasks: table, channel } = ctx.tables;
   const { rows } = await ctx.pool.query<{ id: string | null; created: boolean }>({
     name: 'sitq_enqueue',
@@ -22,7 +45,9 @@ export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<
                CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
         FROM input ORDER BY ord
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING id, queue, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+        RETURNING id, queue, state, run_at, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+      ), counted AS (
+        ${countInserted(ctx.tables.counts)}
       ), woke AS (
         SELECT pg_notify($13, 'q:' || queue) FROM (SELECT DISTINCT queue FROM inserted) q
       )
@@ -67,7 +92,9 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
         INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, state)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, CASE WHEN $7::bigint > ${NOW} THEN 'delayed' ELSE 'pending' END)
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING queue, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+        RETURNING queue, state, run_at, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+      ), counted AS (
+        ${countInserted(ctx.tables.counts)}
       )
       SELECT pg_notify($13, 'q:' || queue) FROM inserted`,
     values: [
