@@ -18,7 +18,8 @@ export class Batcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   /** After this (epoch ms, set by drain) a failed flush is given up instead of retried. */
   private giveUpAt = Infinity;
-  /** Items given up so far, and items in a call not yet answered. */
+  /** Items given up so far (at a drain's deadline, or when shouldRetry said no), and items in a
+   *  call not yet answered. */
   private abandoned = 0;
   private inCall = 0;
   private scheduled = false;
@@ -92,7 +93,7 @@ export class Batcher<I, O> {
         } catch (err) {
           this.onError(err, attempt);
           if (!this.shouldRetry(attempt) || Date.now() >= this.giveUpAt) {
-            if (Date.now() >= this.giveUpAt) this.abandoned += batch.length;
+            this.abandoned += batch.length;
             batch.forEach((b) => b.reject(err));
             break;
           }

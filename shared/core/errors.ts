@@ -62,6 +62,15 @@ export class ConnectionError extends SitqError {
   }
 }
 
+/** A call on a backend that is not connected: connect() was never called, or close() was. Unlike
+ *  other connection errors it does not pass by itself, so the worker stops claiming instead of
+ *  retrying (and says once what to do) and stop() does not wait for it. */
+export class BackendClosedError extends ConnectionError {
+  constructor(backend: string, address: string) {
+    super(backend, address, 'not connected: connect() was not called, or close() was (call connect() to use it again)');
+  }
+}
+
 /** connect() found a store (file, schema, key prefix, stream) whose layout version is newer than
  *  this sitq knows: an older sitq could misread it, so it refuses (every backend, the same rule). */
 export class LayoutTooNewError extends ConnectionError {

@@ -5,6 +5,7 @@
 // stop() writes what is left, bounded by a deadline. A process that dies loses at most its last
 // `flushMs` of counts; a write whose answer was lost after the server applied it may count twice.
 import type { Backend } from './backend.js';
+import { BackendClosedError } from './errors.js';
 import type { Logger } from './logger.js';
 import {
   HISTORY_RETENTION_MS,
@@ -51,6 +52,9 @@ export class HistoryWriter {
   /** Flushes that failed in a row: the first is logged, the retries back off (a closed or
    *  unreachable backend is not worth a warning every 2 s). */
   private failedFlushes = 0;
+  /** The last write failed because the backend was closed: stop() then gives up at once (no
+   *  retry brings it back) and says what was lost; a flush says nothing (its owner does). */
+  private backendClosed = false;
 
   constructor(
     private readonly backend: Backend,
@@ -97,11 +101,16 @@ export class HistoryWriter {
       ]);
       if (!done) break;
       if (this.pending.size === 0 && this.leftover.size === 0) return true;
+      if (this.backendClosed) break;
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const lost = this.pending.size + this.leftover.size;
-    if (lost > 0)
+    if (lost > 0 && this.backendClosed)
+      this.options.logger.warn(
+        `throughput history: ${lost} batch(es) of counts were not written: the backend was closed first (stop workers and close queues before closing their backend)`,
+      );
+    else if (lost > 0)
       this.options.logger.warn(
         `throughput history: ${lost} batch(es) of counts could not be written before the deadline; they are not in the history`,
       );
@@ -157,8 +166,9 @@ export class HistoryWriter {
         }
       }),
     );
+    this.backendClosed = failure instanceof BackendClosedError;
     if (failure !== undefined) {
-      if (this.failedFlushes === 0) {
+      if (this.failedFlushes === 0 && !this.backendClosed) {
         this.options.logger.warn(
           `throughput history: writing failed (${(failure as Error).message ?? String(failure)}); the counts are kept and written later`,
         );
@@ -173,9 +183,11 @@ export class HistoryWriter {
     if (this.pending.size > 0) this.startTimer();
     if (queues.size > 0 && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await this.prune([...queues]).catch((err: unknown) =>
-        this.options.logger.warn(`throughput history: deleting old entries failed: ${(err as Error).message}`),
-      );
+      await this.prune([...queues]).catch((err: unknown) => {
+        // A closed backend is said by stop(), with what it cost.
+        if (err instanceof BackendClosedError) this.backendClosed = true;
+        else this.options.logger.warn(`throughput history: deleting old entries failed: ${(err as Error).message}`);
+      });
     }
   }
 

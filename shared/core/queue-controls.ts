@@ -62,7 +62,9 @@ export interface QueueControlsHost {
   mayClaim(): boolean;
   /** Gives claimed, unstarted tasks back (no attempt counted). */
   release(tasks: readonly ClaimedTask[]): Promise<void>;
-  warn(message: string): void;
+  /** `cause` is the failure behind the message, when there is one (the worker reports a closed
+   *  backend itself, once). */
+  warn(message: string, cause?: unknown): void;
 }
 
 /** The settings a claim was decided on (QueueControls.snapshot): compared after the claim, so that
@@ -367,7 +369,8 @@ export class QueueControls {
       entries = await Promise.all(this.host.queues.map((q) => this.host.backend.getState(queueSettingsKey(q))));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (message !== this.lastReadError) this.host.warn(`reading queue settings failed (the last known ones stay in force): ${message}`);
+      if (message !== this.lastReadError)
+        this.host.warn(`reading queue settings failed (the last known ones stay in force): ${message}`, err);
       this.lastReadError = message;
       return false;
     }
@@ -435,6 +438,7 @@ export class QueueControls {
         } catch (err) {
           this.host.warn(
             `returning ${r.n} unused rate-limit token(s) of queue ${queue} failed: ${err instanceof Error ? err.message : String(err)}`,
+            err,
           );
         }
       }
@@ -544,6 +548,7 @@ export class QueueControls {
         } catch (err) {
           this.host.warn(
             `updating the running-task slots of queue ${q} failed (they are rewritten at the next change, or expire with the lease): ${err instanceof Error ? err.message : String(err)}`,
+            err,
           );
         }
       }

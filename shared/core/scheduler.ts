@@ -20,6 +20,9 @@ export interface SchedulerOptions {
   now?: () => number;
   /** How often the schedules are read when none is due sooner (ms). Default 1000. */
   intervalMs?: number;
+  /** Failures this answers true for are not logged: its owner reports them (the worker a closed
+   *  backend, once). */
+  reportedByOwner?: (err: unknown) => boolean;
 }
 
 export interface SchedulerPass {
@@ -50,6 +53,7 @@ export class Scheduler {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly intervalMs: number;
+  private readonly reportedByOwner: (err: unknown) => boolean;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -62,6 +66,7 @@ export class Scheduler {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.intervalMs = options.intervalMs ?? 1000;
+    this.reportedByOwner = options.reportedByOwner ?? (() => false);
   }
 
   start(): void {
@@ -94,7 +99,7 @@ export class Scheduler {
         // A streak of failures (the server is down) is reported once, and retried less often.
         failures += 1;
         waitMs = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.min(failures - 1, 5));
-        if (failures === 1)
+        if (failures === 1 && !this.reportedByOwner(err))
           this.logger.warn(
             `the scheduler could not read the schedules (it keeps trying, at most every ${MAX_BACKOFF_MS / 1000} s): ${(err as Error).message}`,
           );
@@ -127,7 +132,8 @@ export class Scheduler {
         const next = await this.tick(entry, record, now, pass);
         if (next !== null && (pass.nextDueAt === null || next < pass.nextDueAt)) pass.nextDueAt = next;
       } catch (err) {
-        this.logger.warn(`the schedule ${record.name} could not be ticked (tried again on the next pass): ${(err as Error).message}`);
+        if (!this.reportedByOwner(err))
+          this.logger.warn(`the schedule ${record.name} could not be ticked (tried again on the next pass): ${(err as Error).message}`);
       }
     }
     return pass;

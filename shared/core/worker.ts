@@ -6,6 +6,7 @@ import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { CancelWatch } from './cancel-watch.js';
 import {
+  BackendClosedError,
   ConfigurationError,
   LeaseLostError,
   SitqError,
@@ -64,6 +65,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly scheduler: Scheduler | undefined;
   private readonly cancelWatch: CancelWatch;
   private lastLoopError = { message: '', at: 0 };
+  /** The backend was closed while this worker ran (see closedUnder). */
+  private backendClosed = false;
   private readonly retention: RetentionKeeper | undefined;
   private readonly running = new Map<string, Running>();
   /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
@@ -124,7 +127,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
       this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
     }
-    this.scheduler = options.schedules === false ? undefined : new Scheduler(backend, { logger: this.logger });
+    this.scheduler =
+      options.schedules === false
+        ? undefined
+        : new Scheduler(backend, { logger: this.logger, reportedByOwner: (err) => this.closedUnder(err) });
     this.cancelWatch = new CancelWatch(backend, {
       running: () => this.running,
       onCancel: (taskId) => this.cancelRunning(taskId),
@@ -143,6 +149,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.completer = new Batcher(
       (items) => this.backend.complete(items),
       (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
+      500,
+      // No retry brings a closed backend back: those tasks run again after their lease.
+      () => !this.backendClosed,
     );
     this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.backendError(err, what));
     this.controls = new QueueControls({
@@ -158,7 +167,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.backend
           .release(tasks.map((c) => c.lease))
           .catch((err) => this.backendError(err, 'handing back tasks a pause or limit held back failed; they return after their lease')),
-      warn: (message) => this.logger.warn(message),
+      warn: (message, cause) => {
+        if (!this.closedUnder(cause)) this.logger.warn(message);
+      },
     });
   }
 
@@ -299,6 +310,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
+        if (this.closedUnder(err)) {
+          // No retry brings a closed backend back: claim nothing until stop().
+          await new Promise((resolve) => {
+            if (this.claimAbort.signal.aborted) resolve(undefined);
+            else this.claimAbort.signal.addEventListener('abort', resolve, { once: true });
+          });
+          break;
+        }
         pause = Math.min(RETRY_PAUSE_CAP_MS, Math.max(100, pause * 2));
         this.backendError(err, `claiming failed; trying again in ${pause} ms`);
         await abortableSleep(pause, this.claimAbort.signal);
@@ -685,7 +704,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** A background loop's failure (cancel watch, retention): logged, the same message at most once
    *  a minute (a loop retries every interval); the worker carries on. */
+  /** True for a failure because the backend was closed under the running worker (BackendClosedError),
+   *  said once: the worker's reports and renewals then fail at once, and stop() still ends it. */
+  private closedUnder(err: unknown): boolean {
+    if (!(err instanceof BackendClosedError)) return false;
+    if (!this.backendClosed) {
+      this.backendClosed = true;
+      this.logger.warn(
+        `worker ${this.id}: its backend was closed while the worker ran, so it claims no more tasks; stop the worker before closing its backend (await worker.stop(), then close the backend or its TaskQueue)`,
+      );
+    }
+    return true;
+  }
+
   private loopError(err: unknown, what: string): void {
+    if (this.closedUnder(err)) return;
     const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
     const now = Date.now();
     if (message === this.lastLoopError.message && now - this.lastLoopError.at < 60_000) return;
@@ -694,6 +727,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private backendError(err: unknown, what: string): void {
+    if (this.closedUnder(err)) return;
     const error = err instanceof Error ? err : new Error(String(err));
     this.logger.warn(`${what}: ${error.message}`);
     if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
 import { CAS_CONFLICT, JsApiError, Requester } from '../../shared/backends/nats/requester.js';
-import { ConnectionError } from '../../shared/core/errors.js';
+import { BackendClosedError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -104,7 +104,7 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
       await backend.close();
       await assert.rejects(
         backend.getState('a/b'),
-        (err: unknown) => err instanceof ConnectionError && /closed.*connect\(\)/.test(err.message),
+        (err: unknown) => err instanceof BackendClosedError && /close\(\) was \(call connect\(\) to use it again\)/.test(err.message),
       );
       assert.equal((backend as unknown as { current: unknown }).current, undefined, 'the call opened a connection');
       await backend.connect();

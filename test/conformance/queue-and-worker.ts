@@ -1,8 +1,9 @@
 // TaskQueue and Worker on top of each backend: what a user of the library sees.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createBackend } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
-import { ConfigurationError, SerializationError, UnrecoverableError } from '../../shared/core/errors.js';
+import { BackendClosedError, ConfigurationError, SerializationError, UnrecoverableError } from '../../shared/core/errors.js';
 import { silentLogger } from '../../shared/core/logger.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer, registerSerializer, type Serializer } from '../../shared/core/serializers.js';
@@ -459,6 +460,49 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         await sleep(600);
         assert.deepEqual(started, []);
         assert.equal((await q.getResult(id, { timeout: 0 }))?.status, 'cancelled');
+      }));
+
+    // Closing the backend before stopping its worker (or closing a TaskQueue that shares it) is an
+    // easy mistake. It used to spin the claim loop at 100 % CPU (SQLite, PostgreSQL: a microtask
+    // loop that never let the close finish) or make stop() wait out its whole timeout (Redis, NATS).
+    it('a worker whose backend is closed under it stops claiming at once, warns once (and once for the lost history counts), and stops promptly', () =>
+      withBackend(target, async (backend, config) => {
+        const q = new TaskQueue(backend);
+        const own = createBackend(config);
+        await own.connect();
+        const warnings: string[] = [];
+        const w = new Worker(own, { pollInterval: 200, logger: { ...silentLogger, warn: (m) => warnings.push(m) } });
+        await w.start();
+        let claims = 0;
+        const claim = own.claim.bind(own);
+        own.claim = (request) => {
+          claims += 1;
+          return claim(request);
+        };
+        try {
+          assert.equal((await q.getResult(await q.enqueue('sitq.echo', 1), { timeout: 10_000 }))?.status, 'succeeded');
+          const warned = warnings.length;
+          await own.close();
+          await assert.rejects(own.getTask('any'), BackendClosedError);
+          const before = claims;
+          await sleep(1000);
+          assert.ok(claims - before <= 1, `the worker called claim ${claims - before} times in 1 s on a closed backend`);
+          const t0 = Date.now();
+          await w.stop({ timeout: 20_000 });
+          const took = Date.now() - t0;
+          assert.ok(took < 10_000, `stop took ${took} ms with its backend closed`);
+          // Two lines in all, not a retry log: what the worker does now, and what the history lost.
+          const said = warnings.slice(warned).filter((m) => !/event loop was blocked/.test(m));
+          assert.equal(said.length, 2, `warnings after the close:\n${said.join('\n')}`);
+          assert.match(
+            said[0],
+            /its backend was closed while the worker ran, so it claims no more tasks; stop the worker before closing its backend/,
+          );
+          assert.match(said[1], /throughput history: \d+ batch\(es\) of counts were not written: the backend was closed first/);
+        } finally {
+          await w.stop({ timeout: 1000 });
+          await own.close();
+        }
       }));
 
     it('returns the first task id for a repeated idempotency key', () =>

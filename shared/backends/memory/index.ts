@@ -9,7 +9,7 @@ import type { TaskSizeLimit } from '../../core/task-size.js';
 
 /** The most bytes of payload plus result one task may hold. */
 const MEMORY_TASK_BYTES = 256 * 1024 * 1024;
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { BackendClosedError, ConfigurationError } from '../../core/errors.js';
 import { checkListQuery, checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import { matchesSearch, searchNeedle } from '../../core/task-search.js';
 import {
@@ -237,7 +237,7 @@ export class MemoryBackend implements Backend {
   }
 
   private use(): MemoryStore {
-    if (!this.store) throw new ConnectionError('memory', this.address, 'not connected: call connect() first');
+    if (!this.store) throw new BackendClosedError('memory', this.address);
     return this.store;
   }
 

@@ -11,7 +11,7 @@ import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import { checkPayloadSizes, TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
+import { BackendClosedError, ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimedTask,
   Completion,
@@ -314,8 +314,7 @@ export class NatsBackend implements Backend {
   }
 
   private open(): Promise<Live> {
-    if (this.closed)
-      return Promise.reject(new ConnectionError('NATS JetStream', this.address, 'the backend is closed (call connect() to use it again)'));
+    if (this.closed) return Promise.reject(new BackendClosedError('NATS JetStream', this.address));
     this.opening ??= withTimeout(this.start(), this.options.connectTimeout, this.address).then(
       (live) => (this.current = live),
       (err: unknown) => {

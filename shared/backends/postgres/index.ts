@@ -7,7 +7,7 @@ import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, Serv
 import type { TaskReport } from '../../core/progress.js';
 import { checkPruneOptions } from '../../core/rules.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConnectionError } from '../../core/errors.js';
+import { BackendClosedError } from '../../core/errors.js';
 import { checkStateArgs } from '../../core/rules.js';
 import type {
   ClaimRequest,
@@ -137,7 +137,7 @@ export class PostgresBackend implements Backend {
   }
 
   async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
-    if (this.closed) return [];
+    // open() refuses a claim made after close(); one waiting when close() comes returns empty.
     const session = await this.open();
     return claim(session, session.notifier, request);
   }
@@ -238,7 +238,7 @@ export class PostgresBackend implements Backend {
 
   /** The connected session, connecting first (once, shared by concurrent callers) if needed. */
   private open(): Promise<Session> {
-    if (this.closed) return Promise.reject(new ConnectionError('postgres', this.address, 'the backend is closed'));
+    if (this.closed) return Promise.reject(new BackendClosedError('postgres', this.address));
     if (this.session) return Promise.resolve(this.session);
     this.opening ??= this.start().finally(() => {
       this.opening = undefined;

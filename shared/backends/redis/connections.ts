@@ -12,7 +12,7 @@
 // commands issued meanwhile wait for it.
 import { randomBytes } from 'node:crypto';
 import type { Cluster, ClusterOptions, Redis, RedisOptions as IoRedisOptions } from 'ioredis';
-import { ConnectionError } from '../../core/errors.js';
+import { BackendClosedError, ConnectionError } from '../../core/errors.js';
 import { driver, isClusterClient, isServerClient, loadDriver } from './driver.js';
 import { hostPort, type ResolvedRedisOptions } from './options.js';
 import { SentinelWatch } from './sentinel-watch.js';
@@ -126,7 +126,7 @@ export class RedisConnections {
 
   get command(): RedisClient {
     if (!this.commandConn || this.closed) {
-      throw new ConnectionError(BACKEND, this.address, 'not connected (call connect() first, or it was closed)');
+      throw new BackendClosedError(BACKEND, this.address);
     }
     return this.commandConn;
   }

@@ -6,7 +6,7 @@ import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
 import { assertQueueName, checkPruneOptions, checkStateArgs } from '../../core/rules.js';
-import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
+import { BackendClosedError, ConfigurationError, ConnectionError, LayoutTooNewError } from '../../core/errors.js';
 import type {
   ClaimRequest,
   ClaimedTask,
@@ -247,6 +247,8 @@ export class RedisBackend implements Backend {
 
   async claim(request: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
     checkClaim(request);
+    // A claim made after close() fails; one waiting when close() comes returns empty (below).
+    if (this.connections.isClosed) throw new BackendClosedError('redis', this.address);
     const deadline = Date.now() + (request.waitMs ?? 0);
     for (;;) {
       let got: { tasks: ClaimedTask[]; now: number; nextAt: number };

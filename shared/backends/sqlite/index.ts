@@ -7,7 +7,7 @@ import type { EventSink, Unsubscribe } from '../../core/events.js';
 import type { StateEntry, Backend, CancelledFrom, NodeStatus, PruneOptions, ServerInfo } from '../../core/backend.js';
 import type { TaskReport } from '../../core/progress.js';
 import { TASK_RECORD_RESERVE_BYTES, type TaskSizeLimit } from '../../core/task-size.js';
-import { ConfigurationError, ConnectionError } from '../../core/errors.js';
+import { BackendClosedError, ConfigurationError } from '../../core/errors.js';
 import { checkPruneOptions, checkStateArgs } from '../../core/rules.js';
 import {
   isFinished,
@@ -180,6 +180,8 @@ export class SqliteBackend implements Backend {
     checkClaim(request, queues);
     const claimRequest: ClaimRequest = { workerId: request.workerId, queues, max: request.max, leaseMs: request.leaseMs };
     const queueSet = new Set(queues);
+    // A claim made after close() fails; one waiting when close() comes returns empty (below).
+    if (!this.session) throw new BackendClosedError(BACKEND_NAME, this.address);
     const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
     const signals = request.signal ? [request.signal, this.closing.signal] : [this.closing.signal];
     // The first try and any try after a local wake-up go straight to the write transaction; a try
@@ -374,7 +376,7 @@ export class SqliteBackend implements Backend {
   /** Runs `fn` on the open session, turning SQLite failures into sitq's typed errors. */
   private use<T>(fn: (s: Session) => T): T {
     const session = this.session;
-    if (!session) throw new ConnectionError(BACKEND_NAME, this.address, 'not connected (call connect() first, or it was closed)');
+    if (!session) throw new BackendClosedError(BACKEND_NAME, this.address);
     try {
       return fn(session);
     } catch (err) {
