@@ -48,6 +48,9 @@ describe('serializers', () => {
         () => jsonSerializer.serialize(value),
         (e: unknown) => e instanceof SerializationError && /JSON serializer cannot encode/.test(e.message),
       );
+      // The walk's stacks are shared between calls: one left half-way by a throw must not show in
+      // the next call's path.
+      assert.throws(() => jsonSerializer.serialize({ x: { y: () => 1 } }), /a function at \$\.x\.y;/);
     }
   });
 
