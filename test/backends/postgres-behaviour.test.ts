@@ -2,6 +2,7 @@
 // against the real server on 127.0.0.1:5432 (its options, schema and pool: postgres.test.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { PostgresBackend } from '../../shared/backends/postgres/index.js';
 import { ConnectionError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
@@ -29,6 +30,41 @@ describe('postgres backend', { skip }, () => {
   openAdmin();
 
   describe('behaviour', () => {
+    it('sends task events only while some process subscribes; wake-ups always (migration 009)', () =>
+      withPostgres({}, async (backend, schema) => {
+        const listener = new pg.Client(SERVER);
+        const heard: string[] = [];
+        listener.on('notification', (n) => heard.push(n.payload ?? ''));
+        await listener.connect();
+        try {
+          await listener.query(`LISTEN "sitq:${schema}"`);
+          const cycle = async (queue: string) => {
+            await backend.enqueue([newTask({ queue })]);
+            const [claimed] = await backend.claim({ queues: [queue], max: 1, workerId: 'w', leaseMs: 30_000 });
+            const done = { outcome: 'succeeded' as const, result: new Uint8Array(), finishedAt: Date.now() };
+            assert.deepEqual(await backend.complete([{ ...done, lease: claimed.lease }]), [true]);
+          };
+          await cycle('quiet');
+          await eventually('the wake-up of the first enqueue', async () => heard.includes('q:quiet'), 5000, 20);
+          await sleep(200);
+          assert.deepEqual(
+            heard.filter((p) => p.startsWith('e:')),
+            [],
+            'events were notified with no subscriber',
+          );
+
+          const kinds: string[] = [];
+          const unsubscribe = await backend.subscribe({ events: (events) => kinds.push(...events.map((e) => e.kind)), gap: () => {} });
+          await cycle('loud');
+          await eventually('the events of the second task', async () => kinds.includes('succeeded'), 5000, 20);
+          assert.deepEqual(kinds, ['enqueued', 'started', 'succeeded']);
+          assert.ok(heard.includes('q:loud'));
+          await unsubscribe();
+        } finally {
+          await listener.end();
+        }
+      }));
+
     it('claims across several queues in one order', () =>
       withPostgres({}, async (backend) => {
         const now = Date.now();

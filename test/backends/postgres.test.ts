@@ -203,7 +203,7 @@ describe('postgres backend', { skip }, () => {
         );
         assert.deepEqual(
           rows.map((r) => r.table_name),
-          ['counts', 'migrations', 'state', 'tasks', 'workers'],
+          ['counts', 'events_wanted', 'migrations', 'state', 'tasks', 'workers'],
         );
         const versions = await admin().query<{ version: number }>(`SELECT version FROM "${schema}".migrations ORDER BY version`);
         assert.ok(MIGRATIONS.length >= 2);

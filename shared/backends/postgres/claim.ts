@@ -67,14 +67,14 @@ function claimSql(tables: Tables, many: boolean): string {
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
       error = ${LEASE_EXPIRED}
     FROM candidates c WHERE t.id = c.id AND c.exhausted
-    RETURNING ${eventNotify('$5', "'d'", 't', 't.attempts', 't.error::text')}
+    RETURNING ${eventNotify(tables, '$5', "'d'", 't', 't.attempts', 't.error::text')}
   )
   -- A reclaimed lease is recorded too: the next worker then knows this task may kill its process.
   UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = ${NEXT_TOKEN},
     lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW},
     error = CASE WHEN t.state = 'running' THEN ${LEASE_EXPIRED} ELSE t.error END
   FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
-  RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}, ${eventNotify('$5', "'s'", 't')} AS started_event`;
+  RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}, ${eventNotify(tables, '$5', "'s'", 't')} AS started_event`;
 }
 
 /** Claims what is ready now, in one round trip. */

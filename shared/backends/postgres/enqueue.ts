@@ -45,7 +45,7 @@ async function enqueueMany(ctx: Context, tasks: readonly NewTask[]): Promise<Enq
                CASE WHEN run_at > ${NOW} THEN 'delayed' ELSE 'pending' END
         FROM input ORDER BY ord
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING id, queue, state, run_at, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+        RETURNING id, queue, state, run_at, ${eventNotify(ctx.tables, '$13', "'e'", 'tasks', 'NULL')} AS event
       ), counted AS (
         ${countInserted(ctx.tables.counts)}
       ), woke AS (
@@ -92,7 +92,7 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
         INSERT INTO ${table} (id, queue, name, payload, serializer, priority, run_at, enqueued_at, max_attempts, backoff, timeout_ms, idempotency_key, headers, state)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, CASE WHEN $7::bigint > ${NOW} THEN 'delayed' ELSE 'pending' END)
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING queue, state, run_at, ${eventNotify('$13', "'e'", 'tasks', 'NULL')} AS event
+        RETURNING queue, state, run_at, ${eventNotify(ctx.tables, '$13', "'e'", 'tasks', 'NULL')} AS event
       ), counted AS (
         ${countInserted(ctx.tables.counts)}
       )

@@ -24,6 +24,7 @@ import type {
 } from '../../core/types.js';
 import { claim, type Context } from './claim.js';
 import { enqueue } from './enqueue.js';
+import { EventsWanted } from './events.js';
 import { FinishPoller } from './finish.js';
 import { counts, getTask, listQueues, listTasks } from './inspect.js';
 import { complete, release, renew, report } from './leases.js';
@@ -42,6 +43,8 @@ export { NoPrimaryError } from './primary.js';
 
 interface Session extends Context {
   notifier: Notifier;
+  /** Whether this process subscribes: statements send events only while some process does. */
+  eventsWanted: EventsWanted;
   finish: FinishPoller;
   locator: PrimaryLocator | undefined;
 }
@@ -178,9 +181,19 @@ export class PostgresBackend implements Backend {
     return listTasks(await this.open(), query);
   }
 
-  /** Events come as NOTIFY on the LISTEN connection claims already use (notify.ts). */
+  /** Events come as NOTIFY on the LISTEN connection claims already use (notify.ts), sent while
+   *  some process subscribes (events.ts): ready once statements starting now send them. */
   async subscribe(sink: EventSink): Promise<Unsubscribe> {
-    return (await this.open()).notifier.addSink(sink);
+    const session = await this.open();
+    await session.eventsWanted.hold();
+    const remove = session.notifier.addSink(sink);
+    let removed = false;
+    return async () => {
+      if (removed) return;
+      removed = true;
+      await remove();
+      session.eventsWanted.release();
+    };
   }
 
   async requeue(taskId: string): Promise<boolean> {
@@ -252,6 +265,7 @@ export class PostgresBackend implements Backend {
     this.session = undefined;
     if (!session) return;
     session.finish.close();
+    session.eventsWanted.close();
     session.locator?.close();
     await session.notifier.close();
     await session.pool.end();
@@ -272,7 +286,13 @@ export class PostgresBackend implements Backend {
       throw err;
     }
     const context: Context = { pool, tables: this.tables };
-    this.session = { ...context, notifier, locator, finish: new FinishPoller(context, (id) => getTask(context, id)) };
+    this.session = {
+      ...context,
+      notifier,
+      eventsWanted: new EventsWanted(context, (reason) => notifier.gap(reason)),
+      locator,
+      finish: new FinishPoller(context, (id) => getTask(context, id)),
+    };
     return this.session;
   }
 }

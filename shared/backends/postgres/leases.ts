@@ -52,8 +52,8 @@ export async function report(ctx: Context, reports: readonly TaskReport[]): Prom
         AS l(id, token, owner, progress, log, dropped, progress_changed, new_lines)
       WHERE ${LEASE_MATCH}
       RETURNING t.id, t.token,
-        CASE WHEN l.progress_changed AND l.progress IS NOT NULL THEN ${eventNotify('$9', "'p'", 't', 't.attempts', 'l.progress::text')} END AS progress_event,
-        CASE WHEN l.new_lines IS NOT NULL THEN ${eventNotify('$9', "'l'", 't', 't.attempts', 'l.new_lines')} END AS log_event`,
+        CASE WHEN l.progress_changed AND l.progress IS NOT NULL THEN ${eventNotify(ctx.tables, '$9', "'p'", 't', 't.attempts', 'l.progress::text')} END AS progress_event,
+        CASE WHEN l.new_lines IS NOT NULL THEN ${eventNotify(ctx.tables, '$9', "'l'", 't', 't.attempts', 'l.new_lines')} END AS log_event`,
     values: [
       ...leaseArrays(ordered.map((r) => r.lease)),
       // As JSON text: pg would send a number or an array as something else than jsonb.
@@ -93,6 +93,7 @@ export async function complete(ctx: Context, completions: readonly Completion[])
         FROM l WHERE ${LEASE_MATCH}
         RETURNING t.id, t.token, t.queue, t.state,
           ${eventNotify(
+            ctx.tables,
             '$9',
             "CASE l.outcome WHEN 'succeeded' THEN 'u' WHEN 'dead' THEN 'd' ELSE 'r' END",
             't',

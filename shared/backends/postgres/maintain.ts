@@ -13,7 +13,7 @@ export async function cancel(ctx: Context, taskId: string): Promise<CancelledFro
         SELECT id, state FROM ${ctx.tables.tasks} WHERE id = $1 AND state IN ('pending', 'delayed', 'running') FOR UPDATE
       )
       UPDATE ${ctx.tables.tasks} t SET state = 'cancelled', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL
-      FROM old WHERE t.id = old.id RETURNING old.state, ${eventNotify('$2', "'c'", 't', 'NULL')} AS event`,
+      FROM old WHERE t.id = old.id RETURNING old.state, ${eventNotify(ctx.tables, '$2', "'c'", 't', 'NULL')} AS event`,
     values: [taskId, ctx.tables.channel],
   });
   return rows[0]?.state ?? null;
@@ -50,7 +50,7 @@ export async function requeue(ctx: Context, taskId: string): Promise<boolean> {
     text: `WITH done AS (
         UPDATE ${ctx.tables.tasks} SET state = 'pending', run_at = ${NOW}, attempts = 0, started_at = NULL,
           finished_at = NULL, result = NULL, lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND state IN ('dead', 'cancelled') RETURNING queue, ${eventNotify('$2', "'e'", ctx.tables.tasks, 'NULL')} AS event
+        WHERE id = $1 AND state IN ('dead', 'cancelled') RETURNING queue, ${eventNotify(ctx.tables, '$2', "'e'", ctx.tables.tasks, 'NULL')} AS event
       )
       SELECT pg_notify($2, 'q:' || queue) FROM done`,
     values: [taskId, ctx.tables.channel],

@@ -106,6 +106,11 @@ export class Notifier {
     };
   }
 
+  /** Tells every sink that events may have been missed. */
+  gap(reason: string): void {
+    for (const sink of this.sinks) sink.gap(reason);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.sinks.clear();
@@ -153,7 +158,7 @@ export class Notifier {
     client.end().catch(() => {});
     // Waiters fall back to short polling until the connection is back.
     this.wakeAll();
-    for (const sink of this.sinks) sink.gap('the PostgreSQL LISTEN connection was lost; events notified until it is back are lost');
+    this.gap('the PostgreSQL LISTEN connection was lost; events notified until it is back are lost');
     this.scheduleReconnect();
   }
 

@@ -75,19 +75,38 @@ export interface Tables {
   state: string;
   /** Per-queue, per-state count changes, summed by readers (migration 007, inspect.ts). */
   counts: string;
+  /** Until when (server clock, ms) some process subscribes to task events (migration 009, events.ts). */
+  eventsWanted: string;
   channel: string;
 }
 
 export function tablesOf(schema: string): Tables {
   const q = quoteIdent(schema);
-  return { schema, tasks: `${q}.tasks`, workers: `${q}.workers`, state: `${q}.state`, counts: `${q}.counts`, channel: channelOf(schema) };
+  return {
+    schema,
+    tasks: `${q}.tasks`,
+    workers: `${q}.workers`,
+    state: `${q}.state`,
+    counts: `${q}.counts`,
+    eventsWanted: `${q}.events_wanted`,
+    channel: channelOf(schema),
+  };
 }
 
 /** A notification of one task event (core/events.ts's wire form) on the schema's channel, for a
  *  row aliased `row` with id, queue and attempts: `'e:' || [[kind, id, queue, at, attempt, extra]]`.
  *  `kind`, `attempt` and `extra` are SQL expressions.
  *  Evaluated per changed row inside the statement that changes it, so it commits (and is
- *  delivered) with that change and costs no round trip. */
-export function eventNotify(channel: string, kind: string, row: string, attempt: string = `${row}.attempts`, extra = 'NULL'): string {
-  return `pg_notify(${channel}, 'e:' || json_build_array(json_build_array(${kind}, ${row}.id, ${row}.queue, ${NOW}, ${attempt}, ${extra}))::text)`;
+ *  delivered) with that change and costs no round trip; and only while some process subscribes
+ *  (migration 009: the flag is read once per statement, as an InitPlan), so without a subscriber
+ *  the statement notifies nothing and its commit takes no notification lock. */
+export function eventNotify(
+  tables: Tables,
+  channel: string,
+  kind: string,
+  row: string,
+  attempt: string = `${row}.attempts`,
+  extra = 'NULL',
+): string {
+  return `CASE WHEN (SELECT w.until > ${NOW} FROM ${tables.eventsWanted} w) THEN pg_notify(${channel}, 'e:' || json_build_array(json_build_array(${kind}, ${row}.id, ${row}.queue, ${NOW}, ${attempt}, ${extra}))::text) END`;
 }
