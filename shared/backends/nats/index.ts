@@ -46,6 +46,7 @@ import { StateStore } from './state.js';
 import { WorkerRegistry } from './workers.js';
 
 export type { NatsOptions, NatsTlsOptions } from './options.js';
+export { ViewBehindError, VIEW_STALL_MS } from './inspect.js';
 
 /** Everything one open connection needs; rebuilt by the next connect() after a close(). */
 interface Live {
@@ -369,7 +370,7 @@ export class NatsBackend implements Backend {
         finishes: new FinishWatcher(js, names),
         requester,
         claimer: new Claimer(session),
-        view: new TaskView(js, jsm, names, store),
+        view: new TaskView(js, jsm, names, store, this.address),
         workers: new WorkerRegistry(meta),
         state: new StateStore(meta, this.address),
         controller,
