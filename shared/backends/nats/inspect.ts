@@ -141,7 +141,8 @@ export class TaskView {
       await this.start(); // again after a stop (a reconnect): the new consumer replays
       if (this.seenSeq >= target) return;
       const now = performance.now();
-      if (this.seenSeq !== mark.seq || this.generation !== mark.generation) mark = { seq: this.seenSeq, generation: this.generation, at: now };
+      if (this.seenSeq !== mark.seq || this.generation !== mark.generation)
+        mark = { seq: this.seenSeq, generation: this.generation, at: now };
       else if (now - mark.at >= VIEW_STALL_MS) throw new ViewBehindError(this.seenSeq, target, Math.round(now - mark.at), this.address);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, STALL_CHECK_MS);
