@@ -19,6 +19,7 @@ import type { Backend } from '../shared/core/backend.js';
 import { jsonSerializer } from '../shared/core/serializers.js';
 import { silentLogger } from '../shared/core/logger.js';
 import { TaskQueue } from '../shared/core/queue.js';
+import type { TaskReport } from '../shared/core/progress.js';
 import type { ClaimedTask, ClaimRequest, Completion } from '../shared/core/types.js';
 import { Worker } from '../shared/core/worker.js';
 import { floorDriver } from '../shared/bench/floors/index.js';
@@ -121,9 +122,38 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
     state: 'running' as const,
     attempts: 1,
   });
-  const backend = {
-    kind: 'sqlite',
+  // Every call the worker makes answers at once; the rest say they are not part of this run.
+  // Typed as a whole Backend, so a call the worker starts making shows here at compile time
+  // (a stand-in that lacked the state calls made this run hang once the worker read settings).
+  const unused = (name: string) => () => Promise.reject(new Error(`the core run's stand-in backend does not serve ${name}`));
+  const backend: Backend = {
+    kind: 'memory',
     address: 'memory (core only)',
+    connect: async () => {},
+    close: async () => {},
+    ping: async () => ({ serverVersion: 'core only' }),
+    nodes: async () => [],
+    taskSizeLimit: () => ({ bytes: 256 * 1024 * 1024, source: "the core run's stand-in" }),
+    enqueue: unused('enqueue'),
+    cancel: unused('cancel'),
+    getTask: async () => null,
+    waitForFinish: async () => null,
+    listQueues: async () => [BENCH_QUEUE],
+    counts: async () => [],
+    listTasks: unused('listTasks'),
+    subscribe: async () => () => Promise.resolve(),
+    requeue: unused('requeue'),
+    purge: unused('purge'),
+    prune: async () => 0,
+    getState: async () => null,
+    setState: async (key: string, value: string) => ({ key, value, version: 1 }),
+    deleteState: async () => true,
+    listState: async () => [],
+    listWorkers: async () => [],
+    destroy: async () => {},
+    async report(reports: readonly TaskReport[]) {
+      return reports.map(() => true);
+    },
     async claim(r: ClaimRequest & { waitMs?: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
       claim.count++;
       const out: ClaimedTask[] = [];
@@ -153,7 +183,7 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
     async release() {},
     async heartbeat() {},
     async removeWorker() {},
-  } as unknown as Backend;
+  };
   const [perSec, us] = await cpu(`${profile}-core`, () => drain(backend, n, concurrency));
   return { profile, run: 'core', perSec, cpuUsPerTask: us / n, serverCpuUsPerTask: undefined, claim, ack };
 }
