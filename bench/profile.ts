@@ -164,11 +164,15 @@ async function coreRun(profile: string, n: number, concurrency: number): Promise
       claim.items += out.length;
       if (out.length === 0)
         await new Promise<void>((res) => {
-          const t = setTimeout(res, r.waitMs ?? 0);
-          r.signal?.addEventListener('abort', () => {
+          const onAbort = () => {
             clearTimeout(t);
             res();
-          });
+          };
+          const t = setTimeout(() => {
+            r.signal?.removeEventListener('abort', onAbort);
+            res();
+          }, r.waitMs ?? 0);
+          r.signal?.addEventListener('abort', onAbort, { once: true });
         });
       return out;
     },
