@@ -310,7 +310,9 @@ export class NatsBackend implements Backend {
     try {
       return await fn(live);
     } catch (err) {
-      throw toNatsError(err, this.address, doing);
+      const failure = toNatsError(err, this.address, doing);
+      // A request cut off by close() fails as BackendClosedError, not as a lost connection.
+      throw failure instanceof ConnectionError && this.closed ? new BackendClosedError('NATS JetStream', this.address) : failure;
     }
   }
 

@@ -5,7 +5,7 @@
 // connects to the primary the locator names, and moves to a new pg pool when that changes.
 import type pg from 'pg';
 import { pgDriver } from './driver.js';
-import { ConnectionError } from '../../core/errors.js';
+import { BackendClosedError, ConnectionError } from '../../core/errors.js';
 import { asConnectionError, clientConfig, isConnectionFailure, isNotPrimary } from './connection.js';
 import type { HostAddress, ResolvedPostgresOptions } from './options.js';
 import { sameHost, type PrimaryLocator } from './primary.js';
@@ -98,7 +98,7 @@ export class Pool {
       // a failover): the retry takes a fresh connection, to the new primary with `hosts`.
       const again = (err as { code?: unknown }).code === DEADLOCK_DETECTED || (isReadOnly(statement) && isConnectionFailure(err));
       if (again && retries > 0) return this.queryOnce<R>(statement, retries - 1);
-      throw asConnectionError(err, this.address, 'query failed');
+      throw this.failure(err, 'query failed');
     }
     this.giveBack(client, server, undefined);
     return result;
@@ -117,10 +117,16 @@ export class Pool {
       failure = err;
       // A lost or stalled connection rolls back on the server by itself; asking would only wait.
       if (!isConnectionFailure(err)) await client.query('ROLLBACK').catch(() => {});
-      throw asConnectionError(err, this.address, 'transaction failed');
+      throw this.failure(err, 'transaction failed');
     } finally {
       this.giveBack(client, server, failure);
     }
+  }
+
+  /** A statement cut off by end() (the backend's close()) fails as BackendClosedError, not as a
+   *  lost connection a retry could cure. */
+  private failure(err: unknown, doing: string): unknown {
+    return this.ended ? new BackendClosedError('postgres', this.address) : asConnectionError(err, this.address, doing);
   }
 
   async end(): Promise<void> {
@@ -141,10 +147,10 @@ export class Pool {
   /** The pg pool to use now: the one server's, or the current primary's (a new one, and the old
    *  one closed, when the primary changed). */
   private async target(): Promise<ServerPool> {
-    if (this.ended) throw new ConnectionError('postgres', this.address, 'the pool is closed');
+    if (this.ended) throw new BackendClosedError('postgres', this.address);
     if (!this.locator) return (this.current ??= this.open(undefined));
     const server = await this.locator.primary();
-    if (this.ended) throw new ConnectionError('postgres', this.address, 'the pool is closed');
+    if (this.ended) throw new BackendClosedError('postgres', this.address);
     if (this.current?.server && sameHost(this.current.server, server)) return this.current;
     const old = this.current;
     this.current = this.open(server);

@@ -573,7 +573,9 @@ export class RedisBackend implements Backend {
     try {
       return await fn();
     } catch (err) {
-      throw toConnectionError(err, this.address, doing);
+      const failure = toConnectionError(err, this.address, doing);
+      // A command cut off by close() fails as BackendClosedError, not as a lost connection.
+      throw failure instanceof ConnectionError && this.connections.isClosed ? new BackendClosedError('redis', this.address) : failure;
     }
   }
 }
