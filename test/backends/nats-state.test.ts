@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
+import { Meta, type MetaEntry } from '../../shared/backends/nats/meta.js';
 import { CAS_CONFLICT, JsApiError, Requester } from '../../shared/backends/nats/requester.js';
 import { BackendClosedError } from '../../shared/core/errors.js';
+import type { StateEntry } from '../../shared/core/backend.js';
 import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -150,6 +152,68 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
       );
     }));
 
+  it('listState never answers part of the keys: cut off by close() it fails with BackendClosedError', () =>
+    withNats({}, async (writer, streamName) => {
+      const keys = 3000;
+      await writeKeys(writer, 'big', keys);
+      const reader = new NatsBackend({ servers: 'nats://127.0.0.1:4222', streamName });
+      await reader.connect();
+      // The fault: close() right after the snapshot's first entry arrives, so its consumer goes
+      // while most entries are still on their way.
+      const original = Meta.prototype.watch;
+      let handed = 0;
+      Meta.prototype.watch = function (this: Meta, prefix: string, onPut: (e: MetaEntry) => void, onDelete: (key: string) => void) {
+        if (prefix !== 's.big.') return original.call(this, prefix, onPut, onDelete);
+        const counted = (e: MetaEntry) => {
+          onPut(e);
+          if (++handed === 1) void reader.close();
+        };
+        return original.call(this, prefix, counted, onDelete);
+      };
+      try {
+        const outcome = await reader.listState('big/').then(
+          (list) => list.length,
+          (err: unknown) => err,
+        );
+        if (typeof outcome === 'number') assert.equal(outcome, keys, `a partial list of ${outcome} of ${keys} keys was answered`);
+        else assert.ok(outcome instanceof BackendClosedError, `not BackendClosedError: ${String(outcome)}`);
+        assert.ok(handed >= 1);
+      } finally {
+        Meta.prototype.watch = original;
+        await reader.close();
+      }
+    }));
+
+  it('listState answers every key while others are written under the prefix (the client may say "initialized" before handing them over)', () =>
+    withNats({}, async (backend, streamName) => {
+      const keys = 300;
+      await writeKeys(backend, 'big', keys);
+      // Writers keep the prefix busy, so no entry of a snapshot says "none pending" and the client
+      // takes the count it expected for the end: before the fix about 1 list in 30 came back short.
+      let writing = true;
+      const writers = [0, 1, 2].map(async (n) => {
+        const other = new NatsBackend({ servers: 'nats://127.0.0.1:4222', streamName });
+        await other.connect();
+        try {
+          for (let version = 0; writing;) version = (await other.setState(`big/hot${n}`, 'x', version))?.version ?? version;
+        } finally {
+          await other.close();
+        }
+      });
+      const short: number[] = [];
+      let lists = 0;
+      try {
+        for (const started = Date.now(); Date.now() - started < 6000 && lists < 600; lists++) {
+          const found = (await backend.listState('big/')).filter((e: StateEntry) => !e.key.startsWith('big/hot')).length;
+          if (found !== keys) short.push(found);
+        }
+      } finally {
+        writing = false;
+        await Promise.all(writers);
+      }
+      assert.deepEqual(short, [], `${short.length} of ${lists} lists were short`);
+    }));
+
   it('getState never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
     withNats({}, async (backend) => {
       assert.ok(await backend.setState('queues/default', '{"paused":false}', 0));
@@ -182,3 +246,11 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
       }
     }));
 });
+
+/** `count` state keys `<prefix>/k<n>`, written 200 at a time. */
+async function writeKeys(backend: NatsBackend, prefix: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 200) {
+    const batch = Array.from({ length: Math.min(200, count - i) }, (_, j) => backend.setState(`${prefix}/k${i + j}`, 'v', 0));
+    await Promise.all(batch);
+  }
+}

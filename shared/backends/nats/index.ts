@@ -338,7 +338,7 @@ export class NatsBackend implements Backend {
       const { meta: metaKv, replicated } = await topology.ensure();
       const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, replicated);
       await checkLayout(metaKv, this.address);
-      const meta = new Meta(requester, names, metaKv);
+      const meta = new Meta(requester, names, metaKv, this.address);
       const store = new RecordStore(requester, names, this.address);
       const levels = new LevelRegistry(meta);
       const publisher = new WorkPublisher(requester, names, levels);

@@ -4,6 +4,7 @@
 // muxed requester; watches use the client's KV watcher (an ordered consumer that survives
 // reconnects).
 import type { KV, KvEntry, QueuedIterator } from 'nats';
+import { ConnectionError } from '../../core/errors.js';
 import type { Names } from './names.js';
 import { sameBytes } from './records.js';
 import { CAS_CONFLICT, headersOf, JsApiError, type Requester } from './requester.js';
@@ -29,6 +30,7 @@ export class Meta {
     private readonly requester: Requester,
     private readonly names: Names,
     private readonly kv: KV,
+    private readonly address: string,
   ) {}
 
   /** Writes `key` only if it is absent (or was deleted); null if it already holds a value. */
@@ -97,22 +99,61 @@ export class Meta {
     return this.remove(key, entry.rev);
   }
 
-  /** Calls `onPut`/`onDelete` for every current key under `prefix` and every later change. */
+  /** Calls `onPut`/`onDelete` for every current key under `prefix` and every later change.
+   *  `ready` resolves once every key there at the start has been handed over, and fails with
+   *  ConnectionError if the watch ends first (close(), its consumer lost): never a partial view. */
   async watch(prefix: string, onPut: (e: MetaEntry) => void, onDelete: (key: string) => void): Promise<MetaWatch> {
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const iterator: QueuedIterator<KvEntry> = await this.kv.watch({ key: `${prefix}>`, initializedFn: () => markReady() });
+    let resolveReady!: () => void;
+    let rejectReady!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    ready.catch(() => {}); // a watch stopped before anyone awaits ready has no one to tell
+    let settled = false;
+    let handled = 0;
+    // The client's "initialized" may come while the entries it covers are still queued for the
+    // loop below: when they all arrived while its consumer was being created and writes go on
+    // (so no entry said "none pending"), it calls it at once, before the first is handed over.
+    // So ready waits until the loop has handled as many entries as had been received by then.
+    let initialized = false;
+    let target: number | undefined;
+    let iterator: QueuedIterator<KvEntry> | undefined;
+    const check = () => {
+      if (initialized && iterator) target ??= iterator.getReceived();
+      if (!settled && target !== undefined && handled >= target) {
+        settled = true;
+        resolveReady();
+      }
+    };
+    iterator = await this.kv.watch({
+      key: `${prefix}>`,
+      initializedFn: () => {
+        initialized = true;
+        check();
+      },
+    });
+    check();
+    const entries = iterator;
     let stopped = false;
     void (async () => {
+      let failure: unknown;
       try {
-        for await (const e of iterator) {
+        for await (const e of entries) {
           if (isDeleted(e.operation)) onDelete(e.key);
           else onPut({ key: e.key, value: e.value, rev: e.revision });
+          handled++;
+          check();
         }
-      } catch {
-        // the client gave up on the watch's consumer (or the connection closed)
+      } catch (err) {
+        failure = err; // the client gave up on the watch's consumer (or the connection closed)
       } finally {
-        markReady();
+        if (!settled) {
+          settled = true;
+          const why = failure instanceof Error ? `: ${failure.message}` : '';
+          const reason = `the watch of ${prefix}> ended after ${handled} entries, before every current key was seen${why}`;
+          rejectReady(new ConnectionError('NATS JetStream', this.address, reason, { cause: failure }));
+        }
         if (!stopped) this.onWatchLost?.();
       }
     })();
@@ -120,12 +161,13 @@ export class Meta {
       ready,
       stop: () => {
         stopped = true;
-        iterator.stop();
+        entries.stop();
       },
     };
   }
 
-  /** Every current key under `prefix` once (small sets: workers). */
+  /** Every current key under `prefix` once (small sets: workers, coordination state); fails
+   *  rather than answer a partial list (watch()). */
   async snapshot(prefix: string): Promise<MetaEntry[]> {
     const entries = new Map<string, MetaEntry>();
     const w = await this.watch(
@@ -133,8 +175,11 @@ export class Meta {
       (e) => entries.set(e.key, e),
       (k) => entries.delete(k),
     );
-    await w.ready;
-    w.stop();
+    try {
+      await w.ready;
+    } finally {
+      w.stop();
+    }
     return [...entries.values()];
   }
 }
