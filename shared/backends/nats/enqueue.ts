@@ -33,60 +33,60 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
     checkPriority(t.priority);
   }
   if (tasks.length === 0) return [];
-  // Due delayed tasks go first: they became ready before these.
-  await s.scheduler.moveDue();
-  await s.levels.ensure(tasks.map((t) => [t.queue, t.priority] as const));
-  const outcomes: EnqueueOutcome[] = [];
-  for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
+  // Due delayed tasks go first: they became ready before these. (Each step is awaited only when it
+  // has something to do: with nothing due and every level known, as on a steady producer, an
+  // enqueue goes straight to its writes.)
+  if (s.scheduler.mayMove()) await s.scheduler.moveDue();
+  if (!s.levels.knowsAll(tasks)) await s.levels.ensure(tasks.map((t) => [t.queue, t.priority] as const));
+  let outcomes: EnqueueOutcome[];
+  if (tasks.length <= CHUNK) outcomes = await enqueueChunk(s, tasks);
+  else {
+    outcomes = [];
+    for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
+  }
   const now = Date.now();
-  publishEvents(
-    s,
-    tasks.flatMap((t, i) => (outcomes[i]?.created ? [['e', t.id, t.queue, now, null, null] as WireEvent] : [])),
-  );
+  const events: WireEvent[] = [];
+  for (let i = 0; i < tasks.length; i++) if (outcomes[i].created) events.push(['e', tasks[i].id, tasks[i].queue, now, null, null]);
+  publishEvents(s, events);
   return outcomes;
 }
 
 async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
-  const outcomes = await claimIdempotencyKeys(s, tasks);
-  const fresh = tasks.filter((_, i) => outcomes[i].created);
-  const records = fresh.map((t): StoredTask => {
-    const rec: StoredTask = { ...t, state: 'pending', attempts: 0, token: 0 };
-    if (t.idempotencyKey !== undefined) rec.idemKey = metaKeys.idempotency(t.queue, t.idempotencyKey);
-    return rec;
-  });
+  // Without idempotency keys every task is new: no key to claim, no earlier enqueue to finish.
+  const keyed = tasks.some((t) => t.idempotencyKey !== undefined);
+  const outcomes = keyed ? await claimIdempotencyKeys(s, tasks) : tasks.map((t): EnqueueOutcome => ({ id: t.id, created: true }));
+  const fresh = keyed ? tasks.filter((_, i) => outcomes[i].created) : tasks;
   const now = Date.now();
-  for (const rec of records) if (rec.runAt > now) rec.state = 'delayed';
-  const encoded = records.map(encodeRecord);
-  const revs = await Promise.all(records.map((rec, i) => s.store.write(rec, 0, encoded[i])));
+  const written: { rec: StoredTask; rev: number; body: Uint8Array }[] = new Array(fresh.length);
+  const writes: Promise<number | null>[] = new Array(fresh.length);
+  for (let i = 0; i < fresh.length; i++) {
+    const t = fresh[i];
+    const rec: StoredTask = { ...t, state: t.runAt > now ? 'delayed' : 'pending', attempts: 0, token: 0 };
+    if (t.idempotencyKey !== undefined) rec.idemKey = metaKeys.idempotency(t.queue, t.idempotencyKey);
+    const body = encodeRecord(rec);
+    written[i] = { rec, rev: 0, body };
+    writes[i] = s.store.write(rec, 0, body);
+  }
+  const revs = await Promise.all(writes);
   const clash = revs.findIndex((r) => r === null);
-  if (clash >= 0) throw new SitqError(`a task with id ${records[clash].id} already exists`);
-  const written = records.map((rec, i) => ({ rec, rev: revs[i]!, body: encoded[i] }));
-  const finished = await finishEarlierEnqueues(s, tasks, outcomes, now);
-  await makeClaimable(s, [...written, ...finished]);
+  if (clash >= 0) throw new SitqError(`a task with id ${written[clash].rec.id} already exists`);
+  for (let i = 0; i < written.length; i++) written[i].rev = revs[i]!;
+  if (keyed) written.push(...(await finishEarlierEnqueues(s, tasks, outcomes, now)));
+  await makeClaimable(s, written);
   return outcomes;
 }
 
 /** Publishes the work message of each ready task (earlier runAt first, then the given order) and
  *  indexes each delayed one. A retry comes back the same way (leases.ts). */
 export async function makeClaimable(s: Session, written: readonly { rec: StoredTask; rev: number; body: Uint8Array }[]): Promise<void> {
-  const ready = written.filter((w) => w.rec.state !== 'delayed');
-  const later = written.filter((w) => w.rec.state === 'delayed');
+  const ready: (typeof written)[number][] = [];
+  const later: (typeof written)[number][] = [];
+  for (const w of written) (w.rec.state === 'delayed' ? later : ready).push(w);
   // Within one batch, earlier runAt first (then batch order, kept by the stable sort).
-  ready.sort((a, b) => a.rec.runAt - b.rec.runAt);
+  if (ready.length > 1) ready.sort((a, b) => a.rec.runAt - b.rec.runAt);
+  if (later.length === 0) return publishReady(s, ready);
   await Promise.all([
-    s.publisher.publish(
-      ready.map(({ rec, rev, body }) => ({
-        taskId: rec.id,
-        queue: rec.queue,
-        level: rec.priority,
-        runAt: rec.runAt,
-        order: rev,
-        msgId: `${rec.id}:${rev}`,
-        rev,
-        body,
-        backdated: rec.runAt < rec.enqueuedAt - ORDER_TOLERANCE_MS,
-      })),
-    ),
+    publishReady(s, ready),
     ...later.map(async ({ rec, rev }) => {
       const entry = { queue: rec.queue, level: rec.priority, runAt: rec.runAt, order: rev };
       // Not a compare-and-set (a repeated enqueue writes the same entry again), but one write per
@@ -97,6 +97,22 @@ export async function makeClaimable(s: Session, written: readonly { rec: StoredT
       s.scheduler.add({ id: rec.id, ...entry, rev: entryRev });
     }),
   ]);
+}
+
+function publishReady(s: Session, ready: readonly { rec: StoredTask; rev: number; body: Uint8Array }[]): Promise<void> {
+  return s.publisher.publish(
+    ready.map(({ rec, rev, body }) => ({
+      taskId: rec.id,
+      queue: rec.queue,
+      level: rec.priority,
+      runAt: rec.runAt,
+      order: rev,
+      msgId: `${rec.id}:${rev}`,
+      rev,
+      body,
+      backdated: rec.runAt < rec.enqueuedAt - ORDER_TOLERANCE_MS,
+    })),
+  );
 }
 
 /** For each task whose key named an earlier enqueue's task: that task as it must be made

@@ -59,6 +59,12 @@ export class LevelRegistry extends EventEmitter<{ added: [queue: string] }> {
     return this.queues.get(queue)?.get(level)?.outOfOrder ?? false;
   }
 
+  /** Whether every task's level is registered already (then ensure() has nothing to do). */
+  knowsAll(tasks: readonly { queue: string; priority: number }[]): boolean {
+    for (const t of tasks) if (!this.queues.get(t.queue)?.has(t.priority)) return false;
+    return true;
+  }
+
   /** Registers levels first used by this enqueue (one write per new level, once per process). */
   async ensure(pairs: Iterable<readonly [string, number]>): Promise<void> {
     const missing = new Map<string, readonly [string, number]>();

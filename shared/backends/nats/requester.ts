@@ -171,11 +171,11 @@ export class Requester {
     extra: Record<string, string | number | undefined> = {},
   ): Promise<number> {
     const fence = this.replicated && expectedRev > 0 ? `cas:${expectedRev}` : undefined;
-    const ack = await this.publish(
-      subject,
-      data,
-      headersOf({ ...extra, [EXPECTED_LAST_SUBJECT_SEQUENCE]: expectedRev, 'Nats-Msg-Id': fence }),
-    );
+    // Built in place (no merged copy of `extra`): every task write passes here.
+    const headers = headersOf(extra);
+    headers.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(expectedRev));
+    if (fence !== undefined) headers.set('Nats-Msg-Id', fence);
+    const ack = await this.publish(subject, data, headers);
     if (ack.duplicate) {
       const why = `revision ${expectedRev} was already replaced (by revision ${ack.seq})`;
       throw new JsApiError(400, CAS_CONFLICT, why, ack.resent, ack.seq);

@@ -33,6 +33,8 @@ export class Scheduler extends EventEmitter<{ added: [entry: DelayedEntry] }> {
   private readonly heap: DelayedEntry[] = [];
   private watch: MetaWatch | undefined;
   private moving: Promise<void> = Promise.resolve();
+  /** moveDue() calls not yet settled. */
+  private movesUnderway = 0;
 
   constructor(
     private readonly meta: Meta,
@@ -84,9 +86,22 @@ export class Scheduler extends EventEmitter<{ added: [entry: DelayedEntry] }> {
     return this.heap[0]?.runAt;
   }
 
+  /** Whether moveDue() has anything to do or wait for: a move is under way, or a task is due.
+   *  When not, an enqueue skips it (its promises and turns of the microtask queue). */
+  mayMove(): boolean {
+    if (this.movesUnderway > 0) return true;
+    this.dropStale();
+    const top = this.heap[0];
+    return top !== undefined && top.runAt <= Date.now();
+  }
+
   /** Publishes every due task; calls run one after another so publishes keep their order. */
   moveDue(): Promise<void> {
-    const next = this.moving.catch(() => {}).then(() => this.moveNow());
+    this.movesUnderway++;
+    const next = this.moving
+      .catch(() => {})
+      .then(() => this.moveNow())
+      .finally(() => this.movesUnderway--);
     this.moving = next;
     return next;
   }
