@@ -280,7 +280,7 @@ describe('postgres backend', { skip }, () => {
       }
     });
 
-    it('counts stay exact while claims, completions and folds of the count rows run at once (migration 007)', () =>
+    it('counts stay exact while claims, completions and folds of the count rows run at once (migrations 007, 010)', () =>
       withPostgres({}, async (backend, schema) => {
         const queues = ['fold-a', 'fold-b'];
         for (let i = 0; i < 20; i++) await backend.enqueue(Array.from({ length: 15 }, (_, j) => newTask({ queue: queues[j % 2] })));
@@ -315,6 +315,66 @@ describe('postgres backend', { skip }, () => {
         assert.ok(left.rows[0].n <= 8, `${left.rows[0].n} count rows after a fold`);
       }));
 
+    it('claims, completions, releases, cancels and requeues count their own moves (migration 010)', () =>
+      withPostgres({}, async (backend, schema) => {
+        const q = 'moves';
+        const lease = (owner: string, leaseMs = 60_000) => backend.claim({ workerId: owner, queues: [q], max: 1, leaseMs });
+        const error = { name: 'E', message: 'x' };
+        const finishedAt = Date.now();
+        // A lease that runs out with attempts left is reclaimed (running to running), one without is buried.
+        await backend.enqueue([newTask({ queue: q, maxAttempts: 1 })]);
+        await lease('crashed', 50);
+        await backend.enqueue([newTask({ queue: q, maxAttempts: 5, priority: 9 })]);
+        const [expiring] = await lease('crashed', 50);
+        await sleep(100);
+        const again = await backend.claim({ workerId: 'w', queues: [q], max: 2, leaseMs: 60_000 });
+        assert.equal(again.length, 1);
+        const [reclaimed] = again;
+        assert.equal(reclaimed.record.id, expiring.record.id);
+        assert.equal(reclaimed.record.attempts, 2);
+        await assertCountsExact(backend, schema, [q]);
+        assert.equal((await backend.counts()).find((c) => c.queue === q)?.counts.dead, 1);
+        // Retries now and later, a release, a dead end.
+        const due = Date.now();
+        await backend.enqueue([
+          newTask({ queue: q }),
+          newTask({ queue: q }),
+          newTask({ queue: q }),
+          newTask({ queue: q, runAt: due + 50 }),
+        ]);
+        const [a] = await lease('w');
+        const [b] = await lease('w');
+        const [c] = await lease('w');
+        await backend.complete([
+          { lease: reclaimed.lease, outcome: 'retry', error, runAt: Date.now() + 60_000, finishedAt },
+          { lease: a.lease, outcome: 'retry', error, runAt: 0, finishedAt },
+          { lease: b.lease, outcome: 'dead', error, finishedAt },
+        ]);
+        await backend.release([c.lease]);
+        await assertCountsExact(backend, schema, [q]);
+        // Cancels from each state, requeues of both finished kinds, a due delayed task claimed.
+        await sleep(60);
+        const delayed = newTask({ queue: q, runAt: Date.now() + 60_000 });
+        await backend.enqueue([delayed]);
+        assert.equal(await backend.cancel(delayed.id), 'delayed');
+        assert.equal(await backend.cancel(c.record.id), 'pending');
+        const running = (await lease('w'))[0];
+        assert.equal(await backend.cancel(running.record.id), 'running');
+        assert.equal(await backend.requeue(delayed.id), true);
+        assert.equal(await backend.requeue(b.record.id), true);
+        for (let claimed = await lease('w'); claimed.length > 0; claimed = await lease('w'))
+          await backend.complete([{ lease: claimed[0].lease, outcome: 'succeeded', result: new Uint8Array(), finishedAt }]);
+        const counted = await assertCountsExact(backend, schema, [q]);
+        assert.deepEqual(counted.find((x) => x.queue === q)?.counts, {
+          pending: 0,
+          delayed: 1,
+          running: 0,
+          succeeded: 3,
+          dead: 1,
+          cancelled: 2,
+        });
+      }));
+
     it('enqueues count their own tasks, exactly while folds run, and fold now and then (migration 008)', () =>
       withPostgres({}, async (backend, schema) => {
         const triggers = await admin().query<{ tgname: string }>(
@@ -322,7 +382,7 @@ describe('postgres backend', { skip }, () => {
         );
         assert.deepEqual(
           triggers.rows.map((r) => r.tgname),
-          ['tasks_count_deleted', 'tasks_count_updated'],
+          ['tasks_count_deleted'],
         );
         await whileFolding(schema, async () => {
           const soon = Date.now() + 60_000;

@@ -4,6 +4,7 @@
 // the fallback.
 import { LEASE_EXPIRED_ERROR } from '../../core/backend.js';
 import type { ClaimRequest, ClaimedTask } from '../../core/types.js';
+import { countDeltas, maybeFoldCounts } from './counts.js';
 import type { Notifier } from './notify.js';
 import type { Pool } from './pool.js';
 import { toRecord } from './rows.js';
@@ -21,7 +22,7 @@ const POLL_DISCONNECTED_MS = 200;
 
 /** The ready tasks (and expired leases) of one queue, in claim order, locked. */
 function queueCandidates(tables: Tables, queue: string): string {
-  return `SELECT t.id, t.priority, t.run_at, t.seq, t.state = 'running' AND t.attempts >= t.max_attempts AS exhausted
+  return `SELECT t.id, t.queue, t.state, t.priority, t.run_at, t.seq, t.state = 'running' AND t.attempts >= t.max_attempts AS exhausted
     FROM ${tables.tasks} t
     WHERE t.queue = ${queue} AND t.finished_at IS NULL AND t.run_at <= ${NOW}
       AND (t.state <> 'running' OR t.lease_expires_at <= ${NOW})
@@ -58,7 +59,7 @@ function claimSql(tables: Tables, many: boolean): string {
   // single walk over all of them would have to sort every ready task). Nothing here changes an
   // indexed column, so the UPDATE is HOT.
   const candidates = many
-    ? `SELECT c.id, c.exhausted FROM unnest($1::text[]) AS q(queue), LATERAL (${queueCandidates(tables, 'q.queue')}) c
+    ? `SELECT c.id, c.queue, c.state, c.run_at, c.exhausted FROM unnest($1::text[]) AS q(queue), LATERAL (${queueCandidates(tables, 'q.queue')}) c
        ORDER BY c.priority DESC, c.run_at, c.seq LIMIT $2`
     : queueCandidates(tables, '$1');
   return `WITH candidates AS (${candidates}
@@ -67,14 +68,24 @@ function claimSql(tables: Tables, many: boolean): string {
     UPDATE ${tables.tasks} t SET state = 'dead', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL,
       error = ${LEASE_EXPIRED}
     FROM candidates c WHERE t.id = c.id AND c.exhausted
-    RETURNING ${eventNotify(tables, '$5', "'d'", 't', 't.attempts', 't.error::text')}
+    RETURNING t.queue, ${eventNotify(tables, '$5', "'d'", 't', 't.attempts', 't.error::text')} AS event
+  ), claimed AS (
+    -- A reclaimed lease is recorded too: the next worker then knows this task may kill its process.
+    UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = ${NEXT_TOKEN},
+      lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW},
+      error = CASE WHEN t.state = 'running' THEN ${LEASE_EXPIRED} ELSE t.error END
+    FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
+    RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}, ${eventNotify(tables, '$5', "'s'", 't')} AS started_event,
+      c.state AS old_state, c.run_at AS old_run_at
+  ), counted AS (
+    -- Each task leaves the state it was locked in (a reclaimed lease: running to running, no move).
+    ${countDeltas(
+      tables.counts,
+      `SELECT queue, old_state, old_run_at, -1 FROM claimed UNION ALL SELECT queue, 'running', NULL::bigint, 1 FROM claimed
+      UNION ALL SELECT queue, 'running', NULL::bigint, -1 FROM buried UNION ALL SELECT queue, 'dead', NULL::bigint, 1 FROM buried`,
+    )}
   )
-  -- A reclaimed lease is recorded too: the next worker then knows this task may kill its process.
-  UPDATE ${tables.tasks} t SET state = 'running', attempts = t.attempts + 1, token = ${NEXT_TOKEN},
-    lease_owner = $3, lease_expires_at = ${NOW} + $4::bigint, started_at = ${NOW},
-    error = CASE WHEN t.state = 'running' THEN ${LEASE_EXPIRED} ELSE t.error END
-  FROM candidates c WHERE t.id = c.id AND NOT c.exhausted
-  RETURNING ${RECORD_COLUMNS}, t.token, t.seq, ${COMMIT_ASYNC}, ${eventNotify(tables, '$5', "'s'", 't')} AS started_event`;
+  SELECT * FROM claimed`;
 }
 
 /** Claims what is ready now, in one round trip. */
@@ -90,6 +101,7 @@ export async function claimNow(ctx: Context, request: ClaimRequest): Promise<Cla
     record: toRecord(row),
     seq: row[SEQ] as number,
   }));
+  if (rows.length > 0) await maybeFoldCounts(ctx);
   // UPDATE ... RETURNING does not keep the subquery's order.
   claimed.sort((a, b) => b.record.priority - a.record.priority || a.record.runAt - b.record.runAt || a.seq - b.seq);
   return claimed.map(({ lease, record }) => ({ lease, record }));

@@ -4,13 +4,11 @@
 // instead: no arrays to build and unpack, no joins, one notification.
 // Both count the tasks they insert themselves (a `counts` row per queue, state and delayed run_at,
 // in the same statement; migration 008 says why not a trigger), and about one enqueue in 256 then
-// folds the count rows, as the UPDATE and DELETE triggers do for the statements they count.
+// folds the count rows (counts.ts), as the statements that move tasks do.
 import type { EnqueueOutcome, NewTask } from '../../core/types.js';
 import type { Context } from './claim.js';
-import { eventNotify, NOW, quoteIdent } from './sql.js';
-
-/** The share of enqueues that fold the count rows afterwards (the triggers' share, 007). */
-const FOLD_CHANCE = 1 / 256;
+import { maybeFoldCounts } from './counts.js';
+import { eventNotify, NOW } from './sql.js';
 
 /** The count rows of the tasks a statement's `inserted` returned (queue, state, run_at). */
 function countInserted(counts: string): string {
@@ -21,14 +19,8 @@ function countInserted(counts: string): string {
 export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   if (tasks.length === 0) return [];
   const outcomes = tasks.length === 1 ? [await enqueueOne(ctx, tasks[0])] : await enqueueMany(ctx, tasks);
-  if (Math.random() < FOLD_CHANCE) await foldCounts(ctx);
+  await maybeFoldCounts(ctx);
   return outcomes;
-}
-
-/** Folds the count rows (fold_counts(), 007). The tasks are stored whatever happens here: a fold
- *  that fails leaves the rows to the next one, and the enqueue is not failed for it. */
-async function foldCounts(ctx: Context): Promise<void> {
-  await ctx.pool.query({ text: `SELECT ${quoteIdent(ctx.tables.schema)}.fold_counts()` }).catch(() => undefined);
 }
 
 async function enqueueMany(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {

@@ -5,6 +5,7 @@ import { wireLines } from '../../core/events.js';
 import type { TaskReport } from '../../core/progress.js';
 import type { Completion, Lease } from '../../core/types.js';
 import type { Context } from './claim.js';
+import { countDeltas, maybeFoldCounts } from './counts.js';
 import { errorJson } from './rows.js';
 import { eventNotify, NOW } from './sql.js';
 
@@ -91,7 +92,7 @@ export async function complete(ctx: Context, completions: readonly Completion[])
           finished_at = CASE WHEN l.outcome = 'retry' THEN NULL ELSE l.finished_at END,
           lease_owner = NULL, lease_expires_at = NULL
         FROM l WHERE ${LEASE_MATCH}
-        RETURNING t.id, t.token, t.queue, t.state,
+        RETURNING t.id, t.token, t.queue, t.state, t.run_at,
           ${eventNotify(
             ctx.tables,
             '$9',
@@ -100,6 +101,12 @@ export async function complete(ctx: Context, completions: readonly Completion[])
             't.attempts',
             `CASE WHEN l.outcome = 'succeeded' THEN NULL ELSE (l.error || CASE WHEN l.outcome = 'retry' THEN jsonb_build_object('runAt', l.run_at) ELSE '{}'::jsonb END)::text END`,
           )} AS event
+      ), counted AS (
+        -- Every task completed left running (LEASE_MATCH) for the state it now has.
+        ${countDeltas(
+          ctx.tables.counts,
+          `SELECT queue, 'running', NULL::bigint, -1 FROM done UNION ALL SELECT queue, state, run_at, 1 FROM done`,
+        )}
       ), woke AS (
         -- Retries are work again (now or at their run_at): wake that queue's waiting claimers.
         -- Finished tasks notify nobody: waitForFinish polls (finish.ts), keeping NOTIFY off the
@@ -117,6 +124,7 @@ export async function complete(ctx: Context, completions: readonly Completion[])
       channel,
     ],
   });
+  await maybeFoldCounts(ctx);
   return held(leases, rows);
 }
 
@@ -133,8 +141,11 @@ export async function release(ctx: Context, leases: readonly Lease[]): Promise<v
         FROM unnest($1::text[], $2::bigint[], $3::text[]) AS l(id, token, owner)
         WHERE ${LEASE_MATCH}
         RETURNING t.queue
+      ), counted AS (
+        ${countDeltas(ctx.tables.counts, `SELECT queue, 'running', NULL::bigint, -1 FROM done UNION ALL SELECT queue, 'pending', NULL::bigint, 1 FROM done`)}
       )
       SELECT pg_notify($4, 'q:' || queue) FROM (SELECT DISTINCT queue FROM done) q`,
     values: [...leaseArrays(inLockOrder(leases, (l) => l.taskId)), ctx.tables.channel],
   });
+  await maybeFoldCounts(ctx);
 }

@@ -2,6 +2,7 @@
 import type { CancelledFrom, PruneOptions } from '../../core/backend.js';
 import type { WorkerInfo } from '../../core/types.js';
 import type { Context } from './claim.js';
+import { countDeltas, maybeFoldCounts } from './counts.js';
 import { eventNotify, NOW, quoteIdent } from './sql.js';
 
 /** pending/delayed/running → cancelled in one statement; the row lock taken by the CTE makes a
@@ -10,12 +11,17 @@ import { eventNotify, NOW, quoteIdent } from './sql.js';
 export async function cancel(ctx: Context, taskId: string): Promise<CancelledFrom | null> {
   const { rows } = await ctx.pool.query<{ state: CancelledFrom }>({
     text: `WITH old AS (
-        SELECT id, state FROM ${ctx.tables.tasks} WHERE id = $1 AND state IN ('pending', 'delayed', 'running') FOR UPDATE
+        SELECT id, state, run_at FROM ${ctx.tables.tasks} WHERE id = $1 AND state IN ('pending', 'delayed', 'running') FOR UPDATE
+      ), done AS (
+        UPDATE ${ctx.tables.tasks} t SET state = 'cancelled', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL
+        FROM old WHERE t.id = old.id RETURNING t.queue, old.state, old.run_at, ${eventNotify(ctx.tables, '$2', "'c'", 't', 'NULL')} AS event
+      ), counted AS (
+        ${countDeltas(ctx.tables.counts, `SELECT queue, state, run_at, -1 FROM done UNION ALL SELECT queue, 'cancelled', NULL::bigint, 1 FROM done`)}
       )
-      UPDATE ${ctx.tables.tasks} t SET state = 'cancelled', finished_at = ${NOW}, lease_owner = NULL, lease_expires_at = NULL
-      FROM old WHERE t.id = old.id RETURNING old.state, ${eventNotify(ctx.tables, '$2', "'c'", 't', 'NULL')} AS event`,
+      SELECT state FROM done`,
     values: [taskId, ctx.tables.channel],
   });
+  await maybeFoldCounts(ctx);
   return rows[0]?.state ?? null;
 }
 
@@ -47,14 +53,19 @@ export async function prune(ctx: Context, { queue, state, finishedBefore, keepNe
 
 export async function requeue(ctx: Context, taskId: string): Promise<boolean> {
   const { rows } = await ctx.pool.query({
-    text: `WITH done AS (
-        UPDATE ${ctx.tables.tasks} SET state = 'pending', run_at = ${NOW}, attempts = 0, started_at = NULL,
+    text: `WITH old AS (
+        SELECT id, state FROM ${ctx.tables.tasks} WHERE id = $1 AND state IN ('dead', 'cancelled') FOR UPDATE
+      ), done AS (
+        UPDATE ${ctx.tables.tasks} t SET state = 'pending', run_at = ${NOW}, attempts = 0, started_at = NULL,
           finished_at = NULL, result = NULL, lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND state IN ('dead', 'cancelled') RETURNING queue, ${eventNotify(ctx.tables, '$2', "'e'", ctx.tables.tasks, 'NULL')} AS event
+        FROM old WHERE t.id = old.id RETURNING t.queue, old.state, ${eventNotify(ctx.tables, '$2', "'e'", 't', 'NULL')} AS event
+      ), counted AS (
+        ${countDeltas(ctx.tables.counts, `SELECT queue, state, NULL::bigint, -1 FROM done UNION ALL SELECT queue, 'pending', NULL::bigint, 1 FROM done`)}
       )
       SELECT pg_notify($2, 'q:' || queue) FROM done`,
     values: [taskId, ctx.tables.channel],
   });
+  await maybeFoldCounts(ctx);
   return rows.length > 0;
 }
 

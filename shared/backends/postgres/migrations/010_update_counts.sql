@@ -1,0 +1,11 @@
+-- Claims, completions, releases, cancels and requeues count their own moves (counts.ts), as
+-- enqueues have since 008: the statement-level AFTER UPDATE trigger of 007 is dropped. It gave
+-- every claim and every completion (and every lease renewal and progress report, which move
+-- nothing) two transition tables of the rows it changed, an AFTER-trigger event and a PL/pgSQL
+-- call; in a claim-and-complete cycle of 10 tasks (interleaved with the same build without it,
+-- asynchronous commits) it cost about a quarter of the server's time. Each of those statements now
+-- inserts its count rows in a data-modifying WITH of its own, from the rows it changed and the
+-- state each was locked in. Deletes (prune, purge) keep their trigger: they are not on the hot path.
+-- A process of an older sitq still connected when this runs (it checked the schema's version when
+-- it connected) moves tasks its counts will not show until it is restarted.
+DROP TRIGGER tasks_count_updated ON tasks;
