@@ -47,7 +47,7 @@ export class WorkPublisher {
       if (item.backdated || item.runAt < last - ORDER_TOLERANCE_MS) marks.set(key, [item.queue, item.level]);
       this.lastRunAt.set(key, Math.max(last, item.runAt));
     }
-    await Promise.all([...marks.values()].map(([queue, level]) => this.levels.markOutOfOrder(queue, level)));
+    if (marks.size > 0) await Promise.all([...marks.values()].map(([queue, level]) => this.levels.markOutOfOrder(queue, level)));
     await Promise.all(
       items.map((item) =>
         this.requester.publish(
