@@ -1,6 +1,7 @@
 // Coalesces calls made in the same tick into one backend round trip (completions, renewals).
 // A failed flush is retried with a growing pause (100 ms up to 1 s): a completion is never dropped
 // while the worker lives (if the worker dies, the lease brings the task back: at-least-once).
+import { ConfigurationError } from './errors.js';
 
 /** The longest pause between retries of a backend call, here and in the Worker's claim loop:
  *  after an outage, a worker resumes within a second of the server coming back. */
@@ -14,6 +15,17 @@ export class BatchAbandonedError extends Error {
   }
 }
 
+export interface BatcherOptions<I, O> {
+  /** The backend call that takes a batch and answers per item, in order. */
+  flush: (items: I[]) => Promise<O[]>;
+  /** Told of each failed flush (the attempt counts from 1). */
+  onError: (err: unknown, attempt: number) => void;
+  /** Most items one flush takes (default 500). */
+  maxBatch?: number;
+  /** Returns false to give up retrying (the items' promises then reject); default: always retry. */
+  shouldRetry?: (attempt: number) => boolean;
+}
+
 export class Batcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   /** After this (epoch ms, set by drain) a failed flush is given up instead of retried. */
@@ -24,14 +36,21 @@ export class Batcher<I, O> {
   private inCall = 0;
   private scheduled = false;
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly flushFn: (items: I[]) => Promise<O[]>;
+  private readonly onError: (err: unknown, attempt: number) => void;
+  private readonly maxBatch: number;
+  private readonly shouldRetry: (attempt: number) => boolean;
 
-  constructor(
-    private readonly flushFn: (items: I[]) => Promise<O[]>,
-    private readonly onError: (err: unknown, attempt: number) => void,
-    private readonly maxBatch = 500,
-    /** Returns false to give up retrying (the items' promises then reject). */
-    private readonly shouldRetry: (attempt: number) => boolean = () => true,
-  ) {}
+  constructor(options: BatcherOptions<I, O>) {
+    const maxBatch = options.maxBatch ?? 500;
+    // 0 would take nothing from the queue, flushing empty batches forever.
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new ConfigurationError({ option: 'maxBatch', expected: 'an integer >= 1', given: maxBatch });
+    this.flushFn = options.flush;
+    this.onError = options.onError;
+    this.maxBatch = maxBatch;
+    this.shouldRetry = options.shouldRetry ?? (() => true);
+  }
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

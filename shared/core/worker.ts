@@ -146,13 +146,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
             (err) => this.loopError(err, 'retention failed; retrying at the next pass'),
             options.retention,
           );
-    this.completer = new Batcher(
-      (items) => this.backend.complete(items),
-      (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
-      500,
+    this.completer = new Batcher({
+      flush: (items) => this.backend.complete(items),
+      onError: (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
+      maxBatch: 500,
       // No retry brings a closed backend back: those tasks run again after their lease.
-      () => !this.backendClosed,
-    );
+      shouldRetry: () => !this.backendClosed,
+    });
     this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.backendError(err, what));
     this.controls = new QueueControls({
       backend,
