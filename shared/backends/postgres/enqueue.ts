@@ -16,6 +16,13 @@ function countInserted(counts: string): string {
         SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, count(*) FROM inserted GROUP BY 1, 2, 3`;
 }
 
+/** The same for a single-task INSERT (no row or one): its row as it is, without the aggregate,
+ *  which cost the statement ~20 µs of its ~170-250 on the server (pgbench, interleaved). */
+function countOneInserted(counts: string): string {
+  return `INSERT INTO ${counts} (queue, state, run_at, n)
+        SELECT queue, state, CASE WHEN state = 'delayed' THEN run_at END, 1 FROM inserted`;
+}
+
 export async function enqueue(ctx: Context, tasks: readonly NewTask[]): Promise<EnqueueOutcome[]> {
   if (tasks.length === 0) return [];
   const outcomes = tasks.length === 1 ? [await enqueueOne(ctx, tasks[0])] : await enqueueMany(ctx, tasks);
@@ -86,7 +93,7 @@ async function enqueueOne(ctx: Context, t: NewTask): Promise<EnqueueOutcome> {
         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING queue, state, run_at, ${eventNotify(ctx.tables, '$13', "'e'", 'tasks', 'NULL')} AS event
       ), counted AS (
-        ${countInserted(ctx.tables.counts)}
+        ${countOneInserted(ctx.tables.counts)}
       )
       SELECT pg_notify($13, 'q:' || queue) FROM inserted`,
     values: [
