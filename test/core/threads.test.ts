@@ -81,11 +81,14 @@ describe('thread pool', () => {
     await backend.connect();
     const q = new TaskQueue(backend);
     try {
-      const threaded = new Worker(backend, { threads: { module: MODULE, size: 1 }, lease: 300, pollInterval: 50, logger: silentLogger });
+      // A blocked loop is warned about past a third of the lease. The lease is 3 s, so a timer that
+      // a loaded machine runs a few hundred ms late is not taken for a blocked loop (with 300 ms, a
+      // tick 117 ms late under load 11 was); the threaded task still outlasts its lease.
+      const threaded = new Worker(backend, { threads: { module: MODULE, size: 1 }, lease: 3000, pollInterval: 50, logger: silentLogger });
       const warnings: string[] = [];
       threaded.on('warning', (w) => warnings.push(w));
       await threaded.start();
-      const r = await q.getResult(await q.enqueue('cpu.spin', { ms: 600 }), { timeout: 10_000 });
+      const r = await q.getResult(await q.enqueue('cpu.spin', { ms: 3500 }), { timeout: 20_000 });
       assert.equal(r?.status, 'succeeded');
       await threaded.stop();
       assert.deepEqual(
@@ -93,12 +96,12 @@ describe('thread pool', () => {
         [],
       );
 
-      const inline = new Worker(backend, { lease: 300, pollInterval: 50, logger: silentLogger });
+      const inline = new Worker(backend, { lease: 3000, pollInterval: 50, logger: silentLogger });
       const inlineWarnings: string[] = [];
       inline.on('warning', (w) => inlineWarnings.push(w));
       await inline.start();
-      const id = await q.enqueue('sitq.cpu', { ms: 600 });
-      await q.getResult(id, { timeout: 10_000 });
+      const id = await q.enqueue('sitq.cpu', { ms: 1500 });
+      await q.getResult(id, { timeout: 20_000 });
       await inline.stop();
       assert.ok(
         inlineWarnings.some((w) => w.includes('blocked') && w.includes('sitq.cpu') && w.includes(id)),
