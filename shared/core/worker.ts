@@ -6,7 +6,6 @@ import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { CancelWatch } from './cancel-watch.js';
 import {
-  BackendClosedError,
   ConfigurationError,
   LeaseLostError,
   SitqError,
@@ -41,6 +40,7 @@ import {
 } from './running-task.js';
 import { abortableSleep, watchEventLoop, withinMs } from './timers.js';
 import { Heartbeats } from './worker-heartbeats.js';
+import { WorkerTrouble } from './worker-trouble.js';
 import { validateWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 export type { WorkerEvents, WorkerTaskEvent } from './running-task.js';
@@ -64,9 +64,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly pool: ThreadPool | undefined;
   private readonly scheduler: Scheduler | undefined;
   private readonly cancelWatch: CancelWatch;
-  private lastLoopError = { message: '', at: 0 };
-  /** The backend was closed while this worker ran (see closedUnder). */
-  private backendClosed = false;
+  /** Backend failures: logged, emitted, or said once when the backend was closed under it. */
+  private readonly trouble: WorkerTrouble;
   private readonly retention: RetentionKeeper | undefined;
   private readonly running = new Map<string, Running>();
   /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
@@ -105,6 +104,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.maxConcurrency = options.maxConcurrency ?? 10;
     this.pollInterval = options.pollInterval ?? 1000;
     this.leaseMs = options.lease ?? 30_000;
+    this.logger = options.logger ?? consoleLogger;
+    this.trouble = new WorkerTrouble({
+      workerId: this.id,
+      logger: this.logger,
+      onBackendError: (error) => {
+        if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);
+      },
+    });
     this.heartbeats = new Heartbeats({
       send: async () => {
         const info = this.info;
@@ -112,10 +119,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return info.running;
       },
       running: () => this.running.size,
-      onError: (err) => this.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
+      onError: (err) => this.trouble.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
     });
     this.taskTimeout = options.taskTimeout;
-    this.logger = options.logger ?? consoleLogger;
     validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout);
     this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
     for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
@@ -130,11 +136,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.scheduler =
       options.schedules === false
         ? undefined
-        : new Scheduler(backend, { logger: this.logger, reportedByOwner: (err) => this.closedUnder(err) });
+        : new Scheduler(backend, { logger: this.logger, reportedByOwner: (err) => this.trouble.closedUnder(err) });
     this.cancelWatch = new CancelWatch(backend, {
       running: () => this.running,
       onCancel: (taskId) => this.cancelRunning(taskId),
-      onError: (err) => this.loopError(err, 'looking for cancelled tasks failed; retrying'),
+      onError: (err) => this.trouble.loopError(err, 'looking for cancelled tasks failed; retrying'),
     });
     this.retention =
       options.retention === false
@@ -143,17 +149,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
             backend,
             this.id,
             this.logger,
-            (err) => this.loopError(err, 'retention failed; retrying at the next pass'),
+            (err) => this.trouble.loopError(err, 'retention failed; retrying at the next pass'),
             options.retention,
           );
     this.completer = new Batcher({
       flush: (items) => this.backend.complete(items),
-      onError: (err, attempt) => this.backendError(err, `reporting results failed (try ${attempt}); retrying`),
+      onError: (err, attempt) => this.trouble.backendError(err, `reporting results failed (try ${attempt}); retrying`),
       maxBatch: 500,
       // No retry brings a closed backend back: those tasks run again after their lease.
-      shouldRetry: () => !this.backendClosed,
+      shouldRetry: () => !this.trouble.backendClosed,
     });
-    this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.backendError(err, what));
+    this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.trouble.backendError(err, what));
     this.controls = new QueueControls({
       backend,
       workerId: this.id,
@@ -166,9 +172,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       release: (tasks) =>
         this.backend
           .release(tasks.map((c) => c.lease))
-          .catch((err) => this.backendError(err, 'handing back tasks a pause or limit held back failed; they return after their lease')),
+          .catch((err) =>
+            this.trouble.backendError(err, 'handing back tasks a pause or limit held back failed; they return after their lease'),
+          ),
       warn: (message, cause) => {
-        if (!this.closedUnder(cause)) this.logger.warn(message);
+        if (!this.trouble.closedUnder(cause)) this.logger.warn(message);
       },
     });
   }
@@ -251,7 +259,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.cancelWatch.stop();
     if (this.retention)
       await withinMs(
-        this.retention.stop().catch((err) => this.loopError(err, 'giving up the retention lock failed; it expires')),
+        this.retention.stop().catch((err) => this.trouble.loopError(err, 'giving up the retention lock failed; it expires')),
         Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now()),
       );
     const flushBudget = Math.max(FINAL_FLUSH_MIN_MS, deadline - Date.now());
@@ -274,11 +282,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // the same budget as the removal (so stop's bound holds; past it, the beat expires by itself).
     // So would a running-count heartbeat (runningChanged): none starts from here on.
     await withinMs(Promise.all([this.maintenance, this.heartbeats.stop()]), lastBudget);
-    const unregister = this.backend.removeWorker(this.id).catch((err) => this.backendError(err, 'unregistering the worker failed'));
+    const unregister = this.backend.removeWorker(this.id).catch((err) => this.trouble.backendError(err, 'unregistering the worker failed'));
     // Its maxRunning slots go back with it (queue-controls.ts).
     const giveBackSlots = this.controls
       .finish()
-      .catch((err) => this.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
+      .catch((err) => this.trouble.backendError(err, 'giving back running-task slots failed; they expire with the lease'));
     // Bounded like the flush: a worker left registered disappears when its heartbeat expires, its
     // slots when their entry does.
     await withinMs(Promise.all([unregister, giveBackSlots]), Math.max(0, lastDeadline - Date.now()));
@@ -310,7 +318,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         pause = 0;
       } catch (err) {
         if (this.state !== 'running') break;
-        if (this.closedUnder(err)) {
+        if (this.trouble.closedUnder(err)) {
           // No retry brings a closed backend back: claim nothing until stop().
           await new Promise((resolve) => {
             if (this.claimAbort.signal.aborted) resolve(undefined);
@@ -319,7 +327,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           break;
         }
         pause = Math.min(RETRY_PAUSE_CAP_MS, Math.max(100, pause * 2));
-        this.backendError(err, `claiming failed; trying again in ${pause} ms`);
+        this.trouble.backendError(err, `claiming failed; trying again in ${pause} ms`);
         await abortableSleep(pause, this.claimAbort.signal);
       }
     }
@@ -344,7 +352,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Stop came while the claim was in flight: these never started, so they go back now.
       await this.backend
         .release(claimed.map((c) => c.lease))
-        .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+        .catch((err) => this.trouble.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
       return [];
     }
     // No queue settings, none stored since the claim was sent: nothing to hold back (admit's own
@@ -384,7 +392,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (back.length > 0) {
       await this.backend
         .release(back.map((c) => c.lease))
-        .catch((err) => this.backendError(err, 'handing back tasks failed; they return after their lease'));
+        .catch((err) => this.trouble.backendError(err, 'handing back tasks failed; they return after their lease'));
     }
     for (const c of start) this.begin(c, claimSentAt, traced);
     return start.map((c) => c.record.queue);
@@ -624,7 +632,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       await this.heartbeats.beat();
     } catch (err) {
-      this.backendError(err, 'renewing leases failed; retrying');
+      this.trouble.backendError(err, 'renewing leases failed; retrying');
     }
   }
 
@@ -655,7 +663,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     r.abort(new TaskReleasedError());
     await this.backend
       .release([r.claimed.lease])
-      .catch((err) => this.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
+      .catch((err) => this.trouble.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
     this.emitTask('lease-lost', () => ({ ...r.event, at: Date.now() }));
   }
 
@@ -664,7 +672,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const r of list) r.abort(new TaskReleasedError());
     await this.backend
       .release(list.map((r) => r.claimed.lease))
-      .catch((err) => this.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
+      .catch((err) => this.trouble.backendError(err, 'releasing unstarted tasks failed; they return after their lease'));
   }
 
   /** True once no task runs (at once if none does), false after `timeoutMs`. */
@@ -700,37 +708,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
    *  the hot ones ask listening() first, so as not to make the `make` closure per task either). */
   private emitTask(kind: TaskEventName, make: () => WorkerTaskEvent): void {
     if (this.listening(kind)) this.emit(kind, make());
-  }
-
-  /** A background loop's failure (cancel watch, retention): logged, the same message at most once
-   *  a minute (a loop retries every interval); the worker carries on. */
-  /** True for a failure because the backend was closed under the running worker (BackendClosedError),
-   *  said once: the worker's reports and renewals then fail at once, and stop() still ends it. */
-  private closedUnder(err: unknown): boolean {
-    if (!(err instanceof BackendClosedError)) return false;
-    if (!this.backendClosed) {
-      this.backendClosed = true;
-      this.logger.warn(
-        `worker ${this.id}: its backend was closed while the worker ran, so it claims no more tasks; stop the worker before closing its backend (await worker.stop(), then close the backend or its TaskQueue)`,
-      );
-    }
-    return true;
-  }
-
-  private loopError(err: unknown, what: string): void {
-    if (this.closedUnder(err)) return;
-    const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    const now = Date.now();
-    if (message === this.lastLoopError.message && now - this.lastLoopError.at < 60_000) return;
-    this.lastLoopError = { message, at: now };
-    this.logger.warn(message);
-  }
-
-  private backendError(err: unknown, what: string): void {
-    if (this.closedUnder(err)) return;
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.logger.warn(`${what}: ${error.message}`);
-    if (this.listenerCount('backend-error') > 0) this.emit('backend-error', error);
   }
 }
 
