@@ -26,6 +26,8 @@ interface Tracked {
 export class ProgressReporter {
   private readonly tasks = new Map<string, Tracked>();
   private readonly dirty = new Set<Tracked>();
+  /** The tasks the write in flight carries. */
+  private readonly writing = new Set<Tracked>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -66,7 +68,11 @@ export class ProgressReporter {
     try {
       // A write in flight may hold an older copy of this task: wait for it, then write once more.
       if (this.flushing) await within(this.flushing, deadline - Date.now());
+      // Another task's settle may have started the write of this one meanwhile (both waited for
+      // the same write, that one resumed first and took every dirty task): wait for that write too,
+      // or the completion overtakes it and the lease fences the task's last lines out.
       if (this.dirty.has(t)) await within(this.flush(), deadline - Date.now());
+      else if (this.flushing && this.writing.has(t)) await within(this.flushing, deadline - Date.now());
     } finally {
       // Written or not (the backend did not take it in time), the completion goes ahead.
       this.dirty.delete(t);
@@ -120,6 +126,7 @@ export class ProgressReporter {
   private async write(): Promise<void> {
     const batch = [...this.dirty];
     this.dirty.clear();
+    for (const t of batch) this.writing.add(t);
     try {
       await Promise.all(batch.filter((t) => t.seedFromStore).map((t) => this.seed(t)));
       const reports: TaskReport[] = batch.map((t) => {
@@ -142,6 +149,8 @@ export class ProgressReporter {
       // Written again with the next change or settle; the lines stay in the copy here.
       for (const t of batch) if (this.tasks.get(t.claimed.record.id) === t) this.dirty.add(t);
       this.onError(err, 'writing task progress and logs failed; retrying');
+    } finally {
+      this.writing.clear();
     }
   }
 
