@@ -1,5 +1,6 @@
 // The Backend contract, driven directly: claims, order, leases, fencing, inspection.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { createBackend } from '../../shared/backends/index.js';
 import { ConfigurationError, ConnectionError, LayoutTooNewError } from '../../shared/core/errors.js';
@@ -581,6 +582,20 @@ export function contractSuite(target: ConformanceTarget): void {
         assert.ok(nodes.some((n) => n.serving && n.reachable));
         assert.ok(!/password|secret/i.test(b.address));
       }));
+
+    it('a call before connect() fails with BackendClosedError naming connect(), or connects by itself; never an error about the driver not being loaded yet', () => {
+      // A process of its own: each backend loads its driver package on first use, so here nothing
+      // has loaded it yet (in this process other tests have).
+      const backends = new URL('../../shared/backends/index.js', import.meta.url).href;
+      const script = `import { createBackend } from ${JSON.stringify(backends)};
+        const b = createBackend(${JSON.stringify(target.freshConfig())});
+        const out = await b.getState('a').then((v) => 'answered ' + JSON.stringify(v), (e) => e.constructor.name + ': ' + e.message);
+        await b.destroy().catch(() => {});
+        await b.close();
+        console.log(out);`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 }).trim();
+      assert.match(out, /^(answered null|BackendClosedError: .*connect\(\) was not called.*)$/);
+    });
 
     const writeLayout = target.writeLayoutVersion;
     it(

@@ -340,6 +340,7 @@ export class NatsBackend implements Backend {
   }
 
   private async start(): Promise<Live> {
+    await loadNats(); // a call made before connect() opens the connection too, maybe before anything loaded nats
     const nc = await openConnection(this.options, this.address);
     try {
       const jsm = await nc.jetstreamManager();

@@ -272,6 +272,7 @@ export class PostgresBackend implements Backend {
   }
 
   private async start(): Promise<Session> {
+    await loadPg(); // a call made before connect() opens the session too, maybe before anything loaded pg
     const { hosts } = this.options;
     const locator = hosts ? new PrimaryLocator({ ...this.options, hosts }, this.address) : undefined;
     const pool = new Pool(this.options, this.address, locator);
