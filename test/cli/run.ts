@@ -1,6 +1,6 @@
 // Runs the built CLI as a process, the way a user or a script does, and collects what it printed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,19 @@ export class SitqProcess {
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     const timeout = options.timeoutMs ?? 60_000;
     this.done = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const stop = awakeDeadline(timeout, () => {
+        // It exited while this process stood still: 'close' follows once its output is read.
+        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+        const state = processState(this.child.pid);
         this.child.kill('SIGKILL');
-        reject(new Error(`sitq ${args.join(' ')} did not exit within ${timeout} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
-      }, timeout);
+        reject(
+          new Error(
+            `sitq ${args.join(' ')} did not exit within ${timeout} ms\nprocess state when killed: ${state}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+          ),
+        );
+      });
       this.child.on('close', (code, signal) => {
-        clearTimeout(timer);
+        stop();
         resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, all: this.stdout + this.stderr });
       });
     });
@@ -73,6 +80,55 @@ export class SitqProcess {
         );
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+}
+
+/**
+ * Calls `onTimeout` once this process has been awake for `ms`: time in which this process itself
+ * stood still (its timers more than a second late: a machine stalled on disk or CPU) does not
+ * count, because the child stood still then too. The decision is made after the event loop has
+ * read what arrived meanwhile (setImmediate runs after I/O), so a child that exited during a
+ * stall is not called hung. Returns a function that cancels it.
+ */
+export function awakeDeadline(ms: number, onTimeout: () => void): () => void {
+  const TICK = 250;
+  let awake = 0;
+  let last = Date.now();
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    awake += Math.min(now - last, TICK + 1000);
+    last = now;
+    if (awake >= ms && immediate === undefined) {
+      clearInterval(timer);
+      immediate = setImmediate(onTimeout);
+    }
+  }, TICK);
+  return () => {
+    clearInterval(timer);
+    if (immediate !== undefined) clearImmediate(immediate);
+  };
+}
+
+/** What the kernel says a process and each of its threads is doing (Linux: R running, S waiting,
+ *  D on disk, T stopped; and the kernel function it waits in), for a hang's failure message. */
+export function processState(pid: number | undefined): string {
+  if (pid === undefined) return 'no pid';
+  try {
+    const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      let wchan = '';
+      try {
+        wchan = readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8');
+      } catch {
+        // not readable on every kernel
+      }
+      return `${tid}:${state}${wchan && wchan !== '0' ? `(${wchan})` : ''}`;
+    });
+    return `threads ${threads.join(' ')}`;
+  } catch (err) {
+    return `not readable (${(err as Error).message})`;
   }
 }
 
