@@ -1,15 +1,17 @@
-// The CLI tests' process runner (run.ts) must not call a process hung because the test's own
-// process stood still: a loaded machine's stall stops the child too.
+// Waiting in tests (helpers/awake.ts, and the CLI tests' process runner run.ts built on it) must
+// not call a thing late because the test's own process stood still: a machine's stall stops the
+// process under test too.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { awakeDeadline, processState, SitqProcess } from './run.js';
+import { awakeDeadline, eventually } from '../helpers/awake.js';
+import { processState, SitqProcess } from './run.js';
 
 const busy = (ms: number) => {
   const end = Date.now() + ms;
   while (Date.now() < end);
 };
 
-describe('CLI test runner: the hang deadline', () => {
+describe('waiting in tests on a loaded machine', () => {
   it('counts only time this process was awake: a 3 s stall uses up at most 1.25 s of a 2 s deadline', async () => {
     const started = Date.now();
     let firedAfter = -1;
@@ -55,5 +57,26 @@ describe('CLI test runner: the hang deadline', () => {
   it('names the state of each thread of a process (Linux)', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
     assert.match(processState(process.pid), /^threads (\d+:[RSDTtZI](\([^)]*\))? ?)+$/);
     assert.match(processState(999_999_999), /^not readable/);
+  });
+
+  it('eventually takes one last look after the I/O that arrived during a stall', async () => {
+    // The check turns true from a socket's data; the process then stands still past the deadline.
+    const { createServer, connect } = await import('node:net');
+    let sent!: () => void;
+    const written = new Promise<void>((r) => (sent = r));
+    const server = createServer((socket) => socket.end('x', sent));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      let arrived = false;
+      const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+      socket.on('data', () => (arrived = true));
+      await Promise.all([written, new Promise((r) => socket.once('connect', r))]); // in the kernel's buffer, not yet read here
+      const waiting = eventually('the data', () => arrived, 500, 20);
+      busy(2500);
+      assert.equal(await waiting, true);
+      socket.destroy();
+    } finally {
+      server.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { awakeDeadline, AwakeClock, afterPendingIo } from '../helpers/awake.js';
 
 export const MAIN = fileURLToPath(new URL('../../shared/cli/main.js', import.meta.url));
 
@@ -38,6 +39,8 @@ export class SitqProcess {
   stdout = '';
   stderr = '';
   readonly done: Promise<RunResult>;
+  /** Resolves once the process has exited and its output has all been read. */
+  readonly closed: Promise<void>;
 
   constructor(args: readonly string[], options: RunOptions) {
     this.child = spawn(process.execPath, [MAIN, ...args], {
@@ -48,6 +51,7 @@ export class SitqProcess {
     if (options.input !== undefined) this.child.stdin!.end(options.input);
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
     const timeout = options.timeoutMs ?? 60_000;
     this.done = new Promise((resolve, reject) => {
       const stop = awakeDeadline(timeout, () => {
@@ -70,44 +74,27 @@ export class SitqProcess {
 
   /** Resolves once stdout or stderr contains `text`. */
   async waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     const seen = () => (typeof text === 'string' ? (this.stdout + this.stderr).includes(text) : text.test(this.stdout + this.stderr));
-    while (!seen()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
-      if (this.child.exitCode !== null)
-        throw new Error(
-          `sitq exited (${this.child.exitCode}) before printing ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
-        );
-      await new Promise((r) => setTimeout(r, 20));
+    const clock = new AwakeClock();
+    try {
+      while (!seen()) {
+        const exited = this.child.exitCode !== null || this.child.signalCode !== null;
+        if (exited || clock.elapsed() > timeoutMs) {
+          // Read what arrived before deciding: all of it once the process has exited.
+          await (exited ? this.closed : afterPendingIo());
+          if (seen()) return;
+          if (exited)
+            throw new Error(
+              `sitq exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+            );
+          throw new Error(`timed out waiting for ${String(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      clock.stop();
     }
   }
-}
-
-/**
- * Calls `onTimeout` once this process has been awake for `ms`: time in which this process itself
- * stood still (its timers more than a second late: a machine stalled on disk or CPU) does not
- * count, because the child stood still then too. The decision is made after the event loop has
- * read what arrived meanwhile (setImmediate runs after I/O), so a child that exited during a
- * stall is not called hung. Returns a function that cancels it.
- */
-export function awakeDeadline(ms: number, onTimeout: () => void): () => void {
-  const TICK = 250;
-  let awake = 0;
-  let last = Date.now();
-  let immediate: NodeJS.Immediate | undefined;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    awake += Math.min(now - last, TICK + 1000);
-    last = now;
-    if (awake >= ms && immediate === undefined) {
-      clearInterval(timer);
-      immediate = setImmediate(onTimeout);
-    }
-  }, TICK);
-  return () => {
-    clearInterval(timer);
-    if (immediate !== undefined) clearImmediate(immediate);
-  };
 }
 
 /** What the kernel says a process and each of its threads is doing (Linux: R running, S waiting,

@@ -1,4 +1,5 @@
 // Shared plumbing for the conformance suite: fresh backends, task builders, waiting helpers.
+import { eventually as eventuallyAwake } from '../helpers/awake.js';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
 import type { BackendKind } from '../../shared/backends/descriptors.js';
@@ -109,18 +110,13 @@ export function workerInfo(overrides: Partial<WorkerInfo> & Pick<WorkerInfo, 'id
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function eventually<T>(
+/** Polls `check` until it returns a truthy value or this process has been awake `timeoutMs` (then
+ *  throws `what`); a stall of the machine does not count (helpers/awake.ts). */
+export function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false | null>,
   timeoutMs = 10_000,
   everyMs = 20,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  return eventuallyAwake(what, check, timeoutMs, everyMs);
 }

@@ -1,5 +1,6 @@
 // A browser dashboard on a temporary config, secrets file and SQLite folder, plus a Node protocol
 // client for it (the same ProtocolClient the UI uses, over the `ws` package).
+import { eventually as eventuallyAwake } from '../helpers/awake.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,19 +97,14 @@ export async function connectClient(d: RunningDashboard): Promise<ProtocolClient
   return new ProtocolClient(transport, 60_000);
 }
 
-export async function eventually<T>(
+/** Polls `check` until it is truthy; `timeoutMs` counts only time this process was awake (helpers/awake.ts). */
+export function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
   timeoutMs = 15_000,
   everyMs = 50,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return eventuallyAwake(what, check, timeoutMs, everyMs);
 }
 
 /** The next `event` the client receives that `match`es; rejects after `timeoutMs`. */
