@@ -49,6 +49,7 @@ export function validateWorkerOptions(
   pollInterval: number,
   leaseMs: number,
   taskTimeout: number | undefined,
+  historyFlushMs: number | undefined,
 ): void {
   const issues = [];
   if (queues.length === 0) issues.push({ option: 'worker.queues', expected: 'at least one queue name', given: queues });
@@ -62,5 +63,7 @@ export function validateWorkerOptions(
     issues.push({ option: 'worker.lease', expected: 'a number of ms >= 100', given: leaseMs });
   if (taskTimeout !== undefined && (!Number.isFinite(taskTimeout) || taskTimeout < 1))
     issues.push({ option: 'worker.taskTimeout', expected: 'a number of ms >= 1', given: taskTimeout });
+  if (historyFlushMs !== undefined && !(Number.isFinite(historyFlushMs) && historyFlushMs >= 10))
+    issues.push({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: historyFlushMs });
   if (issues.length) throw new ConfigurationError(issues);
 }

@@ -6,7 +6,6 @@ import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { CancelWatch } from './cancel-watch.js';
 import {
-  ConfigurationError,
   LeaseLostError,
   SitqError,
   TaskCancelledError,
@@ -122,17 +121,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       onError: (err) => this.trouble.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
     });
     this.taskTimeout = options.taskTimeout;
-    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout);
+    // Undefined with history off: it writes nothing, so its interval is not checked.
+    const historyFlushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
+    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout, historyFlushMs);
     this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
     for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
     this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
     this.tracing = new Tracing(options.tracing !== false);
-    if (options.history !== false) {
-      const flushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
-      if (flushMs !== undefined && !(Number.isFinite(flushMs) && flushMs >= 10))
-        throw new ConfigurationError({ option: 'worker.history.flushInterval', expected: 'a number of ms >= 10', given: flushMs });
-      this.history = new HistoryWriter(backend, { flushMs, logger: this.logger });
-    }
+    if (options.history !== false) this.history = new HistoryWriter(backend, { flushMs: historyFlushMs, logger: this.logger });
     this.scheduler =
       options.schedules === false
         ? undefined

@@ -114,6 +114,32 @@ describe('worker options', () => {
       },
     );
   });
+
+  it('a bad history flushInterval is named with the other worker options, its value and what was expected', () => {
+    const backend = {} as Backend;
+    for (const flushInterval of [5, Number.NaN, Infinity]) {
+      assert.throws(
+        () => new Worker(backend, { history: { flushInterval } }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigurationError);
+          assert.equal(e.message, `worker.history.flushInterval: expected a number of ms >= 10, got ${String(flushInterval)}`);
+          return true;
+        },
+      );
+    }
+    // Checked in the same pass as the rest: one error lists every problem.
+    assert.throws(
+      () => new Worker(backend, { maxConcurrency: 0, history: { flushInterval: 5 } }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigurationError);
+        assert.deepEqual(
+          e.issues.map((i) => i.option),
+          ['worker.maxConcurrency', 'worker.history.flushInterval'],
+        );
+        return true;
+      },
+    );
+  });
 });
 
 describe('unknown options', () => {
