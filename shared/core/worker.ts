@@ -2,18 +2,9 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { LEASE_EXPIRED_ERROR, type Backend } from './backend.js';
-import { backoffDelay } from './backoff.js';
 import { Batcher, RETRY_PAUSE_CAP_MS } from './batcher.js';
 import { CancelWatch } from './cancel-watch.js';
-import {
-  LeaseLostError,
-  SitqError,
-  TaskCancelledError,
-  TaskTimeoutError,
-  UnknownTaskError,
-  UnrecoverableError,
-  toTaskError,
-} from './errors.js';
+import { LeaseLostError, SitqError, TaskCancelledError } from './errors.js';
 import { RetentionKeeper } from './retention.js';
 import { newWorkerId } from './ids.js';
 import { HistoryWriter } from './history-writer.js';
@@ -21,15 +12,12 @@ import { Tracing } from './tracing.js';
 import { QueueControls, type SettingsSnapshot } from './queue-controls.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
-import { serializerNamed, type Serializer } from './serializers.js';
-import { checkResultSize } from './task-size.js';
-import { ProgressReporter } from './progress-reporter.js';
-import { toHandlerMap, type TaskContext, type TaskHandler } from './tasks.js';
+import { toHandlerMap } from './tasks.js';
+import { TaskRunner } from './task-runner.js';
 import { TEST_TASKS } from './test-tasks.js';
 import { ThreadPool } from './thread-pool.js';
-import type { ClaimedTask, Completion, TaskErrorInfo, TaskRecord, WorkerInfo } from './types.js';
+import type { ClaimedTask, Completion, WorkerInfo } from './types.js';
 import {
-  HandlerContext,
   Running,
   TaskReleasedError,
   WorkerStoppedError,
@@ -53,12 +41,10 @@ const FINAL_FLUSH_MIN_MS = 1_000;
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   private readonly backend: Backend;
-  private readonly handlers: Map<string, TaskHandler>;
   private readonly queues: string[];
   private readonly maxConcurrency: number;
   private readonly pollInterval: number;
   private readonly leaseMs: number;
-  private readonly taskTimeout: number | undefined;
   private readonly logger: Logger;
   private readonly pool: ThreadPool | undefined;
   private readonly scheduler: Scheduler | undefined;
@@ -67,14 +53,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly trouble: WorkerTrouble;
   private readonly retention: RetentionKeeper | undefined;
   private readonly running = new Map<string, Running>();
-  /** Finished tasks whose completion is on its way to the backend: they no longer take a slot (so
-   *  the next claim overlaps the completion's round trip), but their leases are still renewed. */
-  private readonly reporting = new Set<Running>();
+  /** Runs each task begun here and reports its outcome (its `reporting` set: results on their way). */
+  private readonly runner: TaskRunner;
   private readonly completer: Batcher<Completion, boolean>;
   private readonly history: HistoryWriter | undefined;
   private readonly tracing: Tracing;
-  /** ctx.progress / ctx.log: batched writes, each task's settled before its completion. */
-  private readonly progressReporter: ProgressReporter;
   private claimAbort = new AbortController();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   /** The one stop in progress (a second stop() call waits for it). */
@@ -93,7 +76,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private startedAt = 0;
   /** Pause, rate limit and maxRunning of this worker's queues (queue-controls.ts). */
   private readonly controls: QueueControls;
-  private stats = { processed: 0, failed: 0 };
 
   constructor(backend: Backend, options: WorkerOptions = {}) {
     super();
@@ -120,12 +102,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       running: () => this.running.size,
       onError: (err) => this.trouble.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
     });
-    this.taskTimeout = options.taskTimeout;
     // Undefined with history off: it writes nothing, so its interval is not checked.
     const historyFlushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
-    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, this.taskTimeout, historyFlushMs);
-    this.handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
-    for (const [name, handler] of toHandlerMap(options.tasks)) this.handlers.set(name, handler);
+    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, options.taskTimeout, historyFlushMs);
+    const handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
+    for (const [name, handler] of toHandlerMap(options.tasks)) handlers.set(name, handler);
     this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
     this.tracing = new Tracing(options.tracing !== false);
     if (options.history !== false) this.history = new HistoryWriter(backend, { flushMs: historyFlushMs, logger: this.logger });
@@ -155,7 +136,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // No retry brings a closed backend back: those tasks run again after their lease.
       shouldRetry: () => !this.trouble.backendClosed,
     });
-    this.progressReporter = new ProgressReporter(this.backend, (err, what) => this.trouble.backendError(err, what));
+    this.runner = new TaskRunner({
+      backend,
+      handlers,
+      pool: this.pool,
+      leaseMs: this.leaseMs,
+      taskTimeout: options.taskTimeout,
+      logger: this.logger,
+      trouble: this.trouble,
+      completer: this.completer,
+      history: this.history,
+      freeSlot: (r) => this.freeSlot(r),
+      reportEnded: () => this.wakeClaimLoop(),
+      listening: (kind) => this.listening(kind),
+      emit: (kind, event) => this.emit(kind, event),
+      warnBlocked: (blockedMs, culprit) => this.warnBlocked(blockedMs, culprit),
+    });
     this.controls = new QueueControls({
       backend,
       workerId: this.id,
@@ -179,7 +175,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Task names this worker can run. */
   get taskNames(): string[] {
-    return [...this.handlers.keys(), ...(this.pool?.taskNames ?? [])];
+    return this.runner.taskNames;
   }
 
   /** Live numbers for the tools. */
@@ -193,8 +189,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       startedAt: this.startedAt,
       seenAt: Date.now(),
       running: this.running.size,
-      processed: this.stats.processed,
-      failed: this.stats.failed,
+      processed: this.runner.stats.processed,
+      failed: this.runner.stats.failed,
     };
   }
 
@@ -299,7 +295,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // report overlap instead of taking turns: on a loaded machine each round trip costs tens of
       // ms), but only while at most maxConcurrency completions are in flight: a backend that takes
       // claims but not completions cannot make the worker hold more than 2 x maxConcurrency leases.
-      if (free <= 0 || this.isolating || this.reporting.size > this.maxConcurrency) {
+      if (free <= 0 || this.isolating || this.runner.reporting.size > this.maxConcurrency) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
         // Tasks reported in one batch finish in the same tick: let them all free their slots, so
         // the next claim asks for the whole batch instead of one task at a time.
@@ -396,7 +392,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Nothing runs and every finished task's result is recorded (or given up). */
   private get quiet(): boolean {
-    return this.running.size === 0 && this.reporting.size === 0;
+    return this.running.size === 0 && this.runner.reporting.size === 0;
   }
 
   /** Reads this worker's queue settings now instead of at the next poll (every 250 ms): once it
@@ -421,7 +417,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private runningIn(queue: string): number {
     let n = 0;
     for (const r of this.running.values()) if (r.event.queue === queue) n++;
-    for (const r of this.reporting) if (r.event.queue === queue && this.running.get(r.event.taskId) !== r) n++;
+    for (const r of this.runner.reporting) if (r.event.queue === queue && this.running.get(r.event.taskId) !== r) n++;
     return n;
   }
 
@@ -458,149 +454,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async execute(r: Running): Promise<void> {
     try {
-      await this.run(r);
+      await this.runner.run(r);
     } finally {
       this.freeSlot(r);
       if (this.controls.active) this.controls.taskEnded(r.event.queue);
     }
-  }
-
-  /** Runs the handler and reports its outcome (never rejects: a failure is reported as one). */
-  private async run(r: Running): Promise<void> {
-    const { record, lease } = r.claimed;
-    const timeoutMs = record.timeoutMs ?? this.taskTimeout;
-    const timer = timeoutMs ? setTimeout(() => r.abort(new TaskTimeoutError(record.name, timeoutMs)), timeoutMs) : undefined;
-    try {
-      // A record another version wrote (an unknown serializer) or corrupted bytes will never
-      // decode: it is dead at once with the reason, and the worker carries on with the others.
-      let serializer: Serializer;
-      let payload: unknown;
-      try {
-        serializer = serializerNamed(record.serializer);
-        payload = serializer.deserialize(record.payload);
-      } catch (err) {
-        throw new UnrecoverableError(
-          `the stored payload of task ${record.id} (${record.name}) could not be decoded with serializer "${record.serializer}": ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      const handler = this.handlers.get(record.name);
-      const inPool = !handler && this.pool?.has(record.name);
-      if (!handler && !inPool) throw new UnknownTaskError(record.name, this.taskNames);
-      // A worker that was frozen (SIGSTOP, a blocked loop) between the claim and this line may hold
-      // a lease that ran out meanwhile, and another worker may already run the task: starting the
-      // handler would repeat its side effects for nothing. Such a claim goes back unstarted.
-      if (performance.now() >= r.leaseUntil - leaseMargin(this.leaseMs)) {
-        await this.giveBackLapsed(r);
-        return;
-      }
-      if (this.listening('started')) this.emit('started', { ...r.event, at: Date.now() });
-      const context = new HandlerContext(r, this.progressReporter);
-      const inline = inPool ? undefined : handler;
-      const value = await r.race(
-        r.trace
-          ? r.trace.run(() => this.startHandler(inline, record, payload, context))
-          : this.startHandler(inline, record, payload, context),
-      );
-      let result: Uint8Array;
-      try {
-        result = inPool ? (value as Uint8Array) : serializer.serialize(value);
-      } catch (err) {
-        throw new UnrecoverableError(`the result could not be serialized: ${(err as Error).message}`);
-      }
-      // A result the backend cannot store would fail its report forever (and hold up stop()).
-      checkResultSize(record.payload.length, result.length, this.backend.taskSizeLimit(), this.backend.kind);
-      await this.report(r, { lease, outcome: 'succeeded', result, finishedAt: Date.now() }, 'succeeded');
-    } catch (err) {
-      await this.fail(r, err);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-  }
-
-  /** Starts the task's handler: `handler` inline, or (undefined) the one on the thread pool. */
-  private startHandler(handler: TaskHandler | undefined, record: TaskRecord, payload: unknown, context: TaskContext): Promise<unknown> {
-    if (handler) return this.runInline(handler, payload, context);
-    return this.pool!.run(record.name, record.payload, record.serializer, context);
-  }
-
-  /** Calls an inline handler; a synchronous stretch long enough to starve lease renewal is
-   *  reported at once, naming the task (the loop watcher catches the async ones). */
-  private async runInline(handler: TaskHandler, payload: unknown, context: TaskContext): Promise<unknown> {
-    // eslint-disable-next-line @typescript-eslint/await-thenable -- on purpose: yields once, so the handler starts on a fresh microtask (see above)
-    await undefined;
-    const t0 = performance.now();
-    const pending = handler(payload, context);
-    const blocked = Math.round(performance.now() - t0);
-    if (blocked > this.leaseMs / 3) this.warnBlocked(blocked, `${context.name} (${context.taskId})`);
-    return pending;
-  }
-
-  private async fail(r: Running, err: unknown): Promise<void> {
-    if (err instanceof TaskReleasedError) {
-      this.progressReporter.forget(r.event.taskId);
-      return;
-    }
-    if (err instanceof TaskCancelledError) {
-      // The backend already holds it `cancelled` with its lease fenced: nothing to report.
-      this.progressReporter.forget(r.event.taskId);
-      this.emitTask('cancelled', () => ({ ...r.event, at: Date.now(), durationMs: Date.now() - r.startedAt }));
-      return;
-    }
-    const { record, lease } = r.claimed;
-    const error = toTaskError(err);
-    const finishedAt = Date.now();
-    this.emitTask('failed', () => ({ ...r.event, at: finishedAt, durationMs: finishedAt - r.startedAt, error }));
-    if (err instanceof LeaseLostError) {
-      this.progressReporter.forget(record.id);
-      return; // another attempt owns it; nothing to report
-    }
-    const final = err instanceof UnrecoverableError || err instanceof UnknownTaskError || record.attempts >= record.maxAttempts;
-    if (final) {
-      await this.report(r, { lease, outcome: 'dead', error, finishedAt }, 'dead', error);
-      return;
-    }
-    // A task cut short by a stop did not fail on its own: it may run again at once.
-    const delay = err instanceof WorkerStoppedError ? 0 : backoffDelay(record.backoff, record.attempts);
-    await this.report(r, { lease, outcome: 'retry', error, runAt: finishedAt + delay, finishedAt }, 'retried', error, finishedAt + delay);
-  }
-
-  private async report(
-    r: Running,
-    completion: Completion,
-    kind: 'succeeded' | 'dead' | 'retried',
-    error?: TaskErrorInfo,
-    nextRunAt?: number,
-  ): Promise<void> {
-    let accepted: boolean;
-    this.reporting.add(r);
-    this.freeSlot(r);
-    const settled = r.trace?.settle(kind);
-    try {
-      // The handler's last progress and log lines go first: a completion ends the lease they need.
-      // (Nothing to wait for, and no await, when the handler reported none.)
-      const progress = this.progressReporter.settle(r.event.taskId);
-      if (progress) await progress;
-      accepted = await this.completer.add(completion);
-      settled?.(accepted);
-    } catch (err) {
-      settled?.(err instanceof Error ? err : new Error(String(err)));
-      return; // given up (never by default); the lease brings the task back
-    } finally {
-      this.reporting.delete(r);
-      this.wakeClaimLoop();
-    }
-    const emitted = accepted ? kind : 'lease-lost';
-    if (accepted) {
-      if (kind === 'succeeded') this.stats.processed++;
-      else this.stats.failed++;
-      this.history?.record(r.event.queue, kind, completion.finishedAt, completion.finishedAt - r.startedAt);
-    }
-    if (!this.listening(emitted)) return;
-    const e: WorkerTaskEvent = { ...r.event, at: completion.finishedAt, durationMs: completion.finishedAt - r.startedAt };
-    if (error) e.error = error;
-    if (nextRunAt !== undefined) e.nextRunAt = nextRunAt;
-    this.emit(emitted, e);
   }
 
   /** Renews every running task's lease and the worker's heartbeat in one go. */
@@ -612,7 +470,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async maintainRound(): Promise<void> {
     try {
-      const running = [...this.running.values(), ...this.reporting];
+      const running = [...this.running.values(), ...this.runner.reporting];
       if (running.length > 0) {
         const sentAt = performance.now();
         const held = await this.backend.renew(
@@ -647,20 +505,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private cancelRunning(taskId: string): void {
     const r = this.running.get(taskId);
     r?.abort(new TaskCancelledError(taskId, r.event.name));
-  }
-
-  /** A claim whose lease ran out before its handler started: handed back (a no-op on the server if
-   *  another worker holds it now), reported as `lease-lost`, never run here. */
-  private async giveBackLapsed(r: Running): Promise<void> {
-    const lateMs = Math.round(performance.now() - r.leaseUntil);
-    this.logger.warn(
-      `task ${r.event.name} (${r.event.taskId}) was not started: its lease ran out ${lateMs >= 0 ? `${lateMs} ms ago` : 'about now'} before its handler could start (was this worker frozen?); it was handed back`,
-    );
-    r.abort(new TaskReleasedError());
-    await this.backend
-      .release([r.claimed.lease])
-      .catch((err) => this.trouble.backendError(err, 'handing back a task whose lease ran out failed; it returns after its lease'));
-    this.emitTask('lease-lost', () => ({ ...r.event, at: Date.now() }));
   }
 
   private async releaseLeases(list: Running[]): Promise<void> {
@@ -705,12 +549,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private emitTask(kind: TaskEventName, make: () => WorkerTaskEvent): void {
     if (this.listening(kind)) this.emit(kind, make());
   }
-}
-
-/** How much lease a handler must still have to start: a tenth of it, at most 1 s (the next renewal
- *  is at most a third of the lease away, and a claim's round trip is normally far shorter). */
-function leaseMargin(leaseMs: number): number {
-  return Math.min(1000, leaseMs / 10);
 }
 
 /** Claimed again after a run that never reported (its worker died or stalled past the lease):
