@@ -85,6 +85,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.maxConcurrency = options.maxConcurrency ?? 10;
     this.pollInterval = options.pollInterval ?? 1000;
     this.leaseMs = options.lease ?? 30_000;
+    // Undefined with history off: it writes nothing, so its interval is not checked.
+    const historyFlushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
+    // Every option is checked before any part below is built from it.
+    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, options.taskTimeout, historyFlushMs);
     this.logger = options.logger ?? consoleLogger;
     this.trouble = new WorkerTrouble({
       workerId: this.id,
@@ -102,9 +106,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       running: () => this.running.size,
       onError: (err) => this.trouble.loopError(err, 'reporting the running count failed; it goes with the next heartbeat'),
     });
-    // Undefined with history off: it writes nothing, so its interval is not checked.
-    const historyFlushMs = typeof options.history === 'object' ? options.history.flushInterval : undefined;
-    validateWorkerOptions(this.queues, this.maxConcurrency, this.pollInterval, this.leaseMs, options.taskTimeout, historyFlushMs);
     const handlers = toHandlerMap(options.includeTestTasks === false ? undefined : TEST_TASKS);
     for (const [name, handler] of toHandlerMap(options.tasks)) handlers.set(name, handler);
     this.pool = options.threads ? new ThreadPool(options.threads) : undefined;
