@@ -13,13 +13,26 @@ import { TaskQueue } from '../../shared/core/queue.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import { serverSkip } from '../helpers/servers.js';
 import { replayLateMetaWrites } from '../ha/nats-replays.js';
-import { freshStream, claimOne, withNats, sessionOf, requesterOf, streamOf, subjectOf, withClient } from './nats-helpers.js';
+import { KnownRevisions } from '../../shared/backends/nats/known-revisions.js';
+import {
+  freshStream,
+  claimOne,
+  withNats,
+  sessionOf,
+  requesterOf,
+  streamOf,
+  subjectOf,
+  withClient,
+  knownRecordsOf,
+  rememberAsReplicated,
+} from './nats-helpers.js';
 
 const sharedSkip = await serverSkip('nats');
 
 describe('nats: read-your-writes when a node answers with an older copy (as after a failover)', { skip: sharedSkip }, () => {
   it('getTask never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
     withNats({}, async (backend) => {
+      rememberAsReplicated(backend);
       const q = new TaskQueue(backend);
       const id = await q.enqueue('sitq.echo', { n: 1 });
       const [claimed] = await backend.claim(claimOne);
@@ -54,6 +67,54 @@ describe('nats: read-your-writes when a node answers with an older copy (as afte
         Requester.prototype.lastBySubject = original;
       }
     }));
+});
+
+describe('nats: what the read-your-writes floor remembers (known-revisions.ts)', () => {
+  const noted = (known: KnownRevisions, keys: string[]) => keys.filter((k) => known.has(k));
+
+  it('on a replicated bucket: each revision at least the retention time and at most twice it, at most `limit` keys (the oldest go first)', async () => {
+    let now = 1_000_000;
+    const known = new KnownRevisions({ limit: 3, retainMs: 1000, address: 'test', now: () => now });
+    known.note('a', 5);
+    now += 999;
+    known.note('b', 6);
+    assert.deepEqual(noted(known, ['a', 'b']), ['a', 'b']);
+    now += 1; // a period since the first note: both move to the old generation, still remembered
+    known.note('c', 7);
+    assert.deepEqual(noted(known, ['a', 'b', 'c']), ['a', 'b', 'c']);
+    // Still a floor: an older answer is asked again until it reaches the revision noted.
+    let answers = 0;
+    const got = await known.atLeast('b', 'b', { seq: 2 }, () => Promise.resolve({ seq: ++answers < 2 ? 3 : 6 }));
+    assert.deepEqual([got, answers], [{ seq: 6 }, 2]);
+    now += 1000; // two periods: a and b (noted at most two periods ago) go; c stays
+    known.note('d', 8);
+    assert.deepEqual(noted(known, ['a', 'b', 'c', 'd']), ['c', 'd']);
+    // Over the limit: the oldest first (c, in the old generation), then the young generation's oldest.
+    known.note('e', 9);
+    known.note('f', 10);
+    assert.deepEqual(noted(known, ['c', 'd', 'e', 'f']), ['d', 'e', 'f']);
+    known.note('g', 11);
+    assert.deepEqual(noted(known, ['d', 'e', 'f', 'g']), ['e', 'f', 'g']);
+    // A long idle spell: nothing is kept past two periods.
+    now += 5000;
+    assert.equal(await known.atLeast('g', 'g', { seq: 1 }, () => Promise.reject(new Error('not asked again'))).then((m) => m?.seq), 1);
+    assert.equal(known.size, 0);
+  });
+
+  it('on a single-copy bucket nothing is remembered: a worker holds no memory per task (issue 14)', { skip: sharedSkip }, () =>
+    withNats({}, async (backend) => {
+      const q = new TaskQueue(backend);
+      await q.enqueueMany('sitq.echo', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      const claimed = await backend.claim({ ...claimOne, max: 3 });
+      assert.equal(claimed.length, 3);
+      const now = Date.now();
+      await backend.complete(
+        claimed.map((c) => ({ lease: c.lease, outcome: 'succeeded' as const, result: jsonSerializer.serialize(1), finishedAt: now })),
+      );
+      for (const c of claimed) assert.equal((await backend.getTask(c.record.id))?.state, 'succeeded');
+      assert.equal(knownRecordsOf(backend).size, 0);
+    }),
+  );
 });
 
 describe('nats: compare-and-set fence on replicated buckets (issue 11, item 5)', { skip: sharedSkip }, () => {
@@ -216,6 +277,7 @@ describe('nats: coordination state', { skip: sharedSkip }, () => {
 
   it('getState never returns a revision older than one this client wrote; it asks again until the node catches up', () =>
     withNats({}, async (backend) => {
+      rememberAsReplicated(backend);
       assert.ok(await backend.setState('queues/default', '{"paused":false}', 0));
       const session = sessionOf(backend);
       const subject = session.names.metaSubject('s.queues.default');

@@ -347,11 +347,12 @@ export class NatsBackend implements Backend {
       const js = nc.jetstream();
       const names = new Names(this.options.streamName);
       const topology = new Topology(jsm, js, names, this.options.replicas);
-      const { meta: metaKv, replicated } = await topology.ensure();
+      const { meta: metaKv, replicated, duplicateWindowMs } = await topology.ensure();
+      const floor = { replicated, duplicateWindowMs };
       const requester = new Requester(nc, Math.max(5000, this.options.connectTimeout), this.address, replicated);
       await checkLayout(metaKv, this.address);
       const meta = new Meta(requester, names, metaKv, this.address);
-      const store = new RecordStore(requester, names, this.address);
+      const store = new RecordStore(requester, names, this.address, floor);
       const levels = new LevelRegistry(meta);
       const publisher = new WorkPublisher(requester, names, levels);
       const scheduler = new Scheduler(meta, publisher);
@@ -386,7 +387,7 @@ export class NatsBackend implements Backend {
         claimer: new Claimer(session),
         view: new TaskView(js, jsm, names, store, this.address),
         workers: new WorkerRegistry(meta),
-        state: new StateStore(meta, this.address),
+        state: new StateStore(meta, this.address, floor),
         controller,
         connected: true,
         resyncs: 0,

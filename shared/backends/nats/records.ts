@@ -101,8 +101,16 @@ export function withoutLease(rec: StoredTask): StoredTask {
   return next;
 }
 
-/** Tasks whose newest known revision is remembered for read-your-writes (the oldest go first). */
+/** Tasks whose newest known revision is remembered for read-your-writes on a replicated bucket
+ *  (the oldest go first; each for at most twice the duplicate window: known-revisions.ts). */
 const KNOWN_REVISIONS = 50_000;
+
+/** What a session's stores remember for read-your-writes: nothing on a single-copy bucket, each
+ *  revision for the buckets' duplicate window on a replicated one (known-revisions.ts). */
+export interface ReadFloor {
+  replicated: boolean;
+  duplicateWindowMs: number;
+}
 
 export class RecordStore {
   /** The newest revision of each task this client wrote or read (known-revisions.ts), so a getTask
@@ -112,9 +120,10 @@ export class RecordStore {
   constructor(
     private readonly requester: Requester,
     private readonly names: Names,
-    address = 'NATS JetStream',
+    address: string,
+    floor: ReadFloor,
   ) {
-    this.known = new KnownRevisions(KNOWN_REVISIONS, address);
+    this.known = new KnownRevisions({ limit: floor.replicated ? KNOWN_REVISIONS : 0, retainMs: floor.duplicateWindowMs, address });
   }
 
   /** The record. `fresh`: surely as the stream's leader has it, even where reads otherwise go

@@ -7,6 +7,8 @@ import type { Source } from './pull.js';
 
 /** Two movers of one delayed task within this window publish it once. */
 const DUPLICATE_WINDOW_MS = 120_000;
+/** nats-server's duplicate window for a stream created without one (the KV buckets). */
+const SERVER_DUPLICATE_WINDOW_MS = 120_000;
 
 export class Topology {
   /** Consumers this process has made sure of, with the ack wait they have. */
@@ -22,8 +24,10 @@ export class Topology {
 
   /** Creates whatever is missing; existing structures are used as they are. `replicated`: a KV
    *  bucket has more than one copy (as created, or as changed by hand since), whatever `replicas`
-   *  this client was given: reads and compare-and-sets must then allow for it (requester.ts). */
-  async ensure(): Promise<{ tasks: KV; meta: KV; replicated: boolean }> {
+   *  this client was given: reads and compare-and-sets must then allow for it (requester.ts).
+   *  `duplicateWindowMs`: the shorter of the two buckets' duplicate windows, the time within which
+   *  a replicated bucket refuses a second compare-and-set at one revision (known-revisions.ts). */
+  async ensure(): Promise<{ tasks: KV; meta: KV; replicated: boolean; duplicateWindowMs: number }> {
     const name = this.names.stream;
     try {
       await this.jsm.streams.info(name);
@@ -54,7 +58,12 @@ export class Topology {
       this.js.views.kv(this.names.metaBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
     ]);
     const buckets = await Promise.all([this.names.taskStream, this.names.metaStream].map((b) => this.jsm.streams.info(b)));
-    return { tasks, meta, replicated: buckets.some((info) => info.config.num_replicas > 1) };
+    return {
+      tasks,
+      meta,
+      replicated: buckets.some((info) => info.config.num_replicas > 1),
+      duplicateWindowMs: Math.min(...buckets.map((info) => millis(info.config.duplicate_window))),
+    };
   }
 
   /** Makes sure the level's consumer exists with ack wait = `leaseMs` (one call the first time
@@ -115,6 +124,11 @@ export class Topology {
       }
     }
   }
+}
+
+/** A duplicate window in ms (nanoseconds on the wire; the server's default of 2 min when unset). */
+function millis(nanos: number | undefined): number {
+  return nanos ? Math.round(nanos / 1e6) : SERVER_DUPLICATE_WINDOW_MS;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -13,6 +13,7 @@
 import type { StateEntry } from '../../core/backend.js';
 import type { Meta, MetaEntry } from './meta.js';
 import { KnownRevisions } from './known-revisions.js';
+import type { ReadFloor } from './records.js';
 import { metaKeys } from './names.js';
 
 const encoder = new TextEncoder();
@@ -33,9 +34,10 @@ export class StateStore {
 
   constructor(
     private readonly meta: Meta,
-    address = 'NATS JetStream',
+    address: string,
+    floor: ReadFloor,
   ) {
-    this.known = new KnownRevisions(KNOWN_REVISIONS, address);
+    this.known = new KnownRevisions({ limit: floor.replicated ? KNOWN_REVISIONS : 0, retainMs: floor.duplicateWindowMs, address });
   }
 
   async get(key: string): Promise<StateEntry | null> {
