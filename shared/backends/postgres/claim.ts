@@ -8,7 +8,7 @@ import { countDeltas, maybeFoldCounts } from './counts.js';
 import type { Notifier } from './notify.js';
 import type { Pool } from './pool.js';
 import { toRecord } from './rows.js';
-import { AT, eventNotify, NOW, RECORD_COLUMNS, RECORD_WIDTH, type Tables } from './sql.js';
+import { AT, eventNotify, NOW, RECORD_COLUMNS, RECORD_NAMES, RECORD_WIDTH, type Tables } from './sql.js';
 
 export interface Context {
   pool: Pool;
@@ -85,7 +85,9 @@ function claimSql(tables: Tables, many: boolean): string {
       UNION ALL SELECT queue, 'running', NULL::bigint, -1 FROM buried UNION ALL SELECT queue, 'dead', NULL::bigint, 1 FROM buried`,
     )}
   )
-  SELECT * FROM claimed`;
+  -- Only what the client reads: the state each task left, its event and the commit setting are
+  -- for the WITHs above (which run whole whether or not anything here reads them).
+  SELECT ${RECORD_NAMES}, token, seq FROM claimed`;
 }
 
 /** Claims what is ready now, in one round trip. */

@@ -47,6 +47,8 @@ const RECORD_FIELDS = [
 ] as const;
 
 export const RECORD_COLUMNS = RECORD_FIELDS.map(([name, expr]) => `${expr} AS ${name}`).join(', ');
+/** The same columns by name, for a statement that selects them from a WITH that returned RECORD_COLUMNS. */
+export const RECORD_NAMES = RECORD_FIELDS.map(([name]) => name).join(', ');
 /** The same for listings, which leave the log out (Backend.listTasks): never read from the table. */
 export const LISTING_COLUMNS = RECORD_FIELDS.map(
   ([name, expr]) => `${name === 'log' || name === 'log_dropped' ? 'NULL' : expr} AS ${name}`,
