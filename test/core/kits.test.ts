@@ -4,7 +4,7 @@
 // graphile-worker: dev dependencies) only when the profiler asks for the peer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -18,35 +18,43 @@ after(() => rmSync(DIR, { recursive: true, force: true }));
 /** The peer libraries, dev dependencies that a library user does not have. */
 const PEER_PACKAGES = ['bullmq', 'graphile-worker'];
 
-// A module resolve hook that prints every module of shared/backends it resolves, and the peer
-// libraries by name.
+// A module resolve hook that records every module of shared/backends it resolves, and the peer
+// libraries by name, in the file SITQ_RESOLVED names. It appends synchronously: the hook runs on
+// the loader's own thread, whose console output is forwarded to the process asynchronously and
+// can be lost when the process exits first (a loaded machine made the peer lines go missing).
 const HOOKS = join(DIR, 'hooks.mjs');
 writeFileSync(
   HOOKS,
-  `export async function resolve(specifier, context, next) {
+  `import { appendFileSync } from 'node:fs';
+  export async function resolve(specifier, context, next) {
     const r = await next(specifier, context);
-    if (r.url.startsWith(${JSON.stringify(pathToFileURL(BACKENDS).href)})) console.log('RESOLVED ' + r.url.slice(${pathToFileURL(BACKENDS).href.length}));
-    if (${JSON.stringify(PEER_PACKAGES)}.includes(specifier)) console.log('RESOLVED ' + specifier);
+    const seen = (name) => appendFileSync(process.env.SITQ_RESOLVED, name + '\\n');
+    if (r.url.startsWith(${JSON.stringify(pathToFileURL(BACKENDS).href)})) seen(r.url.slice(${pathToFileURL(BACKENDS).href.length}));
+    if (${JSON.stringify(PEER_PACKAGES)}.includes(specifier)) seen(specifier);
     return r;
   }`,
 );
 const REGISTER = join(DIR, 'register.mjs');
 writeFileSync(REGISTER, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(HOOKS).href)});`);
 
-/** What a fresh Node prints while running `body` (after importing sitq, as `sitq`, and the
- *  registry, as `registry`): the modules under shared/backends and the peer libraries it resolves
+let runs = 0;
+
+/** What a fresh Node does while running `body` (after importing sitq, as `sitq`, and the registry,
+ *  as `registry`): the modules under shared/backends and the peer libraries it resolves
  *  (`modules`), and the last line the script logs (`out`). */
 function run(body: string): { modules: string[]; out: string } {
   const script = `const sitq = await import(${JSON.stringify(INDEX)});
     const registry = await import(${JSON.stringify(join(BACKENDS, 'index.js'))}); ${body}`;
+  const resolved = join(DIR, `resolved-${++runs}.txt`);
+  writeFileSync(resolved, '');
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(REGISTER).href, '--input-type=module', '-e', script], {
     encoding: 'utf8',
+    env: { ...process.env, SITQ_RESOLVED: resolved },
   });
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
   return {
-    modules: lines.filter((l) => l.startsWith('RESOLVED ')).map((l) => l.slice('RESOLVED '.length)),
-    out: lines.filter((l) => !l.startsWith('RESOLVED ')).pop() ?? '',
+    modules: readFileSync(resolved, 'utf8').split('\n').filter(Boolean),
+    out: r.stdout.trim().split('\n').pop() ?? '',
   };
 }
 
