@@ -15,7 +15,7 @@ export {
   type ScheduleSpec,
 } from './core/schedules.js';
 export { Scheduler, tickIdempotencyKey, type SchedulerOptions, type SchedulerPass } from './core/scheduler.js';
-export { TaskQueue, type QueueStatus, type TaskId, type TaskQueueOptions } from './core/queue.js';
+export { TaskQueue, type QueueCountsWithPause, type QueueStatus, type TaskId, type TaskQueueOptions } from './core/queue.js';
 export { parseRate, formatRate, type QueueLimitsChange, type RateLimit } from './core/queue-settings.js';
 export { Worker, type WorkerOptions, type WorkerEvents, type WorkerTaskEvent } from './core/worker.js';
 export { Result, type ResultStatus } from './core/result.js';

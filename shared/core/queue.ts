@@ -48,10 +48,14 @@ import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
 import { emptyCounts, type EnqueueOutcome, type ListTasksQuery, type QueueCounts, type WorkerInfo } from './types.js';
 
-/** A queue's counts with its flow-control settings (TaskQueue.queues()). */
-export interface QueueStatus extends QueueCounts {
+/** A queue's counts and whether it is paused (TaskQueue.counts()). */
+export interface QueueCountsWithPause extends QueueCounts {
   /** No worker claims from it until it is resumed. */
   paused: boolean;
+}
+
+/** A queue's counts with its flow-control settings (TaskQueue.queues()). */
+export interface QueueStatus extends QueueCountsWithPause {
   rate?: RateLimit;
   maxRunning?: number;
   /** Its retention rules (setRetention). */
@@ -331,23 +335,27 @@ export class TaskQueue {
     return { tasks: page.tasks.map(toTaskView), total: page.total };
   }
 
-  counts(): Promise<QueueCounts[]> {
-    return this.backend.counts();
+  /** The queues queues() lists (every queue that has tasks or settings, sorted by name): each one's
+   *  counts and whether it is paused, read from the settings stored on the backend. */
+  async counts(): Promise<QueueCountsWithPause[]> {
+    return (await this.queues()).map(({ queue, counts, oldestPendingAgeMs, paused }) => ({ queue, counts, oldestPendingAgeMs, paused }));
   }
 
-  listQueues(): Promise<string[]> {
-    return this.backend.listQueues();
+  /** The names of the queues queues() lists (every queue that has tasks or settings), sorted; with
+   *  `{ paused: true }` only the paused ones, with `{ paused: false }` only the others. Names
+   *  stay plain strings, so a caller of the unfiltered form is unchanged. */
+  async listQueues(filter: { paused?: boolean } = {}): Promise<string[]> {
+    const [names, settings] = await Promise.all([this.backend.listQueues(), listQueueSettings(this.backend)]);
+    const all = [...new Set([...names, ...settings.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (filter.paused === undefined) return all;
+    return all.filter((queue) => (flowSettings(settings.get(queue) ?? {}).paused === true) === filter.paused);
   }
 
   /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
-   *  its limits and retention. */
+   *  its limits and retention. A failed read of the settings fails the listing (it would otherwise
+   *  say a paused queue is not). */
   async queues(): Promise<QueueStatus[]> {
-    // A backend whose coordination state cannot be read (NATS until its state store lands) can hold
-    // no settings: its queues are listed with none, as they are, instead of failing the listing.
-    const [counts, settings] = await Promise.all([
-      this.backend.counts(),
-      listQueueSettings(this.backend).catch(() => new Map<string, QueueSettings>()),
-    ]);
+    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend)]);
     const byQueue = new Map<string, QueueCounts>(counts.map((c) => [c.queue, c]));
     for (const queue of settings.keys())
       if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });

@@ -222,7 +222,7 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
   const todo = options.todo;
   describe('flow control: pause, rate limit, maxRunning', () => {
     it(
-      'settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too); other fields are kept; bad limits are refused naming the field',
+      'settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too), counts() and listQueues() say which queues are paused; other fields are kept; bad limits are refused naming the field',
       { todo },
       () =>
         withBackend(target, async (backend) => {
@@ -245,10 +245,35 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
               ['other', false, undefined, undefined, 1],
             ],
           );
+          // counts() and listQueues() list the same queues and say which is paused.
+          const paused = async () => ({
+            counts: (await q.counts()).map((c) => [c.queue, c.paused, c.counts.pending]),
+            all: await q.listQueues(),
+            paused: await q.listQueues({ paused: true }),
+            others: await q.listQueues({ paused: false }),
+          });
+          assert.deepEqual(await paused(), {
+            counts: [
+              [Q, true, 0],
+              ['other', false, 1],
+            ],
+            all: [Q, 'other'],
+            paused: [Q],
+            others: ['other'],
+          });
           assert.deepEqual(await q.resumeQueue(Q), {
             keep: { succeeded: { maxCount: 10 } },
             rate: { max: 100, perMs: 1000 },
             maxRunning: 5,
+          });
+          assert.deepEqual(await paused(), {
+            counts: [
+              [Q, false, 0],
+              ['other', false, 1],
+            ],
+            all: [Q, 'other'],
+            paused: [],
+            others: [Q, 'other'],
           });
           assert.deepEqual(await q.setQueueLimits(Q, { rate: null }), { keep: { succeeded: { maxCount: 10 } }, maxRunning: 5 });
           assert.deepEqual(await q.setQueueLimits(Q, { maxRunning: null }), { keep: { succeeded: { maxCount: 10 } } });
@@ -261,6 +286,11 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
             (await q.queues()).map((s) => s.queue),
             ['other'],
           );
+          assert.deepEqual(
+            (await q.counts()).map((c) => c.queue),
+            ['other'],
+          );
+          assert.deepEqual(await q.listQueues(), ['other']);
           const refuses = (p: Promise<unknown>, option: string) =>
             assert.rejects(p, (e: unknown) => e instanceof ConfigurationError && e.issues.some((i) => i.option === option));
           await refuses(q.setQueueLimits(Q, { rate: { max: 0, perMs: 1000 } }), 'limits.rate.max');
