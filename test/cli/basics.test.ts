@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ANSI, json, sitq, tempProject } from './run.js';
 
 const COMMANDS = [
@@ -44,6 +45,26 @@ describe('sitq: help and version', () => {
       assert.match(r.stdout, /--profile/);
     });
   }
+
+  it("the READMEs name every command --help lists: the root README's Tools row and shared/cli/README.md's table", async () => {
+    const r = await sitq(['--help'], { cwd: p.dir });
+    const listed = [...r.stdout.split('Commands:')[1].matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    assert.ok(listed.length >= COMMANDS.length, `--help listed ${listed.join(', ')}`);
+    const root = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const tools = root.split('\n').find((l) => l.startsWith('| `sitq` CLI'));
+    assert.ok(tools, "the README's Tools table has no `sitq` CLI row");
+    const cli = readFileSync(fileURLToPath(new URL('../../../shared/cli/README.md', import.meta.url)), 'utf8');
+    assert.deepEqual(
+      listed.filter((c) => !new RegExp(`\`${c}\\b`).test(tools)),
+      [],
+      "commands missing from the README's Tools table",
+    );
+    assert.deepEqual(
+      listed.filter((c) => !new RegExp(`\`sitq ${c}\\b`).test(cli)),
+      [],
+      'commands missing from shared/cli/README.md',
+    );
+  });
 
   it('--version prints the package version', async () => {
     const r = await sitq(['--version'], { cwd: p.dir });
