@@ -15,6 +15,17 @@ process.env.SITQ_HISTORY_TASKS ??= '10000';
 process.env.SITQ_SCHEDULE_SOAK_MS ??= '120000';
 // Retention's "keeps a queue at its limit" at the issue's size: 100,000 finished tasks (CI: 10,000).
 process.env.SITQ_RETENTION_TASKS ??= '100000';
+// The rate test's backlog (issue 12: every 10 s window within ±5 % of 100/s): 6,000 tasks drain in
+// about 60 s, so the windows cover some 50 s of start times (CI: 1,200, a 12 s drain whose windows
+// cover only the first 2 s of starts).
+process.env.SITQ_FLOW_RATE_TASKS ??= '6000';
+// scripts/test.mjs kills a file after 25 min (SITQ_TEST_FILE_LIMIT_MS), which `npm test` keeps.
+// At the sizes above one backend's conformance file can take far longer: its own timeouts add up to
+// 30 min for retention at 100,000 tasks, 11 min for history at 10,000, 6 min for the schedule soak,
+// 2 min for the rate drain, plus the rest of the file (about 5 min on a loaded machine), 54 min.
+// So under stress the limit is 60 min: a test that is too slow fails on its own timeout, naming
+// itself, before the whole file is killed.
+process.env.SITQ_TEST_FILE_LIMIT_MS ??= String(60 * 60_000);
 
 // Each burner is a busy loop in its own process (no nice: it competes with the tests as a
 // neighbour's build would).

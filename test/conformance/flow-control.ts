@@ -382,6 +382,8 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
       (t) =>
         withBackend(target, async (backend, config) => {
           const q = new TaskQueue(backend);
+          // 1,200 drain in about 12 s, so the 10 s windows cover only the first 2 s of starts;
+          // `npm run test:stress` sets SITQ_FLOW_RATE_TASKS=6000, a 60 s drain.
           const TASKS = Number(process.env.SITQ_FLOW_RATE_TASKS ?? 1200);
           await q.setQueueLimits(Q, { rate: { max: 100, perMs: 1000 } });
           // The backlog is all there before any worker may start (paused until the fleet is up):
