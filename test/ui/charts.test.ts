@@ -1,9 +1,10 @@
 // Throughput history charts in Chromium against a real core (SQLite, a local worker): after a known
 // mix of tasks on two queues (default: 30 succeed, 4 fail once then succeed, 3 die; emails: 10
 // sleep 80 ms), the Queues screen's history panel shows the totals of that ledger for every queue
-// and for one queue, in the last hour and over two weeks (hour resolution), draws the failures of
-// the queue that had them, zooms when dragged across (Reset zoom appears and brings the whole range
-// back), and the Health screen shows throughput and the failure rate beside response time. Checked
+// and for one queue, in the last hour and the last day (minute resolution) and over two weeks (hour
+// resolution), each range drawn over its whole length, draws the failures of the queue that had
+// them, zooms when dragged across (Reset zoom appears and brings the whole range back), and the
+// Health screen shows throughput and the failure rate beside response time. Checked
 // at 800, 1280 and 1920 px, light and dark (test/ui/layout-check.ts), screenshots in
 // test-artifacts/ui/charts/.
 import assert from 'node:assert/strict';
@@ -85,12 +86,30 @@ it(
     await stat(page, 'total-p95').filter({ hasText: /ms$/ }).waitFor({ timeout: LONG });
     const failuresWith = await drawnPixels(page, '[data-testid=chart-failures]');
     await shots.take(page, 'queue-default');
+    // A range is drawn as one point per period of its resolution from its start to now (one more
+    // when the start falls inside a period).
+    const pointsAre = (resolution: string, periods: number) =>
+      panel
+        .locator(
+          [periods, periods + 1].map((n) => `[data-testid=throughput][data-resolution=${resolution}][data-points="${n}"]`).join(', '),
+        )
+        .waitFor({ timeout: LONG });
+    await pointsAre('minute', 60);
     // Two weeks: hour resolution, the same totals.
     await page.click('[data-testid=range-twoWeeks]');
-    await panel.locator('[data-testid=throughput][data-resolution=hour]').waitFor({ timeout: LONG });
+    await pointsAre('hour', 14 * 24);
+    await totalsAre(page, { 'total-succeeded': '34', 'total-failed': '7', 'total-dead': '3' });
+    // Last day: minute resolution over 24 h, the same totals.
+    await page.click('[data-testid=range-day]');
+    await pointsAre('minute', 24 * 60);
+    assert.equal(await page.locator('[data-testid=range-day]').getAttribute('aria-pressed'), 'true');
+    await panel
+      .locator('[data-testid=total-succeeded] .stat-label')
+      .filter({ hasText: /^succeeded, last day$/ })
+      .waitFor({ timeout: LONG });
     await totalsAre(page, { 'total-succeeded': '34', 'total-failed': '7', 'total-dead': '3' });
     await page.click('[data-testid=range-hour]');
-    await panel.locator('[data-testid=throughput][data-resolution=minute]').waitFor({ timeout: LONG });
+    await pointsAre('minute', 60);
     // The queue without failures draws less in the failures chart than the one with them.
     await panel.locator('[data-testid=throughput-queue]').selectOption('emails');
     await totalsAre(page, { 'total-succeeded': '10', 'total-failed': '0', 'total-dead': '0' });

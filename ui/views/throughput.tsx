@@ -238,7 +238,7 @@ export function ThroughputCharts({
 
   const t = report ? totals(report, queue) : undefined;
   return (
-    <div class="throughput" data-testid="throughput" data-resolution={report?.resolution}>
+    <div class="throughput" data-testid="throughput" data-resolution={report?.resolution} data-points={report ? points.length : undefined}>
       <div class="toolbar">
         <label class="inline">
           Queue
