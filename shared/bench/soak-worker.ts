@@ -8,6 +8,8 @@ import type { FromSoakWorker, ToSoakWorker } from './soak-messages.js';
 const send = (m: FromSoakWorker) => process.send?.(m);
 /** Progress is sent on a timer (when it changed), not per task: no IPC on the measured path. */
 const PROGRESS_MS = 25;
+/** How long the memory reading waits after the forced GC (see 'memory' below). */
+const SETTLE_MS = 100;
 
 let worker: Worker | undefined;
 let close: (() => Promise<void>) | undefined;
@@ -44,6 +46,11 @@ async function handle(m: ToSoakWorker): Promise<void> {
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();
       gc?.();
+      // gc() returns before V8 has unmapped the pages it freed (a background task does, within
+      // milliseconds): read at once, the RSS still counted up to ~40 MiB on their way out on NATS,
+      // 20 ms later it was settled and the same at 100, 500 and 1,500 ms (bench/README.md, "Worker
+      // memory over 100,000 tasks on NATS").
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
       const { rss, heapUsed } = process.memoryUsage();
       send({ type: 'memory', processed: processed + failed, rss, heapUsed });
       return;
