@@ -13,6 +13,8 @@ import { after, describe, it } from 'node:test';
 import { connect, nkeys } from 'nats';
 import { NatsBackend, type NatsOptions } from '../../shared/backends/nats/index.js';
 import { ConfigurationError, ConnectionError } from '../../shared/core/errors.js';
+import { FaultProxy } from '../../bench/faults/proxy.js';
+import type { BackendConfig } from '../../shared/backends/index.js';
 import { exerciseBackend } from '../conformance/index.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -34,6 +36,20 @@ await exerciseBackend({
     } finally {
       await nc.close();
     }
+  },
+  eventOrderAcrossProcessesBug:
+    "a task's `enqueued` waits up to 10 ms in the producer's outbox (EventOutbox) after the write, so a worker in another process can publish its `started` first",
+  // The server has no command to drop one client, so the subscriber connects through a proxy
+  // that resets its connection on both sides; the client connects again (reconnectWait 100 ms).
+  async eventTransport(config) {
+    const proxy = await FaultProxy.start('127.0.0.1', 4222);
+    return {
+      config: { ...(config as Extract<BackendConfig, { type: 'nats' }>), servers: [`nats://127.0.0.1:${proxy.port}`], reconnectWait: 100 },
+      async cut() {
+        assert.ok(proxy.dropAll() >= 1, 'no connection through the proxy to drop');
+      },
+      dispose: () => proxy.close(),
+    };
   },
 });
 

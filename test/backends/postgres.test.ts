@@ -39,6 +39,32 @@ await exerciseBackend({
     }
   },
   unreachableConfig: () => ({ type: 'postgres', ...SERVER, port: 1, connectTimeout: 1000 }),
+  // The server ends the LISTEN connection (pg_terminate_backend, found by its application_name);
+  // the backend opens it again and LISTENs anew.
+  async eventTransport(config) {
+    return {
+      config,
+      async cut() {
+        const name = `sitq listen (${(config as { schema: string }).schema})`;
+        const client = new pg.Client(SERVER);
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ ok: boolean }>(
+            'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+            [name],
+          );
+          assert.deepEqual(
+            rows.map((r) => r.ok),
+            [true],
+            `one LISTEN connection named ${name}`,
+          );
+        } finally {
+          await client.end();
+        }
+      },
+      async dispose() {},
+    };
+  },
 });
 
 const skip = await serverSkip('postgres');

@@ -29,6 +29,25 @@ await exerciseBackend({
     await redis.set(`${(config as { keyPrefix: string }).keyPrefix}{meta}:layout`, String(version));
     redis.disconnect();
   },
+  // The server closes the subscriber connection (CLIENT KILL, found by its name in CLIENT LIST);
+  // ioredis opens it again and subscribes anew.
+  async eventTransport(config) {
+    return {
+      config,
+      async cut(subscriber) {
+        await withAdmin(async (admin) => {
+          const name = `${(subscriber as RedisBackend).clientName}-subscriber`;
+          const ids = ((await admin.client('LIST')) as string)
+            .split('\n')
+            .filter((line) => line.includes(` name=${name} `))
+            .map((line) => /(?:^|\s)id=(\d+)/.exec(line)![1]);
+          assert.equal(ids.length, 1, `one connection named ${name}`);
+          await admin.client('KILL', 'ID', ids[0]);
+        });
+      },
+      async dispose() {},
+    };
+  },
 });
 
 const claimOne = { workerId: 'w-test', queues: ['default'], max: 1, leaseMs: 30_000 };

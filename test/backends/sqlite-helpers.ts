@@ -9,12 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import type { BackendConfig } from '../../shared/backends/index.js';
+import { openSqlite } from '../../shared/backends/sqlite/driver.js';
+import { EventLog, KEEP_ROWS } from '../../shared/backends/sqlite/events.js';
 import { SqliteBackend, type SqliteOptions } from '../../shared/backends/sqlite/index.js';
+import type { WakeupHub } from '../../shared/backends/sqlite/wakeup.js';
 import { INSERT_COLUMNS, INSERT_VALUES, insertValues } from '../../shared/backends/sqlite/rows.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { jsonSerializer } from '../../shared/core/serializers.js';
 import type { NewTask } from '../../shared/core/types.js';
-import { newTask, withConnected } from '../conformance/harness.js';
+import { newTask, withConnected, type EventTransportCut } from '../conformance/harness.js';
 
 export const DIR = mkdtempSync(join(tmpdir(), 'sitq-sqlite-test-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
@@ -109,4 +113,30 @@ export async function roundTrip(b: SqliteBackend): Promise<void> {
   assert.equal(claimed?.record.id, task.id);
   assert.deepEqual(await b.complete([succeed(claimed.lease)]), [true]);
   assert.equal((await b.getTask(task.id))?.state, 'succeeded');
+}
+
+/**
+ * ConformanceTarget.eventTransport for SQLite: events travel through sitq_events rows, which
+ * writers prune to the last KEEP_ROWS. A subscriber that had not read rows before they were
+ * pruned has lost them: another connection (the backend's own driver) writes KEEP_ROWS + 1024 rows
+ * of events through the backend's EventLog in one transaction, so its own pruning removes rows
+ * the subscriber had not read by the time it looks. (The events are of a queue the test does not
+ * follow.)
+ */
+export async function sqliteEventTransport(config: BackendConfig): Promise<EventTransportCut> {
+  return {
+    config,
+    async cut() {
+      const db = openSqlite((config as { path: string }).path, { timeout: 5000 });
+      try {
+        const log = new EventLog(db, { eventsWritten() {} } as unknown as WakeupHub);
+        db.transaction(() => {
+          for (let i = 0; i < KEEP_ROWS + 1024; i++) log.append([['c', `filler-${i}`, 'sitq-test-filler', Date.now(), null, null]]);
+        })();
+      } finally {
+        db.close();
+      }
+    },
+    async dispose() {},
+  };
 }

@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { describeDriver } from '../../shared/backends/sqlite/driver.js';
 import { exerciseBackend } from '../conformance/index.js';
+import { sqliteEventTransport } from './sqlite-helpers.js';
 import { IN_CI } from '../helpers/servers.js';
 import { codeServerDir } from '../vscode/code-server.js';
 
@@ -39,6 +40,7 @@ if (runtimeHasNodeSqlite()) {
     kind: 'sqlite',
     freshConfig: () => ({ type: 'sqlite', path: join(DIR, `t-${process.pid}-${n++}.db`) }),
     unreachableConfig: () => ({ type: 'sqlite', path: join(DIR, 'no-such-folder', 'x.db'), connectTimeout: 1000 }),
+    eventTransport: sqliteEventTransport,
   });
 } else {
   const node = join(codeServerDir(), 'node_modules', 'node', 'bin', 'node');

@@ -23,12 +23,14 @@ import {
   runChild,
   rejectsWithConfiguration,
   roundTrip,
+  sqliteEventTransport,
 } from './sqlite-helpers.js';
 
 await exerciseBackend({
   kind: 'sqlite',
   freshConfig: () => ({ type: 'sqlite', path: freshPath() }),
   unreachableConfig: () => ({ type: 'sqlite', path: join(DIR, 'no-such-folder', 'x.db'), connectTimeout: 1000 }),
+  eventTransport: sqliteEventTransport,
   async writeLayoutVersion(config, version) {
     // Through the backend's own driver (node:sqlite or better-sqlite3), as the file runs on both.
     const db = openSqlite((config as { path: string }).path, { timeout: 5000 });

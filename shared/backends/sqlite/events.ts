@@ -17,7 +17,7 @@ const POLL_MS = 20;
 /** A subscriber's claim on events lasts this long and is renewed every third of it. */
 const FLAG_TTL_MS = 6_000;
 /** Rows kept behind the newest (a subscriber further behind than this has a gap). */
-const KEEP_ROWS = 10_000;
+export const KEEP_ROWS = 10_000;
 
 export class EventLog {
   private wantedUntil = 0;
