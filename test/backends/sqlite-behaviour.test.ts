@@ -6,8 +6,17 @@ import { statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SqliteBackend } from '../../shared/backends/sqlite/index.js';
 import type { TaskState } from '../../shared/core/types.js';
-import { newTask, sleep } from '../conformance/harness.js';
-import { freshPath, claimAll, succeed, withSqlite, rawConnection, runChild, BACKEND_MODULE } from './sqlite-helpers.js';
+import { eventually, newTask, sleep } from '../conformance/harness.js';
+import {
+  freshPath,
+  claimAll,
+  succeed,
+  withSqlite,
+  rawConnection,
+  runChild,
+  BACKEND_MODULE,
+  sqliteEventTransport,
+} from './sqlite-helpers.js';
 
 describe('sqlite backend', () => {
   describe('behaviour', () => {
@@ -258,6 +267,21 @@ describe('sqlite backend', () => {
         await timed('listTasks page 100', 60, () => b.listTasks({ limit: 50, offset: 5000 }));
         await timed('listQueues', 20, () => b.listQueues());
         await timed('an idle claim of an empty queue', 20, () => b.claim({ ...claimAll, queues: ['empty'] }));
+      }));
+
+    it('a subscriber that joined before any event was written still reports a gap when the first rows it would read were pruned', () =>
+      withSqlite({}, async (b, path) => {
+        const gaps: string[] = [];
+        const unsubscribe = await b.subscribe({ events() {}, gap: (reason) => gaps.push(reason) });
+        try {
+          // No event row yet: the subscriber starts before row 1. Another connection's writers
+          // then prune rows 1.. before it looks.
+          await (await sqliteEventTransport({ type: 'sqlite', path })).cut(b);
+          await eventually('the gap', async () => gaps.length > 0, 10_000);
+          assert.match(gaps[0], /^events 1-\d+ were pruned before this subscriber read them$/);
+        } finally {
+          await unsubscribe();
+        }
       }));
   });
 });

@@ -117,7 +117,10 @@ export class EventReader {
       for (;;) {
         const rows = this.after.all(this.lastSeq);
         if (rows.length === 0) break;
-        if (rows[0].seq > this.lastSeq + 1 && this.lastSeq > 0) {
+        // Rows follow on without holes (seq is the rowid: max + 1, and pruning never empties the
+        // table), so a hole is pruned rows. That holds from an empty table too (lastSeq 0: the
+        // first row is 1), where a subscriber that had read nothing yet used to miss its gap.
+        if (rows[0].seq > this.lastSeq + 1) {
           for (const sink of this.sinks)
             sink.gap(`events ${this.lastSeq + 1}-${rows[0].seq - 1} were pruned before this subscriber read them`);
         }
