@@ -37,8 +37,6 @@ await exerciseBackend({
       await nc.close();
     }
   },
-  eventOrderAcrossProcessesBug:
-    "a task's `enqueued` waits up to 10 ms in the producer's outbox (EventOutbox) after the write, so a worker in another process can publish its `started` first",
   // The server has no command to drop one client, so the subscriber connects through a proxy
   // that resets its connection on both sides; the client connects again (reconnectWait 100 ms).
   async eventTransport(config) {

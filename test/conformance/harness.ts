@@ -30,9 +30,6 @@ export interface ConformanceTarget {
    *  store (issue 13's gap after a lost transport); omitted for a backend whose events never leave
    *  the process (`memory`: that test is skipped, saying why). */
   eventTransport?(config: BackendConfig): Promise<EventTransportCut>;
-  /** Set, saying why, for a backend on which the events of one task published by two processes
-   *  can arrive out of order (a known bug: that check runs as a todo). */
-  eventOrderAcrossProcessesBug?: string;
 }
 
 /** What ConformanceTarget.eventTransport made ready. */

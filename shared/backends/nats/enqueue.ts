@@ -44,10 +44,6 @@ export async function enqueue(s: Session, tasks: readonly NewTask[]): Promise<En
     outcomes = [];
     for (let i = 0; i < tasks.length; i += CHUNK) outcomes.push(...(await enqueueChunk(s, tasks.slice(i, i + CHUNK))));
   }
-  const now = Date.now();
-  const events: WireEvent[] = [];
-  for (let i = 0; i < tasks.length; i++) if (outcomes[i].created) events.push(['e', tasks[i].id, tasks[i].queue, now, null, null]);
-  publishEvents(s, events);
   return outcomes;
 }
 
@@ -71,6 +67,14 @@ async function enqueueChunk(s: Session, tasks: readonly NewTask[]): Promise<Enqu
   const clash = revs.findIndex((r) => r === null);
   if (clash >= 0) throw new SitqError(`a task with id ${written[clash].rec.id} already exists`);
   for (let i = 0; i < written.length; i++) written[i].rev = revs[i]!;
+  // The records exist: their `enqueued` events go into the outbox now, so the request that
+  // publishes the work messages carries them ahead in the same socket write. Added after that
+  // request, they waited for the next one (up to 10 ms), and a worker in another process could
+  // claim the task and publish its `started` first: a subscriber saw started before enqueued.
+  const at = Date.now();
+  const events: WireEvent[] = [];
+  for (const t of fresh) events.push(['e', t.id, t.queue, at, null, null]);
+  publishEvents(s, events);
   if (keyed) written.push(...(await finishEarlierEnqueues(s, tasks, outcomes, now)));
   await makeClaimable(s, written);
   return outcomes;
