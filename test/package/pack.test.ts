@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +46,23 @@ describe('the npm package', { skip: await serverSkip('postgres') }, () => {
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     npm(['install', '--no-audit', '--no-fund', '--prefer-offline', join(DIR, packed.filename), 'pg'], project);
-    for (const absent of ['better-sqlite3', 'ioredis', 'nats'])
+    for (const absent of ['better-sqlite3', 'ioredis', 'nats']) {
       assert.equal(existsSync(join(project, 'node_modules', absent)), false, `${absent} is not installed`);
+      // Node looks for a package in every node_modules folder above the project too: one above
+      // the temp folder (a /tmp/node_modules link, say) would hand the example a driver the
+      // package must do without, and the check below would fail for a reason it cannot name.
+      let foundAt: string | undefined;
+      try {
+        foundAt = createRequire(join(project, 'example.mjs')).resolve(absent);
+      } catch {
+        // not found: as it must be
+      }
+      assert.equal(
+        foundAt,
+        undefined,
+        `${absent} is found outside the project, at ${foundAt}: remove the node_modules folder above ${DIR}`,
+      );
+    }
 
     const schema = `sitq_pack_${Date.now().toString(36)}`;
     const config = `{ type: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', schema: '${schema}' }`;
