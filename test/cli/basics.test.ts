@@ -33,6 +33,10 @@ const COMMANDS = [
   'dashboard',
 ];
 
+/** The commands `sitq --help` lists (without `help` itself), in its order. */
+const listedCommands = (help: string): string[] =>
+  [...help.split('Commands:')[1].matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+
 describe('sitq: help and version', () => {
   const p = tempProject();
   after(p.remove);
@@ -40,7 +44,7 @@ describe('sitq: help and version', () => {
   it('--help on the program lists every command, exit 0', async () => {
     const r = await sitq(['--help'], { cwd: p.dir });
     assert.equal(r.code, 0);
-    const listed = [...r.stdout.split('Commands:')[1].matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    const listed = listedCommands(r.stdout);
     assert.deepEqual(listed, COMMANDS, 'the commands --help lists');
     assert.doesNotMatch(r.all, ANSI, 'no colours into a pipe');
   });
@@ -57,7 +61,7 @@ describe('sitq: help and version', () => {
 
   it("the READMEs name every command --help lists: the root README's Tools row and shared/cli/README.md's table", async () => {
     const r = await sitq(['--help'], { cwd: p.dir });
-    const listed = [...r.stdout.split('Commands:')[1].matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    const listed = listedCommands(r.stdout);
     assert.ok(listed.length >= COMMANDS.length, `--help listed ${listed.join(', ')}`);
     const root = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
     const tools = root.split('\n').find((l) => l.startsWith('| `sitq` CLI'));
