@@ -32,9 +32,6 @@ import {
   applyLimitsChange,
   assertLimitsChange,
   checkKeep,
-  flowSettings,
-  keepSettings,
-  listQueueSettings,
   rateStateKey,
   readQueueSettings,
   runningStateKey,
@@ -42,25 +39,13 @@ import {
   type KeepSettings,
   type QueueLimitsChange,
   type QueueSettings,
-  type RateLimit,
 } from './queue-settings.js';
 import type { TaskDefinition } from './tasks.js';
 import { toTaskView, type TaskView } from './task-view.js';
-import { emptyCounts, type EnqueueOutcome, type ListTasksQuery, type QueueCounts, type WorkerInfo } from './types.js';
+import { listQueueCounts, listQueueNames, listQueueStatuses, type QueueCountsWithPause, type QueueStatus } from './queue-status.js';
+import type { EnqueueOutcome, ListTasksQuery, WorkerInfo } from './types.js';
 
-/** A queue's counts and whether it is paused (TaskQueue.counts()). */
-export interface QueueCountsWithPause extends QueueCounts {
-  /** No worker claims from it until it is resumed. */
-  paused: boolean;
-}
-
-/** A queue's counts with its flow-control settings (TaskQueue.queues()). */
-export interface QueueStatus extends QueueCountsWithPause {
-  rate?: RateLimit;
-  maxRunning?: number;
-  /** Its retention rules (setRetention). */
-  keep?: KeepSettings;
-}
+export type { QueueCountsWithPause, QueueStatus } from './queue-status.js';
 
 /** What snapshot() read: the state a consumer of events() resumes from after a gap. */
 export interface EventSnapshot {
@@ -70,7 +55,8 @@ export interface EventSnapshot {
   task?: TaskView | null;
   /** Running tasks (up to 1,000) with their progress and logs. */
   running: TaskView[];
-  counts: QueueCounts[];
+  /** Each queue's counts and whether it is paused, as counts() answers them. */
+  counts: QueueCountsWithPause[];
 }
 
 /** A task id that remembers its task's result type, so `getResult` is typed. */
@@ -317,10 +303,7 @@ export class TaskQueue {
   async snapshot(filter: { queue?: string; taskId?: string } = {}): Promise<EventSnapshot> {
     const at = Date.now();
     if (filter.taskId !== undefined) return { at, task: await this.getTask(filter.taskId), running: [], counts: [] };
-    const [running, counts] = await Promise.all([
-      this.listTasks({ queue: filter.queue, state: 'running', limit: 1000 }),
-      this.backend.counts(),
-    ]);
+    const [running, counts] = await Promise.all([this.listTasks({ queue: filter.queue, state: 'running', limit: 1000 }), this.counts()]);
     return { at, running: running.tasks, counts: filter.queue === undefined ? counts : counts.filter((c) => c.queue === filter.queue) };
   }
 
@@ -337,42 +320,22 @@ export class TaskQueue {
 
   /** The queues queues() lists (every queue that has tasks or settings, sorted by name): each one's
    *  counts and whether it is paused, read from the settings stored on the backend. */
-  async counts(): Promise<QueueCountsWithPause[]> {
-    return (await this.queues()).map(({ queue, counts, oldestPendingAgeMs, paused }) => ({ queue, counts, oldestPendingAgeMs, paused }));
+  counts(): Promise<QueueCountsWithPause[]> {
+    return listQueueCounts(this.backend);
   }
 
   /** The names of the queues queues() lists (every queue that has tasks or settings), sorted; with
    *  `{ paused: true }` only the paused ones, with `{ paused: false }` only the others. Names
    *  stay plain strings, so a caller of the unfiltered form is unchanged. */
-  async listQueues(filter: { paused?: boolean } = {}): Promise<string[]> {
-    const [names, settings] = await Promise.all([this.backend.listQueues(), listQueueSettings(this.backend)]);
-    const all = [...new Set([...names, ...settings.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (filter.paused === undefined) return all;
-    return all.filter((queue) => (flowSettings(settings.get(queue) ?? {}).paused === true) === filter.paused);
+  listQueues(filter: { paused?: boolean } = {}): Promise<string[]> {
+    return listQueueNames(this.backend, filter);
   }
 
   /** Every queue that has tasks or settings, sorted by name: its counts, whether it is paused, and
    *  its limits and retention. A failed read of the settings fails the listing (it would otherwise
    *  say a paused queue is not). */
-  async queues(): Promise<QueueStatus[]> {
-    const [counts, settings] = await Promise.all([this.backend.counts(), listQueueSettings(this.backend)]);
-    const byQueue = new Map<string, QueueCounts>(counts.map((c) => [c.queue, c]));
-    for (const queue of settings.keys())
-      if (!byQueue.has(queue)) byQueue.set(queue, { queue, counts: emptyCounts(), oldestPendingAgeMs: 0 });
-    return [...byQueue.values()]
-      .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
-      .map((c) => {
-        const stored = settings.get(c.queue) ?? {};
-        const s = flowSettings(stored);
-        const keep = keepSettings(stored);
-        return {
-          ...c,
-          paused: s.paused === true,
-          ...(s.rate ? { rate: s.rate } : {}),
-          ...(s.maxRunning !== undefined ? { maxRunning: s.maxRunning } : {}),
-          ...(keep ? { keep } : {}),
-        };
-      });
+  queues(): Promise<QueueStatus[]> {
+    return listQueueStatuses(this.backend);
   }
 
   // --- flow control (stored on the backend; every worker of every process obeys it) -----------

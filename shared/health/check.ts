@@ -4,7 +4,8 @@
 import type { Backend, NodeStatus } from '../core/backend.js';
 import { DEFAULT_BACKEND_KIND, kindOf, type BackendKind } from '../backends/descriptors.js';
 import { createBackend, type BackendConfig } from '../backends/index.js';
-import type { QueueCounts, WorkerInfo } from '../core/types.js';
+import { listQueueCounts, type QueueCountsWithPause } from '../core/queue-status.js';
+import type { WorkerInfo } from '../core/types.js';
 import type { Profile } from '../config/profiles.js';
 import { redact, scrub } from '../config/redact.js';
 import { secretValuesIn } from '../config/secrets.js';
@@ -38,7 +39,8 @@ export interface HealthReport {
   /** Epoch ms when the check started. */
   checkedAt: number;
   nodes: NodeStatus[];
-  queues: QueueCounts[];
+  /** Each queue's counts and whether it is paused (a paused queue's backlog is no stuck worker). */
+  queues: QueueCountsWithPause[];
   /** Age of the oldest ready task across all queues (how far behind the workers are), 0 if none. */
   oldestPendingAgeMs: number;
   /** Workers whose heartbeat is within its lease. */
@@ -119,7 +121,7 @@ export async function runCheck(backend: Backend, options: HealthCheckOptions, ow
     const facts = options.queueFacts === false;
     const [nodes, queues, workers, risks] = await Promise.all([
       backend.nodes(),
-      facts ? [] : backend.counts(),
+      facts ? [] : listQueueCounts(backend),
       facts ? [] : backend.listWorkers(),
       // A standing risk of the setup (Redis keeping nothing on disk) is said, not scored.
       backend.configurationWarnings?.().catch(() => []) ?? [],

@@ -33,6 +33,18 @@ for (const kind of CLI_KINDS)
       );
       const table = await run('inspect');
       assert.match(table.stdout, /^emails\s.*\bpaused\s*$/m);
+      // health lists it as paused too (its backlog is not stuck workers), in words and in --json.
+      const health = await run('health', '--slow', '10s');
+      assert.equal(health.code, 0, health.all);
+      assert.match(health.stdout, /^QUEUE\s.*\sPAUSED\s*$/m);
+      assert.match(health.stdout, /^emails\s.*\byes\s*$/m);
+      assert.deepEqual(
+        json<{ queues: { queue: string; paused: boolean }[] }>(await run('health', '--json', '--slow', '10s')).queues.map((q) => [
+          q.queue,
+          q.paused,
+        ]),
+        [['emails', true]],
+      );
       assert.deepEqual(json<FlowJson>(await run('resume', 'emails', '--json')), {
         ok: true,
         queue: 'emails',

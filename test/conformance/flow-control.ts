@@ -241,7 +241,7 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
   const todo = options.todo;
   describe('flow control: pause, rate limit, maxRunning', () => {
     it(
-      'settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too), counts() and listQueues() say which queues are paused; other fields are kept; bad limits are refused naming the field',
+      'settings are stored on the backend: pause, resume, limits, queues() shows them (an empty queue too), counts(), listQueues() and snapshot() say which queues are paused; other fields are kept; bad limits are refused naming the field',
       { todo },
       () =>
         withBackend(target, async (backend) => {
@@ -264,15 +264,20 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
               ['other', false, undefined, undefined, 1],
             ],
           );
-          // counts() and listQueues() list the same queues and say which is paused.
+          // counts(), listQueues() and the events' snapshot() list the same queues and say which is paused.
           const paused = async () => ({
             counts: (await q.counts()).map((c) => [c.queue, c.paused, c.counts.pending]),
+            snapshot: (await q.snapshot()).counts.map((c) => [c.queue, c.paused, c.counts.pending]),
             all: await q.listQueues(),
             paused: await q.listQueues({ paused: true }),
             others: await q.listQueues({ paused: false }),
           });
           assert.deepEqual(await paused(), {
             counts: [
+              [Q, true, 0],
+              ['other', false, 1],
+            ],
+            snapshot: [
               [Q, true, 0],
               ['other', false, 1],
             ],
@@ -287,6 +292,10 @@ export function flowControlSuite(target: ConformanceTarget, options: { todo?: st
           });
           assert.deepEqual(await paused(), {
             counts: [
+              [Q, false, 0],
+              ['other', false, 1],
+            ],
+            snapshot: [
               [Q, false, 0],
               ['other', false, 1],
             ],

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createBackend, type BackendConfig } from '../../shared/backends/index.js';
 import type { Backend } from '../../shared/core/backend.js';
+import { TaskQueue } from '../../shared/core/queue.js';
 import { checkHealth, healthScore, HealthMonitor, type HealthReport, type StatusChange } from '../../shared/health/index.js';
 import { newTask, workerInfo } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
@@ -81,6 +82,7 @@ describe('checkHealth', () => {
       const [claimed] = await backend.claim({ workerId: 'w-1', queues: ['mail'], max: 1, leaseMs: 30_000 });
       await backend.complete([{ lease: claimed.lease, outcome: 'dead', error: { name: 'Error', message: 'x' }, finishedAt: Date.now() }]);
       await backend.heartbeat(workerInfo({ id: 'w-1', queues: ['default', 'mail'] }), 30_000);
+      await new TaskQueue(backend).pauseQueue('mail');
 
       const report = await checkHealth(config, { profile: 'local', slowThresholdMs: RELAXED });
       assert.equal(report.status, 'healthy', report.error);
@@ -97,6 +99,14 @@ describe('checkHealth', () => {
       assert.equal(byQueue.default.pending, 2);
       assert.equal(byQueue.mail.pending, 1);
       assert.equal(byQueue.mail.dead, 1);
+      // Which queue is paused, as TaskQueue.counts() says (a paused queue's backlog is expected).
+      assert.deepEqual(
+        report.queues.map((q) => [q.queue, q.paused]),
+        [
+          ['default', false],
+          ['mail', true],
+        ],
+      );
       assert.ok(report.nodes.length >= 1 && report.nodes[0].reachable);
       assert.ok(report.checkedAt <= Date.now());
     });

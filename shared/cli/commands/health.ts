@@ -164,6 +164,8 @@ function details(io: Io, r: HealthReport): void {
           { header: 'DEAD', value: (q) => q.counts.dead },
           { header: 'CANCELLED', value: (q) => q.counts.cancelled },
           { header: 'OLDEST PENDING', value: (q) => (q.oldestPendingAgeMs ? formatMs(q.oldestPendingAgeMs) : '-'), align: 'right' },
+          // A paused queue's backlog grows by design: say so, or it reads as stuck workers.
+          { header: 'PAUSED', value: (q) => (q.paused ? 'yes' : ''), color: (t) => io.colors.yellow(t) },
         ],
         io.colors,
       ),
