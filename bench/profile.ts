@@ -294,9 +294,7 @@ async function workerRun(profile: string, config: BackendConfig, n: number, conc
       ack,
     };
   } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close();
-    ns.removeFiles();
+    await ns.remove(backend);
   }
 }
 

@@ -91,9 +91,7 @@ async function round(chatty: boolean): Promise<Figures> {
     await queue.close();
     return { processing, cpuUsPerTask: (cpu.user + cpu.system) / TASKS, reportWrites: writes, progressCalls };
   } finally {
-    await backend.destroy().catch(() => {});
-    await backend.close().catch(() => {});
-    ns.removeFiles();
+    await ns.remove(backend);
   }
 }
 

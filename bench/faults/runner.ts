@@ -292,9 +292,7 @@ export async function runScenario(
   } finally {
     await workers?.stop().catch(() => {});
     await proxy?.close();
-    await backend.destroy().catch(() => {});
-    await backend.close().catch(() => {});
-    ns.removeFiles();
+    await ns.remove(backend);
     rmSync(dir, { recursive: true, force: true });
   }
   row.pass = !row.error && row.lost === 0 && row.checks.every((c: Check) => c.ok);

@@ -138,9 +138,7 @@ export async function runBenchmark(
     round = 0;
     report('cleanup', 0, 1);
     for (const w of run.workers) await w.stop({ timeout: 2000 }).catch(() => {});
-    await backend.destroy().catch(() => {});
-    await backend.close().catch(() => {});
-    ns.removeFiles();
+    await ns.remove(backend);
     report('cleanup', 1, 1);
   }
 }

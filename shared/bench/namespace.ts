@@ -2,7 +2,8 @@
 // a temp SQLite file, a `sitq_bench_*` PostgreSQL schema, a `sitq-bench:*:` Redis key prefix, a
 // `SITQ_BENCH_*` NATS stream. The profile's connection settings are kept; only the namespace
 // option is replaced.
-import { optionsOf, registrationOf, type BackendConfig } from '../backends/index.js';
+import { createBackend, optionsOf, registrationOf, type BackendConfig } from '../backends/index.js';
+import type { Backend } from '../core/backend.js';
 import { ConfigurationError } from '../core/errors.js';
 import { BACKEND_KINDS } from '../backends/descriptors.js';
 import { benchId } from './bench-id.js';
@@ -16,6 +17,10 @@ export interface BenchNamespace {
   label: string;
   /** Removes what the backend's destroy() cannot (the temp file itself). Idempotent. */
   removeFiles(): void;
+  /** Removes the namespace once nothing of the run can write to it again: `runBackend` (the
+   *  backend the run used) is closed first, then a backend of its own drops the namespace, then the
+   *  files go. Never throws (a benchmark's figures stand whether or not the cleanup did). */
+  remove(runBackend: Backend): Promise<void>;
 }
 
 /** A copy of `config` pointing at a fresh namespace (the registration says which option holds it).
@@ -23,10 +28,28 @@ export interface BenchNamespace {
 export function benchNamespace(config: BackendConfig, role = 'run'): BenchNamespace {
   const id = `${role}_${benchId()}`;
   const namespaced = registrationOf(config.type).namespace(optionsOf(config), id);
+  const nsConfig = { ...namespaced.options, type: config.type } as BackendConfig;
   return {
-    config: { ...namespaced.options, type: config.type } as BackendConfig,
+    config: nsConfig,
     label: namespaced.label,
     removeFiles: () => namespaced.removeFiles(),
+    async remove(runBackend) {
+      // Not runBackend.destroy(): a backend that is used after destroy() reconnects and makes its
+      // namespace again, and the run may still hold it in a timer (a queue's history flush every
+      // 2 s). One such flush between the drop and close() left a sitq_bench_run_* schema behind
+      // under `npm run test:stress`. Once closed, the run's backend refuses every call.
+      await runBackend.close().catch(() => {});
+      const dropper = createBackend(nsConfig);
+      try {
+        await dropper.connect();
+        await dropper.destroy();
+      } catch {
+        // An unreachable server keeps its namespace; nothing here can remove it.
+      } finally {
+        await dropper.close().catch(() => {});
+        namespaced.removeFiles();
+      }
+    },
   };
 }
 

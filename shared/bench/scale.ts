@@ -159,9 +159,7 @@ export async function runScale(config: BackendConfig, options: ScaleOptions = {}
     };
   } finally {
     report('cleanup', 0, 1);
-    await backend.destroy().catch(() => {});
-    await backend.close().catch(() => {});
-    ns.removeFiles();
+    await ns.remove(backend);
     report('cleanup', 1, 1);
   }
 }

@@ -186,8 +186,6 @@ export async function runSoak(config: BackendConfig, options: SoakOptions = {}):
       await Promise.race([child.request({ type: 'stop' }, 'stopped').catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
       child.proc.kill();
     }
-    await backend.destroy().catch(() => {});
-    await backend.close().catch(() => {});
-    ns.removeFiles();
+    await ns.remove(backend);
   }
 }

@@ -95,9 +95,7 @@ export async function sweepPools(config: BackendConfig, options: SweepOptions = 
         }
       }
     } finally {
-      await backend.destroy().catch(() => {});
-      await backend.close().catch(() => {});
-      ns.removeFiles();
+      await ns.remove(backend);
     }
   }
   return result;
