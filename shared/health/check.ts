@@ -57,7 +57,7 @@ export interface HealthCheckOptions {
   slowThresholdMs?: number;
   /** The whole check (connect, ping, facts) ends by then, as `unhealthy` if unfinished. Default 5000 ms. */
   timeoutMs?: number;
-  /** Also read queue counts and workers (one query each). Default true. */
+  /** Also read queue counts, the stored queue settings (for `paused`) and workers, one query each, in parallel. Default true. */
   queueFacts?: boolean;
   /** Name shown in the report (taken from a Profile when given one). */
   profile?: string;
