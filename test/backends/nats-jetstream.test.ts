@@ -1,12 +1,13 @@
 // The NATS backend's JetStream mechanics against the real server on 127.0.0.1:4222: tasks over
 // the server's max_payload, leases as consumer ack waits, retries, delayed tasks and
-// listings, and an enqueue that died halfway. Split from nats.test.ts, which keeps the
+// listings, an enqueue that died halfway, and clients creating the structures at once. Split from nats.test.ts, which keeps the
 // conformance suite and the options.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createInbox } from 'nats';
 import { NatsBackend } from '../../shared/backends/nats/index.js';
 import { metaKeys } from '../../shared/backends/nats/names.js';
+import { createOrJoin } from '../../shared/backends/nats/setup.js';
 import type { StoredTask } from '../../shared/backends/nats/records.js';
 import { ConfigurationError } from '../../shared/core/errors.js';
 import { TaskQueue } from '../../shared/core/queue.js';
@@ -15,7 +16,7 @@ import { Worker } from '../../shared/core/worker.js';
 import { eventually, newTask, sleep } from '../conformance/harness.js';
 import { serverSkip } from '../helpers/servers.js';
 import { silentLogger } from '../../shared/core/logger.js';
-import { claimOne, withNats, sessionOf, withClient } from './nats-helpers.js';
+import { claimOne, freshStream, withNats, sessionOf, withClient } from './nats-helpers.js';
 
 const sharedSkip = await serverSkip('nats');
 
@@ -425,4 +426,58 @@ describe('nats: an enqueue that died halfway is finished by the next enqueue of 
       );
       assert.deepEqual(await b.claim({ ...claimOne, max: 10, waitMs: 500 }), []);
     }));
+});
+
+describe('nats: clients that create the stream and buckets at the same moment', () => {
+  // nats-server 2.9 refuses the slower of two identical creates with "subjects overlap with an
+  // existing stream"; the desktop's packed core met it when its health check and an enqueue
+  // opened a new profile at once.
+  it('a create refused because another client created the structure meanwhile runs again and finds it', async () => {
+    let calls = 0;
+    const made = await createOrJoin(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('subjects overlap with an existing stream');
+        return 'the twin';
+      },
+      async () => true,
+    );
+    assert.equal(made, 'the twin');
+    assert.equal(calls, 2);
+  });
+
+  it('a create refused with nothing there is reported as it failed, without a second try', async () => {
+    let calls = 0;
+    const refusal = new Error('insufficient resources');
+    await assert.rejects(
+      createOrJoin(
+        async () => {
+          calls += 1;
+          throw refusal;
+        },
+        async () => false,
+      ),
+      (e: unknown) => e === refusal,
+    );
+    assert.equal(calls, 1);
+  });
+
+  it('eight backends connecting at once to a new stream all open on one stream and two buckets', { skip: sharedSkip }, async () => {
+    const streamName = freshStream();
+    const backends = Array.from({ length: 8 }, () => new NatsBackend({ servers: 'nats://127.0.0.1:4222', streamName }));
+    try {
+      await Promise.all(backends.map((b) => b.connect()));
+      const [outcome] = await backends[0]!.enqueue([newTask({ name: 'sitq.echo' })]);
+      assert.equal((await backends[7]!.getTask(outcome!.id))?.state, 'pending');
+      const names = await withClient(async (nc) => {
+        const found: string[] = [];
+        for await (const name of (await nc.jetstreamManager()).streams.names()) if (name.includes(streamName)) found.push(name);
+        return found.sort();
+      });
+      assert.deepEqual(names, [`KV_${streamName}_META`, `KV_${streamName}_TASKS`, streamName]);
+    } finally {
+      await backends[0]!.destroy().catch(() => {});
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  });
 });

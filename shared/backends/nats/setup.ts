@@ -29,33 +29,30 @@ export class Topology {
    *  a replicated bucket refuses a second compare-and-set at one revision (known-revisions.ts). */
   async ensure(): Promise<{ tasks: KV; meta: KV; replicated: boolean; duplicateWindowMs: number }> {
     const name = this.names.stream;
-    try {
-      await this.jsm.streams.info(name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await this.jsm.streams
-        .add({
-          name,
-          subjects: [this.names.workSubjects],
-          retention: natsDriver().RetentionPolicy.Workqueue,
-          storage: natsDriver().StorageType.File,
-          duplicate_window: natsDriver().nanos(DUPLICATE_WINDOW_MS),
-          num_replicas: this.replicas,
-        })
-        .catch(async (e: unknown) => {
-          // Another process created it between our two calls.
-          if (
-            !(await this.jsm.streams.info(name).then(
-              () => true,
-              () => false,
-            ))
-          )
-            throw e;
-        });
-    }
+    await createOrJoin(
+      () =>
+        this.jsm.streams.info(name).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+          return this.jsm.streams.add({
+            name,
+            subjects: [this.names.workSubjects],
+            retention: natsDriver().RetentionPolicy.Workqueue,
+            storage: natsDriver().StorageType.File,
+            duplicate_window: natsDriver().nanos(DUPLICATE_WINDOW_MS),
+            num_replicas: this.replicas,
+          });
+        }),
+      () => this.exists(name),
+    );
+    // views.kv looks the bucket up and creates it when missing, with no guard of its own.
+    const bucket = (bucketName: string, streamName: string): Promise<KV> =>
+      createOrJoin(
+        () => this.js.views.kv(bucketName, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
+        () => this.exists(streamName),
+      );
     const [tasks, meta] = await Promise.all([
-      this.js.views.kv(this.names.taskBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
-      this.js.views.kv(this.names.metaBucket, { history: 1, storage: natsDriver().StorageType.File, replicas: this.replicas }),
+      bucket(this.names.taskBucket, this.names.taskStream),
+      bucket(this.names.metaBucket, this.names.metaStream),
     ]);
     const buckets = await Promise.all([this.names.taskStream, this.names.metaStream].map((b) => this.jsm.streams.info(b)));
     return {
@@ -64,6 +61,13 @@ export class Topology {
       replicated: buckets.some((info) => info.config.num_replicas > 1),
       duplicateWindowMs: Math.min(...buckets.map((info) => millis(info.config.duplicate_window))),
     };
+  }
+
+  private exists(stream: string): Promise<boolean> {
+    return this.jsm.streams.info(stream).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Makes sure the level's consumer exists with ack wait = `leaseMs` (one call the first time
@@ -123,6 +127,19 @@ export class Topology {
         if (!isNotFound(err)) throw err;
       }
     }
+  }
+}
+
+/** Runs `create` (look a structure up, create it when missing); if that fails and the structure
+ *  exists after all, another client created it at the same moment: runs `create` once more, which
+ *  now finds it. nats-server 2.9 checks a new stream's name, lets go of its lock, then refuses the
+ *  slower of two identical creates with "subjects overlap with an existing stream" (its twin's). */
+export async function createOrJoin<T>(create: () => Promise<T>, exists: () => Promise<boolean>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (!(await exists())) throw err;
+    return create();
   }
 }
 
