@@ -132,8 +132,9 @@ export class Topology {
 
 /** Runs `create` (look a structure up, create it when missing); if that fails and the structure
  *  exists after all, another client created it at the same moment: runs `create` once more, which
- *  now finds it. nats-server 2.9 checks a new stream's name, lets go of its lock, then refuses the
- *  slower of two identical creates with "subjects overlap with an existing stream" (its twin's). */
+ *  now finds it. nats-server 2.9 (the one here) can refuse the slower of two identical creates
+ *  with "subjects overlap with an existing stream", its twin's subjects; later servers hold the
+ *  second create until the first is done (an in-flight guard in addStream). */
 export async function createOrJoin<T>(create: () => Promise<T>, exists: () => Promise<boolean>): Promise<T> {
   try {
     return await create();
