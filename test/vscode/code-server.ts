@@ -118,12 +118,67 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     extensionsDir,
     hostNode,
     stop: async () => {
+      // The extension host and the sitq core it forked outlive code-server by a moment, and the
+      // core writes into the user data folder as it exits (Node's compile cache): removing the
+      // folder before they are gone failed a teardown with ENOTEMPTY under load.
+      const below = child.pid === undefined ? [] : descendants(child.pid);
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      await allExited(below, 30_000);
     },
   };
+}
+
+/** The processes below `pid`, found by their parent pids in /proc (Linux). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const parent = statOf(Number(name))?.ppid;
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/** A process's state letter and parent pid; undefined once it is gone. */
+function statOf(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (command) ": the state, then the parent pid. The command may hold spaces.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until every pid has exited (a zombie counts as exited); kills what is left after `ms` and
+ *  says which processes did not stop with code-server. */
+async function allExited(pids: readonly number[], ms: number): Promise<void> {
+  const running = () => pids.filter((pid) => (statOf(pid)?.state ?? 'Z') !== 'Z');
+  for (const end = Date.now() + ms; running().length > 0; await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() < end) continue;
+    const left = running().map((pid) => {
+      const command = (() => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
+        } catch {
+          return '?';
+        }
+      })();
+      process.kill(pid, 'SIGKILL');
+      return `${pid} (${command})`;
+    });
+    throw new Error(`still running ${ms / 1000} s after code-server stopped, killed: ${left.join(', ')}`);
+  }
 }
 
 /** The sitq extension's LogOutputChannel file(s) under a code-server user-data folder ('' if none yet). */
