@@ -172,9 +172,17 @@ export function childServer(spec: {
 
 // --- a process's CPU -----------------------------------------------------------------------------
 
+/** The fields of `/proc/<pid>/stat` after the command (state first, then the parent pid, …: field
+ *  n of proc(5) is index n - 3). The command may hold spaces and ")", so it is cut at the last ")".
+ *  Throws when the process is gone. */
+export function procStat(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU (user + system, µs) process `pid` has used, from /proc. */
 export function procCpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = procStat(pid);
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100; // utime + stime, 100 Hz ticks
 }
 

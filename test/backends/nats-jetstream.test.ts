@@ -1,7 +1,7 @@
 // The NATS backend's JetStream mechanics against the real server on 127.0.0.1:4222: tasks over
-// the server's max_payload, leases as consumer ack waits, retries, delayed tasks and
-// listings, an enqueue that died halfway, and clients creating the structures at once. Split from nats.test.ts, which keeps the
-// conformance suite and the options.
+// the server's max_payload, leases as consumer ack waits, retries, delayed tasks and listings, an
+// enqueue that died halfway, and clients creating the structures at once. Split from
+// nats.test.ts, which keeps the conformance suite and the options.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createInbox } from 'nats';
@@ -429,7 +429,7 @@ describe('nats: an enqueue that died halfway is finished by the next enqueue of 
 });
 
 describe('nats: clients that create the stream and buckets at the same moment', () => {
-  // nats-server 2.9 refuses the slower of two identical creates with "subjects overlap with an
+  // nats-server 2.9 can refuse the slower of two identical creates with "subjects overlap with an
   // existing stream"; the desktop's packed core met it when its health check and an enqueue
   // opened a new profile at once.
   it('a create refused because another client created the structure meanwhile runs again and finds it', async () => {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { procStat } from '../../shared/backends/servers.js';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 
@@ -131,50 +132,59 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   };
 }
 
+/** A process as first seen: its pid and start time, so a pid the kernel hands to a new process
+ *  later is not taken for it. */
+interface SeenProcess {
+  pid: number;
+  start: string;
+}
+
 /** The processes below `pid`, found by their parent pids in /proc (Linux). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
+function descendants(pid: number): SeenProcess[] {
+  const children = new Map<number, SeenProcess[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const parent = statOf(Number(name))?.ppid;
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    const fields = statOf(Number(name));
+    if (!fields) continue;
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), { pid: Number(name), start: fields[19]! }]);
   }
-  const found: number[] = [];
+  const found: SeenProcess[] = [];
   for (let queue = [pid]; queue.length > 0;) {
     const next = children.get(queue.shift()!) ?? [];
     found.push(...next);
-    queue.push(...next);
+    queue.push(...next.map((p) => p.pid));
   }
   return found;
 }
 
-/** A process's state letter and parent pid; undefined once it is gone. */
-function statOf(pid: number): { state: string; ppid: number } | undefined {
+/** procStat, or undefined once the process is gone. */
+function statOf(pid: number): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After "pid (command) ": the state, then the parent pid. The command may hold spaces.
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: state!, ppid: Number(ppid) };
+    return procStat(pid);
   } catch {
     return undefined;
   }
 }
 
-/** Waits until every pid has exited (a zombie counts as exited); kills what is left after `ms` and
- *  says which processes did not stop with code-server. */
-async function allExited(pids: readonly number[], ms: number): Promise<void> {
-  const running = () => pids.filter((pid) => (statOf(pid)?.state ?? 'Z') !== 'Z');
+/** Waits until every process has exited (a zombie counts as exited); kills what is left after
+ *  `ms` and says which processes did not stop with code-server. */
+async function allExited(processes: readonly SeenProcess[], ms: number): Promise<void> {
+  const running = () =>
+    processes.filter((p) => {
+      const fields = statOf(p.pid);
+      return fields !== undefined && fields[0] !== 'Z' && fields[19] === p.start;
+    });
   for (const end = Date.now() + ms; running().length > 0; await new Promise((r) => setTimeout(r, 100))) {
     if (Date.now() < end) continue;
-    const left = running().map((pid) => {
-      const command = (() => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
-        } catch {
-          return '?';
-        }
-      })();
-      process.kill(pid, 'SIGKILL');
+    const left = running().map(({ pid }) => {
+      let command = '?';
+      try {
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
       return `${pid} (${command})`;
     });
     throw new Error(`still running ${ms / 1000} s after code-server stopped, killed: ${left.join(', ')}`);

@@ -45,9 +45,13 @@ export async function closeWorkbench(
   codeLog: readonly string[],
 ): Promise<void> {
   await browser?.close().catch(() => undefined);
-  await server?.stop().catch(() => undefined);
+  // A teardown goes on whatever stop() says; what it says (processes left behind) stays in the log.
+  const stopped = await (server?.stop() ?? Promise.resolve()).then(
+    () => '',
+    (err: unknown) => `\n[test] stopping code-server: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   if (server) writeFileSync(join(artifacts, 'sitq.log'), extensionLog(server.userDataDir));
-  writeFileSync(join(artifacts, 'code-server.log'), codeLog.join(''));
+  writeFileSync(join(artifacts, 'code-server.log'), codeLog.join('') + stopped);
 }
 
 /** Settings for a quiet, test-friendly workbench (no start page, trust prompt, AI side bar or updates). */
