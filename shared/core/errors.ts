@@ -110,8 +110,22 @@ export class UnknownTaskError extends SitqError {
   }
 }
 
-/** Thrown by a handler to skip the remaining retries: the task is dead at once. */
-export class UnrecoverableError extends SitqError {}
+/** Marks an UnrecoverableError of any copy of sitq (see below). */
+const UNRECOVERABLE = Symbol.for('sitq.UnrecoverableError');
+
+/** Thrown by a handler to skip the remaining retries: the task is dead at once.
+ *  `instanceof UnrecoverableError` holds for one thrown by any copy of sitq: a handler's module
+ *  imports sitq from its own node_modules, and the worker running it may be another copy (the
+ *  bundled `sitq` CLI, the desktop app's and the extension's core, a second install in a
+ *  monorepo), whose class a plain `instanceof` would not match. */
+export class UnrecoverableError extends SitqError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps the ordinary check: only the base class is recognised across copies.
+    if (this !== UnrecoverableError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [UNRECOVERABLE]?: unknown })[UNRECOVERABLE] === true;
+  }
+}
+Object.defineProperty(UnrecoverableError.prototype, UNRECOVERABLE, { value: true });
 
 /** The task was cancelled while it ran (`TaskQueue.cancel`): the worker aborts the handler's
  *  `ctx.signal` with this error and reports nothing (the task is already `cancelled`). */

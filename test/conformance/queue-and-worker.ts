@@ -173,6 +173,24 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.equal(r?.error?.name, 'UnrecoverableError');
       }));
 
+    it("UnrecoverableError from another copy of sitq (the handler module's own) makes a task dead at once", () =>
+      withQueue(target, async (q, startWorker) => {
+        // A query string makes Node load the module again: classes of their own, as a handler's
+        // node_modules/sitq has beside the bundled CLI's or the extension's core.
+        const other = (await import(
+          new URL('../../shared/core/errors.js?handler-copy', import.meta.url).href
+        )) as typeof import('../../shared/core/errors.js');
+        assert.notEqual(other.UnrecoverableError, UnrecoverableError);
+        const fatal = defineTask('t.fatal-other-copy', () => {
+          throw new other.UnrecoverableError('bad input, do not retry');
+        });
+        await startWorker({ tasks: [fatal] });
+        const r = await q.getResult(await q.enqueue(fatal, null, { maxAttempts: 5 }), { timeout: 10_000 });
+        assert.equal(r?.status, 'dead');
+        assert.equal(r?.attempts, 1);
+        assert.equal(r?.error?.name, 'UnrecoverableError');
+      }));
+
     it('a thrown plain object is recorded with its content, not "a object"', () =>
       withQueue(target, async (q, startWorker) => {
         const odd = defineTask('t.throws-object', () => {
