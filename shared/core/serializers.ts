@@ -136,18 +136,27 @@ export const v8Serializer: Serializer = {
   },
 };
 
-const registry = new Map<string, Serializer>([
+const builtIn = new Map<string, Serializer>([
   [jsonSerializer.name, jsonSerializer],
   [v8Serializer.name, v8Serializer],
 ]);
 
+/** Registered serializers, one registry per thread shared by every copy of sitq in it: a task
+ *  module registers with the sitq of its own node_modules, and the worker decoding its tasks may
+ *  be another copy (the desktop app's or the extension's core, a second install). */
+const REGISTERED = Symbol.for('sitq.registeredSerializers');
+const registered: Map<string, Serializer> = ((globalThis as { [REGISTERED]?: Map<string, Serializer> })[REGISTERED] ??= new Map());
+
 /** Adds a serializer that workers can decode by name. */
 export function registerSerializer(serializer: Serializer): void {
-  registry.set(serializer.name, serializer);
+  registered.set(serializer.name, serializer);
 }
 
 export function serializerNamed(name: string): Serializer {
-  const found = registry.get(name);
-  if (!found) throw new SerializationError(`no serializer named "${name}" is registered (known: ${[...registry.keys()].join(', ')})`);
+  const found = registered.get(name) ?? builtIn.get(name);
+  if (!found) {
+    const known = new Set([...builtIn.keys(), ...registered.keys()]);
+    throw new SerializationError(`no serializer named "${name}" is registered (known: ${[...known].join(', ')})`);
+  }
   return found;
 }

@@ -1,9 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SerializationError } from '../../shared/core/errors.js';
-import { jsonSerializer, serializerNamed, v8Serializer } from '../../shared/core/serializers.js';
+import { jsonSerializer, serializerNamed, v8Serializer, type Serializer } from '../../shared/core/serializers.js';
 
 describe('serializers', () => {
+  it("a serializer registered by another copy of sitq (a task module's own) is found by this one", async () => {
+    // A query string makes Node load the module again, with a registry of its own if it kept one.
+    const other = (await import(
+      new URL('../../shared/core/serializers.js?task-module-copy', import.meta.url).href
+    )) as typeof import('../../shared/core/serializers.js');
+    assert.notEqual(other.serializerNamed, serializerNamed);
+    const reversed: Serializer = {
+      name: 'sitq-test-other-copy',
+      serialize: (value) => new TextEncoder().encode(String(value).split('').reverse().join('')),
+      deserialize: (bytes) => new TextDecoder().decode(bytes).split('').reverse().join(''),
+    };
+    assert.throws(() => serializerNamed(reversed.name), /no serializer named "sitq-test-other-copy"/);
+    other.registerSerializer(reversed);
+    assert.equal(serializerNamed(reversed.name), reversed);
+    assert.equal(other.serializerNamed('json'), other.jsonSerializer, 'each copy keeps its own built-ins');
+  });
+
   it('json round-trips plain data and drops undefined properties', () => {
     const value = { a: 1, b: 'x', c: [true, null, { d: 2.5 }], e: undefined };
     assert.deepEqual(jsonSerializer.deserialize(jsonSerializer.serialize(value)), { a: 1, b: 'x', c: [true, null, { d: 2.5 }] });
