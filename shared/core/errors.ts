@@ -110,22 +110,8 @@ export class UnknownTaskError extends SitqError {
   }
 }
 
-/** Marks an UnrecoverableError of any copy of sitq (see below). */
-const UNRECOVERABLE = Symbol.for('sitq.UnrecoverableError');
-
-/** Thrown by a handler to skip the remaining retries: the task is dead at once.
- *  `instanceof UnrecoverableError` holds for one thrown by any copy of sitq: a handler's module
- *  imports sitq from its own node_modules, and the worker running it may be another copy (the
- *  bundled `sitq` CLI, the desktop app's and the extension's core, a second install in a
- *  monorepo), whose class a plain `instanceof` would not match. */
-export class UnrecoverableError extends SitqError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // A subclass keeps the ordinary check: only the base class is recognised across copies.
-    if (this !== UnrecoverableError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && (value as { [UNRECOVERABLE]?: unknown })[UNRECOVERABLE] === true;
-  }
-}
-Object.defineProperty(UnrecoverableError.prototype, UNRECOVERABLE, { value: true });
+/** Thrown by a handler to skip the remaining retries: the task is dead at once. */
+export class UnrecoverableError extends SitqError {}
 
 /** The task was cancelled while it ran (`TaskQueue.cancel`): the worker aborts the handler's
  *  `ctx.signal` with this error and reports nothing (the task is already `cancelled`). */
@@ -144,6 +130,30 @@ export class LeaseLostError extends SitqError {
     super(`the lease on task ${taskId} was lost; another attempt owns it now`);
   }
 }
+
+/**
+ * Makes `instanceof cls` hold for an instance made by any copy of sitq, not only this one. A
+ * handler's module imports sitq from its project's node_modules, and the worker running it may be
+ * another copy (the desktop app's and the extension's core are bundles; a monorepo may install
+ * two), so the errors a handler throws (UnrecoverableError) or finds as `ctx.signal.reason`
+ * (TaskCancelledError, TaskTimeoutError, LeaseLostError) are recognised by a mark set on the class's
+ * prototype under a `Symbol.for` key. A subclass keeps the ordinary check. Copies older than this
+ * mark are not recognised.
+ */
+function recogniseAcrossCopies(cls: abstract new (...args: never[]) => Error, name: string): void {
+  const mark = Symbol.for(`sitq.${name}`);
+  Object.defineProperty(cls.prototype, mark, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      if (this !== cls) return Function.prototype[Symbol.hasInstance].call(this, value);
+      return typeof value === 'object' && value !== null && (value as { [mark]?: unknown })[mark] === true;
+    },
+  });
+}
+recogniseAcrossCopies(UnrecoverableError, 'UnrecoverableError');
+recogniseAcrossCopies(TaskCancelledError, 'TaskCancelledError');
+recogniseAcrossCopies(TaskTimeoutError, 'TaskTimeoutError');
+recogniseAcrossCopies(LeaseLostError, 'LeaseLostError');
 
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
