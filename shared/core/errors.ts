@@ -138,7 +138,8 @@ export class LeaseLostError extends SitqError {
  * two), so the errors a handler throws (UnrecoverableError) or finds as `ctx.signal.reason`
  * (TaskCancelledError, TaskTimeoutError, LeaseLostError) are recognised by a mark set on the class's
  * prototype under a `Symbol.for` key. A subclass keeps the ordinary check. Copies older than this
- * mark are not recognised.
+ * mark are not recognised. The name is given, not read from `cls.name`: a user's minifier may
+ * rename the class in one copy and not in the other.
  */
 function recogniseAcrossCopies(cls: abstract new (...args: never[]) => Error, name: string): void {
   const mark = Symbol.for(`sitq.${name}`);

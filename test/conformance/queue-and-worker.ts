@@ -161,35 +161,33 @@ export function queueAndWorkerSuite(target: ConformanceTarget): void {
         assert.equal(flakyRetries[1].nextRunAt! - flakyRetries[1].at, 200);
       }));
 
-    it('UnrecoverableError makes a task dead at once', () =>
-      withQueue(target, async (q, startWorker) => {
-        const fatal = defineTask('t.fatal', () => {
-          throw new UnrecoverableError('bad input, do not retry');
-        });
-        await startWorker({ tasks: [fatal] });
-        const r = await q.getResult(await q.enqueue(fatal, null, { maxAttempts: 5 }), { timeout: 10_000 });
-        assert.equal(r?.status, 'dead');
-        assert.equal(r?.attempts, 1);
-        assert.equal(r?.error?.name, 'UnrecoverableError');
-      }));
-
-    it("UnrecoverableError from another copy of sitq (the handler module's own) makes a task dead at once", () =>
-      withQueue(target, async (q, startWorker) => {
-        // A query string makes Node load the module again: classes of their own, as a handler's
-        // node_modules/sitq has beside the bundled CLI's or the extension's core.
+    // The second copy is the handler module's own sitq beside the worker's (the desktop app's or the
+    // extension's core): a query string makes Node load errors.js again, with classes of its own.
+    const copies = {
+      'UnrecoverableError makes a task dead at once': async () => UnrecoverableError,
+      "UnrecoverableError from another copy of sitq (the handler module's own) makes a task dead at once": async () => {
         const other = (await import(
           new URL('../../shared/core/errors.js?handler-copy', import.meta.url).href
         )) as typeof import('../../shared/core/errors.js');
         assert.notEqual(other.UnrecoverableError, UnrecoverableError);
-        const fatal = defineTask('t.fatal-other-copy', () => {
-          throw new other.UnrecoverableError('bad input, do not retry');
-        });
-        await startWorker({ tasks: [fatal] });
-        const r = await q.getResult(await q.enqueue(fatal, null, { maxAttempts: 5 }), { timeout: 10_000 });
-        assert.equal(r?.status, 'dead');
-        assert.equal(r?.attempts, 1);
-        assert.equal(r?.error?.name, 'UnrecoverableError');
-      }));
+        return other.UnrecoverableError;
+      },
+    };
+    for (const [title, errorClass] of Object.entries(copies)) {
+      it(title, () =>
+        withQueue(target, async (q, startWorker) => {
+          const Unrecoverable = await errorClass();
+          const fatal = defineTask('t.fatal', () => {
+            throw new Unrecoverable('bad input, do not retry');
+          });
+          await startWorker({ tasks: [fatal] });
+          const r = await q.getResult(await q.enqueue(fatal, null, { maxAttempts: 5 }), { timeout: 10_000 });
+          assert.equal(r?.status, 'dead');
+          assert.equal(r?.attempts, 1);
+          assert.equal(r?.error?.name, 'UnrecoverableError');
+        }),
+      );
+    }
 
     it('a thrown plain object is recorded with its content, not "a object"', () =>
       withQueue(target, async (q, startWorker) => {

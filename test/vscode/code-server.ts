@@ -147,7 +147,9 @@ function descendants(pid: number): SeenProcess[] {
     const fields = statOf(Number(name));
     if (!fields) continue;
     const parent = Number(fields[1]);
-    children.set(parent, [...(children.get(parent) ?? []), { pid: Number(name), start: fields[19]! }]);
+    const siblings = children.get(parent) ?? [];
+    siblings.push({ pid: Number(name), start: fields[19]! });
+    children.set(parent, siblings);
   }
   const found: SeenProcess[] = [];
   for (let queue = [pid]; queue.length > 0;) {
